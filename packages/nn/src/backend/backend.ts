@@ -1,0 +1,148 @@
+// Chooses the TensorFlow.js backend once per process. The model never knows which one it runs on:
+// every backend executes the same ops, and every result names the backend that produced it.
+import { existsSync, readdirSync } from "node:fs";
+import { createRequire } from "node:module";
+import os from "node:os";
+import path from "node:path";
+import * as tf from "@tensorflow/tfjs-core";
+
+export const BACKEND_NAMES = ["node-gpu", "node", "wasm", "cpu"] as const;
+export type BackendName = (typeof BACKEND_NAMES)[number];
+
+export interface BackendInfo {
+  /** Our name for it (`node-gpu`, `node`, `wasm`, `cpu`). */
+  name: BackendName;
+  /** The device the kernels run on, in words. */
+  device: string;
+  /** The TensorFlow.js version (and libtensorflow's, for the node backends). */
+  version: string;
+  /** Why each faster backend before this one could not be used (empty when none was skipped). */
+  skipped: { name: BackendName; reason: string }[];
+}
+
+export class BackendUnavailableError extends Error {
+  override name = "BackendUnavailableError";
+}
+
+const require = createRequire(import.meta.url);
+
+const NODE_HELP =
+  "Its install script downloads libtensorflow from outside the npm registry, which this install skipped. " +
+  "To enable it on a machine with internet: set `allowBuilds` for the package to true in pnpm-workspace.yaml, " +
+  "then run `pnpm install` (or `pnpm rebuild <package>`).";
+
+function cpuModel(): string {
+  return os.cpus()[0]?.model.trim() ?? "unknown CPU";
+}
+
+/**
+ * Where the package's native binding should be, or why it is not there. Checked before importing:
+ * a failed import of tfjs-node has already registered half its kernels, which pollutes the process.
+ */
+function missingBinding(pkg: string): string | undefined {
+  let dir: string;
+  try {
+    dir = path.dirname(require.resolve(`${pkg}/package.json`));
+  } catch {
+    return `${pkg} is not installed`;
+  }
+  const lib = path.join(dir, "lib");
+  const found = existsSync(lib) && readdirSync(lib).some((d) => existsSync(path.join(lib, d, "tfjs_binding.node")));
+  return found ? undefined : `no tfjs_binding.node under ${lib}`;
+}
+
+async function loadNode(gpu: boolean): Promise<Omit<BackendInfo, "skipped">> {
+  const pkg = gpu ? "@tensorflow/tfjs-node-gpu" : "@tensorflow/tfjs-node";
+  let mod: { version?: Record<string, string> };
+  try {
+    const missing = missingBinding(pkg);
+    if (missing) throw new Error(missing);
+    mod = (await import(pkg)) as typeof mod;
+  } catch (error) {
+    const cause = error instanceof Error ? error.message.split("\n")[0] : String(error);
+    const gpuNeeds = gpu
+      ? " It also needs an NVIDIA GPU with CUDA 11.2 and cuDNN 8.1 (the versions tfjs-node-gpu 4.22 is built for)."
+      : "";
+    throw new BackendUnavailableError(
+      `${pkg} cannot load: its native libtensorflow binding is missing (${cause}). ${NODE_HELP.replace("<package>", pkg)}${gpuNeeds}`,
+    );
+  }
+  if (!(await tf.setBackend("tensorflow"))) {
+    throw new BackendUnavailableError(`${pkg} loaded but its "tensorflow" backend failed to initialize.`);
+  }
+  const tfVersion = mod.version?.["tfjs-node"] ?? tf.version_core;
+  return {
+    name: gpu ? "node-gpu" : "node",
+    device: gpu ? "GPU (libtensorflow CUDA)" : `CPU (libtensorflow, ${cpuModel()})`,
+    version: `tfjs-node ${tfVersion}`,
+  };
+}
+
+async function loadWasm(): Promise<Omit<BackendInfo, "skipped">> {
+  const wasm = await import("@tensorflow/tfjs-backend-wasm");
+  // In Node the .wasm binaries are read from the package's dist folder, not fetched.
+  const dist = path.join(path.dirname(require.resolve("@tensorflow/tfjs-backend-wasm/package.json")), "dist/");
+  wasm.setWasmPaths(dist);
+  if (!(await tf.setBackend("wasm"))) throw new BackendUnavailableError("the WebAssembly backend failed to initialize");
+  const simd = await tf.env().getAsync("WASM_HAS_SIMD_SUPPORT");
+  return {
+    name: "wasm",
+    device: `CPU (WebAssembly${simd ? " SIMD" : ""}, 1 thread, ${cpuModel()})`,
+    version: `tfjs-backend-wasm ${wasm.version_wasm}`,
+  };
+}
+
+async function loadCpu(): Promise<Omit<BackendInfo, "skipped">> {
+  await import("@tensorflow/tfjs-backend-cpu");
+  if (!(await tf.setBackend("cpu")))
+    throw new BackendUnavailableError("the JavaScript CPU backend failed to initialize");
+  return {
+    name: "cpu",
+    device: `CPU (plain JavaScript, ${cpuModel()})`,
+    version: `tfjs-backend-cpu ${tf.version_core}`,
+  };
+}
+
+const LOADERS: Record<BackendName, () => Promise<Omit<BackendInfo, "skipped">>> = {
+  "node-gpu": () => loadNode(true),
+  node: () => loadNode(false),
+  wasm: loadWasm,
+  cpu: loadCpu,
+};
+
+export function parseBackendName(value: string): BackendName | "auto" {
+  if (value === "auto" || (BACKEND_NAMES as readonly string[]).includes(value)) return value as BackendName | "auto";
+  throw new BackendUnavailableError(`Unknown backend "${value}": use one of auto, ${BACKEND_NAMES.join(", ")}.`);
+}
+
+let current: Promise<BackendInfo> | undefined;
+let currentRequest: string | undefined;
+
+/**
+ * Picks the backend: an explicit choice, else `TRAIN_BACKEND`, else the first that loads of
+ * node-gpu, node, wasm, cpu. An explicit choice that cannot load is an error, never a silent fallback.
+ * Idempotent per process: the backend is global state in TensorFlow.js.
+ */
+export function initBackend(requested: BackendName | "auto" = "auto"): Promise<BackendInfo> {
+  const choice = requested === "auto" ? parseBackendName(process.env.TRAIN_BACKEND || "auto") : requested;
+  if (current && currentRequest === choice) return current;
+  currentRequest = choice;
+  current = (async () => {
+    if (choice !== "auto") return { ...(await LOADERS[choice]()), skipped: [] };
+    const skipped: BackendInfo["skipped"] = [];
+    for (const name of BACKEND_NAMES) {
+      try {
+        return { ...(await LOADERS[name]()), skipped };
+      } catch (error) {
+        skipped.push({ name, reason: error instanceof Error ? error.message : String(error) });
+      }
+    }
+    throw new BackendUnavailableError(
+      `No TensorFlow.js backend could load:\n${skipped.map((s) => `- ${s.name}: ${s.reason}`).join("\n")}`,
+    );
+  })();
+  current.catch(() => {
+    current = undefined;
+  });
+  return current;
+}

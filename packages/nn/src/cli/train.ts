@@ -1,0 +1,172 @@
+// pnpm train -- --hidden 128 --iters 1000 --batch 1000 --lr 0.5 --lr-decay 0.95 --reg 1e-4 --seed 0
+//               [--data-dir DIR] [--backend wasm] [--test] [--json]
+import { parseArgs } from "node:util";
+import cliProgress from "cli-progress";
+import { type BackendName, initBackend, parseBackendName } from "../backend/backend.ts";
+import { NUM_CLASSES, PIXELS_PER_IMAGE } from "../data/cifar10.ts";
+import { loadCifar10 } from "../data/dataset.ts";
+import { TwoLayerNet } from "../model/twoLayerNet.ts";
+import { DEFAULT_HYPERPARAMETERS, type Hyperparameters, validateHyperparameters } from "../training/hyperparameters.ts";
+import { train } from "../training/train.ts";
+import { runCli, UsageError } from "./runCli.ts";
+
+const d = DEFAULT_HYPERPARAMETERS;
+const USAGE = `Usage: pnpm train -- [options]
+
+Trains the two-layer network on CIFAR-10 and prints its accuracy.
+
+  --hidden N          hidden units (default ${d.hiddenSize})
+  --iters N           SGD iterations (default ${d.numIters})
+  --batch N           minibatch size (default ${d.batchSize})
+  --lr X              learning rate (default ${d.learningRate})
+  --lr-decay X        learning-rate decay per epoch (default ${d.learningRateDecay})
+  --reg X             L2 regularization strength (default ${d.reg})
+  --weight-scale X    std of the initial weights (default ${d.weightScale})
+  --seed N            random seed (default ${d.seed})
+  --data-dir DIR      CIFAR-10 binary batches (default: $CIFAR10_DIR, else ~/.cache/trainql/cifar-10-batches-bin)
+  --num-train N       use only the first N training rows
+  --num-val N         use only the first N validation rows
+  --records-per-batch N  records per batch file (10000 for the official data)
+  --backend NAME      auto | node-gpu | node | wasm | cpu (default: $TRAIN_BACKEND, else auto)
+  --test              also report accuracy on the test set
+  --json              print one JSON object as the last line of stdout
+  -h, --help          show this help`;
+
+const OPTIONS = {
+  hidden: { type: "string" },
+  iters: { type: "string" },
+  batch: { type: "string" },
+  lr: { type: "string" },
+  "lr-decay": { type: "string" },
+  reg: { type: "string" },
+  "weight-scale": { type: "string" },
+  seed: { type: "string" },
+  "data-dir": { type: "string" },
+  "num-train": { type: "string" },
+  "num-val": { type: "string" },
+  "records-per-batch": { type: "string" },
+  backend: { type: "string" },
+  test: { type: "boolean", default: false },
+  json: { type: "boolean", default: false },
+  help: { type: "boolean", short: "h", default: false },
+} as const;
+
+function numberFlag(values: Record<string, unknown>, flag: string): number | undefined {
+  const raw = values[flag];
+  if (raw === undefined) return undefined;
+  const n = Number(raw);
+  if (typeof raw !== "string" || raw.trim() === "" || Number.isNaN(n))
+    throw new UsageError(`--${flag} must be a number; got "${raw}"`);
+  return n;
+}
+
+async function main(argv: string[]): Promise<void> {
+  let parsed: ReturnType<typeof parseArgs<{ options: typeof OPTIONS; args: string[] }>>;
+  try {
+    parsed = parseArgs({ args: argv, options: OPTIONS, allowPositionals: false, strict: true });
+  } catch (error) {
+    throw new UsageError((error as Error).message);
+  }
+  const { values } = parsed;
+  if (values.help) {
+    console.log(USAGE);
+    return;
+  }
+  const flag = (name: string) => numberFlag(values, name);
+  const hp: Hyperparameters = {
+    hiddenSize: flag("hidden") ?? d.hiddenSize,
+    numIters: flag("iters") ?? d.numIters,
+    batchSize: flag("batch") ?? d.batchSize,
+    learningRate: flag("lr") ?? d.learningRate,
+    learningRateDecay: flag("lr-decay") ?? d.learningRateDecay,
+    reg: flag("reg") ?? d.reg,
+    weightScale: flag("weight-scale") ?? d.weightScale,
+    seed: flag("seed") ?? d.seed,
+  };
+  const flagOf: Record<keyof Hyperparameters, string> = {
+    hiddenSize: "--hidden",
+    numIters: "--iters",
+    batchSize: "--batch",
+    learningRate: "--lr",
+    learningRateDecay: "--lr-decay",
+    reg: "--reg",
+    weightScale: "--weight-scale",
+    seed: "--seed",
+  };
+  const problems = validateHyperparameters(hp);
+  if (problems.length > 0) throw new UsageError(problems.map((p) => `${flagOf[p.field]}: ${p.message}`).join("\n"));
+  const backendName: BackendName | "auto" = values.backend ? parseBackendName(values.backend) : "auto";
+
+  // Progress and logs go to stderr, so that with --json stdout holds only the result.
+  const log = (line: string) => process.stderr.write(`${line}\n`);
+  const backend = await initBackend(backendName);
+  log(`backend: ${backend.name} — ${backend.device} (${backend.version})`);
+  for (const s of backend.skipped) log(`  skipped ${s.name}: ${s.reason.split(". ")[0]}`);
+
+  const loadStart = performance.now();
+  const data = await loadCifar10({
+    dataDir: values["data-dir"],
+    numTrain: flag("num-train"),
+    numVal: flag("num-val"),
+    recordsPerBatch: flag("records-per-batch"),
+  });
+  log(
+    `data: ${data.dataDir} — ${data.train.n} train, ${data.val.n} val, ${data.test.n} test (loaded in ${((performance.now() - loadStart) / 1000).toFixed(1)} s)`,
+  );
+  const overBatch = validateHyperparameters(hp, data.train.n);
+  if (overBatch.length > 0) throw new UsageError(overBatch.map((p) => `${flagOf[p.field]}: ${p.message}`).join("\n"));
+
+  const net = TwoLayerNet.create(
+    { inputSize: PIXELS_PER_IMAGE, hiddenSize: hp.hiddenSize, numClasses: NUM_CLASSES },
+    hp,
+  );
+  const bar =
+    process.stderr.isTTY && !values.json
+      ? new cliProgress.SingleBar(
+          {
+            format: "train [{bar}] {value}/{total} it | loss {loss} | val {val} | {eta_formatted} left",
+            hideCursor: true,
+          },
+          cliProgress.Presets.shades_classic,
+        )
+      : undefined;
+  bar?.start(hp.numIters, 0, { loss: "-", val: "-" });
+  const controller = new AbortController();
+  process.once("SIGINT", () => controller.abort());
+
+  const result = await train(net, data, hp, {
+    signal: controller.signal,
+    onIteration: (it, loss) => bar?.update(it + 1, { loss: loss.toFixed(4) }),
+    onEpoch: (m) => {
+      if (bar) bar.update({ val: `${(m.valAcc * 100).toFixed(2)}%` });
+      else
+        log(
+          `epoch ${m.epoch} it ${m.iteration}/${hp.numIters}: loss ${m.loss.toFixed(4)}, train ${(m.trainAcc * 100).toFixed(2)}%, val ${(m.valAcc * 100).toFixed(2)}%, lr ${m.learningRate.toExponential(3)}`,
+        );
+    },
+  }).finally(() => bar?.stop());
+
+  const testAcc = values.test ? await net.accuracy(data.test.x, data.test.y, data.test.n) : null;
+  net.dispose();
+  const summary = {
+    backend: backend.name,
+    device: backend.device,
+    ...hp,
+    hiddenSize: hp.hiddenSize,
+    iterations: result.iterations,
+    finalLoss: result.lossHistory.at(-1) ?? null,
+    trainAcc: result.trainAccHistory.at(-1) ?? null,
+    valAcc: result.finalValAcc,
+    testAcc,
+    trainMs: Math.round(result.trainMs),
+    msPerIter: Number(result.msPerIter.toFixed(2)),
+  };
+  log(
+    `\ndone: ${summary.iterations} iterations in ${(result.trainMs / 1000).toFixed(1)} s (${summary.msPerIter} ms/iter on ${backend.name})\n` +
+      `  final loss ${summary.finalLoss?.toFixed(4)}, val accuracy ${(summary.valAcc * 100).toFixed(2)}%` +
+      (testAcc === null ? "" : `, test accuracy ${(testAcc * 100).toFixed(2)}%`),
+  );
+  if (values.json) console.log(JSON.stringify(summary));
+}
+
+runCli(main, USAGE);

@@ -1,0 +1,163 @@
+// The two-layer network of the EECS 498 / CS231n assignment:
+//   input (D) → affine (W1, b1) → ReLU → affine (W2, b2) → softmax over C classes,
+// trained on softmax cross-entropy (mean over the batch) + reg · (ΣW1² + ΣW2²).
+//
+// The backward pass is written out by hand, as in the assignment, for two reasons: it reads as the
+// math, and it keeps every matrix product a plain `matMul` — autodiff would use `matMul` with
+// transposed operands, which the WebAssembly backend runs >10× slower than an explicit transpose.
+import * as tf from "@tensorflow/tfjs-core";
+import { derivedSeed } from "../training/random.ts";
+
+export interface NetShape {
+  inputSize: number; // D: 3,072 for CIFAR-10
+  hiddenSize: number; // H
+  numClasses: number; // C: 10
+}
+
+export interface Params<T = tf.Tensor> {
+  W1: T; // D × H
+  b1: T; // H
+  W2: T; // H × C
+  b2: T; // C
+}
+
+export const PARAM_NAMES = ["W1", "b1", "W2", "b2"] as const;
+
+export interface LossAndGrads {
+  loss: tf.Scalar;
+  grads: Params<tf.Tensor>;
+}
+
+/** Rows per forward pass when predicting, so a 10,000-row set never becomes one giant tensor. */
+const PREDICT_CHUNK = 1000;
+
+export class TwoLayerNet {
+  readonly shape: NetShape;
+  readonly params: Params<tf.Variable>;
+
+  private constructor(shape: NetShape, params: Params<tf.Tensor>) {
+    this.shape = shape;
+    // Variables so that SGD updates in place (assign) instead of swapping tensors around.
+    this.params = {
+      W1: tf.variable(params.W1),
+      b1: tf.variable(params.b1),
+      W2: tf.variable(params.W2),
+      b2: tf.variable(params.b2),
+    };
+  }
+
+  /** W = weightScale · N(0, 1), b = 0, seeded (the same seed gives the same weights on every backend). */
+  static create(shape: NetShape, { weightScale = 1e-4, seed = 0 } = {}): TwoLayerNet {
+    const { inputSize: D, hiddenSize: H, numClasses: C } = shape;
+    const params = tf.tidy(() => ({
+      W1: tf.randomNormal([D, H], 0, weightScale, "float32", derivedSeed(seed, "W1")),
+      b1: tf.zeros([H]),
+      W2: tf.randomNormal([H, C], 0, weightScale, "float32", derivedSeed(seed, "W2")),
+      b2: tf.zeros([C]),
+    }));
+    const net = new TwoLayerNet(shape, params);
+    tf.dispose(Object.values(params));
+    return net;
+  }
+
+  /** A network holding the given parameter values (e.g. from a checkpoint). */
+  static fromValues(shape: NetShape, values: Params<Float32Array>): TwoLayerNet {
+    const { inputSize: D, hiddenSize: H, numClasses: C } = shape;
+    const params = {
+      W1: tf.tensor2d(values.W1, [D, H]),
+      b1: tf.tensor1d(values.b1),
+      W2: tf.tensor2d(values.W2, [H, C]),
+      b2: tf.tensor1d(values.b2),
+    };
+    const net = new TwoLayerNet(shape, params);
+    tf.dispose(Object.values(params));
+    return net;
+  }
+
+  /** Class scores (N × C) for a batch X (N × D). */
+  scores(X: tf.Tensor2D): tf.Tensor2D {
+    return tf.tidy(() => {
+      const { W1, b1, W2, b2 } = this.params;
+      const hidden = tf.relu(tf.add(tf.matMul(X, W1), b1));
+      return tf.add(tf.matMul(hidden, W2), b2) as tf.Tensor2D;
+    });
+  }
+
+  /** Loss and gradients on a minibatch: X (N × D) float32, y (N) int32 labels. */
+  lossAndGrads(X: tf.Tensor2D, y: tf.Tensor1D, reg: number): LossAndGrads {
+    return tf.tidy(() => {
+      const { W1, b1, W2, b2 } = this.params;
+      const N = X.shape[0];
+
+      // Forward pass.
+      const hiddenIn = tf.add(tf.matMul(X, W1), b1); // N × H
+      const hidden = tf.relu(hiddenIn);
+      const scores = tf.add(tf.matMul(hidden, W2), b2); // N × C
+
+      // Softmax cross-entropy, with scores shifted by their row max for numerical stability.
+      const shifted = tf.sub(scores, tf.max(scores, 1, true));
+      const logProbs = tf.sub(shifted, tf.log(tf.sum(tf.exp(shifted), 1, true)));
+      // (oneHot then cast: the wasm OneHot kernel ignores a float32 dtype and writes int32 bits.)
+      const yOneHot = tf.cast(tf.oneHot(y, this.shape.numClasses), "float32");
+      const dataLoss = tf.div(tf.neg(tf.sum(tf.mul(yOneHot, logProbs))), N);
+      const regLoss = tf.mul(reg, tf.add(tf.sum(tf.square(W1)), tf.sum(tf.square(W2))));
+      const loss = tf.add(dataLoss, regLoss) as tf.Scalar;
+
+      // Backward pass: d(loss)/d(scores) = (softmax − onehot) / N.
+      const dScores = tf.div(tf.sub(tf.exp(logProbs), yOneHot), N);
+      const dW2 = tf.add(tf.matMul(tf.transpose(hidden), dScores), tf.mul(2 * reg, W2));
+      const db2 = tf.sum(dScores, 0);
+      // ReLU passes the gradient where its input was positive.
+      const dHidden = tf.mul(tf.matMul(dScores, tf.transpose(W2)), tf.step(hiddenIn));
+      const dW1 = tf.add(tf.matMul(tf.transpose(X), dHidden), tf.mul(2 * reg, W1));
+      const db1 = tf.sum(dHidden, 0);
+
+      return { loss, grads: { W1: dW1, b1: db1, W2: dW2, b2: db2 } };
+    });
+  }
+
+  /** One SGD step: W ← W − lr · dW for every parameter. Returns the minibatch loss (before the step). */
+  sgdStep(X: tf.Tensor2D, y: tf.Tensor1D, learningRate: number, reg: number): tf.Scalar {
+    const { loss, grads } = this.lossAndGrads(X, y, reg);
+    tf.tidy(() => {
+      for (const name of PARAM_NAMES)
+        this.params[name].assign(tf.sub(this.params[name], tf.mul(learningRate, grads[name])));
+    });
+    tf.dispose(Object.values(grads));
+    return loss;
+  }
+
+  /** Predicted labels for `n` rows of features (row-major, n × D), computed in chunks. */
+  async predict(x: Float32Array, n: number): Promise<Int32Array> {
+    const D = this.shape.inputSize;
+    const out = new Int32Array(n);
+    for (let start = 0; start < n; start += PREDICT_CHUNK) {
+      const rows = Math.min(PREDICT_CHUNK, n - start);
+      const labels = tf.tidy(() => {
+        const X = tf.tensor2d(x.subarray(start * D, (start + rows) * D), [rows, D]);
+        return tf.argMax(this.scores(X), 1);
+      });
+      out.set(await labels.data<"int32">(), start);
+      labels.dispose();
+    }
+    return out;
+  }
+
+  /** Fraction of the `n` rows whose predicted label equals `y`. */
+  async accuracy(x: Float32Array, y: ArrayLike<number>, n: number): Promise<number> {
+    const predicted = await this.predict(x, n);
+    let correct = 0;
+    for (let i = 0; i < n; i++) if (predicted[i] === y[i]) correct++;
+    return correct / n;
+  }
+
+  /** Parameter values copied out of the backend. */
+  async values(): Promise<Params<Float32Array>> {
+    const [W1, b1, W2, b2] = await Promise.all(PARAM_NAMES.map((n) => this.params[n].data<"float32">()));
+    return { W1: W1 as Float32Array, b1: b1 as Float32Array, W2: W2 as Float32Array, b2: b2 as Float32Array };
+  }
+
+  dispose(): void {
+    tf.dispose(Object.values(this.params));
+  }
+}

@@ -1,0 +1,151 @@
+// Minibatch SGD with per-epoch learning-rate decay, as the reference assignment's `nn_train`:
+//   every iteration: sample batchSize rows *with replacement*, take one SGD step, record the loss;
+//   at every iteration `it` with it % iterationsPerEpoch == 0, after the step: record the train
+//   accuracy on the current minibatch and the accuracy on the whole validation set, then lr *= decay.
+import * as tf from "@tensorflow/tfjs-core";
+import { PIXELS_PER_IMAGE } from "../data/cifar10.ts";
+import type { Split } from "../data/dataset.ts";
+import type { TwoLayerNet } from "../model/twoLayerNet.ts";
+import {
+  HyperparameterError,
+  type Hyperparameters,
+  iterationsPerEpoch,
+  validateHyperparameters,
+} from "./hyperparameters.ts";
+import { randomInts } from "./random.ts";
+
+export interface EpochMetrics {
+  /** 0-based index of this epoch record. */
+  epoch: number;
+  /** The iteration after whose update the metrics were taken. */
+  iteration: number;
+  /** Minibatch loss at that iteration. */
+  loss: number;
+  trainAcc: number;
+  valAcc: number;
+  /** The learning rate that iteration used (before this epoch's decay). */
+  learningRate: number;
+  /** Milliseconds since training started. */
+  elapsedMs: number;
+}
+
+export interface TrainCallbacks {
+  onIteration?: (iteration: number, loss: number) => void | Promise<void>;
+  onEpoch?: (metrics: EpochMetrics) => void | Promise<void>;
+  /** Cancellation: honoured before the next iteration starts. */
+  signal?: AbortSignal;
+}
+
+export interface TrainOptions extends TrainCallbacks {
+  /** Resume at this iteration (the net holds the parameters after `startIteration` steps). */
+  startIteration?: number;
+}
+
+export interface TrainResult {
+  lossHistory: number[];
+  trainAccHistory: number[];
+  valAccHistory: number[];
+  epochs: EpochMetrics[];
+  finalValAcc: number;
+  /** Iterations run by this call. */
+  iterations: number;
+  trainMs: number;
+  msPerIter: number;
+}
+
+export class TrainingDivergedError extends Error {
+  override name = "TrainingDivergedError";
+  constructor(
+    readonly iteration: number,
+    readonly loss: number,
+  ) {
+    super(`training diverged: the loss became ${loss} at iteration ${iteration}; try a smaller learning rate`);
+  }
+}
+
+/** The learning rate in force at iteration `it`: decayed once per epoch boundary already passed. */
+export function learningRateAt(hp: Hyperparameters, numTrain: number, it: number): number {
+  const epochsDone = Math.ceil(it / iterationsPerEpoch(numTrain, hp.batchSize));
+  return hp.learningRate * hp.learningRateDecay ** epochsDone;
+}
+
+/** The minibatch of iteration `it`: a pure function of (seed, it), so a resumed run samples the same batches. */
+export function sampleBatch(data: Split, batchSize: number, seed: number, it: number) {
+  const idx = randomInts(seed, "batch", it, batchSize, data.n);
+  const x = new Float32Array(batchSize * PIXELS_PER_IMAGE);
+  const y = new Int32Array(batchSize);
+  for (let i = 0; i < batchSize; i++) {
+    const row = idx[i] as number;
+    x.set(data.x.subarray(row * PIXELS_PER_IMAGE, (row + 1) * PIXELS_PER_IMAGE), i * PIXELS_PER_IMAGE);
+    y[i] = data.y[row] as number;
+  }
+  return { x, y };
+}
+
+export async function train(
+  net: TwoLayerNet,
+  data: { train: Split; val: Split },
+  hp: Hyperparameters,
+  options: TrainOptions = {},
+): Promise<TrainResult> {
+  const errors = validateHyperparameters(hp, data.train.n);
+  if (errors.length > 0) throw new HyperparameterError(errors);
+  const { signal, onIteration, onEpoch, startIteration = 0 } = options;
+  const perEpoch = iterationsPerEpoch(data.train.n, hp.batchSize);
+  const D = PIXELS_PER_IMAGE;
+
+  const result: TrainResult = {
+    lossHistory: [],
+    trainAccHistory: [],
+    valAccHistory: [],
+    epochs: [],
+    finalValAcc: Number.NaN,
+    iterations: 0,
+    trainMs: 0,
+    msPerIter: 0,
+  };
+  let learningRate = learningRateAt(hp, data.train.n, startIteration);
+  let epoch = Math.ceil(startIteration / perEpoch);
+  const start = performance.now();
+
+  for (let it = startIteration; it < hp.numIters; it++) {
+    signal?.throwIfAborted();
+    const batch = sampleBatch(data.train, hp.batchSize, hp.seed, it);
+    const X = tf.tensor2d(batch.x, [hp.batchSize, D]);
+    const y = tf.tensor1d(batch.y, "int32");
+    const lossTensor = net.sgdStep(X, y, learningRate, hp.reg);
+    tf.dispose([X, y]);
+    const loss = (await lossTensor.data())[0] as number;
+    lossTensor.dispose();
+    if (!Number.isFinite(loss)) throw new TrainingDivergedError(it, loss);
+    result.lossHistory.push(loss);
+    result.iterations++;
+    await onIteration?.(it, loss);
+
+    if (it % perEpoch === 0) {
+      const trainAcc = await net.accuracy(batch.x, batch.y, hp.batchSize);
+      const valAcc = await net.accuracy(data.val.x, data.val.y, data.val.n);
+      const metrics: EpochMetrics = {
+        epoch,
+        iteration: it,
+        loss,
+        trainAcc,
+        valAcc,
+        learningRate,
+        elapsedMs: performance.now() - start,
+      };
+      result.trainAccHistory.push(trainAcc);
+      result.valAccHistory.push(valAcc);
+      result.epochs.push(metrics);
+      await onEpoch?.(metrics);
+      epoch++;
+      // hp.learningRate · decay^epochs rather than repeated `*=`, so a resumed run uses the same bits.
+      learningRate = learningRateAt(hp, data.train.n, it + 1);
+    }
+  }
+
+  result.trainMs = performance.now() - start;
+  result.msPerIter = result.iterations > 0 ? result.trainMs / result.iterations : 0;
+  result.finalValAcc = result.valAccHistory.at(-1) ?? (await net.accuracy(data.val.x, data.val.y, data.val.n));
+  return result;
+}
