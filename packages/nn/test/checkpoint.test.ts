@@ -1,0 +1,43 @@
+import { beforeAll, describe, expect, it } from "vitest";
+import {
+  CheckpointError,
+  DEFAULT_HYPERPARAMETERS,
+  decodeCheckpoint,
+  initBackend,
+  loadCheckpoint,
+  saveCheckpoint,
+  TwoLayerNet,
+} from "../src/index.ts";
+
+const shape = { inputSize: 3072, hiddenSize: 24, numClasses: 10 };
+const header = { hyperparameters: { ...DEFAULT_HYPERPARAMETERS, hiddenSize: 24 }, iteration: 120, backend: "wasm" };
+
+beforeAll(async () => {
+  await initBackend("wasm");
+});
+
+describe("checkpoints", () => {
+  it("round-trip parameters and hyperparameters, giving the same predictions", async () => {
+    const net = TwoLayerNet.create(shape, { weightScale: 1e-2, seed: 9 });
+    const bytes = await saveCheckpoint(net, header);
+    // Compact: 4 bytes a parameter plus a small header.
+    const params = 3072 * 24 + 24 + 24 * 10 + 10;
+    expect(bytes.length).toBeLessThan(params * 4 + 1024);
+
+    const { net: restored, header: h } = loadCheckpoint(bytes);
+    expect(h).toEqual({ ...header, shape });
+    expect(await restored.values()).toEqual(await net.values());
+    const x = new Float32Array(300 * 3072).map((_, i) => Math.cos(i * 0.37));
+    expect(await restored.predict(x, 300)).toEqual(await net.predict(x, 300));
+    net.dispose();
+    restored.dispose();
+  });
+
+  it("rejects bytes that are not a checkpoint, or truncated", async () => {
+    const net = TwoLayerNet.create(shape, { seed: 1 });
+    const bytes = await saveCheckpoint(net, header);
+    net.dispose();
+    expect(() => decodeCheckpoint(new Uint8Array([1, 2, 3, 4, 5, 6, 7, 8, 9, 10, 11, 12]))).toThrow(CheckpointError);
+    expect(() => decodeCheckpoint(bytes.subarray(0, bytes.length - 4))).toThrow(/expected \d+/);
+  });
+});

@@ -1,0 +1,99 @@
+import { execFile } from "node:child_process";
+import path from "node:path";
+import { promisify } from "node:util";
+import { describe, expect, it } from "vitest";
+import { TINY_RECORDS, tempDir, tinyCifar10 } from "./fixtures.ts";
+
+const run = promisify(execFile);
+const root = path.resolve(import.meta.dirname, "..");
+const tsx = path.join(root, "node_modules/.bin/tsx");
+
+async function cli(script: string, args: string[], env: Record<string, string> = {}) {
+  try {
+    const { stdout, stderr } = await run(tsx, [path.join(root, "src/cli", script), ...args], {
+      env: { ...process.env, TRAIN_BACKEND: "wasm", ...env },
+    });
+    return { code: 0, stdout, stderr };
+  } catch (error) {
+    const e = error as { code: number; stdout: string; stderr: string };
+    return { code: e.code, stdout: e.stdout, stderr: e.stderr };
+  }
+}
+
+describe("pnpm train", () => {
+  it("trains and prints one JSON summary as the last line of stdout", async () => {
+    const dir = await tinyCifar10(6);
+    const args = ["--data-dir", dir, "--records-per-batch", String(TINY_RECORDS), "--hidden", "12", "--iters", "30"];
+    const { code, stdout, stderr } = await cli("train.ts", [
+      ...args,
+      "--batch",
+      "40",
+      "--lr",
+      "0.3",
+      "--reg",
+      "1e-4",
+      "--test",
+      "--json",
+    ]);
+    expect(code, stderr).toBe(0);
+    const summary = JSON.parse(stdout.trim().split("\n").at(-1)!);
+    expect(summary).toMatchObject({
+      backend: "wasm",
+      hiddenSize: 12,
+      iterations: 30,
+      batchSize: 40,
+      learningRate: 0.3,
+    });
+    for (const key of ["finalLoss", "valAcc", "testAcc", "trainMs", "msPerIter"])
+      expect(typeof summary[key]).toBe("number");
+    expect(stderr).toMatch(/epoch 0 it 0\/30: loss/);
+    expect(stderr).toContain("done: 30 iterations");
+  });
+
+  it("reports testAcc as null without --test", async () => {
+    const dir = await tinyCifar10(7);
+    const { stdout } = await cli("train.ts", [
+      "--data-dir",
+      dir,
+      "--records-per-batch",
+      "100",
+      "--iters",
+      "2",
+      "--batch",
+      "10",
+      "--json",
+    ]);
+    expect(JSON.parse(stdout.trim().split("\n").at(-1)!).testAcc).toBeNull();
+  });
+
+  it("answers a bad flag or value with a usage error and exit code 2", async () => {
+    const unknown = await cli("train.ts", ["--hiden", "3"]);
+    expect(unknown.code).toBe(2);
+    expect(unknown.stderr).toMatch(/Unknown option '--hiden'[\s\S]*Usage: pnpm train/);
+    const notNumber = await cli("train.ts", ["--lr", "fast"]);
+    expect(notNumber.code).toBe(2);
+    expect(notNumber.stderr).toContain('--lr must be a number; got "fast"');
+    const outOfRange = await cli("train.ts", ["--hidden", "0", "--reg=-1"]);
+    expect(outOfRange.code).toBe(2);
+    expect(outOfRange.stderr).toContain("--hidden: hiddenSize must be an integer from 1 to 8192; got 0");
+    expect(outOfRange.stderr).toContain("--reg: reg must be a finite number ≥ 0; got -1");
+  });
+
+  it("says how to get the data when there is none", async () => {
+    const empty = await tempDir();
+    const { code, stderr } = await cli("train.ts", ["--iters", "1"], { CIFAR10_DIR: empty });
+    expect(code).toBe(1);
+    expect(stderr).toContain(`CIFAR-10 file ${path.join(empty, "data_batch_1.bin")}: is missing`);
+    expect(stderr).toContain("pnpm download-cifar");
+  });
+});
+
+describe("pnpm download-cifar", () => {
+  it("fails offline with where to put the files", async () => {
+    const dir = path.join(await tempDir(), "cifar");
+    const { code, stderr } = await cli("downloadCifar.ts", ["--data-dir", dir, "--url", "http://127.0.0.1:9/x.tar.gz"]);
+    expect(code).toBe(1);
+    expect(stderr).toContain(`DownloadError: Could not download http://127.0.0.1:9/x.tar.gz`);
+    expect(stderr).toContain(`in ${dir}`);
+  });
+});

@@ -1,0 +1,167 @@
+import * as tf from "@tensorflow/tfjs-core";
+import { beforeAll, describe, expect, it } from "vitest";
+import {
+  type Cifar10Dataset,
+  type EpochMetrics,
+  HyperparameterError,
+  type Hyperparameters,
+  initBackend,
+  learningRateAt,
+  loadCifar10,
+  NUM_CLASSES,
+  PIXELS_PER_IMAGE,
+  sampleBatch,
+  TrainingDivergedError,
+  TwoLayerNet,
+  train,
+} from "../src/index.ts";
+import { TINY_RECORDS, tinyCifar10 } from "./fixtures.ts";
+
+let data: Cifar10Dataset;
+const hp: Hyperparameters = {
+  hiddenSize: 20,
+  learningRate: 0.5,
+  learningRateDecay: 0.9,
+  reg: 1e-3,
+  batchSize: 64,
+  numIters: 40,
+  weightScale: 1e-2,
+  seed: 5,
+};
+const makeNet = (h = hp) =>
+  TwoLayerNet.create({ inputSize: PIXELS_PER_IMAGE, hiddenSize: h.hiddenSize, numClasses: NUM_CLASSES }, h);
+
+beforeAll(async () => {
+  await initBackend("wasm");
+  data = await loadCifar10({ dataDir: await tinyCifar10(1), recordsPerBatch: TINY_RECORDS });
+});
+
+describe("train (as nn_train)", () => {
+  it("records the loss every iteration and metrics at it % iterationsPerEpoch == 0, then decays the rate", async () => {
+    const net = makeNet();
+    const epochs: EpochMetrics[] = [];
+    const iterations: number[] = [];
+    const result = await train(net, data, hp, {
+      onEpoch: (m) => void epochs.push(m),
+      onIteration: (it) => void iterations.push(it),
+    });
+    // 400 training rows / batch 64 → 6 iterations per epoch; epochs at it = 0, 6, …, 36.
+    expect(epochs.map((e) => e.iteration)).toEqual([0, 6, 12, 18, 24, 30, 36]);
+    expect(epochs.map((e) => e.epoch)).toEqual([0, 1, 2, 3, 4, 5, 6]);
+    expect(result.lossHistory).toHaveLength(40);
+    expect(iterations).toEqual([...Array(40).keys()]);
+    expect(result.valAccHistory).toEqual(epochs.map((e) => e.valAcc));
+    epochs.forEach((e, k) => {
+      expect(e.learningRate).toBeCloseTo(0.5 * 0.9 ** k, 12);
+      expect(e.loss).toBe(result.lossHistory[e.iteration]);
+    });
+    expect(result.finalValAcc).toBe(epochs.at(-1)!.valAcc);
+    // The synthetic classes are separable: it learns well past chance (10%).
+    expect(result.finalValAcc).toBeGreaterThan(0.5);
+    net.dispose();
+  });
+
+  it("samples minibatches uniformly with replacement", () => {
+    const draws = new Map<number, number>();
+    const tinySplit = {
+      x: new Float32Array(5 * PIXELS_PER_IMAGE).map((_, i) => Math.floor(i / PIXELS_PER_IMAGE)),
+      y: Uint8Array.from([0, 1, 2, 3, 4]),
+      n: 5,
+    };
+    for (let it = 0; it < 200; it++) {
+      const { x, y } = sampleBatch(tinySplit, 10, 0, it);
+      for (let i = 0; i < 10; i++) {
+        expect(x[i * PIXELS_PER_IMAGE]).toBe(y[i]); // features and label come from the same row
+        draws.set(y[i]!, (draws.get(y[i]!) ?? 0) + 1);
+      }
+    }
+    // 2,000 draws over 5 rows: each about 400; with replacement, batches repeat rows.
+    for (let r = 0; r < 5; r++) expect(draws.get(r)).toBeGreaterThan(320);
+    const batch = sampleBatch(tinySplit, 10, 0, 0);
+    expect(new Set(batch.y).size).toBeLessThan(10);
+  });
+
+  it("is bit-identical for the same seed, and differs for another", async () => {
+    const run = async (seed: number) => {
+      const h = { ...hp, seed, numIters: 15 };
+      const net = makeNet(h);
+      const r = await train(net, data, h);
+      net.dispose();
+      return r.lossHistory;
+    };
+    const a = await run(1);
+    const b = await run(1);
+    expect(Float32Array.from(b)).toEqual(Float32Array.from(a));
+    expect(b).toEqual(a);
+    expect(await run(2)).not.toEqual(a);
+  });
+
+  it("leaves no tensor behind", async () => {
+    const before = tf.memory().numTensors;
+    const net = makeNet();
+    await train(net, data, { ...hp, numIters: 13 });
+    await net.accuracy(data.val.x, data.val.y, data.val.n);
+    net.dispose();
+    expect(tf.memory().numTensors).toBe(before);
+  });
+
+  it("resumes from a mid-run state exactly as if never stopped", async () => {
+    const full = makeNet();
+    const all = await train(full, data, hp);
+    const part = makeNet();
+    await train(part, data, { ...hp, numIters: 17 });
+    const rest = await train(part, data, hp, { startIteration: 17 });
+    expect(rest.lossHistory).toEqual(all.lossHistory.slice(17));
+    expect(rest.epochs.map((e) => e.iteration)).toEqual([18, 24, 30, 36]);
+    expect(learningRateAt(hp, data.train.n, 17)).toBe(rest.epochs[0]!.learningRate);
+    expect(Array.from((await part.values()).W1)).toEqual(Array.from((await full.values()).W1));
+    full.dispose();
+    part.dispose();
+  });
+
+  it("stops within one iteration when cancelled", async () => {
+    const net = makeNet();
+    const controller = new AbortController();
+    let seen = 0;
+    const error = await train(
+      net,
+      data,
+      { ...hp, numIters: 1000 },
+      {
+        signal: controller.signal,
+        onIteration: (it) => {
+          seen = it;
+          if (it === 4) controller.abort();
+        },
+      },
+    ).catch((e: unknown) => e);
+    expect((error as Error).name).toBe("AbortError");
+    expect(seen).toBe(4);
+    net.dispose();
+  });
+
+  it("fails with the iteration and loss when training diverges", async () => {
+    const h = { ...hp, learningRate: 1e6, weightScale: 1 };
+    const net = makeNet(h);
+    const error = await train(net, data, h).catch((e: unknown) => e);
+    expect(error).toBeInstanceOf(TrainingDivergedError);
+    expect((error as Error).message).toMatch(
+      /loss became (NaN|Infinity) at iteration \d+; try a smaller learning rate/,
+    );
+    net.dispose();
+  });
+
+  it("refuses bad hyperparameters, naming each field", async () => {
+    const net = makeNet();
+    const error = await train(net, data, { ...hp, learningRate: -1, batchSize: 401, numIters: 0.5 }).catch(
+      (e: unknown) => e,
+    );
+    expect(error).toBeInstanceOf(HyperparameterError);
+    const fields = (error as HyperparameterError).errors.map((e) => e.field);
+    expect(fields).toEqual(["learningRate", "batchSize", "numIters"]);
+    expect((error as Error).message).toContain(
+      "batchSize must be an integer from 1 to 400 (the training set size); got 401",
+    );
+    net.dispose();
+  });
+});

@@ -1,0 +1,111 @@
+import * as tf from "@tensorflow/tfjs-core";
+import { beforeAll, describe, expect, it } from "vitest";
+import { initBackend, PARAM_NAMES, TwoLayerNet } from "../src/index.ts";
+
+// A small net with weights of order 1, so activations and gradients are far from float32's noise.
+const shape = { inputSize: 15, hiddenSize: 8, numClasses: 10 };
+const N = 6;
+const reg = 0.05;
+
+function batch() {
+  return tf.tidy(() => ({
+    X: tf.randomNormal([N, shape.inputSize], 0, 1, "float32", 11) as tf.Tensor2D,
+    y: tf.tensor1d([0, 3, 9, 3, 5, 1], "int32"),
+  }));
+}
+
+beforeAll(async () => {
+  await initBackend("wasm");
+});
+
+describe("TwoLayerNet", () => {
+  it("initialises W with std weightScale and b with zeros", async () => {
+    const net = TwoLayerNet.create({ inputSize: 3072, hiddenSize: 50, numClasses: 10 }, { weightScale: 1e-4, seed: 1 });
+    const v = await net.values();
+    const mean = v.W1.reduce((s, w) => s + w, 0) / v.W1.length;
+    const std = Math.sqrt(v.W1.reduce((s, w) => s + (w - mean) ** 2, 0) / v.W1.length);
+    expect(std).toBeGreaterThan(0.97e-4);
+    expect(std).toBeLessThan(1.03e-4);
+    expect(v.b1.every((b) => b === 0) && v.b2.every((b) => b === 0)).toBe(true);
+    net.dispose();
+  });
+
+  it("starts at loss ≈ ln(10) with tiny weights and no regularisation", async () => {
+    const net = TwoLayerNet.create(shape, { weightScale: 1e-4, seed: 0 });
+    const { X, y } = batch();
+    const { loss, grads } = net.lossAndGrads(X, y, 0);
+    expect((await loss.data())[0]).toBeCloseTo(Math.log(10), 4);
+    tf.dispose([X, y, loss, ...Object.values(grads)]);
+    net.dispose();
+  });
+
+  it("has analytic gradients that match centered differences of the loss", async () => {
+    const net = TwoLayerNet.create(shape, { weightScale: 0.5, seed: 7 });
+    const { X, y } = batch();
+    const { loss, grads } = net.lossAndGrads(X, y, reg);
+    const analytic = Object.fromEntries(await Promise.all(PARAM_NAMES.map(async (n) => [n, await grads[n].data()])));
+    tf.dispose([loss, ...Object.values(grads)]);
+
+    // Centered differences in float32. The loss (≈ 3) carries a rounding error of ~1e-6, which the
+    // division by 2h = 2e-2 turns into ~5e-5; the O(h²) truncation term is ~1e-4 for this net. So a
+    // correct gradient agrees within 1e-3 absolute + 1% relative, while a wrong term (a missing
+    // factor 2 on the regulariser, a transposed product, a sign) is off by far more.
+    const h = 1e-2;
+    const lossAt = () => {
+      const l = net.lossAndGrads(X, y, reg);
+      const v = l.loss.dataSync()[0] as number;
+      tf.dispose([l.loss, ...Object.values(l.grads)]);
+      return v;
+    };
+    let worst = 0;
+    for (const name of PARAM_NAMES) {
+      const param = net.params[name];
+      const values = await param.data();
+      for (let i = 0; i < values.length; i++) {
+        const original = values[i] as number;
+        const nudged = Float32Array.from(values);
+        nudged[i] = original + h;
+        param.assign(tf.tensor(nudged, param.shape));
+        const plus = lossAt();
+        nudged[i] = original - h;
+        param.assign(tf.tensor(nudged, param.shape));
+        const minus = lossAt();
+        nudged[i] = original;
+        param.assign(tf.tensor(nudged, param.shape));
+        const numeric = (plus - minus) / (2 * h);
+        const a = analytic[name]![i] as number;
+        const err = Math.abs(a - numeric) - 1e-2 * Math.abs(numeric);
+        worst = Math.max(worst, err);
+        expect(err, `${name}[${i}]: analytic ${a}, numeric ${numeric}`).toBeLessThan(1e-3);
+      }
+    }
+    expect(worst).toBeLessThan(1e-3);
+    tf.dispose([X, y]);
+    net.dispose();
+  });
+
+  it("applies W ← W − lr·dW on an SGD step", async () => {
+    const net = TwoLayerNet.create(shape, { weightScale: 0.5, seed: 2 });
+    const { X, y } = batch();
+    const before = await net.values();
+    const { loss, grads } = net.lossAndGrads(X, y, reg);
+    const dW2 = await grads.W2.data();
+    tf.dispose([loss, ...Object.values(grads)]);
+    net.sgdStep(X, y, 0.1, reg).dispose();
+    const after = await net.values();
+    for (let i = 0; i < dW2.length; i++) expect(after.W2[i]).toBeCloseTo(before.W2[i]! - 0.1 * dW2[i]!, 6);
+    tf.dispose([X, y]);
+    net.dispose();
+  });
+
+  it("predicts the argmax class, in chunks, for any number of rows", async () => {
+    const net = TwoLayerNet.create(shape, { weightScale: 0.5, seed: 3 });
+    const rows = 2500; // more than one chunk of 1,000
+    const x = new Float32Array(rows * shape.inputSize).map((_, i) => Math.sin(i));
+    const predicted = await net.predict(x, rows);
+    const expected = tf.tidy(() => tf.argMax(net.scores(tf.tensor2d(x, [rows, shape.inputSize])), 1));
+    expect(Array.from(predicted)).toEqual(Array.from(await expected.data()));
+    expected.dispose();
+    net.dispose();
+  });
+});
