@@ -74,6 +74,6 @@ describe("backend selection", () => {
       net.dispose();
     }
     expect(losses.wasm).toHaveLength(20);
-    losses.wasm!.forEach((l, i) => expect(Math.abs(l - losses.cpu![i]!) / l).toBeLessThan(1e-4));
+    for (const [i, l] of losses.wasm!.entries()) expect(Math.abs(l - losses.cpu![i]!) / l).toBeLessThan(1e-4);
   });
 });
