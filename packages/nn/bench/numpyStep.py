@@ -1,0 +1,64 @@
+"""The same training step as TwoLayerNet.sgdStep, in NumPy: the peer that `pnpm bench` compares against.
+
+Reads {"hidden": [...], "batch": N, "dim": D, "minSeconds": s} as JSON on stdin and prints one JSON
+object: {"numpy": version, "results": [{"hidden": H, "msPerIter": ms, "iters": k}, ...]}.
+"""
+import json
+import sys
+import time
+
+import numpy as np
+
+
+def step(params, X, y, lr, reg):
+    W1, b1, W2, b2 = params["W1"], params["b1"], params["W2"], params["b2"]
+    N = X.shape[0]
+    hidden_in = X @ W1 + b1
+    hidden = np.maximum(hidden_in, 0)
+    scores = hidden @ W2 + b2
+    shifted = scores - scores.max(axis=1, keepdims=True)
+    log_probs = shifted - np.log(np.exp(shifted).sum(axis=1, keepdims=True))
+    loss = -log_probs[np.arange(N), y].mean() + reg * ((W1 * W1).sum() + (W2 * W2).sum())
+    d_scores = np.exp(log_probs)
+    d_scores[np.arange(N), y] -= 1
+    d_scores /= N
+    dW2 = hidden.T @ d_scores + 2 * reg * W2
+    db2 = d_scores.sum(axis=0)
+    d_hidden = (d_scores @ W2.T) * (hidden_in > 0)
+    dW1 = X.T @ d_hidden + 2 * reg * W1
+    db1 = d_hidden.sum(axis=0)
+    for name, grad in (("W1", dW1), ("b1", db1), ("W2", dW2), ("b2", db2)):
+        params[name] -= lr * grad
+    return float(loss)
+
+
+def main():
+    config = json.load(sys.stdin)
+    rng = np.random.default_rng(0)
+    D, N = config["dim"], config["batch"]
+    pool = rng.standard_normal((10_000, D), dtype=np.float32)
+    labels = rng.integers(0, 10, 10_000)
+    results = []
+    for H in config["hidden"]:
+        params = {
+            "W1": (1e-4 * rng.standard_normal((D, H))).astype(np.float32),
+            "b1": np.zeros(H, np.float32),
+            "W2": (1e-4 * rng.standard_normal((H, 10))).astype(np.float32),
+            "b2": np.zeros(10, np.float32),
+        }
+
+        def one():
+            idx = rng.integers(0, pool.shape[0], N)  # sampled with replacement, as in training
+            step(params, pool[idx], labels[idx], np.float32(1e-2), np.float32(1e-4))
+
+        one()  # warm-up
+        iters, start = 0, time.perf_counter()
+        while iters < 3 or time.perf_counter() - start < config["minSeconds"]:
+            one()
+            iters += 1
+        results.append({"hidden": H, "msPerIter": (time.perf_counter() - start) * 1000 / iters, "iters": iters})
+    print(json.dumps({"numpy": np.__version__, "results": results}))
+
+
+if __name__ == "__main__":
+    main()
