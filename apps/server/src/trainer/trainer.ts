@@ -1,0 +1,120 @@
+// A trainer process: loads the data set once, then takes `train` and `evaluate` jobs from the queue.
+// More trainers, here or on other machines, join by pointing at the same DATABASE_URL.
+import { randomUUID } from "node:crypto";
+import os from "node:os";
+import { hasCifar10, howToGetData, initBackend, loadCifar10, resolveDataDir } from "@trainql/nn";
+import { Logger, type Runner, run as runWorker } from "graphile-worker";
+import { createDb } from "../db/prisma.ts";
+import type { Env } from "../env.ts";
+import { NotificationHub } from "../events/pgNotifications.ts";
+import { topics } from "../events/runEvents.ts";
+import { type EvaluateJob, TASK, type TrainJob } from "../queue/runQueue.ts";
+import { evaluateRun } from "./evaluateRun.ts";
+import { reapDeadTrainers } from "./reaper.ts";
+import { CANCEL_REASON, type TrainerContext, trainRun } from "./trainRun.ts";
+
+export interface Trainer {
+  id: string;
+  stop(): Promise<void>;
+}
+
+type Log = (line: string) => void;
+
+async function loadData(env: Env, log: Log): Promise<TrainerContext["data"]> {
+  const dir = resolveDataDir(env.cifar10Dir);
+  if (!hasCifar10(dir)) {
+    const error = `No CIFAR-10 data found at ${dir}. ${howToGetData(dir)}`;
+    log(`WARNING: ${error} Runs will fail until the data is there and the trainer restarts.`);
+    return { error };
+  }
+  const start = performance.now();
+  try {
+    const data = await loadCifar10({ dataDir: dir, recordsPerBatch: env.cifar10RecordsPerBatch });
+    log(
+      `data: ${dir} (${data.train.n} train, ${data.val.n} val, ${data.test.n} test) in ${((performance.now() - start) / 1000).toFixed(1)} s`,
+    );
+    return data;
+  } catch (error) {
+    log(`WARNING: ${(error as Error).message}`);
+    return { error: (error as Error).message };
+  }
+}
+
+export async function startTrainer(env: Env, databaseUrl: string, log: Log = console.log): Promise<Trainer> {
+  const id = `${os.hostname()}-${process.pid}-${randomUUID().slice(0, 8)}`;
+  const db = createDb(databaseUrl, 3);
+  const backend = await initBackend();
+  log(`trainer ${id}: backend ${backend.name} — ${backend.device}`);
+  const data = await loadData(env, log);
+  const ctx: TrainerContext = { db, trainerId: id, backend, data, controllers: new Map() };
+
+  const dataset =
+    "error" in data
+      ? {}
+      : { datasetDir: data.dataDir, numTrain: data.train.n, numVal: data.val.n, numTest: data.test.n };
+  await db.trainer.create({
+    data: {
+      id,
+      host: os.hostname(),
+      pid: process.pid,
+      backend: backend.name,
+      device: backend.device,
+      backendVersion: backend.version,
+      ...dataset,
+    },
+  });
+  const heartbeat = setInterval(() => {
+    void db.trainer
+      .upsert({
+        where: { id },
+        create: {
+          id,
+          host: os.hostname(),
+          pid: process.pid,
+          backend: backend.name,
+          device: backend.device,
+          backendVersion: backend.version,
+          ...dataset,
+        },
+        update: { lastSeenAt: new Date() },
+      })
+      .then(() => reapDeadTrainers(db, env.trainerTimeoutMs))
+      .catch((error: unknown) => log(`heartbeat failed: ${(error as Error).message}`));
+  }, env.heartbeatMs);
+
+  const hub = new NotificationHub(databaseUrl);
+  const stopCancels = await hub.listen(topics.cancel, (payload) => {
+    ctx.controllers.get((payload as { runId: string }).runId)?.abort(CANCEL_REASON);
+  });
+
+  const runner: Runner = await runWorker({
+    connectionString: databaseUrl,
+    concurrency: env.trainerConcurrency,
+    noHandleSignals: true,
+    pollInterval: 500,
+    crontab: "",
+    // Only graphile-worker's warnings and errors: its info lines would drown ours.
+    logger: new Logger(() => (level, message) => {
+      if (level === "error" || level === "warning") log(`[queue] ${message}`);
+    }),
+    taskList: {
+      [TASK.train]: async (payload) => trainRun(ctx, (payload as TrainJob).runId),
+      [TASK.evaluate]: async (payload) => evaluateRun(ctx, (payload as EvaluateJob).runId),
+    },
+  });
+  log(`trainer ${id}: waiting for runs (concurrency ${env.trainerConcurrency})`);
+
+  return {
+    id,
+    async stop() {
+      clearInterval(heartbeat);
+      for (const controller of ctx.controllers.values())
+        controller.abort(new Error(`trainer ${id} was stopped during the run`));
+      await runner.stop();
+      await stopCancels();
+      await hub.close();
+      await db.trainer.delete({ where: { id } }).catch(() => {});
+      await db.$disconnect();
+    },
+  };
+}
