@@ -34,7 +34,7 @@ const LossesEvent = builder.objectRef<Of<"losses">>("RunLossesEvent").implement(
 
 const WeightsEvent = builder.objectRef<Of<"weights">>("RunWeightsEvent").implement({
   fields: (t) => ({
-    epoch: t.exposeInt("epoch"),
+    atEpoch: t.int({ description: "The epoch whose weights the image shows.", resolve: (e) => e.epoch }),
     url: t.string({ resolve: (e) => `/runs/${e.runId}/weights.png?epoch=${e.epoch}` }),
   }),
 });

@@ -1,0 +1,299 @@
+// The API against a real PostgreSQL, a real trainer process and real HTTP / WebSocket clients.
+import pg from "pg";
+import { beforeAll, describe, expect, it } from "vitest";
+import {
+  collect,
+  freshDatabase,
+  gql,
+  gqlOk,
+  isTerminal,
+  RUN_EVENTS,
+  type RunEventData,
+  startApi,
+  startTrainer,
+  type TestServer,
+  tinyDataset,
+  waitFor,
+  wsClient,
+} from "./harness.ts";
+
+let databaseUrl: string;
+let api: TestServer;
+
+const START = /* GraphQL */ `
+  mutation ($input: StartRunInput!) { startRun(input: $input) { id uuid status progress hyperparameters { hiddenSize numIters batchSize learningRate reg seed } } }`;
+
+type Started = { startRun: { id: string; uuid: string; status: string } };
+
+async function rowCount(table: string): Promise<number> {
+  const client = new pg.Client({ connectionString: databaseUrl });
+  await client.connect();
+  const { rows } = await client.query(`SELECT count(*)::int AS n FROM "${table}"`);
+  await client.end();
+  return rows[0].n;
+}
+
+beforeAll(async () => {
+  databaseUrl = await freshDatabase();
+  const dataDir = await tinyDataset();
+  api = await startApi(databaseUrl);
+  await startTrainer(databaseUrl, dataDir);
+});
+
+describe("startRun and runEvents", () => {
+  it("queues a run at once, then a subscriber receives every epoch in order, equal to the stored rows", async () => {
+    const input = { hiddenSize: 10, numIters: 120, batchSize: 20, learningRate: 0.3, reg: 1e-3, seed: 3 };
+    const { startRun } = await gqlOk<Started & { startRun: { hyperparameters: typeof input } }>(api.url, START, {
+      input,
+    });
+    expect(startRun.status).toBe("QUEUED");
+    expect(startRun.hyperparameters).toEqual(input);
+
+    const events = await collect<RunEventData>(wsClient(api.url), RUN_EVENTS, { runId: startRun.id }, (e) =>
+      isTerminal(e.at(-1)!),
+    );
+    const epochs = events.flatMap((e) =>
+      e.runEvents.__typename === "RunEpochEvent" ? [e.runEvents.epoch as { epoch: number; iteration: number }] : [],
+    );
+    // 400 training rows / batch 20 → 20 iterations per epoch: epochs at 0, 20, …, 100.
+    expect(epochs.map((e) => e.epoch)).toEqual([0, 1, 2, 3, 4, 5]);
+    expect(epochs.map((e) => e.iteration)).toEqual([0, 20, 40, 60, 80, 100]);
+    const statuses = events.flatMap((e) => (e.runEvents.__typename === "RunStatusEvent" ? [e.runEvents.status] : []));
+    expect(statuses.at(-1)).toBe("SUCCEEDED");
+    // Loss batches tile [0, 120) with no gap and no overlap.
+    const ranges = events.flatMap((e) =>
+      e.runEvents.__typename === "RunLossesEvent" ? [[e.runEvents.fromIteration!, e.runEvents.toIteration!]] : [],
+    );
+    expect(ranges[0]![0]).toBe(0);
+    for (let i = 1; i < ranges.length; i++) expect(ranges[i]![0]).toBe(ranges[i - 1]![1]);
+    expect(ranges.at(-1)![1]).toBe(120);
+
+    const { run } = await gqlOk<{
+      run: {
+        status: string;
+        progress: number;
+        epochs: unknown[];
+        finalValAcc: number;
+        bestValAcc: number;
+        backend: string;
+        lossHistory: { iteration: number }[];
+        hasCheckpoint: boolean;
+        weightsImageUrl: string;
+      };
+    }>(
+      api.url,
+      `query ($id: ID!) { run(id: $id) { status progress backend finalValAcc bestValAcc hasCheckpoint weightsImageUrl
+          epochs { epoch iteration loss trainAcc valAcc learningRate elapsedMs } lossHistory(maxPoints: 1000) { iteration loss } } }`,
+      { id: startRun.id },
+    );
+    expect(run.status).toBe("SUCCEEDED");
+    expect(run.progress).toBe(1);
+    expect(run.backend).toBe("wasm");
+    expect(run.hasCheckpoint).toBe(true);
+    expect(run.epochs).toEqual(epochs);
+    expect(run.finalValAcc).toBe((epochs.at(-1) as unknown as { valAcc: number }).valAcc);
+    expect(run.lossHistory.map((p) => p.iteration)).toEqual([...Array(120).keys()]);
+    const png = await fetch(new URL(run.weightsImageUrl, api.url));
+    expect(png.headers.get("content-type")).toBe("image/png");
+    expect(
+      Buffer.from(await png.arrayBuffer())
+        .subarray(1, 4)
+        .toString(),
+    ).toBe("PNG");
+  });
+
+  it("gives a late subscriber the stored events first, then the live ones, without gaps or duplicates", async () => {
+    const { startRun } = await gqlOk<Started>(api.url, START, {
+      input: { hiddenSize: 10, numIters: 2000, batchSize: 20, learningRate: 0.1, reg: 1e-3 },
+    });
+    const client = wsClient(api.url);
+    // Join once a few epochs are stored.
+    await waitFor(
+      async () =>
+        (
+          await gqlOk<{ run: { epochs: unknown[] } }>(
+            api.url,
+            `query ($id: ID!) { run(id: $id) { epochs { epoch } } }`,
+            { id: startRun.id },
+          )
+        ).run.epochs.length >= 3,
+      60_000,
+      "3 epochs",
+    );
+    const events = await collect<RunEventData>(client, RUN_EVENTS, { runId: startRun.id }, (e) =>
+      isTerminal(e.at(-1)!),
+    );
+    const epochs = events.flatMap((e) =>
+      e.runEvents.__typename === "RunEpochEvent" ? [(e.runEvents.epoch as { epoch: number }).epoch] : [],
+    );
+    expect(epochs).toEqual([...Array(100).keys()]); // 2000 / 20 = 100 epochs, each exactly once
+    const ranges = events.flatMap((e) =>
+      e.runEvents.__typename === "RunLossesEvent" ? [[e.runEvents.fromIteration!, e.runEvents.toIteration!]] : [],
+    );
+    for (let i = 1; i < ranges.length; i++) expect(ranges[i]![0]).toBe(ranges[i - 1]![1]);
+    expect(ranges.at(-1)![1]).toBe(2000);
+    // The first event is the stored loss history, downsampled.
+    expect(events[0]!.runEvents.__typename).toBe("RunLossesEvent");
+    expect(events[0]!.runEvents.fromIteration).toBe(0);
+  });
+
+  it("cancels a running run within an iteration, and a queued one at once", async () => {
+    const long = { hiddenSize: 10, numIters: 1_000_000, batchSize: 20 };
+    const { startRun: running } = await gqlOk<Started>(api.url, START, { input: long });
+    const { startRun: queued } = await gqlOk<Started>(api.url, START, { input: long });
+    await waitFor(
+      async () =>
+        (
+          await gqlOk<{ run: { status: string; iteration: number } }>(
+            api.url,
+            `query ($id: ID!) { run(id: $id) { status iteration } }`,
+            { id: running.id },
+          )
+        ).run.iteration > 0,
+      60_000,
+      "training to start",
+    );
+
+    const cancelQueued = await gqlOk<{ cancelRun: { status: string } }>(
+      api.url,
+      `mutation ($id: ID!) { cancelRun(id: $id) { status } }`,
+      { id: queued.id },
+    );
+    expect(cancelQueued.cancelRun.status).toBe("CANCELLED");
+
+    const events = collect<RunEventData>(wsClient(api.url), RUN_EVENTS, { runId: running.id }, (e) =>
+      isTerminal(e.at(-1)!),
+    );
+    await gqlOk(api.url, `mutation ($id: ID!) { cancelRun(id: $id) { status } }`, { id: running.id });
+    const last = (await events).at(-1)!.runEvents;
+    expect(last.status).toBe("CANCELLED");
+    expect(last.run!.iteration).toBeLessThan(1_000_000);
+
+    const again = await gql(api.url, `mutation ($id: ID!) { cancelRun(id: $id) { status } }`, { id: running.id });
+    expect(again.errors?.[0]?.message).toMatch(/already ended \(CANCELLED\)/);
+  });
+
+  it("refuses to delete a running run, and deletes a finished one with its rows", async () => {
+    const { startRun } = await gqlOk<Started>(api.url, START, {
+      input: { hiddenSize: 10, numIters: 1_000_000, batchSize: 20 },
+    });
+    await waitFor(
+      async () =>
+        (
+          await gqlOk<{ run: { status: string } }>(api.url, `query ($id: ID!) { run(id: $id) { status } }`, {
+            id: startRun.id,
+          })
+        ).run.status === "RUNNING",
+      60_000,
+      "RUNNING",
+    );
+    const refused = await gql(api.url, `mutation ($id: ID!) { deleteRun(id: $id) }`, { id: startRun.id });
+    expect(refused.errors?.[0]?.message).toMatch(/is RUNNING: cancel it first/);
+    await gqlOk(api.url, `mutation ($id: ID!) { cancelRun(id: $id) { status } }`, { id: startRun.id });
+    await waitFor(
+      async () =>
+        (
+          await gqlOk<{ run: { status: string } }>(api.url, `query ($id: ID!) { run(id: $id) { status } }`, {
+            id: startRun.id,
+          })
+        ).run.status === "CANCELLED",
+      60_000,
+      "CANCELLED",
+    );
+    await gqlOk(api.url, `mutation ($id: ID!) { deleteRun(id: $id) }`, { id: startRun.uuid });
+    const gone = await gql(api.url, `query ($id: ID!) { run(id: $id) { status } }`, { id: startRun.id });
+    expect(gone.errors?.[0]?.extensions?.code).toBe("NOT_FOUND");
+  });
+
+  it("evaluates a finished run on the test set on request", async () => {
+    const { startRun } = await gqlOk<Started>(api.url, START, {
+      input: { hiddenSize: 10, numIters: 60, batchSize: 20, learningRate: 0.3, reg: 1e-3 },
+    });
+    const client = wsClient(api.url);
+    await collect<RunEventData>(client, RUN_EVENTS, { runId: startRun.id }, (e) => isTerminal(e.at(-1)!));
+    const { evaluateTest } = await gqlOk<{ evaluateTest: { testAcc: number | null } }>(
+      api.url,
+      `mutation ($id: ID!) { evaluateTest(runId: $id) { testAcc } }`,
+      { id: startRun.id },
+    );
+    expect(evaluateTest.testAcc).toBeNull();
+    const events = await collect<RunEventData>(client, RUN_EVENTS, { runId: startRun.id }, (e) =>
+      e.some((x) => x.runEvents.__typename === "RunTestEvent"),
+    );
+    const testAcc = events.find((x) => x.runEvents.__typename === "RunTestEvent")!.runEvents.testAcc!;
+    expect(testAcc).toBeGreaterThan(0.1);
+    const { run } = await gqlOk<{ run: { testAcc: number } }>(
+      api.url,
+      `query ($id: ID!) { run(id: $id) { testAcc } }`,
+      { id: startRun.id },
+    );
+    expect(run.testAcc).toBe(testAcc);
+  });
+});
+
+describe("bad input", () => {
+  it.each([
+    ["hiddenSize", 0, /hiddenSize must be an integer from 1 to 8192; got 0/],
+    ["hiddenSize", 9000, /from 1 to 8192; got 9000/],
+    ["learningRate", 0, /learningRate must be a finite number > 0; got 0/],
+    ["learningRate", -1e-3, /learningRate must be a finite number > 0/],
+    ["learningRateDecay", 1.5, /learningRateDecay must be a number in \(0, 1\]/],
+    ["reg", -1, /reg must be a finite number ≥ 0; got -1/],
+    ["batchSize", 401, /batchSize must be an integer from 1 to 400 \(the training set size\); got 401/],
+    ["batchSize", 0, /batchSize must be an integer from 1 to 400/],
+    ["numIters", 0, /numIters must be an integer from 1 to 1000000; got 0/],
+    ["numIters", 1_000_001, /numIters must be an integer from 1 to 1000000/],
+    ["weightScale", 0, /weightScale must be a finite number > 0/],
+    ["seed", -5, /seed must be an integer from 0 to 2147483647/],
+  ])("refuses %s = %s with BAD_USER_INPUT naming the field, writing nothing", async (field, value, message) => {
+    const before = await rowCount("Run");
+    const result = await gql(api.url, START, { input: { batchSize: 20, [field]: value } });
+    expect(result.data ?? null).toBeNull();
+    expect(result.errors?.[0]?.extensions?.code).toBe("BAD_USER_INPUT");
+    expect(result.errors?.[0]?.extensions?.field).toBe(`input.${field}`);
+    expect(result.errors?.[0]?.message).toMatch(message);
+    expect(await rowCount("Run")).toBe(before);
+  });
+
+  it("answers unknown ids with NOT_FOUND and malformed ones with BAD_USER_INPUT", async () => {
+    const missing = await gql(api.url, `{ run(id: "00000000-0000-0000-0000-000000000000") { id } }`);
+    expect(missing.errors?.[0]?.extensions?.code).toBe("NOT_FOUND");
+    const malformed = await gql(api.url, `mutation { cancelRun(id: "nope") { id } }`);
+    expect(malformed.errors?.[0]?.extensions?.code).toBe("BAD_USER_INPUT");
+    expect(malformed.errors?.[0]?.message).toMatch(/id must be a Run ID/);
+  });
+
+  it("lists runs as a Relay connection, filtered and ordered", async () => {
+    type Page = {
+      runs: {
+        edges: { cursor: string; node: { uuid: string; status: string; bestValAcc: number | null } }[];
+        pageInfo: { hasNextPage: boolean; endCursor: string };
+      };
+    };
+    const q = `query ($after: String, $status: [RunStatus!], $orderBy: RunOrder) {
+      runs(first: 2, after: $after, status: $status, orderBy: $orderBy) { edges { cursor node { uuid status bestValAcc } } pageInfo { hasNextPage endCursor } } }`;
+    const all: string[] = [];
+    let after: string | null = null;
+    for (;;) {
+      const page: Page = await gqlOk<Page>(api.url, q, { after });
+      all.push(...page.runs.edges.map((e) => e.node.uuid));
+      if (!page.runs.pageInfo.hasNextPage) break;
+      after = page.runs.pageInfo.endCursor;
+    }
+    expect(new Set(all).size).toBe(all.length);
+    expect(all.length).toBe(await rowCount("Run"));
+    const succeeded = await gqlOk<Page>(api.url, q, { status: ["SUCCEEDED"], orderBy: "BEST_VAL_ACC_DESC" });
+    const accs = succeeded.runs.edges.map((e) => e.node.bestValAcc!);
+    expect(succeeded.runs.edges.every((e) => e.node.status === "SUCCEEDED")).toBe(true);
+    expect(accs).toEqual([...accs].sort((a, b) => b - a));
+  });
+
+  it("reports the backend and data set of the live trainer", async () => {
+    const data = await gqlOk<{
+      backend: { name: string };
+      dataset: { available: boolean; numTrain: number; numVal: number };
+    }>(api.url, `{ backend { name device version } dataset { available numTrain numVal numTest } }`);
+    expect(data.backend.name).toBe("wasm");
+    expect(data.dataset).toMatchObject({ available: true, numTrain: 400, numVal: 100 });
+  });
+});

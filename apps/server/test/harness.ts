@@ -1,0 +1,242 @@
+// What the server tests stand on: a fresh real database per file, the API on an ephemeral port,
+// trainer processes (real child processes), a tiny generated CIFAR-10, and GraphQL clients over
+// HTTP and WebSocket.
+import { type ChildProcess, spawn } from "node:child_process";
+import { randomBytes } from "node:crypto";
+import { mkdtemp, rm } from "node:fs/promises";
+import os from "node:os";
+import path from "node:path";
+import { writeSyntheticCifar10 } from "@trainql/nn";
+import { type Client, createClient } from "graphql-ws";
+import pg from "pg";
+import { afterAll, inject } from "vitest";
+import WebSocket from "ws";
+import { type App, buildApp } from "../src/app.ts";
+import { migrate } from "../src/db/migrate.ts";
+import { prepareQueue } from "../src/queue/runQueue.ts";
+
+const serverRoot = path.resolve(import.meta.dirname, "..");
+
+/** A new, empty database on the test PostgreSQL; dropped after the file. */
+export async function freshDatabase({ migrated = true } = {}): Promise<string> {
+  const base = new URL(inject("databaseUrl"));
+  const name = `trainql_test_${randomBytes(6).toString("hex")}`;
+  const admin = new pg.Client({ connectionString: base.toString() });
+  await admin.connect();
+  await admin.query(`CREATE DATABASE ${name}`);
+  await admin.end();
+  afterAll(async () => {
+    const c = new pg.Client({ connectionString: base.toString() });
+    await c.connect();
+    await c.query(`DROP DATABASE IF EXISTS ${name} WITH (FORCE)`);
+    await c.end();
+  });
+  base.pathname = `/${name}`;
+  const url = base.toString();
+  if (migrated) {
+    await migrate(url);
+    await prepareQueue(url);
+  }
+  return url;
+}
+
+export const TINY_RECORDS = 100; // 400 train / 100 val / 100 test rows
+
+export async function tinyDataset(): Promise<string> {
+  const dir = await mkdtemp(path.join(os.tmpdir(), "trainql-server-cifar-"));
+  afterAll(() => rm(dir, { recursive: true, force: true }));
+  return writeSyntheticCifar10(dir, { recordsPerBatch: TINY_RECORDS });
+}
+
+export interface TestServer {
+  url: string;
+  app: App;
+  port: number;
+}
+
+export async function startApi(databaseUrl: string, port = 0): Promise<TestServer> {
+  const app = buildApp({ databaseUrl, trainerTimeoutMs: 3000 });
+  const actual = await app.start(port);
+  afterAll(() => app.stop());
+  return { url: `http://127.0.0.1:${actual}/graphql`, app, port: actual };
+}
+
+export interface TrainerProcess {
+  process: ChildProcess;
+  output: () => string;
+  stop(signal?: NodeJS.Signals): Promise<void>;
+}
+
+/** A trainer as a separate process, as in production; resolves once it takes jobs. */
+export async function startTrainer(
+  databaseUrl: string,
+  dataDir: string,
+  env: Record<string, string> = {},
+): Promise<TrainerProcess> {
+  const child = spawn(path.join(serverRoot, "node_modules/.bin/tsx"), ["src/trainer/main.ts"], {
+    cwd: serverRoot,
+    env: {
+      ...process.env,
+      DATABASE_URL: databaseUrl,
+      CIFAR10_DIR: dataDir,
+      CIFAR10_RECORDS_PER_BATCH: String(TINY_RECORDS),
+      TRAIN_BACKEND: "wasm",
+      TRAINER_HEARTBEAT_MS: "500",
+      TRAINER_TIMEOUT_MS: "3000",
+      ...env,
+    },
+    stdio: ["ignore", "pipe", "pipe"],
+  });
+  let out = "";
+  child.stdout.on("data", (d) => {
+    out += d;
+  });
+  child.stderr.on("data", (d) => {
+    out += d;
+  });
+  const exited = new Promise<void>((resolve) => child.once("exit", () => resolve()));
+  await new Promise<void>((resolve, reject) => {
+    const timer = setInterval(() => {
+      if (out.includes("waiting for runs")) {
+        clearInterval(timer);
+        resolve();
+      }
+    }, 50);
+    child.once("exit", (code) => {
+      clearInterval(timer);
+      reject(new Error(`trainer exited with ${code} before it was ready:\n${out}`));
+    });
+  });
+  const trainer: TrainerProcess = {
+    process: child,
+    output: () => out,
+    async stop(signal = "SIGTERM") {
+      if (child.exitCode === null && child.signalCode === null) child.kill(signal);
+      await exited;
+    },
+  };
+  afterAll(() => trainer.stop("SIGKILL"));
+  return trainer;
+}
+
+export interface GqlResult<T> {
+  data?: T;
+  errors?: { message: string; extensions?: Record<string, unknown> }[];
+}
+
+export async function gql<T = Record<string, unknown>>(
+  url: string,
+  query: string,
+  variables?: Record<string, unknown>,
+): Promise<GqlResult<T>> {
+  const res = await fetch(url, {
+    method: "POST",
+    headers: { "content-type": "application/json" },
+    body: JSON.stringify({ query, variables }),
+  });
+  return (await res.json()) as GqlResult<T>;
+}
+
+/** gql that fails the test on any error. */
+export async function gqlOk<T = Record<string, unknown>>(
+  url: string,
+  query: string,
+  variables?: Record<string, unknown>,
+): Promise<T> {
+  const result = await gql<T>(url, query, variables);
+  if (result.errors?.length || !result.data) throw new Error(`GraphQL errors: ${JSON.stringify(result.errors)}`);
+  return result.data;
+}
+
+export function wsClient(httpUrl: string): Client {
+  const client = createClient({ url: httpUrl.replace(/^http/, "ws"), webSocketImpl: WebSocket, retryAttempts: 0 });
+  afterAll(() => client.dispose());
+  return client;
+}
+
+/** Collects a subscription's events until `until` says stop (or the timeout passes). */
+export function collect<T>(
+  client: Client,
+  query: string,
+  variables: Record<string, unknown>,
+  until: (events: T[]) => boolean,
+  timeoutMs = 60_000,
+): Promise<T[]> {
+  const events: T[] = [];
+  return new Promise((resolve, reject) => {
+    const timer = setTimeout(() => {
+      dispose();
+      reject(new Error(`subscription timed out after ${events.length} events: ${JSON.stringify(events.slice(-3))}`));
+    }, timeoutMs);
+    const dispose = client.subscribe<T>(
+      { query, variables },
+      {
+        next: (value) => {
+          if (value.errors) {
+            clearTimeout(timer);
+            dispose();
+            reject(new Error(JSON.stringify(value.errors)));
+            return;
+          }
+          events.push(value.data as T);
+          if (until(events)) {
+            clearTimeout(timer);
+            dispose();
+            resolve(events);
+          }
+        },
+        error: (error) => {
+          clearTimeout(timer);
+          reject(error instanceof Error ? error : new Error(JSON.stringify(error)));
+        },
+        complete: () => {
+          clearTimeout(timer);
+          resolve(events);
+        },
+      },
+    );
+  });
+}
+
+export const RUN_EVENTS = /* GraphQL */ `
+  subscription ($runId: ID!) {
+    runEvents(runId: $runId) {
+      __typename
+      ... on RunStatusEvent { status run { iteration error } }
+      ... on RunEpochEvent { epoch { epoch iteration loss trainAcc valAcc learningRate elapsedMs } }
+      ... on RunLossesEvent { fromIteration toIteration points { iteration loss } }
+      ... on RunWeightsEvent { atEpoch url }
+      ... on RunTestEvent { testAcc }
+    }
+  }`;
+
+export type RunEventData = {
+  runEvents: {
+    __typename: string;
+    status?: string;
+    run?: { iteration: number; error: string | null };
+    epoch?: { epoch: number; iteration: number; loss: number; trainAcc: number; valAcc: number } | number;
+    fromIteration?: number;
+    toIteration?: number;
+    testAcc?: number;
+    url?: string;
+  };
+};
+
+export const isTerminal = (e: RunEventData) =>
+  e.runEvents.__typename === "RunStatusEvent" &&
+  ["SUCCEEDED", "FAILED", "CANCELLED"].includes(e.runEvents.status ?? "");
+
+export async function waitFor<T>(
+  probe: () => Promise<T | undefined | null | false>,
+  timeoutMs = 60_000,
+  what = "condition",
+): Promise<T> {
+  const start = Date.now();
+  for (;;) {
+    const value = await probe();
+    if (value) return value;
+    if (Date.now() - start > timeoutMs) throw new Error(`timed out waiting for ${what}`);
+    await new Promise((r) => setTimeout(r, 100));
+  }
+}
