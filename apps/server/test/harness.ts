@@ -73,7 +73,9 @@ export async function startTrainer(
   dataDir: string,
   env: Record<string, string> = {},
 ): Promise<TrainerProcess> {
-  const child = spawn(path.join(serverRoot, "node_modules/.bin/tsx"), ["src/trainer/main.ts"], {
+  // node itself, with tsx as a loader: the tsx CLI would run the trainer as its own child process,
+  // which a SIGKILL of the wrapper leaves alive.
+  const child = spawn(process.execPath, ["--import", "tsx", "src/trainer/main.ts"], {
     cwd: serverRoot,
     env: {
       ...process.env,

@@ -61,6 +61,7 @@ builder.node(RunRef, {
     hyperparameters: t.field({ type: HyperparametersRef, resolve: hyperparametersOf }),
     backend: t.exposeString("backend", { nullable: true, description: "The TensorFlow.js backend that trained it." }),
     device: t.exposeString("device", { nullable: true }),
+    trainerId: t.exposeString("trainerId", { nullable: true, description: "The trainer process that took the run." }),
     createdAt: t.expose("createdAt", { type: "DateTime" }),
     startedAt: t.expose("startedAt", { type: "DateTime", nullable: true }),
     finishedAt: t.expose("finishedAt", { type: "DateTime", nullable: true }),

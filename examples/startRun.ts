@@ -1,0 +1,75 @@
+// A TrainQL client in ~60 lines: start a run with a plain fetch, then follow it over graphql-ws.
+//   pnpm --filter @trainql/examples start-run -- --hidden 128 --iters 1000 --lr 0.5 --reg 1e-4
+// API at $TRAINQL_API (default http://127.0.0.1:4000/graphql).
+import { parseArgs } from "node:util";
+import { createClient } from "graphql-ws";
+import WebSocket from "ws";
+
+const api = process.env.TRAINQL_API ?? "http://127.0.0.1:4000/graphql";
+const { values } = parseArgs({
+  args: process.argv.slice(2).filter((a) => a !== "--"),
+  options: {
+    hidden: { type: "string" },
+    iters: { type: "string" },
+    lr: { type: "string" },
+    reg: { type: "string" },
+    batch: { type: "string" },
+  },
+});
+const input = Object.fromEntries(
+  Object.entries({
+    hiddenSize: values.hidden,
+    numIters: values.iters,
+    learningRate: values.lr,
+    reg: values.reg,
+    batchSize: values.batch,
+  })
+    .filter(([, v]) => v !== undefined)
+    .map(([k, v]) => [k, Number(v)]),
+);
+
+const response = await fetch(api, {
+  method: "POST",
+  headers: { "content-type": "application/json" },
+  body: JSON.stringify({
+    query:
+      "mutation ($input: StartRunInput!) { startRun(input: $input) { id status hyperparameters { hiddenSize numIters } } }",
+    variables: { input },
+  }),
+});
+const { data, errors } = (await response.json()) as {
+  data?: { startRun: { id: string; status: string } };
+  errors?: { message: string }[];
+};
+if (errors?.length || !data) {
+  console.error(`startRun failed: ${errors?.map((e) => e.message).join("; ")}`);
+  process.exit(1);
+}
+console.log(`run ${data.startRun.id}: ${data.startRun.status}`);
+
+const client = createClient({ url: api.replace(/^http/, "ws"), webSocketImpl: WebSocket });
+const events = client.iterate<{
+  runEvents: {
+    __typename: string;
+    status?: string;
+    epoch?: { epoch: number; iteration: number; loss: number; trainAcc: number; valAcc: number };
+  };
+}>({
+  query: `subscription ($runId: ID!) { runEvents(runId: $runId) {
+    __typename
+    ... on RunStatusEvent { status }
+    ... on RunEpochEvent { epoch { epoch iteration loss trainAcc valAcc } } } }`,
+  variables: { runId: data.startRun.id },
+});
+for await (const { data: event } of events) {
+  const e = event?.runEvents;
+  if (e?.epoch) {
+    const { epoch, iteration, loss, trainAcc, valAcc } = e.epoch;
+    console.log(
+      `epoch ${epoch} (it ${iteration}): loss ${loss.toFixed(4)}, train ${(trainAcc * 100).toFixed(1)}%, val ${(valAcc * 100).toFixed(1)}%`,
+    );
+  }
+  if (e?.status) console.log(`status: ${e.status}`);
+  if (e?.status && ["SUCCEEDED", "FAILED", "CANCELLED"].includes(e.status)) break;
+}
+await client.dispose();
