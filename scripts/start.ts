@@ -45,7 +45,7 @@ start("api", "apps/server", ["--import", "tsx", "src/main.ts"]);
 start("trainer", "apps/server", ["--import", "tsx", "src/trainer/main.ts"]);
 const dashboard = path.join(root, "apps/dashboard");
 if (existsSync(path.join(dashboard, "package.json"))) {
-  start("dashboard", "apps/dashboard", ["scripts/serve.ts"]);
+  start("dashboard", "apps/dashboard", ["scripts/serve.mjs"], { TRAINQL_API_PORT: String(env.port) });
 }
 
 let stopping = false;

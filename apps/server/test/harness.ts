@@ -114,7 +114,10 @@ export async function startTrainer(
     output: () => out,
     async stop(signal = "SIGTERM") {
       if (child.exitCode === null && child.signalCode === null) child.kill(signal);
+      // A graceful stop that hangs must not leave a trainer behind the test run.
+      const force = setTimeout(() => child.kill("SIGKILL"), 15_000);
       await exited;
+      clearTimeout(force);
     },
   };
   afterAll(() => trainer.stop("SIGKILL"));

@@ -40,7 +40,7 @@ function describe(error: unknown): string {
 export async function trainRun(ctx: TrainerContext, runId: string): Promise<void> {
   const { db } = ctx;
   const run = await db.run.findUnique({ where: { id: runId } });
-  if (!run || run.status !== "QUEUED") return; // cancelled or deleted while queued: nothing to do
+  if (run?.status !== "QUEUED") return; // cancelled or deleted while queued: nothing to do
   const recorder = new RunRecorder(db, runId);
   if (!(await recorder.start(ctx.trainerId, ctx.backend))) return;
   if ("error" in ctx.data) {

@@ -1,0 +1,25 @@
+import { NewRunForm } from "@/components/runs/NewRunForm";
+import { ApiError, serverQuery } from "@/lib/serverQuery";
+import type { Hyperparameters } from "@/lib/types";
+
+// The defaults come from the API's schema (StartRunInput's default values): one source of truth.
+const DEFAULTS = `{ __type(name: "StartRunInput") { inputFields { name defaultValue } } }`;
+
+export default async function NewRunPage() {
+  let defaults: Hyperparameters;
+  try {
+    const data = await serverQuery<{ __type: { inputFields: { name: string; defaultValue: string }[] } }>(DEFAULTS);
+    defaults = Object.fromEntries(
+      data.__type.inputFields.map((f) => [f.name, Number(f.defaultValue)]),
+    ) as unknown as Hyperparameters;
+  } catch (error) {
+    return <p className="error">{error instanceof ApiError ? error.message : "Could not load the form."}</p>;
+  }
+  return (
+    <>
+      <h1>New run</h1>
+      <p className="muted">Defaults are the reference assignment&apos;s first run. The API checks every field.</p>
+      <NewRunForm defaults={defaults} />
+    </>
+  );
+}

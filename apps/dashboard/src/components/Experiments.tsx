@@ -1,0 +1,88 @@
+"use client";
+// The reference assignment's three studies: one click launches a group of runs that vary one
+// hyperparameter, then opens their comparison.
+import { useRouter } from "next/navigation";
+import { useState } from "react";
+import { useClient } from "urql";
+import { startRun } from "@/lib/startRun";
+import type { Hyperparameters } from "@/lib/types";
+
+type Input = Partial<Hyperparameters>;
+
+export const STUDIES: { name: string; varies: string; runs: Input[] }[] = [
+  {
+    name: "Capacity",
+    varies: "hidden size 2, 8, 32, 128 (lr 0.1, reg 1e-3)",
+    runs: [2, 8, 32, 128].map((hiddenSize) => ({ hiddenSize, learningRate: 0.1, reg: 1e-3 })),
+  },
+  {
+    name: "Regularization",
+    varies: "reg 0, 1e-5, 1e-3, 1e-1 (hidden 128, lr 1.0)",
+    runs: [0, 1e-5, 1e-3, 1e-1].map((reg) => ({ hiddenSize: 128, learningRate: 1.0, reg })),
+  },
+  {
+    name: "Learning rate",
+    varies: "lr 1e-4, 1e-2, 1, 1e2 (hidden 128, reg 1e-4)",
+    runs: [1e-4, 1e-2, 1, 1e2].map((learningRate) => ({ hiddenSize: 128, learningRate, reg: 1e-4 })),
+  },
+];
+
+export function Experiments() {
+  const client = useClient();
+  const router = useRouter();
+  const [numIters, setNumIters] = useState("3000");
+  const [batchSize, setBatchSize] = useState("1000");
+  const [busy, setBusy] = useState<string | null>(null);
+  const [error, setError] = useState<string | null>(null);
+
+  async function launch(study: (typeof STUDIES)[number]) {
+    setBusy(study.name);
+    setError(null);
+    const uuids: string[] = [];
+    for (const run of study.runs) {
+      const result = await startRun(client, {
+        ...run,
+        numIters: Number(numIters),
+        batchSize: Number(batchSize),
+        learningRateDecay: 0.95,
+      });
+      if ("errors" in result) {
+        setError(Object.values(result.errors).join("; "));
+        setBusy(null);
+        return;
+      }
+      uuids.push(result.uuid);
+    }
+    router.push(`/compare?ids=${uuids.join(",")}`);
+  }
+
+  return (
+    <>
+      <div className="toolbar card">
+        <label>
+          Iterations{" "}
+          <input value={numIters} onChange={(e) => setNumIters(e.target.value)} size={8} aria-label="Iterations" />
+        </label>
+        <label>
+          Batch size{" "}
+          <input value={batchSize} onChange={(e) => setBatchSize(e.target.value)} size={6} aria-label="Batch size" />
+        </label>
+        <span className="muted">Learning-rate decay 0.95 for all.</span>
+      </div>
+      {error && (
+        <p className="error" role="alert">
+          {error}
+        </p>
+      )}
+      {STUDIES.map((study) => (
+        <div className="card" key={study.name}>
+          <h2>{study.name}</h2>
+          <p className="muted">Varies {study.varies}.</p>
+          <button type="button" disabled={busy !== null} onClick={() => void launch(study)}>
+            {busy === study.name ? "Launching…" : `Launch ${study.runs.length} runs`}
+          </button>
+        </div>
+      ))}
+    </>
+  );
+}

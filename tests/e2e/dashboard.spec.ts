@@ -1,0 +1,121 @@
+// What a person does in the dashboard, in a real browser against the real stack.
+import { expect, type Page, test } from "@playwright/test";
+import { CONTROL_PORT } from "../playwright.config.ts";
+
+test.describe.configure({ mode: "serial" });
+
+const shot = (page: Page, name: string) =>
+  page.screenshot({ path: `test-results/screenshots/${name}.png`, fullPage: true });
+
+async function fillForm(page: Page, values: Record<string, string>) {
+  await page.goto("/runs/new");
+  for (const [name, value] of Object.entries(values)) await page.locator(`input[name="${name}"]`).fill(value);
+}
+
+test("the runs page starts empty and says how to begin", async ({ page }) => {
+  await page.goto("/");
+  await expect(page.getByText("No runs yet.")).toBeVisible();
+  await shot(page, "01-runs-empty");
+});
+
+test("a bad field gets the server's validation message next to it, and no run is made", async ({ page }) => {
+  await fillForm(page, { hiddenSize: "0", batchSize: "20" });
+  await expect(page.locator('input[name="learningRate"]')).toHaveValue("0.01"); // the assignment's defaults
+  await page.getByRole("button", { name: "Start run" }).click();
+  const error = page.locator("#hiddenSize-error");
+  await expect(error).toHaveText("hiddenSize must be an integer from 1 to 8192; got 0");
+  await expect(page.locator('input[name="hiddenSize"]')).toHaveAttribute("aria-invalid", "true");
+  await shot(page, "02-new-run-validation");
+  await page.goto("/");
+  await expect(page.getByText("No runs yet.")).toBeVisible();
+});
+
+test("a run started from the form streams epochs live, its curves grow and its weights appear", async ({ page }) => {
+  await fillForm(page, { hiddenSize: "16", numIters: "4000", batchSize: "20", learningRate: "0.05", reg: "0.001" });
+  await page.getByRole("button", { name: "Start run" }).click();
+  await page.waitForURL(/\/runs\/[0-9a-f-]{36}$/);
+
+  const epochs = page.getByTestId("epoch-count");
+  await expect.poll(async () => Number(await epochs.textContent()), { timeout: 60_000 }).toBeGreaterThan(2);
+  const early = Number(await epochs.textContent());
+  // Without a reload, more epochs arrive.
+  await expect.poll(async () => Number(await epochs.textContent()), { timeout: 60_000 }).toBeGreaterThan(early + 2);
+  await expect(page.getByTestId("run-status")).toHaveText(/RUNNING|SUCCEEDED/);
+  const weights = page.locator("img.weights");
+  await expect(weights).toBeVisible();
+  await expect.poll(() => weights.evaluate((img: HTMLImageElement) => img.naturalWidth)).toBeGreaterThan(0);
+  await expect(page.getByTestId("chart-loss").locator("canvas")).toBeVisible();
+  await shot(page, "03-run-live");
+
+  await expect(page.getByTestId("run-status")).toHaveText("SUCCEEDED", { timeout: 90_000 });
+  await page.getByRole("button", { name: "Evaluate on test set" }).click();
+  await expect(page.getByTestId("test-acc")).toHaveText(/\d+\.\d\d%/);
+  await shot(page, "04-run-finished");
+});
+
+test("a running run can be cancelled", async ({ page }) => {
+  await fillForm(page, { hiddenSize: "8", numIters: "1000000", batchSize: "20", reg: "0.001" });
+  await page.getByRole("button", { name: "Start run" }).click();
+  await page.waitForURL(/\/runs\/[0-9a-f-]{36}$/);
+  await expect(page.getByTestId("run-status")).toHaveText("RUNNING", { timeout: 60_000 });
+  await page.getByRole("button", { name: "Cancel run" }).click();
+  await expect(page.getByTestId("run-status")).toHaveText("CANCELLED");
+  await expect(page.getByRole("button", { name: "Cancel run" })).toHaveCount(0);
+  await shot(page, "05-run-cancelled");
+});
+
+test("when the API restarts, a live page reconnects and catches up without a reload, with no gap or duplicate", async ({
+  page,
+}) => {
+  await fillForm(page, { hiddenSize: "8", numIters: "8000", batchSize: "20", learningRate: "0.05", reg: "0.001" });
+  await page.getByRole("button", { name: "Start run" }).click();
+  await page.waitForURL(/\/runs\/[0-9a-f-]{36}$/);
+  const epochs = page.getByTestId("epoch-count");
+  await expect.poll(async () => Number(await epochs.textContent()), { timeout: 60_000 }).toBeGreaterThan(3);
+  const before = Number(await epochs.textContent());
+
+  const restart = await fetch(`http://127.0.0.1:${CONTROL_PORT}/restart-api`, { method: "POST" });
+  expect(restart.ok).toBe(true);
+  await expect(page.getByText("Connection to the API lost")).toBeVisible();
+  await expect(page.getByText("Connection to the API lost")).toBeHidden({ timeout: 60_000 });
+  await expect.poll(async () => Number(await epochs.textContent()), { timeout: 60_000 }).toBeGreaterThan(before + 3);
+  // Epochs 0…k, each once: the count is the last epoch + 1.
+  const count = Number(await epochs.textContent());
+  expect(Number(await epochs.getAttribute("data-last-epoch"))).toBe(count - 1);
+  await shot(page, "06-run-after-api-restart");
+  await page.getByRole("button", { name: "Cancel run" }).click();
+  await expect(page.getByTestId("run-status")).toHaveText("CANCELLED");
+});
+
+test("two runs can be compared, their curves labelled by what differs", async ({ page }) => {
+  await page.goto("/compare");
+  const boxes = page.getByRole("checkbox");
+  await expect(boxes).toHaveCount(3);
+  await boxes.nth(1).check();
+  await boxes.nth(2).check();
+  await page.getByRole("button", { name: "Compare 2 runs" }).click();
+  await page.waitForURL(/\/compare\?ids=/);
+  await expect(page.getByRole("heading", { name: "Compare 2 runs" })).toBeVisible();
+  await expect(page.getByText("Curves are labelled by what differs: Hidden size")).toBeVisible();
+  await expect(page.getByRole("table", { name: "Hyperparameters of the compared runs" }).getByRole("row")).toHaveCount(
+    3,
+  );
+  await expect(page.getByTestId("chart-val-accuracy").locator("canvas")).toBeVisible();
+  await shot(page, "07-compare");
+});
+
+test("the runs page lists every run with its live status, sortable by validation accuracy", async ({ page }) => {
+  await page.goto("/");
+  const rows = page.getByRole("table", { name: "Runs" }).locator("tbody tr");
+  await expect(rows).toHaveCount(3);
+  await expect(rows.getByTestId("run-status")).toHaveText(["CANCELLED", "CANCELLED", "SUCCEEDED"]);
+  await page.getByRole("button", { name: /Best val/ }).click();
+  await expect(page.getByRole("button", { name: "Best val ↓" })).toBeVisible();
+  const best = (await rows.locator("td:nth-child(8)").allTextContents()).map((t) =>
+    t === "—" ? -1 : Number.parseFloat(t),
+  );
+  expect(best).toEqual([...best].sort((a, b) => b - a));
+  await page.getByLabel("Filter by status").selectOption("CANCELLED");
+  await expect(rows).toHaveCount(2);
+  await shot(page, "08-runs");
+});

@@ -1,0 +1,83 @@
+// The system under test, started by Playwright's webServer: a fresh database, a tiny generated
+// CIFAR-10, the API, one trainer and the production dashboard, each a real process. Stops them all
+// when Playwright stops it.
+import { type ChildProcess, spawn } from "node:child_process";
+import { randomBytes } from "node:crypto";
+import { mkdtempSync, rmSync } from "node:fs";
+import { createServer } from "node:http";
+import os from "node:os";
+import path from "node:path";
+import pg from "pg";
+import { startEmbeddedPostgres } from "../../apps/server/src/db/embeddedPostgres.ts";
+import { writeSyntheticCifar10 } from "../../packages/nn/src/data/syntheticCifar10.ts";
+
+const root = path.resolve(import.meta.dirname, "../..");
+const apiPort = process.env.API_PORT ?? "4310";
+const dashboardPort = process.env.DASHBOARD_PORT ?? "3310";
+
+// PostgreSQL: the machine's (DATABASE_URL) or an embedded one; a fresh database in it either way.
+let stopEmbedded: (() => Promise<void>) | undefined;
+let baseUrl = process.env.DATABASE_URL;
+if (!baseUrl) {
+  const embedded = await startEmbeddedPostgres(path.join(root, ".data/e2e-postgres"), 54332);
+  baseUrl = embedded.url;
+  stopEmbedded = embedded.stop;
+}
+const name = `trainql_e2e_${randomBytes(4).toString("hex")}`;
+const admin = new pg.Client({ connectionString: baseUrl });
+await admin.connect();
+await admin.query(`CREATE DATABASE ${name}`);
+await admin.end();
+const url = new URL(baseUrl);
+url.pathname = `/${name}`;
+const databaseUrl = url.toString();
+
+const dataDir = mkdtempSync(path.join(os.tmpdir(), "trainql-e2e-cifar-"));
+await writeSyntheticCifar10(dataDir, { recordsPerBatch: 100 });
+
+const env = {
+  ...process.env,
+  DATABASE_URL: databaseUrl,
+  CIFAR10_DIR: dataDir,
+  CIFAR10_RECORDS_PER_BATCH: "100",
+  TRAIN_BACKEND: "wasm",
+  PORT: apiPort,
+  TRAINQL_API_PORT: apiPort,
+  DASHBOARD_PORT: dashboardPort,
+};
+const children: ChildProcess[] = [];
+function start(cwd: string, args: string[]) {
+  const child = spawn(process.execPath, args, { cwd: path.join(root, cwd), env, stdio: "inherit" });
+  children.push(child);
+  return child;
+}
+let api = start("apps/server", ["--import", "tsx", "src/main.ts"]);
+start("apps/server", ["--import", "tsx", "src/trainer/main.ts"]);
+start("apps/dashboard", ["scripts/serve.mjs"]);
+
+// Test control, on loopback: POST /restart-api stops the API and starts it again (same port).
+const control = createServer(async (req, res) => {
+  if (req.method !== "POST" || req.url !== "/restart-api") return void res.writeHead(404).end();
+  const old = api;
+  old.kill("SIGTERM");
+  await new Promise((r) => old.once("exit", r));
+  children.splice(children.indexOf(old), 1);
+  api = start("apps/server", ["--import", "tsx", "src/main.ts"]);
+  res.writeHead(200).end("restarted");
+});
+control.listen(Number(process.env.CONTROL_PORT ?? "4311"), "127.0.0.1");
+
+async function stop() {
+  control.close();
+  for (const c of children) c.kill("SIGTERM");
+  await Promise.all(children.map((c) => (c.exitCode === null ? new Promise((r) => c.once("exit", r)) : null)));
+  const cleanup = new pg.Client({ connectionString: baseUrl });
+  await cleanup.connect();
+  await cleanup.query(`DROP DATABASE IF EXISTS ${name} WITH (FORCE)`);
+  await cleanup.end();
+  await stopEmbedded?.();
+  rmSync(dataDir, { recursive: true, force: true });
+  process.exit(0);
+}
+process.once("SIGTERM", () => void stop());
+process.once("SIGINT", () => void stop());
