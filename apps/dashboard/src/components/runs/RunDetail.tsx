@@ -36,6 +36,7 @@ export function RunDetail({ initial }: { initial: RunSummary }) {
   const testAcc = state.testAcc ?? initial.testAcc;
   const weightsUrl = state.weightsUrl ?? initial.weightsImageUrl;
   const lastEpoch = state.epochs.at(-1);
+  const bestValAcc = state.epochs.length > 0 ? Math.max(...state.epochs.map((e) => e.valAcc)) : run.bestValAcc;
   const progress = state.lossesTo > 0 ? state.lossesTo / hp.numIters : run.progress;
 
   return (
@@ -99,7 +100,7 @@ export function RunDetail({ initial }: { initial: RunSummary }) {
             <dt>Val accuracy (last epoch)</dt>
             <dd data-testid="val-acc">{percent(lastEpoch?.valAcc ?? run.finalValAcc)}</dd>
             <dt>Best val accuracy</dt>
-            <dd>{percent(run.bestValAcc ?? null)}</dd>
+            <dd>{percent(bestValAcc)}</dd>
             <dt>Train accuracy (last epoch)</dt>
             <dd>{percent(lastEpoch?.trainAcc)}</dd>
             <dt>Test accuracy</dt>
