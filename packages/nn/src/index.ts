@@ -5,6 +5,8 @@ export * from "./data/dataset.ts";
 export * from "./data/download.ts";
 export * from "./data/syntheticCifar10.ts";
 export * from "./model/twoLayerNet.ts";
+export * from "./search/searchSpace.ts";
+export * from "./search/successiveHalving.ts";
 export * from "./training/hyperparameters.ts";
 export * from "./training/train.ts";
 export * from "./visualize/weightsImage.ts";

@@ -119,6 +119,27 @@ describe("train (as nn_train)", () => {
     part.dispose();
   });
 
+  it("trains in stages (start/end iteration) exactly as in one go", async () => {
+    const whole = makeNet();
+    const all = await train(whole, data, hp);
+    const staged = makeNet();
+    const parts = [];
+    for (const [start, end] of [
+      [0, 7],
+      [7, 19],
+      [19, 40],
+    ] as const) {
+      parts.push(...(await train(staged, data, hp, { startIteration: start, endIteration: end })).lossHistory);
+    }
+    expect(parts).toEqual(all.lossHistory);
+    expect(Array.from((await staged.values()).W2)).toEqual(Array.from((await whole.values()).W2));
+    await expect(train(staged, data, hp, { startIteration: 10, endIteration: 5 })).rejects.toThrow(
+      /startIteration \(10\) ≤ endIteration \(5\)/,
+    );
+    whole.dispose();
+    staged.dispose();
+  });
+
   it("stops within one iteration when cancelled", async () => {
     const net = makeNet();
     const controller = new AbortController();

@@ -17,3 +17,8 @@ export async function publishRunEvent(tx: Tx, event: Exclude<RunEvent, { type: "
 export async function publishRunsChanged(tx: Tx, change: RunsChanged) {
   await publish(tx, topics.runs, change);
 }
+
+/** A sweep or one of its trials changed; subscribers re-read it. */
+export async function publishSweepChanged(tx: Tx, sweepId: string) {
+  await publish(tx, topics.sweep(sweepId), { sweepId });
+}

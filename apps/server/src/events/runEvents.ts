@@ -21,6 +21,8 @@ export const topics = {
   runs: "trainql:runs",
   /** Ask whichever trainer runs it to stop a run. */
   cancel: "trainql:cancel",
+  /** Something about a sweep or one of its trials changed. */
+  sweep: (sweepId: string) => `trainql:sweep:${sweepId}`,
 } as const;
 
 export interface RunsChanged {

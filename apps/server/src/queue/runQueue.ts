@@ -3,13 +3,16 @@
 import { runMigrations } from "graphile-worker";
 import type { Prisma } from "../db/prisma.ts";
 
-export const TASK = { train: "train", evaluate: "evaluate" } as const;
+export const TASK = { train: "train", evaluate: "evaluate", advanceSweep: "advance-sweep" } as const;
 
 export interface TrainJob {
   runId: string;
 }
 export interface EvaluateJob {
   runId: string;
+}
+export interface AdvanceSweepJob {
+  sweepId: string;
 }
 
 /** Creates graphile-worker's schema (idempotent): the API must be able to add jobs before any trainer starts. */
@@ -33,4 +36,13 @@ export async function enqueueEvaluate(tx: Tx, runId: string): Promise<void> {
 /** Drops a run's pending training job (a locked one is not retried). */
 export async function removeTrainJob(tx: Tx, runId: string): Promise<void> {
   await tx.$executeRaw`SELECT graphile_worker.remove_job(${`train:${runId}`})`;
+}
+
+/**
+ * Asks a trainer to look at a sweep again (a trial ended). One queue per sweep runs these one at a
+ * time, and the job key folds a burst of requests into one.
+ */
+export async function enqueueAdvanceSweep(tx: Tx, sweepId: string): Promise<void> {
+  await tx.$executeRaw`SELECT graphile_worker.add_job(${TASK.advanceSweep}, json_build_object('sweepId', ${sweepId}::text),
+    queue_name => ${`sweep:${sweepId}`}, job_key => ${`sweep:${sweepId}`}, max_attempts => 5)`;
 }

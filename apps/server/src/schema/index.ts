@@ -2,6 +2,7 @@
 import { builder } from "./builder.ts";
 import "./run.ts";
 import "./runEvents.ts";
+import "./sweep.ts";
 import "./system.ts";
 
 export const schema = builder.toSchema({ sortSchema: false });

@@ -1,6 +1,6 @@
 // Run: a training run — its hyperparameters, live state, metrics and results — with its queries
 // and mutations.
-import { decodeGlobalID, resolveCursorConnection } from "@pothos/plugin-relay";
+import { resolveCursorConnection } from "@pothos/plugin-relay";
 import { DEFAULT_HYPERPARAMETERS, type Hyperparameters, validateHyperparameters } from "@trainql/nn";
 import type { EpochMetric, Prisma, Run } from "../db/prisma.ts";
 import { RunStatus } from "../db/prisma.ts";
@@ -11,6 +11,7 @@ import { downsample, readLosses } from "../trainer/lossStore.ts";
 import { hyperparametersOf } from "../trainer/trainRun.ts";
 import { builder, type Context } from "./builder.ts";
 import { badInput, conflict, notFound } from "./errors.ts";
+import { UUID, uuidFrom } from "./ids.ts";
 import { liveTrainer } from "./system.ts";
 
 export const RunStatusEnum = builder.enumType("RunStatus", { values: Object.values(RunStatus) });
@@ -94,26 +95,19 @@ builder.node(RunRef, {
       resolve: (run) => (run.weightsEpoch === null ? null : `/runs/${run.id}/weights.png?epoch=${run.weightsEpoch}`),
     }),
     weightsEpoch: t.exposeInt("weightsEpoch", { nullable: true }),
+    budgetIters: t.exposeInt("budgetIters", {
+      nullable: true,
+      description: "Successive halving: the iterations this trial may train to in its current rung.",
+    }),
+    sweepId: t.exposeID("sweepId", { nullable: true, description: "The UUID of the sweep this run is a trial of." }),
     hasCheckpoint: t.boolean({
       resolve: async (run, _args, { db }) => (await db.checkpoint.count({ where: { runId: run.id } })) > 0,
     }),
   }),
 });
 
-const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i;
-
-/** A Run's database id from its global ID or from the raw UUID (friendlier for scripts). */
-export function runIdFrom(id: string, field = "id"): string {
-  if (UUID.test(id)) return id.toLowerCase();
-  try {
-    const global = decodeGlobalID(id);
-    if (global.typename === "Run" && UUID.test(global.id)) return global.id;
-  } catch {}
-  throw badInput(field, `${field} must be a Run ID (as returned by the API) or a run UUID; got "${id}"`);
-}
-
 export async function findRun(db: Context["db"], id: string, field = "id"): Promise<Run> {
-  const run = await db.run.findUnique({ where: { id: runIdFrom(id, field) } });
+  const run = await db.run.findUnique({ where: { id: uuidFrom("Run", id, field) } });
   if (!run) throw notFound("run", id);
   return run;
 }
@@ -162,7 +156,7 @@ builder.queryFields((t) => ({
       if ((args.first ?? 0) > 500 || (args.last ?? 0) > 500) throw badInput("first", "first/last must be at most 500");
       const where: Prisma.RunWhereInput = {
         ...(args.status?.length ? { status: { in: args.status } } : {}),
-        ...(args.sweepId ? { sweepId: String(args.sweepId) } : {}),
+        ...(args.sweepId ? { sweepId: uuidFrom("Sweep", String(args.sweepId), "sweepId") } : {}),
       };
       const order = ORDER_BY[args.orderBy ?? "CREATED_AT_DESC"];
       return resolveCursorConnection<Promise<Run[]>>(

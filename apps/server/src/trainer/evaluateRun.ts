@@ -1,6 +1,6 @@
 // The `evaluate` task: a finished run's checkpoint on the test set, once, on request.
 import { loadCheckpoint } from "@trainql/nn";
-import { publishRunEvent } from "../events/publish.ts";
+import { publishRunEvent, publishSweepChanged } from "../events/publish.ts";
 import type { TrainerContext } from "./trainRun.ts";
 
 export async function evaluateRun(ctx: TrainerContext, runId: string): Promise<void> {
@@ -11,8 +11,9 @@ export async function evaluateRun(ctx: TrainerContext, runId: string): Promise<v
   try {
     const testAcc = await net.accuracy(test.x, test.y, test.n);
     await ctx.db.$transaction(async (tx) => {
-      await tx.run.update({ where: { id: runId }, data: { testAcc } });
+      const run = await tx.run.update({ where: { id: runId }, data: { testAcc } });
       await publishRunEvent(tx, { type: "test", runId, testAcc }, true);
+      if (run.sweepId) await publishSweepChanged(tx, run.sweepId);
     });
   } finally {
     net.dispose();

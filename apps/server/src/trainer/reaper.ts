@@ -3,7 +3,7 @@
 // resumed: their completed epochs and losses stay stored, and the user can start them again.
 import type { Db } from "../db/prisma.ts";
 import { publishRunEvent } from "../events/publish.ts";
-import { removeTrainJob } from "../queue/runQueue.ts";
+import { enqueueAdvanceSweep, removeTrainJob } from "../queue/runQueue.ts";
 
 export async function reapDeadTrainers(db: Db, timeoutMs: number): Promise<string[]> {
   const cutoff = new Date(Date.now() - timeoutMs);
@@ -19,6 +19,7 @@ export async function reapDeadTrainers(db: Db, timeoutMs: number): Promise<strin
         await tx.run.update({ where: { id: run.id }, data: { status: "FAILED", error, finishedAt: new Date() } });
         await removeTrainJob(tx, run.id);
         await publishRunEvent(tx, { type: "status", runId: run.id, status: "FAILED" }, true);
+        if (run.sweepId) await enqueueAdvanceSweep(tx, run.sweepId);
         failed.push(run.id);
       }
       await tx.trainer.deleteMany({ where: { id: trainer.id, lastSeenAt: { lt: cutoff } } });

@@ -2,8 +2,9 @@
 // notification: subscribers are told only about what is already committed.
 import { type EpochMetrics, weightsImage } from "@trainql/nn";
 import type { Db, Prisma, RunStatus } from "../db/prisma.ts";
-import { publishRunEvent } from "../events/publish.ts";
+import { publishRunEvent, publishSweepChanged } from "../events/publish.ts";
 import { sampleLosses } from "../events/runEvents.ts";
+import { enqueueAdvanceSweep } from "../queue/runQueue.ts";
 import { appendLosses } from "./lossStore.ts";
 
 type Tx = Prisma.TransactionClient;
@@ -20,9 +21,12 @@ export class RunRecorder {
   constructor(
     private readonly db: Db,
     readonly runId: string,
+    private readonly sweepId: string | null = null,
     startIteration = 0,
+    bestValAcc: number | null = null,
   ) {
     this.pendingFrom = startIteration;
+    this.bestValAcc = bestValAcc;
   }
 
   /** QUEUED → RUNNING, claimed by this trainer. False when the run is no longer QUEUED (cancelled, deleted). */
@@ -32,7 +36,10 @@ export class RunRecorder {
         where: { id: this.runId, status: "QUEUED" },
         data: { status: "RUNNING", startedAt: new Date(), trainerId, backend: backend.name, device: backend.device },
       });
-      if (count === 1) await publishRunEvent(tx, { type: "status", runId: this.runId, status: "RUNNING" }, true);
+      if (count === 1) {
+        await publishRunEvent(tx, { type: "status", runId: this.runId, status: "RUNNING" }, true);
+        if (this.sweepId) await publishSweepChanged(tx, this.sweepId);
+      }
       return count === 1;
     });
   }
@@ -81,12 +88,13 @@ export class RunRecorder {
       });
       await publishRunEvent(tx, { type: "epoch", runId: this.runId, epoch: m });
       await publishRunEvent(tx, { type: "weights", runId: this.runId, epoch: m.epoch });
+      if (this.sweepId) await publishSweepChanged(tx, this.sweepId);
     });
   }
 
   /** The end of the run, whatever it was; the checkpoint with it when training finished. */
   async finish(
-    status: Extract<RunStatus, "SUCCEEDED" | "FAILED" | "CANCELLED">,
+    status: Extract<RunStatus, "SUCCEEDED" | "FAILED" | "CANCELLED" | "STOPPED">,
     details: { error?: string; finalValAcc?: number; checkpoint?: { iteration: number; data: Uint8Array } },
   ): Promise<void> {
     await this.db.$transaction(async (tx) => {
@@ -109,6 +117,10 @@ export class RunRecorder {
         },
       });
       await publishRunEvent(tx, { type: "status", runId: this.runId, status }, true);
+      if (this.sweepId) {
+        await publishSweepChanged(tx, this.sweepId);
+        await enqueueAdvanceSweep(tx, this.sweepId);
+      }
     });
   }
 }

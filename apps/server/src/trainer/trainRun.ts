@@ -4,6 +4,7 @@ import {
   type Cifar10Dataset,
   HyperparameterError,
   type Hyperparameters,
+  loadCheckpoint,
   NUM_CLASSES,
   PIXELS_PER_IMAGE,
   saveCheckpoint,
@@ -41,7 +42,7 @@ export async function trainRun(ctx: TrainerContext, runId: string): Promise<void
   const { db } = ctx;
   const run = await db.run.findUnique({ where: { id: runId } });
   if (run?.status !== "QUEUED") return; // cancelled or deleted while queued: nothing to do
-  const recorder = new RunRecorder(db, runId);
+  const recorder = new RunRecorder(db, runId, run.sweepId, run.iteration, run.bestValAcc);
   if (!(await recorder.start(ctx.trainerId, ctx.backend))) return;
   if ("error" in ctx.data) {
     await recorder.finish("FAILED", { error: ctx.data.error });
@@ -51,24 +52,29 @@ export async function trainRun(ctx: TrainerContext, runId: string): Promise<void
   const hp = hyperparametersOf(run);
   const controller = new AbortController();
   ctx.controllers.set(runId, controller);
-  const net = TwoLayerNet.create(
-    { inputSize: PIXELS_PER_IMAGE, hiddenSize: hp.hiddenSize, numClasses: NUM_CLASSES },
-    hp,
-  );
+  // A trial promoted by successive halving goes on from where its last budget ended, from its checkpoint.
+  const resumed = run.iteration > 0 ? await db.checkpoint.findUnique({ where: { runId } }) : null;
+  const startIteration = resumed?.iteration ?? 0;
+  const endIteration = Math.min(run.budgetIters ?? hp.numIters, hp.numIters);
+  const net = resumed
+    ? loadCheckpoint(resumed.data).net
+    : TwoLayerNet.create({ inputSize: PIXELS_PER_IMAGE, hiddenSize: hp.hiddenSize, numClasses: NUM_CLASSES }, hp);
   try {
     const result = await train(net, data, hp, {
+      startIteration,
+      endIteration,
       signal: controller.signal,
       onIteration: (_it, loss) => recorder.iteration(loss),
       onEpoch: async (m) => recorder.epoch(m, (await net.values()).W1, hp.hiddenSize),
     });
     const checkpoint = await saveCheckpoint(net, {
       hyperparameters: hp,
-      iteration: hp.numIters,
+      iteration: endIteration,
       backend: ctx.backend.name,
     });
-    await recorder.finish("SUCCEEDED", {
+    await recorder.finish(endIteration === hp.numIters ? "SUCCEEDED" : "STOPPED", {
       finalValAcc: result.finalValAcc,
-      checkpoint: { iteration: hp.numIters, data: checkpoint },
+      checkpoint: { iteration: endIteration, data: checkpoint },
     });
   } catch (error) {
     const reason: unknown = controller.signal.reason;

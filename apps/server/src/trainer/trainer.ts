@@ -8,7 +8,8 @@ import { createDb } from "../db/prisma.ts";
 import type { Env } from "../env.ts";
 import { NotificationHub } from "../events/pgNotifications.ts";
 import { topics } from "../events/runEvents.ts";
-import { type EvaluateJob, TASK, type TrainJob } from "../queue/runQueue.ts";
+import { type AdvanceSweepJob, type EvaluateJob, TASK, type TrainJob } from "../queue/runQueue.ts";
+import { advanceSweep } from "../sweeps/advanceSweep.ts";
 import { evaluateRun } from "./evaluateRun.ts";
 import { reapDeadTrainers } from "./reaper.ts";
 import { CANCEL_REASON, type TrainerContext, trainRun } from "./trainRun.ts";
@@ -100,6 +101,7 @@ export async function startTrainer(env: Env, databaseUrl: string, log: Log = con
     taskList: {
       [TASK.train]: async (payload) => trainRun(ctx, (payload as TrainJob).runId),
       [TASK.evaluate]: async (payload) => evaluateRun(ctx, (payload as EvaluateJob).runId),
+      [TASK.advanceSweep]: async (payload) => advanceSweep(db, (payload as AdvanceSweepJob).sweepId),
     },
   });
   log(`trainer ${id}: waiting for runs (concurrency ${env.trainerConcurrency})`);

@@ -39,6 +39,11 @@ export interface TrainCallbacks {
 export interface TrainOptions extends TrainCallbacks {
   /** Resume at this iteration (the net holds the parameters after `startIteration` steps). */
   startIteration?: number;
+  /**
+   * Stop before this iteration (default numIters), as if the run had been interrupted there: the
+   * schedule is still that of the full run, so training on from here gives the same result.
+   */
+  endIteration?: number;
 }
 
 export interface TrainResult {
@@ -90,7 +95,20 @@ export async function train(
 ): Promise<TrainResult> {
   const errors = validateHyperparameters(hp, data.train.n);
   if (errors.length > 0) throw new HyperparameterError(errors);
-  const { signal, onIteration, onEpoch, startIteration = 0 } = options;
+  const { signal, onIteration, onEpoch, startIteration = 0, endIteration = hp.numIters } = options;
+  if (
+    !(
+      Number.isInteger(startIteration) &&
+      Number.isInteger(endIteration) &&
+      0 <= startIteration &&
+      startIteration <= endIteration &&
+      endIteration <= hp.numIters
+    )
+  ) {
+    throw new RangeError(
+      `need 0 ≤ startIteration (${startIteration}) ≤ endIteration (${endIteration}) ≤ numIters (${hp.numIters})`,
+    );
+  }
   const perEpoch = iterationsPerEpoch(data.train.n, hp.batchSize);
   const D = PIXELS_PER_IMAGE;
 
@@ -108,7 +126,7 @@ export async function train(
   let epoch = Math.ceil(startIteration / perEpoch);
   const start = performance.now();
 
-  for (let it = startIteration; it < hp.numIters; it++) {
+  for (let it = startIteration; it < endIteration; it++) {
     signal?.throwIfAborted();
     const batch = sampleBatch(data.train, hp.batchSize, hp.seed, it);
     const X = tf.tensor2d(batch.x, [hp.batchSize, D]);

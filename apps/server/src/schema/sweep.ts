@@ -1,0 +1,301 @@
+// Sweep: a hyperparameter search whose trials are Runs — grid, random or successive halving.
+import { resolveCursorConnection } from "@pothos/plugin-relay";
+import {
+  DEFAULT_HYPERPARAMETERS,
+  gridSize,
+  type Hyperparameters,
+  MAX_GRID,
+  type SearchSpace,
+  SPACE_FIELDS,
+} from "@trainql/nn";
+import { type Db, type Sweep, SweepStrategy } from "../db/prisma.ts";
+import { publish, publishRunsChanged, publishSweepChanged } from "../events/publish.ts";
+import { topics } from "../events/runEvents.ts";
+import { enqueueTrain } from "../queue/runQueue.ts";
+import type { SweepConfig } from "../sweeps/sweepConfig.ts";
+import { planSweep } from "../sweeps/sweepConfig.ts";
+import { builder } from "./builder.ts";
+import { badInput, conflict, notFound } from "./errors.ts";
+import { UUID, uuidFrom } from "./ids.ts";
+import { checkHyperparameters, RunRef, RunStatusEnum } from "./run.ts";
+import { liveTrainer } from "./system.ts";
+
+const StrategyEnum = builder.enumType("SweepStrategy", {
+  values: Object.values(SweepStrategy),
+  description:
+    "GRID: every combination. RANDOM: maxTrials of them. SUCCESSIVE_HALVING: all (or maxTrials), halved by validation accuracy at growing budgets.",
+});
+
+const config = (sweep: Sweep) => sweep.config as unknown as SweepConfig;
+
+const SpaceRef = builder.objectRef<SearchSpace>("SearchSpace").implement({
+  fields: (t) => ({
+    learningRates: t.exposeFloatList("learningRates"),
+    hiddenSizes: t.exposeIntList("hiddenSizes"),
+    regs: t.exposeFloatList("regs"),
+    learningRateDecays: t.exposeFloatList("learningRateDecays"),
+  }),
+});
+
+const RungRef = builder.objectRef<{ rung: number; budget: number; trials: number }>("SweepRung").implement({
+  description: "A successive-halving rung: `trials` trials train up to `budget` iterations.",
+  fields: (t) => ({ rung: t.exposeInt("rung"), budget: t.exposeInt("budget"), trials: t.exposeInt("trials") }),
+});
+
+export const SweepRef = builder.objectRef<Sweep>("Sweep");
+
+const trialsOf = (db: Db, sweepId: string) =>
+  db.run.findMany({ where: { sweepId }, orderBy: [{ createdAt: "asc" }, { id: "asc" }] });
+
+builder.node(SweepRef, {
+  id: { resolve: (s) => s.id },
+  loadOne: (id, { db }) => db.sweep.findUnique({ where: { id } }),
+  fields: (t) => ({
+    uuid: t.exposeString("id"),
+    status: t.field({ type: RunStatusEnum, resolve: (s) => s.status }),
+    strategy: t.field({ type: StrategyEnum, resolve: (s) => s.strategy }),
+    space: t.field({ type: SpaceRef, resolve: (s) => config(s).space }),
+    numIters: t.int({ resolve: (s) => config(s).numIters }),
+    batchSize: t.int({ resolve: (s) => config(s).batchSize }),
+    seed: t.int({ resolve: (s) => config(s).seed }),
+    maxTrials: t.int({ nullable: true, resolve: (s) => config(s).maxTrials }),
+    eta: t.int({ resolve: (s) => config(s).eta }),
+    rungs: t.field({ type: [RungRef], resolve: (s) => config(s).rungs }),
+    rung: t.exposeInt("rung", { description: "The rung in progress (successive halving)." }),
+    createdAt: t.expose("createdAt", { type: "DateTime" }),
+    finishedAt: t.expose("finishedAt", { type: "DateTime", nullable: true }),
+    error: t.exposeString("error", { nullable: true }),
+    trials: t.field({ type: [RunRef], resolve: (s, _args, { db }) => trialsOf(db, s.id) }),
+    bestRun: t.field({
+      type: RunRef,
+      nullable: true,
+      description:
+        "The trial with the highest validation accuracy (set when the sweep ends); its test accuracy is evaluated once.",
+      resolve: (s, _args, { db }) => (s.bestRunId ? db.run.findUnique({ where: { id: s.bestRunId } }) : null),
+    }),
+    itersSpent: t.int({
+      description: "Iterations trained so far by all trials together.",
+      resolve: async (s, _args, { db }) =>
+        (await db.run.aggregate({ where: { sweepId: s.id }, _sum: { iteration: true } }))._sum.iteration ?? 0,
+    }),
+    plannedIters: t.int({
+      description: "Iterations the plan trains if every trial completes.",
+      resolve: (s) => config(s).plannedIters,
+    }),
+    gridIters: t.int({
+      description: "What the full grid would train: every combination for numIters.",
+      resolve: (s) => config(s).gridIters,
+    }),
+  }),
+});
+
+async function findSweep(db: Db, id: string, field = "id"): Promise<Sweep> {
+  const sweep = await db.sweep.findUnique({ where: { id: uuidFrom("Sweep", id, field) } });
+  if (!sweep) throw notFound("sweep", id);
+  return sweep;
+}
+
+const SpaceInput = builder.inputType("SearchSpaceInput", {
+  fields: (t) => ({
+    learningRates: t.floatList({ required: true }),
+    hiddenSizes: t.intList({ required: true }),
+    regs: t.floatList({ required: true }),
+    learningRateDecays: t.floatList({ required: true, defaultValue: [DEFAULT_HYPERPARAMETERS.learningRateDecay] }),
+  }),
+});
+
+const StartSweepInput = builder.inputType("StartSweepInput", {
+  fields: (t) => ({
+    space: t.field({ type: SpaceInput, required: true }),
+    strategy: t.field({ type: StrategyEnum, required: true }),
+    numIters: t.int({ defaultValue: 1000 }),
+    batchSize: t.int({ defaultValue: DEFAULT_HYPERPARAMETERS.batchSize }),
+    seed: t.int({ defaultValue: 0, description: "Initialises every trial (and chooses RANDOM's sample)." }),
+    weightScale: t.float({ defaultValue: DEFAULT_HYPERPARAMETERS.weightScale }),
+    maxTrials: t.int({
+      required: false,
+      description: "RANDOM (required) and SUCCESSIVE_HALVING (optional): how many combinations to sample.",
+    }),
+    eta: t.int({
+      defaultValue: 3,
+      description: "SUCCESSIVE_HALVING: keep the best 1/eta at each rung, with eta× the budget.",
+    }),
+  }),
+});
+
+const MAX_VALUES = 64;
+
+builder.queryFields((t) => ({
+  sweep: t.field({
+    type: SweepRef,
+    args: { id: t.arg.id({ required: true }) },
+    resolve: (_r, { id }, { db }) => findSweep(db, String(id)),
+  }),
+  sweeps: t.connection({
+    type: SweepRef,
+    resolve: (_root, args, { db }) =>
+      resolveCursorConnection<Promise<Sweep[]>>(
+        { args, toCursor: (s: Sweep) => s.id, defaultSize: 20, maxSize: 100 },
+        async ({ before, after, limit, inverted }) => {
+          const cursor = after ?? before;
+          if (cursor && !UUID.test(cursor))
+            throw badInput(after ? "after" : "before", "not a cursor returned by this API");
+          const dir = inverted ? "asc" : "desc";
+          return db.sweep.findMany({
+            orderBy: [{ createdAt: dir }, { id: dir }],
+            take: limit,
+            ...(cursor ? { cursor: { id: cursor }, skip: 1 } : {}),
+          });
+        },
+      ),
+  }),
+}));
+
+builder.mutationFields((t) => ({
+  startSweep: t.field({
+    type: SweepRef,
+    description: "Queues every trial of a hyperparameter search and returns the sweep at once.",
+    args: { input: t.arg({ type: StartSweepInput, required: true }) },
+    resolve: async (_root, { input }, { db }) => {
+      const space: SearchSpace = {
+        learningRates: [...new Set(input.space.learningRates)],
+        hiddenSizes: [...new Set(input.space.hiddenSizes)],
+        regs: [...new Set(input.space.regs)],
+        learningRateDecays: [...new Set(input.space.learningRateDecays ?? [])],
+      };
+      for (const [list, field] of Object.entries(SPACE_FIELDS) as [keyof SearchSpace, keyof Hyperparameters][]) {
+        const values = space[list];
+        if (values.length === 0 || values.length > MAX_VALUES) {
+          throw badInput(`input.space.${list}`, `space.${list} needs 1 to ${MAX_VALUES} values; got ${values.length}`);
+        }
+        // Each value must be a valid hyperparameter on its own.
+        for (const value of values) {
+          const problem = (await checkHyperparameters(db, { [field]: value, batchSize: 1 }, "input.space").catch(
+            (e: Error) => e,
+          )) as Error | Hyperparameters;
+          if (problem instanceof Error) throw badInput(`input.space.${list}`, `space.${list}: ${problem.message}`);
+        }
+      }
+      const base = await checkHyperparameters(db, {
+        numIters: input.numIters,
+        batchSize: input.batchSize,
+        seed: input.seed,
+        weightScale: input.weightScale,
+      });
+      const strategy = input.strategy;
+      const eta = input.eta ?? 3;
+      const maxTrials = input.maxTrials ?? null;
+      const combinations = gridSize(space);
+      if (strategy === "SUCCESSIVE_HALVING" && (eta < 2 || eta > 16))
+        throw badInput("input.eta", `eta must be from 2 to 16; got ${eta}`);
+      if (maxTrials !== null && (maxTrials < 1 || maxTrials > MAX_GRID)) {
+        throw badInput("input.maxTrials", `maxTrials must be from 1 to ${MAX_GRID}; got ${maxTrials}`);
+      }
+      if (strategy === "RANDOM" && maxTrials === null)
+        throw badInput("input.maxTrials", "RANDOM needs maxTrials: how many combinations to sample");
+      if (strategy === "GRID" && maxTrials !== null)
+        throw badInput("input.maxTrials", "GRID runs every combination; use RANDOM to sample maxTrials of them");
+      if (maxTrials === null && combinations > MAX_GRID) {
+        throw badInput(
+          "input.space",
+          `the space has ${combinations} combinations; at most ${MAX_GRID} can run in full — use strategy RANDOM (or SUCCESSIVE_HALVING) with maxTrials ≤ ${MAX_GRID}, or fewer values`,
+        );
+      }
+      const numTrain = (await liveTrainer(db))?.numTrain ?? 40_000;
+      const { config, trials } = planSweep(
+        strategy,
+        {
+          space,
+          numIters: base.numIters,
+          batchSize: base.batchSize,
+          seed: base.seed,
+          weightScale: base.weightScale,
+          maxTrials,
+          eta,
+        },
+        numTrain,
+      );
+      const firstBudget = config.rungs[0]!.budget;
+      return db.$transaction(async (tx) => {
+        const sweep = await tx.sweep.create({ data: { status: "RUNNING", strategy, config: config as object } });
+        for (const trial of trials) {
+          const run = await tx.run.create({
+            data: {
+              ...base,
+              ...trial,
+              sweepId: sweep.id,
+              budgetIters: strategy === "SUCCESSIVE_HALVING" && firstBudget < base.numIters ? firstBudget : null,
+            },
+          });
+          await enqueueTrain(tx, run.id);
+          await publishRunsChanged(tx, { runId: run.id, kind: "created" });
+        }
+        await publishSweepChanged(tx, sweep.id);
+        return sweep;
+      });
+    },
+  }),
+  cancelSweep: t.field({
+    type: SweepRef,
+    description: "Cancels a sweep's queued and running trials; finished trials are kept.",
+    args: { id: t.arg.id({ required: true }) },
+    resolve: async (_root, { id }, { db }) => {
+      const found = await findSweep(db, String(id));
+      return db.$transaction(async (tx) => {
+        const [locked] = await tx.$queryRaw<
+          { status: string }[]
+        >`SELECT status::text AS status FROM "Sweep" WHERE id = ${found.id}::uuid FOR UPDATE`;
+        if (locked?.status !== "RUNNING")
+          throw conflict(`sweep ${id} already ended (${locked?.status}); there is nothing to cancel`);
+        const sweep = await tx.sweep.update({
+          where: { id: found.id },
+          data: { status: "CANCELLED", finishedAt: new Date() },
+        });
+        const queued = await tx.run.findMany({ where: { sweepId: found.id, status: "QUEUED" }, select: { id: true } });
+        await tx.run.updateMany({
+          where: { sweepId: found.id, status: "QUEUED" },
+          data: { status: "CANCELLED", finishedAt: new Date() },
+        });
+        for (const { id: runId } of queued) await publishRunsChanged(tx, { runId, kind: "updated" });
+        const running = await tx.run.findMany({
+          where: { sweepId: found.id, status: "RUNNING" },
+          select: { id: true },
+        });
+        for (const { id: runId } of running) await publish(tx, topics.cancel, { runId });
+        await publishSweepChanged(tx, found.id);
+        return sweep;
+      });
+    },
+  }),
+}));
+
+const SweepEvent = builder.objectRef<{ sweepId: string }>("SweepEvent").implement({
+  description: "The sweep as it is now, after any change to it or its trials.",
+  fields: (t) => ({
+    sweep: t.field({
+      type: SweepRef,
+      resolve: (e, _args, { db }) => db.sweep.findUniqueOrThrow({ where: { id: e.sweepId } }),
+    }),
+  }),
+});
+
+builder.subscriptionFields((t) => ({
+  sweepEvents: t.field({
+    type: SweepEvent,
+    description: "The sweep now, then again after every change (trials starting, epochs, promotions, the best model).",
+    args: { sweepId: t.arg.id({ required: true }) },
+    subscribe: async (_root, { sweepId }, { db, hub }) => {
+      const sweep = await findSweep(db, String(sweepId), "sweepId");
+      const subscription = await hub.subscribe<unknown>(topics.sweep(sweep.id));
+      return (async function* () {
+        try {
+          yield { sweepId: sweep.id };
+          for await (const _change of subscription.events) yield { sweepId: sweep.id };
+        } finally {
+          await subscription.close();
+        }
+      })();
+    },
+    resolve: (event: { sweepId: string }) => event,
+  }),
+}));

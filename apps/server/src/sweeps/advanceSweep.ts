@@ -1,0 +1,60 @@
+// The `advance-sweep` task, run by a trainer whenever a trial of the sweep ends: once every trial of
+// the current rung has ended, it promotes the best 1/eta (successive halving) or, after the last
+// rung, picks the best model by validation accuracy and asks for its test accuracy — only the best
+// run's: the test set never chooses.
+import { promote } from "@trainql/nn";
+import type { Db } from "../db/prisma.ts";
+import { publishRunsChanged, publishSweepChanged } from "../events/publish.ts";
+import { enqueueEvaluate, enqueueTrain } from "../queue/runQueue.ts";
+import type { SweepConfig } from "./sweepConfig.ts";
+
+export async function advanceSweep(db: Db, sweepId: string): Promise<void> {
+  await db.$transaction(async (tx) => {
+    // Row lock: cancelSweep and this task never interleave.
+    const [sweep] = await tx.$queryRaw<{ status: string; rung: number; config: SweepConfig }[]>`
+      SELECT status::text AS status, rung, config FROM "Sweep" WHERE id = ${sweepId}::uuid FOR UPDATE`;
+    if (!sweep || sweep.status !== "RUNNING") return;
+    const trials = await tx.run.findMany({ where: { sweepId }, orderBy: [{ createdAt: "asc" }, { id: "asc" }] });
+    if (trials.some((t) => t.status === "QUEUED" || t.status === "RUNNING")) return; // the rung is not over
+
+    const { rungs } = sweep.config;
+    const rung = rungs[sweep.rung];
+    const next = rungs[sweep.rung + 1];
+    if (rung && next) {
+      // Trials that completed this rung's budget compete; failed or cancelled ones drop out.
+      const finishedRung = trials.filter((t) => t.status === "STOPPED" && t.iteration === rung.budget);
+      const promoted = promote(
+        finishedRung.map((t) => ({ id: t.id, valAcc: t.finalValAcc })),
+        next.trials,
+      );
+      if (promoted.length > 0) {
+        for (const { id } of promoted) {
+          await tx.run.update({
+            where: { id },
+            data: { status: "QUEUED", budgetIters: next.budget, finishedAt: null },
+          });
+          await enqueueTrain(tx, id);
+          await publishRunsChanged(tx, { runId: id, kind: "updated" });
+        }
+        await tx.sweep.update({ where: { id: sweepId }, data: { rung: next.rung } });
+        await publishSweepChanged(tx, sweepId);
+        return;
+      }
+    }
+
+    // The sweep is over: the best fully trained trial by validation accuracy.
+    const complete = trials.filter((t) => t.status === "SUCCEEDED" && t.finalValAcc !== null);
+    const best = complete.sort((a, b) => (b.finalValAcc ?? 0) - (a.finalValAcc ?? 0))[0];
+    if (best) await enqueueEvaluate(tx, best.id);
+    await tx.sweep.update({
+      where: { id: sweepId },
+      data: {
+        status: best ? "SUCCEEDED" : "FAILED",
+        bestRunId: best?.id ?? null,
+        error: best ? null : "no trial finished training (all failed or were cancelled)",
+        finishedAt: new Date(),
+      },
+    });
+    await publishSweepChanged(tx, sweepId);
+  });
+}

@@ -1,0 +1,221 @@
+// Hyperparameter sweeps through the real queue and trainer processes.
+import pg from "pg";
+import { beforeAll, describe, expect, it } from "vitest";
+import {
+  collect,
+  freshDatabase,
+  gql,
+  gqlOk,
+  startApi,
+  startTrainer,
+  type TestServer,
+  tinyDataset,
+  waitFor,
+  wsClient,
+} from "./harness.ts";
+
+let databaseUrl: string;
+let api: TestServer;
+
+const START_SWEEP = `mutation ($input: StartSweepInput!) { startSweep(input: $input) { id uuid status strategy gridIters plannedIters rungs { rung budget trials } } }`;
+const SWEEP = `query ($id: ID!) { sweep(id: $id) {
+  status strategy itersSpent gridIters plannedIters rung error
+  bestRun { uuid finalValAcc testAcc hyperparameters { learningRate hiddenSize reg } }
+  trials { uuid status iteration finalValAcc testAcc budgetIters epochs { epoch iteration } lossHistory(maxPoints: 100000) { iteration loss }
+           hyperparameters { learningRate hiddenSize reg learningRateDecay numIters batchSize seed } } } }`;
+
+type Trial = {
+  uuid: string;
+  status: string;
+  iteration: number;
+  finalValAcc: number | null;
+  testAcc: number | null;
+  epochs: { epoch: number; iteration: number }[];
+  lossHistory: { iteration: number; loss: number }[];
+  hyperparameters: Record<string, number>;
+};
+type SweepData = {
+  sweep: {
+    status: string;
+    itersSpent: number;
+    gridIters: number;
+    plannedIters: number;
+    error: string | null;
+    bestRun: { uuid: string; finalValAcc: number; testAcc: number | null } | null;
+    trials: Trial[];
+  };
+};
+
+const space = (lrs: number[], hidden: number[], regs: number[]) => ({
+  learningRates: lrs,
+  hiddenSizes: hidden,
+  regs,
+  learningRateDecays: [0.95],
+});
+
+async function count(table: string): Promise<number> {
+  const c = new pg.Client({ connectionString: databaseUrl });
+  await c.connect();
+  const { rows } = await c.query(`SELECT count(*)::int AS n FROM "${table}"`);
+  await c.end();
+  return rows[0].n;
+}
+
+async function finished(id: string): Promise<SweepData["sweep"]> {
+  return waitFor(
+    async () => {
+      const { sweep } = await gqlOk<SweepData>(api.url, SWEEP, { id });
+      return sweep.status !== "RUNNING" && (sweep.bestRun === null || sweep.bestRun.testAcc !== null) && sweep;
+    },
+    120_000,
+    "the sweep to end and its best run to be tested",
+  );
+}
+
+beforeAll(async () => {
+  databaseUrl = await freshDatabase();
+  const dataDir = await tinyDataset();
+  api = await startApi(databaseUrl);
+  await startTrainer(databaseUrl, dataDir);
+});
+
+describe("sweeps", () => {
+  it("GRID runs every combination, picks the best by validation accuracy and tests only that one", async () => {
+    const { startSweep } = await gqlOk<{ startSweep: { id: string; gridIters: number } }>(api.url, START_SWEEP, {
+      input: { space: space([0.05, 0.3], [8, 16], [1e-3]), strategy: "GRID", numIters: 60, batchSize: 20, seed: 1 },
+    });
+    const client = wsClient(api.url);
+    const events = collect<{ sweepEvents: { sweep: { status: string } } }>(
+      client,
+      `subscription ($id: ID!) { sweepEvents(sweepId: $id) { sweep { status } } }`,
+      { id: startSweep.id },
+      (e) => e.at(-1)!.sweepEvents.sweep.status !== "RUNNING",
+    );
+    const sweep = await finished(startSweep.id);
+    expect((await events).length).toBeGreaterThan(4); // live updates as trials ran
+    expect(sweep.status).toBe("SUCCEEDED");
+    expect(sweep.trials).toHaveLength(4);
+    expect(sweep.trials.every((t) => t.status === "SUCCEEDED" && t.iteration === 60)).toBe(true);
+    const bestAcc = Math.max(...sweep.trials.map((t) => t.finalValAcc!));
+    expect(sweep.bestRun!.finalValAcc).toBe(bestAcc);
+    expect(sweep.trials.filter((t) => t.testAcc !== null).map((t) => t.uuid)).toEqual([sweep.bestRun!.uuid]);
+    expect(sweep.itersSpent).toBe(240);
+    expect(sweep.gridIters).toBe(240);
+  });
+
+  it("SUCCESSIVE_HALVING promotes the best 1/eta from their checkpoints and spends a fraction of the grid", async () => {
+    const { startSweep } = await gqlOk<{
+      startSweep: { id: string; plannedIters: number; rungs: { budget: number; trials: number }[] };
+    }>(api.url, START_SWEEP, {
+      input: {
+        space: space([0.02, 0.1, 0.3, 0.6], [8, 16], [1e-3]),
+        strategy: "SUCCESSIVE_HALVING",
+        eta: 2,
+        numIters: 160,
+        batchSize: 20,
+        seed: 2,
+      },
+    });
+    // 8 configurations, eta 2, at least one epoch (20 iterations) in the first rung.
+    expect(startSweep.rungs).toEqual([
+      { rung: 0, budget: 20, trials: 8 },
+      { rung: 1, budget: 40, trials: 4 },
+      { rung: 2, budget: 80, trials: 2 },
+      { rung: 3, budget: 160, trials: 1 },
+    ]);
+    const sweep = await finished(startSweep.id);
+    expect(sweep.status).toBe("SUCCEEDED");
+    expect(sweep.itersSpent).toBe(8 * 20 + 4 * 20 + 2 * 40 + 1 * 80);
+    expect(sweep.itersSpent).toBe(startSweep.plannedIters);
+    expect(sweep.gridIters).toBe(8 * 160);
+    expect(sweep.trials.map((t) => t.iteration).sort((a, b) => a - b)).toEqual([20, 20, 20, 20, 40, 40, 80, 160]);
+    expect(sweep.trials.filter((t) => t.status === "SUCCEEDED")).toHaveLength(1);
+    expect(sweep.trials.filter((t) => t.status === "STOPPED")).toHaveLength(7);
+
+    // The winner went on from its checkpoints: one unbroken history, as if trained in one go.
+    const best = sweep.trials.find((t) => t.uuid === sweep.bestRun!.uuid)!;
+    expect(best.lossHistory.map((p) => p.iteration)).toEqual([...Array(160).keys()]);
+    expect(best.epochs.map((e) => e.iteration)).toEqual([0, 20, 40, 60, 80, 100, 120, 140]);
+    const { startRun } = await gqlOk<{ startRun: { id: string } }>(
+      api.url,
+      `mutation ($input: StartRunInput!) { startRun(input: $input) { id } }`,
+      {
+        input: best.hyperparameters,
+      },
+    );
+    const alone = await waitFor(async () => {
+      const { run } = await gqlOk<{ run: { status: string; lossHistory: { loss: number }[] } }>(
+        api.url,
+        `query ($id: ID!) { run(id: $id) { status lossHistory(maxPoints: 100000) { loss } } }`,
+        { id: startRun.id },
+      );
+      return run.status === "SUCCEEDED" && run;
+    });
+    expect(alone.lossHistory.map((p) => p.loss)).toEqual(best.lossHistory.map((p) => p.loss));
+  });
+
+  it("RANDOM samples maxTrials combinations", async () => {
+    const { startSweep } = await gqlOk<{ startSweep: { id: string } }>(api.url, START_SWEEP, {
+      input: {
+        space: space([0.05, 0.1, 0.3], [8, 16], [1e-3, 1e-2]),
+        strategy: "RANDOM",
+        maxTrials: 3,
+        numIters: 20,
+        batchSize: 20,
+      },
+    });
+    const sweep = await finished(startSweep.id);
+    expect(sweep.trials).toHaveLength(3);
+    expect(new Set(sweep.trials.map((t) => JSON.stringify(t.hyperparameters))).size).toBe(3);
+  });
+
+  it("refuses a grid of more than 256 combinations, and other bad input, writing nothing", async () => {
+    const before = [await count("Sweep"), await count("Run")];
+    const big = space([0.1, 0.2, 0.3, 0.4, 0.5], [8, 16, 32, 64, 128, 256], [1e-4, 1e-3, 1e-2]);
+    const tooBig = await gql(api.url, START_SWEEP, {
+      input: { space: { ...big, learningRateDecays: [0.9, 0.95, 1] }, strategy: "GRID", batchSize: 20 },
+    });
+    expect(tooBig.errors?.[0]?.extensions).toMatchObject({ code: "BAD_USER_INPUT", field: "input.space" });
+    expect(tooBig.errors?.[0]?.message).toMatch(
+      /the space has 270 combinations; at most 256 can run in full — use strategy RANDOM/,
+    );
+    const badLr = await gql(api.url, START_SWEEP, {
+      input: { space: space([0.1, -1], [8], [0]), strategy: "GRID", batchSize: 20 },
+    });
+    expect(badLr.errors?.[0]?.extensions).toMatchObject({ code: "BAD_USER_INPUT", field: "input.space.learningRates" });
+    expect(badLr.errors?.[0]?.message).toMatch(/learningRate must be a finite number > 0; got -1/);
+    const noTrials = await gql(api.url, START_SWEEP, {
+      input: { space: space([0.1], [8], [0]), strategy: "RANDOM", batchSize: 20 },
+    });
+    expect(noTrials.errors?.[0]?.extensions?.field).toBe("input.maxTrials");
+    const emptyList = await gql(api.url, START_SWEEP, {
+      input: { space: space([], [8], [0]), strategy: "GRID", batchSize: 20 },
+    });
+    expect(emptyList.errors?.[0]?.message).toMatch(/space.learningRates needs 1 to 64 values; got 0/);
+    expect([await count("Sweep"), await count("Run")]).toEqual(before);
+  });
+
+  it("cancelling a sweep cancels its queued and running trials and keeps the finished ones", async () => {
+    const { startSweep } = await gqlOk<{ startSweep: { id: string } }>(api.url, START_SWEEP, {
+      input: { space: space([0.05], [8, 16, 32], [1e-3]), strategy: "GRID", numIters: 1_000_000, batchSize: 20 },
+    });
+    await waitFor(
+      async () =>
+        (await gqlOk<SweepData>(api.url, SWEEP, { id: startSweep.id })).sweep.trials.some((t) => t.iteration > 0),
+      60_000,
+      "a trial to train",
+    );
+    await gqlOk(api.url, `mutation ($id: ID!) { cancelSweep(id: $id) { status } }`, { id: startSweep.id });
+    const sweep = await waitFor(
+      async () => {
+        const { sweep } = await gqlOk<SweepData>(api.url, SWEEP, { id: startSweep.id });
+        return sweep.trials.every((t) => t.status === "CANCELLED") && sweep;
+      },
+      60_000,
+      "every trial cancelled",
+    );
+    expect(sweep.status).toBe("CANCELLED");
+    const again = await gql(api.url, `mutation ($id: ID!) { cancelSweep(id: $id) { status } }`, { id: startSweep.id });
+    expect(again.errors?.[0]?.message).toMatch(/already ended \(CANCELLED\)/);
+  });
+});

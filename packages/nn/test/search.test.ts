@@ -1,0 +1,68 @@
+import { describe, expect, it } from "vitest";
+import {
+  gridSize,
+  gridTrials,
+  halvingIterations,
+  halvingSchedule,
+  promote,
+  randomTrials,
+  type SearchSpace,
+} from "../src/index.ts";
+
+const space: SearchSpace = {
+  learningRates: [0.1, 0.5, 1],
+  hiddenSizes: [64, 128],
+  regs: [1e-4, 1e-2],
+  learningRateDecays: [0.95],
+};
+
+describe("search space", () => {
+  it("expands the grid to every combination, once", () => {
+    const trials = gridTrials(space);
+    expect(trials).toHaveLength(gridSize(space));
+    expect(trials).toHaveLength(12);
+    expect(new Set(trials.map((t) => JSON.stringify(t))).size).toBe(12);
+    expect(trials[0]).toEqual({ learningRate: 0.1, hiddenSize: 64, reg: 1e-4, learningRateDecay: 0.95 });
+  });
+
+  it("samples distinct combinations at random, the same for the same seed", () => {
+    const a = randomTrials(space, 5, 1);
+    expect(a).toHaveLength(5);
+    expect(new Set(a.map((t) => JSON.stringify(t))).size).toBe(5);
+    expect(randomTrials(space, 5, 1)).toEqual(a);
+    expect(randomTrials(space, 5, 2)).not.toEqual(a);
+    expect(randomTrials(space, 50, 1)).toHaveLength(12);
+  });
+});
+
+describe("successive halving", () => {
+  it("gives 27 configurations with eta 3 the rungs 27 → 9 → 3 → 1 at budgets R/27, R/9, R/3, R", () => {
+    const rungs = halvingSchedule(27, 2700, 3);
+    expect(rungs).toEqual([
+      { rung: 0, budget: 100, trials: 27 },
+      { rung: 1, budget: 300, trials: 9 },
+      { rung: 2, budget: 900, trials: 3 },
+      { rung: 3, budget: 2700, trials: 1 },
+    ]);
+    // Resuming from checkpoints: 27·100 + 9·200 + 3·600 + 1·1800 = 8,100 iterations; the grid: 27·2700.
+    expect(halvingIterations(rungs)).toBe(8100);
+  });
+
+  it("keeps the first budget at least minBudget, and always ends at the full budget", () => {
+    const rungs = halvingSchedule(8, 100, 2, 20);
+    expect(rungs.map((r) => r.budget)).toEqual([25, 50, 100]);
+    expect(rungs.map((r) => r.trials)).toEqual([8, 4, 2]);
+    expect(halvingSchedule(1, 500, 3)).toEqual([{ rung: 0, budget: 500, trials: 1 }]);
+    expect(() => halvingSchedule(4, 100, 1)).toThrow(/eta must be at least 2/);
+  });
+
+  it("promotes the best by validation accuracy", () => {
+    const trials = [
+      { id: "a", valAcc: 0.3 },
+      { id: "b", valAcc: 0.5 },
+      { id: "c", valAcc: null },
+      { id: "d", valAcc: 0.5 },
+    ];
+    expect(promote(trials, 2).map((t) => t.id)).toEqual(["b", "d"]);
+  });
+});
