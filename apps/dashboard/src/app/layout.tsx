@@ -21,6 +21,7 @@ export default function RootLayout({ children }: { children: ReactNode }) {
           <Link href="/runs/new">New run</Link>
           <Link href="/experiments">Experiments</Link>
           <Link href="/compare">Compare</Link>
+          <Link href="/sweeps">Sweeps</Link>
         </nav>
         <Providers publicApiUrl={publicApiUrl()} apiPort={API_PORT}>
           <main>{children}</main>

@@ -51,6 +51,7 @@ export interface TrainResult {
   trainAccHistory: number[];
   valAccHistory: number[];
   epochs: EpochMetrics[];
+  /** Validation accuracy of the parameters at the end. */
   finalValAcc: number;
   /** Iterations run by this call. */
   iterations: number;
@@ -164,6 +165,10 @@ export async function train(
 
   result.trainMs = performance.now() - start;
   result.msPerIter = result.iterations > 0 ? result.trainMs / result.iterations : 0;
-  result.finalValAcc = result.valAccHistory.at(-1) ?? (await net.accuracy(data.val.x, data.val.y, data.val.n));
+  // The accuracy of the final parameters, as the reference reports after training (the last epoch
+  // record is older unless it fell on the last iteration). Successive halving compares trials by it.
+  const last = result.epochs.at(-1);
+  result.finalValAcc =
+    last && last.iteration === endIteration - 1 ? last.valAcc : await net.accuracy(data.val.x, data.val.y, data.val.n);
   return result;
 }

@@ -47,7 +47,7 @@ export function RunDetail({ initial }: { initial: RunSummary }) {
         <span className="muted" data-testid="iteration">
           iteration {state.lossesTo || run.iteration} / {hp.numIters}
         </span>
-        {!isFinished(status) && (
+        {(status === "QUEUED" || status === "RUNNING") && (
           <button
             type="button"
             className="danger"

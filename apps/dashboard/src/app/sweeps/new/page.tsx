@@ -1,0 +1,15 @@
+import { SweepForm } from "@/components/sweeps/SweepForm";
+
+export default function NewSweepPage() {
+  return (
+    <>
+      <h1>New sweep</h1>
+      <p className="muted">
+        Grid runs every combination (at most 256); random samples max trials of them; successive halving trains all at a
+        small budget and continues the best 1/eta from their checkpoints, eta× longer each rung. The best trial by
+        validation accuracy is then tested once.
+      </p>
+      <SweepForm />
+    </>
+  );
+}

@@ -1,0 +1,74 @@
+import Link from "next/link";
+import { StatusBadge } from "@/components/runs/RunBits";
+import { ApiError, serverQuery } from "@/lib/serverQuery";
+import { STRATEGY_LABELS, type Strategy } from "@/lib/sweeps";
+import { percent, type RunStatus } from "@/lib/types";
+
+type Row = {
+  uuid: string;
+  status: RunStatus;
+  strategy: Strategy;
+  createdAt: string;
+  itersSpent: number;
+  gridIters: number;
+  trials: { id: string }[];
+  bestRun: { finalValAcc: number | null; testAcc: number | null } | null;
+};
+
+export default async function SweepsPage() {
+  let sweeps: Row[];
+  try {
+    const data = await serverQuery<{ sweeps: { edges: { node: Row }[] } }>(
+      `{ sweeps(first: 100) { edges { node { uuid status strategy createdAt itersSpent gridIters trials { id } bestRun { finalValAcc testAcc } } } } }`,
+    );
+    sweeps = data.sweeps.edges.map((e) => e.node);
+  } catch (error) {
+    return <p className="error">{error instanceof ApiError ? error.message : "Could not load sweeps."}</p>;
+  }
+  return (
+    <>
+      <h1>Sweeps</h1>
+      <div className="toolbar">
+        <Link href="/sweeps/new" className="button">
+          New sweep
+        </Link>
+      </div>
+      {sweeps.length === 0 ? (
+        <div className="empty">
+          No sweeps yet. <Link href="/sweeps/new">Start one</Link>.
+        </div>
+      ) : (
+        <table aria-label="Sweeps">
+          <thead>
+            <tr>
+              <th>Created</th>
+              <th>Status</th>
+              <th>Strategy</th>
+              <th className="num">Trials</th>
+              <th className="num">Iterations vs grid</th>
+              <th className="num">Best val</th>
+              <th className="num">Best test</th>
+            </tr>
+          </thead>
+          <tbody>
+            {sweeps.map((s) => (
+              <tr key={s.uuid}>
+                <td>
+                  <Link href={`/sweeps/${s.uuid}`}>{new Date(s.createdAt).toLocaleString()}</Link>
+                </td>
+                <td>
+                  <StatusBadge status={s.status} />
+                </td>
+                <td>{STRATEGY_LABELS[s.strategy]}</td>
+                <td className="num">{s.trials.length}</td>
+                <td className="num">{((100 * s.itersSpent) / s.gridIters).toFixed(1)}%</td>
+                <td className="num">{percent(s.bestRun?.finalValAcc)}</td>
+                <td className="num">{percent(s.bestRun?.testAcc)}</td>
+              </tr>
+            ))}
+          </tbody>
+        </table>
+      )}
+    </>
+  );
+}

@@ -1,0 +1,180 @@
+"use client";
+// A sweep, live: progress against the grid, the trials, the charts and the best model.
+import Link from "next/link";
+import { useMutation, useSubscription } from "urql";
+import { STRATEGY_LABELS, SWEEP_FIELDS, type SweepView } from "@/lib/sweeps";
+import { isFinished, percent } from "@/lib/types";
+import { useApi } from "../Providers";
+import { ProgressBar, StatusBadge } from "../runs/RunBits";
+import { Heatmap, ParallelCoordinates } from "./SweepCharts";
+import { TopCurves } from "./TopCurves";
+
+const EVENTS = `subscription ($id: ID!) { sweepEvents(sweepId: $id) { sweep { ${SWEEP_FIELDS} } } }`;
+const CANCEL = `mutation ($id: ID!) { cancelSweep(id: $id) { id status } }`;
+
+export function SweepDetail({ initial }: { initial: SweepView }) {
+  const { apiOrigin } = useApi();
+  const [{ data, error }] = useSubscription<{ sweepEvents: { sweep: SweepView } }>({
+    query: EVENTS,
+    variables: { id: initial.id },
+  });
+  const [cancelState, cancel] = useMutation(CANCEL);
+  const sweep = data?.sweepEvents.sweep ?? initial;
+  const finishedTrials = sweep.trials.filter((t) => isFinished(t.status) || t.status === "STOPPED").length;
+  const best = sweep.bestRun;
+  const ranked = [...sweep.trials].sort((a, b) => (b.finalValAcc ?? -1) - (a.finalValAcc ?? -1));
+
+  return (
+    <>
+      <div className="toolbar">
+        <StatusBadge status={sweep.status} />
+        <ProgressBar value={sweep.plannedIters ? Math.min(1, sweep.itersSpent / sweep.plannedIters) : 0} />
+        <span className="muted" data-testid="sweep-iters">
+          {sweep.itersSpent.toLocaleString()} iterations trained of {sweep.plannedIters.toLocaleString()} planned; the
+          full grid: {sweep.gridIters.toLocaleString()} ({((100 * sweep.itersSpent) / sweep.gridIters).toFixed(1)}%)
+        </span>
+        {sweep.status === "RUNNING" && (
+          <button
+            type="button"
+            className="danger"
+            disabled={cancelState.fetching}
+            onClick={() => cancel({ id: sweep.id })}
+          >
+            Cancel sweep
+          </button>
+        )}
+        {error && <span className="error">Live updates failed: {error.message}</span>}
+      </div>
+      {sweep.error && <p className="error card">{sweep.error}</p>}
+
+      <div className="grid2">
+        <div className="card" data-testid="best-model">
+          <h2>Best model</h2>
+          {best ? (
+            <>
+              <dl className="facts">
+                <dt>Validation accuracy</dt>
+                <dd data-testid="best-val">{percent(best.finalValAcc)}</dd>
+                <dt>Test accuracy</dt>
+                <dd data-testid="best-test">{best.testAcc === null ? "evaluating…" : percent(best.testAcc)}</dd>
+                <dt>Hyperparameters</dt>
+                <dd>
+                  lr {best.hyperparameters.learningRate}, hidden {best.hyperparameters.hiddenSize}, reg{" "}
+                  {best.hyperparameters.reg}, decay {best.hyperparameters.learningRateDecay}
+                </dd>
+                <dt>Run</dt>
+                <dd>
+                  <Link href={`/runs/${best.uuid}`}>{best.uuid.slice(0, 8)}</Link>
+                </dd>
+              </dl>
+              {best.weightsImageUrl && (
+                // biome-ignore lint/performance/noImgElement: a PNG served by the API
+                <img
+                  className="weights"
+                  style={{ maxWidth: 320, marginTop: "0.8rem" }}
+                  src={`${apiOrigin}${best.weightsImageUrl}`}
+                  alt="First-layer weights of the best model"
+                />
+              )}
+            </>
+          ) : (
+            <p className="muted">
+              {sweep.status === "RUNNING"
+                ? "Chosen by validation accuracy when the sweep ends; then its test accuracy is measured, once."
+                : "No trial finished training."}
+            </p>
+          )}
+        </div>
+        <div className="card">
+          <h2>Plan</h2>
+          <dl className="facts">
+            <dt>Strategy</dt>
+            <dd>
+              {STRATEGY_LABELS[sweep.strategy]}
+              {sweep.strategy === "SUCCESSIVE_HALVING" ? ` (eta ${sweep.eta})` : ""}
+            </dd>
+            <dt>Trials</dt>
+            <dd>
+              {sweep.trials.length} ({finishedTrials} ended)
+            </dd>
+            <dt>Iterations per trial</dt>
+            <dd>
+              {sweep.numIters} (batch {sweep.batchSize})
+            </dd>
+            {sweep.strategy === "SUCCESSIVE_HALVING" &&
+              sweep.rungs.map((r) => (
+                <RungFact key={r.rung} current={sweep.rung === r.rung && sweep.status === "RUNNING"} {...r} />
+              ))}
+          </dl>
+        </div>
+      </div>
+
+      <div className="grid2">
+        <Heatmap trials={sweep.trials} />
+        <ParallelCoordinates trials={sweep.trials} />
+      </div>
+      <TopCurves trials={sweep.trials} version={finishedTrials} />
+
+      <h2>Trials</h2>
+      <table aria-label="Trials">
+        <thead>
+          <tr>
+            <th>Run</th>
+            <th>Status</th>
+            <th className="num">LR</th>
+            <th className="num">Hidden</th>
+            <th className="num">Reg</th>
+            <th className="num">Decay</th>
+            <th className="num">Iterations</th>
+            <th className="num">Val acc</th>
+            <th className="num">Test</th>
+          </tr>
+        </thead>
+        <tbody>
+          {ranked.map((t) => (
+            <tr key={t.id}>
+              <td>
+                <Link href={`/runs/${t.uuid}`}>{t.uuid.slice(0, 8)}</Link>
+                {best?.uuid === t.uuid ? " ★" : ""}
+              </td>
+              <td>
+                <StatusBadge status={t.status} />
+              </td>
+              <td className="num">{t.hyperparameters.learningRate}</td>
+              <td className="num">{t.hyperparameters.hiddenSize}</td>
+              <td className="num">{t.hyperparameters.reg}</td>
+              <td className="num">{t.hyperparameters.learningRateDecay}</td>
+              <td className="num">{t.iteration}</td>
+              <td className="num">{percent(t.finalValAcc)}</td>
+              <td className="num">{percent(t.testAcc)}</td>
+            </tr>
+          ))}
+        </tbody>
+      </table>
+    </>
+  );
+}
+
+function RungFact({
+  rung,
+  budget,
+  trials,
+  current,
+}: {
+  rung: number;
+  budget: number;
+  trials: number;
+  current: boolean;
+}) {
+  return (
+    <>
+      <dt>
+        Rung {rung}
+        {current ? " (now)" : ""}
+      </dt>
+      <dd>
+        {trials} trials to {budget} iterations
+      </dd>
+    </>
+  );
+}

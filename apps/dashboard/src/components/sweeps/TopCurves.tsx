@@ -1,0 +1,57 @@
+"use client";
+// The validation-accuracy curves of the best k trials, overlaid.
+import { useMemo } from "react";
+import { useQuery } from "urql";
+import { differingKeys, labelFor } from "@/lib/differences";
+import type { SweepTrial } from "@/lib/sweeps";
+import type { Epoch, Hyperparameters } from "@/lib/types";
+import { Chart, type ChartOption } from "../Chart";
+
+const EPOCHS = `query ($ids: [ID!]!) { nodes(ids: $ids) { ... on Run { id epochs { epoch valAcc } } } }`;
+
+export function TopCurves({ trials, k = 5, version }: { trials: SweepTrial[]; k?: number; version: number }) {
+  const top = useMemo(
+    () =>
+      trials
+        .filter((t) => t.finalValAcc !== null)
+        .sort((a, b) => b.finalValAcc! - a.finalValAcc!)
+        .slice(0, k),
+    [trials, k],
+  );
+  const ids = top.map((t) => t.id);
+  // `version` changes whenever a trial finishes: refetch then.
+  const [{ data }] = useQuery<{ nodes: ({ id: string; epochs: Pick<Epoch, "epoch" | "valAcc">[] } | null)[] }>({
+    query: EPOCHS,
+    variables: { ids, version },
+    pause: ids.length === 0,
+    requestPolicy: "network-only",
+  });
+  const option = useMemo<ChartOption>(() => {
+    const differing = differingKeys(top as { hyperparameters: Hyperparameters }[]);
+    const epochsOf = new Map((data?.nodes ?? []).filter((n) => n !== null).map((n) => [n!.id, n!.epochs]));
+    return {
+      animation: false,
+      tooltip: { trigger: "axis", valueFormatter: (v: number) => `${(v * 100).toFixed(2)}%` },
+      legend: { bottom: 0 },
+      grid: { left: 50, right: 20, top: 20, bottom: 60 },
+      xAxis: { type: "value", name: "Epoch", nameLocation: "middle", nameGap: 25, minInterval: 1 },
+      yAxis: { type: "value", name: "Val accuracy", min: 0, max: 1 },
+      series: top.map((t) => ({
+        type: "line",
+        name: labelFor(t.hyperparameters, differing, t.uuid.slice(0, 8)),
+        showSymbol: false,
+        data: (epochsOf.get(t.id) ?? []).map((e) => [e.epoch, e.valAcc]),
+      })),
+    };
+  }, [top, data]);
+  return (
+    <div className="card">
+      <h2>Validation accuracy of the top {top.length} trials</h2>
+      {top.length === 0 ? (
+        <p className="muted">Curves appear as trials finish.</p>
+      ) : (
+        <Chart option={option} height={320} label="top-curves" />
+      )}
+    </div>
+  );
+}

@@ -1,0 +1,283 @@
+// pnpm sweep -- --lr 0.5,1 --hidden 64,128 --reg 1e-5,1e-4 --decay 0.95 --strategy halving --iters 1000 [--json]
+// Runs a sweep through the real system: against --api when given, else on a system of its own
+// (the database of DATABASE_URL or the embedded one, an API on a free port, --trainers trainer processes).
+import { type ChildProcess, spawn } from "node:child_process";
+import path from "node:path";
+import { parseArgs } from "node:util";
+import { runCli, UsageError } from "@trainql/nn";
+import cliProgress from "cli-progress";
+import { createClient } from "graphql-ws";
+import WebSocket from "ws";
+import { buildApp } from "../app.ts";
+import { openDatabase } from "../db/database.ts";
+import { readEnv } from "../env.ts";
+
+const USAGE = `Usage: pnpm sweep -- --lr LIST --hidden LIST --reg LIST [options]
+
+Searches hyperparameters of the two-layer net, keeps the best by validation accuracy and reports
+its test accuracy. LISTs are comma-separated.
+
+  --lr LIST            learning rates
+  --hidden LIST        hidden sizes
+  --reg LIST           regularization strengths
+  --decay LIST         learning-rate decays (default 0.95)
+  --strategy NAME      grid | random | halving (default grid)
+  --iters N            iterations of a fully trained trial (default 1000)
+  --batch N            minibatch size (default 1000)
+  --seed N             seed of every trial (default 0)
+  --max-trials N       random (required) / halving: combinations to sample
+  --eta N              halving: keep the best 1/eta per rung (default 3)
+  --api URL            use a running TrainQL API (e.g. http://127.0.0.1:4000/graphql)
+  --trainers N         without --api: trainer processes to start (default 1)
+  --data-dir DIR       without --api: CIFAR-10 directory (default $CIFAR10_DIR, else ~/.cache/trainql/…)
+  --records-per-batch N  without --api: records per batch file (generated data sets)
+  --json               print one JSON object as the last line of stdout
+  -h, --help           show this help`;
+
+const OPTIONS = {
+  lr: { type: "string" },
+  hidden: { type: "string" },
+  reg: { type: "string" },
+  decay: { type: "string", default: "0.95" },
+  strategy: { type: "string", default: "grid" },
+  iters: { type: "string", default: "1000" },
+  batch: { type: "string", default: "1000" },
+  seed: { type: "string", default: "0" },
+  "max-trials": { type: "string" },
+  eta: { type: "string", default: "3" },
+  api: { type: "string" },
+  trainers: { type: "string", default: "1" },
+  "data-dir": { type: "string" },
+  "records-per-batch": { type: "string" },
+  json: { type: "boolean", default: false },
+  help: { type: "boolean", short: "h", default: false },
+} as const;
+
+const STRATEGIES = { grid: "GRID", random: "RANDOM", halving: "SUCCESSIVE_HALVING" } as const;
+
+function numbers(flag: string, raw: string | undefined): number[] {
+  if (raw === undefined) throw new UsageError(`--${flag} is required`);
+  const values = raw.split(",").map((v) => v.trim());
+  const parsed = values.map(Number);
+  const bad = values.find((v, i) => v === "" || Number.isNaN(parsed[i]));
+  if (bad !== undefined) throw new UsageError(`--${flag} must be a comma-separated list of numbers; got "${raw}"`);
+  return parsed;
+}
+
+function number(flag: string, raw: string): number {
+  const n = Number(raw);
+  if (raw.trim() === "" || Number.isNaN(n)) throw new UsageError(`--${flag} must be a number; got "${raw}"`);
+  return n;
+}
+
+interface TrialResult {
+  uuid: string;
+  status: string;
+  iteration: number;
+  finalValAcc: number | null;
+  testAcc: number | null;
+  hyperparameters: { hiddenSize: number; learningRate: number; reg: number; learningRateDecay: number };
+}
+interface SweepState {
+  uuid: string;
+  status: string;
+  rung: number;
+  itersSpent: number;
+  plannedIters: number;
+  gridIters: number;
+  error: string | null;
+  rungs: { budget: number; trials: number }[];
+  bestRun: TrialResult | null;
+  trials: TrialResult[];
+}
+
+const SWEEP_FIELDS = `uuid status rung itersSpent plannedIters gridIters error rungs { budget trials }
+  bestRun { uuid status iteration finalValAcc testAcc hyperparameters { hiddenSize learningRate reg learningRateDecay } }
+  trials { uuid status iteration finalValAcc testAcc hyperparameters { hiddenSize learningRate reg learningRateDecay } }`;
+
+async function gql<T>(url: string, query: string, variables: Record<string, unknown>): Promise<T> {
+  const response = await fetch(url, {
+    method: "POST",
+    headers: { "content-type": "application/json" },
+    body: JSON.stringify({ query, variables }),
+  });
+  const body = (await response.json()) as { data?: T; errors?: { message: string; extensions?: { field?: string } }[] };
+  if (body.errors?.length || !body.data) {
+    const e = body.errors?.[0];
+    throw new UsageError(e ? `${e.extensions?.field ? `${e.extensions.field}: ` : ""}${e.message}` : "empty response");
+  }
+  return body.data;
+}
+
+/** A system of our own: database, API on a free port, trainers. */
+async function startSystem(trainers: number, dataDir: string | undefined, recordsPerBatch: string | undefined) {
+  const env = readEnv();
+  const database = await openDatabase(env, () => {});
+  const app = buildApp({ databaseUrl: database.url, trainerTimeoutMs: env.trainerTimeoutMs });
+  const port = await app.start(0);
+  const children: ChildProcess[] = [];
+  const serverRoot = path.resolve(import.meta.dirname, "../..");
+  for (let i = 0; i < trainers; i++) {
+    const child = spawn(process.execPath, ["--import", "tsx", "src/trainer/main.ts"], {
+      cwd: serverRoot,
+      env: {
+        ...process.env,
+        DATABASE_URL: database.url,
+        ...(dataDir || env.cifar10Dir ? { CIFAR10_DIR: path.resolve(dataDir ?? env.cifar10Dir ?? "") } : {}),
+        ...(recordsPerBatch ? { CIFAR10_RECORDS_PER_BATCH: recordsPerBatch } : {}),
+      },
+      stdio: ["ignore", "ignore", "pipe"],
+    });
+    child.stderr?.on("data", (d: Buffer) => process.stderr.write(`[trainer ${i + 1}] ${d}`));
+    children.push(child);
+  }
+  return {
+    url: `http://127.0.0.1:${port}/graphql`,
+    async stop() {
+      for (const c of children) c.kill("SIGTERM");
+      await Promise.all(children.map((c) => (c.exitCode === null ? new Promise((r) => c.once("exit", r)) : null)));
+      await app.stop();
+      await database.stop();
+    },
+  };
+}
+
+const pct = (x: number | null | undefined) => (x === null || x === undefined ? "—" : `${(x * 100).toFixed(2)}%`);
+
+async function main(argv: string[]): Promise<void> {
+  let values: ReturnType<typeof parseArgs<{ options: typeof OPTIONS }>>["values"];
+  try {
+    ({ values } = parseArgs({ args: argv, options: OPTIONS, strict: true }));
+  } catch (error) {
+    throw new UsageError((error as Error).message);
+  }
+  if (values.help) return void console.log(USAGE);
+  const strategy = STRATEGIES[values.strategy as keyof typeof STRATEGIES];
+  if (!strategy) throw new UsageError(`--strategy must be grid, random or halving; got "${values.strategy}"`);
+  const input = {
+    space: {
+      learningRates: numbers("lr", values.lr),
+      hiddenSizes: numbers("hidden", values.hidden),
+      regs: numbers("reg", values.reg),
+      learningRateDecays: numbers("decay", values.decay),
+    },
+    strategy,
+    numIters: number("iters", values.iters),
+    batchSize: number("batch", values.batch),
+    seed: number("seed", values.seed),
+    eta: number("eta", values.eta),
+    ...(values["max-trials"] ? { maxTrials: number("max-trials", values["max-trials"]) } : {}),
+  };
+  const log = (line: string) => process.stderr.write(`${line}\n`);
+  const started = performance.now();
+  const system = values.api
+    ? undefined
+    : await startSystem(number("trainers", values.trainers), values["data-dir"], values["records-per-batch"]);
+  const api = values.api ?? system!.url;
+  try {
+    // Our own trainers must be up first: the plan depends on the data set they load.
+    const wanted = values.api ? 1 : number("trainers", values.trainers);
+    for (let waited = 0; ; waited += 250) {
+      const { trainers } = await gql<{ trainers: { dataset: { available: boolean } }[] }>(
+        api,
+        "{ trainers { dataset { available } } }",
+        {},
+      );
+      if (trainers.length >= wanted) {
+        if (!trainers.some((t) => t.dataset.available))
+          throw new UsageError("the trainers found no CIFAR-10 data (see their messages above)");
+        break;
+      }
+      if (waited > 120_000) throw new Error(`no trainer came up within 120 s (${trainers.length} of ${wanted})`);
+      await new Promise((r) => setTimeout(r, 250));
+    }
+    const { startSweep } = await gql<{ startSweep: SweepState }>(
+      api,
+      `mutation ($input: StartSweepInput!) { startSweep(input: $input) { ${SWEEP_FIELDS} } }`,
+      { input },
+    );
+    log(
+      `sweep ${startSweep.uuid}: ${startSweep.trials.length} trials (${values.strategy}), planned ${startSweep.plannedIters.toLocaleString("en-US")} iterations; the full grid: ${startSweep.gridIters.toLocaleString("en-US")}`,
+    );
+    const bar = new cliProgress.SingleBar(
+      {
+        format: "sweep [{bar}] {value}/{total} it | rung {rung} | {done}/{trials} trials done | best val {best}",
+        hideCursor: true,
+        stream: process.stderr,
+        noTTYOutput: !process.stderr.isTTY,
+        notTTYSchedule: 5000,
+      },
+      cliProgress.Presets.shades_classic,
+    );
+    bar.start(startSweep.plannedIters, 0, { rung: 0, done: 0, trials: startSweep.trials.length, best: "—" });
+    const ws = createClient({ url: api.replace(/^http/, "ws"), webSocketImpl: WebSocket, retryAttempts: 10 });
+    let final: SweepState | undefined;
+    for await (const event of ws.iterate<{ sweepEvents: { sweep: SweepState } }>({
+      query: `subscription ($id: ID!) { sweepEvents(sweepId: $id) { sweep { ${SWEEP_FIELDS} } } }`,
+      variables: { id: startSweep.uuid },
+    })) {
+      const sweep = event.data?.sweepEvents.sweep;
+      if (!sweep) throw new Error(`sweepEvents failed: ${JSON.stringify(event.errors)}`);
+      const done = sweep.trials.filter((t) => !["QUEUED", "RUNNING"].includes(t.status)).length;
+      const best = Math.max(...sweep.trials.map((t) => t.finalValAcc ?? 0));
+      bar.update(Math.min(sweep.itersSpent, sweep.plannedIters), { rung: sweep.rung, done, best: pct(best) });
+      const ended = sweep.status !== "RUNNING";
+      if (ended && (sweep.status !== "SUCCEEDED" || sweep.bestRun?.testAcc !== null)) {
+        final = sweep;
+        break;
+      }
+    }
+    bar.stop();
+    await ws.dispose();
+    if (!final) throw new Error("the sweep's event stream ended early");
+
+    const trials = final.trials
+      .map((t) => ({
+        runId: t.uuid,
+        status: t.status,
+        iterations: t.iteration,
+        valAcc: t.finalValAcc,
+        ...t.hyperparameters,
+      }))
+      .sort((a, b) => (b.valAcc ?? -1) - (a.valAcc ?? -1));
+    const table = [
+      "| rank | lr | hidden | reg | decay | iterations | val acc | status |",
+      "| ---: | ---: | ---: | ---: | ---: | ---: | ---: | --- |",
+      ...trials.map(
+        (t, i) =>
+          `| ${i + 1} | ${t.learningRate} | ${t.hiddenSize} | ${t.reg} | ${t.learningRateDecay} | ${t.iterations} | ${pct(t.valAcc)} | ${t.status} |`,
+      ),
+    ].join("\n");
+    const best = final.bestRun;
+    const summary = [
+      `\n${table}\n`,
+      `sweep ${final.status}: ${final.itersSpent.toLocaleString("en-US")} iterations trained; the full grid would train ${final.gridIters.toLocaleString("en-US")} (${((100 * final.itersSpent) / final.gridIters).toFixed(1)}%)`,
+      best
+        ? `best: lr ${best.hyperparameters.learningRate}, hidden ${best.hyperparameters.hiddenSize}, reg ${best.hyperparameters.reg}, decay ${best.hyperparameters.learningRateDecay} — val ${pct(best.finalValAcc)}, test ${pct(best.testAcc)} (run ${best.uuid})`
+        : `no best model: ${final.error}`,
+      `wall time ${((performance.now() - started) / 1000).toFixed(1)} s`,
+    ].join("\n");
+    if (values.json) {
+      log(summary);
+      console.log(
+        JSON.stringify({
+          sweepId: final.uuid,
+          strategy,
+          status: final.status,
+          best: best
+            ? { runId: best.uuid, valAcc: best.finalValAcc, testAcc: best.testAcc, ...best.hyperparameters }
+            : null,
+          trials,
+          itersSpent: final.itersSpent,
+          gridIters: final.gridIters,
+          plannedIters: final.plannedIters,
+          wallMs: Math.round(performance.now() - started),
+        }),
+      );
+    } else console.log(summary);
+  } finally {
+    await system?.stop();
+  }
+}
+
+runCli(main, USAGE);
