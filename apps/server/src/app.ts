@@ -1,22 +1,51 @@
 // The API server: GraphQL over HTTP (graphql-yoga) and over WebSocket (graphql-ws) on one port and
-// path, plus the weights images as plain PNGs.
+// path, plus the weights images as plain PNGs. Every operation passes the same plugins either way:
+// access control, then GraphQL Armor's limits on depth, aliases, tokens and cost.
 import { createServer, type IncomingMessage, type ServerResponse } from "node:http";
 import type { AddressInfo } from "node:net";
-import type { execute, subscribe } from "graphql";
+import { EnvelopArmorPlugin } from "@escape.tech/graphql-armor";
+import { type execute, GraphQLError, type subscribe } from "graphql";
 import { useServer } from "graphql-ws/use/ws";
 import { createYoga } from "graphql-yoga";
 import { WebSocketServer } from "ws";
 import { createDb } from "./db/prisma.ts";
 import { NotificationHub } from "./events/pgNotifications.ts";
 import type { Context } from "./schema/builder.ts";
+import { useErrorCodes } from "./schema/errors.ts";
 import { schema } from "./schema/index.ts";
+import { type AccessPolicy, bearerToken, isValidToken, useAccessControl } from "./security/access.ts";
+import type { AdmissionLimits } from "./security/admission.ts";
+import { type RateLimit, RateLimiter } from "./security/rateLimiter.ts";
 import { reapDeadTrainers } from "./trainer/reaper.ts";
 
 export interface AppOptions {
   databaseUrl: string;
   /** How long a trainer may be silent before its runs are failed; the API reaps too, in case no trainer is left. */
   trainerTimeoutMs?: number;
+  access?: AccessPolicy;
+  limits?: Partial<ApiLimits>;
 }
+
+export interface ApiLimits extends AdmissionLimits {
+  maxBodyBytes: number;
+  maxSubscriptionsPerConnection: number;
+  startRate: RateLimit;
+  maxDepth: number;
+  maxAliases: number;
+  maxTokens: number;
+  maxCost: number;
+}
+
+export const DEFAULT_LIMITS: ApiLimits = {
+  maxBodyBytes: 100_000,
+  maxSubscriptionsPerConnection: 20,
+  maxQueuedRuns: 1000,
+  startRate: { perMinute: 120, burst: 60 },
+  maxDepth: 12,
+  maxAliases: 20,
+  maxTokens: 3000,
+  maxCost: 50_000,
+};
 
 export interface App {
   /** Listens on `port` (0: any free port); resolves with the port. */
@@ -26,19 +55,52 @@ export interface App {
 
 const WEIGHTS_PATH = /^\/runs\/([0-9a-f-]{36})\/weights\.png$/;
 
-export function buildApp({ databaseUrl, trainerTimeoutMs = 15_000 }: AppOptions): App {
+function jsonError(res: ServerResponse, status: number, message: string, code: string) {
+  res
+    .writeHead(status, { "content-type": "application/json" })
+    .end(JSON.stringify({ errors: [{ message, extensions: { code } }] }));
+}
+
+export function buildApp({
+  databaseUrl,
+  trainerTimeoutMs = 15_000,
+  access = { tokens: [], publicQueries: true },
+  limits: given = {},
+}: AppOptions): App {
+  const limits = { ...DEFAULT_LIMITS, ...given };
   const db = createDb(databaseUrl, 10);
   const hub = new NotificationHub(databaseUrl);
-  const context: Context = { db, hub };
-  const yoga = createYoga<{ req: IncomingMessage; res: ServerResponse }>({
+  const rateLimiter = new RateLimiter(limits.startRate);
+  const contextFor = (token: string | null): Context => ({ db, hub, token, rateLimiter, limits });
+
+  const yoga = createYoga<{ req: IncomingMessage; res: ServerResponse; token?: string | null }>({
     schema,
-    context: () => context,
+    context: ({ req, token }) => contextFor(token !== undefined ? token : bearerToken(req?.headers.authorization)),
     graphqlEndpoint: "/graphql",
     landingPage: false,
     graphiql: { subscriptionsProtocol: "WS" },
+    plugins: [
+      useErrorCodes(),
+      useAccessControl(access),
+      EnvelopArmorPlugin({
+        maxDepth: { n: limits.maxDepth, ignoreIntrospection: true },
+        maxAliases: { n: limits.maxAliases },
+        maxTokens: { n: limits.maxTokens },
+        costLimit: { maxCost: limits.maxCost, ignoreIntrospection: true },
+        // Field suggestions help people writing queries by hand; nothing here is secret.
+        blockFieldSuggestion: { enabled: false },
+      }),
+    ],
   });
 
-  async function weights(id: string, res: ServerResponse) {
+  async function weights(id: string, req: IncomingMessage, res: ServerResponse) {
+    // Images are read by <img> tags, which send no headers: a closed API takes the token as a parameter.
+    if (access.tokens.length > 0 && !access.publicQueries) {
+      const token =
+        new URL(req.url ?? "/", "http://x").searchParams.get("access_token") ?? bearerToken(req.headers.authorization);
+      if (!isValidToken(access, token))
+        return jsonError(res, 401, "this image needs an API token (?access_token=…)", "UNAUTHENTICATED");
+    }
     const run = await db.run.findUnique({ where: { id }, select: { weightsPng: true } }).catch(() => null);
     if (!run?.weightsPng) {
       res.writeHead(404, { "content-type": "text/plain" }).end(`no weights image for run ${id} yet`);
@@ -54,11 +116,29 @@ export function buildApp({ databaseUrl, trainerTimeoutMs = 15_000 }: AppOptions)
 
   const server = createServer((req, res) => {
     const match = WEIGHTS_PATH.exec(new URL(req.url ?? "/", "http://x").pathname);
-    if (match?.[1] && req.method === "GET") void weights(match[1], res);
-    else void yoga(req, res);
+    if (match?.[1] && req.method === "GET") return void weights(match[1], req, res);
+    const length = Number(req.headers["content-length"] ?? 0);
+    if (length > limits.maxBodyBytes) {
+      return jsonError(
+        res,
+        413,
+        `The request body is ${length} bytes; at most ${limits.maxBodyBytes} are accepted.`,
+        "PAYLOAD_TOO_LARGE",
+      );
+    }
+    void yoga(req, res);
+  });
+  // Chunked bodies carry no length: cap what any request may send.
+  server.on("request", (req: IncomingMessage) => {
+    let received = 0;
+    req.on("data", (chunk: Buffer) => {
+      received += chunk.length;
+      if (received > limits.maxBodyBytes) req.destroy(new Error("request body too large"));
+    });
   });
 
-  const wss = new WebSocketServer({ server, path: yoga.graphqlEndpoint });
+  const wss = new WebSocketServer({ server, path: yoga.graphqlEndpoint, maxPayload: limits.maxBodyBytes });
+  const subscriptionsOf = new WeakMap<object, number>();
   const wsServer = useServer(
     {
       execute: (args: unknown) => (args as { rootValue: { execute: typeof execute } }).rootValue.execute(args as never),
@@ -66,23 +146,45 @@ export function buildApp({ databaseUrl, trainerTimeoutMs = 15_000 }: AppOptions)
         (args as { rootValue: { subscribe: typeof subscribe } }).rootValue.subscribe(args as never),
       // The same plugins and context as HTTP (graphql-yoga's graphql-ws recipe).
       onSubscribe: async (ctx, _id, params) => {
+        const count = subscriptionsOf.get(ctx.extra.socket) ?? 0;
+        if (count >= limits.maxSubscriptionsPerConnection) {
+          return [
+            new GraphQLError(
+              `At most ${limits.maxSubscriptionsPerConnection} operations may run at once on one connection.`,
+              {
+                extensions: { code: "TOO_MANY_SUBSCRIPTIONS" },
+              },
+            ),
+          ];
+        }
         const { schema, execute, subscribe, contextFactory, parse, validate } = yoga.getEnveloped({
           ...ctx,
           req: ctx.extra.request,
           socket: ctx.extra.socket,
           params,
+          token: bearerToken(ctx.connectionParams?.authorization),
         });
+        let document: ReturnType<typeof parse>;
+        try {
+          document = parse(params.query);
+        } catch (error) {
+          return [error instanceof GraphQLError ? error : new GraphQLError(String(error))];
+        }
         const args = {
           schema,
           operationName: params.operationName,
-          document: parse(params.query),
+          document,
           variableValues: params.variables,
           contextValue: await contextFactory(),
           rootValue: { execute, subscribe },
         };
         const errors = validate(args.schema, args.document);
         if (errors.length) return errors;
+        subscriptionsOf.set(ctx.extra.socket, count + 1);
         return args;
+      },
+      onComplete: (ctx) => {
+        subscriptionsOf.set(ctx.extra.socket, Math.max(0, (subscriptionsOf.get(ctx.extra.socket) ?? 1) - 1));
       },
     },
     wss,

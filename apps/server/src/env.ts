@@ -17,6 +17,16 @@ export interface Env {
   /** A trainer silent for this long is presumed dead, and its runs are marked FAILED. */
   trainerTimeoutMs: number;
   heartbeatMs: number;
+  /** API_TOKEN: accepted bearer tokens (comma-separated); none means no authentication. */
+  apiTokens: string[];
+  /** API_PUBLIC_QUERIES: with tokens set, whether queries still work without one (default true). */
+  publicQueries: boolean;
+  /** Listening beyond loopback without tokens needs this loudly named opt-out. */
+  allowUnauthenticatedNetwork: boolean;
+  /** TRAINER_MEMORY_MB: memory one run may use on a trainer (default: by backend, see trainer.ts). */
+  trainerMemoryBytes: number | undefined;
+  maxQueuedRuns: number;
+  startRunsPerMinute: number;
 }
 
 const repoRoot = path.resolve(import.meta.dirname, "../../..");
@@ -41,5 +51,14 @@ export function readEnv(env: NodeJS.ProcessEnv = process.env): Env {
     trainerConcurrency: int(env, "TRAINER_CONCURRENCY", 1),
     trainerTimeoutMs: int(env, "TRAINER_TIMEOUT_MS", 15_000),
     heartbeatMs: int(env, "TRAINER_HEARTBEAT_MS", 2_000),
+    apiTokens: (env.API_TOKEN ?? "")
+      .split(",")
+      .map((t) => t.trim())
+      .filter(Boolean),
+    publicQueries: (env.API_PUBLIC_QUERIES ?? "true") !== "false",
+    allowUnauthenticatedNetwork: env.TRAINQL_I_UNDERSTAND_ANYONE_CAN_TRAIN_ON_THIS_SERVER === "1",
+    trainerMemoryBytes: env.TRAINER_MEMORY_MB ? int(env, "TRAINER_MEMORY_MB", 1) * 2 ** 20 : undefined,
+    maxQueuedRuns: int(env, "MAX_QUEUED_RUNS", 1000),
+    startRunsPerMinute: int(env, "START_RUNS_PER_MINUTE", 120),
   };
 }

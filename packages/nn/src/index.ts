@@ -9,5 +9,6 @@ export * from "./model/twoLayerNet.ts";
 export * from "./search/searchSpace.ts";
 export * from "./search/successiveHalving.ts";
 export * from "./training/hyperparameters.ts";
+export * from "./training/memory.ts";
 export * from "./training/train.ts";
 export * from "./visualize/weightsImage.ts";

@@ -66,3 +66,14 @@ describe("successive halving", () => {
     expect(promote(trials, 2).map((t) => t.id)).toEqual(["b", "d"]);
   });
 });
+
+describe("memory estimate", () => {
+  it("counts parameters, the minibatch and the activations", async () => {
+    const { estimateTrainingMemory } = await import("../src/index.ts");
+    const small = estimateTrainingMemory({ hiddenSize: 100, batchSize: 200 });
+    expect(small.parts.params).toBe(4 * 3 * (3072 * 100 + 100 + 100 * 10 + 10));
+    expect(small.parts.batch).toBe(4 * 3 * 200 * 3072);
+    const huge = estimateTrainingMemory({ hiddenSize: 8192, batchSize: 40_000 });
+    expect(huge.bytes).toBeGreaterThan(4 * 2 ** 30); // more than the wasm heap can hold
+  });
+});

@@ -40,8 +40,8 @@ export async function* runEventStream(db: Db, hub: NotificationHub, runId: strin
       where: { runId, epoch: { gt: marks.epoch } },
       orderBy: { epoch: "asc" },
     });
-    for (const { runId: _, ...epoch } of epochs) {
-      yield { type: "epoch", runId, epoch };
+    for (const { runId: _, recordedAt, ...epoch } of epochs) {
+      yield { type: "epoch", runId, epoch: { ...epoch, recordedAt: recordedAt.toISOString() } };
       marks.epoch = epoch.epoch;
     }
     if (run.weightsEpoch !== null && run.weightsEpoch > marks.weightsEpoch) {

@@ -5,7 +5,8 @@ import type { RunStatus } from "../db/prisma.ts";
 
 export type RunEvent =
   | { type: "status"; runId: string; status: RunStatus }
-  | { type: "epoch"; runId: string; epoch: EpochMetrics }
+  /** recordedAt: when the trainer wrote it (ISO 8601). */
+  | { type: "epoch"; runId: string; epoch: EpochMetrics & { recordedAt: string } }
   /** Losses of iterations [from, to), sampled to at most LOSS_SAMPLES points. */
   | { type: "losses"; runId: string; from: number; to: number; points: [iteration: number, loss: number][] }
   | { type: "weights"; runId: string; epoch: number }

@@ -3,10 +3,16 @@ import SchemaBuilder from "@pothos/core";
 import RelayPlugin from "@pothos/plugin-relay";
 import type { Db } from "../db/prisma.ts";
 import type { NotificationHub } from "../events/pgNotifications.ts";
+import type { AdmissionLimits } from "../security/admission.ts";
+import type { RateLimiter } from "../security/rateLimiter.ts";
 
 export interface Context {
   db: Db;
   hub: NotificationHub;
+  /** The caller's bearer token, if it sent one (checked by the access-control plugin). */
+  token: string | null;
+  rateLimiter: RateLimiter;
+  limits: AdmissionLimits;
 }
 
 export const builder = new SchemaBuilder<{

@@ -1,5 +1,6 @@
 // Errors that are part of the API's contract. They reach clients as they are; anything else is masked.
 import { GraphQLError } from "graphql";
+import type { Plugin } from "graphql-yoga";
 
 /** Bad input: names the field and the fix; nothing was written. */
 export function badInput(field: string, message: string): GraphQLError {
@@ -13,4 +14,43 @@ export function notFound(what: string, id: string): GraphQLError {
 /** The request is valid but the resource's state does not allow it (e.g. deleting a running run). */
 export function conflict(message: string): GraphQLError {
   return new GraphQLError(message, { extensions: { code: "CONFLICT" } });
+}
+
+const VARIABLE_ERROR = /^Variable "\$\w+" got invalid value .*? at "([\w.[\]]+)"/;
+const LIMIT_ERROR = /limit of \d+ exceeded/i;
+
+/**
+ * Codes for the errors graphql-js and GraphQL Armor report without one: a variable of the wrong type
+ * is BAD_USER_INPUT (naming the field, like our own checks); a query over a limit is QUERY_TOO_COMPLEX.
+ */
+export function useErrorCodes(): Plugin {
+  const withCode = (error: GraphQLError): GraphQLError => {
+    if (error.extensions?.code) return error;
+    const variable = VARIABLE_ERROR.exec(error.message);
+    if (variable)
+      return new GraphQLError(error.message, {
+        nodes: error.nodes,
+        extensions: { code: "BAD_USER_INPUT", field: variable[1] },
+      });
+    if (LIMIT_ERROR.test(error.message))
+      return new GraphQLError(error.message, { extensions: { code: "QUERY_TOO_COMPLEX" } });
+    return error;
+  };
+  return {
+    // The last step before a result is sent, whatever produced it (Armor rejects while validating).
+    onResultProcess: ({ result, setResult }) => {
+      if (
+        Array.isArray(result) ||
+        !result ||
+        typeof result !== "object" ||
+        !("errors" in result) ||
+        !result.errors?.length
+      )
+        return;
+      setResult({
+        ...result,
+        errors: result.errors.map((e) => (e instanceof GraphQLError ? withCode(e) : e)) as GraphQLError[],
+      });
+    },
+  };
 }

@@ -1,12 +1,19 @@
 // Run: a training run — its hyperparameters, live state, metrics and results — with its queries
 // and mutations.
 import { resolveCursorConnection } from "@pothos/plugin-relay";
-import { DEFAULT_HYPERPARAMETERS, type Hyperparameters, validateHyperparameters } from "@trainql/nn";
+import {
+  DEFAULT_HYPERPARAMETERS,
+  estimateTrainingMemory,
+  formatBytes,
+  type Hyperparameters,
+  validateHyperparameters,
+} from "@trainql/nn";
 import type { EpochMetric, Prisma, Run } from "../db/prisma.ts";
 import { RunStatus } from "../db/prisma.ts";
 import { publish, publishRunEvent, publishRunsChanged } from "../events/publish.ts";
 import { topics } from "../events/runEvents.ts";
 import { enqueueEvaluate, enqueueTrain } from "../queue/runQueue.ts";
+import { admit } from "../security/admission.ts";
 import { downsample, readLosses } from "../trainer/lossStore.ts";
 import { hyperparametersOf } from "../trainer/trainRun.ts";
 import { builder, type Context } from "./builder.ts";
@@ -44,6 +51,7 @@ export const EpochRef = builder.objectRef<Omit<EpochMetric, "runId">>("Epoch").i
       description: "The rate that iteration used (before this epoch's decay).",
     }),
     elapsedMs: t.exposeFloat("elapsedMs", { description: "Milliseconds of training so far." }),
+    recordedAt: t.expose("recordedAt", { type: "DateTime", description: "When the trainer wrote it." }),
   }),
 });
 
@@ -201,8 +209,19 @@ export async function checkHyperparameters(
   path = "input",
 ): Promise<Hyperparameters> {
   const hp = { ...DEFAULT_HYPERPARAMETERS, ...Object.fromEntries(Object.entries(input).filter(([, v]) => v != null)) };
-  const numTrain = (await liveTrainer(db))?.numTrain ?? undefined;
-  const errors = validateHyperparameters(hp, numTrain);
+  const trainer = await liveTrainer(db);
+  const errors = validateHyperparameters(hp, trainer?.numTrain ?? undefined);
+  // A run that cannot fit the trainer's memory is refused now, with the estimate, not crashed later.
+  const memory = estimateTrainingMemory(hp);
+  if (errors.length === 0 && trainer?.memoryBytes && memory.bytes > Number(trainer.memoryBytes)) {
+    const { params, batch, activations } = memory.parts;
+    errors.push({
+      field: "hiddenSize",
+      message:
+        `this run needs about ${formatBytes(memory.bytes)} (parameters ${formatBytes(params)}, minibatch ${formatBytes(batch)}, ` +
+        `activations ${formatBytes(activations)}) but a trainer allows ${formatBytes(Number(trainer.memoryBytes))} per run: lower hiddenSize or batchSize`,
+    });
+  }
   const first = errors[0];
   if (first) {
     const error = badInput(`${path}.${first.field}`, errors.map((e) => e.message).join("; "));
@@ -217,8 +236,10 @@ builder.mutationFields((t) => ({
     type: RunRef,
     description: "Queues a training run and returns it at once (status QUEUED).",
     args: { input: t.arg({ type: StartRunInput, required: true }) },
-    resolve: async (_root, { input }, { db }) => {
+    resolve: async (_root, { input }, ctx) => {
+      const { db } = ctx;
       const hp = await checkHyperparameters(db, input);
+      await admit(ctx, 1);
       return db.$transaction(async (tx) => {
         const run = await tx.run.create({ data: hp });
         await enqueueTrain(tx, run.id);

@@ -16,7 +16,9 @@ const StatusEvent = builder.objectRef<Of<"status">>("RunStatusEvent").implement(
 });
 
 const EpochEvent = builder.objectRef<Of<"epoch">>("RunEpochEvent").implement({
-  fields: (t) => ({ epoch: t.field({ type: EpochRef, resolve: (e) => e.epoch }) }),
+  fields: (t) => ({
+    epoch: t.field({ type: EpochRef, resolve: (e) => ({ ...e.epoch, recordedAt: new Date(e.epoch.recordedAt) }) }),
+  }),
 });
 
 const LossesEvent = builder.objectRef<Of<"losses">>("RunLossesEvent").implement({

@@ -12,6 +12,7 @@ import { type Db, type Sweep, SweepStrategy } from "../db/prisma.ts";
 import { publish, publishRunsChanged, publishSweepChanged } from "../events/publish.ts";
 import { topics } from "../events/runEvents.ts";
 import { enqueueTrain } from "../queue/runQueue.ts";
+import { admit } from "../security/admission.ts";
 import type { SweepConfig } from "../sweeps/sweepConfig.ts";
 import { planSweep } from "../sweeps/sweepConfig.ts";
 import { builder } from "./builder.ts";
@@ -156,7 +157,8 @@ builder.mutationFields((t) => ({
     type: SweepRef,
     description: "Queues every trial of a hyperparameter search and returns the sweep at once.",
     args: { input: t.arg({ type: StartSweepInput, required: true }) },
-    resolve: async (_root, { input }, { db }) => {
+    resolve: async (_root, { input }, ctx) => {
+      const { db } = ctx;
       const space: SearchSpace = {
         learningRates: [...new Set(input.space.learningRates)],
         hiddenSizes: [...new Set(input.space.hiddenSizes)],
@@ -215,6 +217,7 @@ builder.mutationFields((t) => ({
         },
         numTrain,
       );
+      await admit(ctx, trials.length);
       const firstBudget = config.rungs[0]!.budget;
       return db.$transaction(async (tx) => {
         const sweep = await tx.sweep.create({ data: { status: "RUNNING", strategy, config: config as object } });

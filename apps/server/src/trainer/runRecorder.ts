@@ -75,18 +75,23 @@ export class RunRecorder {
   async epoch(m: EpochMetrics, W1: Float32Array, hiddenSize: number): Promise<void> {
     this.bestValAcc = Math.max(this.bestValAcc ?? 0, m.valAcc);
     const png = weightsImage(W1, hiddenSize).png;
+    const recordedAt = new Date();
     await this.db.$transaction(async (tx) => {
       await this.writeLosses(tx);
       await tx.epochMetric.upsert({
         where: { runId_epoch: { runId: this.runId, epoch: m.epoch } },
-        create: { runId: this.runId, ...m },
+        create: { runId: this.runId, ...m, recordedAt },
         update: {},
       });
       await tx.run.update({
         where: { id: this.runId },
         data: { bestValAcc: this.bestValAcc, weightsPng: new Uint8Array(png), weightsEpoch: m.epoch },
       });
-      await publishRunEvent(tx, { type: "epoch", runId: this.runId, epoch: m });
+      await publishRunEvent(tx, {
+        type: "epoch",
+        runId: this.runId,
+        epoch: { ...m, recordedAt: recordedAt.toISOString() },
+      });
       await publishRunEvent(tx, { type: "weights", runId: this.runId, epoch: m.epoch });
       if (this.sweepId) await publishSweepChanged(tx, this.sweepId);
     });

@@ -41,6 +41,15 @@ async function loadData(env: Env, log: Log): Promise<TrainerContext["data"]> {
   }
 }
 
+/**
+ * Memory one run may take: the WebAssembly backend's heap is 4 GiB at most (keep a margin); native
+ * backends share the machine with the data set and the other runs, so half of it.
+ */
+function memoryForRuns(backend: string): number {
+  if (backend === "wasm") return 3.5 * 2 ** 30;
+  return os.totalmem() / 2;
+}
+
 export async function startTrainer(env: Env, databaseUrl: string, log: Log = console.log): Promise<Trainer> {
   const id = `${os.hostname()}-${process.pid}-${randomUUID().slice(0, 8)}`;
   const db = createDb(databaseUrl, 3);
@@ -49,10 +58,12 @@ export async function startTrainer(env: Env, databaseUrl: string, log: Log = con
   const data = await loadData(env, log);
   const ctx: TrainerContext = { db, trainerId: id, backend, data, controllers: new Map() };
 
-  const dataset =
-    "error" in data
+  const dataset = {
+    memoryBytes: BigInt(Math.floor(env.trainerMemoryBytes ?? memoryForRuns(backend.name))),
+    ...("error" in data
       ? {}
-      : { datasetDir: data.dataDir, numTrain: data.train.n, numVal: data.val.n, numTest: data.test.n };
+      : { datasetDir: data.dataDir, numTrain: data.train.n, numVal: data.val.n, numTest: data.test.n }),
+  };
   await db.trainer.create({
     data: {
       id,

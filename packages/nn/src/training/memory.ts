@@ -1,0 +1,29 @@
+// What one training run needs in memory, estimated before it starts, so a run that cannot fit is
+// refused with the numbers instead of crashing a trainer. Counted in float32 values (4 bytes):
+// the parameters and their gradients and SGD temporaries, the minibatch and its transpose, the
+// hidden layer's activations (pre-ReLU, ReLU, mask, gradient), and one prediction chunk.
+import { NUM_CLASSES, PIXELS_PER_IMAGE } from "../data/cifar10.ts";
+import type { Hyperparameters } from "./hyperparameters.ts";
+
+export interface MemoryEstimate {
+  bytes: number;
+  parts: { params: number; batch: number; activations: number };
+}
+
+const PREDICT_CHUNK = 1000;
+
+export function estimateTrainingMemory({
+  hiddenSize: H,
+  batchSize: N,
+}: Pick<Hyperparameters, "hiddenSize" | "batchSize">): MemoryEstimate {
+  const D = PIXELS_PER_IMAGE;
+  const C = NUM_CLASSES;
+  const paramValues = D * H + H + H * C + C;
+  const params = 4 * 3 * paramValues; // values, gradients, one SGD temporary
+  const batch = 4 * 3 * N * D; // the JS copy, its tensor, and the transpose for dW1
+  const activations = 4 * (4 * Math.max(N, PREDICT_CHUNK) * H + 6 * N * C);
+  return { bytes: params + batch + activations, parts: { params, batch, activations } };
+}
+
+export const formatBytes = (bytes: number) =>
+  bytes >= 2 ** 30 ? `${(bytes / 2 ** 30).toFixed(2)} GiB` : `${(bytes / 2 ** 20).toFixed(1)} MiB`;
