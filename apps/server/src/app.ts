@@ -157,6 +157,10 @@ export function buildApp({
             ),
           ];
         }
+        // Counted before any await: operations on one connection arrive concurrently.
+        subscriptionsOf.set(ctx.extra.socket, count + 1);
+        const release = () =>
+          subscriptionsOf.set(ctx.extra.socket, Math.max(0, (subscriptionsOf.get(ctx.extra.socket) ?? 1) - 1));
         const { schema, execute, subscribe, contextFactory, parse, validate } = yoga.getEnveloped({
           ...ctx,
           req: ctx.extra.request,
@@ -168,6 +172,7 @@ export function buildApp({
         try {
           document = parse(params.query);
         } catch (error) {
+          release();
           return [error instanceof GraphQLError ? error : new GraphQLError(String(error))];
         }
         const args = {
@@ -179,8 +184,10 @@ export function buildApp({
           rootValue: { execute, subscribe },
         };
         const errors = validate(args.schema, args.document);
-        if (errors.length) return errors;
-        subscriptionsOf.set(ctx.extra.socket, count + 1);
+        if (errors.length) {
+          release();
+          return errors;
+        }
         return args;
       },
       onComplete: (ctx) => {

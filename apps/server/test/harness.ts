@@ -11,7 +11,7 @@ import { type Client, createClient } from "graphql-ws";
 import pg from "pg";
 import { afterAll, inject } from "vitest";
 import WebSocket from "ws";
-import { type App, buildApp } from "../src/app.ts";
+import { type App, type AppOptions, buildApp } from "../src/app.ts";
 import { migrate } from "../src/db/migrate.ts";
 import { prepareQueue } from "../src/queue/runQueue.ts";
 
@@ -54,9 +54,12 @@ export interface TestServer {
   port: number;
 }
 
-export async function startApi(databaseUrl: string, port = 0): Promise<TestServer> {
-  const app = buildApp({ databaseUrl, trainerTimeoutMs: 3000 });
-  const actual = await app.start(port);
+export async function startApi(
+  databaseUrl: string,
+  options: Omit<AppOptions, "databaseUrl"> = {},
+): Promise<TestServer> {
+  const app = buildApp({ databaseUrl, trainerTimeoutMs: 3000, ...options });
+  const actual = await app.start(0);
   afterAll(() => app.stop());
   return { url: `http://127.0.0.1:${actual}/graphql`, app, port: actual };
 }
@@ -133,10 +136,11 @@ export async function gql<T = Record<string, unknown>>(
   url: string,
   query: string,
   variables?: Record<string, unknown>,
+  headers: Record<string, string> = {},
 ): Promise<GqlResult<T>> {
   const res = await fetch(url, {
     method: "POST",
-    headers: { "content-type": "application/json" },
+    headers: { "content-type": "application/json", ...headers },
     body: JSON.stringify({ query, variables }),
   });
   return (await res.json()) as GqlResult<T>;
@@ -153,8 +157,13 @@ export async function gqlOk<T = Record<string, unknown>>(
   return result.data;
 }
 
-export function wsClient(httpUrl: string): Client {
-  const client = createClient({ url: httpUrl.replace(/^http/, "ws"), webSocketImpl: WebSocket, retryAttempts: 0 });
+export function wsClient(httpUrl: string, connectionParams?: Record<string, unknown>): Client {
+  const client = createClient({
+    url: httpUrl.replace(/^http/, "ws"),
+    webSocketImpl: WebSocket,
+    retryAttempts: 0,
+    connectionParams,
+  });
   afterAll(() => client.dispose());
   return client;
 }
