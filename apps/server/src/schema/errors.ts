@@ -16,7 +16,8 @@ export function conflict(message: string): GraphQLError {
   return new GraphQLError(message, { extensions: { code: "CONFLICT" } });
 }
 
-const VARIABLE_ERROR = /^Variable "\$\w+" got invalid value .*? at "([\w.[\]]+)"/;
+// `Variable "$input" got invalid value … at "input.hiddenSize"; …` (no path when a field is unknown).
+const VARIABLE_ERROR = /^Variable "\$(\w+)"(?:.*? at "([\w.[\]]+)")?/;
 const LIMIT_ERROR = /limit of \d+ exceeded/i;
 
 /**
@@ -30,7 +31,7 @@ export function useErrorCodes(): Plugin {
     if (variable)
       return new GraphQLError(error.message, {
         nodes: error.nodes,
-        extensions: { code: "BAD_USER_INPUT", field: variable[1] },
+        extensions: { code: "BAD_USER_INPUT", field: variable[2] ?? variable[1] },
       });
     if (LIMIT_ERROR.test(error.message))
       return new GraphQLError(error.message, { extensions: { code: "QUERY_TOO_COMPLEX" } });

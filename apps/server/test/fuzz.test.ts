@@ -1,0 +1,118 @@
+// Property-based: whatever a client sends to a mutation, the answer is a valid result or a clear
+// BAD_USER_INPUT — never an internal error — and exactly the valid calls write rows.
+import fc from "fast-check";
+import pg from "pg";
+import { beforeAll, describe, expect, it } from "vitest";
+import { freshDatabase, gql, startApi, type TestServer } from "./harness.ts";
+
+let databaseUrl: string;
+let api: TestServer;
+
+async function count(table: string): Promise<number> {
+  const c = new pg.Client({ connectionString: databaseUrl });
+  await c.connect();
+  const { rows } = await c.query(`SELECT count(*)::int AS n FROM "${table}"`);
+  await c.end();
+  return rows[0].n;
+}
+
+// Anything JSON can carry, biased towards the edges of the valid ranges.
+const anyValue = fc.oneof(
+  fc.integer({ min: -10, max: 10 }),
+  fc.integer(),
+  fc.constantFrom(0, 1, 8192, 8193, 1_000_000, 1_000_001, 2 ** 31, -(2 ** 31), Number.MAX_SAFE_INTEGER),
+  fc.double({ noNaN: true, noDefaultInfinity: true }),
+  fc.constantFrom(1e-9, 0.5, 1, 1.0000001, 1e308),
+  fc.string({ maxLength: 5 }),
+  fc.boolean(),
+  fc.constant(null),
+  fc.array(fc.integer(), { maxLength: 2 }),
+);
+const FIELDS = [
+  "hiddenSize",
+  "learningRate",
+  "learningRateDecay",
+  "reg",
+  "batchSize",
+  "numIters",
+  "weightScale",
+  "seed",
+];
+const runInput = fc.dictionary(fc.constantFrom(...FIELDS, "bogus"), anyValue, { maxKeys: 5 });
+
+beforeAll(async () => {
+  databaseUrl = await freshDatabase();
+  // No trainer: nothing runs, so the row count only changes through startRun itself.
+  api = await startApi(databaseUrl, { limits: { maxQueuedRuns: 100_000, startRate: { perMinute: 1e6, burst: 1e6 } } });
+});
+
+describe("fuzzed mutation input", () => {
+  it("startRun: a QUEUED run or BAD_USER_INPUT, and the row count follows", async () => {
+    await fc.assert(
+      fc.asyncProperty(runInput, async (input) => {
+        const before = await count("Run");
+        const result = await gql<{ startRun: { status: string } }>(
+          api.url,
+          `mutation ($input: StartRunInput!) { startRun(input: $input) { status hyperparameters { hiddenSize } } }`,
+          { input },
+        );
+        if (result.data?.startRun) {
+          expect(result.errors).toBeUndefined();
+          expect(result.data.startRun.status).toBe("QUEUED");
+          expect(await count("Run")).toBe(before + 1);
+        } else {
+          expect(result.errors?.length).toBeGreaterThan(0);
+          for (const e of result.errors ?? []) expect(e.extensions?.code, e.message).toBe("BAD_USER_INPUT");
+          expect(await count("Run")).toBe(before);
+        }
+      }),
+      { numRuns: 150, seed: 42 },
+    );
+  });
+
+  it("startSweep: a sweep or BAD_USER_INPUT, never a partial write", async () => {
+    const list = fc.array(anyValue, { maxLength: 3 });
+    const sweepInput = fc.record({
+      space: fc.record({ learningRates: list, hiddenSizes: list, regs: list, learningRateDecays: list }),
+      strategy: fc.constantFrom("GRID", "RANDOM", "SUCCESSIVE_HALVING", "bogus"),
+      numIters: anyValue,
+      batchSize: fc.constantFrom(10, 100, 0),
+      maxTrials: anyValue,
+      eta: anyValue,
+    });
+    await fc.assert(
+      fc.asyncProperty(sweepInput, async (input) => {
+        const before = [await count("Sweep"), await count("Run")];
+        const result = await gql<{ startSweep: { trials: unknown[] } }>(
+          api.url,
+          `mutation ($input: StartSweepInput!) { startSweep(input: $input) { trials { id } } }`,
+          { input },
+        );
+        if (result.data?.startSweep) {
+          expect([await count("Sweep"), await count("Run")]).toEqual([
+            before[0]! + 1,
+            before[1]! + result.data.startSweep.trials.length,
+          ]);
+        } else {
+          for (const e of result.errors ?? []) expect(e.extensions?.code, e.message).toBe("BAD_USER_INPUT");
+          expect([await count("Sweep"), await count("Run")]).toEqual(before);
+        }
+      }),
+      { numRuns: 100, seed: 7 },
+    );
+  });
+
+  it("cancelRun, deleteRun and evaluateTest: arbitrary ids get BAD_USER_INPUT or NOT_FOUND", async () => {
+    await fc.assert(
+      fc.asyncProperty(
+        fc.oneof(fc.string(), fc.uuid(), fc.base64String()),
+        fc.constantFrom("cancelRun(id: $id) { id }", "deleteRun(id: $id)", "evaluateTest(runId: $id) { id }"),
+        async (id, field) => {
+          const result = await gql(api.url, `mutation ($id: ID!) { ${field} }`, { id });
+          expect(["BAD_USER_INPUT", "NOT_FOUND"]).toContain(result.errors?.[0]?.extensions?.code);
+        },
+      ),
+      { numRuns: 60, seed: 3 },
+    );
+  });
+});
