@@ -16,7 +16,7 @@ import { schema } from "./schema/index.ts";
 import { type AccessPolicy, bearerToken, isValidToken, useAccessControl } from "./security/access.ts";
 import type { AdmissionLimits } from "./security/admission.ts";
 import { type RateLimit, RateLimiter } from "./security/rateLimiter.ts";
-import { reapDeadTrainers } from "./trainer/reaper.ts";
+import { Reaper } from "./trainer/reaper.ts";
 
 export interface AppOptions {
   databaseUrl: string;
@@ -203,10 +203,8 @@ export function buildApp({
       new Promise((resolve, reject) => {
         server.once("error", reject);
         server.listen(port, host, () => {
-          reaper = setInterval(
-            () => void reapDeadTrainers(db, trainerTimeoutMs).catch(() => {}),
-            Math.max(1000, trainerTimeoutMs / 3),
-          );
+          const deadTrainers = new Reaper(db, trainerTimeoutMs);
+          reaper = setInterval(() => void deadTrainers.tick().catch(() => {}), Math.max(1000, trainerTimeoutMs / 3));
           resolve((server.address() as AddressInfo).port);
         });
       }),

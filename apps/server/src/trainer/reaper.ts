@@ -1,6 +1,7 @@
 // Detects dead trainers: a trainer refreshes its row every heartbeat; one silent for longer than the
 // timeout (killed, machine gone) has its RUNNING runs marked FAILED with the reason. Runs are not
 // resumed: their completed epochs and losses stay stored, and the user can start them again.
+// (A trainer stopped with SIGTERM hands its runs back to the queue instead; see trainRun.ts.)
 import type { Db } from "../db/prisma.ts";
 import { publishRunEvent } from "../events/publish.ts";
 import { enqueueAdvanceSweep, removeTrainJob } from "../queue/runQueue.ts";
@@ -26,4 +27,30 @@ export async function reapDeadTrainers(db: Db, timeoutMs: number): Promise<strin
     });
   }
   return failed;
+}
+
+/**
+ * Calls `reapDeadTrainers` periodically, but only once this process has reached the database
+ * without a failure for a whole timeout: after an outage every heartbeat is stale, and a trainer
+ * that was merely cut off, like us, must get the chance to beat again before it is judged.
+ */
+export class Reaper {
+  private healthySince: number | null = Date.now();
+
+  constructor(
+    private readonly db: Db,
+    private readonly timeoutMs: number,
+  ) {}
+
+  /** `work` is this process's own database chore (a heartbeat), run first. */
+  async tick(work: () => Promise<unknown> = async () => {}): Promise<void> {
+    try {
+      await work();
+      this.healthySince ??= Date.now();
+      if (Date.now() - this.healthySince >= this.timeoutMs) await reapDeadTrainers(this.db, this.timeoutMs);
+    } catch (error) {
+      this.healthySince = null;
+      throw error;
+    }
+  }
 }

@@ -1,10 +1,15 @@
 // Everything a trainer writes about a run, each step in one transaction together with its
 // notification: subscribers are told only about what is already committed.
+//
+// Writes go through one serial queue beside the training loop: training never waits for the
+// database, and while PostgreSQL is unreachable the writes wait (their data held in memory) and are
+// retried in order. `finish` waits for all of them; if the database stays away too long, it fails.
 import { type EpochMetrics, weightsImage } from "@trainql/nn";
 import type { Db, Prisma, RunStatus } from "../db/prisma.ts";
+import { withRetry } from "../db/retry.ts";
 import { publishRunEvent, publishSweepChanged } from "../events/publish.ts";
 import { sampleLosses } from "../events/runEvents.ts";
-import { enqueueAdvanceSweep } from "../queue/runQueue.ts";
+import { enqueueAdvanceSweep, enqueueTrain } from "../queue/runQueue.ts";
 import { appendLosses } from "./lossStore.ts";
 
 type Tx = Prisma.TransactionClient;
@@ -16,6 +21,8 @@ export class RunRecorder {
   private pending: number[] = [];
   private pendingFrom: number;
   private lastFlush = performance.now();
+  private writes: Promise<void> = Promise.resolve();
+  private failure: unknown;
   bestValAcc: number | null = null;
 
   constructor(
@@ -24,14 +31,51 @@ export class RunRecorder {
     private readonly sweepId: string | null = null,
     startIteration = 0,
     bestValAcc: number | null = null,
+    private readonly log: (line: string) => void = () => {},
   ) {
     this.pendingFrom = startIteration;
     this.bestValAcc = bestValAcc;
   }
 
+  private transaction<T>(work: (tx: Tx) => Promise<T>): Promise<T> {
+    return withRetry(
+      () => this.db.$transaction(work),
+      undefined,
+      (error, attempt) => attempt === 1 && this.log(`database unreachable (${(error as Error).message.split("\n")[0]}); retrying run ${this.runId}'s writes`),
+    );
+  }
+
+  /** Queues a write after all earlier ones; after a permanent failure nothing more is written. */
+  private enqueue(work: (tx: Tx) => Promise<void>): void {
+    this.writes = this.writes.then(async () => {
+      if (this.failure) return;
+      try {
+        await this.transaction(work);
+      } catch (error) {
+        this.failure = error;
+      }
+    });
+  }
+
+  /** The losses buffered so far, as one write (taken now, written when its turn comes). */
+  private takeLosses(): ((tx: Tx) => Promise<void>) | undefined {
+    if (this.pending.length === 0) return undefined;
+    const from = this.pendingFrom;
+    const losses = this.pending;
+    const to = from + losses.length;
+    this.pending = [];
+    this.pendingFrom = to;
+    this.lastFlush = performance.now();
+    return async (tx) => {
+      await appendLosses(tx, this.runId, from, losses);
+      await tx.run.update({ where: { id: this.runId }, data: { iteration: to } });
+      await publishRunEvent(tx, { type: "losses", runId: this.runId, from, to, points: sampleLosses(from, losses) }, true);
+    };
+  }
+
   /** QUEUED → RUNNING, claimed by this trainer. False when the run is no longer QUEUED (cancelled, deleted). */
   async start(trainerId: string, backend: { name: string; device: string }): Promise<boolean> {
-    return this.db.$transaction(async (tx) => {
+    return this.transaction(async (tx) => {
       const { count } = await tx.run.updateMany({
         where: { id: this.runId, status: "QUEUED" },
         data: { status: "RUNNING", startedAt: new Date(), trainerId, backend: backend.name, device: backend.device },
@@ -44,56 +88,48 @@ export class RunRecorder {
     });
   }
 
-  async iteration(loss: number): Promise<void> {
+  iteration(loss: number): void {
     this.pending.push(loss);
-    if (performance.now() - this.lastFlush >= LOSS_FLUSH_MS) await this.flush();
-  }
-
-  private async writeLosses(tx: Tx): Promise<void> {
-    if (this.pending.length === 0) return;
-    const from = this.pendingFrom;
-    const losses = this.pending;
-    await appendLosses(tx, this.runId, from, losses);
-    const to = from + losses.length;
-    await tx.run.update({ where: { id: this.runId }, data: { iteration: to } });
-    await publishRunEvent(
-      tx,
-      { type: "losses", runId: this.runId, from, to, points: sampleLosses(from, losses) },
-      true,
-    );
-    this.pending = [];
-    this.pendingFrom = to;
-    this.lastFlush = performance.now();
-  }
-
-  async flush(): Promise<void> {
-    if (this.pending.length === 0) return;
-    await this.db.$transaction((tx) => this.writeLosses(tx));
+    if (performance.now() - this.lastFlush >= LOSS_FLUSH_MS) {
+      const losses = this.takeLosses();
+      if (losses) this.enqueue(losses);
+    }
   }
 
   /** An epoch's metrics, the losses so far and the current first-layer weights, atomically. */
-  async epoch(m: EpochMetrics, W1: Float32Array, hiddenSize: number): Promise<void> {
+  epoch(m: EpochMetrics, W1: Float32Array, hiddenSize: number): void {
     this.bestValAcc = Math.max(this.bestValAcc ?? 0, m.valAcc);
-    const png = weightsImage(W1, hiddenSize).png;
+    const bestValAcc = this.bestValAcc;
+    const png = new Uint8Array(weightsImage(W1, hiddenSize).png);
+    const losses = this.takeLosses();
     const recordedAt = new Date();
-    await this.db.$transaction(async (tx) => {
-      await this.writeLosses(tx);
+    this.enqueue(async (tx) => {
+      await losses?.(tx);
       await tx.epochMetric.upsert({
         where: { runId_epoch: { runId: this.runId, epoch: m.epoch } },
         create: { runId: this.runId, ...m, recordedAt },
         update: {},
       });
-      await tx.run.update({
-        where: { id: this.runId },
-        data: { bestValAcc: this.bestValAcc, weightsPng: new Uint8Array(png), weightsEpoch: m.epoch },
-      });
-      await publishRunEvent(tx, {
-        type: "epoch",
-        runId: this.runId,
-        epoch: { ...m, recordedAt: recordedAt.toISOString() },
-      });
+      await tx.run.update({ where: { id: this.runId }, data: { bestValAcc, weightsPng: png, weightsEpoch: m.epoch } });
+      await publishRunEvent(tx, { type: "epoch", runId: this.runId, epoch: { ...m, recordedAt: recordedAt.toISOString() } });
       await publishRunEvent(tx, { type: "weights", runId: this.runId, epoch: m.epoch });
       if (this.sweepId) await publishSweepChanged(tx, this.sweepId);
+    });
+  }
+
+  /** Waits for every queued write; throws if one could not be written. */
+  private async drain(): Promise<void> {
+    await this.writes;
+    if (this.failure) throw this.failure;
+  }
+
+  private checkpointWrite(tx: Tx, checkpoint: { iteration: number; data: Uint8Array } | undefined) {
+    if (!checkpoint) return Promise.resolve();
+    const data = new Uint8Array(checkpoint.data);
+    return tx.checkpoint.upsert({
+      where: { runId: this.runId },
+      create: { runId: this.runId, iteration: checkpoint.iteration, data },
+      update: { iteration: checkpoint.iteration, data },
     });
   }
 
@@ -102,24 +138,13 @@ export class RunRecorder {
     status: Extract<RunStatus, "SUCCEEDED" | "FAILED" | "CANCELLED" | "STOPPED">,
     details: { error?: string; finalValAcc?: number; checkpoint?: { iteration: number; data: Uint8Array } },
   ): Promise<void> {
-    await this.db.$transaction(async (tx) => {
-      await this.writeLosses(tx);
-      if (details.checkpoint) {
-        const data = new Uint8Array(details.checkpoint.data);
-        await tx.checkpoint.upsert({
-          where: { runId: this.runId },
-          create: { runId: this.runId, iteration: details.checkpoint.iteration, data },
-          update: { iteration: details.checkpoint.iteration, data },
-        });
-      }
+    const losses = this.takeLosses();
+    this.enqueue(async (tx) => {
+      await losses?.(tx);
+      await this.checkpointWrite(tx, details.checkpoint);
       await tx.run.update({
         where: { id: this.runId },
-        data: {
-          status,
-          finishedAt: new Date(),
-          error: details.error ?? null,
-          finalValAcc: details.finalValAcc ?? null,
-        },
+        data: { status, finishedAt: new Date(), error: details.error ?? null, finalValAcc: details.finalValAcc ?? null },
       });
       await publishRunEvent(tx, { type: "status", runId: this.runId, status }, true);
       if (this.sweepId) {
@@ -127,5 +152,23 @@ export class RunRecorder {
         await enqueueAdvanceSweep(tx, this.sweepId);
       }
     });
+    await this.drain();
+  }
+
+  /**
+   * Hands the run back to the queue (the trainer is shutting down): everything written, a checkpoint
+   * at `checkpoint.iteration`, status QUEUED and a new job, so any trainer resumes it from there.
+   */
+  async release(checkpoint: { iteration: number; data: Uint8Array }): Promise<void> {
+    const losses = this.takeLosses();
+    this.enqueue(async (tx) => {
+      await losses?.(tx);
+      await this.checkpointWrite(tx, checkpoint);
+      await tx.run.update({ where: { id: this.runId }, data: { status: "QUEUED", trainerId: null } });
+      await enqueueTrain(tx, this.runId);
+      await publishRunEvent(tx, { type: "status", runId: this.runId, status: "QUEUED" }, true);
+      if (this.sweepId) await publishSweepChanged(tx, this.sweepId);
+    });
+    await this.drain();
   }
 }

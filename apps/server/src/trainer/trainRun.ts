@@ -23,10 +23,13 @@ export interface TrainerContext {
   data: Cifar10Dataset | { error: string };
   /** Aborts a run's training when a cancel request arrives for it. */
   controllers: Map<string, AbortController>;
+  log: (line: string) => void;
 }
 
-/** The abort reason of a user's cancelRun; any other reason (a shutdown) fails the run instead. */
+/** The abort reason of a user's cancelRun. */
 export const CANCEL_REASON = "cancelled by request";
+/** The abort reason of a trainer shutting down (SIGTERM): the run goes back to the queue. */
+export const SHUTDOWN_REASON = "trainer shutting down";
 
 export function hyperparametersOf(run: Run): Hyperparameters {
   const { hiddenSize, learningRate, learningRateDecay, reg, batchSize, numIters, weightScale, seed } = run;
@@ -42,7 +45,7 @@ export async function trainRun(ctx: TrainerContext, runId: string): Promise<void
   const { db } = ctx;
   const run = await db.run.findUnique({ where: { id: runId } });
   if (run?.status !== "QUEUED") return; // cancelled or deleted while queued: nothing to do
-  const recorder = new RunRecorder(db, runId, run.sweepId, run.iteration, run.bestValAcc);
+  const recorder = new RunRecorder(db, runId, run.sweepId, run.iteration, run.bestValAcc, ctx.log);
   if (!(await recorder.start(ctx.trainerId, ctx.backend))) return;
   if ("error" in ctx.data) {
     await recorder.finish("FAILED", { error: ctx.data.error });
@@ -59,12 +62,16 @@ export async function trainRun(ctx: TrainerContext, runId: string): Promise<void
   const net = resumed
     ? loadCheckpoint(resumed.data).net
     : TwoLayerNet.create({ inputSize: PIXELS_PER_IMAGE, hiddenSize: hp.hiddenSize, numClasses: NUM_CLASSES }, hp);
+  let completed = startIteration; // iterations whose update the parameters hold
   try {
     const result = await train(net, data, hp, {
       startIteration,
       endIteration,
       signal: controller.signal,
-      onIteration: (_it, loss) => recorder.iteration(loss),
+      onIteration: (it, loss) => {
+        completed = it + 1;
+        recorder.iteration(loss);
+      },
       onEpoch: async (m) => recorder.epoch(m, (await net.values()).W1, hp.hiddenSize),
     });
     const checkpoint = await saveCheckpoint(net, {
@@ -78,7 +85,10 @@ export async function trainRun(ctx: TrainerContext, runId: string): Promise<void
     });
   } catch (error) {
     const reason: unknown = controller.signal.reason;
-    if (reason === CANCEL_REASON) await recorder.finish("CANCELLED", {});
+    if (reason === SHUTDOWN_REASON) {
+      const data = await saveCheckpoint(net, { hyperparameters: hp, iteration: completed, backend: ctx.backend.name });
+      await recorder.release({ iteration: completed, data });
+    } else if (reason === CANCEL_REASON) await recorder.finish("CANCELLED", {});
     else if (controller.signal.aborted) await recorder.finish("FAILED", { error: describe(reason) });
     else await recorder.finish("FAILED", { error: describe(error) });
   } finally {

@@ -11,8 +11,8 @@ import { topics } from "../events/runEvents.ts";
 import { type AdvanceSweepJob, type EvaluateJob, TASK, type TrainJob } from "../queue/runQueue.ts";
 import { advanceSweep } from "../sweeps/advanceSweep.ts";
 import { evaluateRun } from "./evaluateRun.ts";
-import { reapDeadTrainers } from "./reaper.ts";
-import { CANCEL_REASON, type TrainerContext, trainRun } from "./trainRun.ts";
+import { Reaper } from "./reaper.ts";
+import { CANCEL_REASON, SHUTDOWN_REASON, type TrainerContext, trainRun } from "./trainRun.ts";
 
 export interface Trainer {
   id: string;
@@ -56,7 +56,7 @@ export async function startTrainer(env: Env, databaseUrl: string, log: Log = con
   const backend = await initBackend();
   log(`trainer ${id}: backend ${backend.name} — ${backend.device}`);
   const data = await loadData(env, log);
-  const ctx: TrainerContext = { db, trainerId: id, backend, data, controllers: new Map() };
+  const ctx: TrainerContext = { db, trainerId: id, backend, data, controllers: new Map(), log };
 
   const dataset = {
     memoryBytes: BigInt(Math.floor(env.trainerMemoryBytes ?? memoryForRuns(backend.name))),
@@ -75,9 +75,11 @@ export async function startTrainer(env: Env, databaseUrl: string, log: Log = con
       ...dataset,
     },
   });
+  const reaper = new Reaper(db, env.trainerTimeoutMs);
+  let failing = false;
   const heartbeat = setInterval(() => {
-    void db.trainer
-      .upsert({
+    const beat = () =>
+      db.trainer.upsert({
         where: { id },
         create: {
           id,
@@ -89,9 +91,17 @@ export async function startTrainer(env: Env, databaseUrl: string, log: Log = con
           ...dataset,
         },
         update: { lastSeenAt: new Date() },
-      })
-      .then(() => reapDeadTrainers(db, env.trainerTimeoutMs))
-      .catch((error: unknown) => log(`heartbeat failed: ${(error as Error).message}`));
+      });
+    reaper.tick(beat).then(
+      () => {
+        if (failing) log("heartbeat: the database is back");
+        failing = false;
+      },
+      (error: unknown) => {
+        if (!failing) log(`heartbeat failed, retrying: ${(error as Error).message.split("\n")[0]}`);
+        failing = true;
+      },
+    );
   }, env.heartbeatMs);
 
   const hub = new NotificationHub(databaseUrl);
@@ -121,8 +131,9 @@ export async function startTrainer(env: Env, databaseUrl: string, log: Log = con
     id,
     async stop() {
       clearInterval(heartbeat);
-      for (const controller of ctx.controllers.values())
-        controller.abort(new Error(`trainer ${id} was stopped during the run`));
+      // Runs in progress stop after their current iteration, are written and checkpointed, and go
+      // back to the queue for any trainer to resume.
+      for (const controller of ctx.controllers.values()) controller.abort(SHUTDOWN_REASON);
       await runner.stop();
       await stopCancels();
       await hub.close();

@@ -88,6 +88,8 @@ export function sampleBatch(data: Split, batchSize: number, seed: number, it: nu
   return { x, y };
 }
 
+const yieldToEventLoop = () => new Promise<void>((resolve) => (globalThis.setImmediate ?? setTimeout)(resolve));
+
 export async function train(
   net: TwoLayerNet,
   data: { train: Split; val: Split },
@@ -128,6 +130,9 @@ export async function train(
   const start = performance.now();
 
   for (let it = startIteration; it < endIteration; it++) {
+    // Let timers and I/O run between iterations (a wasm or cpu backend resolves `data()` without
+    // ever leaving the microtask queue): cancellation, heartbeats and progress writes depend on it.
+    await yieldToEventLoop();
     signal?.throwIfAborted();
     const batch = sampleBatch(data.train, hp.batchSize, hp.seed, it);
     const X = tf.tensor2d(batch.x, [hp.batchSize, D]);
