@@ -47,7 +47,18 @@ if (errors?.length || !data) {
 }
 console.log(`run ${data.startRun.id}: ${data.startRun.status}`);
 
-const client = createClient({ url: api.replace(/^http/, "ws"), webSocketImpl: WebSocket });
+// Reconnects for as long as it takes (an API restart, say); the subscription then starts again and the
+// server replays what is stored, so epochs already printed are skipped by their number.
+const client = createClient({
+  url: api.replace(/^http/, "ws"),
+  webSocketImpl: WebSocket,
+  retryAttempts: Number.POSITIVE_INFINITY,
+  shouldRetry: () => true,
+  retryWait: (retries) => new Promise((resolve) => setTimeout(resolve, Math.min(2000, 200 * 2 ** retries))),
+  on: { closed: () => done || console.error("connection lost; reconnecting…") },
+});
+let lastEpoch = -1;
+let done = false;
 const events = client.iterate<{
   runEvents: {
     __typename: string;
@@ -63,7 +74,8 @@ const events = client.iterate<{
 });
 for await (const { data: event } of events) {
   const e = event?.runEvents;
-  if (e?.epoch) {
+  if (e?.epoch && e.epoch.epoch > lastEpoch) {
+    lastEpoch = e.epoch.epoch;
     const { epoch, iteration, loss, trainAcc, valAcc } = e.epoch;
     console.log(
       `epoch ${epoch} (it ${iteration}): loss ${loss.toFixed(4)}, train ${(trainAcc * 100).toFixed(1)}%, val ${(valAcc * 100).toFixed(1)}%`,
@@ -72,4 +84,5 @@ for await (const { data: event } of events) {
   if (e?.status) console.log(`status: ${e.status}`);
   if (e?.status && ["SUCCEEDED", "FAILED", "CANCELLED"].includes(e.status)) break;
 }
+done = true;
 await client.dispose();

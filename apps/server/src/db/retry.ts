@@ -1,12 +1,30 @@
 // Retrying database work through an outage (PostgreSQL restarting, a dropped connection), and only
 // then: a constraint violation or a bug fails at once.
 
-const TRANSIENT = /ECONNREFUSED|ECONNRESET|EPIPE|ETIMEDOUT|Connection terminated|terminating connection|closed the connection|Connection closed|Can't reach database|the database system is (starting up|shutting down|in recovery)|timeout exceeded when trying to connect|Timed out fetching a new connection|connect ECONN/i;
-const TRANSIENT_CODES = new Set(["P1001", "P1002", "P1008", "P1017", "P2024", "57P01", "57P02", "57P03", "08000", "08003", "08006"]);
+const TRANSIENT =
+  /ECONNREFUSED|ECONNRESET|EPIPE|ETIMEDOUT|Connection terminated|terminating connection|closed the connection|Connection closed|Can't reach database|the database system is (starting up|shutting down|in recovery)|timeout exceeded when trying to connect|Timed out fetching a new connection|connect ECONN/i;
+const TRANSIENT_CODES = new Set([
+  "P1001",
+  "P1002",
+  "P1008",
+  "P1017",
+  "P2024",
+  "57P01",
+  "57P02",
+  "57P03",
+  "08000",
+  "08003",
+  "08006",
+]);
 
 export function isTransient(error: unknown): boolean {
   for (let e: unknown = error, depth = 0; e && depth < 5; depth++) {
-    const { code, message, cause, meta } = e as { code?: string; message?: string; cause?: unknown; meta?: { driverAdapterError?: unknown } };
+    const { code, message, cause, meta } = e as {
+      code?: string;
+      message?: string;
+      cause?: unknown;
+      meta?: { driverAdapterError?: unknown };
+    };
     if ((code && TRANSIENT_CODES.has(code)) || (message && TRANSIENT.test(message))) return true;
     e = cause ?? meta?.driverAdapterError;
   }
@@ -14,7 +32,11 @@ export function isTransient(error: unknown): boolean {
 }
 
 /** Runs `op`, retrying transient failures with backoff for up to `forMs`; then gives up with the last error. */
-export async function withRetry<T>(op: () => Promise<T>, forMs = 120_000, onRetry?: (error: unknown, attempt: number) => void): Promise<T> {
+export async function withRetry<T>(
+  op: () => Promise<T>,
+  forMs = 120_000,
+  onRetry?: (error: unknown, attempt: number) => void,
+): Promise<T> {
   const start = Date.now();
   for (let attempt = 1; ; attempt++) {
     try {

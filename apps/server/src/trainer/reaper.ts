@@ -12,6 +12,11 @@ export async function reapDeadTrainers(db: Db, timeoutMs: number): Promise<strin
   const failed: string[] = [];
   for (const trainer of dead) {
     await db.$transaction(async (tx) => {
+      // Judge on the latest heartbeat, read under a lock: it may have beaten since we looked.
+      const [row] = await tx.$queryRaw<
+        { lastSeenAt: Date }[]
+      >`SELECT "lastSeenAt" FROM "Trainer" WHERE id = ${trainer.id} FOR UPDATE`;
+      if (!row || row.lastSeenAt >= cutoff) return;
       const runs = await tx.run.findMany({ where: { trainerId: trainer.id, status: "RUNNING" } });
       for (const run of runs) {
         const error =
@@ -35,22 +40,24 @@ export async function reapDeadTrainers(db: Db, timeoutMs: number): Promise<strin
  * that was merely cut off, like us, must get the chance to beat again before it is judged.
  */
 export class Reaper {
-  private healthySince: number | null = Date.now();
+  private healthySince = Date.now();
+  private lastContact = Date.now();
 
+  /** `intervalMs`: how often `tick` is called; a longer silence means we were cut off ourselves. */
   constructor(
     private readonly db: Db,
     private readonly timeoutMs: number,
+    private readonly intervalMs: number,
   ) {}
 
   /** `work` is this process's own database chore (a heartbeat), run first. */
-  async tick(work: () => Promise<unknown> = async () => {}): Promise<void> {
-    try {
-      await work();
-      this.healthySince ??= Date.now();
-      if (Date.now() - this.healthySince >= this.timeoutMs) await reapDeadTrainers(this.db, this.timeoutMs);
-    } catch (error) {
-      this.healthySince = null;
-      throw error;
-    }
+  async tick(work: () => Promise<unknown> = () => this.db.$queryRaw`SELECT 1`): Promise<void> {
+    await work();
+    const now = Date.now();
+    // A call that failed, or hung through an outage, leaves a gap: everyone's heartbeat is stale
+    // then, so start counting again from now.
+    if (now - this.lastContact > 3 * this.intervalMs) this.healthySince = now;
+    this.lastContact = now;
+    if (now - this.healthySince >= this.timeoutMs) await reapDeadTrainers(this.db, this.timeoutMs);
   }
 }

@@ -41,7 +41,11 @@ export class RunRecorder {
     return withRetry(
       () => this.db.$transaction(work),
       undefined,
-      (error, attempt) => attempt === 1 && this.log(`database unreachable (${(error as Error).message.split("\n")[0]}); retrying run ${this.runId}'s writes`),
+      (error, attempt) =>
+        attempt === 1 &&
+        this.log(
+          `database unreachable (${(error as Error).message.split("\n")[0]}); retrying run ${this.runId}'s writes`,
+        ),
     );
   }
 
@@ -69,7 +73,11 @@ export class RunRecorder {
     return async (tx) => {
       await appendLosses(tx, this.runId, from, losses);
       await tx.run.update({ where: { id: this.runId }, data: { iteration: to } });
-      await publishRunEvent(tx, { type: "losses", runId: this.runId, from, to, points: sampleLosses(from, losses) }, true);
+      await publishRunEvent(
+        tx,
+        { type: "losses", runId: this.runId, from, to, points: sampleLosses(from, losses) },
+        true,
+      );
     };
   }
 
@@ -111,7 +119,11 @@ export class RunRecorder {
         update: {},
       });
       await tx.run.update({ where: { id: this.runId }, data: { bestValAcc, weightsPng: png, weightsEpoch: m.epoch } });
-      await publishRunEvent(tx, { type: "epoch", runId: this.runId, epoch: { ...m, recordedAt: recordedAt.toISOString() } });
+      await publishRunEvent(tx, {
+        type: "epoch",
+        runId: this.runId,
+        epoch: { ...m, recordedAt: recordedAt.toISOString() },
+      });
       await publishRunEvent(tx, { type: "weights", runId: this.runId, epoch: m.epoch });
       if (this.sweepId) await publishSweepChanged(tx, this.sweepId);
     });
@@ -144,7 +156,12 @@ export class RunRecorder {
       await this.checkpointWrite(tx, details.checkpoint);
       await tx.run.update({
         where: { id: this.runId },
-        data: { status, finishedAt: new Date(), error: details.error ?? null, finalValAcc: details.finalValAcc ?? null },
+        data: {
+          status,
+          finishedAt: new Date(),
+          error: details.error ?? null,
+          finalValAcc: details.finalValAcc ?? null,
+        },
       });
       await publishRunEvent(tx, { type: "status", runId: this.runId, status }, true);
       if (this.sweepId) {

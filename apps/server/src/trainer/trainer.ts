@@ -75,7 +75,7 @@ export async function startTrainer(env: Env, databaseUrl: string, log: Log = con
       ...dataset,
     },
   });
-  const reaper = new Reaper(db, env.trainerTimeoutMs);
+  const reaper = new Reaper(db, env.trainerTimeoutMs, env.heartbeatMs);
   let failing = false;
   const heartbeat = setInterval(() => {
     const beat = () =>
@@ -109,6 +109,7 @@ export async function startTrainer(env: Env, databaseUrl: string, log: Log = con
     ctx.controllers.get((payload as { runId: string }).runId)?.abort(CANCEL_REASON);
   });
 
+  const running = new Set<Promise<void>>();
   const runner: Runner = await runWorker({
     connectionString: databaseUrl,
     concurrency: env.trainerConcurrency,
@@ -120,7 +121,11 @@ export async function startTrainer(env: Env, databaseUrl: string, log: Log = con
       if (level === "error" || level === "warning") log(`[queue] ${message}`);
     }),
     taskList: {
-      [TASK.train]: async (payload) => trainRun(ctx, (payload as TrainJob).runId),
+      [TASK.train]: async (payload) => {
+        const task = trainRun(ctx, (payload as TrainJob).runId);
+        running.add(task);
+        await task.finally(() => running.delete(task));
+      },
       [TASK.evaluate]: async (payload) => evaluateRun(ctx, (payload as EvaluateJob).runId),
       [TASK.advanceSweep]: async (payload) => advanceSweep(db, (payload as AdvanceSweepJob).sweepId),
     },
@@ -134,6 +139,7 @@ export async function startTrainer(env: Env, databaseUrl: string, log: Log = con
       // Runs in progress stop after their current iteration, are written and checkpointed, and go
       // back to the queue for any trainer to resume.
       for (const controller of ctx.controllers.values()) controller.abort(SHUTDOWN_REASON);
+      await Promise.allSettled(running);
       await runner.stop();
       await stopCancels();
       await hub.close();
