@@ -1,10 +1,22 @@
 // Browser tests of the dashboard: Debian's Chromium (never a downloaded browser) against the real
 // stack — PostgreSQL, the API, a trainer process and the production dashboard — on a tiny data set.
+// Two stacks: an open one for the product's pages, and one whose API wants a token.
 import { defineConfig } from "@playwright/test";
 
 export const API_PORT = 4310;
 export const DASHBOARD_PORT = 3310;
 export const CONTROL_PORT = 4311;
+export const AUTH = { apiPort: 4320, dashboardPort: 3320, controlPort: 4321, token: "e2e-secret-token" };
+
+const stack = (apiPort: number, dashboardPort: number, controlPort: number, env: Record<string, string> = {}) => ({
+  command: "node --import tsx e2e/stack.ts",
+  url: `http://127.0.0.1:${dashboardPort}/experiments`,
+  timeout: 600_000,
+  reuseExistingServer: false,
+  stdout: "pipe" as const,
+  stderr: "pipe" as const,
+  env: { API_PORT: String(apiPort), DASHBOARD_PORT: String(dashboardPort), CONTROL_PORT: String(controlPort), ...env },
+});
 
 export default defineConfig({
   testDir: "e2e",
@@ -15,7 +27,6 @@ export default defineConfig({
   expect: { timeout: 30_000 },
   reporter: [["list"]],
   use: {
-    baseURL: `http://127.0.0.1:${DASHBOARD_PORT}`,
     trace: "retain-on-failure",
     launchOptions: {
       executablePath: process.env.CHROMIUM_PATH ?? "/usr/bin/chromium",
@@ -29,13 +40,12 @@ export default defineConfig({
       ],
     },
   },
-  webServer: {
-    command: "node --import tsx e2e/stack.ts",
-    url: `http://127.0.0.1:${DASHBOARD_PORT}/experiments`,
-    timeout: 600_000,
-    reuseExistingServer: false,
-    stdout: "pipe",
-    stderr: "pipe",
-    env: { API_PORT: String(API_PORT), DASHBOARD_PORT: String(DASHBOARD_PORT), CONTROL_PORT: String(CONTROL_PORT) },
-  },
+  projects: [
+    { name: "dashboard", testMatch: "dashboard.spec.ts", use: { baseURL: `http://127.0.0.1:${DASHBOARD_PORT}` } },
+    { name: "auth", testMatch: "auth.spec.ts", use: { baseURL: `http://127.0.0.1:${AUTH.dashboardPort}` } },
+  ],
+  webServer: [
+    stack(API_PORT, DASHBOARD_PORT, CONTROL_PORT),
+    stack(AUTH.apiPort, AUTH.dashboardPort, AUTH.controlPort, { API_TOKEN: AUTH.token, API_PUBLIC_QUERIES: "false" }),
+  ],
 });

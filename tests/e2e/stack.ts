@@ -19,7 +19,11 @@ const dashboardPort = process.env.DASHBOARD_PORT ?? "3310";
 let stopEmbedded: (() => Promise<void>) | undefined;
 let baseUrl = process.env.DATABASE_URL;
 if (!baseUrl) {
-  const embedded = await startEmbeddedPostgres(path.join(root, ".data/e2e-postgres"), 54332);
+  // One embedded server per stack (Playwright starts the stacks side by side).
+  const embedded = await startEmbeddedPostgres(
+    path.join(root, `.data/e2e-postgres-${apiPort}`),
+    20_000 + Number(apiPort),
+  );
   baseUrl = embedded.url;
   stopEmbedded = embedded.stop;
 }

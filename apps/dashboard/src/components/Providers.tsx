@@ -1,16 +1,29 @@
 "use client";
-// The urql client for the whole app, and the API's address for pages that link to its files.
+// The urql client for the whole app, the API's address for pages that link to its files, and the
+// sign-in screen shown when the API asks for a token.
 // On the server, live components render their loading state: a client without exchanges never
 // answers, and the browser's real client takes over when the page hydrates.
 import { Client } from "@urql/core";
-import { createContext, type ReactNode, useContext, useMemo, useState } from "react";
+import { createContext, type ReactNode, useCallback, useContext, useMemo, useState } from "react";
 import { Provider } from "urql";
 import { browserApiUrl, originOf } from "@/lib/apiUrl";
+import { getToken } from "@/lib/token";
 import { type ConnectionState, makeClient } from "@/lib/urqlClient";
+import { SignIn } from "./SignIn";
 
-const ApiContext = createContext<{ apiOrigin: string; connection: ConnectionState }>({
+interface Api {
+  apiOrigin: string;
+  connection: ConnectionState;
+  /** A file the API serves (weights images), with the token when there is one. */
+  fileUrl: (path: string) => string;
+  requestSignIn: () => void;
+}
+
+const ApiContext = createContext<Api>({
   apiOrigin: "",
   connection: "connecting",
+  fileUrl: (p) => p,
+  requestSignIn: () => {},
 });
 export const useApi = () => useContext(ApiContext);
 
@@ -24,19 +37,29 @@ export function Providers({
   children: ReactNode;
 }) {
   const [connection, setConnection] = useState<ConnectionState>("connecting");
+  const [signingIn, setSigningIn] = useState(false);
+  const requestSignIn = useCallback(() => setSigningIn(true), []);
   const { client, apiOrigin } = useMemo(() => {
     if (typeof window === "undefined") return { client: new Client({ url: "/graphql", exchanges: [] }), apiOrigin: "" };
     const url = browserApiUrl(publicApiUrl, apiPort);
-    return { client: makeClient(url, setConnection), apiOrigin: originOf(url) };
-  }, [publicApiUrl, apiPort]);
+    return { client: makeClient(url, setConnection, requestSignIn), apiOrigin: originOf(url) };
+  }, [publicApiUrl, apiPort, requestSignIn]);
+  const fileUrl = useCallback(
+    (path: string) => {
+      const token = getToken();
+      return `${apiOrigin}${path}${token ? `${path.includes("?") ? "&" : "?"}access_token=${encodeURIComponent(token)}` : ""}`;
+    },
+    [apiOrigin],
+  );
   return (
-    <ApiContext.Provider value={{ apiOrigin, connection }}>
+    <ApiContext.Provider value={{ apiOrigin, connection, fileUrl, requestSignIn }}>
       <Provider value={client}>
         {connection === "reconnecting" && (
           <div className="banner" role="status">
             Connection to the API lost — reconnecting… The page catches up by itself.
           </div>
         )}
+        {signingIn && <SignIn />}
         {children}
       </Provider>
     </ApiContext.Provider>

@@ -1,8 +1,9 @@
 import Link from "next/link";
+import { ApiErrorNotice, noticeProps } from "@/components/ApiErrorNotice";
 import { CompareCharts } from "@/components/compare/CompareCharts";
 import { RunPicker } from "@/components/compare/RunPicker";
 import { differingKeys, labelFor } from "@/lib/differences";
-import { ApiError, serverQuery } from "@/lib/serverQuery";
+import { serverQuery } from "@/lib/serverQuery";
 import { type Epoch, HYPERPARAMETER_LABELS, percent, RUN_SUMMARY_FIELDS, type RunSummary } from "@/lib/types";
 
 type RunWithEpochs = RunSummary & { epochs: Epoch[] };
@@ -29,7 +30,7 @@ export default async function ComparePage({ searchParams }: { searchParams: Prom
       }),
     );
   } catch (error) {
-    return <p className="error">{error instanceof ApiError ? error.message : "Could not load the runs."}</p>;
+    return <ApiErrorNotice {...noticeProps(error, "Could not load the runs.")} />;
   }
   const differing = differingKeys(runs);
   const curves = runs.map((r) => ({

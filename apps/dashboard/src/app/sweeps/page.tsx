@@ -1,6 +1,7 @@
 import Link from "next/link";
+import { ApiErrorNotice, noticeProps } from "@/components/ApiErrorNotice";
 import { StatusBadge } from "@/components/runs/RunBits";
-import { ApiError, serverQuery } from "@/lib/serverQuery";
+import { serverQuery } from "@/lib/serverQuery";
 import { STRATEGY_LABELS, type Strategy } from "@/lib/sweeps";
 import { percent, type RunStatus } from "@/lib/types";
 
@@ -23,7 +24,7 @@ export default async function SweepsPage() {
     );
     sweeps = data.sweeps.edges.map((e) => e.node);
   } catch (error) {
-    return <p className="error">{error instanceof ApiError ? error.message : "Could not load sweeps."}</p>;
+    return <ApiErrorNotice {...noticeProps(error, "Could not load sweeps.")} />;
   }
   return (
     <>

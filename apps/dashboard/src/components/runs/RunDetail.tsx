@@ -20,7 +20,7 @@ function duration(start: string | null | undefined, end: string | null | undefin
 }
 
 export function RunDetail({ initial }: { initial: RunSummary }) {
-  const { apiOrigin } = useApi();
+  const { fileUrl } = useApi();
   const [live] = useSubscription<{ runEvents: RunEvent }, LiveRun>(
     { query: RUN_EVENTS, variables: { runId: initial.id } },
     (state = emptyLiveRun, data) => applyRunEvent(state, data.runEvents),
@@ -120,7 +120,7 @@ export function RunDetail({ initial }: { initial: RunSummary }) {
             // biome-ignore lint/performance/noImgElement: a PNG served by the API, refreshed every epoch
             <img
               className="weights"
-              src={`${apiOrigin}${weightsUrl}`}
+              src={fileUrl(weightsUrl)}
               alt={`First-layer weights of ${hp.hiddenSize} hidden units`}
             />
           ) : (

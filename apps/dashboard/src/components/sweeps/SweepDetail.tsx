@@ -13,7 +13,7 @@ const EVENTS = `subscription ($id: ID!) { sweepEvents(sweepId: $id) { sweep { ${
 const CANCEL = `mutation ($id: ID!) { cancelSweep(id: $id) { id status } }`;
 
 export function SweepDetail({ initial }: { initial: SweepView }) {
-  const { apiOrigin } = useApi();
+  const { fileUrl } = useApi();
   const [{ data, error }] = useSubscription<{ sweepEvents: { sweep: SweepView } }>({
     query: EVENTS,
     variables: { id: initial.id },
@@ -72,7 +72,7 @@ export function SweepDetail({ initial }: { initial: SweepView }) {
                 <img
                   className="weights"
                   style={{ maxWidth: 320, marginTop: "0.8rem" }}
-                  src={`${apiOrigin}${best.weightsImageUrl}`}
+                  src={fileUrl(best.weightsImageUrl)}
                   alt="First-layer weights of the best model"
                 />
               )}

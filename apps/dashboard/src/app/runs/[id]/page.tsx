@@ -1,6 +1,7 @@
 import Link from "next/link";
+import { ApiErrorNotice, noticeProps } from "@/components/ApiErrorNotice";
 import { RunDetail } from "@/components/runs/RunDetail";
-import { ApiError, serverQuery } from "@/lib/serverQuery";
+import { serverQuery } from "@/lib/serverQuery";
 import { RUN_SUMMARY_FIELDS, type RunSummary } from "@/lib/types";
 
 export default async function RunPage({ params }: { params: Promise<{ id: string }> }) {
@@ -14,7 +15,7 @@ export default async function RunPage({ params }: { params: Promise<{ id: string
     return (
       <>
         <h1>Run</h1>
-        <p className="error">{error instanceof ApiError ? error.message : "Could not load the run."}</p>
+        <ApiErrorNotice {...noticeProps(error, "Could not load the run.")} />
         <Link href="/">Back to the runs</Link>
       </>
     );

@@ -1,5 +1,6 @@
+import { ApiErrorNotice, noticeProps } from "@/components/ApiErrorNotice";
 import { NewRunForm } from "@/components/runs/NewRunForm";
-import { ApiError, serverQuery } from "@/lib/serverQuery";
+import { serverQuery } from "@/lib/serverQuery";
 import type { Hyperparameters } from "@/lib/types";
 
 // The defaults come from the API's schema (StartRunInput's default values): one source of truth.
@@ -13,7 +14,7 @@ export default async function NewRunPage() {
       data.__type.inputFields.map((f) => [f.name, Number(f.defaultValue)]),
     ) as unknown as Hyperparameters;
   } catch (error) {
-    return <p className="error">{error instanceof ApiError ? error.message : "Could not load the form."}</p>;
+    return <ApiErrorNotice {...noticeProps(error, "Could not load the form.")} />;
   }
   return (
     <>

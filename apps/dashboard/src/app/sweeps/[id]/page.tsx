@@ -1,6 +1,7 @@
 import Link from "next/link";
+import { ApiErrorNotice, noticeProps } from "@/components/ApiErrorNotice";
 import { SweepDetail } from "@/components/sweeps/SweepDetail";
-import { ApiError, serverQuery } from "@/lib/serverQuery";
+import { serverQuery } from "@/lib/serverQuery";
 import { STRATEGY_LABELS, SWEEP_FIELDS, type SweepView } from "@/lib/sweeps";
 
 export default async function SweepPage({ params }: { params: Promise<{ id: string }> }) {
@@ -13,7 +14,7 @@ export default async function SweepPage({ params }: { params: Promise<{ id: stri
   } catch (error) {
     return (
       <>
-        <p className="error">{error instanceof ApiError ? error.message : "Could not load the sweep."}</p>
+        <ApiErrorNotice {...noticeProps(error, "Could not load the sweep.")} />
         <Link href="/sweeps">Back to the sweeps</Link>
       </>
     );

@@ -1,0 +1,26 @@
+"use client";
+// A page the API would not serve: why, and the way to sign in when a token is what is missing.
+import { useApi } from "./Providers";
+
+export function ApiErrorNotice({ message, unauthenticated }: { message: string; unauthenticated: boolean }) {
+  const { requestSignIn } = useApi();
+  return (
+    <div className="card">
+      <p className="error">{message}</p>
+      {unauthenticated && (
+        <button type="button" onClick={requestSignIn}>
+          Sign in
+        </button>
+      )}
+    </div>
+  );
+}
+
+/** The props for an error thrown by serverQuery (or anything else). */
+export function noticeProps(error: unknown, fallback: string) {
+  const e = error as { message?: string; unauthenticated?: boolean };
+  return {
+    message: e?.message && "unauthenticated" in (e as object) ? e.message : fallback,
+    unauthenticated: Boolean(e?.unauthenticated),
+  };
+}

@@ -1,0 +1,38 @@
+// An API with a token: the dashboard asks for it once, keeps it for the session, and works.
+import { expect, test } from "@playwright/test";
+import { AUTH } from "../playwright.config.ts";
+
+test("asks for the token, refuses a wrong one, and works with the right one for the session", async ({ page }) => {
+  await page.goto("/");
+  const dialog = page.getByRole("dialog", { name: "Sign in" });
+  await expect(dialog).toBeVisible();
+  await page.screenshot({ path: "test-results/screenshots/20-sign-in.png", fullPage: true });
+
+  await dialog.getByLabel("API token").fill("wrong-token");
+  await dialog.getByRole("button", { name: "Sign in" }).click();
+  await expect(page.getByRole("dialog", { name: "Sign in" })).toBeVisible(); // asked again
+
+  await page.getByRole("dialog", { name: "Sign in" }).getByLabel("API token").fill(AUTH.token);
+  await page.getByRole("dialog", { name: "Sign in" }).getByRole("button", { name: "Sign in" }).click();
+  await expect(page.getByText("No runs yet.")).toBeVisible();
+
+  // Server-rendered pages get the token too, and a run can be started and followed live.
+  await page.goto("/runs/new");
+  for (const [name, value] of Object.entries({ hiddenSize: "8", numIters: "200", batchSize: "20" })) {
+    await page.locator(`input[name="${name}"]`).fill(value);
+  }
+  await page.getByRole("button", { name: "Start run" }).click();
+  await page.waitForURL(/\/runs\/[0-9a-f-]{36}$/);
+  await expect(page.getByTestId("run-status")).toHaveText("SUCCEEDED", { timeout: 60_000 });
+  await expect
+    .poll(() => page.locator("img.weights").evaluate((img: HTMLImageElement) => img.naturalWidth))
+    .toBeGreaterThan(0);
+  await page.screenshot({ path: "test-results/screenshots/21-signed-in-run.png", fullPage: true });
+
+  // The token is not in the page's scripts: it came from the user.
+  const scripts = await page.evaluate(async () => {
+    const sources = [...document.scripts].map((s) => s.src).filter(Boolean);
+    return (await Promise.all(sources.map(async (src) => (await fetch(src)).text()))).join("\n");
+  });
+  expect(scripts).not.toContain(AUTH.token);
+});
