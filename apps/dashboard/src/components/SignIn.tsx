@@ -23,7 +23,6 @@ export function SignIn() {
           aria-label="API token"
           value={value}
           onChange={(e) => setValue(e.target.value)}
-          autoFocus
         />
         <button type="submit">Sign in</button>
       </form>
