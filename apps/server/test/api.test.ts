@@ -1,8 +1,8 @@
 // The API against a real PostgreSQL, a real trainer process and real HTTP / WebSocket clients.
-import pg from "pg";
 import { beforeAll, describe, expect, it } from "vitest";
 import {
   collect,
+  countRows,
   freshDatabase,
   gql,
   gqlOk,
@@ -25,13 +25,7 @@ const START = /* GraphQL */ `
 
 type Started = { startRun: { id: string; uuid: string; status: string } };
 
-async function rowCount(table: string): Promise<number> {
-  const client = new pg.Client({ connectionString: databaseUrl });
-  await client.connect();
-  const { rows } = await client.query(`SELECT count(*)::int AS n FROM "${table}"`);
-  await client.end();
-  return rows[0].n;
-}
+const rowCount = (table: string) => countRows(databaseUrl, table);
 
 beforeAll(async () => {
   databaseUrl = await freshDatabase();

@@ -1,20 +1,13 @@
 // Property-based: whatever a client sends to a mutation, the answer is a valid result or a clear
 // BAD_USER_INPUT — never an internal error — and exactly the valid calls write rows.
 import fc from "fast-check";
-import pg from "pg";
 import { beforeAll, describe, expect, it } from "vitest";
-import { freshDatabase, gql, startApi, type TestServer } from "./harness.ts";
+import { countRows, freshDatabase, gql, startApi, type TestServer } from "./harness.ts";
 
 let databaseUrl: string;
 let api: TestServer;
 
-async function count(table: string): Promise<number> {
-  const c = new pg.Client({ connectionString: databaseUrl });
-  await c.connect();
-  const { rows } = await c.query(`SELECT count(*)::int AS n FROM "${table}"`);
-  await c.end();
-  return rows[0].n;
-}
+const count = (table: string) => countRows(databaseUrl, table);
 
 // Anything JSON can carry, biased towards the edges of the valid ranges.
 const anyValue = fc.oneof(

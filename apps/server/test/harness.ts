@@ -49,6 +49,18 @@ export async function freshDatabase({ migrated = true } = {}): Promise<string> {
   return url;
 }
 
+/** Rows in a table, read directly (the tests check what was written, not what the API says). */
+export async function countRows(databaseUrl: string, table: string): Promise<number> {
+  const client = new pg.Client({ connectionString: databaseUrl });
+  await client.connect();
+  try {
+    const { rows } = await client.query(`SELECT count(*)::int AS n FROM "${table}"`);
+    return rows[0].n;
+  } finally {
+    await client.end();
+  }
+}
+
 export const TINY_RECORDS = 100; // 400 train / 100 val / 100 test rows
 
 export async function tinyDataset(): Promise<string> {

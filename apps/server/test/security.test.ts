@@ -4,7 +4,7 @@ import path from "node:path";
 import { promisify } from "node:util";
 import pg from "pg";
 import { beforeAll, describe, expect, it } from "vitest";
-import { collect, freshDatabase, gql, startApi, type TestServer, wsClient } from "./harness.ts";
+import { collect, countRows, freshDatabase, gql, startApi, type TestServer, wsClient } from "./harness.ts";
 
 const TOKEN = "s3cret-token";
 let databaseUrl: string;
@@ -16,13 +16,7 @@ let tightDatabaseUrl: string;
 const START = `mutation ($input: StartRunInput!) { startRun(input: $input) { id } }`;
 const input = { hiddenSize: 8, numIters: 10, batchSize: 20 };
 
-async function runCount(url = databaseUrl): Promise<number> {
-  const c = new pg.Client({ connectionString: url });
-  await c.connect();
-  const { rows } = await c.query(`SELECT count(*)::int AS n FROM "Run"`);
-  await c.end();
-  return rows[0].n;
-}
+const runCount = (url = databaseUrl) => countRows(url, "Run");
 
 beforeAll(async () => {
   databaseUrl = await freshDatabase();

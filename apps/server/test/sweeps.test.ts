@@ -1,8 +1,8 @@
 // Hyperparameter sweeps through the real queue and trainer processes.
-import pg from "pg";
 import { beforeAll, describe, expect, it } from "vitest";
 import {
   collect,
+  countRows,
   freshDatabase,
   gql,
   gqlOk,
@@ -53,13 +53,7 @@ const space = (lrs: number[], hidden: number[], regs: number[]) => ({
   learningRateDecays: [0.95],
 });
 
-async function count(table: string): Promise<number> {
-  const c = new pg.Client({ connectionString: databaseUrl });
-  await c.connect();
-  const { rows } = await c.query(`SELECT count(*)::int AS n FROM "${table}"`);
-  await c.end();
-  return rows[0].n;
-}
+const count = (table: string) => countRows(databaseUrl, table);
 
 async function finished(id: string): Promise<SweepData["sweep"]> {
   return waitFor(

@@ -58,40 +58,26 @@ export async function startTrainer(env: Env, databaseUrl: string, log: Log = con
   const data = await loadData(env, log);
   const ctx: TrainerContext = { db, trainerId: id, backend, data, controllers: new Map(), log };
 
-  const dataset = {
+  // What this trainer tells the others (and the API) about itself.
+  const registration = {
+    id,
+    host: os.hostname(),
+    pid: process.pid,
+    backend: backend.name,
+    device: backend.device,
+    backendVersion: backend.version,
     memoryBytes: BigInt(Math.floor(env.trainerMemoryBytes ?? memoryForRuns(backend.name))),
     ...("error" in data
       ? {}
       : { datasetDir: data.dataDir, numTrain: data.train.n, numVal: data.val.n, numTest: data.test.n }),
   };
-  await db.trainer.create({
-    data: {
-      id,
-      host: os.hostname(),
-      pid: process.pid,
-      backend: backend.name,
-      device: backend.device,
-      backendVersion: backend.version,
-      ...dataset,
-    },
-  });
+  await db.trainer.create({ data: registration });
   const reaper = new Reaper(db, env.trainerTimeoutMs, env.heartbeatMs);
   let failing = false;
   const heartbeat = setInterval(() => {
     const beat = () =>
-      db.trainer.upsert({
-        where: { id },
-        create: {
-          id,
-          host: os.hostname(),
-          pid: process.pid,
-          backend: backend.name,
-          device: backend.device,
-          backendVersion: backend.version,
-          ...dataset,
-        },
-        update: { lastSeenAt: new Date() },
-      });
+      // An upsert: a trainer reaped while cut off from the database registers again.
+      db.trainer.upsert({ where: { id }, create: registration, update: { lastSeenAt: new Date() } });
     reaper.tick(beat).then(
       () => {
         if (failing) log("heartbeat: the database is back");

@@ -5,6 +5,7 @@ import { type FormEvent, useState } from "react";
 import { useClient } from "urql";
 import { type FieldErrors, startRun } from "@/lib/startRun";
 import { HYPERPARAMETER_LABELS, type Hyperparameters } from "@/lib/types";
+import { FormField, FormFooter } from "../FormField";
 
 const FIELDS = Object.keys(HYPERPARAMETER_LABELS) as (keyof Hyperparameters)[];
 
@@ -38,33 +39,17 @@ export function NewRunForm({ defaults }: { defaults: Hyperparameters }) {
   return (
     <form className="run-form card" onSubmit={submit} noValidate aria-label="New run">
       {FIELDS.map((f) => (
-        <label key={f}>
-          {HYPERPARAMETER_LABELS[f]}
-          <input
-            name={f}
-            inputMode="decimal"
-            value={values[f]}
-            aria-invalid={errors[f] ? true : undefined}
-            aria-describedby={errors[f] ? `${f}-error` : undefined}
-            onChange={(e) => setValues((v) => ({ ...v, [f]: e.target.value }))}
-          />
-          {errors[f] && (
-            <span className="field-error" id={`${f}-error`} role="alert">
-              {errors[f]}
-            </span>
-          )}
-        </label>
+        <FormField
+          inputMode="decimal"
+          key={f}
+          name={f}
+          label={HYPERPARAMETER_LABELS[f]}
+          value={values[f]}
+          error={errors[f]}
+          onChange={(value) => setValues((v) => ({ ...v, [f]: value }))}
+        />
       ))}
-      <div style={{ gridColumn: "1 / -1" }}>
-        {errors.form && (
-          <p className="error" role="alert">
-            {errors.form}
-          </p>
-        )}
-        <button type="submit" disabled={submitting}>
-          {submitting ? "Starting…" : "Start run"}
-        </button>
-      </div>
+      <FormFooter error={errors.form} submitting={submitting} label="Start run" />
     </form>
   );
 }

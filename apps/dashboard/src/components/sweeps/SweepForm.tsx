@@ -5,6 +5,7 @@ import { useRouter } from "next/navigation";
 import { type FormEvent, useState } from "react";
 import { useClient } from "urql";
 import { STRATEGY_LABELS, type Strategy } from "@/lib/sweeps";
+import { FormField, FormFooter } from "../FormField";
 
 const FIELDS = {
   learningRates: { label: "Learning rates", initial: "0.1, 0.5, 1" },
@@ -84,31 +85,16 @@ export function SweepForm() {
         </select>
       </label>
       {(Object.keys(FIELDS) as Field[]).map((f) => (
-        <label key={f}>
-          {FIELDS[f].label}
-          <input
-            name={f}
-            value={values[f]}
-            aria-invalid={errors[f] ? true : undefined}
-            onChange={(e) => setValues((v) => ({ ...v, [f]: e.target.value }))}
-          />
-          {errors[f] && (
-            <span className="field-error" id={`${f}-error`} role="alert">
-              {errors[f]}
-            </span>
-          )}
-        </label>
+        <FormField
+          key={f}
+          name={f}
+          label={FIELDS[f].label}
+          value={values[f]}
+          error={errors[f]}
+          onChange={(value) => setValues((v) => ({ ...v, [f]: value }))}
+        />
       ))}
-      <div style={{ gridColumn: "1 / -1" }}>
-        {errors.form && (
-          <p className="error" role="alert">
-            {errors.form}
-          </p>
-        )}
-        <button type="submit" disabled={submitting}>
-          {submitting ? "Starting…" : "Start sweep"}
-        </button>
-      </div>
+      <FormFooter error={errors.form} submitting={submitting} label="Start sweep" />
     </form>
   );
 }
