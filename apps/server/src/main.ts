@@ -2,7 +2,9 @@
 import { buildApp } from "./app.ts";
 import { openDatabase } from "./db/database.ts";
 import { readEnv } from "./env.ts";
+import { logUnhandledRejections } from "./processErrors.ts";
 
+logUnhandledRejections("api");
 const env = readEnv();
 const loopback = ["127.0.0.1", "::1", "localhost"].includes(env.host);
 if (env.apiTokens.length === 0 && !loopback && !env.allowUnauthenticatedNetwork) {

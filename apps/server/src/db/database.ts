@@ -46,7 +46,7 @@ export async function openDatabase(env: Env, log: (line: string) => void = conso
 }
 
 /** The embedded PostgreSQL in a child process (see embeddedPostgres.ts for why). */
-async function spawnEmbeddedPostgres(dataDir: string, port: number): Promise<Database> {
+export async function spawnEmbeddedPostgres(dataDir: string, port: number): Promise<Database> {
   const child = spawn(
     process.execPath,
     ["--import", "tsx", path.join(import.meta.dirname, "embeddedServer.ts"), dataDir, String(port)],

@@ -2,7 +2,7 @@
 // then: a constraint violation or a bug fails at once.
 
 const TRANSIENT =
-  /ECONNREFUSED|ECONNRESET|EPIPE|ETIMEDOUT|Connection terminated|terminating connection|closed the connection|Connection closed|Can't reach database|the database system is (starting up|shutting down|in recovery)|timeout exceeded when trying to connect|Timed out fetching a new connection|connect ECONN/i;
+  /ECONNREFUSED|ECONNRESET|EPIPE|ETIMEDOUT|Connection terminated|terminating connection|not queryable|closed the connection|Connection closed|Can't reach database|the database system is (starting up|shutting down|in recovery)|timeout exceeded when trying to connect|Timed out fetching a new connection|connect ECONN/i;
 const TRANSIENT_CODES = new Set([
   "P1001",
   "P1002",

@@ -2,8 +2,10 @@
 // with the same DATABASE_URL.
 import { openDatabase } from "../db/database.ts";
 import { readEnv } from "../env.ts";
+import { logUnhandledRejections } from "../processErrors.ts";
 import { startTrainer } from "./trainer.ts";
 
+logUnhandledRejections("trainer");
 const env = readEnv();
 const database = await openDatabase(env);
 const trainer = await startTrainer(env, database.url);

@@ -78,7 +78,30 @@ async function loadNode(gpu: boolean): Promise<Omit<BackendInfo, "skipped">> {
   };
 }
 
+/**
+ * Runs `load` and removes the process-wide 'uncaughtException'/'unhandledRejection' listeners it
+ * added: the WebAssembly backend's Emscripten glue installs listeners that rethrow, which would turn
+ * any stray rejection in the host program (a dropped database connection, say) into a crash.
+ */
+async function withoutGlobalErrorHooks<T>(load: () => Promise<T>): Promise<T> {
+  const events = ["uncaughtException", "unhandledRejection"] as const;
+  const listeners = (e: (typeof events)[number]) => process.listeners(e as "uncaughtException") as unknown[];
+  const before = events.map((e) => new Set(listeners(e)));
+  try {
+    return await load();
+  } finally {
+    events.forEach((e, i) => {
+      for (const l of listeners(e))
+        if (!before[i]!.has(l)) process.removeListener(e as "uncaughtException", l as () => void);
+    });
+  }
+}
+
 async function loadWasm(): Promise<Omit<BackendInfo, "skipped">> {
+  return withoutGlobalErrorHooks(loadWasmBackend);
+}
+
+async function loadWasmBackend(): Promise<Omit<BackendInfo, "skipped">> {
   const wasm = await import("@tensorflow/tfjs-backend-wasm");
   // In Node the .wasm binaries are read from the package's dist folder, not fetched.
   const dist = path.join(path.dirname(require.resolve("@tensorflow/tfjs-backend-wasm/package.json")), "dist/");
