@@ -166,5 +166,21 @@ describe("limits", () => {
     expect(result.errors?.[0]?.message).toMatch(
       /this run needs about [\d.]+ GiB \(parameters .*, minibatch .*, activations .*\) but a trainer allows 190\.7 MiB per run/,
     );
+    // A sweep is checked with its largest trial.
+    const sweep = await gql(
+      open.url,
+      `mutation ($input: StartSweepInput!) { startSweep(input: $input) { id } }`,
+      {
+        input: {
+          space: { learningRates: [0.1], hiddenSizes: [8, 8192], regs: [0] },
+          strategy: "GRID",
+          batchSize: 5000,
+          numIters: 10,
+        },
+      },
+      { authorization: `Bearer ${TOKEN}` },
+    );
+    expect(sweep.errors?.[0]?.extensions).toMatchObject({ code: "BAD_USER_INPUT", field: "input.space.hiddenSizes" });
+    expect(sweep.errors?.[0]?.message).toMatch(/this run needs about/);
   });
 });

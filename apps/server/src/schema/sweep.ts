@@ -178,7 +178,10 @@ builder.mutationFields((t) => ({
           if (problem instanceof Error) throw badInput(`input.space.${list}`, `space.${list}: ${problem.message}`);
         }
       }
-      const base = await checkHyperparameters(db, {
+      // The settings shared by every trial, checked with the largest hidden size: the trial that needs
+      // the most memory must fit a trainer too.
+      const { hiddenSize: _, ...base } = await checkHyperparameters(db, {
+        hiddenSize: Math.max(...space.hiddenSizes),
         numIters: input.numIters,
         batchSize: input.batchSize,
         seed: input.seed,
