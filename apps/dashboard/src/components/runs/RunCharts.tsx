@@ -1,6 +1,7 @@
 "use client";
 // The assignment's "debug the training" plots: loss per iteration, train/val accuracy per epoch.
 import { useMemo } from "react";
+import { accuracyChartOption } from "@/lib/accuracyChart";
 import { divergedAt } from "@/lib/runEvents";
 import type { Epoch } from "@/lib/types";
 import { Chart, type ChartOption } from "../Chart";
@@ -42,24 +43,14 @@ export function LossChart({ losses, error }: { losses: [number, number][]; error
 
 export function AccuracyChart({ epochs }: { epochs: Epoch[] }) {
   const option = useMemo<ChartOption>(
-    () => ({
-      animation: false,
-      title: { text: "Classification accuracy history", left: "center", textStyle: { fontSize: 14 } },
-      tooltip: { trigger: "axis", valueFormatter: (v: number) => `${(v * 100).toFixed(2)}%` },
-      legend: { bottom: 0 },
-      grid: { left: 50, right: 20, top: 40, bottom: 60 },
-      xAxis: { type: "value", name: "Epoch", nameLocation: "middle", nameGap: 25, minInterval: 1 },
-      yAxis: { type: "value", name: "Accuracy", min: 0, max: 1 },
-      series: [
-        {
-          type: "line",
-          name: "train",
-          showSymbol: epochs.length <= 30,
-          data: epochs.map((e) => [e.epoch, e.trainAcc]),
-        },
-        { type: "line", name: "val", showSymbol: epochs.length <= 30, data: epochs.map((e) => [e.epoch, e.valAcc]) },
-      ],
-    }),
+    () =>
+      accuracyChartOption(
+        [
+          { name: "train", points: epochs.map((e): [number, number] => [e.epoch, e.trainAcc]) },
+          { name: "val", points: epochs.map((e): [number, number] => [e.epoch, e.valAcc]) },
+        ],
+        { title: "Classification accuracy history" },
+      ),
     [epochs],
   );
   return <Chart option={option} label="accuracy" />;

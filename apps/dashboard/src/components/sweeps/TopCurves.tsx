@@ -2,6 +2,7 @@
 // The validation-accuracy curves of the best k trials, overlaid.
 import { useMemo } from "react";
 import { useQuery } from "urql";
+import { accuracyChartOption } from "@/lib/accuracyChart";
 import { differingKeys, labelFor } from "@/lib/differences";
 import type { SweepTrial } from "@/lib/sweeps";
 import type { Epoch, Hyperparameters } from "@/lib/types";
@@ -29,20 +30,13 @@ export function TopCurves({ trials, k = 5, version }: { trials: SweepTrial[]; k?
   const option = useMemo<ChartOption>(() => {
     const differing = differingKeys(top as { hyperparameters: Hyperparameters }[]);
     const epochsOf = new Map((data?.nodes ?? []).filter((n) => n !== null).map((n) => [n!.id, n!.epochs]));
-    return {
-      animation: false,
-      tooltip: { trigger: "axis", valueFormatter: (v: number) => `${(v * 100).toFixed(2)}%` },
-      legend: { bottom: 0 },
-      grid: { left: 50, right: 20, top: 20, bottom: 60 },
-      xAxis: { type: "value", name: "Epoch", nameLocation: "middle", nameGap: 25, minInterval: 1 },
-      yAxis: { type: "value", name: "Val accuracy", min: 0, max: 1 },
-      series: top.map((t) => ({
-        type: "line",
+    return accuracyChartOption(
+      top.map((t) => ({
         name: labelFor(t.hyperparameters, differing, t.uuid.slice(0, 8)),
-        showSymbol: false,
-        data: (epochsOf.get(t.id) ?? []).map((e) => [e.epoch, e.valAcc]),
+        points: (epochsOf.get(t.id) ?? []).map((e): [number, number] => [e.epoch, e.valAcc]),
       })),
-    };
+      { yName: "Val accuracy" },
+    );
   }, [top, data]);
   return (
     <div className="card">
