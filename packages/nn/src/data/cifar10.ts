@@ -94,7 +94,9 @@ export async function readBatch(file: string, recordsPerBatch = RECORDS_PER_BATC
 
 /** Reads the five training batches (in order) and the test batch. */
 export async function readCifar10(dir: string, recordsPerBatch = RECORDS_PER_BATCH) {
-  const train = await Promise.all(TRAIN_FILES.map((f) => readBatch(path.join(dir, f), recordsPerBatch)));
+  // One after the other: the first missing or broken file is the one reported, every time.
+  const train: Cifar10Batch[] = [];
+  for (const f of TRAIN_FILES) train.push(await readBatch(path.join(dir, f), recordsPerBatch));
   const test = await readBatch(path.join(dir, TEST_FILE), recordsPerBatch);
   return { train: concatBatches(train), test };
 }
