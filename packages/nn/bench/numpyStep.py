@@ -1,7 +1,9 @@
 """The same training step as TwoLayerNet.sgdStep, in NumPy: the peer that `pnpm bench` compares against.
 
 Reads {"hidden": [...], "batch": N, "dim": D, "minSeconds": s} as JSON on stdin and prints one JSON
-object: {"numpy": version, "results": [{"hidden": H, "msPerIter": ms, "iters": k}, ...]}.
+object: {"numpy": version, "blas": config, "results": [{"hidden": H, "msPerIter": ms, "iters": k,
+"valMs": ms}, ...]}, where msPerIter is the median step time and valMs the median time to predict the
+10,000-row pool (the per-epoch validation pass).
 """
 import json
 import sys
@@ -32,6 +34,21 @@ def step(params, X, y, lr, reg):
     return float(loss)
 
 
+def median_ms(fn, min_seconds):
+    fn()  # warm-up
+    times, start = [], time.perf_counter()
+    while len(times) < 3 or time.perf_counter() - start < min_seconds:
+        t = time.perf_counter()
+        fn()
+        times.append((time.perf_counter() - t) * 1000)
+    return float(np.median(times)), len(times)
+
+
+def predict(params, X):
+    hidden = np.maximum(X @ params["W1"] + params["b1"], 0)
+    return (hidden @ params["W2"] + params["b2"]).argmax(axis=1)
+
+
 def main():
     config = json.load(sys.stdin)
     rng = np.random.default_rng(0)
@@ -51,13 +68,12 @@ def main():
             idx = rng.integers(0, pool.shape[0], N)  # sampled with replacement, as in training
             step(params, pool[idx], labels[idx], np.float32(1e-2), np.float32(1e-4))
 
-        one()  # warm-up
-        iters, start = 0, time.perf_counter()
-        while iters < 3 or time.perf_counter() - start < config["minSeconds"]:
-            one()
-            iters += 1
-        results.append({"hidden": H, "msPerIter": (time.perf_counter() - start) * 1000 / iters, "iters": iters})
-    print(json.dumps({"numpy": np.__version__, "results": results}))
+        ms, iters = median_ms(one, config["minSeconds"])
+        val_ms, _ = median_ms(lambda: predict(params, pool), config["minSeconds"] / 3)
+        results.append({"hidden": H, "msPerIter": ms, "iters": iters, "valMs": val_ms})
+    blas = np.show_config("dicts")["Build Dependencies"]["blas"]
+    blas = f"{blas['name']} {blas['version']}"
+    print(json.dumps({"numpy": np.__version__, "blas": blas, "results": results}))
 
 
 if __name__ == "__main__":

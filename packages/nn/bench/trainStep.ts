@@ -1,20 +1,26 @@
-// pnpm bench [-- --backend wasm --hidden 128,512,2048 --min-seconds 3]
-// Times the full training step (sample a minibatch, forward, backward, SGD update, read the loss)
-// at batch 1000, D = 3072, and the same step in NumPy in the same run, and prints their ratio.
+// pnpm bench [-- --backend wasm --hidden 128,512,2048 --min-seconds 3 --profile]
+// Times the full training step (sample a minibatch, forward, backward, SGD update, read the loss) at
+// batch 1000, D = 3072, and the per-epoch validation pass (predict 10,000 rows), three ways: our
+// accelerated backend (WebAssembly with matrix products on the native BLAS), the plain WebAssembly
+// backend, and the same step in NumPy. The three run in turn for each H, so they see the same machine;
+// figures are medians, which a noisy neighbour moves less than means. --profile adds where the
+// accelerated step spends its time, kernel by kernel.
 import { spawnSync } from "node:child_process";
 import path from "node:path";
 import { parseArgs } from "node:util";
 import * as tf from "@tensorflow/tfjs-core";
 import { initBackend, parseBackendName } from "../src/backend/backend.ts";
+import { nativeMatMulActive, setNativeMatMul } from "../src/backend/nativeMatMul.ts";
 import { NUM_CLASSES, PIXELS_PER_IMAGE } from "../src/data/cifar10.ts";
 import { TwoLayerNet } from "../src/model/twoLayerNet.ts";
 import { sampleBatch } from "../src/training/train.ts";
 
 const { values } = parseArgs({
   options: {
-    backend: { type: "string", default: "auto" },
+    backend: { type: "string", default: "wasm" },
     hidden: { type: "string", default: "128,512,2048" },
     "min-seconds": { type: "string", default: "3" },
+    profile: { type: "boolean", default: false },
   },
   args: process.argv.slice(2).filter((a) => a !== "--"),
 });
@@ -22,42 +28,88 @@ const hiddenSizes = values.hidden.split(",").map(Number);
 const minSeconds = Number(values["min-seconds"]);
 const N = 1000;
 const D = PIXELS_PER_IMAGE;
-const flops = (H: number) => 6 * N * D * H; // three N×D×H products of 2 FLOPs a term; the H×10 ones are noise
+const POOL_ROWS = 10_000;
+const stepFlops = (H: number) => 4 * N * D * H; // X·W1 and Xᵀ·dHidden, 2 FLOPs a term; the H × 10 products are noise
+const valFlops = (H: number) => 2 * POOL_ROWS * D * H;
 
 const backend = await initBackend(parseBackendName(values.backend));
 console.log(`backend: ${backend.name} — ${backend.device} (${backend.version})`);
+for (const warning of backend.warnings) console.log(`  warning: ${warning}`);
 
-// A pool of random rows to sample from, like the training set (10,000 rows, 123 MB).
-const pool = { x: new Float32Array(10_000 * D), y: new Uint8Array(10_000), n: 10_000 };
+// What to compare: with a native BLAS loaded, the WebAssembly backend with and without it.
+interface Variant {
+  label: string;
+  native?: boolean;
+}
+const variants: Variant[] =
+  backend.name !== "wasm"
+    ? [{ label: backend.name }]
+    : nativeMatMulActive()
+      ? [
+          { label: "accelerated", native: true },
+          { label: "plain wasm", native: false },
+        ]
+      : [{ label: "plain wasm", native: false }];
+
+// A pool of random rows to sample from, like the training set (10,000 rows, 123 MB); also the
+// "validation set" that the validation pass predicts.
+const pool = { x: new Float32Array(POOL_ROWS * D), y: new Uint8Array(POOL_ROWS), n: POOL_ROWS };
 for (let i = 0; i < pool.x.length; i++) pool.x[i] = Math.sin(i * 12.9898) * 0.5;
 for (let i = 0; i < pool.n; i++) pool.y[i] = i % NUM_CLASSES;
 
-async function timeStep(H: number): Promise<{ msPerIter: number; iters: number }> {
-  const net = TwoLayerNet.create(
-    { inputSize: D, hiddenSize: H, numClasses: NUM_CLASSES },
-    { weightScale: 1e-4, seed: 0 },
-  );
-  const step = async (it: number) => {
-    const batch = sampleBatch(pool, N, 0, it);
+/** Median milliseconds of `fn` over at least `minRuns` runs and `seconds` seconds, after one warm-up. */
+async function medianMs(fn: () => Promise<unknown>, seconds: number, minRuns: number) {
+  await fn();
+  const times: number[] = [];
+  const start = performance.now();
+  while (times.length < minRuns || performance.now() - start < seconds * 1000) {
+    const t = performance.now();
+    await fn();
+    times.push(performance.now() - t);
+  }
+  times.sort((a, b) => a - b);
+  return { ms: times[Math.floor(times.length / 2)]!, runs: times.length };
+}
+
+function makeStep(net: TwoLayerNet) {
+  const batchBuffer = { x: new Float32Array(N * D), y: new Int32Array(N) };
+  let it = 0;
+  return async () => {
+    const batch = sampleBatch(pool, N, 0, it++, batchBuffer);
     const X = tf.tensor2d(batch.x, [N, D]);
     const y = tf.tensor1d(batch.y, "int32");
     const loss = net.sgdStep(X, y, 1e-2, 1e-4);
     await loss.data();
     tf.dispose([X, y, loss]);
   };
-  await step(0); // warm-up: kernel setup, memory growth
-  let iters = 0;
-  const start = performance.now();
-  while (iters < 3 || performance.now() - start < minSeconds * 1000) await step(++iters);
-  const msPerIter = (performance.now() - start) / iters;
-  net.dispose();
-  return { msPerIter, iters };
 }
 
-function numpyPeer(): { numpy: string; results: { hidden: number; msPerIter: number }[] } | { error: string } {
+/** Milliseconds per step in each kernel (plus sampling), averaged over a few steps of the accelerated variant. */
+async function profileStep(net: TwoLayerNet, steps = 10): Promise<[string, number][]> {
+  const totals = new Map<string, number>();
+  const add = (name: string, ms: number) => totals.set(name, (totals.get(name) ?? 0) + ms / steps);
+  const batchBuffer = { x: new Float32Array(N * D), y: new Int32Array(N) };
+  for (let it = 0; it < steps; it++) {
+    let t = performance.now();
+    const batch = sampleBatch(pool, N, 0, it, batchBuffer);
+    add("sample minibatch (JS)", performance.now() - t);
+    t = performance.now();
+    const X = tf.tensor2d(batch.x, [N, D]);
+    const y = tf.tensor1d(batch.y, "int32");
+    add("copy minibatch to backend", performance.now() - t);
+    const info = await tf.profile(() => net.sgdStep(X, y, 1e-2, 1e-4));
+    // (`…__op` entries are scopes around kernels already listed.)
+    for (const k of info.kernels) if (!k.name.endsWith("__op")) add(k.name, k.kernelTimeMs as number);
+    tf.dispose([X, y, info.result as tf.Tensor]);
+  }
+  return [...totals].sort((a, b) => b[1] - a[1]);
+}
+
+type PeerResult = { hidden: number; msPerIter: number; valMs: number };
+function numpyPeer(H: number): { numpy: string; blas: string; results: PeerResult[] } | { error: string } {
   const script = path.join(import.meta.dirname, "numpyStep.py");
   const out = spawnSync("python3", [script], {
-    input: JSON.stringify({ hidden: hiddenSizes, batch: N, dim: D, minSeconds }),
+    input: JSON.stringify({ hidden: [H], batch: N, dim: D, minSeconds }),
     encoding: "utf8",
   });
   if (out.status !== 0)
@@ -65,26 +117,63 @@ function numpyPeer(): { numpy: string; results: { hidden: number; msPerIter: num
   return JSON.parse(out.stdout);
 }
 
-const ours = [];
+interface Row {
+  H: number;
+  ours: { step: number; val: number }[]; // per variant
+  numpy?: { step: number; val: number };
+  profile?: [string, number][];
+}
+const rows: Row[] = [];
+let peerName = "NumPy unavailable";
 for (const H of hiddenSizes) {
-  const r = await timeStep(H);
-  ours.push({ H, ...r });
-  console.log(`  ${backend.name} H=${H}: ${r.msPerIter.toFixed(1)} ms/iter over ${r.iters} iterations`);
+  const net = TwoLayerNet.create({ inputSize: D, hiddenSize: H, numClasses: NUM_CLASSES }, { seed: 0 });
+  const row: Row = { H, ours: [] };
+  for (const variant of variants) {
+    if (variant.native !== undefined) setNativeMatMul(variant.native);
+    const step = await medianMs(makeStep(net), minSeconds, 3);
+    const val = await medianMs(() => net.accuracy(pool.x, pool.y, pool.n), minSeconds / 3, 2);
+    row.ours.push({ step: step.ms, val: val.ms });
+    console.log(
+      `  ${variant.label} H=${H}: step ${step.ms.toFixed(1)} ms (median of ${step.runs}), validation pass ${val.ms.toFixed(0)} ms`,
+    );
+  }
+  if (variants[0]!.native !== undefined) setNativeMatMul(variants[0]!.native);
+  if (values.profile) row.profile = await profileStep(net);
+  net.dispose();
+  const peer = numpyPeer(H);
+  if ("error" in peer) peerName = `NumPy unavailable: ${peer.error}`;
+  else {
+    peerName = `NumPy ${peer.numpy} on ${peer.blas}`;
+    row.numpy = { step: peer.results[0]!.msPerIter, val: peer.results[0]!.valMs };
+    console.log(`  NumPy H=${H}: step ${row.numpy.step.toFixed(1)} ms, validation pass ${row.numpy.val.toFixed(0)} ms`);
+  }
+  rows.push(row);
 }
-console.log("numpy: running the same step…");
-const peer = numpyPeer();
 
-const gflops = (H: number, ms: number) => flops(H) / (ms * 1e6);
-console.log(
-  `\nFull training step, batch ${N}, D ${D} (${"error" in peer ? `NumPy unavailable: ${peer.error}` : `NumPy ${peer.numpy}`})`,
-);
-console.log("| H | ours ms/iter | ours GFLOP/s | NumPy ms/iter | NumPy GFLOP/s | speed vs NumPy |");
-console.log("| ---: | ---: | ---: | ---: | ---: | ---: |");
-for (const { H, msPerIter } of ours) {
-  const np = "error" in peer ? undefined : peer.results.find((r) => r.hidden === H);
-  const cells = np
-    ? [np.msPerIter.toFixed(1), gflops(H, np.msPerIter).toFixed(1), `${(np.msPerIter / msPerIter).toFixed(2)}×`]
-    : ["—", "—", "—"];
-  console.log(`| ${H} | ${msPerIter.toFixed(1)} | ${gflops(H, msPerIter).toFixed(1)} | ${cells.join(" | ")} |`);
+const gflops = (flops: number, ms: number) => (flops / (ms * 1e6)).toFixed(0);
+const ratio = (peer: number | undefined, ours: number) => (peer === undefined ? "—" : `${(peer / ours).toFixed(2)}×`);
+function table(title: string, pick: (r: { step: number; val: number }) => number, flops: (H: number) => number) {
+  console.log(`\n${title} (${peerName})`);
+  const names = [...variants.map((v) => v.label), "NumPy"];
+  console.log(
+    `| H | ${names.map((n) => `${n} ms | GFLOP/s`).join(" | ")} | ${variants.map((v) => `${v.label} vs NumPy`).join(" | ")} |`,
+  );
+  console.log(`| ---: |${" ---: | ---: |".repeat(names.length)}${" ---: |".repeat(variants.length)}`);
+  for (const row of rows) {
+    const all = [...row.ours.map(pick), row.numpy && pick(row.numpy)];
+    const cells = all.map((ms) => (ms === undefined ? "— | —" : `${ms.toFixed(1)} | ${gflops(flops(row.H), ms)}`));
+    const ratios = row.ours.map((o) => ratio(row.numpy && pick(row.numpy), pick(o)));
+    console.log(`| ${row.H} | ${cells.join(" | ")} | ${ratios.join(" | ")} |`);
+  }
 }
-console.log("\nspeed vs NumPy = NumPy ms / ours ms: above 1 means we are faster.");
+table(`Training step, batch ${N}, D ${D}, median ms`, (r) => r.step, stepFlops);
+table(`Validation pass, ${POOL_ROWS} rows, median ms`, (r) => r.val, valFlops);
+console.log("\nX vs NumPy = NumPy ms / X ms: above 1 means X is faster than NumPy.");
+
+for (const row of rows.filter((r) => r.profile)) {
+  const total = row.profile!.reduce((sum, [, ms]) => sum + ms, 0);
+  console.log(`\nWhere the ${variants[0]!.label} step goes, H=${row.H} (${total.toFixed(1)} ms profiled):`);
+  for (const [name, ms] of row.profile!)
+    if (ms >= 0.05)
+      console.log(`  ${name.padEnd(28)} ${ms.toFixed(2).padStart(7)} ms  ${((100 * ms) / total).toFixed(0)}%`);
+}

@@ -5,6 +5,8 @@ import { createRequire } from "node:module";
 import os from "node:os";
 import path from "node:path";
 import * as tf from "@tensorflow/tfjs-core";
+import { installMatMulKernels } from "./nativeMatMul.ts";
+import { type Blas, BlasUnavailableError, loadBlas } from "./openBlas.ts";
 
 export const BACKEND_NAMES = ["node-gpu", "node", "wasm", "cpu"] as const;
 export type BackendName = (typeof BACKEND_NAMES)[number];
@@ -18,6 +20,8 @@ export interface BackendInfo {
   version: string;
   /** Why each faster backend before this one could not be used (empty when none was skipped). */
   skipped: { name: BackendName; reason: string }[];
+  /** What makes this backend slower than it could be here, and how to fix it (empty when nothing). */
+  warnings: string[];
 }
 
 export class BackendUnavailableError extends Error {
@@ -75,6 +79,7 @@ async function loadNode(gpu: boolean): Promise<Omit<BackendInfo, "skipped">> {
     name: gpu ? "node-gpu" : "node",
     device: gpu ? "GPU (libtensorflow CUDA)" : `CPU (libtensorflow, ${cpuModel()})`,
     version: `tfjs-node ${tfVersion}`,
+    warnings: [],
   };
 }
 
@@ -101,6 +106,19 @@ async function loadWasm(): Promise<Omit<BackendInfo, "skipped">> {
   return withoutGlobalErrorHooks(loadWasmBackend);
 }
 
+/** Matrix products on the native BLAS when one loads (see nativeMatMul.ts), else why not. */
+function installWasmMatMul(): { blas?: Blas; warning?: string } {
+  try {
+    const blas = loadBlas();
+    installMatMulKernels(blas);
+    return { blas };
+  } catch (error) {
+    if (!(error instanceof BlasUnavailableError)) throw error;
+    installMatMulKernels(undefined);
+    return { warning: `matrix products run in WebAssembly on one thread, ~10× slower: ${error.message}` };
+  }
+}
+
 async function loadWasmBackend(): Promise<Omit<BackendInfo, "skipped">> {
   const wasm = await import("@tensorflow/tfjs-backend-wasm");
   // In Node the .wasm binaries are read from the package's dist folder, not fetched.
@@ -108,10 +126,13 @@ async function loadWasmBackend(): Promise<Omit<BackendInfo, "skipped">> {
   wasm.setWasmPaths(dist);
   if (!(await tf.setBackend("wasm"))) throw new BackendUnavailableError("the WebAssembly backend failed to initialize");
   const simd = await tf.env().getAsync("WASM_HAS_SIMD_SUPPORT");
+  const { blas, warning } = installWasmMatMul();
+  const products = blas ? `, matrix products on ${blas.description}` : "";
   return {
     name: "wasm",
-    device: `CPU (WebAssembly${simd ? " SIMD" : ""}, 1 thread, ${cpuModel()})`,
+    device: `CPU (WebAssembly${simd ? " SIMD" : ""}, 1 thread${products}, ${cpuModel()})`,
     version: `tfjs-backend-wasm ${wasm.version_wasm}`,
+    warnings: warning ? [warning] : [],
   };
 }
 
@@ -123,6 +144,7 @@ async function loadCpu(): Promise<Omit<BackendInfo, "skipped">> {
     name: "cpu",
     device: `CPU (plain JavaScript, ${cpuModel()})`,
     version: `tfjs-backend-cpu ${tf.version_core}`,
+    warnings: [],
   };
 }
 

@@ -1,0 +1,219 @@
+// Matrix products for the WebAssembly backend, computed by the native BLAS (openBlas.ts) straight on
+// the WebAssembly heap. Registered in TensorFlow.js' kernel registry under the names the ops already
+// use (`BatchMatMul`, `_FusedMatMul`), so the model stays plain tfjs code that every backend runs.
+//
+// Without a BLAS the same kernels still improve on the stock ones in one way: they turn transposed
+// operands into an explicit `transpose` first, because the stock WebAssembly kernel multiplies by a
+// transposed matrix more than 10× slower than it transposes and multiplies.
+import type { BackendWasm } from "@tensorflow/tfjs-backend-wasm";
+import * as tf from "@tensorflow/tfjs-core";
+import {
+  type _FusedMatMulAttrs,
+  type _FusedMatMulInputs,
+  type BatchMatMulAttrs,
+  type BatchMatMulInputs,
+  broadcast_util,
+  type KernelConfig,
+  type KernelFunc,
+  type NamedAttrMap,
+  type TensorInfo,
+  util,
+} from "@tensorflow/tfjs-core";
+import { type Blas, CblasNoTrans, CblasRowMajor, CblasTrans } from "./openBlas.ts";
+
+const BACKEND = "wasm";
+
+interface KernelArgs<I> {
+  inputs: I;
+  backend: BackendWasm;
+  attrs: NamedAttrMap;
+}
+
+let blas: Blas | undefined;
+let useBlas = false;
+let stock: Record<"batchMatMul" | "fusedMatMul" | "transpose" | "relu", KernelFunc> | undefined;
+
+/** Whether products currently run on the native BLAS (false when none loaded, or switched off). */
+export function nativeMatMulActive(): boolean {
+  return useBlas && blas !== undefined;
+}
+
+/**
+ * Switches between the native BLAS and the stock WebAssembly kernels, e.g. to compare them in one
+ * process (the benchmark and the equivalence tests). Returns the previous setting.
+ */
+export function setNativeMatMul(enabled: boolean): boolean {
+  const previous = useBlas;
+  useBlas = enabled;
+  return previous;
+}
+
+/** The heap as float32 values. Read at each call: a growing heap replaces the buffer. */
+function heapF32(backend: BackendWasm): Float32Array {
+  return (backend.wasm as unknown as { HEAPF32: Float32Array }).HEAPF32;
+}
+
+/** out (batch × m × n) = op(a) · op(b) + beta · out, one sgemm per batch entry. */
+function blasProduct(
+  backend: BackendWasm,
+  a: TensorInfo,
+  b: TensorInfo,
+  transposeA: boolean,
+  transposeB: boolean,
+  out: TensorInfo,
+  beta: 0 | 1,
+): void {
+  const rank = (t: TensorInfo) => t.shape.length;
+  const [aRows, aCols] = [a.shape[rank(a) - 2]!, a.shape[rank(a) - 1]!];
+  const [bRows, bCols] = [b.shape[rank(b) - 2]!, b.shape[rank(b) - 1]!];
+  const [m, k] = transposeA ? [aCols, aRows] : [aRows, aCols];
+  const n = transposeB ? bRows : bCols;
+  const batch = util.sizeFromShape(out.shape.slice(0, -2));
+  const aBatch = util.sizeFromShape(a.shape.slice(0, -2));
+  const bBatch = util.sizeFromShape(b.shape.slice(0, -2));
+  const heap = heapF32(backend);
+  const at = (t: TensorInfo, index: number, size: number) => {
+    const start = backend.getMemoryOffset(t.dataId) / 4 + index * size;
+    return heap.subarray(start, start + size);
+  };
+  for (let i = 0; i < batch; i++) {
+    const c = at(out, i, m * n);
+    if (k === 0) {
+      if (beta === 0) c.fill(0);
+      continue;
+    }
+    blas!.sgemm(
+      CblasRowMajor,
+      transposeA ? CblasTrans : CblasNoTrans,
+      transposeB ? CblasTrans : CblasNoTrans,
+      m,
+      n,
+      k,
+      1,
+      at(a, aBatch === 1 ? 0 : i, m * k),
+      Math.max(1, aCols),
+      at(b, bBatch === 1 ? 0 : i, k * n),
+      Math.max(1, bCols),
+      beta,
+      c,
+      Math.max(1, n),
+    );
+  }
+}
+
+/** The product's output shape, or undefined when batch dimensions need more than simple broadcasting. */
+function outputShape(a: TensorInfo, b: TensorInfo, transposeA: boolean, transposeB: boolean): number[] | undefined {
+  const aBatch = a.shape.slice(0, -2);
+  const bBatch = b.shape.slice(0, -2);
+  const aSize = util.sizeFromShape(aBatch);
+  const bSize = util.sizeFromShape(bBatch);
+  if (aSize !== bSize && aSize !== 1 && bSize !== 1) return undefined;
+  const m = transposeA ? a.shape.at(-1)! : a.shape.at(-2)!;
+  const n = transposeB ? b.shape.at(-2)! : b.shape.at(-1)!;
+  const k = transposeA ? a.shape.at(-2)! : a.shape.at(-1)!;
+  const kB = transposeB ? b.shape.at(-1)! : b.shape.at(-2)!;
+  util.assert(
+    k === kB,
+    () =>
+      `Error in matMul: inner shapes (${k}) and (${kB}) of Tensors with shapes ${a.shape} and ${b.shape} ` +
+      `and transposeA=${transposeA} and transposeB=${transposeB} must match.`,
+  );
+  return [...broadcast_util.assertAndGetBroadcastShape(aBatch, bBatch), m, n];
+}
+
+/** Runs a stock kernel with its transposed operands made explicit (see the header comment). */
+function withExplicitTransposes<I extends { a: TensorInfo; b: TensorInfo }>(
+  kernel: KernelFunc,
+  args: KernelArgs<I>,
+): TensorInfo {
+  const { inputs, backend, attrs } = args;
+  const transposed = (t: TensorInfo) => {
+    const perm = t.shape.map((_, i) => i);
+    perm.push(...perm.splice(-2).reverse());
+    return stock!.transpose({ inputs: { x: t }, backend, attrs: { perm } }) as TensorInfo;
+  };
+  const a = attrs.transposeA ? transposed(inputs.a) : inputs.a;
+  const b = attrs.transposeB ? transposed(inputs.b) : inputs.b;
+  const out = kernel({
+    inputs: { ...inputs, a, b },
+    backend,
+    attrs: { ...attrs, transposeA: false, transposeB: false },
+  }) as TensorInfo;
+  for (const t of [a, b]) if (t !== inputs.a && t !== inputs.b) backend.disposeData(t.dataId);
+  return out;
+}
+
+function batchMatMul(args: KernelArgs<BatchMatMulInputs>): TensorInfo {
+  const { a, b } = args.inputs as { a: TensorInfo; b: TensorInfo };
+  const { transposeA, transposeB } = args.attrs as unknown as BatchMatMulAttrs;
+  const shape = nativeMatMulActive() && a.dtype === "float32" ? outputShape(a, b, transposeA, transposeB) : undefined;
+  if (!shape) return withExplicitTransposes(stock!.batchMatMul, { ...args, inputs: { a, b } });
+  const out = args.backend.makeOutput(shape, "float32");
+  blasProduct(args.backend, a, b, transposeA, transposeB, out, 0);
+  return out;
+}
+
+/** relu(a·b + bias) and a·b + bias natively; any other activation goes to the stock kernel. */
+function fusedMatMul(args: KernelArgs<_FusedMatMulInputs>): TensorInfo {
+  const { a, b, bias, preluActivationWeights } = args.inputs as {
+    a: TensorInfo;
+    b: TensorInfo;
+    bias?: TensorInfo;
+    preluActivationWeights?: TensorInfo;
+  };
+  const { transposeA, transposeB, activation } = args.attrs as unknown as _FusedMatMulAttrs;
+  const supported =
+    nativeMatMulActive() &&
+    a.dtype === "float32" &&
+    preluActivationWeights === undefined &&
+    (activation === "linear" || activation === "relu") &&
+    (bias === undefined || bias.shape.length <= 1);
+  const shape = supported ? outputShape(a, b, transposeA, transposeB) : undefined;
+  if (!shape || (bias && util.sizeFromShape(bias.shape) !== 1 && bias.shape[0] !== shape.at(-1)))
+    return withExplicitTransposes(stock!.fusedMatMul, args as KernelArgs<{ a: TensorInfo; b: TensorInfo }>);
+  const { backend } = args;
+  const out = backend.makeOutput(shape, "float32");
+  const values = backend.typedArrayFromHeap(out) as Float32Array;
+  // The bias goes in first and GEMM adds onto it (beta = 1): one pass over the output fewer.
+  if (bias) {
+    const biasValues = backend.typedArrayFromHeap(bias) as Float32Array;
+    if (biasValues.length === 1) values.fill(biasValues[0]!);
+    else for (let row = 0; row < values.length; row += biasValues.length) values.set(biasValues, row);
+  }
+  blasProduct(backend, a, b, transposeA, transposeB, out, bias ? 1 : 0);
+  if (activation === "linear") return out;
+  // The stock ReLU is vectorized; a JavaScript loop over the heap takes ~40× longer.
+  const activated = stock!.relu({ inputs: { x: out }, backend, attrs: {} }) as TensorInfo;
+  backend.disposeData(out.dataId);
+  return activated;
+}
+
+/**
+ * Registers the kernels on the WebAssembly backend (once per process) and uses `nativeBlas` for them
+ * when given. Call after the backend is registered: the stock kernels are kept to fall back on.
+ */
+export function installMatMulKernels(nativeBlas: Blas | undefined): void {
+  if (!stock) {
+    const stockKernel = (name: string) => {
+      const config = tf.getKernel(name, BACKEND);
+      if (!config) throw new Error(`the WebAssembly backend has no ${name} kernel to replace`);
+      return config;
+    };
+    const stockBatch = stockKernel(tf.BatchMatMul);
+    const stockFused = stockKernel(tf._FusedMatMul);
+    stock = {
+      batchMatMul: stockBatch.kernelFunc,
+      fusedMatMul: stockFused.kernelFunc,
+      transpose: stockKernel(tf.Transpose).kernelFunc,
+      relu: stockKernel(tf.Relu).kernelFunc,
+    };
+    const replace = (config: KernelConfig, kernelFunc: KernelFunc) => {
+      tf.unregisterKernel(config.kernelName, BACKEND);
+      tf.registerKernel({ ...config, kernelFunc });
+    };
+    replace(stockBatch, batchMatMul as unknown as KernelFunc);
+    replace(stockFused, fusedMatMul as unknown as KernelFunc);
+  }
+  blas = nativeBlas;
+  useBlas = nativeBlas !== undefined;
+}

@@ -1,0 +1,119 @@
+// The system's BLAS (OpenBLAS, or any library with the CBLAS interface), called through koffi.
+//
+// Why this route: the WebAssembly backend multiplies matrices on one thread at ~20 GFLOP/s, a tenth
+// of what these CPUs do. OpenBLAS is the GEMM NumPy uses, tuned for each CPU and multithreaded, and it
+// is one `apt install libopenblas0-pthread` away on Debian/Ubuntu (`brew install openblas` on macOS).
+// koffi (a maintained FFI with prebuilt binaries published on npm) calls it with no compiler and no
+// download, and passes typed arrays as raw pointers, so GEMM reads and writes the tensors where they
+// live (the WebAssembly heap) without a copy.
+import os from "node:os";
+import type * as Koffi from "koffi";
+import koffi from "koffi";
+
+export const CblasRowMajor = 101;
+export const CblasNoTrans = 111;
+export const CblasTrans = 112;
+
+export interface Blas {
+  /** C ← alpha · op(A) · op(B) + beta · C, row-major, float32: the CBLAS `cblas_sgemm`. */
+  sgemm(
+    order: number,
+    transA: number,
+    transB: number,
+    m: number,
+    n: number,
+    k: number,
+    alpha: number,
+    a: Float32Array,
+    lda: number,
+    b: Float32Array,
+    ldb: number,
+    beta: number,
+    c: Float32Array,
+    ldc: number,
+  ): void;
+  /** The library, in words (e.g. "OpenBLAS 0.3.21 (Cooperlake kernels), 2 threads"). */
+  description: string;
+  threads: number;
+}
+
+export class BlasUnavailableError extends Error {
+  override name = "BlasUnavailableError";
+}
+
+const CANDIDATES =
+  process.platform === "darwin"
+    ? [
+        "libopenblas.dylib",
+        "/opt/homebrew/opt/openblas/lib/libopenblas.dylib",
+        "/usr/local/opt/openblas/lib/libopenblas.dylib",
+      ]
+    : ["libopenblas.so.0", "libopenblas.so"];
+
+export const INSTALL_HELP =
+  "Install OpenBLAS for native-speed training (Debian/Ubuntu: `apt install libopenblas0-pthread`; " +
+  "Fedora: `dnf install openblas`; macOS: `brew install openblas`), or point TRAINQL_BLAS at any library " +
+  "that exports cblas_sgemm (MKL's libmkl_rt.so, BLIS's libblis.so.4).";
+
+/**
+ * The number of BLAS threads: TRAINQL_BLAS_THREADS, else one per core. A trainer runs its concurrent
+ * runs on one JavaScript thread, so their products never overlap and all cores serve each in turn;
+ * several trainer processes on one machine should split the cores with TRAINQL_BLAS_THREADS.
+ */
+export function blasThreads(): number {
+  const requested = Number(process.env.TRAINQL_BLAS_THREADS);
+  return Number.isInteger(requested) && requested > 0 ? requested : os.availableParallelism();
+}
+
+function open(): { lib: Koffi.LibraryHandle; path: string } {
+  const configured = process.env.TRAINQL_BLAS;
+  const tried: string[] = [];
+  for (const path of configured ? [configured] : CANDIDATES) {
+    try {
+      return { lib: koffi.load(path), path };
+    } catch (error) {
+      tried.push(`${path} (${error instanceof Error ? error.message.split("\n")[0] : String(error)})`);
+    }
+  }
+  throw new BlasUnavailableError(`no BLAS library could be loaded: tried ${tried.join("; ")}. ${INSTALL_HELP}`);
+}
+
+let loaded: Blas | undefined;
+
+/** Loads the BLAS once per process, or throws BlasUnavailableError saying why and what to install. */
+export function loadBlas(): Blas {
+  if (loaded) return loaded;
+  if (process.env.TRAINQL_BLAS === "off")
+    throw new BlasUnavailableError("TRAINQL_BLAS=off: native matrix products are disabled");
+  // OpenBLAS's worker threads spin for a while after a product before they sleep, and waking them
+  // costs more than small products do: measured here, the H × 10 products of a step took 3× longer
+  // with the library's default than with 2^26 cycles (~25 ms, longer than any gap within a step,
+  // short enough that an idle trainer stops spinning at once). Read once, when the library loads.
+  process.env.OPENBLAS_THREAD_TIMEOUT ??= "26";
+  const { lib, path } = open();
+  let sgemm: Blas["sgemm"];
+  try {
+    sgemm = lib.func(
+      "void cblas_sgemm(int order, int transA, int transB, int m, int n, int k, float alpha, " +
+        "const float *a, int lda, const float *b, int ldb, float beta, float *c, int ldc)",
+    ) as Blas["sgemm"];
+  } catch {
+    throw new BlasUnavailableError(`${path} loaded but has no cblas_sgemm. ${INSTALL_HELP}`);
+  }
+  const optional = (signature: string) => {
+    try {
+      return lib.func(signature);
+    } catch {
+      return undefined;
+    }
+  };
+  const threads = blasThreads();
+  optional("void openblas_set_num_threads(int n)")?.(threads);
+  const version = (optional("const char *openblas_get_config()")?.() as string | undefined)?.match(
+    /^OpenBLAS \S+/,
+  )?.[0];
+  const core = optional("const char *openblas_get_corename()")?.() as string | undefined;
+  const name = version ? `${version}${core ? ` (${core} kernels)` : ""}` : path;
+  loaded = { sgemm, threads, description: `${name}, ${threads} thread${threads === 1 ? "" : "s"}` };
+  return loaded;
+}
