@@ -5,7 +5,7 @@ import { createRequire } from "node:module";
 import os from "node:os";
 import path from "node:path";
 import * as tf from "@tensorflow/tfjs-core";
-import { installMatMulKernels } from "./nativeMatMul.ts";
+import { installBlasKernels } from "./blasKernels.ts";
 import { type Blas, BlasUnavailableError, loadBlas } from "./openBlas.ts";
 
 export const BACKEND_NAMES = ["node-gpu", "node", "wasm", "cpu"] as const;
@@ -106,15 +106,15 @@ async function loadWasm(): Promise<Omit<BackendInfo, "skipped">> {
   return withoutGlobalErrorHooks(loadWasmBackend);
 }
 
-/** Matrix products on the native BLAS when one loads (see nativeMatMul.ts), else why not. */
-function installWasmMatMul(): { blas?: Blas; warning?: string } {
+/** Matrix products on the native BLAS when one loads (see blasKernels.ts), else why not. */
+function installWasmBlasKernels(): { blas?: Blas; warning?: string } {
   try {
     const blas = loadBlas();
-    installMatMulKernels(blas);
+    installBlasKernels(blas);
     return { blas };
   } catch (error) {
     if (!(error instanceof BlasUnavailableError)) throw error;
-    installMatMulKernels(undefined);
+    installBlasKernels(undefined);
     return { warning: `matrix products run in WebAssembly on one thread, ~10× slower: ${error.message}` };
   }
 }
@@ -126,7 +126,7 @@ async function loadWasmBackend(): Promise<Omit<BackendInfo, "skipped">> {
   wasm.setWasmPaths(dist);
   if (!(await tf.setBackend("wasm"))) throw new BackendUnavailableError("the WebAssembly backend failed to initialize");
   const simd = await tf.env().getAsync("WASM_HAS_SIMD_SUPPORT");
-  const { blas, warning } = installWasmMatMul();
+  const { blas, warning } = installWasmBlasKernels();
   const products = blas ? `, matrix products on ${blas.description}` : "";
   return {
     name: "wasm",

@@ -32,6 +32,21 @@ export interface Blas {
     c: Float32Array,
     ldc: number,
   ): void;
+  /** y ← alpha · op(A) · x + beta · y, row-major, float32: the CBLAS `cblas_sgemv`. */
+  sgemv(
+    order: number,
+    trans: number,
+    m: number,
+    n: number,
+    alpha: number,
+    a: Float32Array,
+    lda: number,
+    x: Float32Array,
+    incx: number,
+    beta: number,
+    y: Float32Array,
+    incy: number,
+  ): void;
   /** The library, in words (e.g. "OpenBLAS 0.3.21 (Cooperlake kernels), 2 threads"). */
   description: string;
   threads: number;
@@ -92,13 +107,18 @@ export function loadBlas(): Blas {
   process.env.OPENBLAS_THREAD_TIMEOUT ??= "26";
   const { lib, path } = open();
   let sgemm: Blas["sgemm"];
+  let sgemv: Blas["sgemv"];
   try {
     sgemm = lib.func(
       "void cblas_sgemm(int order, int transA, int transB, int m, int n, int k, float alpha, " +
         "const float *a, int lda, const float *b, int ldb, float beta, float *c, int ldc)",
     ) as Blas["sgemm"];
+    sgemv = lib.func(
+      "void cblas_sgemv(int order, int trans, int m, int n, float alpha, const float *a, int lda, " +
+        "const float *x, int incx, float beta, float *y, int incy)",
+    ) as Blas["sgemv"];
   } catch {
-    throw new BlasUnavailableError(`${path} loaded but has no cblas_sgemm. ${INSTALL_HELP}`);
+    throw new BlasUnavailableError(`${path} loaded but lacks cblas_sgemm or cblas_sgemv. ${INSTALL_HELP}`);
   }
   const optional = (signature: string) => {
     try {
@@ -114,6 +134,6 @@ export function loadBlas(): Blas {
   )?.[0];
   const core = optional("const char *openblas_get_corename()")?.() as string | undefined;
   const name = version ? `${version}${core ? ` (${core} kernels)` : ""}` : path;
-  loaded = { sgemm, threads, description: `${name}, ${threads} thread${threads === 1 ? "" : "s"}` };
+  loaded = { sgemm, sgemv, threads, description: `${name}, ${threads} thread${threads === 1 ? "" : "s"}` };
   return loaded;
 }

@@ -5,7 +5,7 @@
 // The backward pass is written out by hand, as in the assignment: it reads as the math, and it does
 // no more work than the math (autodiff would also differentiate with respect to the input images).
 // Products with a transposed operand say so (`matMul(a, b, true)` is aᵀb) instead of transposing:
-// a BLAS reads the operand transposed for free (see backend/nativeMatMul.ts).
+// a BLAS reads the operand transposed for free (see backend/blasKernels.ts).
 import * as tf from "@tensorflow/tfjs-core";
 import { derivedSeed } from "../training/random.ts";
 
@@ -27,6 +27,13 @@ export const PARAM_NAMES = ["W1", "b1", "W2", "b2"] as const;
 export interface LossAndGrads {
   loss: tf.Scalar;
   grads: Params<tf.Tensor>;
+}
+
+/** The fraction of positions where `predicted` equals `y` (over predicted's length). */
+export function fractionEqual(predicted: ArrayLike<number>, y: ArrayLike<number>): number {
+  let equal = 0;
+  for (let i = 0; i < predicted.length; i++) if (predicted[i] === y[i]) equal++;
+  return equal / predicted.length;
 }
 
 /** Rows per forward pass when predicting, so a 10,000-row set never becomes one giant tensor. */
@@ -127,28 +134,30 @@ export class TwoLayerNet {
     return loss;
   }
 
+  /** Predicted labels for the rows of X (N × D). */
+  async predictRows(X: tf.Tensor2D): Promise<Int32Array> {
+    const labels = tf.tidy(() => tf.argMax(this.scores(X), 1));
+    const values = (await labels.data<"int32">()) as Int32Array;
+    labels.dispose();
+    return values;
+  }
+
   /** Predicted labels for `n` rows of features (row-major, n × D), computed in chunks. */
   async predict(x: Float32Array, n: number): Promise<Int32Array> {
     const D = this.shape.inputSize;
     const out = new Int32Array(n);
     for (let start = 0; start < n; start += PREDICT_CHUNK) {
       const rows = Math.min(PREDICT_CHUNK, n - start);
-      const labels = tf.tidy(() => {
-        const X = tf.tensor2d(x.subarray(start * D, (start + rows) * D), [rows, D]);
-        return tf.argMax(this.scores(X), 1);
-      });
-      out.set(await labels.data<"int32">(), start);
-      labels.dispose();
+      const X = tf.tensor2d(x.subarray(start * D, (start + rows) * D), [rows, D]);
+      out.set(await this.predictRows(X), start);
+      X.dispose();
     }
     return out;
   }
 
   /** Fraction of the `n` rows whose predicted label equals `y`. */
   async accuracy(x: Float32Array, y: ArrayLike<number>, n: number): Promise<number> {
-    const predicted = await this.predict(x, n);
-    let correct = 0;
-    for (let i = 0; i < n; i++) if (predicted[i] === y[i]) correct++;
-    return correct / n;
+    return fractionEqual(await this.predict(x, n), y);
   }
 
   /** Parameter values copied out of the backend. */

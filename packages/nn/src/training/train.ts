@@ -3,9 +3,10 @@
 //   at every iteration `it` with it % iterationsPerEpoch == 0, after the step: record the train
 //   accuracy on the current minibatch and the accuracy on the whole validation set, then lr *= decay.
 import * as tf from "@tensorflow/tfjs-core";
+import { fillTensor } from "../backend/fillTensor.ts";
 import { PIXELS_PER_IMAGE } from "../data/cifar10.ts";
 import type { Split } from "../data/dataset.ts";
-import type { TwoLayerNet } from "../model/twoLayerNet.ts";
+import { fractionEqual, type TwoLayerNet } from "../model/twoLayerNet.ts";
 import {
   HyperparameterError,
   type Hyperparameters,
@@ -77,15 +78,18 @@ export function learningRateAt(hp: Hyperparameters, numTrain: number, it: number
 
 /**
  * The minibatch of iteration `it`: a pure function of (seed, it), so a resumed run samples the same
- * batches. Written into `into` when given: reusing one buffer saves a fresh 12 MB (zeroed, then
- * page-faulted in) per iteration, which at native GEMM speed was a tenth of the step.
+ * batches. Written into `into` when given (train() passes the minibatch tensor's own memory, see
+ * fillTensor), else into new arrays.
  */
 export function sampleBatch(
   data: Split,
   batchSize: number,
   seed: number,
   it: number,
-  into = { x: new Float32Array(batchSize * PIXELS_PER_IMAGE), y: new Int32Array(batchSize) },
+  into: { x: Float32Array; y: Int32Array } = {
+    x: new Float32Array(batchSize * PIXELS_PER_IMAGE),
+    y: new Int32Array(batchSize),
+  },
 ): { x: Float32Array; y: Int32Array } {
   const idx = randomInts(seed, "batch", it, batchSize, data.n);
   const { x, y } = into;
@@ -137,44 +141,50 @@ export async function train(
   let learningRate = learningRateAt(hp, data.train.n, startIteration);
   let epoch = Math.ceil(startIteration / perEpoch);
   const start = performance.now();
-  const batchBuffer = { x: new Float32Array(hp.batchSize * D), y: new Int32Array(hp.batchSize) };
+  const labels = new Int32Array(hp.batchSize);
 
   for (let it = startIteration; it < endIteration; it++) {
     // Let timers and I/O run between iterations (a wasm or cpu backend resolves `data()` without
     // ever leaving the microtask queue): cancellation, heartbeats and progress writes depend on it.
     await yieldToEventLoop();
     signal?.throwIfAborted();
-    const batch = sampleBatch(data.train, hp.batchSize, hp.seed, it, batchBuffer);
-    const X = tf.tensor2d(batch.x, [hp.batchSize, D]);
-    const y = tf.tensor1d(batch.y, "int32");
-    const lossTensor = net.sgdStep(X, y, learningRate, hp.reg);
-    tf.dispose([X, y]);
-    const loss = (await lossTensor.data())[0] as number;
-    lossTensor.dispose();
-    if (!Number.isFinite(loss)) throw new TrainingDivergedError(it, loss);
-    result.lossHistory.push(loss);
-    result.iterations++;
-    await onIteration?.(it, loss);
+    const X = fillTensor([hp.batchSize, D], (x) =>
+      sampleBatch(data.train, hp.batchSize, hp.seed, it, { x, y: labels }),
+    ) as tf.Tensor2D;
+    // (X stays until the epoch metrics: the reference measures training accuracy on this minibatch.)
+    try {
+      const y = tf.tensor1d(labels, "int32");
+      const lossTensor = net.sgdStep(X, y, learningRate, hp.reg);
+      y.dispose();
+      const loss = (await lossTensor.data())[0] as number;
+      lossTensor.dispose();
+      if (!Number.isFinite(loss)) throw new TrainingDivergedError(it, loss);
+      result.lossHistory.push(loss);
+      result.iterations++;
+      await onIteration?.(it, loss);
 
-    if (it % perEpoch === 0) {
-      const trainAcc = await net.accuracy(batch.x, batch.y, hp.batchSize);
-      const valAcc = await net.accuracy(data.val.x, data.val.y, data.val.n);
-      const metrics: EpochMetrics = {
-        epoch,
-        iteration: it,
-        loss,
-        trainAcc,
-        valAcc,
-        learningRate,
-        elapsedMs: performance.now() - start,
-      };
-      result.trainAccHistory.push(trainAcc);
-      result.valAccHistory.push(valAcc);
-      result.epochs.push(metrics);
-      await onEpoch?.(metrics);
-      epoch++;
-      // hp.learningRate · decay^epochs rather than repeated `*=`, so a resumed run uses the same bits.
-      learningRate = learningRateAt(hp, data.train.n, it + 1);
+      if (it % perEpoch === 0) {
+        const trainAcc = fractionEqual(await net.predictRows(X), labels);
+        const valAcc = await net.accuracy(data.val.x, data.val.y, data.val.n);
+        const metrics: EpochMetrics = {
+          epoch,
+          iteration: it,
+          loss,
+          trainAcc,
+          valAcc,
+          learningRate,
+          elapsedMs: performance.now() - start,
+        };
+        result.trainAccHistory.push(trainAcc);
+        result.valAccHistory.push(valAcc);
+        result.epochs.push(metrics);
+        await onEpoch?.(metrics);
+        epoch++;
+        // hp.learningRate · decay^epochs rather than repeated `*=`, so a resumed run uses the same bits.
+        learningRate = learningRateAt(hp, data.train.n, it + 1);
+      }
+    } finally {
+      X.dispose();
     }
   }
 

@@ -1,6 +1,8 @@
-// Matrix products for the WebAssembly backend, computed by the native BLAS (openBlas.ts) straight on
-// the WebAssembly heap. Registered in TensorFlow.js' kernel registry under the names the ops already
-// use (`BatchMatMul`, `_FusedMatMul`), so the model stays plain tfjs code that every backend runs.
+// Kernels for the WebAssembly backend that run on the native BLAS (openBlas.ts), straight on the
+// WebAssembly heap: matrix products (`BatchMatMul`, `_FusedMatMul`) and sums (`Sum`: a sum over rows
+// or columns is a matrix-vector product with a vector of ones, which the BLAS runs vectorized, while
+// the stock kernel adds one number at a time). Registered in TensorFlow.js' kernel registry under the
+// names the ops already use, so the model stays plain tfjs code that every backend runs.
 //
 // Without a BLAS the same kernels still improve on the stock ones in one way: they turn transposed
 // operands into an explicit `transpose` first, because the stock WebAssembly kernel multiplies by a
@@ -12,10 +14,13 @@ import {
   type _FusedMatMulInputs,
   type BatchMatMulAttrs,
   type BatchMatMulInputs,
+  backend_util,
   broadcast_util,
   type KernelConfig,
   type KernelFunc,
   type NamedAttrMap,
+  type SumAttrs,
+  type SumInputs,
   type TensorInfo,
   util,
 } from "@tensorflow/tfjs-core";
@@ -31,10 +36,12 @@ interface KernelArgs<I> {
 
 let blas: Blas | undefined;
 let useBlas = false;
-let stock: Record<"batchMatMul" | "fusedMatMul" | "transpose" | "relu", KernelFunc> | undefined;
+let stock: Record<"batchMatMul" | "fusedMatMul" | "sum" | "transpose" | "relu", KernelFunc> | undefined;
+/** A vector of ones on the heap for `Sum` (its offset in floats), grown to the longest sum so far. */
+let ones: { offset: number; length: number } | undefined;
 
 /** Whether products currently run on the native BLAS (false when none loaded, or switched off). */
-export function nativeMatMulActive(): boolean {
+export function blasKernelsActive(): boolean {
   return useBlas && blas !== undefined;
 }
 
@@ -42,15 +49,23 @@ export function nativeMatMulActive(): boolean {
  * Switches between the native BLAS and the stock WebAssembly kernels, e.g. to compare them in one
  * process (the benchmark and the equivalence tests). Returns the previous setting.
  */
-export function setNativeMatMul(enabled: boolean): boolean {
+export function setBlasKernels(enabled: boolean): boolean {
   const previous = useBlas;
   useBlas = enabled;
   return previous;
 }
 
+/** The parts of the Emscripten module used here (its published type leaves them out). */
+interface WasmHeap {
+  HEAPF32: Float32Array;
+  _malloc(bytes: number): number;
+  _free(pointer: number): void;
+}
+const wasmHeap = (backend: BackendWasm) => backend.wasm as unknown as WasmHeap;
+
 /** The heap as float32 values. Read at each call: a growing heap replaces the buffer. */
 function heapF32(backend: BackendWasm): Float32Array {
-  return (backend.wasm as unknown as { HEAPF32: Float32Array }).HEAPF32;
+  return wasmHeap(backend).HEAPF32;
 }
 
 /** out (batch × m × n) = op(a) · op(b) + beta · out, one sgemm per batch entry. */
@@ -146,7 +161,7 @@ function withExplicitTransposes<I extends { a: TensorInfo; b: TensorInfo }>(
 function batchMatMul(args: KernelArgs<BatchMatMulInputs>): TensorInfo {
   const { a, b } = args.inputs as { a: TensorInfo; b: TensorInfo };
   const { transposeA, transposeB } = args.attrs as unknown as BatchMatMulAttrs;
-  const shape = nativeMatMulActive() && a.dtype === "float32" ? outputShape(a, b, transposeA, transposeB) : undefined;
+  const shape = blasKernelsActive() && a.dtype === "float32" ? outputShape(a, b, transposeA, transposeB) : undefined;
   if (!shape) return withExplicitTransposes(stock!.batchMatMul, { ...args, inputs: { a, b } });
   const out = args.backend.makeOutput(shape, "float32");
   blasProduct(args.backend, a, b, transposeA, transposeB, out, 0);
@@ -163,7 +178,7 @@ function fusedMatMul(args: KernelArgs<_FusedMatMulInputs>): TensorInfo {
   };
   const { transposeA, transposeB, activation } = args.attrs as unknown as _FusedMatMulAttrs;
   const supported =
-    nativeMatMulActive() &&
+    blasKernelsActive() &&
     a.dtype === "float32" &&
     preluActivationWeights === undefined &&
     (activation === "linear" || activation === "relu") &&
@@ -188,11 +203,47 @@ function fusedMatMul(args: KernelArgs<_FusedMatMulInputs>): TensorInfo {
   return activated;
 }
 
+function onesOnHeap(backend: BackendWasm, length: number): Float32Array {
+  if (!ones || ones.length < length) {
+    if (ones) wasmHeap(backend)._free(ones.offset * 4);
+    ones = { offset: wasmHeap(backend)._malloc(length * 4) / 4, length };
+    heapF32(backend).fill(1, ones.offset, ones.offset + length);
+  }
+  return heapF32(backend).subarray(ones.offset, ones.offset + length);
+}
+
+/** Sums over leading or trailing axes as x·1 or xᵀ·1; others (e.g. a middle axis) go to the stock kernel. */
+function sum(args: KernelArgs<SumInputs>): TensorInfo {
+  const { backend } = args;
+  const { x } = args.inputs as { x: TensorInfo };
+  const { axis, keepDims } = args.attrs as unknown as SumAttrs;
+  const axes = util.parseAxisParam(axis, x.shape).sort((p, q) => p - q);
+  const rank = x.shape.length;
+  const contiguous = axes.every((a, i) => a === axes[0]! + i);
+  const trailing = contiguous && axes.at(-1) === rank - 1;
+  const leading = contiguous && axes[0] === 0;
+  const size = util.sizeFromShape(x.shape);
+  if (!blasKernelsActive() || x.dtype !== "float32" || axes.length === 0 || size === 0 || !(trailing || leading))
+    return stock!.sum(args) as TensorInfo;
+  const reduced = util.sizeFromShape(axes.map((a) => x.shape[a]!));
+  const kept = size / reduced;
+  const outShape = x.shape.filter((_, i) => !axes.includes(i));
+  const out = backend.makeOutput(keepDims ? backend_util.expandShapeToKeepDim(outShape, axes) : outShape, "float32");
+  const unit = onesOnHeap(backend, reduced); // (may grow the heap: take views after it)
+  const heap = heapF32(backend);
+  const xValues = heap.subarray(backend.getMemoryOffset(x.dataId) / 4).subarray(0, size);
+  const outValues = heap.subarray(backend.getMemoryOffset(out.dataId) / 4).subarray(0, kept);
+  // x is kept × reduced when the trailing axes go (out = x·1), reduced × kept when the leading do (out = xᵀ·1).
+  if (trailing) blas!.sgemv(CblasRowMajor, CblasNoTrans, kept, reduced, 1, xValues, reduced, unit, 1, 0, outValues, 1);
+  else blas!.sgemv(CblasRowMajor, CblasTrans, reduced, kept, 1, xValues, kept, unit, 1, 0, outValues, 1);
+  return out;
+}
+
 /**
  * Registers the kernels on the WebAssembly backend (once per process) and uses `nativeBlas` for them
  * when given. Call after the backend is registered: the stock kernels are kept to fall back on.
  */
-export function installMatMulKernels(nativeBlas: Blas | undefined): void {
+export function installBlasKernels(nativeBlas: Blas | undefined): void {
   if (!stock) {
     const stockKernel = (name: string) => {
       const config = tf.getKernel(name, BACKEND);
@@ -201,9 +252,11 @@ export function installMatMulKernels(nativeBlas: Blas | undefined): void {
     };
     const stockBatch = stockKernel(tf.BatchMatMul);
     const stockFused = stockKernel(tf._FusedMatMul);
+    const stockSum = stockKernel(tf.Sum);
     stock = {
       batchMatMul: stockBatch.kernelFunc,
       fusedMatMul: stockFused.kernelFunc,
+      sum: stockSum.kernelFunc,
       transpose: stockKernel(tf.Transpose).kernelFunc,
       relu: stockKernel(tf.Relu).kernelFunc,
     };
@@ -213,6 +266,7 @@ export function installMatMulKernels(nativeBlas: Blas | undefined): void {
     };
     replace(stockBatch, batchMatMul as unknown as KernelFunc);
     replace(stockFused, fusedMatMul as unknown as KernelFunc);
+    replace(stockSum, sum as unknown as KernelFunc);
   }
   blas = nativeBlas;
   useBlas = nativeBlas !== undefined;
