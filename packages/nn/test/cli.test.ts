@@ -79,6 +79,22 @@ describe("pnpm train", () => {
     expect(outOfRange.stderr).toContain("--reg: reg must be a finite number ≥ 0; got -1");
   });
 
+  it("trains without the native BLAS when it cannot load, and says why and what to install", async () => {
+    const dir = await tinyCifar10(8);
+    const args = ["--data-dir", dir, "--records-per-batch", String(TINY_RECORDS), "--iters", "5", "--batch", "10"];
+    const missing = await cli("train.ts", [...args, "--json"], { TRAINQL_BLAS: "/nowhere/libopenblas.so.0" });
+    expect(missing.code, missing.stderr).toBe(0);
+    expect(missing.stderr).toMatch(
+      /warning: matrix products run in WebAssembly on one thread.*tried \/nowhere\/libopenblas\.so\.0.*apt install libopenblas0-pthread/,
+    );
+    const summary = JSON.parse(missing.stdout.trim().split("\n").at(-1)!);
+    expect(summary.iterations).toBe(5);
+    expect(summary.device).not.toMatch(/matrix products on/);
+    const off = await cli("train.ts", args, { TRAINQL_BLAS: "off" });
+    expect(off.code, off.stderr).toBe(0);
+    expect(off.stderr).toContain("TRAINQL_BLAS=off: native matrix products are disabled");
+  });
+
   it("says how to get the data when there is none", async () => {
     const empty = await tempDir();
     const { code, stderr } = await cli("train.ts", ["--iters", "1"], { CIFAR10_DIR: empty });

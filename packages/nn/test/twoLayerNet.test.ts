@@ -1,5 +1,6 @@
 import * as tf from "@tensorflow/tfjs-core";
 import { beforeAll, describe, expect, it } from "vitest";
+import { setBlasKernels } from "../src/backend/blasKernels.ts";
 import { initBackend, PARAM_NAMES, TwoLayerNet } from "../src/index.ts";
 
 // A small net with weights of order 1, so activations and gradients are far from float32's noise.
@@ -39,7 +40,12 @@ describe("TwoLayerNet", () => {
     net.dispose();
   });
 
-  it("has analytic gradients that match centered differences of the loss", async () => {
+  // On the WebAssembly backend with its BLAS kernels (see blasKernels.ts) and with the stock ones.
+  it.each([
+    ["BLAS", true],
+    ["stock", false],
+  ])("has analytic gradients that match centered differences of the loss (%s kernels)", async (_, blas) => {
+    const previous = setBlasKernels(blas);
     const net = TwoLayerNet.create(shape, { weightScale: 0.5, seed: 7 });
     const { X, y } = batch();
     const { loss, grads } = net.lossAndGrads(X, y, reg);
@@ -82,6 +88,7 @@ describe("TwoLayerNet", () => {
     expect(worst).toBeLessThan(1e-3);
     tf.dispose([X, y]);
     net.dispose();
+    setBlasKernels(previous);
   });
 
   it("applies W ← W − lr·dW on an SGD step", async () => {

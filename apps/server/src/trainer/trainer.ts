@@ -55,6 +55,7 @@ export async function startTrainer(env: Env, databaseUrl: string, log: Log = con
   const db = createDb(databaseUrl, 3);
   const backend = await initBackend();
   log(`trainer ${id}: backend ${backend.name} — ${backend.device}`);
+  for (const warning of backend.warnings) log(`trainer ${id}: warning: ${warning}`);
   const data = await loadData(env, log);
   const ctx: TrainerContext = { db, trainerId: id, backend, data, controllers: new Map(), log };
 

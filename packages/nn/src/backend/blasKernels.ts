@@ -168,7 +168,7 @@ function batchMatMul(args: KernelArgs<BatchMatMulInputs>): TensorInfo {
   return out;
 }
 
-/** relu(a·b + bias) and a·b + bias natively; any other activation goes to the stock kernel. */
+/** relu(a·b + bias) and a·b + bias (a bias per column) natively; anything else goes to the stock kernel. */
 function fusedMatMul(args: KernelArgs<_FusedMatMulInputs>): TensorInfo {
   const { a, b, bias, preluActivationWeights } = args.inputs as {
     a: TensorInfo;
@@ -182,9 +182,9 @@ function fusedMatMul(args: KernelArgs<_FusedMatMulInputs>): TensorInfo {
     a.dtype === "float32" &&
     preluActivationWeights === undefined &&
     (activation === "linear" || activation === "relu") &&
-    (bias === undefined || bias.shape.length <= 1);
+    (bias === undefined || bias.shape.length === 1);
   const shape = supported ? outputShape(a, b, transposeA, transposeB) : undefined;
-  if (!shape || (bias && util.sizeFromShape(bias.shape) !== 1 && bias.shape[0] !== shape.at(-1)))
+  if (!shape || (bias && bias.shape[0] !== shape.at(-1)))
     return withExplicitTransposes(stock!.fusedMatMul, args as KernelArgs<{ a: TensorInfo; b: TensorInfo }>);
   const { backend } = args;
   const out = backend.makeOutput(shape, "float32");
@@ -192,8 +192,7 @@ function fusedMatMul(args: KernelArgs<_FusedMatMulInputs>): TensorInfo {
   // The bias goes in first and GEMM adds onto it (beta = 1): one pass over the output fewer.
   if (bias) {
     const biasValues = backend.typedArrayFromHeap(bias) as Float32Array;
-    if (biasValues.length === 1) values.fill(biasValues[0]!);
-    else for (let row = 0; row < values.length; row += biasValues.length) values.set(biasValues, row);
+    for (let row = 0; row < values.length; row += biasValues.length) values.set(biasValues, row);
   }
   blasProduct(backend, a, b, transposeA, transposeB, out, bias ? 1 : 0);
   if (activation === "linear") return out;

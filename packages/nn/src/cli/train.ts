@@ -102,6 +102,7 @@ async function main(argv: string[]): Promise<void> {
   const backend = await initBackend(backendName);
   log(`backend: ${backend.name} — ${backend.device} (${backend.version})`);
   for (const s of backend.skipped) log(`  skipped ${s.name}: ${s.reason.split(". ")[0]}`);
+  for (const warning of backend.warnings) log(`  warning: ${warning}`);
 
   const loadStart = performance.now();
   const data = await loadCifar10({

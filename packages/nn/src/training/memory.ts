@@ -1,6 +1,6 @@
 // What one training run needs in memory, estimated before it starts, so a run that cannot fit is
 // refused with the numbers instead of crashing a trainer. Counted in float32 values (4 bytes):
-// the parameters and their gradients and SGD temporaries, the minibatch and its transpose, the
+// the parameters and their gradients and SGD temporaries, the minibatch (and its transpose), the
 // hidden layer's activations (pre-ReLU, ReLU, mask, gradient), and one prediction chunk.
 import { NUM_CLASSES, PIXELS_PER_IMAGE } from "../data/cifar10.ts";
 import type { Hyperparameters } from "./hyperparameters.ts";
@@ -20,7 +20,9 @@ export function estimateTrainingMemory({
   const C = NUM_CLASSES;
   const paramValues = D * H + H + H * C + C;
   const params = 4 * 3 * paramValues; // values, gradients, one SGD temporary
-  const batch = 4 * 3 * N * D; // the JS copy, its tensor, and the transpose for dW1
+  // The minibatch tensor, the transpose for dW1 that the stock WebAssembly kernels make (a BLAS
+  // needs none), and one spare copy: an upper bound on every backend.
+  const batch = 4 * 3 * N * D;
   const activations = 4 * (4 * Math.max(N, PREDICT_CHUNK) * H + 6 * N * C);
   return { bytes: params + batch + activations, parts: { params, batch, activations } };
 }

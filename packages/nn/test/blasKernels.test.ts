@@ -1,0 +1,175 @@
+// The BLAS kernels against the stock WebAssembly kernels they stand in for: the same results up to
+// float32 rounding, over the shapes and flags the ops accept, and the same training run.
+import * as tf from "@tensorflow/tfjs-core";
+import fc from "fast-check";
+import { afterEach, beforeAll, describe, expect, it } from "vitest";
+import { blasKernelsActive, setBlasKernels } from "../src/backend/blasKernels.ts";
+import { type BackendInfo, initBackend, PARAM_NAMES, TwoLayerNet } from "../src/index.ts";
+
+let info: BackendInfo;
+beforeAll(async () => {
+  info = await initBackend("wasm");
+});
+afterEach(() => {
+  setBlasKernels(true);
+});
+
+/** f's result with the BLAS kernels and with the stock ones. */
+function bothWays(f: () => tf.Tensor): [Float32Array, Float32Array, number[]] {
+  const run = (blas: boolean) => {
+    setBlasKernels(blas);
+    const t = f();
+    const out = { values: t.dataSync() as Float32Array, shape: t.shape };
+    t.dispose();
+    return out;
+  };
+  const blas = run(true);
+  const stock = run(false);
+  expect(blas.shape).toEqual(stock.shape);
+  return [blas.values, stock.values, blas.shape];
+}
+
+/** Equal up to float32 rounding of sums of `terms` terms of size ≤ `scale`. */
+function expectClose(actual: Float32Array, expected: Float32Array, terms: number, scale = 1) {
+  expect(actual.length).toBe(expected.length);
+  const tolerance = 1e-6 * Math.max(1, terms) * scale;
+  for (let i = 0; i < actual.length; i++) {
+    if (Math.abs(actual[i]! - expected[i]!) > tolerance)
+      expect.fail(`element ${i}: ${actual[i]} vs ${expected[i]} (tolerance ${tolerance})`);
+  }
+}
+
+const seeded = (shape: number[], seed: number) => tf.randomUniform(shape, -1, 1, "float32", seed);
+
+describe("BLAS kernels on the WebAssembly backend", () => {
+  it("are in use (install OpenBLAS, or set TRAINQL_BLAS=off to test the fallback on its own)", () => {
+    if (process.env.TRAINQL_BLAS === "off") {
+      expect(blasKernelsActive()).toBe(false);
+      expect(info.warnings.join("\n")).toMatch(/TRAINQL_BLAS=off/);
+    } else {
+      expect(blasKernelsActive(), info.warnings.join("\n")).toBe(true);
+      expect(info.device).toMatch(/matrix products on .*thread/);
+      expect(info.warnings).toEqual([]);
+    }
+  });
+
+  it("multiply as the stock kernel does, for any shapes, batch dimensions and transposes", () => {
+    fc.assert(
+      fc.property(
+        fc.record({
+          m: fc.integer({ min: 0, max: 33 }),
+          k: fc.integer({ min: 0, max: 70 }),
+          n: fc.integer({ min: 0, max: 33 }),
+          batchA: fc.constantFrom([], [1], [3], [2, 3]),
+          broadcastB: fc.boolean(),
+          transposeA: fc.boolean(),
+          transposeB: fc.boolean(),
+          seed: fc.nat(1000),
+        }),
+        ({ m, k, n, batchA, broadcastB, transposeA, transposeB, seed }) => {
+          const batchB = broadcastB ? batchA.map(() => 1) : batchA;
+          const [actual, expected, shape] = bothWays(() =>
+            tf.tidy(() => {
+              const a = seeded([...batchA, ...(transposeA ? [k, m] : [m, k])], seed);
+              const b = seeded([...batchB, ...(transposeB ? [n, k] : [k, n])], seed + 1);
+              return tf.matMul(a, b, transposeA, transposeB);
+            }),
+          );
+          expect(shape).toEqual([...batchA, m, n]);
+          // An empty inner dimension makes an empty sum, 0; the stock kernel leaves whatever was in memory.
+          if (k === 0) expect(actual.every((v) => v === 0)).toBe(true);
+          else expectClose(actual, expected, k);
+        },
+      ),
+      { numRuns: 150 },
+    );
+  });
+
+  it("fuse a bias and a ReLU as the stock kernel does, and hand other activations to it", () => {
+    fc.assert(
+      fc.property(
+        fc.record({
+          m: fc.integer({ min: 1, max: 20 }),
+          k: fc.integer({ min: 1, max: 50 }),
+          n: fc.integer({ min: 1, max: 20 }),
+          bias: fc.boolean(), // (the stock kernel takes none but a rank-1 bias)
+          activation: fc.constantFrom("linear", "relu", "elu") as fc.Arbitrary<tf.fused.Activation>,
+          transposeA: fc.boolean(),
+          seed: fc.nat(1000),
+        }),
+        ({ m, k, n, bias, activation, transposeA, seed }) => {
+          const [actual, expected] = bothWays(() =>
+            tf.tidy(() =>
+              tf.fused.matMul({
+                a: seeded(transposeA ? [k, m] : [m, k], seed),
+                b: seeded([k, n], seed + 1),
+                transposeA,
+                bias: bias ? seeded([n], seed + 2) : undefined,
+                activation,
+              }),
+            ),
+          );
+          expectClose(actual, expected, k + 1);
+        },
+      ),
+      { numRuns: 100 },
+    );
+  });
+
+  it("sum over any axes as the stock kernel does, with and without keepDims", () => {
+    fc.assert(
+      fc.property(
+        // (No empty dimensions: the stock kernel divides by zero on them.)
+        fc.array(fc.integer({ min: 1, max: 9 }), { minLength: 1, maxLength: 4 }).chain((shape) =>
+          fc.record({
+            shape: fc.constant(shape),
+            axes: fc.subarray(shape.map((_, i) => i)),
+            keepDims: fc.boolean(),
+            seed: fc.nat(1000),
+          }),
+        ),
+        ({ shape, axes, keepDims, seed }) => {
+          const [actual, expected] = bothWays(() => tf.tidy(() => tf.sum(seeded(shape, seed), axes, keepDims)));
+          expectClose(actual, expected, tf.util.sizeFromShape(shape));
+        },
+      ),
+      { numRuns: 150 },
+    );
+  });
+
+  it("give the stock kernels' loss and gradients on a CIFAR-sized layer, within float32 rounding", () => {
+    const net = TwoLayerNet.create({ inputSize: 3072, hiddenSize: 64, numClasses: 10 }, { weightScale: 1e-2, seed: 3 });
+    const X = seeded([200, 3072], 5) as tf.Tensor2D;
+    const y = tf.tensor1d(
+      Array.from({ length: 200 }, (_, i) => (i * 7) % 10),
+      "int32",
+    );
+    for (const name of ["loss", ...PARAM_NAMES] as const) {
+      const [actual, expected] = bothWays(() => {
+        const { loss, grads } = net.lossAndGrads(X, y, 1e-3);
+        const keep = name === "loss" ? loss : grads[name];
+        tf.dispose([loss, ...Object.values(grads)].filter((t) => t !== keep));
+        return keep;
+      });
+      const scale = expected.reduce((max, v) => Math.max(max, Math.abs(v)), 0);
+      expectClose(actual, expected, 3072, scale);
+    }
+    tf.dispose([X, y]);
+    net.dispose();
+  });
+
+  it("leave no tensor and no heap memory behind", () => {
+    const run = () =>
+      tf.tidy(() => {
+        const a = seeded([40, 30], 1);
+        tf.matMul(a, a, true);
+        tf.fused.matMul({ a, b: a, transposeB: true, bias: seeded([40], 2), activation: "relu" });
+        tf.sum(a, 0);
+      });
+    run(); // (the first sum allocates the vector of ones that later sums reuse)
+    const before = tf.memory();
+    for (let i = 0; i < 20; i++) run();
+    expect(tf.memory().numTensors).toBe(before.numTensors);
+    expect(tf.memory().numBytes).toBe(before.numBytes);
+  });
+});
