@@ -4,7 +4,8 @@
 // accelerated backend (WebAssembly with matrix products on the native BLAS), the plain WebAssembly
 // backend, and the same step in NumPy. They take turns for each H, so they see the same machine;
 // figures are medians, which a noisy neighbour moves less than means. --profile adds where the
-// accelerated step spends its time, kernel by kernel.
+// accelerated step spends its time, kernel by kernel. Last, two runs training at once in one process
+// (a trainer with concurrency 2) against one alone: they should share the cores, not fight for them.
 import { spawnSync } from "node:child_process";
 import path from "node:path";
 import { parseArgs } from "node:util";
@@ -14,7 +15,7 @@ import { blasKernelsActive, setBlasKernels } from "../src/backend/blasKernels.ts
 import { fillTensor } from "../src/backend/fillTensor.ts";
 import { NUM_CLASSES, PIXELS_PER_IMAGE } from "../src/data/cifar10.ts";
 import { TwoLayerNet } from "../src/model/twoLayerNet.ts";
-import { sampleBatch } from "../src/training/train.ts";
+import { sampleBatch, train } from "../src/training/train.ts";
 
 const { values } = parseArgs({
   options: {
@@ -194,4 +195,29 @@ for (const row of rows.filter((r) => r.profile)) {
   for (const [name, ms] of row.profile!)
     if (ms >= 0.05)
       console.log(`  ${name.padEnd(28)} ${ms.toFixed(2).padStart(7)} ms  ${((100 * ms) / total).toFixed(0)}%`);
+}
+
+// Two runs at once, as one trainer runs them: their products take turns on the JavaScript thread,
+// each using every BLAS thread, so together they should go about as fast as one alone.
+{
+  const H = 512;
+  const hp = { hiddenSize: H, learningRate: 0.1, learningRateDecay: 0.95, reg: 1e-4, batchSize: N, numIters: 60 };
+  const data = { train: pool, val: { x: pool.x.subarray(0, 1000 * D), y: pool.y.subarray(0, 1000), n: 1000 } };
+  const run = async (seed: number) => {
+    const net = TwoLayerNet.create({ inputSize: D, hiddenSize: H, numClasses: NUM_CLASSES }, { seed });
+    await train(net, data, { ...hp, weightScale: 1e-4, seed });
+    net.dispose();
+  };
+  await run(0); // warm-up
+  let start = performance.now();
+  await run(1);
+  const alone = (performance.now() - start) / hp.numIters;
+  start = performance.now();
+  await Promise.all([run(2), run(3)]);
+  const together = (performance.now() - start) / (2 * hp.numIters);
+  console.log(
+    `\nTwo runs at once in one process, H=${H}, ${hp.numIters} iterations each (${variants[0]!.label}): ` +
+      `${together.toFixed(1)} ms per iteration of either, against ${alone.toFixed(1)} ms for one run alone ` +
+      `(throughput ${(alone / together).toFixed(2)}× of one run; each run goes at half that).`,
+  );
 }
