@@ -63,9 +63,13 @@ interface WasmHeap {
 }
 const wasmHeap = (backend: BackendWasm) => backend.wasm as unknown as WasmHeap;
 
-/** The heap as float32 values. Read at each call: a growing heap replaces the buffer. */
-function heapF32(backend: BackendWasm): Float32Array {
-  return wasmHeap(backend).HEAPF32;
+/**
+ * `length` floats of a tensor's memory on the heap, from float `start`: what the BLAS reads and
+ * writes. A growing heap replaces its buffer, so take views after the last allocation.
+ */
+function floats(backend: BackendWasm, t: TensorInfo, start: number, length: number): Float32Array {
+  const first = backend.getMemoryOffset(t.dataId) / 4 + start;
+  return wasmHeap(backend).HEAPF32.subarray(first, first + length);
 }
 
 /** out (batch × m × n) = op(a) · op(b) + beta · out, one sgemm per batch entry. */
@@ -86,13 +90,11 @@ function blasProduct(
   const batch = util.sizeFromShape(out.shape.slice(0, -2));
   const aBatch = util.sizeFromShape(a.shape.slice(0, -2));
   const bBatch = util.sizeFromShape(b.shape.slice(0, -2));
-  const heap = heapF32(backend);
-  const at = (t: TensorInfo, index: number, size: number) => {
-    const start = backend.getMemoryOffset(t.dataId) / 4 + index * size;
-    return heap.subarray(start, start + size);
-  };
+  // The i-th matrix of t, or its only one when t is broadcast over the batch.
+  const matrix = (t: TensorInfo, tBatch: number, size: number, i: number) =>
+    floats(backend, t, tBatch === 1 ? 0 : i * size, size);
   for (let i = 0; i < batch; i++) {
-    const c = at(out, i, m * n);
+    const c = matrix(out, batch, m * n, i);
     if (k === 0) {
       if (beta === 0) c.fill(0);
       continue;
@@ -105,9 +107,9 @@ function blasProduct(
       n,
       k,
       1,
-      at(a, aBatch === 1 ? 0 : i, m * k),
+      matrix(a, aBatch, m * k, i),
       Math.max(1, aCols),
-      at(b, bBatch === 1 ? 0 : i, k * n),
+      matrix(b, bBatch, k * n, i),
       Math.max(1, bCols),
       beta,
       c,
@@ -203,12 +205,13 @@ function fusedMatMul(args: KernelArgs<_FusedMatMulInputs>): TensorInfo {
 }
 
 function onesOnHeap(backend: BackendWasm, length: number): Float32Array {
+  const heap = wasmHeap(backend);
   if (!ones || ones.length < length) {
-    if (ones) wasmHeap(backend)._free(ones.offset * 4);
-    ones = { offset: wasmHeap(backend)._malloc(length * 4) / 4, length };
-    heapF32(backend).fill(1, ones.offset, ones.offset + length);
+    if (ones) heap._free(ones.offset * 4);
+    ones = { offset: heap._malloc(length * 4) / 4, length };
+    heap.HEAPF32.fill(1, ones.offset, ones.offset + length);
   }
-  return heapF32(backend).subarray(ones.offset, ones.offset + length);
+  return heap.HEAPF32.subarray(ones.offset, ones.offset + length);
 }
 
 /** Sums over leading or trailing axes as x·1 or xᵀ·1; others (e.g. a middle axis) go to the stock kernel. */
@@ -228,10 +231,9 @@ function sum(args: KernelArgs<SumInputs>): TensorInfo {
   const kept = size / reduced;
   const outShape = x.shape.filter((_, i) => !axes.includes(i));
   const out = backend.makeOutput(keepDims ? backend_util.expandShapeToKeepDim(outShape, axes) : outShape, "float32");
-  const unit = onesOnHeap(backend, reduced); // (may grow the heap: take views after it)
-  const heap = heapF32(backend);
-  const xValues = heap.subarray(backend.getMemoryOffset(x.dataId) / 4).subarray(0, size);
-  const outValues = heap.subarray(backend.getMemoryOffset(out.dataId) / 4).subarray(0, kept);
+  const unit = onesOnHeap(backend, reduced); // (may grow the heap: take the other views after it)
+  const xValues = floats(backend, x, 0, size);
+  const outValues = floats(backend, out, 0, kept);
   // x is kept × reduced when the trailing axes go (out = x·1), reduced × kept when the leading do (out = xᵀ·1).
   if (trailing) blas!.sgemv(CblasRowMajor, CblasNoTrans, kept, reduced, 1, xValues, reduced, unit, 1, 0, outValues, 1);
   else blas!.sgemv(CblasRowMajor, CblasTrans, reduced, kept, 1, xValues, kept, unit, 1, 0, outValues, 1);
