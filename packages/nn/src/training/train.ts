@@ -153,9 +153,7 @@ export async function train(
     ) as tf.Tensor2D;
     // (X stays until the epoch metrics: the reference measures training accuracy on this minibatch.)
     try {
-      const y = tf.tensor1d(labels, "int32");
-      const lossTensor = net.sgdStep(X, y, learningRate, hp.reg);
-      y.dispose();
+      const lossTensor = tf.tidy(() => net.sgdStep(X, tf.tensor1d(labels, "int32"), learningRate, hp.reg));
       const loss = (await lossTensor.data())[0] as number;
       lossTensor.dispose();
       if (!Number.isFinite(loss)) throw new TrainingDivergedError(it, loss);
