@@ -1,6 +1,7 @@
 // Browser tests of the dashboard: Debian's Chromium (never a downloaded browser) against the real
 // stack — PostgreSQL, the API, a trainer process and the production dashboard — on a tiny data set.
-// Two stacks: an open one for the product's pages, and one whose API wants a token.
+// Two stacks: an open one for the product's pages, and one whose API wants a token (and whose
+// trainer runs without the native BLAS).
 import { defineConfig } from "@playwright/test";
 
 export const API_PORT = 4310;
@@ -46,6 +47,11 @@ export default defineConfig({
   ],
   webServer: [
     stack(API_PORT, DASHBOARD_PORT, CONTROL_PORT),
-    stack(AUTH.apiPort, AUTH.dashboardPort, AUTH.controlPort, { API_TOKEN: AUTH.token, API_PUBLIC_QUERIES: "false" }),
+    // (Also the stack without native matrix products: its trainer must still work, and say why it is slower.)
+    stack(AUTH.apiPort, AUTH.dashboardPort, AUTH.controlPort, {
+      API_TOKEN: AUTH.token,
+      API_PUBLIC_QUERIES: "false",
+      TRAINQL_BLAS: "off",
+    }),
   ],
 });

@@ -16,8 +16,14 @@ test("asks for the token, refuses a wrong one, and works with the right one for 
   await page.getByRole("dialog", { name: "Sign in" }).getByRole("button", { name: "Sign in" }).click();
   await expect(page.getByText("No runs yet.")).toBeVisible();
 
-  // Server-rendered pages get the token too, and a run can be started and followed live.
-  await page.goto("/runs/new");
+  // Server-rendered pages get the token too, and a run can be started and followed live. This stack's
+  // trainer runs without the BLAS (TRAINQL_BLAS=off), and the page says so before anyone starts a run.
+  await expect(async () => {
+    await page.goto("/runs/new");
+    await expect(page.getByTestId("backend-warning")).toContainText("TRAINQL_BLAS=off", { timeout: 1000 });
+  }).toPass({ timeout: 30_000 });
+  await expect(page.getByTestId("backend-warning")).toContainText("Slower than it could be");
+  await page.screenshot({ path: "test-results/screenshots/22-new-run-without-blas.png", fullPage: true });
   for (const [name, value] of Object.entries({ hiddenSize: "8", numIters: "200", batchSize: "20" })) {
     await page.locator(`input[name="${name}"]`).fill(value);
   }

@@ -18,6 +18,17 @@ test("the runs page starts empty and says how to begin", async ({ page }) => {
   await shot(page, "01-runs-empty");
 });
 
+test("the new-run page says where runs will train, and that nothing slows it down", async ({ page }) => {
+  // (Rendered on the server once: reload until the trainer has registered.)
+  await expect(async () => {
+    await page.goto("/runs/new");
+    await expect(page.getByTestId("backend")).toContainText("Runs train on wasm", { timeout: 1000 });
+  }).toPass({ timeout: 30_000 });
+  // OpenBLAS is there (.ci/run installs it), so the products run natively and nothing is wrong.
+  await expect(page.getByTestId("backend")).toContainText("matrix products on");
+  await expect(page.getByTestId("backend-warning")).toHaveCount(0);
+});
+
 test("a bad field gets the server's validation message next to it, and no run is made", async ({ page }) => {
   await fillForm(page, { hiddenSize: "0", batchSize: "20" });
   await expect(page.locator('input[name="learningRate"]')).toHaveValue("0.01"); // the assignment's defaults

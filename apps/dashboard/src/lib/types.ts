@@ -62,3 +62,10 @@ export const HYPERPARAMETER_LABELS: Record<keyof Hyperparameters, string> = {
 
 export const percent = (x: number | null | undefined) =>
   x === null || x === undefined ? "—" : `${(x * 100).toFixed(2)}%`;
+
+/** The backend of the live trainer (the API's `backend` query). */
+export interface Backend {
+  name: string;
+  device: string;
+  warnings: string[];
+}

@@ -18,6 +18,9 @@ const BackendRef = builder.objectRef<Trainer>("Backend").implement({
     name: t.exposeString("backend", { description: "node-gpu, node, wasm or cpu." }),
     device: t.exposeString("device"),
     version: t.exposeString("backendVersion"),
+    warnings: t.exposeStringList("warnings", {
+      description: "What makes this backend slower than it could be here, and how to fix it (e.g. no BLAS library).",
+    }),
   }),
 });
 

@@ -67,6 +67,7 @@ export async function startTrainer(env: Env, databaseUrl: string, log: Log = con
     backend: backend.name,
     device: backend.device,
     backendVersion: backend.version,
+    warnings: backend.warnings,
     memoryBytes: BigInt(Math.floor(env.trainerMemoryBytes ?? memoryForRuns(backend.name))),
     ...("error" in data
       ? {}

@@ -115,7 +115,7 @@ function installWasmBlasKernels(): { blas?: Blas; warning?: string } {
   } catch (error) {
     if (!(error instanceof BlasUnavailableError)) throw error;
     installBlasKernels(undefined);
-    return { warning: `matrix products run in WebAssembly on one thread, 4-8× slower: ${error.message}` };
+    return { warning: `matrix products run in WebAssembly on one thread, 4-8× slower, because ${error.message}` };
   }
 }
 

@@ -65,10 +65,10 @@ const CANDIDATES =
       ]
     : ["libopenblas.so.0", "libopenblas.so"];
 
-export const INSTALL_HELP =
+const INSTALL_HELP =
   "Install OpenBLAS for native-speed training (Debian/Ubuntu: `apt install libopenblas0-pthread`; " +
-  "Fedora: `dnf install openblas`; macOS: `brew install openblas`), or point TRAINQL_BLAS at any library " +
-  "that exports cblas_sgemm (MKL's libmkl_rt.so, BLIS's libblis.so.4).";
+  "Fedora: `dnf install openblas`; macOS: `brew install openblas`), or point TRAINQL_BLAS at another CBLAS library " +
+  "(MKL's libmkl_rt.so, BLIS's libblis.so.4).";
 
 /**
  * The number of BLAS threads: TRAINQL_BLAS_THREADS, else one per core. A trainer runs its concurrent
@@ -90,7 +90,7 @@ function open(): { lib: Koffi.LibraryHandle; path: string } {
       tried.push(`${path} (${error instanceof Error ? error.message.split("\n")[0] : String(error)})`);
     }
   }
-  throw new BlasUnavailableError(`no BLAS library could be loaded: tried ${tried.join("; ")}. ${INSTALL_HELP}`);
+  throw new BlasUnavailableError(`no BLAS library could be loaded (tried ${tried.join("; ")}). ${INSTALL_HELP}`);
 }
 
 let loaded: Blas | undefined;
@@ -98,8 +98,7 @@ let loaded: Blas | undefined;
 /** Loads the BLAS once per process, or throws BlasUnavailableError saying why and what to install. */
 export function loadBlas(): Blas {
   if (loaded) return loaded;
-  if (process.env.TRAINQL_BLAS === "off")
-    throw new BlasUnavailableError("TRAINQL_BLAS=off: native matrix products are disabled");
+  if (process.env.TRAINQL_BLAS === "off") throw new BlasUnavailableError("TRAINQL_BLAS=off turns the native BLAS off");
   // OpenBLAS's worker threads spin for a while after a product before they sleep, and waking them
   // costs more than small products do: measured here, the H × 10 products of a step took 3× longer
   // with the library's default than with 2^26 cycles (~25 ms, longer than any gap within a step,

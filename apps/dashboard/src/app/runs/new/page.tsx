@@ -1,15 +1,24 @@
 import { ApiErrorNotice, noticeProps } from "@/components/ApiErrorNotice";
+import { BackendNotice } from "@/components/runs/BackendNotice";
 import { NewRunForm } from "@/components/runs/NewRunForm";
 import { serverQuery } from "@/lib/serverQuery";
-import type { Hyperparameters } from "@/lib/types";
+import type { Backend, Hyperparameters } from "@/lib/types";
 
 // The defaults come from the API's schema (StartRunInput's default values): one source of truth.
-const DEFAULTS = `{ __type(name: "StartRunInput") { inputFields { name defaultValue } } }`;
+const QUERY = `{
+  __type(name: "StartRunInput") { inputFields { name defaultValue } }
+  backend { name device warnings }
+}`;
 
 export default async function NewRunPage() {
   let defaults: Hyperparameters;
+  let backend: Backend | null;
   try {
-    const data = await serverQuery<{ __type: { inputFields: { name: string; defaultValue: string }[] } }>(DEFAULTS);
+    const data = await serverQuery<{
+      __type: { inputFields: { name: string; defaultValue: string }[] };
+      backend: Backend | null;
+    }>(QUERY);
+    backend = data.backend;
     defaults = Object.fromEntries(
       data.__type.inputFields.map((f) => [f.name, Number(f.defaultValue)]),
     ) as unknown as Hyperparameters;
@@ -20,6 +29,7 @@ export default async function NewRunPage() {
     <>
       <h1>New run</h1>
       <p className="muted">Defaults are the reference assignment&apos;s first run. The API checks every field.</p>
+      <BackendNotice backend={backend} />
       <NewRunForm defaults={defaults} />
     </>
   );

@@ -1,0 +1,2 @@
+-- AlterTable
+ALTER TABLE "Trainer" ADD COLUMN     "warnings" TEXT[] DEFAULT ARRAY[]::TEXT[];
