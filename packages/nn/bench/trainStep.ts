@@ -12,10 +12,9 @@ import { parseArgs } from "node:util";
 import * as tf from "@tensorflow/tfjs-core";
 import { initBackend, parseBackendName } from "../src/backend/backend.ts";
 import { blasKernelsActive, setBlasKernels } from "../src/backend/blasKernels.ts";
-import { fillTensor } from "../src/backend/fillTensor.ts";
 import { NUM_CLASSES, PIXELS_PER_IMAGE } from "../src/data/cifar10.ts";
 import { TwoLayerNet } from "../src/model/twoLayerNet.ts";
-import { sampleBatch, train } from "../src/training/train.ts";
+import { batchTensor, train } from "../src/training/train.ts";
 
 const { values } = parseArgs({
   options: {
@@ -79,7 +78,7 @@ function makeStep(net: TwoLayerNet) {
   const labels = new Int32Array(N);
   let it = 0;
   return async () => {
-    const X = fillTensor([N, D], (x) => sampleBatch(pool, N, 0, it++, { x, y: labels })) as tf.Tensor2D;
+    const X = batchTensor(pool, N, 0, it++, labels);
     const y = tf.tensor1d(labels, "int32");
     const loss = net.sgdStep(X, y, 1e-2, 1e-4);
     await loss.data();
@@ -94,7 +93,7 @@ async function profileStep(net: TwoLayerNet, steps = 10): Promise<[string, numbe
   const labels = new Int32Array(N);
   for (let it = 0; it < steps; it++) {
     const t = performance.now();
-    const X = fillTensor([N, D], (x) => sampleBatch(pool, N, 0, it, { x, y: labels })) as tf.Tensor2D;
+    const X = batchTensor(pool, N, 0, it, labels);
     const y = tf.tensor1d(labels, "int32");
     add("sample minibatch", performance.now() - t);
     const info = await tf.profile(() => net.sgdStep(X, y, 1e-2, 1e-4));

@@ -101,6 +101,16 @@ export function sampleBatch(
   return { x, y };
 }
 
+/**
+ * The minibatch of iteration `it` as an N × D tensor, sampled straight into the tensor's memory
+ * (fillTensor); its labels are written into `labels`.
+ */
+export function batchTensor(data: Split, batchSize: number, seed: number, it: number, labels: Int32Array): tf.Tensor2D {
+  return fillTensor([batchSize, PIXELS_PER_IMAGE], (x) =>
+    sampleBatch(data, batchSize, seed, it, { x, y: labels }),
+  ) as tf.Tensor2D;
+}
+
 const yieldToEventLoop = () => new Promise<void>((resolve) => (globalThis.setImmediate ?? setTimeout)(resolve));
 
 export async function train(
@@ -126,7 +136,6 @@ export async function train(
     );
   }
   const perEpoch = iterationsPerEpoch(data.train.n, hp.batchSize);
-  const D = PIXELS_PER_IMAGE;
 
   const result: TrainResult = {
     lossHistory: [],
@@ -148,9 +157,7 @@ export async function train(
     // ever leaving the microtask queue): cancellation, heartbeats and progress writes depend on it.
     await yieldToEventLoop();
     signal?.throwIfAborted();
-    const X = fillTensor([hp.batchSize, D], (x) =>
-      sampleBatch(data.train, hp.batchSize, hp.seed, it, { x, y: labels }),
-    ) as tf.Tensor2D;
+    const X = batchTensor(data.train, hp.batchSize, hp.seed, it, labels);
     // (X stays until the epoch metrics: the reference measures training accuracy on this minibatch.)
     try {
       const lossTensor = tf.tidy(() => net.sgdStep(X, tf.tensor1d(labels, "int32"), learningRate, hp.reg));
