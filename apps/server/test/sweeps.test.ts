@@ -59,7 +59,11 @@ async function finished(id: string): Promise<SweepData["sweep"]> {
   return waitFor(
     async () => {
       const { sweep } = await gqlOk<SweepData>(api.url, SWEEP, { id });
-      return sweep.status !== "RUNNING" && (sweep.bestRun === null || sweep.bestRun.testAcc !== null) && sweep;
+      // `bestRun` and `trials` are read by separate queries, so one response can catch the test
+      // accuracy in one and not yet in the other: wait until both show it.
+      const tested = (uuid: string) =>
+        sweep.bestRun?.testAcc != null && sweep.trials.some((t) => t.uuid === uuid && t.testAcc !== null);
+      return sweep.status !== "RUNNING" && (sweep.bestRun === null || tested(sweep.bestRun.uuid)) && sweep;
     },
     120_000,
     "the sweep to end and its best run to be tested",
