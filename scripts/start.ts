@@ -1,59 +1,127 @@
 // `pnpm start`: the whole system on one machine — PostgreSQL (embedded unless DATABASE_URL is set),
-// the GraphQL API, one trainer, and the dashboard — each a process of its own, stopped together.
+// the GraphQL API, one trainer, and the dashboard — each a process of its own, kept up the way a
+// process supervisor would: one that dies is started again after a backoff (1 s, doubling to 30 s),
+// with the reason logged, and only one that keeps dying right after its start makes us give up,
+// loudly, and stop everything. The others go on meanwhile: a crashed API does not stop training.
+// `--no-dashboard` leaves the dashboard out (scripts, fault tests).
 import { type ChildProcess, spawn } from "node:child_process";
 import { existsSync } from "node:fs";
 import path from "node:path";
-import { openDatabase } from "../apps/server/src/db/database.ts";
+import { type Database, openDatabase } from "../apps/server/src/db/database.ts";
 import { readEnv } from "../apps/server/src/env.ts";
 
 const root = path.resolve(import.meta.dirname, "..");
 const env = readEnv();
-const database = await openDatabase(env);
-const children: ChildProcess[] = [];
+const withDashboard = !process.argv.includes("--no-dashboard");
 
-function start(name: string, cwd: string, args: string[], extraEnv: Record<string, string> = {}) {
-  const child = spawn(process.execPath, args, {
-    cwd: path.join(root, cwd),
-    env: {
-      ...process.env,
-      DATABASE_URL: database.url,
-      // Children run in their own folders: a relative data path means relative to where we were started.
-      ...(env.cifar10Dir ? { CIFAR10_DIR: path.resolve(env.cifar10Dir) } : {}),
-      ...extraEnv,
-    },
-    stdio: ["ignore", "pipe", "pipe"],
-  });
-  const prefix = (chunk: Buffer) =>
-    chunk
-      .toString()
-      .split("\n")
-      .filter(Boolean)
-      .map((line) => `[${name}] ${line}\n`)
-      .join("");
-  child.stdout?.on("data", (d: Buffer) => process.stdout.write(prefix(d)));
-  child.stderr?.on("data", (d: Buffer) => process.stderr.write(prefix(d)));
-  child.on("exit", (code, signal) => {
-    if (!stopping) {
-      console.error(`[${name}] exited (${signal ?? code}); stopping everything`);
-      void stop(1);
-    }
-  });
-  children.push(child);
-}
-
-start("api", "apps/server", ["--import", "tsx", "src/main.ts"]);
-start("trainer", "apps/server", ["--import", "tsx", "src/trainer/main.ts"]);
-const dashboard = path.join(root, "apps/dashboard");
-if (existsSync(path.join(dashboard, "package.json"))) {
-  start("dashboard", "apps/dashboard", ["scripts/serve.mjs"], { TRAINQL_API_PORT: String(env.port) });
-}
+/** A start this short before the crash counts as failing to start; five in a row and we give up. */
+const FAST_CRASH_MS = 10_000;
+const MAX_FAST_CRASHES = 5;
+const backoffMs = (crashes: number) => Math.min(30_000, 1000 * 2 ** Math.max(0, crashes - 1));
 
 let stopping = false;
+/** The services up now, by name. */
+const running = new Map<string, { stop(): Promise<void> }>();
+
+/**
+ * Keeps one service up: `launch` starts it and resolves with a way to stop it and a promise of its
+ * exit (with why). An exit we did not ask for is a crash.
+ */
+function supervise(name: string, launch: () => Promise<{ stop(): Promise<void>; exited: Promise<string> }>) {
+  let fastCrashes = 0;
+  const loop = async () => {
+    while (!stopping) {
+      const startedAt = Date.now();
+      let why: string;
+      try {
+        const service = await launch();
+        running.set(name, service);
+        why = await service.exited;
+        running.delete(name);
+      } catch (error) {
+        why = (error as Error).message;
+      }
+      if (stopping) return;
+      fastCrashes = Date.now() - startedAt < FAST_CRASH_MS ? fastCrashes + 1 : 1;
+      if (fastCrashes >= MAX_FAST_CRASHES) {
+        console.error(
+          `[${name}] GIVING UP: it died ${fastCrashes} times in a row within ${FAST_CRASH_MS / 1000} s of starting (last: ${why}); stopping everything`,
+        );
+        return void stop(1);
+      }
+      const wait = backoffMs(fastCrashes);
+      console.error(`[${name}] exited unexpectedly (${why}); restarting in ${wait / 1000} s`);
+      await new Promise((r) => setTimeout(r, wait));
+    }
+  };
+  void loop();
+}
+
+function nodeProcess(name: string, cwd: string, args: string[], extraEnv: Record<string, string>) {
+  return async () => {
+    const child: ChildProcess = spawn(process.execPath, args, {
+      cwd: path.join(root, cwd),
+      env: { ...process.env, ...extraEnv },
+      stdio: ["ignore", "pipe", "pipe"],
+    });
+    // Listened for at once: a child killed by a signal has exitCode null after it exited, so
+    // asking later whether it is still running cannot be told from its fields.
+    const exited = new Promise<string>((resolve) =>
+      child.once("exit", (code, signal) => resolve(signal ?? `code ${code}`)),
+    );
+    const prefix = (chunk: Buffer) =>
+      chunk
+        .toString()
+        .split("\n")
+        .filter(Boolean)
+        .map((line) => `[${name}] ${line}\n`)
+        .join("");
+    child.stdout?.on("data", (d: Buffer) => process.stdout.write(prefix(d)));
+    child.stderr?.on("data", (d: Buffer) => process.stderr.write(prefix(d)));
+    return {
+      exited,
+      async stop() {
+        child.kill("SIGTERM");
+        const force = setTimeout(() => child.kill("SIGKILL"), 20_000);
+        await exited;
+        clearTimeout(force);
+      },
+    };
+  };
+}
+
+// PostgreSQL first (migrated), supervised like the rest when it is ours to run.
+let database: Database = await openDatabase(env);
+const childEnv = {
+  DATABASE_URL: database.url,
+  // Children run in their own folders: a relative data path means relative to where we were started.
+  ...(env.cifar10Dir ? { CIFAR10_DIR: path.resolve(env.cifar10Dir) } : {}),
+};
+let first = true;
+supervise("postgres", async () => {
+  if (!first) database = await openDatabase(env);
+  first = false;
+  return { stop: () => database.stop(), exited: database.exited };
+});
+
+supervise("api", nodeProcess("api", "apps/server", ["--import", "tsx", "src/main.ts"], childEnv));
+supervise("trainer", nodeProcess("trainer", "apps/server", ["--import", "tsx", "src/trainer/main.ts"], childEnv));
+const dashboard = path.join(root, "apps/dashboard");
+if (withDashboard && existsSync(path.join(dashboard, "package.json"))) {
+  supervise(
+    "dashboard",
+    nodeProcess("dashboard", "apps/dashboard", ["scripts/serve.mjs"], {
+      ...childEnv,
+      TRAINQL_API_PORT: String(env.port),
+    }),
+  );
+}
+
 async function stop(code: number) {
   if (stopping) return;
   stopping = true;
-  for (const child of children) child.kill("SIGTERM");
-  await Promise.all(children.map((c) => (c.exitCode === null ? new Promise((r) => c.once("exit", r)) : null)));
+  // The database last: the others write to it while they stop.
+  await Promise.all([...running].filter(([name]) => name !== "postgres").map(([, s]) => s.stop()));
   await database.stop();
   process.exit(code);
 }

@@ -15,14 +15,24 @@ import { useErrorCodes } from "./schema/errors.ts";
 import { schema } from "./schema/index.ts";
 import { type AccessPolicy, bearerToken, isValidToken, useAccessControl } from "./security/access.ts";
 import type { AdmissionLimits } from "./security/admission.ts";
+import {
+  csrfSafeContentType,
+  FORBIDDEN_ORIGIN_MESSAGE,
+  type OriginPolicy,
+  originAllowed,
+} from "./security/browserOrigins.ts";
 import { type RateLimit, RateLimiter } from "./security/rateLimiter.ts";
 import { Reaper } from "./trainer/reaper.ts";
 
 export interface AppOptions {
   databaseUrl: string;
-  /** How long a trainer may be silent before its runs are failed; the API reaps too, in case no trainer is left. */
+  /** How long a run may go without its trainer's heartbeat before it is taken back; the API reaps too, in case no trainer is left. */
   trainerTimeoutMs?: number;
+  /** Attempts a run gets before it fails (see reaper.ts). */
+  runMaxAttempts?: number;
   access?: AccessPolicy;
+  /** Origins of the pages (the dashboard) allowed to call the API from a browser. */
+  origins?: OriginPolicy;
   limits?: Partial<ApiLimits>;
 }
 
@@ -40,7 +50,7 @@ export const DEFAULT_LIMITS: ApiLimits = {
   maxBodyBytes: 100_000,
   maxSubscriptionsPerConnection: 20,
   maxQueuedRuns: 1000,
-  startRate: { perMinute: 120, burst: 60 },
+  startRate: { perMinute: 120 },
   maxDepth: 12,
   maxAliases: 20,
   maxTokens: 3000,
@@ -64,20 +74,24 @@ function jsonError(res: ServerResponse, status: number, message: string, code: s
 export function buildApp({
   databaseUrl,
   trainerTimeoutMs = 15_000,
+  runMaxAttempts = 3,
   access = { tokens: [], publicQueries: true },
+  origins = { allowedOrigins: ["http://localhost:3000", "http://127.0.0.1:3000"] },
   limits: given = {},
 }: AppOptions): App {
   const limits = { ...DEFAULT_LIMITS, ...given };
   const db = createDb(databaseUrl, 10);
   const hub = new NotificationHub(databaseUrl);
   const rateLimiter = new RateLimiter(limits.startRate);
-  const contextFor = (token: string | null): Context => ({ db, hub, token, rateLimiter, limits });
+  const reapPolicy = { timeoutMs: trainerTimeoutMs, maxAttempts: runMaxAttempts };
+  const contextFor = (token: string | null): Context => ({ db, hub, token, rateLimiter, limits, reapPolicy });
 
   const yoga = createYoga<{ req: IncomingMessage; res: ServerResponse; token?: string | null }>({
     schema,
     context: ({ req, token }) => contextFor(token !== undefined ? token : bearerToken(req?.headers.authorization)),
     graphqlEndpoint: "/graphql",
     landingPage: false,
+    cors: { origin: origins.allowedOrigins, credentials: true, methods: ["GET", "POST"] },
     graphiql: { subscriptionsProtocol: "WS" },
     plugins: [
       useErrorCodes(),
@@ -117,6 +131,17 @@ export function buildApp({
   const server = createServer((req, res) => {
     const match = WEIGHTS_PATH.exec(new URL(req.url ?? "/", "http://x").pathname);
     if (match?.[1] && req.method === "GET") return void weights(match[1], req, res);
+    const origin = req.headers.origin;
+    if (!originAllowed(origins, origin, req.headers.host))
+      return jsonError(res, 403, FORBIDDEN_ORIGIN_MESSAGE(origin ?? ""), "FORBIDDEN_ORIGIN");
+    if (!csrfSafeContentType(req)) {
+      return jsonError(
+        res,
+        415,
+        `Send operations as JSON (content-type: application/json); got "${req.headers["content-type"] ?? ""}". Form and text bodies are refused: any web page can send those.`,
+        "UNSUPPORTED_MEDIA_TYPE",
+      );
+    }
     const length = Number(req.headers["content-length"] ?? 0);
     if (length > limits.maxBodyBytes) {
       return jsonError(
@@ -137,7 +162,16 @@ export function buildApp({
     });
   });
 
-  const wss = new WebSocketServer({ server, path: yoga.graphqlEndpoint, maxPayload: limits.maxBodyBytes });
+  const wss = new WebSocketServer({
+    server,
+    path: yoga.graphqlEndpoint,
+    maxPayload: limits.maxBodyBytes,
+    // Browsers let any page open a WebSocket anywhere; only the Origin header tells them apart.
+    verifyClient: ({ origin, req }, done) =>
+      originAllowed(origins, origin || undefined, req.headers.host)
+        ? done(true)
+        : done(false, 403, FORBIDDEN_ORIGIN_MESSAGE(origin)),
+  });
   const subscriptionsOf = new WeakMap<object, number>();
   const wsServer = useServer(
     {
@@ -204,8 +238,8 @@ export function buildApp({
         server.once("error", reject);
         server.listen(port, host, () => {
           const interval = Math.max(1000, trainerTimeoutMs / 3);
-          const deadTrainers = new Reaper(db, trainerTimeoutMs, interval);
-          reaper = setInterval(() => void deadTrainers.tick().catch(() => {}), interval);
+          const orphans = new Reaper(db, reapPolicy, interval, (line) => console.log(line));
+          reaper = setInterval(() => void orphans.tick().catch(() => {}), interval);
           resolve((server.address() as AddressInfo).port);
         });
       }),

@@ -14,9 +14,13 @@ export interface Env {
   cifar10RecordsPerBatch: number | undefined;
   /** Training runs one trainer process runs at once. */
   trainerConcurrency: number;
-  /** A trainer silent for this long is presumed dead, and its runs are marked FAILED. */
+  /** A run whose trainer renewed it no sooner than this is taken back and re-queued from its checkpoint. */
   trainerTimeoutMs: number;
   heartbeatMs: number;
+  /** Attempts a run gets (interrupted ones included) before it fails: RUN_MAX_ATTEMPTS. */
+  runMaxAttempts: number;
+  /** CHECKPOINT_INTERVAL_S: a checkpoint at the first epoch boundary this long after the last (0: every epoch). */
+  checkpointIntervalMs: number;
   /** API_TOKEN: accepted bearer tokens (comma-separated); none means no authentication. */
   apiTokens: string[];
   /** API_PUBLIC_QUERIES: with tokens set, whether queries still work without one (default true). */
@@ -27,6 +31,8 @@ export interface Env {
   trainerMemoryBytes: number | undefined;
   maxQueuedRuns: number;
   startRunsPerMinute: number;
+  /** TRAINQL_ALLOWED_ORIGINS: pages allowed to call the API from a browser (default: the dashboard on this machine). */
+  allowedOrigins: string[];
 }
 
 const repoRoot = path.resolve(import.meta.dirname, "../../..");
@@ -38,6 +44,12 @@ function int(env: NodeJS.ProcessEnv, name: string, fallback: number, min = 1): n
   if (!Number.isInteger(n) || n < min) throw new Error(`${name} must be an integer ≥ ${min}; got "${raw}"`);
   return n;
 }
+
+const list = (raw: string | undefined) =>
+  (raw ?? "")
+    .split(",")
+    .map((t) => t.trim())
+    .filter(Boolean);
 
 export function readEnv(env: NodeJS.ProcessEnv = process.env): Env {
   return {
@@ -51,14 +63,16 @@ export function readEnv(env: NodeJS.ProcessEnv = process.env): Env {
     trainerConcurrency: int(env, "TRAINER_CONCURRENCY", 1),
     trainerTimeoutMs: int(env, "TRAINER_TIMEOUT_MS", 15_000),
     heartbeatMs: int(env, "TRAINER_HEARTBEAT_MS", 2_000),
-    apiTokens: (env.API_TOKEN ?? "")
-      .split(",")
-      .map((t) => t.trim())
-      .filter(Boolean),
+    runMaxAttempts: int(env, "RUN_MAX_ATTEMPTS", 3),
+    checkpointIntervalMs: int(env, "CHECKPOINT_INTERVAL_S", 10, 0) * 1000,
+    apiTokens: list(env.API_TOKEN),
     publicQueries: (env.API_PUBLIC_QUERIES ?? "true") !== "false",
     allowUnauthenticatedNetwork: env.TRAINQL_I_UNDERSTAND_ANYONE_CAN_TRAIN_ON_THIS_SERVER === "1",
     trainerMemoryBytes: env.TRAINER_MEMORY_MB ? int(env, "TRAINER_MEMORY_MB", 1) * 2 ** 20 : undefined,
     maxQueuedRuns: int(env, "MAX_QUEUED_RUNS", 1000),
     startRunsPerMinute: int(env, "START_RUNS_PER_MINUTE", 120),
+    allowedOrigins: list(env.TRAINQL_ALLOWED_ORIGINS).length
+      ? list(env.TRAINQL_ALLOWED_ORIGINS)
+      : ["localhost", "127.0.0.1"].map((host) => `http://${host}:${env.DASHBOARD_PORT || 3000}`),
   };
 }

@@ -19,10 +19,12 @@ const database = await openDatabase(env);
 const app = buildApp({
   databaseUrl: database.url,
   trainerTimeoutMs: env.trainerTimeoutMs,
+  runMaxAttempts: env.runMaxAttempts,
+  origins: { allowedOrigins: env.allowedOrigins },
   access: { tokens: env.apiTokens, publicQueries: env.publicQueries },
   limits: {
     maxQueuedRuns: env.maxQueuedRuns,
-    startRate: { perMinute: env.startRunsPerMinute, burst: Math.max(1, env.startRunsPerMinute / 2) },
+    startRate: { perMinute: env.startRunsPerMinute },
   },
 });
 const port = await app.start(env.port, env.host);

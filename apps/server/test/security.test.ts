@@ -24,7 +24,7 @@ beforeAll(async () => {
   open = await startApi(databaseUrl, { access: { tokens: [TOKEN], publicQueries: true } });
   tightDatabaseUrl = await freshDatabase();
   tight = await startApi(tightDatabaseUrl, {
-    limits: { maxQueuedRuns: 3, startRate: { perMinute: 1, burst: 2 }, maxSubscriptionsPerConnection: 2 },
+    limits: { maxQueuedRuns: 3, startRate: { perMinute: 2 }, maxSubscriptionsPerConnection: 2 },
   });
 });
 

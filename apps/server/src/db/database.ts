@@ -11,7 +11,11 @@ export interface Database {
   url: string;
   /** Stops the embedded server if this process started it. */
   stop(): Promise<void>;
+  /** Resolves if the embedded server this process started exits by itself (never for an external one). */
+  exited: Promise<string>;
 }
+
+const NEVER = new Promise<string>(() => {});
 
 async function reachable(url: string): Promise<boolean> {
   const client = new pg.Client({ connectionString: url, connectionTimeoutMillis: 1000 });
@@ -28,10 +32,10 @@ async function reachable(url: string): Promise<boolean> {
 export async function openDatabase(env: Env, log: (line: string) => void = console.log): Promise<Database> {
   let database: Database;
   if (env.databaseUrl) {
-    database = { url: env.databaseUrl, stop: async () => {} };
+    database = { url: env.databaseUrl, stop: async () => {}, exited: NEVER };
   } else {
     const url = `postgresql://postgres:postgres@127.0.0.1:${env.embeddedPort}/postgres`;
-    if (await reachable(url)) database = { url, stop: async () => {} };
+    if (await reachable(url)) database = { url, stop: async () => {}, exited: NEVER };
     else {
       log(
         `DATABASE_URL is not set: starting an embedded PostgreSQL in ${env.embeddedDataDir} on port ${env.embeddedPort}`,
@@ -55,7 +59,9 @@ export async function spawnEmbeddedPostgres(dataDir: string, port: number): Prom
       stdio: ["pipe", "pipe", "inherit"],
     },
   );
-  const exited = new Promise<void>((resolve) => child.once("exit", () => resolve()));
+  const exited = new Promise<string>((resolve) =>
+    child.once("exit", (code, signal) => resolve(signal ?? `code ${code}`)),
+  );
   const url = await new Promise<string>((resolve, reject) => {
     let out = "";
     child.stdout.on("data", (d: Buffer) => {
@@ -67,8 +73,9 @@ export async function spawnEmbeddedPostgres(dataDir: string, port: number): Prom
   });
   return {
     url,
+    exited,
     async stop() {
-      child.kill("SIGTERM");
+      if (child.exitCode === null && child.signalCode === null) child.kill("SIGTERM");
       await exited;
     },
   };

@@ -11,6 +11,8 @@ export interface RunningPostgres {
   stop(): Promise<void>;
   /** Starts it again after `stop` (the fault tests restart PostgreSQL under a running system). */
   start(): Promise<void>;
+  /** Resolves when the server process exits, however (a crash, kill -9, or `stop`), with why. */
+  exited(): Promise<string>;
 }
 
 export async function startEmbeddedPostgres(dataDir: string, port: number): Promise<RunningPostgres> {
@@ -32,5 +34,12 @@ export async function startEmbeddedPostgres(dataDir: string, port: number): Prom
     url: `postgresql://postgres:postgres@127.0.0.1:${port}/postgres`,
     stop: () => pg.stop(),
     start: () => pg.start(),
+    exited: () =>
+      new Promise((resolve) => {
+        // The package keeps the server's process in a field it does not type.
+        const server = (pg as unknown as { process?: import("node:child_process").ChildProcess }).process;
+        if (!server || server.exitCode !== null || server.signalCode !== null) return resolve("not running");
+        server.once("exit", (code, signal) => resolve(signal ?? `code ${code}`));
+      }),
   };
 }

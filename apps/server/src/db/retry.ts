@@ -1,14 +1,17 @@
-// Retrying database work through an outage (PostgreSQL restarting, a dropped connection), and only
-// then: a constraint violation or a bug fails at once.
+// Retrying database work through an outage (PostgreSQL restarting, a dropped connection, a stalled
+// server that lets transactions time out), and only then: a constraint violation or a bug fails at
+// once. Retried work is whole transactions, which either committed or rolled back, and the writes we
+// retry are idempotent.
 
 const TRANSIENT =
-  /ECONNREFUSED|ECONNRESET|EPIPE|ETIMEDOUT|Connection terminated|terminating connection|not queryable|closed the connection|Connection closed|Can't reach database|the database system is (starting up|shutting down|in recovery)|timeout exceeded when trying to connect|Timed out fetching a new connection|connect ECONN/i;
+  /ECONNREFUSED|ECONNRESET|EPIPE|ETIMEDOUT|Connection terminated|terminating connection|not queryable|closed the connection|Connection closed|Can't reach database|the database system is (starting up|shutting down|in recovery)|timeout exceeded when trying to connect|Timed out fetching a new connection|connect ECONN|Unable to start a transaction in the given time|expired transaction|Transaction already closed/i;
 const TRANSIENT_CODES = new Set([
   "P1001",
   "P1002",
   "P1008",
   "P1017",
   "P2024",
+  "P2028", // interactive transaction API error: timed out starting, or expired while the server stalled
   "57P01",
   "57P02",
   "57P03",

@@ -5,6 +5,8 @@ import type { Db } from "../db/prisma.ts";
 import type { NotificationHub } from "../events/pgNotifications.ts";
 import type { AdmissionLimits } from "../security/admission.ts";
 import type { RateLimiter } from "../security/rateLimiter.ts";
+import type { ReapPolicy } from "../trainer/reaper.ts";
+import { decodeNodeId } from "./ids.ts";
 
 export interface Context {
   db: Db;
@@ -13,6 +15,8 @@ export interface Context {
   token: string | null;
   rateLimiter: RateLimiter;
   limits: AdmissionLimits;
+  /** When a RUNNING run counts as ownerless (cancelRun ends such a run itself). */
+  reapPolicy: ReapPolicy;
 }
 
 export const builder = new SchemaBuilder<{
@@ -22,7 +26,7 @@ export const builder = new SchemaBuilder<{
 }>({
   plugins: [RelayPlugin],
   defaultFieldNullability: false,
-  relay: { clientMutationId: "omit", cursorType: "String" },
+  relay: { clientMutationId: "omit", cursorType: "String", decodeGlobalID: decodeNodeId },
 });
 
 builder.queryType({});

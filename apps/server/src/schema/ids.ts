@@ -15,3 +15,17 @@ export function uuidFrom(typename: "Run" | "Sweep", id: string, field = "id"): s
     `${field} must be a ${typename} ID (as returned by the API) or a ${typename.toLowerCase()} UUID; got "${id}"`,
   );
 }
+
+/**
+ * `node(id:)` and `nodes(ids:)`: an ID that does not decode, or a Run or Sweep ID around something
+ * other than a UUID, is the caller's mistake (BAD_USER_INPUT, as for `run(id:)`), not a server error.
+ */
+export function decodeNodeId(globalID: string): { typename: string; id: string } {
+  let decoded: { typename: string; id: string } | undefined;
+  try {
+    decoded = decodeGlobalID(globalID);
+  } catch {}
+  if (!decoded?.typename || (["Run", "Sweep"].includes(decoded.typename) && !UUID.test(decoded.id)))
+    throw badInput("id", `id must be an ID returned by this API (a Run or Sweep ID); got "${globalID}"`);
+  return decoded;
+}

@@ -12,9 +12,10 @@ import type { EpochMetric, Prisma, Run } from "../db/prisma.ts";
 import { RunStatus } from "../db/prisma.ts";
 import { publish, publishRunEvent, publishRunsChanged } from "../events/publish.ts";
 import { topics } from "../events/runEvents.ts";
-import { enqueueEvaluate, enqueueTrain } from "../queue/runQueue.ts";
+import { enqueueAdvanceSweep, enqueueEvaluate, enqueueTrain, removeTrainJob } from "../queue/runQueue.ts";
 import { admit } from "../security/admission.ts";
 import { downsample, readLosses } from "../trainer/lossStore.ts";
+import { releaseJob } from "../trainer/runLease.ts";
 import { hyperparametersOf } from "../trainer/trainRun.ts";
 import { builder, type Context } from "./builder.ts";
 import { badInput, conflict, notFound } from "./errors.ts";
@@ -250,24 +251,34 @@ builder.mutationFields((t) => ({
   }),
   cancelRun: t.field({
     type: RunRef,
-    description: "Stops a run: a queued one at once, a running one within one iteration (then CANCELLED).",
+    description:
+      "Stops a run: a queued one at once, a running one within one iteration (then CANCELLED); one whose trainer is gone, at once.",
     args: { id: t.arg.id({ required: true }) },
-    resolve: async (_root, { id }, { db }) => {
-      const run = await findRun(db, String(id));
-      if (run.status === "QUEUED") {
-        return db.$transaction(async (tx) => {
-          const { count } = await tx.run.updateMany({
-            where: { id: run.id, status: "QUEUED" },
-            data: { status: "CANCELLED", finishedAt: new Date() },
+    resolve: async (_root, { id }, { db, reapPolicy }) => {
+      const { id: runId } = await findRun(db, String(id));
+      await db.$transaction(async (tx) => {
+        const [run] = await tx.$queryRaw<Run[]>`SELECT * FROM "Run" WHERE id = ${runId}::uuid FOR UPDATE`;
+        if (!run) throw notFound("run", String(id));
+        const ownerless = !run.heartbeatAt || run.heartbeatAt.getTime() < Date.now() - reapPolicy.timeoutMs;
+        if (run.status === "QUEUED" || (run.status === "RUNNING" && ownerless)) {
+          // No live trainer holds it: end it here (a late owner finds its lease gone and stops).
+          if (run.status === "RUNNING") await releaseJob(tx, run.jobId);
+          await removeTrainJob(tx, runId);
+          await tx.run.update({
+            where: { id: runId },
+            data: { status: "CANCELLED", finishedAt: new Date(), heartbeatAt: null, trainerId: null, jobId: null },
           });
-          if (count === 1) await publishRunEvent(tx, { type: "status", runId: run.id, status: "CANCELLED" }, true);
-          return tx.run.findUniqueOrThrow({ where: { id: run.id } });
-        });
-      }
-      if (run.status !== "RUNNING")
-        throw conflict(`run ${id} already ended (${run.status}); there is nothing to cancel`);
-      await publish(db, topics.cancel, { runId: run.id });
-      return run;
+          await publishRunEvent(tx, { type: "status", runId, status: "CANCELLED" }, true);
+          if (run.sweepId) await enqueueAdvanceSweep(tx, run.sweepId);
+          return;
+        }
+        if (run.status !== "RUNNING")
+          throw conflict(`run ${id} already ended (${run.status}); there is nothing to cancel`);
+        // The owner hears the notification at once, or reads the flag with its next heartbeat.
+        await tx.run.update({ where: { id: runId }, data: { cancelRequested: true } });
+        await publish(tx, topics.cancel, { runId });
+      });
+      return db.run.findUniqueOrThrow({ where: { id: runId } });
     },
   }),
   deleteRun: t.field({

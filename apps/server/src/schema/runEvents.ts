@@ -1,13 +1,32 @@
 // Subscriptions: a run's live events (stored ones first), and changes to the list of runs.
-import { runEventStream, type StreamEvent } from "../events/runEventStream.ts";
+import { type DeliveredEvent, runEventStream } from "../events/runEventStream.ts";
 import type { RunsChanged } from "../events/runEvents.ts";
 import { topics } from "../events/runEvents.ts";
 import { builder } from "./builder.ts";
 import { EpochRef, findRun, LossPointRef, RunRef, RunStatusEnum } from "./run.ts";
 
-type Of<T extends StreamEvent["type"]> = Extract<StreamEvent, { type: T }>;
+type Of<T extends DeliveredEvent["type"]> = Extract<DeliveredEvent, { type: T }>;
 
-const StatusEvent = builder.objectRef<Of<"status">>("RunStatusEvent").implement({
+const TYPE_NAMES = {
+  status: "RunStatusEvent",
+  epoch: "RunEpochEvent",
+  losses: "RunLossesEvent",
+  weights: "RunWeightsEvent",
+  test: "RunTestEvent",
+} as const satisfies Record<DeliveredEvent["type"], string>;
+
+const RunEventInterface = builder.interfaceRef<DeliveredEvent>("RunEvent").implement({
+  description: "One of a run's events. Pass the last one's cursor as runEvents(after:) to resume after it.",
+  fields: (t) => ({
+    cursor: t.exposeString("cursor", {
+      description: "Where this event leaves the stream: runEvents(runId, after: cursor) goes on from here.",
+    }),
+  }),
+  resolveType: (event) => TYPE_NAMES[event.type],
+});
+
+builder.objectRef<Of<"status">>(TYPE_NAMES.status).implement({
+  interfaces: [RunEventInterface],
   description: "The run's status changed (and everything before it is already delivered).",
   fields: (t) => ({
     status: t.field({ type: RunStatusEnum, resolve: (e) => e.status }),
@@ -15,13 +34,15 @@ const StatusEvent = builder.objectRef<Of<"status">>("RunStatusEvent").implement(
   }),
 });
 
-const EpochEvent = builder.objectRef<Of<"epoch">>("RunEpochEvent").implement({
+builder.objectRef<Of<"epoch">>(TYPE_NAMES.epoch).implement({
+  interfaces: [RunEventInterface],
   fields: (t) => ({
     epoch: t.field({ type: EpochRef, resolve: (e) => ({ ...e.epoch, recordedAt: new Date(e.epoch.recordedAt) }) }),
   }),
 });
 
-const LossesEvent = builder.objectRef<Of<"losses">>("RunLossesEvent").implement({
+builder.objectRef<Of<"losses">>(TYPE_NAMES.losses).implement({
+  interfaces: [RunEventInterface],
   description:
     "Losses of iterations [fromIteration, toIteration), sampled: consecutive events cover consecutive ranges.",
   fields: (t) => ({
@@ -34,22 +55,17 @@ const LossesEvent = builder.objectRef<Of<"losses">>("RunLossesEvent").implement(
   }),
 });
 
-const WeightsEvent = builder.objectRef<Of<"weights">>("RunWeightsEvent").implement({
+builder.objectRef<Of<"weights">>(TYPE_NAMES.weights).implement({
+  interfaces: [RunEventInterface],
   fields: (t) => ({
     atEpoch: t.int({ description: "The epoch whose weights the image shows.", resolve: (e) => e.epoch }),
     url: t.string({ resolve: (e) => `/runs/${e.runId}/weights.png?epoch=${e.epoch}` }),
   }),
 });
 
-const TestEvent = builder.objectRef<Of<"test">>("RunTestEvent").implement({
+builder.objectRef<Of<"test">>(TYPE_NAMES.test).implement({
+  interfaces: [RunEventInterface],
   fields: (t) => ({ testAcc: t.exposeFloat("testAcc") }),
-});
-
-const TYPES = { status: StatusEvent, epoch: EpochEvent, losses: LossesEvent, weights: WeightsEvent, test: TestEvent };
-
-const RunEventUnion = builder.unionType("RunEvent", {
-  types: Object.values(TYPES),
-  resolveType: (event) => TYPES[(event as StreamEvent).type],
 });
 
 const RunsChangedKind = builder.enumType("RunsChangedKind", { values: ["created", "updated", "deleted"] as const });
@@ -69,12 +85,18 @@ const RunsChangedEvent = builder.objectRef<RunsChanged>("RunsChangedEvent").impl
 
 builder.subscriptionFields((t) => ({
   runEvents: t.field({
-    type: RunEventUnion,
-    description: "A run's events: first what is stored (losses downsampled), then live, with no gap and no duplicate.",
-    args: { runId: t.arg.id({ required: true }) },
-    subscribe: async (_root, { runId }, { db, hub }) =>
-      runEventStream(db, hub, (await findRun(db, String(runId), "runId")).id),
-    resolve: (event: StreamEvent) => event,
+    type: RunEventInterface,
+    description:
+      "A run's events: first what is stored (losses downsampled), then live, with no gap and no duplicate. " +
+      "Completes after the run's final status (and a pending test result). After a reconnect, pass the last " +
+      "event's cursor as `after` to get exactly what was missed.",
+    args: {
+      runId: t.arg.id({ required: true }),
+      after: t.arg.string({ required: false, description: "The cursor of the last event received." }),
+    },
+    subscribe: async (_root, { runId, after }, { db, hub }) =>
+      runEventStream(db, hub, (await findRun(db, String(runId), "runId")).id, after ?? undefined),
+    resolve: (event: DeliveredEvent) => event,
   }),
   runsChanged: t.field({
     type: RunsChangedEvent,

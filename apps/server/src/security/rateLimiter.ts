@@ -1,26 +1,26 @@
-// A token bucket per caller: `burst` requests at once, refilled at `perMinute`. In memory, per API
-// process — enough to stop a runaway script from queueing thousands of runs.
+// At most `perMinute` requests per caller in any 60 seconds (a sliding window: exactly the number the
+// README and the error promise, with no burst on top). In memory, per API process — enough to stop a
+// runaway script from queueing thousands of runs.
 export interface RateLimit {
   perMinute: number;
-  burst: number;
 }
 
+const WINDOW_MS = 60_000;
+
 export class RateLimiter {
-  private readonly buckets = new Map<string, { tokens: number; at: number }>();
+  /** Per caller, the times of the requests accepted in the last minute, oldest first. */
+  private readonly accepted = new Map<string, number[]>();
 
   constructor(private readonly limit: RateLimit) {}
 
   /** Takes one request for `key`; returns 0 when allowed, else the milliseconds until one is. */
   take(key: string, now = Date.now()): number {
-    const refill = this.limit.perMinute / 60_000;
-    const bucket = this.buckets.get(key) ?? { tokens: this.limit.burst, at: now };
-    bucket.tokens = Math.min(this.limit.burst, bucket.tokens + (now - bucket.at) * refill);
-    bucket.at = now;
-    this.buckets.set(key, bucket);
-    if (bucket.tokens >= 1) {
-      bucket.tokens -= 1;
+    const times = (this.accepted.get(key) ?? []).filter((t) => t > now - WINDOW_MS);
+    this.accepted.set(key, times);
+    if (times.length < this.limit.perMinute) {
+      times.push(now);
       return 0;
     }
-    return Math.ceil((1 - bucket.tokens) / refill);
+    return (times[0] as number) + WINDOW_MS - now;
   }
 }

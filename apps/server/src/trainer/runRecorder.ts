@@ -4,6 +4,7 @@
 // Writes go through one serial queue beside the training loop: training never waits for the
 // database, and while PostgreSQL is unreachable the writes wait (their data held in memory) and are
 // retried in order. `finish` waits for all of them; if the database stays away too long, it fails.
+// Every write first renews the run's lease (runLease.ts): a trainer that lost the run writes nothing.
 import { type EpochMetrics, weightsImage } from "@trainql/nn";
 import type { Db, Prisma, RunStatus } from "../db/prisma.ts";
 import { withRetry } from "../db/retry.ts";
@@ -11,35 +12,46 @@ import { publishRunEvent, publishSweepChanged } from "../events/publish.ts";
 import { sampleLosses } from "../events/runEvents.ts";
 import { enqueueAdvanceSweep, enqueueTrain } from "../queue/runQueue.ts";
 import { appendLosses } from "./lossStore.ts";
+import { renewLease, rewindToCheckpoint } from "./runLease.ts";
 
 type Tx = Prisma.TransactionClient;
 
 /** How often buffered losses are written while no epoch boundary comes. */
 const LOSS_FLUSH_MS = 1000;
 
+/** What a trainer got by claiming a run: its lease, and where training resumes. */
+export interface Claim {
+  lease: number;
+  iteration: number;
+}
+
 export class RunRecorder {
   private pending: number[] = [];
-  private pendingFrom: number;
+  private pendingFrom = 0;
   private lastFlush = performance.now();
   private writes: Promise<void> = Promise.resolve();
   private failure: unknown;
+  /** Set by `start`: every later write checks that the run still carries it. */
+  private lease: number | undefined;
   bestValAcc: number | null = null;
 
+  /** `onFailure`: a write failed for good (the database stayed away, or the lease was lost). */
   constructor(
     private readonly db: Db,
     readonly runId: string,
     private readonly sweepId: string | null = null,
-    startIteration = 0,
-    bestValAcc: number | null = null,
     private readonly log: (line: string) => void = () => {},
-  ) {
-    this.pendingFrom = startIteration;
-    this.bestValAcc = bestValAcc;
-  }
+    private readonly onFailure: (error: unknown) => void = () => {},
+  ) {}
 
   private transaction<T>(work: (tx: Tx) => Promise<T>): Promise<T> {
+    const lease = this.lease;
     return withRetry(
-      () => this.db.$transaction(work),
+      () =>
+        this.db.$transaction(async (tx) => {
+          if (lease !== undefined) await renewLease(tx, this.runId, lease);
+          return work(tx);
+        }),
       undefined,
       (error, attempt) =>
         attempt === 1 &&
@@ -57,6 +69,7 @@ export class RunRecorder {
         await this.transaction(work);
       } catch (error) {
         this.failure = error;
+        this.onFailure(error);
       }
     });
   }
@@ -81,19 +94,42 @@ export class RunRecorder {
     };
   }
 
-  /** QUEUED → RUNNING, claimed by this trainer. False when the run is no longer QUEUED (cancelled, deleted). */
-  async start(trainerId: string, backend: { name: string; device: string }): Promise<boolean> {
-    return this.transaction(async (tx) => {
+  /**
+   * QUEUED → RUNNING, claimed by this trainer under a new lease, with what was stored past the
+   * checkpoint dropped (an earlier owner may have died after it). Null when the run is no longer
+   * QUEUED (cancelled, deleted, or claimed by another trainer).
+   */
+  async start(trainerId: string, backend: { name: string; device: string }, jobId: bigint): Promise<Claim | null> {
+    const claim = await this.transaction(async (tx): Promise<Claim | null> => {
       const { count } = await tx.run.updateMany({
         where: { id: this.runId, status: "QUEUED" },
-        data: { status: "RUNNING", startedAt: new Date(), trainerId, backend: backend.name, device: backend.device },
+        data: {
+          status: "RUNNING",
+          startedAt: new Date(),
+          heartbeatAt: new Date(),
+          trainerId,
+          jobId,
+          lease: { increment: 1 },
+          backend: backend.name,
+          device: backend.device,
+        },
       });
-      if (count === 1) {
-        await publishRunEvent(tx, { type: "status", runId: this.runId, status: "RUNNING" }, true);
-        if (this.sweepId) await publishSweepChanged(tx, this.sweepId);
-      }
-      return count === 1;
+      if (count !== 1) return null;
+      const iteration = await rewindToCheckpoint(tx, this.runId);
+      const run = await tx.run.findUniqueOrThrow({
+        where: { id: this.runId },
+        select: { lease: true, bestValAcc: true },
+      });
+      this.bestValAcc = run.bestValAcc;
+      await publishRunEvent(tx, { type: "status", runId: this.runId, status: "RUNNING" }, true);
+      if (this.sweepId) await publishSweepChanged(tx, this.sweepId);
+      return { lease: run.lease, iteration };
     });
+    if (claim) {
+      this.lease = claim.lease;
+      this.pendingFrom = claim.iteration;
+    }
+    return claim;
   }
 
   iteration(loss: number): void {
@@ -104,8 +140,16 @@ export class RunRecorder {
     }
   }
 
-  /** An epoch's metrics, the losses so far and the current first-layer weights, atomically. */
-  epoch(m: EpochMetrics, W1: Float32Array, hiddenSize: number): void {
+  /**
+   * An epoch's metrics, the losses so far and the current first-layer weights — and, when given, a
+   * checkpoint of the parameters after this epoch — atomically.
+   */
+  epoch(
+    m: EpochMetrics,
+    W1: Float32Array,
+    hiddenSize: number,
+    checkpoint?: { iteration: number; data: Uint8Array },
+  ): void {
     this.bestValAcc = Math.max(this.bestValAcc ?? 0, m.valAcc);
     const bestValAcc = this.bestValAcc;
     const png = new Uint8Array(weightsImage(W1, hiddenSize).png);
@@ -113,6 +157,7 @@ export class RunRecorder {
     const recordedAt = new Date();
     this.enqueue(async (tx) => {
       await losses?.(tx);
+      await this.checkpointWrite(tx, checkpoint);
       await tx.epochMetric.upsert({
         where: { runId_epoch: { runId: this.runId, epoch: m.epoch } },
         create: { runId: this.runId, ...m, recordedAt },
@@ -161,6 +206,8 @@ export class RunRecorder {
           finishedAt: new Date(),
           error: details.error ?? null,
           finalValAcc: details.finalValAcc ?? null,
+          heartbeatAt: null,
+          cancelRequested: false,
         },
       });
       await publishRunEvent(tx, { type: "status", runId: this.runId, status }, true);
@@ -181,7 +228,10 @@ export class RunRecorder {
     this.enqueue(async (tx) => {
       await losses?.(tx);
       await this.checkpointWrite(tx, checkpoint);
-      await tx.run.update({ where: { id: this.runId }, data: { status: "QUEUED", trainerId: null } });
+      await tx.run.update({
+        where: { id: this.runId },
+        data: { status: "QUEUED", trainerId: null, heartbeatAt: null, jobId: null },
+      });
       await enqueueTrain(tx, this.runId);
       await publishRunEvent(tx, { type: "status", runId: this.runId, status: "QUEUED" }, true);
       if (this.sweepId) await publishSweepChanged(tx, this.sweepId);

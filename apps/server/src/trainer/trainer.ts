@@ -11,8 +11,8 @@ import { topics } from "../events/runEvents.ts";
 import { type AdvanceSweepJob, type EvaluateJob, TASK, type TrainJob } from "../queue/runQueue.ts";
 import { advanceSweep } from "../sweeps/advanceSweep.ts";
 import { evaluateRun } from "./evaluateRun.ts";
-import { Reaper } from "./reaper.ts";
-import { CANCEL_REASON, SHUTDOWN_REASON, type TrainerContext, trainRun } from "./trainRun.ts";
+import { Reaper, type ReapPolicy } from "./reaper.ts";
+import { CANCEL_REASON, LOST_REASON, SHUTDOWN_REASON, type TrainerContext, trainRun } from "./trainRun.ts";
 
 export interface Trainer {
   id: string;
@@ -50,6 +50,31 @@ function memoryForRuns(backend: string): number {
   return os.totalmem() / 2;
 }
 
+/**
+ * Renews the heartbeat of each run this trainer trains and that moved within the timeout (a run stuck
+ * in a hung call is let go, for the reaper to hand on), and stops runs whose lease is gone or whose
+ * cancel was asked while this trainer could not hear it.
+ */
+async function renewLeases(ctx: TrainerContext, timeoutMs: number): Promise<void> {
+  const moving = [...ctx.active].filter(([, run]) => performance.now() - run.lastProgress < timeoutMs);
+  if (moving.length === 0) return;
+  const ids = moving.map(([runId]) => runId);
+  const renewed = await ctx.db.$queryRaw<{ id: string; cancelRequested: boolean }[]>`
+    UPDATE "Run" SET "heartbeatAt" = now()
+    WHERE id = ANY(${ids}::uuid[]) AND status = 'RUNNING' AND "trainerId" = ${ctx.trainerId}
+    RETURNING id::text, "cancelRequested"`;
+  const held = new Map(renewed.map((r) => [r.id, r.cancelRequested]));
+  for (const [runId, run] of moving) {
+    if (!held.has(runId)) run.controller.abort(LOST_REASON);
+    else if (held.get(runId)) run.controller.abort(CANCEL_REASON);
+  }
+}
+
+export const reapPolicy = (env: Env): ReapPolicy => ({
+  timeoutMs: env.trainerTimeoutMs,
+  maxAttempts: env.runMaxAttempts,
+});
+
 export async function startTrainer(env: Env, databaseUrl: string, log: Log = console.log): Promise<Trainer> {
   const id = `${os.hostname()}-${process.pid}-${randomUUID().slice(0, 8)}`;
   const db = createDb(databaseUrl, 3);
@@ -57,7 +82,15 @@ export async function startTrainer(env: Env, databaseUrl: string, log: Log = con
   log(`trainer ${id}: backend ${backend.name} — ${backend.device}`);
   for (const warning of backend.warnings) log(`trainer ${id}: warning: ${warning}`);
   const data = await loadData(env, log);
-  const ctx: TrainerContext = { db, trainerId: id, backend, data, controllers: new Map(), log };
+  const ctx: TrainerContext = {
+    db,
+    trainerId: id,
+    backend,
+    data,
+    active: new Map(),
+    checkpointIntervalMs: env.checkpointIntervalMs,
+    log,
+  };
 
   // What this trainer tells the others (and the API) about itself.
   const registration = {
@@ -74,12 +107,14 @@ export async function startTrainer(env: Env, databaseUrl: string, log: Log = con
       : { datasetDir: data.dataDir, numTrain: data.train.n, numVal: data.val.n, numTest: data.test.n }),
   };
   await db.trainer.create({ data: registration });
-  const reaper = new Reaper(db, env.trainerTimeoutMs, env.heartbeatMs);
+  const reaper = new Reaper(db, reapPolicy(env), env.heartbeatMs, log);
   let failing = false;
   const heartbeat = setInterval(() => {
-    const beat = () =>
-      // An upsert: a trainer reaped while cut off from the database registers again.
-      db.trainer.upsert({ where: { id }, create: registration, update: { lastSeenAt: new Date() } });
+    const beat = async () => {
+      // An upsert: a trainer forgotten while cut off from the database registers again.
+      await db.trainer.upsert({ where: { id }, create: registration, update: { lastSeenAt: new Date() } });
+      await renewLeases(ctx, env.trainerTimeoutMs);
+    };
     reaper.tick(beat).then(
       () => {
         if (failing) log("heartbeat: the database is back");
@@ -94,7 +129,7 @@ export async function startTrainer(env: Env, databaseUrl: string, log: Log = con
 
   const hub = new NotificationHub(databaseUrl);
   const stopCancels = await hub.listen(topics.cancel, (payload) => {
-    ctx.controllers.get((payload as { runId: string }).runId)?.abort(CANCEL_REASON);
+    ctx.active.get((payload as { runId: string }).runId)?.controller.abort(CANCEL_REASON);
   });
 
   const running = new Set<Promise<void>>();
@@ -109,8 +144,8 @@ export async function startTrainer(env: Env, databaseUrl: string, log: Log = con
       if (level === "error" || level === "warning") log(`[queue] ${message}`);
     }),
     taskList: {
-      [TASK.train]: async (payload) => {
-        const task = trainRun(ctx, (payload as TrainJob).runId);
+      [TASK.train]: async (payload, helpers) => {
+        const task = trainRun(ctx, (payload as TrainJob).runId, BigInt(helpers.job.id));
         running.add(task);
         await task.finally(() => running.delete(task));
       },
@@ -126,7 +161,7 @@ export async function startTrainer(env: Env, databaseUrl: string, log: Log = con
       clearInterval(heartbeat);
       // Runs in progress stop after their current iteration, are written and checkpointed, and go
       // back to the queue for any trainer to resume.
-      for (const controller of ctx.controllers.values()) controller.abort(SHUTDOWN_REASON);
+      for (const { controller } of ctx.active.values()) controller.abort(SHUTDOWN_REASON);
       await Promise.allSettled(running);
       await runner.stop();
       await stopCancels();
