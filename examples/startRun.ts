@@ -47,8 +47,8 @@ if (errors?.length || !data) {
 }
 console.log(`run ${data.startRun.id}: ${data.startRun.status}`);
 
-// Reconnects for as long as it takes (an API restart, say); the subscription then starts again and the
-// server replays what is stored, so epochs already printed are skipped by their number.
+// Reconnects for as long as it takes (an API restart, say). graphql-ws subscribes again with the same
+// request object, so keeping the last event's cursor in its variables resumes exactly after it.
 const client = createClient({
   url: api.replace(/^http/, "ws"),
   webSocketImpl: WebSocket,
@@ -57,32 +57,33 @@ const client = createClient({
   retryWait: (retries) => new Promise((resolve) => setTimeout(resolve, Math.min(2000, 200 * 2 ** retries))),
   on: { closed: () => done || console.error("connection lost; reconnecting…") },
 });
-let lastEpoch = -1;
 let done = false;
+const request = {
+  query: `subscription ($runId: ID!, $after: String) { runEvents(runId: $runId, after: $after) {
+    __typename cursor
+    ... on RunStatusEvent { status }
+    ... on RunEpochEvent { epoch { epoch iteration loss trainAcc valAcc } } } }`,
+  variables: { runId: data.startRun.id, after: null as string | null },
+};
 const events = client.iterate<{
   runEvents: {
     __typename: string;
+    cursor: string;
     status?: string;
     epoch?: { epoch: number; iteration: number; loss: number; trainAcc: number; valAcc: number };
   };
-}>({
-  query: `subscription ($runId: ID!) { runEvents(runId: $runId) {
-    __typename
-    ... on RunStatusEvent { status }
-    ... on RunEpochEvent { epoch { epoch iteration loss trainAcc valAcc } } } }`,
-  variables: { runId: data.startRun.id },
-});
+}>(request);
+// The stream ends by itself after the run's final status.
 for await (const { data: event } of events) {
   const e = event?.runEvents;
-  if (e?.epoch && e.epoch.epoch > lastEpoch) {
-    lastEpoch = e.epoch.epoch;
+  if (e) request.variables.after = e.cursor;
+  if (e?.epoch) {
     const { epoch, iteration, loss, trainAcc, valAcc } = e.epoch;
     console.log(
       `epoch ${epoch} (it ${iteration}): loss ${loss.toFixed(4)}, train ${(trainAcc * 100).toFixed(1)}%, val ${(valAcc * 100).toFixed(1)}%`,
     );
   }
   if (e?.status) console.log(`status: ${e.status}`);
-  if (e?.status && ["SUCCEEDED", "FAILED", "CANCELLED"].includes(e.status)) break;
 }
 done = true;
 await client.dispose();

@@ -131,6 +131,44 @@ describe("startRun and runEvents", () => {
     expect(events[0]!.runEvents.fromIteration).toBe(0);
   });
 
+  it("ends the stream after the final status, and resumes from a cursor with exactly what was missed", async () => {
+    const { startRun } = await gqlOk<Started>(api.url, START, {
+      input: { hiddenSize: 10, numIters: 1200, batchSize: 20, seed: 11 },
+    });
+    const client = wsClient(api.url);
+    const epochsOf = (events: RunEventData[]) =>
+      events.flatMap((e) => (e.runEvents.__typename === "RunEpochEvent" ? [(e.runEvents.epoch as { epoch: number }).epoch] : []));
+    // A first connection that drops after a few epochs…
+    const before = await collect<RunEventData>(client, RUN_EVENTS, { runId: startRun.id }, (e) => epochsOf(e).length >= 3);
+    const cursor = before.at(-1)!.runEvents.cursor;
+    await new Promise((r) => setTimeout(r, 500)); // the run goes on meanwhile
+    // …and the reconnect, which passes the last cursor: no repeat, no gap, and the stream completes by itself.
+    const after = await collect<RunEventData>(client, RUN_EVENTS, { runId: startRun.id, after: cursor }, () => false);
+    const all = [...before, ...after];
+    expect(epochsOf(all)).toEqual([...Array(60).keys()]); // 1200 / 20, each exactly once
+    const ranges = all.flatMap((e) =>
+      e.runEvents.__typename === "RunLossesEvent" ? [[e.runEvents.fromIteration!, e.runEvents.toIteration!]] : [],
+    );
+    expect(ranges[0]![0]).toBe(0);
+    for (let i = 1; i < ranges.length; i++) expect(ranges[i]![0]).toBe(ranges[i - 1]![1]);
+    expect(ranges.at(-1)![1]).toBe(1200);
+    expect(all.filter((e) => e.runEvents.__typename === "RunStatusEvent").map((e) => e.runEvents.status)).toEqual([
+      ...new Set(all.filter((e) => e.runEvents.__typename === "RunStatusEvent").map((e) => e.runEvents.status)),
+    ]);
+    expect(after.at(-1)!.runEvents.status).toBe("SUCCEEDED");
+
+    // A late subscriber to the finished run gets what is stored, then completion; from the last cursor, only completion.
+    const late = await collect<RunEventData>(client, RUN_EVENTS, { runId: startRun.id }, () => false, 10_000);
+    expect(epochsOf(late)).toHaveLength(60);
+    expect(late.at(-1)!.runEvents.status).toBe("SUCCEEDED");
+    const none = await collect<RunEventData>(client, RUN_EVENTS, { runId: startRun.id, after: late.at(-1)!.runEvents.cursor }, () => false, 10_000);
+    expect(none).toEqual([]);
+    // A cursor that is not one gets BAD_USER_INPUT naming `after`.
+    await expect(
+      collect<RunEventData>(client, RUN_EVENTS, { runId: startRun.id, after: "garbage" }, () => false, 10_000),
+    ).rejects.toThrow(/after must be a cursor from an earlier runEvents event/);
+  });
+
   it("cancels a running run within an iteration, and a queued one at once", async () => {
     const long = { hiddenSize: 10, numIters: 1_000_000, batchSize: 20 };
     const { startRun: running } = await gqlOk<Started>(api.url, START, { input: long });
@@ -255,6 +293,20 @@ describe("bad input", () => {
     const malformed = await gql(api.url, `mutation { cancelRun(id: "nope") { id } }`);
     expect(malformed.errors?.[0]?.extensions?.code).toBe("BAD_USER_INPUT");
     expect(malformed.errors?.[0]?.message).toMatch(/id must be a Run ID/);
+  });
+
+  it("answers malformed global ids in node and nodes with BAD_USER_INPUT, as run(id:) does", async () => {
+    const b64 = (s: string) => Buffer.from(s).toString("base64");
+    for (const id of [b64("Run:not-a-uuid"), b64("Sweep:42"), "%%%", b64("no-colon")]) {
+      for (const query of [`{ node(id: "${id}") { id } }`, `{ nodes(ids: ["${id}"]) { id } }`]) {
+        const result = await gql(api.url, query);
+        expect(result.errors?.[0]?.extensions?.code, `${query}`).toBe("BAD_USER_INPUT");
+        expect(result.errors?.[0]?.message).toMatch(/id must be an ID returned by this API/);
+      }
+    }
+    const unknown = await gql<{ node: null }>(api.url, `{ node(id: "${b64("Run:00000000-0000-0000-0000-000000000000")}") { id } }`);
+    expect(unknown.errors).toBeUndefined();
+    expect(unknown.data?.node).toBeNull();
   });
 
   it("lists runs as a Relay connection, filtered and ordered", async () => {

@@ -69,6 +69,9 @@ export async function tinyDataset(): Promise<string> {
   return writeSyntheticCifar10(dir, { recordsPerBatch: TINY_RECORDS });
 }
 
+/** How long a run may go without its trainer's heartbeat in tests (15 s in production). */
+export const TIMEOUT_MS = 4000;
+
 export interface TestServer {
   url: string;
   app: App;
@@ -79,7 +82,7 @@ export async function startApi(
   databaseUrl: string,
   options: Omit<AppOptions, "databaseUrl"> = {},
 ): Promise<TestServer> {
-  const app = buildApp({ databaseUrl, trainerTimeoutMs: 3000, ...options });
+  const app = buildApp({ databaseUrl, trainerTimeoutMs: TIMEOUT_MS, ...options });
   const actual = await app.start(0);
   cleanup(() => app.stop());
   return { url: `http://127.0.0.1:${actual}/graphql`, app, port: actual };
@@ -108,7 +111,7 @@ export async function startTrainer(
       CIFAR10_RECORDS_PER_BATCH: String(TINY_RECORDS),
       TRAIN_BACKEND: "wasm",
       TRAINER_HEARTBEAT_MS: "500",
-      TRAINER_TIMEOUT_MS: "3000",
+      TRAINER_TIMEOUT_MS: String(TIMEOUT_MS),
       ...env,
     },
     stdio: ["ignore", "pipe", "pipe"],
@@ -234,9 +237,10 @@ export function collect<T>(
 }
 
 export const RUN_EVENTS = /* GraphQL */ `
-  subscription ($runId: ID!) {
-    runEvents(runId: $runId) {
+  subscription ($runId: ID!, $after: String) {
+    runEvents(runId: $runId, after: $after) {
       __typename
+      cursor
       ... on RunStatusEvent { status run { iteration error } }
       ... on RunEpochEvent { epoch { epoch iteration loss trainAcc valAcc learningRate elapsedMs } }
       ... on RunLossesEvent { fromIteration toIteration points { iteration loss } }
@@ -248,6 +252,7 @@ export const RUN_EVENTS = /* GraphQL */ `
 export type RunEventData = {
   runEvents: {
     __typename: string;
+    cursor: string;
     status?: string;
     run?: { iteration: number; error: string | null };
     epoch?: { epoch: number; iteration: number; loss: number; trainAcc: number; valAcc: number } | number;

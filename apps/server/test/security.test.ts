@@ -184,3 +184,95 @@ describe("limits", () => {
     expect(sweep.errors?.[0]?.message).toMatch(/this run needs about/);
   });
 });
+
+describe("pages of other sites", () => {
+  const EVIL = "http://evil.example";
+  const MUTATION = "mutation { startRun(input: {hiddenSize: 8, numIters: 10, batchSize: 20}) { id } }";
+
+  it("cannot start a run with a cross-site form post or text/plain body, and nothing is written", async () => {
+    const before = await runCount(tightDatabaseUrl);
+    for (const [type, body] of [
+      ["application/x-www-form-urlencoded", new URLSearchParams({ query: MUTATION }).toString()],
+      ["text/plain", JSON.stringify({ query: MUTATION })],
+      ["multipart/form-data; boundary=x", `--x\r\nContent-Disposition: form-data; name="query"\r\n\r\n${MUTATION}\r\n--x--`],
+    ] as const) {
+      // As a browser sends it from another site (with its Origin), and as a same-machine page would without one.
+      for (const origin of [{ origin: EVIL }, {}] as Record<string, string>[]) {
+        const headers: Record<string, string> = { "content-type": type, ...origin };
+        const res = await fetch(tight.url, { method: "POST", headers, body });
+        expect(res.status).toBeGreaterThanOrEqual(400);
+        const text = await res.text();
+        expect(text).toMatch("origin" in origin ? /not allowed\. Add it to TRAINQL_ALLOWED_ORIGINS/ : /Send operations as JSON/);
+      }
+    }
+    expect(await runCount(tightDatabaseUrl)).toBe(before);
+  });
+
+  it("get no CORS grant and no answer to a JSON fetch, while the dashboard's origin does", async () => {
+    const preflight = (origin: string) =>
+      fetch(tight.url, {
+        method: "OPTIONS",
+        headers: { origin, "access-control-request-method": "POST", "access-control-request-headers": "content-type" },
+      });
+    const evil = await preflight(EVIL);
+    expect(evil.status).toBe(403);
+    expect(evil.headers.get("access-control-allow-origin")).toBeNull();
+    const dashboard = await preflight("http://localhost:3000");
+    expect(dashboard.headers.get("access-control-allow-origin")).toBe("http://localhost:3000");
+
+    const before = await runCount(tightDatabaseUrl);
+    const res = await fetch(tight.url, {
+      method: "POST",
+      headers: { "content-type": "application/json", origin: EVIL },
+      body: JSON.stringify({ query: MUTATION }),
+    });
+    expect(res.status).toBe(403);
+    expect((await res.json()).errors[0].extensions.code).toBe("FORBIDDEN_ORIGIN");
+    expect(await runCount(tightDatabaseUrl)).toBe(before);
+    // GraphiQL, served by the API itself on loopback, is its own origin.
+    const own = new URL(tight.url).origin;
+    const graphiql = await fetch(tight.url, {
+      method: "POST",
+      headers: { "content-type": "application/json", origin: own },
+      body: JSON.stringify({ query: "{ __typename }" }),
+    });
+    expect(graphiql.status).toBe(200);
+  });
+
+  it("cannot open a WebSocket to the API (CORS never covers those)", async () => {
+    const { default: WebSocket } = await import("ws");
+    const refused = await new Promise<number>((resolve) => {
+      const ws = new WebSocket(tight.url.replace(/^http/, "ws"), "graphql-transport-ws", { origin: EVIL });
+      ws.on("unexpected-response", (_req, res) => resolve(res.statusCode ?? 0));
+      ws.on("open", () => resolve(101));
+    });
+    expect(refused).toBe(403);
+    const allowed = await new Promise<number>((resolve) => {
+      const ws = new WebSocket(tight.url.replace(/^http/, "ws"), "graphql-transport-ws", {
+        origin: "http://127.0.0.1:3000",
+      });
+      ws.on("unexpected-response", (_req, res) => resolve(res.statusCode ?? 0));
+      ws.on("open", () => {
+        ws.close();
+        resolve(101);
+      });
+    });
+    expect(allowed).toBe(101);
+  });
+});
+
+describe("the start rate", () => {
+  it("accepts exactly START_RUNS_PER_MINUTE starts in a minute, as the README says, then says when to retry", async () => {
+    const db = await freshDatabase();
+    const api = await startApi(db, { limits: { startRate: { perMinute: 12 } } });
+    const codes: string[] = [];
+    for (let i = 0; i < 20; i++) {
+      const result = await gql(api.url, START, { input });
+      codes.push(result.errors?.[0]?.extensions?.code as string ?? "OK");
+      if (result.errors) expect(result.errors[0]?.message).toMatch(/Too many runs started: try again in \d+ s/);
+    }
+    expect(codes.filter((c) => c === "OK")).toHaveLength(12);
+    expect(codes.slice(12).every((c) => c === "RATE_LIMITED")).toBe(true);
+    expect(await runCount(db)).toBe(12);
+  });
+});

@@ -1,7 +1,11 @@
-// Trainer processes: sharing one queue, dying mid-run, and starting after runs were queued.
+// Trainer processes: sharing one queue, killed mid-run (the run resumes elsewhere), and starting
+// after runs were queued.
+import pg from "pg";
 import { beforeAll, describe, expect, it } from "vitest";
 import {
   collect,
+  RUN_EVENTS,
+  type RunEventData,
   freshDatabase,
   gqlOk,
   startApi,
@@ -18,8 +22,10 @@ let api: TestServer;
 
 const START = `mutation ($input: StartRunInput!) { startRun(input: $input) { id uuid } }`;
 type Started = { startRun: { id: string; uuid: string } };
-type RunState = { run: { status: string; iteration: number; error: string | null; epochs: { epoch: number }[] } };
-const RUN = `query ($id: ID!) { run(id: $id) { status iteration error epochs { epoch } } }`;
+type RunState = {
+  run: { status: string; iteration: number; error: string | null; interruptions: string[]; epochs: { epoch: number }[] };
+};
+const RUN = `query ($id: ID!) { run(id: $id) { status iteration error interruptions epochs { epoch } } }`;
 const runState = async (id: string) => (await gqlOk<RunState>(api.url, RUN, { id })).run;
 
 beforeAll(async () => {
@@ -84,30 +90,116 @@ describe("trainers", () => {
     await Promise.all([a.stop(), b.stop()]);
   });
 
-  it("mark the run of a trainer killed mid-run FAILED with the reason, keep its epochs, and go on with the next run", async () => {
-    const victim = await startTrainer(databaseUrl, dataDir);
-    const { startRun: long } = await gqlOk<Started>(api.url, START, {
-      input: { hiddenSize: 8, numIters: 1_000_000, batchSize: 20 },
-    });
-    const { startRun: next } = await gqlOk<Started>(api.url, START, {
-      input: { hiddenSize: 8, numIters: 40, batchSize: 20 },
-    });
-    await waitFor(async () => (await runState(long.id)).epochs.length >= 2, 60_000, "two epochs");
+  it("resume the run of a trainer killed mid-run from its checkpoint, bit-identical to an uninterrupted run", async () => {
+    const hp = { hiddenSize: 8, numIters: 2000, batchSize: 20, seed: 7 };
+    const every = { CHECKPOINT_INTERVAL_S: "0" }; // a checkpoint at every epoch
+    // The reference: the same run, never interrupted.
+    const reference = await startTrainer(databaseUrl, dataDir, every);
+    const { startRun: ref } = await gqlOk<Started>(api.url, START, { input: hp });
+    await waitFor(async () => (await runState(ref.id)).status === "SUCCEEDED", 120_000, "the reference run");
+    await reference.stop();
+
+    const victim = await startTrainer(databaseUrl, dataDir, every);
+    const { startRun: run } = await gqlOk<Started>(api.url, START, { input: hp });
+    // A subscriber from the start: across the kill and the resume it must see each epoch and each
+    // loss exactly once, and the stream ends after SUCCEEDED.
+    const events = collect<RunEventData>(wsClient(api.url), RUN_EVENTS, { runId: run.id }, () => false, 120_000);
+    await waitFor(async () => (await runState(run.id)).epochs.length >= 5, 60_000, "five epochs");
     victim.process.kill("SIGKILL");
     await victim.stop("SIGKILL");
-    const survivor = await startTrainer(databaseUrl, dataDir);
-
-    const failed = await waitFor(
+    const survivor = await startTrainer(databaseUrl, dataDir, every);
+    const done = await waitFor(
       async () => {
-        const s = await runState(long.id);
-        return s.status === "FAILED" && s;
+        const s = await runState(run.id);
+        return s.status === "SUCCEEDED" && s;
       },
-      30_000,
-      "the killed run to be marked FAILED",
+      120_000,
+      "the killed run to be resumed and finished",
     );
-    expect(failed.error).toMatch(/trainer .* stopped responding; last heartbeat .* The run was not resumed/);
-    expect(failed.epochs.length).toBeGreaterThanOrEqual(2); // completed epochs are kept
-    await waitFor(async () => (await runState(next.id)).status === "SUCCEEDED", 60_000, "the next run");
+    expect(done.interruptions).toHaveLength(1);
+    expect(done.interruptions[0]).toMatch(/^attempt 1: trainer .* stopped making progress at iteration \d+/);
+    expect(done.error).toBeNull();
+
+    const [a, b] = await Promise.all([history(ref.uuid), history(run.uuid)]);
+    expect(b.epochs).toEqual(a.epochs); // every epoch once, with the same metrics bit for bit
+    expect(Buffer.compare(b.losses, a.losses)).toBe(0);
+    expect(b.losses.length).toBe(hp.numIters * 4);
+    expect(Buffer.compare(b.checkpoint, a.checkpoint)).toBe(0); // the same final parameters
+
+    const delivered = await events;
+    const epochs = delivered.flatMap((e) => (typeof e.runEvents.epoch === "object" ? [e.runEvents.epoch.epoch] : []));
+    expect(epochs).toEqual([...Array(hp.numIters / hp.batchSize / 1).keys()].slice(0, epochs.length));
+    expect(epochs.length).toBe(a.epochs.length);
+    const ranges = delivered.filter((e) => e.runEvents.__typename === "RunLossesEvent");
+    let next = 0;
+    for (const r of ranges) {
+      expect(r.runEvents.fromIteration).toBe(next); // no gap, no overlap
+      next = r.runEvents.toIteration ?? -1;
+    }
+    expect(next).toBe(hp.numIters);
+    expect(delivered.at(-1)?.runEvents.status).toBe("SUCCEEDED");
+    // The dead trainer's job (still locked by its worker) went with the reaping: nothing piles up.
+    await waitFor(async () => (await jobsLeft(databaseUrl)) === 0, 10_000, "no jobs left in the queue");
     await survivor.stop();
   });
+
+  it("fail a run after RUN_MAX_ATTEMPTS interrupted attempts, with each attempt's reason", async () => {
+    const db = await freshDatabase();
+    const twice = { RUN_MAX_ATTEMPTS: "2", CHECKPOINT_INTERVAL_S: "0" };
+    const local = await startApi(db, { runMaxAttempts: 2 });
+    const first = await startTrainer(db, dataDir, twice);
+    const { startRun: run } = await gqlOk<Started>(local.url, START, {
+      input: { hiddenSize: 8, numIters: 1_000_000, batchSize: 20 },
+    });
+    const state = async () => (await gqlOk<RunState>(local.url, RUN, { id: run.id })).run;
+    await waitFor(async () => (await state()).epochs.length >= 3, 60_000, "three epochs");
+    await first.stop("SIGKILL");
+    const second = await startTrainer(db, dataDir, twice);
+    await waitFor(async () => (await state()).interruptions.length === 1 && (await state()).status === "RUNNING");
+    const resumedAt = (await state()).epochs.length;
+    await waitFor(async () => (await state()).epochs.length >= resumedAt + 3, 60_000, "three more epochs");
+    await second.stop("SIGKILL");
+    const failed = await waitFor(async () => {
+      const s = await state();
+      return s.status === "FAILED" && s;
+    });
+    expect(failed.interruptions).toHaveLength(2);
+    expect(failed.error).toMatch(/^gave up after 2 attempts, each interrupted: attempt 1: .* \| attempt 2: /);
+    expect(failed.epochs.map((e) => e.epoch)).toEqual([...Array(failed.epochs.length).keys()]); // kept, once each
+    expect(await jobsLeft(db)).toBe(0);
+  });
 });
+
+async function jobsLeft(url: string): Promise<number> {
+  const client = new pg.Client({ connectionString: url });
+  await client.connect();
+  try {
+    return (await client.query(`SELECT count(*)::int AS n FROM graphile_worker.jobs`)).rows[0].n;
+  } finally {
+    await client.end();
+  }
+}
+
+/** What is stored of a run: its epochs, its packed losses, its final checkpoint's parameters. */
+async function history(runId: string) {
+  const client = new pg.Client({ connectionString: databaseUrl });
+  await client.connect();
+  try {
+    const epochs = await client.query(
+      `SELECT epoch, iteration, loss, "trainAcc", "valAcc", "learningRate" FROM "EpochMetric" WHERE "runId" = $1 ORDER BY epoch`,
+      [runId],
+    );
+    const losses = await client.query(`SELECT losses FROM "LossChunk" WHERE "runId" = $1 ORDER BY chunk`, [runId]);
+    const checkpoint = await client.query(`SELECT data FROM "Checkpoint" WHERE "runId" = $1`, [runId]);
+    const data: Buffer = checkpoint.rows[0].data;
+    // The parameters: skip the header, whose JSON is the same for both but for nothing that matters.
+    const headerBytes = data.readUInt32LE(8);
+    return {
+      epochs: epochs.rows,
+      losses: Buffer.concat(losses.rows.map((r) => r.losses as Buffer)),
+      checkpoint: data.subarray(12 + headerBytes),
+    };
+  } finally {
+    await client.end();
+  }
+}

@@ -1,10 +1,12 @@
-// A run's live state, folded from runEvents. Idempotent under replays: after a reconnect the server
-// resends what is stored, which must not duplicate points or epochs.
+// A run's live state, folded from runEvents. After a reconnect the client resumes after the last
+// event's cursor (urqlClient.ts), so nothing repeats; the fold stays idempotent all the same, since a
+// page that subscribes again (after asking for a test evaluation) gets the stored events again.
 import type { Epoch, RunStatus } from "./types";
 
 export const RUN_EVENTS = `subscription RunEvents($runId: ID!) {
   runEvents(runId: $runId) {
     __typename
+    cursor
     ... on RunStatusEvent { status run { iteration progress error finalValAcc bestValAcc startedAt finishedAt backend device } }
     ... on RunEpochEvent { epoch { epoch iteration loss trainAcc valAcc learningRate elapsedMs } }
     ... on RunLossesEvent { fromIteration toIteration points { iteration loss } }

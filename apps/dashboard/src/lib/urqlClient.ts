@@ -1,6 +1,7 @@
 // The browser's GraphQL client: urql over HTTP for queries and mutations, graphql-ws for
-// subscriptions. The WebSocket reconnects forever; subscriptions restart on reconnect and the server
-// replays what is stored, so a page catches up after an API restart without a reload.
+// subscriptions. The WebSocket reconnects forever and subscriptions restart on reconnect, so a page
+// catches up after an API restart without a reload: one whose events carry a `cursor` (runEvents)
+// resumes right after the last event it got; the others get the current state again.
 import { Client, cacheExchange, fetchExchange, mapExchange, subscriptionExchange } from "@urql/core";
 import { createClient as createWsClient } from "graphql-ws";
 import { getToken, isUnauthenticated } from "./token";
@@ -11,6 +12,13 @@ const authorization = () => {
   const token = getToken();
   return token ? `Bearer ${token}` : undefined;
 };
+
+/** The `cursor` of a subscription event, when its root field has one. */
+function lastCursor(data: unknown): string | undefined {
+  const root = data && typeof data === "object" ? Object.values(data)[0] : undefined;
+  const cursor = root && typeof root === "object" ? (root as { cursor?: unknown }).cursor : undefined;
+  return typeof cursor === "string" ? cursor : undefined;
+}
 
 export function makeClient(
   apiUrl: string,
@@ -49,7 +57,19 @@ export function makeClient(
       fetchExchange,
       subscriptionExchange({
         forwardSubscription: (request) => ({
-          subscribe: (sink) => ({ unsubscribe: ws.subscribe({ ...request, query: request.query ?? "" }, sink) }),
+          subscribe: (sink) => {
+            // graphql-ws sends this same object again when it re-subscribes after a reconnect.
+            const payload = { ...request, query: request.query ?? "" };
+            const unsubscribe = ws.subscribe(payload, {
+              ...sink,
+              next: (value) => {
+                const cursor = lastCursor(value.data);
+                if (cursor) payload.variables = { ...payload.variables, after: cursor };
+                sink.next(value as Parameters<typeof sink.next>[0]);
+              },
+            });
+            return { unsubscribe };
+          },
         }),
       }),
     ],

@@ -98,6 +98,10 @@ builder.node(RunRef, {
     bestValAcc: t.exposeFloat("bestValAcc", { nullable: true }),
     testAcc: t.exposeFloat("testAcc", { nullable: true, description: "Null until evaluateTest has run." }),
     error: t.exposeString("error", { nullable: true, description: "Why the run FAILED." }),
+    interruptions: t.exposeStringList("interruptions", {
+      description:
+        "Attempts that ended without finishing (a trainer killed or cut off), oldest first; the run resumed from its checkpoint after each.",
+    }),
     weightsImageUrl: t.string({
       nullable: true,
       description: "The first-layer weights as a PNG grid (path on this server), refreshed every epoch.",

@@ -21,7 +21,7 @@ function duration(start: string | null | undefined, end: string | null | undefin
 
 export function RunDetail({ initial }: { initial: RunSummary }) {
   const { fileUrl } = useApi();
-  const [live] = useSubscription<{ runEvents: RunEvent }, LiveRun>(
+  const [live, resubscribe] = useSubscription<{ runEvents: RunEvent }, LiveRun>(
     { query: RUN_EVENTS, variables: { runId: initial.id } },
     (state = emptyLiveRun, data) => applyRunEvent(state, data.runEvents),
   );
@@ -63,7 +63,8 @@ export function RunDetail({ initial }: { initial: RunSummary }) {
             disabled={evaluateState.fetching || evaluateAsked}
             onClick={() => {
               setEvaluateAsked(true);
-              void evaluate({ id: initial.id });
+              // The run's event stream ended with its final status: follow it again for the result.
+              void evaluate({ id: initial.id }).then(() => resubscribe({ requestPolicy: "network-only" }));
             }}
           >
             {evaluateAsked ? "Evaluating on the test set…" : "Evaluate on test set"}

@@ -1,0 +1,154 @@
+// `pnpm start` as a user runs it (scripts/start.ts, embedded PostgreSQL, no dashboard), and kill -9
+// of each of its processes in turn, then of all of them at once, each followed by what a user would
+// do: nothing, or `pnpm start` again. After each, the run in progress finishes with every epoch and
+// every loss stored exactly once.
+import { type ChildProcess, execFileSync, spawn } from "node:child_process";
+import { mkdtemp, readFile, rm } from "node:fs/promises";
+import os from "node:os";
+import path from "node:path";
+import { beforeAll, describe, expect, it } from "vitest";
+import { cleanup, gql, gqlOk, TIMEOUT_MS, TINY_RECORDS, tinyDataset, waitFor } from "./harness.ts";
+
+const root = path.resolve(import.meta.dirname, "../../..");
+const API_PORT = 4337;
+const PG_PORT = 54337;
+const url = `http://127.0.0.1:${API_PORT}/graphql`;
+/** How long the system may take to serve again after a kill (the bound the README states). */
+const SERVING_AGAIN_MS = 30_000;
+
+let dataDir: string;
+let pgDir: string;
+
+interface System {
+  process: ChildProcess;
+  output: () => string;
+  exited: Promise<number | null>;
+}
+
+function start(): System {
+  const { DATABASE_URL: _, ...env } = process.env;
+  const child = spawn(process.execPath, ["--import", "tsx", "scripts/start.ts", "--no-dashboard"], {
+    cwd: root,
+    detached: true, // a process group of its own, to kill as a whole
+    env: {
+      ...env,
+      EMBEDDED_PG_DIR: pgDir,
+      EMBEDDED_PG_PORT: String(PG_PORT),
+      PORT: String(API_PORT),
+      CIFAR10_DIR: dataDir,
+      CIFAR10_RECORDS_PER_BATCH: String(TINY_RECORDS),
+      TRAIN_BACKEND: "wasm",
+      TRAINER_HEARTBEAT_MS: "500",
+      TRAINER_TIMEOUT_MS: String(TIMEOUT_MS),
+      CHECKPOINT_INTERVAL_S: "0",
+    },
+    stdio: ["ignore", "pipe", "pipe"],
+  });
+  let out = "";
+  child.stdout?.on("data", (d) => {
+    out += d;
+  });
+  child.stderr?.on("data", (d) => {
+    out += d;
+  });
+  const exited = new Promise<number | null>((resolve) => child.once("exit", (code) => resolve(code)));
+  cleanup(() => {
+    try {
+      process.kill(-(child.pid as number), "SIGKILL");
+    } catch {}
+  });
+  return { process: child, output: () => out, exited };
+}
+
+const serving = () =>
+  waitFor(async () => (await gql(url, "{ __typename }").catch(() => null))?.data, SERVING_AGAIN_MS, "the API");
+
+/** The pid of the start script's child running `script`. */
+const childPid = (system: System, script: string) =>
+  Number(execFileSync("pgrep", ["-P", String(system.process.pid), "-f", script], { encoding: "utf8" }).trim());
+
+const postmasterPid = async () => Number((await readFile(path.join(pgDir, "postmaster.pid"), "utf8")).split("\n")[0]);
+
+const RUN = `query ($id: ID!) { run(id: $id) { status interruptions epochs { epoch } lossHistory(maxPoints: 100000) { iteration } } }`;
+type RunState = {
+  status: string;
+  interruptions: string[];
+  epochs: { epoch: number }[];
+  lossHistory: { iteration: number }[];
+};
+const state = async (id: string) => (await gqlOk<{ run: RunState }>(url, RUN, { id })).run;
+
+async function startLongRun(): Promise<string> {
+  const { startRun } = await gqlOk<{ startRun: { id: string } }>(
+    url,
+    `mutation { startRun(input: { hiddenSize: 8, numIters: 3000, batchSize: 20 }) { id } }`,
+  );
+  return startRun.id;
+}
+
+/** The run finishes, each of its 150 epochs and 3,000 losses stored exactly once. */
+async function finishesWhole(id: string): Promise<RunState> {
+  const run = await waitFor(
+    async () => {
+      const s = await state(id).catch(() => null);
+      return s && !["RUNNING", "QUEUED"].includes(s.status) && s;
+    },
+    180_000,
+    "the run to finish",
+  );
+  expect(run.status).toBe("SUCCEEDED");
+  expect(run.epochs.map((e) => e.epoch)).toEqual([...Array(150).keys()]);
+  expect(run.lossHistory.map((p) => p.iteration)).toEqual([...Array(3000).keys()]);
+  return run;
+}
+
+beforeAll(async () => {
+  dataDir = await tinyDataset();
+  pgDir = await mkdtemp(path.join(os.tmpdir(), "trainql-supervised-pg-"));
+  cleanup(() => rm(pgDir, { recursive: true, force: true }));
+});
+
+describe("pnpm start", () => {
+  it("restarts a trainer, the API or PostgreSQL killed with SIGKILL; the run in progress finishes whole", async () => {
+    const system = start();
+    await serving();
+    const id = await startLongRun();
+    const epochs = async (n: number) =>
+      waitFor(async () => ((await state(id).catch(() => null))?.epochs.length ?? 0) >= n, 60_000, `${n} epochs`);
+    await epochs(3);
+
+    process.kill(childPid(system, "src/trainer/main.ts"), "SIGKILL");
+    await waitFor(async () => /\[trainer\] exited unexpectedly \(SIGKILL\); restarting/.test(system.output()));
+    await epochs(10); // taken back from the dead trainer, resumed by the new one
+
+    process.kill(childPid(system, "src/main.ts"), "SIGKILL");
+    await waitFor(async () => /\[api\] exited unexpectedly \(SIGKILL\); restarting/.test(system.output()));
+    await serving();
+    await epochs(20); // training never stopped for the API
+
+    process.kill(await postmasterPid(), "SIGKILL");
+    await waitFor(async () => /\[postgres\] exited unexpectedly/.test(system.output()));
+    await serving();
+    await finishesWhole(id);
+
+    // A stop after all that (children killed by signals before) ends everything, and in time.
+    system.process.kill("SIGTERM");
+    expect(await system.exited).toBe(0);
+  });
+
+  it("comes back with `pnpm start` after the whole group is killed, and resumes the run", async () => {
+    let system = start();
+    await serving();
+    const id = await startLongRun();
+    await waitFor(async () => ((await state(id).catch(() => null))?.epochs.length ?? 0) >= 5, 60_000, "5 epochs");
+    process.kill(-(system.process.pid as number), "SIGKILL");
+    await system.exited;
+
+    system = start();
+    await serving();
+    const run = await finishesWhole(id);
+    expect(run.interruptions).toHaveLength(1);
+    system.process.kill("SIGTERM");
+    expect(await system.exited).toBe(0);
+  });
+});
