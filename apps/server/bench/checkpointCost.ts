@@ -1,0 +1,91 @@
+// pnpm --filter @trainql/server bench:checkpoints — what checkpointing every epoch costs a run, on the
+// product path: trainRun (the trainer's task) on a real database, with checkpoints off and at every
+// epoch, in alternating rounds; prints ms per iteration and the overhead. Real CIFAR-10 when
+// CIFAR10_DIR has it, else a generated set of the same size. H = 512, batch 1000 by default.
+import { randomBytes } from "node:crypto";
+import { mkdtempSync } from "node:fs";
+import os from "node:os";
+import path from "node:path";
+import { parseArgs } from "node:util";
+import { hasCifar10, initBackend, loadCifar10, writeSyntheticCifar10 } from "@trainql/nn";
+import pg from "pg";
+import { migrate } from "../src/db/migrate.ts";
+import { createDb } from "../src/db/prisma.ts";
+import { prepareQueue } from "../src/queue/runQueue.ts";
+import { type TrainerContext, trainRun } from "../src/trainer/trainRun.ts";
+
+const { values } = parseArgs({
+  args: process.argv.slice(2).filter((a) => a !== "--"),
+  options: {
+    hidden: { type: "string", default: "512" },
+    iters: { type: "string", default: "200" },
+    rounds: { type: "string", default: "3" },
+  },
+});
+const base = new URL(process.env.DATABASE_URL ?? "postgresql://postgres@127.0.0.1:5432/postgres");
+const name = `trainql_bench_${randomBytes(4).toString("hex")}`;
+const admin = new pg.Client({ connectionString: base.toString() });
+await admin.connect();
+await admin.query(`CREATE DATABASE ${name}`);
+base.pathname = `/${name}`;
+const url = base.toString();
+await migrate(url);
+await prepareQueue(url);
+const db = createDb(url, 3);
+
+let dataDir = process.env.CIFAR10_DIR ?? "";
+if (!hasCifar10(dataDir)) {
+  dataDir = await writeSyntheticCifar10(mkdtempSync(path.join(os.tmpdir(), "trainql-bench-")), {
+    recordsPerBatch: 10_000,
+  });
+}
+const backend = await initBackend();
+const data = await loadCifar10({ dataDir });
+console.log(`${backend.device}; data ${dataDir} (${data.train.n} train)`);
+
+const hp = {
+  hiddenSize: Number(values.hidden),
+  numIters: Number(values.iters),
+  batchSize: 1000,
+  learningRate: 0.5,
+  learningRateDecay: 0.95,
+  reg: 1e-4,
+  weightScale: 1e-4,
+  seed: 0,
+};
+async function timeRun(checkpointIntervalMs: number): Promise<number> {
+  const ctx: TrainerContext = {
+    db,
+    trainerId: "bench",
+    backend,
+    data,
+    active: new Map(),
+    checkpointIntervalMs,
+    log: () => {},
+  };
+  const run = await db.run.create({ data: hp });
+  const start = performance.now();
+  await trainRun(ctx, run.id, 0n);
+  const ms = performance.now() - start;
+  const done = await db.run.findUniqueOrThrow({ where: { id: run.id } });
+  if (done.status !== "SUCCEEDED") throw new Error(`bench run ${done.status}: ${done.error}`);
+  return ms / hp.numIters;
+}
+
+const median = (xs: number[]) => [...xs].sort((a, b) => a - b)[Math.floor(xs.length / 2)] as number;
+const off: number[] = [];
+const every: number[] = [];
+await timeRun(Number.MAX_SAFE_INTEGER); // warm-up
+for (let round = 0; round < Number(values.rounds); round++) {
+  off.push(await timeRun(Number.MAX_SAFE_INTEGER));
+  every.push(await timeRun(0));
+  console.log(`round ${round + 1}: no checkpoints ${off.at(-1)?.toFixed(1)} ms/iter, every epoch ${every.at(-1)?.toFixed(1)}`);
+}
+const [a, b] = [median(off), median(every)];
+console.log(
+  `H = ${hp.hiddenSize}, ${hp.numIters} iterations, ${Math.ceil(hp.numIters / (data.train.n / hp.batchSize))} epochs: ` +
+    `no checkpoints ${a.toFixed(1)} ms/iter, a checkpoint every epoch ${b.toFixed(1)} ms/iter: overhead ${(((b - a) / a) * 100).toFixed(1)}%`,
+);
+await db.$disconnect();
+await admin.query(`DROP DATABASE ${name} WITH (FORCE)`);
+await admin.end();
