@@ -25,7 +25,7 @@ interface System {
   exited: Promise<number | null>;
 }
 
-function start(): System {
+function start(extraEnv: Record<string, string> = {}): System {
   const { DATABASE_URL: _, ...env } = process.env;
   const child = spawn(process.execPath, ["--import", "tsx", "scripts/start.ts", "--no-dashboard"], {
     cwd: root,
@@ -41,6 +41,7 @@ function start(): System {
       TRAINER_HEARTBEAT_MS: "500",
       TRAINER_TIMEOUT_MS: String(TIMEOUT_MS),
       CHECKPOINT_INTERVAL_S: "0",
+      ...extraEnv,
     },
     stdio: ["ignore", "pipe", "pipe"],
   });
@@ -108,47 +109,76 @@ beforeAll(async () => {
   cleanup(() => rm(pgDir, { recursive: true, force: true }));
 });
 
+/** Each test restarts processes and waits out backoffs and the reaper's timeout: more than the default. */
+const LONG = 240_000;
+
 describe("pnpm start", () => {
-  it("restarts a trainer, the API or PostgreSQL killed with SIGKILL; the run in progress finishes whole", async () => {
-    const system = start();
-    await serving();
-    const id = await startLongRun();
-    const epochs = async (n: number) =>
-      waitFor(async () => ((await state(id).catch(() => null))?.epochs.length ?? 0) >= n, 60_000, `${n} epochs`);
-    await epochs(3);
+  it(
+    "restarts a trainer, the API or PostgreSQL killed with SIGKILL; the run in progress finishes whole",
+    async () => {
+      const system = start();
+      await serving();
+      const id = await startLongRun();
+      const epochs = async (n: number) =>
+        waitFor(async () => ((await state(id).catch(() => null))?.epochs.length ?? 0) >= n, 60_000, `${n} epochs`);
+      await epochs(3);
 
-    process.kill(childPid(system, "src/trainer/main.ts"), "SIGKILL");
-    await waitFor(async () => /\[trainer\] exited unexpectedly \(SIGKILL\); restarting/.test(system.output()));
-    await epochs(10); // taken back from the dead trainer, resumed by the new one
+      process.kill(childPid(system, "src/trainer/main.ts"), "SIGKILL");
+      await waitFor(async () => /\[trainer\] exited unexpectedly \(SIGKILL\); restarting/.test(system.output()));
+      await epochs(10); // taken back from the dead trainer, resumed by the new one
 
-    process.kill(childPid(system, "src/main.ts"), "SIGKILL");
-    await waitFor(async () => /\[api\] exited unexpectedly \(SIGKILL\); restarting/.test(system.output()));
-    await serving();
-    await epochs(20); // training never stopped for the API
+      process.kill(childPid(system, "src/main.ts"), "SIGKILL");
+      await waitFor(async () => /\[api\] exited unexpectedly \(SIGKILL\); restarting/.test(system.output()));
+      await serving();
+      await epochs(20); // training never stopped for the API
 
-    process.kill(await postmasterPid(), "SIGKILL");
-    await waitFor(async () => /\[postgres\] exited unexpectedly/.test(system.output()));
-    await serving();
-    await finishesWhole(id);
+      process.kill(await postmasterPid(), "SIGKILL");
+      await waitFor(async () => /\[postgres\] exited unexpectedly/.test(system.output()));
+      await serving();
+      await finishesWhole(id);
 
-    // A stop after all that (children killed by signals before) ends everything, and in time.
-    system.process.kill("SIGTERM");
-    expect(await system.exited).toBe(0);
-  });
+      // A stop right after a child died of a signal (it used to wait forever for that child's exit).
+      process.kill(childPid(system, "src/trainer/main.ts"), "SIGKILL");
+      await waitFor(async () => /\[trainer\] exited unexpectedly \(SIGKILL\); restarting in/.test(system.output()));
+      system.process.kill("SIGTERM");
+      expect(await system.exited).toBe(0);
+      expect(() => process.kill(-(system.process.pid as number), 0)).toThrow(); // nothing of it is left
+    },
+    LONG,
+  );
 
-  it("comes back with `pnpm start` after the whole group is killed, and resumes the run", async () => {
-    let system = start();
-    await serving();
-    const id = await startLongRun();
-    await waitFor(async () => ((await state(id).catch(() => null))?.epochs.length ?? 0) >= 5, 60_000, "5 epochs");
-    process.kill(-(system.process.pid as number), "SIGKILL");
-    await system.exited;
+  it(
+    "gives up loudly, and stops everything, when a process keeps dying right after it starts",
+    async () => {
+      // The API refuses to listen beyond loopback without a token: it exits at once, every time.
+      const system = start({ HOST: "0.0.0.0" });
+      expect(await system.exited).toBe(1);
+      expect(system.output()).toMatch(/\[api\] exited unexpectedly \(code 2\); restarting in 1 s/);
+      expect(system.output()).toMatch(
+        /\[api\] GIVING UP: it died 5 times in a row within 10 s of starting \(last: code 2\)/,
+      );
+      expect(() => process.kill(-(system.process.pid as number), 0)).toThrow();
+    },
+    LONG,
+  );
 
-    system = start();
-    await serving();
-    const run = await finishesWhole(id);
-    expect(run.interruptions).toHaveLength(1);
-    system.process.kill("SIGTERM");
-    expect(await system.exited).toBe(0);
-  });
+  it(
+    "comes back with `pnpm start` after the whole group is killed, and resumes the run",
+    async () => {
+      let system = start();
+      await serving();
+      const id = await startLongRun();
+      await waitFor(async () => ((await state(id).catch(() => null))?.epochs.length ?? 0) >= 5, 60_000, "5 epochs");
+      process.kill(-(system.process.pid as number), "SIGKILL");
+      await system.exited;
+
+      system = start();
+      await serving();
+      const run = await finishesWhole(id);
+      expect(run.interruptions).toHaveLength(1);
+      system.process.kill("SIGTERM");
+      expect(await system.exited).toBe(0);
+    },
+    LONG,
+  );
 });

@@ -2,15 +2,19 @@
 // after runs were queued.
 import pg from "pg";
 import { beforeAll, describe, expect, it } from "vitest";
+import { createDb } from "../src/db/prisma.ts";
+import { reapOrphanedRuns } from "../src/trainer/reaper.ts";
 import {
+  cleanup,
   collect,
-  RUN_EVENTS,
-  type RunEventData,
   freshDatabase,
   gqlOk,
+  RUN_EVENTS,
+  type RunEventData,
   startApi,
   startTrainer,
   type TestServer,
+  TIMEOUT_MS,
   tinyDataset,
   waitFor,
   wsClient,
@@ -23,7 +27,13 @@ let api: TestServer;
 const START = `mutation ($input: StartRunInput!) { startRun(input: $input) { id uuid } }`;
 type Started = { startRun: { id: string; uuid: string } };
 type RunState = {
-  run: { status: string; iteration: number; error: string | null; interruptions: string[]; epochs: { epoch: number }[] };
+  run: {
+    status: string;
+    iteration: number;
+    error: string | null;
+    interruptions: string[];
+    epochs: { epoch: number }[];
+  };
 };
 const RUN = `query ($id: ID!) { run(id: $id) { status iteration error interruptions epochs { epoch } } }`;
 const runState = async (id: string) => (await gqlOk<RunState>(api.url, RUN, { id })).run;
@@ -167,6 +177,25 @@ describe("trainers", () => {
     expect(failed.error).toMatch(/^gave up after 2 attempts, each interrupted: attempt 1: .* \| attempt 2: /);
     expect(failed.epochs.map((e) => e.epoch)).toEqual([...Array(failed.epochs.length).keys()]); // kept, once each
     expect(await jobsLeft(db)).toBe(0);
+  });
+});
+
+describe("the reaper", () => {
+  it("removes jobs that failed for good, saying what they were", async () => {
+    const db = await freshDatabase();
+    const client = new pg.Client({ connectionString: db });
+    await client.connect();
+    cleanup(() => client.end());
+    await client.query(
+      `SELECT graphile_worker.permanently_fail_jobs(ARRAY[(graphile_worker.add_job('evaluate', '{"runId": "x"}', max_attempts => 1)).id], 'disk on fire')`,
+    );
+    expect(await jobsLeft(db)).toBe(1);
+    const prisma = createDb(db, 1);
+    cleanup(() => prisma.$disconnect());
+    const logged: string[] = [];
+    await reapOrphanedRuns(prisma, { timeoutMs: TIMEOUT_MS, maxAttempts: 3 }, (line) => logged.push(line));
+    expect(await jobsLeft(db)).toBe(0);
+    expect(logged.join("\n")).toMatch(/removed failed evaluate job \d+: disk on fire/);
   });
 });
 
