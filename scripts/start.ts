@@ -4,11 +4,12 @@
 // with the reason logged, and only one that keeps dying right after its start makes us give up,
 // loudly, and stop everything. The others go on meanwhile: a crashed API does not stop training.
 // `--no-dashboard` leaves the dashboard out (scripts, fault tests).
-import { type ChildProcess, spawn } from "node:child_process";
+import { type ChildProcess, spawn, spawnSync } from "node:child_process";
 import { existsSync } from "node:fs";
 import path from "node:path";
 import { type Database, openDatabase } from "../apps/server/src/db/database.ts";
 import { readEnv } from "../apps/server/src/env.ts";
+import { hasCifar10, resolveDataDir } from "../packages/nn/src/data/cifar10.ts";
 
 const root = path.resolve(import.meta.dirname, "..");
 const env = readEnv();
@@ -90,12 +91,34 @@ function nodeProcess(name: string, cwd: string, args: string[], extraEnv: Record
   };
 }
 
-// PostgreSQL first (migrated), supervised like the rest when it is ours to run.
+// The data first: a first start downloads CIFAR-10 (with a progress bar, md5-checked) into the
+// default cache; offline, the system starts anyway and says where to put the files (here, in the
+// trainer's log, and on the dashboard's New run page).
+const dataDir = resolveDataDir(env.cifar10Dir);
+if (!hasCifar10(dataDir)) {
+  console.log(`No CIFAR-10 in ${dataDir}: downloading it (about 170 MB; CIFAR10_DIR=… uses a copy you have).`);
+  const download = spawnSync(
+    process.execPath,
+    [
+      "--import",
+      "tsx",
+      "src/cli/downloadCifar.ts",
+      "--data-dir",
+      dataDir,
+      ...(process.env.CIFAR10_URL ? ["--url", process.env.CIFAR10_URL] : []),
+    ],
+    { cwd: path.join(root, "packages/nn"), stdio: "inherit" },
+  );
+  if (download.status !== 0)
+    console.warn("Starting without the data: runs fail until the files are there (see above); then restart.");
+}
+
+// PostgreSQL next (migrated), supervised like the rest when it is ours to run.
 let database: Database = await openDatabase(env);
 const childEnv = {
   DATABASE_URL: database.url,
-  // Children run in their own folders: a relative data path means relative to where we were started.
-  ...(env.cifar10Dir ? { CIFAR10_DIR: path.resolve(env.cifar10Dir) } : {}),
+  // Children run in their own folders: a resolved path means the same folder to all of them.
+  CIFAR10_DIR: dataDir,
 };
 let first = true;
 supervise("postgres", async () => {

@@ -148,6 +148,30 @@ describe("pnpm start", () => {
   );
 
   it(
+    "starts without the data when it cannot be downloaded, and says where to put it",
+    async () => {
+      const empty = await mkdtemp(path.join(os.tmpdir(), "trainql-no-data-"));
+      cleanup(() => rm(empty, { recursive: true, force: true }));
+      // A download that fails at once, as offline (port 9: nothing listens).
+      const system = start({ CIFAR10_DIR: empty, CIFAR10_URL: "http://127.0.0.1:9/cifar-10-binary.tar.gz" });
+      await serving();
+      type Dataset = { available: boolean; directory: string; howToGet: string };
+      const dataset = await waitFor(
+        async () =>
+          (await gqlOk<{ dataset: Dataset | null }>(url, `{ dataset { available directory howToGet } }`)).dataset,
+      );
+      expect(dataset.available).toBe(false);
+      expect(dataset.directory).toBe(empty);
+      expect(dataset.howToGet).toContain(`put the files of its cifar-10-batches-bin folder in ${empty}`);
+      expect(system.output()).toMatch(/No CIFAR-10 in .*: downloading it/);
+      expect(system.output()).toMatch(/Could not download http:\/\/127\.0\.0\.1:9\/.*Starting without the data/s);
+      system.process.kill("SIGTERM");
+      expect(await system.exited).toBe(0);
+    },
+    LONG,
+  );
+
+  it(
     "gives up loudly, and stops everything, when a process keeps dying right after it starts",
     async () => {
       // The API refuses to listen beyond loopback without a token: it exits at once, every time.

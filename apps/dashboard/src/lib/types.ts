@@ -69,3 +69,10 @@ export interface Backend {
   device: string;
   warnings: string[];
 }
+
+export interface Dataset {
+  available: boolean;
+  directory: string | null;
+  /** Where to put the files and how to get them, when they are missing. */
+  howToGet: string | null;
+}

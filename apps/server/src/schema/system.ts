@@ -1,4 +1,5 @@
 // What the system runs on: the trainers, their backend and the data set they loaded.
+import { howToGetData } from "@trainql/nn";
 import type { Db, Trainer } from "../db/prisma.ts";
 import { builder } from "./builder.ts";
 
@@ -28,7 +29,15 @@ const DatasetRef = builder.objectRef<Trainer>("Dataset").implement({
   description: "The CIFAR-10 data a trainer loaded.",
   fields: (t) => ({
     available: t.boolean({ resolve: (tr) => tr.numTrain !== null }),
-    directory: t.exposeString("datasetDir", { nullable: true }),
+    directory: t.exposeString("datasetDir", {
+      nullable: true,
+      description: "Where the trainer found the data, or looked for it in vain.",
+    }),
+    howToGet: t.string({
+      nullable: true,
+      description: "When the data is missing: where to put the files, and how to get them.",
+      resolve: (tr) => (tr.numTrain === null && tr.datasetDir ? howToGetData(tr.datasetDir) : null),
+    }),
     numTrain: t.exposeInt("numTrain", { nullable: true }),
     numVal: t.exposeInt("numVal", { nullable: true }),
     numTest: t.exposeInt("numTest", { nullable: true }),

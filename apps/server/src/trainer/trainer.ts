@@ -102,8 +102,9 @@ export async function startTrainer(env: Env, databaseUrl: string, log: Log = con
     backendVersion: backend.version,
     warnings: backend.warnings,
     memoryBytes: BigInt(Math.floor(env.trainerMemoryBytes ?? memoryForRuns(backend.name))),
+    // Where the data is, or where it was looked for (the API tells users to put it there).
     ...("error" in data
-      ? {}
+      ? { datasetDir: resolveDataDir(env.cifar10Dir) }
       : { datasetDir: data.dataDir, numTrain: data.train.n, numVal: data.val.n, numTest: data.test.n }),
   };
   await db.trainer.create({ data: registration });

@@ -1,11 +1,16 @@
 // Where new runs will train, and anything that makes that slower than it could be (e.g. no BLAS
-// library on the trainer's machine), so that a slow run is not a surprise.
-import type { Backend } from "@/lib/types";
+// library on the trainer's machine), so that a slow run is not a surprise — or impossible: no data.
+import type { Backend, Dataset } from "@/lib/types";
 
-export function BackendNotice({ backend }: { backend: Backend | null }) {
+export function BackendNotice({ backend, dataset }: { backend: Backend | null; dataset?: Dataset | null }) {
   if (!backend) return <p className="warning">No trainer is running: new runs wait in the queue until one starts.</p>;
   return (
     <>
+      {dataset && !dataset.available && (
+        <p className="error card" role="alert" data-testid="dataset-missing">
+          The trainer has no CIFAR-10 data, so runs will fail. {dataset.howToGet} Then restart the trainer.
+        </p>
+      )}
       <p className="muted" data-testid="backend">
         Runs train on {backend.name} — {backend.device}.
       </p>
