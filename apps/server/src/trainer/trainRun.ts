@@ -79,7 +79,7 @@ export async function trainRun(ctx: TrainerContext, runId: string): Promise<void
       iteration: endIteration,
       backend: ctx.backend.name,
     });
-    await recorder.finish(endIteration === hp.numIters ? "SUCCEEDED" : "STOPPED", {
+    await recorder.finish(endIteration === hp.numIters ? "SUCCEEDED" : "PAUSED", {
       finalValAcc: result.finalValAcc,
       checkpoint: { iteration: endIteration, data: checkpoint },
     });
