@@ -3,6 +3,7 @@
 import { useRouter } from "next/navigation";
 import { useState } from "react";
 import { useQuery } from "urql";
+import { plural } from "@/lib/plural";
 import { percent, type RunStatus } from "@/lib/types";
 
 const RECENT = `{ runs(first: 100) { edges { node { uuid status bestValAcc createdAt hyperparameters { hiddenSize learningRate reg numIters } } } } }`;
@@ -38,33 +39,35 @@ export function RunPicker({ selected }: { selected: string[] }) {
           disabled={chosen.size < 2}
           onClick={() => router.push(`/compare?ids=${[...chosen].join(",")}`)}
         >
-          Compare {chosen.size} runs
+          Compare {plural(chosen.size, "run")}
         </button>
         <span className="muted">Pick two or more.</span>
       </div>
-      <table aria-label="Runs to compare">
-        <tbody>
-          {runs.map((r) => (
-            <tr key={r.uuid}>
-              <td>
-                <input
-                  type="checkbox"
-                  aria-label={`select run ${r.uuid}`}
-                  checked={chosen.has(r.uuid)}
-                  onChange={() => toggle(r.uuid)}
-                />
-              </td>
-              <td>{new Date(r.createdAt).toLocaleString()}</td>
-              <td>{r.status}</td>
-              <td>
-                hidden {r.hyperparameters.hiddenSize}, lr {r.hyperparameters.learningRate}, reg {r.hyperparameters.reg},{" "}
-                {r.hyperparameters.numIters} it
-              </td>
-              <td className="num">{percent(r.bestValAcc)}</td>
-            </tr>
-          ))}
-        </tbody>
-      </table>
+      <div className="table-scroll">
+        <table aria-label="Runs to compare">
+          <tbody>
+            {runs.map((r) => (
+              <tr key={r.uuid}>
+                <td>
+                  <input
+                    type="checkbox"
+                    aria-label={`select run ${r.uuid}`}
+                    checked={chosen.has(r.uuid)}
+                    onChange={() => toggle(r.uuid)}
+                  />
+                </td>
+                <td>{new Date(r.createdAt).toLocaleString()}</td>
+                <td>{r.status}</td>
+                <td>
+                  hidden {r.hyperparameters.hiddenSize}, lr {r.hyperparameters.learningRate}, reg{" "}
+                  {r.hyperparameters.reg}, {r.hyperparameters.numIters} it
+                </td>
+                <td className="num">{percent(r.bestValAcc)}</td>
+              </tr>
+            ))}
+          </tbody>
+        </table>
+      </div>
     </div>
   );
 }
