@@ -100,7 +100,7 @@ export function CompareView({ initial }: { initial: ComparedRun[] }) {
           </thead>
           <tbody>
             {runs.map((r, i) => (
-              <tr key={r.id} data-run-id={r.uuid}>
+              <tr key={r.id} data-run-id={r.uuid} data-epochs={r.epochs.length}>
                 <td>
                   <Link href={`/runs/${r.uuid}`}>{curves[i]!.label}</Link>
                 </td>
