@@ -8,11 +8,22 @@ export interface AccuracyLine {
   points: [number, number][];
 }
 
-// The axis fits the data with a little room, on 5% steps, within 0–100%: a fixed 0–1 squashed runs
-// that differ by a few points into one band.
-const STEP = 0.05;
-const lower = ({ min }: { min: number }) => Math.max(0, Math.floor((min - 0.01) / STEP) * STEP);
-const upper = ({ max }: { max: number }) => Math.min(1, Math.ceil((max + 0.01) / STEP) * STEP);
+// The axis fits the data, on 10% steps within 0–100%, with ticks that divide it evenly (else ECharts
+// labels the ends apart from the ticks, "5%" under "0%"): a fixed 0–1 squashed runs that differ by a
+// few points into one band.
+function fittedAxis(lines: AccuracyLine[]): { min: number; max: number; interval: number } {
+  const values = lines.flatMap((l) => l.points.map(([, acc]) => acc));
+  if (values.length === 0) return { min: 0, max: 1, interval: 0.2 };
+  let min = Math.max(0, Math.floor(Math.min(...values) * 10 - 0.1) / 10);
+  let max = Math.min(1, Math.ceil(Math.max(...values) * 10 + 0.1) / 10);
+  const tenths = Math.round((max - min) * 10);
+  const interval = tenths <= 3 ? 0.05 : tenths <= 6 ? 0.1 : 0.2;
+  if (interval === 0.2 && tenths % 2 === 1) {
+    if (max < 1) max = Math.round((max + 0.1) * 10) / 10;
+    else min = Math.round((min - 0.1) * 10) / 10;
+  }
+  return { min, max, interval };
+}
 
 export function accuracyChartOption(
   lines: AccuracyLine[],
@@ -32,8 +43,7 @@ export function accuracyChartOption(
       type: "value",
       name: yName,
       nameGap: 12,
-      min: lower,
-      max: upper,
+      ...fittedAxis(lines),
       axisLabel: { formatter: (v: number) => `${Math.round(v * 100)}%` },
     },
     // Markers help while a curve has few points, and clutter it once it has many.
