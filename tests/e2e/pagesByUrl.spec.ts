@@ -3,7 +3,7 @@
 // failed request, the weights images load, the numbers are the API's; unknown and malformed ids get
 // the not-found page with status 404; and at phone width (390 px) no page is wider than the screen.
 import { expect, type Page, test } from "@playwright/test";
-import { API_PORT } from "../playwright.config.ts";
+import { API_PORT, CONTROL_PORT } from "../playwright.config.ts";
 
 test.describe.configure({ mode: "serial" });
 
@@ -246,4 +246,23 @@ test("at phone width (390 px) no page is wider than the screen", async ({ page }
     expect(await page.evaluate(() => document.documentElement.scrollWidth), path).toBeLessThanOrEqual(390);
     await shot(page, name);
   }
+});
+
+test("with the API down, a page says where it looked, and works again once the API is back", async ({ page }) => {
+  const control = (what: string) => fetch(`http://127.0.0.1:${CONTROL_PORT}/${what}`, { method: "POST" });
+  expect((await control("stop-api")).ok).toBe(true);
+  try {
+    const response = await page.goto(`/runs/${finished.uuid}`);
+    expect(response?.status()).toBe(200);
+    await expect(
+      page.getByText(`The TrainQL API at http://127.0.0.1:${API_PORT}/graphql is not reachable`),
+    ).toBeVisible();
+    await shot(page, "52-api-unreachable");
+  } finally {
+    expect((await control("start-api")).ok).toBe(true);
+  }
+  await expect(async () => {
+    await page.goto(`/runs/${finished.uuid}`);
+    await expect(page.getByTestId("run-status")).toHaveText("SUCCEEDED", { timeout: 1000 });
+  }).toPass({ timeout: 60_000 });
 });
