@@ -114,9 +114,14 @@ test.beforeAll(async () => {
   });
 });
 
-test.afterAll(async () => {
-  if (running) await gql(`mutation ($id: ID!) { cancelRun(id: $id) { id } }`, { id: running.id });
-});
+async function cancelIfRunning(run: ApiRun | undefined) {
+  if (!run) return;
+  const { run: now } = await gql<{ run: ApiRun }>(RUN, { id: run.id });
+  if (now.status === "RUNNING" || now.status === "QUEUED")
+    await gql(`mutation ($id: ID!) { cancelRun(id: $id) { id } }`, { id: run.id });
+}
+
+test.afterAll(() => cancelIfRunning(running));
 
 /** Opens `path` by URL, then reloads it; `check` runs after each; no console error or failed request either time. */
 async function byUrl(page: Page, path: string, name: string, check: () => Promise<void>) {
@@ -265,4 +270,31 @@ test("with the API down, a page says where it looked, and works again once the A
     await page.goto(`/runs/${finished.uuid}`);
     await expect(page.getByTestId("run-status")).toHaveText("SUCCEEDED", { timeout: 1000 });
   }).toPass({ timeout: 60_000 });
+});
+
+test("a study launched from Experiments opens its comparison, named after it, which fills in live", async ({
+  page,
+}) => {
+  // The trainer takes one run at a time: free it for the study's runs.
+  await cancelIfRunning(running);
+  const problems = watch(page);
+  await page.goto("/experiments");
+  await page.getByLabel("Iterations").fill("100");
+  await page.getByLabel("Batch size").fill("20");
+  await page.locator(".card", { hasText: "Capacity" }).getByRole("button", { name: "Launch 4 runs" }).click();
+  await page.waitForURL(/\/compare\?ids=.*&study=Capacity/);
+  await expect(page.getByRole("heading", { name: "Capacity study: compare 4 runs" })).toBeVisible();
+  const rows = page.getByRole("table", { name: "Hyperparameters of the compared runs" }).locator("tbody tr");
+  await expect(rows).toHaveCount(4);
+  // Without a reload, every run trains to the end and its epochs and final numbers arrive.
+  await expect(rows.getByTestId("run-status")).toHaveText(Array(4).fill("SUCCEEDED"), { timeout: 90_000 });
+  for (const row of await rows.all()) {
+    const { run } = await gql<{ run: ApiRun }>(RUN, { id: await row.getAttribute("data-run-id") });
+    expect(run.epochs.length).toBeGreaterThan(1);
+    await expect.poll(async () => Number(await row.getAttribute("data-epochs"))).toBe(run.epochs.length);
+    await expect(row.getByTestId("final-val")).toHaveText(percent(run.finalValAcc));
+    await expect(row.getByTestId("best-epoch-val")).toHaveText(percent(run.bestValAcc));
+  }
+  await shot(page, "53-experiment-compare-live");
+  expect(problems).toEqual([]);
 });

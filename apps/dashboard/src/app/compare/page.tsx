@@ -5,8 +5,13 @@ import { RunPicker } from "@/components/compare/RunPicker";
 import { isNotFound, noticeProps, serverQuery } from "@/lib/serverQuery";
 import { RUN_SUMMARY_FIELDS } from "@/lib/types";
 
-export default async function ComparePage({ searchParams }: { searchParams: Promise<{ ids?: string }> }) {
-  const ids = ((await searchParams).ids ?? "").split(",").filter(Boolean);
+export default async function ComparePage({
+  searchParams,
+}: {
+  searchParams: Promise<{ ids?: string; study?: string }>;
+}) {
+  const { ids: idList, study } = await searchParams;
+  const ids = (idList ?? "").split(",").filter(Boolean);
   if (ids.length === 0) {
     return (
       <>
@@ -32,7 +37,7 @@ export default async function ComparePage({ searchParams }: { searchParams: Prom
   }
   return (
     <>
-      <CompareView initial={runs} />
+      <CompareView initial={runs} study={study} />
       <h2>Change the selection</h2>
       <RunPicker selected={runs.map((r) => r.uuid)} />
     </>

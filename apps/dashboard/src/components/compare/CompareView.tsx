@@ -40,7 +40,8 @@ function apply(run: ComparedRun, event: Event): ComparedRun {
   return run;
 }
 
-export function CompareView({ initial }: { initial: ComparedRun[] }) {
+/** `study`: the experiment that launched these runs, when the comparison was opened from it. */
+export function CompareView({ initial, study }: { initial: ComparedRun[]; study?: string | undefined }) {
   const client = useClient();
   const [runs, setRuns] = useState(initial);
   useEffect(() => setRuns(initial), [initial]);
@@ -72,7 +73,9 @@ export function CompareView({ initial }: { initial: ComparedRun[] }) {
   const training = runs.some((r) => isLive(r.status));
   return (
     <>
-      <h1>Compare {plural(runs.length, "run")}</h1>
+      <h1>
+        {study ? `${study} study: compare` : "Compare"} {plural(runs.length, "run")}
+      </h1>
       <p className="muted">
         Curves are labelled by what differs:{" "}
         {differing.map((k) => HYPERPARAMETER_LABELS[k]).join(", ") || "nothing (same hyperparameters)"}.
