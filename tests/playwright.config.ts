@@ -43,6 +43,13 @@ export default defineConfig({
   },
   projects: [
     { name: "dashboard", testMatch: "dashboard.spec.ts", use: { baseURL: `http://127.0.0.1:${DASHBOARD_PORT}` } },
+    // After the dashboard's own tests (they count the runs they make), on the same stack.
+    {
+      name: "by-url",
+      testMatch: "pagesByUrl.spec.ts",
+      dependencies: ["dashboard"],
+      use: { baseURL: `http://127.0.0.1:${DASHBOARD_PORT}` },
+    },
     { name: "auth", testMatch: "auth.spec.ts", use: { baseURL: `http://127.0.0.1:${AUTH.dashboardPort}` } },
   ],
   webServer: [

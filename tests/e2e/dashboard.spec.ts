@@ -29,13 +29,15 @@ test("the new-run page says where runs will train, and that nothing slows it dow
   await expect(page.getByTestId("backend-warning")).toHaveCount(0);
 });
 
-test("a bad field gets the server's validation message next to it, and no run is made", async ({ page }) => {
-  await fillForm(page, { hiddenSize: "0", batchSize: "20" });
-  await expect(page.locator('input[name="learningRate"]')).toHaveValue("0.01"); // the assignment's defaults
+test("bad fields get the API's rules, all at once, named by their labels, and no run is made", async ({ page }) => {
+  await fillForm(page, { hiddenSize: "0", batchSize: "20", numIters: "12.5", learningRate: "fast" });
+  await expect(page.locator('input[name="reg"]')).toHaveValue("0.25"); // the assignment's defaults
   await page.getByRole("button", { name: "Start run" }).click();
-  const error = page.locator("#hiddenSize-error");
-  await expect(error).toHaveText("hiddenSize must be an integer from 1 to 8192; got 0");
+  await expect(page.locator("#hiddenSize-error")).toHaveText("Hidden size must be an integer from 1 to 8192; got 0");
+  await expect(page.locator("#numIters-error")).toHaveText("Iterations must be an integer from 1 to 1000000; got 12.5");
+  await expect(page.locator("#learningRate-error")).toHaveText('Learning rate must be a number; got "fast"');
   await expect(page.locator('input[name="hiddenSize"]')).toHaveAttribute("aria-invalid", "true");
+  await expect(page.locator(".field-error")).toHaveCount(3);
   await shot(page, "02-new-run-validation");
   await page.goto("/");
   await expect(page.getByText("No runs yet.")).toBeVisible();
@@ -69,6 +71,11 @@ test("a running run can be cancelled", async ({ page }) => {
   await page.getByRole("button", { name: "Start run" }).click();
   await page.waitForURL(/\/runs\/[0-9a-f-]{36}$/);
   await expect(page.getByTestId("run-status")).toHaveText("RUNNING", { timeout: 60_000 });
+  // Cancelling asks first; declining changes nothing.
+  page.once("dialog", (dialog) => void dialog.dismiss());
+  await page.getByRole("button", { name: "Cancel run" }).click();
+  await expect(page.getByTestId("run-status")).toHaveText("RUNNING");
+  page.once("dialog", (dialog) => void dialog.accept());
   await page.getByRole("button", { name: "Cancel run" }).click();
   await expect(page.getByTestId("run-status")).toHaveText("CANCELLED");
   await expect(page.getByRole("button", { name: "Cancel run" })).toHaveCount(0);
@@ -98,6 +105,7 @@ test("when the API restarts, a live page reconnects and catches up without a rel
   }));
   expect(last).toBe(count - 1);
   await shot(page, "06-run-after-api-restart");
+  page.once("dialog", (dialog) => void dialog.accept());
   await page.getByRole("button", { name: "Cancel run" }).click();
   await expect(page.getByTestId("run-status")).toHaveText("CANCELLED");
 });
@@ -125,11 +133,12 @@ test("the runs page lists every run with its live status, sortable by validation
   const rows = page.getByRole("table", { name: "Runs" }).locator("tbody tr");
   await expect(rows).toHaveCount(3);
   await expect(rows.getByTestId("run-status")).toHaveText(["CANCELLED", "CANCELLED", "SUCCEEDED"]);
-  await page.getByRole("button", { name: /Best val/ }).click();
-  await expect(page.getByRole("button", { name: "Best val ↓" })).toBeVisible();
+  await page.getByRole("button", { name: /Best epoch val/ }).click();
+  await expect(page.getByRole("button", { name: "Best epoch val ↓" })).toBeVisible();
+  await expect(page).toHaveURL(/sort=BEST_VAL_ACC_DESC/);
   // The button changes at once; the re-sorted rows arrive with the next response.
   const bestColumn = async () =>
-    (await rows.locator("td:nth-child(8)").allTextContents()).map((t) => (t === "—" ? -1 : Number.parseFloat(t)));
+    (await rows.locator("td:nth-child(10)").allTextContents()).map((t) => (t === "—" ? -1 : Number.parseFloat(t)));
   await expect
     .poll(async () => {
       const best = await bestColumn();
@@ -138,7 +147,33 @@ test("the runs page lists every run with its live status, sortable by validation
     .toBe(true);
   await page.getByLabel("Filter by status").selectOption("CANCELLED");
   await expect(rows).toHaveCount(2);
+  await expect(page).toHaveURL(/status=CANCELLED/);
   await shot(page, "08-runs");
+  // Iterations trained, not planned: the cancelled runs stopped early.
+  for (const cell of await rows.getByTestId("iterations").allTextContents()) {
+    const [trained, planned] = cell.split(" / ").map((n) => Number(n.replace(/,/g, "")));
+    expect(trained).toBeGreaterThan(0);
+    expect(trained).toBeLessThan(planned!);
+  }
+
+  // Two selected runs open their comparison.
+  await rows.nth(0).getByRole("checkbox").check();
+  await rows.nth(1).getByRole("checkbox").check();
+  await page.getByRole("button", { name: "Compare 2 runs" }).click();
+  await page.waitForURL(/\/compare\?ids=/);
+  await expect(page.getByRole("heading", { name: "Compare 2 runs" })).toBeVisible();
+
+  // Deleting asks first, then the run is gone from the list.
+  await page.goto("/?status=CANCELLED");
+  await expect(rows).toHaveCount(2);
+  const doomed = await rows.nth(1).getAttribute("data-run-id");
+  page.once("dialog", (dialog) => void dialog.accept());
+  await rows
+    .nth(1)
+    .getByRole("button", { name: `delete run ${doomed}` })
+    .click();
+  await expect(rows).toHaveCount(1);
+  await expect(page.locator(`tr[data-run-id="${doomed}"]`)).toHaveCount(0);
 });
 
 test("a sweep started from its form runs its trials live and ends with its best model's validation and test accuracy", async ({
@@ -154,12 +189,17 @@ test("a sweep started from its form runs its trials live and ends with its best 
     regs: "1e-3",
     learningRateDecays: "0.95",
     numIters: "160",
-    batchSize: "5000",
+    batchSize: "20",
     eta: "2",
   });
   await page.locator('select[name="strategy"]').selectOption("SUCCESSIVE_HALVING");
+  // The plan before it starts: 8 trials at 20, 4 more to 40, 2 to 80, 1 to 160 iterations.
+  await expect(page.getByTestId("sweep-plan")).toHaveText("Will train 8 trials, 400 iterations in all.");
+  await fill({ batchSize: "5000", eta: "1" });
   await page.getByRole("button", { name: "Start sweep" }).click();
-  await expect(page.locator("#batchSize-error")).toContainText("batchSize must be an integer from 1 to 400");
+  await expect(page.locator("#batchSize-error")).toContainText("Batch size must be an integer from 1 to 400");
+  await expect(page.locator("#eta-error")).toContainText("eta (halving) must be an integer from 2 to 16; got 1");
+  await fill({ eta: "2" });
   await shot(page, "10-sweep-validation");
 
   await fill({ batchSize: "20" });

@@ -59,15 +59,23 @@ let api = start("apps/server", ["--import", "tsx", "src/main.ts"]);
 start("apps/server", ["--import", "tsx", "src/trainer/main.ts"]);
 start("apps/dashboard", ["scripts/serve.mjs"]);
 
-// Test control, on loopback: POST /restart-api stops the API and starts it again (same port).
-const control = createServer(async (req, res) => {
-  if (req.method !== "POST" || req.url !== "/restart-api") return void res.writeHead(404).end();
+async function stopApi() {
   const old = api;
-  old.kill("SIGTERM");
-  await new Promise((r) => old.once("exit", r));
+  if (old.exitCode === null) {
+    old.kill("SIGTERM");
+    await new Promise((r) => old.once("exit", r));
+  }
   children.splice(children.indexOf(old), 1);
-  api = start("apps/server", ["--import", "tsx", "src/main.ts"]);
-  res.writeHead(200).end("restarted");
+}
+
+// Test control, on loopback: POST /restart-api stops the API and starts it again (same port);
+// /stop-api and /start-api do each half, for pages that must cope with no API at all.
+const control = createServer(async (req, res) => {
+  if (req.method !== "POST") return void res.writeHead(404).end();
+  if (req.url === "/restart-api" || req.url === "/stop-api") await stopApi();
+  else if (req.url !== "/start-api") return void res.writeHead(404).end();
+  if (req.url !== "/stop-api") api = start("apps/server", ["--import", "tsx", "src/main.ts"]);
+  res.writeHead(200).end("done");
 });
 control.listen(Number(process.env.CONTROL_PORT ?? "4311"), "127.0.0.1");
 

@@ -121,8 +121,28 @@ describe("sweeps", () => {
       { rung: 2, budget: 80, trials: 2 },
       { rung: 3, budget: 160, trials: 1 },
     ]);
+    // Every state a trial passes through, as the sweep's subscribers see it.
+    const events = collect<{ sweepEvents: { sweep: { status: string; trials: { uuid: string; status: string }[] } } }>(
+      wsClient(api.url),
+      `subscription ($id: ID!) { sweepEvents(sweepId: $id) { sweep { status trials { uuid status } } } }`,
+      { id: startSweep.id },
+      (e) => e.at(-1)!.sweepEvents.sweep.status !== "RUNNING",
+      120_000,
+    );
     const sweep = await finished(startSweep.id);
     expect(sweep.status).toBe("SUCCEEDED");
+    // A trial that reached its rung's budget waits as PAUSED, and STOPPED is final: no trial ever
+    // trains again after being shown as STOPPED.
+    const history = new Map<string, string[]>();
+    for (const { sweepEvents } of await events)
+      for (const t of sweepEvents.sweep.trials)
+        if (history.get(t.uuid)?.at(-1) !== t.status) history.set(t.uuid, [...(history.get(t.uuid) ?? []), t.status]);
+    const all = [...history.values()];
+    expect(all.some((states) => states.includes("PAUSED"))).toBe(true);
+    for (const states of all) {
+      const stopped = states.indexOf("STOPPED");
+      if (stopped >= 0) expect(states.slice(stopped)).toEqual(["STOPPED"]);
+    }
     expect(sweep.itersSpent).toBe(8 * 20 + 4 * 20 + 2 * 40 + 1 * 80);
     expect(sweep.itersSpent).toBe(startSweep.plannedIters);
     expect(sweep.gridIters).toBe(8 * 160);

@@ -8,6 +8,7 @@ export * from "./data/syntheticCifar10.ts";
 export * from "./model/twoLayerNet.ts";
 export * from "./search/searchSpace.ts";
 export * from "./search/successiveHalving.ts";
+export * from "./search/sweepRules.ts";
 export * from "./training/hyperparameters.ts";
 export * from "./training/memory.ts";
 export * from "./training/train.ts";

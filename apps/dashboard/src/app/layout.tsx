@@ -1,6 +1,6 @@
 import type { Metadata } from "next";
-import Link from "next/link";
 import type { ReactNode } from "react";
+import { NavLinks } from "@/components/NavLinks";
 import { Providers } from "@/components/Providers";
 import { API_PORT, publicApiUrl } from "@/lib/apiUrl";
 import "./globals.css";
@@ -13,16 +13,7 @@ export default function RootLayout({ children }: { children: ReactNode }) {
   return (
     <html lang="en">
       <body>
-        <nav className="top">
-          <Link href="/" className="brand">
-            TrainQL
-          </Link>
-          <Link href="/">Runs</Link>
-          <Link href="/runs/new">New run</Link>
-          <Link href="/experiments">Experiments</Link>
-          <Link href="/compare">Compare</Link>
-          <Link href="/sweeps">Sweeps</Link>
-        </nav>
+        <NavLinks />
         <Providers publicApiUrl={publicApiUrl()} apiPort={API_PORT}>
           <main>{children}</main>
         </Providers>

@@ -15,12 +15,3 @@ export function ApiErrorNotice({ message, unauthenticated }: { message: string; 
     </div>
   );
 }
-
-/** The props for an error thrown by serverQuery (or anything else). */
-export function noticeProps(error: unknown, fallback: string) {
-  const e = error as { message?: string; unauthenticated?: boolean };
-  return {
-    message: e?.message && "unauthenticated" in (e as object) ? e.message : fallback,
-    unauthenticated: Boolean(e?.unauthenticated),
-  };
-}

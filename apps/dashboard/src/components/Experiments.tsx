@@ -53,7 +53,7 @@ export function Experiments() {
       }
       uuids.push(result.uuid);
     }
-    router.push(`/compare?ids=${uuids.join(",")}`);
+    router.push(`/compare?ids=${uuids.join(",")}&study=${encodeURIComponent(study.name)}`);
   }
 
   return (

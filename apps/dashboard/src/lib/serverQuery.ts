@@ -5,20 +5,29 @@ import { cookies } from "next/headers";
 import { serverApiUrl } from "./apiUrl";
 import { isUnauthenticated, TOKEN_COOKIE } from "./token";
 
+/** Why the API did not answer a page's query; `notFound` covers unknown and malformed ids alike. */
 export class ApiError extends Error {
   constructor(
     message: string,
-    readonly unauthenticated = false,
+    readonly reason: "unreachable" | "unauthenticated" | "notFound" | "other" = "other",
   ) {
     super(message);
   }
 }
 
+type GraphQLErrorBody = { message: string; extensions?: Record<string, unknown> };
+
+// An id argument the API could not read (BAD_USER_INPUT on `id`) names no record either: to the user
+// both are "there is nothing at this address".
+const namesNothing = (e: GraphQLErrorBody) =>
+  e.extensions?.code === "NOT_FOUND" || (e.extensions?.code === "BAD_USER_INPUT" && e.extensions.field === "id");
+
 export async function serverQuery<T>(query: string, variables?: Record<string, unknown>): Promise<T> {
   const token = (await cookies()).get(TOKEN_COOKIE)?.value;
+  const url = serverApiUrl();
   let response: Response;
   try {
-    response = await fetch(serverApiUrl(), {
+    response = await fetch(url, {
       method: "POST",
       headers: {
         "content-type": "application/json",
@@ -28,14 +37,29 @@ export async function serverQuery<T>(query: string, variables?: Record<string, u
       cache: "no-store",
     });
   } catch {
-    throw new ApiError(`The TrainQL API at ${serverApiUrl()} is not reachable. Is it running (pnpm start)?`);
+    throw new ApiError(`The TrainQL API at ${url} is not reachable. Is it running (pnpm start)?`, "unreachable");
   }
-  const body = (await response.json()) as {
-    data?: T;
-    errors?: { message: string; extensions?: Record<string, unknown> }[];
-  };
-  if (isUnauthenticated(body.errors)) throw new ApiError("This API needs a token to show this page.", true);
+  let body: { data?: T; errors?: GraphQLErrorBody[] };
+  try {
+    body = (await response.json()) as typeof body;
+  } catch {
+    throw new ApiError(
+      `The TrainQL API at ${url} answered HTTP ${response.status} with something other than GraphQL.`,
+      "unreachable",
+    );
+  }
+  if (isUnauthenticated(body.errors))
+    throw new ApiError("This API needs a token to show this page.", "unauthenticated");
+  if (body.errors?.some(namesNothing)) throw new ApiError(body.errors.map((e) => e.message).join("; "), "notFound");
   if (body.errors?.length || !body.data)
     throw new ApiError(body.errors?.map((e) => e.message).join("; ") ?? "empty response");
   return body.data;
 }
+
+/** What a page shows for an error of serverQuery (or anything else thrown while loading it). */
+export function noticeProps(error: unknown, fallback: string): { message: string; unauthenticated: boolean } {
+  if (!(error instanceof ApiError)) return { message: fallback, unauthenticated: false };
+  return { message: error.message, unauthenticated: error.reason === "unauthenticated" };
+}
+
+export const isNotFound = (error: unknown) => error instanceof ApiError && error.reason === "notFound";

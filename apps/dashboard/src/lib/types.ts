@@ -1,19 +1,14 @@
 // The shapes the dashboard reads from the API (see apps/server/schema.graphql).
-export type RunStatus = "QUEUED" | "RUNNING" | "SUCCEEDED" | "FAILED" | "CANCELLED" | "STOPPED";
-export const RUN_STATUSES: RunStatus[] = ["QUEUED", "RUNNING", "SUCCEEDED", "FAILED", "CANCELLED", "STOPPED"];
-/** Ended for good (a STOPPED sweep trial may still be promoted). */
-export const isFinished = (s: RunStatus) => s === "SUCCEEDED" || s === "FAILED" || s === "CANCELLED";
+import type { Hyperparameters } from "@trainql/nn/hyperparameters";
 
-export interface Hyperparameters {
-  hiddenSize: number;
-  learningRate: number;
-  learningRateDecay: number;
-  reg: number;
-  batchSize: number;
-  numIters: number;
-  weightScale: number;
-  seed: number;
-}
+export type RunStatus = "QUEUED" | "RUNNING" | "PAUSED" | "SUCCEEDED" | "FAILED" | "CANCELLED" | "STOPPED";
+export const RUN_STATUSES: RunStatus[] = ["QUEUED", "RUNNING", "PAUSED", "SUCCEEDED", "FAILED", "CANCELLED", "STOPPED"];
+/** Ended for good. A PAUSED sweep trial waits for its rung and may train on; a STOPPED one never will. */
+export const isFinished = (s: RunStatus) => s === "SUCCEEDED" || s === "FAILED" || s === "CANCELLED" || s === "STOPPED";
+/** Can still change: queued, training, or waiting for its sweep's rung. */
+export const isLive = (s: RunStatus) => !isFinished(s);
+
+export type { Hyperparameters };
 
 export interface Epoch {
   epoch: number;
@@ -41,24 +36,17 @@ export interface RunSummary {
   backend: string | null;
   device: string | null;
   weightsImageUrl: string | null;
+  /** The sweep this run is a trial of. */
+  sweepId: string | null;
   hyperparameters: Hyperparameters;
 }
 
 export const RUN_SUMMARY_FIELDS = `
   id uuid status progress iteration createdAt startedAt finishedAt bestValAcc finalValAcc testAcc error
-  backend device weightsImageUrl
+  backend device weightsImageUrl sweepId
   hyperparameters { hiddenSize learningRate learningRateDecay reg batchSize numIters weightScale seed }`;
 
-export const HYPERPARAMETER_LABELS: Record<keyof Hyperparameters, string> = {
-  hiddenSize: "Hidden size",
-  learningRate: "Learning rate",
-  learningRateDecay: "LR decay",
-  reg: "Regularization",
-  batchSize: "Batch size",
-  numIters: "Iterations",
-  weightScale: "Weight scale",
-  seed: "Seed",
-};
+export { HYPERPARAMETER_LABELS } from "@trainql/nn/hyperparameters";
 
 export const percent = (x: number | null | undefined) =>
   x === null || x === undefined ? "—" : `${(x * 100).toFixed(2)}%`;

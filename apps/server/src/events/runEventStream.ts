@@ -18,8 +18,8 @@ export type DeliveredEvent = StreamEvent & { cursor: string };
 /** Points of loss history sent on catch-up: the history is downsampled, live batches are sampled. */
 const CATCH_UP_POINTS = 500;
 
-/** Statuses after which nothing more happens to a run (STOPPED trials may still be promoted). */
-export const FINAL_STATUSES: readonly RunStatus[] = ["SUCCEEDED", "FAILED", "CANCELLED"];
+/** Statuses after which nothing more happens to a run (a PAUSED sweep trial may still be promoted). */
+export const FINAL_STATUSES: readonly RunStatus[] = ["SUCCEEDED", "FAILED", "CANCELLED", "STOPPED"];
 
 /** What a subscriber has been given so far. */
 interface Marks {

@@ -220,12 +220,10 @@ export async function checkHyperparameters(
   const memory = estimateTrainingMemory(hp);
   if (errors.length === 0 && trainer?.memoryBytes && memory.bytes > Number(trainer.memoryBytes)) {
     const { params, batch, activations } = memory.parts;
-    errors.push({
-      field: "hiddenSize",
-      message:
-        `this run needs about ${formatBytes(memory.bytes)} (parameters ${formatBytes(params)}, minibatch ${formatBytes(batch)}, ` +
-        `activations ${formatBytes(activations)}) but a trainer allows ${formatBytes(Number(trainer.memoryBytes))} per run: lower hiddenSize or batchSize`,
-    });
+    const message =
+      `this run needs about ${formatBytes(memory.bytes)} (parameters ${formatBytes(params)}, minibatch ${formatBytes(batch)}, ` +
+      `activations ${formatBytes(activations)}) but a trainer allows ${formatBytes(Number(trainer.memoryBytes))} per run: lower hiddenSize or batchSize`;
+    errors.push({ field: "hiddenSize", message, rule: message });
   }
   const first = errors[0];
   if (first) {

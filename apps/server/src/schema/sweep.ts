@@ -1,10 +1,11 @@
 // Sweep: a hyperparameter search whose trials are Runs — grid, random or successive halving.
 import { resolveCursorConnection } from "@pothos/plugin-relay";
 import {
+  checkSweepSettings,
   DEFAULT_HYPERPARAMETERS,
   gridSize,
   type Hyperparameters,
-  MAX_GRID,
+  MAX_VALUES,
   type SearchSpace,
   SPACE_FIELDS,
 } from "@trainql/nn";
@@ -13,6 +14,7 @@ import { publish, publishRunsChanged, publishSweepChanged } from "../events/publ
 import { topics } from "../events/runEvents.ts";
 import { enqueueTrain } from "../queue/runQueue.ts";
 import { admit } from "../security/admission.ts";
+import { stopPausedTrials } from "../sweeps/advanceSweep.ts";
 import type { SweepConfig } from "../sweeps/sweepConfig.ts";
 import { planSweep } from "../sweeps/sweepConfig.ts";
 import { builder } from "./builder.ts";
@@ -124,8 +126,6 @@ const StartSweepInput = builder.inputType("StartSweepInput", {
   }),
 });
 
-const MAX_VALUES = 64;
-
 builder.queryFields((t) => ({
   sweep: t.field({
     type: SweepRef,
@@ -191,21 +191,8 @@ builder.mutationFields((t) => ({
       const eta = input.eta ?? 3;
       const maxTrials = input.maxTrials ?? null;
       const combinations = gridSize(space);
-      if (strategy === "SUCCESSIVE_HALVING" && (eta < 2 || eta > 16))
-        throw badInput("input.eta", `eta must be from 2 to 16; got ${eta}`);
-      if (maxTrials !== null && (maxTrials < 1 || maxTrials > MAX_GRID)) {
-        throw badInput("input.maxTrials", `maxTrials must be from 1 to ${MAX_GRID}; got ${maxTrials}`);
-      }
-      if (strategy === "RANDOM" && maxTrials === null)
-        throw badInput("input.maxTrials", "RANDOM needs maxTrials: how many combinations to sample");
-      if (strategy === "GRID" && maxTrials !== null)
-        throw badInput("input.maxTrials", "GRID runs every combination; use RANDOM to sample maxTrials of them");
-      if (maxTrials === null && combinations > MAX_GRID) {
-        throw badInput(
-          "input.space",
-          `the space has ${combinations} combinations; at most ${MAX_GRID} can run in full — use strategy RANDOM (or SUCCESSIVE_HALVING) with maxTrials ≤ ${MAX_GRID}, or fewer values`,
-        );
-      }
+      const problem = checkSweepSettings({ strategy, eta, maxTrials, combinations })[0];
+      if (problem) throw badInput(`input.${problem.field}`, problem.message);
       const numTrain = (await liveTrainer(db))?.numTrain ?? 40_000;
       const { config, trials } = planSweep(
         strategy,
@@ -268,6 +255,7 @@ builder.mutationFields((t) => ({
           select: { id: true },
         });
         for (const { id: runId } of running) await publish(tx, topics.cancel, { runId });
+        await stopPausedTrials(tx, found.id);
         await publishSweepChanged(tx, found.id);
         return sweep;
       });

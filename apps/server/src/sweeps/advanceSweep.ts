@@ -1,10 +1,11 @@
 // The `advance-sweep` task, run by a trainer whenever a trial of the sweep ends: once every trial of
 // the current rung has ended, it promotes the best 1/eta (successive halving) or, after the last
 // rung, picks the best model by validation accuracy and asks for its test accuracy — only the best
-// run's: the test set never chooses.
+// run's: the test set never chooses. Trials that trained to their rung's budget wait as PAUSED until
+// this decides: promoted ones are QUEUED again, the others end as STOPPED.
 import { promote } from "@trainql/nn";
-import type { Db } from "../db/prisma.ts";
-import { publishRunsChanged, publishSweepChanged } from "../events/publish.ts";
+import type { Db, Prisma } from "../db/prisma.ts";
+import { publishRunEvent, publishRunsChanged, publishSweepChanged } from "../events/publish.ts";
 import { enqueueEvaluate, enqueueTrain } from "../queue/runQueue.ts";
 import type { SweepConfig } from "./sweepConfig.ts";
 
@@ -22,7 +23,7 @@ export async function advanceSweep(db: Db, sweepId: string): Promise<void> {
     const next = rungs[sweep.rung + 1];
     if (rung && next) {
       // Trials that completed this rung's budget compete; failed or cancelled ones drop out.
-      const finishedRung = trials.filter((t) => t.status === "STOPPED" && t.iteration === rung.budget);
+      const finishedRung = trials.filter((t) => t.status === "PAUSED" && t.iteration === rung.budget);
       const promoted = promote(
         finishedRung.map((t) => ({ id: t.id, valAcc: t.finalValAcc })),
         next.trials,
@@ -36,13 +37,15 @@ export async function advanceSweep(db: Db, sweepId: string): Promise<void> {
           await enqueueTrain(tx, id);
           await publishRunsChanged(tx, { runId: id, kind: "updated" });
         }
+        await stopPausedTrials(tx, sweepId);
         await tx.sweep.update({ where: { id: sweepId }, data: { rung: next.rung } });
         await publishSweepChanged(tx, sweepId);
         return;
       }
     }
 
-    // The sweep is over: the best fully trained trial by validation accuracy.
+    // The sweep is over: nothing waits any more, and the best fully trained trial by validation accuracy.
+    await stopPausedTrials(tx, sweepId);
     const complete = trials.filter((t) => t.status === "SUCCEEDED" && t.finalValAcc !== null);
     const best = complete.sort((a, b) => (b.finalValAcc ?? 0) - (a.finalValAcc ?? 0))[0];
     if (best) await enqueueEvaluate(tx, best.id);
@@ -57,4 +60,11 @@ export async function advanceSweep(db: Db, sweepId: string): Promise<void> {
     });
     await publishSweepChanged(tx, sweepId);
   });
+}
+
+/** Trials still waiting for a promotion that will not come (not promoted, or the sweep ended) end as STOPPED. */
+export async function stopPausedTrials(tx: Prisma.TransactionClient, sweepId: string): Promise<void> {
+  const paused = await tx.run.findMany({ where: { sweepId, status: "PAUSED" }, select: { id: true } });
+  await tx.run.updateMany({ where: { sweepId, status: "PAUSED" }, data: { status: "STOPPED" } });
+  for (const { id } of paused) await publishRunEvent(tx, { type: "status", runId: id, status: "STOPPED" }, true);
 }

@@ -192,7 +192,7 @@ export class RunRecorder {
 
   /** The end of the run, whatever it was; the checkpoint with it when training finished. */
   async finish(
-    status: Extract<RunStatus, "SUCCEEDED" | "FAILED" | "CANCELLED" | "STOPPED">,
+    status: Extract<RunStatus, "SUCCEEDED" | "FAILED" | "CANCELLED" | "PAUSED">,
     details: { error?: string; finalValAcc?: number; checkpoint?: { iteration: number; data: Uint8Array } },
   ): Promise<void> {
     const losses = this.takeLosses();

@@ -113,7 +113,7 @@ async function trainClaimed(ctx: TrainerContext, runId: string, jobId: bigint): 
         recorder.epoch(m, (await net.values()).W1, hp.hiddenSize, checkpoint);
       },
     });
-    await recorder.finish(endIteration === hp.numIters ? "SUCCEEDED" : "STOPPED", {
+    await recorder.finish(endIteration === hp.numIters ? "SUCCEEDED" : "PAUSED", {
       finalValAcc: result.finalValAcc,
       checkpoint: { iteration: endIteration, data: await checkpointAt(endIteration) },
     });

@@ -16,8 +16,9 @@ export interface Trial {
   learningRateDecay: number;
 }
 
-/** The reference assignment's own limit on a grid. */
-export const MAX_GRID = 256;
+import { MAX_GRID } from "./sweepRules.ts";
+
+export { MAX_GRID };
 
 export const SPACE_FIELDS: Record<keyof SearchSpace, keyof Trial> = {
   learningRates: "learningRate",

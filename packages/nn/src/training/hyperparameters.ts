@@ -1,5 +1,6 @@
 // The knobs of one training run, their defaults and their valid ranges. Every entry point (CLI,
 // GraphQL API, dashboard) validates through `validateHyperparameters`, so the rules live here once.
+// No imports: the dashboard bundles this file for the browser (`@trainql/nn/hyperparameters`).
 
 export interface Hyperparameters {
   hiddenSize: number;
@@ -14,6 +15,18 @@ export interface Hyperparameters {
   weightScale: number;
   seed: number;
 }
+
+/** What forms and tables call each knob (error messages for API clients use the field names). */
+export const HYPERPARAMETER_LABELS: Readonly<Record<keyof Hyperparameters, string>> = {
+  hiddenSize: "Hidden size",
+  learningRate: "Learning rate",
+  learningRateDecay: "LR decay",
+  reg: "Regularization",
+  batchSize: "Batch size",
+  numIters: "Iterations",
+  weightScale: "Weight scale",
+  seed: "Seed",
+};
 
 /** The reference assignment's first run (its "debug the training" baseline). */
 export const DEFAULT_HYPERPARAMETERS: Readonly<Hyperparameters> = {
@@ -35,7 +48,10 @@ export const LIMITS = {
 
 export interface FieldError {
   field: keyof Hyperparameters;
+  /** The whole message, naming the field by its code name: "hiddenSize must be …; got 0". */
   message: string;
+  /** The rule alone ("must be an integer from 1 to 8192"), for a form that names the field by its label. */
+  rule: string;
 }
 
 const isInt = (v: number) => Number.isInteger(v);
@@ -45,7 +61,7 @@ const finite = (v: number) => Number.isFinite(v);
 export function validateHyperparameters(hp: Hyperparameters, numTrain?: number): FieldError[] {
   const errors: FieldError[] = [];
   const check = (field: keyof Hyperparameters, ok: boolean, message: string) => {
-    if (!ok) errors.push({ field, message: `${field} ${message}; got ${hp[field]}` });
+    if (!ok) errors.push({ field, rule: message, message: `${field} ${message}; got ${hp[field]}` });
   };
   const { hiddenSize: h, numIters: it, seed: s } = LIMITS;
   check(

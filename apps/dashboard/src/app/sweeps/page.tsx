@@ -1,7 +1,7 @@
 import Link from "next/link";
-import { ApiErrorNotice, noticeProps } from "@/components/ApiErrorNotice";
+import { ApiErrorNotice } from "@/components/ApiErrorNotice";
 import { StatusBadge } from "@/components/runs/RunBits";
-import { serverQuery } from "@/lib/serverQuery";
+import { noticeProps, serverQuery } from "@/lib/serverQuery";
 import { STRATEGY_LABELS, type Strategy } from "@/lib/sweeps";
 import { percent, type RunStatus } from "@/lib/types";
 
@@ -39,36 +39,38 @@ export default async function SweepsPage() {
           No sweeps yet. <Link href="/sweeps/new">Start one</Link>.
         </div>
       ) : (
-        <table aria-label="Sweeps">
-          <thead>
-            <tr>
-              <th>Created</th>
-              <th>Status</th>
-              <th>Strategy</th>
-              <th className="num">Trials</th>
-              <th className="num">Iterations vs grid</th>
-              <th className="num">Best val</th>
-              <th className="num">Best test</th>
-            </tr>
-          </thead>
-          <tbody>
-            {sweeps.map((s) => (
-              <tr key={s.uuid}>
-                <td>
-                  <Link href={`/sweeps/${s.uuid}`}>{new Date(s.createdAt).toLocaleString()}</Link>
-                </td>
-                <td>
-                  <StatusBadge status={s.status} />
-                </td>
-                <td>{STRATEGY_LABELS[s.strategy]}</td>
-                <td className="num">{s.trials.length}</td>
-                <td className="num">{((100 * s.itersSpent) / s.gridIters).toFixed(1)}%</td>
-                <td className="num">{percent(s.bestRun?.finalValAcc)}</td>
-                <td className="num">{percent(s.bestRun?.testAcc)}</td>
+        <div className="table-scroll">
+          <table aria-label="Sweeps">
+            <thead>
+              <tr>
+                <th>Created</th>
+                <th>Status</th>
+                <th>Strategy</th>
+                <th className="num">Trials</th>
+                <th className="num">Iterations vs grid</th>
+                <th className="num">Best val</th>
+                <th className="num">Best test</th>
               </tr>
-            ))}
-          </tbody>
-        </table>
+            </thead>
+            <tbody>
+              {sweeps.map((s) => (
+                <tr key={s.uuid}>
+                  <td>
+                    <Link href={`/sweeps/${s.uuid}`}>{new Date(s.createdAt).toLocaleString()}</Link>
+                  </td>
+                  <td>
+                    <StatusBadge status={s.status} />
+                  </td>
+                  <td>{STRATEGY_LABELS[s.strategy]}</td>
+                  <td className="num">{s.trials.length}</td>
+                  <td className="num">{((100 * s.itersSpent) / s.gridIters).toFixed(1)}%</td>
+                  <td className="num">{percent(s.bestRun?.finalValAcc)}</td>
+                  <td className="num">{percent(s.bestRun?.testAcc)}</td>
+                </tr>
+              ))}
+            </tbody>
+          </table>
+        </div>
       )}
     </>
   );

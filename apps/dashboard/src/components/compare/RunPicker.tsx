@@ -1,28 +1,45 @@
 "use client";
-// Choose runs to compare: recent runs with checkboxes; the selection lives in the URL.
+// Choose runs to compare: recent runs with checkboxes, narrowed by a filter; the selection lives in
+// the URL.
 import { useRouter } from "next/navigation";
 import { useState } from "react";
 import { useQuery } from "urql";
+import { plural } from "@/lib/plural";
 import { percent, type RunStatus } from "@/lib/types";
+import { BEST_EPOCH_VAL, FINAL_VAL } from "@/lib/valAccuracy";
+import { StatusBadge } from "../runs/RunBits";
 
-const RECENT = `{ runs(first: 100) { edges { node { uuid status bestValAcc createdAt hyperparameters { hiddenSize learningRate reg numIters } } } } }`;
+const RECENT = `{ runs(first: 100) { edges { node { uuid status finalValAcc bestValAcc createdAt sweepId
+  hyperparameters { hiddenSize learningRate reg numIters } } } } }`;
 
 type Row = {
   uuid: string;
   status: RunStatus;
+  finalValAcc: number | null;
   bestValAcc: number | null;
   createdAt: string;
+  sweepId: string | null;
   hyperparameters: { hiddenSize: number; learningRate: number; reg: number; numIters: number };
 };
+
+const describe = (r: Row) =>
+  `hidden ${r.hyperparameters.hiddenSize}, lr ${r.hyperparameters.learningRate}, reg ${r.hyperparameters.reg}, ${r.hyperparameters.numIters} it`;
 
 export function RunPicker({ selected }: { selected: string[] }) {
   const router = useRouter();
   const [chosen, setChosen] = useState(new Set(selected));
+  const [filter, setFilter] = useState("");
   const [{ data, error }] = useQuery<{ runs: { edges: { node: Row }[] } }>({ query: RECENT });
   if (error) return <p className="error">Could not load runs: {error.message}</p>;
   if (!data) return <p className="muted">Loading runs…</p>;
   const runs = data.runs.edges.map((e) => e.node);
   if (runs.length === 0) return <div className="empty">No runs to compare yet.</div>;
+  const words = filter.toLowerCase().split(/\s+/).filter(Boolean);
+  // Every word must appear in the row's description, status, id or sweep; chosen runs always stay.
+  const shown = runs.filter((r) => {
+    const text = `${describe(r)} ${r.status} ${r.uuid} ${r.sweepId ?? ""}`.toLowerCase();
+    return chosen.has(r.uuid) || words.every((w) => text.includes(w));
+  });
   const toggle = (uuid: string) =>
     setChosen((s) => {
       const next = new Set(s);
@@ -38,33 +55,58 @@ export function RunPicker({ selected }: { selected: string[] }) {
           disabled={chosen.size < 2}
           onClick={() => router.push(`/compare?ids=${[...chosen].join(",")}`)}
         >
-          Compare {chosen.size} runs
+          Compare {plural(chosen.size, "run")}
         </button>
+        <input
+          type="search"
+          placeholder="filter, e.g. hidden 128 succeeded"
+          aria-label="Filter runs"
+          value={filter}
+          onChange={(e) => setFilter(e.target.value)}
+        />
         <span className="muted">Pick two or more.</span>
       </div>
-      <table aria-label="Runs to compare">
-        <tbody>
-          {runs.map((r) => (
-            <tr key={r.uuid}>
-              <td>
-                <input
-                  type="checkbox"
-                  aria-label={`select run ${r.uuid}`}
-                  checked={chosen.has(r.uuid)}
-                  onChange={() => toggle(r.uuid)}
-                />
-              </td>
-              <td>{new Date(r.createdAt).toLocaleString()}</td>
-              <td>{r.status}</td>
-              <td>
-                hidden {r.hyperparameters.hiddenSize}, lr {r.hyperparameters.learningRate}, reg {r.hyperparameters.reg},{" "}
-                {r.hyperparameters.numIters} it
-              </td>
-              <td className="num">{percent(r.bestValAcc)}</td>
+      <div className="table-scroll">
+        <table aria-label="Runs to compare">
+          <thead>
+            <tr>
+              <th>
+                <span className="visually-hidden">Select</span>
+              </th>
+              <th>Created</th>
+              <th>Status</th>
+              <th>Hyperparameters</th>
+              <th className="num" title={FINAL_VAL.title}>
+                {FINAL_VAL.label}
+              </th>
+              <th className="num" title={BEST_EPOCH_VAL.title}>
+                {BEST_EPOCH_VAL.label}
+              </th>
             </tr>
-          ))}
-        </tbody>
-      </table>
+          </thead>
+          <tbody>
+            {shown.map((r) => (
+              <tr key={r.uuid}>
+                <td>
+                  <input
+                    type="checkbox"
+                    aria-label={`select run ${r.uuid}`}
+                    checked={chosen.has(r.uuid)}
+                    onChange={() => toggle(r.uuid)}
+                  />
+                </td>
+                <td>{new Date(r.createdAt).toLocaleString()}</td>
+                <td>
+                  <StatusBadge status={r.status} />
+                </td>
+                <td>{describe(r)}</td>
+                <td className="num">{percent(r.finalValAcc)}</td>
+                <td className="num">{percent(r.bestValAcc)}</td>
+              </tr>
+            ))}
+          </tbody>
+        </table>
+      </div>
     </div>
   );
 }

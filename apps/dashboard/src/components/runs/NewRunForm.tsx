@@ -1,9 +1,11 @@
 "use client";
-// The new-run form: the API's defaults, and its validation messages next to the fields they name.
+// The new-run form: the API's defaults, checked in the browser by the API's own rules (all fields at
+// once), and whatever the API still refuses next to the field it names.
 import { useRouter } from "next/navigation";
 import { type FormEvent, useState } from "react";
 import { useClient } from "urql";
-import { type FieldErrors, startRun } from "@/lib/startRun";
+import { hyperparameterProblem, parseNumber } from "@/lib/formErrors";
+import { type RunFieldErrors, startRun } from "@/lib/startRun";
 import { HYPERPARAMETER_LABELS, type Hyperparameters } from "@/lib/types";
 import { FormField, FormFooter } from "../FormField";
 
@@ -15,17 +17,18 @@ export function NewRunForm({ defaults }: { defaults: Hyperparameters }) {
   const [values, setValues] = useState<Record<keyof Hyperparameters, string>>(
     () => Object.fromEntries(FIELDS.map((f) => [f, String(defaults[f])])) as Record<keyof Hyperparameters, string>,
   );
-  const [errors, setErrors] = useState<FieldErrors>({});
+  const [errors, setErrors] = useState<RunFieldErrors>({});
   const [submitting, setSubmitting] = useState(false);
 
   async function submit(event: FormEvent) {
     event.preventDefault();
     const input: Partial<Record<keyof Hyperparameters, number>> = {};
-    const local: FieldErrors = {};
+    const local: RunFieldErrors = {};
     for (const f of FIELDS) {
-      const n = Number(values[f]);
-      if (values[f].trim() === "" || Number.isNaN(n)) local[f] = `${f} must be a number`;
-      else input[f] = n;
+      const value = parseNumber(HYPERPARAMETER_LABELS[f], values[f]);
+      const problem = typeof value === "string" ? value : hyperparameterProblem(f, value, HYPERPARAMETER_LABELS[f]);
+      if (problem) local[f] = problem;
+      else input[f] = value as number;
     }
     setErrors(local);
     if (Object.keys(local).length > 0) return;

@@ -2,42 +2,50 @@
 // The assignment's "debug the training" plots: loss per iteration, train/val accuracy per epoch.
 import { useMemo } from "react";
 import { accuracyChartOption } from "@/lib/accuracyChart";
+import { compactNumber } from "@/lib/compactNumber";
 import { divergedAt } from "@/lib/runEvents";
 import type { Epoch } from "@/lib/types";
 import { Chart, type ChartOption } from "../Chart";
 
 export function LossChart({ losses, error }: { losses: [number, number][]; error?: string | null }) {
   const diverged = divergedAt(error);
-  const option = useMemo<ChartOption>(
-    () => ({
+  const option = useMemo<ChartOption>(() => {
+    // A diverged run's losses span dozens of decades: a log axis keeps the early ones readable.
+    const positive = losses.map(([, l]) => l).filter((l) => l > 0 && Number.isFinite(l));
+    const log = positive.length > 0 && Math.max(...positive) / Math.min(...positive) > 1e3;
+    return {
       animation: false,
       title: { text: "Loss history", left: "center", textStyle: { fontSize: 14 } },
-      tooltip: { trigger: "axis" },
-      grid: { left: 50, right: 20, top: 40, bottom: 40 },
+      tooltip: { trigger: "axis", confine: true, valueFormatter: (v: number) => compactNumber(v) },
+      grid: { left: 56, right: 20, top: 40, bottom: 40 },
       xAxis: { type: "value", name: "Iteration", nameLocation: "middle", nameGap: 25, min: 0 },
-      yAxis: { type: "value", name: "Loss", scale: true },
+      yAxis: {
+        type: log ? "log" : "value",
+        name: log ? "Loss (log)" : "Loss",
+        scale: true,
+        axisLabel: { formatter: (v: number) => compactNumber(v) },
+      },
       dataZoom: [{ type: "inside" }],
       series: [
         {
           type: "line",
           name: "loss",
-          data: losses,
+          data: log ? losses.filter(([, l]) => l > 0 && Number.isFinite(l)) : losses,
           showSymbol: false,
           sampling: "lttb",
           lineStyle: { width: 1 },
           markLine: diverged
             ? {
                 symbol: "none",
-                label: { formatter: `diverged: loss ${diverged.loss}` },
+                label: { formatter: `diverged: loss ${compactNumber(Number(diverged.loss))}` },
                 lineStyle: { color: "#c8372d" },
                 data: [{ xAxis: diverged.iteration }],
               }
             : undefined,
         },
       ],
-    }),
-    [losses, diverged],
-  );
+    };
+  }, [losses, diverged]);
   return <Chart option={option} label="loss" />;
 }
 

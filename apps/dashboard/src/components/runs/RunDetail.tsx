@@ -1,26 +1,41 @@
 "use client";
 // A run, live: facts, the two plots, the weights image, and its actions.
-import { useState } from "react";
+import Link from "next/link";
+import { useEffect, useState } from "react";
 import { useMutation, useSubscription } from "urql";
 import { applyRunEvent, emptyLiveRun, type LiveRun, RUN_EVENTS, type RunEvent } from "@/lib/runEvents";
-import { HYPERPARAMETER_LABELS, type Hyperparameters, isFinished, percent, type RunSummary } from "@/lib/types";
-import { useApi } from "../Providers";
+import { HYPERPARAMETER_LABELS, type Hyperparameters, isLive, percent, type RunSummary } from "@/lib/types";
+import { useHydrated } from "@/lib/useHydrated";
+import { BEST_EPOCH_VAL, FINAL_VAL } from "@/lib/valAccuracy";
 import { ProgressBar, StatusBadge } from "./RunBits";
 import { AccuracyChart, LossChart } from "./RunCharts";
+import { WeightsImage } from "./WeightsImage";
 
 const CANCEL = `mutation Cancel($id: ID!) { cancelRun(id: $id) { id status } }`;
 const EVALUATE = `mutation Evaluate($id: ID!) { evaluateTest(runId: $id) { id } }`;
 
-function duration(start: string | null | undefined, end: string | null | undefined): string {
+function duration(start: string | null | undefined, end: string | null | undefined, now: number): string {
   if (!start) return "—";
-  const ms = (end ? new Date(end) : new Date()).getTime() - new Date(start).getTime();
+  const ms = (end ? new Date(end).getTime() : now) - new Date(start).getTime();
   return ms < 60_000
     ? `${(ms / 1000).toFixed(1)} s`
     : `${Math.floor(ms / 60_000)} min ${Math.round((ms % 60_000) / 1000)} s`;
 }
 
+/** The time now, ticking every second while `ticking`; null until hydrated (the server's clock differs). */
+function useNow(ticking: boolean): number | null {
+  const hydrated = useHydrated();
+  const [now, setNow] = useState(() => Date.now());
+  useEffect(() => {
+    if (!ticking) return;
+    setNow(Date.now());
+    const timer = setInterval(() => setNow(Date.now()), 1000);
+    return () => clearInterval(timer);
+  }, [ticking]);
+  return hydrated ? now : null;
+}
+
 export function RunDetail({ initial }: { initial: RunSummary }) {
-  const { fileUrl } = useApi();
   const [live, resubscribe] = useSubscription<{ runEvents: RunEvent }, LiveRun>(
     { query: RUN_EVENTS, variables: { runId: initial.id } },
     (state = emptyLiveRun, data) => applyRunEvent(state, data.runEvents),
@@ -38,12 +53,13 @@ export function RunDetail({ initial }: { initial: RunSummary }) {
   const lastEpoch = state.epochs.at(-1);
   const bestValAcc = state.epochs.length > 0 ? Math.max(...state.epochs.map((e) => e.valAcc)) : run.bestValAcc;
   const progress = state.lossesTo > 0 ? state.lossesTo / hp.numIters : run.progress;
+  const now = useNow(status === "RUNNING");
 
   return (
     <>
       <div className="toolbar">
         <StatusBadge status={status} />
-        <ProgressBar value={isFinished(status) && status === "SUCCEEDED" ? 1 : progress} />
+        <ProgressBar value={status === "SUCCEEDED" ? 1 : progress} />
         <span className="muted" data-testid="iteration">
           iteration {state.lossesTo || run.iteration} / {hp.numIters}
         </span>
@@ -52,7 +68,10 @@ export function RunDetail({ initial }: { initial: RunSummary }) {
             type="button"
             className="danger"
             disabled={cancelState.fetching}
-            onClick={() => cancel({ id: initial.id })}
+            onClick={() => {
+              if (window.confirm("Cancel this run? It stops within one iteration and cannot be resumed."))
+                void cancel({ id: initial.id });
+            }}
           >
             Cancel run
           </button>
@@ -69,6 +88,11 @@ export function RunDetail({ initial }: { initial: RunSummary }) {
           >
             {evaluateAsked ? "Evaluating on the test set…" : "Evaluate on test set"}
           </button>
+        )}
+        {initial.sweepId && (
+          <span className="muted">
+            Trial of sweep <Link href={`/sweeps/${initial.sweepId}`}>{initial.sweepId.slice(0, 8)}</Link>
+          </span>
         )}
         {live.error && <span className="error">Live updates failed: {live.error.message}</span>}
       </div>
@@ -97,11 +121,15 @@ export function RunDetail({ initial }: { initial: RunSummary }) {
             <dt>Backend</dt>
             <dd>{run.backend ? `${run.backend} — ${run.device}` : "not started"}</dd>
             <dt>Duration</dt>
-            <dd>{duration(run.startedAt, run.finishedAt)}</dd>
-            <dt>Val accuracy (last epoch)</dt>
-            <dd data-testid="val-acc">{percent(lastEpoch?.valAcc ?? run.finalValAcc)}</dd>
-            <dt>Best val accuracy</dt>
-            <dd>{percent(bestValAcc)}</dd>
+            <dd data-testid="duration">
+              {run.finishedAt || now !== null ? duration(run.startedAt, run.finishedAt, now ?? 0) : "—"}
+            </dd>
+            <dt title={FINAL_VAL.title}>{FINAL_VAL.label} accuracy</dt>
+            <dd data-testid="final-val">
+              {run.finalValAcc === null && isLive(status) ? "when training stops" : percent(run.finalValAcc)}
+            </dd>
+            <dt title={BEST_EPOCH_VAL.title}>{BEST_EPOCH_VAL.label} accuracy</dt>
+            <dd data-testid="best-epoch-val">{percent(bestValAcc)}</dd>
             <dt>Train accuracy (last epoch)</dt>
             <dd>{percent(lastEpoch?.trainAcc)}</dd>
             <dt>Test accuracy</dt>
@@ -118,12 +146,7 @@ export function RunDetail({ initial }: { initial: RunSummary }) {
         <div className="card">
           <h2>First-layer weights</h2>
           {weightsUrl ? (
-            // biome-ignore lint/performance/noImgElement: a PNG served by the API, refreshed every epoch
-            <img
-              className="weights"
-              src={fileUrl(weightsUrl)}
-              alt={`First-layer weights of ${hp.hiddenSize} hidden units`}
-            />
+            <WeightsImage path={weightsUrl} alt={`First-layer weights of ${hp.hiddenSize} hidden units`} />
           ) : (
             <p className="muted">The weights appear after the first epoch.</p>
           )}

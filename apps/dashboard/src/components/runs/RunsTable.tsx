@@ -1,26 +1,59 @@
 "use client";
-// The runs list: live status and progress (runsChanged), sortable, filterable by status.
+// The runs list: live status and progress (runsChanged), sortable and filterable with both kept in
+// the address (so a link or a reload shows the same list), runs selectable for a comparison, and
+// deletable.
 import Link from "next/link";
+import { usePathname, useRouter, useSearchParams } from "next/navigation";
 import { useEffect, useState } from "react";
-import { useQuery, useSubscription } from "urql";
+import { useMutation, useQuery, useSubscription } from "urql";
+import { plural } from "@/lib/plural";
 import { percent, RUN_STATUSES, RUN_SUMMARY_FIELDS, type RunStatus, type RunSummary } from "@/lib/types";
+import { BEST_EPOCH_VAL, FINAL_VAL } from "@/lib/valAccuracy";
 import { ProgressBar, StatusBadge } from "./RunBits";
 
-type Order = "CREATED_AT_DESC" | "CREATED_AT_ASC" | "BEST_VAL_ACC_DESC" | "BEST_VAL_ACC_ASC";
+const ORDERS = ["CREATED_AT_DESC", "CREATED_AT_ASC", "BEST_VAL_ACC_DESC", "BEST_VAL_ACC_ASC"] as const;
+type Order = (typeof ORDERS)[number];
 
 const RUNS = `query Runs($status: [RunStatus!], $orderBy: RunOrder) {
   runs(first: 200, status: $status, orderBy: $orderBy) { edges { node { ${RUN_SUMMARY_FIELDS} } } }
 }`;
 const RUNS_CHANGED = `subscription { runsChanged { kind runId } }`;
+const DELETE = `mutation DeleteRun($id: ID!) { deleteRun(id: $id) }`;
+
+/** The list's settings, read from the address; anything unknown there falls back to the default. */
+function useListSettings() {
+  const params = useSearchParams();
+  const router = useRouter();
+  const pathname = usePathname();
+  const sort = params.get("sort");
+  const filter = params.get("status");
+  const order: Order = ORDERS.includes(sort as Order) ? (sort as Order) : "CREATED_AT_DESC";
+  const status: RunStatus | "" = RUN_STATUSES.includes(filter as RunStatus) ? (filter as RunStatus) : "";
+  const set = (key: "sort" | "status", value: string) => {
+    const next = new URLSearchParams(params.toString());
+    if (value) next.set(key, value);
+    else next.delete(key);
+    const query = next.toString();
+    router.replace(query ? `${pathname}?${query}` : pathname, { scroll: false });
+  };
+  return {
+    order,
+    status,
+    setOrder: (o: Order) => set("sort", o === "CREATED_AT_DESC" ? "" : o),
+    setStatus: (s: RunStatus | "") => set("status", s),
+  };
+}
 
 export function RunsTable() {
-  const [order, setOrder] = useState<Order>("CREATED_AT_DESC");
-  const [status, setStatus] = useState<RunStatus | "">("");
+  const { order, status, setOrder, setStatus } = useListSettings();
+  const router = useRouter();
   const [{ data, fetching, error }, refetch] = useQuery<{ runs: { edges: { node: RunSummary }[] } }>({
     query: RUNS,
     variables: { orderBy: order, status: status ? [status] : null },
   });
   const [changes] = useSubscription({ query: RUNS_CHANGED });
+  const [deleteState, deleteRun] = useMutation<{ deleteRun: string }>(DELETE);
+  const [selected, setSelected] = useState<Set<string>>(new Set());
 
   // Any change to any run: refetch the list, at most about every 500 ms.
   useEffect(() => {
@@ -31,8 +64,24 @@ export function RunsTable() {
 
   const runs = data?.runs.edges.map((e) => e.node) ?? [];
   const sortBy = (key: "CREATED_AT" | "BEST_VAL_ACC") =>
-    setOrder((o) => (o === `${key}_DESC` ? `${key}_ASC` : `${key}_DESC`) as Order);
+    setOrder((order === `${key}_DESC` ? `${key}_ASC` : `${key}_DESC`) as Order);
   const arrow = (key: string) => (order.startsWith(key) ? (order.endsWith("DESC") ? " ↓" : " ↑") : "");
+  const toggle = (uuid: string) =>
+    setSelected((s) => {
+      const next = new Set(s);
+      if (next.has(uuid)) next.delete(uuid);
+      else next.add(uuid);
+      return next;
+    });
+  // Only runs still listed count (a deleted or filtered-out run drops out of the selection).
+  const chosen = runs.filter((r) => selected.has(r.uuid)).map((r) => r.uuid);
+
+  async function remove(run: RunSummary) {
+    const when = new Date(run.createdAt).toLocaleString();
+    if (!window.confirm(`Delete the run of ${when} (${run.uuid.slice(0, 8)}) with its metrics and weights?`)) return;
+    const result = await deleteRun({ id: run.id });
+    if (!result.error) refetch({ requestPolicy: "network-only" });
+  }
 
   return (
     <>
@@ -40,6 +89,14 @@ export function RunsTable() {
         <Link href="/runs/new" className="button">
           New run
         </Link>
+        <button
+          type="button"
+          className="secondary"
+          disabled={chosen.length < 2}
+          onClick={() => router.push(`/compare?ids=${chosen.join(",")}`)}
+        >
+          Compare {chosen.length >= 2 ? plural(chosen.length, "run") : "selected runs"}
+        </button>
         <label>
           Status{" "}
           <select
@@ -58,6 +115,11 @@ export function RunsTable() {
         {fetching && <span className="muted">updating…</span>}
       </div>
       {error && <p className="error">Could not load runs: {error.message}</p>}
+      {deleteState.error && (
+        <p className="error" role="alert">
+          Could not delete: {deleteState.error.graphQLErrors[0]?.message ?? deleteState.error.message}
+        </p>
+      )}
       {!data && !error && <p className="muted">Loading runs…</p>}
       {data && runs.length === 0 && (
         <div className="empty">
@@ -66,50 +128,87 @@ export function RunsTable() {
         </div>
       )}
       {runs.length > 0 && (
-        <table aria-label="Runs">
-          <thead>
-            <tr>
-              <th>
-                <button type="button" onClick={() => sortBy("CREATED_AT")}>
-                  Created{arrow("CREATED_AT")}
-                </button>
-              </th>
-              <th>Status</th>
-              <th>Progress</th>
-              <th className="num">Hidden</th>
-              <th className="num">LR</th>
-              <th className="num">Reg</th>
-              <th className="num">Iters</th>
-              <th className="num">
-                <button type="button" onClick={() => sortBy("BEST_VAL_ACC")}>
-                  Best val{arrow("BEST_VAL_ACC")}
-                </button>
-              </th>
-              <th className="num">Test</th>
-            </tr>
-          </thead>
-          <tbody>
-            {runs.map((run) => (
-              <tr key={run.id} data-run-id={run.uuid}>
-                <td>
-                  <Link href={`/runs/${run.uuid}`}>{new Date(run.createdAt).toLocaleString()}</Link>
-                </td>
-                <td>
-                  <StatusBadge status={run.status} />
-                </td>
-                <td>
-                  <ProgressBar value={run.progress} />
-                </td>
-                <td className="num">{run.hyperparameters.hiddenSize}</td>
-                <td className="num">{run.hyperparameters.learningRate}</td>
-                <td className="num">{run.hyperparameters.reg}</td>
-                <td className="num">{run.hyperparameters.numIters}</td>
-                <td className="num">{percent(run.bestValAcc)}</td>
-                <td className="num">{percent(run.testAcc)}</td>
+        <div className="table-scroll">
+          <table aria-label="Runs">
+            <thead>
+              <tr>
+                <th>
+                  <span className="visually-hidden">Select</span>
+                </th>
+                <th>
+                  <button type="button" onClick={() => sortBy("CREATED_AT")}>
+                    Created{arrow("CREATED_AT")}
+                  </button>
+                </th>
+                <th>Status</th>
+                <th>Progress</th>
+                <th className="num">Hidden</th>
+                <th className="num">LR</th>
+                <th className="num">Reg</th>
+                <th className="num">Iterations</th>
+                <th className="num" title={FINAL_VAL.title}>
+                  {FINAL_VAL.label}
+                </th>
+                <th className="num" title={BEST_EPOCH_VAL.title}>
+                  <button type="button" onClick={() => sortBy("BEST_VAL_ACC")}>
+                    {BEST_EPOCH_VAL.label}
+                    {arrow("BEST_VAL_ACC")}
+                  </button>
+                </th>
+                <th className="num">Test</th>
+                <th>Sweep</th>
+                <th>
+                  <span className="visually-hidden">Actions</span>
+                </th>
               </tr>
-            ))}
-          </tbody>
-        </table>
+            </thead>
+            <tbody>
+              {runs.map((run) => (
+                <tr key={run.id} data-run-id={run.uuid}>
+                  <td>
+                    <input
+                      type="checkbox"
+                      aria-label={`select run ${run.uuid}`}
+                      checked={selected.has(run.uuid)}
+                      onChange={() => toggle(run.uuid)}
+                    />
+                  </td>
+                  <td>
+                    <Link href={`/runs/${run.uuid}`}>{new Date(run.createdAt).toLocaleString()}</Link>
+                  </td>
+                  <td>
+                    <StatusBadge status={run.status} />
+                  </td>
+                  <td>
+                    <ProgressBar value={run.progress} />
+                  </td>
+                  <td className="num">{run.hyperparameters.hiddenSize}</td>
+                  <td className="num">{run.hyperparameters.learningRate}</td>
+                  <td className="num">{run.hyperparameters.reg}</td>
+                  <td className="num" data-testid="iterations" title="trained / planned">
+                    {run.iteration.toLocaleString("en-US")} / {run.hyperparameters.numIters.toLocaleString("en-US")}
+                  </td>
+                  <td className="num">{percent(run.finalValAcc)}</td>
+                  <td className="num">{percent(run.bestValAcc)}</td>
+                  <td className="num">{percent(run.testAcc)}</td>
+                  <td>{run.sweepId ? <Link href={`/sweeps/${run.sweepId}`}>{run.sweepId.slice(0, 8)}</Link> : "—"}</td>
+                  <td>
+                    <button
+                      type="button"
+                      className="secondary small"
+                      disabled={run.status === "RUNNING" || deleteState.fetching}
+                      title={run.status === "RUNNING" ? "Cancel the run first" : undefined}
+                      onClick={() => void remove(run)}
+                      aria-label={`delete run ${run.uuid}`}
+                    >
+                      Delete
+                    </button>
+                  </td>
+                </tr>
+              ))}
+            </tbody>
+          </table>
+        </div>
       )}
     </>
   );

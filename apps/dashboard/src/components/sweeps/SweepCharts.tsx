@@ -2,6 +2,7 @@
 // How validation accuracy depends on the hyperparameters: a heatmap over any two of them, and
 // parallel coordinates over all of them.
 import { useMemo, useState } from "react";
+import { compactNumber } from "@/lib/compactNumber";
 import { SEARCHED, type SweepTrial } from "@/lib/sweeps";
 import { Chart, type ChartOption } from "../Chart";
 
@@ -31,26 +32,29 @@ export function Heatmap({ trials }: { trials: SweepTrial[] }) {
       animation: false,
       tooltip: {
         position: "top",
+        confine: true,
         formatter: (p: { value: number[] }) =>
           `${labelOf(x)} ${xs[p.value[0]!]}, ${labelOf(y)} ${ys[p.value[1]!]}: ${p.value[2]}%`,
       },
-      grid: { left: 80, right: 30, top: 20, bottom: 80 },
+      // The colour scale stands at the right, clear of the x axis' name.
+      grid: { left: 70, right: 90, top: 30, bottom: 50 },
       xAxis: {
         type: "category",
-        data: xs.map(String),
+        data: xs.map(compactNumber),
         name: labelOf(x),
         nameLocation: "middle",
         nameGap: 30,
         splitArea: { show: true },
       },
-      yAxis: { type: "category", data: ys.map(String), name: labelOf(y), splitArea: { show: true } },
+      yAxis: { type: "category", data: ys.map(compactNumber), name: labelOf(y), splitArea: { show: true } },
       visualMap: {
         min: 0,
         max: Math.max(10, ...data.map((d) => d[2]!)),
         calculable: true,
-        orient: "horizontal",
-        left: "center",
-        bottom: 0,
+        orient: "vertical",
+        right: 0,
+        top: "middle",
+        itemHeight: 160,
         text: ["val %", ""],
       },
       series: [
@@ -58,9 +62,10 @@ export function Heatmap({ trials }: { trials: SweepTrial[] }) {
       ],
     };
   }, [trials, x, y]);
-  const select = (value: Key, set: (k: Key) => void, label: string) => (
+  // One parameter on both axes says nothing: each list leaves out the other axis' choice.
+  const select = (value: Key, other: Key, set: (k: Key) => void, label: string) => (
     <select value={value} onChange={(e) => set(e.target.value as Key)} aria-label={label}>
-      {SEARCHED.map((s) => (
+      {SEARCHED.filter((s) => s.key !== other).map((s) => (
         <option key={s.key} value={s.key}>
           {s.label}
         </option>
@@ -73,7 +78,7 @@ export function Heatmap({ trials }: { trials: SweepTrial[] }) {
         Validation accuracy by {labelOf(x)} × {labelOf(y)}
       </h2>
       <div className="toolbar">
-        {select(x, setX, "Heatmap x axis")} × {select(y, setY, "Heatmap y axis")}
+        {select(x, y, setX, "Heatmap x axis")} × {select(y, x, setY, "Heatmap y axis")}
         <span className="muted">each cell: the best trial with those values</span>
       </div>
       <Chart option={option} height={320} label="heatmap" />
@@ -84,19 +89,23 @@ export function Heatmap({ trials }: { trials: SweepTrial[] }) {
 export function ParallelCoordinates({ trials }: { trials: SweepTrial[] }) {
   const option = useMemo<ChartOption>(() => {
     const done = trials.filter((t) => valAcc(t) !== null);
-    const logAxis = (k: Key) => k === "learningRate" || k === "reg";
+    // Each searched knob is a category axis of the values tried: a sweep tries a few values per knob,
+    // often decades apart, so they are spaced evenly and labelled exactly (a value axis spread one
+    // value over 0.6–1.6, and a log axis printed its ticks as long decimals that collided).
+    const valuesOf = (k: Key) => [...new Set(trials.map((t) => t.hyperparameters[k]))].sort((a, b) => a - b);
     return {
       animation: false,
+      tooltip: { confine: true },
       parallelAxis: [
         ...SEARCHED.map((s, dim) => ({
           dim,
           name: s.label,
-          // Learning rates and regularization strengths span decades: a log axis, with 0 shown at its floor.
-          ...(logAxis(s.key) ? { type: "log", min: (v: { min: number }) => v.min } : { type: "value", scale: true }),
+          type: "category",
+          data: valuesOf(s.key).map(compactNumber),
         })),
         { dim: SEARCHED.length, name: "Val acc %", type: "value", min: 0, max: 100 },
       ],
-      parallel: { left: 60, right: 80, top: 40, bottom: 30 },
+      parallel: { left: 40, right: 60, top: 40, bottom: 30, parallelAxisDefault: { nameGap: 12 } },
       visualMap: {
         show: false,
         dimension: SEARCHED.length,
@@ -109,9 +118,7 @@ export function ParallelCoordinates({ trials }: { trials: SweepTrial[] }) {
           type: "parallel",
           lineStyle: { width: 2, opacity: 0.7 },
           data: done.map((t) => [
-            ...SEARCHED.map((s) =>
-              logAxis(s.key) ? Math.max(t.hyperparameters[s.key], 1e-8) : t.hyperparameters[s.key],
-            ),
+            ...SEARCHED.map((s) => compactNumber(t.hyperparameters[s.key])),
             Number(((valAcc(t) ?? 0) * 100).toFixed(2)),
           ]),
         },

@@ -2,10 +2,12 @@
 // A sweep, live: progress against the grid, the trials, the charts and the best model.
 import Link from "next/link";
 import { useMutation, useSubscription } from "urql";
+import { plural } from "@/lib/plural";
 import { STRATEGY_LABELS, SWEEP_FIELDS, type SweepView } from "@/lib/sweeps";
 import { isFinished, percent } from "@/lib/types";
-import { useApi } from "../Providers";
+import { BEST_EPOCH_VAL, FINAL_VAL } from "@/lib/valAccuracy";
 import { ProgressBar, StatusBadge } from "../runs/RunBits";
+import { WeightsImage } from "../runs/WeightsImage";
 import { Heatmap, ParallelCoordinates } from "./SweepCharts";
 import { TopCurves } from "./TopCurves";
 
@@ -13,14 +15,16 @@ const EVENTS = `subscription ($id: ID!) { sweepEvents(sweepId: $id) { sweep { ${
 const CANCEL = `mutation ($id: ID!) { cancelSweep(id: $id) { id status } }`;
 
 export function SweepDetail({ initial }: { initial: SweepView }) {
-  const { fileUrl } = useApi();
   const [{ data, error }] = useSubscription<{ sweepEvents: { sweep: SweepView } }>({
     query: EVENTS,
     variables: { id: initial.id },
   });
   const [cancelState, cancel] = useMutation(CANCEL);
   const sweep = data?.sweepEvents.sweep ?? initial;
-  const finishedTrials = sweep.trials.filter((t) => isFinished(t.status) || t.status === "STOPPED").length;
+  const endedTrials = sweep.trials.filter((t) => isFinished(t.status)).length;
+  const pausedTrials = sweep.trials.filter((t) => t.status === "PAUSED").length;
+  // Changes whenever a trial stops training, for good or for its rung: the top curves refetch then.
+  const trainedTrials = endedTrials + pausedTrials;
   const best = sweep.bestRun;
   const ranked = [...sweep.trials].sort((a, b) => (b.finalValAcc ?? -1) - (a.finalValAcc ?? -1));
 
@@ -38,7 +42,10 @@ export function SweepDetail({ initial }: { initial: SweepView }) {
             type="button"
             className="danger"
             disabled={cancelState.fetching}
-            onClick={() => cancel({ id: sweep.id })}
+            onClick={() => {
+              if (window.confirm("Cancel this sweep? Its queued and running trials are cancelled; finished ones stay."))
+                void cancel({ id: sweep.id });
+            }}
           >
             Cancel sweep
           </button>
@@ -53,8 +60,10 @@ export function SweepDetail({ initial }: { initial: SweepView }) {
           {best ? (
             <>
               <dl className="facts">
-                <dt>Validation accuracy</dt>
+                <dt title={FINAL_VAL.title}>{FINAL_VAL.label} accuracy</dt>
                 <dd data-testid="best-val">{percent(best.finalValAcc)}</dd>
+                <dt title={BEST_EPOCH_VAL.title}>{BEST_EPOCH_VAL.label} accuracy</dt>
+                <dd data-testid="best-epoch-val">{percent(best.bestValAcc)}</dd>
                 <dt>Test accuracy</dt>
                 <dd data-testid="best-test">{best.testAcc === null ? "evaluating…" : percent(best.testAcc)}</dd>
                 <dt>Hyperparameters</dt>
@@ -68,13 +77,13 @@ export function SweepDetail({ initial }: { initial: SweepView }) {
                 </dd>
               </dl>
               {best.weightsImageUrl && (
-                // biome-ignore lint/performance/noImgElement: a PNG served by the API
-                <img
-                  className="weights"
-                  style={{ maxWidth: 320, marginTop: "0.8rem" }}
-                  src={fileUrl(best.weightsImageUrl)}
-                  alt="First-layer weights of the best model"
-                />
+                <div style={{ marginTop: "0.8rem" }}>
+                  <WeightsImage
+                    path={best.weightsImageUrl}
+                    alt="First-layer weights of the best model"
+                    maxWidth={320}
+                  />
+                </div>
               )}
             </>
           ) : (
@@ -95,7 +104,8 @@ export function SweepDetail({ initial }: { initial: SweepView }) {
             </dd>
             <dt>Trials</dt>
             <dd>
-              {sweep.trials.length} ({finishedTrials} ended)
+              {plural(sweep.trials.length, "trial")} ({endedTrials} ended
+              {pausedTrials > 0 ? `, ${pausedTrials} waiting for the rung to end` : ""})
             </dd>
             <dt>Iterations per trial</dt>
             <dd>
@@ -113,44 +123,52 @@ export function SweepDetail({ initial }: { initial: SweepView }) {
         <Heatmap trials={sweep.trials} />
         <ParallelCoordinates trials={sweep.trials} />
       </div>
-      <TopCurves trials={sweep.trials} version={finishedTrials} />
+      <TopCurves trials={sweep.trials} version={trainedTrials} />
 
       <h2>Trials</h2>
-      <table aria-label="Trials">
-        <thead>
-          <tr>
-            <th>Run</th>
-            <th>Status</th>
-            <th className="num">LR</th>
-            <th className="num">Hidden</th>
-            <th className="num">Reg</th>
-            <th className="num">Decay</th>
-            <th className="num">Iterations</th>
-            <th className="num">Val acc</th>
-            <th className="num">Test</th>
-          </tr>
-        </thead>
-        <tbody>
-          {ranked.map((t) => (
-            <tr key={t.id}>
-              <td>
-                <Link href={`/runs/${t.uuid}`}>{t.uuid.slice(0, 8)}</Link>
-                {best?.uuid === t.uuid ? " ★" : ""}
-              </td>
-              <td>
-                <StatusBadge status={t.status} />
-              </td>
-              <td className="num">{t.hyperparameters.learningRate}</td>
-              <td className="num">{t.hyperparameters.hiddenSize}</td>
-              <td className="num">{t.hyperparameters.reg}</td>
-              <td className="num">{t.hyperparameters.learningRateDecay}</td>
-              <td className="num">{t.iteration}</td>
-              <td className="num">{percent(t.finalValAcc)}</td>
-              <td className="num">{percent(t.testAcc)}</td>
+      <div className="table-scroll">
+        <table aria-label="Trials">
+          <thead>
+            <tr>
+              <th>Run</th>
+              <th>Status</th>
+              <th className="num">LR</th>
+              <th className="num">Hidden</th>
+              <th className="num">Reg</th>
+              <th className="num">Decay</th>
+              <th className="num">Iterations</th>
+              <th className="num" title={FINAL_VAL.title}>
+                {FINAL_VAL.label}
+              </th>
+              <th className="num" title={BEST_EPOCH_VAL.title}>
+                {BEST_EPOCH_VAL.label}
+              </th>
+              <th className="num">Test</th>
             </tr>
-          ))}
-        </tbody>
-      </table>
+          </thead>
+          <tbody>
+            {ranked.map((t) => (
+              <tr key={t.id}>
+                <td>
+                  <Link href={`/runs/${t.uuid}`}>{t.uuid.slice(0, 8)}</Link>
+                  {best?.uuid === t.uuid ? " ★" : ""}
+                </td>
+                <td>
+                  <StatusBadge status={t.status} />
+                </td>
+                <td className="num">{t.hyperparameters.learningRate}</td>
+                <td className="num">{t.hyperparameters.hiddenSize}</td>
+                <td className="num">{t.hyperparameters.reg}</td>
+                <td className="num">{t.hyperparameters.learningRateDecay}</td>
+                <td className="num">{t.iteration}</td>
+                <td className="num">{percent(t.finalValAcc)}</td>
+                <td className="num">{percent(t.bestValAcc)}</td>
+                <td className="num">{percent(t.testAcc)}</td>
+              </tr>
+            ))}
+          </tbody>
+        </table>
+      </div>
     </>
   );
 }
@@ -173,7 +191,7 @@ function RungFact({
         {current ? " (now)" : ""}
       </dt>
       <dd>
-        {trials} trials to {budget} iterations
+        {plural(trials, "trial")} to {plural(budget, "iteration")}
       </dd>
     </>
   );

@@ -1,7 +1,8 @@
 import Link from "next/link";
-import { ApiErrorNotice, noticeProps } from "@/components/ApiErrorNotice";
+import { notFound } from "next/navigation";
+import { ApiErrorNotice } from "@/components/ApiErrorNotice";
 import { RunDetail } from "@/components/runs/RunDetail";
-import { serverQuery } from "@/lib/serverQuery";
+import { isNotFound, noticeProps, serverQuery } from "@/lib/serverQuery";
 import { RUN_SUMMARY_FIELDS, type RunSummary } from "@/lib/types";
 
 export default async function RunPage({ params }: { params: Promise<{ id: string }> }) {
@@ -12,6 +13,7 @@ export default async function RunPage({ params }: { params: Promise<{ id: string
       id,
     }));
   } catch (error) {
+    if (isNotFound(error)) notFound();
     return (
       <>
         <h1>Run</h1>

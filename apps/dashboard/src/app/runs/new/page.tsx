@@ -1,7 +1,7 @@
-import { ApiErrorNotice, noticeProps } from "@/components/ApiErrorNotice";
+import { ApiErrorNotice } from "@/components/ApiErrorNotice";
 import { BackendNotice } from "@/components/runs/BackendNotice";
 import { NewRunForm } from "@/components/runs/NewRunForm";
-import { serverQuery } from "@/lib/serverQuery";
+import { noticeProps, serverQuery } from "@/lib/serverQuery";
 import type { Backend, Dataset, Hyperparameters } from "@/lib/types";
 
 // The defaults come from the API's schema (StartRunInput's default values): one source of truth.

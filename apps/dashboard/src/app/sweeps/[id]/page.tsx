@@ -1,7 +1,9 @@
 import Link from "next/link";
-import { ApiErrorNotice, noticeProps } from "@/components/ApiErrorNotice";
+import { notFound } from "next/navigation";
+import { ApiErrorNotice } from "@/components/ApiErrorNotice";
 import { SweepDetail } from "@/components/sweeps/SweepDetail";
-import { serverQuery } from "@/lib/serverQuery";
+import { plural } from "@/lib/plural";
+import { isNotFound, noticeProps, serverQuery } from "@/lib/serverQuery";
 import { STRATEGY_LABELS, SWEEP_FIELDS, type SweepView } from "@/lib/sweeps";
 
 export default async function SweepPage({ params }: { params: Promise<{ id: string }> }) {
@@ -12,6 +14,7 @@ export default async function SweepPage({ params }: { params: Promise<{ id: stri
       id,
     }));
   } catch (error) {
+    if (isNotFound(error)) notFound();
     return (
       <>
         <ApiErrorNotice {...noticeProps(error, "Could not load the sweep.")} />
@@ -23,7 +26,7 @@ export default async function SweepPage({ params }: { params: Promise<{ id: stri
     <>
       <h1>
         Sweep <span className="muted">{sweep.uuid.slice(0, 8)}</span> — {STRATEGY_LABELS[sweep.strategy]},{" "}
-        {sweep.trials.length} trials
+        {plural(sweep.trials.length, "trial")}
       </h1>
       <SweepDetail initial={sweep} />
     </>

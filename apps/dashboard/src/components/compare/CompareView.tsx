@@ -1,0 +1,131 @@
+"use client";
+// The comparison, live: each run still training streams its epochs and status (runEvents), so the
+// curves grow and the table fills in without a reload.
+import Link from "next/link";
+import { useEffect, useState } from "react";
+import { useClient } from "urql";
+import { differingKeys, labelFor } from "@/lib/differences";
+import { plural } from "@/lib/plural";
+import { type Epoch, HYPERPARAMETER_LABELS, isLive, percent, type RunStatus, type RunSummary } from "@/lib/types";
+import { BEST_EPOCH_VAL, FINAL_VAL } from "@/lib/valAccuracy";
+import { StatusBadge } from "../runs/RunBits";
+import { CompareCharts } from "./CompareCharts";
+
+export type ComparedRun = RunSummary & { epochs: Epoch[] };
+
+// Only what the comparison shows: losses and weights events come as bare __typename.
+const EVENTS = `subscription CompareRunEvents($runId: ID!) {
+  runEvents(runId: $runId) {
+    __typename
+    ... on RunStatusEvent { status run { iteration progress finalValAcc bestValAcc testAcc } }
+    ... on RunEpochEvent { epoch { epoch iteration loss trainAcc valAcc learningRate elapsedMs } }
+  }
+}`;
+
+type Event =
+  | {
+      __typename: "RunStatusEvent";
+      status: RunStatus;
+      run: Pick<RunSummary, "iteration" | "progress" | "finalValAcc" | "bestValAcc" | "testAcc">;
+    }
+  | { __typename: "RunEpochEvent"; epoch: Epoch }
+  | { __typename: string };
+
+function apply(run: ComparedRun, event: Event): ComparedRun {
+  if ("status" in event) return { ...run, ...event.run, status: event.status };
+  if ("epoch" in event) {
+    const epochs = run.epochs.filter((e) => e.epoch !== event.epoch.epoch).concat(event.epoch);
+    return { ...run, epochs: epochs.sort((a, b) => a.epoch - b.epoch) };
+  }
+  return run;
+}
+
+/** `study`: the experiment that launched these runs, when the comparison was opened from it. */
+export function CompareView({ initial, study }: { initial: ComparedRun[]; study?: string | undefined }) {
+  const client = useClient();
+  const [runs, setRuns] = useState(initial);
+  useEffect(() => setRuns(initial), [initial]);
+
+  // Subscribe to the runs that can still change; a replay of stored epochs folds in without duplicates.
+  const live = initial.filter((r) => isLive(r.status)).map((r) => r.id);
+  const liveKey = live.join(",");
+  useEffect(() => {
+    const subscriptions = liveKey
+      .split(",")
+      .filter(Boolean)
+      .map((id) =>
+        client.subscription<{ runEvents: Event }>(EVENTS, { runId: id }).subscribe((result) => {
+          const event = result.data?.runEvents;
+          if (event) setRuns((all) => all.map((r) => (r.id === id ? apply(r, event) : r)));
+        }),
+      );
+    return () => {
+      for (const s of subscriptions) s.unsubscribe();
+    };
+  }, [client, liveKey]);
+
+  const differing = differingKeys(runs);
+  const curves = runs.map((r) => ({
+    label: labelFor(r.hyperparameters, differing, r.uuid.slice(0, 8)),
+    epochs: r.epochs,
+  }));
+  const keys = Object.keys(HYPERPARAMETER_LABELS) as (keyof typeof HYPERPARAMETER_LABELS)[];
+  const training = runs.some((r) => isLive(r.status));
+  return (
+    <>
+      <h1>
+        {study ? `${study} study: compare` : "Compare"} {plural(runs.length, "run")}
+      </h1>
+      <p className="muted">
+        Curves are labelled by what differs:{" "}
+        {differing.map((k) => HYPERPARAMETER_LABELS[k]).join(", ") || "nothing (same hyperparameters)"}.
+        {training && " Runs still training update live."}
+      </p>
+      <CompareCharts curves={curves} />
+      <div className="table-scroll">
+        <table aria-label="Hyperparameters of the compared runs">
+          <thead>
+            <tr>
+              <th>Run</th>
+              <th>Status</th>
+              {keys.map((k) => (
+                <th key={k} className={differing.includes(k) ? "num differs" : "num"}>
+                  {HYPERPARAMETER_LABELS[k]}
+                </th>
+              ))}
+              <th className="num" title={FINAL_VAL.title}>
+                {FINAL_VAL.label}
+              </th>
+              <th className="num" title={BEST_EPOCH_VAL.title}>
+                {BEST_EPOCH_VAL.label}
+              </th>
+            </tr>
+          </thead>
+          <tbody>
+            {runs.map((r, i) => (
+              <tr key={r.id} data-run-id={r.uuid} data-epochs={r.epochs.length}>
+                <td>
+                  <Link href={`/runs/${r.uuid}`}>{curves[i]!.label}</Link>
+                </td>
+                <td>
+                  <StatusBadge status={r.status} />
+                </td>
+                {keys.map((k) => (
+                  <td key={k} className="num">
+                    {r.hyperparameters[k]}
+                  </td>
+                ))}
+                <td className="num" data-testid="final-val">
+                  {percent(r.finalValAcc)}
+                </td>
+                <td className="num" data-testid="best-epoch-val">
+                  {percent(r.bestValAcc)}
+                </td>
+              </tr>
+            ))}
+          </tbody>
+        </table>
+      </div>
+    </>
+  );
+}

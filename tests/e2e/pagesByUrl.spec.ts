@@ -1,0 +1,300 @@
+// Every page opened the way a shared link or a reload opens it — by URL, rendered on the server and
+// then hydrated — for a finished run, a running run, a sweep and a comparison: no console error, no
+// failed request, the weights images load, the numbers are the API's; unknown and malformed ids get
+// the not-found page with status 404; and at phone width (390 px) no page is wider than the screen.
+import { expect, type Page, test } from "@playwright/test";
+import { API_PORT, CONTROL_PORT } from "../playwright.config.ts";
+
+test.describe.configure({ mode: "serial" });
+
+const API = `http://127.0.0.1:${API_PORT}/graphql`;
+
+async function gql<T>(query: string, variables: Record<string, unknown> = {}): Promise<T> {
+  const response = await fetch(API, {
+    method: "POST",
+    headers: { "content-type": "application/json" },
+    body: JSON.stringify({ query, variables }),
+  });
+  const body = (await response.json()) as { data?: T; errors?: unknown };
+  if (body.errors || !body.data) throw new Error(`GraphQL: ${JSON.stringify(body.errors)}`);
+  return body.data;
+}
+
+async function until<T>(what: string, probe: () => Promise<T | false>, timeoutMs = 90_000): Promise<T> {
+  const deadline = Date.now() + timeoutMs;
+  for (;;) {
+    const value = await probe();
+    if (value !== false) return value;
+    if (Date.now() > deadline) throw new Error(`timed out waiting for ${what}`);
+    await new Promise((r) => setTimeout(r, 250));
+  }
+}
+
+const percent = (x: number | null) => (x === null ? "—" : `${(x * 100).toFixed(2)}%`);
+const shot = (page: Page, name: string) =>
+  page.screenshot({ path: `test-results/screenshots/${name}.png`, fullPage: true });
+
+type ApiRun = {
+  id: string;
+  uuid: string;
+  status: string;
+  finalValAcc: number | null;
+  bestValAcc: number | null;
+  epochs: { epoch: number }[];
+};
+const RUN = `query ($id: ID!) { run(id: $id) { id uuid status finalValAcc bestValAcc epochs { epoch } } }`;
+const START = `mutation ($input: StartRunInput!) { startRun(input: $input) { id uuid } }`;
+
+/** Console errors, uncaught exceptions and failed requests (HTTP ≥ 400 or a network failure) of a page. */
+function watch(page: Page) {
+  const problems: string[] = [];
+  page.on("console", (m) => {
+    if (m.type() === "error") problems.push(`console: ${m.text()}`);
+  });
+  page.on("pageerror", (e) => problems.push(`exception: ${e.message}`));
+  page.on("response", (r) => {
+    if (r.status() >= 400) problems.push(`HTTP ${r.status()}: ${r.url()}`);
+  });
+  page.on("requestfailed", (r) => {
+    // A reload abandons whatever the old page still had in flight; that is not a failure of the page.
+    if (r.failure()?.errorText !== "net::ERR_ABORTED") problems.push(`failed: ${r.url()} ${r.failure()?.errorText}`);
+  });
+  return problems;
+}
+
+async function expectImagesLoaded(page: Page, selector: string) {
+  const images = page.locator(selector);
+  await expect(images.first()).toBeVisible();
+  for (const img of await images.all())
+    await expect.poll(() => img.evaluate((i: HTMLImageElement) => i.complete && i.naturalWidth)).toBeGreaterThan(0);
+}
+
+let finished: ApiRun;
+let running: ApiRun;
+let sweep: { uuid: string; bestRun: { finalValAcc: number; bestValAcc: number; testAcc: number } };
+
+test.beforeAll(async () => {
+  test.setTimeout(300_000);
+  // One trainer takes one run at a time: the finished run and the sweep first, the endless run last.
+  const { startRun } = await gql<{ startRun: { id: string } }>(START, {
+    input: { hiddenSize: 16, numIters: 200, batchSize: 20, learningRate: 0.05, reg: 0.001 },
+  });
+  finished = await until("the run to finish", async () => {
+    const { run } = await gql<{ run: ApiRun }>(RUN, { id: startRun.id });
+    return run.status === "SUCCEEDED" && run;
+  });
+  await gql(`mutation ($id: ID!) { evaluateTest(runId: $id) { id } }`, { id: finished.id });
+
+  const { startSweep } = await gql<{ startSweep: { id: string } }>(
+    `mutation ($input: StartSweepInput!) { startSweep(input: $input) { id } }`,
+    {
+      input: {
+        space: { learningRates: [0.02, 0.1], hiddenSizes: [8, 16], regs: [1e-3], learningRateDecays: [0.95] },
+        strategy: "SUCCESSIVE_HALVING",
+        eta: 2,
+        numIters: 80,
+        batchSize: 20,
+      },
+    },
+  );
+  sweep = await until("the sweep to end with a tested best run", async () => {
+    const data = await gql<{ sweep: typeof sweep & { status: string } }>(
+      `query ($id: ID!) { sweep(id: $id) { uuid status bestRun { finalValAcc bestValAcc testAcc } } }`,
+      { id: startSweep.id },
+    );
+    return data.sweep.status === "SUCCEEDED" && data.sweep.bestRun?.testAcc != null && data.sweep;
+  });
+
+  const long = await gql<{ startRun: { id: string } }>(START, {
+    input: { hiddenSize: 8, numIters: 1_000_000, batchSize: 20, learningRate: 0.05, reg: 0.001 },
+  });
+  running = await until("the long run to have trained two epochs", async () => {
+    const { run } = await gql<{ run: ApiRun }>(RUN, { id: long.startRun.id });
+    return run.status === "RUNNING" && run.epochs.length >= 2 && run;
+  });
+});
+
+async function cancelIfRunning(run: ApiRun | undefined) {
+  if (!run) return;
+  const { run: now } = await gql<{ run: ApiRun }>(RUN, { id: run.id });
+  if (now.status === "RUNNING" || now.status === "QUEUED")
+    await gql(`mutation ($id: ID!) { cancelRun(id: $id) { id } }`, { id: run.id });
+}
+
+test.afterAll(() => cancelIfRunning(running));
+
+/** Opens `path` by URL, then reloads it; `check` runs after each; no console error or failed request either time. */
+async function byUrl(page: Page, path: string, name: string, check: () => Promise<void>) {
+  const problems = watch(page);
+  const response = await page.goto(path);
+  expect(response?.status()).toBe(200);
+  await check();
+  await shot(page, `${name}`);
+  await page.reload();
+  await check();
+  expect(problems).toEqual([]);
+}
+
+test("a finished run's page, by URL: its weights, and the API's numbers", async ({ page }) => {
+  await byUrl(page, `/runs/${finished.uuid}`, "30-run-finished-by-url", async () => {
+    await expect(page.getByTestId("run-status")).toHaveText("SUCCEEDED");
+    await expectImagesLoaded(page, "img.weights");
+    await expect(page.getByTestId("final-val")).toHaveText(percent(finished.finalValAcc));
+    await expect(page.getByTestId("best-epoch-val")).toHaveText(percent(finished.bestValAcc));
+    await expect(page.getByTestId("epoch-count")).toHaveText(String(finished.epochs.length));
+    await expect(page.getByTestId("test-acc")).toHaveText(/^\d+\.\d\d%$/);
+  });
+});
+
+test("a running run's page, by URL: live duration without a hydration error, weights, epochs arriving", async ({
+  page,
+}) => {
+  await byUrl(page, `/runs/${running.uuid}`, "31-run-running-by-url", async () => {
+    await expect(page.getByTestId("run-status")).toHaveText("RUNNING");
+    await expect(page.getByTestId("duration")).toHaveText(/\d s$/);
+    await expectImagesLoaded(page, "img.weights");
+    const epochs = page.getByTestId("epoch-count");
+    await expect.poll(async () => Number(await epochs.textContent())).toBeGreaterThanOrEqual(2);
+    const now = Number(await epochs.textContent());
+    await expect.poll(async () => Number(await epochs.textContent()), { timeout: 60_000 }).toBeGreaterThan(now);
+    await expect(page.getByTestId("final-val")).toHaveText("when training stops");
+  });
+});
+
+test("a sweep's page, by URL: the best model's weights and the API's numbers", async ({ page }) => {
+  await byUrl(page, `/sweeps/${sweep.uuid}`, "32-sweep-by-url", async () => {
+    await expect(page.getByTestId("best-val")).toHaveText(percent(sweep.bestRun.finalValAcc));
+    await expect(page.getByTestId("best-epoch-val")).toHaveText(percent(sweep.bestRun.bestValAcc));
+    await expect(page.getByTestId("best-test")).toHaveText(percent(sweep.bestRun.testAcc));
+    await expectImagesLoaded(page, "img.weights");
+    await expect(page.getByRole("table", { name: "Trials" }).locator("tbody tr")).toHaveCount(4);
+    await expect(page.getByRole("table", { name: "Trials" }).getByTestId("run-status")).not.toContainText(["PAUSED"]);
+  });
+});
+
+test("a comparison, by URL: the API's numbers, and the running run's epochs arrive without a reload", async ({
+  page,
+}) => {
+  await byUrl(page, `/compare?ids=${finished.uuid},${running.uuid}`, "33-compare-by-url", async () => {
+    const table = page.getByRole("table", { name: "Hyperparameters of the compared runs" });
+    const done = table.locator(`tr[data-run-id="${finished.uuid}"]`);
+    await expect(done.getByTestId("final-val")).toHaveText(percent(finished.finalValAcc));
+    await expect(done.getByTestId("best-epoch-val")).toHaveText(percent(finished.bestValAcc));
+    const live = table.locator(`tr[data-run-id="${running.uuid}"]`);
+    const epochs = async () => Number(await live.getAttribute("data-epochs"));
+    const before = await epochs();
+    await expect.poll(epochs, { timeout: 60_000 }).toBeGreaterThan(before);
+    await expect(page.getByTestId("chart-val-accuracy").locator("canvas").first()).toBeVisible();
+  });
+});
+
+test("the list pages, by URL, with sort and filter kept in the address", async ({ page }) => {
+  await byUrl(page, "/?sort=BEST_VAL_ACC_DESC&status=SUCCEEDED", "34-runs-by-url", async () => {
+    await expect(page.getByRole("button", { name: "Best epoch val ↓" })).toBeVisible();
+    await expect(page.getByLabel("Filter by status")).toHaveValue("SUCCEEDED");
+    const rows = page.getByRole("table", { name: "Runs" }).locator("tbody tr");
+    await expect(rows.first()).toBeVisible();
+    await expect(rows.getByTestId("run-status").filter({ hasNotText: "SUCCEEDED" })).toHaveCount(0);
+    await expect(page.getByRole("link", { name: "Runs", exact: true })).toHaveAttribute("aria-current", "page");
+  });
+  for (const [path, name] of [
+    ["/sweeps", "35-sweeps-by-url"],
+    ["/compare", "36-compare-picker-by-url"],
+    ["/experiments", "37-experiments-by-url"],
+    ["/runs/new", "38-new-run-by-url"],
+    ["/sweeps/new", "39-new-sweep-by-url"],
+  ] as const) {
+    await byUrl(page, path, name, async () => {
+      await expect(page.locator("main h1").first()).toBeVisible();
+    });
+  }
+});
+
+test("unknown and malformed ids get the not-found page with status 404", async ({ page }) => {
+  for (const path of [
+    "/runs/00000000-0000-0000-0000-000000000000",
+    "/runs/garbage",
+    "/sweeps/00000000-0000-0000-0000-000000000000",
+    "/sweeps/not-a-sweep",
+    "/compare?ids=nope,alsonope",
+    `/compare?ids=${finished.uuid},00000000-0000-0000-0000-000000000000`,
+    "/no/such/page",
+  ]) {
+    const response = await page.goto(path);
+    expect(response?.status(), path).toBe(404);
+    await expect(page.getByTestId("not-found"), path).toBeVisible();
+  }
+  await page.goto("/runs/garbage");
+  await expect(page.getByRole("heading", { name: "No such run" })).toBeVisible();
+  await expect(page.getByText("ids are UUIDs")).toBeVisible();
+  await shot(page, "40-not-found");
+});
+
+test("at phone width (390 px) no page is wider than the screen", async ({ page }) => {
+  await page.setViewportSize({ width: 390, height: 844 });
+  const pages: [string, string, string][] = [
+    ["/", "41-phone-runs", 'table[aria-label="Runs"]'],
+    [`/runs/${finished.uuid}`, "42-phone-run", "img.weights"],
+    [`/runs/${running.uuid}`, "43-phone-run-running", "img.weights"],
+    ["/runs/new", "44-phone-new-run", "form"],
+    ["/experiments", "45-phone-experiments", "main h1"],
+    [`/compare?ids=${finished.uuid},${running.uuid}`, "46-phone-compare", 'table[aria-label="Runs to compare"]'],
+    ["/compare", "47-phone-compare-picker", 'table[aria-label="Runs to compare"]'],
+    ["/sweeps", "48-phone-sweeps", 'table[aria-label="Sweeps"]'],
+    [`/sweeps/${sweep.uuid}`, "49-phone-sweep", 'table[aria-label="Trials"]'],
+    ["/sweeps/new", "50-phone-new-sweep", "form"],
+    ["/runs/garbage", "51-phone-not-found", "main h1"],
+  ];
+  for (const [path, name, ready] of pages) {
+    await page.goto(path);
+    await expect(page.locator(ready).first()).toBeVisible();
+    expect(await page.evaluate(() => document.documentElement.scrollWidth), path).toBeLessThanOrEqual(390);
+    await shot(page, name);
+  }
+});
+
+test("with the API down, a page says where it looked, and works again once the API is back", async ({ page }) => {
+  const control = (what: string) => fetch(`http://127.0.0.1:${CONTROL_PORT}/${what}`, { method: "POST" });
+  expect((await control("stop-api")).ok).toBe(true);
+  try {
+    const response = await page.goto(`/runs/${finished.uuid}`);
+    expect(response?.status()).toBe(200);
+    await expect(
+      page.getByText(`The TrainQL API at http://127.0.0.1:${API_PORT}/graphql is not reachable`),
+    ).toBeVisible();
+    await shot(page, "52-api-unreachable");
+  } finally {
+    expect((await control("start-api")).ok).toBe(true);
+  }
+  await expect(async () => {
+    await page.goto(`/runs/${finished.uuid}`);
+    await expect(page.getByTestId("run-status")).toHaveText("SUCCEEDED", { timeout: 1000 });
+  }).toPass({ timeout: 60_000 });
+});
+
+test("a study launched from Experiments opens its comparison, named after it, which fills in live", async ({
+  page,
+}) => {
+  // The trainer takes one run at a time: free it for the study's runs.
+  await cancelIfRunning(running);
+  const problems = watch(page);
+  await page.goto("/experiments");
+  await page.getByLabel("Iterations").fill("100");
+  await page.getByLabel("Batch size").fill("20");
+  await page.locator(".card", { hasText: "Capacity" }).getByRole("button", { name: "Launch 4 runs" }).click();
+  await page.waitForURL(/\/compare\?ids=.*&study=Capacity/);
+  await expect(page.getByRole("heading", { name: "Capacity study: compare 4 runs" })).toBeVisible();
+  const rows = page.getByRole("table", { name: "Hyperparameters of the compared runs" }).locator("tbody tr");
+  await expect(rows).toHaveCount(4);
+  // Without a reload, every run trains to the end and its epochs and final numbers arrive.
+  await expect(rows.getByTestId("run-status")).toHaveText(Array(4).fill("SUCCEEDED"), { timeout: 90_000 });
+  for (const row of await rows.all()) {
+    const { run } = await gql<{ run: ApiRun }>(RUN, { id: await row.getAttribute("data-run-id") });
+    expect(run.epochs.length).toBeGreaterThan(1);
+    await expect.poll(async () => Number(await row.getAttribute("data-epochs"))).toBe(run.epochs.length);
+    await expect(row.getByTestId("final-val")).toHaveText(percent(run.finalValAcc));
+    await expect(row.getByTestId("best-epoch-val")).toHaveText(percent(run.bestValAcc));
+  }
+  await shot(page, "53-experiment-compare-live");
+  expect(problems).toEqual([]);
+});
