@@ -61,7 +61,7 @@ async function timeRun(checkpointIntervalMs: number): Promise<number> {
     data,
     active: new Map(),
     checkpointIntervalMs,
-    log: () => {},
+    log: (line) => console.error(line),
   };
   const run = await db.run.create({ data: hp });
   const start = performance.now();

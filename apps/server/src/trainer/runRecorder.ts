@@ -16,6 +16,9 @@ import { renewLease, rewindToCheckpoint } from "./runLease.ts";
 
 type Tx = Prisma.TransactionClient;
 
+/** The longest one write (a transaction) may take: a checkpoint of the largest net allowed fits. */
+const WRITE_TIMEOUT_MS = 120_000;
+
 /** How often buffered losses are written while no epoch boundary comes. */
 const LOSS_FLUSH_MS = 1000;
 
@@ -48,10 +51,15 @@ export class RunRecorder {
     const lease = this.lease;
     return withRetry(
       () =>
-        this.db.$transaction(async (tx) => {
-          if (lease !== undefined) await renewLease(tx, this.runId, lease);
-          return work(tx);
-        }),
+        this.db.$transaction(
+          async (tx) => {
+            if (lease !== undefined) await renewLease(tx, this.runId, lease);
+            return work(tx);
+          },
+          // Prisma's default 5 s is too short for a checkpoint of a large net (H = 5000: 62 MB),
+          // and a transaction that times out is retried whole, so it would never get through.
+          { maxWait: 10_000, timeout: WRITE_TIMEOUT_MS },
+        ),
       undefined,
       (error, attempt) =>
         attempt === 1 &&

@@ -4,6 +4,7 @@
 import Link from "next/link";
 import { useEffect, useState } from "react";
 import { useClient } from "urql";
+import { ValAccuracyCells, ValAccuracyHeaders } from "@/components/runs/ValAccuracyColumns";
 import { differingKeys, labelFor } from "@/lib/differences";
 import { plural } from "@/lib/plural";
 import { type Epoch, HYPERPARAMETER_LABELS, isLive, percent, type RunStatus, type RunSummary } from "@/lib/types";
@@ -93,12 +94,7 @@ export function CompareView({ initial, study }: { initial: ComparedRun[]; study?
                   {HYPERPARAMETER_LABELS[k]}
                 </th>
               ))}
-              <th className="num" title={FINAL_VAL.title}>
-                {FINAL_VAL.label}
-              </th>
-              <th className="num" title={BEST_EPOCH_VAL.title}>
-                {BEST_EPOCH_VAL.label}
-              </th>
+              <ValAccuracyHeaders />
             </tr>
           </thead>
           <tbody>
@@ -115,12 +111,7 @@ export function CompareView({ initial, study }: { initial: ComparedRun[]; study?
                     {r.hyperparameters[k]}
                   </td>
                 ))}
-                <td className="num" data-testid="final-val">
-                  {percent(r.finalValAcc)}
-                </td>
-                <td className="num" data-testid="best-epoch-val">
-                  {percent(r.bestValAcc)}
-                </td>
+                <ValAccuracyCells run={r} />
               </tr>
             ))}
           </tbody>

@@ -4,6 +4,7 @@
 import { useRouter } from "next/navigation";
 import { useState } from "react";
 import { useQuery } from "urql";
+import { ValAccuracyCells, ValAccuracyHeaders } from "@/components/runs/ValAccuracyColumns";
 import { plural } from "@/lib/plural";
 import { percent, type RunStatus } from "@/lib/types";
 import { BEST_EPOCH_VAL, FINAL_VAL } from "@/lib/valAccuracy";
@@ -76,12 +77,7 @@ export function RunPicker({ selected }: { selected: string[] }) {
               <th>Created</th>
               <th>Status</th>
               <th>Hyperparameters</th>
-              <th className="num" title={FINAL_VAL.title}>
-                {FINAL_VAL.label}
-              </th>
-              <th className="num" title={BEST_EPOCH_VAL.title}>
-                {BEST_EPOCH_VAL.label}
-              </th>
+              <ValAccuracyHeaders />
             </tr>
           </thead>
           <tbody>
@@ -100,8 +96,7 @@ export function RunPicker({ selected }: { selected: string[] }) {
                   <StatusBadge status={r.status} />
                 </td>
                 <td>{describe(r)}</td>
-                <td className="num">{percent(r.finalValAcc)}</td>
-                <td className="num">{percent(r.bestValAcc)}</td>
+                <ValAccuracyCells run={r} />
               </tr>
             ))}
           </tbody>

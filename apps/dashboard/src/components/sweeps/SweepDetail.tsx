@@ -2,6 +2,7 @@
 // A sweep, live: progress against the grid, the trials, the charts and the best model.
 import Link from "next/link";
 import { useMutation, useSubscription } from "urql";
+import { ValAccuracyCells, ValAccuracyHeaders } from "@/components/runs/ValAccuracyColumns";
 import { plural } from "@/lib/plural";
 import { STRATEGY_LABELS, SWEEP_FIELDS, type SweepView } from "@/lib/sweeps";
 import { isFinished, percent } from "@/lib/types";
@@ -137,12 +138,7 @@ export function SweepDetail({ initial }: { initial: SweepView }) {
               <th className="num">Reg</th>
               <th className="num">Decay</th>
               <th className="num">Iterations</th>
-              <th className="num" title={FINAL_VAL.title}>
-                {FINAL_VAL.label}
-              </th>
-              <th className="num" title={BEST_EPOCH_VAL.title}>
-                {BEST_EPOCH_VAL.label}
-              </th>
+              <ValAccuracyHeaders />
               <th className="num">Test</th>
             </tr>
           </thead>
@@ -161,8 +157,7 @@ export function SweepDetail({ initial }: { initial: SweepView }) {
                 <td className="num">{t.hyperparameters.reg}</td>
                 <td className="num">{t.hyperparameters.learningRateDecay}</td>
                 <td className="num">{t.iteration}</td>
-                <td className="num">{percent(t.finalValAcc)}</td>
-                <td className="num">{percent(t.bestValAcc)}</td>
+                <ValAccuracyCells run={t} />
                 <td className="num">{percent(t.testAcc)}</td>
               </tr>
             ))}
