@@ -171,7 +171,8 @@ export class RunRecorder {
         create: { runId: this.runId, ...m, recordedAt },
         update: {},
       });
-      await tx.run.update({ where: { id: this.runId }, data: { bestValAcc, weightsPng: png, weightsEpoch: m.epoch } });
+      await tx.$executeRaw`UPDATE "Run" SET "bestValAcc" = ${bestValAcc}, "weightsPng" = ${png}, "weightsEpoch" = ${m.epoch}
+        WHERE id = ${this.runId}::uuid`;
       await publishRunEvent(tx, {
         type: "epoch",
         runId: this.runId,
@@ -188,14 +189,13 @@ export class RunRecorder {
     if (this.failure) throw this.failure;
   }
 
-  private checkpointWrite(tx: Tx, checkpoint: { iteration: number; data: Uint8Array } | undefined) {
-    if (!checkpoint) return Promise.resolve();
-    const data = new Uint8Array(checkpoint.data);
-    return tx.checkpoint.upsert({
-      where: { runId: this.runId },
-      create: { runId: this.runId, iteration: checkpoint.iteration, data },
-      update: { iteration: checkpoint.iteration, data },
-    });
+  private async checkpointWrite(tx: Tx, checkpoint: { iteration: number; data: Uint8Array } | undefined) {
+    if (!checkpoint) return;
+    // Raw SQL: Prisma's model API takes 4-8× longer than the driver itself over megabytes of bytes
+    // (1.2 s against 0.15 s for the 6.3 MB of H = 512, bench:checkpoints).
+    const data = Buffer.from(checkpoint.data.buffer, checkpoint.data.byteOffset, checkpoint.data.byteLength);
+    await tx.$executeRaw`INSERT INTO "Checkpoint" ("runId", "iteration", "data") VALUES (${this.runId}::uuid, ${checkpoint.iteration}, ${data})
+      ON CONFLICT ("runId") DO UPDATE SET "iteration" = EXCLUDED."iteration", "data" = EXCLUDED."data", "createdAt" = now()`;
   }
 
   /** The end of the run, whatever it was; the checkpoint with it when training finished. */
