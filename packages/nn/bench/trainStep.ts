@@ -14,7 +14,8 @@ import { initBackend, parseBackendName } from "../src/backend/backend.ts";
 import { blasKernelsActive, setBlasKernels } from "../src/backend/blasKernels.ts";
 import { NUM_CLASSES, PIXELS_PER_IMAGE } from "../src/data/cifar10.ts";
 import { TwoLayerNet } from "../src/model/twoLayerNet.ts";
-import { batchTensor, train } from "../src/training/train.ts";
+import { batchTensor } from "../src/training/minibatches.ts";
+import { train } from "../src/training/train.ts";
 
 const { values } = parseArgs({
   options: {
