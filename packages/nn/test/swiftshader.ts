@@ -23,7 +23,8 @@ export const swiftShaderMissing: string | undefined =
       ? `no SwiftShader: ${ICD} or ${LOADER} is missing (apt install chromium)`
       : undefined;
 
-let kept: unknown;
+// Held for the life of the process, so the loaded library is never unloaded.
+let _loader: unknown;
 
 /**
  * Points this process's Dawn at SwiftShader. The loader is loaded by its path first: LD_LIBRARY_PATH
@@ -34,6 +35,9 @@ export function useSwiftShader(): void {
   if (swiftShaderMissing) throw new Error(swiftShaderMissing);
   process.env.VK_ICD_FILENAMES = SWIFTSHADER_ENV.VK_ICD_FILENAMES;
   process.env.XDG_RUNTIME_DIR = SWIFTSHADER_ENV.XDG_RUNTIME_DIR;
+  // For the engine's check that a loader exists (see missingVulkanLoader); the library itself is
+  // loaded below.
+  process.env.LD_LIBRARY_PATH = SWIFTSHADER_ENV.LD_LIBRARY_PATH;
   const koffi = createRequire(import.meta.url)("koffi") as { load: (path: string) => unknown };
-  kept ??= koffi.load(LOADER);
+  _loader ??= koffi.load(LOADER);
 }

@@ -2,8 +2,10 @@
 // any modern GPU (Vulkan, Metal, D3D12) that installs from npm alone. Dawn also runs on software
 // adapters (SwiftShader, lavapipe), which make the backend testable without a GPU but are ~1000×
 // slower than one: they are used only when asked for by name, never picked automatically.
-import { createRequire } from "node:module";
+import { existsSync, readFileSync } from "node:fs";
+import path from "node:path";
 import * as tf from "@tensorflow/tfjs-core";
+import webgpuPackage from "webgpu/package.json" with { type: "json" };
 
 /** The adapter limits that decide whether the data sets fit on the device. */
 export interface WebgpuLimits {
@@ -35,24 +37,35 @@ const FULL_TRAIN_BYTES = 40_000 * 3072 * 4;
 /** Adapters that implement WebGPU on the CPU, by the names their drivers give. */
 const SOFTWARE_ADAPTER = /swiftshader|llvmpipe|lavapipe|softpipe|microsoft basic render|\bwarp\b/i;
 
-const require = createRequire(import.meta.url);
-
 // One GPU instance and device per process, like the TensorFlow.js backend they serve.
 let gpu: GPU | undefined;
 let limits: WebgpuLimits | undefined;
 let lostReason: string | undefined;
 
-/** Where Dawn looks for a Vulkan driver on Linux: without the loader, skip it with a clear reason. */
+/**
+ * On Linux Dawn reaches the GPU through the Vulkan loader. Without it, say so (Dawn would print a
+ * warning to stderr on every start of a CPU-only machine, and find no adapter). Looked up where
+ * dlopen looks: LD_LIBRARY_PATH, the linker cache, the usual directories.
+ */
 function missingVulkanLoader(): string | undefined {
   if (process.platform !== "linux") return undefined;
+  const LOADER = "libvulkan.so.1";
+  const dirs = [
+    ...(process.env.LD_LIBRARY_PATH ?? "").split(":").filter(Boolean),
+    "/usr/lib/x86_64-linux-gnu",
+    "/usr/lib/aarch64-linux-gnu",
+    "/usr/lib64",
+    "/usr/lib",
+    "/lib/x86_64-linux-gnu",
+    "/lib64",
+  ];
+  if (dirs.some((d) => existsSync(path.join(d, LOADER)))) return undefined;
   try {
-    // dlopen, as Dawn will: honours LD_LIBRARY_PATH and the system's library cache.
-    const koffi = require("koffi") as { load: (name: string) => { unload(): void } };
-    koffi.load("libvulkan.so.1").unload();
-    return undefined;
+    if (readFileSync("/etc/ld.so.cache").includes(LOADER)) return undefined;
   } catch {
-    return "no Vulkan loader (libvulkan.so.1; Debian/Ubuntu: `apt install libvulkan1` plus the GPU's Vulkan driver)";
+    // No linker cache: only the directories count.
   }
+  return `no Vulkan loader (${LOADER}; Debian/Ubuntu: \`apt install libvulkan1\` plus the GPU's Vulkan driver)`;
 }
 
 /**
@@ -149,7 +162,7 @@ export async function loadWebgpu({ allowSoftware }: { allowSoftware: boolean }):
     );
   return {
     device: `GPU (WebGPU on Dawn: ${name})`,
-    version: `tfjs-backend-webgpu ${tf.version_core}, webgpu (Dawn) ${(require("webgpu/package.json") as { version: string }).version}`,
+    version: `tfjs-backend-webgpu ${tf.version_core}, webgpu (Dawn) ${webgpuPackage.version}`,
     software,
     limits,
     warnings,
