@@ -15,6 +15,7 @@ import { parseArgs } from "node:util";
 import * as tf from "@tensorflow/tfjs-core";
 import { initBackend, parseBackendName } from "../src/backend/backend.ts";
 import { blasKernelsActive, setBlasKernels } from "../src/backend/blasKernels.ts";
+import { releaseWebgpu } from "../src/backend/webgpu.ts";
 import { NUM_CLASSES, PIXELS_PER_IMAGE } from "../src/data/cifar10.ts";
 import { TwoLayerNet } from "../src/model/twoLayerNet.ts";
 import { minibatches, releaseResidentRows, residentRows } from "../src/training/minibatches.ts";
@@ -294,3 +295,7 @@ if (values.json)
       concurrency,
     }),
   );
+
+// Dawn keeps the process alive while its instance is reachable.
+releaseWebgpu();
+process.exit(0);

@@ -42,10 +42,10 @@ const shape = { inputSize: PIXELS_PER_IMAGE, hiddenSize: hp.hiddenSize, numClass
 // Float32 tolerance between backends. Both compute every op in float32, but in different orders:
 // the products sum 3,072 terms (rounding error grows ~√K·ε ≈ 55 · 6e-8 ≈ 3e-6 relative, worst case
 // K·ε ≈ 2e-4 with cancellation), and WGSL's exp/log may be a few ulps off libm's. SGD feeds each
-// step's difference into the next, so over ten steps the losses drift by up to ~1e-5 relative;
-// measured on SwiftShader: ≤ 1.3e-7 (two float32 ulps), and a
-// GPU's faster exp/log may add some. A wrong kernel (a missed bias, a transposed operand, a different minibatch)
-// changes the loss at the first or second step by percents, far beyond 1e-4.
+// step's difference into the next, so over ten steps the losses drift by up to ~1e-5 relative.
+// Measured on SwiftShader: ≤ 1.3e-7 (two float32 ulps); a GPU's faster exp/log may add some. A wrong
+// kernel (a missed bias, a transposed operand, another minibatch) changes the loss at the first or
+// second step by percents, far beyond 1e-4.
 const LOSS_RTOL = 1e-4;
 const expectClose = (actual: number[], expected: number[]) => {
   expect(actual).toHaveLength(expected.length);
