@@ -79,9 +79,7 @@ await timeRun(Number.MAX_SAFE_INTEGER); // warm-up
 for (let round = 0; round < Number(values.rounds); round++) {
   off.push(await timeRun(Number.MAX_SAFE_INTEGER));
   every.push(await timeRun(0));
-  console.log(
-    `round ${round + 1}: no checkpoints ${off.at(-1)?.toFixed(1)} ms/iter, every epoch ${every.at(-1)?.toFixed(1)}`,
-  );
+  console.log(`round ${round + 1}: no checkpoints ${off.at(-1)?.toFixed(1)} ms/iter, every epoch ${every.at(-1)?.toFixed(1)}`);
 }
 const [a, b] = [median(off), median(every)];
 console.log(

@@ -137,16 +137,9 @@ describe("startRun and runEvents", () => {
     });
     const client = wsClient(api.url);
     const epochsOf = (events: RunEventData[]) =>
-      events.flatMap((e) =>
-        e.runEvents.__typename === "RunEpochEvent" ? [(e.runEvents.epoch as { epoch: number }).epoch] : [],
-      );
+      events.flatMap((e) => (e.runEvents.__typename === "RunEpochEvent" ? [(e.runEvents.epoch as { epoch: number }).epoch] : []));
     // A first connection that drops after a few epochs…
-    const before = await collect<RunEventData>(
-      client,
-      RUN_EVENTS,
-      { runId: startRun.id },
-      (e) => epochsOf(e).length >= 3,
-    );
+    const before = await collect<RunEventData>(client, RUN_EVENTS, { runId: startRun.id }, (e) => epochsOf(e).length >= 3);
     const cursor = before.at(-1)!.runEvents.cursor;
     await new Promise((r) => setTimeout(r, 500)); // the run goes on meanwhile
     // …and the reconnect, which passes the last cursor: no repeat, no gap, and the stream completes by itself.
@@ -168,13 +161,7 @@ describe("startRun and runEvents", () => {
     const late = await collect<RunEventData>(client, RUN_EVENTS, { runId: startRun.id }, () => false, 10_000);
     expect(epochsOf(late)).toHaveLength(60);
     expect(late.at(-1)!.runEvents.status).toBe("SUCCEEDED");
-    const none = await collect<RunEventData>(
-      client,
-      RUN_EVENTS,
-      { runId: startRun.id, after: late.at(-1)!.runEvents.cursor },
-      () => false,
-      10_000,
-    );
+    const none = await collect<RunEventData>(client, RUN_EVENTS, { runId: startRun.id, after: late.at(-1)!.runEvents.cursor }, () => false, 10_000);
     expect(none).toEqual([]);
     // A cursor that is not one gets BAD_USER_INPUT naming `after`.
     await expect(
@@ -317,10 +304,7 @@ describe("bad input", () => {
         expect(result.errors?.[0]?.message).toMatch(/id must be an ID returned by this API/);
       }
     }
-    const unknown = await gql<{ node: null }>(
-      api.url,
-      `{ node(id: "${b64("Run:00000000-0000-0000-0000-000000000000")}") { id } }`,
-    );
+    const unknown = await gql<{ node: null }>(api.url, `{ node(id: "${b64("Run:00000000-0000-0000-0000-000000000000")}") { id } }`);
     expect(unknown.errors).toBeUndefined();
     expect(unknown.data?.node).toBeNull();
   });

@@ -59,9 +59,7 @@ describe("PostgreSQL restarts during a run", () => {
   /** Every process of our PostgreSQL: the postmaster (first line of postmaster.pid) and its children. */
   const postgresPids = () => {
     const postmaster = Number(readFileSync(path.join(pgDir, "postmaster.pid"), "utf8").split("\n")[0]);
-    const children = execFileSync("pgrep", ["-P", String(postmaster)], { encoding: "utf8" })
-      .trim()
-      .split("\n");
+    const children = execFileSync("pgrep", ["-P", String(postmaster)], { encoding: "utf8" }).trim().split("\n");
     return [postmaster, ...children.filter(Boolean).map(Number)];
   };
 
@@ -102,35 +100,27 @@ describe("PostgreSQL restarts during a run", () => {
     await survives(async () => {
       process.kill(postgresPids()[0]!, "SIGKILL");
       await pg.stop(); // its wrapper notices and exits; then start it again, as pnpm start's supervisor does
-      await waitFor(
-        async () => {
-          try {
-            pg = await spawnEmbeddedPostgres(pgDir, 54333);
-            return true;
-          } catch {
-            return false; // the killed server's backends may take a moment to go
-          }
-        },
-        30_000,
-        "PostgreSQL to start again",
-      );
+      await waitFor(async () => {
+        try {
+          pg = await spawnEmbeddedPostgres(pgDir, 54333);
+          return true;
+        } catch {
+          return false; // the killed server's backends may take a moment to go
+        }
+      }, 30_000, "PostgreSQL to start again");
     });
   });
 
   // Frozen, not gone: connections hang rather than fail, and transactions time out (Prisma's P2028).
-  it.each([10, 60])(
-    "stalls (SIGSTOP of every process) for %i s: the run completes with nothing lost",
-    async (seconds) => {
-      const { trainer } = await survives(async () => {
-        const pids = postgresPids();
-        for (const pid of pids) process.kill(pid, "SIGSTOP");
-        await new Promise((r) => setTimeout(r, seconds * 1000));
-        for (const pid of pids) process.kill(pid, "SIGCONT");
-      });
-      expect(trainer.output()).not.toMatch(/a write failed for good/);
-    },
-    300_000,
-  );
+  it.each([10, 60])("stalls (SIGSTOP of every process) for %i s: the run completes with nothing lost", async (seconds) => {
+    const { trainer } = await survives(async () => {
+      const pids = postgresPids();
+      for (const pid of pids) process.kill(pid, "SIGSTOP");
+      await new Promise((r) => setTimeout(r, seconds * 1000));
+      for (const pid of pids) process.kill(pid, "SIGCONT");
+    });
+    expect(trainer.output()).not.toMatch(/a write failed for good/);
+  }, 300_000);
 });
 
 describe("a trainer stopped with SIGTERM", () => {

@@ -194,10 +194,7 @@ describe("pages of other sites", () => {
     for (const [type, body] of [
       ["application/x-www-form-urlencoded", new URLSearchParams({ query: MUTATION }).toString()],
       ["text/plain", JSON.stringify({ query: MUTATION })],
-      [
-        "multipart/form-data; boundary=x",
-        `--x\r\nContent-Disposition: form-data; name="query"\r\n\r\n${MUTATION}\r\n--x--`,
-      ],
+      ["multipart/form-data; boundary=x", `--x\r\nContent-Disposition: form-data; name="query"\r\n\r\n${MUTATION}\r\n--x--`],
     ] as const) {
       // As a browser sends it from another site (with its Origin), and as a same-machine page would without one.
       for (const origin of [{ origin: EVIL }, {}] as Record<string, string>[]) {
@@ -205,9 +202,7 @@ describe("pages of other sites", () => {
         const res = await fetch(tight.url, { method: "POST", headers, body });
         expect(res.status).toBeGreaterThanOrEqual(400);
         const text = await res.text();
-        expect(text).toMatch(
-          "origin" in origin ? /not allowed\. Add it to TRAINQL_ALLOWED_ORIGINS/ : /Send operations as JSON/,
-        );
+        expect(text).toMatch("origin" in origin ? /not allowed\. Add it to TRAINQL_ALLOWED_ORIGINS/ : /Send operations as JSON/);
       }
     }
     expect(await runCount(tightDatabaseUrl)).toBe(before);
@@ -273,7 +268,7 @@ describe("the start rate", () => {
     const codes: string[] = [];
     for (let i = 0; i < 20; i++) {
       const result = await gql(api.url, START, { input });
-      codes.push((result.errors?.[0]?.extensions?.code as string) ?? "OK");
+      codes.push(result.errors?.[0]?.extensions?.code as string ?? "OK");
       if (result.errors) expect(result.errors[0]?.message).toMatch(/Too many runs started: try again in \d+ s/);
     }
     expect(codes.filter((c) => c === "OK")).toHaveLength(12);

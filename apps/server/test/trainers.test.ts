@@ -4,10 +4,10 @@ import pg from "pg";
 import { beforeAll, describe, expect, it } from "vitest";
 import {
   collect,
-  freshDatabase,
-  gqlOk,
   RUN_EVENTS,
   type RunEventData,
+  freshDatabase,
+  gqlOk,
   startApi,
   startTrainer,
   type TestServer,
@@ -23,13 +23,7 @@ let api: TestServer;
 const START = `mutation ($input: StartRunInput!) { startRun(input: $input) { id uuid } }`;
 type Started = { startRun: { id: string; uuid: string } };
 type RunState = {
-  run: {
-    status: string;
-    iteration: number;
-    error: string | null;
-    interruptions: string[];
-    epochs: { epoch: number }[];
-  };
+  run: { status: string; iteration: number; error: string | null; interruptions: string[]; epochs: { epoch: number }[] };
 };
 const RUN = `query ($id: ID!) { run(id: $id) { status iteration error interruptions epochs { epoch } } }`;
 const runState = async (id: string) => (await gqlOk<RunState>(api.url, RUN, { id })).run;
