@@ -1,31 +1,41 @@
-// pnpm bench [-- --backend wasm --hidden 128,512,2048 --min-seconds 3 --profile]
+// pnpm bench [-- --backend wasm|webgpu --hidden 128,512,2048 --min-seconds 3 --profile --json]
 // Times the full training step (sample a minibatch, forward, backward, SGD update, read the loss) at
-// batch 1000, D = 3072, and the per-epoch validation pass (predict 10,000 rows), three ways: our
-// accelerated backend (WebAssembly with matrix products on the native BLAS), the plain WebAssembly
-// backend, and the same step in NumPy. They take turns for each H, so they see the same machine;
-// figures are medians, which a noisy neighbour moves less than means. --profile adds where the
-// accelerated step spends its time, kernel by kernel. Last, two runs training at once in one process
-// (a trainer with concurrency 2) against one alone: they should share the cores, not fight for them.
+// batch 1000, D = 3072, and the per-epoch validation pass (predict 10,000 rows): on wasm our
+// accelerated backend (matrix products on the native BLAS) and the plain WebAssembly one; on webgpu
+// the GPU, with the rows uploaded once and each minibatch gathered on the device, as training does.
+// Peers in the same run: the same step in NumPy, and in PyTorch on CUDA where a CUDA GPU is usable.
+// They take turns for each H, so they see the same machine; figures are medians, which a noisy
+// neighbour moves less than means. --profile adds where the accelerated step spends its time, kernel
+// by kernel. Last (wasm), two runs training at once in one process (a trainer with concurrency 2)
+// against one alone: they should share the cores, not fight for them. --json prints one JSON object
+// with every figure as the last line.
 import { spawnSync } from "node:child_process";
 import path from "node:path";
 import { parseArgs } from "node:util";
 import * as tf from "@tensorflow/tfjs-core";
 import { initBackend, parseBackendName } from "../src/backend/backend.ts";
 import { blasKernelsActive, setBlasKernels } from "../src/backend/blasKernels.ts";
+import { releaseWebgpu } from "../src/backend/webgpu.ts";
 import { NUM_CLASSES, PIXELS_PER_IMAGE } from "../src/data/cifar10.ts";
 import { TwoLayerNet } from "../src/model/twoLayerNet.ts";
-import { batchTensor, train } from "../src/training/train.ts";
+import { minibatches, releaseResidentRows, residentRows } from "../src/training/minibatches.ts";
+import { train } from "../src/training/train.ts";
 
 const { values } = parseArgs({
   options: {
     backend: { type: "string", default: "wasm" },
-    hidden: { type: "string", default: "128,512,2048" },
+    hidden: { type: "string" },
     "min-seconds": { type: "string", default: "3" },
     profile: { type: "boolean", default: false },
+    json: { type: "boolean", default: false },
   },
   args: process.argv.slice(2).filter((a) => a !== "--"),
 });
-const hiddenSizes = values.hidden.split(",").map(Number);
+const backendName = parseBackendName(values.backend);
+// A GPU's interesting sizes are larger: the issue's H = 4096 is where it should near its peak.
+const hiddenSizes = (values.hidden ?? (backendName === "webgpu" ? "512,2048,4096" : "128,512,2048"))
+  .split(",")
+  .map(Number);
 const minSeconds = Number(values["min-seconds"]);
 const N = 1000;
 const D = PIXELS_PER_IMAGE;
@@ -33,9 +43,11 @@ const POOL_ROWS = 10_000;
 const stepFlops = (H: number) => 4 * N * D * H; // X·W1 and Xᵀ·dHidden, 2 FLOPs a term; the H × 10 products are noise
 const valFlops = (H: number) => 2 * POOL_ROWS * D * H;
 
-const backend = await initBackend(parseBackendName(values.backend));
-console.log(`backend: ${backend.name} — ${backend.device} (${backend.version})`);
-for (const warning of backend.warnings) console.log(`  warning: ${warning}`);
+// With --json, stdout's last line is the JSON; the progress goes to stderr.
+const say = (line: string) => (values.json ? process.stderr : process.stdout).write(`${line}\n`);
+const backend = await initBackend(backendName);
+say(`backend: ${backend.name} — ${backend.device} (${backend.version})`);
+for (const warning of backend.warnings) say(`  warning: ${warning}`);
 
 // What to compare: with a native BLAS loaded, the WebAssembly backend with and without it.
 interface Variant {
@@ -76,9 +88,10 @@ async function medianMs(fn: () => Promise<unknown>, seconds: number, minRuns: nu
 /** One training step as train() runs it. */
 function makeStep(net: TwoLayerNet) {
   const labels = new Int32Array(N);
+  const batches = minibatches(pool, N, 0);
   let it = 0;
   return async () => {
-    const X = batchTensor(pool, N, 0, it++, labels);
+    const X = batches.batch(it++, labels);
     const y = tf.tensor1d(labels, "int32");
     const loss = net.sgdStep(X, y, 1e-2, 1e-4);
     await loss.data();
@@ -93,7 +106,7 @@ async function profileStep(net: TwoLayerNet, steps = 10): Promise<[string, numbe
   const labels = new Int32Array(N);
   for (let it = 0; it < steps; it++) {
     const t = performance.now();
-    const X = batchTensor(pool, N, 0, it, labels);
+    const X = minibatches(pool, N, 0).batch(it, labels);
     const y = tf.tensor1d(labels, "int32");
     add("sample minibatch", performance.now() - t);
     const info = await tf.profile(() => net.sgdStep(X, y, 1e-2, 1e-4));
@@ -105,9 +118,33 @@ async function profileStep(net: TwoLayerNet, steps = 10): Promise<[string, numbe
 }
 
 type PeerResult = { hidden: number; msPerIter: number; valMs: number };
-function numpyPeer(H: number): { numpy: string; blas: string; results: PeerResult[] } | { error: string } {
-  const script = path.join(import.meta.dirname, "numpyStep.py");
-  const out = spawnSync("python3", [script], {
+type PeerOutput = { results: PeerResult[]; numpy?: string; blas?: string; torch?: string; device?: string };
+interface Peer {
+  label: string;
+  script: string;
+  /** What it ran on, once it has run. */
+  name: string;
+  describe: (out: PeerOutput) => string;
+}
+const PEERS: Peer[] = [
+  {
+    label: "NumPy",
+    script: "numpyStep.py",
+    name: "NumPy unavailable",
+    describe: (o) => `NumPy ${o.numpy} on ${o.blas}`,
+  },
+];
+// PyTorch on CUDA (float32, TF32 off) where it works: the GPU peer of the webgpu backend.
+if (spawnSync("python3", ["-c", "import torch; assert torch.cuda.is_available()"]).status === 0)
+  PEERS.push({
+    label: "PyTorch CUDA",
+    script: "torchStep.py",
+    name: "PyTorch CUDA",
+    describe: (o) => `PyTorch ${o.torch} CUDA float32 (TF32 off) on ${o.device}`,
+  });
+
+function runPeer(peer: Peer, H: number): PeerOutput | { error: string } {
+  const out = spawnSync("python3", [path.join(import.meta.dirname, peer.script)], {
     input: JSON.stringify({ hidden: [H], batch: N, dim: D, minSeconds: minSeconds / ROUNDS }),
     encoding: "utf8",
   });
@@ -123,7 +160,7 @@ interface Timing {
 interface Row {
   H: number;
   ours: Timing[]; // per variant
-  numpy?: Timing;
+  peers: (Timing | undefined)[]; // per peer
   profile?: [string, number][];
 }
 
@@ -136,33 +173,42 @@ const medianTiming = (ts: Timing[]): Timing => ({
 // machine hits both rather than one; the plain variant (5-10× slower) runs once.
 const ROUNDS = 3;
 const rows: Row[] = [];
-let peerName = "NumPy unavailable";
+// The validation pass as train() runs it: from the uploaded copy on a GPU backend.
+const poolOnDevice = residentRows(pool);
+const validationPass = (net: TwoLayerNet) =>
+  poolOnDevice ? net.predictTensor(poolOnDevice) : net.accuracy(pool.x, pool.y, pool.n);
 for (const H of hiddenSizes) {
   const net = TwoLayerNet.create({ inputSize: D, hiddenSize: H, numClasses: NUM_CLASSES }, { seed: 0 });
   const ours: Timing[][] = variants.map(() => []);
-  const numpy: Timing[] = [];
+  const peers: Timing[][] = PEERS.map(() => []);
   for (let round = 0; round < ROUNDS; round++) {
     for (const [i, variant] of variants.entries()) {
       if (round > 0 && variant.native === false && variants.length > 1) continue;
       if (variant.native !== undefined) setBlasKernels(variant.native);
       const seconds = variant.native === false && variants.length > 1 ? minSeconds : minSeconds / ROUNDS;
       const step = await medianMs(makeStep(net), seconds, 3);
-      const val = await medianMs(() => net.accuracy(pool.x, pool.y, pool.n), seconds / 3, 1);
+      const val = await medianMs(() => validationPass(net), seconds / 3, 1);
       ours[i]!.push({ step: step.ms, val: val.ms });
-      console.log(`  ${variant.label} H=${H}: step ${step.ms.toFixed(1)} ms, validation pass ${val.ms.toFixed(0)} ms`);
+      say(`  ${variant.label} H=${H}: step ${step.ms.toFixed(1)} ms, validation pass ${val.ms.toFixed(0)} ms`);
     }
-    const peer = numpyPeer(H);
-    if ("error" in peer) peerName = `NumPy unavailable: ${peer.error}`;
-    else {
-      peerName = `NumPy ${peer.numpy} on ${peer.blas}`;
-      numpy.push({ step: peer.results[0]!.msPerIter, val: peer.results[0]!.valMs });
-      console.log(
-        `  NumPy H=${H}: step ${numpy.at(-1)!.step.toFixed(1)} ms, validation pass ${numpy.at(-1)!.val.toFixed(0)} ms`,
-      );
+    for (const [i, peer] of PEERS.entries()) {
+      const out = runPeer(peer, H);
+      if ("error" in out) peer.name = `${peer.label} unavailable: ${out.error}`;
+      else {
+        peer.name = peer.describe(out);
+        peers[i]!.push({ step: out.results[0]!.msPerIter, val: out.results[0]!.valMs });
+        say(
+          `  ${peer.label} H=${H}: step ${peers[i]!.at(-1)!.step.toFixed(1)} ms, validation pass ${peers[i]!.at(-1)!.val.toFixed(0)} ms`,
+        );
+      }
     }
   }
   if (variants[0]!.native !== undefined) setBlasKernels(variants[0]!.native);
-  const row: Row = { H, ours: ours.map(medianTiming), numpy: numpy.length > 0 ? medianTiming(numpy) : undefined };
+  const row: Row = {
+    H,
+    ours: ours.map(medianTiming),
+    peers: peers.map((ts) => (ts.length > 0 ? medianTiming(ts) : undefined)),
+  };
   if (values.profile) row.profile = await profileStep(net);
   net.dispose();
   rows.push(row);
@@ -170,35 +216,35 @@ for (const H of hiddenSizes) {
 
 const gflops = (flops: number, ms: number) => (flops / (ms * 1e6)).toFixed(0);
 const ratio = (peer: number | undefined, ours: number) => (peer === undefined ? "—" : `${(peer / ours).toFixed(2)}×`);
-function table(title: string, pick: (r: { step: number; val: number }) => number, flops: (H: number) => number) {
-  console.log(`\n${title} (${peerName})`);
-  const names = [...variants.map((v) => v.label), "NumPy"];
-  console.log(
-    `| H | ${names.map((n) => `${n} ms | GFLOP/s`).join(" | ")} | ${variants.map((v) => `${v.label} vs NumPy`).join(" | ")} |`,
-  );
-  console.log(`| ---: |${" ---: | ---: |".repeat(names.length)}${" ---: |".repeat(variants.length)}`);
+function table(title: string, pick: (r: Timing) => number, flops: (H: number) => number) {
+  say(`\n${title} (${PEERS.map((p) => p.name).join("; ")})`);
+  const names = [...variants.map((v) => v.label), ...PEERS.map((p) => p.label)];
+  const versus = variants.flatMap((v) => PEERS.map((p) => `${v.label} vs ${p.label}`));
+  say(`| H | ${names.map((n) => `${n} ms | GFLOP/s`).join(" | ")} | ${versus.join(" | ")} |`);
+  say(`| ---: |${" ---: | ---: |".repeat(names.length)}${" ---: |".repeat(versus.length)}`);
   for (const row of rows) {
-    const all = [...row.ours.map(pick), row.numpy && pick(row.numpy)];
+    const all = [...row.ours.map(pick), ...row.peers.map((p) => p && pick(p))];
     const cells = all.map((ms) => (ms === undefined ? "— | —" : `${ms.toFixed(1)} | ${gflops(flops(row.H), ms)}`));
-    const ratios = row.ours.map((o) => ratio(row.numpy && pick(row.numpy), pick(o)));
-    console.log(`| ${row.H} | ${cells.join(" | ")} | ${ratios.join(" | ")} |`);
+    const ratios = row.ours.flatMap((o) => row.peers.map((p) => ratio(p && pick(p), pick(o))));
+    say(`| ${row.H} | ${cells.join(" | ")} | ${ratios.join(" | ")} |`);
   }
 }
 table(`Training step, batch ${N}, D ${D}, median ms`, (r) => r.step, stepFlops);
 table(`Validation pass, ${POOL_ROWS} rows, median ms`, (r) => r.val, valFlops);
-console.log("\nX vs NumPy = NumPy ms / X ms: above 1 means X is faster than NumPy.");
+say("\nX vs peer = peer ms / X ms: above 1 means X is faster than the peer.");
 
 for (const row of rows.filter((r) => r.profile)) {
   const total = row.profile!.reduce((sum, [, ms]) => sum + ms, 0);
-  console.log(`\nWhere the ${variants[0]!.label} step goes, H=${row.H} (${total.toFixed(1)} ms profiled):`);
+  say(`\nWhere the ${variants[0]!.label} step goes, H=${row.H} (${total.toFixed(1)} ms profiled):`);
   for (const [name, ms] of row.profile!)
-    if (ms >= 0.05)
-      console.log(`  ${name.padEnd(28)} ${ms.toFixed(2).padStart(7)} ms  ${((100 * ms) / total).toFixed(0)}%`);
+    if (ms >= 0.05) say(`  ${name.padEnd(28)} ${ms.toFixed(2).padStart(7)} ms  ${((100 * ms) / total).toFixed(0)}%`);
 }
 
 // Two runs at once, as one trainer runs them: their products take turns on the JavaScript thread,
-// each using every BLAS thread, so together they should go about as fast as one alone.
-{
+// each using every BLAS thread, so together they should go about as fast as one alone. (A CPU-sharing
+// question: on a GPU backend the device serialises the two runs' kernels anyway.)
+let concurrency: { alone: number; together: number } | undefined;
+if (backend.name === "wasm") {
   const H = 512;
   const hp = { hiddenSize: H, learningRate: 0.1, learningRateDecay: 0.95, reg: 1e-4, batchSize: N, numIters: 60 };
   const data = { train: pool, val: { x: pool.x.subarray(0, 1000 * D), y: pool.y.subarray(0, 1000), n: 1000 } };
@@ -214,9 +260,42 @@ for (const row of rows.filter((r) => r.profile)) {
   start = performance.now();
   await Promise.all([run(2), run(3)]);
   const together = (performance.now() - start) / (2 * hp.numIters);
-  console.log(
+  concurrency = { alone, together };
+  say(
     `\nTwo runs at once in one process, H=${H}, ${hp.numIters} iterations each (${variants[0]!.label}): ` +
       `${together.toFixed(1)} ms per iteration of either, against ${alone.toFixed(1)} ms for one run alone ` +
       `(throughput ${(alone / together).toFixed(2)}× of one run; each run goes at half that).`,
   );
 }
+releaseResidentRows();
+
+if (values.json)
+  console.log(
+    JSON.stringify({
+      backend: { name: backend.name, device: backend.device, version: backend.version, warnings: backend.warnings },
+      batch: N,
+      dim: D,
+      peers: PEERS.map((p) => p.name),
+      rows: rows.map((r) => ({
+        hidden: r.H,
+        ...Object.fromEntries(
+          [...variants.map((v, i) => [v.label, r.ours[i]]), ...PEERS.map((p, i) => [p.label, r.peers[i]])].map(
+            ([label, t]) => [
+              label as string,
+              t && {
+                stepMs: (t as Timing).step,
+                stepGflops: stepFlops(r.H) / ((t as Timing).step * 1e6),
+                valMs: (t as Timing).val,
+                valGflops: valFlops(r.H) / ((t as Timing).val * 1e6),
+              },
+            ],
+          ),
+        ),
+      })),
+      concurrency,
+    }),
+  );
+
+// Dawn keeps the process alive while its instance is reachable.
+releaseWebgpu();
+process.exit(0);

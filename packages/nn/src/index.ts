@@ -1,4 +1,5 @@
 export * from "./backend/backend.ts";
+export * from "./backend/webgpu.ts";
 export * from "./checkpoint/checkpoint.ts";
 export { runCli, UsageError } from "./cli/runCli.ts";
 export * from "./data/cifar10.ts";
@@ -11,5 +12,6 @@ export * from "./search/successiveHalving.ts";
 export * from "./search/sweepRules.ts";
 export * from "./training/hyperparameters.ts";
 export * from "./training/memory.ts";
+export * from "./training/minibatches.ts";
 export * from "./training/train.ts";
 export * from "./visualize/weightsImage.ts";

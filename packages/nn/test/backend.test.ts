@@ -37,15 +37,18 @@ describe("backend selection", () => {
 
   it("falls back in order and says why each faster backend was skipped", async () => {
     const info = await initBackend("auto");
-    expect(["node-gpu", "node", "wasm", "cpu"]).toContain(info.name);
-    const order = ["node-gpu", "node", "wasm", "cpu"];
+    const order = ["node-gpu", "webgpu", "node", "wasm", "cpu"];
+    expect(order).toContain(info.name);
     expect(info.skipped.map((s) => s.name)).toEqual(order.slice(0, order.indexOf(info.name)));
     expect(tf.getBackend()).toBe(info.name === "node" || info.name === "node-gpu" ? "tensorflow" : info.name);
+    // Without a GPU, WebGPU is skipped for a reason (no loader, no adapter, or a software one only).
+    if (info.name !== "webgpu" && info.name !== "node-gpu")
+      expect(info.skipped.find((s) => s.name === "webgpu")?.reason).toMatch(/no WebGPU adapter|software adapter/);
   });
 
   it("rejects an unknown backend name with the valid ones", () => {
     expect(() => parseBackendName("metal")).toThrow(
-      /Unknown backend "metal": use one of auto, node-gpu, node, wasm, cpu/,
+      /Unknown backend "metal": use one of auto, node-gpu, webgpu, node, wasm, cpu/,
     );
   });
 

@@ -7,12 +7,14 @@ import path from "node:path";
 import * as tf from "@tensorflow/tfjs-core";
 import { installBlasKernels } from "./blasKernels.ts";
 import { type Blas, BlasUnavailableError, loadBlas } from "./openBlas.ts";
+import { loadWebgpu, releaseWebgpu, type WebgpuLimits, WebgpuUnavailableError } from "./webgpu.ts";
 
-export const BACKEND_NAMES = ["node-gpu", "node", "wasm", "cpu"] as const;
+/** In the order of automatic selection, fastest first. */
+export const BACKEND_NAMES = ["node-gpu", "webgpu", "node", "wasm", "cpu"] as const;
 export type BackendName = (typeof BACKEND_NAMES)[number];
 
 export interface BackendInfo {
-  /** Our name for it (`node-gpu`, `node`, `wasm`, `cpu`). */
+  /** Our name for it (`node-gpu`, `webgpu`, `node`, `wasm`, `cpu`). */
   name: BackendName;
   /** The device the kernels run on, in words. */
   device: string;
@@ -22,6 +24,8 @@ export interface BackendInfo {
   skipped: { name: BackendName; reason: string }[];
   /** What makes this backend slower than it could be here, and how to fix it (empty when nothing). */
   warnings: string[];
+  /** For a GPU backend: the buffer limits the device was created with. */
+  limits?: WebgpuLimits;
 }
 
 export class BackendUnavailableError extends Error {
@@ -148,8 +152,20 @@ async function loadCpu(): Promise<Omit<BackendInfo, "skipped">> {
   };
 }
 
-const LOADERS: Record<BackendName, () => Promise<Omit<BackendInfo, "skipped">>> = {
+/** Automatic selection (`explicit` false) takes a hardware adapter only. */
+async function loadWebgpuBackend(explicit: boolean): Promise<Omit<BackendInfo, "skipped">> {
+  try {
+    const info = await loadWebgpu({ allowSoftware: explicit });
+    return { name: "webgpu", device: info.device, version: info.version, warnings: info.warnings, limits: info.limits };
+  } catch (error) {
+    if (error instanceof WebgpuUnavailableError) throw new BackendUnavailableError(error.message);
+    throw error;
+  }
+}
+
+const LOADERS: Record<BackendName, (explicit: boolean) => Promise<Omit<BackendInfo, "skipped">>> = {
   "node-gpu": () => loadNode(true),
+  webgpu: loadWebgpuBackend,
   node: () => loadNode(false),
   wasm: loadWasm,
   cpu: loadCpu,
@@ -165,19 +181,21 @@ let currentRequest: string | undefined;
 
 /**
  * Picks the backend: an explicit choice, else `TRAIN_BACKEND`, else the first that loads of
- * node-gpu, node, wasm, cpu. An explicit choice that cannot load is an error, never a silent fallback.
- * Idempotent per process: the backend is global state in TensorFlow.js.
+ * node-gpu, webgpu (a hardware adapter only), node, wasm, cpu. An explicit choice that cannot load is
+ * an error, never a silent fallback. Idempotent per process: the backend is global state in TensorFlow.js.
  */
 export function initBackend(requested: BackendName | "auto" = "auto"): Promise<BackendInfo> {
   const choice = requested === "auto" ? parseBackendName(process.env.TRAIN_BACKEND || "auto") : requested;
   if (current && currentRequest === choice) return current;
   currentRequest = choice;
   current = (async () => {
-    if (choice !== "auto") return { ...(await LOADERS[choice]()), skipped: [] };
+    // Dawn keeps the process alive while its instance is reachable: let go of it on a switch away.
+    if (choice !== "webgpu") releaseWebgpu();
+    if (choice !== "auto") return { ...(await LOADERS[choice](true)), skipped: [] };
     const skipped: BackendInfo["skipped"] = [];
     for (const name of BACKEND_NAMES) {
       try {
-        return { ...(await LOADERS[name]()), skipped };
+        return { ...(await LOADERS[name](false)), skipped };
       } catch (error) {
         skipped.push({ name, reason: error instanceof Error ? error.message : String(error) });
       }

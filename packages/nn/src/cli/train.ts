@@ -27,7 +27,7 @@ Trains the two-layer network on CIFAR-10 and prints its accuracy.
   --num-train N       use only the first N training rows
   --num-val N         use only the first N validation rows
   --records-per-batch N  records per batch file (10000 for the official data)
-  --backend NAME      auto | node-gpu | node | wasm | cpu (default: $TRAIN_BACKEND, else auto)
+  --backend NAME      auto | node-gpu | webgpu | node | wasm | cpu (default: $TRAIN_BACKEND, else auto)
   --test              also report accuracy on the test set
   --json              print one JSON object as the last line of stdout
   -h, --help          show this help`;

@@ -155,6 +155,19 @@ export class TwoLayerNet {
     return out;
   }
 
+  /** Predicted labels for the rows of a tensor already on the backend (N × D), computed in chunks. */
+  async predictTensor(X: tf.Tensor2D): Promise<Int32Array> {
+    const [n, D] = X.shape;
+    const out = new Int32Array(n);
+    for (let start = 0; start < n; start += PREDICT_CHUNK) {
+      const rows = Math.min(PREDICT_CHUNK, n - start);
+      const chunk = tf.slice(X, [start, 0], [rows, D]);
+      out.set(await this.predictRows(chunk), start);
+      chunk.dispose();
+    }
+    return out;
+  }
+
   /** Fraction of the `n` rows whose predicted label equals `y`. */
   async accuracy(x: Float32Array, y: ArrayLike<number>, n: number): Promise<number> {
     return fractionEqual(await this.predict(x, n), y);

@@ -3,8 +3,7 @@
 //   at every iteration `it` with it % iterationsPerEpoch == 0, after the step: record the train
 //   accuracy on the current minibatch and the accuracy on the whole validation set, then lr *= decay.
 import * as tf from "@tensorflow/tfjs-core";
-import { fillTensor } from "../backend/fillTensor.ts";
-import { PIXELS_PER_IMAGE } from "../data/cifar10.ts";
+import { DeviceLostError, webgpuLostReason } from "../backend/webgpu.ts";
 import type { Split } from "../data/dataset.ts";
 import { fractionEqual, type TwoLayerNet } from "../model/twoLayerNet.ts";
 import {
@@ -13,7 +12,7 @@ import {
   iterationsPerEpoch,
   validateHyperparameters,
 } from "./hyperparameters.ts";
-import { randomInts } from "./random.ts";
+import { minibatches, residentRows } from "./minibatches.ts";
 
 export interface EpochMetrics {
   /** 0-based index of this epoch record. */
@@ -76,41 +75,6 @@ export function learningRateAt(hp: Hyperparameters, numTrain: number, it: number
   return hp.learningRate * hp.learningRateDecay ** epochsDone;
 }
 
-/**
- * The minibatch of iteration `it`: a pure function of (seed, it), so a resumed run samples the same
- * batches. Written into `into` when given (train() passes the minibatch tensor's own memory, see
- * fillTensor), else into new arrays.
- */
-export function sampleBatch(
-  data: Split,
-  batchSize: number,
-  seed: number,
-  it: number,
-  into: { x: Float32Array; y: Int32Array } = {
-    x: new Float32Array(batchSize * PIXELS_PER_IMAGE),
-    y: new Int32Array(batchSize),
-  },
-): { x: Float32Array; y: Int32Array } {
-  const idx = randomInts(seed, "batch", it, batchSize, data.n);
-  const { x, y } = into;
-  for (let i = 0; i < batchSize; i++) {
-    const row = idx[i] as number;
-    x.set(data.x.subarray(row * PIXELS_PER_IMAGE, (row + 1) * PIXELS_PER_IMAGE), i * PIXELS_PER_IMAGE);
-    y[i] = data.y[row] as number;
-  }
-  return { x, y };
-}
-
-/**
- * The minibatch of iteration `it` as an N × D tensor, sampled straight into the tensor's memory
- * (fillTensor); its labels are written into `labels`.
- */
-export function batchTensor(data: Split, batchSize: number, seed: number, it: number, labels: Int32Array): tf.Tensor2D {
-  return fillTensor([batchSize, PIXELS_PER_IMAGE], (x) =>
-    sampleBatch(data, batchSize, seed, it, { x, y: labels }),
-  ) as tf.Tensor2D;
-}
-
 const yieldToEventLoop = () => new Promise<void>((resolve) => (globalThis.setImmediate ?? setTimeout)(resolve));
 
 export async function train(
@@ -151,13 +115,19 @@ export async function train(
   let epoch = Math.ceil(startIteration / perEpoch);
   const start = performance.now();
   const labels = new Int32Array(hp.batchSize);
+  const batches = minibatches(data.train, hp.batchSize, hp.seed);
+  const valRows = residentRows(data.val);
+  const valAccuracy = async () =>
+    valRows
+      ? fractionEqual(await net.predictTensor(valRows), data.val.y)
+      : await net.accuracy(data.val.x, data.val.y, data.val.n);
 
   for (let it = startIteration; it < endIteration; it++) {
     // Let timers and I/O run between iterations (a wasm or cpu backend resolves `data()` without
     // ever leaving the microtask queue): cancellation, heartbeats and progress writes depend on it.
     await yieldToEventLoop();
     signal?.throwIfAborted();
-    const X = batchTensor(data.train, hp.batchSize, hp.seed, it, labels);
+    const X = batches.batch(it, labels);
     // (X stays until the epoch metrics: the reference measures training accuracy on this minibatch.)
     try {
       const lossTensor = tf.tidy(() => net.sgdStep(X, tf.tensor1d(labels, "int32"), learningRate, hp.reg));
@@ -170,7 +140,7 @@ export async function train(
 
       if (it % perEpoch === 0) {
         const trainAcc = fractionEqual(await net.predictRows(X), labels);
-        const valAcc = await net.accuracy(data.val.x, data.val.y, data.val.n);
+        const valAcc = await valAccuracy();
         const metrics: EpochMetrics = {
           epoch,
           iteration: it,
@@ -188,6 +158,10 @@ export async function train(
         // hp.learningRate · decay^epochs rather than repeated `*=`, so a resumed run uses the same bits.
         learningRate = learningRateAt(hp, data.train.n, it + 1);
       }
+    } catch (error) {
+      // A lost GPU fails reads with a generic message; say what happened instead.
+      const lost = webgpuLostReason();
+      throw lost ? new DeviceLostError(lost, { cause: error }) : error;
     } finally {
       X.dispose();
     }
@@ -198,7 +172,6 @@ export async function train(
   // The accuracy of the final parameters, as the reference reports after training (the last epoch
   // record is older unless it fell on the last iteration). Successive halving compares trials by it.
   const last = result.epochs.at(-1);
-  result.finalValAcc =
-    last && last.iteration === endIteration - 1 ? last.valAcc : await net.accuracy(data.val.x, data.val.y, data.val.n);
+  result.finalValAcc = last && last.iteration === endIteration - 1 ? last.valAcc : await valAccuracy();
   return result;
 }

@@ -1,0 +1,63 @@
+// A trainer on the WebGPU backend (TRAIN_BACKEND=webgpu), end to end: it reports the backend, trains
+// a run that records it, and a cancel stops it. Without a GPU, Dawn runs on SwiftShader from
+// Debian's chromium (CI installs it), the setup of packages/nn/test/swiftshader.ts: slow, so tiny.
+import { existsSync } from "node:fs";
+import { beforeAll, describe, expect, it } from "vitest";
+import { freshDatabase, gqlOk, startApi, startTrainer, type TestServer, tinyDataset, waitFor } from "./harness.ts";
+
+const CHROMIUM_LIB = "/usr/lib/chromium";
+const ICD = `${CHROMIUM_LIB}/vk_swiftshader_icd.json`;
+const missing =
+  process.platform !== "linux" || !existsSync(ICD) || !existsSync(`${CHROMIUM_LIB}/libvulkan.so.1`)
+    ? `no SwiftShader under ${CHROMIUM_LIB} (apt install chromium)`
+    : undefined;
+const SWIFTSHADER_ENV = {
+  TRAIN_BACKEND: "webgpu",
+  VK_ICD_FILENAMES: ICD,
+  LD_LIBRARY_PATH: [CHROMIUM_LIB, process.env.LD_LIBRARY_PATH].filter(Boolean).join(":"),
+  XDG_RUNTIME_DIR: process.env.XDG_RUNTIME_DIR ?? "/tmp",
+  // Steps take ~1 s on a software adapter; heartbeats come from a timer, not from steps, but give
+  // the lease room anyway.
+  TRAINER_TIMEOUT_MS: "30000",
+};
+
+const START = `mutation ($input: StartRunInput!) { startRun(input: $input) { id } }`;
+const RUN = `query ($id: ID!) { run(id: $id) { status iteration backend error } }`;
+type Run = { status: string; iteration: number; backend: string | null; error: string | null };
+
+let databaseUrl: string;
+let dataDir: string;
+let api: TestServer;
+
+describe.skipIf(missing)(`a trainer with TRAIN_BACKEND=webgpu${missing ? ` (skipped: ${missing})` : ""}`, () => {
+  beforeAll(async () => {
+    databaseUrl = await freshDatabase();
+    dataDir = await tinyDataset();
+    api = await startApi(databaseUrl);
+  });
+
+  it("reports the adapter, trains a run that records webgpu, and stops a cancelled one", async () => {
+    const trainer = await startTrainer(databaseUrl, dataDir, SWIFTSHADER_ENV);
+    const { backend } = await gqlOk<{ backend: { name: string; device: string; warnings: string[] } }>(
+      api.url,
+      `{ backend { name device warnings } }`,
+    );
+    expect(backend.name).toBe("webgpu");
+    expect(backend.device).toMatch(/WebGPU on Dawn: google \/ swiftshader/);
+    expect(backend.warnings.join("\n")).toMatch(/software adapter/);
+
+    const run = async (id: string) => (await gqlOk<{ run: Run }>(api.url, RUN, { id })).run;
+    const input = { hiddenSize: 8, numIters: 6, batchSize: 50, learningRate: 0.3, reg: 1e-3, seed: 1 };
+    const done = (await gqlOk<{ startRun: { id: string } }>(api.url, START, { input })).startRun.id;
+    await waitFor(async () => (await run(done)).status === "SUCCEEDED", 120_000, `run ${done}`);
+    expect(await run(done)).toMatchObject({ backend: "webgpu", iteration: 6, error: null });
+
+    const long = (await gqlOk<{ startRun: { id: string } }>(api.url, START, { input: { ...input, numIters: 5000 } }))
+      .startRun.id;
+    await waitFor(async () => (await run(long)).iteration >= 1, 120_000, `run ${long} to start`);
+    await gqlOk(api.url, `mutation ($id: ID!) { cancelRun(id: $id) { id } }`, { id: long });
+    await waitFor(async () => (await run(long)).status === "CANCELLED", 30_000, `run ${long} to cancel`);
+    expect((await run(long)).iteration).toBeLessThan(5000);
+    await trainer.stop();
+  });
+});

@@ -1,0 +1,85 @@
+"""The same training step as TwoLayerNet.sgdStep, in PyTorch on CUDA: the GPU peer of `pnpm bench`.
+
+Same protocol as numpyStep.py: reads {"hidden": [...], "batch": N, "dim": D, "minSeconds": s} as JSON
+on stdin and prints {"torch": version, "device": name, "results": [{"hidden": H, "msPerIter": ms,
+"iters": k, "valMs": ms}, ...]}. float32 with TF32 off (the WebGPU backend multiplies in full float32
+too); the pool of rows lives on the GPU and each minibatch is gathered there, as the engine does; each
+step reads its loss back (.item()), as training does, so a step's time includes that round trip.
+"""
+import json
+import sys
+import time
+
+import torch
+
+
+def step(params, X, y, lr, reg):
+    W1, b1, W2, b2 = params["W1"], params["b1"], params["W2"], params["b2"]
+    N = X.shape[0]
+    hidden = torch.relu(torch.addmm(b1, X, W1))
+    scores = torch.addmm(b2, hidden, W2)
+    log_probs = torch.log_softmax(scores, dim=1)
+    loss = -log_probs[torch.arange(N, device=X.device), y].mean() + reg * ((W1 * W1).sum() + (W2 * W2).sum())
+    d_scores = log_probs.exp()
+    d_scores[torch.arange(N, device=X.device), y] -= 1
+    d_scores /= N
+    dW2 = hidden.T @ d_scores + 2 * reg * W2
+    db2 = d_scores.sum(0)
+    d_hidden = (d_scores @ W2.T) * (hidden > 0)
+    dW1 = X.T @ d_hidden + 2 * reg * W1
+    db1 = d_hidden.sum(0)
+    for name, grad in (("W1", dW1), ("b1", db1), ("W2", dW2), ("b2", db2)):
+        params[name] -= lr * grad
+    return loss.item()
+
+
+def median_ms(fn, min_seconds):
+    fn()  # warm-up (and cuBLAS's first-call setup)
+    torch.cuda.synchronize()
+    times, start = [], time.perf_counter()
+    while len(times) < 3 or time.perf_counter() - start < min_seconds:
+        t = time.perf_counter()
+        fn()
+        torch.cuda.synchronize()
+        times.append((time.perf_counter() - t) * 1000)
+    times.sort()
+    return times[len(times) // 2], len(times)
+
+
+def main():
+    if not torch.cuda.is_available():
+        sys.exit("torch.cuda.is_available() is False")
+    torch.backends.cuda.matmul.allow_tf32 = False
+    torch.backends.cudnn.allow_tf32 = False
+    config = json.load(sys.stdin)
+    dev = torch.device("cuda")
+    gen = torch.Generator(device=dev).manual_seed(0)
+    D, N = config["dim"], config["batch"]
+    pool = torch.randn(10_000, D, device=dev, generator=gen)
+    labels = torch.randint(0, 10, (10_000,), device=dev, generator=gen)
+    results = []
+    with torch.no_grad():
+        for H in config["hidden"]:
+            params = {
+                "W1": 1e-4 * torch.randn(D, H, device=dev, generator=gen),
+                "b1": torch.zeros(H, device=dev),
+                "W2": 1e-4 * torch.randn(H, 10, device=dev, generator=gen),
+                "b2": torch.zeros(10, device=dev),
+            }
+
+            def one():
+                idx = torch.randint(0, pool.shape[0], (N,), device=dev, generator=gen)
+                step(params, pool[idx], labels[idx], 1e-2, 1e-4)
+
+            def predict():
+                hidden = torch.relu(torch.addmm(params["b1"], pool, params["W1"]))
+                return torch.addmm(params["b2"], hidden, params["W2"]).argmax(1).cpu()
+
+            ms, iters = median_ms(one, config["minSeconds"])
+            val_ms, _ = median_ms(predict, config["minSeconds"] / 3)
+            results.append({"hidden": H, "msPerIter": ms, "iters": iters, "valMs": val_ms})
+    print(json.dumps({"torch": torch.__version__, "device": torch.cuda.get_device_name(0), "results": results}))
+
+
+if __name__ == "__main__":
+    main()

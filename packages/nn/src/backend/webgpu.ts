@@ -1,0 +1,183 @@
+// TensorFlow.js' WebGPU backend in Node, on Dawn (npm `webgpu`, a prebuilt dawn.node): the route to
+// any modern GPU (Vulkan, Metal, D3D12) that installs from npm alone. Dawn also runs on software
+// adapters (SwiftShader, lavapipe), which make the backend testable without a GPU but are ~1000×
+// slower than one: they are used only when asked for by name, never picked automatically.
+import { existsSync, readFileSync } from "node:fs";
+import path from "node:path";
+import * as tf from "@tensorflow/tfjs-core";
+import webgpuPackage from "webgpu/package.json" with { type: "json" };
+
+/** The adapter limits that decide whether the data sets fit on the device. */
+export interface WebgpuLimits {
+  maxBufferSize: number;
+  maxStorageBufferBindingSize: number;
+}
+
+export interface WebgpuInfo {
+  device: string;
+  version: string;
+  /** True for a CPU implementation of WebGPU (SwiftShader, lavapipe, WARP). */
+  software: boolean;
+  limits: WebgpuLimits;
+  warnings: string[];
+}
+
+export class WebgpuUnavailableError extends Error {
+  override name = "WebgpuUnavailableError";
+}
+
+/** The GPU went away mid-run (driver reset, device removed): the run fails with this reason. */
+export class DeviceLostError extends Error {
+  override name = "DeviceLostError";
+}
+
+/** The training set of CIFAR-10 as the engine holds it: 40,000 rows × 3,072 float32. */
+const FULL_TRAIN_BYTES = 40_000 * 3072 * 4;
+
+/** Adapters that implement WebGPU on the CPU, by the names their drivers give. */
+const SOFTWARE_ADAPTER = /swiftshader|llvmpipe|lavapipe|softpipe|microsoft basic render|\bwarp\b/i;
+
+// One GPU instance and device per process, like the TensorFlow.js backend they serve.
+let gpu: GPU | undefined;
+let limits: WebgpuLimits | undefined;
+let lostReason: string | undefined;
+
+/**
+ * On Linux Dawn reaches the GPU through the Vulkan loader. Without it, say so (Dawn would print a
+ * warning to stderr on every start of a CPU-only machine, and find no adapter). Looked up where
+ * dlopen looks: LD_LIBRARY_PATH, the linker cache, the usual directories.
+ */
+function missingVulkanLoader(): string | undefined {
+  if (process.platform !== "linux") return undefined;
+  const LOADER = "libvulkan.so.1";
+  const dirs = [
+    ...(process.env.LD_LIBRARY_PATH ?? "").split(":").filter(Boolean),
+    "/usr/lib/x86_64-linux-gnu",
+    "/usr/lib/aarch64-linux-gnu",
+    "/usr/lib64",
+    "/usr/lib",
+    "/lib/x86_64-linux-gnu",
+    "/lib64",
+  ];
+  if (dirs.some((d) => existsSync(path.join(d, LOADER)))) return undefined;
+  try {
+    if (readFileSync("/etc/ld.so.cache").includes(LOADER)) return undefined;
+  } catch {
+    // No linker cache: only the directories count.
+  }
+  return `no Vulkan loader (${LOADER}; Debian/Ubuntu: \`apt install libvulkan1\` plus the GPU's Vulkan driver)`;
+}
+
+/**
+ * Creates the Dawn instance and makes it `navigator.gpu`. TensorFlow.js' WebGPU package registers
+ * its backend at import time only if `navigator.gpu` exists then; on Node ≥ 21 `navigator` is a
+ * getter-only global, so the property is defined on it rather than the object replaced.
+ */
+async function installNavigatorGpu(): Promise<GPU> {
+  if (gpu) return gpu;
+  const { create, globals } = await import("webgpu");
+  // GPUBufferUsage, GPUMapMode, … which the tfjs backend reads as globals.
+  Object.assign(globalThis, globals);
+  const instance = create([]);
+  const holder = globalThis as { navigator?: object };
+  if (holder.navigator) Object.defineProperty(holder.navigator, "gpu", { value: instance, configurable: true });
+  else holder.navigator = { gpu: instance };
+  gpu = instance;
+  return instance;
+}
+
+/**
+ * Drops the Dawn instance: dawn.node keeps the process alive while it is reachable, so a program
+ * that is done with the backend (or never used it) must let go of it to exit.
+ */
+export function releaseWebgpu(): void {
+  if (tf.findBackendFactory("webgpu")) tf.removeBackend("webgpu");
+  const holder = globalThis as { navigator?: { gpu?: unknown } };
+  if (holder.navigator && "gpu" in holder.navigator) delete holder.navigator.gpu;
+  gpu = undefined;
+  limits = undefined;
+}
+
+const describeAdapter = (info: GPUAdapterInfo) =>
+  [info.vendor, info.architecture, info.description || info.device].filter(Boolean).join(" / ") || "unknown adapter";
+
+/**
+ * Loads the backend. `allowSoftware` is false in automatic selection: a software adapter is then
+ * refused, with its name, so the engine goes on to the CPU backends that are far faster than it.
+ */
+export async function loadWebgpu({ allowSoftware }: { allowSoftware: boolean }): Promise<WebgpuInfo> {
+  const noLoader = missingVulkanLoader();
+  if (noLoader) throw new WebgpuUnavailableError(`no WebGPU adapter: ${noLoader}`);
+  const instance = await installNavigatorGpu();
+  const adapter = await instance.requestAdapter({ powerPreference: "high-performance" });
+  if (!adapter) {
+    releaseWebgpu();
+    throw new WebgpuUnavailableError(
+      "no WebGPU adapter: Dawn found no usable Vulkan/Metal/D3D12 device (is the GPU's driver installed? `vulkaninfo --summary` lists what Vulkan sees)",
+    );
+  }
+  const info = adapter.info;
+  const name = describeAdapter(info);
+  const software =
+    info.isFallbackAdapter || SOFTWARE_ADAPTER.test(`${info.architecture} ${info.description} ${info.device}`);
+  if (software && !allowSoftware) {
+    releaseWebgpu();
+    throw new WebgpuUnavailableError(
+      `only a software adapter (${name}), which is slower than the CPU backends; ask for it with --backend webgpu / TRAIN_BACKEND=webgpu`,
+    );
+  }
+  const { WebGPUBackend } = await import("@tensorflow/tfjs-backend-webgpu");
+  const l = adapter.limits;
+  // The stock factory asks for the same limits (the defaults are 256/128 MB, too small for the data
+  // sets), but passes a feature list inside a list, which some WebGPU implementations reject.
+  const device = await adapter.requestDevice({
+    requiredFeatures: adapter.features.has("timestamp-query") ? ["timestamp-query"] : [],
+    requiredLimits: {
+      maxComputeWorkgroupStorageSize: l.maxComputeWorkgroupStorageSize,
+      maxComputeWorkgroupsPerDimension: l.maxComputeWorkgroupsPerDimension,
+      maxStorageBufferBindingSize: l.maxStorageBufferBindingSize,
+      maxBufferSize: l.maxBufferSize,
+      maxComputeWorkgroupSizeX: l.maxComputeWorkgroupSizeX,
+      maxComputeInvocationsPerWorkgroup: l.maxComputeInvocationsPerWorkgroup,
+    },
+  });
+  lostReason = undefined;
+  void device.lost.then((lost) => {
+    if (lost.reason === "destroyed") return;
+    lostReason = `the WebGPU device was lost (${name}): ${lost.message || lost.reason}`;
+  });
+  if (tf.findBackendFactory("webgpu")) tf.removeBackend("webgpu");
+  tf.registerBackend("webgpu", () => new WebGPUBackend(device, info), 3);
+  if (!(await tf.setBackend("webgpu"))) {
+    releaseWebgpu();
+    throw new WebgpuUnavailableError(`the WebGPU backend failed to initialize on ${name}`);
+  }
+  limits = { maxBufferSize: l.maxBufferSize, maxStorageBufferBindingSize: l.maxStorageBufferBindingSize };
+  const warnings: string[] = [];
+  if (software) warnings.push(`${name} is a software adapter (WebGPU on the CPU), for tests: ~1000× slower than a GPU`);
+  const fits = Math.min(limits.maxBufferSize, limits.maxStorageBufferBindingSize);
+  if (fits < FULL_TRAIN_BYTES)
+    warnings.push(
+      `the adapter binds at most ${(fits / 2 ** 20).toFixed(0)} MiB per buffer, less than CIFAR-10's training set (${(FULL_TRAIN_BYTES / 2 ** 20).toFixed(0)} MiB): sets that large are uploaded a minibatch at a time instead of once`,
+    );
+  return {
+    device: `GPU (WebGPU on Dawn: ${name})`,
+    version: `tfjs-backend-webgpu ${tf.version_core}, webgpu (Dawn) ${webgpuPackage.version}`,
+    software,
+    limits,
+    warnings,
+  };
+}
+
+/** The limits of the device the backend runs on, when it is the WebGPU backend. */
+export function webgpuLimits(): WebgpuLimits | undefined {
+  return tf.getBackend() === "webgpu" ? limits : undefined;
+}
+
+/**
+ * Why the WebGPU device was lost (driver reset, GPU removed), if it was: a read from a lost device
+ * fails with a generic message, and this says what happened.
+ */
+export function webgpuLostReason(): string | undefined {
+  return lostReason;
+}

@@ -1,0 +1,115 @@
+// Where training reads its rows from. On a GPU backend, copying each 12 MB minibatch from the host
+// costs more than the step's arithmetic, so the training and validation sets are uploaded once (per
+// process and data set: a trainer's runs share them) and each minibatch is gathered on the device
+// from the sampled row indices; only the loss comes back each step. On the CPU backends the rows
+// already live in host memory, and sampling writes them straight into the minibatch tensor.
+import * as tf from "@tensorflow/tfjs-core";
+import { fillTensor } from "../backend/fillTensor.ts";
+import { webgpuLimits } from "../backend/webgpu.ts";
+import { PIXELS_PER_IMAGE } from "../data/cifar10.ts";
+import type { Split } from "../data/dataset.ts";
+import { randomInts } from "./random.ts";
+
+interface Resident {
+  byteOffset: number;
+  length: number;
+  backend: tf.KernelBackend;
+  rows: tf.Tensor2D;
+  /** The list that holds this entry, to remove it from. */
+  list: Resident[];
+}
+
+// Keyed by the data's memory, not the Split object: loading the same data set again returns new
+// Split objects (and new views when limited to the first rows) over the same buffer.
+const resident = new WeakMap<ArrayBufferLike, Resident[]>();
+const all = new Set<Resident>();
+
+/**
+ * The split's rows as one tensor on the device, uploaded on first use; undefined when the backend is
+ * not a GPU one or the split exceeds what the device can bind in one buffer (then minibatches are
+ * uploaded one at a time, which the backend's warnings announce).
+ */
+export function residentRows(split: Split): tf.Tensor2D | undefined {
+  const limits = webgpuLimits();
+  if (!limits) return undefined;
+  const bytes = split.n * PIXELS_PER_IMAGE * 4;
+  if (bytes > Math.min(limits.maxBufferSize, limits.maxStorageBufferBindingSize)) return undefined;
+  const x = split.x.subarray(0, split.n * PIXELS_PER_IMAGE);
+  const backend = tf.backend();
+  const entries = resident.get(x.buffer) ?? [];
+  resident.set(x.buffer, entries);
+  const found = entries.find((e) => e.byteOffset === x.byteOffset && e.length === x.length && e.backend === backend);
+  if (found) return found.rows;
+  const rows = tf.tensor2d(x, [split.n, PIXELS_PER_IMAGE]);
+  const entry = { byteOffset: x.byteOffset, length: x.length, backend, rows, list: entries };
+  // Kept across runs (and tf.tidy scopes) until releaseResidentRows().
+  tf.keep(entry.rows);
+  entries.push(entry);
+  all.add(entry);
+  return entry.rows;
+}
+
+/** Frees every uploaded data set (e.g. before the data sets themselves are dropped). */
+export function releaseResidentRows(): void {
+  for (const entry of all) {
+    entry.rows.dispose();
+    entry.list.splice(entry.list.indexOf(entry), 1);
+  }
+  all.clear();
+}
+
+/**
+ * The minibatch of iteration `it`: a pure function of (seed, it), so a resumed run samples the same
+ * batches. Written into `into` when given (train() passes the minibatch tensor's own memory, see
+ * fillTensor), else into new arrays.
+ */
+export function sampleBatch(
+  data: Split,
+  batchSize: number,
+  seed: number,
+  it: number,
+  into: { x: Float32Array; y: Int32Array } = {
+    x: new Float32Array(batchSize * PIXELS_PER_IMAGE),
+    y: new Int32Array(batchSize),
+  },
+): { x: Float32Array; y: Int32Array } {
+  const idx = randomInts(seed, "batch", it, batchSize, data.n);
+  const { x, y } = into;
+  for (let i = 0; i < batchSize; i++) {
+    const row = idx[i] as number;
+    x.set(data.x.subarray(row * PIXELS_PER_IMAGE, (row + 1) * PIXELS_PER_IMAGE), i * PIXELS_PER_IMAGE);
+    y[i] = data.y[row] as number;
+  }
+  return { x, y };
+}
+
+/**
+ * The minibatch of iteration `it` as an N × D tensor, sampled straight into the tensor's memory
+ * (fillTensor); its labels are written into `labels`.
+ */
+export function batchTensor(data: Split, batchSize: number, seed: number, it: number, labels: Int32Array): tf.Tensor2D {
+  return fillTensor([batchSize, PIXELS_PER_IMAGE], (x) =>
+    sampleBatch(data, batchSize, seed, it, { x, y: labels }),
+  ) as tf.Tensor2D;
+}
+
+/** The minibatches of a training run: iteration `it`'s rows as an N × D tensor, its labels in `labels`. */
+export interface Minibatches {
+  batch(it: number, labels: Int32Array): tf.Tensor2D;
+  /** True when rows are gathered on the device from an uploaded copy of the set. */
+  readonly onDevice: boolean;
+}
+
+export function minibatches(data: Split, batchSize: number, seed: number): Minibatches {
+  const rows = residentRows(data);
+  if (!rows) return { onDevice: false, batch: (it, labels) => batchTensor(data, batchSize, seed, it, labels) };
+  return {
+    onDevice: true,
+    batch(it, labels) {
+      // The same indices as sampleBatch, so a run samples the same minibatches on every backend.
+      const idx = randomInts(seed, "batch", it, batchSize, data.n);
+      for (let i = 0; i < batchSize; i++) labels[i] = data.y[idx[i] as number] as number;
+      return tf.tidy(() => tf.gather(rows, tf.tensor1d(idx, "int32")) as tf.Tensor2D);
+    },
+  };
+}

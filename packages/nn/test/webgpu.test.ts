@@ -1,0 +1,220 @@
+// The WebGPU backend on SwiftShader (see swiftshader.ts): selection, the same model results as the
+// WebAssembly backend, checkpoints across the two, cancellation and memory. One file, in order,
+// because the backend is process-global and each switch to WebGPU recompiles its shaders (seconds on
+// a software adapter).
+import * as tf from "@tensorflow/tfjs-core";
+import { afterAll, beforeAll, beforeEach, describe, expect, it } from "vitest";
+import {
+  type Cifar10Dataset,
+  type Hyperparameters,
+  initBackend,
+  loadCheckpoint,
+  loadCifar10,
+  minibatches,
+  NUM_CLASSES,
+  PARAM_NAMES,
+  PIXELS_PER_IMAGE,
+  releaseResidentRows,
+  releaseWebgpu,
+  sampleBatch,
+  saveCheckpoint,
+  TwoLayerNet,
+  train,
+} from "../src/index.ts";
+import { TINY_RECORDS, tinyCifar10 } from "./fixtures.ts";
+import { swiftShaderMissing, useSwiftShader } from "./swiftshader.ts";
+
+// 400 training rows, batch 50: an epoch is 8 iterations, so the run crosses an epoch boundary (a
+// validation pass and a learning-rate decay) at 8, and the checkpoint at 5 is mid-epoch.
+const hp: Hyperparameters = {
+  hiddenSize: 16,
+  learningRate: 0.3,
+  learningRateDecay: 0.9,
+  reg: 1e-3,
+  batchSize: 50,
+  numIters: 10,
+  weightScale: 1e-2,
+  seed: 3,
+};
+const CHECKPOINT_AT = 5;
+const shape = { inputSize: PIXELS_PER_IMAGE, hiddenSize: hp.hiddenSize, numClasses: NUM_CLASSES };
+
+// Float32 tolerance between backends. Both compute every op in float32, but in different orders:
+// the products sum 3,072 terms (rounding error grows ~√K·ε ≈ 55 · 6e-8 ≈ 3e-6 relative, worst case
+// K·ε ≈ 2e-4 with cancellation), and WGSL's exp/log may be a few ulps off libm's. SGD feeds each
+// step's difference into the next, so over ten steps the losses drift by up to ~1e-5 relative.
+// Measured on SwiftShader: ≤ 1.3e-7 (two float32 ulps); a GPU's faster exp/log may add some. A wrong
+// kernel (a missed bias, a transposed operand, another minibatch) changes the loss at the first or
+// second step by percents, far beyond 1e-4.
+const LOSS_RTOL = 1e-4;
+const expectClose = (actual: number[], expected: number[]) => {
+  expect(actual).toHaveLength(expected.length);
+  for (const [i, l] of actual.entries())
+    expect(Math.abs(l - expected[i]!) / expected[i]!, `loss ${i}: ${l} vs ${expected[i]}`).toBeLessThan(LOSS_RTOL);
+  console.log("max rel diff", Math.max(...actual.map((l, i) => Math.abs(l - expected[i]!) / expected[i]!)));
+};
+
+let data: Cifar10Dataset;
+const wasmRun: { losses: number[]; checkpoint?: Uint8Array } = { losses: [] };
+let gpuCheckpoint: Uint8Array | undefined;
+
+async function lossesFrom(net: TwoLayerNet, options: { startIteration?: number; endIteration?: number } = {}) {
+  return (await train(net, data, hp, options)).lossHistory;
+}
+
+describe.skipIf(swiftShaderMissing)(
+  `webgpu backend on SwiftShader${swiftShaderMissing ? ` (skipped: ${swiftShaderMissing})` : ""}`,
+  () => {
+    beforeAll(async () => {
+      useSwiftShader();
+      data = await loadCifar10({ dataDir: await tinyCifar10(6), recordsPerBatch: TINY_RECORDS });
+      // The reference on wasm: a whole run, and the checkpoint of a run stopped at CHECKPOINT_AT.
+      await initBackend("wasm");
+      const net = TwoLayerNet.create(shape, hp);
+      wasmRun.losses = await lossesFrom(net);
+      net.dispose();
+      const part = TwoLayerNet.create(shape, hp);
+      await lossesFrom(part, { endIteration: CHECKPOINT_AT });
+      wasmRun.checkpoint = await saveCheckpoint(part, {
+        hyperparameters: hp,
+        iteration: CHECKPOINT_AT,
+        backend: "wasm",
+      });
+      part.dispose();
+    });
+
+    // Each test asks for its backend, so that one run alone (vitest -t) still runs where it says.
+    beforeEach(async () => {
+      await initBackend("webgpu");
+    });
+
+    afterAll(() => {
+      releaseResidentRows();
+      releaseWebgpu();
+    });
+
+    it("is never chosen automatically on a software adapter, and says why", async () => {
+      const info = await initBackend("auto");
+      expect(info.name).not.toBe("webgpu");
+      expect(info.skipped.find((s) => s.name === "webgpu")?.reason).toMatch(
+        /only a software adapter \(google \/ swiftshader.*\).*--backend webgpu/,
+      );
+    });
+
+    it("loads when asked for, naming the adapter, its limits, and that it is software", async () => {
+      const info = await initBackend("webgpu");
+      expect(info.name).toBe("webgpu");
+      expect(tf.getBackend()).toBe("webgpu");
+      expect(info.device).toMatch(/^GPU \(WebGPU on Dawn: google \/ swiftshader/);
+      expect(info.limits?.maxStorageBufferBindingSize).toBeGreaterThanOrEqual(128 * 2 ** 20);
+      expect(info.warnings.join("\n")).toMatch(/software adapter/);
+    });
+
+    it("gathers each minibatch on the device, the same rows and labels as sampling on the host", async () => {
+      const batches = minibatches(data.train, hp.batchSize, hp.seed);
+      expect(batches.onDevice).toBe(true);
+      const labels = new Int32Array(hp.batchSize);
+      const X = batches.batch(7, labels);
+      const host = sampleBatch(data.train, hp.batchSize, hp.seed, 7);
+      expect(await X.data()).toEqual(host.x);
+      expect(labels).toEqual(host.y);
+      X.dispose();
+    });
+
+    it("has analytic gradients that match centered differences of the loss", async () => {
+      // As in twoLayerNet.test.ts (a small net with weights of order 1, same tolerance argument), on
+      // the first and last entries of each parameter (a wrong term shows in every entry it touches;
+      // each entry costs two forward passes, ~1 s on SwiftShader).
+      const small = { inputSize: 15, hiddenSize: 8, numClasses: 10 };
+      const reg = 0.05;
+      const net = TwoLayerNet.create(small, { weightScale: 0.5, seed: 7 });
+      const X = tf.randomNormal([6, small.inputSize], 0, 1, "float32", 11) as tf.Tensor2D;
+      const y = tf.tensor1d([0, 3, 9, 3, 5, 1], "int32");
+      const { loss, grads } = net.lossAndGrads(X, y, reg);
+      const analytic = Object.fromEntries(await Promise.all(PARAM_NAMES.map(async (n) => [n, await grads[n].data()])));
+      tf.dispose([loss, ...Object.values(grads)]);
+      const h = 1e-2;
+      const lossAt = async () => {
+        const l = net.lossAndGrads(X, y, reg);
+        const v = (await l.loss.data())[0] as number;
+        tf.dispose([l.loss, ...Object.values(l.grads)]);
+        return v;
+      };
+      for (const name of PARAM_NAMES) {
+        const param = net.params[name];
+        const values = await param.data();
+        for (const i of [0, values.length - 1]) {
+          const nudged = Float32Array.from(values);
+          nudged[i] = values[i]! + h;
+          param.assign(tf.tensor(nudged, param.shape));
+          const plus = await lossAt();
+          nudged[i] = values[i]! - h;
+          param.assign(tf.tensor(nudged, param.shape));
+          const minus = await lossAt();
+          param.assign(tf.tensor(values, param.shape));
+          const numeric = (plus - minus) / (2 * h);
+          const a = analytic[name]![i] as number;
+          expect(Math.abs(a - numeric) - 1e-2 * Math.abs(numeric), `${name}[${i}]: ${a} vs ${numeric}`).toBeLessThan(
+            1e-3,
+          );
+        }
+      }
+      tf.dispose([X, y]);
+      net.dispose();
+    });
+
+    it("trains to the same loss history as wasm, within float32 rounding, with no memory growth", async () => {
+      const net = TwoLayerNet.create(shape, hp);
+      const memory: { numTensors: number; numBytes: number; numBytesInGPU: number }[] = [];
+      const result = await train(net, data, hp, {
+        onIteration: () => {
+          const m = tf.memory() as tf.MemoryInfo & { numBytesInGPU: number };
+          memory.push({ numTensors: m.numTensors, numBytes: m.numBytes, numBytesInGPU: m.numBytesInGPU });
+        },
+      });
+      expectClose(result.lossHistory, wasmRun.losses);
+      // From the second iteration on (the first uploads the data set), every iteration ends with the
+      // same tensors and bytes, on the host's books and on the GPU's, epoch boundaries included.
+      expect(memory.slice(2)).toEqual(memory.slice(2).map(() => memory[1]));
+      net.dispose();
+    });
+
+    it("resumes a checkpoint made on wasm", async () => {
+      const { net, header } = loadCheckpoint(wasmRun.checkpoint!);
+      expect(header.backend).toBe("wasm");
+      expectClose(await lossesFrom(net, { startIteration: CHECKPOINT_AT }), wasmRun.losses.slice(CHECKPOINT_AT));
+      net.dispose();
+    });
+
+    it("stops within one iteration when cancelled, leaving no tensor behind", async () => {
+      const before = tf.memory().numTensors;
+      const net = TwoLayerNet.create(shape, hp);
+      const controller = new AbortController();
+      let seen = -1;
+      const error = await train(net, data, hp, {
+        signal: controller.signal,
+        onIteration: (it) => {
+          seen = it;
+          if (it === 1) controller.abort();
+        },
+      }).catch((e: unknown) => e);
+      expect((error as Error).name).toBe("AbortError");
+      expect(seen).toBe(1);
+      net.dispose();
+      expect(tf.memory().numTensors).toBe(before);
+    });
+
+    it("makes a checkpoint that resumes on wasm", async () => {
+      const net = TwoLayerNet.create(shape, hp);
+      await lossesFrom(net, { endIteration: CHECKPOINT_AT });
+      gpuCheckpoint = await saveCheckpoint(net, { hyperparameters: hp, iteration: CHECKPOINT_AT, backend: "webgpu" });
+      net.dispose();
+
+      await initBackend("wasm");
+      const { net: resumed, header } = loadCheckpoint(gpuCheckpoint);
+      expect(header.backend).toBe("webgpu");
+      expectClose(await lossesFrom(resumed, { startIteration: CHECKPOINT_AT }), wasmRun.losses.slice(CHECKPOINT_AT));
+      resumed.dispose();
+    });
+  },
+);

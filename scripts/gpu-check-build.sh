@@ -1,0 +1,28 @@
+#!/usr/bin/env bash
+# Prepares .gpu-check/ (ignored; under 60 MB) for scripts/gpu-check.sh on a GPU machine that has no
+# Node and no network: the GPU check and the bench bundled with esbuild, dawn.node beside them, koffi
+# (the BLAS binding that the engine imports), the NumPy and PyTorch peers, this machine's node
+# xz-compressed, and Debian's Vulkan loader (libvulkan1) as a .deb.
+set -euo pipefail
+cd "$(dirname "$0")/.."
+out=.gpu-check
+nn=packages/nn
+rm -rf "$out/bundle" && mkdir -p "$out/bundle/dist/linux-x64" "$out/bundle/node_modules/@koromix" "$out/debs"
+for entry in gpuCheck trainStep; do
+  # createRequire banner: bundled CommonJS dependencies (seedrandom, tfjs) call require().
+  "$nn/node_modules/.bin/esbuild" "$nn/bench/$entry.ts" --bundle --platform=node --format=esm --target=node20 \
+    --external:'*.node' --external:koffi --external:@tensorflow/tfjs-node --external:@tensorflow/tfjs-node-gpu \
+    --outfile="$out/bundle/$entry.mjs" --log-level=error \
+    --banner:js="import { createRequire as __cr } from 'node:module'; const require = __cr(import.meta.url);"
+done
+cp "$nn"/bench/numpyStep.py "$nn"/bench/torchStep.py "$out/bundle/"
+# The webgpu package loads dist/<platform>-<arch>/dawn.node relative to its module: the bundle here.
+webgpu=$(readlink -f "$nn/node_modules/webgpu")
+cp "$webgpu/dist/linux-x64/dawn.node" "$out/bundle/dist/linux-x64/"
+# (pnpm's layout: the platform binary package is a sibling of koffi's folder.)
+koffi=$(readlink -f "$nn/node_modules/koffi")
+cp -rL "$koffi" "$out/bundle/node_modules/koffi"
+cp -rL "$(dirname "$koffi")/@koromix/koffi-linux-x64" "$out/bundle/node_modules/@koromix/"
+[ -f "$out/node.xz" ] || xz -T0 -6 -c "$(readlink -f "$(command -v node)")" > "$out/node.xz"
+ls "$out"/debs/libvulkan1_*.deb >/dev/null 2>&1 || (cd "$out/debs" && apt-get download libvulkan1)
+du -sh "$out"
