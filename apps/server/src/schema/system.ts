@@ -16,7 +16,7 @@ export function liveTrainer(db: Db): Promise<Trainer | null> {
 const BackendRef = builder.objectRef<Trainer>("Backend").implement({
   description: "A TensorFlow.js backend a trainer runs on.",
   fields: (t) => ({
-    name: t.exposeString("backend", { description: "node-gpu, node, wasm or cpu." }),
+    name: t.exposeString("backend", { description: "node-gpu, webgpu, node, wasm or cpu." }),
     device: t.exposeString("device"),
     version: t.exposeString("backendVersion"),
     warnings: t.exposeStringList("warnings", {
