@@ -296,5 +296,10 @@ test("a study launched from Experiments opens its comparison, named after it, wh
     await expect(row.getByTestId("best-epoch-val")).toHaveText(percent(run.bestValAcc));
   }
   await shot(page, "53-experiment-compare-live");
+  // The Runs list says where each of them came from.
+  await page.goto("/");
+  for (const hidden of [2, 8, 32, 128])
+    await expect(page.getByTestId("group").filter({ hasText: `Capacity study: hidden ${hidden}` })).toHaveCount(1);
+  await shot(page, "54-runs-named-by-study");
   expect(problems).toEqual([]);
 });

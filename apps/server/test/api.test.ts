@@ -308,6 +308,25 @@ describe("bad input", () => {
     expect(malformed.errors?.[0]?.message).toMatch(/id must be a Run ID/);
   });
 
+  it("names a run when asked, trims the name, and refuses one that is too long, writing nothing", async () => {
+    const named = await gqlOk<{ startRun: { name: string | null } }>(
+      api.url,
+      `mutation { startRun(input: { name: "  Capacity study: hidden 8 ", hiddenSize: 8, numIters: 10, batchSize: 20 }) { name } }`,
+    );
+    expect(named.startRun.name).toBe("Capacity study: hidden 8");
+    const blank = await gqlOk<{ startRun: { name: string | null } }>(
+      api.url,
+      `mutation { startRun(input: { name: "   ", hiddenSize: 8, numIters: 10, batchSize: 20 }) { name } }`,
+    );
+    expect(blank.startRun.name).toBeNull();
+    const before = await rowCount("Run");
+    const long = await gql(api.url, START, { input: { name: "x".repeat(121), batchSize: 20 } });
+    expect(long.errors?.[0]?.extensions?.code).toBe("BAD_USER_INPUT");
+    expect(long.errors?.[0]?.extensions?.field).toBe("input.name");
+    expect(long.errors?.[0]?.message).toMatch(/name must be at most 120 characters; got 121/);
+    expect(await rowCount("Run")).toBe(before);
+  });
+
   it("answers malformed global ids in node and nodes with BAD_USER_INPUT, as run(id:) does", async () => {
     const b64 = (s: string) => Buffer.from(s).toString("base64");
     for (const id of [b64("Run:not-a-uuid"), b64("Sweep:42"), "%%%", b64("no-colon")]) {

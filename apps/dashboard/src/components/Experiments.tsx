@@ -9,21 +9,37 @@ import type { Hyperparameters } from "@/lib/types";
 
 type Input = Partial<Hyperparameters>;
 
-export const STUDIES: { name: string; varies: string; runs: Input[] }[] = [
+/** Each run is named after its study and what it varies, so the Runs list says where it came from. */
+export const STUDIES: { name: string; varies: string; runs: (Input & { name: string })[] }[] = [
   {
     name: "Capacity",
     varies: "hidden size 2, 8, 32, 128 (lr 0.1, reg 1e-3)",
-    runs: [2, 8, 32, 128].map((hiddenSize) => ({ hiddenSize, learningRate: 0.1, reg: 1e-3 })),
+    runs: [2, 8, 32, 128].map((hiddenSize) => ({
+      name: `Capacity study: hidden ${hiddenSize}`,
+      hiddenSize,
+      learningRate: 0.1,
+      reg: 1e-3,
+    })),
   },
   {
     name: "Regularization",
     varies: "reg 0, 1e-5, 1e-3, 1e-1 (hidden 128, lr 1.0)",
-    runs: [0, 1e-5, 1e-3, 1e-1].map((reg) => ({ hiddenSize: 128, learningRate: 1.0, reg })),
+    runs: [0, 1e-5, 1e-3, 1e-1].map((reg) => ({
+      name: `Regularization study: reg ${reg}`,
+      hiddenSize: 128,
+      learningRate: 1.0,
+      reg,
+    })),
   },
   {
     name: "Learning rate",
     varies: "lr 1e-4, 1e-2, 1, 1e2 (hidden 128, reg 1e-4)",
-    runs: [1e-4, 1e-2, 1, 1e2].map((learningRate) => ({ hiddenSize: 128, learningRate, reg: 1e-4 })),
+    runs: [1e-4, 1e-2, 1, 1e2].map((learningRate) => ({
+      name: `Learning rate study: lr ${learningRate}`,
+      hiddenSize: 128,
+      learningRate,
+      reg: 1e-4,
+    })),
   },
 ];
 

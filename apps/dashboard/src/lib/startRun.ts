@@ -14,7 +14,7 @@ const fieldOf = (apiField: string) => {
 
 export async function startRun(
   client: Client,
-  input: Partial<Record<keyof Hyperparameters, number>>,
+  input: Partial<Record<keyof Hyperparameters, number>> & { name?: string },
 ): Promise<{ uuid: string } | { errors: RunFieldErrors }> {
   const result = await client.mutation<{ startRun: { uuid: string } }>(START_RUN, { input }).toPromise();
   if (result.data?.startRun) return { uuid: result.data.startRun.uuid };

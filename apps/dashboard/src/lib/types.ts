@@ -23,6 +23,8 @@ export interface Epoch {
 export interface RunSummary {
   id: string;
   uuid: string;
+  /** What its starter called it (the Experiments page names each run after its study). */
+  name: string | null;
   status: RunStatus;
   progress: number;
   iteration: number;
@@ -42,7 +44,7 @@ export interface RunSummary {
 }
 
 export const RUN_SUMMARY_FIELDS = `
-  id uuid status progress iteration createdAt startedAt finishedAt bestValAcc finalValAcc testAcc error
+  id uuid name status progress iteration createdAt startedAt finishedAt bestValAcc finalValAcc testAcc error
   backend device weightsImageUrl sweepId
   hyperparameters { hiddenSize learningRate learningRateDecay reg batchSize numIters weightScale seed }`;
 

@@ -67,6 +67,10 @@ builder.node(RunRef, {
   loadOne: (id, { db }) => db.run.findUnique({ where: { id } }),
   fields: (t) => ({
     uuid: t.exposeString("id", { description: "The run's database id (also accepted wherever a Run ID is)." }),
+    name: t.exposeString("name", {
+      nullable: true,
+      description: "What the person who started it calls it (e.g. the study that launched it).",
+    }),
     status: t.field({ type: RunStatusEnum, resolve: (run) => run.status }),
     hyperparameters: t.field({ type: HyperparametersRef, resolve: hyperparametersOf }),
     backend: t.exposeString("backend", { nullable: true, description: "The TensorFlow.js backend that trained it." }),
@@ -190,11 +194,25 @@ builder.queryFields((t) => ({
   }),
 }));
 
+const MAX_NAME = 120;
+
+/** A run's name, trimmed; empty means none. BAD_USER_INPUT naming `input.name` when too long. */
+function checkName(raw: string | null | undefined): string | null {
+  const name = raw?.trim() ?? "";
+  if (name.length > MAX_NAME)
+    throw badInput("input.name", `name must be at most ${MAX_NAME} characters; got ${name.length}: shorten it`);
+  return name || null;
+}
+
 const StartRunInput = builder.inputType("StartRunInput", {
   description: "Hyperparameters of a new run; any left out take the reference assignment's defaults.",
   fields: (t) => {
     const d = DEFAULT_HYPERPARAMETERS;
     return {
+      name: t.string({
+        required: false,
+        description: `Optional: what to call the run (at most ${MAX_NAME} characters).`,
+      }),
       hiddenSize: t.int({ defaultValue: d.hiddenSize, description: "1–8192" }),
       learningRate: t.float({ defaultValue: d.learningRate, description: "> 0" }),
       learningRateDecay: t.float({ defaultValue: d.learningRateDecay, description: "in (0, 1]" }),
@@ -241,10 +259,12 @@ builder.mutationFields((t) => ({
     args: { input: t.arg({ type: StartRunInput, required: true }) },
     resolve: async (_root, { input }, ctx) => {
       const { db } = ctx;
-      const hp = await checkHyperparameters(db, input);
+      const { name: rawName, ...hyperparameters } = input;
+      const name = checkName(rawName);
+      const hp = await checkHyperparameters(db, hyperparameters);
       await admit(ctx, 1);
       return db.$transaction(async (tx) => {
-        const run = await tx.run.create({ data: hp });
+        const run = await tx.run.create({ data: { ...hp, name } });
         await enqueueTrain(tx, run.id);
         await publishRunsChanged(tx, { runId: run.id, kind: "created" });
         return run;

@@ -156,7 +156,7 @@ export function RunsTable() {
                   </button>
                 </th>
                 <th className="num">Test</th>
-                <th>Sweep</th>
+                <th title="The sweep a trial belongs to, or the run's name (e.g. the study that launched it)">Group</th>
                 <th>
                   <span className="visually-hidden">Actions</span>
                 </th>
@@ -191,7 +191,13 @@ export function RunsTable() {
                   <td className="num">{percent(run.finalValAcc)}</td>
                   <td className="num">{percent(run.bestValAcc)}</td>
                   <td className="num">{percent(run.testAcc)}</td>
-                  <td>{run.sweepId ? <Link href={`/sweeps/${run.sweepId}`}>{run.sweepId.slice(0, 8)}</Link> : "—"}</td>
+                  <td data-testid="group">
+                    {run.sweepId ? (
+                      <Link href={`/sweeps/${run.sweepId}`}>sweep {run.sweepId.slice(0, 8)}</Link>
+                    ) : (
+                      (run.name ?? "—")
+                    )}
+                  </td>
                   <td>
                     <button
                       type="button"

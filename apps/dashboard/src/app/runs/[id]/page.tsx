@@ -26,8 +26,8 @@ export default async function RunPage({ params }: { params: Promise<{ id: string
   return (
     <>
       <h1>
-        Run <span className="muted">{run.uuid.slice(0, 8)}</span> — hidden {hp.hiddenSize}, lr {hp.learningRate}, reg{" "}
-        {hp.reg}
+        {run.name ?? "Run"} <span className="muted">{run.uuid.slice(0, 8)}</span> — hidden {hp.hiddenSize}, lr{" "}
+        {hp.learningRate}, reg {hp.reg}
       </h1>
       <RunDetail initial={run} />
     </>

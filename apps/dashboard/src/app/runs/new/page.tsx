@@ -17,14 +17,15 @@ export default async function NewRunPage() {
   let dataset: Dataset | null;
   try {
     const data = await serverQuery<{
-      __type: { inputFields: { name: string; defaultValue: string }[] };
+      __type: { inputFields: { name: string; defaultValue: string | null }[] };
       backend: Backend | null;
       dataset: Dataset | null;
     }>(QUERY);
     backend = data.backend;
     dataset = data.dataset;
     defaults = Object.fromEntries(
-      data.__type.inputFields.map((f) => [f.name, Number(f.defaultValue)]),
+      // The hyperparameters are the fields with a default (the optional name has none).
+      data.__type.inputFields.flatMap((f) => (f.defaultValue === null ? [] : [[f.name, Number(f.defaultValue)]])),
     ) as unknown as Hyperparameters;
   } catch (error) {
     return <ApiErrorNotice {...noticeProps(error, "Could not load the form.")} />;
