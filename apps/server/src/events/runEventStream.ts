@@ -80,6 +80,9 @@ export async function* runEventStream(
   const deliver = (event: StreamEvent): DeliveredEvent => ({ ...event, cursor: encodeCursor(marks) });
 
   async function* catchUp(): AsyncGenerator<DeliveredEvent> {
+    // Asked before the run is read: an evaluation that is over by then has its result in the row.
+    const pending = await evaluationPending(db, runId);
+    let testDelivered = false;
     const run = await db.run.findUnique({
       where: { id: runId },
       select: { status: true, iteration: true, weightsEpoch: true, testAcc: true },
@@ -109,6 +112,7 @@ export async function* runEventStream(
     }
     if (run.testAcc !== null && run.testAcc !== marks.testAcc) {
       marks.testAcc = run.testAcc;
+      testDelivered = true;
       yield deliver({ type: "test", runId, testAcc: run.testAcc });
       if (state.ending === "after-test") state.ending = "now";
     }
@@ -117,7 +121,7 @@ export async function* runEventStream(
       yield deliver({ type: "status", runId, status: run.status });
     }
     if (FINAL_STATUSES.includes(run.status) && state.ending === null)
-      state.ending = (await evaluationPending(db, runId)) ? "after-test" : "now";
+      state.ending = pending && !testDelivered ? "after-test" : "now";
   }
 
   try {
