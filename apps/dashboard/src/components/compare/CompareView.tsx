@@ -111,7 +111,7 @@ export function CompareView({ initial, study }: { initial: ComparedRun[]; study?
                     {r.hyperparameters[k]}
                   </td>
                 ))}
-                <ValAccuracyCells run={r} />
+                <ValAccuracyCells run={r} testIds />
               </tr>
             ))}
           </tbody>

@@ -15,13 +15,20 @@ export function ValAccuracyHeaders() {
   );
 }
 
-export function ValAccuracyCells({ run }: { run: { finalValAcc: number | null; bestValAcc: number | null } }) {
+/** `testIds`: mark the cells for browser tests (in one table a page only: ids must stay unique there). */
+export function ValAccuracyCells({
+  run,
+  testIds = false,
+}: {
+  run: { finalValAcc: number | null; bestValAcc: number | null };
+  testIds?: boolean;
+}) {
   return (
     <>
-      <td className="num" data-testid="final-val">
+      <td className="num" data-testid={testIds ? "final-val" : undefined}>
         {percent(run.finalValAcc)}
       </td>
-      <td className="num" data-testid="best-epoch-val">
+      <td className="num" data-testid={testIds ? "best-epoch-val" : undefined}>
         {percent(run.bestValAcc)}
       </td>
     </>
