@@ -1,6 +1,8 @@
 // The API against a real PostgreSQL, a real trainer process and real HTTP / WebSocket clients.
+import pg from "pg";
 import { beforeAll, describe, expect, it } from "vitest";
 import {
+  cleanup,
   collect,
   countRows,
   freshDatabase,
@@ -216,6 +218,37 @@ describe("startRun and runEvents", () => {
 
     const again = await gql(api.url, `mutation ($id: ID!) { cancelRun(id: $id) { status } }`, { id: running.id });
     expect(again.errors?.[0]?.message).toMatch(/already ended \(CANCELLED\)/);
+  });
+
+  it("cancels at once a run that no live trainer holds, and a sweep trial waiting for its rung", async () => {
+    // Runs left RUNNING by a trainer that died (heartbeat older than the timeout), and PAUSED:
+    // their rows as such a fault leaves them, written directly.
+    // A database and API of their own, whose reaper waits an hour: the cancel, not the reaper, must end them.
+    const db = await freshDatabase();
+    const local = await startApi(db, { trainerTimeoutMs: 3_600_000 });
+    const client = new pg.Client({ connectionString: db });
+    await client.connect();
+    cleanup(() => client.end());
+    const make = async (status: string, heartbeat: string) =>
+      (
+        await client.query(
+          `INSERT INTO "Run" (id, status, "hiddenSize", "learningRate", "learningRateDecay", reg, "batchSize", "numIters", "weightScale", seed, "heartbeatAt", "trainerId")
+           VALUES (gen_random_uuid(), $1, 8, 0.1, 0.95, 0, 20, 100000, 1e-4, 0, now() - $2::interval, 'gone') RETURNING id::text`,
+          [status, heartbeat],
+        )
+      ).rows[0].id as string;
+    const orphan = await make("RUNNING", "2 hours");
+    const paused = await make("PAUSED", "2 hours");
+    for (const id of [orphan, paused]) {
+      const { cancelRun } = await gqlOk<{ cancelRun: { status: string } }>(
+        local.url,
+        `mutation ($id: ID!) { cancelRun(id: $id) { status } }`,
+        { id },
+      );
+      expect(cancelRun.status).toBe("CANCELLED");
+    }
+    // Deleting it works now, as for any run that ended.
+    await gqlOk(local.url, `mutation ($id: ID!) { deleteRun(id: $id) }`, { id: orphan });
   });
 
   it("refuses to delete a running run, and deletes a finished one with its rows", async () => {

@@ -282,7 +282,8 @@ builder.mutationFields((t) => ({
         const [run] = await tx.$queryRaw<Run[]>`SELECT * FROM "Run" WHERE id = ${runId}::uuid FOR UPDATE`;
         if (!run) throw notFound("run", String(id));
         const ownerless = !run.heartbeatAt || run.heartbeatAt.getTime() < Date.now() - reapPolicy.timeoutMs;
-        if (run.status === "QUEUED" || (run.status === "RUNNING" && ownerless)) {
+        // A PAUSED sweep trial waits for its rung's end: cancelled, it drops out of the promotion.
+        if (run.status === "QUEUED" || run.status === "PAUSED" || (run.status === "RUNNING" && ownerless)) {
           // No live trainer holds it: end it here (a late owner finds its lease gone and stops).
           if (run.status === "RUNNING") await releaseJob(tx, run.jobId);
           await removeTrainJob(tx, runId);
