@@ -7,12 +7,27 @@
 import { type ChildProcess, spawn, spawnSync } from "node:child_process";
 import { existsSync } from "node:fs";
 import path from "node:path";
-import { type Database, openDatabase } from "../apps/server/src/db/database.ts";
-import { readEnv } from "../apps/server/src/env.ts";
-import { hasCifar10, resolveDataDir } from "../packages/nn/src/data/cifar10.ts";
+import { createEnv } from "@t3-oss/env-core";
+import { type Database, openDatabase } from "@trainql/db/database";
+import { databaseVariables, intVariable, rejectEnv } from "@trainql/db/env";
+import { hasCifar10, resolveDataDir } from "@trainql/nn/data";
+import { z } from "zod";
 
 const root = path.resolve(import.meta.dirname, "..");
-const env = readEnv();
+const env = createEnv({
+  server: {
+    ...databaseVariables,
+    /** The API's port, for the dashboard to call. */
+    PORT: intVariable(4000, 0),
+    /** The CIFAR-10 folder (else the default cache, downloaded on the first start). */
+    CIFAR10_DIR: z.string().optional(),
+    /** Where the first start downloads CIFAR-10 from (a mirror, say). */
+    CIFAR10_URL: z.url().optional(),
+  },
+  runtimeEnv: process.env,
+  emptyStringAsUndefined: true,
+  onValidationError: rejectEnv(process.env),
+});
 const withDashboard = !process.argv.includes("--no-dashboard");
 
 /** A start this short before the crash counts as failing to start; five in a row and we give up. */
@@ -94,7 +109,7 @@ function nodeProcess(name: string, cwd: string, args: string[], extraEnv: Record
 // The data first: a first start downloads CIFAR-10 (with a progress bar, md5-checked) into the
 // default cache; offline, the system starts anyway and says where to put the files (here, in the
 // trainer's log, and on the dashboard's New run page).
-const dataDir = resolveDataDir(env.cifar10Dir);
+const dataDir = resolveDataDir(env.CIFAR10_DIR);
 if (!hasCifar10(dataDir)) {
   console.log(`No CIFAR-10 in ${dataDir}: downloading it (about 170 MB; CIFAR10_DIR=… uses a copy you have).`);
   const download = spawnSync(
@@ -105,7 +120,7 @@ if (!hasCifar10(dataDir)) {
       "src/cli/downloadCifar.ts",
       "--data-dir",
       dataDir,
-      ...(process.env.CIFAR10_URL ? ["--url", process.env.CIFAR10_URL] : []),
+      ...(env.CIFAR10_URL ? ["--url", env.CIFAR10_URL] : []),
     ],
     { cwd: path.join(root, "packages/nn"), stdio: "inherit" },
   );
@@ -127,15 +142,21 @@ supervise("postgres", async () => {
   return { stop: () => database.stop(), exited: database.exited };
 });
 
-supervise("api", nodeProcess("api", "apps/server", ["--import", "tsx", "src/main.ts"], childEnv));
-supervise("trainer", nodeProcess("trainer", "apps/server", ["--import", "tsx", "src/trainer/main.ts"], childEnv));
+supervise(
+  "api",
+  nodeProcess("api", "apps/server", ["--import", "tsx", path.join(root, "apps/server/src/main.ts")], childEnv),
+);
+supervise(
+  "trainer",
+  nodeProcess("trainer", "apps/trainer", ["--import", "tsx", path.join(root, "apps/trainer/src/main.ts")], childEnv),
+);
 const dashboard = path.join(root, "apps/dashboard");
 if (withDashboard && existsSync(path.join(dashboard, "package.json"))) {
   supervise(
     "dashboard",
     nodeProcess("dashboard", "apps/dashboard", ["scripts/serve.mjs"], {
       ...childEnv,
-      TRAINQL_API_PORT: String(env.port),
+      TRAINQL_API_PORT: String(env.PORT),
     }),
   );
 }

@@ -7,9 +7,9 @@ import { mkdtempSync, rmSync } from "node:fs";
 import { createServer } from "node:http";
 import os from "node:os";
 import path from "node:path";
+import { startEmbeddedPostgres } from "@trainql/db/embeddedPostgres";
+import { writeSyntheticCifar10 } from "@trainql/nn/testing";
 import pg from "pg";
-import { startEmbeddedPostgres } from "../../apps/server/src/db/embeddedPostgres.ts";
-import { writeSyntheticCifar10 } from "../../packages/nn/src/data/syntheticCifar10.ts";
 
 const root = path.resolve(import.meta.dirname, "../..");
 const apiPort = process.env.API_PORT ?? "4310";
@@ -56,7 +56,7 @@ function start(cwd: string, args: string[]) {
   return child;
 }
 let api = start("apps/server", ["--import", "tsx", "src/main.ts"]);
-start("apps/server", ["--import", "tsx", "src/trainer/main.ts"]);
+start("apps/trainer", ["--import", "tsx", "src/main.ts"]);
 start("apps/dashboard", ["scripts/serve.mjs"]);
 
 async function stopApi() {

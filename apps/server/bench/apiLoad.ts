@@ -9,12 +9,13 @@ import { createServer } from "node:net";
 import os from "node:os";
 import path from "node:path";
 import { parseArgs } from "node:util";
-import { writeSyntheticCifar10 } from "@trainql/nn";
+import { openDatabase } from "@trainql/db/database";
+import { readDatabaseEnv } from "@trainql/db/env";
+import { writeSyntheticCifar10 } from "@trainql/nn/testing";
+import { TRAINER_MAIN } from "@trainql/trainer/entry";
 import { type Client, createClient } from "graphql-ws";
 import pg from "pg";
 import WebSocket from "ws";
-import { openDatabase } from "../src/db/database.ts";
-import { readEnv } from "../src/env.ts";
 
 const { values } = parseArgs({
   args: process.argv.slice(2).filter((a) => a !== "--"),
@@ -42,7 +43,7 @@ const pct = (xs: number[], p: number) =>
   xs.length ? [...xs].sort((a, b) => a - b)[Math.min(xs.length - 1, Math.floor((p / 100) * xs.length))]! : Number.NaN;
 
 // A database of its own in whatever PostgreSQL the environment gives (DATABASE_URL, else embedded).
-const env = readEnv();
+const env = readDatabaseEnv();
 const database = await openDatabase(env, () => {});
 const name = `trainql_bench_${randomBytes(4).toString("hex")}`;
 const admin = new pg.Client({ connectionString: database.url });
@@ -121,7 +122,7 @@ try {
           next: ({ data }) => {
             const e = data?.runEvents;
             if (e?.__typename === "RunStatusEvent" && e.status === "QUEUED" && ++ready === SUBSCRIBERS)
-              void start("src/trainer/main.ts");
+              void start(TRAINER_MAIN);
             if (e?.epoch) {
               seen.set(e.epoch.epoch, (seen.get(e.epoch.epoch) ?? 0) + 1);
               latencies.push(Date.now() - Date.parse(e.epoch.recordedAt));

@@ -4,58 +4,36 @@
 import { createServer, type IncomingMessage, type ServerResponse } from "node:http";
 import type { AddressInfo } from "node:net";
 import { EnvelopArmorPlugin } from "@escape.tech/graphql-armor";
+import { createDb } from "@trainql/db";
+import { NotificationHub, Reaper, type ReapPolicy } from "@trainql/runs";
+import { DEFAULT_LEASE } from "@trainql/runs/env";
 import { type execute, GraphQLError, type subscribe } from "graphql";
 import { useServer } from "graphql-ws/use/ws";
 import { createYoga } from "graphql-yoga";
 import { WebSocketServer } from "ws";
-import { createDb } from "./db/prisma.ts";
-import { NotificationHub } from "./events/pgNotifications.ts";
+import { localDashboard } from "./env.ts";
+import { type ApiLimits, DEFAULT_LIMITS } from "./limits.ts";
 import type { Context } from "./schema/builder.ts";
 import { useErrorCodes } from "./schema/errors.ts";
 import { schema } from "./schema/index.ts";
 import { type AccessPolicy, bearerToken, isValidToken, useAccessControl } from "./security/access.ts";
-import type { AdmissionLimits } from "./security/admission.ts";
 import {
   csrfSafeContentType,
   FORBIDDEN_ORIGIN_MESSAGE,
   type OriginPolicy,
   originAllowed,
 } from "./security/browserOrigins.ts";
-import { type RateLimit, RateLimiter } from "./security/rateLimiter.ts";
-import { Reaper } from "./trainer/reaper.ts";
+import { RateLimiter } from "./security/rateLimiter.ts";
 
 export interface AppOptions {
   databaseUrl: string;
-  /** How long a run may go without its trainer's heartbeat before it is taken back; the API reaps too, in case no trainer is left. */
-  trainerTimeoutMs?: number;
-  /** Attempts a run gets before it fails (see reaper.ts). */
-  runMaxAttempts?: number;
+  /** When a run is taken back from a silent trainer; the API reaps too, in case no trainer is left. */
+  reapPolicy?: Partial<ReapPolicy>;
   access?: AccessPolicy;
   /** Origins of the pages (the dashboard) allowed to call the API from a browser. */
   origins?: OriginPolicy;
   limits?: Partial<ApiLimits>;
 }
-
-export interface ApiLimits extends AdmissionLimits {
-  maxBodyBytes: number;
-  maxSubscriptionsPerConnection: number;
-  startRate: RateLimit;
-  maxDepth: number;
-  maxAliases: number;
-  maxTokens: number;
-  maxCost: number;
-}
-
-export const DEFAULT_LIMITS: ApiLimits = {
-  maxBodyBytes: 100_000,
-  maxSubscriptionsPerConnection: 20,
-  maxQueuedRuns: 1000,
-  startRate: { perMinute: 120 },
-  maxDepth: 12,
-  maxAliases: 20,
-  maxTokens: 3000,
-  maxCost: 50_000,
-};
 
 export interface App {
   /** Listens on `port` (0: any free port); resolves with the port. */
@@ -73,17 +51,20 @@ function jsonError(res: ServerResponse, status: number, message: string, code: s
 
 export function buildApp({
   databaseUrl,
-  trainerTimeoutMs = 15_000,
-  runMaxAttempts = 3,
+  reapPolicy: givenPolicy = {},
   access = { tokens: [], publicQueries: true },
-  origins = { allowedOrigins: ["http://localhost:3000", "http://127.0.0.1:3000"] },
+  origins = { allowedOrigins: localDashboard(3000) },
   limits: given = {},
 }: AppOptions): App {
   const limits = { ...DEFAULT_LIMITS, ...given };
+  const reapPolicy: ReapPolicy = {
+    timeoutMs: DEFAULT_LEASE.timeoutMs,
+    maxAttempts: DEFAULT_LEASE.maxAttempts,
+    ...givenPolicy,
+  };
   const db = createDb(databaseUrl, 10);
   const hub = new NotificationHub(databaseUrl);
   const rateLimiter = new RateLimiter(limits.startRate);
-  const reapPolicy = { timeoutMs: trainerTimeoutMs, maxAttempts: runMaxAttempts };
   const contextFor = (token: string | null): Context => ({ db, hub, token, rateLimiter, limits, reapPolicy });
 
   const yoga = createYoga<{ req: IncomingMessage; res: ServerResponse; token?: string | null }>({
@@ -237,7 +218,7 @@ export function buildApp({
       new Promise((resolve, reject) => {
         server.once("error", reject);
         server.listen(port, host, () => {
-          const interval = Math.max(1000, trainerTimeoutMs / 3);
+          const interval = Math.max(1000, reapPolicy.timeoutMs / 3);
           const orphans = new Reaper(db, reapPolicy, interval, (line) => console.log(line));
           reaper = setInterval(() => void orphans.tick().catch(() => {}), interval);
           resolve((server.address() as AddressInfo).port);

@@ -1,41 +1,44 @@
-// `pnpm --filter @trainql/server api`: the GraphQL API alone (trainers run as separate processes).
+// `pnpm --filter @trainql/server start`: the GraphQL API alone (trainers run as separate processes).
+import { openDatabase } from "@trainql/db/database";
+import { logUnhandledRejections } from "@trainql/runs";
+import { reapPolicyOf } from "@trainql/runs/env";
 import { buildApp } from "./app.ts";
-import { openDatabase } from "./db/database.ts";
-import { readEnv } from "./env.ts";
-import { logUnhandledRejections } from "./processErrors.ts";
+import { localDashboard, readApiEnv } from "./env.ts";
 
 logUnhandledRejections("api");
-const env = readEnv();
-const loopback = ["127.0.0.1", "::1", "localhost"].includes(env.host);
-if (env.apiTokens.length === 0 && !loopback && !env.allowUnauthenticatedNetwork) {
+const env = readApiEnv();
+const tokens = env.API_TOKEN;
+const loopback = ["127.0.0.1", "::1", "localhost"].includes(env.HOST);
+if (tokens.length === 0 && !loopback && env.TRAINQL_I_UNDERSTAND_ANYONE_CAN_TRAIN_ON_THIS_SERVER !== "1") {
   console.error(
-    `Refusing to listen on ${env.host} without API_TOKEN: anyone who can reach it could launch training runs.\n` +
+    `Refusing to listen on ${env.HOST} without API_TOKEN: anyone who can reach it could launch training runs.\n` +
       "Set API_TOKEN=<secret>[,<secret>…], or listen on 127.0.0.1, or — only on a network you trust — set " +
       "TRAINQL_I_UNDERSTAND_ANYONE_CAN_TRAIN_ON_THIS_SERVER=1.",
   );
   process.exit(2);
 }
+const publicQueries = env.API_PUBLIC_QUERIES === "true";
 const database = await openDatabase(env);
 const app = buildApp({
   databaseUrl: database.url,
-  trainerTimeoutMs: env.trainerTimeoutMs,
-  runMaxAttempts: env.runMaxAttempts,
-  origins: { allowedOrigins: env.allowedOrigins },
-  access: { tokens: env.apiTokens, publicQueries: env.publicQueries },
-  limits: {
-    maxQueuedRuns: env.maxQueuedRuns,
-    startRate: { perMinute: env.startRunsPerMinute },
+  reapPolicy: reapPolicyOf(env),
+  origins: {
+    allowedOrigins: env.TRAINQL_ALLOWED_ORIGINS.length
+      ? env.TRAINQL_ALLOWED_ORIGINS
+      : localDashboard(env.DASHBOARD_PORT),
   },
+  access: { tokens, publicQueries },
+  limits: { maxQueuedRuns: env.MAX_QUEUED_RUNS, startRate: { perMinute: env.START_RUNS_PER_MINUTE } },
 });
-const port = await app.start(env.port, env.host);
-console.log(`API: http://${env.host}:${port}/graphql (GraphQL over HTTP and WebSocket)`);
-if (env.apiTokens.length === 0) {
+const port = await app.start(env.PORT, env.HOST);
+console.log(`API: http://${env.HOST}:${port}/graphql (GraphQL over HTTP and WebSocket)`);
+if (tokens.length === 0) {
   console.log(
-    `No API_TOKEN set: the API is open to anyone who can reach ${env.host}${loopback ? " (loopback only: this machine)" : " — UNAUTHENTICATED ON THE NETWORK"}.`,
+    `No API_TOKEN set: the API is open to anyone who can reach ${env.HOST}${loopback ? " (loopback only: this machine)" : " — UNAUTHENTICATED ON THE NETWORK"}.`,
   );
 } else
   console.log(
-    `API tokens: ${env.apiTokens.length}; queries ${env.publicQueries ? "open" : "need a token"}; mutations and subscriptions need one.`,
+    `API tokens: ${tokens.length}; queries ${publicQueries ? "open" : "need a token"}; mutations and subscriptions need one.`,
   );
 
 for (const signal of ["SIGINT", "SIGTERM"] as const) {

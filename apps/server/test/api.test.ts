@@ -225,7 +225,7 @@ describe("startRun and runEvents", () => {
     // their rows as such a fault leaves them, written directly.
     // A database and API of their own, whose reaper waits an hour: the cancel, not the reaper, must end them.
     const db = await freshDatabase();
-    const local = await startApi(db, { trainerTimeoutMs: 3_600_000 });
+    const local = await startApi(db, { reapPolicy: { timeoutMs: 3_600_000 } });
     const client = new pg.Client({ connectionString: db });
     await client.connect();
     cleanup(() => client.end());

@@ -4,11 +4,10 @@
 import { type ChildProcess, execFileSync, spawn } from "node:child_process";
 import { readFileSync } from "node:fs";
 import path from "node:path";
+import { type Database, spawnEmbeddedPostgres } from "@trainql/db/database";
+import { prepareDatabase } from "@trainql/db/migrate";
 import { beforeAll, describe, expect, it } from "vitest";
 import { type App, buildApp } from "../src/app.ts";
-import { type Database, spawnEmbeddedPostgres } from "../src/db/database.ts";
-import { migrate } from "../src/db/migrate.ts";
-import { prepareQueue } from "../src/queue/runQueue.ts";
 import {
   cleanup,
   freshDatabase,
@@ -47,8 +46,7 @@ describe("PostgreSQL restarts during a run", () => {
     // A PostgreSQL of our own, to stop and start under the running system.
     pg = await spawnEmbeddedPostgres(pgDir, 54333);
     cleanup(() => pg.stop());
-    await migrate(pg.url);
-    await prepareQueue(pg.url);
+    await prepareDatabase(pg.url);
     await new (await import("pg")).default.Client({ connectionString: pg.url }).connect().then(async (c) => {
       await c.query(`TRUNCATE "Run", "Trainer", "Sweep" CASCADE; DELETE FROM graphile_worker._private_jobs`);
       await c.end();
@@ -167,7 +165,7 @@ describe("a trainer stopped with SIGTERM", () => {
 describe("the API restarts under a live subscriber", () => {
   it("the example client reconnects and prints every epoch once, in order", async () => {
     const databaseUrl = await freshDatabase();
-    let app: App = buildApp({ databaseUrl, trainerTimeoutMs: TIMEOUT_MS });
+    let app: App = buildApp({ databaseUrl, reapPolicy: { timeoutMs: TIMEOUT_MS } });
     const port = await app.start(0);
     cleanup(() => app.stop());
     await startTrainer(databaseUrl, dataDir);
@@ -191,7 +189,7 @@ describe("the API restarts under a live subscriber", () => {
     await waitFor(async () => (out.match(/^epoch /gm) ?? []).length >= 5, 60_000, "5 epochs printed");
     await app.stop();
     await new Promise((r) => setTimeout(r, 1500));
-    app = buildApp({ databaseUrl, trainerTimeoutMs: TIMEOUT_MS });
+    app = buildApp({ databaseUrl, reapPolicy: { timeoutMs: TIMEOUT_MS } });
     await app.start(port);
     expect(await exited).toBe(0);
     const epochs = [...out.matchAll(/^epoch (\d+) /gm)].map((m) => Number(m[1]));

@@ -2,18 +2,17 @@
 // trainer processes (real child processes), a tiny generated CIFAR-10, and GraphQL clients over
 // HTTP and WebSocket.
 import { type ChildProcess, spawn } from "node:child_process";
-import { randomBytes } from "node:crypto";
 import { mkdtemp, rm } from "node:fs/promises";
 import os from "node:os";
 import path from "node:path";
-import { writeSyntheticCifar10 } from "@trainql/nn";
+import { createTestDatabase } from "@trainql/db/testing";
+import { writeSyntheticCifar10 } from "@trainql/nn/testing";
+import { TRAINER_MAIN } from "@trainql/trainer/entry";
 import { type Client, createClient } from "graphql-ws";
 import pg from "pg";
 import { afterAll, inject } from "vitest";
 import WebSocket from "ws";
 import { type App, type AppOptions, buildApp } from "../src/app.ts";
-import { migrate } from "../src/db/migrate.ts";
-import { prepareQueue } from "../src/queue/runQueue.ts";
 
 const serverRoot = path.resolve(import.meta.dirname, "..");
 
@@ -27,26 +26,9 @@ afterAll(async () => {
 
 /** A new, empty database on the test PostgreSQL; dropped after the file. */
 export async function freshDatabase({ migrated = true } = {}): Promise<string> {
-  const base = new URL(inject("databaseUrl"));
-  const adminUrl = base.toString();
-  const name = `trainql_test_${randomBytes(6).toString("hex")}`;
-  const admin = new pg.Client({ connectionString: adminUrl });
-  await admin.connect();
-  await admin.query(`CREATE DATABASE ${name}`);
-  await admin.end();
-  cleanup(async () => {
-    const c = new pg.Client({ connectionString: adminUrl });
-    await c.connect();
-    await c.query(`DROP DATABASE IF EXISTS ${name} WITH (FORCE)`);
-    await c.end();
-  });
-  base.pathname = `/${name}`;
-  const url = base.toString();
-  if (migrated) {
-    await migrate(url);
-    await prepareQueue(url);
-  }
-  return url;
+  const database = await createTestDatabase(inject("databaseUrl"), { migrated });
+  cleanup(() => database.drop());
+  return database.url;
 }
 
 /** Rows in a table, read directly (the tests check what was written, not what the API says). */
@@ -82,7 +64,7 @@ export async function startApi(
   databaseUrl: string,
   options: Omit<AppOptions, "databaseUrl"> = {},
 ): Promise<TestServer> {
-  const app = buildApp({ databaseUrl, trainerTimeoutMs: TIMEOUT_MS, ...options });
+  const app = buildApp({ databaseUrl, ...options, reapPolicy: { timeoutMs: TIMEOUT_MS, ...options.reapPolicy } });
   const actual = await app.start(0);
   cleanup(() => app.stop());
   return { url: `http://127.0.0.1:${actual}/graphql`, app, port: actual };
@@ -102,7 +84,7 @@ export async function startTrainer(
 ): Promise<TrainerProcess> {
   // node itself, with tsx as a loader: the tsx CLI would run the trainer as its own child process,
   // which a SIGKILL of the wrapper leaves alive.
-  const child = spawn(process.execPath, ["--import", "tsx", "src/trainer/main.ts"], {
+  const child = spawn(process.execPath, ["--import", "tsx", TRAINER_MAIN], {
     cwd: serverRoot,
     env: {
       ...process.env,

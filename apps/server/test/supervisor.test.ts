@@ -143,11 +143,11 @@ describe("pnpm start", () => {
         waitFor(async () => ((await state(id).catch(() => null))?.epochs.length ?? 0) >= n, 60_000, `${n} epochs`);
       await epochs(3);
 
-      process.kill(childPid(system, "src/trainer/main.ts"), "SIGKILL");
+      process.kill(childPid(system, "trainer/src/main.ts"), "SIGKILL");
       await waitFor(async () => /\[trainer\] exited unexpectedly \(SIGKILL\); restarting/.test(system.output()));
       await epochs(10); // taken back from the dead trainer, resumed by the new one
 
-      process.kill(childPid(system, "src/main.ts"), "SIGKILL");
+      process.kill(childPid(system, "server/src/main.ts"), "SIGKILL");
       await waitFor(async () => /\[api\] exited unexpectedly \(SIGKILL\); restarting/.test(system.output()));
       await serving(system);
       await epochs(20); // training never stopped for the API
@@ -158,7 +158,7 @@ describe("pnpm start", () => {
       await finishesWhole(id);
 
       // A stop right after a child died of a signal (it used to wait forever for that child's exit).
-      process.kill(childPid(system, "src/trainer/main.ts"), "SIGKILL");
+      process.kill(childPid(system, "trainer/src/main.ts"), "SIGKILL");
       await waitFor(async () => /\[trainer\] exited unexpectedly \(SIGKILL\); restarting in/.test(system.output()));
       system.process.kill("SIGTERM");
       expect(await system.exited).toBe(0);

@@ -1,9 +1,10 @@
 // Trainer processes: sharing one queue, killed mid-run (the run resumes elsewhere), and starting
 // after runs were queued.
+
+import { createDb } from "@trainql/db";
+import { reapOrphanedRuns } from "@trainql/runs";
 import pg from "pg";
 import { beforeAll, describe, expect, it } from "vitest";
-import { createDb } from "../src/db/prisma.ts";
-import { reapOrphanedRuns } from "../src/trainer/reaper.ts";
 import {
   cleanup,
   collect,
@@ -156,7 +157,7 @@ describe("trainers", () => {
   it("fail a run after RUN_MAX_ATTEMPTS interrupted attempts, with each attempt's reason", async () => {
     const db = await freshDatabase();
     const twice = { RUN_MAX_ATTEMPTS: "2", CHECKPOINT_INTERVAL_S: "0" };
-    const local = await startApi(db, { runMaxAttempts: 2 });
+    const local = await startApi(db, { reapPolicy: { maxAttempts: 2 } });
     const first = await startTrainer(db, dataDir, twice);
     const { startRun: run } = await gqlOk<Started>(local.url, START, {
       input: { hiddenSize: 8, numIters: 1_000_000, batchSize: 20 },

@@ -1,17 +1,13 @@
-export * from "./backend/backend.ts";
-export * from "./backend/webgpu.ts";
-export * from "./checkpoint/checkpoint.ts";
+// The pure part of the package: hyperparameters and their rules, search spaces and schedules, the
+// memory estimate, the CLI frame. Nothing here loads TensorFlow.js or a native library, so the API
+// can use it; training is in `@trainql/nn/engine`, the data set in `@trainql/nn/data`.
+
+export { BACKEND_NAMES, type BackendName } from "./backend/backendNames.ts";
 export { runCli, UsageError } from "./cli/runCli.ts";
-export * from "./data/cifar10.ts";
-export * from "./data/dataset.ts";
-export * from "./data/download.ts";
-export * from "./data/syntheticCifar10.ts";
-export * from "./model/twoLayerNet.ts";
+export { howToGetData, NUM_CLASSES, PIXELS_PER_IMAGE } from "./data/cifar10.ts";
 export * from "./search/searchSpace.ts";
 export * from "./search/successiveHalving.ts";
 export * from "./search/sweepRules.ts";
 export * from "./training/hyperparameters.ts";
 export * from "./training/memory.ts";
-export * from "./training/minibatches.ts";
-export * from "./training/train.ts";
-export * from "./visualize/weightsImage.ts";
+export type { EpochMetrics } from "./training/train.ts";

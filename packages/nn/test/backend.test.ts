@@ -3,6 +3,7 @@ import { createRequire } from "node:module";
 import path from "node:path";
 import * as tf from "@tensorflow/tfjs-core";
 import { describe, expect, it } from "vitest";
+import { TINY_RECORDS, tinyCifar10 } from "./fixtures.ts";
 import {
   BackendUnavailableError,
   initBackend,
@@ -12,8 +13,7 @@ import {
   parseBackendName,
   TwoLayerNet,
   train,
-} from "../src/index.ts";
-import { TINY_RECORDS, tinyCifar10 } from "./fixtures.ts";
+} from "./nn.ts";
 
 // Where libtensorflow could be installed (a machine with internet), the "missing" cases do not apply.
 const require = createRequire(import.meta.url);

@@ -4,7 +4,7 @@ import * as tf from "@tensorflow/tfjs-core";
 import fc from "fast-check";
 import { afterEach, beforeAll, describe, expect, it } from "vitest";
 import { blasKernelsActive, setBlasKernels } from "../src/backend/blasKernels.ts";
-import { type BackendInfo, initBackend, PARAM_NAMES, TwoLayerNet } from "../src/index.ts";
+import { type BackendInfo, initBackend, PARAM_NAMES, TwoLayerNet } from "./nn.ts";
 
 let info: BackendInfo;
 beforeAll(async () => {

@@ -7,7 +7,7 @@ import {
   loadCheckpoint,
   saveCheckpoint,
   TwoLayerNet,
-} from "../src/index.ts";
+} from "./nn.ts";
 
 const shape = { inputSize: 3072, hiddenSize: 24, numClasses: 10 };
 const header = { hyperparameters: { ...DEFAULT_HYPERPARAMETERS, hiddenSize: 24 }, iteration: 120, backend: "wasm" };

@@ -1,6 +1,7 @@
 import { readFile, truncate, writeFile } from "node:fs/promises";
 import path from "node:path";
 import { describe, expect, it } from "vitest";
+import { TINY_RECORDS, tempDir, tinyCifar10 } from "./fixtures.ts";
 import {
   Cifar10DataError,
   loadCifar10,
@@ -9,8 +10,7 @@ import {
   readBatch,
   resolveDataDir,
   syntheticBatch,
-} from "../src/index.ts";
-import { TINY_RECORDS, tempDir, tinyCifar10 } from "./fixtures.ts";
+} from "./nn.ts";
 
 describe("CIFAR-10 reader", () => {
   it("reads labels and CHW pixels of each record", async () => {

@@ -4,8 +4,8 @@ import { mkdir, readdir, readFile, writeFile } from "node:fs/promises";
 import path from "node:path";
 import * as tar from "tar";
 import { describe, expect, it } from "vitest";
-import { DownloadError, downloadCifar10, TEST_FILE, TRAIN_FILES, verifyAndExtract } from "../src/index.ts";
 import { tempDir } from "./fixtures.ts";
+import { DownloadError, downloadCifar10, TEST_FILE, TRAIN_FILES, verifyAndExtract } from "./nn.ts";
 
 /** A small tarball shaped like cifar-10-binary.tar.gz, and its md5. */
 async function makeTarball(files = [...TRAIN_FILES, TEST_FILE, "batches.meta.txt"]) {

@@ -3,7 +3,7 @@ import { mkdtemp, rm } from "node:fs/promises";
 import os from "node:os";
 import path from "node:path";
 import { afterAll } from "vitest";
-import { writeSyntheticCifar10 } from "../src/index.ts";
+import { writeSyntheticCifar10 } from "./nn.ts";
 
 /** A temporary directory removed after the test file. */
 export async function tempDir(prefix = "trainql-test-"): Promise<string> {

@@ -4,8 +4,8 @@ import { writeFile } from "node:fs/promises";
 import path from "node:path";
 import fc from "fast-check";
 import { describe, expect, it } from "vitest";
-import { Cifar10DataError, NUM_CLASSES, RECORD_BYTES, readBatch, syntheticBatch } from "../src/index.ts";
 import { tempDir } from "./fixtures.ts";
+import { Cifar10DataError, NUM_CLASSES, RECORD_BYTES, readBatch, syntheticBatch } from "./nn.ts";
 
 const RECORDS = 20;
 

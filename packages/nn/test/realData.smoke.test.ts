@@ -2,15 +2,7 @@
 import { existsSync } from "node:fs";
 import path from "node:path";
 import { beforeAll, describe, expect, it } from "vitest";
-import {
-  hasCifar10,
-  initBackend,
-  loadCifar10,
-  NUM_CLASSES,
-  PIXELS_PER_IMAGE,
-  TwoLayerNet,
-  train,
-} from "../src/index.ts";
+import { hasCifar10, initBackend, loadCifar10, NUM_CLASSES, PIXELS_PER_IMAGE, TwoLayerNet, train } from "./nn.ts";
 
 const dir =
   process.env.CIFAR10_DIR ?? path.resolve(import.meta.dirname, "../../../../shared/datasets/cifar-10-batches-bin");

@@ -7,7 +7,7 @@ import {
   promote,
   randomTrials,
   type SearchSpace,
-} from "../src/index.ts";
+} from "./nn.ts";
 
 const space: SearchSpace = {
   learningRates: [0.1, 0.5, 1],
@@ -69,7 +69,7 @@ describe("successive halving", () => {
 
 describe("memory estimate", () => {
   it("counts parameters, the minibatch and the activations", async () => {
-    const { estimateTrainingMemory } = await import("../src/index.ts");
+    const { estimateTrainingMemory } = await import("./nn.ts");
     const small = estimateTrainingMemory({ hiddenSize: 100, batchSize: 200 });
     expect(small.parts.params).toBe(4 * 3 * (3072 * 100 + 100 + 100 * 10 + 10));
     expect(small.parts.batch).toBe(4 * 3 * 200 * 3072);

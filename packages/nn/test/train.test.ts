@@ -1,5 +1,6 @@
 import * as tf from "@tensorflow/tfjs-core";
 import { beforeAll, describe, expect, it } from "vitest";
+import { TINY_RECORDS, tinyCifar10 } from "./fixtures.ts";
 import {
   type Cifar10Dataset,
   type EpochMetrics,
@@ -14,8 +15,7 @@ import {
   TrainingDivergedError,
   TwoLayerNet,
   train,
-} from "../src/index.ts";
-import { TINY_RECORDS, tinyCifar10 } from "./fixtures.ts";
+} from "./nn.ts";
 
 let data: Cifar10Dataset;
 const hp: Hyperparameters = {

@@ -1,7 +1,7 @@
 import * as tf from "@tensorflow/tfjs-core";
 import { beforeAll, describe, expect, it } from "vitest";
 import { setBlasKernels } from "../src/backend/blasKernels.ts";
-import { initBackend, PARAM_NAMES, TwoLayerNet } from "../src/index.ts";
+import { initBackend, PARAM_NAMES, TwoLayerNet } from "./nn.ts";
 
 // A small net with weights of order 1, so activations and gradients are far from float32's noise.
 const shape = { inputSize: 15, hiddenSize: 8, numClasses: 10 };

@@ -4,6 +4,7 @@
 // a software adapter).
 import * as tf from "@tensorflow/tfjs-core";
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from "vitest";
+import { TINY_RECORDS, tinyCifar10 } from "./fixtures.ts";
 import {
   type Cifar10Dataset,
   type Hyperparameters,
@@ -20,8 +21,7 @@ import {
   saveCheckpoint,
   TwoLayerNet,
   train,
-} from "../src/index.ts";
-import { TINY_RECORDS, tinyCifar10 } from "./fixtures.ts";
+} from "./nn.ts";
 import { swiftShaderMissing, useSwiftShader } from "./swiftshader.ts";
 
 // 400 training rows, batch 50: an epoch is 8 iterations, so the run crosses an epoch boundary (a

@@ -1,6 +1,6 @@
 import { PNG } from "pngjs";
 import { describe, expect, it } from "vitest";
-import { weightsImage, weightTiles } from "../src/index.ts";
+import { weightsImage, weightTiles } from "./nn.ts";
 
 const D = 3072;
 

@@ -4,13 +4,15 @@
 import { type ChildProcess, spawn } from "node:child_process";
 import path from "node:path";
 import { parseArgs } from "node:util";
+import { openDatabase } from "@trainql/db/database";
 import { runCli, UsageError } from "@trainql/nn";
+import { reapPolicyOf } from "@trainql/runs/env";
+import { TRAINER_MAIN } from "@trainql/trainer/entry";
 import cliProgress from "cli-progress";
 import { createClient } from "graphql-ws";
 import WebSocket from "ws";
 import { buildApp } from "../app.ts";
-import { openDatabase } from "../db/database.ts";
-import { readEnv } from "../env.ts";
+import { readApiEnv } from "../env.ts";
 
 const USAGE = `Usage: pnpm sweep -- --lr LIST --hidden LIST --reg LIST [options]
 
@@ -111,19 +113,18 @@ async function gql<T>(url: string, query: string, variables: Record<string, unkn
 
 /** A system of our own: database, API on a free port, trainers. */
 async function startSystem(trainers: number, dataDir: string | undefined, recordsPerBatch: string | undefined) {
-  const env = readEnv();
+  const env = readApiEnv();
   const database = await openDatabase(env, () => {});
-  const app = buildApp({ databaseUrl: database.url, trainerTimeoutMs: env.trainerTimeoutMs });
+  const app = buildApp({ databaseUrl: database.url, reapPolicy: reapPolicyOf(env) });
   const port = await app.start(0);
   const children: ChildProcess[] = [];
-  const serverRoot = path.resolve(import.meta.dirname, "../..");
   for (let i = 0; i < trainers; i++) {
-    const child = spawn(process.execPath, ["--import", "tsx", "src/trainer/main.ts"], {
-      cwd: serverRoot,
+    const child = spawn(process.execPath, ["--import", "tsx", TRAINER_MAIN], {
+      cwd: path.dirname(TRAINER_MAIN),
       env: {
         ...process.env,
         DATABASE_URL: database.url,
-        ...(dataDir || env.cifar10Dir ? { CIFAR10_DIR: path.resolve(dataDir ?? env.cifar10Dir ?? "") } : {}),
+        ...(dataDir ? { CIFAR10_DIR: path.resolve(dataDir) } : {}),
         ...(recordsPerBatch ? { CIFAR10_RECORDS_PER_BATCH: recordsPerBatch } : {}),
       },
       stdio: ["ignore", "ignore", "pipe"],

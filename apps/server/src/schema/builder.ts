@@ -1,11 +1,10 @@
 // The one schema builder: its plugins, context and scalars. Types live one file each beside it.
 import SchemaBuilder from "@pothos/core";
 import RelayPlugin from "@pothos/plugin-relay";
-import type { Db } from "../db/prisma.ts";
-import type { NotificationHub } from "../events/pgNotifications.ts";
+import type { Db } from "@trainql/db";
+import type { NotificationHub, ReapPolicy } from "@trainql/runs";
 import type { AdmissionLimits } from "../security/admission.ts";
 import type { RateLimiter } from "../security/rateLimiter.ts";
-import type { ReapPolicy } from "../trainer/reaper.ts";
 import { decodeNodeId } from "./ids.ts";
 
 export interface Context {

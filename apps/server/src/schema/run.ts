@@ -1,6 +1,7 @@
 // Run: a training run — its hyperparameters, live state, metrics and results — with its queries
 // and mutations.
 import { resolveCursorConnection } from "@pothos/plugin-relay";
+import { type EpochMetric, type Prisma, type Run, RunStatus } from "@trainql/db";
 import {
   DEFAULT_HYPERPARAMETERS,
   estimateTrainingMemory,
@@ -8,15 +9,21 @@ import {
   type Hyperparameters,
   validateHyperparameters,
 } from "@trainql/nn";
-import type { EpochMetric, Prisma, Run } from "../db/prisma.ts";
-import { RunStatus } from "../db/prisma.ts";
-import { publish, publishRunEvent, publishRunsChanged } from "../events/publish.ts";
-import { topics } from "../events/runEvents.ts";
-import { enqueueAdvanceSweep, enqueueEvaluate, enqueueTrain, removeTrainJob } from "../queue/runQueue.ts";
+import {
+  downsample,
+  enqueueAdvanceSweep,
+  enqueueEvaluate,
+  enqueueTrain,
+  hyperparametersOf,
+  publish,
+  publishRunEvent,
+  publishRunsChanged,
+  readLosses,
+  releaseJob,
+  removeTrainJob,
+  topics,
+} from "@trainql/runs";
 import { admit } from "../security/admission.ts";
-import { downsample, readLosses } from "../trainer/lossStore.ts";
-import { releaseJob } from "../trainer/runLease.ts";
-import { hyperparametersOf } from "../trainer/trainRun.ts";
 import { builder, type Context } from "./builder.ts";
 import { badInput, conflict, notFound } from "./errors.ts";
 import { UUID, uuidFrom } from "./ids.ts";

@@ -1,9 +1,9 @@
 // Subscriptions: a run's live events (stored ones first), and changes to the list of runs.
-import { type DeliveredEvent, runEventStream } from "../events/runEventStream.ts";
-import type { RunsChanged } from "../events/runEvents.ts";
-import { topics } from "../events/runEvents.ts";
+
+import { type RunsChanged, topics } from "@trainql/runs";
 import { builder } from "./builder.ts";
 import { EpochRef, findRun, LossPointRef, RunRef, RunStatusEnum } from "./run.ts";
+import { type DeliveredEvent, runEventStream } from "./runEventStream.ts";
 
 type Of<T extends DeliveredEvent["type"]> = Extract<DeliveredEvent, { type: T }>;
 

@@ -1,5 +1,6 @@
 // Sweep: a hyperparameter search whose trials are Runs — grid, random or successive halving.
 import { resolveCursorConnection } from "@pothos/plugin-relay";
+import { type Db, type Sweep, SweepStrategy } from "@trainql/db";
 import {
   checkSweepSettings,
   DEFAULT_HYPERPARAMETERS,
@@ -9,14 +10,17 @@ import {
   type SearchSpace,
   SPACE_FIELDS,
 } from "@trainql/nn";
-import { type Db, type Sweep, SweepStrategy } from "../db/prisma.ts";
-import { publish, publishRunsChanged, publishSweepChanged } from "../events/publish.ts";
-import { topics } from "../events/runEvents.ts";
-import { enqueueTrain } from "../queue/runQueue.ts";
+import {
+  enqueueTrain,
+  planSweep,
+  publish,
+  publishRunsChanged,
+  publishSweepChanged,
+  type SweepConfig,
+  stopPausedTrials,
+  topics,
+} from "@trainql/runs";
 import { admit } from "../security/admission.ts";
-import { stopPausedTrials } from "../sweeps/advanceSweep.ts";
-import type { SweepConfig } from "../sweeps/sweepConfig.ts";
-import { planSweep } from "../sweeps/sweepConfig.ts";
 import { builder } from "./builder.ts";
 import { badInput, conflict, notFound } from "./errors.ts";
 import { UUID, uuidFrom } from "./ids.ts";

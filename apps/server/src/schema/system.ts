@@ -1,6 +1,7 @@
 // What the system runs on: the trainers, their backend and the data set they loaded.
+
+import type { Db, Trainer } from "@trainql/db";
 import { howToGetData } from "@trainql/nn";
-import type { Db, Trainer } from "../db/prisma.ts";
 import { builder } from "./builder.ts";
 
 /** A trainer is live while its heartbeat is recent. */

@@ -5,13 +5,12 @@ import { createRequire } from "node:module";
 import os from "node:os";
 import path from "node:path";
 import * as tf from "@tensorflow/tfjs-core";
+import { BACKEND_NAMES, type BackendName } from "./backendNames.ts";
 import { installBlasKernels } from "./blasKernels.ts";
 import { type Blas, BlasUnavailableError, loadBlas } from "./openBlas.ts";
 import { loadWebgpu, releaseWebgpu, type WebgpuLimits, WebgpuUnavailableError } from "./webgpu.ts";
 
-/** In the order of automatic selection, fastest first. */
-export const BACKEND_NAMES = ["node-gpu", "webgpu", "node", "wasm", "cpu"] as const;
-export type BackendName = (typeof BACKEND_NAMES)[number];
+export { BACKEND_NAMES, type BackendName };
 
 export interface BackendInfo {
   /** Our name for it (`node-gpu`, `webgpu`, `node`, `wasm`, `cpu`). */

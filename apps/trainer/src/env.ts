@@ -1,0 +1,42 @@
+// A trainer process's settings, read once at start-up (main.ts): the database's and the run
+// lease's variables (their packages own them), and the trainer's own.
+import { createEnv } from "@t3-oss/env-core";
+import { databaseVariables, intVariable, rejectEnv } from "@trainql/db/env";
+import { BACKEND_NAMES } from "@trainql/nn";
+import { leaseVariables } from "@trainql/runs/env";
+import { z } from "zod";
+
+/**
+ * A checkpoint of H = 512 costs a run ~0.4 s on 2 cores (bench:checkpoints: writing 6.3 MB through
+ * PostgreSQL competes with training for the cores); one per 30 s keeps that near 1%, and a killed
+ * trainer's run loses at most 30 s and an epoch.
+ */
+export const DEFAULT_CHECKPOINT_INTERVAL_S = 30;
+
+export const trainerVariables = {
+  ...databaseVariables,
+  ...leaseVariables,
+  /** The CIFAR-10 binary batches; unset: the nn package's default folder. */
+  CIFAR10_DIR: z.string().optional(),
+  /** Records per batch file: 10,000 for the official data, fewer for generated test sets. */
+  CIFAR10_RECORDS_PER_BATCH: intVariable(10_000),
+  /** auto: the fastest backend that loads here (a software WebGPU adapter only when named). */
+  TRAIN_BACKEND: z
+    .enum(["auto", ...BACKEND_NAMES], { error: `must be auto or one of ${BACKEND_NAMES.join(", ")}` })
+    .default("auto"),
+  /** Training runs this process trains at once. */
+  TRAINER_CONCURRENCY: intVariable(1),
+  /** Memory one run may use here, in MiB; unset: by backend (see trainer.ts). */
+  TRAINER_MEMORY_MB: intVariable(0, 1).optional(),
+  /** A checkpoint at the first epoch boundary this long after the last (0: every epoch). */
+  CHECKPOINT_INTERVAL_S: intVariable(DEFAULT_CHECKPOINT_INTERVAL_S, 0),
+};
+
+export const readTrainerEnv = (source: NodeJS.ProcessEnv = process.env) =>
+  createEnv({
+    server: trainerVariables,
+    runtimeEnv: source,
+    emptyStringAsUndefined: true,
+    onValidationError: rejectEnv(source),
+  });
+export type TrainerEnv = ReturnType<typeof readTrainerEnv>;

@@ -1,0 +1,126 @@
+// The `train` task: one run from QUEUED to SUCCEEDED, FAILED or CANCELLED, written as it goes, with
+// a checkpoint every `checkpointIntervalMs` at an epoch boundary. It never throws: a run it cannot
+// finish (the database gone for minutes, the lease lost) is left to the reaper, which re-queues it
+// from that checkpoint once this trainer stops renewing it.
+
+import type { Db, Run } from "@trainql/db";
+import { HyperparameterError, NUM_CLASSES, PIXELS_PER_IMAGE } from "@trainql/nn";
+import type { Cifar10Dataset } from "@trainql/nn/data";
+import {
+  type BackendInfo,
+  loadCheckpoint,
+  saveCheckpoint,
+  TrainingDivergedError,
+  TwoLayerNet,
+  train,
+} from "@trainql/nn/engine";
+import { hyperparametersOf } from "@trainql/runs";
+import { RunRecorder } from "./runRecorder.ts";
+
+/** A run this trainer is training: how to stop it, and when it last moved. */
+export interface ActiveRun {
+  controller: AbortController;
+  /** performance.now() of the last iteration or epoch: only a run that moves has its lease renewed. */
+  lastProgress: number;
+}
+
+export interface TrainerContext {
+  db: Db;
+  trainerId: string;
+  backend: BackendInfo;
+  /** The data set, or why there is none. */
+  data: Cifar10Dataset | { error: string };
+  /** The runs in training here, by id (cancel requests and lease renewals look them up). */
+  active: Map<string, ActiveRun>;
+  /** A checkpoint is taken at the first epoch boundary this long after the last one (0: every epoch). */
+  checkpointIntervalMs: number;
+  log: (line: string) => void;
+}
+
+/** The abort reason of a user's cancelRun. */
+export const CANCEL_REASON = "cancelled by request";
+/** The abort reason of a trainer shutting down (SIGTERM): the run goes back to the queue. */
+export const SHUTDOWN_REASON = "trainer shutting down";
+/** The abort reason when the run's writes fail for good: the reaper will hand it to a trainer again. */
+export const LOST_REASON = "the run's writes failed";
+
+function describe(error: unknown): string {
+  if (error instanceof TrainingDivergedError || error instanceof HyperparameterError) return error.message;
+  return error instanceof Error ? `${error.name}: ${error.message}` : String(error);
+}
+
+export async function trainRun(ctx: TrainerContext, runId: string, jobId: bigint): Promise<void> {
+  try {
+    await trainClaimed(ctx, runId, jobId);
+  } catch (error) {
+    // Whatever it was, the run is either ended or left with a stale heartbeat for the reaper.
+    ctx.log(`run ${runId}: stopped without finishing (${describe(error)}); the reaper will re-queue it`);
+  }
+}
+
+async function trainClaimed(ctx: TrainerContext, runId: string, jobId: bigint): Promise<void> {
+  const { db } = ctx;
+  const run = await db.run.findUnique({ where: { id: runId } });
+  if (run?.status !== "QUEUED") return; // cancelled or deleted while queued: nothing to do
+  const controller = new AbortController();
+  const recorder = new RunRecorder(db, runId, run.sweepId, ctx.log, (error) => {
+    ctx.log(`run ${runId}: a write failed for good: ${describe(error).split("\n")[0]}`);
+    controller.abort(LOST_REASON);
+  });
+  const claim = await recorder.start(ctx.trainerId, ctx.backend, jobId);
+  if (!claim) return;
+  if ("error" in ctx.data) {
+    await recorder.finish("FAILED", { error: ctx.data.error });
+    return;
+  }
+  const data = ctx.data;
+  const hp = hyperparametersOf(run);
+  const active: ActiveRun = { controller, lastProgress: performance.now() };
+  ctx.active.set(runId, active);
+  // Resumed: a trial promoted by successive halving, a run handed back by a stopping trainer, or one
+  // taken back from a dead trainer. The checkpoint holds the parameters after `claim.iteration` steps.
+  const resumed = claim.iteration > 0 ? await db.checkpoint.findUnique({ where: { runId } }) : null;
+  const startIteration = resumed?.iteration ?? 0;
+  const endIteration = Math.min(run.budgetIters ?? hp.numIters, hp.numIters);
+  const net = resumed
+    ? loadCheckpoint(resumed.data).net
+    : TwoLayerNet.create({ inputSize: PIXELS_PER_IMAGE, hiddenSize: hp.hiddenSize, numClasses: NUM_CLASSES }, hp);
+  const checkpointAt = (iteration: number) =>
+    saveCheckpoint(net, { hyperparameters: hp, iteration, backend: ctx.backend.name });
+  let lastCheckpoint = performance.now();
+  let completed = startIteration; // iterations whose update the parameters hold
+  try {
+    const result = await train(net, data, hp, {
+      startIteration,
+      endIteration,
+      signal: controller.signal,
+      onIteration: (it, loss) => {
+        completed = it + 1;
+        active.lastProgress = performance.now();
+        recorder.iteration(loss);
+      },
+      onEpoch: async (m) => {
+        active.lastProgress = performance.now();
+        const due = performance.now() - lastCheckpoint >= ctx.checkpointIntervalMs;
+        const checkpoint = due ? { iteration: m.iteration + 1, data: await checkpointAt(m.iteration + 1) } : undefined;
+        if (due) lastCheckpoint = performance.now();
+        recorder.epoch(m, (await net.values()).W1, hp.hiddenSize, checkpoint);
+      },
+    });
+    await recorder.finish(endIteration === hp.numIters ? "SUCCEEDED" : "PAUSED", {
+      finalValAcc: result.finalValAcc,
+      checkpoint: { iteration: endIteration, data: await checkpointAt(endIteration) },
+    });
+  } catch (error) {
+    const reason: unknown = controller.signal.reason;
+    if (reason === LOST_REASON) throw error;
+    if (reason === SHUTDOWN_REASON)
+      await recorder.release({ iteration: completed, data: await checkpointAt(completed) });
+    else if (reason === CANCEL_REASON) await recorder.finish("CANCELLED", {});
+    else if (controller.signal.aborted) await recorder.finish("FAILED", { error: describe(reason) });
+    else await recorder.finish("FAILED", { error: describe(error) });
+  } finally {
+    ctx.active.delete(runId);
+    net.dispose();
+  }
+}

@@ -1,0 +1,179 @@
+// A trainer process: loads the data set once, then takes `train` and `evaluate` jobs from the queue.
+// More trainers, here or on other machines, join by pointing at the same DATABASE_URL.
+import { randomUUID } from "node:crypto";
+import os from "node:os";
+import { createDb } from "@trainql/db";
+import { hasCifar10, howToGetData, loadCifar10, resolveDataDir } from "@trainql/nn/data";
+import { initBackend } from "@trainql/nn/engine";
+import {
+  type AdvanceSweepJob,
+  advanceSweep,
+  type EvaluateJob,
+  NotificationHub,
+  Reaper,
+  type ReapPolicy,
+  TASK,
+  type TrainJob,
+  topics,
+} from "@trainql/runs";
+import { reapPolicyOf } from "@trainql/runs/env";
+import { Logger, type Runner, run as runWorker } from "graphile-worker";
+import type { TrainerEnv } from "./env.ts";
+import { evaluateRun } from "./evaluateRun.ts";
+import { CANCEL_REASON, LOST_REASON, SHUTDOWN_REASON, type TrainerContext, trainRun } from "./trainRun.ts";
+
+export interface Trainer {
+  id: string;
+  stop(): Promise<void>;
+}
+
+type Log = (line: string) => void;
+
+async function loadData(env: TrainerEnv, log: Log): Promise<TrainerContext["data"]> {
+  const dir = resolveDataDir(env.CIFAR10_DIR);
+  if (!hasCifar10(dir)) {
+    const error = `No CIFAR-10 data found at ${dir}. ${howToGetData(dir)}`;
+    log(`WARNING: ${error} Runs will fail until the data is there and the trainer restarts.`);
+    return { error };
+  }
+  const start = performance.now();
+  try {
+    const data = await loadCifar10({ dataDir: dir, recordsPerBatch: env.CIFAR10_RECORDS_PER_BATCH });
+    log(
+      `data: ${dir} (${data.train.n} train, ${data.val.n} val, ${data.test.n} test) in ${((performance.now() - start) / 1000).toFixed(1)} s`,
+    );
+    return data;
+  } catch (error) {
+    log(`WARNING: ${(error as Error).message}`);
+    return { error: (error as Error).message };
+  }
+}
+
+/**
+ * Memory one run may take: the WebAssembly backend's heap is 4 GiB at most (keep a margin); native
+ * backends share the machine with the data set and the other runs, so half of it.
+ */
+function memoryForRuns(backend: string): number {
+  if (backend === "wasm") return 3.5 * 2 ** 30;
+  return os.totalmem() / 2;
+}
+
+/**
+ * Renews the heartbeat of each run this trainer trains and that moved within the timeout (a run stuck
+ * in a hung call is let go, for the reaper to hand on), and stops runs whose lease is gone or whose
+ * cancel was asked while this trainer could not hear it.
+ */
+async function renewLeases(ctx: TrainerContext, timeoutMs: number): Promise<void> {
+  const moving = [...ctx.active].filter(([, run]) => performance.now() - run.lastProgress < timeoutMs);
+  if (moving.length === 0) return;
+  const ids = moving.map(([runId]) => runId);
+  const renewed = await ctx.db.$queryRaw<{ id: string; cancelRequested: boolean }[]>`
+    UPDATE "Run" SET "heartbeatAt" = now()
+    WHERE id = ANY(${ids}::uuid[]) AND status = 'RUNNING' AND "trainerId" = ${ctx.trainerId}
+    RETURNING id::text, "cancelRequested"`;
+  const held = new Map(renewed.map((r) => [r.id, r.cancelRequested]));
+  for (const [runId, run] of moving) {
+    if (!held.has(runId)) run.controller.abort(LOST_REASON);
+    else if (held.get(runId)) run.controller.abort(CANCEL_REASON);
+  }
+}
+
+export async function startTrainer(env: TrainerEnv, databaseUrl: string, log: Log = console.log): Promise<Trainer> {
+  const id = `${os.hostname()}-${process.pid}-${randomUUID().slice(0, 8)}`;
+  const db = createDb(databaseUrl, 3);
+  const backend = await initBackend(env.TRAIN_BACKEND);
+  log(`trainer ${id}: backend ${backend.name} — ${backend.device}`);
+  for (const warning of backend.warnings) log(`trainer ${id}: warning: ${warning}`);
+  const data = await loadData(env, log);
+  const ctx: TrainerContext = {
+    db,
+    trainerId: id,
+    backend,
+    data,
+    active: new Map(),
+    checkpointIntervalMs: env.CHECKPOINT_INTERVAL_S * 1000,
+    log,
+  };
+
+  // What this trainer tells the others (and the API) about itself.
+  const registration = {
+    id,
+    host: os.hostname(),
+    pid: process.pid,
+    backend: backend.name,
+    device: backend.device,
+    backendVersion: backend.version,
+    warnings: backend.warnings,
+    memoryBytes: BigInt(
+      Math.floor(env.TRAINER_MEMORY_MB ? env.TRAINER_MEMORY_MB * 2 ** 20 : memoryForRuns(backend.name)),
+    ),
+    // Where the data is, or where it was looked for (the API tells users to put it there).
+    ...("error" in data
+      ? { datasetDir: resolveDataDir(env.CIFAR10_DIR) }
+      : { datasetDir: data.dataDir, numTrain: data.train.n, numVal: data.val.n, numTest: data.test.n }),
+  };
+  await db.trainer.create({ data: registration });
+  const reaper = new Reaper(db, reapPolicyOf(env), env.TRAINER_HEARTBEAT_MS, log);
+  let failing = false;
+  const heartbeat = setInterval(() => {
+    const beat = async () => {
+      // An upsert: a trainer forgotten while cut off from the database registers again.
+      await db.trainer.upsert({ where: { id }, create: registration, update: { lastSeenAt: new Date() } });
+      await renewLeases(ctx, env.TRAINER_TIMEOUT_MS);
+    };
+    reaper.tick(beat).then(
+      () => {
+        if (failing) log("heartbeat: the database is back");
+        failing = false;
+      },
+      (error: unknown) => {
+        if (!failing) log(`heartbeat failed, retrying: ${(error as Error).message.split("\n")[0]}`);
+        failing = true;
+      },
+    );
+  }, env.TRAINER_HEARTBEAT_MS);
+
+  const hub = new NotificationHub(databaseUrl);
+  const stopCancels = await hub.listen(topics.cancel, (payload) => {
+    ctx.active.get((payload as { runId: string }).runId)?.controller.abort(CANCEL_REASON);
+  });
+
+  const running = new Set<Promise<void>>();
+  const runner: Runner = await runWorker({
+    connectionString: databaseUrl,
+    concurrency: env.TRAINER_CONCURRENCY,
+    noHandleSignals: true,
+    pollInterval: 500,
+    crontab: "",
+    // Only graphile-worker's warnings and errors: its info lines would drown ours.
+    logger: new Logger(() => (level, message) => {
+      if (level === "error" || level === "warning") log(`[queue] ${message}`);
+    }),
+    taskList: {
+      [TASK.train]: async (payload, helpers) => {
+        const task = trainRun(ctx, (payload as TrainJob).runId, BigInt(helpers.job.id));
+        running.add(task);
+        await task.finally(() => running.delete(task));
+      },
+      [TASK.evaluate]: async (payload) => evaluateRun(ctx, (payload as EvaluateJob).runId),
+      [TASK.advanceSweep]: async (payload) => advanceSweep(db, (payload as AdvanceSweepJob).sweepId),
+    },
+  });
+  log(`trainer ${id}: waiting for runs (concurrency ${env.TRAINER_CONCURRENCY})`);
+
+  return {
+    id,
+    async stop() {
+      clearInterval(heartbeat);
+      // Runs in progress stop after their current iteration, are written and checkpointed, and go
+      // back to the queue for any trainer to resume.
+      for (const { controller } of ctx.active.values()) controller.abort(SHUTDOWN_REASON);
+      await Promise.allSettled(running);
+      await runner.stop();
+      await stopCancels();
+      await hub.close();
+      await db.trainer.delete({ where: { id } }).catch(() => {});
+      await db.$disconnect();
+    },
+  };
+}

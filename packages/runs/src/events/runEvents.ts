@@ -1,0 +1,44 @@
+// What trainers announce about runs. Payloads are small (ids and numbers): PostgreSQL NOTIFY carries
+// at most 8,000 bytes, and the database, not the notification, is the record.
+
+import type { RunStatus } from "@trainql/db";
+import type { EpochMetrics } from "@trainql/nn";
+
+export type RunEvent =
+  | { type: "status"; runId: string; status: RunStatus }
+  /** recordedAt: when the trainer wrote it (ISO 8601). */
+  | { type: "epoch"; runId: string; epoch: EpochMetrics & { recordedAt: string } }
+  /** Losses of iterations [from, to), sampled to at most LOSS_SAMPLES points. */
+  | { type: "losses"; runId: string; from: number; to: number; points: [iteration: number, loss: number][] }
+  | { type: "weights"; runId: string; epoch: number }
+  | { type: "test"; runId: string; testAcc: number }
+  /** The listener reconnected and may have missed events: re-read the database. */
+  | { type: "resync" };
+
+export const LOSS_SAMPLES = 100;
+
+export const topics = {
+  run: (runId: string) => `trainql:run:${runId}`,
+  /** Any run created, deleted, or changed in status or progress (for list pages). */
+  runs: "trainql:runs",
+  /** Ask whichever trainer runs it to stop a run. */
+  cancel: "trainql:cancel",
+  /** Something about a sweep or one of its trials changed. */
+  sweep: (sweepId: string) => `trainql:sweep:${sweepId}`,
+} as const;
+
+export interface RunsChanged {
+  runId: string;
+  kind: "created" | "updated" | "deleted";
+}
+
+/** Evenly spaced samples of losses[i] for iterations from + i, at most `max` of them, always the last. */
+export function sampleLosses(from: number, losses: ArrayLike<number>, max = LOSS_SAMPLES): [number, number][] {
+  const n = losses.length;
+  if (n === 0) return [];
+  const step = Math.max(1, Math.ceil(n / max));
+  const points: [number, number][] = [];
+  for (let i = 0; i < n; i += step) points.push([from + i, losses[i] as number]);
+  if (points.at(-1)?.[0] !== from + n - 1) points.push([from + n - 1, losses[n - 1] as number]);
+  return points;
+}

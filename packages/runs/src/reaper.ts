@@ -1,0 +1,123 @@
+// Takes back runs that no live owner is making progress on. A trainer renews the heartbeat of each
+// run it trains while that run moves; a RUNNING run whose heartbeat is older than the timeout (its
+// trainer killed, hung, or cut off from the database) is re-queued, and any trainer resumes it from
+// its last checkpoint — up to `maxAttempts` attempts in all, then it FAILS with every attempt's
+// reason. A cancel asked of such a run ends it at once. Trainers that stopped beating are forgotten,
+// and jobs that failed for good are removed from the queue.
+import type { Db, Run } from "@trainql/db";
+import { publishRunEvent, publishSweepChanged } from "./events/publish.ts";
+import { enqueueAdvanceSweep, enqueueTrain } from "./queue.ts";
+import { releaseJob } from "./runLease.ts";
+
+export interface ReapPolicy {
+  /** A RUNNING run whose heartbeat is older than this has no live owner. */
+  timeoutMs: number;
+  /** Attempts a run gets in all (the first included) before it fails. */
+  maxAttempts: number;
+}
+
+export interface Reaped {
+  requeued: string[];
+  ended: string[];
+}
+
+function staleSince(policy: ReapPolicy): Date {
+  return new Date(Date.now() - policy.timeoutMs);
+}
+
+export async function reapOrphanedRuns(
+  db: Db,
+  policy: ReapPolicy,
+  log: (line: string) => void = () => {},
+): Promise<Reaped> {
+  const cutoff = staleSince(policy);
+  const reaped: Reaped = { requeued: [], ended: [] };
+  const candidates = await db.run.findMany({
+    where: { status: "RUNNING", OR: [{ heartbeatAt: { lt: cutoff } }, { heartbeatAt: null }] },
+    select: { id: true },
+  });
+  for (const { id } of candidates) {
+    await db.$transaction(async (tx) => {
+      // Judge on the row as it is now, locked: the owner may have beaten since we looked.
+      const [run] = await tx.$queryRaw<Run[]>`SELECT * FROM "Run" WHERE id = ${id}::uuid FOR UPDATE`;
+      if (run?.status !== "RUNNING" || (run.heartbeatAt && run.heartbeatAt >= cutoff)) return;
+      const owner = run.trainerId ? await tx.trainer.findUnique({ where: { id: run.trainerId } }) : null;
+      const reason =
+        `attempt ${run.interruptions.length + 1}: trainer ${run.trainerId ?? "?"}` +
+        `${owner ? ` (pid ${owner.pid} on ${owner.host})` : ""} stopped making progress at iteration ${run.iteration}; ` +
+        `last heartbeat ${run.heartbeatAt?.toISOString() ?? "never"}`;
+      const interruptions = [...run.interruptions, reason];
+      await releaseJob(tx, run.jobId);
+      const common = { trainerId: null, heartbeatAt: null, jobId: null, interruptions };
+      if (run.cancelRequested || interruptions.length >= policy.maxAttempts) {
+        const status = run.cancelRequested ? "CANCELLED" : "FAILED";
+        const error = run.cancelRequested
+          ? null
+          : `gave up after ${interruptions.length} attempts, each interrupted: ${interruptions.join(" | ")}`;
+        await tx.run.update({
+          where: { id },
+          data: { ...common, status, error, finishedAt: new Date(), cancelRequested: false },
+        });
+        await publishRunEvent(tx, { type: "status", runId: id, status }, true);
+        if (run.sweepId) await enqueueAdvanceSweep(tx, run.sweepId);
+        reaped.ended.push(id);
+        log(`reaper: run ${id} ${status} (${reason})`);
+      } else {
+        // The next owner rewinds to the checkpoint when it claims the run (RunRecorder.start).
+        await tx.run.update({ where: { id }, data: { ...common, status: "QUEUED" } });
+        await enqueueTrain(tx, id);
+        await publishRunEvent(tx, { type: "status", runId: id, status: "QUEUED" }, true);
+        reaped.requeued.push(id);
+        log(`reaper: run ${id} re-queued from its checkpoint (${reason})`);
+      }
+      if (run.sweepId) await publishSweepChanged(tx, run.sweepId);
+    });
+  }
+  await db.trainer.deleteMany({ where: { lastSeenAt: { lt: cutoff } } });
+  // Jobs out of attempts stay in the queue's table forever otherwise; their runs are ended by now.
+  const failed = await db.$queryRaw<{ id: bigint; task_identifier: string; last_error: string | null }[]>`
+    SELECT id, task_identifier, last_error FROM graphile_worker.jobs
+    WHERE attempts >= max_attempts AND locked_at IS NULL`;
+  if (failed.length > 0) {
+    await db.$executeRaw`SELECT count(*) FROM graphile_worker.complete_jobs(${failed.map((j) => j.id)}::bigint[])`;
+    for (const job of failed) log(`reaper: removed failed ${job.task_identifier} job ${job.id}: ${job.last_error}`);
+  }
+  return reaped;
+}
+
+/**
+ * Calls `reapOrphanedRuns` periodically, but only once this process has reached the database
+ * without a failure for a whole timeout: after an outage every heartbeat is stale, and a trainer
+ * that was merely cut off, like us, must get the chance to beat again before it is judged.
+ */
+export class Reaper {
+  private healthySince = Date.now();
+  private lastContact = Date.now();
+  private busy = false;
+
+  /** `intervalMs`: how often `tick` is called; a longer silence means we were cut off ourselves. */
+  constructor(
+    private readonly db: Db,
+    private readonly policy: ReapPolicy,
+    private readonly intervalMs: number,
+    private readonly log: (line: string) => void = () => {},
+  ) {}
+
+  /** `work` is this process's own database chore (a heartbeat), run first. */
+  async tick(work: () => Promise<unknown> = () => this.db.$queryRaw`SELECT 1`): Promise<void> {
+    // A tick still waiting on a stalled database: piling more queries behind it helps nobody.
+    if (this.busy) return;
+    this.busy = true;
+    try {
+      await work();
+      const now = Date.now();
+      // A call that failed, or hung through an outage, leaves a gap: everyone's heartbeat is stale
+      // then, so start counting again from now.
+      if (now - this.lastContact > 3 * this.intervalMs) this.healthySince = now;
+      this.lastContact = now;
+      if (now - this.healthySince >= this.policy.timeoutMs) await reapOrphanedRuns(this.db, this.policy, this.log);
+    } finally {
+      this.busy = false;
+    }
+  }
+}

@@ -1,0 +1,58 @@
+// Who owns a RUNNING run. A trainer claims a QUEUED run and gets a lease (a number that grows with
+// every claim); it renews the run's heartbeat while it makes progress, and every write it makes
+// checks that the run still carries its lease. A run whose heartbeat goes stale has no live owner:
+// the reaper takes it back (re-queued from its checkpoint, or ended), and the old owner, should it
+// wake up, finds its lease gone and writes nothing more.
+import type { Prisma } from "@trainql/db";
+import { CHUNK } from "./lossStore.ts";
+
+type Tx = Prisma.TransactionClient;
+
+/** The run was taken from this trainer (it was silent too long, or the run was cancelled meanwhile). */
+export class LeaseLostError extends Error {
+  constructor(runId: string, lease: number) {
+    super(`run ${runId} is no longer held under lease ${lease}: another owner or the reaper took it`);
+    this.name = "LeaseLostError";
+  }
+}
+
+/** Renews the heartbeat if the run still carries `lease`; throws LeaseLostError otherwise. */
+export async function renewLease(tx: Tx, runId: string, lease: number): Promise<void> {
+  const { count } = await tx.run.updateMany({
+    where: { id: runId, lease, status: "RUNNING" },
+    data: { heartbeatAt: new Date() },
+  });
+  if (count !== 1) throw new LeaseLostError(runId, lease);
+}
+
+/**
+ * Drops what was stored past the run's checkpoint — losses and epochs of iterations the next owner
+ * will compute again, bit for bit — so that every stored iteration and epoch stays there exactly once.
+ * Returns the iteration to resume at.
+ */
+export async function rewindToCheckpoint(tx: Tx, runId: string): Promise<number> {
+  const checkpoint = await tx.checkpoint.findUnique({ where: { runId }, select: { iteration: true } });
+  const at = checkpoint?.iteration ?? 0;
+  const chunk = Math.floor(at / CHUNK);
+  const offset = at - chunk * CHUNK;
+  await tx.$executeRaw`DELETE FROM "LossChunk" WHERE "runId" = ${runId}::uuid
+    AND ("chunk" > ${chunk} OR ("chunk" = ${chunk} AND ${offset}::int = 0))`;
+  await tx.$executeRaw`UPDATE "LossChunk" SET "losses" = substring("losses" FROM 1 FOR ${offset * 4}::int), "count" = ${offset}::int
+    WHERE "runId" = ${runId}::uuid AND "chunk" = ${chunk} AND "count" > ${offset}::int`;
+  // An epoch record at iteration `it` is taken after that iteration's update: it belongs to `it + 1`.
+  await tx.epochMetric.deleteMany({ where: { runId, iteration: { gte: at } } });
+  const best = await tx.epochMetric.aggregate({ where: { runId }, _max: { valAcc: true } });
+  await tx.run.update({ where: { id: runId }, data: { iteration: at, bestValAcc: best._max.valAcc } });
+  return at;
+}
+
+/**
+ * Removes the queue job an owner was running, even while its (dead or cut-off) worker still holds
+ * it: otherwise it stays locked for hours, then lingers as a failed job.
+ */
+export async function releaseJob(tx: Tx, jobId: bigint | null): Promise<void> {
+  if (jobId === null) return;
+  await tx.$executeRaw`SELECT graphile_worker.force_unlock_workers(ARRAY(
+    SELECT locked_by FROM graphile_worker.jobs WHERE id = ${jobId}::bigint AND locked_by IS NOT NULL))`;
+  await tx.$executeRaw`SELECT count(*) FROM graphile_worker.complete_jobs(ARRAY[${jobId}::bigint])`;
+}

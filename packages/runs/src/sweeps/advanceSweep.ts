@@ -1,0 +1,71 @@
+// The `advance-sweep` task, run by a trainer whenever a trial of the sweep ends: once every trial of
+// the current rung has ended, it promotes the best 1/eta (successive halving) or, after the last
+// rung, picks the best model by validation accuracy and asks for its test accuracy — only the best
+// run's: the test set never chooses. Trials that trained to their rung's budget wait as PAUSED until
+// this decides: promoted ones are QUEUED again, the others end as STOPPED.
+
+import type { Db, Prisma } from "@trainql/db";
+import { promote } from "@trainql/nn";
+import { publishRunEvent, publishRunsChanged, publishSweepChanged } from "../events/publish.ts";
+import { enqueueEvaluate, enqueueTrain } from "../queue.ts";
+import type { SweepConfig } from "./sweepConfig.ts";
+
+export async function advanceSweep(db: Db, sweepId: string): Promise<void> {
+  await db.$transaction(async (tx) => {
+    // Row lock: cancelSweep and this task never interleave.
+    const [sweep] = await tx.$queryRaw<{ status: string; rung: number; config: SweepConfig }[]>`
+      SELECT status::text AS status, rung, config FROM "Sweep" WHERE id = ${sweepId}::uuid FOR UPDATE`;
+    if (!sweep || sweep.status !== "RUNNING") return;
+    const trials = await tx.run.findMany({ where: { sweepId }, orderBy: [{ createdAt: "asc" }, { id: "asc" }] });
+    if (trials.some((t) => t.status === "QUEUED" || t.status === "RUNNING")) return; // the rung is not over
+
+    const { rungs } = sweep.config;
+    const rung = rungs[sweep.rung];
+    const next = rungs[sweep.rung + 1];
+    if (rung && next) {
+      // Trials that completed this rung's budget compete; failed or cancelled ones drop out.
+      const finishedRung = trials.filter((t) => t.status === "PAUSED" && t.iteration === rung.budget);
+      const promoted = promote(
+        finishedRung.map((t) => ({ id: t.id, valAcc: t.finalValAcc })),
+        next.trials,
+      );
+      if (promoted.length > 0) {
+        for (const { id } of promoted) {
+          await tx.run.update({
+            where: { id },
+            data: { status: "QUEUED", budgetIters: next.budget, finishedAt: null },
+          });
+          await enqueueTrain(tx, id);
+          await publishRunsChanged(tx, { runId: id, kind: "updated" });
+        }
+        await stopPausedTrials(tx, sweepId);
+        await tx.sweep.update({ where: { id: sweepId }, data: { rung: next.rung } });
+        await publishSweepChanged(tx, sweepId);
+        return;
+      }
+    }
+
+    // The sweep is over: nothing waits any more, and the best fully trained trial by validation accuracy.
+    await stopPausedTrials(tx, sweepId);
+    const complete = trials.filter((t) => t.status === "SUCCEEDED" && t.finalValAcc !== null);
+    const best = complete.sort((a, b) => (b.finalValAcc ?? 0) - (a.finalValAcc ?? 0))[0];
+    if (best) await enqueueEvaluate(tx, best.id);
+    await tx.sweep.update({
+      where: { id: sweepId },
+      data: {
+        status: best ? "SUCCEEDED" : "FAILED",
+        bestRunId: best?.id ?? null,
+        error: best ? null : "no trial finished training (all failed or were cancelled)",
+        finishedAt: new Date(),
+      },
+    });
+    await publishSweepChanged(tx, sweepId);
+  });
+}
+
+/** Trials still waiting for a promotion that will not come (not promoted, or the sweep ended) end as STOPPED. */
+export async function stopPausedTrials(tx: Prisma.TransactionClient, sweepId: string): Promise<void> {
+  const paused = await tx.run.findMany({ where: { sweepId, status: "PAUSED" }, select: { id: true } });
+  await tx.run.updateMany({ where: { sweepId, status: "PAUSED" }, data: { status: "STOPPED" } });
+  for (const { id } of paused) await publishRunEvent(tx, { type: "status", runId: id, status: "STOPPED" }, true);
+}
