@@ -29,7 +29,9 @@ it("the API process loads no TensorFlow.js, WebGPU or native BLAS binding", () =
   expect(loaded.some((url) => url.includes("/packages/runs/"))).toBe(true); // the hook saw the graph
   expect(loaded.some((url) => url.includes("/packages/nn/src/index.ts"))).toBe(true);
   const heavy = loaded.filter((url) =>
-    /@tensorflow|\/koffi|\/webgpu@|\/nn\/src\/(engine|model\/|training\/train|backend\/(backend|openBlas|webgpu))/.test(url),
+    /@tensorflow|\/koffi|\/webgpu@|\/nn\/src\/(engine|model\/|training\/train|backend\/(backend|openBlas|webgpu)\.ts)/.test(
+      url,
+    ),
   );
   expect(heavy).toEqual([]);
 });

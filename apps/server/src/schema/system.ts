@@ -2,14 +2,13 @@
 
 import type { Db, Trainer } from "@trainql/db";
 import { howToGetData } from "@trainql/nn";
+import { DEFAULT_LEASE } from "@trainql/runs/env";
 import { builder } from "./builder.ts";
 
-/** A trainer is live while its heartbeat is recent. */
-const LIVE_MS = 15_000;
-
-export function liveTrainer(db: Db): Promise<Trainer | null> {
+/** A trainer is live while its heartbeat is more recent than the lease timeout. */
+export function liveTrainer(db: Db, timeoutMs = DEFAULT_LEASE.timeoutMs): Promise<Trainer | null> {
   return db.trainer.findFirst({
-    where: { lastSeenAt: { gt: new Date(Date.now() - LIVE_MS) } },
+    where: { lastSeenAt: { gt: new Date(Date.now() - timeoutMs) } },
     orderBy: { lastSeenAt: "desc" },
   });
 }
@@ -71,12 +70,12 @@ builder.queryFields((t) => ({
     type: BackendRef,
     nullable: true,
     description: "The backend of the most recently seen live trainer; null when no trainer is running.",
-    resolve: (_root, _args, { db }) => liveTrainer(db),
+    resolve: (_root, _args, { db, reapPolicy }) => liveTrainer(db, reapPolicy.timeoutMs),
   }),
   dataset: t.field({
     type: DatasetRef,
     nullable: true,
     description: "The data set of the most recently seen live trainer; null when no trainer is running.",
-    resolve: (_root, _args, { db }) => liveTrainer(db),
+    resolve: (_root, _args, { db, reapPolicy }) => liveTrainer(db, reapPolicy.timeoutMs),
   }),
 }));
