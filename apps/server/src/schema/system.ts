@@ -60,9 +60,9 @@ builder.queryFields((t) => ({
   trainers: t.field({
     type: [TrainerRef],
     description: "Live trainer processes (recent heartbeat).",
-    resolve: (_root, _args, { db }) =>
+    resolve: (_root, _args, { db, reapPolicy }) =>
       db.trainer.findMany({
-        where: { lastSeenAt: { gt: new Date(Date.now() - LIVE_MS) } },
+        where: { lastSeenAt: { gt: new Date(Date.now() - reapPolicy.timeoutMs) } },
         orderBy: { startedAt: "asc" },
       }),
   }),
