@@ -14,7 +14,7 @@ import { WebSocketServer } from "ws";
 import { localDashboard } from "./env.ts";
 import { type ApiLimits, DEFAULT_LIMITS } from "./limits.ts";
 import type { Context } from "./schema/builder.ts";
-import { useErrorCodes } from "./schema/errors.ts";
+import { rejectTooComplex, useVariableErrors } from "./schema/errors.ts";
 import { schema } from "./schema/index.ts";
 import { type AccessPolicy, bearerToken, isValidToken, useAccessControl } from "./security/access.ts";
 import {
@@ -75,13 +75,13 @@ export function buildApp({
     cors: { origin: origins.allowedOrigins, credentials: true, methods: ["GET", "POST"] },
     graphiql: { subscriptionsProtocol: "WS" },
     plugins: [
-      useErrorCodes(),
+      useVariableErrors(),
       useAccessControl(access),
       EnvelopArmorPlugin({
-        maxDepth: { n: limits.maxDepth, ignoreIntrospection: true },
-        maxAliases: { n: limits.maxAliases },
-        maxTokens: { n: limits.maxTokens },
-        costLimit: { maxCost: limits.maxCost, ignoreIntrospection: true },
+        maxDepth: { n: limits.maxDepth, ignoreIntrospection: true, ...rejectTooComplex },
+        maxAliases: { n: limits.maxAliases, ...rejectTooComplex },
+        maxTokens: { n: limits.maxTokens }, // rejected while parsing: GRAPHQL_PARSE_FAILED
+        costLimit: { maxCost: limits.maxCost, ignoreIntrospection: true, ...rejectTooComplex },
         // Field suggestions help people writing queries by hand; nothing here is secret.
         blockFieldSuggestion: { enabled: false },
       }),
@@ -220,7 +220,13 @@ export function buildApp({
         server.listen(port, host, () => {
           const interval = Math.max(1000, reapPolicy.timeoutMs / 3);
           const orphans = new Reaper(db, reapPolicy, interval, (line) => console.log(line));
-          reaper = setInterval(() => void orphans.tick().catch(() => {}), interval);
+          reaper = setInterval(
+            () =>
+              void orphans
+                .tick()
+                .catch((error: Error) => console.error(`reaper: ${error.message.split("\n")[0]} (retrying)`)),
+            interval,
+          );
           resolve((server.address() as AddressInfo).port);
         });
       }),

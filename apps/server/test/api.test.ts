@@ -333,6 +333,23 @@ describe("bad input", () => {
     expect(await rowCount("Run")).toBe(before);
   });
 
+  it("refuses variables of the wrong type with BAD_USER_INPUT naming each field, all at once", async () => {
+    const before = await rowCount("Run");
+    const result = await gql(api.url, START, { input: { hiddenSize: "wide", learningRate: [1], batchSize: 20 } });
+    expect(result.data ?? null).toBeNull();
+    expect(result.errors?.map((e) => [e.extensions?.code, e.extensions?.field])).toEqual([
+      ["BAD_USER_INPUT", "input.hiddenSize"],
+      ["BAD_USER_INPUT", "input.learningRate"],
+    ]);
+    expect(result.errors?.[0]?.message).toMatch(/Int cannot represent non-integer value: "wide"/);
+    const missing = await gql(api.url, START, {});
+    expect(missing.errors?.[0]?.extensions).toMatchObject({ code: "BAD_USER_INPUT", field: "input" });
+    const unknown = await gql(api.url, START, { input: { hiddenSise: 3 } });
+    expect(unknown.errors?.[0]?.extensions).toMatchObject({ code: "BAD_USER_INPUT", field: "input" });
+    expect(unknown.errors?.[0]?.message).toMatch(/hiddenSise/);
+    expect(await rowCount("Run")).toBe(before);
+  });
+
   it("answers unknown ids with NOT_FOUND and malformed ones with BAD_USER_INPUT", async () => {
     const missing = await gql(api.url, `{ run(id: "00000000-0000-0000-0000-000000000000") { id } }`);
     expect(missing.errors?.[0]?.extensions?.code).toBe("NOT_FOUND");

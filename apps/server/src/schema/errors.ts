@@ -1,5 +1,14 @@
 // Errors that are part of the API's contract. They reach clients as they are; anything else is masked.
-import { GraphQLError } from "graphql";
+import {
+  coerceInputValue,
+  type DefinitionNode,
+  GraphQLError,
+  type GraphQLInputType,
+  Kind,
+  type OperationDefinitionNode,
+  typeFromAST,
+  type ValidationContext,
+} from "graphql";
 import type { Plugin } from "graphql-yoga";
 
 /** Bad input: names the field and the fix; nothing was written. */
@@ -16,42 +25,45 @@ export function conflict(message: string): GraphQLError {
   return new GraphQLError(message, { extensions: { code: "CONFLICT" } });
 }
 
-// `Variable "$input" got invalid value … at "input.hiddenSize"; …` (no path when a field is unknown).
-const VARIABLE_ERROR = /^Variable "\$(\w+)"(?:.*? at "([\w.[\]]+)")?/;
-const LIMIT_ERROR = /limit of \d+ exceeded/i;
-
 /**
- * Codes for the errors graphql-js and GraphQL Armor report without one: a variable of the wrong type
- * is BAD_USER_INPUT (naming the field, like our own checks); a query over a limit is QUERY_TOO_COMPLEX.
+ * Variables are checked here, before graphql-js does it, with graphql-js's own coercion: its error
+ * callback gives the path of each bad value as data (input.hiddenSize), which the message it would
+ * send only spells out in prose. A bad variable is BAD_USER_INPUT naming that field, as our own
+ * checks do; all of them at once.
  */
-export function useErrorCodes(): Plugin {
-  const withCode = (error: GraphQLError): GraphQLError => {
-    if (error.extensions?.code) return error;
-    const variable = VARIABLE_ERROR.exec(error.message);
-    if (variable)
-      return new GraphQLError(error.message, {
-        nodes: error.nodes,
-        extensions: { code: "BAD_USER_INPUT", field: variable[2] ?? variable[1] },
-      });
-    if (LIMIT_ERROR.test(error.message))
-      return new GraphQLError(error.message, { extensions: { code: "QUERY_TOO_COMPLEX" } });
-    return error;
-  };
+export function useVariableErrors(): Plugin {
   return {
-    // The last step before a result is sent, whatever produced it (Armor rejects while validating).
-    onResultProcess: ({ result, setResult }) => {
-      if (
-        Array.isArray(result) ||
-        !result ||
-        typeof result !== "object" ||
-        !("errors" in result) ||
-        !result.errors?.length
-      )
-        return;
-      setResult({
-        ...result,
-        errors: result.errors.map((e) => (e instanceof GraphQLError ? withCode(e) : e)) as GraphQLError[],
-      });
+    onExecute: ({ args, setResultAndStopExecution }) => {
+      const operation = args.document.definitions.find(
+        (d: DefinitionNode): d is OperationDefinitionNode =>
+          d.kind === Kind.OPERATION_DEFINITION && (!args.operationName || d.name?.value === args.operationName),
+      );
+      const errors: GraphQLError[] = [];
+      for (const definition of operation?.variableDefinitions ?? []) {
+        const name = definition.variable.name.value;
+        const type = typeFromAST(args.schema, definition.type) as GraphQLInputType | undefined;
+        const value = args.variableValues?.[name];
+        if (!type || (value === undefined && definition.defaultValue)) continue;
+        coerceInputValue(value === undefined ? null : value, type, (path, _invalid, error) => {
+          const field = [name, ...path].join(".");
+          errors.push(
+            new GraphQLError(`Variable "$${name}" got an invalid value at "${field}": ${error.message}`, {
+              nodes: definition,
+              extensions: { code: "BAD_USER_INPUT", field },
+            }),
+          );
+        });
+      }
+      if (errors.length > 0) setResultAndStopExecution({ errors });
     },
   };
 }
+
+/** GraphQL Armor's rejections while validating (depth, aliases, cost) as QUERY_TOO_COMPLEX. */
+export const rejectTooComplex = {
+  propagateOnRejection: false,
+  onReject: [
+    (context: ValidationContext | null, error: GraphQLError) =>
+      context?.reportError(new GraphQLError(error.message, { extensions: { code: "QUERY_TOO_COMPLEX" } })),
+  ],
+};
