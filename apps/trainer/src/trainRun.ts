@@ -3,7 +3,7 @@
 // finish (the database gone for minutes, the lease lost) is left to the reaper, which re-queues it
 // from that checkpoint once this trainer stops renewing it.
 
-import type { Db, Run } from "@trainql/db";
+import type { Db } from "@trainql/db";
 import { HyperparameterError, NUM_CLASSES, PIXELS_PER_IMAGE } from "@trainql/nn";
 import type { Cifar10Dataset } from "@trainql/nn/data";
 import {

@@ -5,17 +5,7 @@ import os from "node:os";
 import { createDb } from "@trainql/db";
 import { hasCifar10, howToGetData, loadCifar10, resolveDataDir } from "@trainql/nn/data";
 import { initBackend } from "@trainql/nn/engine";
-import {
-  type AdvanceSweepJob,
-  advanceSweep,
-  type EvaluateJob,
-  NotificationHub,
-  Reaper,
-  type ReapPolicy,
-  TASK,
-  type TrainJob,
-  topics,
-} from "@trainql/runs";
+import { advanceSweep, NotificationHub, parsePayload, Reaper, TASK, topics } from "@trainql/runs";
 import { reapPolicyOf } from "@trainql/runs/env";
 import { Logger, type Runner, run as runWorker } from "graphile-worker";
 import type { TrainerEnv } from "./env.ts";
@@ -151,12 +141,13 @@ export async function startTrainer(env: TrainerEnv, databaseUrl: string, log: Lo
     }),
     taskList: {
       [TASK.train]: async (payload, helpers) => {
-        const task = trainRun(ctx, (payload as TrainJob).runId, BigInt(helpers.job.id));
+        const { runId } = parsePayload(TASK.train, payload);
+        const task = trainRun(ctx, runId, BigInt(helpers.job.id));
         running.add(task);
         await task.finally(() => running.delete(task));
       },
-      [TASK.evaluate]: async (payload) => evaluateRun(ctx, (payload as EvaluateJob).runId),
-      [TASK.advanceSweep]: async (payload) => advanceSweep(db, (payload as AdvanceSweepJob).sweepId),
+      [TASK.evaluate]: async (payload) => evaluateRun(ctx, parsePayload(TASK.evaluate, payload).runId),
+      [TASK.advanceSweep]: async (payload) => advanceSweep(db, parsePayload(TASK.advanceSweep, payload).sweepId),
     },
   });
   log(`trainer ${id}: waiting for runs (concurrency ${env.TRAINER_CONCURRENCY})`);

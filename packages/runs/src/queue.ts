@@ -1,17 +1,29 @@
 // The durable queue of work for trainers: graphile-worker's jobs in PostgreSQL. A job is added in the
 // same transaction as the row it belongs to, so a run is never QUEUED without its job, or vice versa.
 import type { Prisma } from "@trainql/db";
+import { z } from "zod";
 
 export const TASK = { train: "train", evaluate: "evaluate", advanceSweep: "advance-sweep" } as const;
 
-export interface TrainJob {
-  runId: string;
-}
-export interface EvaluateJob {
-  runId: string;
-}
-export interface AdvanceSweepJob {
-  sweepId: string;
+/**
+ * Each task's payload. A trainer checks it when the task starts (`parsePayload`): a job added by
+ * hand, or by another version of us, fails with what is wrong instead of training run "undefined".
+ */
+export const PAYLOADS = {
+  [TASK.train]: z.object({ runId: z.uuid() }),
+  [TASK.evaluate]: z.object({ runId: z.uuid() }),
+  [TASK.advanceSweep]: z.object({ sweepId: z.uuid() }),
+} as const;
+export type Task = keyof typeof PAYLOADS;
+export type Payload<T extends Task> = z.infer<(typeof PAYLOADS)[T]>;
+
+export function parsePayload<T extends Task>(task: T, payload: unknown): Payload<T> {
+  const parsed = PAYLOADS[task].safeParse(payload);
+  if (!parsed.success)
+    throw new Error(
+      `a "${task}" job's payload ${JSON.stringify(payload)} is invalid: ${z.prettifyError(parsed.error)}`,
+    );
+  return parsed.data as Payload<T>;
 }
 
 type Tx = Pick<Prisma.TransactionClient, "$executeRaw">;
