@@ -72,13 +72,16 @@ const start = (script: string) => {
       TRAIN_BACKEND: "wasm",
       START_RUNS_PER_MINUTE: "1000",
     },
-    stdio: ["ignore", "pipe", "inherit"],
+    stdio: ["ignore", "ignore", "inherit"],
   });
   children.push(child);
-  return new Promise<void>((resolve) =>
-    child.stdout?.on("data", (d: Buffer) => /API:|waiting for runs/.test(String(d)) && resolve()),
-  );
 };
+
+/** Waits for the API's readiness endpoint (it answers once its database does). */
+async function apiReady(): Promise<void> {
+  const ready = `http://127.0.0.1:${port}/ready`;
+  while (!(await fetch(ready).then((r) => r.ok, () => false))) await new Promise((r) => setTimeout(r, 100));
+}
 
 async function gql<T>(query: string, variables?: Record<string, unknown>): Promise<T> {
   const res = await fetch(api, {
@@ -92,7 +95,8 @@ async function gql<T>(query: string, variables?: Record<string, unknown>): Promi
 }
 
 try {
-  await start("src/main.ts");
+  start("src/main.ts");
+  await apiReady();
   const { startRun } = await gql<{ startRun: { id: string } }>(
     `mutation ($input: StartRunInput!) { startRun(input: $input) { id } }`,
     { input: { hiddenSize: 16, numIters: Number(values.iters), batchSize: 20, learningRate: 0.05, reg: 1e-3 } },
@@ -122,7 +126,7 @@ try {
           next: ({ data }) => {
             const e = data?.runEvents;
             if (e?.__typename === "RunStatusEvent" && e.status === "QUEUED" && ++ready === SUBSCRIBERS)
-              void start(TRAINER_MAIN);
+              start(TRAINER_MAIN);
             if (e?.epoch) {
               seen.set(e.epoch.epoch, (seen.get(e.epoch.epoch) ?? 0) + 1);
               latencies.push(Date.now() - Date.parse(e.epoch.recordedAt));

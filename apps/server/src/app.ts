@@ -9,7 +9,7 @@ import { NotificationHub, Reaper, type ReapPolicy } from "@trainql/runs";
 import { DEFAULT_LEASE } from "@trainql/runs/env";
 import { type execute, GraphQLError, type subscribe } from "graphql";
 import { useServer } from "graphql-ws/use/ws";
-import { createYoga } from "graphql-yoga";
+import { createYoga, useReadinessCheck } from "graphql-yoga";
 import { WebSocketServer } from "ws";
 import { localDashboard } from "./env.ts";
 import { type ApiLimits, DEFAULT_LIMITS } from "./limits.ts";
@@ -74,7 +74,10 @@ export function buildApp({
     landingPage: false,
     cors: { origin: origins.allowedOrigins, credentials: true, methods: ["GET", "POST"] },
     graphiql: { subscriptionsProtocol: "WS" },
+    // GET /health: the process answers (yoga's own); GET /ready: and its database does.
+    healthCheckEndpoint: "/health",
     plugins: [
+      useReadinessCheck({ endpoint: "/ready", check: () => db.$queryRaw`SELECT 1`.then(() => true) }),
       useVariableErrors(),
       useAccessControl(access),
       EnvelopArmorPlugin({

@@ -432,3 +432,17 @@ describe("bad input", () => {
     expect(data.dataset).toMatchObject({ available: true, numTrain: 400, numVal: 100 });
   });
 });
+
+describe("health", () => {
+  it("answers /health while the process runs and /ready only while its database does", async () => {
+    const base = api.url.replace(/\/graphql$/, "");
+    expect((await fetch(`${base}/health`)).status).toBe(200);
+    expect((await fetch(`${base}/ready`)).status).toBe(200);
+    const unreachable = new URL(databaseUrl);
+    unreachable.port = "1"; // nothing listens there
+    const cutOff = await startApi(unreachable.toString());
+    const cutOffBase = cutOff.url.replace(/\/graphql$/, "");
+    expect((await fetch(`${cutOffBase}/health`)).status).toBe(200);
+    expect((await fetch(`${cutOffBase}/ready`)).status).toBe(503);
+  });
+});

@@ -106,18 +106,18 @@ export async function startTrainer(
     out += d;
   });
   const exited = new Promise<void>((resolve) => child.once("exit", () => resolve()));
-  await new Promise<void>((resolve, reject) => {
-    const timer = setInterval(() => {
-      if (out.includes("waiting for runs")) {
-        clearInterval(timer);
-        resolve();
-      }
-    }, 50);
-    child.once("exit", (code) => {
-      clearInterval(timer);
-      reject(new Error(`trainer exited with ${code} before it was ready:\n${out}`));
-    });
-  });
+  // Ready when it has registered: a trainer writes its row once it takes jobs.
+  const db = new pg.Client({ connectionString: databaseUrl });
+  await db.connect();
+  try {
+    while (!(await db.query(`SELECT 1 FROM "Trainer" WHERE pid = $1`, [child.pid])).rowCount) {
+      if (child.exitCode !== null || child.signalCode !== null)
+        throw new Error(`trainer exited (${child.exitCode ?? child.signalCode}) before it was ready:\n${out}`);
+      await new Promise((r) => setTimeout(r, 50));
+    }
+  } finally {
+    await db.end();
+  }
   const trainer: TrainerProcess = {
     process: child,
     output: () => out,

@@ -102,27 +102,6 @@ export async function startTrainer(env: TrainerEnv, databaseUrl: string, log: Lo
       ? { datasetDir: resolveDataDir(env.CIFAR10_DIR) }
       : { datasetDir: data.dataDir, numTrain: data.train.n, numVal: data.val.n, numTest: data.test.n }),
   };
-  await db.trainer.create({ data: registration });
-  const reaper = new Reaper(db, reapPolicyOf(env), env.TRAINER_HEARTBEAT_MS, log);
-  let failing = false;
-  const heartbeat = setInterval(() => {
-    const beat = async () => {
-      // An upsert: a trainer forgotten while cut off from the database registers again.
-      await db.trainer.upsert({ where: { id }, create: registration, update: { lastSeenAt: new Date() } });
-      await renewLeases(ctx, env.TRAINER_TIMEOUT_MS);
-    };
-    reaper.tick(beat).then(
-      () => {
-        if (failing) log("heartbeat: the database is back");
-        failing = false;
-      },
-      (error: unknown) => {
-        if (!failing) log(`heartbeat failed, retrying: ${(error as Error).message.split("\n")[0]}`);
-        failing = true;
-      },
-    );
-  }, env.TRAINER_HEARTBEAT_MS);
-
   const hub = new NotificationHub(databaseUrl);
   const stopCancels = await hub.listen(topics.cancel, (payload) => {
     ctx.active.get((payload as { runId: string }).runId)?.controller.abort(CANCEL_REASON);
@@ -150,6 +129,29 @@ export async function startTrainer(env: TrainerEnv, databaseUrl: string, log: Lo
       [TASK.advanceSweep]: async (payload) => advanceSweep(db, parsePayload(TASK.advanceSweep, payload).sweepId),
     },
   });
+  // Registered once it takes jobs: a trainer in the table is a trainer that is ready (its readiness,
+  // for the API and for whoever started it).
+  await db.trainer.upsert({ where: { id }, create: registration, update: {} });
+  const reaper = new Reaper(db, reapPolicyOf(env), env.TRAINER_HEARTBEAT_MS, log);
+  let failing = false;
+  const heartbeat = setInterval(() => {
+    const beat = async () => {
+      // An upsert: a trainer forgotten while cut off from the database registers again.
+      await db.trainer.upsert({ where: { id }, create: registration, update: { lastSeenAt: new Date() } });
+      await renewLeases(ctx, env.TRAINER_TIMEOUT_MS);
+    };
+    reaper.tick(beat).then(
+      () => {
+        if (failing) log("heartbeat: the database is back");
+        failing = false;
+      },
+      (error: unknown) => {
+        if (!failing) log(`heartbeat failed, retrying: ${(error as Error).message.split("\n")[0]}`);
+        failing = true;
+      },
+    );
+  }, env.TRAINER_HEARTBEAT_MS);
+
   log(`trainer ${id}: waiting for runs (concurrency ${env.TRAINER_CONCURRENCY})`);
 
   return {
