@@ -80,7 +80,13 @@ const start = (script: string) => {
 /** Waits for the API's readiness endpoint (it answers once its database does). */
 async function apiReady(): Promise<void> {
   const ready = `http://127.0.0.1:${port}/ready`;
-  while (!(await fetch(ready).then((r) => r.ok, () => false))) await new Promise((r) => setTimeout(r, 100));
+  while (
+    !(await fetch(ready).then(
+      (r) => r.ok,
+      () => false,
+    ))
+  )
+    await new Promise((r) => setTimeout(r, 100));
 }
 
 async function gql<T>(query: string, variables?: Record<string, unknown>): Promise<T> {

@@ -1,6 +1,6 @@
 // The `evaluate` task: a finished run's checkpoint on the test set, once, on request.
 import { loadCheckpoint } from "@trainql/nn/engine";
-import { publishRunEvent, publishSweepChanged } from "@trainql/runs";
+import { publishRunNotification, publishSweepChanged } from "@trainql/runs";
 import type { TrainerContext } from "./trainRun.ts";
 
 export async function evaluateRun(ctx: TrainerContext, runId: string): Promise<void> {
@@ -12,7 +12,7 @@ export async function evaluateRun(ctx: TrainerContext, runId: string): Promise<v
     const testAcc = await net.accuracy(test.x, test.y, test.n);
     await ctx.db.$transaction(async (tx) => {
       const run = await tx.run.update({ where: { id: runId }, data: { testAcc } });
-      await publishRunEvent(tx, { type: "test", runId, testAcc }, true);
+      await publishRunNotification(tx, { type: "test", runId, testAcc }, true);
       if (run.sweepId) await publishSweepChanged(tx, run.sweepId);
     });
   } finally {

@@ -14,7 +14,7 @@ import {
   appendLosses,
   enqueueAdvanceSweep,
   enqueueTrain,
-  publishRunEvent,
+  publishRunNotification,
   publishSweepChanged,
   renewLease,
   rewindToCheckpoint,
@@ -101,7 +101,7 @@ export class RunRecorder {
     return async (tx) => {
       await appendLosses(tx, this.runId, from, losses);
       await tx.run.update({ where: { id: this.runId }, data: { iteration: to } });
-      await publishRunEvent(
+      await publishRunNotification(
         tx,
         { type: "losses", runId: this.runId, from, to, points: sampleLosses(from, losses) },
         true,
@@ -136,7 +136,7 @@ export class RunRecorder {
         select: { lease: true, bestValAcc: true },
       });
       this.bestValAcc = run.bestValAcc;
-      await publishRunEvent(tx, { type: "status", runId: this.runId, status: "RUNNING" }, true);
+      await publishRunNotification(tx, { type: "status", runId: this.runId, status: "RUNNING" }, true);
       if (this.sweepId) await publishSweepChanged(tx, this.sweepId);
       return { lease: run.lease, iteration };
     });
@@ -180,12 +180,12 @@ export class RunRecorder {
       });
       await tx.$executeRaw`UPDATE "Run" SET "bestValAcc" = ${bestValAcc}, "weightsPng" = ${png}, "weightsEpoch" = ${m.epoch}
         WHERE id = ${this.runId}::uuid`;
-      await publishRunEvent(tx, {
+      await publishRunNotification(tx, {
         type: "epoch",
         runId: this.runId,
         epoch: { ...m, recordedAt: recordedAt.toISOString() },
       });
-      await publishRunEvent(tx, { type: "weights", runId: this.runId, epoch: m.epoch });
+      await publishRunNotification(tx, { type: "weights", runId: this.runId, epoch: m.epoch });
       if (this.sweepId) await publishSweepChanged(tx, this.sweepId);
     });
   }
@@ -225,7 +225,7 @@ export class RunRecorder {
           cancelRequested: false,
         },
       });
-      await publishRunEvent(tx, { type: "status", runId: this.runId, status }, true);
+      await publishRunNotification(tx, { type: "status", runId: this.runId, status }, true);
       if (this.sweepId) {
         await publishSweepChanged(tx, this.sweepId);
         await enqueueAdvanceSweep(tx, this.sweepId);
@@ -248,7 +248,7 @@ export class RunRecorder {
         data: { status: "QUEUED", trainerId: null, heartbeatAt: null, jobId: null },
       });
       await enqueueTrain(tx, this.runId);
-      await publishRunEvent(tx, { type: "status", runId: this.runId, status: "QUEUED" }, true);
+      await publishRunNotification(tx, { type: "status", runId: this.runId, status: "QUEUED" }, true);
       if (this.sweepId) await publishSweepChanged(tx, this.sweepId);
     });
     await this.drain();

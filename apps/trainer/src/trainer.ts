@@ -12,7 +12,8 @@ import type { TrainerEnv } from "./env.ts";
 import { evaluateRun } from "./evaluateRun.ts";
 import { CANCEL_REASON, LOST_REASON, SHUTDOWN_REASON, type TrainerContext, trainRun } from "./trainRun.ts";
 
-export interface Trainer {
+/** A trainer started in this process: its id (its row in the Trainer table) and how to stop it. */
+export interface StartedTrainer {
   id: string;
   stop(): Promise<void>;
 }
@@ -68,7 +69,11 @@ async function renewLeases(ctx: TrainerContext, timeoutMs: number): Promise<void
   }
 }
 
-export async function startTrainer(env: TrainerEnv, databaseUrl: string, log: Log = console.log): Promise<Trainer> {
+export async function startTrainer(
+  env: TrainerEnv,
+  databaseUrl: string,
+  log: Log = console.log,
+): Promise<StartedTrainer> {
   const id = `${os.hostname()}-${process.pid}-${randomUUID().slice(0, 8)}`;
   const db = createDb(databaseUrl, 3);
   const backend = await initBackend(env.TRAIN_BACKEND);

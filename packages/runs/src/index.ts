@@ -1,6 +1,6 @@
 export * from "./events/pgNotifications.ts";
 export * from "./events/publish.ts";
-export * from "./events/runEvents.ts";
+export * from "./events/runNotifications.ts";
 export * from "./hyperparameters.ts";
 export * from "./lossStore.ts";
 export * from "./processErrors.ts";

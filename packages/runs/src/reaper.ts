@@ -5,7 +5,7 @@
 // reason. A cancel asked of such a run ends it at once. Trainers that stopped beating are forgotten,
 // and jobs that failed for good are removed from the queue.
 import type { Db, Run } from "@trainql/db";
-import { publishRunEvent, publishSweepChanged } from "./events/publish.ts";
+import { publishRunNotification, publishSweepChanged } from "./events/publish.ts";
 import { enqueueAdvanceSweep, enqueueTrain } from "./queue.ts";
 import { releaseJob } from "./runLease.ts";
 
@@ -58,7 +58,7 @@ export async function reapOrphanedRuns(
           where: { id },
           data: { ...common, status, error, finishedAt: new Date(), cancelRequested: false },
         });
-        await publishRunEvent(tx, { type: "status", runId: id, status }, true);
+        await publishRunNotification(tx, { type: "status", runId: id, status }, true);
         if (run.sweepId) await enqueueAdvanceSweep(tx, run.sweepId);
         reaped.ended.push(id);
         log(`reaper: run ${id} ${status} (${reason})`);
@@ -66,7 +66,7 @@ export async function reapOrphanedRuns(
         // The next owner rewinds to the checkpoint when it claims the run (RunRecorder.start).
         await tx.run.update({ where: { id }, data: { ...common, status: "QUEUED" } });
         await enqueueTrain(tx, id);
-        await publishRunEvent(tx, { type: "status", runId: id, status: "QUEUED" }, true);
+        await publishRunNotification(tx, { type: "status", runId: id, status: "QUEUED" }, true);
         reaped.requeued.push(id);
         log(`reaper: run ${id} re-queued from its checkpoint (${reason})`);
       }

@@ -16,7 +16,7 @@ import {
   enqueueTrain,
   hyperparametersOf,
   publish,
-  publishRunEvent,
+  publishRunNotification,
   publishRunsChanged,
   readLosses,
   releaseJob,
@@ -298,7 +298,7 @@ builder.mutationFields((t) => ({
             where: { id: runId },
             data: { status: "CANCELLED", finishedAt: new Date(), heartbeatAt: null, trainerId: null, jobId: null },
           });
-          await publishRunEvent(tx, { type: "status", runId, status: "CANCELLED" }, true);
+          await publishRunNotification(tx, { type: "status", runId, status: "CANCELLED" }, true);
           if (run.sweepId) await enqueueAdvanceSweep(tx, run.sweepId);
           return;
         }

@@ -7,10 +7,10 @@
 // when a test evaluation is pending then, after its result).
 
 import type { Db, RunStatus } from "@trainql/db";
-import { downsample, type NotificationHub, type RunEvent, readLosses, topics } from "@trainql/runs";
+import { downsample, type NotificationHub, type RunNotification, readLosses, topics } from "@trainql/runs";
 import { GraphQLError } from "graphql";
 
-export type StreamEvent = Exclude<RunEvent, { type: "resync" }>;
+export type StreamEvent = Exclude<RunNotification, { type: "resync" }>;
 /** An event as delivered: with the cursor to resume after it. */
 export type DeliveredEvent = StreamEvent & { cursor: string };
 
@@ -73,7 +73,7 @@ export async function* runEventStream(
   after?: string,
 ): AsyncGenerator<DeliveredEvent> {
   const marks: Marks = after ? decodeCursor(after) : { ...START };
-  const subscription = await hub.subscribe<RunEvent>(topics.run(runId));
+  const subscription = await hub.subscribe<RunNotification>(topics.run(runId));
   /** Set once the run's status is final: the stream ends, or waits for a pending test result. */
   const state: { ending: "now" | "after-test" | null } = { ending: null };
   const deliver = (event: StreamEvent): DeliveredEvent => ({ ...event, cursor: encodeCursor(marks) });

@@ -1,6 +1,6 @@
 // Publishing from inside a Prisma transaction: NOTIFY is delivered when (and only if) it commits.
 import type { Prisma } from "@trainql/db";
-import { type RunEvent, type RunsChanged, topics } from "./runEvents.ts";
+import { type RunNotification, type RunsChanged, topics } from "./runNotifications.ts";
 
 type Tx = Pick<Prisma.TransactionClient, "$executeRaw">;
 
@@ -9,7 +9,11 @@ export async function publish(tx: Tx, topic: string, payload: unknown): Promise<
   await tx.$executeRaw`SELECT pg_notify(${topic}, ${JSON.stringify(payload)})`;
 }
 
-export async function publishRunEvent(tx: Tx, event: Exclude<RunEvent, { type: "resync" }>, listChanged = false) {
+export async function publishRunNotification(
+  tx: Tx,
+  event: Exclude<RunNotification, { type: "resync" }>,
+  listChanged = false,
+) {
   await publish(tx, topics.run(event.runId), event);
   if (listChanged) await publishRunsChanged(tx, { runId: event.runId, kind: "updated" });
 }

@@ -6,7 +6,7 @@
 
 import type { Db, Prisma } from "@trainql/db";
 import { promote } from "@trainql/nn";
-import { publishRunEvent, publishRunsChanged, publishSweepChanged } from "../events/publish.ts";
+import { publishRunNotification, publishRunsChanged, publishSweepChanged } from "../events/publish.ts";
 import { enqueueEvaluate, enqueueTrain } from "../queue.ts";
 import type { SweepConfig } from "./sweepConfig.ts";
 
@@ -67,5 +67,5 @@ export async function advanceSweep(db: Db, sweepId: string): Promise<void> {
 export async function stopPausedTrials(tx: Prisma.TransactionClient, sweepId: string): Promise<void> {
   const paused = await tx.run.findMany({ where: { sweepId, status: "PAUSED" }, select: { id: true } });
   await tx.run.updateMany({ where: { sweepId, status: "PAUSED" }, data: { status: "STOPPED" } });
-  for (const { id } of paused) await publishRunEvent(tx, { type: "status", runId: id, status: "STOPPED" }, true);
+  for (const { id } of paused) await publishRunNotification(tx, { type: "status", runId: id, status: "STOPPED" }, true);
 }

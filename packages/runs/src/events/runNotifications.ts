@@ -1,10 +1,11 @@
-// What trainers announce about runs. Payloads are small (ids and numbers): PostgreSQL NOTIFY carries
+// What API and trainers announce about runs over PostgreSQL NOTIFY (the GraphQL RunEvent stream is
+// built from these). Payloads are small (ids and numbers): PostgreSQL NOTIFY carries
 // at most 8,000 bytes, and the database, not the notification, is the record.
 
 import type { RunStatus } from "@trainql/db";
 import type { EpochMetrics } from "@trainql/nn";
 
-export type RunEvent =
+export type RunNotification =
   | { type: "status"; runId: string; status: RunStatus }
   /** recordedAt: when the trainer wrote it (ISO 8601). */
   | { type: "epoch"; runId: string; epoch: EpochMetrics & { recordedAt: string } }
