@@ -5,7 +5,7 @@ import { createServer, type IncomingMessage, type ServerResponse } from "node:ht
 import type { AddressInfo } from "node:net";
 import { EnvelopArmorPlugin } from "@escape.tech/graphql-armor";
 import { createDb } from "@trainql/db";
-import { NotificationHub, Reaper, type ReapPolicy } from "@trainql/runs";
+import { createRunPubSub, Reaper, type ReapPolicy } from "@trainql/runs";
 import { DEFAULT_LEASE } from "@trainql/runs/env";
 import { type execute, GraphQLError, type subscribe } from "graphql";
 import { useServer } from "graphql-ws/use/ws";
@@ -63,9 +63,9 @@ export function buildApp({
     ...givenPolicy,
   };
   const db = createDb(databaseUrl, 10);
-  const hub = new NotificationHub(databaseUrl);
+  const pubsub = createRunPubSub(databaseUrl);
   const rateLimiter = new RateLimiter(limits.startRate);
-  const contextFor = (token: string | null): Context => ({ db, hub, token, rateLimiter, limits, reapPolicy });
+  const contextFor = (token: string | null): Context => ({ db, pubsub, token, rateLimiter, limits, reapPolicy });
 
   const yoga = createYoga<{ req: IncomingMessage; res: ServerResponse; token?: string | null }>({
     schema,
@@ -240,7 +240,7 @@ export function buildApp({
         server.close(() => resolve());
         server.closeAllConnections();
       });
-      await hub.close();
+      await pubsub.close();
       await db.$disconnect();
     },
   };

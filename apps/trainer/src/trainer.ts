@@ -5,7 +5,7 @@ import os from "node:os";
 import { createDb } from "@trainql/db";
 import { hasCifar10, howToGetData, loadCifar10, resolveDataDir } from "@trainql/nn/data";
 import { initBackend } from "@trainql/nn/engine";
-import { advanceSweep, NotificationHub, parsePayload, Reaper, TASK, topics } from "@trainql/runs";
+import { advanceSweep, createRunPubSub, parsePayload, Reaper, TASK, topics } from "@trainql/runs";
 import { reapPolicyOf } from "@trainql/runs/env";
 import { Logger, type Runner, run as runWorker } from "graphile-worker";
 import type { TrainerEnv } from "./env.ts";
@@ -107,10 +107,12 @@ export async function startTrainer(
       ? { datasetDir: resolveDataDir(env.CIFAR10_DIR) }
       : { datasetDir: data.dataDir, numTrain: data.train.n, numVal: data.val.n, numTest: data.test.n }),
   };
-  const hub = new NotificationHub(databaseUrl);
-  const stopCancels = await hub.listen(topics.cancel, (payload) => {
-    ctx.active.get((payload as { runId: string }).runId)?.controller.abort(CANCEL_REASON);
-  });
+  const pubsub = createRunPubSub(databaseUrl);
+  const cancels = await pubsub.listen("trainql:cancel");
+  void (async () => {
+    for await (const request of cancels)
+      if ("runId" in request) ctx.active.get(request.runId)?.controller.abort(CANCEL_REASON);
+  })();
 
   const running = new Set<Promise<void>>();
   const runner: Runner = await runWorker({
@@ -168,8 +170,8 @@ export async function startTrainer(
       for (const { controller } of ctx.active.values()) controller.abort(SHUTDOWN_REASON);
       await Promise.allSettled(running);
       await runner.stop();
-      await stopCancels();
-      await hub.close();
+      await cancels.return(undefined);
+      await pubsub.close();
       await db.trainer.delete({ where: { id } }).catch(() => {});
       await db.$disconnect();
     },

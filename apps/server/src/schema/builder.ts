@@ -2,14 +2,14 @@
 import SchemaBuilder from "@pothos/core";
 import RelayPlugin from "@pothos/plugin-relay";
 import type { Db } from "@trainql/db";
-import type { NotificationHub, ReapPolicy } from "@trainql/runs";
+import type { ReapPolicy, RunPubSub } from "@trainql/runs";
 import type { AdmissionLimits } from "../security/admission.ts";
 import type { RateLimiter } from "../security/rateLimiter.ts";
 import { decodeNodeId } from "./ids.ts";
 
 export interface Context {
   db: Db;
-  hub: NotificationHub;
+  pubsub: RunPubSub;
   /** The caller's bearer token, if it sent one (checked by the access-control plugin). */
   token: string | null;
   rateLimiter: RateLimiter;

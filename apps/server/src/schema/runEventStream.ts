@@ -7,10 +7,10 @@
 // when a test evaluation is pending then, after its result).
 
 import type { Db, RunStatus } from "@trainql/db";
-import { downsample, type NotificationHub, type RunNotification, readLosses, topics } from "@trainql/runs";
+import { downsample, type RunNotification, type RunPubSub, readLosses } from "@trainql/runs";
 import { GraphQLError } from "graphql";
 
-export type StreamEvent = Exclude<RunNotification, { type: "resync" }>;
+export type StreamEvent = RunNotification;
 /** An event as delivered: with the cursor to resume after it. */
 export type DeliveredEvent = StreamEvent & { cursor: string };
 
@@ -68,12 +68,12 @@ async function evaluationPending(db: Db, runId: string): Promise<boolean> {
 
 export async function* runEventStream(
   db: Db,
-  hub: NotificationHub,
+  pubsub: RunPubSub,
   runId: string,
   after?: string,
 ): AsyncGenerator<DeliveredEvent> {
   const marks: Marks = after ? decodeCursor(after) : { ...START };
-  const subscription = await hub.subscribe<RunNotification>(topics.run(runId));
+  const notifications = await pubsub.listen("trainql:run", runId);
   /** Set once the run's status is final: the stream ends, or waits for a pending test result. */
   const state: { ending: "now" | "after-test" | null } = { ending: null };
   const deliver = (event: StreamEvent): DeliveredEvent => ({ ...event, cursor: encodeCursor(marks) });
@@ -126,7 +126,7 @@ export async function* runEventStream(
   try {
     yield* catchUp();
     if (state.ending === "now") return;
-    for await (const event of subscription.events) {
+    for await (const event of notifications) {
       switch (event.type) {
         case "epoch":
           if (event.epoch.epoch === marks.epoch + 1) {
@@ -169,6 +169,6 @@ export async function* runEventStream(
       if (state.ending === "now") return;
     }
   } finally {
-    await subscription.close();
+    await notifications.return(undefined);
   }
 }

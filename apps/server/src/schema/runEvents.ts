@@ -94,20 +94,20 @@ builder.subscriptionFields((t) => ({
       runId: t.arg.id({ required: true }),
       after: t.arg.string({ required: false, description: "The cursor of the last event received." }),
     },
-    subscribe: async (_root, { runId, after }, { db, hub }) =>
-      runEventStream(db, hub, (await findRun(db, String(runId), "runId")).id, after ?? undefined),
+    subscribe: async (_root, { runId, after }, { db, pubsub }) =>
+      runEventStream(db, pubsub, (await findRun(db, String(runId), "runId")).id, after ?? undefined),
     resolve: (event: DeliveredEvent) => event,
   }),
   runsChanged: t.field({
     type: RunsChangedEvent,
     description: "Any run created, deleted, or changed in status or progress.",
-    subscribe: async (_root, _args, { hub }) => {
-      const subscription = await hub.subscribe<RunsChanged | { type: "resync" }>(topics.runs);
+    subscribe: async (_root, _args, { pubsub }) => {
+      const changes = await pubsub.listen("trainql:runs");
       return (async function* () {
         try {
-          for await (const change of subscription.events) if ("runId" in change) yield change;
+          for await (const change of changes) if ("runId" in change) yield change;
         } finally {
-          await subscription.close();
+          await changes.return(undefined);
         }
       })();
     },

@@ -282,15 +282,15 @@ builder.subscriptionFields((t) => ({
     type: SweepEvent,
     description: "The sweep now, then again after every change (trials starting, epochs, promotions, the best model).",
     args: { sweepId: t.arg.id({ required: true }) },
-    subscribe: async (_root, { sweepId }, { db, hub }) => {
+    subscribe: async (_root, { sweepId }, { db, pubsub }) => {
       const sweep = await findSweep(db, String(sweepId), "sweepId");
-      const subscription = await hub.subscribe<unknown>(topics.sweep(sweep.id));
+      const changes = await pubsub.listen("trainql:sweep", sweep.id);
       return (async function* () {
         try {
           yield { sweepId: sweep.id };
-          for await (const _change of subscription.events) yield { sweepId: sweep.id };
+          for await (const _change of changes) yield { sweepId: sweep.id };
         } finally {
-          await subscription.close();
+          await changes.return(undefined);
         }
       })();
     },

@@ -9,11 +9,7 @@ export async function publish(tx: Tx, topic: string, payload: unknown): Promise<
   await tx.$executeRaw`SELECT pg_notify(${topic}, ${JSON.stringify(payload)})`;
 }
 
-export async function publishRunNotification(
-  tx: Tx,
-  event: Exclude<RunNotification, { type: "resync" }>,
-  listChanged = false,
-) {
+export async function publishRunNotification(tx: Tx, event: RunNotification, listChanged = false) {
   await publish(tx, topics.run(event.runId), event);
   if (listChanged) await publishRunsChanged(tx, { runId: event.runId, kind: "updated" });
 }

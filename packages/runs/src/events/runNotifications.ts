@@ -4,6 +4,7 @@
 
 import type { RunStatus } from "@trainql/db";
 import type { EpochMetrics } from "@trainql/nn";
+import type { Resync } from "./postgresEventTarget.ts";
 
 export type RunNotification =
   | { type: "status"; runId: string; status: RunStatus }
@@ -12,9 +13,7 @@ export type RunNotification =
   /** Losses of iterations [from, to), sampled to at most LOSS_SAMPLES points. */
   | { type: "losses"; runId: string; from: number; to: number; points: [iteration: number, loss: number][] }
   | { type: "weights"; runId: string; epoch: number }
-  | { type: "test"; runId: string; testAcc: number }
-  /** The listener reconnected and may have missed events: re-read the database. */
-  | { type: "resync" };
+  | { type: "test"; runId: string; testAcc: number };
 
 export const LOSS_SAMPLES = 100;
 
@@ -32,6 +31,18 @@ export interface RunsChanged {
   runId: string;
   kind: "created" | "updated" | "deleted";
 }
+
+/**
+ * The same topics as yoga's createPubSub sees them: routing key (the topic without its id), then
+ * the id if the topic has one, then the payload. A listener may also get RESYNC (see
+ * postgresEventTarget.ts) after missing notifications.
+ */
+export type RunTopics = {
+  "trainql:run": [runId: string, notification: RunNotification | Resync];
+  "trainql:runs": [change: RunsChanged | Resync];
+  "trainql:cancel": [request: { runId: string } | Resync];
+  "trainql:sweep": [sweepId: string, change: { sweepId: string } | Resync];
+};
 
 /** Evenly spaced samples of losses[i] for iterations from + i, at most `max` of them, always the last. */
 export function sampleLosses(from: number, losses: ArrayLike<number>, max = LOSS_SAMPLES): [number, number][] {
