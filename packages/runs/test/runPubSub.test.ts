@@ -35,15 +35,23 @@ async function sql(query: string, values: unknown[] = []) {
 it("delivers what another process commits once listen() has resolved, and only that topic", async () => {
   const runId = "5b0c7a2e-1111-4b5e-9a3c-2f1d0e9c8b7a";
   const events = await pubsub.listen("trainql:run", runId);
-  await sql("SELECT pg_notify($1, $2)", ["trainql:run:other", JSON.stringify({ type: "test", runId: "x", testAcc: 1 })]);
-  await sql("SELECT pg_notify($1, $2)", [`trainql:run:${runId}`, JSON.stringify({ type: "test", runId, testAcc: 0.5 })]);
+  await sql("SELECT pg_notify($1, $2)", [
+    "trainql:run:other",
+    JSON.stringify({ type: "test", runId: "x", testAcc: 1 }),
+  ]);
+  await sql("SELECT pg_notify($1, $2)", [
+    `trainql:run:${runId}`,
+    JSON.stringify({ type: "test", runId, testAcc: 0.5 }),
+  ]);
   expect((await events.next()).value).toEqual({ type: "test", runId, testAcc: 0.5 });
   await events.return(undefined);
 });
 
 it("replaces a dropped connection, tells listeners to re-read, and delivers again", async () => {
   const changes = await pubsub.listen("trainql:runs");
-  await sql(`SELECT pg_terminate_backend(pid) FROM pg_stat_activity WHERE datname = current_database() AND query LIKE 'LISTEN%'`);
+  await sql(
+    `SELECT pg_terminate_backend(pid) FROM pg_stat_activity WHERE datname = current_database() AND query LIKE 'LISTEN%'`,
+  );
   expect((await changes.next()).value).toEqual(RESYNC);
   await sql("SELECT pg_notify($1, $2)", ["trainql:runs", JSON.stringify({ runId: "r", kind: "created" })]);
   expect((await changes.next()).value).toEqual({ runId: "r", kind: "created" });

@@ -95,8 +95,8 @@ export function createPostgresEventTarget(databaseUrl: string): PostgresEventTar
   return {
     addEventListener(topic, listener) {
       if (!listener) return;
-      let set = listeners.get(topic);
-      if (!set) listeners.set(topic, (set = new Set()));
+      const set = listeners.get(topic) ?? new Set();
+      listeners.set(topic, set);
       set.add(listener as NonNullable<Listener>);
       void listen(topic);
     },
