@@ -2,7 +2,7 @@ import type { Metadata } from "next";
 import type { ReactNode } from "react";
 import { NavLinks } from "@/components/NavLinks";
 import { Providers } from "@/components/Providers";
-import { API_PORT, publicApiUrl } from "@/lib/apiUrl";
+import { env } from "@/env";
 import "./globals.css";
 
 export const metadata: Metadata = { title: "TrainQL", description: "Train and tune a two-layer net on CIFAR-10" };
@@ -14,7 +14,7 @@ export default function RootLayout({ children }: { children: ReactNode }) {
     <html lang="en">
       <body>
         <NavLinks />
-        <Providers publicApiUrl={publicApiUrl()} apiPort={API_PORT}>
+        <Providers publicApiUrl={env.TRAINQL_PUBLIC_API_URL ?? null} apiPort={String(env.TRAINQL_API_PORT)}>
           <main>{children}</main>
         </Providers>
       </body>

@@ -2,7 +2,7 @@
 // session's API token when the user signed in.
 import "server-only";
 import { cookies } from "next/headers";
-import { serverApiUrl } from "./apiUrl";
+import { serverApiUrl } from "@/env";
 import { isUnauthenticated, TOKEN_COOKIE } from "./token";
 
 /** Why the API did not answer a page's query; `notFound` covers unknown and malformed ids alike. */
