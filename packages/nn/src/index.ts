@@ -14,4 +14,5 @@ export * from "./training/hyperparameters.ts";
 export * from "./training/memory.ts";
 export * from "./training/minibatches.ts";
 export * from "./training/train.ts";
+export * from "./validation/index.ts";
 export * from "./visualize/weightsImage.ts";
