@@ -1,7 +1,7 @@
 export * from "./backend/backend.ts";
 export * from "./backend/webgpu.ts";
 export * from "./checkpoint/checkpoint.ts";
-export { runCli, UsageError } from "./cli/runCli.ts";
+export { parseFlags, runCli, UsageError } from "./cli/runCli.ts";
 export * from "./data/cifar10.ts";
 export * from "./data/dataset.ts";
 export * from "./data/download.ts";

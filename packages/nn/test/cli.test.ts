@@ -75,8 +75,8 @@ describe("pnpm train", () => {
     expect(notNumber.stderr).toContain('--lr must be a number; got "fast"');
     const outOfRange = await cli("train.ts", ["--hidden", "0", "--reg=-1"]);
     expect(outOfRange.code).toBe(2);
-    expect(outOfRange.stderr).toContain("--hidden: hiddenSize must be an integer from 1 to 8192; got 0");
-    expect(outOfRange.stderr).toContain("--reg: reg must be a finite number ≥ 0; got -1");
+    expect(outOfRange.stderr).toContain("--hidden must be an integer from 1 to 8192; got 0");
+    expect(outOfRange.stderr).toContain("--reg must be a finite number ≥ 0; got -1");
   });
 
   it("trains without the native BLAS when it cannot load, and says why and what to install", async () => {
