@@ -5,6 +5,7 @@
 import {
   type BackendInfo,
   type Cifar10Dataset,
+  HYPERPARAMETER_NAMES,
   HyperparameterError,
   type Hyperparameters,
   loadCheckpoint,
@@ -45,9 +46,9 @@ export const SHUTDOWN_REASON = "trainer shutting down";
 /** The abort reason when the run's writes fail for good: the reaper will hand it to a trainer again. */
 export const LOST_REASON = "the run's writes failed";
 
+/** A run's hyperparameters: the Run columns named as the hyperparameters are. */
 export function hyperparametersOf(run: Run): Hyperparameters {
-  const { hiddenSize, learningRate, learningRateDecay, reg, batchSize, numIters, weightScale, seed } = run;
-  return { hiddenSize, learningRate, learningRateDecay, reg, batchSize, numIters, weightScale, seed };
+  return Object.fromEntries(HYPERPARAMETER_NAMES.map((name) => [name, run[name]])) as Hyperparameters;
 }
 
 function describe(error: unknown): string {

@@ -1,0 +1,34 @@
+// The checks only a live trainer can answer, made after an input passed its schema: the trainer's
+// training set caps the batch size (the same rule, now with the size known), and its memory caps what
+// one run may need — refused now, with the estimate, rather than crashing the trainer later.
+import { estimateTrainingMemory, formatBytes } from "@trainql/nn";
+import { type Hyperparameters, ruleOf } from "@trainql/nn/hyperparameters";
+import { type Problem, problemsOf } from "@trainql/nn/validation";
+import type { Trainer } from "../db/prisma.ts";
+import { invalidInput } from "./errors.ts";
+
+/** Where in the input each checked value came from (paths from the argument: ["input", "batchSize"]). */
+export interface FitPaths {
+  batchSize: string[];
+  hiddenSize: string[];
+}
+
+/** Throws BAD_USER_INPUT when the live trainer (if any) cannot train `hp`. */
+export function checkTrainerFits(trainer: Trainer | null, hp: Hyperparameters, paths: FitPaths): void {
+  if (!trainer) return;
+  const batch = ruleOf("batchSize", trainer.numTrain ?? undefined).safeParse(hp.batchSize);
+  const problems: Problem[] = problemsOf(batch.error?.issues ?? []).map((p) => ({ ...p, path: paths.batchSize }));
+  const memory = estimateTrainingMemory(hp);
+  const allowed = trainer.memoryBytes ? Number(trainer.memoryBytes) : null;
+  if (problems.length === 0 && allowed !== null && memory.bytes > allowed) {
+    const { params, batch, activations } = memory.parts;
+    problems.push({
+      path: paths.hiddenSize,
+      whole: true,
+      message:
+        `this run needs about ${formatBytes(memory.bytes)} (parameters ${formatBytes(params)}, minibatch ${formatBytes(batch)}, ` +
+        `activations ${formatBytes(activations)}) but a trainer allows ${formatBytes(allowed)} per run: lower hiddenSize or batchSize`,
+    });
+  }
+  if (problems.length > 0) throw invalidInput(problems);
+}
