@@ -6,7 +6,7 @@ import path from "node:path";
 import { parseArgs } from "node:util";
 import { parseFlags, runCli, UsageError } from "@trainql/nn";
 import { SWEEP_DEFAULTS, type SweepField, sweepSettingsTextSchema } from "@trainql/nn/sweepRules";
-import { numberText } from "@trainql/nn/validation";
+import { numberText, subjectOf } from "@trainql/nn/validation";
 import cliProgress from "cli-progress";
 import { createClient } from "graphql-ws";
 import WebSocket from "ws";
@@ -178,7 +178,7 @@ async function main(argv: string[]): Promise<void> {
   };
   const input = parseFlags(sweepSettingsTextSchema(), text, (p) => {
     const field = p.path.filter((k) => typeof k === "string").at(-1) as SweepField;
-    return FLAGS[field] ?? field;
+    return subjectOf(p, FLAGS[field] ?? field);
   });
   const log = (line: string) => process.stderr.write(`${line}\n`);
   const started = performance.now();

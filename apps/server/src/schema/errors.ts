@@ -23,10 +23,16 @@ function apiName(path: Problem["path"]): string {
 
 /**
  * Every problem with an input (paths start at the argument: `input.hiddenSize`) as one BAD_USER_INPUT:
- * `field` names the first, the message joins all, and `fields` lists each field with its own message.
+ * `field` names the first, the message joins all, and `fields` lists each field with its own message
+ * and, where the message is a field's rule, that rule without the field's name ("must be …; got 0"),
+ * so a client can name the field its own way without parsing the message.
  */
 export function invalidInput(problems: readonly Problem[]): GraphQLError {
-  const fields = problems.map((p) => ({ field: fieldOf(p), message: sentence(p, apiName(p.path)) }));
+  const fields = problems.map((p) => ({
+    field: fieldOf(p),
+    message: sentence(p, apiName(p.path)),
+    ...(p.whole ? {} : { rule: p.message }),
+  }));
   const error = badInput(fields[0]?.field ?? "", fields.map((f) => f.message).join("; "));
   error.extensions.fields = fields;
   return error;

@@ -204,7 +204,7 @@ const RunName = z
   .transform((name) => name || null);
 
 /** startRun's input: a name and the hyperparameters, by their schema (any left out take their default). */
-const StartRunSchema = hyperparametersSchema().extend({ name: RunName });
+const StartRunSchema = hyperparametersSchema("checked later").extend({ name: RunName });
 
 /** "Must be an integer from 1 to 8192." */
 const ruleSentence = (rule: z.ZodType) => `${ruleText(rule).replace(/^m/, "M")}.`;

@@ -152,7 +152,7 @@ builder.mutationFields((t) => ({
   startSweep: t.field({
     type: SweepRef,
     description: "Queues every trial of a hyperparameter search and returns the sweep at once.",
-    args: { input: t.arg({ type: StartSweepInput, required: true }).validate(sweepSettingsSchema()) },
+    args: { input: t.arg({ type: StartSweepInput, required: true }).validate(sweepSettingsSchema("checked later")) },
     resolve: async (_root, { input: settings }, ctx) => {
       const { db } = ctx;
       const { strategy, numIters, batchSize, seed, weightScale } = settings;

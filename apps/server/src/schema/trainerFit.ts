@@ -1,6 +1,7 @@
-// The checks only a live trainer can answer, made after an input passed its schema: the trainer's
-// training set caps the batch size (the same rule, now with the size known), and its memory caps what
-// one run may need — refused now, with the estimate, rather than crashing the trainer later.
+// The checks only a live trainer can answer, made after an input passed its schema (which leaves the
+// batch size to this, as "checked later"): the trainer's training set caps the batch size (the same
+// rule, with the bound known; without a trainer, ≥ 1), and its memory caps what one run may need —
+// refused now, with the estimate, rather than crashing the trainer later.
 import { estimateTrainingMemory, formatBytes } from "@trainql/nn";
 import { type Hyperparameters, ruleOf } from "@trainql/nn/hyperparameters";
 import { type Problem, problemsOf } from "@trainql/nn/validation";
@@ -13,13 +14,12 @@ export interface FitPaths {
   hiddenSize: string[];
 }
 
-/** Throws BAD_USER_INPUT when the live trainer (if any) cannot train `hp`. */
+/** Throws BAD_USER_INPUT when the batch size is out of bounds or the live trainer (if any) cannot train `hp`. */
 export function checkTrainerFits(trainer: Trainer | null, hp: Hyperparameters, paths: FitPaths): void {
-  if (!trainer) return;
-  const batch = ruleOf("batchSize", trainer.numTrain ?? undefined).safeParse(hp.batchSize);
+  const batch = ruleOf("batchSize", trainer?.numTrain ?? undefined).safeParse(hp.batchSize);
   const problems: Problem[] = problemsOf(batch.error?.issues ?? []).map((p) => ({ ...p, path: paths.batchSize }));
   const memory = estimateTrainingMemory(hp);
-  const allowed = trainer.memoryBytes ? Number(trainer.memoryBytes) : null;
+  const allowed = trainer?.memoryBytes ? Number(trainer.memoryBytes) : null;
   if (problems.length === 0 && allowed !== null && memory.bytes > allowed) {
     const { params, batch, activations } = memory.parts;
     problems.push({

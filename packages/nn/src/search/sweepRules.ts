@@ -10,6 +10,7 @@ import {
   type HyperparameterName,
   iterationsPerEpoch,
   ruleOf,
+  type TrainingSetSize,
 } from "../training/hyperparameters.ts";
 import { WHOLE } from "../validation/problems.ts";
 import { integerFrom, withDefault } from "../validation/rules.ts";
@@ -129,7 +130,7 @@ function checkAcrossFields(s: Record<string, unknown>, ctx: z.RefinementCtx) {
 const always = { when: () => true };
 
 /** A sweep's settings as the API receives them: numbers and lists; left-out settings take SWEEP_DEFAULTS. */
-export function sweepSettingsSchema(numTrain?: number) {
+export function sweepSettingsSchema(numTrain?: TrainingSetSize) {
   const d = SWEEP_DEFAULTS;
   return z
     .object({
@@ -149,7 +150,7 @@ export function sweepSettingsSchema(numTrain?: number) {
 }
 
 /** The same settings as text fields (a form, the sweep CLI's flags): lists comma-separated, max trials may be blank. */
-export function sweepSettingsTextSchema(numTrain?: number) {
+export function sweepSettingsTextSchema(numTrain?: TrainingSetSize) {
   const d = SWEEP_DEFAULTS;
   const list = (name: keyof typeof spaceLists) => numberListText(spaceLists[name]);
   return z

@@ -104,22 +104,25 @@ export const HYPERPARAMETER_LABELS: Readonly<Record<HyperparameterName, string>>
 export const DEFAULT_HYPERPARAMETERS: Readonly<Hyperparameters> = eachKnob((k) => k.default);
 
 /**
- * A hyperparameter's rule; given the training set size, the batch size's is tighter: a minibatch
- * cannot hold more images than there are (only a trainer knows how many; the API asks the live one).
+ * What is known of the training set, which bounds the batch size (a minibatch cannot hold more images
+ * than there are): its size; nothing (only ≥ 1 is checked); or "checked later" by whoever learns it
+ * (the API asks its live trainer after the input's schema has passed, and words the bound then).
  */
-export function ruleOf(name: HyperparameterName, numTrain?: number): z.ZodNumber {
-  return name === "batchSize" && numTrain !== undefined
-    ? integerFrom(1, numTrain, " (the training set size)")
-    : HYPERPARAMETERS[name].rule;
+export type TrainingSetSize = number | undefined | "checked later";
+
+/** A hyperparameter's rule, the batch size's as tight as `numTrain` allows. */
+export function ruleOf(name: HyperparameterName, numTrain?: TrainingSetSize): z.ZodNumber {
+  if (name !== "batchSize" || numTrain === undefined) return HYPERPARAMETERS[name].rule;
+  return numTrain === "checked later" ? z.number() : integerFrom(1, numTrain, " (the training set size)");
 }
 
 /** A run's hyperparameters: any left out (or null) take their default; each must pass its rule. */
-export function hyperparametersSchema(numTrain?: number) {
+export function hyperparametersSchema(numTrain?: TrainingSetSize) {
   return z.object(eachKnob((k, name) => withDefault(ruleOf(name, numTrain), k.default)));
 }
 
 /** The same, from text as a CLI or a form has it ("fast" is refused as not a number). */
-export function hyperparametersTextSchema(numTrain?: number) {
+export function hyperparametersTextSchema(numTrain?: TrainingSetSize) {
   return z.object(eachKnob((k, name) => withDefault(numberText(ruleOf(name, numTrain)), k.default)));
 }
 

@@ -47,6 +47,11 @@ export function sentence(problem: Problem, name: string): string {
   return problem.whole ? problem.message : `${name} ${problem.message}`;
 }
 
+/** What to call the value a problem is about, given its field's `name`: a value in a list is "<name>: each". */
+export function subjectOf(problem: Problem, name: string): string {
+  return typeof problem.path.at(-1) === "number" ? `${name}: each` : name;
+}
+
 /** The field a problem belongs to: its path without list indices ("space.learningRates"). */
 export function fieldOf(problem: Problem): string {
   return problem.path.filter((k) => typeof k === "string").join(".");
