@@ -1,8 +1,7 @@
-// What the dashboard prints: chart numbers, accuracy axes and form messages.
+// What the dashboard prints: chart numbers, accuracy axes and counts (form messages: forms.test.ts).
 import { describe, expect, it } from "vitest";
 import { accuracyChartOption } from "@/lib/accuracyChart";
 import { compactNumber } from "@/lib/compactNumber";
-import { hyperparameterProblem, parseNumber, withLabels } from "@/lib/formErrors";
 import { plural } from "@/lib/plural";
 
 describe("compactNumber", () => {
@@ -46,26 +45,7 @@ describe("accuracy axes", () => {
   });
 });
 
-describe("form messages", () => {
-  it("use the API's rules and the field's label", () => {
-    expect(hyperparameterProblem("numIters", 12.5, "Iterations")).toBe(
-      "Iterations must be an integer from 1 to 1000000; got 12.5",
-    );
-    expect(hyperparameterProblem("batchSize", 5000, "Batch size", 400)).toBe(
-      "Batch size must be an integer from 1 to 400 (the training set size); got 5000",
-    );
-    expect(hyperparameterProblem("learningRate", 0.1, "Learning rate")).toBeNull();
-    expect(parseNumber("Seed", " 7 ")).toBe(7);
-    expect(parseNumber("Seed", "seven")).toBe('Seed must be a number; got "seven"');
-    expect(parseNumber("Seed", "")).toBe('Seed must be a number; got ""');
-  });
-  it("swap the API's code names for labels", () => {
-    const labels = { hiddenSize: "Hidden size", learningRates: "Learning rates" };
-    expect(withLabels("hiddenSize must be an integer from 1 to 8192; got 0", labels)).toBe(
-      "Hidden size must be an integer from 1 to 8192; got 0",
-    );
-    expect(withLabels("the space has 300 combinations", labels)).toBe("the space has 300 combinations");
-  });
+describe("counts", () => {
   it("count in English", () => {
     expect(plural(1, "trial")).toBe("1 trial");
     expect(plural(2, "trial")).toBe("2 trials");

@@ -1,4 +1,5 @@
 // The API against a real PostgreSQL, a real trainer process and real HTTP / WebSocket clients.
+import { HYPERPARAMETERS, type HyperparameterName } from "@trainql/nn/hyperparameters";
 import pg from "pg";
 import { beforeAll, describe, expect, it } from "vitest";
 import {
@@ -348,6 +349,28 @@ describe("bad input", () => {
     expect(unknown.errors?.[0]?.extensions).toMatchObject({ code: "BAD_USER_INPUT", field: "input" });
     expect(unknown.errors?.[0]?.message).toMatch(/hiddenSise/);
     expect(await rowCount("Run")).toBe(before);
+  });
+
+  it("names every bad field at once, each in the schema's words (as the CLI and forms say them)", async () => {
+    const bad: Partial<Record<HyperparameterName, number>> = {
+      hiddenSize: 0,
+      learningRate: -1,
+      learningRateDecay: 1.5,
+      reg: -1,
+      numIters: 0,
+      weightScale: 0,
+      seed: -5,
+    };
+    const result = await gql(api.url, START, { input: { batchSize: 20, ...bad } });
+    const ruleFor = (name: HyperparameterName, value: number) =>
+      HYPERPARAMETERS[name].rule.safeParse(value).error?.issues[0]?.message;
+    const expected = Object.entries(bad).map(([name, value]) => {
+      const rule = ruleFor(name as HyperparameterName, value);
+      return { field: `input.${name}`, message: `${name} ${rule}`, rule };
+    });
+    expect(result.errors?.[0]?.extensions).toMatchObject({ code: "BAD_USER_INPUT", field: "input.hiddenSize" });
+    expect(result.errors?.[0]?.extensions?.fields).toEqual(expected);
+    expect(result.errors?.[0]?.message).toBe(expected.map((e) => e.message).join("; "));
   });
 
   it("answers unknown ids with NOT_FOUND and malformed ones with BAD_USER_INPUT", async () => {

@@ -2,6 +2,7 @@ import { execFile } from "node:child_process";
 import path from "node:path";
 import { promisify } from "node:util";
 import { describe, expect, it } from "vitest";
+import { HYPERPARAMETER_NAMES, HYPERPARAMETERS, type Hyperparameters } from "../src/training/hyperparameters.ts";
 import { TINY_RECORDS, tempDir, tinyCifar10 } from "./fixtures.ts";
 
 const run = promisify(execFile);
@@ -75,8 +76,30 @@ describe("pnpm train", () => {
     expect(notNumber.stderr).toContain('--lr must be a number; got "fast"');
     const outOfRange = await cli("train.ts", ["--hidden", "0", "--reg=-1"]);
     expect(outOfRange.code).toBe(2);
-    expect(outOfRange.stderr).toContain("--hidden: hiddenSize must be an integer from 1 to 8192; got 0");
-    expect(outOfRange.stderr).toContain("--reg: reg must be a finite number ≥ 0; got -1");
+    expect(outOfRange.stderr).toContain("--hidden must be an integer from 1 to 8192; got 0");
+    expect(outOfRange.stderr).toContain("--reg must be a finite number ≥ 0; got -1");
+  });
+
+  it("words every bad flag as the API and the forms word that field, the flag as its name", async () => {
+    const bad: Hyperparameters = {
+      hiddenSize: 0,
+      learningRate: -1,
+      learningRateDecay: 1.5,
+      reg: -1,
+      batchSize: 0,
+      numIters: 12.5,
+      weightScale: 0,
+      seed: -5,
+    };
+    const { code, stderr } = await cli(
+      "train.ts",
+      HYPERPARAMETER_NAMES.map((name) => `--${HYPERPARAMETERS[name].flag}=${bad[name]}`),
+    );
+    expect(code).toBe(2);
+    for (const name of HYPERPARAMETER_NAMES) {
+      const rule = HYPERPARAMETERS[name].rule.safeParse(bad[name]).error?.issues[0]?.message;
+      expect(stderr).toContain(`--${HYPERPARAMETERS[name].flag} ${rule}\n`);
+    }
   });
 
   it("trains without the native BLAS when it cannot load, and says why and what to install", async () => {

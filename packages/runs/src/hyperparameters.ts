@@ -1,8 +1,7 @@
 import type { Run } from "@trainql/db";
-import type { Hyperparameters } from "@trainql/nn";
+import { HYPERPARAMETER_NAMES, type Hyperparameters } from "@trainql/nn";
 
-/** A run's row holds its hyperparameters as columns of the same names. */
+/** A run's hyperparameters: the Run columns named as the hyperparameters are. */
 export function hyperparametersOf(run: Run): Hyperparameters {
-  const { hiddenSize, learningRate, learningRateDecay, reg, batchSize, numIters, weightScale, seed } = run;
-  return { hiddenSize, learningRate, learningRateDecay, reg, batchSize, numIters, weightScale, seed };
+  return Object.fromEntries(HYPERPARAMETER_NAMES.map((name) => [name, run[name]])) as Hyperparameters;
 }

@@ -1,73 +1,62 @@
-// Form validation in the browser with the API's own rules (@trainql/nn's validateHyperparameters and
-// checkSweepSettings), every field at once, in words that name each field by its label. The API still
-// checks everything (the training set size and a trainer's memory only it knows); its messages name
-// fields by their code names, which are swapped for the labels here too.
-
-import {
-  DEFAULT_HYPERPARAMETERS,
-  HYPERPARAMETER_LABELS,
-  type Hyperparameters,
-  validateHyperparameters,
-} from "@trainql/nn/hyperparameters";
+// A form's errors, every field at once, each named by the field's label: from @trainql/nn's schemas in
+// the browser (the rules the API enforces, in the same words), and from the API for what only it can
+// check (the training set size, a trainer's memory), whose `extensions.fields` give each field's rule
+// apart from the API's name for the field.
+import { type Problem, problemsOf, type SchemaIssue, sentence, subjectOf } from "@trainql/nn/validation";
 import type { CombinedError } from "@urql/core";
 
 export type FieldErrors<F extends string> = Partial<Record<F | "form", string>>;
 
-/** A number typed into a field, or the message saying it is not one. */
-export function parseNumber(label: string, raw: string): number | string {
-  const text = raw.trim();
-  const n = Number(text);
-  if (text === "" || !Number.isFinite(n)) return `${label} must be a number; got "${text}"`;
-  return n;
+/**
+ * Errors by form field: `fieldOf` says which field a problem's path is (null: the form as a whole),
+ * `labels` what the form calls it. The first problem of each field is its error.
+ */
+export function formErrors<F extends string>(
+  issues: readonly SchemaIssue[],
+  fieldOf: (path: Problem["path"]) => F | null,
+  labels: Readonly<Record<F, string>>,
+): FieldErrors<F> {
+  const errors: FieldErrors<F> = {};
+  for (const problem of problemsOf(issues)) {
+    const field = fieldOf(problem.path);
+    errors[field ?? "form"] ??= field === null ? problem.message : sentence(problem, subjectOf(problem, labels[field]));
+  }
+  return errors;
 }
-
-/** The problem with one hyperparameter's value, by the API's rules, or null. */
-export function hyperparameterProblem(
-  field: keyof Hyperparameters,
-  value: number,
-  label: string,
-  numTrain?: number,
-): string | null {
-  const hp = { ...DEFAULT_HYPERPARAMETERS, [field]: value };
-  const found = validateHyperparameters(hp, numTrain).find((e) => e.field === field);
-  return found ? `${label} ${found.rule}; got ${value}` : null;
-}
-
-/** "hiddenSize must be…" → "Hidden size must be…", for any code name the message starts with. */
-export function withLabels(message: string, labels: Record<string, string>): string {
-  const start = /^(?:[\w.]+: )?(\w+)/.exec(message);
-  const label = start && labels[start[1]!];
-  return label ? `${label}${message.slice(start[0].length)}` : message;
-}
-
-const LABELS: Record<string, string> = HYPERPARAMETER_LABELS;
 
 // graphql-js' own words for a value of the wrong type: `Variable "$input" got invalid value 12.5 at
 // "input.numIters"; Int cannot represent non-integer value: 12.5`.
 const COERCION = /^Variable "\$\w+" got invalid value (.+?) at "[\w.[\]]+"; (Int|Float) cannot represent/;
 
-function inWords(message: string, label: string | undefined, labels: Record<string, string>): string {
+function inWords(message: string, label: string | undefined): string {
   const coercion = COERCION.exec(message);
   if (coercion && label)
     return `${label} must be ${coercion[2] === "Int" ? "an integer" : "a number"}; got ${coercion[1]}`;
-  return withLabels(message, labels);
+  return message;
+}
+
+interface ApiFieldError {
+  field: string;
+  message: string;
+  /** The rule alone, when the message is "<field> <rule>". */
+  rule?: string;
 }
 
 /** The API's refusal, field by field (`extensions.fields`, else `extensions.field`), in the form's words. */
 export function apiFieldErrors<F extends string>(
   error: CombinedError | undefined,
   fieldOf: (apiField: string) => F | null,
-  labels: Record<string, string> = {},
+  labels: Readonly<Record<F, string>>,
 ): FieldErrors<F> {
   const errors: FieldErrors<F> = {};
-  const all = { ...LABELS, ...labels };
   for (const e of error?.graphQLErrors ?? []) {
-    const fields = (e.extensions.fields as { field: string; message: string }[] | undefined) ?? [
+    const fields = (e.extensions.fields as ApiFieldError[] | undefined) ?? [
       { field: String(e.extensions.field ?? ""), message: e.message },
     ];
     for (const f of fields) {
-      const key = fieldOf(f.field) ?? "form";
-      errors[key] ??= inWords(f.message, key === "form" ? undefined : all[key], all);
+      const key = fieldOf(f.field);
+      const label = key === null ? undefined : labels[key];
+      errors[key ?? "form"] ??= f.rule && label ? `${label} ${f.rule}` : inWords(f.message, label);
     }
   }
   if (error?.networkError) errors.form = `The API is not reachable: ${error.networkError.message}`;

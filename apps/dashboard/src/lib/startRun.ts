@@ -18,6 +18,6 @@ export async function startRun(
 ): Promise<{ uuid: string } | { errors: RunFieldErrors }> {
   const result = await client.mutation<{ startRun: { uuid: string } }>(START_RUN, { input }).toPromise();
   if (result.data?.startRun) return { uuid: result.data.startRun.uuid };
-  const errors = apiFieldErrors(result.error, fieldOf);
+  const errors = apiFieldErrors(result.error, fieldOf, HYPERPARAMETER_LABELS);
   return { errors: Object.keys(errors).length > 0 ? errors : { form: "startRun failed" } };
 }

@@ -1,5 +1,6 @@
 // The shapes of sweeps as the dashboard reads them.
-import type { Hyperparameters, RunStatus } from "./types";
+import { SPACE_FIELDS } from "@trainql/nn/sweepRules";
+import { HYPERPARAMETER_LABELS, type Hyperparameters, type RunStatus } from "./types";
 
 export type Strategy = "GRID" | "RANDOM" | "SUCCESSIVE_HALVING";
 export const STRATEGY_LABELS: Record<Strategy, string> = {
@@ -48,9 +49,4 @@ export const SWEEP_FIELDS = `id uuid status strategy numIters batchSize eta maxT
   itersSpent plannedIters gridIters error createdAt finishedAt bestRun { ${TRIAL} } trials { ${TRIAL} }`;
 
 /** The knobs a sweep searches, as (field of a trial, label). */
-export const SEARCHED: { key: "learningRate" | "hiddenSize" | "reg" | "learningRateDecay"; label: string }[] = [
-  { key: "learningRate", label: "Learning rate" },
-  { key: "hiddenSize", label: "Hidden size" },
-  { key: "reg", label: "Regularization" },
-  { key: "learningRateDecay", label: "LR decay" },
-];
+export const SEARCHED = Object.values(SPACE_FIELDS).map((key) => ({ key, label: HYPERPARAMETER_LABELS[key] }));

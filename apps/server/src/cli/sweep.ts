@@ -5,15 +5,19 @@ import { type ChildProcess, spawn } from "node:child_process";
 import path from "node:path";
 import { parseArgs } from "node:util";
 import { openDatabase } from "@trainql/db/database";
-import { runCli, UsageError } from "@trainql/nn";
+import { parseFlags, runCli, UsageError } from "@trainql/nn";
+import { SWEEP_DEFAULTS, type SweepField, sweepSettingsTextSchema } from "@trainql/nn/sweepRules";
+import { numberText, subjectOf } from "@trainql/nn/validation";
 import { reapPolicyOf } from "@trainql/runs/env";
 import { TRAINER_MAIN } from "@trainql/trainer/entry";
 import cliProgress from "cli-progress";
 import { createClient } from "graphql-ws";
 import WebSocket from "ws";
+import { z } from "zod";
 import { buildApp } from "../app.ts";
 import { readApiEnv } from "../env.ts";
 
+const d = SWEEP_DEFAULTS;
 const USAGE = `Usage: pnpm sweep -- --lr LIST --hidden LIST --reg LIST [options]
 
 Searches hyperparameters of the two-layer net, keeps the best by validation accuracy and reports
@@ -22,13 +26,13 @@ its test accuracy. LISTs are comma-separated.
   --lr LIST            learning rates
   --hidden LIST        hidden sizes
   --reg LIST           regularization strengths
-  --decay LIST         learning-rate decays (default 0.95)
+  --decay LIST         learning-rate decays (default ${d.learningRateDecays.join(",")})
   --strategy NAME      grid | random | halving (default grid)
-  --iters N            iterations of a fully trained trial (default 1000)
-  --batch N            minibatch size (default 1000)
-  --seed N             seed of every trial (default 0)
+  --iters N            iterations of a fully trained trial (default ${d.numIters})
+  --batch N            minibatch size (default ${d.batchSize})
+  --seed N             seed of every trial (default ${d.seed})
   --max-trials N       random (required) / halving: combinations to sample
-  --eta N              halving: keep the best 1/eta per rung (default 3)
+  --eta N              halving: keep the best 1/eta per rung (default ${d.eta})
   --api URL            use a running TrainQL API (e.g. http://127.0.0.1:4000/graphql)
   --trainers N         without --api: trainer processes to start (default 1)
   --data-dir DIR       without --api: CIFAR-10 directory (default $CIFAR10_DIR, else ~/.cache/trainql/…)
@@ -40,13 +44,13 @@ const OPTIONS = {
   lr: { type: "string" },
   hidden: { type: "string" },
   reg: { type: "string" },
-  decay: { type: "string", default: "0.95" },
+  decay: { type: "string" },
   strategy: { type: "string", default: "grid" },
-  iters: { type: "string", default: "1000" },
-  batch: { type: "string", default: "1000" },
-  seed: { type: "string", default: "0" },
+  iters: { type: "string" },
+  batch: { type: "string" },
+  seed: { type: "string" },
   "max-trials": { type: "string" },
-  eta: { type: "string", default: "3" },
+  eta: { type: "string" },
   api: { type: "string" },
   trainers: { type: "string", default: "1" },
   "data-dir": { type: "string" },
@@ -57,19 +61,21 @@ const OPTIONS = {
 
 const STRATEGIES = { grid: "GRID", random: "RANDOM", halving: "SUCCESSIVE_HALVING" } as const;
 
-function numbers(flag: string, raw: string | undefined): number[] {
-  if (raw === undefined) throw new UsageError(`--${flag} is required`);
-  const values = raw.split(",").map((v) => v.trim());
-  const parsed = values.map(Number);
-  const bad = values.find((v, i) => v === "" || Number.isNaN(parsed[i]));
-  if (bad !== undefined) throw new UsageError(`--${flag} must be a comma-separated list of numbers; got "${raw}"`);
-  return parsed;
-}
+/** Each setting's flag, for messages that name what was typed. */
+const FLAGS: Record<SweepField, string> = {
+  learningRates: "--lr",
+  hiddenSizes: "--hidden",
+  regs: "--reg",
+  learningRateDecays: "--decay",
+  numIters: "--iters",
+  batchSize: "--batch",
+  maxTrials: "--max-trials",
+  eta: "--eta",
+  seed: "--seed",
+};
 
 function number(flag: string, raw: string): number {
-  const n = Number(raw);
-  if (raw.trim() === "" || Number.isNaN(n)) throw new UsageError(`--${flag} must be a number; got "${raw}"`);
-  return n;
+  return parseFlags(numberText(z.number()), raw, () => `--${flag}`);
 }
 
 interface TrialResult {
@@ -155,20 +161,26 @@ async function main(argv: string[]): Promise<void> {
   if (values.help) return void console.log(USAGE);
   const strategy = STRATEGIES[values.strategy as keyof typeof STRATEGIES];
   if (!strategy) throw new UsageError(`--strategy must be grid, random or halving; got "${values.strategy}"`);
-  const input = {
+  // Checked here by the API's own schema, before any system starts; the API checks again what only
+  // its trainers know (the training set size, their memory).
+  const text = {
     space: {
-      learningRates: numbers("lr", values.lr),
-      hiddenSizes: numbers("hidden", values.hidden),
-      regs: numbers("reg", values.reg),
-      learningRateDecays: numbers("decay", values.decay),
+      learningRates: values.lr ?? "",
+      hiddenSizes: values.hidden ?? "",
+      regs: values.reg ?? "",
+      learningRateDecays: values.decay,
     },
     strategy,
-    numIters: number("iters", values.iters),
-    batchSize: number("batch", values.batch),
-    seed: number("seed", values.seed),
-    eta: number("eta", values.eta),
-    ...(values["max-trials"] ? { maxTrials: number("max-trials", values["max-trials"]) } : {}),
+    numIters: values.iters,
+    batchSize: values.batch,
+    seed: values.seed,
+    maxTrials: values["max-trials"],
+    eta: values.eta,
   };
+  const input = parseFlags(sweepSettingsTextSchema(), text, (p) => {
+    const field = p.path.filter((k) => typeof k === "string").at(-1) as SweepField;
+    return subjectOf(p, FLAGS[field] ?? field);
+  });
   const log = (line: string) => process.stderr.write(`${line}\n`);
   const started = performance.now();
   const system = values.api

@@ -3,12 +3,12 @@
 import { resolveCursorConnection } from "@pothos/plugin-relay";
 import { type EpochMetric, type Prisma, type Run, RunStatus } from "@trainql/db";
 import {
-  DEFAULT_HYPERPARAMETERS,
-  estimateTrainingMemory,
-  formatBytes,
+  HYPERPARAMETER_NAMES,
+  HYPERPARAMETERS,
   type Hyperparameters,
-  validateHyperparameters,
-} from "@trainql/nn";
+  hyperparametersSchema,
+} from "@trainql/nn/hyperparameters";
+import { ruleText } from "@trainql/nn/validation";
 import {
   downsample,
   enqueueAdvanceSweep,
@@ -23,28 +23,25 @@ import {
   removeTrainJob,
   topics,
 } from "@trainql/runs";
+import { z } from "zod";
 import { admit } from "../security/admission.ts";
 import { builder, type Context } from "./builder.ts";
 import { badInput, conflict, notFound } from "./errors.ts";
 import { UUID, uuidFrom } from "./ids.ts";
 import { liveTrainer } from "./system.ts";
+import { checkTrainerFits } from "./trainerFit.ts";
 
 export const RunStatusEnum = builder.enumType("RunStatus", { values: Object.values(RunStatus) });
 
 const HyperparametersRef = builder.objectRef<Hyperparameters>("Hyperparameters").implement({
   description: "The knobs of one run (the reference assignment's names in camelCase).",
-  fields: (t) => ({
-    hiddenSize: t.exposeInt("hiddenSize"),
-    learningRate: t.exposeFloat("learningRate"),
-    learningRateDecay: t.exposeFloat("learningRateDecay", {
-      description: "Multiplies the learning rate after every epoch.",
-    }),
-    reg: t.exposeFloat("reg", { description: "L2 strength: loss += reg · (ΣW1² + ΣW2²)." }),
-    batchSize: t.exposeInt("batchSize"),
-    numIters: t.exposeInt("numIters"),
-    weightScale: t.exposeFloat("weightScale", { description: "Standard deviation of the initial weights." }),
-    seed: t.exposeInt("seed"),
-  }),
+  fields: (t) =>
+    Object.fromEntries(
+      HYPERPARAMETER_NAMES.map((name) => {
+        const { rule, about: description } = HYPERPARAMETERS[name];
+        return [name, rule.isInt ? t.exposeInt(name, { description }) : t.exposeFloat(name, { description })];
+      }),
+    ),
 });
 
 export const EpochRef = builder.objectRef<Omit<EpochMetric, "runId">>("Epoch").implement({
@@ -203,72 +200,51 @@ builder.queryFields((t) => ({
 
 const MAX_NAME = 120;
 
-/** A run's name, trimmed; empty means none. BAD_USER_INPUT naming `input.name` when too long. */
-function checkName(raw: string | null | undefined): string | null {
-  const name = raw?.trim() ?? "";
-  if (name.length > MAX_NAME)
-    throw badInput("input.name", `name must be at most ${MAX_NAME} characters; got ${name.length}: shorten it`);
-  return name || null;
-}
+/** A run's name, trimmed; empty means none. */
+const RunName = z
+  .string()
+  .trim()
+  .max(MAX_NAME, {
+    error: (issue) => `must be at most ${MAX_NAME} characters; got ${String(issue.input).length}: shorten it`,
+  })
+  .nullish()
+  .transform((name) => name || null);
+
+/** startRun's input: a name and the hyperparameters, by their schema (any left out take their default). */
+const StartRunSchema = hyperparametersSchema("checked later").extend({ name: RunName });
+
+/** "Must be an integer from 1 to 8192." */
+const ruleSentence = (rule: z.ZodType) => `${ruleText(rule).replace(/^m/, "M")}.`;
 
 const StartRunInput = builder.inputType("StartRunInput", {
   description: "Hyperparameters of a new run; any left out take the reference assignment's defaults.",
-  fields: (t) => {
-    const d = DEFAULT_HYPERPARAMETERS;
-    return {
-      name: t.string({
-        required: false,
-        description: `Optional: what to call the run (at most ${MAX_NAME} characters).`,
+  fields: (t) => ({
+    name: t.string({
+      required: false,
+      description: `Optional: what to call the run (at most ${MAX_NAME} characters).`,
+    }),
+    ...Object.fromEntries(
+      HYPERPARAMETER_NAMES.map((name) => {
+        const { rule, about, default: defaultValue } = HYPERPARAMETERS[name];
+        const options = { defaultValue, description: `${about} ${ruleSentence(rule)}` };
+        return [name, rule.isInt ? t.int(options) : t.float(options)];
       }),
-      hiddenSize: t.int({ defaultValue: d.hiddenSize, description: "1–8192" }),
-      learningRate: t.float({ defaultValue: d.learningRate, description: "> 0" }),
-      learningRateDecay: t.float({ defaultValue: d.learningRateDecay, description: "in (0, 1]" }),
-      reg: t.float({ defaultValue: d.reg, description: "≥ 0" }),
-      batchSize: t.int({ defaultValue: d.batchSize, description: "1 to the training set size" }),
-      numIters: t.int({ defaultValue: d.numIters, description: "1–1,000,000" }),
-      weightScale: t.float({ defaultValue: d.weightScale, description: "> 0" }),
-      seed: t.int({ defaultValue: d.seed, description: "0–2³¹−1" }),
-    };
-  },
+    ),
+  }),
 });
-
-/** Validated hyperparameters, or a BAD_USER_INPUT error naming the first bad field (and listing all). */
-export async function checkHyperparameters(
-  db: Context["db"],
-  input: { [K in keyof Hyperparameters]?: number | null },
-  path = "input",
-): Promise<Hyperparameters> {
-  const hp = { ...DEFAULT_HYPERPARAMETERS, ...Object.fromEntries(Object.entries(input).filter(([, v]) => v != null)) };
-  const trainer = await liveTrainer(db);
-  const errors = validateHyperparameters(hp, trainer?.numTrain ?? undefined);
-  // A run that cannot fit the trainer's memory is refused now, with the estimate, not crashed later.
-  const memory = estimateTrainingMemory(hp);
-  if (errors.length === 0 && trainer?.memoryBytes && memory.bytes > Number(trainer.memoryBytes)) {
-    const { params, batch, activations } = memory.parts;
-    const message =
-      `this run needs about ${formatBytes(memory.bytes)} (parameters ${formatBytes(params)}, minibatch ${formatBytes(batch)}, ` +
-      `activations ${formatBytes(activations)}) but a trainer allows ${formatBytes(Number(trainer.memoryBytes))} per run: lower hiddenSize or batchSize`;
-    errors.push({ field: "hiddenSize", message, rule: message });
-  }
-  const first = errors[0];
-  if (first) {
-    const error = badInput(`${path}.${first.field}`, errors.map((e) => e.message).join("; "));
-    error.extensions.fields = errors.map((e) => ({ field: `${path}.${e.field}`, message: e.message }));
-    throw error;
-  }
-  return hp;
-}
 
 builder.mutationFields((t) => ({
   startRun: t.field({
     type: RunRef,
     description: "Queues a training run and returns it at once (status QUEUED).",
-    args: { input: t.arg({ type: StartRunInput, required: true }) },
+    args: { input: t.arg({ type: StartRunInput, required: true }).validate(StartRunSchema) },
     resolve: async (_root, { input }, ctx) => {
       const { db } = ctx;
-      const { name: rawName, ...hyperparameters } = input;
-      const name = checkName(rawName);
-      const hp = await checkHyperparameters(db, hyperparameters);
+      const { name, ...hp } = input;
+      checkTrainerFits(await liveTrainer(db), hp, {
+        batchSize: ["input", "batchSize"],
+        hiddenSize: ["input", "hiddenSize"],
+      });
       await admit(ctx, 1);
       return db.$transaction(async (tx) => {
         const run = await tx.run.create({ data: { ...hp, name } });

@@ -1,15 +1,9 @@
 // Sweep: a hyperparameter search whose trials are Runs — grid, random or successive halving.
 import { resolveCursorConnection } from "@pothos/plugin-relay";
 import { type Db, type Sweep, SweepStrategy } from "@trainql/db";
-import {
-  checkSweepSettings,
-  DEFAULT_HYPERPARAMETERS,
-  gridSize,
-  type Hyperparameters,
-  MAX_VALUES,
-  type SearchSpace,
-  SPACE_FIELDS,
-} from "@trainql/nn";
+import type { SearchSpace } from "@trainql/nn";
+import { DEFAULT_HYPERPARAMETERS } from "@trainql/nn/hyperparameters";
+import { ASSUMED_NUM_TRAIN, SWEEP_DEFAULTS, SWEEP_FIELDS, sweepSettingsSchema } from "@trainql/nn/sweepRules";
 import {
   enqueueTrain,
   planSweep,
@@ -24,8 +18,9 @@ import { admit } from "../security/admission.ts";
 import { builder } from "./builder.ts";
 import { badInput, conflict, notFound } from "./errors.ts";
 import { UUID, uuidFrom } from "./ids.ts";
-import { checkHyperparameters, RunRef, RunStatusEnum } from "./run.ts";
+import { RunRef, RunStatusEnum } from "./run.ts";
 import { liveTrainer } from "./system.ts";
+import { checkTrainerFits } from "./trainerFit.ts";
 
 const StrategyEnum = builder.enumType("SweepStrategy", {
   values: Object.values(SweepStrategy),
@@ -102,12 +97,19 @@ async function findSweep(db: Db, id: string, field = "id"): Promise<Sweep> {
   return sweep;
 }
 
+// Types, defaults and docs from the sweep's schema (@trainql/nn/sweepRules), which also validates it.
+const about = (field: keyof typeof SWEEP_FIELDS) => SWEEP_FIELDS[field].about;
+
 const SpaceInput = builder.inputType("SearchSpaceInput", {
   fields: (t) => ({
-    learningRates: t.floatList({ required: true }),
-    hiddenSizes: t.intList({ required: true }),
-    regs: t.floatList({ required: true }),
-    learningRateDecays: t.floatList({ required: true, defaultValue: [DEFAULT_HYPERPARAMETERS.learningRateDecay] }),
+    learningRates: t.floatList({ required: true, description: about("learningRates") }),
+    hiddenSizes: t.intList({ required: true, description: about("hiddenSizes") }),
+    regs: t.floatList({ required: true, description: about("regs") }),
+    learningRateDecays: t.floatList({
+      required: true,
+      defaultValue: [...SWEEP_DEFAULTS.learningRateDecays],
+      description: about("learningRateDecays"),
+    }),
   }),
 });
 
@@ -115,18 +117,12 @@ const StartSweepInput = builder.inputType("StartSweepInput", {
   fields: (t) => ({
     space: t.field({ type: SpaceInput, required: true }),
     strategy: t.field({ type: StrategyEnum, required: true }),
-    numIters: t.int({ defaultValue: 1000 }),
-    batchSize: t.int({ defaultValue: DEFAULT_HYPERPARAMETERS.batchSize }),
-    seed: t.int({ defaultValue: 0, description: "Initialises every trial (and chooses RANDOM's sample)." }),
-    weightScale: t.float({ defaultValue: DEFAULT_HYPERPARAMETERS.weightScale }),
-    maxTrials: t.int({
-      required: false,
-      description: "RANDOM (required) and SUCCESSIVE_HALVING (optional): how many combinations to sample.",
-    }),
-    eta: t.int({
-      defaultValue: 3,
-      description: "SUCCESSIVE_HALVING: keep the best 1/eta at each rung, with eta× the budget.",
-    }),
+    numIters: t.int({ defaultValue: SWEEP_DEFAULTS.numIters, description: about("numIters") }),
+    batchSize: t.int({ defaultValue: SWEEP_DEFAULTS.batchSize, description: about("batchSize") }),
+    seed: t.int({ defaultValue: SWEEP_DEFAULTS.seed, description: about("seed") }),
+    weightScale: t.float({ defaultValue: SWEEP_DEFAULTS.weightScale }),
+    maxTrials: t.int({ required: false, description: about("maxTrials") }),
+    eta: t.int({ defaultValue: SWEEP_DEFAULTS.eta, description: about("eta") }),
   }),
 });
 
@@ -160,57 +156,19 @@ builder.mutationFields((t) => ({
   startSweep: t.field({
     type: SweepRef,
     description: "Queues every trial of a hyperparameter search and returns the sweep at once.",
-    args: { input: t.arg({ type: StartSweepInput, required: true }) },
-    resolve: async (_root, { input }, ctx) => {
+    args: { input: t.arg({ type: StartSweepInput, required: true }).validate(sweepSettingsSchema("checked later")) },
+    resolve: async (_root, { input: settings }, ctx) => {
       const { db } = ctx;
-      const space: SearchSpace = {
-        learningRates: [...new Set(input.space.learningRates)],
-        hiddenSizes: [...new Set(input.space.hiddenSizes)],
-        regs: [...new Set(input.space.regs)],
-        learningRateDecays: [...new Set(input.space.learningRateDecays ?? [])],
-      };
-      for (const [list, field] of Object.entries(SPACE_FIELDS) as [keyof SearchSpace, keyof Hyperparameters][]) {
-        const values = space[list];
-        if (values.length === 0 || values.length > MAX_VALUES) {
-          throw badInput(`input.space.${list}`, `space.${list} needs 1 to ${MAX_VALUES} values; got ${values.length}`);
-        }
-        // Each value must be a valid hyperparameter on its own.
-        for (const value of values) {
-          const problem = (await checkHyperparameters(db, { [field]: value, batchSize: 1 }, "input.space").catch(
-            (e: Error) => e,
-          )) as Error | Hyperparameters;
-          if (problem instanceof Error) throw badInput(`input.space.${list}`, `space.${list}: ${problem.message}`);
-        }
-      }
-      // The settings shared by every trial, checked with the largest hidden size: the trial that needs
-      // the most memory must fit a trainer too.
-      const { hiddenSize: _, ...base } = await checkHyperparameters(db, {
-        hiddenSize: Math.max(...space.hiddenSizes),
-        numIters: input.numIters,
-        batchSize: input.batchSize,
-        seed: input.seed,
-        weightScale: input.weightScale,
-      });
-      const strategy = input.strategy;
-      const eta = input.eta ?? 3;
-      const maxTrials = input.maxTrials ?? null;
-      const combinations = gridSize(space);
-      const problem = checkSweepSettings({ strategy, eta, maxTrials, combinations })[0];
-      if (problem) throw badInput(`input.${problem.field}`, problem.message);
-      const numTrain = (await liveTrainer(db))?.numTrain ?? 40_000;
-      const { config, trials } = planSweep(
-        strategy,
-        {
-          space,
-          numIters: base.numIters,
-          batchSize: base.batchSize,
-          seed: base.seed,
-          weightScale: base.weightScale,
-          maxTrials,
-          eta,
-        },
-        numTrain,
+      const { strategy, numIters, batchSize, seed, weightScale } = settings;
+      const base = { numIters, batchSize, seed, weightScale };
+      // Checked with the largest hidden size: the trial that needs the most memory must fit a trainer too.
+      const trainer = await liveTrainer(db);
+      checkTrainerFits(
+        trainer,
+        { ...DEFAULT_HYPERPARAMETERS, ...base, hiddenSize: Math.max(...settings.space.hiddenSizes) },
+        { batchSize: ["input", "batchSize"], hiddenSize: ["input", "space", "hiddenSizes"] },
       );
+      const { config, trials } = planSweep(settings, trainer?.numTrain ?? ASSUMED_NUM_TRAIN);
       await admit(ctx, trials.length);
       const firstBudget = config.rungs[0]!.budget;
       return db.$transaction(async (tx) => {

@@ -1,7 +1,26 @@
-// How our command-line programs end: usage errors print the usage and exit 2; other known errors
-// print their message (no stack) and exit 1.
+// How our command-line programs read their flags and end: flags are parsed by the same schemas as
+// the API's input, and a bad one is a usage error that names the flag; usage errors print the usage
+// and exit 2; other known errors print their message (no stack) and exit 1.
+import type { z } from "zod";
+import { type Problem, problemsOf, sentence } from "../validation/problems.ts";
+
 export class UsageError extends Error {
   override name = "UsageError";
+}
+
+/** `input` (flags' text, keyed as `schema` wants it) parsed, or a UsageError naming each bad flag by `flagOf`. */
+export function parseFlags<S extends z.ZodType>(
+  schema: S,
+  input: unknown,
+  flagOf: (problem: Problem) => string,
+): z.output<S> {
+  const parsed = schema.safeParse(input);
+  if (parsed.success) return parsed.data;
+  throw new UsageError(
+    problemsOf(parsed.error.issues)
+      .map((p) => sentence(p, flagOf(p)))
+      .join("\n"),
+  );
 }
 
 export function runCli(main: (argv: string[]) => Promise<void>, usage: string): void {

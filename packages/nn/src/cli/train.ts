@@ -2,27 +2,33 @@
 //               [--data-dir DIR] [--backend wasm] [--test] [--json]
 import { parseArgs } from "node:util";
 import cliProgress from "cli-progress";
+import { z } from "zod";
 import { type BackendName, initBackend, parseBackendName } from "../backend/backend.ts";
 import { NUM_CLASSES, PIXELS_PER_IMAGE } from "../data/cifar10.ts";
 import { loadCifar10 } from "../data/dataset.ts";
 import { TwoLayerNet } from "../model/twoLayerNet.ts";
-import { DEFAULT_HYPERPARAMETERS, type Hyperparameters, validateHyperparameters } from "../training/hyperparameters.ts";
+import {
+  HYPERPARAMETER_NAMES,
+  HYPERPARAMETERS,
+  type Hyperparameters,
+  hyperparametersTextSchema,
+} from "../training/hyperparameters.ts";
 import { train } from "../training/train.ts";
-import { runCli, UsageError } from "./runCli.ts";
+import { numberText } from "../validation/textInput.ts";
+import { parseFlags, runCli, UsageError } from "./runCli.ts";
 
-const d = DEFAULT_HYPERPARAMETERS;
+// One flag a hyperparameter, with its help and default, from the hyperparameters' own table.
+const knobHelp = HYPERPARAMETER_NAMES.map((name) => {
+  const k = HYPERPARAMETERS[name];
+  const flag = `--${k.flag} ${k.rule.isInt ? "N" : "X"}`;
+  return `  ${flag.padEnd(20)}${k.about} (default ${k.default})`;
+}).join("\n");
+
 const USAGE = `Usage: pnpm train -- [options]
 
 Trains the two-layer network on CIFAR-10 and prints its accuracy.
 
-  --hidden N          hidden units (default ${d.hiddenSize})
-  --iters N           SGD iterations (default ${d.numIters})
-  --batch N           minibatch size (default ${d.batchSize})
-  --lr X              learning rate (default ${d.learningRate})
-  --lr-decay X        learning-rate decay per epoch (default ${d.learningRateDecay})
-  --reg X             L2 regularization strength (default ${d.reg})
-  --weight-scale X    std of the initial weights (default ${d.weightScale})
-  --seed N            random seed (default ${d.seed})
+${knobHelp}
   --data-dir DIR      CIFAR-10 binary batches (default: $CIFAR10_DIR, else ~/.cache/trainql/cifar-10-batches-bin)
   --num-train N       use only the first N training rows
   --num-val N         use only the first N validation rows
@@ -32,15 +38,12 @@ Trains the two-layer network on CIFAR-10 and prints its accuracy.
   --json              print one JSON object as the last line of stdout
   -h, --help          show this help`;
 
+const KNOB_FLAGS = Object.fromEntries(
+  HYPERPARAMETER_NAMES.map((name) => [HYPERPARAMETERS[name].flag, { type: "string" as const }]),
+);
+
 const OPTIONS = {
-  hidden: { type: "string" },
-  iters: { type: "string" },
-  batch: { type: "string" },
-  lr: { type: "string" },
-  "lr-decay": { type: "string" },
-  reg: { type: "string" },
-  "weight-scale": { type: "string" },
-  seed: { type: "string" },
+  ...KNOB_FLAGS,
   "data-dir": { type: "string" },
   "num-train": { type: "string" },
   "num-val": { type: "string" },
@@ -51,13 +54,22 @@ const OPTIONS = {
   help: { type: "boolean", short: "h", default: false },
 } as const;
 
-function numberFlag(values: Record<string, unknown>, flag: string): number | undefined {
+type Values = Record<string, string | boolean | undefined>;
+
+/** The hyperparameters the flags ask for (defaults for the rest), by the API's rules; with `numTrain`, the training set's too. */
+function hyperparametersFrom(values: Values, numTrain?: number): Hyperparameters {
+  const text = Object.fromEntries(HYPERPARAMETER_NAMES.map((name) => [name, values[HYPERPARAMETERS[name].flag]]));
+  return parseFlags(
+    hyperparametersTextSchema(numTrain),
+    text,
+    (p) => `--${HYPERPARAMETERS[p.path[0] as keyof Hyperparameters].flag}`,
+  );
+}
+
+/** A flag that, when given, must be a number (the data loader checks its range). */
+function numberFlag(values: Values, flag: string): number | undefined {
   const raw = values[flag];
-  if (raw === undefined) return undefined;
-  const n = Number(raw);
-  if (typeof raw !== "string" || raw.trim() === "" || Number.isNaN(n))
-    throw new UsageError(`--${flag} must be a number; got "${raw}"`);
-  return n;
+  return raw === undefined ? undefined : parseFlags(numberText(z.number()), raw, () => `--${flag}`);
 }
 
 async function main(argv: string[]): Promise<void> {
@@ -67,35 +79,15 @@ async function main(argv: string[]): Promise<void> {
   } catch (error) {
     throw new UsageError((error as Error).message);
   }
-  const { values } = parsed;
+  const values = parsed.values as Values;
   if (values.help) {
     console.log(USAGE);
     return;
   }
   const flag = (name: string) => numberFlag(values, name);
-  const hp: Hyperparameters = {
-    hiddenSize: flag("hidden") ?? d.hiddenSize,
-    numIters: flag("iters") ?? d.numIters,
-    batchSize: flag("batch") ?? d.batchSize,
-    learningRate: flag("lr") ?? d.learningRate,
-    learningRateDecay: flag("lr-decay") ?? d.learningRateDecay,
-    reg: flag("reg") ?? d.reg,
-    weightScale: flag("weight-scale") ?? d.weightScale,
-    seed: flag("seed") ?? d.seed,
-  };
-  const flagOf: Record<keyof Hyperparameters, string> = {
-    hiddenSize: "--hidden",
-    numIters: "--iters",
-    batchSize: "--batch",
-    learningRate: "--lr",
-    learningRateDecay: "--lr-decay",
-    reg: "--reg",
-    weightScale: "--weight-scale",
-    seed: "--seed",
-  };
-  const problems = validateHyperparameters(hp);
-  if (problems.length > 0) throw new UsageError(problems.map((p) => `${flagOf[p.field]}: ${p.message}`).join("\n"));
-  const backendName: BackendName | "auto" = values.backend ? parseBackendName(values.backend) : "auto";
+  let hp = hyperparametersFrom(values);
+  const backendName: BackendName | "auto" =
+    typeof values.backend === "string" ? parseBackendName(values.backend) : "auto";
 
   // Progress and logs go to stderr, so that with --json stdout holds only the result.
   const log = (line: string) => process.stderr.write(`${line}\n`);
@@ -106,7 +98,7 @@ async function main(argv: string[]): Promise<void> {
 
   const loadStart = performance.now();
   const data = await loadCifar10({
-    dataDir: values["data-dir"],
+    dataDir: values["data-dir"] as string | undefined,
     numTrain: flag("num-train"),
     numVal: flag("num-val"),
     recordsPerBatch: flag("records-per-batch"),
@@ -114,8 +106,7 @@ async function main(argv: string[]): Promise<void> {
   log(
     `data: ${data.dataDir} — ${data.train.n} train, ${data.val.n} val, ${data.test.n} test (loaded in ${((performance.now() - loadStart) / 1000).toFixed(1)} s)`,
   );
-  const overBatch = validateHyperparameters(hp, data.train.n);
-  if (overBatch.length > 0) throw new UsageError(overBatch.map((p) => `${flagOf[p.field]}: ${p.message}`).join("\n"));
+  hp = hyperparametersFrom(values, data.train.n);
 
   const net = TwoLayerNet.create(
     { inputSize: PIXELS_PER_IMAGE, hiddenSize: hp.hiddenSize, numClasses: NUM_CLASSES },

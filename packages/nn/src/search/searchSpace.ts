@@ -16,17 +16,6 @@ export interface Trial {
   learningRateDecay: number;
 }
 
-import { MAX_GRID } from "./sweepRules.ts";
-
-export { MAX_GRID };
-
-export const SPACE_FIELDS: Record<keyof SearchSpace, keyof Trial> = {
-  learningRates: "learningRate",
-  hiddenSizes: "hiddenSize",
-  regs: "reg",
-  learningRateDecays: "learningRateDecay",
-};
-
 export function gridSize(space: SearchSpace): number {
   return space.learningRates.length * space.hiddenSizes.length * space.regs.length * space.learningRateDecays.length;
 }

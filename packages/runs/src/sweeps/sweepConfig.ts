@@ -1,26 +1,10 @@
 // What a sweep was asked to do, stored as its `config` JSON, and the plan derived from it.
-
 import type { SweepStrategy } from "@trainql/db";
-import {
-  gridSize,
-  gridTrials,
-  halvingIterations,
-  halvingSchedule,
-  iterationsPerEpoch,
-  type Rung,
-  randomTrials,
-  type SearchSpace,
-  type Trial,
-} from "@trainql/nn";
+import { gridSize, gridTrials, halvingIterations, type Rung, randomTrials, type Trial } from "@trainql/nn";
+import { type SweepSettings, sweepRungs } from "@trainql/nn/sweepRules";
 
-export interface SweepConfig {
-  space: SearchSpace;
-  numIters: number;
-  batchSize: number;
-  seed: number;
-  weightScale: number;
-  maxTrials: number | null;
-  eta: number;
+/** The validated settings (the strategy is the sweep's own column) and the plan made from them. */
+export interface SweepConfig extends Omit<SweepSettings, "strategy"> {
   /** Successive halving's rungs; a single full-budget rung for GRID and RANDOM. */
   rungs: Rung[];
   /** What the full grid would train: every combination for numIters. */
@@ -29,20 +13,13 @@ export interface SweepConfig {
   plannedIters: number;
 }
 
-export function planSweep(
-  strategy: SweepStrategy,
-  settings: Omit<SweepConfig, "rungs" | "gridIters" | "plannedIters">,
-  numTrain: number,
-): { config: SweepConfig; trials: Trial[] } {
-  const { space, numIters, maxTrials, seed, eta } = settings;
+export function planSweep(settings: SweepSettings, numTrain: number): { config: SweepConfig; trials: Trial[] } {
+  const { strategy, ...stored } = settings;
+  const { space, numIters, maxTrials, seed } = settings;
   const trials = strategy === "GRID" || maxTrials === null ? gridTrials(space) : randomTrials(space, maxTrials, seed);
-  // The first rung trains at least one epoch, so every trial has a validation accuracy to compare.
-  const rungs =
-    strategy === "SUCCESSIVE_HALVING"
-      ? halvingSchedule(trials.length, numIters, eta, iterationsPerEpoch(numTrain, settings.batchSize))
-      : [{ rung: 0, budget: numIters, trials: trials.length }];
+  const rungs = sweepRungs(settings, trials.length, numTrain);
   const config: SweepConfig = {
-    ...settings,
+    ...stored,
     rungs,
     gridIters: gridSize(space) * numIters,
     plannedIters: halvingIterations(rungs),

@@ -1,39 +1,36 @@
 "use client";
-// The new-run form: the API's defaults, checked in the browser by the API's own rules (all fields at
-// once), and whatever the API still refuses next to the field it names.
+// The new-run form: the API's defaults, checked in the browser by the API's own schema (every field at
+// once, in the API's words with the field's label), and whatever the API still refuses next to the
+// field it names.
+import { HYPERPARAMETER_NAMES, hyperparametersTextSchema } from "@trainql/nn/hyperparameters";
 import { useRouter } from "next/navigation";
 import { type FormEvent, useState } from "react";
 import { useClient } from "urql";
-import { hyperparameterProblem, parseNumber } from "@/lib/formErrors";
+import { formErrors } from "@/lib/formErrors";
 import { type RunFieldErrors, startRun } from "@/lib/startRun";
 import { HYPERPARAMETER_LABELS, type Hyperparameters } from "@/lib/types";
 import { FormField, FormFooter } from "../FormField";
 
-const FIELDS = Object.keys(HYPERPARAMETER_LABELS) as (keyof Hyperparameters)[];
+type Field = keyof Hyperparameters;
+const schema = hyperparametersTextSchema();
+const fieldOf = (path: (string | number)[]) => (path[0] as Field | undefined) ?? null;
 
 export function NewRunForm({ defaults }: { defaults: Hyperparameters }) {
   const client = useClient();
   const router = useRouter();
-  const [values, setValues] = useState<Record<keyof Hyperparameters, string>>(
-    () => Object.fromEntries(FIELDS.map((f) => [f, String(defaults[f])])) as Record<keyof Hyperparameters, string>,
+  const [values, setValues] = useState<Record<Field, string>>(
+    () => Object.fromEntries(HYPERPARAMETER_NAMES.map((f) => [f, String(defaults[f])])) as Record<Field, string>,
   );
   const [errors, setErrors] = useState<RunFieldErrors>({});
   const [submitting, setSubmitting] = useState(false);
 
   async function submit(event: FormEvent) {
     event.preventDefault();
-    const input: Partial<Record<keyof Hyperparameters, number>> = {};
-    const local: RunFieldErrors = {};
-    for (const f of FIELDS) {
-      const value = parseNumber(HYPERPARAMETER_LABELS[f], values[f]);
-      const problem = typeof value === "string" ? value : hyperparameterProblem(f, value, HYPERPARAMETER_LABELS[f]);
-      if (problem) local[f] = problem;
-      else input[f] = value as number;
-    }
-    setErrors(local);
-    if (Object.keys(local).length > 0) return;
+    const parsed = schema.safeParse(values);
+    if (!parsed.success) return setErrors(formErrors(parsed.error.issues, fieldOf, HYPERPARAMETER_LABELS));
+    setErrors({});
     setSubmitting(true);
-    const result = await startRun(client, input);
+    const result = await startRun(client, parsed.data);
     setSubmitting(false);
     if ("uuid" in result) router.push(`/runs/${result.uuid}`);
     else setErrors(result.errors);
@@ -41,7 +38,7 @@ export function NewRunForm({ defaults }: { defaults: Hyperparameters }) {
 
   return (
     <form className="run-form card" onSubmit={submit} noValidate aria-label="New run">
-      {FIELDS.map((f) => (
+      {HYPERPARAMETER_NAMES.map((f) => (
         <FormField
           inputMode="decimal"
           key={f}

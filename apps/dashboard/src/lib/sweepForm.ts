@@ -1,0 +1,61 @@
+// The new-sweep form's fields and their check: the form's text parsed by the API's own sweep schema
+// (every field at once, named by its label) and, when valid, the input to send and what it will spend.
+import { halvingIterations } from "@trainql/nn/successiveHalving";
+import {
+  ASSUMED_NUM_TRAIN,
+  SWEEP_DEFAULTS,
+  SWEEP_FIELDS,
+  type SweepField,
+  sweepRungs,
+  sweepSettingsTextSchema,
+  trialCount,
+} from "@trainql/nn/sweepRules";
+import { type FieldErrors, formErrors } from "./formErrors";
+import type { Strategy } from "./sweeps";
+
+export type Field = SweepField;
+const d = SWEEP_DEFAULTS;
+/** What the form starts with: an example space, and the API's defaults for the rest. */
+export const INITIAL: Record<Field, string> = {
+  learningRates: "0.1, 0.5, 1",
+  hiddenSizes: "64, 128",
+  regs: "1e-5, 1e-4, 1e-3",
+  learningRateDecays: d.learningRateDecays.join(", "),
+  numIters: String(d.numIters),
+  batchSize: String(d.batchSize),
+  maxTrials: "",
+  eta: String(d.eta),
+  seed: String(d.seed),
+};
+export const FIELDS = Object.keys(INITIAL) as Field[];
+export const LABELS = Object.fromEntries(FIELDS.map((f) => [f, SWEEP_FIELDS[f].label])) as Record<Field, string>;
+
+export type Checked = {
+  errors: FieldErrors<Field>;
+  input?: Record<string, unknown>;
+  trials?: number;
+  iterations?: number;
+};
+
+/** The field a problem is about: the last name in its path (a space list or a setting), or the form's. */
+const fieldOf = (path: (string | number)[]): Field | null => {
+  const name = path.filter((k) => typeof k === "string").at(-1) ?? "";
+  return name in INITIAL ? (name as Field) : null;
+};
+
+/** The form's values checked with the API's schema, every field at once; the input and plan when valid. */
+export function check(values: Record<Field, string>, strategy: Strategy, numTrain: number | undefined): Checked {
+  const { learningRates, hiddenSizes, regs, learningRateDecays, ...settings } = values;
+  const parsed = sweepSettingsTextSchema(numTrain).safeParse({
+    ...settings,
+    space: { learningRates, hiddenSizes, regs, learningRateDecays },
+    strategy,
+  });
+  if (!parsed.success) return { errors: formErrors(parsed.error.issues, fieldOf, LABELS) };
+  const input = parsed.data;
+  const trials = trialCount(input);
+  const iterations = halvingIterations(sweepRungs(input, trials, numTrain ?? ASSUMED_NUM_TRAIN));
+  return { errors: {}, input, trials, iterations };
+}
+
+export const apiFieldOf = (apiField: string) => fieldOf(apiField.split("."));

@@ -1,0 +1,195 @@
+// The hyperparameter and sweep schemas: bounds, defaults and messages — the one place the API, the
+// CLIs and the forms take their rules and words from.
+import { describe, expect, it } from "vitest";
+import {
+  MAX_GRID,
+  MAX_VALUES,
+  SWEEP_DEFAULTS,
+  sweepSettingsSchema,
+  sweepSettingsTextSchema,
+} from "../src/search/sweepRules.ts";
+import {
+  DEFAULT_HYPERPARAMETERS,
+  HYPERPARAMETER_LABELS,
+  HYPERPARAMETER_NAMES,
+  HYPERPARAMETERS,
+  type Hyperparameters,
+  hyperparametersSchema,
+  hyperparametersTextSchema,
+  validateHyperparameters,
+} from "../src/training/hyperparameters.ts";
+import { problemsOf, sentence, subjectOf } from "../src/validation/problems.ts";
+
+const messages = (result: { error?: { issues: readonly { message: string; path: PropertyKey[] }[] } }) =>
+  problemsOf(result.error?.issues ?? []).map((p) => [p.path.join("."), p.message]);
+
+describe("hyperparameters", () => {
+  // [name, the edges it accepts, the values just past them, the rule]
+  const bounds: [keyof Hyperparameters, number[], unknown[], string][] = [
+    ["hiddenSize", [1, 8192], [0, 8193, 1.5], "must be an integer from 1 to 8192"],
+    ["learningRate", [1e-12, 1e6], [0, -1e-3, Number.POSITIVE_INFINITY, Number.NaN], "must be a finite number > 0"],
+    ["learningRateDecay", [1e-9, 1], [0, 1.0000001, -0.5], "must be a number in (0, 1]"],
+    ["reg", [0, 1e9], [-1e-12, Number.POSITIVE_INFINITY], "must be a finite number ≥ 0"],
+    ["batchSize", [1, 1e9], [0, 2.5], "must be an integer ≥ 1"],
+    ["numIters", [1, 1_000_000], [0, 1_000_001, 12.5], "must be an integer from 1 to 1000000"],
+    ["weightScale", [1e-12, 10], [0, -1], "must be a finite number > 0"],
+    ["seed", [0, 2 ** 31 - 1], [-1, 2 ** 31, 0.5], "must be an integer from 0 to 2147483647"],
+  ];
+
+  it.each(bounds)(
+    "%s accepts its edges and refuses past them, saying the rule and the value",
+    (name, ok, bad, rule) => {
+      const { rule: schema } = HYPERPARAMETERS[name];
+      for (const v of ok) expect(schema.safeParse(v).success, `${v}`).toBe(true);
+      for (const v of bad) expect(schema.safeParse(v).error?.issues[0]?.message).toBe(`${rule}; got ${v}`);
+    },
+  );
+
+  it("fill in every default, also for null (as a GraphQL client may send it)", () => {
+    expect(hyperparametersSchema().parse({})).toEqual(DEFAULT_HYPERPARAMETERS);
+    expect(hyperparametersSchema().parse({ hiddenSize: null, reg: 1e-3 })).toEqual({
+      ...DEFAULT_HYPERPARAMETERS,
+      reg: 1e-3,
+    });
+    expect(DEFAULT_HYPERPARAMETERS).toEqual({
+      hiddenSize: 36,
+      learningRate: 0.01,
+      learningRateDecay: 0.95,
+      reg: 0.25,
+      batchSize: 1000,
+      numIters: 500,
+      weightScale: 1e-4,
+      seed: 0,
+    });
+    // Every default passes its own rule.
+    for (const name of HYPERPARAMETER_NAMES)
+      expect(HYPERPARAMETERS[name].rule.safeParse(DEFAULT_HYPERPARAMETERS[name]).success).toBe(true);
+  });
+
+  it("list every problem at once, in the fields' order, one per field", () => {
+    const result = hyperparametersSchema(400).safeParse({ numIters: 0.5, batchSize: 401, learningRate: -1 });
+    expect(messages(result)).toEqual([
+      ["learningRate", "must be a finite number > 0; got -1"],
+      ["batchSize", "must be an integer from 1 to 400 (the training set size); got 401"],
+      ["numIters", "must be an integer from 1 to 1000000; got 0.5"],
+    ]);
+    expect(validateHyperparameters({ ...DEFAULT_HYPERPARAMETERS, hiddenSize: 0 })).toEqual([
+      { field: "hiddenSize", message: "hiddenSize must be an integer from 1 to 8192; got 0" },
+    ]);
+  });
+
+  it("leave the batch size's bound to a later check when asked", () => {
+    expect(hyperparametersSchema("checked later").safeParse({ batchSize: 10_000_000 }).success).toBe(true);
+  });
+
+  it("parse text as typed: trimmed numbers, and 'not a number' for the rest", () => {
+    const text = hyperparametersTextSchema();
+    expect(text.parse({ hiddenSize: " 128 ", learningRate: "1e-3" })).toEqual({
+      ...DEFAULT_HYPERPARAMETERS,
+      hiddenSize: 128,
+      learningRate: 1e-3,
+    });
+    expect(messages(text.safeParse({ learningRate: "fast", seed: "", hiddenSize: "0" }))).toEqual([
+      ["hiddenSize", "must be an integer from 1 to 8192; got 0"],
+      ["learningRate", 'must be a number; got "fast"'],
+      ["seed", 'must be a number; got ""'],
+    ]);
+  });
+
+  it("have a label, a flag and a meaning each, all different", () => {
+    for (const key of ["label", "flag", "about"] as const) {
+      const values = HYPERPARAMETER_NAMES.map((n) => HYPERPARAMETERS[n][key]);
+      expect(new Set(values).size, key).toBe(values.length);
+    }
+    expect(HYPERPARAMETER_LABELS.learningRateDecay).toBe("LR decay");
+  });
+});
+
+describe("sweep settings", () => {
+  const space = { learningRates: [0.1], hiddenSizes: [8], regs: [0] };
+
+  it("fill in the sweep's defaults and drop repeated values", () => {
+    expect(
+      sweepSettingsSchema().parse({ space: { ...space, learningRates: [0.1, 0.1, 0.2] }, strategy: "GRID" }),
+    ).toEqual({
+      space: { learningRates: [0.1, 0.2], hiddenSizes: [8], regs: [0], learningRateDecays: [0.95] },
+      strategy: "GRID",
+      numIters: SWEEP_DEFAULTS.numIters,
+      batchSize: SWEEP_DEFAULTS.batchSize,
+      seed: 0,
+      weightScale: 1e-4,
+      maxTrials: null,
+      eta: 3,
+    });
+    expect(SWEEP_DEFAULTS.numIters).toBe(1000);
+  });
+
+  it("check each value of the space by its hyperparameter's rule, and each list's length", () => {
+    const result = sweepSettingsSchema().safeParse({
+      space: { learningRates: [0.1, -1], hiddenSizes: [], regs: Array.from({ length: MAX_VALUES + 1 }, (_, i) => i) },
+      strategy: "GRID",
+    });
+    expect(messages(result)).toEqual([
+      ["space.learningRates.1", "must be a finite number > 0; got -1"],
+      ["space.hiddenSizes", "needs 1 to 64 values; got 0"],
+      ["space.regs", "needs 1 to 64 values; got 65"],
+    ]);
+  });
+
+  it("apply the rules across fields, even when another field is wrong", () => {
+    const check = (settings: object) => messages(sweepSettingsSchema(400).safeParse({ space, ...settings }));
+    expect(check({ strategy: "SUCCESSIVE_HALVING", eta: 1, batchSize: 401 })).toEqual([
+      ["batchSize", "must be an integer from 1 to 400 (the training set size); got 401"],
+      ["eta", "must be an integer from 2 to 16; got 1"],
+    ]);
+    // eta matters to successive halving only.
+    expect(check({ strategy: "GRID", eta: 1 })).toEqual([]);
+    expect(check({ strategy: "RANDOM" })).toEqual([
+      ["maxTrials", "RANDOM needs maxTrials: how many combinations to sample"],
+    ]);
+    expect(check({ strategy: "GRID", maxTrials: 2 })).toEqual([
+      ["maxTrials", "GRID runs every combination; use RANDOM to sample maxTrials of them"],
+    ]);
+    expect(check({ strategy: "RANDOM", maxTrials: MAX_GRID + 1 })).toEqual([
+      ["maxTrials", "must be an integer from 1 to 256; got 257"],
+    ]);
+    const big = {
+      learningRates: [1, 2, 3, 4, 5, 6, 7, 8, 9],
+      hiddenSizes: [1, 2, 3, 4, 5, 6, 7, 8, 9, 10],
+      regs: [0, 1, 2],
+    };
+    const tooBig = problemsOf(sweepSettingsSchema().safeParse({ space: big, strategy: "GRID" }).error?.issues ?? []);
+    expect(tooBig).toHaveLength(1);
+    expect(tooBig[0]).toMatchObject({ path: ["space"], whole: true });
+    expect(sentence(tooBig[0]!, "ignored")).toMatch(/^the space has 270 combinations; at most 256 can run in full/);
+    expect(sweepSettingsSchema().safeParse({ space: big, strategy: "RANDOM", maxTrials: 10 }).success).toBe(true);
+  });
+
+  it("parse the same settings from text: comma-separated lists, a blank max trials", () => {
+    const text = sweepSettingsTextSchema();
+    const settings = text.parse({
+      space: { learningRates: "0.1, 0.5,1", hiddenSizes: "8", regs: "0", learningRateDecays: undefined },
+      strategy: "RANDOM",
+      maxTrials: "2",
+      numIters: undefined,
+      eta: undefined,
+    });
+    expect(settings).toMatchObject({
+      space: { learningRates: [0.1, 0.5, 1], learningRateDecays: [0.95] },
+      maxTrials: 2,
+      numIters: 1000,
+    });
+    const bad = text.safeParse({
+      space: { learningRates: "0.1,x", hiddenSizes: "0", regs: "" },
+      strategy: "GRID",
+      maxTrials: " ",
+    });
+    const problems = problemsOf(bad.error?.issues ?? []);
+    const lastName = (path: (string | number)[]) => String(path.filter((k) => typeof k === "string").at(-1));
+    expect(problems.map((p) => sentence(p, subjectOf(p, lastName(p.path))))).toEqual([
+      'learningRates must be a comma-separated list of numbers; got "0.1,x"',
+      "hiddenSizes: each must be an integer from 1 to 8192; got 0",
+      "regs needs 1 to 64 values; got 0",
+    ]);
+  });
+});
