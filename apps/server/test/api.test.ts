@@ -38,6 +38,22 @@ beforeAll(async () => {
 });
 
 describe("startRun and runEvents", () => {
+  it("says at which iteration a diverged run's loss stopped being a number, as data", async () => {
+    const { startRun } = await gqlOk<Started>(api.url, START, {
+      input: { batchSize: 20, numIters: 40, learningRate: 1e12, weightScale: 10 },
+    });
+    const run = await waitFor(async () => {
+      const { run } = await gqlOk<{ run: { status: string; divergedAtIteration: number | null; error: string } }>(
+        api.url,
+        `query ($id: ID!) { run(id: $id) { status divergedAtIteration error } }`,
+        { id: startRun.id },
+      );
+      return run.status === "FAILED" && run;
+    });
+    expect(run.divergedAtIteration).toBeGreaterThanOrEqual(0);
+    expect(run.error).toContain(`at iteration ${run.divergedAtIteration}`);
+  });
+
   it("queues a run at once, then a subscriber receives every epoch in order, equal to the stored rows", async () => {
     const input = { hiddenSize: 10, numIters: 120, batchSize: 20, learningRate: 0.3, reg: 1e-3, seed: 3 };
     const { startRun } = await gqlOk<Started & { startRun: { hyperparameters: typeof input } }>(api.url, START, {

@@ -208,7 +208,12 @@ export class RunRecorder {
   /** The end of the run, whatever it was; the checkpoint with it when training finished. */
   async finish(
     status: Extract<RunStatus, "SUCCEEDED" | "FAILED" | "CANCELLED" | "PAUSED">,
-    details: { error?: string; finalValAcc?: number; checkpoint?: { iteration: number; data: Uint8Array } },
+    details: {
+      error?: string;
+      divergedAtIteration?: number;
+      finalValAcc?: number;
+      checkpoint?: { iteration: number; data: Uint8Array };
+    },
   ): Promise<void> {
     const losses = this.takeLosses();
     this.enqueue(async (tx) => {
@@ -220,6 +225,7 @@ export class RunRecorder {
           status,
           finishedAt: new Date(),
           error: details.error ?? null,
+          divergedAtIteration: details.divergedAtIteration ?? null,
           finalValAcc: details.finalValAcc ?? null,
           heartbeatAt: null,
           cancelRequested: false,

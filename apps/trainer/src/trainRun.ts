@@ -118,7 +118,11 @@ async function trainClaimed(ctx: TrainerContext, runId: string, jobId: bigint): 
       await recorder.release({ iteration: completed, data: await checkpointAt(completed) });
     else if (reason === CANCEL_REASON) await recorder.finish("CANCELLED", {});
     else if (controller.signal.aborted) await recorder.finish("FAILED", { error: describe(reason) });
-    else await recorder.finish("FAILED", { error: describe(error) });
+    else
+      await recorder.finish("FAILED", {
+        error: describe(error),
+        ...(error instanceof TrainingDivergedError ? { divergedAtIteration: error.iteration } : {}),
+      });
   } finally {
     ctx.active.delete(runId);
     net.dispose();

@@ -1,4 +1,4 @@
-// pnpm db:migration <name> [--from <git-ref>]
+// pnpm db:migration <name> [--from <git-ref>]  (from the repo root)
 // Writes prisma/migrations/<timestamp>_<name>/migration.sql: the SQL from the schema as it was at
 // <git-ref> (default HEAD; the empty database when there are no migrations yet) to schema.prisma now.
 // Needs a reachable PostgreSQL (DATABASE_URL, default the local one); it changes nothing there.
@@ -21,7 +21,10 @@ const migrations = path.join(import.meta.dirname, "migrations");
 const first = !existsSync(migrations) || readdirSync(migrations).every((d) => !/^\d+_/.test(d));
 const from = first
   ? "empty"
-  : execFileSync("git", ["show", `${values.from}:prisma/schema.prisma`], { encoding: "utf8" });
+  : execFileSync("git", ["show", `${values.from}:./prisma/schema.prisma`], {
+      encoding: "utf8",
+      cwd: path.join(import.meta.dirname, ".."),
+    });
 const sql = diffSql(from, readSchema(), process.env.DATABASE_URL ?? "postgresql://postgres@127.0.0.1:5432/postgres");
 if (!sql || /^-- This is an empty migration\.?$/.test(sql)) {
   console.log("schema.prisma has no changes to migrate");

@@ -106,6 +106,10 @@ builder.node(RunRef, {
     bestValAcc: t.exposeFloat("bestValAcc", { nullable: true }),
     testAcc: t.exposeFloat("testAcc", { nullable: true, description: "Null until evaluateTest has run." }),
     error: t.exposeString("error", { nullable: true, description: "Why the run FAILED." }),
+    divergedAtIteration: t.exposeInt("divergedAtIteration", {
+      nullable: true,
+      description: "For a run that FAILED by diverging: the iteration whose loss was not a finite number (NaN or ±∞).",
+    }),
     interruptions: t.exposeStringList("interruptions", {
       description:
         "Attempts that ended without finishing (a trainer killed or cut off), oldest first; the run resumed from its checkpoint after each.",
