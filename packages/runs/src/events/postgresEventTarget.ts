@@ -112,9 +112,9 @@ export function createPostgresEventTarget(databaseUrl: string): PostgresEventTar
     dispatchEvent(event) {
       // Outside any transaction; writes that must be seen together with their event use
       // publish(tx, …), whose NOTIFY is delivered only if the transaction commits.
-      void (client ? Promise.resolve(client) : connect()).then((c) =>
-        c.query("SELECT pg_notify($1, $2)", [event.type, JSON.stringify(event.detail)]),
-      );
+      void (client ? Promise.resolve(client) : connect())
+        .then((c) => c.query("SELECT pg_notify($1, $2)", [event.type, JSON.stringify(event.detail)]))
+        .catch((error: Error) => console.error(`publish to ${event.type} failed: ${error.message}`));
       return true;
     },
     listening: (topic) => listened.get(topic) ?? listen(topic),
