@@ -152,7 +152,7 @@ describe("trainers", () => {
     // The dead trainer's job (still locked by its worker) went with the reaping: nothing piles up.
     await waitFor(async () => (await jobsLeft(databaseUrl)) === 0, 10_000, "no jobs left in the queue");
     await survivor.stop();
-  });
+  }, 240_000); // two 2,000-iteration runs with a checkpoint every epoch: ~80 s on a quiet machine
 
   it("fail a run after RUN_MAX_ATTEMPTS interrupted attempts, with each attempt's reason", async () => {
     const db = await freshDatabase();
