@@ -13,6 +13,9 @@ export const graphql = initGraphQLTada<{
   };
 }>();
 
+// A document as the text a server reads, for clients without urql (which prints documents itself):
+// gql.tada's own printer, so such a client needs no graphql-js.
+export { print } from "@0no-co/graphql.web";
 export type { FragmentOf, ResultOf, TadaDocumentNode, VariablesOf } from "gql.tada";
 export { readFragment } from "gql.tada";
 
