@@ -1,7 +1,7 @@
 "use client";
-import { graphql, type ResultOf } from "@trainql/graphql";
 // The comparison, live: each run still training streams its epochs and status (runEvents), so the
 // curves grow and the table fills in without a reload.
+import { graphql, type ResultOf } from "@trainql/graphql";
 import Link from "next/link";
 import { useEffect, useState } from "react";
 import { useClient } from "urql";

@@ -1,7 +1,7 @@
 "use client";
-import { graphql, type ResultOf } from "@trainql/graphql";
 // Choose runs to compare: recent runs with checkboxes, narrowed by a filter; the selection lives in
 // the URL.
+import { graphql, type ResultOf } from "@trainql/graphql";
 import { useRouter } from "next/navigation";
 import { useState } from "react";
 import { useQuery } from "urql";

@@ -1,6 +1,6 @@
 "use client";
-import { graphql } from "@trainql/graphql";
 // A run, live: facts, the two plots, the weights image, and its actions.
+import { graphql } from "@trainql/graphql";
 import Link from "next/link";
 import { useEffect, useState } from "react";
 import { useMutation, useSubscription } from "urql";

@@ -1,8 +1,8 @@
 "use client";
-import { graphql, type RunOrder, readFragment } from "@trainql/graphql";
 // The runs list: live status and progress (runsChanged), sortable and filterable with both kept in
 // the address (so a link or a reload shows the same list), runs selectable for a comparison, and
 // deletable.
+import { graphql, type RunOrder, readFragment } from "@trainql/graphql";
 import Link from "next/link";
 import { usePathname, useRouter, useSearchParams } from "next/navigation";
 import { useEffect, useState } from "react";

@@ -1,6 +1,6 @@
 "use client";
-import { graphql, readFragment } from "@trainql/graphql";
 // A sweep, live: progress against the grid, the trials, the charts and the best model.
+import { graphql, readFragment } from "@trainql/graphql";
 import Link from "next/link";
 import { useMutation, useSubscription } from "urql";
 import { ValAccuracyCells, ValAccuracyHeaders } from "@/components/runs/ValAccuracyColumns";

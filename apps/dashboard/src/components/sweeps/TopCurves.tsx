@@ -1,6 +1,6 @@
 "use client";
-import { graphql } from "@trainql/graphql";
 // The validation-accuracy curves of the best k trials, overlaid.
+import { graphql } from "@trainql/graphql";
 import { useMemo } from "react";
 import { useQuery } from "urql";
 import { accuracyChartOption } from "@/lib/accuracyChart";
