@@ -2,6 +2,7 @@
 //   pnpm --filter @trainql/examples start-run -- --hidden 128 --iters 1000 --lr 0.5 --reg 1e-4
 // API at $TRAINQL_API (default http://127.0.0.1:4000/graphql).
 import { parseArgs } from "node:util";
+import { graphql, print, type ResultOf, type VariablesOf } from "@trainql/graphql";
 import { createClient } from "graphql-ws";
 import WebSocket from "ws";
 
@@ -28,17 +29,27 @@ const input = Object.fromEntries(
     .map(([k, v]) => [k, Number(v)]),
 );
 
+// Documents typed from the API's schema (gql.tada): ResultOf gives what the server answers.
+const START_RUN = graphql(`
+  mutation StartRun($input: StartRunInput!) { startRun(input: $input) { id status hyperparameters { hiddenSize numIters } } }
+`);
+const RUN_EVENTS = graphql(`
+  subscription RunEvents($runId: ID!, $after: String) {
+    runEvents(runId: $runId, after: $after) {
+      __typename cursor
+      ... on RunStatusEvent { status }
+      ... on RunEpochEvent { epoch { epoch iteration loss trainAcc valAcc } }
+    }
+  }
+`);
+
 const response = await fetch(api, {
   method: "POST",
   headers: { "content-type": "application/json" },
-  body: JSON.stringify({
-    query:
-      "mutation ($input: StartRunInput!) { startRun(input: $input) { id status hyperparameters { hiddenSize numIters } } }",
-    variables: { input },
-  }),
+  body: JSON.stringify({ query: print(START_RUN), variables: { input } satisfies VariablesOf<typeof START_RUN> }),
 });
 const { data, errors } = (await response.json()) as {
-  data?: { startRun: { id: string; status: string } };
+  data?: ResultOf<typeof START_RUN>;
   errors?: { message: string }[];
 };
 if (errors?.length || !data) {
@@ -59,31 +70,21 @@ const client = createClient({
 });
 let done = false;
 const request = {
-  query: `subscription ($runId: ID!, $after: String) { runEvents(runId: $runId, after: $after) {
-    __typename cursor
-    ... on RunStatusEvent { status }
-    ... on RunEpochEvent { epoch { epoch iteration loss trainAcc valAcc } } } }`,
-  variables: { runId: data.startRun.id, after: null as string | null },
+  query: print(RUN_EVENTS),
+  variables: { runId: data.startRun.id, after: null } as VariablesOf<typeof RUN_EVENTS>,
 };
-const events = client.iterate<{
-  runEvents: {
-    __typename: string;
-    cursor: string;
-    status?: string;
-    epoch?: { epoch: number; iteration: number; loss: number; trainAcc: number; valAcc: number };
-  };
-}>(request);
+const events = client.iterate<ResultOf<typeof RUN_EVENTS>>(request);
 // The stream ends by itself after the run's final status.
 for await (const { data: event } of events) {
   const e = event?.runEvents;
   if (e) request.variables.after = e.cursor;
-  if (e?.epoch) {
+  if (e?.__typename === "RunEpochEvent") {
     const { epoch, iteration, loss, trainAcc, valAcc } = e.epoch;
     console.log(
       `epoch ${epoch} (it ${iteration}): loss ${loss.toFixed(4)}, train ${(trainAcc * 100).toFixed(1)}%, val ${(valAcc * 100).toFixed(1)}%`,
     );
   }
-  if (e?.status) console.log(`status: ${e.status}`);
+  if (e?.__typename === "RunStatusEvent") console.log(`status: ${e.status}`);
 }
 done = true;
 await client.dispose();

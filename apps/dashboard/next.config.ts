@@ -5,7 +5,8 @@ const config: NextConfig = {
   poweredByHeader: false,
   reactStrictMode: true,
   // The form rules are @trainql/nn's own TypeScript (the same the API enforces), compiled here.
-  transpilePackages: ["@trainql/nn"],
+  // @trainql/graphql is TypeScript too: the graphql() every document here is written with.
+  transpilePackages: ["@trainql/nn", "@trainql/graphql"],
 };
 
 export default config;

@@ -3,17 +3,18 @@
 // failed request, the weights images load, the numbers are the API's; unknown and malformed ids get
 // the not-found page with status 404; and at phone width (390 px) no page is wider than the screen.
 import { expect, type Page, test } from "@playwright/test";
+import { graphql, print, type ResultOf, type TadaDocumentNode } from "@trainql/graphql";
 import { API_PORT, CONTROL_PORT } from "../playwright.config.ts";
 
 test.describe.configure({ mode: "serial" });
 
 const API = `http://127.0.0.1:${API_PORT}/graphql`;
 
-async function gql<T>(query: string, variables: Record<string, unknown> = {}): Promise<T> {
+async function gql<T, V>(query: TadaDocumentNode<T, V>, variables: V): Promise<T> {
   const response = await fetch(API, {
     method: "POST",
     headers: { "content-type": "application/json" },
-    body: JSON.stringify({ query, variables }),
+    body: JSON.stringify({ query: print(query), variables }),
   });
   const body = (await response.json()) as { data?: T; errors?: unknown };
   if (body.errors || !body.data) throw new Error(`GraphQL: ${JSON.stringify(body.errors)}`);
@@ -34,16 +35,15 @@ const percent = (x: number | null) => (x === null ? "—" : `${(x * 100).toFixed
 const shot = (page: Page, name: string) =>
   page.screenshot({ path: `test-results/screenshots/${name}.png`, fullPage: true });
 
-type ApiRun = {
-  id: string;
-  uuid: string;
-  status: string;
-  finalValAcc: number | null;
-  bestValAcc: number | null;
-  epochs: { epoch: number }[];
-};
-const RUN = `query ($id: ID!) { run(id: $id) { id uuid status finalValAcc bestValAcc epochs { epoch } } }`;
-const START = `mutation ($input: StartRunInput!) { startRun(input: $input) { id uuid } }`;
+const RUN = graphql(
+  `query ApiRun($id: ID!) { run(id: $id) { id uuid status finalValAcc bestValAcc epochs { epoch } } }`,
+);
+const START = graphql(`mutation StartRun($input: StartRunInput!) { startRun(input: $input) { id uuid } }`);
+const SWEEP = graphql(
+  `query ApiSweep($id: ID!) { sweep(id: $id) { uuid status bestRun { finalValAcc bestValAcc testAcc } } }`,
+);
+const CANCEL = graphql(`mutation CancelRun($id: ID!) { cancelRun(id: $id) { id } }`);
+type ApiRun = ResultOf<typeof RUN>["run"];
 
 /** Console errors, uncaught exceptions and failed requests (HTTP ≥ 400 or a network failure) of a page. */
 function watch(page: Page) {
@@ -71,22 +71,22 @@ async function expectImagesLoaded(page: Page, selector: string) {
 
 let finished: ApiRun;
 let running: ApiRun;
-let sweep: { uuid: string; bestRun: { finalValAcc: number; bestValAcc: number; testAcc: number } };
+let sweep: ResultOf<typeof SWEEP>["sweep"];
 
 test.beforeAll(async () => {
   test.setTimeout(300_000);
   // One trainer takes one run at a time: the finished run and the sweep first, the endless run last.
-  const { startRun } = await gql<{ startRun: { id: string } }>(START, {
+  const { startRun } = await gql(START, {
     input: { hiddenSize: 16, numIters: 200, batchSize: 20, learningRate: 0.05, reg: 0.001 },
   });
   finished = await until("the run to finish", async () => {
-    const { run } = await gql<{ run: ApiRun }>(RUN, { id: startRun.id });
+    const { run } = await gql(RUN, { id: startRun.id });
     return run.status === "SUCCEEDED" && run;
   });
-  await gql(`mutation ($id: ID!) { evaluateTest(runId: $id) { id } }`, { id: finished.id });
+  await gql(graphql(`mutation EvaluateTest($id: ID!) { evaluateTest(runId: $id) { id } }`), { id: finished.id });
 
-  const { startSweep } = await gql<{ startSweep: { id: string } }>(
-    `mutation ($input: StartSweepInput!) { startSweep(input: $input) { id } }`,
+  const { startSweep } = await gql(
+    graphql(`mutation StartSweep($input: StartSweepInput!) { startSweep(input: $input) { id } }`),
     {
       input: {
         space: { learningRates: [0.02, 0.1], hiddenSizes: [8, 16], regs: [1e-3], learningRateDecays: [0.95] },
@@ -98,27 +98,23 @@ test.beforeAll(async () => {
     },
   );
   sweep = await until("the sweep to end with a tested best run", async () => {
-    const data = await gql<{ sweep: typeof sweep & { status: string } }>(
-      `query ($id: ID!) { sweep(id: $id) { uuid status bestRun { finalValAcc bestValAcc testAcc } } }`,
-      { id: startSweep.id },
-    );
+    const data = await gql(SWEEP, { id: startSweep.id });
     return data.sweep.status === "SUCCEEDED" && data.sweep.bestRun?.testAcc != null && data.sweep;
   });
 
-  const long = await gql<{ startRun: { id: string } }>(START, {
+  const long = await gql(START, {
     input: { hiddenSize: 8, numIters: 1_000_000, batchSize: 20, learningRate: 0.05, reg: 0.001 },
   });
   running = await until("the long run to have trained two epochs", async () => {
-    const { run } = await gql<{ run: ApiRun }>(RUN, { id: long.startRun.id });
+    const { run } = await gql(RUN, { id: long.startRun.id });
     return run.status === "RUNNING" && run.epochs.length >= 2 && run;
   });
 });
 
 async function cancelIfRunning(run: ApiRun | undefined) {
   if (!run) return;
-  const { run: now } = await gql<{ run: ApiRun }>(RUN, { id: run.id });
-  if (now.status === "RUNNING" || now.status === "QUEUED")
-    await gql(`mutation ($id: ID!) { cancelRun(id: $id) { id } }`, { id: run.id });
+  const { run: now } = await gql(RUN, { id: run.id });
+  if (now.status === "RUNNING" || now.status === "QUEUED") await gql(CANCEL, { id: run.id });
 }
 
 test.afterAll(() => cancelIfRunning(running));
@@ -163,9 +159,9 @@ test("a running run's page, by URL: live duration without a hydration error, wei
 
 test("a sweep's page, by URL: the best model's weights and the API's numbers", async ({ page }) => {
   await byUrl(page, `/sweeps/${sweep.uuid}`, "32-sweep-by-url", async () => {
-    await expect(page.getByTestId("best-val")).toHaveText(percent(sweep.bestRun.finalValAcc));
-    await expect(page.getByTestId("best-epoch-val")).toHaveText(percent(sweep.bestRun.bestValAcc));
-    await expect(page.getByTestId("best-test")).toHaveText(percent(sweep.bestRun.testAcc));
+    await expect(page.getByTestId("best-val")).toHaveText(percent(sweep.bestRun!.finalValAcc));
+    await expect(page.getByTestId("best-epoch-val")).toHaveText(percent(sweep.bestRun!.bestValAcc));
+    await expect(page.getByTestId("best-test")).toHaveText(percent(sweep.bestRun!.testAcc));
     await expectImagesLoaded(page, "img.weights");
     await expect(page.getByRole("table", { name: "Trials" }).locator("tbody tr")).toHaveCount(4);
     await expect(page.getByRole("table", { name: "Trials" }).getByTestId("run-status")).not.toContainText(["PAUSED"]);
@@ -289,7 +285,7 @@ test("a study launched from Experiments opens its comparison, named after it, wh
   // Without a reload, every run trains to the end and its epochs and final numbers arrive.
   await expect(rows.getByTestId("run-status")).toHaveText(Array(4).fill("SUCCEEDED"), { timeout: 90_000 });
   for (const row of await rows.all()) {
-    const { run } = await gql<{ run: ApiRun }>(RUN, { id: await row.getAttribute("data-run-id") });
+    const { run } = await gql(RUN, { id: (await row.getAttribute("data-run-id"))! });
     expect(run.epochs.length).toBeGreaterThan(1);
     await expect.poll(async () => Number(await row.getAttribute("data-epochs"))).toBe(run.epochs.length);
     await expect(row.getByTestId("final-val")).toHaveText(percent(run.finalValAcc));

@@ -2,6 +2,7 @@
 // 200 `runs` queries a second. Prints events delivered / expected, the latency from an epoch being
 // written to its event arriving (p50/p99), and the query latency (p50/p99). Loopback only; bounded
 // in count and time. API and trainer are processes of their own, as in production.
+
 import { type ChildProcess, spawn } from "node:child_process";
 import { randomBytes } from "node:crypto";
 import { mkdtempSync, rmSync } from "node:fs";
@@ -11,8 +12,10 @@ import path from "node:path";
 import { parseArgs } from "node:util";
 import { openDatabase } from "@trainql/db/database";
 import { readDatabaseEnv } from "@trainql/db/env";
+import { graphql, type ResultOf, type TadaDocumentNode, type VariablesOf } from "@trainql/graphql";
 import { writeSyntheticCifar10 } from "@trainql/nn/testing";
 import { TRAINER_MAIN } from "@trainql/trainer/entry";
+import { print } from "graphql";
 import { type Client, createClient } from "graphql-ws";
 import pg from "pg";
 import WebSocket from "ws";
@@ -89,11 +92,20 @@ async function apiReady(): Promise<void> {
     await new Promise((r) => setTimeout(r, 100));
 }
 
-async function gql<T>(query: string, variables?: Record<string, unknown>): Promise<T> {
+const START_RUN = graphql(`mutation StartRun($input: StartRunInput!) { startRun(input: $input) { id } }`);
+const RUN_EVENTS = graphql(`
+  subscription RunEvents($id: ID!) {
+    runEvents(runId: $id) { __typename ... on RunStatusEvent { status } ... on RunEpochEvent { epoch { epoch recordedAt } } }
+  }
+`);
+const RUNS = graphql(`query Runs { runs(first: 20) { edges { node { id status progress bestValAcc } } } }`);
+const RUN = graphql(`query RunEpochs($id: ID!) { run(id: $id) { status epochs { epoch } } }`);
+
+async function gql<T, V>(query: TadaDocumentNode<T, V>, variables?: V): Promise<T> {
   const res = await fetch(api, {
     method: "POST",
     headers: { "content-type": "application/json" },
-    body: JSON.stringify({ query, variables }),
+    body: JSON.stringify({ query: print(query), variables }),
   });
   const body = (await res.json()) as { data?: T; errors?: unknown[] };
   if (!body.data) throw new Error(JSON.stringify(body.errors));
@@ -103,10 +115,9 @@ async function gql<T>(query: string, variables?: Record<string, unknown>): Promi
 try {
   start("src/main.ts");
   await apiReady();
-  const { startRun } = await gql<{ startRun: { id: string } }>(
-    `mutation ($input: StartRunInput!) { startRun(input: $input) { id } }`,
-    { input: { hiddenSize: 16, numIters: Number(values.iters), batchSize: 20, learningRate: 0.05, reg: 1e-3 } },
-  );
+  const { startRun } = await gql(START_RUN, {
+    input: { hiddenSize: 16, numIters: Number(values.iters), batchSize: 20, learningRate: 0.05, reg: 1e-3 },
+  });
 
   // Subscribers, each on its own connection, all listening before training starts.
   console.log(`connecting ${SUBSCRIBERS} subscribers…`);
@@ -121,23 +132,18 @@ try {
       received.push(seen);
       const client = createClient({ url: api.replace(/^http/, "ws"), webSocketImpl: WebSocket, retryAttempts: 0 });
       clients.push(client);
-      client.subscribe<{
-        runEvents: { __typename: string; status?: string; epoch?: { epoch: number; recordedAt: string } };
-      }>(
-        {
-          query: `subscription ($id: ID!) { runEvents(runId: $id) { __typename ... on RunStatusEvent { status } ... on RunEpochEvent { epoch { epoch recordedAt } } } }`,
-          variables: { id: startRun.id },
-        },
+      client.subscribe<ResultOf<typeof RUN_EVENTS>>(
+        { query: print(RUN_EVENTS), variables: { id: startRun.id } satisfies VariablesOf<typeof RUN_EVENTS> },
         {
           next: ({ data }) => {
             const e = data?.runEvents;
             if (e?.__typename === "RunStatusEvent" && e.status === "QUEUED" && ++ready === SUBSCRIBERS)
               start(TRAINER_MAIN);
-            if (e?.epoch) {
+            if (e?.__typename === "RunEpochEvent") {
               seen.set(e.epoch.epoch, (seen.get(e.epoch.epoch) ?? 0) + 1);
               latencies.push(Date.now() - Date.parse(e.epoch.recordedAt));
             }
-            if (e?.status === "SUCCEEDED" || e?.status === "FAILED") {
+            if (e?.__typename === "RunStatusEvent" && (e.status === "SUCCEEDED" || e.status === "FAILED")) {
               if (++done === SUBSCRIBERS) resolve();
             }
           },
@@ -159,7 +165,7 @@ try {
       const wait = next - performance.now();
       if (wait > 0) await new Promise((r) => setTimeout(r, wait));
       const t = performance.now();
-      const p = gql(`{ runs(first: 20) { edges { node { id status progress bestValAcc } } } }`)
+      const p = gql(RUNS)
         .then(() => void queryLatencies.push(performance.now() - t))
         .catch((error: unknown) => {
           if (queryErrors++ === 0) console.error(`first query error: ${(error as Error).message}`);
@@ -178,10 +184,7 @@ try {
   stop = true;
   await queries;
   const seconds = (performance.now() - started) / 1000;
-  const { run } = await gql<{ run: { status: string; epochs: { epoch: number }[] } }>(
-    `query ($id: ID!) { run(id: $id) { status epochs { epoch } } }`,
-    { id: startRun.id },
-  );
+  const { run } = await gql(RUN, { id: startRun.id });
   const expected = run.epochs.length * SUBSCRIBERS;
   const delivered = received.reduce((n, seen) => n + seen.size, 0);
   const duplicates = received.reduce((n, seen) => n + [...seen.values()].filter((c) => c > 1).length, 0);

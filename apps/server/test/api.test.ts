@@ -1,11 +1,14 @@
 // The API against a real PostgreSQL, a real trainer process and real HTTP / WebSocket clients.
+import { graphql, type ResultOf } from "@trainql/graphql";
 import { HYPERPARAMETERS, type HyperparameterName } from "@trainql/nn/hyperparameters";
+import { print } from "graphql";
 import pg from "pg";
 import { beforeAll, describe, expect, it } from "vitest";
 import {
   cleanup,
   collect,
   countRows,
+  eventOf,
   freshDatabase,
   gql,
   gqlOk,
@@ -23,10 +26,14 @@ import {
 let databaseUrl: string;
 let api: TestServer;
 
-const START = /* GraphQL */ `
-  mutation ($input: StartRunInput!) { startRun(input: $input) { id uuid status progress hyperparameters { hiddenSize numIters batchSize learningRate reg seed } } }`;
-
-type Started = { startRun: { id: string; uuid: string; status: string } };
+const START = graphql(`
+  mutation StartRun($input: StartRunInput!) {
+    startRun(input: $input) { id uuid status progress hyperparameters { hiddenSize numIters batchSize learningRate reg seed } }
+  }
+`);
+const RUN_STATUS = graphql(`query RunStatus($id: ID!) { run(id: $id) { status iteration } }`);
+const CANCEL = graphql(`mutation CancelRun($id: ID!) { cancelRun(id: $id) { status } }`);
+const DELETE = graphql(`mutation DeleteRun($id: ID!) { deleteRun(id: $id) }`);
 
 const rowCount = (table: string) => countRows(databaseUrl, table);
 
@@ -39,7 +46,7 @@ beforeAll(async () => {
 
 describe("startRun and runEvents", () => {
   it("says at which iteration a diverged run's loss stopped being a number, as data", async () => {
-    const { startRun } = await gqlOk<Started>(api.url, START, {
+    const { startRun } = await gqlOk(api.url, START, {
       input: { batchSize: 20, numIters: 40, learningRate: 1e12, weightScale: 10 },
     });
     const run = await waitFor(async () => {
@@ -56,18 +63,12 @@ describe("startRun and runEvents", () => {
 
   it("queues a run at once, then a subscriber receives every epoch in order, equal to the stored rows", async () => {
     const input = { hiddenSize: 10, numIters: 120, batchSize: 20, learningRate: 0.3, reg: 1e-3, seed: 3 };
-    const { startRun } = await gqlOk<Started & { startRun: { hyperparameters: typeof input } }>(api.url, START, {
-      input,
-    });
+    const { startRun } = await gqlOk(api.url, START, { input });
     expect(startRun.status).toBe("QUEUED");
     expect(startRun.hyperparameters).toEqual(input);
 
-    const events = await collect<RunEventData>(wsClient(api.url), RUN_EVENTS, { runId: startRun.id }, (e) =>
-      isTerminal(e.at(-1)!),
-    );
-    const epochs = events.flatMap((e) =>
-      e.runEvents.__typename === "RunEpochEvent" ? [e.runEvents.epoch as { epoch: number; iteration: number }] : [],
-    );
+    const events = await collect(wsClient(api.url), RUN_EVENTS, { runId: startRun.id }, (e) => isTerminal(e.at(-1)!));
+    const epochs = events.flatMap((e) => (e.runEvents.__typename === "RunEpochEvent" ? [e.runEvents.epoch] : []));
     // 400 training rows / batch 20 → 20 iterations per epoch: epochs at 0, 20, …, 100.
     expect(epochs.map((e) => e.epoch)).toEqual([0, 1, 2, 3, 4, 5]);
     expect(epochs.map((e) => e.iteration)).toEqual([0, 20, 40, 60, 80, 100]);
@@ -81,22 +82,16 @@ describe("startRun and runEvents", () => {
     for (let i = 1; i < ranges.length; i++) expect(ranges[i]![0]).toBe(ranges[i - 1]![1]);
     expect(ranges.at(-1)![1]).toBe(120);
 
-    const { run } = await gqlOk<{
-      run: {
-        status: string;
-        progress: number;
-        epochs: unknown[];
-        finalValAcc: number;
-        bestValAcc: number;
-        backend: string;
-        lossHistory: { iteration: number }[];
-        hasCheckpoint: boolean;
-        weightsImageUrl: string;
-      };
-    }>(
+    const { run } = await gqlOk(
       api.url,
-      `query ($id: ID!) { run(id: $id) { status progress backend finalValAcc bestValAcc hasCheckpoint weightsImageUrl
-          epochs { epoch iteration loss trainAcc valAcc learningRate elapsedMs } lossHistory(maxPoints: 1000) { iteration loss } } }`,
+      graphql(`
+        query FinishedRun($id: ID!) {
+          run(id: $id) {
+            status progress backend finalValAcc bestValAcc hasCheckpoint weightsImageUrl
+            epochs { epoch iteration loss trainAcc valAcc learningRate elapsedMs } lossHistory(maxPoints: 1000) { iteration loss }
+          }
+        }
+      `),
       { id: startRun.id },
     );
     expect(run.status).toBe("SUCCEEDED");
@@ -106,7 +101,7 @@ describe("startRun and runEvents", () => {
     expect(run.epochs).toEqual(epochs);
     expect(run.finalValAcc).toBeGreaterThan(0.1); // the final parameters' validation accuracy
     expect(run.lossHistory.map((p) => p.iteration)).toEqual([...Array(120).keys()]);
-    const png = await fetch(new URL(run.weightsImageUrl, api.url));
+    const png = await fetch(new URL(run.weightsImageUrl!, api.url));
     expect(png.headers.get("content-type")).toBe("image/png");
     expect(
       Buffer.from(await png.arrayBuffer())
@@ -116,7 +111,7 @@ describe("startRun and runEvents", () => {
   });
 
   it("gives a late subscriber the stored events first, then the live ones, without gaps or duplicates", async () => {
-    const { startRun } = await gqlOk<Started>(api.url, START, {
+    const { startRun } = await gqlOk(api.url, START, {
       input: { hiddenSize: 10, numIters: 2000, batchSize: 20, learningRate: 0.1, reg: 1e-3 },
     });
     const client = wsClient(api.url);
@@ -124,18 +119,14 @@ describe("startRun and runEvents", () => {
     await waitFor(
       async () =>
         (
-          await gqlOk<{ run: { epochs: unknown[] } }>(
-            api.url,
-            `query ($id: ID!) { run(id: $id) { epochs { epoch } } }`,
-            { id: startRun.id },
-          )
+          await gqlOk(api.url, graphql(`query RunEpochs($id: ID!) { run(id: $id) { epochs { epoch } } }`), {
+            id: startRun.id,
+          })
         ).run.epochs.length >= 3,
       60_000,
       "3 epochs",
     );
-    const events = await collect<RunEventData>(client, RUN_EVENTS, { runId: startRun.id }, (e) =>
-      isTerminal(e.at(-1)!),
-    );
+    const events = await collect(client, RUN_EVENTS, { runId: startRun.id }, (e) => isTerminal(e.at(-1)!));
     const epochs = events.flatMap((e) =>
       e.runEvents.__typename === "RunEpochEvent" ? [(e.runEvents.epoch as { epoch: number }).epoch] : [],
     );
@@ -147,11 +138,11 @@ describe("startRun and runEvents", () => {
     expect(ranges.at(-1)![1]).toBe(2000);
     // The first event is the stored loss history, downsampled.
     expect(events[0]!.runEvents.__typename).toBe("RunLossesEvent");
-    expect(events[0]!.runEvents.fromIteration).toBe(0);
+    expect(eventOf(events[0], "RunLossesEvent")?.fromIteration).toBe(0);
   });
 
   it("ends the stream after the final status, and resumes from a cursor with exactly what was missed", async () => {
-    const { startRun } = await gqlOk<Started>(api.url, START, {
+    const { startRun } = await gqlOk(api.url, START, {
       input: { hiddenSize: 10, numIters: 1200, batchSize: 20, seed: 11 },
     });
     const client = wsClient(api.url);
@@ -160,16 +151,11 @@ describe("startRun and runEvents", () => {
         e.runEvents.__typename === "RunEpochEvent" ? [(e.runEvents.epoch as { epoch: number }).epoch] : [],
       );
     // A first connection that drops after a few epochs…
-    const before = await collect<RunEventData>(
-      client,
-      RUN_EVENTS,
-      { runId: startRun.id },
-      (e) => epochsOf(e).length >= 3,
-    );
+    const before = await collect(client, RUN_EVENTS, { runId: startRun.id }, (e) => epochsOf(e).length >= 3);
     const cursor = before.at(-1)!.runEvents.cursor;
     await new Promise((r) => setTimeout(r, 500)); // the run goes on meanwhile
     // …and the reconnect, which passes the last cursor: no repeat, no gap, and the stream completes by itself.
-    const after = await collect<RunEventData>(client, RUN_EVENTS, { runId: startRun.id, after: cursor }, () => false);
+    const after = await collect(client, RUN_EVENTS, { runId: startRun.id, after: cursor }, () => false);
     const all = [...before, ...after];
     expect(epochsOf(all)).toEqual([...Array(60).keys()]); // 1200 / 20, each exactly once
     const ranges = all.flatMap((e) =>
@@ -178,16 +164,15 @@ describe("startRun and runEvents", () => {
     expect(ranges[0]![0]).toBe(0);
     for (let i = 1; i < ranges.length; i++) expect(ranges[i]![0]).toBe(ranges[i - 1]![1]);
     expect(ranges.at(-1)![1]).toBe(1200);
-    expect(all.filter((e) => e.runEvents.__typename === "RunStatusEvent").map((e) => e.runEvents.status)).toEqual([
-      ...new Set(all.filter((e) => e.runEvents.__typename === "RunStatusEvent").map((e) => e.runEvents.status)),
-    ]);
-    expect(after.at(-1)!.runEvents.status).toBe("SUCCEEDED");
+    const statuses = all.flatMap((e) => eventOf(e, "RunStatusEvent")?.status ?? []);
+    expect(statuses).toEqual([...new Set(statuses)]);
+    expect(eventOf(after.at(-1), "RunStatusEvent")?.status).toBe("SUCCEEDED");
 
     // A late subscriber to the finished run gets what is stored, then completion; from the last cursor, only completion.
-    const late = await collect<RunEventData>(client, RUN_EVENTS, { runId: startRun.id }, () => false, 10_000);
+    const late = await collect(client, RUN_EVENTS, { runId: startRun.id }, () => false, 10_000);
     expect(epochsOf(late)).toHaveLength(60);
-    expect(late.at(-1)!.runEvents.status).toBe("SUCCEEDED");
-    const none = await collect<RunEventData>(
+    expect(eventOf(late.at(-1), "RunStatusEvent")?.status).toBe("SUCCEEDED");
+    const none = await collect(
       client,
       RUN_EVENTS,
       { runId: startRun.id, after: late.at(-1)!.runEvents.cursor },
@@ -197,43 +182,30 @@ describe("startRun and runEvents", () => {
     expect(none).toEqual([]);
     // A cursor that is not one gets BAD_USER_INPUT naming `after`.
     await expect(
-      collect<RunEventData>(client, RUN_EVENTS, { runId: startRun.id, after: "garbage" }, () => false, 10_000),
+      collect(client, RUN_EVENTS, { runId: startRun.id, after: "garbage" }, () => false, 10_000),
     ).rejects.toThrow(/after must be a cursor from an earlier runEvents event/);
   });
 
   it("cancels a running run within an iteration, and a queued one at once", async () => {
     const long = { hiddenSize: 10, numIters: 1_000_000, batchSize: 20 };
-    const { startRun: running } = await gqlOk<Started>(api.url, START, { input: long });
-    const { startRun: queued } = await gqlOk<Started>(api.url, START, { input: long });
+    const { startRun: running } = await gqlOk(api.url, START, { input: long });
+    const { startRun: queued } = await gqlOk(api.url, START, { input: long });
     await waitFor(
-      async () =>
-        (
-          await gqlOk<{ run: { status: string; iteration: number } }>(
-            api.url,
-            `query ($id: ID!) { run(id: $id) { status iteration } }`,
-            { id: running.id },
-          )
-        ).run.iteration > 0,
+      async () => (await gqlOk(api.url, RUN_STATUS, { id: running.id })).run.iteration > 0,
       60_000,
       "training to start",
     );
 
-    const cancelQueued = await gqlOk<{ cancelRun: { status: string } }>(
-      api.url,
-      `mutation ($id: ID!) { cancelRun(id: $id) { status } }`,
-      { id: queued.id },
-    );
+    const cancelQueued = await gqlOk(api.url, CANCEL, { id: queued.id });
     expect(cancelQueued.cancelRun.status).toBe("CANCELLED");
 
-    const events = collect<RunEventData>(wsClient(api.url), RUN_EVENTS, { runId: running.id }, (e) =>
-      isTerminal(e.at(-1)!),
-    );
-    await gqlOk(api.url, `mutation ($id: ID!) { cancelRun(id: $id) { status } }`, { id: running.id });
-    const last = (await events).at(-1)!.runEvents;
-    expect(last.status).toBe("CANCELLED");
-    expect(last.run!.iteration).toBeLessThan(1_000_000);
+    const events = collect(wsClient(api.url), RUN_EVENTS, { runId: running.id }, (e) => isTerminal(e.at(-1)!));
+    await gqlOk(api.url, CANCEL, { id: running.id });
+    const last = eventOf((await events).at(-1), "RunStatusEvent");
+    expect(last?.status).toBe("CANCELLED");
+    expect(last!.run.iteration).toBeLessThan(1_000_000);
 
-    const again = await gql(api.url, `mutation ($id: ID!) { cancelRun(id: $id) { status } }`, { id: running.id });
+    const again = await gql(api.url, CANCEL, { id: running.id });
     expect(again.errors?.[0]?.message).toMatch(/already ended \(CANCELLED\)/);
   });
 
@@ -257,71 +229,58 @@ describe("startRun and runEvents", () => {
     const orphan = await make("RUNNING", "2 hours");
     const paused = await make("PAUSED", "2 hours");
     for (const id of [orphan, paused]) {
-      const { cancelRun } = await gqlOk<{ cancelRun: { status: string } }>(
-        local.url,
-        `mutation ($id: ID!) { cancelRun(id: $id) { status } }`,
-        { id },
-      );
+      const { cancelRun } = await gqlOk(local.url, CANCEL, { id });
       expect(cancelRun.status).toBe("CANCELLED");
     }
     // Deleting it works now, as for any run that ended.
-    await gqlOk(local.url, `mutation ($id: ID!) { deleteRun(id: $id) }`, { id: orphan });
+    await gqlOk(local.url, DELETE, { id: orphan });
   });
 
   it("refuses to delete a running run, and deletes a finished one with its rows", async () => {
-    const { startRun } = await gqlOk<Started>(api.url, START, {
+    const { startRun } = await gqlOk(api.url, START, {
       input: { hiddenSize: 10, numIters: 1_000_000, batchSize: 20 },
     });
     await waitFor(
-      async () =>
-        (
-          await gqlOk<{ run: { status: string } }>(api.url, `query ($id: ID!) { run(id: $id) { status } }`, {
-            id: startRun.id,
-          })
-        ).run.status === "RUNNING",
+      async () => (await gqlOk(api.url, RUN_STATUS, { id: startRun.id })).run.status === "RUNNING",
       60_000,
       "RUNNING",
     );
-    const refused = await gql(api.url, `mutation ($id: ID!) { deleteRun(id: $id) }`, { id: startRun.id });
+    const refused = await gql(api.url, DELETE, { id: startRun.id });
     expect(refused.errors?.[0]?.message).toMatch(/is RUNNING: cancel it first/);
-    await gqlOk(api.url, `mutation ($id: ID!) { cancelRun(id: $id) { status } }`, { id: startRun.id });
+    await gqlOk(api.url, CANCEL, { id: startRun.id });
     await waitFor(
-      async () =>
-        (
-          await gqlOk<{ run: { status: string } }>(api.url, `query ($id: ID!) { run(id: $id) { status } }`, {
-            id: startRun.id,
-          })
-        ).run.status === "CANCELLED",
+      async () => (await gqlOk(api.url, RUN_STATUS, { id: startRun.id })).run.status === "CANCELLED",
       60_000,
       "CANCELLED",
     );
-    await gqlOk(api.url, `mutation ($id: ID!) { deleteRun(id: $id) }`, { id: startRun.uuid });
-    const gone = await gql(api.url, `query ($id: ID!) { run(id: $id) { status } }`, { id: startRun.id });
+    await gqlOk(api.url, DELETE, { id: startRun.uuid });
+    const gone = await gql(api.url, RUN_STATUS, { id: startRun.id });
     expect(gone.errors?.[0]?.extensions?.code).toBe("NOT_FOUND");
   });
 
   it("evaluates a finished run on the test set on request", async () => {
-    const { startRun } = await gqlOk<Started>(api.url, START, {
+    const { startRun } = await gqlOk(api.url, START, {
       input: { hiddenSize: 10, numIters: 60, batchSize: 20, learningRate: 0.3, reg: 1e-3 },
     });
     const client = wsClient(api.url);
-    await collect<RunEventData>(client, RUN_EVENTS, { runId: startRun.id }, (e) => isTerminal(e.at(-1)!));
-    const { evaluateTest } = await gqlOk<{ evaluateTest: { testAcc: number | null } }>(
+    await collect(client, RUN_EVENTS, { runId: startRun.id }, (e) => isTerminal(e.at(-1)!));
+    const { evaluateTest } = await gqlOk(
       api.url,
-      `mutation ($id: ID!) { evaluateTest(runId: $id) { testAcc } }`,
+      graphql(`mutation EvaluateTest($id: ID!) { evaluateTest(runId: $id) { testAcc } }`),
       { id: startRun.id },
     );
     expect(evaluateTest.testAcc).toBeNull();
-    const events = await collect<RunEventData>(client, RUN_EVENTS, { runId: startRun.id }, (e) =>
+    const events = await collect(client, RUN_EVENTS, { runId: startRun.id }, (e) =>
       e.some((x) => x.runEvents.__typename === "RunTestEvent"),
     );
-    const testAcc = events.find((x) => x.runEvents.__typename === "RunTestEvent")!.runEvents.testAcc!;
+    const testAcc = eventOf(
+      events.find((x) => x.runEvents.__typename === "RunTestEvent"),
+      "RunTestEvent",
+    )!.testAcc;
     expect(testAcc).toBeGreaterThan(0.1);
-    const { run } = await gqlOk<{ run: { testAcc: number } }>(
-      api.url,
-      `query ($id: ID!) { run(id: $id) { testAcc } }`,
-      { id: startRun.id },
-    );
+    const { run } = await gqlOk(api.url, graphql(`query RunTestAcc($id: ID!) { run(id: $id) { testAcc } }`), {
+      id: startRun.id,
+    });
     expect(run.testAcc).toBe(testAcc);
   });
 });
@@ -352,16 +311,18 @@ describe("bad input", () => {
 
   it("refuses variables of the wrong type with BAD_USER_INPUT naming each field, all at once", async () => {
     const before = await rowCount("Run");
-    const result = await gql(api.url, START, { input: { hiddenSize: "wide", learningRate: [1], batchSize: 20 } });
+    const result = await gql(api.url, print(START), {
+      input: { hiddenSize: "wide", learningRate: [1], batchSize: 20 },
+    });
     expect(result.data ?? null).toBeNull();
     expect(result.errors?.map((e) => [e.extensions?.code, e.extensions?.field])).toEqual([
       ["BAD_USER_INPUT", "input.hiddenSize"],
       ["BAD_USER_INPUT", "input.learningRate"],
     ]);
     expect(result.errors?.[0]?.message).toMatch(/Int cannot represent non-integer value: "wide"/);
-    const missing = await gql(api.url, START, {});
+    const missing = await gql(api.url, print(START), {});
     expect(missing.errors?.[0]?.extensions).toMatchObject({ code: "BAD_USER_INPUT", field: "input" });
-    const unknown = await gql(api.url, START, { input: { hiddenSise: 3 } });
+    const unknown = await gql(api.url, print(START), { input: { hiddenSise: 3 } });
     expect(unknown.errors?.[0]?.extensions).toMatchObject({ code: "BAD_USER_INPUT", field: "input" });
     expect(unknown.errors?.[0]?.message).toMatch(/hiddenSise/);
     expect(await rowCount("Run")).toBe(before);
@@ -398,14 +359,18 @@ describe("bad input", () => {
   });
 
   it("names a run when asked, trims the name, and refuses one that is too long, writing nothing", async () => {
-    const named = await gqlOk<{ startRun: { name: string | null } }>(
+    const named = await gqlOk(
       api.url,
-      `mutation { startRun(input: { name: "  Capacity study: hidden 8 ", hiddenSize: 8, numIters: 10, batchSize: 20 }) { name } }`,
+      graphql(
+        `mutation NamedRun { startRun(input: { name: "  Capacity study: hidden 8 ", hiddenSize: 8, numIters: 10, batchSize: 20 }) { name } }`,
+      ),
     );
     expect(named.startRun.name).toBe("Capacity study: hidden 8");
-    const blank = await gqlOk<{ startRun: { name: string | null } }>(
+    const blank = await gqlOk(
       api.url,
-      `mutation { startRun(input: { name: "   ", hiddenSize: 8, numIters: 10, batchSize: 20 }) { name } }`,
+      graphql(
+        `mutation BlankName { startRun(input: { name: "   ", hiddenSize: 8, numIters: 10, batchSize: 20 }) { name } }`,
+      ),
     );
     expect(blank.startRun.name).toBeNull();
     const before = await rowCount("Run");
@@ -425,49 +390,49 @@ describe("bad input", () => {
         expect(result.errors?.[0]?.message).toMatch(/id must be an ID returned by this API/);
       }
     }
-    const unknown = await gql<{ node: null }>(
-      api.url,
-      `{ node(id: "${b64("Run:00000000-0000-0000-0000-000000000000")}") { id } }`,
-    );
+    const unknown = await gql(api.url, `{ node(id: "${b64("Run:00000000-0000-0000-0000-000000000000")}") { id } }`);
     expect(unknown.errors).toBeUndefined();
     expect(unknown.data?.node).toBeNull();
   });
 
   it("lists runs as a Relay connection, filtered and ordered", async () => {
-    type Page = {
-      runs: {
-        edges: { cursor: string; node: { uuid: string; status: string; bestValAcc: number | null } }[];
-        pageInfo: { hasNextPage: boolean; endCursor: string };
-      };
-    };
-    const q = `query ($after: String, $status: [RunStatus!], $orderBy: RunOrder) {
-      runs(first: 2, after: $after, status: $status, orderBy: $orderBy) { edges { cursor node { uuid status bestValAcc } } pageInfo { hasNextPage endCursor } } }`;
+    const q = graphql(`
+      query RunsPage($after: String, $status: [RunStatus!], $orderBy: RunOrder) {
+        runs(first: 2, after: $after, status: $status, orderBy: $orderBy) {
+          edges { cursor node { uuid status bestValAcc } }
+          pageInfo { hasNextPage endCursor }
+        }
+      }
+    `);
+    type Page = ResultOf<typeof q>;
     const all: string[] = [];
     let after: string | null = null;
     for (;;) {
-      const page: Page = await gqlOk<Page>(api.url, q, { after });
+      const page: Page = await gqlOk(api.url, q, { after });
       all.push(...page.runs.edges.map((e) => e.node.uuid));
       if (!page.runs.pageInfo.hasNextPage) break;
       after = page.runs.pageInfo.endCursor;
     }
     expect(new Set(all).size).toBe(all.length);
     expect(all.length).toBe(await rowCount("Run"));
-    const succeeded = await gqlOk<Page>(api.url, q, { status: ["SUCCEEDED"], orderBy: "BEST_VAL_ACC_DESC" });
+    const succeeded = await gqlOk(api.url, q, { status: ["SUCCEEDED"], orderBy: "BEST_VAL_ACC_DESC" });
     const accs = succeeded.runs.edges.map((e) => e.node.bestValAcc!);
     expect(succeeded.runs.edges.every((e) => e.node.status === "SUCCEEDED")).toBe(true);
     expect(accs).toEqual([...accs].sort((a, b) => b - a));
   });
 
   it("reports the backend and data set of the live trainer", async () => {
-    const data = await gqlOk<{
-      backend: { name: string; device: string; warnings: string[] };
-      dataset: { available: boolean; numTrain: number; numVal: number };
-    }>(api.url, `{ backend { name device version warnings } dataset { available numTrain numVal numTest } }`);
-    expect(data.backend.name).toBe("wasm");
+    const data = await gqlOk(
+      api.url,
+      graphql(
+        `query LiveTrainer { backend { name device version warnings } dataset { available numTrain numVal numTest } }`,
+      ),
+    );
+    expect(data.backend?.name).toBe("wasm");
     // With OpenBLAS (installed by .ci/run) nothing slows the trainer down; the browser tests cover
     // a trainer without it.
-    expect(data.backend.device).toContain("matrix products on");
-    expect(data.backend.warnings).toEqual([]);
+    expect(data.backend?.device).toContain("matrix products on");
+    expect(data.backend?.warnings).toEqual([]);
     expect(data.dataset).toMatchObject({ available: true, numTrain: 400, numVal: 100 });
   });
 });

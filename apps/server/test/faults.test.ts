@@ -1,11 +1,13 @@
 // Faults with real processes: PostgreSQL restarting, killed or frozen under a training run, a trainer
 // stopped with SIGTERM, the API restarting under a live subscriber (the example client), and
 // `pnpm start` keeping the system up through kill -9 of each of its processes.
+
 import { type ChildProcess, execFileSync, spawn } from "node:child_process";
 import { readFileSync } from "node:fs";
 import path from "node:path";
 import { type Database, spawnEmbeddedPostgres } from "@trainql/db/database";
 import { prepareDatabase } from "@trainql/db/migrate";
+import { graphql } from "@trainql/graphql";
 import { beforeAll, describe, expect, it } from "vitest";
 import { type App, buildApp } from "../src/app.ts";
 import {
@@ -20,17 +22,13 @@ import {
   waitFor,
 } from "./harness.ts";
 
-const START = `mutation ($input: StartRunInput!) { startRun(input: $input) { id } }`;
-const RUN = `query ($id: ID!) { run(id: $id) { status iteration error epochs { epoch iteration } lossHistory(maxPoints: 100000) { iteration } hasCheckpoint } }`;
-type RunState = {
-  status: string;
-  iteration: number;
-  error: string | null;
-  epochs: { epoch: number; iteration: number }[];
-  lossHistory: { iteration: number }[];
-  hasCheckpoint: boolean;
-};
-const runState = async (url: string, id: string) => (await gqlOk<{ run: RunState }>(url, RUN, { id })).run;
+const START = graphql(`mutation StartRun($input: StartRunInput!) { startRun(input: $input) { id } }`);
+const RUN = graphql(`
+  query RunState($id: ID!) {
+    run(id: $id) { status iteration error epochs { epoch iteration } lossHistory(maxPoints: 100000) { iteration } hasCheckpoint }
+  }
+`);
+const runState = async (url: string, id: string) => (await gqlOk(url, RUN, { id })).run;
 
 let dataDir: string;
 beforeAll(async () => {
@@ -66,7 +64,7 @@ describe("PostgreSQL restarts during a run", () => {
   /** A run through `fault`, then: SUCCEEDED, each of its 200 epochs and 4,000 losses stored exactly once. */
   async function survives(fault: () => Promise<void>) {
     const trainer = await startTrainer(pg.url, dataDir, { CHECKPOINT_INTERVAL_S: "0" });
-    const { startRun } = await gqlOk<{ startRun: { id: string } }>(api.url, START, {
+    const { startRun } = await gqlOk(api.url, START, {
       input: { hiddenSize: 8, numIters: 4000, batchSize: 20 },
     });
     await waitFor(async () => (await runState(api.url, startRun.id)).epochs.length >= 3, 60_000, "3 epochs");
@@ -136,7 +134,7 @@ describe("a trainer stopped with SIGTERM", () => {
     const databaseUrl = await freshDatabase();
     const api = await startApi(databaseUrl);
     const first = await startTrainer(databaseUrl, dataDir);
-    const { startRun } = await gqlOk<{ startRun: { id: string } }>(api.url, START, {
+    const { startRun } = await gqlOk(api.url, START, {
       input: { hiddenSize: 8, numIters: 1_000_000, batchSize: 20 },
     });
     await waitFor(async () => (await runState(api.url, startRun.id)).epochs.length >= 3, 60_000, "3 epochs");
@@ -158,7 +156,7 @@ describe("a trainer stopped with SIGTERM", () => {
     const epochs = resumed.epochs.map((e) => e.epoch);
     expect(epochs).toEqual([...Array(epochs.length).keys()]); // no gap, no duplicate across the hand-over
     expect(resumed.lossHistory.map((p) => p.iteration)).toEqual([...Array(resumed.lossHistory.length).keys()]);
-    await gqlOk(api.url, `mutation ($id: ID!) { cancelRun(id: $id) { id } }`, { id: startRun.id });
+    await gqlOk(api.url, graphql(`mutation CancelRun($id: ID!) { cancelRun(id: $id) { id } }`), { id: startRun.id });
   });
 });
 

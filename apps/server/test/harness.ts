@@ -6,8 +6,10 @@ import { mkdtemp, rm } from "node:fs/promises";
 import os from "node:os";
 import path from "node:path";
 import { createTestDatabase } from "@trainql/db/testing";
+import { graphql, type ResultOf, type TadaDocumentNode } from "@trainql/graphql";
 import { writeSyntheticCifar10 } from "@trainql/nn/testing";
 import { TRAINER_MAIN } from "@trainql/trainer/entry";
+import { print } from "graphql";
 import { type Client, createClient } from "graphql-ws";
 import pg from "pg";
 import { afterAll, inject } from "vitest";
@@ -138,27 +140,35 @@ export interface GqlResult<T> {
   errors?: { message: string; extensions?: Record<string, unknown> }[];
 }
 
-export async function gql<T = Record<string, unknown>>(
+/**
+ * A document for the tests' clients: graphql() from @trainql/graphql, whose result and variable types
+ * come from the schema; or a plain string, for what the schema cannot type on purpose (malformed
+ * queries, fuzzed input, unknown fields), whose result is then untyped.
+ */
+export type Document<T, V> = TadaDocumentNode<T, V> | string;
+const text = <T, V>(query: Document<T, V>) => (typeof query === "string" ? query : print(query));
+
+export async function gql<T = Record<string, unknown>, V = Record<string, unknown>>(
   url: string,
-  query: string,
-  variables?: Record<string, unknown>,
+  query: Document<T, V>,
+  variables?: V,
   headers: Record<string, string> = {},
 ): Promise<GqlResult<T>> {
   const res = await fetch(url, {
     method: "POST",
     headers: { "content-type": "application/json", ...headers },
-    body: JSON.stringify({ query, variables }),
+    body: JSON.stringify({ query: text(query), variables }),
   });
   return (await res.json()) as GqlResult<T>;
 }
 
 /** gql that fails the test on any error. */
-export async function gqlOk<T = Record<string, unknown>>(
+export async function gqlOk<T = Record<string, unknown>, V = Record<string, unknown>>(
   url: string,
-  query: string,
-  variables?: Record<string, unknown>,
+  query: Document<T, V>,
+  variables?: V,
 ): Promise<T> {
-  const result = await gql<T>(url, query, variables);
+  const result = await gql<T, V>(url, query, variables);
   if (result.errors?.length || !result.data) throw new Error(`GraphQL errors: ${JSON.stringify(result.errors)}`);
   return result.data;
 }
@@ -175,10 +185,10 @@ export function wsClient(httpUrl: string, connectionParams?: Record<string, unkn
 }
 
 /** Collects a subscription's events until `until` says stop (or the timeout passes). */
-export function collect<T>(
+export function collect<T, V = Record<string, unknown>>(
   client: Client,
-  query: string,
-  variables: Record<string, unknown>,
+  query: Document<T, V>,
+  variables: V,
   until: (events: T[]) => boolean,
   timeoutMs = 60_000,
 ): Promise<T[]> {
@@ -189,7 +199,7 @@ export function collect<T>(
       reject(new Error(`subscription timed out after ${events.length} events: ${JSON.stringify(events.slice(-3))}`));
     }, timeoutMs);
     const dispose = client.subscribe<T>(
-      { query, variables },
+      { query: text(query), variables: variables as Record<string, unknown> },
       {
         next: (value) => {
           if (value.errors) {
@@ -218,8 +228,8 @@ export function collect<T>(
   });
 }
 
-export const RUN_EVENTS = /* GraphQL */ `
-  subscription ($runId: ID!, $after: String) {
+export const RUN_EVENTS = graphql(`
+  subscription RunEvents($runId: ID!, $after: String) {
     runEvents(runId: $runId, after: $after) {
       __typename
       cursor
@@ -229,25 +239,18 @@ export const RUN_EVENTS = /* GraphQL */ `
       ... on RunWeightsEvent { atEpoch url }
       ... on RunTestEvent { testAcc }
     }
-  }`;
+  }
+`);
 
-export type RunEventData = {
-  runEvents: {
-    __typename: string;
-    cursor: string;
-    status?: string;
-    run?: { iteration: number; error: string | null };
-    epoch?: { epoch: number; iteration: number; loss: number; trainAcc: number; valAcc: number } | number;
-    fromIteration?: number;
-    toIteration?: number;
-    testAcc?: number;
-    url?: string;
-  };
-};
+export type RunEventData = ResultOf<typeof RUN_EVENTS>;
+type RunEvent = RunEventData["runEvents"];
+
+/** The event if it is of that kind, else undefined (for the tests that read one kind's fields). */
+export const eventOf = <K extends RunEvent["__typename"]>(e: RunEventData | undefined, kind: K) =>
+  e?.runEvents.__typename === kind ? (e.runEvents as Extract<RunEvent, { __typename: K }>) : undefined;
 
 export const isTerminal = (e: RunEventData) =>
-  e.runEvents.__typename === "RunStatusEvent" &&
-  ["SUCCEEDED", "FAILED", "CANCELLED"].includes(e.runEvents.status ?? "");
+  e.runEvents.__typename === "RunStatusEvent" && ["SUCCEEDED", "FAILED", "CANCELLED"].includes(e.runEvents.status);
 
 export async function waitFor<T>(
   probe: () => Promise<T | undefined | null | false>,

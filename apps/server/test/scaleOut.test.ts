@@ -7,11 +7,11 @@ import { beforeAll, expect, it } from "vitest";
 import {
   cleanup,
   collect,
+  eventOf,
   freshDatabase,
   gqlOk,
   isTerminal,
   RUN_EVENTS,
-  type RunEventData,
   startTrainer,
   tinyDataset,
   waitFor,
@@ -66,9 +66,7 @@ it("streams a run started through API A and trained by trainer 2 to a subscriber
   const { startRun } = await gqlOk<{ startRun: { id: string } }>(apiA, START, {
     input: { hiddenSize: 8, numIters: 400, batchSize: 20, seed: 3 },
   });
-  const events = await collect<RunEventData>(wsClient(apiB), RUN_EVENTS, { runId: startRun.id }, (e) =>
-    isTerminal(e.at(-1)!),
-  );
+  const events = await collect(wsClient(apiB), RUN_EVENTS, { runId: startRun.id }, (e) => isTerminal(e.at(-1)!));
 
   const { run } = await gqlOk<RunRow>(apiB, RUN, { id: startRun.id });
   expect(run.status).toBe("SUCCEEDED");
@@ -81,9 +79,11 @@ it("streams a run started through API A and trained by trainer 2 to a subscriber
   );
   expect(epochs.length).toBe(20); // 400 iterations, 20 an epoch (400 training rows, batch 20)
   let covered = 0;
-  for (const e of events.filter((x) => x.runEvents.__typename === "RunLossesEvent")) {
-    expect(e.runEvents.fromIteration).toBe(covered);
-    covered = e.runEvents.toIteration ?? covered;
+  for (const e of events) {
+    const losses = eventOf(e, "RunLossesEvent");
+    if (!losses) continue;
+    expect(losses.fromIteration).toBe(covered);
+    covered = losses.toIteration;
   }
   expect(covered).toBe(400);
   await gqlOk(apiA, `mutation ($id: ID!) { cancelRun(id: $id) { id } }`, { id: busy.id });

@@ -106,6 +106,19 @@ describe("limits", () => {
     expect((await gql(tight.url, `{ backend { name } }`)).errors).toBeUndefined();
   });
 
+  it("cost a selection the same whether it is written inline or through fragments", async () => {
+    // The dashboard's runs list: 200 runs, their fields through two nested fragments.
+    const fields =
+      "id uuid name status progress iteration createdAt startedAt finishedAt bestValAcc finalValAcc testAcc";
+    const hyperparameters = "hiddenSize learningRate learningRateDecay reg batchSize numIters weightScale seed";
+    const inline = `{ runs(first: 200) { edges { node { ${fields} hyperparameters { ${hyperparameters} } } } } }`;
+    const fragments = `{ runs(first: 200) { edges { node { ...Summary } } } }
+      fragment Summary on Run { ${fields} hyperparameters { ...Knobs } }
+      fragment Knobs on Hyperparameters { ${hyperparameters} }`;
+    expect((await gql(tight.url, inline)).errors).toBeUndefined();
+    expect((await gql(tight.url, fragments)).errors).toBeUndefined();
+  });
+
   it("refuses a request body over the limit", async () => {
     const res = await fetch(tight.url, {
       method: "POST",

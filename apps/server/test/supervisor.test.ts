@@ -2,10 +2,12 @@
 // of each of its processes in turn, then of all of them at once, each followed by what a user would
 // do: nothing, or `pnpm start` again. After each, the run in progress finishes with every epoch and
 // every loss stored exactly once.
+
 import { type ChildProcess, execFileSync, spawn, spawnSync } from "node:child_process";
 import { mkdtemp, readFile, rm } from "node:fs/promises";
 import os from "node:os";
 import path from "node:path";
+import { graphql, type ResultOf } from "@trainql/graphql";
 import { beforeAll, describe, expect, it } from "vitest";
 import { cleanup, gql, gqlOk, TIMEOUT_MS, TINY_RECORDS, tinyDataset, waitFor } from "./harness.ts";
 
@@ -90,19 +92,16 @@ const childPid = (system: System, script: string) =>
 
 const postmasterPid = async () => Number((await readFile(path.join(pgDir, "postmaster.pid"), "utf8")).split("\n")[0]);
 
-const RUN = `query ($id: ID!) { run(id: $id) { status interruptions epochs { epoch } lossHistory(maxPoints: 100000) { iteration } } }`;
-type RunState = {
-  status: string;
-  interruptions: string[];
-  epochs: { epoch: number }[];
-  lossHistory: { iteration: number }[];
-};
-const state = async (id: string) => (await gqlOk<{ run: RunState }>(url, RUN, { id })).run;
+const RUN = graphql(`
+  query RunState($id: ID!) { run(id: $id) { status interruptions epochs { epoch } lossHistory(maxPoints: 100000) { iteration } } }
+`);
+type RunState = ResultOf<typeof RUN>["run"];
+const state = async (id: string) => (await gqlOk(url, RUN, { id })).run;
 
 async function startLongRun(): Promise<string> {
-  const { startRun } = await gqlOk<{ startRun: { id: string } }>(
+  const { startRun } = await gqlOk(
     url,
-    `mutation { startRun(input: { hiddenSize: 8, numIters: 3000, batchSize: 20 }) { id } }`,
+    graphql(`mutation StartLongRun { startRun(input: { hiddenSize: 8, numIters: 3000, batchSize: 20 }) { id } }`),
   );
   return startRun.id;
 }
@@ -175,10 +174,8 @@ describe("pnpm start", () => {
       // A download that fails at once, as offline (port 9: nothing listens).
       const system = start({ CIFAR10_DIR: empty, CIFAR10_URL: "http://127.0.0.1:9/cifar-10-binary.tar.gz" });
       await serving(system);
-      type Dataset = { available: boolean; directory: string; howToGet: string };
       const dataset = await waitFor(
-        async () =>
-          (await gqlOk<{ dataset: Dataset | null }>(url, `{ dataset { available directory howToGet } }`)).dataset,
+        async () => (await gqlOk(url, graphql(`query Dataset { dataset { available directory howToGet } }`))).dataset,
       );
       expect(dataset.available).toBe(false);
       expect(dataset.directory).toBe(empty);

@@ -1,4 +1,5 @@
 // Hyperparameter sweeps through the real queue and trainer processes.
+import { graphql, type ResultOf } from "@trainql/graphql";
 import { beforeAll, describe, expect, it } from "vitest";
 import {
   collect,
@@ -17,34 +18,25 @@ import {
 let databaseUrl: string;
 let api: TestServer;
 
-const START_SWEEP = `mutation ($input: StartSweepInput!) { startSweep(input: $input) { id uuid status strategy gridIters plannedIters rungs { rung budget trials } } }`;
-const SWEEP = `query ($id: ID!) { sweep(id: $id) {
-  status strategy itersSpent gridIters plannedIters rung error
-  bestRun { uuid finalValAcc testAcc hyperparameters { learningRate hiddenSize reg } }
-  trials { uuid status iteration finalValAcc testAcc budgetIters epochs { epoch iteration } lossHistory(maxPoints: 100000) { iteration loss }
-           hyperparameters { learningRate hiddenSize reg learningRateDecay numIters batchSize seed } } } }`;
-
-type Trial = {
-  uuid: string;
-  status: string;
-  iteration: number;
-  finalValAcc: number | null;
-  testAcc: number | null;
-  epochs: { epoch: number; iteration: number }[];
-  lossHistory: { iteration: number; loss: number }[];
-  hyperparameters: Record<string, number>;
-};
-type SweepData = {
-  sweep: {
-    status: string;
-    itersSpent: number;
-    gridIters: number;
-    plannedIters: number;
-    error: string | null;
-    bestRun: { uuid: string; finalValAcc: number; testAcc: number | null } | null;
-    trials: Trial[];
-  };
-};
+const START_SWEEP = graphql(`
+  mutation StartSweep($input: StartSweepInput!) {
+    startSweep(input: $input) { id uuid status strategy gridIters plannedIters rungs { rung budget trials } }
+  }
+`);
+const SWEEP = graphql(`
+  query Sweep($id: ID!) {
+    sweep(id: $id) {
+      status strategy itersSpent gridIters plannedIters rung error
+      bestRun { uuid finalValAcc testAcc hyperparameters { learningRate hiddenSize reg } }
+      trials {
+        uuid status iteration finalValAcc testAcc budgetIters epochs { epoch iteration } lossHistory(maxPoints: 100000) { iteration loss }
+        hyperparameters { learningRate hiddenSize reg learningRateDecay numIters batchSize seed }
+      }
+    }
+  }
+`);
+const CANCEL_SWEEP = graphql(`mutation CancelSweep($id: ID!) { cancelSweep(id: $id) { status } }`);
+type SweepData = ResultOf<typeof SWEEP>;
 
 const space = (lrs: number[], hidden: number[], regs: number[]) => ({
   learningRates: lrs,
@@ -58,7 +50,7 @@ const count = (table: string) => countRows(databaseUrl, table);
 async function finished(id: string): Promise<SweepData["sweep"]> {
   return waitFor(
     async () => {
-      const { sweep } = await gqlOk<SweepData>(api.url, SWEEP, { id });
+      const { sweep } = await gqlOk(api.url, SWEEP, { id });
       // `bestRun` and `trials` are read by separate queries, so one response can catch the test
       // accuracy in one and not yet in the other: wait until both show it.
       const tested = (uuid: string) =>
@@ -79,13 +71,13 @@ beforeAll(async () => {
 
 describe("sweeps", () => {
   it("GRID runs every combination, picks the best by validation accuracy and tests only that one", async () => {
-    const { startSweep } = await gqlOk<{ startSweep: { id: string; gridIters: number } }>(api.url, START_SWEEP, {
+    const { startSweep } = await gqlOk(api.url, START_SWEEP, {
       input: { space: space([0.05, 0.3], [8, 16], [1e-3]), strategy: "GRID", numIters: 60, batchSize: 20, seed: 1 },
     });
     const client = wsClient(api.url);
-    const events = collect<{ sweepEvents: { sweep: { status: string } } }>(
+    const events = collect(
       client,
-      `subscription ($id: ID!) { sweepEvents(sweepId: $id) { sweep { status } } }`,
+      graphql(`subscription SweepStatus($id: ID!) { sweepEvents(sweepId: $id) { sweep { status } } }`),
       { id: startSweep.id },
       (e) => e.at(-1)!.sweepEvents.sweep.status !== "RUNNING",
     );
@@ -102,9 +94,7 @@ describe("sweeps", () => {
   });
 
   it("SUCCESSIVE_HALVING promotes the best 1/eta from their checkpoints and spends a fraction of the grid", async () => {
-    const { startSweep } = await gqlOk<{
-      startSweep: { id: string; plannedIters: number; rungs: { budget: number; trials: number }[] };
-    }>(api.url, START_SWEEP, {
+    const { startSweep } = await gqlOk(api.url, START_SWEEP, {
       input: {
         space: space([0.02, 0.1, 0.3, 0.6], [8, 16], [1e-3]),
         strategy: "SUCCESSIVE_HALVING",
@@ -122,9 +112,11 @@ describe("sweeps", () => {
       { rung: 3, budget: 160, trials: 1 },
     ]);
     // Every state a trial passes through, as the sweep's subscribers see it.
-    const events = collect<{ sweepEvents: { sweep: { status: string; trials: { uuid: string; status: string }[] } } }>(
+    const events = collect(
       wsClient(api.url),
-      `subscription ($id: ID!) { sweepEvents(sweepId: $id) { sweep { status trials { uuid status } } } }`,
+      graphql(
+        `subscription SweepTrials($id: ID!) { sweepEvents(sweepId: $id) { sweep { status trials { uuid status } } } }`,
+      ),
       { id: startSweep.id },
       (e) => e.at(-1)!.sweepEvents.sweep.status !== "RUNNING",
       120_000,
@@ -154,17 +146,17 @@ describe("sweeps", () => {
     const best = sweep.trials.find((t) => t.uuid === sweep.bestRun!.uuid)!;
     expect(best.lossHistory.map((p) => p.iteration)).toEqual([...Array(160).keys()]);
     expect(best.epochs.map((e) => e.iteration)).toEqual([0, 20, 40, 60, 80, 100, 120, 140]);
-    const { startRun } = await gqlOk<{ startRun: { id: string } }>(
+    const { startRun } = await gqlOk(
       api.url,
-      `mutation ($input: StartRunInput!) { startRun(input: $input) { id } }`,
+      graphql(`mutation StartRun($input: StartRunInput!) { startRun(input: $input) { id } }`),
       {
         input: best.hyperparameters,
       },
     );
     const alone = await waitFor(async () => {
-      const { run } = await gqlOk<{ run: { status: string; lossHistory: { loss: number }[] } }>(
+      const { run } = await gqlOk(
         api.url,
-        `query ($id: ID!) { run(id: $id) { status lossHistory(maxPoints: 100000) { loss } } }`,
+        graphql(`query RunLosses($id: ID!) { run(id: $id) { status lossHistory(maxPoints: 100000) { loss } } }`),
         { id: startRun.id },
       );
       return run.status === "SUCCEEDED" && run;
@@ -173,7 +165,7 @@ describe("sweeps", () => {
   });
 
   it("RANDOM samples maxTrials combinations", async () => {
-    const { startSweep } = await gqlOk<{ startSweep: { id: string } }>(api.url, START_SWEEP, {
+    const { startSweep } = await gqlOk(api.url, START_SWEEP, {
       input: {
         space: space([0.05, 0.1, 0.3], [8, 16], [1e-3, 1e-2]),
         strategy: "RANDOM",
@@ -214,26 +206,25 @@ describe("sweeps", () => {
   });
 
   it("cancelling a sweep cancels its queued and running trials and keeps the finished ones", async () => {
-    const { startSweep } = await gqlOk<{ startSweep: { id: string } }>(api.url, START_SWEEP, {
+    const { startSweep } = await gqlOk(api.url, START_SWEEP, {
       input: { space: space([0.05], [8, 16, 32], [1e-3]), strategy: "GRID", numIters: 1_000_000, batchSize: 20 },
     });
     await waitFor(
-      async () =>
-        (await gqlOk<SweepData>(api.url, SWEEP, { id: startSweep.id })).sweep.trials.some((t) => t.iteration > 0),
+      async () => (await gqlOk(api.url, SWEEP, { id: startSweep.id })).sweep.trials.some((t) => t.iteration > 0),
       60_000,
       "a trial to train",
     );
-    await gqlOk(api.url, `mutation ($id: ID!) { cancelSweep(id: $id) { status } }`, { id: startSweep.id });
+    await gqlOk(api.url, CANCEL_SWEEP, { id: startSweep.id });
     const sweep = await waitFor(
       async () => {
-        const { sweep } = await gqlOk<SweepData>(api.url, SWEEP, { id: startSweep.id });
+        const { sweep } = await gqlOk(api.url, SWEEP, { id: startSweep.id });
         return sweep.trials.every((t) => t.status === "CANCELLED") && sweep;
       },
       60_000,
       "every trial cancelled",
     );
     expect(sweep.status).toBe("CANCELLED");
-    const again = await gql(api.url, `mutation ($id: ID!) { cancelSweep(id: $id) { status } }`, { id: startSweep.id });
+    const again = await gql(api.url, CANCEL_SWEEP, { id: startSweep.id });
     expect(again.errors?.[0]?.message).toMatch(/already ended \(CANCELLED\)/);
   });
 });

@@ -2,16 +2,17 @@
 // after runs were queued.
 
 import { createDb } from "@trainql/db";
+import { graphql } from "@trainql/graphql";
 import { reapOrphanedRuns } from "@trainql/runs";
 import pg from "pg";
 import { beforeAll, describe, expect, it } from "vitest";
 import {
   cleanup,
   collect,
+  eventOf,
   freshDatabase,
   gqlOk,
   RUN_EVENTS,
-  type RunEventData,
   startApi,
   startTrainer,
   type TestServer,
@@ -25,19 +26,11 @@ let databaseUrl: string;
 let dataDir: string;
 let api: TestServer;
 
-const START = `mutation ($input: StartRunInput!) { startRun(input: $input) { id uuid } }`;
-type Started = { startRun: { id: string; uuid: string } };
-type RunState = {
-  run: {
-    status: string;
-    iteration: number;
-    error: string | null;
-    interruptions: string[];
-    epochs: { epoch: number }[];
-  };
-};
-const RUN = `query ($id: ID!) { run(id: $id) { status iteration error interruptions epochs { epoch } } }`;
-const runState = async (id: string) => (await gqlOk<RunState>(api.url, RUN, { id })).run;
+const START = graphql(`mutation StartRun($input: StartRunInput!) { startRun(input: $input) { id uuid } }`);
+const RUN = graphql(
+  `query RunState($id: ID!) { run(id: $id) { status iteration error interruptions epochs { epoch } } }`,
+);
+const runState = async (id: string) => (await gqlOk(api.url, RUN, { id })).run;
 
 beforeAll(async () => {
   databaseUrl = await freshDatabase();
@@ -50,8 +43,7 @@ describe("trainers", () => {
     const ids: string[] = [];
     for (let i = 0; i < 2; i++) {
       ids.push(
-        (await gqlOk<Started>(api.url, START, { input: { hiddenSize: 8, numIters: 40, batchSize: 20, seed: i } }))
-          .startRun.id,
+        (await gqlOk(api.url, START, { input: { hiddenSize: 8, numIters: 40, batchSize: 20, seed: i } })).startRun.id,
       );
     }
     const trainer = await startTrainer(databaseUrl, dataDir);
@@ -65,9 +57,9 @@ describe("trainers", () => {
     const client = wsClient(api.url);
     const uuids = new Set<string>();
     const finished = new Set<string>();
-    const changes = collect<{ runsChanged: { kind: string; runId: string; run: { status: string } | null } }>(
+    const changes = collect(
       client,
-      `subscription { runsChanged { kind runId run { status } } }`,
+      graphql(`subscription RunsChanged { runsChanged { kind runId run { status } } }`),
       {},
       (events) => {
         for (const e of events) if (e.runsChanged.run?.status === "SUCCEEDED") finished.add(e.runsChanged.runId);
@@ -76,7 +68,7 @@ describe("trainers", () => {
     );
     await new Promise((r) => setTimeout(r, 300)); // let the subscription start listening
     for (let i = 0; i < 4; i++) {
-      const { startRun } = await gqlOk<Started>(api.url, START, {
+      const { startRun } = await gqlOk(api.url, START, {
         input: { hiddenSize: 8, numIters: 300, batchSize: 20, seed: i },
       });
       uuids.add(startRun.uuid);
@@ -88,12 +80,12 @@ describe("trainers", () => {
         .map((e) => e.runsChanged.runId)
         .sort(),
     ).toEqual([...uuids].sort());
-    const { trainers } = await gqlOk<{ trainers: { id: string }[] }>(api.url, `{ trainers { id } }`);
+    const { trainers } = await gqlOk(api.url, graphql(`query Trainers { trainers { id } }`));
     expect(trainers.length).toBe(2);
     // Both trainers took work: each run records the trainer that ran it.
-    const { runs } = await gqlOk<{ runs: { edges: { node: { trainerId: string } }[] } }>(
+    const { runs } = await gqlOk(
       api.url,
-      `{ runs(first: 4) { edges { node { trainerId } } } }`,
+      graphql(`query RunTrainers { runs(first: 4) { edges { node { trainerId } } } }`),
     );
     expect(new Set(runs.edges.map((e) => e.node.trainerId)).size).toBe(2);
     expect(a.output()).toContain("waiting for runs");
@@ -106,15 +98,15 @@ describe("trainers", () => {
     const every = { CHECKPOINT_INTERVAL_S: "0" }; // a checkpoint at every epoch
     // The reference: the same run, never interrupted.
     const reference = await startTrainer(databaseUrl, dataDir, every);
-    const { startRun: ref } = await gqlOk<Started>(api.url, START, { input: hp });
+    const { startRun: ref } = await gqlOk(api.url, START, { input: hp });
     await waitFor(async () => (await runState(ref.id)).status === "SUCCEEDED", 120_000, "the reference run");
     await reference.stop();
 
     const victim = await startTrainer(databaseUrl, dataDir, every);
-    const { startRun: run } = await gqlOk<Started>(api.url, START, { input: hp });
+    const { startRun: run } = await gqlOk(api.url, START, { input: hp });
     // A subscriber from the start: across the kill and the resume it must see each epoch and each
     // loss exactly once, and the stream ends after SUCCEEDED.
-    const events = collect<RunEventData>(wsClient(api.url), RUN_EVENTS, { runId: run.id }, () => false, 120_000);
+    const events = collect(wsClient(api.url), RUN_EVENTS, { runId: run.id }, () => false, 120_000);
     await waitFor(async () => (await runState(run.id)).epochs.length >= 5, 60_000, "five epochs");
     victim.process.kill("SIGKILL");
     await victim.stop("SIGKILL");
@@ -138,17 +130,17 @@ describe("trainers", () => {
     expect(Buffer.compare(b.checkpoint, a.checkpoint)).toBe(0); // the same final parameters
 
     const delivered = await events;
-    const epochs = delivered.flatMap((e) => (typeof e.runEvents.epoch === "object" ? [e.runEvents.epoch.epoch] : []));
+    const epochs = delivered.flatMap((e) => eventOf(e, "RunEpochEvent")?.epoch.epoch ?? []);
     expect(epochs).toEqual([...Array(hp.numIters / hp.batchSize / 1).keys()].slice(0, epochs.length));
     expect(epochs.length).toBe(a.epochs.length);
-    const ranges = delivered.filter((e) => e.runEvents.__typename === "RunLossesEvent");
+    const ranges = delivered.flatMap((e) => eventOf(e, "RunLossesEvent") ?? []);
     let next = 0;
     for (const r of ranges) {
-      expect(r.runEvents.fromIteration).toBe(next); // no gap, no overlap
-      next = r.runEvents.toIteration ?? -1;
+      expect(r.fromIteration).toBe(next); // no gap, no overlap
+      next = r.toIteration;
     }
     expect(next).toBe(hp.numIters);
-    expect(delivered.at(-1)?.runEvents.status).toBe("SUCCEEDED");
+    expect(eventOf(delivered.at(-1), "RunStatusEvent")?.status).toBe("SUCCEEDED");
     // The dead trainer's job (still locked by its worker) went with the reaping: nothing piles up.
     await waitFor(async () => (await jobsLeft(databaseUrl)) === 0, 10_000, "no jobs left in the queue");
     await survivor.stop();
@@ -159,10 +151,10 @@ describe("trainers", () => {
     const twice = { RUN_MAX_ATTEMPTS: "2", CHECKPOINT_INTERVAL_S: "0" };
     const local = await startApi(db, { reapPolicy: { maxAttempts: 2 } });
     const first = await startTrainer(db, dataDir, twice);
-    const { startRun: run } = await gqlOk<Started>(local.url, START, {
+    const { startRun: run } = await gqlOk(local.url, START, {
       input: { hiddenSize: 8, numIters: 1_000_000, batchSize: 20 },
     });
-    const state = async () => (await gqlOk<RunState>(local.url, RUN, { id: run.id })).run;
+    const state = async () => (await gqlOk(local.url, RUN, { id: run.id })).run;
     await waitFor(async () => (await state()).epochs.length >= 3, 60_000, "three epochs");
     await first.stop("SIGKILL");
     const second = await startTrainer(db, dataDir, twice);

@@ -1,7 +1,9 @@
 // A trainer on the WebGPU backend (TRAIN_BACKEND=webgpu), end to end: it reports the backend, trains
 // a run that records it, and a cancel stops it. Without a GPU, Dawn runs on SwiftShader from
 // Debian's chromium (CI installs it), the setup of packages/nn/test/swiftshader.ts: slow, so tiny.
+
 import { existsSync } from "node:fs";
+import { graphql } from "@trainql/graphql";
 import { beforeAll, describe, expect, it } from "vitest";
 import { freshDatabase, gqlOk, startApi, startTrainer, type TestServer, tinyDataset, waitFor } from "./harness.ts";
 
@@ -21,9 +23,8 @@ const SWIFTSHADER_ENV = {
   TRAINER_TIMEOUT_MS: "30000",
 };
 
-const START = `mutation ($input: StartRunInput!) { startRun(input: $input) { id } }`;
-const RUN = `query ($id: ID!) { run(id: $id) { status iteration backend error } }`;
-type Run = { status: string; iteration: number; backend: string | null; error: string | null };
+const START = graphql(`mutation StartRun($input: StartRunInput!) { startRun(input: $input) { id } }`);
+const RUN = graphql(`query RunState($id: ID!) { run(id: $id) { status iteration backend error } }`);
 
 let databaseUrl: string;
 let dataDir: string;
@@ -38,24 +39,20 @@ describe.skipIf(missing)(`a trainer with TRAIN_BACKEND=webgpu${missing ? ` (skip
 
   it("reports the adapter, trains a run that records webgpu, and stops a cancelled one", async () => {
     const trainer = await startTrainer(databaseUrl, dataDir, SWIFTSHADER_ENV);
-    const { backend } = await gqlOk<{ backend: { name: string; device: string; warnings: string[] } }>(
-      api.url,
-      `{ backend { name device warnings } }`,
-    );
-    expect(backend.name).toBe("webgpu");
-    expect(backend.device).toMatch(/WebGPU on Dawn: google \/ swiftshader/);
-    expect(backend.warnings.join("\n")).toMatch(/software adapter/);
+    const { backend } = await gqlOk(api.url, graphql(`query Backend { backend { name device warnings } }`));
+    expect(backend?.name).toBe("webgpu");
+    expect(backend?.device).toMatch(/WebGPU on Dawn: google \/ swiftshader/);
+    expect(backend?.warnings.join("\n")).toMatch(/software adapter/);
 
-    const run = async (id: string) => (await gqlOk<{ run: Run }>(api.url, RUN, { id })).run;
+    const run = async (id: string) => (await gqlOk(api.url, RUN, { id })).run;
     const input = { hiddenSize: 8, numIters: 6, batchSize: 50, learningRate: 0.3, reg: 1e-3, seed: 1 };
-    const done = (await gqlOk<{ startRun: { id: string } }>(api.url, START, { input })).startRun.id;
+    const done = (await gqlOk(api.url, START, { input })).startRun.id;
     await waitFor(async () => (await run(done)).status === "SUCCEEDED", 120_000, `run ${done}`);
     expect(await run(done)).toMatchObject({ backend: "webgpu", iteration: 6, error: null });
 
-    const long = (await gqlOk<{ startRun: { id: string } }>(api.url, START, { input: { ...input, numIters: 5000 } }))
-      .startRun.id;
+    const long = (await gqlOk(api.url, START, { input: { ...input, numIters: 5000 } })).startRun.id;
     await waitFor(async () => (await run(long)).iteration >= 1, 120_000, `run ${long} to start`);
-    await gqlOk(api.url, `mutation ($id: ID!) { cancelRun(id: $id) { id } }`, { id: long });
+    await gqlOk(api.url, graphql(`mutation CancelRun($id: ID!) { cancelRun(id: $id) { id } }`), { id: long });
     await waitFor(async () => (await run(long)).status === "CANCELLED", 30_000, `run ${long} to cancel`);
     expect((await run(long)).iteration).toBeLessThan(5000);
     await trainer.stop();

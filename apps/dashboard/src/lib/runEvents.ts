@@ -1,45 +1,28 @@
 // A run's live state, folded from runEvents. After a reconnect the client resumes after the last
 // event's cursor (urqlClient.ts), so nothing repeats; the fold stays idempotent all the same, since a
 // page that subscribes again (after asking for a test evaluation) gets the stored events again.
-import type { Epoch, RunStatus } from "./types";
+import { graphql, type ResultOf } from "@trainql/graphql";
+import { type Epoch, EpochFields, type RunStatus } from "./types";
 
-export const RUN_EVENTS = `subscription RunEvents($runId: ID!) {
-  runEvents(runId: $runId) {
-    __typename
-    cursor
-    ... on RunStatusEvent { status run { iteration progress error finalValAcc bestValAcc startedAt finishedAt backend device } }
-    ... on RunEpochEvent { epoch { epoch iteration loss trainAcc valAcc learningRate elapsedMs } }
-    ... on RunLossesEvent { fromIteration toIteration points { iteration loss } }
-    ... on RunWeightsEvent { atEpoch url }
-    ... on RunTestEvent { testAcc }
+export const RUN_EVENTS = graphql(
+  `
+  subscription RunEvents($runId: ID!) {
+    runEvents(runId: $runId) {
+      __typename
+      cursor
+      ... on RunStatusEvent { status run { iteration progress error finalValAcc bestValAcc startedAt finishedAt backend device } }
+      ... on RunEpochEvent { epoch { ...EpochFields } }
+      ... on RunLossesEvent { fromIteration toIteration points { iteration loss } }
+      ... on RunWeightsEvent { atEpoch url }
+      ... on RunTestEvent { testAcc }
+    }
   }
-}`;
+`,
+  [EpochFields],
+);
 
-export type RunEvent =
-  | {
-      __typename: "RunStatusEvent";
-      status: RunStatus;
-      run: {
-        iteration: number;
-        progress: number;
-        error: string | null;
-        finalValAcc: number | null;
-        bestValAcc: number | null;
-        startedAt: string | null;
-        finishedAt: string | null;
-        backend: string | null;
-        device: string | null;
-      };
-    }
-  | { __typename: "RunEpochEvent"; epoch: Epoch }
-  | {
-      __typename: "RunLossesEvent";
-      fromIteration: number;
-      toIteration: number;
-      points: { iteration: number; loss: number }[];
-    }
-  | { __typename: "RunWeightsEvent"; atEpoch: number; url: string }
-  | { __typename: "RunTestEvent"; testAcc: number };
+/** One event of a run's stream, as RUN_EVENTS selects it (a union on __typename). */
+export type RunEvent = ResultOf<typeof RUN_EVENTS>["runEvents"];
 
 export interface LiveRun {
   status?: RunStatus;

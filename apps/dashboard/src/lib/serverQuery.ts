@@ -1,6 +1,8 @@
 // GraphQL from server components: a plain fetch, never cached (runs change all the time), with the
 // session's API token when the user signed in.
 import "server-only";
+import type { TadaDocumentNode } from "@trainql/graphql";
+import { stringifyDocument } from "@urql/core";
 import { cookies } from "next/headers";
 import { serverApiUrl } from "@/env";
 import { isUnauthenticated, TOKEN_COOKIE } from "./token";
@@ -22,7 +24,8 @@ type GraphQLErrorBody = { message: string; extensions?: Record<string, unknown> 
 const namesNothing = (e: GraphQLErrorBody) =>
   e.extensions?.code === "NOT_FOUND" || (e.extensions?.code === "BAD_USER_INPUT" && e.extensions.field === "id");
 
-export async function serverQuery<T>(query: string, variables?: Record<string, unknown>): Promise<T> {
+/** Runs a typed document (graphql() from @trainql/graphql); the result's type is the document's. */
+export async function serverQuery<T, V>(query: TadaDocumentNode<T, V>, variables?: V): Promise<T> {
   const token = (await cookies()).get(TOKEN_COOKIE)?.value;
   const url = serverApiUrl();
   let response: Response;
@@ -33,7 +36,7 @@ export async function serverQuery<T>(query: string, variables?: Record<string, u
         "content-type": "application/json",
         ...(token ? { authorization: `Bearer ${decodeURIComponent(token)}` } : {}),
       },
-      body: JSON.stringify({ query, variables }),
+      body: JSON.stringify({ query: stringifyDocument(query), variables }),
       cache: "no-store",
     });
   } catch {

@@ -1,9 +1,12 @@
 // startRun from the browser, with the server's validation errors mapped to form fields.
+import { graphql } from "@trainql/graphql";
 import type { Client } from "@urql/core";
 import { apiFieldErrors, type FieldErrors } from "./formErrors";
 import { HYPERPARAMETER_LABELS, type Hyperparameters } from "./types";
 
-export const START_RUN = `mutation StartRun($input: StartRunInput!) { startRun(input: $input) { id uuid status } }`;
+export const START_RUN = graphql(
+  `mutation StartRun($input: StartRunInput!) { startRun(input: $input) { id uuid status } }`,
+);
 
 export type RunFieldErrors = FieldErrors<keyof Hyperparameters>;
 
@@ -16,7 +19,7 @@ export async function startRun(
   client: Client,
   input: Partial<Record<keyof Hyperparameters, number>> & { name?: string },
 ): Promise<{ uuid: string } | { errors: RunFieldErrors }> {
-  const result = await client.mutation<{ startRun: { uuid: string } }>(START_RUN, { input }).toPromise();
+  const result = await client.mutation(START_RUN, { input }).toPromise();
   if (result.data?.startRun) return { uuid: result.data.startRun.uuid };
   const errors = apiFieldErrors(result.error, fieldOf, HYPERPARAMETER_LABELS);
   return { errors: Object.keys(errors).length > 0 ? errors : { form: "startRun failed" } };

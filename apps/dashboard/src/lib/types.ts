@@ -1,8 +1,22 @@
-// The shapes the dashboard reads from the API (see apps/server/schema.graphql).
+// The shapes the dashboard reads from the API, as fragments of apps/server/schema.graphql: their
+// types come from the schema (gql.tada), so a renamed field fails the typecheck here, not at runtime.
+import { graphql, type ResultOf, type RunStatus } from "@trainql/graphql";
 import type { Hyperparameters } from "@trainql/nn/hyperparameters";
 
-export type RunStatus = "QUEUED" | "RUNNING" | "PAUSED" | "SUCCEEDED" | "FAILED" | "CANCELLED" | "STOPPED";
-export const RUN_STATUSES: RunStatus[] = ["QUEUED", "RUNNING", "PAUSED", "SUCCEEDED", "FAILED", "CANCELLED", "STOPPED"];
+export type { RunStatus };
+
+// Listed by hand for the filter menu (no runtime copy of the schema ships to the browser); the
+// Record makes a status added to the schema fail the typecheck until it is listed here too.
+const STATUS_ORDER: Record<RunStatus, true> = {
+  QUEUED: true,
+  RUNNING: true,
+  PAUSED: true,
+  SUCCEEDED: true,
+  FAILED: true,
+  CANCELLED: true,
+  STOPPED: true,
+};
+export const RUN_STATUSES = Object.keys(STATUS_ORDER) as RunStatus[];
 /** Ended for good. A PAUSED sweep trial waits for its rung and may train on; a STOPPED one never will. */
 export const isFinished = (s: RunStatus) => s === "SUCCEEDED" || s === "FAILED" || s === "CANCELLED" || s === "STOPPED";
 /** Can still change: queued, training, or waiting for its sweep's rung. */
@@ -10,59 +24,35 @@ export const isLive = (s: RunStatus) => !isFinished(s);
 
 export type { Hyperparameters };
 
-export interface Epoch {
-  epoch: number;
-  iteration: number;
-  loss: number;
-  trainAcc: number;
-  valAcc: number;
-  learningRate: number;
-  elapsedMs: number;
-}
+// Unmasked: these two are shared selections that many components read, not one component's data.
+export const HyperparametersFields = graphql(`
+  fragment HyperparametersFields on Hyperparameters @_unmask {
+    hiddenSize learningRate learningRateDecay reg batchSize numIters weightScale seed
+  }
+`);
 
-export interface RunSummary {
-  id: string;
-  uuid: string;
-  /** What its starter called it (the Experiments page names each run after its study). */
-  name: string | null;
-  status: RunStatus;
-  progress: number;
-  iteration: number;
-  createdAt: string;
-  startedAt: string | null;
-  finishedAt: string | null;
-  bestValAcc: number | null;
-  finalValAcc: number | null;
-  testAcc: number | null;
-  error: string | null;
-  backend: string | null;
-  device: string | null;
-  weightsImageUrl: string | null;
-  /** The sweep this run is a trial of. */
-  sweepId: string | null;
-  hyperparameters: Hyperparameters;
-}
+export const EpochFields = graphql(`
+  fragment EpochFields on Epoch @_unmask { epoch iteration loss trainAcc valAcc learningRate elapsedMs }
+`);
+export type Epoch = ResultOf<typeof EpochFields>;
 
-export const RUN_SUMMARY_FIELDS = `
-  id uuid name status progress iteration createdAt startedAt finishedAt bestValAcc finalValAcc testAcc error
-  backend device weightsImageUrl sweepId
-  hyperparameters { hiddenSize learningRate learningRateDecay reg batchSize numIters weightScale seed }`;
+/** A run as the list, its page and the comparison show it; read it with readFragment. */
+export const RunSummaryFragment = graphql(
+  `
+  fragment RunSummary on Run {
+    id uuid
+    name # what its starter called it (the Experiments page names each run after its study)
+    status progress iteration createdAt startedAt finishedAt bestValAcc finalValAcc testAcc error
+    backend device weightsImageUrl
+    sweepId # the sweep this run is a trial of
+    hyperparameters { ...HyperparametersFields }
+  }
+`,
+  [HyperparametersFields],
+);
+export type RunSummary = ResultOf<typeof RunSummaryFragment>;
 
 export { HYPERPARAMETER_LABELS } from "@trainql/nn/hyperparameters";
 
 export const percent = (x: number | null | undefined) =>
   x === null || x === undefined ? "—" : `${(x * 100).toFixed(2)}%`;
-
-/** The backend of the live trainer (the API's `backend` query). */
-export interface Backend {
-  name: string;
-  device: string;
-  warnings: string[];
-}
-
-export interface Dataset {
-  available: boolean;
-  directory: string | null;
-  /** Where to put the files and how to get them, when they are missing. */
-  howToGet: string | null;
-}

@@ -5,12 +5,14 @@ import { type ChildProcess, spawn } from "node:child_process";
 import path from "node:path";
 import { parseArgs } from "node:util";
 import { openDatabase } from "@trainql/db/database";
+import { graphql, type ResultOf, type TadaDocumentNode, type VariablesOf } from "@trainql/graphql";
 import { parseFlags, runCli, UsageError } from "@trainql/nn";
 import { SWEEP_DEFAULTS, type SweepField, sweepSettingsTextSchema } from "@trainql/nn/sweepRules";
 import { numberText, subjectOf } from "@trainql/nn/validation";
 import { reapPolicyOf } from "@trainql/runs/env";
 import { TRAINER_MAIN } from "@trainql/trainer/entry";
 import cliProgress from "cli-progress";
+import { print } from "graphql";
 import { createClient } from "graphql-ws";
 import WebSocket from "ws";
 import { z } from "zod";
@@ -78,36 +80,31 @@ function number(flag: string, raw: string): number {
   return parseFlags(numberText(z.number()), raw, () => `--${flag}`);
 }
 
-interface TrialResult {
-  uuid: string;
-  status: string;
-  iteration: number;
-  finalValAcc: number | null;
-  testAcc: number | null;
-  hyperparameters: { hiddenSize: number; learningRate: number; reg: number; learningRateDecay: number };
-}
-interface SweepState {
-  uuid: string;
-  status: string;
-  rung: number;
-  itersSpent: number;
-  plannedIters: number;
-  gridIters: number;
-  error: string | null;
-  rungs: { budget: number; trials: number }[];
-  bestRun: TrialResult | null;
-  trials: TrialResult[];
-}
+// What the progress bar and the final table read; unmasked, since this file is their only reader.
+const SweepProgress = graphql(`
+  fragment SweepProgress on Sweep @_unmask {
+    uuid status rung itersSpent plannedIters gridIters error rungs { budget trials }
+    bestRun { uuid status iteration finalValAcc testAcc hyperparameters { hiddenSize learningRate reg learningRateDecay } }
+    trials { uuid status iteration finalValAcc testAcc hyperparameters { hiddenSize learningRate reg learningRateDecay } }
+  }
+`);
+type SweepState = ResultOf<typeof SweepProgress>;
 
-const SWEEP_FIELDS = `uuid status rung itersSpent plannedIters gridIters error rungs { budget trials }
-  bestRun { uuid status iteration finalValAcc testAcc hyperparameters { hiddenSize learningRate reg learningRateDecay } }
-  trials { uuid status iteration finalValAcc testAcc hyperparameters { hiddenSize learningRate reg learningRateDecay } }`;
+const TRAINERS = graphql(`query SweepTrainers { trainers { dataset { available } } }`);
+const START_SWEEP = graphql(
+  `mutation StartSweep($input: StartSweepInput!) { startSweep(input: $input) { ...SweepProgress } }`,
+  [SweepProgress],
+);
+const SWEEP_EVENTS = graphql(
+  `subscription SweepEvents($id: ID!) { sweepEvents(sweepId: $id) { sweep { ...SweepProgress } } }`,
+  [SweepProgress],
+);
 
-async function gql<T>(url: string, query: string, variables: Record<string, unknown>): Promise<T> {
+async function gql<T, V>(url: string, query: TadaDocumentNode<T, V>, variables: V): Promise<T> {
   const response = await fetch(url, {
     method: "POST",
     headers: { "content-type": "application/json" },
-    body: JSON.stringify({ query, variables }),
+    body: JSON.stringify({ query: print(query), variables }),
   });
   const body = (await response.json()) as { data?: T; errors?: { message: string; extensions?: { field?: string } }[] };
   if (body.errors?.length || !body.data) {
@@ -191,11 +188,7 @@ async function main(argv: string[]): Promise<void> {
     // Our own trainers must be up first: the plan depends on the data set they load.
     const wanted = values.api ? 1 : number("trainers", values.trainers);
     for (let waited = 0; ; waited += 250) {
-      const { trainers } = await gql<{ trainers: { dataset: { available: boolean } }[] }>(
-        api,
-        "{ trainers { dataset { available } } }",
-        {},
-      );
+      const { trainers } = await gql(api, TRAINERS, {});
       if (trainers.length >= wanted) {
         if (!trainers.some((t) => t.dataset.available))
           throw new UsageError("the trainers found no CIFAR-10 data (see their messages above)");
@@ -204,11 +197,7 @@ async function main(argv: string[]): Promise<void> {
       if (waited > 120_000) throw new Error(`no trainer came up within 120 s (${trainers.length} of ${wanted})`);
       await new Promise((r) => setTimeout(r, 250));
     }
-    const { startSweep } = await gql<{ startSweep: SweepState }>(
-      api,
-      `mutation ($input: StartSweepInput!) { startSweep(input: $input) { ${SWEEP_FIELDS} } }`,
-      { input },
-    );
+    const { startSweep } = await gql(api, START_SWEEP, { input });
     log(
       `sweep ${startSweep.uuid}: ${startSweep.trials.length} trials (${values.strategy}), planned ${startSweep.plannedIters.toLocaleString("en-US")} iterations; the full grid: ${startSweep.gridIters.toLocaleString("en-US")}`,
     );
@@ -225,9 +214,9 @@ async function main(argv: string[]): Promise<void> {
     bar.start(startSweep.plannedIters, 0, { rung: 0, done: 0, trials: startSweep.trials.length, best: "—" });
     const ws = createClient({ url: api.replace(/^http/, "ws"), webSocketImpl: WebSocket, retryAttempts: 10 });
     let final: SweepState | undefined;
-    for await (const event of ws.iterate<{ sweepEvents: { sweep: SweepState } }>({
-      query: `subscription ($id: ID!) { sweepEvents(sweepId: $id) { sweep { ${SWEEP_FIELDS} } } }`,
-      variables: { id: startSweep.uuid },
+    for await (const event of ws.iterate<ResultOf<typeof SWEEP_EVENTS>>({
+      query: print(SWEEP_EVENTS),
+      variables: { id: startSweep.uuid } satisfies VariablesOf<typeof SWEEP_EVENTS>,
     })) {
       const sweep = event.data?.sweepEvents.sweep;
       if (!sweep) throw new Error(`sweepEvents failed: ${JSON.stringify(event.errors)}`);

@@ -1,9 +1,15 @@
+import { graphql, readFragment } from "@trainql/graphql";
 import { notFound } from "next/navigation";
 import { ApiErrorNotice } from "@/components/ApiErrorNotice";
 import { type ComparedRun, CompareView } from "@/components/compare/CompareView";
 import { RunPicker } from "@/components/compare/RunPicker";
 import { isNotFound, noticeProps, serverQuery } from "@/lib/serverQuery";
-import { RUN_SUMMARY_FIELDS } from "@/lib/types";
+import { EpochFields, RunSummaryFragment } from "@/lib/types";
+
+const RUN = graphql(`query CompareRun($id: ID!) { run(id: $id) { ...RunSummary epochs { ...EpochFields } } }`, [
+  RunSummaryFragment,
+  EpochFields,
+]);
 
 export default async function ComparePage({
   searchParams,
@@ -24,11 +30,8 @@ export default async function ComparePage({
   try {
     runs = await Promise.all(
       ids.map(async (id) => {
-        const { run } = await serverQuery<{ run: ComparedRun }>(
-          `query ($id: ID!) { run(id: $id) { ${RUN_SUMMARY_FIELDS} epochs { epoch iteration loss trainAcc valAcc learningRate elapsedMs } } }`,
-          { id },
-        );
-        return run;
+        const { run } = await serverQuery(RUN, { id });
+        return { ...readFragment(RunSummaryFragment, run), epochs: run.epochs };
       }),
     );
   } catch (error) {

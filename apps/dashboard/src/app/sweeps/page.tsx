@@ -1,27 +1,24 @@
+import { graphql, type ResultOf } from "@trainql/graphql";
 import Link from "next/link";
 import { ApiErrorNotice } from "@/components/ApiErrorNotice";
 import { StatusBadge } from "@/components/runs/RunBits";
 import { noticeProps, serverQuery } from "@/lib/serverQuery";
-import { STRATEGY_LABELS, type Strategy } from "@/lib/sweeps";
-import { percent, type RunStatus } from "@/lib/types";
+import { STRATEGY_LABELS } from "@/lib/sweeps";
+import { percent } from "@/lib/types";
 
-type Row = {
-  uuid: string;
-  status: RunStatus;
-  strategy: Strategy;
-  createdAt: string;
-  itersSpent: number;
-  gridIters: number;
-  trials: { id: string }[];
-  bestRun: { finalValAcc: number | null; testAcc: number | null } | null;
-};
+const SWEEPS = graphql(`
+  query SweepsPage {
+    sweeps(first: 100) {
+      edges { node { uuid status strategy createdAt itersSpent gridIters trials { id } bestRun { finalValAcc testAcc } } }
+    }
+  }
+`);
+type Row = ResultOf<typeof SWEEPS>["sweeps"]["edges"][number]["node"];
 
 export default async function SweepsPage() {
   let sweeps: Row[];
   try {
-    const data = await serverQuery<{ sweeps: { edges: { node: Row }[] } }>(
-      `{ sweeps(first: 100) { edges { node { uuid status strategy createdAt itersSpent gridIters trials { id } bestRun { finalValAcc testAcc } } } } }`,
-    );
+    const data = await serverQuery(SWEEPS);
     sweeps = data.sweeps.edges.map((e) => e.node);
   } catch (error) {
     return <ApiErrorNotice {...noticeProps(error, "Could not load sweeps.")} />;

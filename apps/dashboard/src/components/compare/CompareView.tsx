@@ -1,13 +1,14 @@
 "use client";
 // The comparison, live: each run still training streams its epochs and status (runEvents), so the
 // curves grow and the table fills in without a reload.
+import { graphql, type ResultOf } from "@trainql/graphql";
 import Link from "next/link";
 import { useEffect, useState } from "react";
 import { useClient } from "urql";
 import { ValAccuracyCells, ValAccuracyHeaders } from "@/components/runs/ValAccuracyColumns";
 import { differingKeys, labelFor } from "@/lib/differences";
 import { plural } from "@/lib/plural";
-import { type Epoch, HYPERPARAMETER_LABELS, isLive, percent, type RunStatus, type RunSummary } from "@/lib/types";
+import { type Epoch, EpochFields, HYPERPARAMETER_LABELS, isLive, percent, type RunSummary } from "@/lib/types";
 import { BEST_EPOCH_VAL, FINAL_VAL } from "@/lib/valAccuracy";
 import { StatusBadge } from "../runs/RunBits";
 import { CompareCharts } from "./CompareCharts";
@@ -15,22 +16,20 @@ import { CompareCharts } from "./CompareCharts";
 export type ComparedRun = RunSummary & { epochs: Epoch[] };
 
 // Only what the comparison shows: losses and weights events come as bare __typename.
-const EVENTS = `subscription CompareRunEvents($runId: ID!) {
-  runEvents(runId: $runId) {
-    __typename
-    ... on RunStatusEvent { status run { iteration progress finalValAcc bestValAcc testAcc } }
-    ... on RunEpochEvent { epoch { epoch iteration loss trainAcc valAcc learningRate elapsedMs } }
-  }
-}`;
-
-type Event =
-  | {
-      __typename: "RunStatusEvent";
-      status: RunStatus;
-      run: Pick<RunSummary, "iteration" | "progress" | "finalValAcc" | "bestValAcc" | "testAcc">;
+const EVENTS = graphql(
+  `
+  subscription CompareRunEvents($runId: ID!) {
+    runEvents(runId: $runId) {
+      __typename
+      ... on RunStatusEvent { status run { iteration progress finalValAcc bestValAcc testAcc } }
+      ... on RunEpochEvent { epoch { ...EpochFields } }
     }
-  | { __typename: "RunEpochEvent"; epoch: Epoch }
-  | { __typename: string };
+  }
+`,
+  [EpochFields],
+);
+
+type Event = ResultOf<typeof EVENTS>["runEvents"];
 
 function apply(run: ComparedRun, event: Event): ComparedRun {
   if ("status" in event) return { ...run, ...event.run, status: event.status };
@@ -55,7 +54,7 @@ export function CompareView({ initial, study }: { initial: ComparedRun[]; study?
       .split(",")
       .filter(Boolean)
       .map((id) =>
-        client.subscription<{ runEvents: Event }>(EVENTS, { runId: id }).subscribe((result) => {
+        client.subscription(EVENTS, { runId: id }).subscribe((result) => {
           const event = result.data?.runEvents;
           if (event) setRuns((all) => all.map((r) => (r.id === id ? apply(r, event) : r)));
         }),

@@ -1,27 +1,25 @@
 "use client";
 // Choose runs to compare: recent runs with checkboxes, narrowed by a filter; the selection lives in
 // the URL.
+import { graphql, type ResultOf } from "@trainql/graphql";
 import { useRouter } from "next/navigation";
 import { useState } from "react";
 import { useQuery } from "urql";
 import { ValAccuracyCells, ValAccuracyHeaders } from "@/components/runs/ValAccuracyColumns";
 import { plural } from "@/lib/plural";
-import { percent, type RunStatus } from "@/lib/types";
+import { percent } from "@/lib/types";
 import { BEST_EPOCH_VAL, FINAL_VAL } from "@/lib/valAccuracy";
 import { StatusBadge } from "../runs/RunBits";
 
-const RECENT = `{ runs(first: 100) { edges { node { uuid status finalValAcc bestValAcc createdAt sweepId
-  hyperparameters { hiddenSize learningRate reg numIters } } } } }`;
+const RECENT = graphql(`
+  query RecentRuns {
+    runs(first: 100) {
+      edges { node { uuid status finalValAcc bestValAcc createdAt sweepId hyperparameters { hiddenSize learningRate reg numIters } } }
+    }
+  }
+`);
 
-type Row = {
-  uuid: string;
-  status: RunStatus;
-  finalValAcc: number | null;
-  bestValAcc: number | null;
-  createdAt: string;
-  sweepId: string | null;
-  hyperparameters: { hiddenSize: number; learningRate: number; reg: number; numIters: number };
-};
+type Row = ResultOf<typeof RECENT>["runs"]["edges"][number]["node"];
 
 const describe = (r: Row) =>
   `hidden ${r.hyperparameters.hiddenSize}, lr ${r.hyperparameters.learningRate}, reg ${r.hyperparameters.reg}, ${r.hyperparameters.numIters} it`;
@@ -30,7 +28,7 @@ export function RunPicker({ selected }: { selected: string[] }) {
   const router = useRouter();
   const [chosen, setChosen] = useState(new Set(selected));
   const [filter, setFilter] = useState("");
-  const [{ data, error }] = useQuery<{ runs: { edges: { node: Row }[] } }>({ query: RECENT });
+  const [{ data, error }] = useQuery({ query: RECENT });
   if (error) return <p className="error">Could not load runs: {error.message}</p>;
   if (!data) return <p className="muted">Loading runs…</p>;
   const runs = data.runs.edges.map((e) => e.node);

@@ -1,8 +1,16 @@
 // Where new runs will train, and anything that makes that slower than it could be (e.g. no BLAS
 // library on the trainer's machine), so that a slow run is not a surprise — or impossible: no data.
-import type { Backend, Dataset } from "@/lib/types";
+import { type FragmentOf, graphql, readFragment } from "@trainql/graphql";
 
-export function BackendNotice({ backend, dataset }: { backend: Backend | null; dataset?: Dataset | null }) {
+export const BackendNoticeBackend = graphql(`fragment BackendNoticeBackend on Backend { name device warnings }`);
+export const BackendNoticeDataset = graphql(`fragment BackendNoticeDataset on Dataset { available howToGet }`);
+
+export function BackendNotice(props: {
+  backend: FragmentOf<typeof BackendNoticeBackend> | null;
+  dataset?: FragmentOf<typeof BackendNoticeDataset> | null;
+}) {
+  const backend = readFragment(BackendNoticeBackend, props.backend);
+  const dataset = readFragment(BackendNoticeDataset, props.dataset);
   if (!backend) return <p className="warning">No trainer is running: new runs wait in the queue until one starts.</p>;
   return (
     <>

@@ -1,9 +1,10 @@
 "use client";
 // A run, live: facts, the two plots, the weights image, and its actions.
+import { graphql } from "@trainql/graphql";
 import Link from "next/link";
 import { useEffect, useState } from "react";
 import { useMutation, useSubscription } from "urql";
-import { applyRunEvent, emptyLiveRun, type LiveRun, RUN_EVENTS, type RunEvent } from "@/lib/runEvents";
+import { applyRunEvent, emptyLiveRun, type LiveRun, RUN_EVENTS } from "@/lib/runEvents";
 import { HYPERPARAMETER_LABELS, type Hyperparameters, isLive, percent, type RunSummary } from "@/lib/types";
 import { useHydrated } from "@/lib/useHydrated";
 import { BEST_EPOCH_VAL, FINAL_VAL } from "@/lib/valAccuracy";
@@ -11,8 +12,8 @@ import { ProgressBar, StatusBadge } from "./RunBits";
 import { AccuracyChart, LossChart } from "./RunCharts";
 import { WeightsImage } from "./WeightsImage";
 
-const CANCEL = `mutation Cancel($id: ID!) { cancelRun(id: $id) { id status } }`;
-const EVALUATE = `mutation Evaluate($id: ID!) { evaluateTest(runId: $id) { id } }`;
+const CANCEL = graphql(`mutation Cancel($id: ID!) { cancelRun(id: $id) { id status } }`);
+const EVALUATE = graphql(`mutation Evaluate($id: ID!) { evaluateTest(runId: $id) { id } }`);
 
 function duration(start: string | null | undefined, end: string | null | undefined, now: number): string {
   if (!start) return "—";
@@ -36,9 +37,9 @@ function useNow(ticking: boolean): number | null {
 }
 
 export function RunDetail({ initial }: { initial: RunSummary }) {
-  const [live, resubscribe] = useSubscription<{ runEvents: RunEvent }, LiveRun>(
+  const [live, resubscribe] = useSubscription(
     { query: RUN_EVENTS, variables: { runId: initial.id } },
-    (state = emptyLiveRun, data) => applyRunEvent(state, data.runEvents),
+    (state: LiveRun = emptyLiveRun, data) => applyRunEvent(state, data.runEvents),
   );
   const [cancelState, cancel] = useMutation(CANCEL);
   const [evaluateState, evaluate] = useMutation(EVALUATE);

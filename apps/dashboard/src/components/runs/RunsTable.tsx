@@ -2,23 +2,36 @@
 // The runs list: live status and progress (runsChanged), sortable and filterable with both kept in
 // the address (so a link or a reload shows the same list), runs selectable for a comparison, and
 // deletable.
+import { graphql, type RunOrder, readFragment } from "@trainql/graphql";
 import Link from "next/link";
 import { usePathname, useRouter, useSearchParams } from "next/navigation";
 import { useEffect, useState } from "react";
 import { useMutation, useQuery, useSubscription } from "urql";
 import { plural } from "@/lib/plural";
-import { percent, RUN_STATUSES, RUN_SUMMARY_FIELDS, type RunStatus, type RunSummary } from "@/lib/types";
+import { percent, RUN_STATUSES, type RunStatus, type RunSummary, RunSummaryFragment } from "@/lib/types";
 import { BEST_EPOCH_VAL, FINAL_VAL } from "@/lib/valAccuracy";
 import { ProgressBar, StatusBadge } from "./RunBits";
 
-const ORDERS = ["CREATED_AT_DESC", "CREATED_AT_ASC", "BEST_VAL_ACC_DESC", "BEST_VAL_ACC_ASC"] as const;
-type Order = (typeof ORDERS)[number];
+// A Record, so an order added to the schema fails the typecheck until it is handled here.
+const ORDER_SET: Record<RunOrder, true> = {
+  CREATED_AT_DESC: true,
+  CREATED_AT_ASC: true,
+  BEST_VAL_ACC_DESC: true,
+  BEST_VAL_ACC_ASC: true,
+};
+const ORDERS = Object.keys(ORDER_SET) as RunOrder[];
+type Order = RunOrder;
 
-const RUNS = `query Runs($status: [RunStatus!], $orderBy: RunOrder) {
-  runs(first: 200, status: $status, orderBy: $orderBy) { edges { node { ${RUN_SUMMARY_FIELDS} } } }
-}`;
-const RUNS_CHANGED = `subscription { runsChanged { kind runId } }`;
-const DELETE = `mutation DeleteRun($id: ID!) { deleteRun(id: $id) }`;
+const RUNS = graphql(
+  `
+  query Runs($status: [RunStatus!], $orderBy: RunOrder) {
+    runs(first: 200, status: $status, orderBy: $orderBy) { edges { node { ...RunSummary } } }
+  }
+`,
+  [RunSummaryFragment],
+);
+const RUNS_CHANGED = graphql(`subscription RunsChanged { runsChanged { kind runId } }`);
+const DELETE = graphql(`mutation DeleteRun($id: ID!) { deleteRun(id: $id) }`);
 
 /** The list's settings, read from the address; anything unknown there falls back to the default. */
 function useListSettings() {
@@ -47,12 +60,12 @@ function useListSettings() {
 export function RunsTable() {
   const { order, status, setOrder, setStatus } = useListSettings();
   const router = useRouter();
-  const [{ data, fetching, error }, refetch] = useQuery<{ runs: { edges: { node: RunSummary }[] } }>({
+  const [{ data, fetching, error }, refetch] = useQuery({
     query: RUNS,
     variables: { orderBy: order, status: status ? [status] : null },
   });
   const [changes] = useSubscription({ query: RUNS_CHANGED });
-  const [deleteState, deleteRun] = useMutation<{ deleteRun: string }>(DELETE);
+  const [deleteState, deleteRun] = useMutation(DELETE);
   const [selected, setSelected] = useState<Set<string>>(new Set());
 
   // Any change to any run: refetch the list, at most about every 500 ms.
@@ -62,7 +75,7 @@ export function RunsTable() {
     return () => clearTimeout(timer);
   }, [changes.data, refetch]);
 
-  const runs = data?.runs.edges.map((e) => e.node) ?? [];
+  const runs = data?.runs.edges.map((e) => readFragment(RunSummaryFragment, e.node)) ?? [];
   const sortBy = (key: "CREATED_AT" | "BEST_VAL_ACC") =>
     setOrder((order === `${key}_DESC` ? `${key}_ASC` : `${key}_DESC`) as Order);
   const arrow = (key: string) => (order.startsWith(key) ? (order.endsWith("DESC") ? " ↓" : " ↑") : "");

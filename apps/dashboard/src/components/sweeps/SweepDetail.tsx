@@ -1,10 +1,11 @@
 "use client";
 // A sweep, live: progress against the grid, the trials, the charts and the best model.
+import { graphql, readFragment } from "@trainql/graphql";
 import Link from "next/link";
 import { useMutation, useSubscription } from "urql";
 import { ValAccuracyCells, ValAccuracyHeaders } from "@/components/runs/ValAccuracyColumns";
 import { plural } from "@/lib/plural";
-import { STRATEGY_LABELS, SWEEP_FIELDS, type SweepView } from "@/lib/sweeps";
+import { STRATEGY_LABELS, type SweepView, SweepViewFragment } from "@/lib/sweeps";
 import { isFinished, percent } from "@/lib/types";
 import { BEST_EPOCH_VAL, FINAL_VAL } from "@/lib/valAccuracy";
 import { ProgressBar, StatusBadge } from "../runs/RunBits";
@@ -12,16 +13,15 @@ import { WeightsImage } from "../runs/WeightsImage";
 import { Heatmap, ParallelCoordinates } from "./SweepCharts";
 import { TopCurves } from "./TopCurves";
 
-const EVENTS = `subscription ($id: ID!) { sweepEvents(sweepId: $id) { sweep { ${SWEEP_FIELDS} } } }`;
-const CANCEL = `mutation ($id: ID!) { cancelSweep(id: $id) { id status } }`;
+const EVENTS = graphql(`subscription SweepEvents($id: ID!) { sweepEvents(sweepId: $id) { sweep { ...SweepView } } }`, [
+  SweepViewFragment,
+]);
+const CANCEL = graphql(`mutation CancelSweep($id: ID!) { cancelSweep(id: $id) { id status } }`);
 
 export function SweepDetail({ initial }: { initial: SweepView }) {
-  const [{ data, error }] = useSubscription<{ sweepEvents: { sweep: SweepView } }>({
-    query: EVENTS,
-    variables: { id: initial.id },
-  });
+  const [{ data, error }] = useSubscription({ query: EVENTS, variables: { id: initial.id } });
   const [cancelState, cancel] = useMutation(CANCEL);
-  const sweep = data?.sweepEvents.sweep ?? initial;
+  const sweep = data ? readFragment(SweepViewFragment, data.sweepEvents.sweep) : initial;
   const endedTrials = sweep.trials.filter((t) => isFinished(t.status)).length;
   const pausedTrials = sweep.trials.filter((t) => t.status === "PAUSED").length;
   // Changes whenever a trial stops training, for good or for its rung: the top curves refetch then.

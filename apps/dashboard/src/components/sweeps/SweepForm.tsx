@@ -2,6 +2,7 @@
 // Start a sweep: the search space as lists, a strategy, the budget and the seed. The form checks every
 // field with the API's own schema before sending, says how many trials and iterations the sweep will
 // spend, and shows whatever the API still refuses next to the field it names.
+import { graphql, type VariablesOf } from "@trainql/graphql";
 import { useRouter } from "next/navigation";
 import { type FormEvent, useMemo, useState } from "react";
 import { useClient, useQuery } from "urql";
@@ -11,8 +12,8 @@ import { apiFieldOf, check, FIELDS, type Field, INITIAL, LABELS } from "@/lib/sw
 import { STRATEGY_LABELS, type Strategy } from "@/lib/sweeps";
 import { FormField, FormFooter } from "../FormField";
 
-const START = `mutation ($input: StartSweepInput!) { startSweep(input: $input) { uuid } }`;
-const TRAINING_SET = `{ dataset { numTrain } }`;
+const START = graphql(`mutation StartSweep($input: StartSweepInput!) { startSweep(input: $input) { uuid } }`);
+const TRAINING_SET = graphql(`query TrainingSet { dataset { numTrain } }`);
 
 export function SweepForm() {
   const client = useClient();
@@ -22,7 +23,7 @@ export function SweepForm() {
   const [errors, setErrors] = useState<FieldErrors<Field>>({});
   const [submitting, setSubmitting] = useState(false);
   // The API plans with the live trainer's training set (40,000 images when none has started).
-  const [{ data }] = useQuery<{ dataset: { numTrain: number | null } | null }>({ query: TRAINING_SET });
+  const [{ data }] = useQuery({ query: TRAINING_SET });
   const numTrain = data?.dataset?.numTrain ?? undefined;
   const plan = useMemo(() => check(values, strategy, numTrain), [values, strategy, numTrain]);
 
@@ -31,7 +32,10 @@ export function SweepForm() {
     setErrors(plan.errors);
     if (!plan.input) return;
     setSubmitting(true);
-    const result = await client.mutation<{ startSweep: { uuid: string } }>(START, { input: plan.input }).toPromise();
+    const result = await client
+      // check() built the input field by field with the API's own rules; the API checks it again.
+      .mutation(START, { input: plan.input as VariablesOf<typeof START>["input"] })
+      .toPromise();
     setSubmitting(false);
     if (result.data) return router.push(`/sweeps/${result.data.startSweep.uuid}`);
     const found = apiFieldErrors(result.error, apiFieldOf, LABELS);

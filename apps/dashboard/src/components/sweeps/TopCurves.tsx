@@ -1,14 +1,17 @@
 "use client";
 // The validation-accuracy curves of the best k trials, overlaid.
+import { graphql } from "@trainql/graphql";
 import { useMemo } from "react";
 import { useQuery } from "urql";
 import { accuracyChartOption } from "@/lib/accuracyChart";
 import { differingKeys, labelFor } from "@/lib/differences";
 import type { SweepTrial } from "@/lib/sweeps";
-import type { Epoch, Hyperparameters } from "@/lib/types";
+import type { Hyperparameters } from "@/lib/types";
 import { Chart, type ChartOption } from "../Chart";
 
-const EPOCHS = `query ($ids: [ID!]!) { nodes(ids: $ids) { ... on Run { id epochs { epoch valAcc } } } }`;
+const EPOCHS = graphql(
+  `query TopCurves($ids: [ID!]!) { nodes(ids: $ids) { ... on Run { id epochs { epoch valAcc } } } }`,
+);
 
 export function TopCurves({ trials, k = 5, version }: { trials: SweepTrial[]; k?: number; version: number }) {
   const top = useMemo(
@@ -21,15 +24,21 @@ export function TopCurves({ trials, k = 5, version }: { trials: SweepTrial[]; k?
   );
   const ids = top.map((t) => t.id);
   // `version` changes whenever a trial finishes: refetch then.
-  const [{ data }] = useQuery<{ nodes: ({ id: string; epochs: Pick<Epoch, "epoch" | "valAcc">[] } | null)[] }>({
+  // `version` is no variable of EPOCHS: it only makes a new request key, which refetches. (Passed as a
+  // variable rather than a literal so that the document's variable type does not refuse it.)
+  const variables = { ids, version };
+  const [{ data }] = useQuery({
     query: EPOCHS,
-    variables: { ids, version },
+    variables,
     pause: ids.length === 0,
     requestPolicy: "network-only",
   });
   const option = useMemo<ChartOption>(() => {
     const differing = differingKeys(top as { hyperparameters: Hyperparameters }[]);
-    const epochsOf = new Map((data?.nodes ?? []).filter((n) => n !== null).map((n) => [n!.id, n!.epochs]));
+    // nodes() may answer any Node: only a Run carries the fields asked for.
+    const epochsOf = new Map(
+      (data?.nodes ?? []).flatMap((n) => (n && "epochs" in n ? [[n.id, n.epochs] as const] : [])),
+    );
     return accuracyChartOption(
       top.map((t) => ({
         name: labelFor(t.hyperparameters, differing, t.uuid.slice(0, 8)),

@@ -1,17 +1,18 @@
+import { graphql, readFragment } from "@trainql/graphql";
 import Link from "next/link";
 import { notFound } from "next/navigation";
 import { ApiErrorNotice } from "@/components/ApiErrorNotice";
 import { RunDetail } from "@/components/runs/RunDetail";
 import { isNotFound, noticeProps, serverQuery } from "@/lib/serverQuery";
-import { RUN_SUMMARY_FIELDS, type RunSummary } from "@/lib/types";
+import { type RunSummary, RunSummaryFragment } from "@/lib/types";
+
+const RUN = graphql(`query RunPage($id: ID!) { run(id: $id) { ...RunSummary } }`, [RunSummaryFragment]);
 
 export default async function RunPage({ params }: { params: Promise<{ id: string }> }) {
   const { id } = await params;
   let run: RunSummary;
   try {
-    ({ run } = await serverQuery<{ run: RunSummary }>(`query ($id: ID!) { run(id: $id) { ${RUN_SUMMARY_FIELDS} } }`, {
-      id,
-    }));
+    run = readFragment(RunSummaryFragment, (await serverQuery(RUN, { id })).run);
   } catch (error) {
     if (isNotFound(error)) notFound();
     return (

@@ -1,18 +1,19 @@
+import { graphql, readFragment } from "@trainql/graphql";
 import Link from "next/link";
 import { notFound } from "next/navigation";
 import { ApiErrorNotice } from "@/components/ApiErrorNotice";
 import { SweepDetail } from "@/components/sweeps/SweepDetail";
 import { plural } from "@/lib/plural";
 import { isNotFound, noticeProps, serverQuery } from "@/lib/serverQuery";
-import { STRATEGY_LABELS, SWEEP_FIELDS, type SweepView } from "@/lib/sweeps";
+import { STRATEGY_LABELS, type SweepView, SweepViewFragment } from "@/lib/sweeps";
+
+const SWEEP = graphql(`query SweepPage($id: ID!) { sweep(id: $id) { ...SweepView } }`, [SweepViewFragment]);
 
 export default async function SweepPage({ params }: { params: Promise<{ id: string }> }) {
   const { id } = await params;
   let sweep: SweepView;
   try {
-    ({ sweep } = await serverQuery<{ sweep: SweepView }>(`query ($id: ID!) { sweep(id: $id) { ${SWEEP_FIELDS} } }`, {
-      id,
-    }));
+    sweep = readFragment(SweepViewFragment, (await serverQuery(SWEEP, { id })).sweep);
   } catch (error) {
     if (isNotFound(error)) notFound();
     return (
