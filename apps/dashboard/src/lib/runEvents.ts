@@ -10,7 +10,7 @@ export const RUN_EVENTS = graphql(
     runEvents(runId: $runId) {
       __typename
       cursor
-      ... on RunStatusEvent { status run { iteration progress error finalValAcc bestValAcc startedAt finishedAt backend device } }
+      ... on RunStatusEvent { status run { iteration progress error divergedAtIteration finalValAcc bestValAcc startedAt finishedAt backend device } }
       ... on RunEpochEvent { epoch { ...EpochFields } }
       ... on RunLossesEvent { fromIteration toIteration points { iteration loss } }
       ... on RunWeightsEvent { atEpoch url }
@@ -68,10 +68,4 @@ export function applyRunEvent(state: LiveRun, event: RunEvent): LiveRun {
     case "RunTestEvent":
       return { ...state, testAcc: event.testAcc };
   }
-}
-
-/** The iteration at which a FAILED run diverged, read from its error message. */
-export function divergedAt(error: string | null | undefined): { iteration: number; loss: string } | null {
-  const match = error?.match(/loss became (\S+) at iteration (\d+)/);
-  return match ? { loss: match[1]!, iteration: Number(match[2]) } : null;
 }

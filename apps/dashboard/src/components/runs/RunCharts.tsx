@@ -3,12 +3,17 @@
 import { useMemo } from "react";
 import { accuracyChartOption } from "@/lib/accuracyChart";
 import { compactNumber } from "@/lib/compactNumber";
-import { divergedAt } from "@/lib/runEvents";
 import type { Epoch } from "@/lib/types";
 import { Chart, type ChartOption } from "../Chart";
 
-export function LossChart({ losses, error }: { losses: [number, number][]; error?: string | null }) {
-  const diverged = divergedAt(error);
+export function LossChart({
+  losses,
+  divergedAtIteration,
+}: {
+  losses: [number, number][];
+  /** For a run that diverged: the iteration whose loss was not a number. */
+  divergedAtIteration?: number | null;
+}) {
   const option = useMemo<ChartOption>(() => {
     // A diverged run's losses span dozens of decades: a log axis keeps the early ones readable.
     const positive = losses.map(([, l]) => l).filter((l) => l > 0 && Number.isFinite(l));
@@ -34,18 +39,19 @@ export function LossChart({ losses, error }: { losses: [number, number][]; error
           showSymbol: false,
           sampling: "lttb",
           lineStyle: { width: 1 },
-          markLine: diverged
-            ? {
-                symbol: "none",
-                label: { formatter: `diverged: loss ${compactNumber(Number(diverged.loss))}` },
-                lineStyle: { color: "#c8372d" },
-                data: [{ xAxis: diverged.iteration }],
-              }
-            : undefined,
+          markLine:
+            divergedAtIteration != null
+              ? {
+                  symbol: "none",
+                  label: { formatter: `diverged at iteration ${divergedAtIteration}` },
+                  lineStyle: { color: "#c8372d" },
+                  data: [{ xAxis: divergedAtIteration }],
+                }
+              : undefined,
         },
       ],
     };
-  }, [losses, diverged]);
+  }, [losses, divergedAtIteration]);
   return <Chart option={option} label="loss" />;
 }
 

@@ -108,7 +108,7 @@ export function RunDetail({ initial }: { initial: RunSummary }) {
 
       <div className="grid2">
         <div className="card">
-          <LossChart losses={state.losses} error={run.error} />
+          <LossChart losses={state.losses} divergedAtIteration={run.divergedAtIteration} />
         </div>
         <div className="card">
           <AccuracyChart epochs={state.epochs} />
