@@ -62,7 +62,7 @@ try {
 
 /** The kernels `libraryPath` picks by itself on this CPU, asked in a child process; undefined if unknown. */
 function probeCore(libraryPath: string): string | undefined {
-  const env = { ...process.env, OPENBLAS_NUM_THREADS: "1" };
+  const env: NodeJS.ProcessEnv = { ...process.env, OPENBLAS_NUM_THREADS: "1" };
   delete env.OPENBLAS_CORETYPE;
   const koffiPath = createRequire(import.meta.url).resolve("koffi");
   const out = spawnSync(process.execPath, ["-e", PROBE, koffiPath, libraryPath], {
