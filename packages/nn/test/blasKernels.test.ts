@@ -186,7 +186,7 @@ describe("BLAS kernels on the WebAssembly backend", () => {
         tf.matMul(a, a, true);
         tf.fused.matMul({ a, b: a, transposeB: true, bias: seeded([40], 2), activation: "relu" });
         tf.sum(a, 0);
-        hostRowsProduct(new Float32Array(40 * 40), 40, a, undefined, "relu");
+        hostRowsProduct(new Float32Array(40 * 40), 40, a as tf.Tensor2D, undefined, "relu");
       });
     run(); // (the first sum allocates the vector of ones that later sums reuse)
     const before = tf.memory();

@@ -64,13 +64,17 @@ try {
 function probeCore(libraryPath: string): string | undefined {
   const env: NodeJS.ProcessEnv = { ...process.env, OPENBLAS_NUM_THREADS: "1" };
   delete env.OPENBLAS_CORETYPE;
-  const koffiPath = createRequire(import.meta.url).resolve("koffi");
-  const out = spawnSync(process.execPath, ["-e", PROBE, koffiPath, libraryPath], {
-    env,
-    encoding: "utf8",
-    timeout: 10_000,
-  });
-  return out.status === 0 && out.stdout ? out.stdout.trim() : undefined;
+  try {
+    const koffiPath = createRequire(import.meta.url).resolve("koffi");
+    const out = spawnSync(process.execPath, ["-e", PROBE, koffiPath, libraryPath], {
+      env,
+      encoding: "utf8",
+      timeout: 10_000,
+    });
+    return out.status === 0 && out.stdout ? out.stdout.trim() : undefined;
+  } catch {
+    return undefined; // (no answer: the library keeps its own pick)
+  }
 }
 
 /**
