@@ -90,7 +90,10 @@ async function throughTrainer(): Promise<number> {
 
 /** The same, as `pnpm train` runs it (its callbacks when stderr is not a terminal). */
 async function asTheCli(): Promise<number> {
-  const net = TwoLayerNet.create({ inputSize: PIXELS_PER_IMAGE, hiddenSize: hp.hiddenSize, numClasses: NUM_CLASSES }, hp);
+  const net = TwoLayerNet.create(
+    { inputSize: PIXELS_PER_IMAGE, hiddenSize: hp.hiddenSize, numClasses: NUM_CLASSES },
+    hp,
+  );
   let last: EpochMetrics | undefined;
   const lines: string[] = [];
   await train(net, data, hp, {
@@ -118,7 +121,9 @@ for (let round = 0; round < Number(values.rounds); round++) {
     trainer.push(await throughTrainer());
     cli.push(await asTheCli());
   }
-  console.log(`round ${round + 1}: CLI ${cli.at(-1)?.toFixed(1)} ms/iter, trainer ${trainer.at(-1)?.toFixed(1)} ms/iter`);
+  console.log(
+    `round ${round + 1}: CLI ${cli.at(-1)?.toFixed(1)} ms/iter, trainer ${trainer.at(-1)?.toFixed(1)} ms/iter`,
+  );
 }
 const [a, b] = [median(cli), median(trainer)];
 const range = (xs: number[]) => `${Math.min(...xs).toFixed(1)}–${Math.max(...xs).toFixed(1)}`;

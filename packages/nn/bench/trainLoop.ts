@@ -90,7 +90,13 @@ function numpyRun(dataDir: string, hp: Hyperparameters): (RunTiming & { name: st
   });
   if (out.status !== 0)
     return { error: (out.stderr || out.error?.message || "python3 failed").trim().split("\n").at(-1)! };
-  const o = JSON.parse(out.stdout) as { numpy: string; blas: string; msPerIter: number; finalLoss: number; valAcc: number };
+  const o = JSON.parse(out.stdout) as {
+    numpy: string;
+    blas: string;
+    msPerIter: number;
+    finalLoss: number;
+    valAcc: number;
+  };
   return { msPerIter: o.msPerIter, finalLoss: o.finalLoss, valAcc: o.valAcc, name: `NumPy ${o.numpy} on ${o.blas}` };
 }
 
