@@ -15,7 +15,7 @@ for entry in gpuCheck trainStep; do
     --outfile="$out/bundle/$entry.mjs" --log-level=error \
     --banner:js="import { createRequire as __cr } from 'node:module'; const require = __cr(import.meta.url);"
 done
-cp "$nn"/bench/numpyStep.py "$nn"/bench/torchStep.py "$out/bundle/"
+cp "$nn"/bench/cifarData.py "$nn"/bench/numpyStep.py "$nn"/bench/numpyTrain.py "$nn"/bench/torchStep.py "$out/bundle/"
 # The webgpu package loads dist/<platform>-<arch>/dawn.node relative to its module: the bundle here.
 webgpu=$(readlink -f "$nn/node_modules/webgpu")
 cp "$webgpu/dist/linux-x64/dawn.node" "$out/bundle/dist/linux-x64/"

@@ -1,15 +1,18 @@
 """The same training step as TwoLayerNet.sgdStep, in NumPy: the peer that `pnpm bench` compares against.
 
-Reads {"hidden": [...], "batch": N, "dim": D, "minSeconds": s} as JSON on stdin and prints one JSON
-object: {"numpy": version, "blas": config, "results": [{"hidden": H, "msPerIter": ms, "iters": k,
-"valMs": ms}, ...]}, where msPerIter is the median step time and valMs the median time to predict the
-10,000-row pool (the per-epoch validation pass).
+Reads {"dataDir": dir, "hidden": [...], "batch": N, "minSeconds": s} as JSON on stdin and prints one
+JSON object: {"numpy": version, "blas": config, "results": [{"hidden": H, "msPerIter": ms, "iters": k,
+"valMs": ms}, ...]}, where msPerIter is the median step time on minibatches sampled from the training
+split and valMs the median time to predict the 10,000-row validation split (the per-epoch validation
+pass). The data are the bench's own (cifarData.py): the same rows, float32, as our side's.
 """
 import json
 import sys
 import time
 
 import numpy as np
+
+from cifarData import load
 
 
 def step(params, X, y, lr, reg):
@@ -52,9 +55,9 @@ def predict(params, X):
 def main():
     config = json.load(sys.stdin)
     rng = np.random.default_rng(0)
-    D, N = config["dim"], config["batch"]
-    pool = rng.standard_normal((10_000, D), dtype=np.float32)
-    labels = rng.integers(0, 10, 10_000)
+    N = config["batch"]
+    pool, labels, x_val, _ = load(config["dataDir"])
+    D = pool.shape[1]
     results = []
     for H in config["hidden"]:
         params = {
@@ -69,11 +72,31 @@ def main():
             step(params, pool[idx], labels[idx], np.float32(1e-2), np.float32(1e-4))
 
         ms, iters = median_ms(one, config["minSeconds"])
-        val_ms, _ = median_ms(lambda: predict(params, pool), config["minSeconds"] / 3)
+        val_ms, _ = median_ms(lambda: predict(params, x_val), config["minSeconds"] / 3)
         results.append({"hidden": H, "msPerIter": ms, "iters": iters, "valMs": val_ms})
+    print(json.dumps({"numpy": np.__version__, "blas": blas_name(), "results": results}))
+
+
+def blas_name():
     blas = np.show_config("dicts")["Build Dependencies"]["blas"]
-    blas = f"{blas['name']} {blas['version']}"
-    print(json.dumps({"numpy": np.__version__, "blas": blas, "results": results}))
+    core = openblas_core()
+    return f"{blas['name']} {blas['version']}" + (f" ({core} kernels)" if core else "")
+
+
+def openblas_core():
+    """The kernels NumPy's OpenBLAS picked on this CPU (our side names its own), or None."""
+    import ctypes
+
+    with open("/proc/self/maps") as maps:
+        paths = {line.split()[-1] for line in maps if "openblas" in line.lower()}
+    for path in paths:
+        lib = ctypes.CDLL(path)
+        for symbol in ("scipy_openblas_get_corename64_", "openblas_get_corename64_", "openblas_get_corename"):
+            fn = getattr(lib, symbol, None)
+            if fn:
+                fn.restype = ctypes.c_char_p
+                return fn().decode()
+    return None
 
 
 if __name__ == "__main__":

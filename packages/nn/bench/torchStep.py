@@ -1,7 +1,7 @@
 """The same training step as TwoLayerNet.sgdStep, in PyTorch on CUDA: the GPU peer of `pnpm bench`.
 
-Same protocol as numpyStep.py: reads {"hidden": [...], "batch": N, "dim": D, "minSeconds": s} as JSON
-on stdin and prints {"torch": version, "device": name, "results": [{"hidden": H, "msPerIter": ms,
+Same protocol and data as numpyStep.py: reads {"dataDir": dir, "hidden": [...], "batch": N,
+"minSeconds": s} as JSON on stdin (the data preprocessed by cifarData.py) and prints {"torch": version, "device": name, "results": [{"hidden": H, "msPerIter": ms,
 "iters": k, "valMs": ms}, ...]}. float32 with TF32 off (the WebGPU backend multiplies in full float32
 too); the pool of rows lives on the GPU and each minibatch is gathered there, as the engine does; each
 step reads its loss back (.item()), as training does, so a step's time includes that round trip.
@@ -11,6 +11,7 @@ import sys
 import time
 
 import torch
+from cifarData import load
 
 
 def step(params, X, y, lr, reg):
@@ -54,9 +55,12 @@ def main():
     config = json.load(sys.stdin)
     dev = torch.device("cuda")
     gen = torch.Generator(device=dev).manual_seed(0)
-    D, N = config["dim"], config["batch"]
-    pool = torch.randn(10_000, D, device=dev, generator=gen)
-    labels = torch.randint(0, 10, (10_000,), device=dev, generator=gen)
+    N = config["batch"]
+    x_train, y_train, x_val, _ = load(config["dataDir"])
+    pool = torch.from_numpy(x_train).to(dev)
+    labels = torch.from_numpy(y_train).to(dev)
+    val = torch.from_numpy(x_val).to(dev)
+    D = pool.shape[1]
     results = []
     with torch.no_grad():
         for H in config["hidden"]:
@@ -72,7 +76,7 @@ def main():
                 step(params, pool[idx], labels[idx], 1e-2, 1e-4)
 
             def predict():
-                hidden = torch.relu(torch.addmm(params["b1"], pool, params["W1"]))
+                hidden = torch.relu(torch.addmm(params["b1"], val, params["W1"]))
                 return torch.addmm(params["b2"], hidden, params["W2"]).argmax(1).cpu()
 
             ms, iters = median_ms(one, config["minSeconds"])

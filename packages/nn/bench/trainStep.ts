@@ -1,14 +1,20 @@
-// pnpm bench [-- --backend wasm|webgpu --hidden 128,512,2048 --min-seconds 3 --profile --json]
-// Times the full training step (sample a minibatch, forward, backward, SGD update, read the loss) at
-// batch 1000, D = 3072, and the per-epoch validation pass (predict 10,000 rows): on wasm our
-// accelerated backend (matrix products on the native BLAS) and the plain WebAssembly one; on webgpu
-// the GPU, with the rows uploaded once and each minibatch gathered on the device, as training does.
-// Peers in the same run: the same step in NumPy, and in PyTorch on CUDA where a CUDA GPU is usable.
-// They take turns for each H, so they see the same machine; figures are medians, which a noisy
-// neighbour moves less than means. --profile adds where the accelerated step spends its time, kernel
-// by kernel. Last (wasm), two runs training at once in one process (a trainer with concurrency 2)
-// against one alone: they should share the cores, not fight for them. --json prints one JSON object
-// with every figure as the last line.
+// pnpm bench [-- --backend wasm|webgpu --hidden 128,512,2048 --min-seconds 3 --rounds 3 --iters 200
+//               --only step|run --data-dir DIR --profile --json]
+// Two comparisons with NumPy on the same data (the real CIFAR-10 when present, else a synthetic set of
+// the same size that both sides read; see benchData.ts):
+// - the isolated training step (sample a minibatch, forward, backward, SGD update, read the loss) at
+//   batch 1000, D = 3072, and the per-epoch validation pass (predict the 10,000 validation rows): on
+//   wasm our accelerated backend (matrix products on the native BLAS) and the plain WebAssembly one;
+//   on webgpu the GPU, with the rows uploaded once and each minibatch gathered on the device, as
+//   training does. Peers: the same step in NumPy, and in PyTorch on CUDA where a CUDA GPU is usable.
+// - the whole training run (`--iters` iterations, default 200: five epochs of the 40,000 training
+//   rows, each with its validation pass) as `pnpm train` runs it, against the same loop in NumPy
+//   (trainLoop.ts). Skipped on webgpu, whose peer would be PyTorch.
+// The sides take turns for `--rounds` rounds at each H, so they see the same machine; figures are
+// medians, which a noisy neighbour moves less than means. --profile adds where the accelerated step
+// spends its time, kernel by kernel. Last (wasm), two runs training at once in one process (a trainer
+// with concurrency 2) against one alone: they should share the cores, not fight for them. --json
+// prints one JSON object with every figure as the last line.
 import { spawnSync } from "node:child_process";
 import path from "node:path";
 import { parseArgs } from "node:util";
@@ -17,15 +23,22 @@ import { initBackend, parseBackendName } from "../src/backend/backend.ts";
 import { blasKernelsActive, setBlasKernels } from "../src/backend/blasKernels.ts";
 import { releaseWebgpu } from "../src/backend/webgpu.ts";
 import { NUM_CLASSES, PIXELS_PER_IMAGE } from "../src/data/cifar10.ts";
+import type { Split } from "../src/data/dataset.ts";
 import { TwoLayerNet } from "../src/model/twoLayerNet.ts";
 import { minibatches, releaseResidentRows, residentRows } from "../src/training/minibatches.ts";
 import { train } from "../src/training/train.ts";
+import { benchData } from "./benchData.ts";
+import { compareTrainingRuns, type LoopRow } from "./trainLoop.ts";
 
 const { values } = parseArgs({
   options: {
     backend: { type: "string", default: "wasm" },
     hidden: { type: "string" },
     "min-seconds": { type: "string", default: "3" },
+    rounds: { type: "string", default: "3" },
+    iters: { type: "string", default: "200" },
+    only: { type: "string" },
+    "data-dir": { type: "string" },
     profile: { type: "boolean", default: false },
     json: { type: "boolean", default: false },
   },
@@ -37,11 +50,15 @@ const hiddenSizes = (values.hidden ?? (backendName === "webgpu" ? "512,2048,4096
   .split(",")
   .map(Number);
 const minSeconds = Number(values["min-seconds"]);
+const ROUNDS = Number(values.rounds);
+const runIters = Number(values.iters);
+if (values.only !== undefined && values.only !== "step" && values.only !== "run")
+  throw new Error(`--only takes step or run; got ${values.only}`);
 const N = 1000;
 const D = PIXELS_PER_IMAGE;
-const POOL_ROWS = 10_000;
+const VAL_ROWS = 10_000;
 const stepFlops = (H: number) => 4 * N * D * H; // X·W1 and Xᵀ·dHidden, 2 FLOPs a term; the H × 10 products are noise
-const valFlops = (H: number) => 2 * POOL_ROWS * D * H;
+const valFlops = (H: number) => 2 * VAL_ROWS * D * H;
 
 // With --json, stdout's last line is the JSON; the progress goes to stderr.
 const say = (line: string) => (values.json ? process.stderr : process.stdout).write(`${line}\n`);
@@ -64,11 +81,11 @@ const variants: Variant[] =
         ]
       : [{ label: "plain wasm", native: false }];
 
-// A pool of random rows to sample from, like the training set (10,000 rows, 123 MB); also the
-// "validation set" that the validation pass predicts.
-const pool = { x: new Float32Array(POOL_ROWS * D), y: new Uint8Array(POOL_ROWS), n: POOL_ROWS };
-for (let i = 0; i < pool.x.length; i++) pool.x[i] = Math.sin(i * 12.9898) * 0.5;
-for (let i = 0; i < pool.n; i++) pool.y[i] = i % NUM_CLASSES;
+const { dir: dataDir, real, data } = await benchData(values["data-dir"], say);
+say(`data: ${real ? "CIFAR-10" : "synthetic CIFAR-10 (no real one found)"} in ${dataDir}, read by both sides`);
+// The step samples from the training rows; the validation pass predicts the 10,000 validation rows.
+const pool: Split = data.train;
+const valSet: Split = data.val;
 
 const median = (xs: number[]) => [...xs].sort((a, b) => a - b)[Math.floor(xs.length / 2)]!;
 
@@ -145,7 +162,7 @@ if (spawnSync("python3", ["-c", "import torch; assert torch.cuda.is_available()"
 
 function runPeer(peer: Peer, H: number): PeerOutput | { error: string } {
   const out = spawnSync("python3", [path.join(import.meta.dirname, peer.script)], {
-    input: JSON.stringify({ hidden: [H], batch: N, dim: D, minSeconds: minSeconds / ROUNDS }),
+    input: JSON.stringify({ dataDir, hidden: [H], batch: N, minSeconds: minSeconds / ROUNDS }),
     encoding: "utf8",
   });
   if (out.status !== 0)
@@ -171,13 +188,12 @@ const medianTiming = (ts: Timing[]): Timing => ({
 
 // The accelerated variant and NumPy take turns for ROUNDS rounds, so a slow spell of this shared
 // machine hits both rather than one; the plain variant (5-10× slower) runs once.
-const ROUNDS = 3;
 const rows: Row[] = [];
 // The validation pass as train() runs it: from the uploaded copy on a GPU backend.
-const poolOnDevice = residentRows(pool);
+const valOnDevice = values.only === "run" ? undefined : residentRows(valSet);
 const validationPass = (net: TwoLayerNet) =>
-  poolOnDevice ? net.predictTensor(poolOnDevice) : net.accuracy(pool.x, pool.y, pool.n);
-for (const H of hiddenSizes) {
+  valOnDevice ? net.predictTensor(valOnDevice) : net.accuracy(valSet.x, valSet.y, valSet.n);
+for (const H of values.only === "run" ? [] : hiddenSizes) {
   const net = TwoLayerNet.create({ inputSize: D, hiddenSize: H, numClasses: NUM_CLASSES }, { seed: 0 });
   const ours: Timing[][] = variants.map(() => []);
   const peers: Timing[][] = PEERS.map(() => []);
@@ -229,9 +245,11 @@ function table(title: string, pick: (r: Timing) => number, flops: (H: number) =>
     say(`| ${row.H} | ${cells.join(" | ")} | ${ratios.join(" | ")} |`);
   }
 }
-table(`Training step, batch ${N}, D ${D}, median ms`, (r) => r.step, stepFlops);
-table(`Validation pass, ${POOL_ROWS} rows, median ms`, (r) => r.val, valFlops);
-say("\nX vs peer = peer ms / X ms: above 1 means X is faster than the peer.");
+if (rows.length > 0) {
+  table(`Training step, batch ${N}, D ${D}, median ms`, (r) => r.step, stepFlops);
+  table(`Validation pass, ${VAL_ROWS} rows, median ms`, (r) => r.val, valFlops);
+  say("\nX vs peer = peer ms / X ms: above 1 means X is faster than the peer.");
+}
 
 for (const row of rows.filter((r) => r.profile)) {
   const total = row.profile!.reduce((sum, [, ms]) => sum + ms, 0);
@@ -240,11 +258,38 @@ for (const row of rows.filter((r) => r.profile)) {
     if (ms >= 0.05) say(`  ${name.padEnd(28)} ${ms.toFixed(2).padStart(7)} ms  ${((100 * ms) / total).toFixed(0)}%`);
 }
 
+// The whole training run, as users run it, against NumPy's loop.
+let runRows: LoopRow[] = [];
+if (backend.name === "wasm" && values.only !== "step") {
+  say(`\nThe training run, ${runIters} iterations (${variants[0]!.label} vs NumPy, ${ROUNDS} rounds):`);
+  runRows = await compareTrainingRuns({ hiddenSizes, iters: runIters, rounds: ROUNDS, dataDir, data, say });
+  const spread = (xs: number[]) =>
+    `${median(xs).toFixed(1)} (${Math.min(...xs).toFixed(1)}–${Math.max(...xs).toFixed(1)})`;
+  say(
+    `\nTraining run, batch ${N}, ${runIters} iterations with a validation pass per epoch, ms per iteration: ` +
+      `median (min–max) of ${ROUNDS} rounds (${runRows.find((r) => r.numpyName)?.numpyName ?? "NumPy unavailable"})`,
+  );
+  say("| H | train() ms | NumPy loop ms | train() vs NumPy | final loss (ours / NumPy) | val acc (ours / NumPy) |");
+  say("| ---: | ---: | ---: | ---: | ---: | ---: |");
+  for (const r of runRows) {
+    const ours = r.ours.map((t) => t.msPerIter);
+    const theirs = r.numpy.map((t) => t.msPerIter);
+    const cells = [
+      spread(ours),
+      theirs.length ? spread(theirs) : `— (${r.numpyError})`,
+      ratio(theirs.length ? median(theirs) : undefined, median(ours)),
+      `${r.ours[0]!.finalLoss.toFixed(3)} / ${r.numpy[0]?.finalLoss.toFixed(3) ?? "—"}`,
+      `${(r.ours[0]!.valAcc * 100).toFixed(1)}% / ${r.numpy[0] ? `${(r.numpy[0].valAcc * 100).toFixed(1)}%` : "—"}`,
+    ];
+    say(`| ${r.hidden} | ${cells.join(" | ")} |`);
+  }
+}
+
 // Two runs at once, as one trainer runs them: their products take turns on the JavaScript thread,
 // each using every BLAS thread, so together they should go about as fast as one alone. (A CPU-sharing
 // question: on a GPU backend the device serialises the two runs' kernels anyway.)
 let concurrency: { alone: number; together: number } | undefined;
-if (backend.name === "wasm") {
+if (backend.name === "wasm" && values.only !== "run") {
   const H = 512;
   const hp = { hiddenSize: H, learningRate: 0.1, learningRateDecay: 0.95, reg: 1e-4, batchSize: N, numIters: 60 };
   const data = { train: pool, val: { x: pool.x.subarray(0, 1000 * D), y: pool.y.subarray(0, 1000), n: 1000 } };
@@ -293,6 +338,13 @@ if (values.json)
         ),
       })),
       concurrency,
+      trainingRuns: runRows.map((r) => ({
+        hidden: r.hidden,
+        iterations: runIters,
+        oursMsPerIter: r.ours.map((t) => t.msPerIter),
+        numpyMsPerIter: r.numpy.map((t) => t.msPerIter),
+        numpy: r.numpyName ?? r.numpyError,
+      })),
     }),
   );
 

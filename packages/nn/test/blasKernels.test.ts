@@ -3,7 +3,7 @@
 import * as tf from "@tensorflow/tfjs-core";
 import fc from "fast-check";
 import { afterEach, beforeAll, describe, expect, it } from "vitest";
-import { blasKernelsActive, setBlasKernels } from "../src/backend/blasKernels.ts";
+import { blasKernelsActive, hostRowsProduct, setBlasKernels } from "../src/backend/blasKernels.ts";
 import { type BackendInfo, initBackend, PARAM_NAMES, TwoLayerNet } from "./nn.ts";
 
 let info: BackendInfo;
@@ -158,6 +158,27 @@ describe("BLAS kernels on the WebAssembly backend", () => {
     net.dispose();
   });
 
+  it("multiply rows in JavaScript memory in place, as a product of their tensor does", () => {
+    tf.tidy(() => {
+      const w = seeded([30, 7], 1) as tf.Tensor2D;
+      const bias = seeded([7], 2) as tf.Tensor1D;
+      // A view into a larger array, as a chunk of the validation set is.
+      const all = seeded([50, 30], 3).dataSync() as Float32Array;
+      const rows = all.subarray(10 * 30, 45 * 30);
+      for (const activation of ["relu", "linear"] as const) {
+        const expected = tf.fused.matMul({ a: tf.tensor2d(rows, [35, 30]), b: w, bias, activation });
+        const actual = hostRowsProduct(rows, 35, w, bias, activation)!;
+        expect(actual.shape).toEqual([35, 7]);
+        expect(actual.dataSync()).toEqual(expected.dataSync());
+      }
+      expect(hostRowsProduct(rows, 35, w, undefined, "linear")!.dataSync()).toEqual(
+        tf.matMul(tf.tensor2d(rows, [35, 30]), w).dataSync(),
+      );
+      setBlasKernels(false);
+      expect(hostRowsProduct(rows, 35, w, bias, "relu")).toBeUndefined();
+    });
+  });
+
   it("leave no tensor and no heap memory behind", () => {
     const run = () =>
       tf.tidy(() => {
@@ -165,6 +186,7 @@ describe("BLAS kernels on the WebAssembly backend", () => {
         tf.matMul(a, a, true);
         tf.fused.matMul({ a, b: a, transposeB: true, bias: seeded([40], 2), activation: "relu" });
         tf.sum(a, 0);
+        hostRowsProduct(new Float32Array(40 * 40), 40, a as tf.Tensor2D, undefined, "relu");
       });
     run(); // (the first sum allocates the vector of ones that later sums reuse)
     const before = tf.memory();

@@ -9,6 +9,7 @@
 import os from "node:os";
 import type * as Koffi from "koffi";
 import koffi from "koffi";
+import { chooseOpenBlasCore } from "./openBlasCore.ts";
 
 export const CblasRowMajor = 101;
 export const CblasNoTrans = 111;
@@ -80,12 +81,14 @@ export function blasThreads(): number {
   return Number.isInteger(requested) && requested > 0 ? requested : os.availableParallelism();
 }
 
-function open(): { lib: Koffi.LibraryHandle; path: string } {
+function open(): { lib: Koffi.LibraryHandle; path: string; chosenCore?: string } {
   const configured = process.env.TRAINQL_BLAS;
   const tried: string[] = [];
   for (const path of configured ? [configured] : CANDIDATES) {
     try {
-      return { lib: koffi.load(path), path };
+      // (Before the load: the library picks its kernels once, as it loads.)
+      const chosenCore = chooseOpenBlasCore(path);
+      return { lib: koffi.load(path), path, chosenCore };
     } catch (error) {
       tried.push(`${path} (${error instanceof Error ? error.message.split("\n")[0] : String(error)})`);
     }
@@ -104,7 +107,7 @@ export function loadBlas(): Blas {
   // with the library's default than with 2^26 cycles (~25 ms, longer than any gap within a step,
   // short enough that an idle trainer stops spinning at once). Read once, when the library loads.
   process.env.OPENBLAS_THREAD_TIMEOUT ??= "26";
-  const { lib, path } = open();
+  const { lib, path, chosenCore } = open();
   let sgemm: Blas["sgemm"];
   let sgemv: Blas["sgemv"];
   try {
@@ -132,7 +135,8 @@ export function loadBlas(): Blas {
     /^OpenBLAS \S+/,
   )?.[0];
   const core = optional("const char *openblas_get_corename()")?.() as string | undefined;
-  const name = version ? `${version}${core ? ` (${core} kernels)` : ""}` : path;
+  const chosen = chosenCore ? `, chosen by TrainQL: the library does not know this CPU` : "";
+  const name = version ? `${version}${core ? ` (${core} kernels${chosen})` : ""}` : path;
   loaded = { sgemm, sgemv, threads, description: `${name}, ${threads} thread${threads === 1 ? "" : "s"}` };
   return loaded;
 }

@@ -7,6 +7,7 @@
 // Products with a transposed operand say so (`matMul(a, b, true)` is aᵀb) instead of transposing:
 // a BLAS reads the operand transposed for free (see backend/blasKernels.ts).
 import * as tf from "@tensorflow/tfjs-core";
+import { hostRowsProduct } from "../backend/blasKernels.ts";
 import { derivedSeed } from "../training/random.ts";
 
 export interface NetShape {
@@ -142,15 +143,25 @@ export class TwoLayerNet {
     return values;
   }
 
-  /** Predicted labels for `n` rows of features (row-major, n × D), computed in chunks. */
+  /**
+   * Predicted labels for `n` rows of features (row-major, n × D), computed in chunks. Where the
+   * native BLAS runs the products, it reads the rows in place instead of a tensor's copy of them.
+   */
   async predict(x: Float32Array, n: number): Promise<Int32Array> {
-    const D = this.shape.inputSize;
+    const { inputSize: D } = this.shape;
+    const { W1, b1, W2, b2 } = this.params;
     const out = new Int32Array(n);
     for (let start = 0; start < n; start += PREDICT_CHUNK) {
-      const rows = Math.min(PREDICT_CHUNK, n - start);
-      const X = tf.tensor2d(x.subarray(start * D, (start + rows) * D), [rows, D]);
-      out.set(await this.predictRows(X), start);
-      X.dispose();
+      const count = Math.min(PREDICT_CHUNK, n - start);
+      const rows = x.subarray(start * D, (start + count) * D);
+      const labels = tf.tidy(() => {
+        const hidden =
+          hostRowsProduct(rows, count, W1 as tf.Tensor2D, b1 as tf.Tensor1D, "relu") ??
+          tf.fused.matMul({ a: tf.tensor2d(rows, [count, D]), b: W1, bias: b1, activation: "relu" });
+        return tf.argMax(tf.fused.matMul({ a: hidden, b: W2, bias: b2 }), 1);
+      });
+      out.set((await labels.data<"int32">()) as Int32Array, start);
+      labels.dispose();
     }
     return out;
   }
