@@ -9,7 +9,8 @@ import { existsSync } from "node:fs";
 import path from "node:path";
 import { createEnv } from "@t3-oss/env-core";
 import { type Database, openDatabase } from "@trainql/db/database";
-import { databaseVariables, intVariable, rejectEnv } from "@trainql/db/env";
+import { databaseVariables } from "@trainql/db/env";
+import { intVariable, rejectEnv } from "@trainql/env";
 import { hasCifar10, resolveDataDir } from "@trainql/nn/data";
 import { z } from "zod";
 

@@ -1,7 +1,8 @@
 // The API process's settings, read once at start-up (main.ts): the database's and the run lease's
 // variables (their packages own them), and the API's own.
 import { createEnv } from "@t3-oss/env-core";
-import { databaseVariables, intVariable, listVariable, rejectEnv } from "@trainql/db/env";
+import { databaseVariables } from "@trainql/db/env";
+import { intVariable, listVariable, rejectEnv } from "@trainql/env";
 import { leaseVariables } from "@trainql/runs/env";
 import { z } from "zod";
 import { DEFAULT_LIMITS } from "./limits.ts";

@@ -14,6 +14,7 @@ import { parseArgs } from "node:util";
 import { createDb } from "@trainql/db";
 import { prepareDatabase } from "@trainql/db/migrate";
 import { type EpochMetrics, NUM_CLASSES, PIXELS_PER_IMAGE } from "@trainql/nn";
+import { backendOptionsOf, readEngineEnv } from "@trainql/nn/cliEnv";
 import { hasCifar10, loadCifar10 } from "@trainql/nn/data";
 import { initBackend, TwoLayerNet, train } from "@trainql/nn/engine";
 import { writeSyntheticCifar10 } from "@trainql/nn/testing";
@@ -39,13 +40,14 @@ const url = base.toString();
 await prepareDatabase(url);
 const db = createDb(url, 3);
 
-let dataDir = process.env.CIFAR10_DIR ?? "";
+const engine = readEngineEnv();
+let dataDir = engine.CIFAR10_DIR ?? "";
 if (!hasCifar10(dataDir)) {
   dataDir = await writeSyntheticCifar10(mkdtempSync(path.join(os.tmpdir(), "trainql-bench-")), {
     recordsPerBatch: 10_000,
   });
 }
-const backend = await initBackend();
+const backend = await initBackend(engine.TRAIN_BACKEND, backendOptionsOf(engine));
 const data = await loadCifar10({ dataDir });
 console.log(`${backend.device}; data ${dataDir} (${data.train.n} train)`);
 

@@ -1,8 +1,9 @@
 // A trainer process's settings, read once at start-up (main.ts): the database's and the run
 // lease's variables (their packages own them), and the trainer's own.
 import { createEnv } from "@t3-oss/env-core";
-import { databaseVariables, intVariable, rejectEnv } from "@trainql/db/env";
-import { BACKEND_NAMES } from "@trainql/nn";
+import { databaseVariables } from "@trainql/db/env";
+import { intVariable, rejectEnv } from "@trainql/env";
+import { engineVariables } from "@trainql/nn/cliEnv";
 import { leaseVariables } from "@trainql/runs/env";
 import { z } from "zod";
 
@@ -16,14 +17,10 @@ export const DEFAULT_CHECKPOINT_INTERVAL_S = 30;
 export const trainerVariables = {
   ...databaseVariables,
   ...leaseVariables,
-  /** The CIFAR-10 binary batches; unset: the nn package's default folder. */
-  CIFAR10_DIR: z.string().optional(),
+  /** TRAIN_BACKEND, TRAINQL_BLAS, TRAINQL_BLAS_THREADS, CIFAR10_DIR: the engine's. */
+  ...engineVariables,
   /** Records per batch file: 10,000 for the official data, fewer for generated test sets. */
   CIFAR10_RECORDS_PER_BATCH: intVariable(10_000),
-  /** auto: the fastest backend that loads here (a software WebGPU adapter only when named). */
-  TRAIN_BACKEND: z
-    .enum(["auto", ...BACKEND_NAMES], { error: `must be auto or one of ${BACKEND_NAMES.join(", ")}` })
-    .default("auto"),
   /** Training runs this process trains at once. */
   TRAINER_CONCURRENCY: intVariable(1),
   /** Memory one run may use here, in MiB; unset: by backend (see trainer.ts). */

@@ -3,6 +3,7 @@
 import { randomUUID } from "node:crypto";
 import os from "node:os";
 import { createDb } from "@trainql/db";
+import { backendOptionsOf } from "@trainql/nn/cliEnv";
 import { hasCifar10, howToGetData, loadCifar10, resolveDataDir } from "@trainql/nn/data";
 import { initBackend } from "@trainql/nn/engine";
 import { advanceSweep, createRunPubSub, parsePayload, Reaper, TASK, topics } from "@trainql/runs";
@@ -76,7 +77,7 @@ export async function startTrainer(
 ): Promise<StartedTrainer> {
   const id = `${os.hostname()}-${process.pid}-${randomUUID().slice(0, 8)}`;
   const db = createDb(databaseUrl, 3);
-  const backend = await initBackend(env.TRAIN_BACKEND);
+  const backend = await initBackend(env.TRAIN_BACKEND, backendOptionsOf(env));
   log(`trainer ${id}: backend ${backend.name} — ${backend.device}`);
   for (const warning of backend.warnings) log(`trainer ${id}: warning: ${warning}`);
   const data = await loadData(env, log);

@@ -1,30 +1,11 @@
-// How each server process reads its settings: once, at start-up, through one schema per process
-// (create-t3-turbo's env.ts, with @t3-oss/env-core). Each package owns the variables of what it
-// does; a process's schema is the union of the packages it runs.
+// Which database a process uses: the variables every process that opens it reads (see @trainql/env
+// for how settings are read).
 import path from "node:path";
-import { createEnv, type StandardSchemaV1 } from "@t3-oss/env-core";
+import { createEnv } from "@t3-oss/env-core";
+import { intVariable, rejectEnv } from "@trainql/env";
 import { z } from "zod";
 
 const repoRoot = path.resolve(import.meta.dirname, "../../..");
-
-/** An integer setting: `min` names the smallest value that makes sense. */
-export const intVariable = (fallback: number, min = 1) =>
-  z.coerce
-    .number({ error: `must be an integer ≥ ${min}` })
-    .int({ error: `must be an integer ≥ ${min}` })
-    .min(min, { error: `must be an integer ≥ ${min}` })
-    .default(fallback);
-
-/** Comma-separated values; unset or empty means none. */
-export const listVariable = z
-  .string()
-  .optional()
-  .transform((raw) =>
-    (raw ?? "")
-      .split(",")
-      .map((item) => item.trim())
-      .filter(Boolean),
-  );
 
 /** Which PostgreSQL to use. */
 export const databaseVariables = {
@@ -39,21 +20,6 @@ export const databaseVariables = {
     .transform((dir) => path.resolve(dir)),
   EMBEDDED_PG_PORT: intVariable(54329),
 };
-
-/**
- * What createEnv does with bad values: stop the process with one line per variable, naming it, what
- * it must be, and what it was.
- */
-export const rejectEnv =
-  (source: NodeJS.ProcessEnv) =>
-  (issues: readonly StandardSchemaV1.Issue[]): never => {
-    const lines = issues.map((issue) => {
-      const key = issue.path?.[0];
-      const name = String(typeof key === "object" ? key.key : key);
-      return `  ${name} ${issue.message}; got "${source[name]}"`;
-    });
-    throw new Error(`Invalid environment:\n${lines.join("\n")}`);
-  };
 
 export const readDatabaseEnv = (source: NodeJS.ProcessEnv = process.env) =>
   createEnv({

@@ -8,6 +8,7 @@ import { existsSync } from "node:fs";
 import { rename } from "node:fs/promises";
 import os from "node:os";
 import path from "node:path";
+import { readEngineEnv } from "../src/cli/env.ts";
 import { hasCifar10, RECORDS_PER_BATCH, resolveDataDir } from "../src/data/cifar10.ts";
 import { type Cifar10Dataset, loadCifar10 } from "../src/data/dataset.ts";
 import { writeSyntheticCifar10 } from "../src/data/syntheticCifar10.ts";
@@ -22,7 +23,7 @@ export interface BenchData {
 const SYNTHETIC_DIR = path.join(os.tmpdir(), "trainql-bench-synthetic-cifar10");
 
 export async function benchData(dataDir: string | undefined, say: (line: string) => void): Promise<BenchData> {
-  const dir = resolveDataDir(dataDir);
+  const dir = resolveDataDir(dataDir ?? readEngineEnv().CIFAR10_DIR);
   if (hasCifar10(dir)) return { dir, real: true, data: await loadCifar10({ dataDir: dir }) };
   if (!hasCifar10(SYNTHETIC_DIR)) {
     say(`no CIFAR-10 in ${dir}: writing a synthetic one of the same size to ${SYNTHETIC_DIR} (once)`);

@@ -22,6 +22,7 @@ import * as tf from "@tensorflow/tfjs-core";
 import { initBackend, parseBackendName } from "../src/backend/backend.ts";
 import { blasKernelsActive, setBlasKernels } from "../src/backend/blasKernels.ts";
 import { releaseWebgpu } from "../src/backend/webgpu.ts";
+import { backendOptionsOf, readEngineEnv } from "../src/cli/env.ts";
 import { NUM_CLASSES, PIXELS_PER_IMAGE } from "../src/data/cifar10.ts";
 import type { Split } from "../src/data/dataset.ts";
 import { TwoLayerNet } from "../src/model/twoLayerNet.ts";
@@ -62,7 +63,7 @@ const valFlops = (H: number) => 2 * VAL_ROWS * D * H;
 
 // With --json, stdout's last line is the JSON; the progress goes to stderr.
 const say = (line: string) => (values.json ? process.stderr : process.stdout).write(`${line}\n`);
-const backend = await initBackend(backendName);
+const backend = await initBackend(backendName, backendOptionsOf(readEngineEnv()));
 say(`backend: ${backend.name} — ${backend.device} (${backend.version})`);
 for (const warning of backend.warnings) say(`  warning: ${warning}`);
 

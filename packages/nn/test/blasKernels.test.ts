@@ -4,11 +4,12 @@ import * as tf from "@tensorflow/tfjs-core";
 import fc from "fast-check";
 import { afterEach, beforeAll, describe, expect, it } from "vitest";
 import { blasKernelsActive, hostRowsProduct, setBlasKernels } from "../src/backend/blasKernels.ts";
+import { backendOptionsOf, readEngineEnv } from "../src/cli/env.ts";
 import { type BackendInfo, initBackend, PARAM_NAMES, TwoLayerNet } from "./nn.ts";
 
 let info: BackendInfo;
 beforeAll(async () => {
-  info = await initBackend("wasm");
+  info = await initBackend("wasm", backendOptionsOf(readEngineEnv()));
 });
 afterEach(() => {
   setBlasKernels(true);

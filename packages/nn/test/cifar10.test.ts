@@ -1,6 +1,7 @@
 import { readFile, truncate, writeFile } from "node:fs/promises";
 import path from "node:path";
 import { describe, expect, it } from "vitest";
+import { readEngineEnv } from "../src/cli/env.ts";
 import { TINY_RECORDS, tempDir, tinyCifar10 } from "./fixtures.ts";
 import {
   Cifar10DataError,
@@ -60,18 +61,11 @@ describe("CIFAR-10 reader", () => {
     );
   });
 
-  it("takes the data directory from the option, then CIFAR10_DIR, then the cache default", () => {
-    const saved = process.env.CIFAR10_DIR;
-    try {
-      process.env.CIFAR10_DIR = "/from/env";
-      expect(resolveDataDir("/explicit")).toBe("/explicit");
-      expect(resolveDataDir()).toBe("/from/env");
-      delete process.env.CIFAR10_DIR;
-      expect(resolveDataDir()).toMatch(/\.cache\/trainql\/cifar-10-batches-bin$/);
-    } finally {
-      if (saved === undefined) delete process.env.CIFAR10_DIR;
-      else process.env.CIFAR10_DIR = saved;
-    }
+  it("takes the data directory given (the CLIs read CIFAR10_DIR for it), else the cache default", () => {
+    expect(resolveDataDir("/explicit")).toBe("/explicit");
+    expect(resolveDataDir()).toMatch(/\.cache\/trainql\/cifar-10-batches-bin$/);
+    expect(readEngineEnv({ CIFAR10_DIR: "/from/env" }).CIFAR10_DIR).toBe("/from/env");
+    expect(() => readEngineEnv({ TRAIN_BACKEND: "tpu" })).toThrow(/TRAIN_BACKEND must be auto or one of/);
   });
 });
 

@@ -1,6 +1,6 @@
 // How long a run may go unheard from before it is taken back, and how often it may be: the API and
 // every trainer must agree on these, so both read them from here.
-import { intVariable } from "@trainql/db/env";
+import { intVariable } from "@trainql/env";
 import type { ReapPolicy } from "./reaper.ts";
 
 export const DEFAULT_LEASE = {

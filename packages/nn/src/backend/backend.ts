@@ -7,7 +7,7 @@ import path from "node:path";
 import * as tf from "@tensorflow/tfjs-core";
 import { BACKEND_NAMES, type BackendName } from "./backendNames.ts";
 import { installBlasKernels } from "./blasKernels.ts";
-import { type Blas, BlasUnavailableError, loadBlas } from "./openBlas.ts";
+import { type Blas, type BlasOptions, BlasUnavailableError, loadBlas } from "./openBlas.ts";
 import { loadWebgpu, releaseWebgpu, type WebgpuLimits, WebgpuUnavailableError } from "./webgpu.ts";
 
 export { BACKEND_NAMES, type BackendName };
@@ -105,14 +105,14 @@ async function withoutGlobalErrorHooks<T>(load: () => Promise<T>): Promise<T> {
   }
 }
 
-async function loadWasm(): Promise<Omit<BackendInfo, "skipped">> {
-  return withoutGlobalErrorHooks(loadWasmBackend);
+async function loadWasm(options: BackendOptions): Promise<Omit<BackendInfo, "skipped">> {
+  return withoutGlobalErrorHooks(() => loadWasmBackend(options));
 }
 
 /** Matrix products on the native BLAS when one loads (see blasKernels.ts), else why not. */
-function installWasmBlasKernels(): { blas?: Blas; warning?: string } {
+function installWasmBlasKernels(options: BlasOptions = {}): { blas?: Blas; warning?: string } {
   try {
-    const blas = loadBlas();
+    const blas = loadBlas(options);
     installBlasKernels(blas);
     return { blas };
   } catch (error) {
@@ -122,14 +122,14 @@ function installWasmBlasKernels(): { blas?: Blas; warning?: string } {
   }
 }
 
-async function loadWasmBackend(): Promise<Omit<BackendInfo, "skipped">> {
+async function loadWasmBackend(options: BackendOptions): Promise<Omit<BackendInfo, "skipped">> {
   const wasm = await import("@tensorflow/tfjs-backend-wasm");
   // In Node the .wasm binaries are read from the package's dist folder, not fetched.
   const dist = path.join(path.dirname(require.resolve("@tensorflow/tfjs-backend-wasm/package.json")), "dist/");
   wasm.setWasmPaths(dist);
   if (!(await tf.setBackend("wasm"))) throw new BackendUnavailableError("the WebAssembly backend failed to initialize");
   const simd = await tf.env().getAsync("WASM_HAS_SIMD_SUPPORT");
-  const { blas, warning } = installWasmBlasKernels();
+  const { blas, warning } = installWasmBlasKernels(options.blas);
   const products = blas ? `, matrix products on ${blas.description}` : "";
   return {
     name: "wasm",
@@ -162,11 +162,14 @@ async function loadWebgpuBackend(explicit: boolean): Promise<Omit<BackendInfo, "
   }
 }
 
-const LOADERS: Record<BackendName, (explicit: boolean) => Promise<Omit<BackendInfo, "skipped">>> = {
+const LOADERS: Record<
+  BackendName,
+  (explicit: boolean, options: BackendOptions) => Promise<Omit<BackendInfo, "skipped">>
+> = {
   "node-gpu": () => loadNode(true),
   webgpu: loadWebgpuBackend,
   node: () => loadNode(false),
-  wasm: loadWasm,
+  wasm: (_explicit, options) => loadWasm(options),
   cpu: loadCpu,
 };
 
@@ -175,26 +178,35 @@ export function parseBackendName(value: string): BackendName | "auto" {
   throw new BackendUnavailableError(`Unknown backend "${value}": use one of auto, ${BACKEND_NAMES.join(", ")}.`);
 }
 
+/** What the caller (a CLI, the trainer) read from its settings; the package reads no environment. */
+export interface BackendOptions {
+  /** The native BLAS under the WebAssembly backend. */
+  blas?: BlasOptions;
+}
+
 let current: Promise<BackendInfo> | undefined;
 let currentRequest: string | undefined;
 
 /**
- * Picks the backend: an explicit choice, else `TRAIN_BACKEND`, else the first that loads of
+ * Picks the backend: an explicit choice, else the first that loads of
  * node-gpu, webgpu (a hardware adapter only), node, wasm, cpu. An explicit choice that cannot load is
  * an error, never a silent fallback. Idempotent per process: the backend is global state in TensorFlow.js.
  */
-export function initBackend(requested: BackendName | "auto" = "auto"): Promise<BackendInfo> {
-  const choice = requested === "auto" ? parseBackendName(process.env.TRAIN_BACKEND || "auto") : requested;
+export function initBackend(
+  requested: BackendName | "auto" = "auto",
+  options: BackendOptions = {},
+): Promise<BackendInfo> {
+  const choice = requested;
   if (current && currentRequest === choice) return current;
   currentRequest = choice;
   current = (async () => {
     // Dawn keeps the process alive while its instance is reachable: let go of it on a switch away.
     if (choice !== "webgpu") releaseWebgpu();
-    if (choice !== "auto") return { ...(await LOADERS[choice](true)), skipped: [] };
+    if (choice !== "auto") return { ...(await LOADERS[choice](true, options)), skipped: [] };
     const skipped: BackendInfo["skipped"] = [];
     for (const name of BACKEND_NAMES) {
       try {
-        return { ...(await LOADERS[name](false)), skipped };
+        return { ...(await LOADERS[name](false, options)), skipped };
       } catch (error) {
         skipped.push({ name, reason: error instanceof Error ? error.message : String(error) });
       }

@@ -71,18 +71,19 @@ const INSTALL_HELP =
   "Fedora: `dnf install openblas`; macOS: `brew install openblas`), or point TRAINQL_BLAS at another CBLAS library " +
   "(MKL's libmkl_rt.so, BLIS's libblis.so.4).";
 
-/**
- * The number of BLAS threads: TRAINQL_BLAS_THREADS, else one per core. A trainer runs its concurrent
- * runs on one JavaScript thread, so their products never overlap and all cores serve each in turn;
- * several trainer processes on one machine should split the cores with TRAINQL_BLAS_THREADS.
- */
-export function blasThreads(): number {
-  const requested = Number(process.env.TRAINQL_BLAS_THREADS);
-  return Number.isInteger(requested) && requested > 0 ? requested : os.availableParallelism();
+/** Which BLAS to load and how: the processes read these from TRAINQL_BLAS and TRAINQL_BLAS_THREADS. */
+export interface BlasOptions {
+  /** A CBLAS library's path (MKL's libmkl_rt.so, BLIS's libblis.so.4), or "off"; default: OpenBLAS where it usually is. */
+  library?: string;
+  /**
+   * BLAS threads; default one per core. A trainer runs its concurrent runs on one JavaScript thread,
+   * so their products never overlap and all cores serve each in turn; several trainer processes on one
+   * machine should split the cores.
+   */
+  threads?: number;
 }
 
-function open(): { lib: Koffi.LibraryHandle; path: string; chosenCore?: string } {
-  const configured = process.env.TRAINQL_BLAS;
+function open(configured: string | undefined): { lib: Koffi.LibraryHandle; path: string; chosenCore?: string } {
   const tried: string[] = [];
   for (const path of configured ? [configured] : CANDIDATES) {
     try {
@@ -99,15 +100,17 @@ function open(): { lib: Koffi.LibraryHandle; path: string; chosenCore?: string }
 let loaded: Blas | undefined;
 
 /** Loads the BLAS once per process, or throws BlasUnavailableError saying why and what to install. */
-export function loadBlas(): Blas {
+export function loadBlas(options: BlasOptions = {}): Blas {
   if (loaded) return loaded;
-  if (process.env.TRAINQL_BLAS === "off") throw new BlasUnavailableError("TRAINQL_BLAS=off turns the native BLAS off");
+  if (options.library === "off") throw new BlasUnavailableError("TRAINQL_BLAS=off turns the native BLAS off");
   // OpenBLAS's worker threads spin for a while after a product before they sleep, and waking them
   // costs more than small products do: measured here, the H × 10 products of a step took 3× longer
   // with the library's default than with 2^26 cycles (~25 ms, longer than any gap within a step,
   // short enough that an idle trainer stops spinning at once). Read once, when the library loads.
+  // (OpenBLAS reads its own settings from the environment; this and OPENBLAS_CORETYPE in
+  // openBlasCore.ts are the library's, set for it, not ours read from the user.)
   process.env.OPENBLAS_THREAD_TIMEOUT ??= "26";
-  const { lib, path, chosenCore } = open();
+  const { lib, path, chosenCore } = open(options.library);
   let sgemm: Blas["sgemm"];
   let sgemv: Blas["sgemv"];
   try {
@@ -129,7 +132,7 @@ export function loadBlas(): Blas {
       return undefined;
     }
   };
-  const threads = blasThreads();
+  const threads = options.threads ?? os.availableParallelism();
   optional("void openblas_set_num_threads(int n)")?.(threads);
   const version = (optional("const char *openblas_get_config()")?.() as string | undefined)?.match(
     /^OpenBLAS \S+/,

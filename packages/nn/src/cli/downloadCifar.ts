@@ -3,6 +3,7 @@ import { parseArgs } from "node:util";
 import cliProgress from "cli-progress";
 import { DOWNLOAD_URL, resolveDataDir } from "../data/cifar10.ts";
 import { downloadCifar10 } from "../data/download.ts";
+import { readEngineEnv } from "./env.ts";
 import { runCli, UsageError } from "./runCli.ts";
 
 const USAGE = `Usage: pnpm download-cifar -- [--data-dir DIR] [--url URL]
@@ -22,7 +23,7 @@ async function main(argv: string[]): Promise<void> {
     throw new UsageError((error as Error).message);
   }
   if (values.help) return void console.log(USAGE);
-  const dataDir = resolveDataDir(values["data-dir"]);
+  const dataDir = resolveDataDir(values["data-dir"] ?? readEngineEnv().CIFAR10_DIR);
   const bar = new cliProgress.SingleBar(
     { format: "cifar-10-binary.tar.gz [{bar}] {percentage}% | {value}/{total} MB", hideCursor: true },
     cliProgress.Presets.shades_classic,

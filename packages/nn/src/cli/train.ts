@@ -15,6 +15,7 @@ import {
 } from "../training/hyperparameters.ts";
 import { train } from "../training/train.ts";
 import { numberText } from "../validation/textInput.ts";
+import { backendOptionsOf, readEngineEnv } from "./env.ts";
 import { parseFlags, runCli, UsageError } from "./runCli.ts";
 
 // One flag a hyperparameter, with its help and default, from the hyperparameters' own table.
@@ -86,19 +87,20 @@ async function main(argv: string[]): Promise<void> {
   }
   const flag = (name: string) => numberFlag(values, name);
   let hp = hyperparametersFrom(values);
+  const env = readEngineEnv();
   const backendName: BackendName | "auto" =
-    typeof values.backend === "string" ? parseBackendName(values.backend) : "auto";
+    typeof values.backend === "string" ? parseBackendName(values.backend) : env.TRAIN_BACKEND;
 
   // Progress and logs go to stderr, so that with --json stdout holds only the result.
   const log = (line: string) => process.stderr.write(`${line}\n`);
-  const backend = await initBackend(backendName);
+  const backend = await initBackend(backendName, backendOptionsOf(env));
   log(`backend: ${backend.name} — ${backend.device} (${backend.version})`);
   for (const s of backend.skipped) log(`  skipped ${s.name}: ${s.reason.split(". ")[0]}`);
   for (const warning of backend.warnings) log(`  warning: ${warning}`);
 
   const loadStart = performance.now();
   const data = await loadCifar10({
-    dataDir: values["data-dir"] as string | undefined,
+    dataDir: (values["data-dir"] as string | undefined) ?? env.CIFAR10_DIR,
     numTrain: flag("num-train"),
     numVal: flag("num-val"),
     recordsPerBatch: flag("records-per-batch"),

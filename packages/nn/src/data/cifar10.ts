@@ -43,9 +43,9 @@ export class Cifar10DataError extends Error {
   override name = "Cifar10DataError";
 }
 
-/** Data directory: explicit option > CIFAR10_DIR > the default cache directory. */
+/** Data directory: the one given (a flag, CIFAR10_DIR: the caller's settings), else the default cache. */
 export function resolveDataDir(explicit?: string): string {
-  return path.resolve(explicit || process.env.CIFAR10_DIR || DEFAULT_DATA_DIR);
+  return path.resolve(explicit || DEFAULT_DATA_DIR);
 }
 
 export function hasCifar10(dir: string): boolean {

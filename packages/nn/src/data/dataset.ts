@@ -28,7 +28,7 @@ export interface Cifar10Dataset {
 }
 
 export interface LoadOptions {
-  /** Explicit data directory; else CIFAR10_DIR; else the default cache directory. */
+  /** The data directory; else the default cache directory. */
   dataDir?: string;
   /** Take only the first N training / validation rows (quick runs). */
   numTrain?: number;

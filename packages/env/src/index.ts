@@ -1,0 +1,40 @@
+// How each process reads its settings: once, at start-up, through one schema per process
+// (create-t3-turbo's env.ts, with @t3-oss/env-core). Each package owns the variables of what it does
+// (@trainql/db/env: which database; @trainql/runs/env: the run lease; the nn CLI's own); a
+// process's schema is the union of the packages it runs. These are the pieces they share.
+import type { StandardSchemaV1 } from "@t3-oss/env-core";
+import { z } from "zod";
+
+/** An integer setting: `min` names the smallest value that makes sense. */
+export const intVariable = (fallback: number, min = 1) =>
+  z.coerce
+    .number({ error: `must be an integer ≥ ${min}` })
+    .int({ error: `must be an integer ≥ ${min}` })
+    .min(min, { error: `must be an integer ≥ ${min}` })
+    .default(fallback);
+
+/** Comma-separated values; unset or empty means none. */
+export const listVariable = z
+  .string()
+  .optional()
+  .transform((raw) =>
+    (raw ?? "")
+      .split(",")
+      .map((item) => item.trim())
+      .filter(Boolean),
+  );
+
+/**
+ * What createEnv does with bad values: stop the process with one line per variable, naming it, what
+ * it must be, and what it was.
+ */
+export const rejectEnv =
+  (source: NodeJS.ProcessEnv) =>
+  (issues: readonly StandardSchemaV1.Issue[]): never => {
+    const lines = issues.map((issue) => {
+      const key = issue.path?.[0];
+      const name = String(typeof key === "object" ? key.key : key);
+      return `  ${name} ${issue.message}; got "${source[name]}"`;
+    });
+    throw new Error(`Invalid environment:\n${lines.join("\n")}`);
+  };
