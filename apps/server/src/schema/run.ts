@@ -138,14 +138,10 @@ export const RunRef = builder.prismaNode("Run", {
 });
 
 /** A run's id and status, by a Run ID or UUID; NOT_FOUND if there is none. */
-export async function findRun(
-  db: Context["db"],
-  id: string,
-  field = "id",
-): Promise<Pick<Run, "id" | "status" | "sweepId">> {
+export async function findRun(db: Context["db"], id: string, field = "id"): Promise<Pick<Run, "id" | "status">> {
   const run = await db.run.findUnique({
     where: { id: uuidFrom("Run", id, field) },
-    select: { id: true, status: true, sweepId: true },
+    select: { id: true, status: true },
   });
   if (!run) throw notFound("run", id);
   return run;
@@ -158,7 +154,9 @@ const RunOrder = builder.enumType("RunOrder", {
 /**
  * What each RunOrder means in Prisma's terms. Every order ends in `id`, so it is total and a cursor
  * (the run's id) marks one place in it; Prisma pages backwards (`last`/`before`) by reversing it.
- * Each order's prefix is served by an index on Run (see the EXPLAIN test, test/queryPlans.test.ts).
+ * The created-at orders come straight out of Run's indexes, alone or after a status (see
+ * test/queryPlans.test.ts); the accuracy orders sort what they match, because Prisma cannot declare
+ * the NULLS LAST index that would hold them.
  */
 const RUN_ORDERS: Record<(typeof RunOrder)["$inferType"], Prisma.RunOrderByWithRelationInput[]> = {
   CREATED_AT_DESC: [{ createdAt: "desc" }, { id: "desc" }],
