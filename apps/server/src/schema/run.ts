@@ -77,6 +77,8 @@ const HYPERPARAMETER_COLUMNS = Object.fromEntries(HYPERPARAMETER_NAMES.map((name
 // Select mode: a query reads `id` and the columns of the fields it asks for, nothing else.
 export const RunRef = builder.prismaNode("Run", {
   id: { field: "id" },
+  // node(id:) of an id that is not (or no longer) there is null, as Relay has it, not an error.
+  nullable: true,
   select: { id: true },
   fields: (t) => ({
     uuid: t.exposeString("id", { description: "The run's database id (also accepted wherever a Run ID is)." }),

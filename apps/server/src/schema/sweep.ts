@@ -52,6 +52,8 @@ const TRIAL_ORDER: Prisma.RunOrderByWithRelationInput[] = [{ createdAt: "asc" },
 // Select mode, as Run: a query reads `id` and what the requested fields need.
 export const SweepRef = builder.prismaNode("Sweep", {
   id: { field: "id" },
+  // node(id:) of an id that is not (or no longer) there is null, as Relay has it, not an error.
+  nullable: true,
   select: { id: true },
   fields: (t) => ({
     uuid: t.exposeString("id"),
