@@ -21,9 +21,10 @@ const migrations = path.join(import.meta.dirname, "migrations");
 const first = !existsSync(migrations) || readdirSync(migrations).every((d) => !/^\d+_/.test(d));
 const from = first
   ? "empty"
-  : execFileSync("git", ["show", `${values.from}:./prisma/schema.prisma`], {
+  : // `./` makes the path relative to cwd (this package), wherever the package sits in the repository.
+    execFileSync("git", ["show", `${values.from}:./prisma/schema.prisma`], {
       encoding: "utf8",
-      cwd: path.join(import.meta.dirname, ".."),
+      cwd: path.dirname(import.meta.dirname),
     });
 const sql = diffSql(from, readSchema(), process.env.DATABASE_URL ?? "postgresql://postgres@127.0.0.1:5432/postgres");
 if (!sql || /^-- This is an empty migration\.?$/.test(sql)) {

@@ -1,8 +1,10 @@
 // The one schema builder: its plugins, context and scalars. Types live one file each beside it.
 import SchemaBuilder from "@pothos/core";
+import PrismaPlugin from "@pothos/plugin-prisma";
 import RelayPlugin from "@pothos/plugin-relay";
 import ValidationPlugin from "@pothos/plugin-validation";
 import type { Db } from "@trainql/db";
+import { getDatamodel, type PrismaTypes } from "@trainql/db/pothos";
 import { problemsOf } from "@trainql/nn/validation";
 import type { ReapPolicy, RunPubSub } from "@trainql/runs";
 import type { AdmissionLimits } from "../security/admission.ts";
@@ -24,10 +26,23 @@ export interface Context {
 export const builder = new SchemaBuilder<{
   Context: Context;
   DefaultFieldNullability: false;
+  PrismaTypes: PrismaTypes;
   Scalars: { DateTime: { Input: Date; Output: Date } };
 }>({
-  plugins: [RelayPlugin, ValidationPlugin],
+  plugins: [PrismaPlugin, RelayPlugin, ValidationPlugin],
   defaultFieldNullability: false,
+  // Prisma-backed fields query from the GraphQL selection: a type in select mode reads only the
+  // columns its requested fields name (never the weights image, checkpoints or loss chunks unless a
+  // field needs them), relations are loaded in the same query or batched, and connections page
+  // with Prisma cursors.
+  prisma: {
+    client: (ctx) => ctx.db,
+    dmmf: getDatamodel(),
+    // The schema's descriptions are written for API clients, not taken from schema.prisma's comments.
+    exposeDescriptions: false,
+    // totalCount (where a connection offers one) counts what the connection's filter lets through.
+    filterConnectionTotalCount: true,
+  },
   relay: { clientMutationId: "omit", cursorType: "String", decodeGlobalID: decodeNodeId },
   // Arguments with a schema (@trainql/nn's) are parsed before their resolver runs; what a schema
   // refuses is one BAD_USER_INPUT naming every bad field, in the words the CLIs and forms use.

@@ -1,10 +1,10 @@
 // Run: a training run — its hyperparameters, live state, metrics and results — with its queries
 // and mutations.
-import { resolveCursorConnection } from "@pothos/plugin-relay";
-import { type EpochMetric, type Prisma, type Run, RunStatus } from "@trainql/db";
+import { type Prisma, type Run, RunStatus } from "@trainql/db";
 import {
   HYPERPARAMETER_NAMES,
   HYPERPARAMETERS,
+  type HyperparameterName,
   type Hyperparameters,
   hyperparametersSchema,
 } from "@trainql/nn/hyperparameters";
@@ -27,7 +27,8 @@ import { z } from "zod";
 import { admit } from "../security/admission.ts";
 import { builder, type Context } from "./builder.ts";
 import { badInput, conflict, notFound } from "./errors.ts";
-import { UUID, uuidFrom } from "./ids.ts";
+import { uuidFrom } from "./ids.ts";
+import { connectionArgs } from "./pagination.ts";
 import { liveTrainer } from "./system.ts";
 import { checkTrainerFits } from "./trainerFit.ts";
 
@@ -44,8 +45,11 @@ const HyperparametersRef = builder.objectRef<Hyperparameters>("Hyperparameters")
     ),
 });
 
-export const EpochRef = builder.objectRef<Omit<EpochMetric, "runId">>("Epoch").implement({
+export const EpochRef = builder.prismaObject("EpochMetric", {
+  name: "Epoch",
   description: "Metrics taken at an epoch boundary (iteration % iterationsPerEpoch == 0, after the update).",
+  // Include mode (no `select`): an epoch row is a few numbers, and epochs delivered by runEvents come
+  // from notifications, not the database, so their fields must read the object they are given.
   fields: (t) => ({
     epoch: t.exposeInt("epoch"),
     iteration: t.exposeInt("iteration"),
@@ -64,19 +68,26 @@ export const LossPointRef = builder.objectRef<{ iteration: number; loss: number 
   fields: (t) => ({ iteration: t.exposeInt("iteration"), loss: t.exposeFloat("loss") }),
 });
 
-export const RunRef = builder.objectRef<Run>("Run");
+/** The columns `Run.hyperparameters` reads. */
+const HYPERPARAMETER_COLUMNS = Object.fromEntries(HYPERPARAMETER_NAMES.map((name) => [name, true])) as Record<
+  HyperparameterName,
+  true
+>;
 
-builder.node(RunRef, {
-  id: { resolve: (run) => run.id },
-  loadOne: (id, { db }) => db.run.findUnique({ where: { id } }),
+// Select mode: a query reads `id` and the columns of the fields it asks for, nothing else.
+export const RunRef = builder.prismaNode("Run", {
+  id: { field: "id" },
+  // node(id:) of an id that is not (or no longer) there is null, as Relay has it, not an error.
+  nullable: true,
+  select: { id: true },
   fields: (t) => ({
     uuid: t.exposeString("id", { description: "The run's database id (also accepted wherever a Run ID is)." }),
     name: t.exposeString("name", {
       nullable: true,
       description: "What the person who started it calls it (e.g. the study that launched it).",
     }),
-    status: t.field({ type: RunStatusEnum, resolve: (run) => run.status }),
-    hyperparameters: t.field({ type: HyperparametersRef, resolve: hyperparametersOf }),
+    status: t.expose("status", { type: RunStatusEnum }),
+    hyperparameters: t.field({ type: HyperparametersRef, select: HYPERPARAMETER_COLUMNS, resolve: hyperparametersOf }),
     backend: t.exposeString("backend", { nullable: true, description: "The TensorFlow.js backend that trained it." }),
     device: t.exposeString("device", { nullable: true }),
     trainerId: t.exposeString("trainerId", { nullable: true, description: "The trainer process that took the run." }),
@@ -86,12 +97,10 @@ builder.node(RunRef, {
     iteration: t.exposeInt("iteration", { description: "Iterations completed." }),
     progress: t.float({
       description: "Fraction of numIters completed, 0–1.",
+      select: { iteration: true, numIters: true },
       resolve: (run) => run.iteration / run.numIters,
     }),
-    epochs: t.field({
-      type: [EpochRef],
-      resolve: (run, _args, { db }) => db.epochMetric.findMany({ where: { runId: run.id }, orderBy: { epoch: "asc" } }),
-    }),
+    epochs: t.relation("epochs", { query: { orderBy: { epoch: "asc" } } }),
     lossHistory: t.field({
       type: [LossPointRef],
       description: "The loss of every iteration, downsampled to at most maxPoints bucket means (for charts).",
@@ -117,6 +126,7 @@ builder.node(RunRef, {
     weightsImageUrl: t.string({
       nullable: true,
       description: "The first-layer weights as a PNG grid (path on this server), refreshed every epoch.",
+      select: { weightsEpoch: true },
       resolve: (run) => (run.weightsEpoch === null ? null : `/runs/${run.id}/weights.png?epoch=${run.weightsEpoch}`),
     }),
     weightsEpoch: t.exposeInt("weightsEpoch", { nullable: true }),
@@ -126,13 +136,19 @@ builder.node(RunRef, {
     }),
     sweepId: t.exposeID("sweepId", { nullable: true, description: "The UUID of the sweep this run is a trial of." }),
     hasCheckpoint: t.boolean({
-      resolve: async (run, _args, { db }) => (await db.checkpoint.count({ where: { runId: run.id } })) > 0,
+      // The checkpoint's key only, loaded with the runs (one query for a whole page), never its data.
+      select: { checkpoint: { select: { runId: true } } },
+      resolve: (run) => run.checkpoint !== null,
     }),
   }),
 });
 
-export async function findRun(db: Context["db"], id: string, field = "id"): Promise<Run> {
-  const run = await db.run.findUnique({ where: { id: uuidFrom("Run", id, field) } });
+/** A run's id and status, by a Run ID or UUID; NOT_FOUND if there is none. */
+export async function findRun(db: Context["db"], id: string, field = "id"): Promise<Pick<Run, "id" | "status">> {
+  const run = await db.run.findUnique({
+    where: { id: uuidFrom("Run", id, field) },
+    select: { id: true, status: true },
+  });
   if (!run) throw notFound("run", id);
   return run;
 }
@@ -141,63 +157,55 @@ const RunOrder = builder.enumType("RunOrder", {
   values: ["CREATED_AT_DESC", "CREATED_AT_ASC", "BEST_VAL_ACC_DESC", "BEST_VAL_ACC_ASC"] as const,
 });
 
-const ORDER_BY: Record<(typeof RunOrder)["$inferType"], Prisma.RunOrderByWithRelationInput[]> = {
+/**
+ * What each RunOrder means in Prisma's terms. Every order ends in `id`, so it is total and a cursor
+ * (the run's id) marks one place in it; Prisma pages backwards (`last`/`before`) by reversing it.
+ * The created-at orders come straight out of Run's indexes, alone or after a status (see
+ * test/queryPlans.test.ts); the accuracy orders sort what they match, because Prisma cannot declare
+ * the NULLS LAST index that would hold them.
+ */
+const RUN_ORDERS: Record<(typeof RunOrder)["$inferType"], Prisma.RunOrderByWithRelationInput[]> = {
   CREATED_AT_DESC: [{ createdAt: "desc" }, { id: "desc" }],
   CREATED_AT_ASC: [{ createdAt: "asc" }, { id: "asc" }],
   BEST_VAL_ACC_DESC: [{ bestValAcc: { sort: "desc", nulls: "last" } }, { createdAt: "desc" }, { id: "desc" }],
   BEST_VAL_ACC_ASC: [{ bestValAcc: { sort: "asc", nulls: "last" } }, { createdAt: "desc" }, { id: "desc" }],
 };
 
-function invert(order: Prisma.RunOrderByWithRelationInput[]): Prisma.RunOrderByWithRelationInput[] {
-  const flip = (s: "asc" | "desc") => (s === "asc" ? "desc" : "asc");
-  return order.map((o) => {
-    const [key, value] = Object.entries(o)[0] as [
-      string,
-      "asc" | "desc" | { sort: "asc" | "desc"; nulls: "last" | "first" },
-    ];
-    return {
-      [key]:
-        typeof value === "string"
-          ? flip(value)
-          : { sort: flip(value.sort), nulls: value.nulls === "last" ? "first" : "last" },
-    };
-  });
-}
+/** The most runs one page may hold. */
+const MAX_PAGE = 500;
 
 builder.queryFields((t) => ({
-  run: t.field({
-    type: RunRef,
+  run: t.prismaField({
+    type: "Run",
     args: { id: t.arg.id({ required: true }) },
-    resolve: (_root, { id }, { db }) => findRun(db, String(id)),
+    resolve: async (query, _root, { id }, { db }) => {
+      const run = await db.run.findUnique({ ...query, where: { id: uuidFrom("Run", String(id)) } });
+      if (!run) throw notFound("run", String(id));
+      return run;
+    },
   }),
-  runs: t.connection({
-    type: RunRef,
+  runs: t.prismaConnection({
+    type: "Run",
+    cursor: "id",
+    validate: connectionArgs,
+    defaultSize: 50,
+    maxSize: MAX_PAGE,
     args: {
       status: t.arg({ type: [RunStatusEnum], required: false, description: "Only runs in these states." }),
       sweepId: t.arg.id({ required: false }),
       orderBy: t.arg({ type: RunOrder, defaultValue: "CREATED_AT_DESC" }),
     },
-    resolve: (_root, args, { db }) => {
-      if ((args.first ?? 0) > 500 || (args.last ?? 0) > 500) throw badInput("first", "first/last must be at most 500");
-      const where: Prisma.RunWhereInput = {
-        ...(args.status?.length ? { status: { in: args.status } } : {}),
-        ...(args.sweepId ? { sweepId: uuidFrom("Sweep", String(args.sweepId), "sweepId") } : {}),
-      };
-      const order = ORDER_BY[args.orderBy ?? "CREATED_AT_DESC"];
-      return resolveCursorConnection<Promise<Run[]>>(
-        { args, toCursor: (run: Run) => run.id, defaultSize: 50, maxSize: 500 },
-        async ({ before, after, limit, inverted }): Promise<Run[]> => {
-          const cursor = after ?? before;
-          if (cursor && !UUID.test(cursor))
-            throw badInput(after ? "after" : "before", "not a cursor returned by this API");
-          return db.run.findMany({
-            where,
-            orderBy: inverted ? invert(order) : order,
-            take: limit,
-            ...(cursor ? { cursor: { id: cursor }, skip: 1 } : {}),
-          });
+    resolve: (query, _root, args, { db }) => {
+      if ((args.first ?? 0) > MAX_PAGE || (args.last ?? 0) > MAX_PAGE)
+        throw badInput("first", `first/last must be at most ${MAX_PAGE}`);
+      return db.run.findMany({
+        ...query,
+        where: {
+          ...(args.status?.length ? { status: { in: args.status } } : {}),
+          ...(args.sweepId ? { sweepId: uuidFrom("Sweep", String(args.sweepId), "sweepId") } : {}),
         },
-      );
+        orderBy: RUN_ORDERS[args.orderBy ?? "CREATED_AT_DESC"],
+      });
     },
   }),
 }));
@@ -238,11 +246,11 @@ const StartRunInput = builder.inputType("StartRunInput", {
 });
 
 builder.mutationFields((t) => ({
-  startRun: t.field({
-    type: RunRef,
+  startRun: t.prismaField({
+    type: "Run",
     description: "Queues a training run and returns it at once (status QUEUED).",
     args: { input: t.arg({ type: StartRunInput, required: true }).validate(StartRunSchema) },
-    resolve: async (_root, { input }, ctx) => {
+    resolve: async (query, _root, { input }, ctx) => {
       const { db } = ctx;
       const { name, ...hp } = input;
       checkTrainerFits(await liveTrainer(db), hp, {
@@ -251,22 +259,25 @@ builder.mutationFields((t) => ({
       });
       await admit(ctx, 1);
       return db.$transaction(async (tx) => {
-        const run = await tx.run.create({ data: { ...hp, name } });
+        // The returned row is the one written (status QUEUED), with the columns the document asks for.
+        const run = await tx.run.create({ ...query, data: { ...hp, name } });
         await enqueueTrain(tx, run.id);
         await publishRunsChanged(tx, { runId: run.id, kind: "created" });
         return run;
       });
     },
   }),
-  cancelRun: t.field({
-    type: RunRef,
+  cancelRun: t.prismaField({
+    type: "Run",
     description:
       "Stops a run: a queued one at once, a running one within one iteration (then CANCELLED); one whose trainer is gone, at once.",
     args: { id: t.arg.id({ required: true }) },
-    resolve: async (_root, { id }, { db, reapPolicy }) => {
+    resolve: async (query, _root, { id }, { db, reapPolicy }) => {
       const { id: runId } = await findRun(db, String(id));
       await db.$transaction(async (tx) => {
-        const [run] = await tx.$queryRaw<Run[]>`SELECT * FROM "Run" WHERE id = ${runId}::uuid FOR UPDATE`;
+        const [run] = await tx.$queryRaw<
+          Pick<Run, "status" | "heartbeatAt" | "jobId" | "sweepId">[]
+        >`SELECT status, "heartbeatAt", "jobId", "sweepId" FROM "Run" WHERE id = ${runId}::uuid FOR UPDATE`;
         if (!run) throw notFound("run", String(id));
         const ownerless = !run.heartbeatAt || run.heartbeatAt.getTime() < Date.now() - reapPolicy.timeoutMs;
         // A PAUSED sweep trial waits for its rung's end: cancelled, it drops out of the promotion.
@@ -288,7 +299,7 @@ builder.mutationFields((t) => ({
         await tx.run.update({ where: { id: runId }, data: { cancelRequested: true } });
         await publish(tx, topics.cancel, { runId });
       });
-      return db.run.findUniqueOrThrow({ where: { id: runId } });
+      return db.run.findUniqueOrThrow({ ...query, where: { id: runId } });
     },
   }),
   deleteRun: t.field({
@@ -303,16 +314,16 @@ builder.mutationFields((t) => ({
       return String(id);
     },
   }),
-  evaluateTest: t.field({
-    type: RunRef,
+  evaluateTest: t.prismaField({
+    type: "Run",
     description: "Evaluates a finished run's checkpoint on the test set; testAcc arrives on runEvents.",
     args: { runId: t.arg.id({ required: true }) },
-    resolve: async (_root, { runId }, { db }) => {
+    resolve: async (query, _root, { runId }, { db }) => {
       const run = await findRun(db, String(runId), "runId");
       if (run.status !== "SUCCEEDED")
         throw conflict(`run ${runId} is ${run.status}: only a SUCCEEDED run has a checkpoint to evaluate`);
       await db.$transaction((tx) => enqueueEvaluate(tx, run.id));
-      return run;
+      return db.run.findUniqueOrThrow({ ...query, where: { id: run.id } });
     },
   }),
 }));

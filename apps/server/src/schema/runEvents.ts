@@ -2,7 +2,7 @@
 
 import { type RunsChanged, topics } from "@trainql/runs";
 import { builder } from "./builder.ts";
-import { EpochRef, findRun, LossPointRef, RunRef, RunStatusEnum } from "./run.ts";
+import { EpochRef, findRun, LossPointRef, RunStatusEnum } from "./run.ts";
 import { type DeliveredEvent, runEventStream } from "./runEventStream.ts";
 
 type Of<T extends DeliveredEvent["type"]> = Extract<DeliveredEvent, { type: T }>;
@@ -30,14 +30,21 @@ builder.objectRef<Of<"status">>(TYPE_NAMES.status).implement({
   description: "The run's status changed (and everything before it is already delivered).",
   fields: (t) => ({
     status: t.field({ type: RunStatusEnum, resolve: (e) => e.status }),
-    run: t.field({ type: RunRef, resolve: (e, _args, { db }) => db.run.findUniqueOrThrow({ where: { id: e.runId } }) }),
+    run: t.prismaField({
+      type: "Run",
+      resolve: (query, e, _args, { db }) => db.run.findUniqueOrThrow({ ...query, where: { id: e.runId } }),
+    }),
   }),
 });
 
 builder.objectRef<Of<"epoch">>(TYPE_NAMES.epoch).implement({
   interfaces: [RunEventInterface],
   fields: (t) => ({
-    epoch: t.field({ type: EpochRef, resolve: (e) => ({ ...e.epoch, recordedAt: new Date(e.epoch.recordedAt) }) }),
+    epoch: t.field({
+      type: EpochRef,
+      // From the notification itself: no database read per subscriber.
+      resolve: (e) => ({ ...e.epoch, runId: e.runId, recordedAt: new Date(e.epoch.recordedAt) }),
+    }),
   }),
 });
 
@@ -74,11 +81,11 @@ const RunsChangedEvent = builder.objectRef<RunsChanged>("RunsChangedEvent").impl
   fields: (t) => ({
     kind: t.field({ type: RunsChangedKind, resolve: (e) => e.kind }),
     runId: t.exposeID("runId", { description: "The run's UUID." }),
-    run: t.field({
-      type: RunRef,
+    run: t.prismaField({
+      type: "Run",
       nullable: true,
       description: "The run as it is now; null once deleted.",
-      resolve: (e, _args, { db }) => db.run.findUnique({ where: { id: e.runId } }),
+      resolve: (query, e, _args, { db }) => db.run.findUnique({ ...query, where: { id: e.runId } }),
     }),
   }),
 });

@@ -1,6 +1,5 @@
 // Sweep: a hyperparameter search whose trials are Runs — grid, random or successive halving.
-import { resolveCursorConnection } from "@pothos/plugin-relay";
-import { type Db, type Sweep, SweepStrategy } from "@trainql/db";
+import { type Db, type Prisma, type Sweep, SweepStrategy } from "@trainql/db";
 import type { SearchSpace } from "@trainql/nn";
 import { DEFAULT_HYPERPARAMETERS } from "@trainql/nn/hyperparameters";
 import { ASSUMED_NUM_TRAIN, SWEEP_DEFAULTS, SWEEP_FIELDS, sweepSettingsSchema } from "@trainql/nn/sweepRules";
@@ -16,9 +15,10 @@ import {
 } from "@trainql/runs";
 import { admit } from "../security/admission.ts";
 import { builder } from "./builder.ts";
-import { badInput, conflict, notFound } from "./errors.ts";
-import { UUID, uuidFrom } from "./ids.ts";
-import { RunRef, RunStatusEnum } from "./run.ts";
+import { conflict, notFound } from "./errors.ts";
+import { uuidFrom } from "./ids.ts";
+import { connectionArgs } from "./pagination.ts";
+import { RunStatusEnum } from "./run.ts";
 import { liveTrainer } from "./system.ts";
 import { checkTrainerFits } from "./trainerFit.ts";
 
@@ -27,8 +27,6 @@ const StrategyEnum = builder.enumType("SweepStrategy", {
   description:
     "GRID: every combination. RANDOM: maxTrials of them. SUCCESSIVE_HALVING: all (or maxTrials), halved by validation accuracy at growing budgets.",
 });
-
-const config = (sweep: Sweep) => sweep.config as unknown as SweepConfig;
 
 const SpaceRef = builder.objectRef<SearchSpace>("SearchSpace").implement({
   fields: (t) => ({
@@ -44,55 +42,69 @@ const RungRef = builder.objectRef<{ rung: number; budget: number; trials: number
   fields: (t) => ({ rung: t.exposeInt("rung"), budget: t.exposeInt("budget"), trials: t.exposeInt("trials") }),
 });
 
-export const SweepRef = builder.objectRef<Sweep>("Sweep");
+/** The sweep's settings, as startSweep stored them (read by the fields that select `config`). */
+const config = (sweep: { config: Prisma.JsonValue }) => sweep.config as unknown as SweepConfig;
+const CONFIG = { config: true } as const;
 
-const trialsOf = (db: Db, sweepId: string) =>
-  db.run.findMany({ where: { sweepId }, orderBy: [{ createdAt: "asc" }, { id: "asc" }] });
+/** A sweep's trials in the order they were queued. */
+const TRIAL_ORDER: Prisma.RunOrderByWithRelationInput[] = [{ createdAt: "asc" }, { id: "asc" }];
 
-builder.node(SweepRef, {
-  id: { resolve: (s) => s.id },
-  loadOne: (id, { db }) => db.sweep.findUnique({ where: { id } }),
+// Select mode, as Run: a query reads `id` and what the requested fields need.
+export const SweepRef = builder.prismaNode("Sweep", {
+  id: { field: "id" },
+  // node(id:) of an id that is not (or no longer) there is null, as Relay has it, not an error.
+  nullable: true,
+  select: { id: true },
   fields: (t) => ({
     uuid: t.exposeString("id"),
-    status: t.field({ type: RunStatusEnum, resolve: (s) => s.status }),
-    strategy: t.field({ type: StrategyEnum, resolve: (s) => s.strategy }),
-    space: t.field({ type: SpaceRef, resolve: (s) => config(s).space }),
-    numIters: t.int({ resolve: (s) => config(s).numIters }),
-    batchSize: t.int({ resolve: (s) => config(s).batchSize }),
-    seed: t.int({ resolve: (s) => config(s).seed }),
-    maxTrials: t.int({ nullable: true, resolve: (s) => config(s).maxTrials }),
-    eta: t.int({ resolve: (s) => config(s).eta }),
-    rungs: t.field({ type: [RungRef], resolve: (s) => config(s).rungs }),
+    status: t.expose("status", { type: RunStatusEnum }),
+    strategy: t.expose("strategy", { type: StrategyEnum }),
+    space: t.field({ type: SpaceRef, select: CONFIG, resolve: (s) => config(s).space }),
+    numIters: t.int({ select: CONFIG, resolve: (s) => config(s).numIters }),
+    batchSize: t.int({ select: CONFIG, resolve: (s) => config(s).batchSize }),
+    seed: t.int({ select: CONFIG, resolve: (s) => config(s).seed }),
+    maxTrials: t.int({ nullable: true, select: CONFIG, resolve: (s) => config(s).maxTrials }),
+    eta: t.int({ select: CONFIG, resolve: (s) => config(s).eta }),
+    rungs: t.field({ type: [RungRef], select: CONFIG, resolve: (s) => config(s).rungs }),
     rung: t.exposeInt("rung", { description: "The rung in progress (successive halving)." }),
     createdAt: t.expose("createdAt", { type: "DateTime" }),
     finishedAt: t.expose("finishedAt", { type: "DateTime", nullable: true }),
     error: t.exposeString("error", { nullable: true }),
-    trials: t.field({ type: [RunRef], resolve: (s, _args, { db }) => trialsOf(db, s.id) }),
-    bestRun: t.field({
-      type: RunRef,
+    // Loaded with the sweeps (one query for all sweeps of a page), by the index on (sweepId, createdAt, id).
+    trials: t.relation("runs", { query: { orderBy: TRIAL_ORDER } }),
+    bestRun: t.prismaField({
+      type: "Run",
       nullable: true,
       description:
         "The trial with the highest validation accuracy (set when the sweep ends); its test accuracy is evaluated once.",
-      resolve: (s, _args, { db }) => (s.bestRunId ? db.run.findUnique({ where: { id: s.bestRunId } }) : null),
+      select: { bestRunId: true },
+      // Prisma batches the findUnique calls of one tick (a page of sweeps) into one query.
+      resolve: (query, s, _args, { db }) =>
+        s.bestRunId ? db.run.findUnique({ ...query, where: { id: s.bestRunId } }) : null,
     }),
     itersSpent: t.int({
       description: "Iterations trained so far by all trials together.",
-      resolve: async (s, _args, { db }) =>
-        (await db.run.aggregate({ where: { sweepId: s.id }, _sum: { iteration: true } }))._sum.iteration ?? 0,
+      // The trials' iteration counts, loaded with the sweeps rather than one aggregate query per sweep.
+      // Ordered as `trials` is, so that asking for both reads the trials once (equal arguments merge).
+      select: { runs: { select: { iteration: true }, orderBy: TRIAL_ORDER } },
+      resolve: (s) => s.runs.reduce((sum, run) => sum + run.iteration, 0),
     }),
     plannedIters: t.int({
       description: "Iterations the plan trains if every trial completes.",
+      select: CONFIG,
       resolve: (s) => config(s).plannedIters,
     }),
     gridIters: t.int({
       description: "What the full grid would train: every combination for numIters.",
+      select: CONFIG,
       resolve: (s) => config(s).gridIters,
     }),
   }),
 });
 
-async function findSweep(db: Db, id: string, field = "id"): Promise<Sweep> {
-  const sweep = await db.sweep.findUnique({ where: { id: uuidFrom("Sweep", id, field) } });
+/** A sweep's id, by a Sweep ID or UUID; NOT_FOUND if there is none. */
+async function findSweep(db: Db, id: string, field = "id"): Promise<Pick<Sweep, "id">> {
+  const sweep = await db.sweep.findUnique({ where: { id: uuidFrom("Sweep", id, field) }, select: { id: true } });
   if (!sweep) throw notFound("sweep", id);
   return sweep;
 }
@@ -127,37 +139,34 @@ const StartSweepInput = builder.inputType("StartSweepInput", {
 });
 
 builder.queryFields((t) => ({
-  sweep: t.field({
-    type: SweepRef,
+  sweep: t.prismaField({
+    type: "Sweep",
     args: { id: t.arg.id({ required: true }) },
-    resolve: (_r, { id }, { db }) => findSweep(db, String(id)),
+    resolve: async (query, _r, { id }, { db }) => {
+      const sweep = await db.sweep.findUnique({ ...query, where: { id: uuidFrom("Sweep", String(id)) } });
+      if (!sweep) throw notFound("sweep", String(id));
+      return sweep;
+    },
   }),
-  sweeps: t.connection({
-    type: SweepRef,
-    resolve: (_root, args, { db }) =>
-      resolveCursorConnection<Promise<Sweep[]>>(
-        { args, toCursor: (s: Sweep) => s.id, defaultSize: 20, maxSize: 100 },
-        async ({ before, after, limit, inverted }) => {
-          const cursor = after ?? before;
-          if (cursor && !UUID.test(cursor))
-            throw badInput(after ? "after" : "before", "not a cursor returned by this API");
-          const dir = inverted ? "asc" : "desc";
-          return db.sweep.findMany({
-            orderBy: [{ createdAt: dir }, { id: dir }],
-            take: limit,
-            ...(cursor ? { cursor: { id: cursor }, skip: 1 } : {}),
-          });
-        },
-      ),
+  sweeps: t.prismaConnection({
+    type: "Sweep",
+    cursor: "id",
+    validate: connectionArgs,
+    defaultSize: 20,
+    maxSize: 100,
+    description: "Sweeps, newest first.",
+    // Newest first, ending in `id` so that the order is total; served by Sweep's (createdAt, id) index.
+    resolve: (query, _root, _args, { db }) =>
+      db.sweep.findMany({ ...query, orderBy: [{ createdAt: "desc" }, { id: "desc" }] }),
   }),
 }));
 
 builder.mutationFields((t) => ({
-  startSweep: t.field({
-    type: SweepRef,
+  startSweep: t.prismaField({
+    type: "Sweep",
     description: "Queues every trial of a hyperparameter search and returns the sweep at once.",
     args: { input: t.arg({ type: StartSweepInput, required: true }).validate(sweepSettingsSchema("checked later")) },
-    resolve: async (_root, { input: settings }, ctx) => {
+    resolve: async (query, _root, { input: settings }, ctx) => {
       const { db } = ctx;
       const { strategy, numIters, batchSize, seed, weightScale } = settings;
       const base = { numIters, batchSize, seed, weightScale };
@@ -186,15 +195,16 @@ builder.mutationFields((t) => ({
           await publishRunsChanged(tx, { runId: run.id, kind: "created" });
         }
         await publishSweepChanged(tx, sweep.id);
-        return sweep;
+        // Read back in the transaction, with what the document asks for: the sweep and its trials as queued.
+        return tx.sweep.findUniqueOrThrow({ ...query, where: { id: sweep.id } });
       });
     },
   }),
-  cancelSweep: t.field({
-    type: SweepRef,
+  cancelSweep: t.prismaField({
+    type: "Sweep",
     description: "Cancels a sweep's queued and running trials; finished trials are kept.",
     args: { id: t.arg.id({ required: true }) },
-    resolve: async (_root, { id }, { db }) => {
+    resolve: async (query, _root, { id }, { db }) => {
       const found = await findSweep(db, String(id));
       return db.$transaction(async (tx) => {
         const [locked] = await tx.$queryRaw<
@@ -202,9 +212,10 @@ builder.mutationFields((t) => ({
         >`SELECT status::text AS status FROM "Sweep" WHERE id = ${found.id}::uuid FOR UPDATE`;
         if (locked?.status !== "RUNNING")
           throw conflict(`sweep ${id} already ended (${locked?.status}); there is nothing to cancel`);
-        const sweep = await tx.sweep.update({
+        await tx.sweep.update({
           where: { id: found.id },
           data: { status: "CANCELLED", finishedAt: new Date() },
+          select: { id: true },
         });
         const queued = await tx.run.findMany({ where: { sweepId: found.id, status: "QUEUED" }, select: { id: true } });
         await tx.run.updateMany({
@@ -219,7 +230,8 @@ builder.mutationFields((t) => ({
         for (const { id: runId } of running) await publish(tx, topics.cancel, { runId });
         await stopPausedTrials(tx, found.id);
         await publishSweepChanged(tx, found.id);
-        return sweep;
+        // Read back last, so that its trials show the cancellation.
+        return tx.sweep.findUniqueOrThrow({ ...query, where: { id: found.id } });
       });
     },
   }),
@@ -228,9 +240,9 @@ builder.mutationFields((t) => ({
 const SweepEvent = builder.objectRef<{ sweepId: string }>("SweepEvent").implement({
   description: "The sweep as it is now, after any change to it or its trials.",
   fields: (t) => ({
-    sweep: t.field({
-      type: SweepRef,
-      resolve: (e, _args, { db }) => db.sweep.findUniqueOrThrow({ where: { id: e.sweepId } }),
+    sweep: t.prismaField({
+      type: "Sweep",
+      resolve: (query, e, _args, { db }) => db.sweep.findUniqueOrThrow({ ...query, where: { id: e.sweepId } }),
     }),
   }),
 });

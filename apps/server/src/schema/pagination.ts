@@ -1,0 +1,30 @@
+// The arguments of a Relay connection, checked before it queries: a cursor must be one this API
+// handed out (an id, wrapped by @pothos/plugin-prisma), or the caller gets BAD_USER_INPUT naming the
+// argument instead of an internal error from the cursor decoder or the database.
+import { parsePrismaCursor } from "@pothos/plugin-prisma";
+import { WHOLE } from "@trainql/nn/validation";
+import { z } from "zod";
+import { UUID } from "./ids.ts";
+
+/** Whether `cursor` wraps a UUID, as the cursors of runs and sweeps (keyed by their ids) do. */
+function isIdCursor(cursor: string): boolean {
+  try {
+    const id = parsePrismaCursor(cursor);
+    return typeof id === "string" && UUID.test(id);
+  } catch {
+    return false;
+  }
+}
+
+const cursorArg = (name: "after" | "before") =>
+  z
+    .string()
+    .refine(isIdCursor, {
+      error: (issue) =>
+        `${name} must be a cursor returned by this API (an edge's cursor or pageInfo's start/endCursor); got "${String(issue.input)}"`,
+      params: WHOLE,
+    })
+    .nullish();
+
+/** For a connection's `validate`: its cursors, with its other arguments passed through. */
+export const connectionArgs = z.looseObject({ after: cursorArg("after"), before: cursorArg("before") });
