@@ -1,3 +1,11 @@
+// pnpm --filter @trainql/trainer bench:trainer — whether a run through the trainer (the product path:
+// trainRun on a real database, with its callbacks: losses buffered and written every second, each
+// epoch's metrics and weights image, a checkpoint every CHECKPOINT_INTERVAL_S) trains as fast as
+// `pnpm train` (train() with the CLI's callbacks). Both sides take turns for --rounds rounds, and
+// each is timed to the same point inside training: the `elapsedMs` of its last epoch record, i.e.
+// the iterations up to that epoch boundary and its validation pass (the trainer's database writes
+// after training, the final checkpoint and status, are the trainer's own and not training speed).
+// Real CIFAR-10 when CIFAR10_DIR has it, else a generated set of the same size. H = 512, batch 1000.
 import { type EpochMetrics, NUM_CLASSES, PIXELS_PER_IMAGE } from "@trainql/nn";
 import { TwoLayerNet, train } from "@trainql/nn/engine";
 import { DEFAULT_CHECKPOINT_INTERVAL_S } from "../src/env.ts";
