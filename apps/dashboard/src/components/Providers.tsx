@@ -8,7 +8,7 @@ import { createContext, type ReactNode, useCallback, useContext, useMemo, useSta
 import { Provider } from "urql";
 import { browserApiUrl, originOf } from "@/lib/apiUrl";
 import { getToken } from "@/lib/token";
-import { type ConnectionState, makeClient } from "@/lib/urqlClient";
+import { type ConnectionState, clientFor } from "@/lib/urqlClient";
 import { SignIn } from "./SignIn";
 
 interface Api {
@@ -42,7 +42,10 @@ export function Providers({
   const { client, apiOrigin } = useMemo(() => {
     if (typeof window === "undefined") return { client: new Client({ url: "/graphql", exchanges: [] }), apiOrigin: "" };
     const url = browserApiUrl(publicApiUrl, apiPort);
-    return { client: makeClient(url, setConnection, requestSignIn), apiOrigin: originOf(url) };
+    return {
+      client: clientFor(url, { onConnection: setConnection, onUnauthenticated: requestSignIn }),
+      apiOrigin: originOf(url),
+    };
   }, [publicApiUrl, apiPort, requestSignIn]);
   const fileUrl = useCallback(
     (path: string) => {

@@ -20,7 +20,7 @@ function lastCursor(data: unknown): string | undefined {
   return typeof cursor === "string" ? cursor : undefined;
 }
 
-export function makeClient(
+function makeClient(
   apiUrl: string,
   onConnection: (state: ConnectionState) => void,
   onUnauthenticated: () => void,
@@ -76,4 +76,30 @@ export function makeClient(
     // Live pages refetch on events; the cache must not hide newer data.
     requestPolicy: "cache-and-network",
   });
+}
+
+type Handlers = { onConnection: (state: ConnectionState) => void; onUnauthenticated: () => void };
+const clients = new Map<string, { client: Client; handlers: Handlers }>();
+
+/**
+ * One client per API URL for the page's lifetime. A client opens its WebSocket at once and
+ * reconnects forever, so one made in a render React then throws away (hydration recovery,
+ * concurrent rendering: useMemo is only a hint) would go on holding a socket and retrying: under
+ * load the browser ran out of sockets ("Insufficient resources"). The handlers are the latest
+ * render's.
+ */
+export function clientFor(apiUrl: string, handlers: Handlers): Client {
+  const existing = clients.get(apiUrl);
+  if (existing) {
+    Object.assign(existing.handlers, handlers);
+    return existing.client;
+  }
+  const current = { ...handlers };
+  const client = makeClient(
+    apiUrl,
+    (state) => current.onConnection(state),
+    () => current.onUnauthenticated(),
+  );
+  clients.set(apiUrl, { client, handlers: current });
+  return client;
 }
