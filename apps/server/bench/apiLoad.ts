@@ -167,8 +167,7 @@ try {
   clearInterval(sampler);
   const usageAtEnd = usage(apiPid);
   const seconds = (performance.now() - started) / 1000;
-  subscribers.child.send({ type: "stop" });
-  queries.child.send({ type: "stop" });
+  for (const { child } of [subscribers, queries]) if (child.connected) child.send({ type: "stop" });
   const sub = await subscribersDone;
   const query = await queriesDone;
   const { run } = await gql(RUN, { id: startRun.id });

@@ -107,7 +107,7 @@ async function queries(api: string, qps: number): Promise<void> {
         latencies.push(performance.now() - t);
       })
       .catch((error: unknown) => {
-        if (errors++ === 0) console.error(`first query error: ${(error as Error).message}`);
+        if (errors++ === 0) console.error(`first query error: ${(error as Error).message}`, (error as Error).cause ?? "");
       })
       .finally(() => inFlight.delete(p));
     inFlight.add(p);
@@ -124,5 +124,5 @@ if (process.send) {
   const api = values.api ?? "";
   if (positionals[0] === "subscribers") await subscribers(api, values.run ?? "", Number(values.count));
   else await queries(api, Number(values.qps));
-  process.disconnect();
+  if (process.connected) process.disconnect();
 }
