@@ -114,6 +114,7 @@ function loadProcess(args: string[]) {
     stdio: ["ignore", "inherit", "inherit", "ipc"],
   });
   children.push(child);
+  child.on("error", (error) => console.error(`load process ${args[0]}: ${error.message}`));
   const next = <T>(type: string) =>
     new Promise<T>((resolve, reject) => {
       const onMessage = (m: { type: string }) => {
@@ -167,7 +168,8 @@ try {
   clearInterval(sampler);
   const usageAtEnd = usage(apiPid);
   const seconds = (performance.now() - started) / 1000;
-  for (const { child } of [subscribers, queries]) if (child.connected) child.send({ type: "stop" });
+  // A process that already ended by itself may have closed its channel: nothing to stop then.
+  for (const { child } of [subscribers, queries]) if (child.connected) child.send({ type: "stop" }, () => {});
   const sub = await subscribersDone;
   const query = await queriesDone;
   const { run } = await gql(RUN, { id: startRun.id });

@@ -33,7 +33,7 @@ export interface QueryReport {
 }
 export type ParentMessage = { type: "stop" };
 
-const send = (message: unknown) => process.send?.(message);
+const send = (message: unknown) => process.connected && process.send?.(message, undefined, {}, () => {});
 
 async function subscribers(api: string, runId: string, count: number): Promise<void> {
   const received: Map<number, number>[] = [];
@@ -107,7 +107,8 @@ async function queries(api: string, qps: number): Promise<void> {
         latencies.push(performance.now() - t);
       })
       .catch((error: unknown) => {
-        if (errors++ === 0) console.error(`first query error: ${(error as Error).message}`, (error as Error).cause ?? "");
+        if (errors++ === 0)
+          console.error(`first query error: ${(error as Error).message}`, (error as Error).cause ?? "");
       })
       .finally(() => inFlight.delete(p));
     inFlight.add(p);
