@@ -115,16 +115,22 @@ function loadProcess(args: string[]) {
   });
   children.push(child);
   child.on("error", (error) => console.error(`load process ${args[0]}: ${error.message}`));
-  const next = <T>(type: string) =>
-    new Promise<T>((resolve, reject) => {
+  const next = <T>(type: string) => {
+    const message = new Promise<T>((resolve, reject) => {
       const onMessage = (m: { type: string }) => {
         if (m.type !== type) return;
         child.off("message", onMessage);
         resolve(m as T);
       };
       child.on("message", onMessage);
-      child.once("exit", (code) => reject(new Error(`load process ${args[0]} exited (${code}) before "${type}"`)));
+      child.once("exit", (code, signal) =>
+        reject(new Error(`load process ${args[0]} exited (${code ?? signal}) before "${type}"`)),
+      );
     });
+    // Awaited later, or never once something else failed: that failure is the one to report.
+    message.catch(() => {});
+    return message;
+  };
   return { child, next };
 }
 
@@ -174,8 +180,7 @@ try {
   const query = await queriesDone;
   const { run } = await gql(RUN, { id: startRun.id });
   const expected = run.epochs.length * SUBSCRIBERS;
-  const delivered = sub.received.reduce((n, seen) => n + seen.length, 0);
-  const duplicates = sub.received.reduce((n, seen) => n + seen.filter(([, c]) => c > 1).length, 0);
+  const { delivered, duplicates } = sub;
   const eventSeconds = Math.max(0.001, (sub.lastEventAt - sub.firstEventAt) / 1000);
 
   console.log(

@@ -20,8 +20,10 @@ export const RUNS = graphql(`query Runs { runs(first: 20) { edges { node { id st
 /** What a subscribers process reports. */
 export interface SubscriberReport {
   type: "done";
-  /** Per subscriber: epoch → times received. */
-  received: [number, number][][];
+  /** Distinct epochs received, summed over subscribers. */
+  delivered: number;
+  /** Epochs a subscriber received more than once, summed over subscribers. */
+  duplicates: number;
   latencies: number[];
   firstEventAt: number;
   lastEventAt: number;
@@ -33,7 +35,12 @@ export interface QueryReport {
 }
 export type ParentMessage = { type: "stop" };
 
-const send = (message: unknown) => process.connected && process.send?.(message, undefined, {}, () => {});
+/** Sends a message to apiLoad.ts; resolves once it is written (a large one takes a while). */
+const send = (message: unknown) =>
+  new Promise<void>((resolve) => {
+    if (!process.connected || !process.send) return resolve();
+    process.send(message, undefined, {}, () => resolve());
+  });
 
 async function subscribers(api: string, runId: string, count: number): Promise<void> {
   const received: Map<number, number>[] = [];
@@ -75,9 +82,10 @@ async function subscribers(api: string, runId: string, count: number): Promise<v
     }
   });
   await finished;
-  send({
+  await send({
     type: "done",
-    received: received.map((seen) => [...seen]),
+    delivered: received.reduce((n, seen) => n + seen.size, 0),
+    duplicates: received.reduce((n, seen) => n + [...seen.values()].filter((c) => c > 1).length, 0),
     latencies,
     firstEventAt,
     lastEventAt,
@@ -114,7 +122,7 @@ async function queries(api: string, qps: number): Promise<void> {
     inFlight.add(p);
   }
   await Promise.all(inFlight);
-  send({ type: "done", latencies, errors } satisfies QueryReport);
+  await send({ type: "done", latencies, errors } satisfies QueryReport);
 }
 
 if (process.send) {

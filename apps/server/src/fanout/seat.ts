@@ -10,9 +10,9 @@
 // already delivered, trimmed, or a database catch-up, executed for this subscriber alone. Either way
 // its marks move to the item's `after` marks, so it is in step again from the next item on.
 //
-// Coalescing: the trainer already batches losses, about one notification a second per run (each
-// batch sampled to at most LOSS_SAMPLES points), and sends each epoch at once, which is the rate a
-// person can follow, so a subscriber that keeps up gets every shared item unchanged. A subscriber
+// Coalescing: the shared stream sends loss batches at most once a second per run (each sampled to at
+// most LOSS_SAMPLES points) and each epoch at once (sharedRunEvents.ts), which is the rate a person
+// can follow, so a subscriber that keeps up gets every shared item unchanged. A subscriber
 // that does not (its socket's sends are slower than events arrive) finds several items waiting: runs
 // of consecutive loss batches are then merged into one event (its points thinned to LOSS_SAMPLES)
 // instead of being queued and sent one by one; epochs, weights, test and status are never merged.
@@ -21,22 +21,13 @@ import { LOSS_SAMPLES, type RunPubSub } from "@trainql/runs";
 import type { ExecutionResult } from "graphql";
 import { type DeliveredEvent, encodeCursor, type RunEventCursor } from "../schema/runEventStream.ts";
 import type { ExecuteEvent, Inbox, SharedItem } from "./sharedRunEvents.ts";
+import { thinPoints } from "./thinPoints.ts";
 
 export interface SeatCounters {
   /** Events executed for one subscriber only (its catch-up, or items it was not in step for). */
   ownExecutions: number;
   /** Loss batches merged into another because a subscriber had a backlog. */
   coalescedBatches: number;
-}
-
-/** Evenly spaced points of `points`, at most `max`, always the last. */
-function thin(points: [number, number][], max: number): [number, number][] {
-  if (points.length <= max) return points;
-  const step = points.length / max;
-  const kept: [number, number][] = [];
-  for (let i = 0; i < max - 1; i++) kept.push(points[Math.floor(i * step)] as [number, number]);
-  kept.push(points[points.length - 1] as [number, number]);
-  return kept;
 }
 
 /** The loss batches at the head of the inbox, when there are two or more in a row, merged into one. */
@@ -58,7 +49,7 @@ function coalescedLosses(items: SharedItem[]): { event: DeliveredEvent; last: Sh
     runId: first.runId,
     from: first.from,
     to: last.event.to,
-    points: thin(points, LOSS_SAMPLES),
+    points: thinPoints(points, LOSS_SAMPLES),
     cursor: encodeCursor(last.after),
   };
   return { event, last, count };

@@ -2,10 +2,26 @@
 // LISTEN-fed stream (a RunEventCursor from the start of the run), one GraphQL execution per event,
 // and one result object handed to every member's inbox. What each member does with the items (its
 // own catch-up first, then the shared ones once it stands where they start) is in seat.ts.
+//
+// Rates: epochs, weights, test results and statuses go out at once. Loss batches go out at most once
+// per LOSS_INTERVAL_MS: the trainer writes them about once a second, but also at every epoch, so a
+// run with several epochs a second would otherwise send a loss batch per epoch; batches that arrive
+// sooner are merged (contiguous ranges, points thinned to LOSS_SAMPLES) and sent when the interval is
+// up, or before a status or test event (those promise that everything before them was delivered).
 
-import type { RunPubSub } from "@trainql/runs";
+import { LOSS_SAMPLES, type RunPubSub } from "@trainql/runs";
 import type { ExecutionResult } from "graphql";
-import type { DeliveredEvent, Marks, RunEventCursor } from "../schema/runEventStream.ts";
+import {
+  type DeliveredEvent,
+  encodeCursor,
+  type Marks,
+  type RunEventCursor,
+  type StreamEvent,
+} from "../schema/runEventStream.ts";
+import { thinPoints } from "./thinPoints.ts";
+
+/** At most one loss batch a second per run: the trainer's own flush interval, what a curve needs. */
+export const LOSS_INTERVAL_MS = 1000;
 
 /** One event of the shared stream: where it starts and leaves the stream, and its executed result. */
 export interface SharedItem {
@@ -85,6 +101,14 @@ export class SharedRunEvents {
   private notifications: AsyncGenerator<unknown> | null = null;
   private started = false;
   private stopped = false;
+  /** The marks of what was handed to members (behind the cursor while loss batches are held). */
+  private emitted: Marks;
+  /** Loss batches not sent yet (see LOSS_INTERVAL_MS), merged into one. */
+  private heldLosses: Extract<StreamEvent, { type: "losses" }> | null = null;
+  private lossTimer: NodeJS.Timeout | null = null;
+  private lastLossesAt = Number.NEGATIVE_INFINITY;
+  /** Emissions one after another: the loop's and the loss timer's. */
+  private emitting: Promise<void> = Promise.resolve();
   /** GraphQL executions of shared events (one per event, whatever the number of members). */
   executions = 0;
 
@@ -94,7 +118,9 @@ export class SharedRunEvents {
     private readonly execute: ExecuteEvent,
     /** Called once the stream is over or has no member left: the registry forgets it. */
     private readonly onStop: () => void,
-  ) {}
+  ) {
+    this.emitted = { ...cursor.marks };
+  }
 
   get members(): number {
     return this.inboxes.size;
@@ -121,21 +147,74 @@ export class SharedRunEvents {
       const notifications = await this.pubsub.listen("trainql:run", this.cursor.runId);
       this.notifications = notifications;
       if (this.stopped) await notifications.return(undefined);
-      let before: Marks = { ...this.cursor.marks };
       for await (const event of this.cursor.followFrom(notifications)) {
-        this.executions++;
-        const result = await this.execute(event);
-        const item: SharedItem = { event, before, after: { ...this.cursor.marks }, ending: this.cursor.ending, result };
-        before = item.after;
-        for (const inbox of this.inboxes) inbox.push(item);
+        if (event.type === "losses") {
+          this.holdLosses(event);
+          if (performance.now() - this.lastLossesAt >= LOSS_INTERVAL_MS) await this.serially(() => this.flushLosses());
+          // A failed emission fails the chain, and with it the loop's next step: that reports it.
+          else
+            this.lossTimer ??= setTimeout(
+              () => void this.serially(() => this.flushLosses()).catch(() => {}),
+              this.lastLossesAt + LOSS_INTERVAL_MS - performance.now(),
+            );
+          continue;
+        }
+        await this.serially(async () => {
+          if (event.type === "status" || event.type === "test") await this.flushLosses();
+          await this.emit(event);
+        });
       }
-      end = { marks: { ...this.cursor.marks }, ending: this.cursor.ending };
+      await this.serially(() => this.flushLosses());
+      end = { marks: { ...this.emitted }, ending: this.cursor.ending };
     } catch (error) {
       end = { error };
     }
+    if (this.lossTimer) clearTimeout(this.lossTimer);
     this.stop();
     for (const inbox of this.inboxes) inbox.close(end);
     this.inboxes.clear();
+  }
+
+  private serially(step: () => Promise<void>): Promise<void> {
+    this.emitting = this.emitting.then(step);
+    return this.emitting;
+  }
+
+  private holdLosses(event: Extract<StreamEvent, { type: "losses" }>): void {
+    const held = this.heldLosses;
+    // The cursor only yields batches that continue the previous one, so held ones are contiguous.
+    this.heldLosses = held
+      ? { ...held, to: event.to, points: thinPoints([...held.points, ...event.points], LOSS_SAMPLES) }
+      : event;
+  }
+
+  private async flushLosses(): Promise<void> {
+    if (this.lossTimer) clearTimeout(this.lossTimer);
+    this.lossTimer = null;
+    const held = this.heldLosses;
+    if (!held) return;
+    this.heldLosses = null;
+    this.lastLossesAt = performance.now();
+    await this.emit(held);
+  }
+
+  /** Executes an event once and hands the result to every member, with marks in emission order. */
+  private async emit(event: StreamEvent): Promise<void> {
+    const before = this.emitted;
+    const after = { ...before };
+    if (event.type === "losses") after.lossesTo = event.to;
+    else if (event.type === "epoch") after.epoch = event.epoch.epoch;
+    else if (event.type === "weights") after.weightsEpoch = event.epoch;
+    else if (event.type === "test") after.testAcc = event.testAcc;
+    else after.status = event.status;
+    this.emitted = after;
+    // The cursor is where the members stand after it, which a held loss batch may leave behind the
+    // shared cursor's own marks.
+    const delivered: DeliveredEvent = { ...event, cursor: encodeCursor(after) };
+    this.executions++;
+    const result = await this.execute(delivered);
+    const item: SharedItem = { event: delivered, before, after, ending: this.cursor.ending, result };
+    for (const inbox of this.inboxes) inbox.push(item);
   }
 
   /** Stops listening (ending the loop above): the run is over or nobody follows it. */
