@@ -3,11 +3,13 @@
 // and one result object handed to every member's inbox. What each member does with the items (its
 // own catch-up first, then the shared ones once it stands where they start) is in seat.ts.
 //
-// Rates: epochs, weights, test results and statuses go out at once. Loss batches go out at most once
-// per LOSS_INTERVAL_MS: the trainer writes them about once a second, but also at every epoch, so a
-// run with several epochs a second would otherwise send a loss batch per epoch; batches that arrive
-// sooner are merged (contiguous ranges, points thinned to LOSS_SAMPLES) and sent when the interval is
-// up, or before a status or test event (those promise that everything before them was delivered).
+// Rates: epochs, test results and statuses go out at once. Loss batches and weights images go out at
+// most once per HELD_INTERVAL_MS (1 s): the trainer writes losses about once a second, but also at
+// every epoch, with a new weights image, so a run with several epochs a second would otherwise send
+// a loss batch and an image per epoch — faster than a person can read a curve or see an image change.
+// Loss batches that arrive sooner are merged (contiguous ranges, points thinned to LOSS_SAMPLES), a
+// newer weights image replaces an older one, and they go out when the interval is up, or before a
+// status or test event (those promise that everything before them was delivered).
 
 import { LOSS_SAMPLES, type RunPubSub } from "@trainql/runs";
 import type { ExecutionResult } from "graphql";
@@ -20,8 +22,8 @@ import {
 } from "../schema/runEventStream.ts";
 import { thinPoints } from "./thinPoints.ts";
 
-/** At most one loss batch a second per run: the trainer's own flush interval, what a curve needs. */
-export const LOSS_INTERVAL_MS = 1000;
+/** At most one loss batch and one weights image a second per run: the trainer's own loss interval. */
+export const HELD_INTERVAL_MS = 1000;
 
 /** One event of the shared stream: where it starts and leaves the stream, and its executed result. */
 export interface SharedItem {
@@ -103,10 +105,11 @@ export class SharedRunEvents {
   private stopped = false;
   /** The marks of what was handed to members (behind the cursor while loss batches are held). */
   private emitted: Marks;
-  /** Loss batches not sent yet (see LOSS_INTERVAL_MS), merged into one. */
+  /** Loss batches not sent yet (see HELD_INTERVAL_MS), merged into one; the newest unsent weights. */
   private heldLosses: Extract<StreamEvent, { type: "losses" }> | null = null;
-  private lossTimer: NodeJS.Timeout | null = null;
-  private lastLossesAt = Number.NEGATIVE_INFINITY;
+  private heldWeights: Extract<StreamEvent, { type: "weights" }> | null = null;
+  private heldTimer: NodeJS.Timeout | null = null;
+  private lastFlushAt = Number.NEGATIVE_INFINITY;
   /** Emissions one after another: the loop's and the loss timer's. */
   private emitting: Promise<void> = Promise.resolve();
   /** GraphQL executions of shared events (one per event, whatever the number of members). */
@@ -148,28 +151,29 @@ export class SharedRunEvents {
       this.notifications = notifications;
       if (this.stopped) await notifications.return(undefined);
       for await (const event of this.cursor.followFrom(notifications)) {
-        if (event.type === "losses") {
-          this.holdLosses(event);
-          if (performance.now() - this.lastLossesAt >= LOSS_INTERVAL_MS) await this.serially(() => this.flushLosses());
+        if (event.type === "losses" || event.type === "weights") {
+          if (event.type === "losses") this.holdLosses(event);
+          else this.heldWeights = event;
+          if (performance.now() - this.lastFlushAt >= HELD_INTERVAL_MS) await this.serially(() => this.flushHeld());
           // A failed emission fails the chain, and with it the loop's next step: that reports it.
           else
-            this.lossTimer ??= setTimeout(
-              () => void this.serially(() => this.flushLosses()).catch(() => {}),
-              this.lastLossesAt + LOSS_INTERVAL_MS - performance.now(),
+            this.heldTimer ??= setTimeout(
+              () => void this.serially(() => this.flushHeld()).catch(() => {}),
+              this.lastFlushAt + HELD_INTERVAL_MS - performance.now(),
             );
           continue;
         }
         await this.serially(async () => {
-          if (event.type === "status" || event.type === "test") await this.flushLosses();
+          if (event.type === "status" || event.type === "test") await this.flushHeld();
           await this.emit(event);
         });
       }
-      await this.serially(() => this.flushLosses());
+      await this.serially(() => this.flushHeld());
       end = { marks: { ...this.emitted }, ending: this.cursor.ending };
     } catch (error) {
       end = { error };
     }
-    if (this.lossTimer) clearTimeout(this.lossTimer);
+    if (this.heldTimer) clearTimeout(this.heldTimer);
     this.stop();
     for (const inbox of this.inboxes) inbox.close(end);
     this.inboxes.clear();
@@ -188,14 +192,16 @@ export class SharedRunEvents {
       : event;
   }
 
-  private async flushLosses(): Promise<void> {
-    if (this.lossTimer) clearTimeout(this.lossTimer);
-    this.lossTimer = null;
-    const held = this.heldLosses;
-    if (!held) return;
+  private async flushHeld(): Promise<void> {
+    if (this.heldTimer) clearTimeout(this.heldTimer);
+    this.heldTimer = null;
+    const { heldLosses, heldWeights } = this;
+    if (!heldLosses && !heldWeights) return;
     this.heldLosses = null;
-    this.lastLossesAt = performance.now();
-    await this.emit(held);
+    this.heldWeights = null;
+    this.lastFlushAt = performance.now();
+    if (heldLosses) await this.emit(heldLosses);
+    if (heldWeights) await this.emit(heldWeights);
   }
 
   /** Executes an event once and hands the result to every member, with marks in emission order. */
