@@ -1,24 +1,25 @@
 // pnpm bench:api — one run training while 500 graphql-ws subscribers follow it and a client sends
 // 200 `runs` queries a second. Prints events delivered / expected, the latency from an epoch being
-// written to its event arriving (p50/p99), and the query latency (p50/p99). Loopback only; bounded
-// in count and time. API and trainer are processes of their own, as in production.
+// written to its event arriving (p50/p99), events delivered per second, the query latency
+// (p50/p99), and the API process' CPU and peak memory. Loopback only; bounded in count and time. API,
+// trainer, subscribers and query client are four processes, so the clients do not steal the API's
+// event loop (on a 2-core machine they still share its cores).
 
 import { type ChildProcess, spawn } from "node:child_process";
 import { randomBytes } from "node:crypto";
-import { mkdtempSync, rmSync } from "node:fs";
+import { mkdtempSync, readFileSync, rmSync } from "node:fs";
 import { createServer } from "node:net";
 import os from "node:os";
 import path from "node:path";
 import { parseArgs } from "node:util";
 import { openDatabase } from "@trainql/db/database";
 import { readDatabaseEnv } from "@trainql/db/env";
-import { graphql, type ResultOf, type TadaDocumentNode, type VariablesOf } from "@trainql/graphql";
+import { graphql, type TadaDocumentNode } from "@trainql/graphql";
 import { writeSyntheticCifar10 } from "@trainql/nn/testing";
 import { TRAINER_MAIN } from "@trainql/trainer/entry";
 import { print } from "graphql";
-import { type Client, createClient } from "graphql-ws";
 import pg from "pg";
-import WebSocket from "ws";
+import type { QueryReport, SubscriberReport } from "./loadClients.ts";
 
 const { values } = parseArgs({
   args: process.argv.slice(2).filter((a) => a !== "--"),
@@ -93,12 +94,6 @@ async function apiReady(): Promise<void> {
 }
 
 const START_RUN = graphql(`mutation StartRun($input: StartRunInput!) { startRun(input: $input) { id } }`);
-const RUN_EVENTS = graphql(`
-  subscription RunEvents($id: ID!) {
-    runEvents(runId: $id) { __typename ... on RunStatusEvent { status } ... on RunEpochEvent { epoch { epoch recordedAt } } }
-  }
-`);
-const RUNS = graphql(`query Runs { runs(first: 20) { edges { node { id status progress bestValAcc } } } }`);
 const RUN = graphql(`query RunEpochs($id: ID!) { run(id: $id) { status epochs { epoch } } }`);
 
 async function gql<T, V>(query: TadaDocumentNode<T, V>, variables?: V): Promise<T> {
@@ -112,86 +107,84 @@ async function gql<T, V>(query: TadaDocumentNode<T, V>, variables?: V): Promise<
   return body.data;
 }
 
+/** A load process (bench/loadClients.ts) and the next message of a type it sends. */
+function loadProcess(args: string[]) {
+  const child = spawn(process.execPath, ["--import", "tsx", "bench/loadClients.ts", ...args], {
+    cwd: serverRoot,
+    stdio: ["ignore", "inherit", "inherit", "ipc"],
+  });
+  children.push(child);
+  child.on("error", (error) => console.error(`load process ${args[0]}: ${error.message}`));
+  const next = <T>(type: string) => {
+    const message = new Promise<T>((resolve, reject) => {
+      const onMessage = (m: { type: string }) => {
+        if (m.type !== type) return;
+        child.off("message", onMessage);
+        resolve(m as T);
+      };
+      child.on("message", onMessage);
+      child.once("exit", (code, signal) =>
+        reject(new Error(`load process ${args[0]} exited (${code ?? signal}) before "${type}"`)),
+      );
+    });
+    // Awaited later, or never once something else failed: that failure is the one to report.
+    message.catch(() => {});
+    return message;
+  };
+  return { child, next };
+}
+
+/** The API process' CPU time (user + system, ms) and resident memory (MiB), from /proc (Linux). */
+function usage(pid: number): { cpuMs: number; rssMiB: number } {
+  const stat = readFileSync(`/proc/${pid}/stat`, "utf8");
+  const fields = stat.slice(stat.lastIndexOf(")") + 2).split(" ");
+  const ticks = Number(fields[11]) + Number(fields[12]); // utime, stime (fields 14, 15 of stat)
+  const rss = /VmRSS:\s+(\d+) kB/.exec(readFileSync(`/proc/${pid}/status`, "utf8"));
+  return { cpuMs: ticks * 10, rssMiB: Number(rss?.[1] ?? 0) / 1024 };
+}
+
 try {
   start("src/main.ts");
+  const apiPid = children[0]!.pid!;
   await apiReady();
   const { startRun } = await gql(START_RUN, {
     input: { hiddenSize: 16, numIters: Number(values.iters), batchSize: 20, learningRate: 0.05, reg: 1e-3 },
   });
 
-  // Subscribers, each on its own connection, all listening before training starts.
+  // Subscribers, in a process of their own, all listening before training starts.
   console.log(`connecting ${SUBSCRIBERS} subscribers…`);
-  const received: Map<number, number>[] = [];
-  const latencies: number[] = [];
-  const clients: Client[] = [];
-  let ready = 0;
-  let done = 0;
-  const finished = new Promise<void>((resolve) => {
-    for (let i = 0; i < SUBSCRIBERS; i++) {
-      const seen = new Map<number, number>();
-      received.push(seen);
-      const client = createClient({ url: api.replace(/^http/, "ws"), webSocketImpl: WebSocket, retryAttempts: 0 });
-      clients.push(client);
-      client.subscribe<ResultOf<typeof RUN_EVENTS>>(
-        { query: print(RUN_EVENTS), variables: { id: startRun.id } satisfies VariablesOf<typeof RUN_EVENTS> },
-        {
-          next: ({ data }) => {
-            const e = data?.runEvents;
-            if (e?.__typename === "RunStatusEvent" && e.status === "QUEUED" && ++ready === SUBSCRIBERS)
-              start(TRAINER_MAIN);
-            if (e?.__typename === "RunEpochEvent") {
-              seen.set(e.epoch.epoch, (seen.get(e.epoch.epoch) ?? 0) + 1);
-              latencies.push(Date.now() - Date.parse(e.epoch.recordedAt));
-            }
-            if (e?.__typename === "RunStatusEvent" && (e.status === "SUCCEEDED" || e.status === "FAILED")) {
-              if (++done === SUBSCRIBERS) resolve();
-            }
-          },
-          error: (error) => console.error("subscriber error:", error),
-          complete: () => {},
-        },
-      );
-    }
-  });
+  const subscribers = loadProcess(["subscribers", "--api", api, "--run", startRun.id, "--count", String(SUBSCRIBERS)]);
+  const subscribersDone = subscribers.next<SubscriberReport>("done");
+  await subscribers.next("ready");
+  const queries = loadProcess(["queries", "--api", api, "--qps", String(QPS)]);
+  const queriesDone = queries.next<QueryReport>("done");
+  start(TRAINER_MAIN);
 
-  // The query load: QPS `runs` queries a second, concurrently, until the run ends.
-  const queryLatencies: number[] = [];
-  let queryErrors = 0;
-  let stop = false;
-  const queries = (async () => {
-    const interval = 1000 / QPS;
-    const inFlight = new Set<Promise<void>>();
-    for (let next = performance.now(); !stop; next += interval) {
-      const wait = next - performance.now();
-      if (wait > 0) await new Promise((r) => setTimeout(r, wait));
-      const t = performance.now();
-      const p = gql(RUNS)
-        .then(() => void queryLatencies.push(performance.now() - t))
-        .catch((error: unknown) => {
-          if (queryErrors++ === 0) console.error(`first query error: ${(error as Error).message}`);
-        })
-        .finally(() => inFlight.delete(p));
-      inFlight.add(p);
-    }
-    await Promise.all(inFlight);
-  })();
-
+  // The API's CPU and memory, sampled each second while training runs.
+  const usageAtStart = usage(apiPid);
   const started = performance.now();
+  let peakRssMiB = usageAtStart.rssMiB;
+  const sampler = setInterval(() => {
+    peakRssMiB = Math.max(peakRssMiB, usage(apiPid).rssMiB);
+  }, 1000);
   const timedOut = await Promise.race([
-    finished.then(() => false),
+    subscribersDone.then(() => false),
     new Promise<boolean>((r) => setTimeout(() => r(true), MAX_MS)),
   ]);
-  stop = true;
-  await queries;
+  clearInterval(sampler);
+  const usageAtEnd = usage(apiPid);
   const seconds = (performance.now() - started) / 1000;
+  // A process that already ended by itself may have closed its channel: nothing to stop then.
+  for (const { child } of [subscribers, queries]) if (child.connected) child.send({ type: "stop" }, () => {});
+  const sub = await subscribersDone;
+  const query = await queriesDone;
   const { run } = await gql(RUN, { id: startRun.id });
   const expected = run.epochs.length * SUBSCRIBERS;
-  const delivered = received.reduce((n, seen) => n + seen.size, 0);
-  const duplicates = received.reduce((n, seen) => n + [...seen.values()].filter((c) => c > 1).length, 0);
-  for (const c of clients) await c.dispose();
+  const { delivered, duplicates } = sub;
+  const eventSeconds = Math.max(0.001, (sub.lastEventAt - sub.firstEventAt) / 1000);
 
   console.log(
-    `\nAPI load: 1 run (${run.status}${timedOut ? ", stopped at the time limit" : ""}), ${SUBSCRIBERS} graphql-ws subscribers, ${QPS} runs queries/s, ${seconds.toFixed(1)} s`,
+    `\nAPI load: 1 run (${run.status}${timedOut ? ", stopped at the time limit" : ""}), ${SUBSCRIBERS} graphql-ws subscribers and ${QPS} runs queries/s in separate processes, ${seconds.toFixed(1)} s`,
   );
   console.log("| measure | value |");
   console.log("| --- | ---: |");
@@ -200,12 +193,16 @@ try {
   );
   console.log(`| duplicate epoch events | ${duplicates} |`);
   console.log(
-    `| epoch written → event received, p50 / p99 | ${pct(latencies, 50).toFixed(1)} / ${pct(latencies, 99).toFixed(1)} ms |`,
+    `| epoch written → event received, p50 / p99 | ${pct(sub.latencies, 50).toFixed(1)} / ${pct(sub.latencies, 99).toFixed(1)} ms |`,
   );
+  console.log(`| epoch events delivered per second | ${(delivered / eventSeconds).toFixed(0)} |`);
   console.log(
-    `| runs query, p50 / p99 (${queryLatencies.length} queries, ${queryErrors} errors) | ${pct(queryLatencies, 50).toFixed(1)} / ${pct(queryLatencies, 99).toFixed(1)} ms |`,
+    `| runs query, p50 / p99 (${query.latencies.length} queries, ${query.errors} errors) | ${pct(query.latencies, 50).toFixed(1)} / ${pct(query.latencies, 99).toFixed(1)} ms |`,
   );
-  console.log(`| queries/s achieved | ${(queryLatencies.length / seconds).toFixed(0)} |`);
+  console.log(`| queries/s achieved | ${(query.latencies.length / seconds).toFixed(0)} |`);
+  console.log(
+    `| API process CPU (of one core) / peak RSS | ${((100 * (usageAtEnd.cpuMs - usageAtStart.cpuMs)) / (seconds * 1000)).toFixed(0)}% / ${peakRssMiB.toFixed(0)} MiB |`,
+  );
   if (delivered !== expected || duplicates > 0) process.exitCode = 1;
 } finally {
   for (const c of children) c.kill("SIGTERM");

@@ -12,6 +12,7 @@ import { useServer } from "graphql-ws/use/ws";
 import { createYoga, useReadinessCheck } from "graphql-yoga";
 import { WebSocketServer } from "ws";
 import { localDashboard } from "./env.ts";
+import { type FanoutMetrics, useRunEventFanout } from "./fanout/useRunEventFanout.ts";
 import { type ApiLimits, DEFAULT_LIMITS } from "./limits.ts";
 import type { Context } from "./schema/builder.ts";
 import { rejectTooComplex, useVariableErrors } from "./schema/errors.ts";
@@ -39,6 +40,8 @@ export interface App {
   /** Listens on `port` (0: any free port); resolves with the port. */
   start(port: number, host?: string): Promise<number>;
   stop(): Promise<void>;
+  /** How runEvents subscriptions were served: shared executions, own ones, coalesced loss batches. */
+  readonly fanout: FanoutMetrics;
 }
 
 const WEIGHTS_PATH = /^\/runs\/([0-9a-f-]{36})\/weights\.png$/;
@@ -67,6 +70,12 @@ export function buildApp({
   const rateLimiter = new RateLimiter(limits.startRate);
   const contextFor = (token: string | null): Context => ({ db, pubsub, token, rateLimiter, limits, reapPolicy });
 
+  // Subscribers of a run with the same document and variables share one execution per event.
+  const fanout = useRunEventFanout<Context>({
+    // Results depend on nobody's identity today; access control is the only thing that tells callers
+    // apart, so callers with a valid token and callers without one never share a stream.
+    viewer: (context) => (isValidToken(access, context.token) ? "token" : "anonymous"),
+  });
   const yoga = createYoga<{ req: IncomingMessage; res: ServerResponse; token?: string | null }>({
     schema,
     context: ({ req, token }) => contextFor(token !== undefined ? token : bearerToken(req?.headers.authorization)),
@@ -91,6 +100,8 @@ export function buildApp({
         // Field suggestions help people writing queries by hand; nothing here is secret.
         blockFieldSuggestion: { enabled: false },
       }),
+      // Last: only operations every plugin above let through join a shared stream.
+      fanout,
     ],
   });
 
@@ -220,6 +231,7 @@ export function buildApp({
 
   let reaper: NodeJS.Timeout | undefined;
   return {
+    fanout: fanout.metrics,
     start: (port, host = "127.0.0.1") =>
       new Promise((resolve, reject) => {
         server.once("error", reject);

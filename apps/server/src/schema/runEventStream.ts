@@ -7,7 +7,7 @@
 // when a test evaluation is pending then, after its result).
 
 import type { Db, RunStatus } from "@trainql/db";
-import { downsample, type RunNotification, type RunPubSub, readLosses } from "@trainql/runs";
+import { downsample, type Resync, type RunNotification, type RunPubSub, readLosses } from "@trainql/runs";
 import { GraphQLError } from "graphql";
 
 export type StreamEvent = RunNotification;
@@ -21,7 +21,7 @@ const CATCH_UP_POINTS = 500;
 export const FINAL_STATUSES: readonly RunStatus[] = ["SUCCEEDED", "FAILED", "CANCELLED", "STOPPED"];
 
 /** What a subscriber has been given so far. */
-interface Marks {
+export interface Marks {
   status: RunStatus | null;
   epoch: number;
   lossesTo: number;
@@ -29,7 +29,7 @@ interface Marks {
   testAcc: number | null;
 }
 
-const START: Marks = { status: null, epoch: -1, lossesTo: 0, weightsEpoch: -1, testAcc: null };
+export const START: Marks = { status: null, epoch: -1, lossesTo: 0, weightsEpoch: -1, testAcc: null };
 
 export function encodeCursor(marks: Marks): string {
   return Buffer.from(JSON.stringify(marks)).toString("base64url");
@@ -66,19 +66,54 @@ async function evaluationPending(db: Db, runId: string): Promise<boolean> {
   return job !== undefined;
 }
 
-export async function* runEventStream(
-  db: Db,
-  pubsub: RunPubSub,
-  runId: string,
-  after?: string,
-): AsyncGenerator<DeliveredEvent> {
-  const marks: Marks = after ? decodeCursor(after) : { ...START };
-  const notifications = await pubsub.listen("trainql:run", runId);
+/**
+ * One subscriber's position in a run's events: the marks of what it was given, and whether its
+ * stream is over. `catchUp` reads what the database has past the marks; `apply` takes a live
+ * notification (or an event another stream delivered, see runEventFanout.ts) and yields what it
+ * adds, going back to the database when it does not continue exactly where the marks stand.
+ */
+export class RunEventCursor {
+  readonly marks: Marks;
   /** Set once the run's status is final: the stream ends, or waits for a pending test result. */
-  const state: { ending: "now" | "after-test" | null } = { ending: null };
-  const deliver = (event: StreamEvent): DeliveredEvent => ({ ...event, cursor: encodeCursor(marks) });
+  ending: "now" | "after-test" | null = null;
 
-  async function* catchUp(): AsyncGenerator<DeliveredEvent> {
+  constructor(
+    private readonly db: Db,
+    readonly runId: string,
+    after?: string,
+  ) {
+    this.marks = after ? decodeCursor(after) : { ...START };
+  }
+
+  /** Whether the stream is over (a getter: the flag changes across awaits, which TypeScript would narrow away). */
+  get ended(): boolean {
+    return this.ending === "now";
+  }
+
+  /** Whether this cursor stands exactly at `marks`. */
+  at(marks: Marks): boolean {
+    const m = this.marks;
+    return (
+      m.status === marks.status &&
+      m.epoch === marks.epoch &&
+      m.lossesTo === marks.lossesTo &&
+      m.weightsEpoch === marks.weightsEpoch &&
+      m.testAcc === marks.testAcc
+    );
+  }
+
+  /** Moves to where another stream with the same history stands (after delivering its event). */
+  moveTo(marks: Marks, ending: RunEventCursor["ending"]): void {
+    Object.assign(this.marks, marks);
+    this.ending = ending;
+  }
+
+  private deliver(event: StreamEvent): DeliveredEvent {
+    return { ...event, cursor: encodeCursor(this.marks) };
+  }
+
+  async *catchUp(): AsyncGenerator<DeliveredEvent> {
+    const { db, runId, marks } = this;
     // Asked before the run is read: an evaluation that is over by then has its result in the row.
     const pending = await evaluationPending(db, runId);
     let testDelivered = false;
@@ -87,7 +122,7 @@ export async function* runEventStream(
       select: { status: true, iteration: true, weightsEpoch: true, testAcc: true },
     });
     if (!run) {
-      state.ending = "now";
+      this.ending = "now";
       return;
     }
     if (run.iteration > marks.lossesTo) {
@@ -95,7 +130,7 @@ export async function* runEventStream(
       const losses = await readLosses(db, runId, from, run.iteration);
       const points = downsample(losses, CATCH_UP_POINTS, from).map((p): [number, number] => [p.iteration, p.loss]);
       marks.lossesTo += losses.length;
-      yield deliver({ type: "losses", runId, from, to: marks.lossesTo, points });
+      yield this.deliver({ type: "losses", runId, from, to: marks.lossesTo, points });
     }
     const epochs = await db.epochMetric.findMany({
       where: { runId, epoch: { gt: marks.epoch } },
@@ -103,72 +138,117 @@ export async function* runEventStream(
     });
     for (const { runId: _, recordedAt, ...epoch } of epochs) {
       marks.epoch = epoch.epoch;
-      yield deliver({ type: "epoch", runId, epoch: { ...epoch, recordedAt: recordedAt.toISOString() } });
+      yield this.deliver({ type: "epoch", runId, epoch: { ...epoch, recordedAt: recordedAt.toISOString() } });
     }
     if (run.weightsEpoch !== null && run.weightsEpoch > marks.weightsEpoch) {
       marks.weightsEpoch = run.weightsEpoch;
-      yield deliver({ type: "weights", runId, epoch: run.weightsEpoch });
+      yield this.deliver({ type: "weights", runId, epoch: run.weightsEpoch });
     }
     if (run.testAcc !== null && run.testAcc !== marks.testAcc) {
       marks.testAcc = run.testAcc;
       testDelivered = true;
-      yield deliver({ type: "test", runId, testAcc: run.testAcc });
-      if (state.ending === "after-test") state.ending = "now";
+      yield this.deliver({ type: "test", runId, testAcc: run.testAcc });
+      if (this.ending === "after-test") this.ending = "now";
     }
     if (run.status !== marks.status) {
       marks.status = run.status;
-      yield deliver({ type: "status", runId, status: run.status });
+      yield this.deliver({ type: "status", runId, status: run.status });
     }
-    if (FINAL_STATUSES.includes(run.status) && state.ending === null)
-      state.ending = pending && !testDelivered ? "after-test" : "now";
+    if (FINAL_STATUSES.includes(run.status) && this.ending === null)
+      this.ending = pending && !testDelivered ? "after-test" : "now";
   }
 
-  try {
-    yield* catchUp();
-    if (state.ending === "now") return;
-    for await (const event of notifications) {
-      switch (event.type) {
-        case "epoch":
-          if (event.epoch.epoch === marks.epoch + 1) {
-            marks.epoch = event.epoch.epoch;
-            yield deliver(event);
-          } else if (event.epoch.epoch > marks.epoch + 1) yield* catchUp();
-          break;
-        case "losses":
-          if (event.from === marks.lossesTo) {
-            marks.lossesTo = event.to;
-            yield deliver(event);
-          } else if (event.from > marks.lossesTo) yield* catchUp();
-          else if (event.to > marks.lossesTo) {
-            const from = marks.lossesTo;
-            marks.lossesTo = event.to;
-            yield deliver({ ...event, from, points: event.points.filter(([it]) => it >= from) });
-          }
-          break;
-        case "weights":
-          if (event.epoch > marks.weightsEpoch) {
-            marks.weightsEpoch = event.epoch;
-            yield deliver(event);
-          }
-          break;
-        case "test":
-          if (event.testAcc !== marks.testAcc) {
-            marks.testAcc = event.testAcc;
-            yield deliver(event);
-          }
-          if (state.ending === "after-test") state.ending = "now";
-          break;
-        case "status":
-          // Everything written before a status change was committed before it: deliver that first.
-          if (event.status !== marks.status) yield* catchUp();
-          break;
-        case "resync":
-          yield* catchUp();
-          break;
-      }
-      if (state.ending === "now") return;
+  /** What a live notification adds past the marks (a database catch-up where it leaves a gap). */
+  async *apply(event: StreamEvent | Resync): AsyncGenerator<DeliveredEvent> {
+    const { marks } = this;
+    switch (event.type) {
+      case "epoch":
+        if (event.epoch.epoch === marks.epoch + 1) {
+          marks.epoch = event.epoch.epoch;
+          yield this.deliver(event);
+        } else if (event.epoch.epoch > marks.epoch + 1) yield* this.catchUp();
+        break;
+      case "losses":
+        if (event.from === marks.lossesTo) {
+          marks.lossesTo = event.to;
+          yield this.deliver(event);
+        } else if (event.from > marks.lossesTo) yield* this.catchUp();
+        else if (event.to > marks.lossesTo) {
+          const from = marks.lossesTo;
+          marks.lossesTo = event.to;
+          yield this.deliver({ ...event, from, points: event.points.filter(([it]) => it >= from) });
+        }
+        break;
+      case "weights":
+        if (event.epoch > marks.weightsEpoch) {
+          marks.weightsEpoch = event.epoch;
+          yield this.deliver(event);
+        }
+        break;
+      case "test":
+        if (event.testAcc !== marks.testAcc) {
+          marks.testAcc = event.testAcc;
+          yield this.deliver(event);
+        }
+        if (this.ending === "after-test") this.ending = "now";
+        break;
+      case "status":
+        // Everything written before a status change was committed before it: deliver that first.
+        if (event.status !== marks.status) yield* this.catchUp();
+        break;
+      case "resync":
+        yield* this.catchUp();
+        break;
     }
-  } finally {
-    await notifications.return(undefined);
+  }
+
+  /** Catch-up, then live notifications from `pubsub` (listening first), until the stream ends. */
+  async *follow(pubsub: RunPubSub): AsyncGenerator<DeliveredEvent> {
+    yield* this.followFrom(await pubsub.listen("trainql:run", this.runId));
+  }
+
+  /** Catch-up, then `notifications` (already listening), until the stream ends; closes them at the end. */
+  async *followFrom(notifications: AsyncGenerator<StreamEvent | Resync>): AsyncGenerator<DeliveredEvent> {
+    try {
+      yield* this.catchUp();
+      if (this.ended) return;
+      for await (const event of notifications) {
+        yield* this.apply(event);
+        if (this.ended) return;
+      }
+    } finally {
+      await notifications.return(undefined);
+    }
+  }
+}
+
+export function runEventStream(
+  db: Db,
+  pubsub: RunPubSub,
+  runId: string,
+  after?: string,
+): AsyncGenerator<DeliveredEvent> {
+  return new RunEventCursor(db, runId, after).follow(pubsub);
+}
+
+/**
+ * What the runEvents field's subscribe returns: iterated directly, one subscriber's own stream
+ * (runEventStream); the fan-out plugin (runEventFanout.ts) recognizes it and serves the subscriber
+ * from a stream shared with others instead. The cursor is checked here, before anything listens.
+ */
+export class RunEventSource implements AsyncIterable<DeliveredEvent> {
+  readonly cursor: RunEventCursor;
+
+  constructor(
+    readonly db: Db,
+    readonly pubsub: RunPubSub,
+    readonly runId: string,
+    readonly after?: string,
+  ) {
+    this.cursor = new RunEventCursor(db, runId, after);
+  }
+
+  [Symbol.asyncIterator](): AsyncGenerator<DeliveredEvent> {
+    return this.cursor.follow(this.pubsub);
   }
 }

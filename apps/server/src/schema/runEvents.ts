@@ -1,9 +1,9 @@
 // Subscriptions: a run's live events (stored ones first), and changes to the list of runs.
 
-import { type RunsChanged, topics } from "@trainql/runs";
+import type { RunsChanged } from "@trainql/runs";
 import { builder } from "./builder.ts";
 import { EpochRef, findRun, LossPointRef, RunStatusEnum } from "./run.ts";
-import { type DeliveredEvent, runEventStream } from "./runEventStream.ts";
+import { type DeliveredEvent, RunEventSource } from "./runEventStream.ts";
 
 type Of<T extends DeliveredEvent["type"]> = Extract<DeliveredEvent, { type: T }>;
 
@@ -101,8 +101,9 @@ builder.subscriptionFields((t) => ({
       runId: t.arg.id({ required: true }),
       after: t.arg.string({ required: false, description: "The cursor of the last event received." }),
     },
+    // A RunEventSource: its own stream when iterated, or a seat in a shared one (runEventFanout.ts).
     subscribe: async (_root, { runId, after }, { db, pubsub }) =>
-      runEventStream(db, pubsub, (await findRun(db, String(runId), "runId")).id, after ?? undefined),
+      new RunEventSource(db, pubsub, (await findRun(db, String(runId), "runId")).id, after ?? undefined),
     resolve: (event: DeliveredEvent) => event,
   }),
   runsChanged: t.field({
