@@ -12,7 +12,7 @@ import { prepareDatabase } from "@trainql/db/migrate";
 import { backendOptionsOf, readEngineEnv } from "@trainql/nn/cliEnv";
 import { hasCifar10, loadCifar10 } from "@trainql/nn/data";
 import { initBackend } from "@trainql/nn/engine";
-import { writeSyntheticCifar10 } from "@trainql/nn/testing";
+import { referenceRun, writeSyntheticCifar10 } from "@trainql/nn/testing";
 import pg from "pg";
 import type { TrainerContext } from "../src/trainRun.ts";
 
@@ -46,16 +46,7 @@ export async function benchSetup() {
   const data = await loadCifar10({ dataDir });
   console.log(`${backend.device}; data ${dataDir} (${data.train.n} train)`);
 
-  const hp = {
-    hiddenSize: Number(values.hidden),
-    numIters: Number(values.iters),
-    batchSize: 1000,
-    learningRate: 0.5,
-    learningRateDecay: 0.95,
-    reg: 1e-4,
-    weightScale: 1e-4,
-    seed: 0,
-  };
+  const hp = referenceRun(Number(values.hidden), Number(values.iters));
   /** The trainer's context for one timed run, checkpointing every `checkpointIntervalMs`. */
   const trainerContext = (checkpointIntervalMs: number): TrainerContext => ({
     db,

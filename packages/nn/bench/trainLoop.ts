@@ -9,6 +9,7 @@ import path from "node:path";
 import { NUM_CLASSES, PIXELS_PER_IMAGE } from "../src/data/cifar10.ts";
 import type { Cifar10Dataset } from "../src/data/dataset.ts";
 import { TwoLayerNet } from "../src/model/twoLayerNet.ts";
+import { referenceRun } from "../src/testing.ts";
 import type { Hyperparameters } from "../src/training/hyperparameters.ts";
 import { type EpochMetrics, train } from "../src/training/train.ts";
 
@@ -36,17 +37,6 @@ export interface LoopOptions {
   say: (line: string) => void;
 }
 
-/** The reference's second run (lr 0.5, reg 1e-4), as the README's `pnpm train` examples. */
-const hyperparameters = (hiddenSize: number, numIters: number): Hyperparameters => ({
-  hiddenSize,
-  numIters,
-  batchSize: 1000,
-  learningRate: 0.5,
-  learningRateDecay: 0.95,
-  reg: 1e-4,
-  weightScale: 1e-4,
-  seed: 0,
-});
 /** Iterations each side runs first, untimed (iteration 0 is an epoch's: it warms the validation pass too). */
 const WARMUP_ITERS = 3;
 
@@ -105,14 +95,14 @@ export async function compareTrainingRuns({ hiddenSizes, iters, rounds, dataDir,
   const quiet = () => {};
   for (const H of hiddenSizes) {
     const row: LoopRow = { hidden: H, ours: [], numpy: [] };
-    await ourRun(data, hyperparameters(H, WARMUP_ITERS), quiet);
+    await ourRun(data, referenceRun(H, WARMUP_ITERS), quiet);
     for (let round = 0; round < rounds; round++) {
       // Who goes first alternates, so a machine growing busier or quieter favours neither.
       const peerFirst = round % 2 === 1;
-      const peer0 = peerFirst ? numpyRun(dataDir, hyperparameters(H, iters)) : undefined;
-      const ours = await ourRun(data, hyperparameters(H, iters), quiet);
+      const peer0 = peerFirst ? numpyRun(dataDir, referenceRun(H, iters)) : undefined;
+      const ours = await ourRun(data, referenceRun(H, iters), quiet);
       row.ours.push(ours);
-      const peer = peer0 ?? numpyRun(dataDir, hyperparameters(H, iters));
+      const peer = peer0 ?? numpyRun(dataDir, referenceRun(H, iters));
       if ("error" in peer) row.numpyError = peer.error;
       else {
         row.numpy.push(peer);
