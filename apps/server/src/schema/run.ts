@@ -224,12 +224,13 @@ builder.queryFields((t) => ({
     resolve: (query, _root, args, { db }) => {
       if ((args.first ?? 0) > MAX_PAGE || (args.last ?? 0) > MAX_PAGE)
         throw badInput("first", `first/last must be at most ${MAX_PAGE}`);
+      const filter = runFilterWhere(args.filter);
       return db.run.findMany({
         ...query,
         where: {
           ...(args.status?.length ? { status: { in: args.status } } : {}),
           ...(args.sweepId ? { sweepId: uuidFrom("Sweep", String(args.sweepId), "sweepId") } : {}),
-          AND: [runFilterWhere(args.filter)],
+          ...(Object.keys(filter).length ? { AND: [filter] } : {}),
         },
         orderBy: RUN_ORDERS[args.orderBy ?? "CREATED_AT_DESC"],
       });
