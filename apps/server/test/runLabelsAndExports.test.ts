@@ -117,7 +117,11 @@ describe("names, tags and notes", () => {
       input: { tags: ["lr-sweep", "baseline", "lr-sweep"], note: "# Why\n\nTrying **0.3**." },
     });
     // Duplicates dropped, order kept; the name was not given, so it stayed.
-    expect(updateRun).toMatchObject({ name: "first try", tags: ["lr-sweep", "baseline"], note: "# Why\n\nTrying **0.3**." });
+    expect(updateRun).toMatchObject({
+      name: "first try",
+      tags: ["lr-sweep", "baseline"],
+      note: "# Why\n\nTrying **0.3**.",
+    });
     expect(await stored(run.uuid)).toMatchObject({
       name: "first try",
       tags: ["lr-sweep", "baseline"],
@@ -145,7 +149,7 @@ describe("names, tags and notes", () => {
     expect(error?.extensions?.code).toBe("BAD_USER_INPUT");
     const fields = error?.extensions?.fields as { field: string; message: string }[];
     expect(fields.map((f) => f.field)).toEqual(["input.name", "input.tags", "input.tags"]);
-    expect(error?.message).toContain('tags: each must be 1 to 32 characters');
+    expect(error?.message).toContain("tags: each must be 1 to 32 characters");
     expect(error?.message).toContain('got "has space"');
     expect(await stored(run.uuid)).toEqual(before);
 
@@ -171,9 +175,9 @@ describe("names, tags and notes", () => {
     const onlyX = await tagged("filter beta", ["filter-x"]);
     await tagged("gamma", ["filter-y"]);
     const list = async (filter: Record<string, unknown>) =>
-      (
-        await gqlOk<{ runs: { edges: { node: { uuid: string } }[] } }>(api.url, RUNS, { filter })
-      ).runs.edges.map((e) => e.node.uuid);
+      (await gqlOk<{ runs: { edges: { node: { uuid: string } }[] } }>(api.url, RUNS, { filter })).runs.edges.map(
+        (e) => e.node.uuid,
+      );
 
     expect(new Set(await list({ tags: ["filter-x"] }))).toEqual(new Set([both, onlyX]));
     expect(await list({ tags: ["filter-x", "filter-y"] })).toEqual([both]);
@@ -339,9 +343,9 @@ describe("downloads", () => {
     expect((await at(`/runs/${runA.uuid}/export.csv`)).status).toBe(401);
     expect((await at(`/runs/${runA.uuid}/params.npz`)).status).toBe(401);
     expect((await at(`/runs/${runA.uuid}/export.csv?access_token=secret-token`)).status).toBe(200);
-    expect(
-      (await at(`/compare/export.json?ids=${runA.uuid}`, { authorization: "Bearer secret-token" })).status,
-    ).toBe(200);
+    expect((await at(`/compare/export.json?ids=${runA.uuid}`, { authorization: "Bearer secret-token" })).status).toBe(
+      200,
+    );
   });
 
   const numpy = spawnSync("python3", ["-c", "import numpy"]).status === 0;

@@ -16,8 +16,8 @@ import { uuidFrom } from "../schema/ids.ts";
 import { paramsNpz } from "./paramsNpz.ts";
 import { RUN_CSV_COLUMNS, readRuns, readTrials, runCsvRows, TRIAL_CSV_COLUMNS, trialCsvRows } from "./runRecords.ts";
 
-/** The most runs one comparison export holds (the compare page shows at most this many). */
-export const MAX_COMPARE = 20;
+/** The most runs one comparison export holds (the compare page and the experiments studies stay well under it). */
+export const MAX_COMPARE = 50;
 
 type Format = "csv" | "json";
 
