@@ -16,7 +16,7 @@ export function Downloads({ links, label = "Download" }: { links: DownloadLink[]
   // The API's origin is known in the browser only (see WeightsImage).
   const hydrated = useHydrated();
   return (
-    <span className="downloads" role="group" aria-label={label}>
+    <span className="downloads">
       <span className="muted">{label}</span>
       {links.map((link) => (
         <a

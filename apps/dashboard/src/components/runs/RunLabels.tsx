@@ -64,6 +64,7 @@ export function RunLabels({ initial }: { initial: RunLabelsData }) {
       <form className="labels-form" onSubmit={save} noValidate aria-label="Edit name, tags and note">
         <LabelInput field="name" error={errors.name}>
           <input
+            id="run-name"
             name="name"
             value={draft.name}
             onChange={(e) => setDraft((d) => ({ ...d, name: e.target.value }))}
@@ -72,6 +73,7 @@ export function RunLabels({ initial }: { initial: RunLabelsData }) {
         </LabelInput>
         <LabelInput field="tags" error={errors.tags} hint="separated by spaces or commas">
           <input
+            id="run-tags"
             name="tags"
             value={draft.tags}
             onChange={(e) => setDraft((d) => ({ ...d, tags: e.target.value }))}
@@ -80,6 +82,7 @@ export function RunLabels({ initial }: { initial: RunLabelsData }) {
         </LabelInput>
         <LabelInput field="note" error={errors.note} hint="Markdown">
           <textarea
+            id="run-note"
             name="note"
             value={draft.note}
             onChange={(e) => setDraft((d) => ({ ...d, note: e.target.value }))}
@@ -134,16 +137,16 @@ function LabelInput({
   children: React.ReactNode;
 }) {
   return (
-    <label>
-      <span>
+    <div className="label-input">
+      <label htmlFor={`run-${field}`}>
         {LABELS[field]} {hint && <span className="muted">({hint})</span>}
-      </span>
+      </label>
       {children}
       {error && (
         <span className="field-error" role="alert">
           {error}
         </span>
       )}
-    </label>
+    </div>
   );
 }
