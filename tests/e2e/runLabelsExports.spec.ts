@@ -60,7 +60,7 @@ test("tags and a Markdown note edited on the run page show there, safely, and in
   await page.getByRole("button", { name: "Edit name, tags and note" }).click();
   // A bad tag: the API's rule beside the field, and nothing saved.
   await page.locator("#run-tags").fill("e2e-tag bad!tag");
-  await page.getByRole("button", { name: "Save" }).click();
+  await page.getByRole("button", { name: "Save", exact: true }).click();
   const tagsError = page.locator("#run-tags ~ .field-error");
   await expect(tagsError).toContainText("Tags must be 1 to 32 characters");
   await expect(tagsError).toContainText('got "bad!tag"');
@@ -72,7 +72,7 @@ test("tags and a Markdown note edited on the run page show there, safely, and in
     .fill(
       '## Findings\n\nThe loss **plateaus** after epoch 2.\n\n<img src=x onerror="window.__xss=1"> [click](javascript:window.__xss=2)',
     );
-  await page.getByRole("button", { name: "Save" }).click();
+  await page.getByRole("button", { name: "Save", exact: true }).click();
 
   const note = page.getByTestId("run-note");
   await expect(note.getByRole("heading", { name: "Findings" })).toBeVisible();
@@ -123,7 +123,10 @@ test("the run page's CSV download parses back to the stored losses and epochs; t
 }) => {
   const { run } = await gql(RUN, { id: tagged });
   await page.goto(`/runs/${tagged}`);
-  const [csv] = await Promise.all([page.waitForEvent("download"), page.getByRole("link", { name: "CSV" }).click()]);
+  const [csv] = await Promise.all([
+    page.waitForEvent("download"),
+    page.getByRole("link", { name: "CSV", exact: true }).click(),
+  ]);
   expect(csv.suggestedFilename()).toBe(`run-${tagged}.csv`);
   const rows = parse(await readFile(await csv.path()), { columns: true }) as Record<string, string>[];
   const losses = rows.filter((r) => r.record === "iteration");
@@ -145,7 +148,10 @@ test("the run page's CSV download parses back to the stored losses and epochs; t
   ).toEqual(run.epochs);
   expect(rows.every((r) => r.run_name === "Labels e2e renamed" && r.hiddenSize === "10")).toBe(true);
 
-  const [npz] = await Promise.all([page.waitForEvent("download"), page.getByRole("link", { name: ".npz" }).click()]);
+  const [npz] = await Promise.all([
+    page.waitForEvent("download"),
+    page.getByRole("link", { name: ".npz", exact: true }).click(),
+  ]);
   expect(npz.suggestedFilename()).toBe(`run-${tagged}-params.npz`);
   // A zip archive (np.load's .npz) holding the four arrays.
   const archive = await readFile(await npz.path());
@@ -163,7 +169,10 @@ test("the run page's CSV download parses back to the stored losses and epochs; t
 
 test("the comparison downloads both runs as CSV", async ({ page }) => {
   await page.goto(`/compare?ids=${tagged},${other}`);
-  const [csv] = await Promise.all([page.waitForEvent("download"), page.getByRole("link", { name: "CSV" }).click()]);
+  const [csv] = await Promise.all([
+    page.waitForEvent("download"),
+    page.getByRole("link", { name: "CSV", exact: true }).click(),
+  ]);
   expect(csv.suggestedFilename()).toBe("compare-2-runs.csv");
   const rows = parse(await readFile(await csv.path()), { columns: true }) as Record<string, string>[];
   expect([...new Set(rows.map((r) => r.run_id))]).toEqual([tagged, other]);
@@ -174,7 +183,7 @@ test("at phone width (390 px) the run page with its note and downloads fits the 
   await page.setViewportSize({ width: 390, height: 844 });
   await page.goto(`/runs/${tagged}`);
   await expect(page.getByTestId("run-note")).toBeVisible();
-  await expect(page.getByRole("link", { name: "JSON" })).toBeVisible();
+  await expect(page.getByRole("link", { name: "JSON", exact: true })).toBeVisible();
   expect(await page.evaluate(() => document.documentElement.scrollWidth)).toBeLessThanOrEqual(390);
   await page.getByRole("button", { name: "Edit name, tags and note" }).click();
   expect(await page.evaluate(() => document.documentElement.scrollWidth)).toBeLessThanOrEqual(390);

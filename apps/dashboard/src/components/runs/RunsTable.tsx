@@ -180,6 +180,9 @@ export function RunsTable() {
                     Created{arrow("CREATED_AT")}
                   </button>
                 </th>
+                <th title="The sweep a trial belongs to, or the run's name (e.g. the study that launched it), and its tags">
+                  Group
+                </th>
                 <th>Status</th>
                 <th>Progress</th>
                 <th className="num">Hidden</th>
@@ -196,9 +199,6 @@ export function RunsTable() {
                   </button>
                 </th>
                 <th className="num">Test</th>
-                <th title="The sweep a trial belongs to, or the run's name (e.g. the study that launched it), and its tags">
-                  Group
-                </th>
                 <th>
                   <span className="visually-hidden">Actions</span>
                 </th>
@@ -218,6 +218,14 @@ export function RunsTable() {
                   <td>
                     <Link href={`/runs/${run.uuid}`}>{new Date(run.createdAt).toLocaleString()}</Link>
                   </td>
+                  <td data-testid="group">
+                    {run.sweepId ? (
+                      <Link href={`/sweeps/${run.sweepId}`}>sweep {run.sweepId.slice(0, 8)}</Link>
+                    ) : (
+                      (run.name ?? (run.tags.length > 0 ? null : "—"))
+                    )}{" "}
+                    <TagChips tags={run.tags} onPick={(tag) => setTags([...tags, tag])} />
+                  </td>
                   <td>
                     <StatusBadge status={run.status} />
                   </td>
@@ -231,16 +239,10 @@ export function RunsTable() {
                     {run.iteration.toLocaleString("en-US")} / {run.hyperparameters.numIters.toLocaleString("en-US")}
                   </td>
                   <td className="num">{percent(run.finalValAcc)}</td>
-                  <td className="num">{percent(run.bestValAcc)}</td>
-                  <td className="num">{percent(run.testAcc)}</td>
-                  <td data-testid="group">
-                    {run.sweepId ? (
-                      <Link href={`/sweeps/${run.sweepId}`}>sweep {run.sweepId.slice(0, 8)}</Link>
-                    ) : (
-                      (run.name ?? (run.tags.length > 0 ? null : "—"))
-                    )}{" "}
-                    <TagChips tags={run.tags} onPick={(tag) => setTags([...tags, tag])} />
+                  <td className="num" data-testid="best-val">
+                    {percent(run.bestValAcc)}
                   </td>
+                  <td className="num">{percent(run.testAcc)}</td>
                   <td>
                     <button
                       type="button"
