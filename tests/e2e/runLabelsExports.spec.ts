@@ -55,6 +55,17 @@ test.beforeAll(async () => {
   other = await trainedRun("Labels e2e OTHER", 12);
 });
 
+test("the New run form takes an optional name, which the run page shows", async ({ page }) => {
+  await page.goto("/runs/new");
+  await page.locator('input[name="name"]').fill("Labels e2e from the form");
+  await page.locator('input[name="numIters"]').fill("20");
+  await page.locator('input[name="batchSize"]').fill("20"); // the tiny data set has 400 training rows
+  await page.getByRole("button", { name: "Start run" }).click();
+  await expect(page).toHaveURL(/\/runs\/[0-9a-f-]{36}$/);
+  await expect(page.getByRole("heading", { level: 1 })).toContainText("Labels e2e from the form");
+  await expect(page.getByTestId("run-name")).toHaveText("Labels e2e from the form");
+});
+
 test("tags and a Markdown note edited on the run page show there, safely, and in the runs list", async ({ page }) => {
   await page.goto(`/runs/${tagged}`);
   await page.getByRole("button", { name: "Edit name, tags and note" }).click();
