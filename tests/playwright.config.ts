@@ -50,6 +50,13 @@ export default defineConfig({
       dependencies: ["dashboard"],
       use: { baseURL: `http://127.0.0.1:${DASHBOARD_PORT}` },
     },
+    // Names, tags, notes and downloads; after by-url (which counts the runs the dashboard tests make).
+    {
+      name: "labels-exports",
+      testMatch: "runLabelsExports.spec.ts",
+      dependencies: ["by-url"],
+      use: { baseURL: `http://127.0.0.1:${DASHBOARD_PORT}` },
+    },
     { name: "auth", testMatch: "auth.spec.ts", use: { baseURL: `http://127.0.0.1:${AUTH.dashboardPort}` } },
   ],
   webServer: [

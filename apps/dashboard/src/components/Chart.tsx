@@ -54,7 +54,28 @@ export function Chart({ option, height = 300, label }: { option: ChartOption; he
     chart.current?.setOption(option, { notMerge: true, lazyUpdate: true });
   }, [option]);
 
+  // The chart as it is drawn now, as a PNG file (ECharts renders it, at twice the screen's pixels).
+  function savePng() {
+    const url = chart.current?.getDataURL({ type: "png", pixelRatio: 2, backgroundColor: "#fff" });
+    if (!url) return;
+    const link = document.createElement("a");
+    link.href = url;
+    link.download = `${label.replace(/[^\w-]+/g, "-")}.png`;
+    link.click();
+  }
+
   return (
-    <div ref={element} role="img" aria-label={label} data-testid={`chart-${label}`} style={{ height, width: "100%" }} />
+    <div className="chart-box">
+      <button type="button" className="secondary small chart-png" onClick={savePng} aria-label={`Save ${label} as PNG`}>
+        PNG
+      </button>
+      <div
+        ref={element}
+        role="img"
+        aria-label={label}
+        data-testid={`chart-${label}`}
+        style={{ height, width: "100%" }}
+      />
+    </div>
   );
 }

@@ -8,11 +8,14 @@ export const START_RUN = graphql(
   `mutation StartRun($input: StartRunInput!) { startRun(input: $input) { id uuid status } }`,
 );
 
-export type RunFieldErrors = FieldErrors<keyof Hyperparameters>;
+type RunField = keyof Hyperparameters | "name";
+export type RunFieldErrors = FieldErrors<RunField>;
+
+const LABELS: Record<RunField, string> = { ...HYPERPARAMETER_LABELS, name: "Name" };
 
 const fieldOf = (apiField: string) => {
   const name = apiField.replace(/^input\./, "");
-  return name in HYPERPARAMETER_LABELS ? (name as keyof Hyperparameters) : null;
+  return name in LABELS ? (name as RunField) : null;
 };
 
 export async function startRun(
@@ -21,6 +24,6 @@ export async function startRun(
 ): Promise<{ uuid: string } | { errors: RunFieldErrors }> {
   const result = await client.mutation(START_RUN, { input }).toPromise();
   if (result.data?.startRun) return { uuid: result.data.startRun.uuid };
-  const errors = apiFieldErrors(result.error, fieldOf, HYPERPARAMETER_LABELS);
+  const errors = apiFieldErrors(result.error, fieldOf, LABELS);
   return { errors: Object.keys(errors).length > 0 ? errors : { form: "startRun failed" } };
 }

@@ -8,22 +8,10 @@
 // a BLAS reads the operand transposed for free (see backend/blasKernels.ts).
 import * as tf from "@tensorflow/tfjs-core";
 import { hostRowsProduct, sgdUpdateInPlace } from "../backend/blasKernels.ts";
+import { type NetShape, PARAM_NAMES, type Params } from "../netParams.ts";
 import { derivedSeed } from "../training/random.ts";
 
-export interface NetShape {
-  inputSize: number; // D: 3,072 for CIFAR-10
-  hiddenSize: number; // H
-  numClasses: number; // C: 10
-}
-
-export interface Params<T = tf.Tensor> {
-  W1: T; // D × H
-  b1: T; // H
-  W2: T; // H × C
-  b2: T; // C
-}
-
-export const PARAM_NAMES = ["W1", "b1", "W2", "b2"] as const;
+export { type NetShape, PARAM_NAMES, type Params };
 
 export interface LossAndGrads {
   loss: tf.Scalar;

@@ -10,6 +10,7 @@ import { differingKeys, labelFor } from "@/lib/differences";
 import { plural } from "@/lib/plural";
 import { type Epoch, EpochFields, HYPERPARAMETER_LABELS, isLive, percent, type RunSummary } from "@/lib/types";
 import { BEST_EPOCH_VAL, FINAL_VAL } from "@/lib/valAccuracy";
+import { Downloads } from "../Downloads";
 import { StatusBadge } from "../runs/RunBits";
 import { CompareCharts } from "./CompareCharts";
 
@@ -81,6 +82,16 @@ export function CompareView({ initial, study }: { initial: ComparedRun[]; study?
         {differing.map((k) => HYPERPARAMETER_LABELS[k]).join(", ") || "nothing (same hyperparameters)"}.
         {training && " Runs still training update live."}
       </p>
+      <div className="toolbar">
+        <Downloads
+          label="Download these runs"
+          links={(["csv", "json"] as const).map((format) => ({
+            label: format.toUpperCase(),
+            path: `/compare/export.${format}?ids=${runs.map((r) => r.uuid).join(",")}`,
+            title: "Hyperparameters, every loss and epoch of each run",
+          }))}
+        />
+      </div>
       <CompareCharts curves={curves} />
       <div className="table-scroll">
         <table aria-label="Hyperparameters of the compared runs">

@@ -21,6 +21,7 @@ export function NewRunForm({ defaults }: { defaults: Hyperparameters }) {
   const [values, setValues] = useState<Record<Field, string>>(
     () => Object.fromEntries(HYPERPARAMETER_NAMES.map((f) => [f, String(defaults[f])])) as Record<Field, string>,
   );
+  const [name, setName] = useState("");
   const [errors, setErrors] = useState<RunFieldErrors>({});
   const [submitting, setSubmitting] = useState(false);
 
@@ -30,7 +31,7 @@ export function NewRunForm({ defaults }: { defaults: Hyperparameters }) {
     if (!parsed.success) return setErrors(formErrors(parsed.error.issues, fieldOf, HYPERPARAMETER_LABELS));
     setErrors({});
     setSubmitting(true);
-    const result = await startRun(client, parsed.data);
+    const result = await startRun(client, { ...parsed.data, ...(name.trim() ? { name } : {}) });
     setSubmitting(false);
     if ("uuid" in result) router.push(`/runs/${result.uuid}`);
     else setErrors(result.errors);
@@ -38,6 +39,7 @@ export function NewRunForm({ defaults }: { defaults: Hyperparameters }) {
 
   return (
     <form className="run-form card" onSubmit={submit} noValidate aria-label="New run">
+      <FormField name="name" label="Name (optional)" value={name} error={errors.name} onChange={setName} />
       {HYPERPARAMETER_NAMES.map((f) => (
         <FormField
           inputMode="decimal"

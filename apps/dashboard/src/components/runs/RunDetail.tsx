@@ -5,11 +5,14 @@ import Link from "next/link";
 import { useEffect, useState } from "react";
 import { useMutation, useSubscription } from "urql";
 import { applyRunEvent, emptyLiveRun, type LiveRun, RUN_EVENTS } from "@/lib/runEvents";
+import type { RunLabelsData } from "@/lib/runLabels";
 import { HYPERPARAMETER_LABELS, type Hyperparameters, isLive, percent, type RunSummary } from "@/lib/types";
 import { useHydrated } from "@/lib/useHydrated";
 import { BEST_EPOCH_VAL, FINAL_VAL } from "@/lib/valAccuracy";
+import { Downloads } from "../Downloads";
 import { ProgressBar, StatusBadge } from "./RunBits";
 import { AccuracyChart, LossChart } from "./RunCharts";
+import { RunLabels } from "./RunLabels";
 import { WeightsImage } from "./WeightsImage";
 
 const CANCEL = graphql(`mutation Cancel($id: ID!) { cancelRun(id: $id) { id status } }`);
@@ -36,7 +39,16 @@ function useNow(ticking: boolean): number | null {
   return hydrated ? now : null;
 }
 
-export function RunDetail({ initial }: { initial: RunSummary }) {
+export function RunDetail({
+  initial,
+  labels,
+  hasCheckpoint,
+}: {
+  initial: RunSummary;
+  labels: RunLabelsData;
+  /** Whether trained parameters are stored (the .npz download); a run that ends gets them. */
+  hasCheckpoint: boolean;
+}) {
   const [live, resubscribe] = useSubscription(
     { query: RUN_EVENTS, variables: { runId: initial.id } },
     (state: LiveRun = emptyLiveRun, data) => applyRunEvent(state, data.runEvents),
@@ -96,6 +108,32 @@ export function RunDetail({ initial }: { initial: RunSummary }) {
           </span>
         )}
         {live.error && <span className="error">Live updates failed: {live.error.message}</span>}
+      </div>
+      <div className="toolbar">
+        <Downloads
+          label="Download"
+          links={[
+            { label: "CSV", path: `/runs/${initial.uuid}/export.csv`, title: "Hyperparameters, every loss and epoch" },
+            {
+              label: "JSON",
+              path: `/runs/${initial.uuid}/export.json`,
+              title: "Hyperparameters, every loss and epoch",
+            },
+            ...(hasCheckpoint || status === "SUCCEEDED"
+              ? [
+                  {
+                    label: ".npz",
+                    path: `/runs/${initial.uuid}/params.npz`,
+                    title: "The trained W1, b1, W2, b2 for NumPy: net.params = dict(np.load(file))",
+                  },
+                ]
+              : []),
+            ...(weightsUrl ? [{ label: "Weights PNG", path: weightsUrl }] : []),
+          ]}
+        />
+      </div>
+      <div className="card">
+        <RunLabels initial={labels} />
       </div>
       {run.error && (
         <p className="error card" role="alert">

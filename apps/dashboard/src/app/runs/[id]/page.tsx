@@ -1,18 +1,24 @@
-import { graphql, readFragment } from "@trainql/graphql";
+import { graphql, type ResultOf, readFragment } from "@trainql/graphql";
 import Link from "next/link";
 import { notFound } from "next/navigation";
 import { ApiErrorNotice } from "@/components/ApiErrorNotice";
 import { RunDetail } from "@/components/runs/RunDetail";
+import { RunLabelsFragment } from "@/lib/runLabels";
 import { isNotFound, noticeProps, serverQuery } from "@/lib/serverQuery";
 import { type RunSummary, RunSummaryFragment } from "@/lib/types";
 
-const RUN = graphql(`query RunPage($id: ID!) { run(id: $id) { ...RunSummary } }`, [RunSummaryFragment]);
+const RUN = graphql(`query RunPage($id: ID!) { run(id: $id) { ...RunSummary ...RunLabels hasCheckpoint } }`, [
+  RunSummaryFragment,
+  RunLabelsFragment,
+]);
 
 export default async function RunPage({ params }: { params: Promise<{ id: string }> }) {
   const { id } = await params;
   let run: RunSummary;
+  let page: ResultOf<typeof RUN>["run"];
   try {
-    run = readFragment(RunSummaryFragment, (await serverQuery(RUN, { id })).run);
+    page = (await serverQuery(RUN, { id })).run;
+    run = readFragment(RunSummaryFragment, page);
   } catch (error) {
     if (isNotFound(error)) notFound();
     return (
@@ -30,7 +36,7 @@ export default async function RunPage({ params }: { params: Promise<{ id: string
         {run.name ?? "Run"} <span className="muted">{run.uuid.slice(0, 8)}</span> — hidden {hp.hiddenSize}, lr{" "}
         {hp.learningRate}, reg {hp.reg}
       </h1>
-      <RunDetail initial={run} />
+      <RunDetail initial={run} labels={readFragment(RunLabelsFragment, page)} hasCheckpoint={page.hasCheckpoint} />
     </>
   );
 }
