@@ -2,6 +2,7 @@
 // event's cursor (urqlClient.ts), so nothing repeats; the fold stays idempotent all the same, since a
 // page that subscribes again (after asking for a test evaluation) gets the stored events again.
 import { graphql, type ResultOf } from "@trainql/graphql";
+import { minMaxDownsample } from "@trainql/runs/minMaxDownsample";
 import { type Epoch, EpochFields, type RunStatus } from "./types";
 
 export const RUN_EVENTS = graphql(
@@ -37,7 +38,7 @@ export interface LiveRun {
 
 export const emptyLiveRun: LiveRun = { epochs: [], losses: [], lossesTo: 0 };
 
-/** More points than a chart needs: thin the older half. */
+/** More points than a chart needs: thin the curve to half as many. */
 const MAX_POINTS = 4000;
 
 export function applyRunEvent(state: LiveRun, event: RunEvent): LiveRun {
@@ -54,13 +55,8 @@ export function applyRunEvent(state: LiveRun, event: RunEvent): LiveRun {
       // Replace whatever we had from fromIteration on: a replay after reconnect starts at 0.
       let losses = state.losses.filter(([it]) => it < event.fromIteration);
       losses = losses.concat(event.points.map((p): [number, number] => [p.iteration, p.loss]));
-      if (losses.length > MAX_POINTS) {
-        const half = Math.floor(losses.length / 2);
-        losses = losses
-          .slice(0, half)
-          .filter((_, i) => i % 2 === 0)
-          .concat(losses.slice(half));
-      }
+      // Thinned the way the API thins: a spike stays on the chart however long the run.
+      if (losses.length > MAX_POINTS) losses = minMaxDownsample(losses, MAX_POINTS / 2);
       return { ...state, losses, lossesTo: event.toIteration };
     }
     case "RunWeightsEvent":
