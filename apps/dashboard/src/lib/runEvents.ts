@@ -41,6 +41,19 @@ export const emptyLiveRun: LiveRun = { epochs: [], losses: [], lossesTo: 0 };
 /** More points than a chart needs: thin the curve to half as many. */
 const MAX_POINTS = 4000;
 
+/** `losses` with a RunLossesEvent's points in place of whatever they had from its fromIteration on. */
+export function withLosses(
+  losses: [number, number][],
+  event: { fromIteration: number; points: readonly { iteration: number; loss: number }[] },
+): [number, number][] {
+  // Replace rather than append: a replay after reconnect starts at 0.
+  const next = losses
+    .filter(([it]) => it < event.fromIteration)
+    .concat(event.points.map((p): [number, number] => [p.iteration, p.loss]));
+  // Thinned the way the API thins: a spike stays on the chart however long the run.
+  return next.length > MAX_POINTS ? minMaxDownsample(next, MAX_POINTS / 2) : next;
+}
+
 export function applyRunEvent(state: LiveRun, event: RunEvent): LiveRun {
   switch (event.__typename) {
     case "RunStatusEvent":
@@ -51,14 +64,8 @@ export function applyRunEvent(state: LiveRun, event: RunEvent): LiveRun {
       epochs.sort((a, b) => a.epoch - b.epoch);
       return { ...state, epochs };
     }
-    case "RunLossesEvent": {
-      // Replace whatever we had from fromIteration on: a replay after reconnect starts at 0.
-      let losses = state.losses.filter(([it]) => it < event.fromIteration);
-      losses = losses.concat(event.points.map((p): [number, number] => [p.iteration, p.loss]));
-      // Thinned the way the API thins: a spike stays on the chart however long the run.
-      if (losses.length > MAX_POINTS) losses = minMaxDownsample(losses, MAX_POINTS / 2);
-      return { ...state, losses, lossesTo: event.toIteration };
-    }
+    case "RunLossesEvent":
+      return { ...state, losses: withLosses(state.losses, event), lossesTo: event.toIteration };
     case "RunWeightsEvent":
       return { ...state, weightsUrl: event.url };
     case "RunTestEvent":
