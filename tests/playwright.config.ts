@@ -50,6 +50,9 @@ export default defineConfig({
       dependencies: ["dashboard"],
       use: { baseURL: `http://127.0.0.1:${DASHBOARD_PORT}` },
     },
+    // Chart controls, live comparison, dark mode: its own runs on the open stack (after the dashboard's
+    // tests, which count theirs), cancelled at its end.
+    { name: "charts", testMatch: "charts.spec.ts", use: { baseURL: `http://127.0.0.1:${DASHBOARD_PORT}` } },
     { name: "auth", testMatch: "auth.spec.ts", use: { baseURL: `http://127.0.0.1:${AUTH.dashboardPort}` } },
   ],
   webServer: [

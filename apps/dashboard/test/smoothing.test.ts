@@ -23,7 +23,7 @@ describe("smoothed", () => {
     const got = smoothed(points, w);
     const want = reference(ys, w);
     expect(got.map(([x]) => x)).toEqual(points.map(([x]) => x));
-    got.forEach(([, y], i) => expect(y).toBeCloseTo(want[i]!, 10));
+    for (const [i, [, y]] of got.entries()) expect(y).toBeCloseTo(want[i]!, 10);
   });
 
   it("is not biased toward zero at the start: the first point is the first value", () => {

@@ -18,7 +18,7 @@ import {
 import * as echarts from "echarts/core";
 import { CanvasRenderer } from "echarts/renderers";
 import { useTheme } from "next-themes";
-import { useEffect, useMemo, useRef } from "react";
+import { useEffect, useMemo, useRef, useState } from "react";
 import type { ChartView } from "@/lib/chartView";
 import { smoothed } from "@/lib/smoothing";
 
@@ -126,7 +126,8 @@ export function Chart({
   view?: CurveView;
 }) {
   const element = useRef<ChartElement>(null);
-  const chart = useRef<echarts.ECharts | null>(null);
+  // State, not a ref: a new instance (the theme changed) must get the option again.
+  const [chart, setChart] = useState<echarts.ECharts | null>(null);
   const onZoom = useRef(view?.onZoom);
   onZoom.current = view?.onZoom;
   const dark = useTheme().resolvedTheme === "dark";
@@ -135,7 +136,7 @@ export function Chart({
     const el = element.current;
     if (!el) return;
     const instance = echarts.init(el, dark ? "dark" : undefined);
-    chart.current = instance;
+    setChart(instance);
     el.chart = instance;
     // A zoom made here (wheel, slider, drag) becomes the page's, which every chart then shows.
     instance.on("datazoom", () => {
@@ -148,7 +149,7 @@ export function Chart({
     return () => {
       window.removeEventListener("resize", resize);
       instance.dispose();
-      chart.current = null;
+      setChart(null);
       el.chart = undefined;
     };
   }, [dark]);
@@ -167,24 +168,23 @@ export function Chart({
   }, [option, curves, smoothing, log]);
 
   useEffect(() => {
-    const instance = chart.current;
-    if (!instance) return;
-    instance.setOption(shown, { notMerge: true });
+    if (!chart) return;
+    chart.setOption(shown, { notMerge: true });
     if (!curves) return;
     const [start, end] = zoomNow.current ?? [0, 100];
-    instance.dispatchAction({ type: "dataZoom", dataZoomIndex: 0, start, end }, { silent: true });
+    chart.dispatchAction({ type: "dataZoom", dataZoomIndex: 0, start, end }, { silent: true });
     // Dragging across the plot zooms (the toolbox's zoom select, its buttons hidden).
-    instance.dispatchAction({ type: "takeGlobalCursor", key: "dataZoomSelect", dataZoomSelectActive: true });
-  }, [shown, dark, curves]);
+    chart.dispatchAction({ type: "takeGlobalCursor", key: "dataZoomSelect", dataZoomSelectActive: true });
+  }, [chart, shown, curves]);
 
   useEffect(() => {
-    const instance = chart.current;
+    const instance = chart;
     if (!instance || !curves) return;
     const [start, end] = zoom ?? [0, 100];
     const current = (instance.getOption().dataZoom as { start: number; end: number }[] | undefined)?.[0];
     if (current && Math.abs(current.start - start) < 0.01 && Math.abs(current.end - end) < 0.01) return;
     instance.dispatchAction({ type: "dataZoom", dataZoomIndex: 0, start, end }, { silent: true });
-  }, [zoom, curves]);
+  }, [chart, zoom, curves]);
 
   return (
     <div
@@ -194,6 +194,7 @@ export function Chart({
       data-testid={`chart-${label}`}
       data-smoothing={view?.smoothing}
       data-log={view ? String(view.log) : undefined}
+      data-theme={dark ? "dark" : "light"}
       style={{ height, width: "100%" }}
     />
   );

@@ -52,7 +52,8 @@ export function useChartView(): ChartViewState {
 export function ChartControls({ state, autoLog }: { state: ChartViewState; autoLog?: boolean }) {
   const { view, setView } = state;
   return (
-    <div className="chart-controls" role="group" aria-label="Chart controls">
+    <fieldset className="chart-controls">
+      <legend className="visually-hidden">Chart controls</legend>
       <label>
         Smoothing
         <input
@@ -78,6 +79,6 @@ export function ChartControls({ state, autoLog }: { state: ChartViewState; autoL
       ) : (
         <span className="muted">Drag across a chart to zoom; double-click to reset.</span>
       )}
-    </div>
+    </fieldset>
   );
 }
