@@ -51,13 +51,15 @@ function drawn(chart: Locator): Promise<Drawn> {
     type Option = {
       series: { id: string; name: string; data: [number, number][] }[];
       yAxis: { type: string }[];
-      dataZoom: { start: number; end: number }[];
+      dataZoom: { id: string; start: number; end: number }[];
     };
     const option = (el as HTMLElement & { chart: { getOption(): Option } }).chart.getOption();
+    // The page's zoom (Chart.tsx's ZOOM_ID); the slider and the drag's own dataZoom follow it.
+    const zoom = option.dataZoom.find((z) => z.id === "zoom")!;
     return {
       series: option.series.map((s) => ({ id: s.id, name: s.name, data: s.data })),
       yType: option.yAxis[0]!.type,
-      zoom: { start: option.dataZoom[0]!.start, end: option.dataZoom[0]!.end },
+      zoom: { start: zoom.start, end: zoom.end },
     };
   });
 }
@@ -218,7 +220,7 @@ test("dark mode follows the system setting, the toggle overrides it and is remem
 }) => {
   const context = await browser.newContext({ colorScheme: "dark" });
   const page = await context.newPage();
-  const background = () => page.evaluate(() => getComputedStyle(document.body).backgroundColor);
+  const background = () => page.evaluate(() => getComputedStyle(document.documentElement).backgroundColor);
   await openFinished(page);
   expect(await background()).toBe("rgb(17, 20, 24)");
   await expect(page.getByTestId("chart-loss")).toHaveAttribute("data-theme", "dark");
@@ -240,7 +242,9 @@ test("dark mode follows the system setting, the toggle overrides it and is remem
   const light = await browser.newContext({ colorScheme: "light" });
   const lightPage = await light.newPage();
   await lightPage.goto("/");
-  expect(await lightPage.evaluate(() => getComputedStyle(document.body).backgroundColor)).toBe("rgb(247, 248, 250)");
+  expect(await lightPage.evaluate(() => getComputedStyle(document.documentElement).backgroundColor)).toBe(
+    "rgb(247, 248, 250)",
+  );
   await light.close();
 });
 

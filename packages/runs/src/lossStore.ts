@@ -70,7 +70,12 @@ export async function readLosses(db: Db, runId: string, from = 0, to?: number): 
  * highest loss, and the last (minMaxDownsample.ts), so a spike is never averaged away.
  */
 export function downsample(losses: Float32Array, maxPoints: number, from = 0): { iteration: number; loss: number }[] {
-  return minMaxIndices(losses.length, (i) => losses[i] as number, maxPoints).map((i) => ({
+  return minMaxIndices(
+    losses.length,
+    (i) => i,
+    (i) => losses[i] as number,
+    maxPoints,
+  ).map((i) => ({
     iteration: from + i,
     loss: losses[i] as number,
   }));

@@ -3,20 +3,28 @@
 import { describe, expect, it } from "vitest";
 import { minMaxDownsample, minMaxDownsampleValues } from "../src/minMaxDownsample.ts";
 
-/** The specification, spelled out: buckets of the points before the last, each its min and max, then the last. */
-function reference(values: number[], max: number): number[] {
-  if (values.length <= max) return values.map((_, i) => i);
+/**
+ * The specification, spelled out: the points before the last grouped into equal spans of x from the
+ * first point's to the last's, each span's min and max, then the last.
+ */
+function reference(points: [number, number][], max: number): number[] {
+  if (points.length <= max) return points.map((_, i) => i);
   const buckets = Math.floor((max - 1) / 2);
-  const body = values.slice(0, -1);
+  const x0 = points[0]![0];
+  const width = (points.at(-1)![0] - x0) / buckets;
   const kept: number[] = [];
   for (let b = 0; b < buckets; b++) {
-    const start = Math.floor((b * body.length) / buckets);
-    const slice = body.slice(start, Math.floor(((b + 1) * body.length) / buckets));
-    const lo = start + slice.indexOf(Math.min(...slice));
-    const hi = start + slice.indexOf(Math.max(...slice));
+    const members = points
+      .slice(0, -1)
+      .map(([x, y], i) => ({ x, y, i }))
+      .filter(({ x }) => Math.min(buckets - 1, Math.floor((x - x0) / width)) === b);
+    if (members.length === 0) continue;
+    const ys = members.map((m) => m.y);
+    const lo = members[ys.indexOf(Math.min(...ys))]!.i;
+    const hi = members[ys.indexOf(Math.max(...ys))]!.i;
     kept.push(...new Set([lo, hi].sort((a, c) => a - c)));
   }
-  return [...kept, values.length - 1];
+  return [...kept, points.length - 1];
 }
 
 // A noisy, decaying loss curve from a fixed seed (mulberry32), so every run of the test sees the same.
@@ -42,8 +50,9 @@ describe("minMaxDownsample", () => {
     const points = values.map((v, i): [number, number] => [i * 20, v]);
     const got = minMaxDownsample(points, max);
     expect(got.length).toBeLessThanOrEqual(max);
-    expect(got).toEqual(reference(values, max).map((i) => points[i]));
-    expect(minMaxDownsampleValues(40, values, max)).toEqual(reference(values, max).map((i) => [40 + i, values[i]]));
+    expect(got).toEqual(reference(points, max).map((i) => points[i]));
+    const atIterations = values.map((v, i): [number, number] => [40 + i, v]);
+    expect(minMaxDownsampleValues(40, values, max)).toEqual(reference(atIterations, max).map((i) => atIterations[i]));
   });
 
   it("keeps a spike at iteration 73,456 of 100,000 drawn as 1,000 points, and the newest loss", () => {
@@ -65,6 +74,21 @@ describe("minMaxDownsample", () => {
     const got = minMaxDownsampleValues(100, values, 200);
     expect(got).toContainEqual([12_445, -5]);
     expect(got.some(([it, loss]) => it === 40_100 && Number.isNaN(loss))).toBe(true);
+  });
+
+  it("keeps a sparse older part when merged with a dense newer one, however often merged again", () => {
+    // As the API merges a second of loss batches: 100 points over 2,000 iterations, then batches of 20
+    // over 20 iterations each, thinned to 100 after every merge.
+    let merged: [number, number][] = noisyLoss(100, 5).map((y, i) => [i * 20, y]);
+    for (let batch = 0; batch < 30; batch++) {
+      const from = 2000 + batch * 20;
+      const points = noisyLoss(20, batch).map((y, i): [number, number] => [from + i, y]);
+      merged = minMaxDownsample([...merged, ...points], 100);
+    }
+    // No stretch of the 2,600 iterations is left without points: the widest gap is a few spans.
+    const gaps = merged.slice(1).map(([x], i) => x - merged[i]![0]);
+    expect(Math.max(...gaps)).toBeLessThanOrEqual((3 * 2600) / 49);
+    expect(merged[0]![0]).toBeLessThan(60);
   });
 
   it("returns short series whole, in order, as a copy", () => {

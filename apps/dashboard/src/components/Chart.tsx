@@ -66,6 +66,13 @@ interface LineSeries {
 }
 
 const DATA_ZOOM_HEIGHT = 16;
+/** The page's zoom is this dataZoom's range (the slider's and the drag's follow it: same axis). */
+const ZOOM_ID = "zoom";
+
+function zoomOf(chart: echarts.ECharts): { start: number; end: number } | undefined {
+  const zooms = chart.getOption().dataZoom as { id?: string; start: number; end: number }[] | undefined;
+  return zooms?.find((z) => z.id === ZOOM_ID);
+}
 
 function withView(option: ChartOption, view: Pick<CurveView, "smoothing" | "log">): ChartOption {
   const series = ((option.series ?? []) as LineSeries[]).flatMap((s, i): LineSeries[] => {
@@ -98,7 +105,7 @@ function withView(option: ChartOption, view: Pick<CurveView, "smoothing" | "log"
     grid: { ...grid, bottom: (grid.bottom ?? 40) + DATA_ZOOM_HEIGHT + 8 },
     // The x axis only: the wheel zooms, the slider pans, a drag on the plot zooms to what it spans.
     dataZoom: [
-      { type: "inside", xAxisIndex: 0, filterMode: "none", moveOnMouseMove: false },
+      { id: ZOOM_ID, type: "inside", xAxisIndex: 0, filterMode: "none", moveOnMouseMove: false },
       {
         type: "slider",
         xAxisIndex: 0,
@@ -109,7 +116,8 @@ function withView(option: ChartOption, view: Pick<CurveView, "smoothing" | "log"
         brushSelect: false,
       },
     ],
-    toolbox: { show: false, feature: { dataZoom: { yAxisIndex: "none" } } },
+    // Its buttons out of sight: a hidden toolbox (show: false) would not enable the drag at all.
+    toolbox: { left: -100, top: -100, itemSize: 1, feature: { dataZoom: { yAxisIndex: "none" } } },
   };
 }
 
@@ -140,7 +148,7 @@ export function Chart({
     el.chart = instance;
     // A zoom made here (wheel, slider, drag) becomes the page's, which every chart then shows.
     instance.on("datazoom", () => {
-      const zoom = (instance.getOption().dataZoom as { start: number; end: number }[] | undefined)?.[0];
+      const zoom = zoomOf(instance);
       if (zoom) onZoom.current?.(zoom.start <= 0 && zoom.end >= 100 ? null : [zoom.start, zoom.end]);
     });
     instance.getZr().on("dblclick", () => onZoom.current?.(null));
@@ -172,7 +180,7 @@ export function Chart({
     chart.setOption(shown, { notMerge: true });
     if (!curves) return;
     const [start, end] = zoomNow.current ?? [0, 100];
-    chart.dispatchAction({ type: "dataZoom", dataZoomIndex: 0, start, end }, { silent: true });
+    chart.dispatchAction({ type: "dataZoom", dataZoomId: ZOOM_ID, start, end }, { silent: true });
     // Dragging across the plot zooms (the toolbox's zoom select, its buttons hidden).
     chart.dispatchAction({ type: "takeGlobalCursor", key: "dataZoomSelect", dataZoomSelectActive: true });
   }, [chart, shown, curves]);
@@ -181,9 +189,9 @@ export function Chart({
     const instance = chart;
     if (!instance || !curves) return;
     const [start, end] = zoom ?? [0, 100];
-    const current = (instance.getOption().dataZoom as { start: number; end: number }[] | undefined)?.[0];
+    const current = zoomOf(instance);
     if (current && Math.abs(current.start - start) < 0.01 && Math.abs(current.end - end) < 0.01) return;
-    instance.dispatchAction({ type: "dataZoom", dataZoomIndex: 0, start, end }, { silent: true });
+    instance.dispatchAction({ type: "dataZoom", dataZoomId: ZOOM_ID, start, end }, { silent: true });
   }, [chart, zoom, curves]);
 
   return (
