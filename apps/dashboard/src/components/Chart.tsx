@@ -146,6 +146,8 @@ export function Chart({
     const instance = echarts.init(el, dark ? "dark" : undefined);
     setChart(instance);
     el.chart = instance;
+    // Set here, not rendered: the server cannot know the theme, and hydration keeps its attributes.
+    el.dataset.theme = dark ? "dark" : "light";
     // A zoom made here (wheel, slider, drag) becomes the page's, which every chart then shows.
     instance.on("datazoom", () => {
       const zoom = zoomOf(instance);
@@ -202,7 +204,6 @@ export function Chart({
       data-testid={`chart-${label}`}
       data-smoothing={view?.smoothing}
       data-log={view ? String(view.log) : undefined}
-      data-theme={dark ? "dark" : "light"}
       style={{ height, width: "100%" }}
     />
   );
