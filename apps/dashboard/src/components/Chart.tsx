@@ -197,14 +197,6 @@ export function Chart({
   }, [chart, zoom, curves]);
 
   return (
-    <div
-      ref={element}
-      role="img"
-      aria-label={label}
-      data-testid={`chart-${label}`}
-      data-smoothing={view?.smoothing}
-      data-log={view ? String(view.log) : undefined}
-      style={{ height, width: "100%" }}
-    />
+    <div ref={element} role="img" aria-label={label} data-testid={`chart-${label}`} style={{ height, width: "100%" }} />
   );
 }
