@@ -103,9 +103,18 @@ function withView(option: ChartOption, view: Pick<CurveView, "smoothing" | "log"
     series,
     yAxis: view.log ? { ...yAxis, type: "log", name: `${yAxis.name} (log)` } : yAxis,
     grid: { ...grid, bottom: (grid.bottom ?? 40) + DATA_ZOOM_HEIGHT + 8 },
-    // The x axis only: the wheel zooms, the slider pans, a drag on the plot zooms to what it spans.
+    // The x axis only: a drag on the plot zooms to what it spans, Ctrl + wheel zooms, Shift + wheel
+    // and the slider pan. A plain wheel scrolls the page, as it does everywhere else on it.
     dataZoom: [
-      { id: ZOOM_ID, type: "inside", xAxisIndex: 0, filterMode: "none", moveOnMouseMove: false },
+      {
+        id: ZOOM_ID,
+        type: "inside",
+        xAxisIndex: 0,
+        filterMode: "none",
+        moveOnMouseMove: false,
+        zoomOnMouseWheel: "ctrl",
+        moveOnMouseWheel: "shift",
+      },
       {
         type: "slider",
         xAxisIndex: 0,

@@ -77,7 +77,7 @@ export function ChartControls({ state, autoLog }: { state: ChartViewState; autoL
           Reset zoom ({view.zoom[0].toFixed(0)}–{view.zoom[1].toFixed(0)}%)
         </button>
       ) : (
-        <span className="muted">Drag across a chart to zoom; double-click to reset.</span>
+        <span className="muted">Drag across a chart to zoom (or Ctrl + wheel); double-click to reset.</span>
       )}
     </fieldset>
   );
