@@ -57,6 +57,14 @@ export default defineConfig({
       dependencies: ["by-url"],
       use: { baseURL: `http://127.0.0.1:${DASHBOARD_PORT}` },
     },
+    // Chart controls, live comparison, dark mode: its own runs on the open stack (after the
+    // tests that count theirs), cancelled at its end.
+    {
+      name: "charts",
+      testMatch: "charts.spec.ts",
+      dependencies: ["labels-exports"],
+      use: { baseURL: `http://127.0.0.1:${DASHBOARD_PORT}` },
+    },
     { name: "auth", testMatch: "auth.spec.ts", use: { baseURL: `http://127.0.0.1:${AUTH.dashboardPort}` } },
   ],
   webServer: [

@@ -106,7 +106,8 @@ export const RunRef = builder.prismaNode("Run", {
     epochs: t.relation("epochs", { query: { orderBy: { epoch: "asc" } } }),
     lossHistory: t.field({
       type: [LossPointRef],
-      description: "The loss of every iteration, downsampled to at most maxPoints bucket means (for charts).",
+      description:
+        "The loss of every iteration, downsampled to at most maxPoints points for charts: each bucket's lowest and highest loss, and the last, so a spike survives.",
       args: { maxPoints: t.arg.int({ defaultValue: 500, required: true }) },
       resolve: async (run, { maxPoints }, { db }) => {
         if (maxPoints < 1 || maxPoints > 100_000)

@@ -2,13 +2,15 @@
 // A run, live: facts, the two plots, the weights image, and its actions.
 import { graphql } from "@trainql/graphql";
 import Link from "next/link";
-import { useEffect, useState } from "react";
+import { useEffect, useMemo, useState } from "react";
 import { useMutation, useSubscription } from "urql";
+import { spansDecades } from "@/lib/chartView";
 import { applyRunEvent, emptyLiveRun, type LiveRun, RUN_EVENTS } from "@/lib/runEvents";
 import type { RunLabelsData } from "@/lib/runLabels";
 import { HYPERPARAMETER_LABELS, type Hyperparameters, isLive, percent, type RunSummary } from "@/lib/types";
 import { useHydrated } from "@/lib/useHydrated";
 import { BEST_EPOCH_VAL, FINAL_VAL } from "@/lib/valAccuracy";
+import { ChartControls, useChartView } from "../ChartControls";
 import { Downloads } from "../Downloads";
 import { ProgressBar, StatusBadge } from "./RunBits";
 import { AccuracyChart, LossChart } from "./RunCharts";
@@ -67,6 +69,8 @@ export function RunDetail({
   const bestValAcc = state.epochs.length > 0 ? Math.max(...state.epochs.map((e) => e.valAcc)) : run.bestValAcc;
   const progress = state.lossesTo > 0 ? state.lossesTo / hp.numIters : run.progress;
   const now = useNow(status === "RUNNING");
+  const charts = useChartView();
+  const autoLog = useMemo(() => spansDecades(state.losses.map(([, l]) => l)), [state.losses]);
 
   return (
     <>
@@ -144,12 +148,17 @@ export function RunDetail({
         <p className="error">{(cancelState.error ?? evaluateState.error)?.message}</p>
       )}
 
+      <ChartControls state={charts} autoLog={autoLog} />
       <div className="grid2">
         <div className="card">
-          <LossChart losses={state.losses} divergedAtIteration={run.divergedAtIteration} />
+          <LossChart
+            losses={state.losses}
+            divergedAtIteration={run.divergedAtIteration}
+            view={charts.curves(charts.view.log ?? autoLog)}
+          />
         </div>
         <div className="card">
-          <AccuracyChart epochs={state.epochs} />
+          <AccuracyChart epochs={state.epochs} view={charts.curves(false)} />
         </div>
       </div>
 
