@@ -205,9 +205,11 @@ export function Chart({
     instance.dispatchAction({ type: "dataZoom", dataZoomId: ZOOM_ID, start, end }, { silent: true });
   }, [chart, zoom, curves]);
 
-  // The chart as it is drawn now, as a PNG file (ECharts renders it, at twice the screen's pixels).
+  // The chart as it is drawn now, as a PNG file (ECharts renders it, at twice the screen's pixels), on
+  // the theme's card colour: the drawn chart's own background is transparent.
   function savePng() {
-    const url = chart.current?.getDataURL({ type: "png", pixelRatio: 2, backgroundColor: "#fff" });
+    const backgroundColor = getComputedStyle(document.documentElement).getPropertyValue("--surface").trim() || "#fff";
+    const url = chart?.getDataURL({ type: "png", pixelRatio: 2, backgroundColor });
     if (!url) return;
     const link = document.createElement("a");
     link.href = url;
