@@ -1,6 +1,7 @@
 import * as tf from "@tensorflow/tfjs-core";
 import { beforeAll, describe, expect, it } from "vitest";
 import { setBlasKernels } from "../src/backend/blasKernels.ts";
+import { predictChunkRows } from "../src/training/memory.ts";
 import { initBackend, PARAM_NAMES, TwoLayerNet } from "./nn.ts";
 
 // A small net with weights of order 1, so activations and gradients are far from float32's noise.
@@ -120,11 +121,14 @@ describe("TwoLayerNet", () => {
   });
 
   it("predicts the argmax class, in chunks, for any number of rows", async () => {
-    const net = TwoLayerNet.create(shape, { weightScale: 0.5, seed: 3 });
-    const rows = 2500; // more than one chunk of 1,000
-    const x = new Float32Array(rows * shape.inputSize).map((_, i) => Math.sin(i));
+    // A hidden layer wide enough that chunks are 1,000 rows: 2,500 rows are two full chunks and a part.
+    const wide = { ...shape, hiddenSize: 4200 };
+    expect(predictChunkRows(wide.hiddenSize)).toBe(1000);
+    const net = TwoLayerNet.create(wide, { weightScale: 0.5, seed: 3 });
+    const rows = 2500;
+    const x = new Float32Array(rows * wide.inputSize).map((_, i) => Math.sin(i));
     const predicted = await net.predict(x, rows);
-    const expected = tf.tidy(() => tf.argMax(net.scores(tf.tensor2d(x, [rows, shape.inputSize])), 1));
+    const expected = tf.tidy(() => tf.argMax(net.scores(tf.tensor2d(x, [rows, wide.inputSize])), 1));
     expect(Array.from(predicted)).toEqual(Array.from(await expected.data()));
     expected.dispose();
     net.dispose();

@@ -9,6 +9,7 @@
 import * as tf from "@tensorflow/tfjs-core";
 import { hostRowsProduct, sgdUpdateInPlace } from "../backend/blasKernels.ts";
 import { type NetShape, PARAM_NAMES, type Params } from "../netParams.ts";
+import { predictChunkRows } from "../training/memory.ts";
 import { derivedSeed } from "../training/random.ts";
 
 export { type NetShape, PARAM_NAMES, type Params };
@@ -29,9 +30,6 @@ export function fractionEqual(predicted: ArrayLike<number>, y: ArrayLike<number>
 function weightGradient(W: tf.Tensor, a: tf.Tensor2D, b: tf.Tensor2D, reg: number): tf.Tensor {
   return tf.add(tf.matMul(a, b, true), tf.mul(2 * reg, W));
 }
-
-/** Rows per forward pass when predicting, so a 10,000-row set never becomes one giant tensor. */
-const PREDICT_CHUNK = 1000;
 
 export class TwoLayerNet {
   readonly shape: NetShape;
@@ -166,8 +164,9 @@ export class TwoLayerNet {
     const { inputSize: D } = this.shape;
     const { W1, b1, W2, b2 } = this.params;
     const out = new Int32Array(n);
-    for (let start = 0; start < n; start += PREDICT_CHUNK) {
-      const count = Math.min(PREDICT_CHUNK, n - start);
+    const chunk = predictChunkRows(this.shape.hiddenSize);
+    for (let start = 0; start < n; start += chunk) {
+      const count = Math.min(chunk, n - start);
       const rows = x.subarray(start * D, (start + count) * D);
       const labels = tf.tidy(() => {
         const hidden =
@@ -185,11 +184,12 @@ export class TwoLayerNet {
   async predictTensor(X: tf.Tensor2D): Promise<Int32Array> {
     const [n, D] = X.shape;
     const out = new Int32Array(n);
-    for (let start = 0; start < n; start += PREDICT_CHUNK) {
-      const rows = Math.min(PREDICT_CHUNK, n - start);
-      const chunk = tf.slice(X, [start, 0], [rows, D]);
-      out.set(await this.predictRows(chunk), start);
-      chunk.dispose();
+    const chunk = predictChunkRows(this.shape.hiddenSize);
+    for (let start = 0; start < n; start += chunk) {
+      const rows = Math.min(chunk, n - start);
+      const slice = tf.slice(X, [start, 0], [rows, D]);
+      out.set(await this.predictRows(slice), start);
+      slice.dispose();
     }
     return out;
   }
