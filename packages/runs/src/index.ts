@@ -7,6 +7,7 @@ export * from "./lossStore.ts";
 export * from "./processErrors.ts";
 export * from "./queue.ts";
 export * from "./reaper.ts";
+export * from "./reproduction.ts";
 export * from "./runLease.ts";
 export * from "./sweeps/advanceSweep.ts";
 export * from "./sweeps/sweepConfig.ts";

@@ -12,6 +12,7 @@ import {
   ruleOf,
   type TrainingSetSize,
 } from "../training/hyperparameters.ts";
+import { seedsRule, seedsText } from "../training/seeds.ts";
 import { WHOLE } from "../validation/problems.ts";
 import { integerFrom, withDefault } from "../validation/rules.ts";
 import { numberListText, numberText, optionalNumberText } from "../validation/textInput.ts";
@@ -46,6 +47,7 @@ export const SWEEP_DEFAULTS = {
   weightScale: DEFAULT_HYPERPARAMETERS.weightScale,
   maxTrials: null,
   eta: 3,
+  seeds: null,
 } as const;
 
 /** How forms label each setting, and what it means (the API's docs, the CLI's help). */
@@ -65,6 +67,11 @@ export const SWEEP_FIELDS = {
     about: "SUCCESSIVE_HALVING: keep the best 1/eta at each rung, with eta× the budget.",
   },
   seed: { label: "Seed", about: "Initialises every trial (and chooses RANDOM's sample)." },
+  seeds: {
+    label: "Seeds (optional, comma-separated)",
+    about:
+      "GRID and RANDOM: train each trial once per seed (a RunGroup per trial) and rank trials by their group's mean validation accuracy. Not with SUCCESSIVE_HALVING.",
+  },
 } as const;
 export type SweepField = keyof typeof SWEEP_FIELDS;
 
@@ -95,7 +102,17 @@ const spaceLists = {
  */
 function checkAcrossFields(s: Record<string, unknown>, ctx: z.RefinementCtx) {
   if (typeof s !== "object" || s === null) return;
-  const { strategy, eta, maxTrials, space } = s;
+  const { strategy, eta, maxTrials, space, seeds } = s;
+  // Successive halving promotes single trials by one accuracy each; groups would need their whole
+  // rung re-planned around group means, so seeds are refused here rather than half-supported.
+  if (strategy === "SUCCESSIVE_HALVING" && Array.isArray(seeds))
+    ctx.addIssue({
+      code: "custom",
+      path: ["seeds"],
+      params: WHOLE,
+      message:
+        "SUCCESSIVE_HALVING does not take seeds (it promotes single trials); use GRID or RANDOM with seeds, or leave seeds empty",
+    });
   if (strategy === "SUCCESSIVE_HALVING" && typeof eta === "number") {
     const problem = etaRule.safeParse(eta).error?.issues[0];
     if (problem) ctx.addIssue({ code: "custom", path: ["eta"], message: problem.message });
@@ -145,6 +162,7 @@ export function sweepSettingsSchema(numTrain?: TrainingSetSize) {
       weightScale: withDefault(ruleOf("weightScale"), d.weightScale),
       maxTrials: withDefault(maxTrialsRule, d.maxTrials),
       eta: withDefault(z.number(), d.eta),
+      seeds: withDefault(seedsRule, d.seeds),
     })
     .superRefine(checkAcrossFields, always);
 }
@@ -168,6 +186,7 @@ export function sweepSettingsTextSchema(numTrain?: TrainingSetSize) {
       weightScale: withDefault(numberText(ruleOf("weightScale")), d.weightScale),
       maxTrials: withDefault(optionalNumberText(maxTrialsRule), d.maxTrials),
       eta: withDefault(numberText(z.number()), d.eta),
+      seeds: withDefault(seedsText, d.seeds),
     })
     .superRefine(checkAcrossFields, always);
 }

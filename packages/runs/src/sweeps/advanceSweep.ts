@@ -48,8 +48,8 @@ export async function advanceSweep(db: Db, sweepId: string): Promise<void> {
     // The sweep is over: nothing waits any more, and the best fully trained trial by validation accuracy.
     await stopPausedTrials(tx, sweepId);
     const complete = trials.filter((t) => t.status === "SUCCEEDED" && t.finalValAcc !== null);
-    const best = complete.sort((a, b) => (b.finalValAcc ?? 0) - (a.finalValAcc ?? 0))[0];
-    if (best) await enqueueEvaluate(tx, best.id);
+    const { best, evaluate } = bestOf(complete);
+    for (const id of evaluate) await enqueueEvaluate(tx, id);
     await tx.sweep.update({
       where: { id: sweepId },
       data: {
@@ -61,6 +61,26 @@ export async function advanceSweep(db: Db, sweepId: string): Promise<void> {
     });
     await publishSweepChanged(tx, sweepId);
   });
+}
+
+type Finished = { id: string; groupId: string | null; finalValAcc: number | null };
+
+/**
+ * The best trial, and whose test accuracy to evaluate. Trials with seeds are ranked by their group's
+ * mean validation accuracy (over its SUCCEEDED members), not by a lucky seed: the best group's best
+ * member is the sweep's best run, and every member is evaluated, so the group's test accuracy has a
+ * mean ± std. Without seeds, each trial is its own group of one.
+ */
+export function bestOf(complete: Finished[]): { best: Finished | undefined; evaluate: string[] } {
+  const groups = new Map<string, Finished[]>();
+  for (const t of complete) {
+    const key = t.groupId ?? t.id;
+    groups.set(key, [...(groups.get(key) ?? []), t]);
+  }
+  const mean = (members: Finished[]) => members.reduce((s, t) => s + (t.finalValAcc ?? 0), 0) / members.length;
+  const ranked = [...groups.values()].sort((a, b) => mean(b) - mean(a));
+  const members = (ranked[0] ?? []).sort((a, b) => (b.finalValAcc ?? 0) - (a.finalValAcc ?? 0));
+  return { best: members[0], evaluate: members.map((t) => t.id) };
 }
 
 /** Trials still waiting for a promotion that will not come (not promoted, or the sweep ended) end as STOPPED. */
