@@ -86,7 +86,9 @@ describe("seed groups", () => {
     expect(new Set(group.runs.map((r) => r.hyperparameters.hiddenSize))).toEqual(new Set([8]));
     expect(group.runs.every((r) => r.group?.uuid === group.uuid)).toBe(true);
     // Different seeds train different runs: the band has width.
-    expect(new Set(group.runs.map((r) => r.finalValAcc)).size + new Set(group.runs.map((r) => r.epochs[0]!.loss)).size).toBeGreaterThan(2);
+    expect(
+      new Set(group.runs.map((r) => r.finalValAcc)).size + new Set(group.runs.map((r) => r.epochs[0]!.loss)).size,
+    ).toBeGreaterThan(2);
 
     const epochs = group.runs[0]!.epochs.map((e) => e.epoch);
     expect(epochs.length).toBeGreaterThan(1);
@@ -94,11 +96,23 @@ describe("seed groups", () => {
     for (const stat of group.stats.epochs) {
       const at = group.runs.map((r) => r.epochs.find((e) => e.epoch === stat.epoch)!);
       expect(stat.iteration).toBe(at[0]!.iteration);
-      expectMeanStd(stat.valAcc, at.map((e) => e.valAcc));
-      expectMeanStd(stat.trainAcc, at.map((e) => e.trainAcc));
-      expectMeanStd(stat.loss, at.map((e) => e.loss));
+      expectMeanStd(
+        stat.valAcc,
+        at.map((e) => e.valAcc),
+      );
+      expectMeanStd(
+        stat.trainAcc,
+        at.map((e) => e.trainAcc),
+      );
+      expectMeanStd(
+        stat.loss,
+        at.map((e) => e.loss),
+      );
     }
-    expectMeanStd(group.stats.finalValAcc, group.runs.map((r) => r.finalValAcc!));
+    expectMeanStd(
+      group.stats.finalValAcc,
+      group.runs.map((r) => r.finalValAcc!),
+    );
     expect(group.stats.testAcc).toEqual({ mean: null, std: null, n: 0 });
 
     for (const run of group.runs) await gqlOk(api.url, EVALUATE, { id: run.uuid });
@@ -110,7 +124,10 @@ describe("seed groups", () => {
       60_000,
       "every member's test accuracy",
     );
-    expectMeanStd(tested.stats.testAcc, tested.runs.map((r) => r.testAcc!));
+    expectMeanStd(
+      tested.stats.testAcc,
+      tested.runs.map((r) => r.testAcc!),
+    );
   });
 
   it("refuses bad seeds naming the field, and writes nothing", async () => {
@@ -180,8 +197,7 @@ describe("sweeps with seeds", () => {
       expect(group.runs.map((r) => r.hyperparameters.seed)).toEqual([7, 8]);
       expect(new Set(group.runs.map((r) => r.hyperparameters.learningRate)).size).toBe(1);
     }
-    const mean = (g: (typeof sweep.groups)[number]) =>
-      g.runs.reduce((s, r) => s + r.finalValAcc!, 0) / g.runs.length;
+    const mean = (g: (typeof sweep.groups)[number]) => g.runs.reduce((s, r) => s + r.finalValAcc!, 0) / g.runs.length;
     const bestGroup = [...sweep.groups].sort((a, b) => mean(b) - mean(a))[0]!;
     expect(sweep.bestRun?.group?.uuid).toBe(bestGroup.uuid);
     expect(bestGroup.stats.finalValAcc.mean).toBeCloseTo(mean(bestGroup), 12);

@@ -1,6 +1,6 @@
 // The hyperparameter and sweep schemas: bounds, defaults and messages — the one place the API, the
 // CLIs and the forms take their rules and words from.
-import { seedsRule, seedsText } from "../src/training/seeds.ts";
+
 import { describe, expect, it } from "vitest";
 import {
   MAX_GRID,
@@ -19,6 +19,7 @@ import {
   hyperparametersTextSchema,
   validateHyperparameters,
 } from "../src/training/hyperparameters.ts";
+import { seedsRule, seedsText } from "../src/training/seeds.ts";
 import { problemsOf, sentence, subjectOf } from "../src/validation/problems.ts";
 
 const messages = (result: { error?: { issues: readonly { message: string; path: PropertyKey[] }[] } }) =>

@@ -1,6 +1,6 @@
 import { describe, expect, it } from "vitest";
-import { bestOf } from "../src/sweeps/advanceSweep.ts";
 import { compareLosses } from "../src/reproduction.ts";
+import { bestOf } from "../src/sweeps/advanceSweep.ts";
 
 const f32 = (values: number[]) => Float32Array.from(values);
 

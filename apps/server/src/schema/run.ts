@@ -192,7 +192,8 @@ export const RunRef = builder.prismaNode("Run", {
     reproduction: t.field({
       type: ReproductionRef,
       nullable: true,
-      description: "For a reproduceRun run: whether its losses are bit-identical to the original's. Null for other runs.",
+      description:
+        "For a reproduceRun run: whether its losses are bit-identical to the original's. Null for other runs.",
       select: {
         reproducedFromId: true,
         reproducedIdentical: true,

@@ -28,8 +28,7 @@ interface GroupStats {
 }
 
 const MeanStdRef = builder.objectRef<MeanStd>("MeanStd").implement({
-  description:
-    "A mean over a group's members and its sample standard deviation (stddev_samp: divided by n − 1).",
+  description: "A mean over a group's members and its sample standard deviation (stddev_samp: divided by n − 1).",
   fields: (t) => ({
     mean: t.exposeFloat("mean", { nullable: true, description: "Null when no member has a value." }),
     std: t.exposeFloat("std", { nullable: true, description: "Sample standard deviation; null when n < 2." }),

@@ -8,6 +8,7 @@ import { applyRunEvent, emptyLiveRun, type LiveRun, RUN_EVENTS } from "@/lib/run
 import { HYPERPARAMETER_LABELS, type Hyperparameters, isLive, percent, type RunSummary } from "@/lib/types";
 import { useHydrated } from "@/lib/useHydrated";
 import { BEST_EPOCH_VAL, FINAL_VAL } from "@/lib/valAccuracy";
+import { type Lineage, ReproduceButton, ReproductionBadge } from "./Reproduction";
 import { ProgressBar, StatusBadge } from "./RunBits";
 import { AccuracyChart, LossChart } from "./RunCharts";
 import { WeightsImage } from "./WeightsImage";
@@ -36,7 +37,7 @@ function useNow(ticking: boolean): number | null {
   return hydrated ? now : null;
 }
 
-export function RunDetail({ initial }: { initial: RunSummary }) {
+export function RunDetail({ initial, lineage }: { initial: RunSummary; lineage?: Lineage }) {
   const [live, resubscribe] = useSubscription(
     { query: RUN_EVENTS, variables: { runId: initial.id } },
     (state: LiveRun = emptyLiveRun, data) => applyRunEvent(state, data.runEvents),
@@ -89,6 +90,20 @@ export function RunDetail({ initial }: { initial: RunSummary }) {
           >
             {evaluateAsked ? "Evaluating on the test set…" : "Evaluate on test set"}
           </button>
+        )}
+        {status === "SUCCEEDED" && <ReproduceButton runId={initial.id} />}
+        {lineage?.group && (
+          <span className="muted">
+            Member of seed group <Link href={`/groups/${lineage.group.uuid}`}>{lineage.group.uuid.slice(0, 8)}</Link>
+          </span>
+        )}
+        {lineage?.reproduction && (
+          <ReproductionBadge
+            runId={initial.id}
+            status={status}
+            initial={lineage.reproduction}
+            originalUuid={lineage.reproducedFrom?.uuid ?? null}
+          />
         )}
         {initial.sweepId && (
           <span className="muted">

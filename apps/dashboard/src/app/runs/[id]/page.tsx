@@ -2,17 +2,24 @@ import { graphql, readFragment } from "@trainql/graphql";
 import Link from "next/link";
 import { notFound } from "next/navigation";
 import { ApiErrorNotice } from "@/components/ApiErrorNotice";
+import { type Lineage, ReproductionFields } from "@/components/runs/Reproduction";
 import { RunDetail } from "@/components/runs/RunDetail";
 import { isNotFound, noticeProps, serverQuery } from "@/lib/serverQuery";
 import { type RunSummary, RunSummaryFragment } from "@/lib/types";
 
-const RUN = graphql(`query RunPage($id: ID!) { run(id: $id) { ...RunSummary } }`, [RunSummaryFragment]);
+const RUN = graphql(`query RunPage($id: ID!) { run(id: $id) { ...RunSummary ...ReproductionFields } }`, [
+  RunSummaryFragment,
+  ReproductionFields,
+]);
 
 export default async function RunPage({ params }: { params: Promise<{ id: string }> }) {
   const { id } = await params;
   let run: RunSummary;
+  let lineage: Lineage;
   try {
-    run = readFragment(RunSummaryFragment, (await serverQuery(RUN, { id })).run);
+    const found = (await serverQuery(RUN, { id })).run;
+    run = readFragment(RunSummaryFragment, found);
+    lineage = { group: found.group, reproducedFrom: found.reproducedFrom, reproduction: found.reproduction };
   } catch (error) {
     if (isNotFound(error)) notFound();
     return (
@@ -30,7 +37,7 @@ export default async function RunPage({ params }: { params: Promise<{ id: string
         {run.name ?? "Run"} <span className="muted">{run.uuid.slice(0, 8)}</span> — hidden {hp.hiddenSize}, lr{" "}
         {hp.learningRate}, reg {hp.reg}
       </h1>
-      <RunDetail initial={run} />
+      <RunDetail initial={run} lineage={lineage} />
     </>
   );
 }
