@@ -50,6 +50,13 @@ export default defineConfig({
       dependencies: ["dashboard"],
       use: { baseURL: `http://127.0.0.1:${DASHBOARD_PORT}` },
     },
+    // Seed groups and reproductions: after the pages by URL (those count the runs on the stack).
+    {
+      name: "seeds",
+      testMatch: "seeds.spec.ts",
+      dependencies: ["by-url"],
+      use: { baseURL: `http://127.0.0.1:${DASHBOARD_PORT}` },
+    },
     { name: "auth", testMatch: "auth.spec.ts", use: { baseURL: `http://127.0.0.1:${AUTH.dashboardPort}` } },
   ],
   webServer: [

@@ -2,21 +2,16 @@
 // reproduceRun on the run page: the button that retrains a finished run with its seed and
 // hyperparameters, and, on the reproduction's page, the verdict — its losses bit-identical to the
 // original's, or where they first differ and by how much.
-import { graphql, type ResultOf } from "@trainql/graphql";
+import { graphql } from "@trainql/graphql";
 import Link from "next/link";
 import { useRouter } from "next/navigation";
 import { useEffect, useState } from "react";
 import { useClient, useMutation } from "urql";
+import { type Lineage, ReproductionFields } from "@/lib/reproduction";
 import type { RunStatus } from "@/lib/types";
 
-export const ReproductionFields = graphql(`
-  fragment ReproductionFields on Run @_unmask {
-    group { uuid }
-    reproducedFrom { uuid }
-    reproduction { identical firstDifferenceIteration firstDifference maxAbsDifference sameBackend originalBackend originalDevice }
-  }
-`);
-export type Lineage = ResultOf<typeof ReproductionFields>;
+export type { Lineage };
+
 type Verdict = NonNullable<Lineage["reproduction"]>;
 
 const REPRODUCE = graphql(`mutation ReproduceRun($id: ID!) { reproduceRun(id: $id) { uuid } }`);

@@ -2,8 +2,8 @@ import { graphql, readFragment } from "@trainql/graphql";
 import Link from "next/link";
 import { notFound } from "next/navigation";
 import { ApiErrorNotice } from "@/components/ApiErrorNotice";
-import { type Lineage, ReproductionFields } from "@/components/runs/Reproduction";
 import { RunDetail } from "@/components/runs/RunDetail";
+import { type Lineage, ReproductionFields } from "@/lib/reproduction";
 import { isNotFound, noticeProps, serverQuery } from "@/lib/serverQuery";
 import { type RunSummary, RunSummaryFragment } from "@/lib/types";
 
