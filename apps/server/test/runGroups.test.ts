@@ -170,6 +170,16 @@ const SWEEP = graphql(`
   }
 `);
 
+const HALVING = graphql(`
+  query HalvingSweep($id: ID!) {
+    sweep(id: $id) {
+      status
+      bestRun { group { uuid } }
+      groups { uuid runs { status iteration epochs { epoch valAcc } } }
+    }
+  }
+`);
+
 describe("sweeps with seeds", () => {
   it("GRID repeats each trial over the seeds and picks the best group by its mean validation accuracy", async () => {
     const { startSweep } = await gqlOk(api.url, START_SWEEP, {
@@ -205,20 +215,40 @@ describe("sweeps with seeds", () => {
     expect(other.runs.every((r) => r.testAcc === null)).toBe(true); // the test set never chooses
   });
 
-  it("SUCCESSIVE_HALVING refuses seeds, naming the field", async () => {
-    const before = await count("Run");
-    const result = await gql(api.url, START_SWEEP, {
+  it("SUCCESSIVE_HALVING promotes whole groups by their mean validation accuracy", async () => {
+    const { startSweep } = await gqlOk(api.url, START_SWEEP, {
       input: {
         space: { learningRates: [0.02, 0.3], hiddenSizes: [8], regs: [1e-3] },
         strategy: "SUCCESSIVE_HALVING",
-        numIters: 40,
+        eta: 2,
+        numIters: 40, // 20 iterations an epoch: rung 0 trains both groups to 20, rung 1 the better one to 40
         batchSize: 20,
-        seeds: [1, 2],
+        seeds: [4, 5],
       },
     });
-    expect(result.errors?.[0]?.extensions?.code).toBe("BAD_USER_INPUT");
-    expect(result.errors?.[0]?.extensions?.field).toBe("input.seeds");
-    expect(result.errors?.[0]?.message).toMatch(/SUCCESSIVE_HALVING does not take seeds/);
-    expect(await count("Run")).toBe(before);
+    const sweep = await waitFor(
+      async () => {
+        const { sweep } = await gqlOk(api.url, HALVING, { id: startSweep.uuid });
+        return sweep.status === "SUCCEEDED" && sweep;
+      },
+      120_000,
+      "the halving sweep to end",
+    );
+    const [promoted, stopped] = [...sweep.groups].sort(
+      (a, b) => Number(b.runs[0]!.status === "SUCCEEDED") - Number(a.runs[0]!.status === "SUCCEEDED"),
+    );
+    // Each group moved as a whole: both members trained on, or both stopped at the first rung.
+    expect(promoted!.runs.map((r) => [r.status, r.iteration])).toEqual([
+      ["SUCCEEDED", 40],
+      ["SUCCEEDED", 40],
+    ]);
+    expect(stopped!.runs.map((r) => [r.status, r.iteration])).toEqual([
+      ["STOPPED", 20],
+      ["STOPPED", 20],
+    ]);
+    // …chosen by the members' mean validation accuracy at the end of the first rung (epoch 0).
+    const rungMean = (g: typeof promoted) => g!.runs.reduce((s, r) => s + r.epochs[0]!.valAcc, 0) / g!.runs.length;
+    expect(rungMean(promoted)).toBeGreaterThanOrEqual(rungMean(stopped));
+    expect(sweep.bestRun?.group?.uuid).toBe(promoted!.uuid);
   });
 });

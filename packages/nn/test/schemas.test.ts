@@ -213,13 +213,4 @@ describe("seeds", () => {
     expect(message(seedsText.safeParse("1, x"))?.[0]).toMatch(/comma-separated list of numbers/);
     expect(message(seedsText.safeParse("1.5"))?.[0]).toMatch(/must be an integer from 0 to 2147483647; got 1.5/);
   });
-
-  it("are refused with SUCCESSIVE_HALVING, on the seeds field", () => {
-    const result = sweepSettingsSchema().safeParse({
-      space: { learningRates: [0.1], hiddenSizes: [8], regs: [0] },
-      strategy: "SUCCESSIVE_HALVING",
-      seeds: [1, 2],
-    });
-    expect(result.error?.issues.map((i) => i.path)).toEqual([["seeds"]]);
-  });
 });

@@ -1,6 +1,6 @@
 import { describe, expect, it } from "vitest";
 import { compareLosses } from "../src/reproduction.ts";
-import { bestOf } from "../src/sweeps/advanceSweep.ts";
+import { bestOf, byTrial } from "../src/sweeps/advanceSweep.ts";
 
 const f32 = (values: number[]) => Float32Array.from(values);
 
@@ -61,5 +61,19 @@ describe("a sweep's best trial with seeds", () => {
       { id: "y", groupId: null, finalValAcc: 0.5 },
     ];
     expect(bestOf(trials)).toEqual({ best: trials[1], evaluate: ["y"] });
+  });
+
+  it("makes each group one trial for successive halving, scored by the mean of the members that have a score", () => {
+    const runs = [
+      { id: "a1", groupId: "A", finalValAcc: 0.5 },
+      { id: "x", groupId: null, finalValAcc: 0.6 },
+      { id: "a2", groupId: "A", finalValAcc: 0.7 },
+      { id: "b1", groupId: "B", finalValAcc: null },
+    ];
+    expect(byTrial(runs)).toEqual([
+      { members: [runs[0], runs[2]], valAcc: 0.6 },
+      { members: [runs[1]], valAcc: 0.6 },
+      { members: [runs[3]], valAcc: null },
+    ]);
   });
 });

@@ -70,7 +70,7 @@ export const SWEEP_FIELDS = {
   seeds: {
     label: "Seeds (optional, comma-separated)",
     about:
-      "GRID and RANDOM: train each trial once per seed (a RunGroup per trial) and rank trials by their group's mean validation accuracy. Not with SUCCESSIVE_HALVING.",
+      "Train each trial once per seed (a RunGroup per trial); trials are ranked, and successive halving promotes them, by their group's mean validation accuracy.",
   },
 } as const;
 export type SweepField = keyof typeof SWEEP_FIELDS;
@@ -102,17 +102,7 @@ const spaceLists = {
  */
 function checkAcrossFields(s: Record<string, unknown>, ctx: z.RefinementCtx) {
   if (typeof s !== "object" || s === null) return;
-  const { strategy, eta, maxTrials, space, seeds } = s;
-  // Successive halving promotes single trials by one accuracy each; groups would need their whole
-  // rung re-planned around group means, so seeds are refused here rather than half-supported.
-  if (strategy === "SUCCESSIVE_HALVING" && Array.isArray(seeds))
-    ctx.addIssue({
-      code: "custom",
-      path: ["seeds"],
-      params: WHOLE,
-      message:
-        "SUCCESSIVE_HALVING does not take seeds (it promotes single trials); use GRID or RANDOM with seeds, or leave seeds empty",
-    });
+  const { strategy, eta, maxTrials, space } = s;
   if (strategy === "SUCCESSIVE_HALVING" && typeof eta === "number") {
     const problem = etaRule.safeParse(eta).error?.issues[0];
     if (problem) ctx.addIssue({ code: "custom", path: ["eta"], message: problem.message });
