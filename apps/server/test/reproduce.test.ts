@@ -3,10 +3,22 @@
 import { graphql } from "@trainql/graphql";
 import pg from "pg";
 import { beforeAll, describe, expect, it } from "vitest";
-import { freshDatabase, gql, gqlOk, startApi, startTrainer, type TestServer, tinyDataset, waitFor } from "./harness.ts";
+import {
+  freshDatabase,
+  gql,
+  gqlOk,
+  startApi,
+  startTrainer,
+  type TestServer,
+  type TrainerProcess,
+  tinyDataset,
+  waitFor,
+} from "./harness.ts";
 
 let databaseUrl: string;
 let api: TestServer;
+let dataDir: string;
+let trainer: TrainerProcess;
 
 const START = graphql(`mutation StartOriginal($input: StartRunInput!) { startRun(input: $input) { uuid } }`);
 const REPRODUCE = graphql(`
@@ -19,7 +31,7 @@ const RUN = graphql(`
     run(id: $id) {
       status backend device hyperparameters { seed hiddenSize learningRate numIters }
       reproductions { uuid }
-      reproduction { identical firstDifferenceIteration firstDifference maxAbsDifference sameBackend originalBackend }
+      reproduction { identical firstDifferenceIteration firstDifference maxAbsDifference sameBackend originalBackend originalDevice }
     }
   }
 `);
@@ -50,9 +62,9 @@ async function sql<T extends pg.QueryResultRow>(text: string, values: unknown[] 
 
 beforeAll(async () => {
   databaseUrl = await freshDatabase();
-  const dataDir = await tinyDataset();
+  dataDir = await tinyDataset();
   api = await startApi(databaseUrl);
-  await startTrainer(databaseUrl, dataDir);
+  trainer = await startTrainer(databaseUrl, dataDir);
 });
 
 describe("reproduceRun", () => {
@@ -72,6 +84,7 @@ describe("reproduceRun", () => {
       maxAbsDifference: 0,
       sameBackend: true,
       originalBackend: original.backend,
+      originalDevice: original.device,
     });
     const { run } = await gqlOk(api.url, RUN, { id: startRun.uuid });
     expect(run.reproductions.map((r) => r.uuid)).toEqual([reproduceRun.uuid]);
@@ -110,5 +123,26 @@ describe("reproduceRun", () => {
     expect(
       (await gql(api.url, REPRODUCE, { id: "00000000-0000-4000-8000-000000000000" })).errors?.[0]?.extensions?.code,
     ).toBe("NOT_FOUND");
+  });
+
+  it("says when the reproduction ran on another BLAS thread count, and compares it all the same", async () => {
+    await trainer.stop();
+    const one = await startTrainer(databaseUrl, dataDir, { TRAINQL_BLAS_THREADS: "1" });
+    // Large enough products for OpenBLAS to split them across threads.
+    const input = { hiddenSize: 256, numIters: 40, batchSize: 200, learningRate: 0.1, seed: 21 };
+    const { startRun } = await gqlOk(api.url, START, { input });
+    const original = await succeeded(startRun.uuid);
+    await one.stop();
+    await startTrainer(databaseUrl, dataDir, { TRAINQL_BLAS_THREADS: "2" });
+    const { reproduceRun } = await gqlOk(api.url, REPRODUCE, { id: startRun.uuid });
+    const reproduced = await succeeded(reproduceRun.uuid);
+    if (!/matrix products on/.test(original.device ?? "")) return; // no native BLAS here: nothing to vary
+    expect(original.device).toMatch(/OpenBLAS .*, 1 thread,/);
+    expect(reproduced.device).toMatch(/OpenBLAS .*, 2 threads,/);
+    expect(reproduced.reproduction).toMatchObject({ sameBackend: false, originalDevice: original.device });
+    const verdict = reproduced.reproduction!;
+    // Either way the verdict is complete: identical, or where and by how much it differs.
+    if (verdict.identical) expect(verdict.firstDifferenceIteration).toBeNull();
+    else expect(verdict.firstDifferenceIteration).toBeGreaterThanOrEqual(0);
   });
 });
