@@ -110,6 +110,34 @@ test("at phone width (390 px) the group and its comparison fit the screen", asyn
   }
 });
 
+test("a sweep from its form with seeds repeats each trial and ranks the trials by their mean, live", async ({ page }) => {
+  await page.goto("/sweeps/new");
+  await page.locator('select[name="strategy"]').selectOption("GRID");
+  const fields = {
+    learningRates: "0.02, 0.3",
+    hiddenSizes: "8",
+    regs: "1e-3",
+    learningRateDecays: "0.95",
+    numIters: "40",
+    batchSize: "20",
+    seeds: "1, 2",
+  };
+  for (const [name, value] of Object.entries(fields)) await page.locator(`input[name="${name}"]`).fill(value);
+  await expect(page.getByTestId("sweep-plan")).toHaveText(
+    "Will train 2 trials × 2 seeds, ranked by their mean, 160 iterations in all.",
+  );
+  await page.getByRole("button", { name: "Start sweep" }).click();
+  await page.waitForURL(/\/sweeps\/[0-9a-f-]{36}$/);
+  const ranked = page.getByRole("table", { name: "Trials ranked by mean over seeds" }).locator("tbody tr");
+  await expect(ranked).toHaveCount(2);
+  // The page follows the sweep live: both groups fill in without a reload.
+  for (const row of await ranked.all()) await expect(row).toContainText("2 / 2", { timeout: 90_000 });
+  await expect(ranked.first()).toContainText(/\d+\.\d\d% ± \d+\.\d\d%/);
+  await expect(page.getByTestId("best-test")).toHaveText(/^\d+\.\d\d%$/, { timeout: 60_000 });
+  await expect(page.getByText("Live updates failed")).toHaveCount(0);
+  await shot(page, "65-sweep-seeds");
+});
+
 test("Reproduce on a finished run trains it again and shows it reproduced bit-identically", async ({ page }) => {
   await page.goto(`/runs/${memberUuid}`);
   await page.getByRole("button", { name: "Reproduce" }).click();

@@ -20,6 +20,17 @@ export const GroupFields = graphql(
   [HyperparametersFields, MeanStdFields],
 );
 export type Group = ResultOf<typeof GroupFields>;
+
+// A sweep's groups, ranked on its page: no curves, and spelled out rather than nested fragments, so the
+// sweep's subscription stays inside the API's query depth limit.
+export const SweepGroupFields = graphql(`
+  fragment SweepGroupFields on RunGroup @_unmask {
+    id uuid
+    runs { id status hyperparameters { hiddenSize learningRate reg } }
+    stats { finalValAcc { mean std n } testAcc { mean std n } }
+  }
+`);
+export type SweepGroup = ResultOf<typeof SweepGroupFields>;
 export type MeanStd = ResultOf<typeof MeanStdFields>;
 export type GroupEpoch = Group["stats"]["epochs"][number];
 
@@ -37,7 +48,9 @@ export function numberMeanStd(m: MeanStd): string {
 }
 
 /** What every member shares: the hyperparameters apart from the seed. */
-export function groupLabel(group: Group): string {
+export function groupLabel(group: {
+  runs: readonly { hyperparameters: { hiddenSize: number; learningRate: number; reg: number } }[];
+}): string {
   const hp = group.runs[0]?.hyperparameters;
   return hp ? `hidden ${hp.hiddenSize}, lr ${hp.learningRate}, reg ${hp.reg}` : "no runs";
 }

@@ -1,7 +1,7 @@
 // Sweeps as the dashboard reads them: fragments of apps/server/schema.graphql, typed by gql.tada.
 import { graphql, type ResultOf, type SweepStrategy } from "@trainql/graphql";
 import { SPACE_FIELDS } from "@trainql/nn/sweepRules";
-import { GroupFields } from "./groups";
+import { SweepGroupFields } from "./groups";
 import { HYPERPARAMETER_LABELS, type Hyperparameters, HyperparametersFields } from "./types";
 
 export type Strategy = SweepStrategy;
@@ -33,10 +33,10 @@ export const SweepViewFragment = graphql(
     bestRun { ...SweepTrialFields }
     trials { ...SweepTrialFields }
     seeds
-    groups { ...GroupFields } # with seeds: one per trial
+    groups { ...SweepGroupFields } # with seeds: one per trial
   }
 `,
-  [SweepTrialFields, GroupFields],
+  [SweepTrialFields, SweepGroupFields],
 );
 export type SweepView = ResultOf<typeof SweepViewFragment>;
 

@@ -1,9 +1,9 @@
 // A sweep with seeds: its trials as groups, ranked by their mean final validation accuracy (the API
 // picks the best run the same way: from the group with the best mean, not the luckiest seed).
 import Link from "next/link";
-import { type Group, groupLabel, percentMeanStd } from "@/lib/groups";
+import { groupLabel, percentMeanStd, type SweepGroup } from "@/lib/groups";
 
-export function SweepGroups({ groups, seeds }: { groups: Group[]; seeds: number[] }) {
+export function SweepGroups({ groups, seeds }: { groups: SweepGroup[]; seeds: number[] }) {
   const ranked = [...groups].sort((a, b) => (b.stats.finalValAcc.mean ?? -1) - (a.stats.finalValAcc.mean ?? -1));
   return (
     <>
