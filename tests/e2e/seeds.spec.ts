@@ -110,7 +110,9 @@ test("at phone width (390 px) the group and its comparison fit the screen", asyn
   }
 });
 
-test("a sweep from its form with seeds repeats each trial and ranks the trials by their mean, live", async ({ page }) => {
+test("a sweep from its form with seeds repeats each trial and ranks the trials by their mean, live", async ({
+  page,
+}) => {
   await page.goto("/sweeps/new");
   await page.locator('select[name="strategy"]').selectOption("GRID");
   const fields = {
