@@ -50,11 +50,26 @@ export default defineConfig({
       dependencies: ["dashboard"],
       use: { baseURL: `http://127.0.0.1:${DASHBOARD_PORT}` },
     },
-    // Seed groups and reproductions: after the pages by URL (those count the runs on the stack).
+    // Names, tags, notes and downloads; after by-url (which counts the runs the dashboard tests make).
+    {
+      name: "labels-exports",
+      testMatch: "runLabelsExports.spec.ts",
+      dependencies: ["by-url"],
+      use: { baseURL: `http://127.0.0.1:${DASHBOARD_PORT}` },
+    },
+    // Chart controls, live comparison, dark mode: its own runs on the open stack (after the
+    // tests that count theirs), cancelled at its end.
+    {
+      name: "charts",
+      testMatch: "charts.spec.ts",
+      dependencies: ["labels-exports"],
+      use: { baseURL: `http://127.0.0.1:${DASHBOARD_PORT}` },
+    },
+    // Seed groups and reproductions: after the other projects on the open stack (they count the runs they make).
     {
       name: "seeds",
       testMatch: "seeds.spec.ts",
-      dependencies: ["by-url"],
+      dependencies: ["charts"],
       use: { baseURL: `http://127.0.0.1:${DASHBOARD_PORT}` },
     },
     { name: "auth", testMatch: "auth.spec.ts", use: { baseURL: `http://127.0.0.1:${AUTH.dashboardPort}` } },

@@ -6,7 +6,8 @@ const config: NextConfig = {
   reactStrictMode: true,
   // The form rules are @trainql/nn's own TypeScript (the same the API enforces), compiled here.
   // @trainql/graphql is TypeScript too: the graphql() every document here is written with.
-  transpilePackages: ["@trainql/nn", "@trainql/graphql"],
+  // @trainql/runs: only its dependency-free minMaxDownsample, the one way a loss curve is thinned.
+  transpilePackages: ["@trainql/nn", "@trainql/graphql", "@trainql/runs"],
 };
 
 export default config;

@@ -138,7 +138,7 @@ test("the runs page lists every run with its live status, sortable by validation
   await expect(page).toHaveURL(/sort=BEST_VAL_ACC_DESC/);
   // The button changes at once; the re-sorted rows arrive with the next response.
   const bestColumn = async () =>
-    (await rows.locator("td:nth-child(10)").allTextContents()).map((t) => (t === "—" ? -1 : Number.parseFloat(t)));
+    (await rows.getByTestId("best-val").allTextContents()).map((t) => (t === "—" ? -1 : Number.parseFloat(t)));
   await expect
     .poll(async () => {
       const best = await bestColumn();

@@ -12,6 +12,7 @@ import { useServer } from "graphql-ws/use/ws";
 import { createYoga, useReadinessCheck } from "graphql-yoga";
 import { WebSocketServer } from "ws";
 import { localDashboard } from "./env.ts";
+import { matchDownload, serveDownload } from "./exports/downloads.ts";
 import { type FanoutMetrics, useRunEventFanout } from "./fanout/useRunEventFanout.ts";
 import { type ApiLimits, DEFAULT_LIMITS } from "./limits.ts";
 import type { Context } from "./schema/builder.ts";
@@ -105,14 +106,21 @@ export function buildApp({
     ],
   });
 
+  /**
+   * Files (images, downloads) are read as queries are: by anyone when queries are public, else with a
+   * token. <img> tags and download links send no headers, so the token may come as a parameter.
+   */
+  function mayRead(req: IncomingMessage, res: ServerResponse, what: string): boolean {
+    if (access.tokens.length === 0 || access.publicQueries) return true;
+    const token =
+      new URL(req.url ?? "/", "http://x").searchParams.get("access_token") ?? bearerToken(req.headers.authorization);
+    if (isValidToken(access, token)) return true;
+    jsonError(res, 401, `${what} needs an API token (?access_token=…)`, "UNAUTHENTICATED");
+    return false;
+  }
+
   async function weights(id: string, req: IncomingMessage, res: ServerResponse) {
-    // Images are read by <img> tags, which send no headers: a closed API takes the token as a parameter.
-    if (access.tokens.length > 0 && !access.publicQueries) {
-      const token =
-        new URL(req.url ?? "/", "http://x").searchParams.get("access_token") ?? bearerToken(req.headers.authorization);
-      if (!isValidToken(access, token))
-        return jsonError(res, 401, "this image needs an API token (?access_token=…)", "UNAUTHENTICATED");
-    }
+    if (!mayRead(req, res, "this image")) return;
     const run = await db.run.findUnique({ where: { id }, select: { weightsPng: true } }).catch(() => null);
     if (!run?.weightsPng) {
       res.writeHead(404, { "content-type": "text/plain" }).end(`no weights image for run ${id} yet`);
@@ -127,8 +135,14 @@ export function buildApp({
   }
 
   const server = createServer((req, res) => {
-    const match = WEIGHTS_PATH.exec(new URL(req.url ?? "/", "http://x").pathname);
+    const url = new URL(req.url ?? "/", "http://x");
+    const match = WEIGHTS_PATH.exec(url.pathname);
     if (match?.[1] && req.method === "GET") return void weights(match[1], req, res);
+    const download = req.method === "GET" ? matchDownload(url.pathname) : null;
+    if (download) {
+      if (mayRead(req, res, "this download")) void serveDownload(db, download, url, res);
+      return;
+    }
     const origin = req.headers.origin;
     if (!originAllowed(origins, origin, req.headers.host))
       return jsonError(res, 403, FORBIDDEN_ORIGIN_MESSAGE(origin ?? ""), "FORBIDDEN_ORIGIN");

@@ -138,6 +138,20 @@ describe(`the list pages' queries, on ${RUNS} runs and ${SWEEPS} sweeps`, () => 
     }
   });
 
+  it("runs filtered by a tag: read through the GIN index on tags, not a scan", async () => {
+    // One run in 1,000 carries the tag looked for; half carry another.
+    await explainer.query(`UPDATE "Run" SET tags = CASE WHEN seed % 1000 = 0 THEN ARRAY['rare', 'common']
+      WHEN seed % 2 = 0 THEN ARRAY['common'] ELSE tags END; ANALYZE "Run"`);
+    const { statements, data } = await statementsOf(
+      `query ($tags: [String!]) { runs(first: 20, filter: { tags: $tags }) { edges { node { id tags } } } }`,
+      "Run",
+      { tags: ["rare"] },
+    );
+    expect(statements).toHaveLength(1);
+    expect((data as { runs: { edges: unknown[] } }).runs.edges).toHaveLength(20);
+    expect(await expectIndexed(statements[0]!, "Run")).toContain("Bitmap Index Scan using Run_tags_idx");
+  });
+
   it("a sweep's trials, and the sweeps page with theirs: one indexed read a table", async () => {
     for (const document of [
       `{ sweep(id: "${await sweepId("ASC")}") { status trials { id status } itersSpent } }`,

@@ -91,18 +91,32 @@ describe("TwoLayerNet", () => {
     setBlasKernels(previous);
   });
 
-  it("applies W ← W − lr·dW on an SGD step", async () => {
+  // With the BLAS, the weight matrices' update is one in-place GEMM (sgdUpdateInPlace) rather than the
+  // gradient formed and subtracted: the same arithmetic in another order, so equal up to float32
+  // rounding of values of this size (|W| < 4: an ulp is < 5e-7).
+  it.each([
+    ["BLAS", true],
+    ["stock", false],
+  ])("applies W ← W − lr·dW to every parameter on an SGD step (%s kernels)", async (_, blas) => {
+    const previous = setBlasKernels(blas);
     const net = TwoLayerNet.create(shape, { weightScale: 0.5, seed: 2 });
     const { X, y } = batch();
     const before = await net.values();
     const { loss, grads } = net.lossAndGrads(X, y, reg);
-    const dW2 = await grads.W2.data();
+    const dW = Object.fromEntries(await Promise.all(PARAM_NAMES.map(async (n) => [n, await grads[n].data()])));
+    const lossBefore = (await loss.data())[0];
     tf.dispose([loss, ...Object.values(grads)]);
-    net.sgdStep(X, y, 0.1, reg).dispose();
+    const stepLoss = net.sgdStep(X, y, 0.1, reg);
+    expect((await stepLoss.data())[0]).toBe(lossBefore);
+    stepLoss.dispose();
     const after = await net.values();
-    for (let i = 0; i < dW2.length; i++) expect(after.W2[i]).toBeCloseTo(before.W2[i]! - 0.1 * dW2[i]!, 6);
+    for (const name of PARAM_NAMES) {
+      for (let i = 0; i < before[name].length; i++)
+        expect(after[name][i], `${name}[${i}]`).toBeCloseTo(before[name][i]! - 0.1 * dW[name]![i]!, 6);
+    }
     tf.dispose([X, y]);
     net.dispose();
+    setBlasKernels(previous);
   });
 
   it("predicts the argmax class, in chunks, for any number of rows", async () => {

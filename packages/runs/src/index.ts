@@ -4,6 +4,7 @@ export * from "./events/runNotifications.ts";
 export * from "./events/runPubSub.ts";
 export * from "./hyperparameters.ts";
 export * from "./lossStore.ts";
+export * from "./minMaxDownsample.ts";
 export * from "./processErrors.ts";
 export * from "./queue.ts";
 export * from "./reaper.ts";

@@ -1,6 +1,7 @@
 // Per-iteration losses, packed as float32 in chunks of CHUNK iterations (see LossChunk in
 // schema.prisma): one row per 4,096 iterations, appended in place as training goes.
 import type { Db, Prisma } from "@trainql/db";
+import { minMaxIndices } from "./minMaxDownsample.ts";
 
 export const CHUNK = 4096;
 
@@ -69,16 +70,18 @@ export async function readLosses(
   return all.subarray(start, to === undefined ? undefined : to - Math.floor(from / CHUNK) * CHUNK);
 }
 
-/** At most `maxPoints` points: the mean loss of each of equal runs of iterations, at the run's last iteration. */
+/**
+ * At most `maxPoints` points of the losses of iterations from, from + 1, …: each bucket's lowest and
+ * highest loss, and the last (minMaxDownsample.ts), so a spike is never averaged away.
+ */
 export function downsample(losses: Float32Array, maxPoints: number, from = 0): { iteration: number; loss: number }[] {
-  const n = losses.length;
-  const bucket = Math.max(1, Math.ceil(n / Math.max(1, maxPoints)));
-  const out: { iteration: number; loss: number }[] = [];
-  for (let start = 0; start < n; start += bucket) {
-    const end = Math.min(n, start + bucket);
-    let sum = 0;
-    for (let i = start; i < end; i++) sum += losses[i] as number;
-    out.push({ iteration: from + end - 1, loss: sum / (end - start) });
-  }
-  return out;
+  return minMaxIndices(
+    losses.length,
+    (i) => i,
+    (i) => losses[i] as number,
+    maxPoints,
+  ).map((i) => ({
+    iteration: from + i,
+    loss: losses[i] as number,
+  }));
 }

@@ -1,6 +1,8 @@
 "use client";
 // ECharts, the one chart library here: lines for curves now, heatmaps and parallel coordinates for
 // sweeps, all from one maintained package. Only the parts used are registered (smaller bundle).
+// This is also the one home of what a curve chart does with a page's view (ChartControls): smoothing
+// drawn over the faint raw curve, a log axis, and one zoom shared by the page's charts.
 import { HeatmapChart, LineChart, ParallelChart } from "echarts/charts";
 import {
   DataZoomComponent,
@@ -9,12 +11,16 @@ import {
   MarkLineComponent,
   ParallelComponent,
   TitleComponent,
+  ToolboxComponent,
   TooltipComponent,
   VisualMapComponent,
 } from "echarts/components";
 import * as echarts from "echarts/core";
 import { CanvasRenderer } from "echarts/renderers";
-import { useEffect, useRef } from "react";
+import { useTheme } from "next-themes";
+import { useEffect, useMemo, useRef, useState } from "react";
+import type { ChartView } from "@/lib/chartView";
+import { smoothed } from "@/lib/smoothing";
 
 echarts.use([
   LineChart,
@@ -28,33 +34,199 @@ echarts.use([
   MarkLineComponent,
   VisualMapComponent,
   ParallelComponent,
+  ToolboxComponent,
   CanvasRenderer,
 ]);
 
 export type ChartOption = echarts.EChartsCoreOption;
 
-export function Chart({ option, height = 300, label }: { option: ChartOption; height?: number; label: string }) {
-  const element = useRef<HTMLDivElement>(null);
-  const chart = useRef<echarts.ECharts | null>(null);
+/** A curve chart's share of the page's view. */
+export interface CurveView {
+  smoothing: number;
+  /** A logarithmic y axis (loss charts); points ≤ 0 are left out then. */
+  log: boolean;
+  zoom: ChartView["zoom"];
+  onZoom: (zoom: ChartView["zoom"]) => void;
+}
+
+/** The chart element as browser tests see it: the instance, to read what is drawn (getOption). */
+export type ChartElement = HTMLDivElement & { chart?: echarts.ECharts };
+
+// Set per series, not left to the theme: a smoothed curve and its faint raw curve share a colour.
+// Readable on the light and the dark background alike.
+const PALETTE = ["#4f7be8", "#e8833a", "#3ba272", "#d14a61", "#8d6cd6", "#27a9c4", "#c7a21d", "#e066b3", "#7a8699"];
+
+interface LineSeries {
+  type?: string;
+  name?: string;
+  data?: [number, number][];
+  lineStyle?: Record<string, unknown>;
+  markLine?: unknown;
+  [key: string]: unknown;
+}
+
+const DATA_ZOOM_HEIGHT = 16;
+/** The page's zoom is this dataZoom's range (the slider's and the drag's follow it: same axis). */
+const ZOOM_ID = "zoom";
+
+function zoomOf(chart: echarts.ECharts): { start: number; end: number } | undefined {
+  const zooms = chart.getOption().dataZoom as { id?: string; start: number; end: number }[] | undefined;
+  return zooms?.find((z) => z.id === ZOOM_ID);
+}
+
+function withView(option: ChartOption, view: Pick<CurveView, "smoothing" | "log">): ChartOption {
+  const series = ((option.series ?? []) as LineSeries[]).flatMap((s, i): LineSeries[] => {
+    if (s.type !== "line" || !s.data) return [s];
+    const color = PALETTE[i % PALETTE.length];
+    const data = view.log ? s.data.filter(([, y]) => y > 0 && Number.isFinite(y)) : s.data;
+    if (!(view.smoothing > 0)) return [{ ...s, id: `${s.name}`, color, data }];
+    return [
+      // First, so the legend's swatch is the smoothed line's.
+      { ...s, id: `${s.name}:smoothed`, color, data: smoothed(data, view.smoothing), markLine: undefined, z: 3 },
+      {
+        ...s,
+        id: `${s.name}:raw`,
+        color,
+        data,
+        showSymbol: false,
+        lineStyle: { ...s.lineStyle, opacity: 0.25 },
+        emphasis: { disabled: true },
+        tooltip: { show: false },
+        z: 2,
+      },
+    ];
+  });
+  const yAxis = option.yAxis as Record<string, unknown>;
+  const grid = option.grid as Record<string, number>;
+  return {
+    ...option,
+    series,
+    yAxis: view.log ? { ...yAxis, type: "log", name: `${yAxis.name} (log)` } : yAxis,
+    grid: { ...grid, bottom: (grid.bottom ?? 40) + DATA_ZOOM_HEIGHT + 8 },
+    // The x axis only: a drag on the plot zooms to what it spans, Ctrl + wheel zooms, Shift + wheel
+    // and the slider pan. A plain wheel scrolls the page, as it does everywhere else on it.
+    dataZoom: [
+      {
+        id: ZOOM_ID,
+        type: "inside",
+        xAxisIndex: 0,
+        filterMode: "none",
+        moveOnMouseMove: false,
+        zoomOnMouseWheel: "ctrl",
+        moveOnMouseWheel: "shift",
+      },
+      {
+        type: "slider",
+        xAxisIndex: 0,
+        filterMode: "none",
+        height: DATA_ZOOM_HEIGHT,
+        bottom: 6,
+        showDetail: false,
+        brushSelect: false,
+      },
+    ],
+    // Its buttons out of sight: a hidden toolbox (show: false) would not enable the drag at all.
+    toolbox: { left: -100, top: -100, itemSize: 1, feature: { dataZoom: { yAxisIndex: "none" } } },
+  };
+}
+
+export function Chart({
+  option,
+  height = 300,
+  label,
+  view,
+}: {
+  option: ChartOption;
+  height?: number;
+  label: string;
+  /** For curve charts: the page's view (ChartControls). */
+  view?: CurveView;
+}) {
+  const element = useRef<ChartElement>(null);
+  // State, not a ref: a new instance (the theme changed) must get the option again.
+  const [chart, setChart] = useState<echarts.ECharts | null>(null);
+  const onZoom = useRef(view?.onZoom);
+  onZoom.current = view?.onZoom;
+  const dark = useTheme().resolvedTheme === "dark";
 
   useEffect(() => {
-    if (!element.current) return;
-    const instance = echarts.init(element.current);
-    chart.current = instance;
+    const el = element.current;
+    if (!el) return;
+    const instance = echarts.init(el, dark ? "dark" : undefined);
+    setChart(instance);
+    el.chart = instance;
+    // Set here, not rendered: the server cannot know the theme, and hydration keeps its attributes.
+    el.dataset.theme = dark ? "dark" : "light";
+    // A zoom made here (wheel, slider, drag) becomes the page's, which every chart then shows.
+    instance.on("datazoom", () => {
+      const zoom = zoomOf(instance);
+      if (zoom) onZoom.current?.(zoom.start <= 0 && zoom.end >= 100 ? null : [zoom.start, zoom.end]);
+    });
+    instance.getZr().on("dblclick", () => onZoom.current?.(null));
     const resize = () => instance.resize();
     window.addEventListener("resize", resize);
     return () => {
       window.removeEventListener("resize", resize);
       instance.dispose();
-      chart.current = null;
+      setChart(null);
+      el.chart = undefined;
     };
-  }, []);
+  }, [dark]);
+
+  // The zoom is not part of the drawn option: a zoom made in this chart is already shown here, and
+  // redrawing mid-drag would end the drag. It is applied by the effect below, and on each redraw.
+  const smoothing = view?.smoothing ?? 0;
+  const log = view?.log ?? false;
+  const zoom = view?.zoom ?? null;
+  const zoomNow = useRef(zoom);
+  zoomNow.current = zoom;
+  const curves = view !== undefined;
+  const shown = useMemo(() => {
+    const themed = { ...option, backgroundColor: "transparent" };
+    return curves ? withView(themed, { smoothing, log }) : themed;
+  }, [option, curves, smoothing, log]);
 
   useEffect(() => {
-    chart.current?.setOption(option, { notMerge: true, lazyUpdate: true });
-  }, [option]);
+    if (!chart) return;
+    chart.setOption(shown, { notMerge: true });
+    if (!curves) return;
+    const [start, end] = zoomNow.current ?? [0, 100];
+    chart.dispatchAction({ type: "dataZoom", dataZoomId: ZOOM_ID, start, end }, { silent: true });
+    // Dragging across the plot zooms (the toolbox's zoom select, its buttons hidden).
+    chart.dispatchAction({ type: "takeGlobalCursor", key: "dataZoomSelect", dataZoomSelectActive: true });
+  }, [chart, shown, curves]);
+
+  useEffect(() => {
+    const instance = chart;
+    if (!instance || !curves) return;
+    const [start, end] = zoom ?? [0, 100];
+    const current = zoomOf(instance);
+    if (current && Math.abs(current.start - start) < 0.01 && Math.abs(current.end - end) < 0.01) return;
+    instance.dispatchAction({ type: "dataZoom", dataZoomId: ZOOM_ID, start, end }, { silent: true });
+  }, [chart, zoom, curves]);
+
+  // The chart as it is drawn now, as a PNG file (ECharts renders it, at twice the screen's pixels).
+  function savePng() {
+    const url = chart?.getDataURL({ type: "png", pixelRatio: 2, backgroundColor: "#fff" });
+    if (!url) return;
+    const link = document.createElement("a");
+    link.href = url;
+    link.download = `${label.replace(/[^\w-]+/g, "-")}.png`;
+    link.click();
+  }
 
   return (
-    <div ref={element} role="img" aria-label={label} data-testid={`chart-${label}`} style={{ height, width: "100%" }} />
+    <div className="chart-box">
+      <button type="button" className="secondary small chart-png" onClick={savePng} aria-label={`Save ${label} as PNG`}>
+        PNG
+      </button>
+      <div
+        ref={element}
+        role="img"
+        aria-label={label}
+        data-testid={`chart-${label}`}
+        style={{ height, width: "100%" }}
+      />
+    </div>
   );
 }

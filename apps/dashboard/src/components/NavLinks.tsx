@@ -1,7 +1,9 @@
 "use client";
-// The top navigation, with the page the user is on marked (aria-current), also for its sub-pages.
+// The top navigation, with the page the user is on marked (aria-current), also for its sub-pages, and
+// the light/dark toggle.
 import Link from "next/link";
 import { usePathname } from "next/navigation";
+import { ThemeToggle } from "./ThemeProvider";
 
 const PAGES = [
   { href: "/", label: "Runs", owns: (p: string) => p === "/" || (p.startsWith("/runs/") && p !== "/runs/new") },
@@ -23,6 +25,7 @@ export function NavLinks() {
           {page.label}
         </Link>
       ))}
+      <ThemeToggle />
     </nav>
   );
 }

@@ -2,6 +2,7 @@
 // event's cursor (urqlClient.ts), so nothing repeats; the fold stays idempotent all the same, since a
 // page that subscribes again (after asking for a test evaluation) gets the stored events again.
 import { graphql, type ResultOf } from "@trainql/graphql";
+import { minMaxDownsample } from "@trainql/runs/minMaxDownsample";
 import { type Epoch, EpochFields, type RunStatus } from "./types";
 
 export const RUN_EVENTS = graphql(
@@ -37,8 +38,21 @@ export interface LiveRun {
 
 export const emptyLiveRun: LiveRun = { epochs: [], losses: [], lossesTo: 0 };
 
-/** More points than a chart needs: thin the older half. */
+/** More points than a chart needs: thin the curve to half as many. */
 const MAX_POINTS = 4000;
+
+/** `losses` with a RunLossesEvent's points in place of whatever they had from its fromIteration on. */
+export function withLosses(
+  losses: [number, number][],
+  event: { fromIteration: number; points: readonly { iteration: number; loss: number }[] },
+): [number, number][] {
+  // Replace rather than append: a replay after reconnect starts at 0.
+  const next = losses
+    .filter(([it]) => it < event.fromIteration)
+    .concat(event.points.map((p): [number, number] => [p.iteration, p.loss]));
+  // Thinned the way the API thins: a spike stays on the chart however long the run.
+  return next.length > MAX_POINTS ? minMaxDownsample(next, MAX_POINTS / 2) : next;
+}
 
 export function applyRunEvent(state: LiveRun, event: RunEvent): LiveRun {
   switch (event.__typename) {
@@ -50,19 +64,8 @@ export function applyRunEvent(state: LiveRun, event: RunEvent): LiveRun {
       epochs.sort((a, b) => a.epoch - b.epoch);
       return { ...state, epochs };
     }
-    case "RunLossesEvent": {
-      // Replace whatever we had from fromIteration on: a replay after reconnect starts at 0.
-      let losses = state.losses.filter(([it]) => it < event.fromIteration);
-      losses = losses.concat(event.points.map((p): [number, number] => [p.iteration, p.loss]));
-      if (losses.length > MAX_POINTS) {
-        const half = Math.floor(losses.length / 2);
-        losses = losses
-          .slice(0, half)
-          .filter((_, i) => i % 2 === 0)
-          .concat(losses.slice(half));
-      }
-      return { ...state, losses, lossesTo: event.toIteration };
-    }
+    case "RunLossesEvent":
+      return { ...state, losses: withLosses(state.losses, event), lossesTo: event.toIteration };
     case "RunWeightsEvent":
       return { ...state, weightsUrl: event.url };
     case "RunTestEvent":

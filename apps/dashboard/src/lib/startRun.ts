@@ -8,11 +8,11 @@ export const START_RUN = graphql(
   `mutation StartRun($input: StartRunInput!) { startRun(input: $input) { id uuid status group { uuid } } }`,
 );
 
-export type RunField = keyof Hyperparameters | "seeds";
+export type RunField = keyof Hyperparameters | "name" | "seeds";
 export type RunFieldErrors = FieldErrors<RunField>;
 
 /** What the form calls each field it sends. */
-export const RUN_FIELD_LABELS: Record<RunField, string> = { ...HYPERPARAMETER_LABELS, seeds: "Seeds" };
+export const RUN_FIELD_LABELS: Record<RunField, string> = { ...HYPERPARAMETER_LABELS, name: "Name", seeds: "Seeds" };
 
 const fieldOf = (apiField: string) => {
   // "input.seeds.2" (one seed of the list) is the seeds field.

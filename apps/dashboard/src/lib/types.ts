@@ -42,6 +42,7 @@ export const RunSummaryFragment = graphql(
   fragment RunSummary on Run {
     id uuid
     name # what its starter called it (the Experiments page names each run after its study)
+    tags
     status progress iteration createdAt startedAt finishedAt bestValAcc finalValAcc testAcc error divergedAtIteration
     backend device weightsImageUrl
     sweepId # the sweep this run is a trial of

@@ -14,14 +14,13 @@
 // most LOSS_SAMPLES points) and each epoch at once (sharedRunEvents.ts), which is the rate a person
 // can follow, so a subscriber that keeps up gets every shared item unchanged. A subscriber
 // that does not (its socket's sends are slower than events arrive) finds several items waiting: runs
-// of consecutive loss batches are then merged into one event (its points thinned to LOSS_SAMPLES)
+// of consecutive loss batches are then merged into one event (its points thinned to LOSS_SAMPLES, each bucket's min and max kept)
 // instead of being queued and sent one by one; epochs, weights, test and status are never merged.
 
-import { LOSS_SAMPLES, type RunPubSub } from "@trainql/runs";
+import { LOSS_SAMPLES, minMaxDownsample, type RunPubSub } from "@trainql/runs";
 import type { ExecutionResult } from "graphql";
 import { type DeliveredEvent, encodeCursor, type RunEventCursor } from "../schema/runEventStream.ts";
 import type { ExecuteEvent, Inbox, SharedItem } from "./sharedRunEvents.ts";
-import { thinPoints } from "./thinPoints.ts";
 
 export interface SeatCounters {
   /** Events executed for one subscriber only (its catch-up, or items it was not in step for). */
@@ -49,7 +48,7 @@ function coalescedLosses(items: SharedItem[]): { event: DeliveredEvent; last: Sh
     runId: first.runId,
     from: first.from,
     to: last.event.to,
-    points: thinPoints(points, LOSS_SAMPLES),
+    points: minMaxDownsample(points, LOSS_SAMPLES),
     cursor: encodeCursor(last.after),
   };
   return { event, last, count };

@@ -7,11 +7,11 @@
 // most once per HELD_INTERVAL_MS (1 s): the trainer writes losses about once a second, but also at
 // every epoch, with a new weights image, so a run with several epochs a second would otherwise send
 // a loss batch and an image per epoch — faster than a person can read a curve or see an image change.
-// Loss batches that arrive sooner are merged (contiguous ranges, points thinned to LOSS_SAMPLES), a
-// newer weights image replaces an older one, and they go out when the interval is up, or before a
+// Loss batches that arrive sooner are merged (contiguous ranges, points thinned to LOSS_SAMPLES, each
+// bucket's min and max kept), a newer weights image replaces an older one, and they go out when the interval is up, or before a
 // status or test event (those promise that everything before them was delivered).
 
-import { LOSS_SAMPLES, type RunPubSub } from "@trainql/runs";
+import { LOSS_SAMPLES, minMaxDownsample, type RunPubSub } from "@trainql/runs";
 import type { ExecutionResult } from "graphql";
 import {
   type DeliveredEvent,
@@ -20,7 +20,6 @@ import {
   type RunEventCursor,
   type StreamEvent,
 } from "../schema/runEventStream.ts";
-import { thinPoints } from "./thinPoints.ts";
 
 /** At most one loss batch and one weights image a second per run: the trainer's own loss interval. */
 export const HELD_INTERVAL_MS = 1000;
@@ -188,7 +187,7 @@ export class SharedRunEvents {
     const held = this.heldLosses;
     // The cursor only yields batches that continue the previous one, so held ones are contiguous.
     this.heldLosses = held
-      ? { ...held, to: event.to, points: thinPoints([...held.points, ...event.points], LOSS_SAMPLES) }
+      ? { ...held, to: event.to, points: minMaxDownsample([...held.points, ...event.points], LOSS_SAMPLES) }
       : event;
   }
 

@@ -24,12 +24,13 @@ import {
   removeTrainJob,
   topics,
 } from "@trainql/runs";
-import { z } from "zod";
+import type { z } from "zod";
 import { admit } from "../security/admission.ts";
 import { builder, type Context } from "./builder.ts";
 import { badInput, conflict, notFound } from "./errors.ts";
 import { uuidFrom } from "./ids.ts";
 import { connectionArgs } from "./pagination.ts";
+import { MAX_NAME, MAX_NOTE, MAX_TAGS, RunFilterSchema, RunName, TAG_RULE, UpdateRunSchema } from "./runLabels.ts";
 import { liveTrainer } from "./system.ts";
 import { checkTrainerFits } from "./trainerFit.ts";
 
@@ -128,6 +129,8 @@ export const RunRef = builder.prismaNode("Run", {
       nullable: true,
       description: "What the person who started it calls it (e.g. the study that launched it).",
     }),
+    tags: t.exposeStringList("tags", { description: "Labels to group and filter runs by (see updateRun)." }),
+    note: t.exposeString("note", { nullable: true, description: "Free-form notes about the run, in Markdown." }),
     status: t.expose("status", { type: RunStatusEnum }),
     hyperparameters: t.field({ type: HyperparametersRef, select: HYPERPARAMETER_COLUMNS, resolve: hyperparametersOf }),
     backend: t.exposeString("backend", { nullable: true, description: "The TensorFlow.js backend that trained it." }),
@@ -145,7 +148,8 @@ export const RunRef = builder.prismaNode("Run", {
     epochs: t.relation("epochs", { query: { orderBy: { epoch: "asc" } } }),
     lossHistory: t.field({
       type: [LossPointRef],
-      description: "The loss of every iteration, downsampled to at most maxPoints bucket means (for charts).",
+      description:
+        "The loss of every iteration, downsampled to at most maxPoints points for charts: each bucket's lowest and highest loss, and the last, so a spike survives.",
       args: { maxPoints: t.arg.int({ defaultValue: 500, required: true }) },
       resolve: async (run, { maxPoints }, { db }) => {
         if (maxPoints < 1 || maxPoints > 100_000)
@@ -255,6 +259,28 @@ const RUN_ORDERS: Record<(typeof RunOrder)["$inferType"], Prisma.RunOrderByWithR
   BEST_VAL_ACC_ASC: [{ bestValAcc: { sort: "asc", nulls: "last" } }, { createdAt: "desc" }, { id: "desc" }],
 };
 
+const RunFilter = builder.inputType("RunFilter", {
+  description: "Which runs to list; every condition given must hold.",
+  fields: (t) => ({
+    tags: t.stringList({ required: false, description: "Only runs that carry all of these tags." }),
+    nameContains: t.string({ required: false, description: "Only runs whose name contains this, ignoring case." }),
+    sweepId: t.id({ required: false, description: "Only the trials of this sweep." }),
+  }),
+});
+
+/** A runs filter as a Prisma condition (ids already checked). */
+function runFilterWhere(
+  filter: { tags?: string[] | null; nameContains?: string | null; sweepId?: string | number | null } | null | undefined,
+): Prisma.RunWhereInput {
+  if (!filter) return {};
+  return {
+    // tags @> ARRAY[…]: served by the GIN index on tags.
+    ...(filter.tags?.length ? { tags: { hasEvery: filter.tags } } : {}),
+    ...(filter.nameContains ? { name: { contains: filter.nameContains, mode: "insensitive" } } : {}),
+    ...(filter.sweepId ? { sweepId: uuidFrom("Sweep", String(filter.sweepId), "filter.sweepId") } : {}),
+  };
+}
+
 /** The most runs one page may hold. */
 const MAX_PAGE = 500;
 
@@ -276,35 +302,26 @@ builder.queryFields((t) => ({
     maxSize: MAX_PAGE,
     args: {
       status: t.arg({ type: [RunStatusEnum], required: false, description: "Only runs in these states." }),
-      sweepId: t.arg.id({ required: false }),
+      sweepId: t.arg.id({ required: false, description: "Only the trials of this sweep (as filter.sweepId)." }),
+      filter: t.arg({ type: RunFilter, required: false }).validate(RunFilterSchema.nullish()),
       orderBy: t.arg({ type: RunOrder, defaultValue: "CREATED_AT_DESC" }),
     },
     resolve: (query, _root, args, { db }) => {
       if ((args.first ?? 0) > MAX_PAGE || (args.last ?? 0) > MAX_PAGE)
         throw badInput("first", `first/last must be at most ${MAX_PAGE}`);
+      const filter = runFilterWhere(args.filter);
       return db.run.findMany({
         ...query,
         where: {
           ...(args.status?.length ? { status: { in: args.status } } : {}),
           ...(args.sweepId ? { sweepId: uuidFrom("Sweep", String(args.sweepId), "sweepId") } : {}),
+          ...(Object.keys(filter).length ? { AND: [filter] } : {}),
         },
         orderBy: RUN_ORDERS[args.orderBy ?? "CREATED_AT_DESC"],
       });
     },
   }),
 }));
-
-const MAX_NAME = 120;
-
-/** A run's name, trimmed; empty means none. */
-const RunName = z
-  .string()
-  .trim()
-  .max(MAX_NAME, {
-    error: (issue) => `must be at most ${MAX_NAME} characters; got ${String(issue.input).length}: shorten it`,
-  })
-  .nullish()
-  .transform((name) => name || null);
 
 /** startRun's input: a name, the hyperparameters by their schema (any left out take their default), and seeds. */
 const StartRunSchema = hyperparametersSchema("checked later").extend({ name: RunName, seeds: seedsRule.nullish() });
@@ -333,7 +350,38 @@ const StartRunInput = builder.inputType("StartRunInput", {
   }),
 });
 
+const UpdateRunInput = builder.inputType("UpdateRunInput", {
+  description: "What to change about a run's description; fields left out stay as they are.",
+  fields: (t) => ({
+    name: t.string({ required: false, description: `At most ${MAX_NAME} characters; null or "" removes it.` }),
+    tags: t.stringList({
+      required: false,
+      description: `Replaces the tags: at most ${MAX_TAGS}, each ${TAG_RULE.replace(/^must be /, "")}; duplicates are dropped; null or [] removes them all.`,
+    }),
+    note: t.string({
+      required: false,
+      description: `Markdown, at most ${MAX_NOTE} characters; null or "" removes it.`,
+    }),
+  }),
+});
+
 builder.mutationFields((t) => ({
+  updateRun: t.prismaField({
+    type: "Run",
+    description: "Renames a run, or replaces its tags or note, in any state. A refused input changes nothing.",
+    args: {
+      id: t.arg.id({ required: true }),
+      input: t.arg({ type: UpdateRunInput, required: true }).validate(UpdateRunSchema),
+    },
+    resolve: async (query, _root, { id, input }, { db }) => {
+      const run = await findRun(db, String(id));
+      // The parsed input holds only what was given: one UPDATE, so a refused field (checked above)
+      // means no column was written.
+      const updated = await db.run.update({ ...query, where: { id: run.id }, data: input });
+      await publishRunsChanged(db, { runId: run.id, kind: "updated" });
+      return updated;
+    },
+  }),
   startRun: t.prismaField({
     type: "Run",
     description: "Queues a training run and returns it at once (status QUEUED).",

@@ -4,9 +4,11 @@ import { existsSync, readdirSync } from "node:fs";
 import { createRequire } from "node:module";
 import os from "node:os";
 import path from "node:path";
+import type { BackendWasm } from "@tensorflow/tfjs-backend-wasm";
 import * as tf from "@tensorflow/tfjs-core";
 import { BACKEND_NAMES, type BackendName } from "./backendNames.ts";
-import { installBlasKernels } from "./blasKernels.ts";
+import { installBlasKernels, wasmHeap } from "./blasKernels.ts";
+import { adviseHugePagesForWasmMemory } from "./hugePages.ts";
 import { type Blas, type BlasOptions, BlasUnavailableError, loadBlas } from "./openBlas.ts";
 import { loadWebgpu, releaseWebgpu, type WebgpuLimits, WebgpuUnavailableError } from "./webgpu.ts";
 
@@ -129,6 +131,7 @@ async function loadWasmBackend(options: BackendOptions): Promise<Omit<BackendInf
   wasm.setWasmPaths(dist);
   if (!(await tf.setBackend("wasm"))) throw new BackendUnavailableError("the WebAssembly backend failed to initialize");
   const simd = await tf.env().getAsync("WASM_HAS_SIMD_SUPPORT");
+  adviseHugePagesForWasmMemory(wasmHeap(tf.backend() as BackendWasm).HEAPF32);
   const { blas, warning } = installWasmBlasKernels(options.blas);
   const products = blas ? `, matrix products on ${blas.description}` : "";
   return {

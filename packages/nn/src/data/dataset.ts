@@ -1,6 +1,7 @@
 // CIFAR-10 preprocessed exactly as the reference assignment's `preprocess_cifar10`: pixels / 255 as
 // float32, minus the per-channel mean over all 50,000 training images, flattened to 3,072 (CHW);
 // validation = the last 20% of the training images, test = the test batch.
+import { adviseHugePages } from "../backend/hugePages.ts";
 import {
   CHANNELS,
   type Cifar10Batch,
@@ -92,6 +93,8 @@ function preprocess(train: Cifar10Batch, test: Cifar10Batch, dataDir: string): C
 
 function normalize(pixels: Uint8Array, count: number, mean: readonly number[]): Float32Array {
   const x = new Float32Array(count * PIXELS_PER_IMAGE);
+  // (Before the first write: minibatches are sampled from here, see hugePages.ts.)
+  adviseHugePages(x);
   for (let i = 0; i < count; i++) {
     for (let c = 0; c < CHANNELS; c++) {
       const m = mean[c] as number;

@@ -7,23 +7,11 @@
 // Products with a transposed operand say so (`matMul(a, b, true)` is aᵀb) instead of transposing:
 // a BLAS reads the operand transposed for free (see backend/blasKernels.ts).
 import * as tf from "@tensorflow/tfjs-core";
-import { hostRowsProduct } from "../backend/blasKernels.ts";
+import { hostRowsProduct, sgdUpdateInPlace } from "../backend/blasKernels.ts";
+import { type NetShape, PARAM_NAMES, type Params } from "../netParams.ts";
 import { derivedSeed } from "../training/random.ts";
 
-export interface NetShape {
-  inputSize: number; // D: 3,072 for CIFAR-10
-  hiddenSize: number; // H
-  numClasses: number; // C: 10
-}
-
-export interface Params<T = tf.Tensor> {
-  W1: T; // D × H
-  b1: T; // H
-  W2: T; // H × C
-  b2: T; // C
-}
-
-export const PARAM_NAMES = ["W1", "b1", "W2", "b2"] as const;
+export { type NetShape, PARAM_NAMES, type Params };
 
 export interface LossAndGrads {
   loss: tf.Scalar;
@@ -35,6 +23,11 @@ export function fractionEqual(predicted: ArrayLike<number>, y: ArrayLike<number>
   let equal = 0;
   for (let i = 0; i < predicted.length; i++) if (predicted[i] === y[i]) equal++;
   return equal / predicted.length;
+}
+
+/** dW = aᵀ·b + 2·reg·W: the gradient of a weight matrix W whose layer's input is a, output gradient b. */
+function weightGradient(W: tf.Tensor, a: tf.Tensor2D, b: tf.Tensor2D, reg: number): tf.Tensor {
+  return tf.add(tf.matMul(a, b, true), tf.mul(2 * reg, W));
 }
 
 /** Rows per forward pass when predicting, so a 10,000-row set never becomes one giant tensor. */
@@ -95,44 +88,66 @@ export class TwoLayerNet {
   /** Loss and gradients on a minibatch: X (N × D) float32, y (N) int32 labels. */
   lossAndGrads(X: tf.Tensor2D, y: tf.Tensor1D, reg: number): LossAndGrads {
     return tf.tidy(() => {
-      const { W1, b1, W2, b2 } = this.params;
-      const N = X.shape[0];
-
-      // Forward pass. (A fused product: relu(X·W1 + b1) in one kernel, one pass over N × H.)
-      const hidden = tf.fused.matMul({ a: X, b: W1, bias: b1, activation: "relu" }); // N × H
-      const scores = tf.fused.matMul({ a: hidden, b: W2, bias: b2 }); // N × C
-
-      // Softmax cross-entropy, with scores shifted by their row max for numerical stability.
-      const shifted = tf.sub(scores, tf.max(scores, 1, true));
-      const logProbs = tf.sub(shifted, tf.log(tf.sum(tf.exp(shifted), 1, true)));
-      // (oneHot then cast: the wasm OneHot kernel ignores a float32 dtype and writes int32 bits.)
-      const yOneHot = tf.cast(tf.oneHot(y, this.shape.numClasses), "float32");
-      const dataLoss = tf.div(tf.neg(tf.sum(tf.mul(yOneHot, logProbs))), N);
-      const regLoss = tf.mul(reg, tf.add(tf.sum(tf.square(W1)), tf.sum(tf.square(W2))));
-      const loss = tf.add(dataLoss, regLoss) as tf.Scalar;
-
-      // Backward pass: d(loss)/d(scores) = (softmax − onehot) / N.
-      const dScores = tf.div(tf.sub(tf.exp(logProbs), yOneHot), N);
-      const dW2 = tf.add(tf.matMul(hidden, dScores, true), tf.mul(2 * reg, W2));
-      const db2 = tf.sum(dScores, 0);
-      // ReLU passes the gradient where its input was positive, i.e. where its output is.
-      const dHidden = tf.mul(tf.matMul(dScores, W2, false, true), tf.step(hidden));
-      const dW1 = tf.add(tf.matMul(X, dHidden, true), tf.mul(2 * reg, W1));
-      const db1 = tf.sum(dHidden, 0);
-
-      return { loss, grads: { W1: dW1, b1: db1, W2: dW2, b2: db2 } };
+      const { loss, hidden, dScores, dHidden, db1, db2 } = this.backward(X, y, reg);
+      const { W1, W2 } = this.params;
+      const grads = {
+        W1: weightGradient(W1, X, dHidden, reg),
+        b1: db1,
+        W2: weightGradient(W2, hidden, dScores, reg),
+        b2: db2,
+      };
+      return { loss, grads };
     });
   }
 
   /** One SGD step: W ← W − lr · dW for every parameter. Returns the minibatch loss (before the step). */
   sgdStep(X: tf.Tensor2D, y: tf.Tensor1D, learningRate: number, reg: number): tf.Scalar {
-    const { loss, grads } = this.lossAndGrads(X, y, reg);
-    tf.tidy(() => {
-      for (const name of PARAM_NAMES)
-        this.params[name].assign(tf.sub(this.params[name], tf.mul(learningRate, grads[name])));
+    return tf.tidy(() => {
+      const { loss, hidden, dScores, dHidden, db1, db2 } = this.backward(X, y, reg);
+      const { W1, b1, W2, b2 } = this.params;
+      // A weight matrix's gradient is aᵀb + 2·reg·W: where the BLAS runs the products, one GEMM
+      // applies it in place (see sgdUpdateInPlace), else the gradient is formed and subtracted.
+      for (const [W, a, b] of [
+        [W1, X, dHidden],
+        [W2, hidden, dScores],
+      ] as const) {
+        if (!sgdUpdateInPlace(W, a, b, -learningRate, 1 - 2 * learningRate * reg))
+          W.assign(tf.sub(W, tf.mul(learningRate, weightGradient(W, a, b, reg))));
+      }
+      b1.assign(tf.sub(b1, tf.mul(learningRate, db1)));
+      b2.assign(tf.sub(b2, tf.mul(learningRate, db2)));
+      return loss;
     });
-    tf.dispose(Object.values(grads));
-    return loss;
+  }
+
+  /**
+   * The forward and backward pass on a minibatch, up to the weight gradients' products: the loss, and
+   * the factors of dW1 = Xᵀ·dHidden + 2·reg·W1 and dW2 = hiddenᵀ·dScores + 2·reg·W2.
+   */
+  private backward(X: tf.Tensor2D, y: tf.Tensor1D, reg: number) {
+    const { W1, b1, W2, b2 } = this.params;
+    const N = X.shape[0];
+
+    // Forward pass. (A fused product: relu(X·W1 + b1) in one kernel, one pass over N × H.)
+    const hidden = tf.fused.matMul({ a: X, b: W1, bias: b1, activation: "relu" }) as tf.Tensor2D; // N × H
+    const scores = tf.fused.matMul({ a: hidden, b: W2, bias: b2 }); // N × C
+
+    // Softmax cross-entropy, with scores shifted by their row max for numerical stability.
+    const shifted = tf.sub(scores, tf.max(scores, 1, true));
+    const logProbs = tf.sub(shifted, tf.log(tf.sum(tf.exp(shifted), 1, true)));
+    // (oneHot then cast: the wasm OneHot kernel ignores a float32 dtype and writes int32 bits.)
+    const yOneHot = tf.cast(tf.oneHot(y, this.shape.numClasses), "float32");
+    const dataLoss = tf.div(tf.neg(tf.sum(tf.mul(yOneHot, logProbs))), N);
+    const regLoss = tf.mul(reg, tf.add(tf.sum(tf.square(W1)), tf.sum(tf.square(W2))));
+    const loss = tf.add(dataLoss, regLoss) as tf.Scalar;
+
+    // Backward pass: d(loss)/d(scores) = (softmax − onehot) / N.
+    const dScores = tf.div(tf.sub(tf.exp(logProbs), yOneHot), N) as tf.Tensor2D;
+    const db2 = tf.sum(dScores, 0);
+    // ReLU passes the gradient where its input was positive, i.e. where its output is.
+    const dHidden = tf.mul(tf.matMul(dScores, W2, false, true), tf.step(hidden)) as tf.Tensor2D;
+    const db1 = tf.sum(dHidden, 0);
+    return { loss, hidden, dScores, dHidden, db1, db2 };
   }
 
   /** Predicted labels for the rows of X (N × D). */

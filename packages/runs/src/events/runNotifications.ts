@@ -4,13 +4,14 @@
 
 import type { RunStatus } from "@trainql/db";
 import type { EpochMetrics } from "@trainql/nn";
+import { minMaxDownsampleValues } from "../minMaxDownsample.ts";
 import type { Resync } from "./postgresEventTarget.ts";
 
 export type RunNotification =
   | { type: "status"; runId: string; status: RunStatus }
   /** recordedAt: when the trainer wrote it (ISO 8601). */
   | { type: "epoch"; runId: string; epoch: EpochMetrics & { recordedAt: string } }
-  /** Losses of iterations [from, to), sampled to at most LOSS_SAMPLES points. */
+  /** Losses of iterations [from, to), sampled to at most LOSS_SAMPLES points (sampleLosses). */
   | { type: "losses"; runId: string; from: number; to: number; points: [iteration: number, loss: number][] }
   | { type: "weights"; runId: string; epoch: number }
   | { type: "test"; runId: string; testAcc: number };
@@ -44,13 +45,7 @@ export type RunTopics = {
   "trainql:sweep": [sweepId: string, change: { sweepId: string } | Resync];
 };
 
-/** Evenly spaced samples of losses[i] for iterations from + i, at most `max` of them, always the last. */
+/** At most `max` [iteration, loss] points of losses[i] (iteration from + i): each bucket's min and max, and the last. */
 export function sampleLosses(from: number, losses: ArrayLike<number>, max = LOSS_SAMPLES): [number, number][] {
-  const n = losses.length;
-  if (n === 0) return [];
-  const step = Math.max(1, Math.ceil(n / max));
-  const points: [number, number][] = [];
-  for (let i = 0; i < n; i += step) points.push([from + i, losses[i] as number]);
-  if (points.at(-1)?.[0] !== from + n - 1) points.push([from + n - 1, losses[n - 1] as number]);
-  return points;
+  return minMaxDownsampleValues(from, losses, max);
 }

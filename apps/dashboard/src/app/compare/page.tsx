@@ -8,10 +8,12 @@ import { type Group, GroupFields } from "@/lib/groups";
 import { isNotFound, noticeProps, serverQuery } from "@/lib/serverQuery";
 import { EpochFields, RunSummaryFragment } from "@/lib/types";
 
-const RUN = graphql(`query CompareRun($id: ID!) { run(id: $id) { ...RunSummary epochs { ...EpochFields } } }`, [
-  RunSummaryFragment,
-  EpochFields,
-]);
+const RUN = graphql(
+  `query CompareRun($id: ID!) {
+    run(id: $id) { ...RunSummary epochs { ...EpochFields } lossHistory(maxPoints: 1000) { iteration loss } }
+  }`,
+  [RunSummaryFragment, EpochFields],
+);
 
 const GROUP = graphql(`query CompareGroup($id: ID!) { runGroup(id: $id) { ...GroupFields } }`, [GroupFields]);
 
@@ -52,7 +54,11 @@ export default async function ComparePage({
     runs = await Promise.all(
       ids.map(async (id) => {
         const { run } = await serverQuery(RUN, { id });
-        return { ...readFragment(RunSummaryFragment, run), epochs: run.epochs };
+        return {
+          ...readFragment(RunSummaryFragment, run),
+          epochs: run.epochs,
+          losses: run.lossHistory.map((p): [number, number] => [p.iteration, p.loss]),
+        };
       }),
     );
   } catch (error) {

@@ -1,13 +1,20 @@
 "use client";
-// The assignment's plot_acc_curves: train and val accuracy of several runs, overlaid.
+// The assignment's plot_acc_curves, and the loss curves: several runs overlaid, with the page's chart
+// controls (smoothing, log scale for loss, one zoom for the three charts).
 import { useMemo } from "react";
 import { accuracyChartOption } from "@/lib/accuracyChart";
+import { spansDecades } from "@/lib/chartView";
+import { lossChartOption } from "@/lib/lossChart";
 import type { Epoch } from "@/lib/types";
 import { Chart, type ChartOption } from "../Chart";
+import { ChartControls, useChartView } from "../ChartControls";
 
 export interface Curve {
   label: string;
   epochs: Epoch[];
+  /** [iteration, loss] pairs. */
+  losses: [number, number][];
+  divergedAtIteration: number | null;
 }
 
 function option(title: string, curves: Curve[], key: "trainAcc" | "valAcc"): ChartOption {
@@ -18,16 +25,32 @@ function option(title: string, curves: Curve[], key: "trainAcc" | "valAcc"): Cha
 }
 
 export function CompareCharts({ curves }: { curves: Curve[] }) {
+  const charts = useChartView();
+  const loss = useMemo(
+    () =>
+      lossChartOption(
+        curves.map((c) => ({ name: c.label, points: c.losses, divergedAtIteration: c.divergedAtIteration })),
+        { title: "Loss" },
+      ),
+    [curves],
+  );
+  const autoLog = useMemo(() => spansDecades(curves.flatMap((c) => c.losses.map(([, l]) => l))), [curves]);
   const train = useMemo(() => option("Train accuracy", curves, "trainAcc"), [curves]);
   const val = useMemo(() => option("Validation accuracy", curves, "valAcc"), [curves]);
   return (
-    <div className="grid2">
+    <>
+      <ChartControls state={charts} autoLog={autoLog} />
       <div className="card">
-        <Chart option={train} label="train-accuracy" />
+        <Chart option={loss} label="loss" view={charts.curves(charts.view.log ?? autoLog)} />
       </div>
-      <div className="card">
-        <Chart option={val} label="val-accuracy" />
+      <div className="grid2">
+        <div className="card">
+          <Chart option={train} label="train-accuracy" view={charts.curves(false)} />
+        </div>
+        <div className="card">
+          <Chart option={val} label="val-accuracy" view={charts.curves(false)} />
+        </div>
       </div>
-    </div>
+    </>
   );
 }

@@ -1,6 +1,6 @@
 "use client";
-// The comparison, live: each run still training streams its epochs and status (runEvents), so the
-// curves grow and the table fills in without a reload.
+// The comparison, live: each run still training streams its losses, epochs and status (runEvents), as
+// on the run page, so the curves grow and the table fills in without a reload.
 import { graphql, type ResultOf } from "@trainql/graphql";
 import Link from "next/link";
 import { useEffect, useState } from "react";
@@ -8,14 +8,17 @@ import { useClient } from "urql";
 import { ValAccuracyCells, ValAccuracyHeaders } from "@/components/runs/ValAccuracyColumns";
 import { differingKeys, labelFor } from "@/lib/differences";
 import { plural } from "@/lib/plural";
+import { withLosses } from "@/lib/runEvents";
 import { type Epoch, EpochFields, HYPERPARAMETER_LABELS, isLive, percent, type RunSummary } from "@/lib/types";
 import { BEST_EPOCH_VAL, FINAL_VAL } from "@/lib/valAccuracy";
+import { Downloads } from "../Downloads";
 import { StatusBadge } from "../runs/RunBits";
 import { CompareCharts } from "./CompareCharts";
 
-export type ComparedRun = RunSummary & { epochs: Epoch[] };
+/** losses: [iteration, loss] pairs, increasing iteration. */
+export type ComparedRun = RunSummary & { epochs: Epoch[]; losses: [number, number][] };
 
-// Only what the comparison shows: losses and weights events come as bare __typename.
+// Only what the comparison shows: weights and test events come as bare __typename.
 const EVENTS = graphql(
   `
   subscription CompareRunEvents($runId: ID!) {
@@ -23,6 +26,7 @@ const EVENTS = graphql(
       __typename
       ... on RunStatusEvent { status run { iteration progress finalValAcc bestValAcc testAcc } }
       ... on RunEpochEvent { epoch { ...EpochFields } }
+      ... on RunLossesEvent { fromIteration points { iteration loss } }
     }
   }
 `,
@@ -37,6 +41,7 @@ function apply(run: ComparedRun, event: Event): ComparedRun {
     const epochs = run.epochs.filter((e) => e.epoch !== event.epoch.epoch).concat(event.epoch);
     return { ...run, epochs: epochs.sort((a, b) => a.epoch - b.epoch) };
   }
+  if ("points" in event) return { ...run, losses: withLosses(run.losses, event) };
   return run;
 }
 
@@ -68,6 +73,8 @@ export function CompareView({ initial, study }: { initial: ComparedRun[]; study?
   const curves = runs.map((r) => ({
     label: labelFor(r.hyperparameters, differing, r.uuid.slice(0, 8)),
     epochs: r.epochs,
+    losses: r.losses,
+    divergedAtIteration: r.divergedAtIteration,
   }));
   const keys = Object.keys(HYPERPARAMETER_LABELS) as (keyof typeof HYPERPARAMETER_LABELS)[];
   const training = runs.some((r) => isLive(r.status));
@@ -81,6 +88,16 @@ export function CompareView({ initial, study }: { initial: ComparedRun[]; study?
         {differing.map((k) => HYPERPARAMETER_LABELS[k]).join(", ") || "nothing (same hyperparameters)"}.
         {training && " Runs still training update live."}
       </p>
+      <div className="toolbar">
+        <Downloads
+          label="Download these runs"
+          links={(["csv", "json"] as const).map((format) => ({
+            label: format.toUpperCase(),
+            path: `/compare/export.${format}?ids=${runs.map((r) => r.uuid).join(",")}`,
+            title: "Hyperparameters, every loss and epoch of each run",
+          }))}
+        />
+      </div>
       <CompareCharts curves={curves} />
       <div className="table-scroll">
         <table aria-label="Hyperparameters of the compared runs">

@@ -23,6 +23,7 @@ export function NewRunForm({ defaults }: { defaults: Hyperparameters }) {
   const [values, setValues] = useState<Record<Field, string>>(
     () => Object.fromEntries(HYPERPARAMETER_NAMES.map((f) => [f, String(defaults[f])])) as Record<Field, string>,
   );
+  const [name, setName] = useState("");
   const [seeds, setSeeds] = useState("");
   const [errors, setErrors] = useState<RunFieldErrors>({});
   const [submitting, setSubmitting] = useState(false);
@@ -33,7 +34,7 @@ export function NewRunForm({ defaults }: { defaults: Hyperparameters }) {
     if (!parsed.success) return setErrors(formErrors(parsed.error.issues, fieldOf, RUN_FIELD_LABELS));
     setErrors({});
     setSubmitting(true);
-    const result = await startRun(client, parsed.data);
+    const result = await startRun(client, { ...parsed.data, ...(name.trim() ? { name } : {}) });
     setSubmitting(false);
     if ("uuid" in result) router.push(result.groupUuid ? `/groups/${result.groupUuid}` : `/runs/${result.uuid}`);
     else setErrors(result.errors);
@@ -41,6 +42,7 @@ export function NewRunForm({ defaults }: { defaults: Hyperparameters }) {
 
   return (
     <form className="run-form card" onSubmit={submit} noValidate aria-label="New run">
+      <FormField name="name" label="Name (optional)" value={name} error={errors.name} onChange={setName} />
       {HYPERPARAMETER_NAMES.map((f) => (
         <FormField
           inputMode="decimal"

@@ -2,60 +2,28 @@
 // The assignment's "debug the training" plots: loss per iteration, train/val accuracy per epoch.
 import { useMemo } from "react";
 import { accuracyChartOption } from "@/lib/accuracyChart";
-import { compactNumber } from "@/lib/compactNumber";
+import { lossChartOption } from "@/lib/lossChart";
 import type { Epoch } from "@/lib/types";
-import { Chart, type ChartOption } from "../Chart";
+import { Chart, type ChartOption, type CurveView } from "../Chart";
 
 export function LossChart({
   losses,
   divergedAtIteration,
+  view,
 }: {
   losses: [number, number][];
   /** For a run that diverged: the iteration whose loss was not a number. */
   divergedAtIteration?: number | null;
+  view: CurveView;
 }) {
-  const option = useMemo<ChartOption>(() => {
-    // A diverged run's losses span dozens of decades: a log axis keeps the early ones readable.
-    const positive = losses.map(([, l]) => l).filter((l) => l > 0 && Number.isFinite(l));
-    const log = positive.length > 0 && Math.max(...positive) / Math.min(...positive) > 1e3;
-    return {
-      animation: false,
-      title: { text: "Loss history", left: "center", textStyle: { fontSize: 14 } },
-      tooltip: { trigger: "axis", confine: true, valueFormatter: (v: number) => compactNumber(v) },
-      grid: { left: 56, right: 20, top: 40, bottom: 40 },
-      xAxis: { type: "value", name: "Iteration", nameLocation: "middle", nameGap: 25, min: 0 },
-      yAxis: {
-        type: log ? "log" : "value",
-        name: log ? "Loss (log)" : "Loss",
-        scale: true,
-        axisLabel: { formatter: (v: number) => compactNumber(v) },
-      },
-      dataZoom: [{ type: "inside" }],
-      series: [
-        {
-          type: "line",
-          name: "loss",
-          data: log ? losses.filter(([, l]) => l > 0 && Number.isFinite(l)) : losses,
-          showSymbol: false,
-          sampling: "lttb",
-          lineStyle: { width: 1 },
-          markLine:
-            divergedAtIteration != null
-              ? {
-                  symbol: "none",
-                  label: { formatter: `diverged at iteration ${divergedAtIteration}` },
-                  lineStyle: { color: "#c8372d" },
-                  data: [{ xAxis: divergedAtIteration }],
-                }
-              : undefined,
-        },
-      ],
-    };
-  }, [losses, divergedAtIteration]);
-  return <Chart option={option} label="loss" />;
+  const option = useMemo<ChartOption>(
+    () => lossChartOption([{ name: "loss", points: losses, divergedAtIteration }], { title: "Loss history" }),
+    [losses, divergedAtIteration],
+  );
+  return <Chart option={option} label="loss" view={view} />;
 }
 
-export function AccuracyChart({ epochs }: { epochs: Epoch[] }) {
+export function AccuracyChart({ epochs, view }: { epochs: Epoch[]; view: CurveView }) {
   const option = useMemo<ChartOption>(
     () =>
       accuracyChartOption(
@@ -67,5 +35,5 @@ export function AccuracyChart({ epochs }: { epochs: Epoch[] }) {
       ),
     [epochs],
   );
-  return <Chart option={option} label="accuracy" />;
+  return <Chart option={option} label="accuracy" view={view} />;
 }

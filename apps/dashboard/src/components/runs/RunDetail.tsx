@@ -2,15 +2,20 @@
 // A run, live: facts, the two plots, the weights image, and its actions.
 import { graphql } from "@trainql/graphql";
 import Link from "next/link";
-import { useEffect, useState } from "react";
+import { useEffect, useMemo, useState } from "react";
 import { useMutation, useSubscription } from "urql";
+import { spansDecades } from "@/lib/chartView";
 import { applyRunEvent, emptyLiveRun, type LiveRun, RUN_EVENTS } from "@/lib/runEvents";
+import type { RunLabelsData } from "@/lib/runLabels";
 import { HYPERPARAMETER_LABELS, type Hyperparameters, isLive, percent, type RunSummary } from "@/lib/types";
 import { useHydrated } from "@/lib/useHydrated";
 import { BEST_EPOCH_VAL, FINAL_VAL } from "@/lib/valAccuracy";
+import { ChartControls, useChartView } from "../ChartControls";
+import { Downloads } from "../Downloads";
 import { type Lineage, ReproduceButton, ReproductionBadge } from "./Reproduction";
 import { ProgressBar, StatusBadge } from "./RunBits";
 import { AccuracyChart, LossChart } from "./RunCharts";
+import { RunLabels } from "./RunLabels";
 import { WeightsImage } from "./WeightsImage";
 
 const CANCEL = graphql(`mutation Cancel($id: ID!) { cancelRun(id: $id) { id status } }`);
@@ -37,7 +42,19 @@ function useNow(ticking: boolean): number | null {
   return hydrated ? now : null;
 }
 
-export function RunDetail({ initial, lineage }: { initial: RunSummary; lineage?: Lineage }) {
+export function RunDetail({
+  initial,
+  labels,
+  hasCheckpoint,
+  lineage,
+}: {
+  initial: RunSummary;
+  labels: RunLabelsData;
+  /** Whether trained parameters are stored (the .npz download); a run that ends gets them. */
+  hasCheckpoint: boolean;
+  /** Its seed group, and for a reproduction the original and the verdict. */
+  lineage?: Lineage;
+}) {
   const [live, resubscribe] = useSubscription(
     { query: RUN_EVENTS, variables: { runId: initial.id } },
     (state: LiveRun = emptyLiveRun, data) => applyRunEvent(state, data.runEvents),
@@ -56,6 +73,8 @@ export function RunDetail({ initial, lineage }: { initial: RunSummary; lineage?:
   const bestValAcc = state.epochs.length > 0 ? Math.max(...state.epochs.map((e) => e.valAcc)) : run.bestValAcc;
   const progress = state.lossesTo > 0 ? state.lossesTo / hp.numIters : run.progress;
   const now = useNow(status === "RUNNING");
+  const charts = useChartView();
+  const autoLog = useMemo(() => spansDecades(state.losses.map(([, l]) => l)), [state.losses]);
 
   return (
     <>
@@ -112,6 +131,32 @@ export function RunDetail({ initial, lineage }: { initial: RunSummary; lineage?:
         )}
         {live.error && <span className="error">Live updates failed: {live.error.message}</span>}
       </div>
+      <div className="toolbar">
+        <Downloads
+          label="Download"
+          links={[
+            { label: "CSV", path: `/runs/${initial.uuid}/export.csv`, title: "Hyperparameters, every loss and epoch" },
+            {
+              label: "JSON",
+              path: `/runs/${initial.uuid}/export.json`,
+              title: "Hyperparameters, every loss and epoch",
+            },
+            ...(hasCheckpoint || status === "SUCCEEDED"
+              ? [
+                  {
+                    label: ".npz",
+                    path: `/runs/${initial.uuid}/params.npz`,
+                    title: "The trained W1, b1, W2, b2 for NumPy: net.params = dict(np.load(file))",
+                  },
+                ]
+              : []),
+            ...(weightsUrl ? [{ label: "Weights PNG", path: weightsUrl }] : []),
+          ]}
+        />
+      </div>
+      <div className="card">
+        <RunLabels initial={labels} />
+      </div>
       {run.error && (
         <p className="error card" role="alert">
           FAILED: {run.error}
@@ -121,12 +166,17 @@ export function RunDetail({ initial, lineage }: { initial: RunSummary; lineage?:
         <p className="error">{(cancelState.error ?? evaluateState.error)?.message}</p>
       )}
 
+      <ChartControls state={charts} autoLog={autoLog} />
       <div className="grid2">
         <div className="card">
-          <LossChart losses={state.losses} divergedAtIteration={run.divergedAtIteration} />
+          <LossChart
+            losses={state.losses}
+            divergedAtIteration={run.divergedAtIteration}
+            view={charts.curves(charts.view.log ?? autoLog)}
+          />
         </div>
         <div className="card">
-          <AccuracyChart epochs={state.epochs} />
+          <AccuracyChart epochs={state.epochs} view={charts.curves(false)} />
         </div>
       </div>
 

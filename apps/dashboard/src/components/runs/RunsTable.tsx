@@ -11,6 +11,7 @@ import { plural } from "@/lib/plural";
 import { percent, RUN_STATUSES, type RunStatus, type RunSummary, RunSummaryFragment } from "@/lib/types";
 import { BEST_EPOCH_VAL, FINAL_VAL } from "@/lib/valAccuracy";
 import { ProgressBar, StatusBadge } from "./RunBits";
+import { TagChips } from "./TagChips";
 
 // A Record, so an order added to the schema fails the typecheck until it is handled here.
 const ORDER_SET: Record<RunOrder, true> = {
@@ -24,8 +25,8 @@ type Order = RunOrder;
 
 const RUNS = graphql(
   `
-  query Runs($status: [RunStatus!], $orderBy: RunOrder) {
-    runs(first: 200, status: $status, orderBy: $orderBy) { edges { node { ...RunSummary } } }
+  query Runs($status: [RunStatus!], $orderBy: RunOrder, $filter: RunFilter) {
+    runs(first: 200, status: $status, orderBy: $orderBy, filter: $filter) { edges { node { ...RunSummary } } }
   }
 `,
   [RunSummaryFragment],
@@ -42,27 +43,45 @@ function useListSettings() {
   const filter = params.get("status");
   const order: Order = ORDERS.includes(sort as Order) ? (sort as Order) : "CREATED_AT_DESC";
   const status: RunStatus | "" = RUN_STATUSES.includes(filter as RunStatus) ? (filter as RunStatus) : "";
-  const set = (key: "sort" | "status", value: string) => {
+  const tags = params.getAll("tag");
+  const name = params.get("name") ?? "";
+  const set = (key: "sort" | "status" | "tag" | "name", value: string | string[]) => {
     const next = new URLSearchParams(params.toString());
-    if (value) next.set(key, value);
-    else next.delete(key);
+    next.delete(key);
+    for (const v of typeof value === "string" ? [value] : value) if (v) next.append(key, v);
     const query = next.toString();
     router.replace(query ? `${pathname}?${query}` : pathname, { scroll: false });
   };
   return {
     order,
     status,
+    tags,
+    name,
     setOrder: (o: Order) => set("sort", o === "CREATED_AT_DESC" ? "" : o),
     setStatus: (s: RunStatus | "") => set("status", s),
+    setTags: (t: string[]) => set("tag", [...new Set(t)]),
+    setName: (n: string) => set("name", n),
   };
 }
 
 export function RunsTable() {
-  const { order, status, setOrder, setStatus } = useListSettings();
+  const { order, status, tags, name, setOrder, setStatus, setTags, setName } = useListSettings();
   const router = useRouter();
+  const [nameDraft, setNameDraft] = useState(name);
+  useEffect(() => setNameDraft(name), [name]);
+  // Typing filters after a pause, not on every key.
+  useEffect(() => {
+    if (nameDraft === name) return;
+    const timer = setTimeout(() => setName(nameDraft.trim()), 300);
+    return () => clearTimeout(timer);
+  }, [nameDraft, name, setName]);
   const [{ data, fetching, error }, refetch] = useQuery({
     query: RUNS,
-    variables: { orderBy: order, status: status ? [status] : null },
+    variables: {
+      orderBy: order,
+      status: status ? [status] : null,
+      filter: tags.length > 0 || name ? { tags, nameContains: name || null } : null,
+    },
   });
   const [changes] = useSubscription({ query: RUNS_CHANGED });
   const [deleteState, deleteRun] = useMutation(DELETE);
@@ -125,6 +144,14 @@ export function RunsTable() {
             ))}
           </select>
         </label>
+        <input
+          type="search"
+          placeholder="Name contains…"
+          aria-label="Filter by name"
+          value={nameDraft}
+          onChange={(e) => setNameDraft(e.target.value)}
+        />
+        <TagFilter tags={tags} onChange={setTags} />
         {fetching && <span className="muted">updating…</span>}
       </div>
       {error && <p className="error">Could not load runs: {error.message}</p>}
@@ -136,8 +163,8 @@ export function RunsTable() {
       {!data && !error && <p className="muted">Loading runs…</p>}
       {data && runs.length === 0 && (
         <div className="empty">
-          {status ? `No ${status.toLowerCase()} runs.` : "No runs yet."} <Link href="/runs/new">Start one</Link> or
-          launch an <Link href="/experiments">experiment</Link>.
+          {status || tags.length > 0 || name ? "No runs match the filters." : "No runs yet."}{" "}
+          <Link href="/runs/new">Start one</Link> or launch an <Link href="/experiments">experiment</Link>.
         </div>
       )}
       {runs.length > 0 && (
@@ -152,6 +179,9 @@ export function RunsTable() {
                   <button type="button" onClick={() => sortBy("CREATED_AT")}>
                     Created{arrow("CREATED_AT")}
                   </button>
+                </th>
+                <th title="The sweep a trial belongs to, or the run's name (e.g. the study that launched it), and its tags">
+                  Group
                 </th>
                 <th>Status</th>
                 <th>Progress</th>
@@ -169,7 +199,6 @@ export function RunsTable() {
                   </button>
                 </th>
                 <th className="num">Test</th>
-                <th title="The sweep a trial belongs to, or the run's name (e.g. the study that launched it)">Group</th>
                 <th>
                   <span className="visually-hidden">Actions</span>
                 </th>
@@ -189,6 +218,14 @@ export function RunsTable() {
                   <td>
                     <Link href={`/runs/${run.uuid}`}>{new Date(run.createdAt).toLocaleString()}</Link>
                   </td>
+                  <td data-testid="group">
+                    {run.sweepId ? (
+                      <Link href={`/sweeps/${run.sweepId}`}>sweep {run.sweepId.slice(0, 8)}</Link>
+                    ) : (
+                      (run.name ?? (run.tags.length > 0 ? null : "—"))
+                    )}{" "}
+                    <TagChips tags={run.tags} onPick={(tag) => setTags([...tags, tag])} />
+                  </td>
                   <td>
                     <StatusBadge status={run.status} />
                   </td>
@@ -202,15 +239,10 @@ export function RunsTable() {
                     {run.iteration.toLocaleString("en-US")} / {run.hyperparameters.numIters.toLocaleString("en-US")}
                   </td>
                   <td className="num">{percent(run.finalValAcc)}</td>
-                  <td className="num">{percent(run.bestValAcc)}</td>
-                  <td className="num">{percent(run.testAcc)}</td>
-                  <td data-testid="group">
-                    {run.sweepId ? (
-                      <Link href={`/sweeps/${run.sweepId}`}>sweep {run.sweepId.slice(0, 8)}</Link>
-                    ) : (
-                      (run.name ?? "—")
-                    )}
+                  <td className="num" data-testid="best-val">
+                    {percent(run.bestValAcc)}
                   </td>
+                  <td className="num">{percent(run.testAcc)}</td>
                   <td>
                     <button
                       type="button"
@@ -230,5 +262,42 @@ export function RunsTable() {
         </div>
       )}
     </>
+  );
+}
+
+/** The tags the list is filtered by (runs must carry all), as removable chips, and a field to add one. */
+function TagFilter({ tags, onChange }: { tags: string[]; onChange: (tags: string[]) => void }) {
+  const [draft, setDraft] = useState("");
+  return (
+    <form
+      className="tag-filter"
+      aria-label="Filter by tags"
+      onSubmit={(e) => {
+        e.preventDefault();
+        const added = draft.split(/[\s,]+/).filter(Boolean);
+        if (added.length > 0) onChange([...tags, ...added]);
+        setDraft("");
+      }}
+    >
+      <input
+        type="search"
+        placeholder="Tag…"
+        aria-label="Add a tag filter"
+        value={draft}
+        onChange={(e) => setDraft(e.target.value)}
+        style={{ width: "8rem" }}
+      />
+      {tags.map((tag) => (
+        <button
+          key={tag}
+          type="button"
+          className="chip"
+          aria-label={`Remove tag filter ${tag}`}
+          onClick={() => onChange(tags.filter((t) => t !== tag))}
+        >
+          {tag} ×
+        </button>
+      ))}
+    </form>
   );
 }

@@ -8,6 +8,7 @@ import { plural } from "@/lib/plural";
 import { STRATEGY_LABELS, type SweepView, SweepViewFragment } from "@/lib/sweeps";
 import { isFinished, percent } from "@/lib/types";
 import { BEST_EPOCH_VAL, FINAL_VAL } from "@/lib/valAccuracy";
+import { Downloads } from "../Downloads";
 import { ProgressBar, StatusBadge } from "../runs/RunBits";
 import { WeightsImage } from "../runs/WeightsImage";
 import { Heatmap, ParallelCoordinates } from "./SweepCharts";
@@ -53,6 +54,14 @@ export function SweepDetail({ initial }: { initial: SweepView }) {
           </button>
         )}
         {error && <span className="error">Live updates failed: {error.message}</span>}
+        <Downloads
+          label="Trials"
+          links={(["csv", "json"] as const).map((format) => ({
+            label: format.toUpperCase(),
+            path: `/sweeps/${sweep.uuid}/trials.${format}`,
+            title: "One row per trial: hyperparameters, status and accuracies",
+          }))}
+        />
       </div>
       {sweep.error && <p className="error card">{sweep.error}</p>}
 

@@ -8,6 +8,7 @@ import { differingKeys, labelFor } from "@/lib/differences";
 import type { SweepTrial } from "@/lib/sweeps";
 import type { Hyperparameters } from "@/lib/types";
 import { Chart, type ChartOption } from "../Chart";
+import { ChartControls, useChartView } from "../ChartControls";
 
 const EPOCHS = graphql(
   `query TopCurves($ids: [ID!]!) { nodes(ids: $ids) { ... on Run { id epochs { epoch valAcc } } } }`,
@@ -23,6 +24,7 @@ export function TopCurves({ trials, k = 5, version }: { trials: SweepTrial[]; k?
     [trials, k],
   );
   const ids = top.map((t) => t.id);
+  const charts = useChartView();
   // `version` changes whenever a trial finishes: refetch then.
   // `version` is no variable of EPOCHS: it only makes a new request key, which refetches. (Passed as a
   // variable rather than a literal so that the document's variable type does not refuse it.)
@@ -53,7 +55,10 @@ export function TopCurves({ trials, k = 5, version }: { trials: SweepTrial[]; k?
       {top.length === 0 ? (
         <p className="muted">Curves appear as trials finish.</p>
       ) : (
-        <Chart option={option} height={320} label="top-curves" />
+        <>
+          <ChartControls state={charts} />
+          <Chart option={option} height={320} label="top-curves" view={charts.curves(false)} />
+        </>
       )}
     </div>
   );

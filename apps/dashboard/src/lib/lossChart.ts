@@ -1,0 +1,44 @@
+// Loss per iteration as ECharts lines — the run page's loss history and the comparison's overlay.
+// The log axis and smoothing are the page's view, applied by Chart.
+import type { ChartOption } from "@/components/Chart";
+import { compactNumber } from "./compactNumber";
+
+export interface LossLine {
+  name: string;
+  /** [iteration, loss] pairs. */
+  points: [number, number][];
+  /** For a run that diverged: the iteration whose loss was not a number, marked on the chart. */
+  divergedAtIteration?: number | null | undefined;
+}
+
+export function lossChartOption(lines: LossLine[], { title }: { title?: string } = {}): ChartOption {
+  const legend = lines.length > 1;
+  const top = (title ? 26 : 0) + (legend ? 26 : 0);
+  return {
+    animation: false,
+    ...(title ? { title: { text: title, left: "center", textStyle: { fontSize: 14 } } } : {}),
+    ...(legend ? { legend: { type: "scroll", top: title ? 26 : 0 } } : {}),
+    tooltip: { trigger: "axis", confine: true, valueFormatter: (v: number) => compactNumber(v) },
+    grid: { left: 56, right: 20, top: top + 14, bottom: 40 },
+    xAxis: { type: "value", name: "Iteration", nameLocation: "middle", nameGap: 25, min: 0 },
+    yAxis: { type: "value", name: "Loss", scale: true, axisLabel: { formatter: (v: number) => compactNumber(v) } },
+    series: lines.map((l) => ({
+      type: "line",
+      name: l.name,
+      data: l.points,
+      showSymbol: false,
+      // Each bucket's min and max: a spike is drawn however many points the run has.
+      sampling: "minmax",
+      lineStyle: { width: 1 },
+      markLine:
+        l.divergedAtIteration != null
+          ? {
+              symbol: "none",
+              label: { formatter: `diverged at iteration ${l.divergedAtIteration}` },
+              lineStyle: { color: "#c8372d" },
+              data: [{ xAxis: l.divergedAtIteration }],
+            }
+          : undefined,
+    })),
+  };
+}

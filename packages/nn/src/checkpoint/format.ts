@@ -1,0 +1,83 @@
+// A compact binary checkpoint: parameters as little-endian float32, with the hyperparameters and
+// training state as a JSON header. Layout:
+//   "TQCK" | u32 version | u32 headerBytes | header JSON (UTF-8) | W1 | b1 | W2 | b2
+//
+// Reading and writing the bytes needs no TensorFlow.js (the API decodes checkpoints to serve them as
+// .npz); checkpoint.ts turns them into networks.
+import { type NetShape, PARAM_NAMES, type Params } from "../netParams.ts";
+import type { Hyperparameters } from "../training/hyperparameters.ts";
+
+export { PARAM_NAMES, paramShapes } from "../netParams.ts";
+
+const MAGIC = "TQCK";
+const VERSION = 1;
+
+export interface CheckpointHeader {
+  shape: NetShape;
+  hyperparameters: Hyperparameters;
+  /** Iterations completed when it was taken. */
+  iteration: number;
+  /** The backend that trained it. */
+  backend: string;
+}
+
+export interface Checkpoint {
+  header: CheckpointHeader;
+  values: Params<Float32Array>;
+}
+
+function paramSizes({
+  inputSize: D,
+  hiddenSize: H,
+  numClasses: C,
+}: NetShape): Record<(typeof PARAM_NAMES)[number], number> {
+  return { W1: D * H, b1: H, W2: H * C, b2: C };
+}
+
+export function encodeCheckpoint({ header, values }: Checkpoint): Uint8Array {
+  const json = new TextEncoder().encode(JSON.stringify(header));
+  const sizes = paramSizes(header.shape);
+  const paramBytes = PARAM_NAMES.reduce((n, name) => n + sizes[name] * 4, 0);
+  const out = new Uint8Array(12 + json.length + paramBytes);
+  const view = new DataView(out.buffer);
+  out.set(new TextEncoder().encode(MAGIC), 0);
+  view.setUint32(4, VERSION, true);
+  view.setUint32(8, json.length, true);
+  out.set(json, 12);
+  let offset = 12 + json.length;
+  for (const name of PARAM_NAMES) {
+    const v = values[name];
+    if (v.length !== sizes[name]) throw new RangeError(`${name} has ${v.length} values; expected ${sizes[name]}`);
+    for (let i = 0; i < v.length; i++) view.setFloat32(offset + i * 4, v[i] as number, true);
+    offset += v.length * 4;
+  }
+  return out;
+}
+
+export class CheckpointError extends Error {
+  override name = "CheckpointError";
+}
+
+export function decodeCheckpoint(bytes: Uint8Array): Checkpoint {
+  if (bytes.length < 12 || new TextDecoder().decode(bytes.subarray(0, 4)) !== MAGIC) {
+    throw new CheckpointError("not a TrainQL checkpoint (bad magic bytes)");
+  }
+  const view = new DataView(bytes.buffer, bytes.byteOffset, bytes.byteLength);
+  const version = view.getUint32(4, true);
+  if (version !== VERSION)
+    throw new CheckpointError(`unsupported checkpoint version ${version}; this build reads ${VERSION}`);
+  const headerBytes = view.getUint32(8, true);
+  const header = JSON.parse(new TextDecoder().decode(bytes.subarray(12, 12 + headerBytes))) as CheckpointHeader;
+  const sizes = paramSizes(header.shape);
+  const expected = 12 + headerBytes + PARAM_NAMES.reduce((n, name) => n + sizes[name] * 4, 0);
+  if (bytes.length !== expected) throw new CheckpointError(`checkpoint is ${bytes.length} bytes; expected ${expected}`);
+  let offset = 12 + headerBytes;
+  const values = {} as Params<Float32Array>;
+  for (const name of PARAM_NAMES) {
+    const v = new Float32Array(sizes[name]);
+    for (let i = 0; i < v.length; i++) v[i] = view.getFloat32(offset + i * 4, true);
+    values[name] = v;
+    offset += v.length * 4;
+  }
+  return { header, values };
+}

@@ -1,0 +1,266 @@
+// The chart controls, the live comparison and dark mode, in a real browser against the real stack:
+// smoothing draws the reference's debiased moving average over the raw curve, log scale and zoom
+// apply to the page's charts together, a link with the view in its URL opens that view cold, the
+// comparison's curves grow while a run trains, and the page follows the system's dark setting until
+// the toggle overrides it — also at phone width (390 px).
+import { expect, type Locator, type Page, test } from "@playwright/test";
+import { graphql, print, type ResultOf, type TadaDocumentNode } from "@trainql/graphql";
+import { API_PORT } from "../playwright.config.ts";
+
+test.describe.configure({ mode: "serial" });
+
+const API = `http://127.0.0.1:${API_PORT}/graphql`;
+
+async function gql<T, V>(query: TadaDocumentNode<T, V>, variables: V): Promise<T> {
+  const response = await fetch(API, {
+    method: "POST",
+    headers: { "content-type": "application/json" },
+    body: JSON.stringify({ query: print(query), variables }),
+  });
+  const body = (await response.json()) as { data?: T; errors?: unknown };
+  if (body.errors || !body.data) throw new Error(`GraphQL: ${JSON.stringify(body.errors)}`);
+  return body.data;
+}
+
+async function until<T>(what: string, probe: () => Promise<T | false>, timeoutMs = 120_000): Promise<T> {
+  const deadline = Date.now() + timeoutMs;
+  for (;;) {
+    const value = await probe();
+    if (value !== false) return value;
+    if (Date.now() > deadline) throw new Error(`timed out waiting for ${what}`);
+    await new Promise((r) => setTimeout(r, 250));
+  }
+}
+
+const shot = (page: Page, name: string) =>
+  page.screenshot({ path: `test-results/screenshots/${name}.png`, fullPage: true });
+
+const RUN = graphql(`query ChartsRun($id: ID!) { run(id: $id) { id uuid status epochs { epoch } } }`);
+const START = graphql(`mutation ChartsStartRun($input: StartRunInput!) { startRun(input: $input) { id uuid } }`);
+const CANCEL = graphql(`mutation ChartsCancelRun($id: ID!) { cancelRun(id: $id) { id } }`);
+type ApiRun = ResultOf<typeof RUN>["run"];
+
+/** What a chart draws, as its ECharts instance (Chart.tsx puts it on the element) reports it. */
+interface Drawn {
+  series: { id: string; name: string; data: [number, number][] }[];
+  yType: string;
+  zoom: { start: number; end: number };
+}
+function drawn(chart: Locator): Promise<Drawn> {
+  return chart.evaluate((el) => {
+    type Option = {
+      series: { id: string; name: string; data: [number, number][] }[];
+      yAxis: { type: string }[];
+      dataZoom: { id: string; start: number; end: number }[];
+    };
+    const option = (el as HTMLElement & { chart: { getOption(): Option } }).chart.getOption();
+    // The page's zoom (Chart.tsx's ZOOM_ID); the slider and the drag's own dataZoom follow it.
+    const zoom = option.dataZoom.find((z) => z.id === "zoom")!;
+    return {
+      series: option.series.map((s) => ({ id: s.id, name: s.name, data: s.data })),
+      yType: option.yAxis[0]!.type,
+      zoom: { start: zoom.start, end: zoom.end },
+    };
+  });
+}
+
+/** TensorBoard's debiased EMA written out: point n is Σₖ (1−w)·w^(n−k)·yₖ / Σₖ (1−w)·w^(n−k). */
+function referenceSmoothing(ys: number[], w: number): number[] {
+  return ys.map((_, n) => {
+    let sum = 0;
+    let weights = 0;
+    for (let k = 0; k <= n; k++) {
+      sum += (1 - w) * w ** (n - k) * ys[k]!;
+      weights += (1 - w) * w ** (n - k);
+    }
+    return sum / weights;
+  });
+}
+
+function expectSmoothedOf(smoothedSeries: [number, number][], raw: [number, number][], w: number) {
+  expect(smoothedSeries.map(([x]) => x)).toEqual(raw.map(([x]) => x));
+  const want = referenceSmoothing(
+    raw.map(([, y]) => y),
+    w,
+  );
+  for (const [i, [, y]] of smoothedSeries.entries()) expect(y).toBeCloseTo(want[i]!, 9);
+}
+
+let finished: ApiRun;
+let running: ApiRun;
+
+test.beforeAll(async () => {
+  test.setTimeout(300_000);
+  // One trainer takes one run at a time: the finished run first, the endless one after it.
+  const { startRun } = await gql(START, {
+    input: { hiddenSize: 16, numIters: 600, batchSize: 20, learningRate: 0.05, reg: 0.001 },
+  });
+  finished = await until("the run to finish", async () => {
+    const { run } = await gql(RUN, { id: startRun.id });
+    return run.status === "SUCCEEDED" && run;
+  });
+  const long = await gql(START, {
+    input: { hiddenSize: 8, numIters: 1_000_000, batchSize: 20, learningRate: 0.05, reg: 0.001 },
+  });
+  running = await until("the long run to have trained two epochs", async () => {
+    const { run } = await gql(RUN, { id: long.startRun.id });
+    return run.status === "RUNNING" && run.epochs.length >= 2 && run;
+  });
+});
+
+test.afterAll(async () => {
+  if (!running) return;
+  const { run } = await gql(RUN, { id: running.id });
+  if (run.status === "RUNNING" || run.status === "QUEUED") await gql(CANCEL, { id: running.id });
+});
+
+/** The run page of the finished run, its loss curve loaded. */
+async function openFinished(page: Page, query = "") {
+  await page.goto(`/runs/${finished.uuid}${query}`);
+  await expect(page.getByTestId("run-status")).toHaveText("SUCCEEDED");
+  const loss = page.getByTestId("chart-loss");
+  await expect.poll(async () => (await drawn(loss)).series[0]?.data.length ?? 0).toBeGreaterThan(100);
+  return { loss, accuracy: page.getByTestId("chart-accuracy") };
+}
+
+test("the smoothing slider draws the debiased moving average over the faint raw curve, and the URL keeps it", async ({
+  page,
+}) => {
+  const { loss, accuracy } = await openFinished(page);
+  const before = await drawn(loss);
+  expect(before.series.map((s) => s.id)).toEqual(["loss"]);
+  const raw = before.series[0]!.data;
+
+  await page.getByLabel("Smoothing").fill("0.8");
+  await expect(page.getByTestId("smoothing-value")).toHaveText("0.80");
+  await expect.poll(async () => (await drawn(loss)).series.map((s) => s.id)).toEqual(["loss:smoothed", "loss:raw"]);
+  const after = await drawn(loss);
+  expect(after.series[1]!.data).toEqual(raw);
+  expectSmoothedOf(after.series[0]!.data, raw, 0.8);
+  // The accuracy chart of the same page is smoothed too, each of its curves.
+  const acc = await drawn(accuracy);
+  expect(acc.series.map((s) => s.id)).toEqual(["train:smoothed", "train:raw", "val:smoothed", "val:raw"]);
+  expectSmoothedOf(acc.series[2]!.data, acc.series[3]!.data, 0.8);
+  await expect(page).toHaveURL(/[?&]smooth=0\.8(&|$)/);
+  await shot(page, "60-charts-smoothing");
+});
+
+test("log scale applies to the loss chart only; a drag zooms every chart of the page, a double-click resets", async ({
+  page,
+}) => {
+  const { loss, accuracy } = await openFinished(page);
+  expect((await drawn(loss)).yType).toBe("value");
+  await page.getByLabel("Log scale (loss)").check();
+  await expect.poll(async () => (await drawn(loss)).yType).toBe("log");
+  expect((await drawn(accuracy)).yType).toBe("value");
+  await expect(page).toHaveURL(/[?&]log=1(&|$)/);
+  await shot(page, "61-charts-log-scale");
+
+  // Drag across the middle of the loss chart's plot: both charts show the same part of their x axis.
+  const box = (await loss.boundingBox())!;
+  const y = box.y + box.height / 2;
+  await page.mouse.move(box.x + box.width * 0.35, y);
+  await page.mouse.down();
+  await page.mouse.move(box.x + box.width * 0.5, y, { steps: 5 });
+  await page.mouse.move(box.x + box.width * 0.65, y, { steps: 5 });
+  await page.mouse.up();
+  await expect.poll(async () => (await drawn(loss)).zoom.start).toBeGreaterThan(5);
+  const zoom = (await drawn(loss)).zoom;
+  expect(zoom.end).toBeLessThan(95);
+  await expect.poll(async () => (await drawn(accuracy)).zoom).toEqual(zoom);
+  await expect(page).toHaveURL(new RegExp(`[?&]zoom=${zoom.start.toFixed(1)}-${zoom.end.toFixed(1)}(&|$)`));
+  await expect(page.getByRole("button", { name: /Reset zoom/ })).toBeVisible();
+  await shot(page, "62-charts-zoom");
+
+  await accuracy.dblclick();
+  await expect.poll(async () => (await drawn(loss)).zoom).toEqual({ start: 0, end: 100 });
+  await expect(page).not.toHaveURL(/zoom=/);
+});
+
+test("a link with the view in its URL opens that view cold: smoothing, log scale and zoom", async ({ browser }) => {
+  // A new context: nothing cached, nothing stored; the server renders the page from the URL alone.
+  const context = await browser.newContext();
+  const page = await context.newPage();
+  const { loss, accuracy } = await openFinished(page, "?smooth=0.7&log=1&zoom=20-60");
+  await expect(page.getByLabel("Smoothing")).toHaveValue("0.7");
+  await expect(page.getByLabel("Log scale (loss)")).toBeChecked();
+  await expect(page.getByRole("button", { name: "Reset zoom (20–60%)" })).toBeVisible();
+  const view = await drawn(loss);
+  expect(view.yType).toBe("log");
+  expect(view.zoom).toEqual({ start: 20, end: 60 });
+  expectSmoothedOf(view.series[0]!.data, view.series[1]!.data, 0.7);
+  expect((await drawn(accuracy)).zoom).toEqual({ start: 20, end: 60 });
+  await shot(page, "63-charts-view-from-url");
+  await context.close();
+});
+
+test("the comparison updates live: the running run's loss curve grows and its epochs arrive without a reload", async ({
+  page,
+}) => {
+  await page.goto(`/compare?ids=${finished.uuid},${running.uuid}`);
+  const loss = page.getByTestId("chart-loss");
+  const lastIteration = async () => {
+    const { series } = await drawn(loss);
+    return Math.max(0, ...series.flatMap((s) => s.data.map(([it]) => it)));
+  };
+  // The finished run stops at 600 iterations; the running one goes past it and keeps going.
+  await expect.poll(lastIteration, { timeout: 60_000 }).toBeGreaterThan(600);
+  const before = await lastIteration();
+  const row = page.locator(`tr[data-run-id="${running.uuid}"]`);
+  const epochs = async () => Number(await row.getAttribute("data-epochs"));
+  const epochsBefore = await epochs();
+  await expect.poll(lastIteration, { timeout: 60_000 }).toBeGreaterThan(before);
+  await expect.poll(epochs, { timeout: 60_000 }).toBeGreaterThan(epochsBefore);
+  expect((await drawn(loss)).series).toHaveLength(2);
+  await shot(page, "64-compare-live");
+});
+
+test("dark mode follows the system setting, the toggle overrides it and is remembered, the charts follow", async ({
+  browser,
+}) => {
+  const context = await browser.newContext({ colorScheme: "dark" });
+  const page = await context.newPage();
+  const background = () => page.evaluate(() => getComputedStyle(document.documentElement).backgroundColor);
+  await openFinished(page);
+  expect(await background()).toBe("rgb(17, 20, 24)");
+  await expect(page.getByTestId("chart-loss")).toHaveAttribute("data-theme", "dark");
+  const toggle = page.getByRole("button", { name: "Dark mode" });
+  await expect(toggle).toHaveAttribute("aria-pressed", "true");
+  await shot(page, "65-dark-mode");
+
+  await toggle.click();
+  await expect(toggle).toHaveAttribute("aria-pressed", "false");
+  expect(await background()).toBe("rgb(247, 248, 250)");
+  await expect(page.getByTestId("chart-loss")).toHaveAttribute("data-theme", "light");
+  // Remembered over the system's setting, from the first paint on.
+  await page.reload();
+  expect(await page.evaluate(() => document.documentElement.dataset.theme)).toBe("light");
+  await expect(toggle).toHaveAttribute("aria-pressed", "false");
+  await shot(page, "66-dark-mode-toggled-light");
+  await context.close();
+
+  const light = await browser.newContext({ colorScheme: "light" });
+  const lightPage = await light.newPage();
+  await lightPage.goto("/");
+  expect(await lightPage.evaluate(() => getComputedStyle(document.documentElement).backgroundColor)).toBe(
+    "rgb(247, 248, 250)",
+  );
+  await light.close();
+});
+
+test("at phone width (390 px) the controls and charts fit, in dark mode too", async ({ browser }) => {
+  const context = await browser.newContext({ colorScheme: "dark", viewport: { width: 390, height: 844 } });
+  const page = await context.newPage();
+  for (const [path, name] of [
+    [`/runs/${finished.uuid}?smooth=0.6&log=1`, "67-phone-run-charts"],
+    [`/compare?ids=${finished.uuid},${running.uuid}&smooth=0.6`, "68-phone-compare-charts"],
+  ] as const) {
+    await page.goto(path);
+    await expect(page.getByLabel("Smoothing")).toBeVisible();
+    await expect(page.getByLabel("Log scale (loss)")).toBeVisible();
+    await expect(page.getByTestId("chart-loss").locator("canvas").first()).toBeVisible();
+    expect(await page.evaluate(() => document.documentElement.scrollWidth), path).toBeLessThanOrEqual(390);
+    await shot(page, name);
+  }
+  await context.close();
+});
