@@ -65,6 +65,13 @@ export default defineConfig({
       dependencies: ["labels-exports"],
       use: { baseURL: `http://127.0.0.1:${DASHBOARD_PORT}` },
     },
+    // Seed groups and reproductions: after the other projects on the open stack (they count the runs they make).
+    {
+      name: "seeds",
+      testMatch: "seeds.spec.ts",
+      dependencies: ["charts"],
+      use: { baseURL: `http://127.0.0.1:${DASHBOARD_PORT}` },
+    },
     { name: "auth", testMatch: "auth.spec.ts", use: { baseURL: `http://127.0.0.1:${AUTH.dashboardPort}` } },
   ],
   webServer: [

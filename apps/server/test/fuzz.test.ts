@@ -30,6 +30,7 @@ const FIELDS = [
   "numIters",
   "weightScale",
   "seed",
+  "seeds",
 ];
 const runInput = fc.dictionary(fc.constantFrom(...FIELDS, "bogus"), anyValue, { maxKeys: 5 });
 
@@ -40,7 +41,7 @@ beforeAll(async () => {
 });
 
 describe("fuzzed mutation input", () => {
-  it("startRun: a QUEUED run or BAD_USER_INPUT, and the row count follows", async () => {
+  it("startRun: a QUEUED run (one per seed) or BAD_USER_INPUT, and the row count follows", async () => {
     await fc.assert(
       fc.asyncProperty(runInput, async (input) => {
         const before = await count("Run");
@@ -52,7 +53,8 @@ describe("fuzzed mutation input", () => {
         if (result.data?.startRun) {
           expect(result.errors).toBeUndefined();
           expect(result.data.startRun.status).toBe("QUEUED");
-          expect(await count("Run")).toBe(before + 1);
+          const seeds = (input as { seeds?: unknown }).seeds;
+          expect(await count("Run")).toBe(before + (Array.isArray(seeds) ? seeds.length : 1));
         } else {
           expect(result.errors?.length).toBeGreaterThan(0);
           for (const e of result.errors ?? []) expect(e.extensions?.code, e.message).toBe("BAD_USER_INPUT");
@@ -95,11 +97,16 @@ describe("fuzzed mutation input", () => {
     );
   });
 
-  it("cancelRun, deleteRun and evaluateTest: arbitrary ids get BAD_USER_INPUT or NOT_FOUND", async () => {
+  it("cancelRun, deleteRun, evaluateTest and reproduceRun: arbitrary ids get BAD_USER_INPUT or NOT_FOUND", async () => {
     await fc.assert(
       fc.asyncProperty(
         fc.oneof(fc.string(), fc.uuid(), fc.base64String()),
-        fc.constantFrom("cancelRun(id: $id) { id }", "deleteRun(id: $id)", "evaluateTest(runId: $id) { id }"),
+        fc.constantFrom(
+          "cancelRun(id: $id) { id }",
+          "deleteRun(id: $id)",
+          "evaluateTest(runId: $id) { id }",
+          "reproduceRun(id: $id) { id }",
+        ),
         async (id, field) => {
           const result = await gql(api.url, `mutation ($id: ID!) { ${field} }`, { id });
           expect(["BAD_USER_INPUT", "NOT_FOUND"]).toContain(result.errors?.[0]?.extensions?.code);

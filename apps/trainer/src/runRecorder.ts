@@ -16,6 +16,7 @@ import {
   enqueueTrain,
   publishRunNotification,
   publishSweepChanged,
+  recordReproduction,
   renewLease,
   rewindToCheckpoint,
   sampleLosses,
@@ -219,7 +220,7 @@ export class RunRecorder {
     this.enqueue(async (tx) => {
       await losses?.(tx);
       await this.checkpointWrite(tx, details.checkpoint);
-      await tx.run.update({
+      const { reproducedFromId } = await tx.run.update({
         where: { id: this.runId },
         data: {
           status,
@@ -230,7 +231,10 @@ export class RunRecorder {
           heartbeatAt: null,
           cancelRequested: false,
         },
+        select: { reproducedFromId: true },
       });
+      // A reproduction's verdict is committed with its SUCCEEDED: every loss is written by now.
+      if (status === "SUCCEEDED" && reproducedFromId) await recordReproduction(tx, this.runId, reproducedFromId);
       await publishRunNotification(tx, { type: "status", runId: this.runId, status }, true);
       if (this.sweepId) {
         await publishSweepChanged(tx, this.sweepId);

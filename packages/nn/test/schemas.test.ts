@@ -1,5 +1,6 @@
 // The hyperparameter and sweep schemas: bounds, defaults and messages — the one place the API, the
 // CLIs and the forms take their rules and words from.
+
 import { describe, expect, it } from "vitest";
 import {
   MAX_GRID,
@@ -18,6 +19,7 @@ import {
   hyperparametersTextSchema,
   validateHyperparameters,
 } from "../src/training/hyperparameters.ts";
+import { seedsRule, seedsText } from "../src/training/seeds.ts";
 import { problemsOf, sentence, subjectOf } from "../src/validation/problems.ts";
 
 const messages = (result: { error?: { issues: readonly { message: string; path: PropertyKey[] }[] } }) =>
@@ -120,6 +122,7 @@ describe("sweep settings", () => {
       weightScale: 1e-4,
       maxTrials: null,
       eta: 3,
+      seeds: null,
     });
     expect(SWEEP_DEFAULTS.numIters).toBe(1000);
   });
@@ -191,5 +194,23 @@ describe("sweep settings", () => {
       "hiddenSizes: each must be an integer from 1 to 8192; got 0",
       "regs needs 1 to 64 values; got 0",
     ]);
+  });
+});
+
+describe("seeds", () => {
+  it("take 1 to 20 distinct valid seeds, in the same words from the API and from text", () => {
+    expect(seedsRule.parse([3, 1, 2])).toEqual([3, 1, 2]);
+    expect(seedsText.parse(" ")).toBeNull();
+    expect(seedsText.parse("1, 2,3")).toEqual([1, 2, 3]);
+    const message = (r: { error?: { issues: { message: string }[] } }) => r.error?.issues.map((i) => i.message);
+    expect(message(seedsRule.safeParse([]))).toEqual([
+      "needs 1 to 20 seeds; got 0: list fewer seeds, or start another group",
+    ]);
+    expect(message(seedsRule.safeParse(Array.from({ length: 21 }, (_, i) => i)))?.[0]).toMatch(/got 21/);
+    expect(message(seedsText.safeParse("1, 2, 1"))).toEqual([
+      "must be distinct; 1 repeated: each seed trains one run, list it once",
+    ]);
+    expect(message(seedsText.safeParse("1, x"))?.[0]).toMatch(/comma-separated list of numbers/);
+    expect(message(seedsText.safeParse("1.5"))?.[0]).toMatch(/must be an integer from 0 to 2147483647; got 1.5/);
   });
 });

@@ -8,6 +8,7 @@ export * from "./minMaxDownsample.ts";
 export * from "./processErrors.ts";
 export * from "./queue.ts";
 export * from "./reaper.ts";
+export * from "./reproduction.ts";
 export * from "./runLease.ts";
 export * from "./sweeps/advanceSweep.ts";
 export * from "./sweeps/sweepConfig.ts";

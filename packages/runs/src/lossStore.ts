@@ -35,7 +35,12 @@ export async function appendLosses(tx: Prisma.TransactionClient, runId: string, 
 }
 
 /** Losses of iterations [from, to) as stored (to = undefined: all). */
-export async function readLosses(db: Db, runId: string, from = 0, to?: number): Promise<Float32Array> {
+export async function readLosses(
+  db: Db | Prisma.TransactionClient,
+  runId: string,
+  from = 0,
+  to?: number,
+): Promise<Float32Array> {
   const chunks = await db.lossChunk.findMany({
     where: {
       runId,

@@ -26,6 +26,7 @@ export const INITIAL: Record<Field, string> = {
   maxTrials: "",
   eta: String(d.eta),
   seed: String(d.seed),
+  seeds: "",
 };
 export const FIELDS = Object.keys(INITIAL) as Field[];
 export const LABELS = Object.fromEntries(FIELDS.map((f) => [f, SWEEP_FIELDS[f].label])) as Record<Field, string>;
@@ -34,6 +35,8 @@ export type Checked = {
   errors: FieldErrors<Field>;
   input?: Record<string, unknown>;
   trials?: number;
+  /** With seeds: how many runs each trial is. */
+  seeds?: number;
   iterations?: number;
 };
 
@@ -54,8 +57,9 @@ export function check(values: Record<Field, string>, strategy: Strategy, numTrai
   if (!parsed.success) return { errors: formErrors(parsed.error.issues, fieldOf, LABELS) };
   const input = parsed.data;
   const trials = trialCount(input);
-  const iterations = halvingIterations(sweepRungs(input, trials, numTrain ?? ASSUMED_NUM_TRAIN));
-  return { errors: {}, input, trials, iterations };
+  const seeds = input.seeds?.length ?? 1;
+  const iterations = halvingIterations(sweepRungs(input, trials, numTrain ?? ASSUMED_NUM_TRAIN)) * seeds;
+  return { errors: {}, input, trials, seeds, iterations };
 }
 
 export const apiFieldOf = (apiField: string) => fieldOf(apiField.split("."));

@@ -1,6 +1,7 @@
 // Sweeps as the dashboard reads them: fragments of apps/server/schema.graphql, typed by gql.tada.
 import { graphql, type ResultOf, type SweepStrategy } from "@trainql/graphql";
 import { SPACE_FIELDS } from "@trainql/nn/sweepRules";
+import { SweepGroupFields } from "./groups";
 import { HYPERPARAMETER_LABELS, type Hyperparameters, HyperparametersFields } from "./types";
 
 export type Strategy = SweepStrategy;
@@ -31,9 +32,11 @@ export const SweepViewFragment = graphql(
     itersSpent plannedIters gridIters error createdAt finishedAt
     bestRun { ...SweepTrialFields }
     trials { ...SweepTrialFields }
+    seeds
+    groups { ...SweepGroupFields } # with seeds: one per trial
   }
 `,
-  [SweepTrialFields],
+  [SweepTrialFields, SweepGroupFields],
 );
 export type SweepView = ResultOf<typeof SweepViewFragment>;
 

@@ -33,6 +33,7 @@ its test accuracy. LISTs are comma-separated.
   --iters N            iterations of a fully trained trial (default ${d.numIters})
   --batch N            minibatch size (default ${d.batchSize})
   --seed N             seed of every trial (default ${d.seed})
+  --seeds LIST         grid / random: train each trial once per seed, rank by the mean
   --max-trials N       random (required) / halving: combinations to sample
   --eta N              halving: keep the best 1/eta per rung (default ${d.eta})
   --api URL            use a running TrainQL API (e.g. http://127.0.0.1:4000/graphql)
@@ -51,6 +52,7 @@ const OPTIONS = {
   iters: { type: "string" },
   batch: { type: "string" },
   seed: { type: "string" },
+  seeds: { type: "string" },
   "max-trials": { type: "string" },
   eta: { type: "string" },
   api: { type: "string" },
@@ -74,6 +76,7 @@ const FLAGS: Record<SweepField, string> = {
   maxTrials: "--max-trials",
   eta: "--eta",
   seed: "--seed",
+  seeds: "--seeds",
 };
 
 function number(flag: string, raw: string): number {
@@ -171,6 +174,7 @@ async function main(argv: string[]): Promise<void> {
     numIters: values.iters,
     batchSize: values.batch,
     seed: values.seed,
+    seeds: values.seeds,
     maxTrials: values["max-trials"],
     eta: values.eta,
   };

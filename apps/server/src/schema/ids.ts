@@ -4,7 +4,7 @@ import { badInput } from "./errors.ts";
 
 export const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i;
 
-export function uuidFrom(typename: "Run" | "Sweep", id: string, field = "id"): string {
+export function uuidFrom(typename: "Run" | "Sweep" | "RunGroup", id: string, field = "id"): string {
   if (UUID.test(id)) return id.toLowerCase();
   try {
     const global = decodeGlobalID(id);
@@ -12,12 +12,12 @@ export function uuidFrom(typename: "Run" | "Sweep", id: string, field = "id"): s
   } catch {}
   throw badInput(
     field,
-    `${field} must be a ${typename} ID (as returned by the API) or a ${typename.toLowerCase()} UUID; got "${id}"`,
+    `${field} must be a ${typename} ID (as returned by the API) or a ${typename === "RunGroup" ? "group" : typename.toLowerCase()} UUID; got "${id}"`,
   );
 }
 
 /**
- * `node(id:)` and `nodes(ids:)`: an ID that does not decode, or a Run or Sweep ID around something
+ * `node(id:)` and `nodes(ids:)`: an ID that does not decode, or a Run, Sweep or RunGroup ID around something
  * other than a UUID, is the caller's mistake (BAD_USER_INPUT, as for `run(id:)`), not a server error.
  */
 export function decodeNodeId(globalID: string): { typename: string; id: string } {
@@ -25,7 +25,7 @@ export function decodeNodeId(globalID: string): { typename: string; id: string }
   try {
     decoded = decodeGlobalID(globalID);
   } catch {}
-  if (!decoded?.typename || (["Run", "Sweep"].includes(decoded.typename) && !UUID.test(decoded.id)))
-    throw badInput("id", `id must be an ID returned by this API (a Run or Sweep ID); got "${globalID}"`);
+  if (!decoded?.typename || (["Run", "Sweep", "RunGroup"].includes(decoded.typename) && !UUID.test(decoded.id)))
+    throw badInput("id", `id must be an ID returned by this API (a Run, Sweep or RunGroup ID); got "${globalID}"`);
   return decoded;
 }

@@ -2,6 +2,7 @@
 import { builder } from "./builder.ts";
 import "./run.ts";
 import "./runEvents.ts";
+import "./runGroup.ts";
 import "./sweep.ts";
 import "./system.ts";
 

@@ -8,6 +8,7 @@ import {
   type Hyperparameters,
   hyperparametersSchema,
 } from "@trainql/nn/hyperparameters";
+import { MAX_SEEDS, seedsRule } from "@trainql/nn/seeds";
 import { ruleText } from "@trainql/nn/validation";
 import {
   downsample,
@@ -67,6 +68,47 @@ export const EpochRef = builder.prismaObject("EpochMetric", {
 
 export const LossPointRef = builder.objectRef<{ iteration: number; loss: number }>("LossPoint").implement({
   fields: (t) => ({ iteration: t.exposeInt("iteration"), loss: t.exposeFloat("loss") }),
+});
+
+interface Reproduction {
+  identical: boolean | null;
+  firstDifferenceIteration: number | null;
+  firstDifference: number | null;
+  maxAbsDifference: number | null;
+  sameBackend: boolean | null;
+  originalBackend: string | null;
+  originalDevice: string | null;
+}
+
+const ReproductionRef = builder.objectRef<Reproduction>("Reproduction").implement({
+  description:
+    "A reproduceRun run against its original: their per-iteration losses (as stored, float32) compared bit for bit when the reproduction SUCCEEDED.",
+  fields: (t) => ({
+    identical: t.exposeBoolean("identical", {
+      nullable: true,
+      description: "Every loss bit-identical to the original's; null until the reproduction has SUCCEEDED.",
+    }),
+    firstDifferenceIteration: t.exposeInt("firstDifferenceIteration", {
+      nullable: true,
+      description: "The first iteration whose loss differs (or that only one of them has); null when identical.",
+    }),
+    firstDifference: t.exposeFloat("firstDifference", {
+      nullable: true,
+      description: "reproduction − original at firstDifferenceIteration.",
+    }),
+    maxAbsDifference: t.exposeFloat("maxAbsDifference", {
+      nullable: true,
+      description:
+        "The largest |reproduction − original| over the iterations both have (null: not compared yet, or a NaN on one side).",
+    }),
+    sameBackend: t.exposeBoolean("sameBackend", {
+      nullable: true,
+      description:
+        "Trained on the same backend and device (which names the BLAS and its thread count) as the original; null until both are known. Any trainer may take a reproduction: a difference with sameBackend false is explained by it.",
+    }),
+    originalBackend: t.exposeString("originalBackend", { nullable: true }),
+    originalDevice: t.exposeString("originalDevice", { nullable: true }),
+  }),
 });
 
 /** The columns `Run.hyperparameters` reads. */
@@ -139,6 +181,48 @@ export const RunRef = builder.prismaNode("Run", {
       description: "Successive halving: the iterations this trial may train to in its current rung.",
     }),
     sweepId: t.exposeID("sweepId", { nullable: true, description: "The UUID of the sweep this run is a trial of." }),
+    group: t.relation("group", {
+      nullable: true,
+      description: "The seed group this run is a member of (startRun with seeds, or a sweep with seeds).",
+    }),
+    reproducedFrom: t.relation("reproducedFrom", {
+      nullable: true,
+      description: "The run this one reproduces (reproduceRun).",
+    }),
+    reproductions: t.relation("reproductions", {
+      query: { orderBy: [{ createdAt: "asc" }, { id: "asc" }] },
+      description: "Runs started by reproduceRun from this one, oldest first.",
+    }),
+    reproduction: t.field({
+      type: ReproductionRef,
+      nullable: true,
+      description:
+        "For a reproduceRun run: whether its losses are bit-identical to the original's. Null for other runs.",
+      select: {
+        reproducedFromId: true,
+        reproducedIdentical: true,
+        firstDifferenceIteration: true,
+        firstDifference: true,
+        maxAbsDifference: true,
+        backend: true,
+        device: true,
+        reproducedFrom: { select: { backend: true, device: true } },
+      },
+      resolve: (run) => {
+        if (run.reproducedFromId === null && run.reproducedIdentical === null) return null;
+        const original = run.reproducedFrom;
+        const known = original?.backend != null && run.backend !== null;
+        return {
+          identical: run.reproducedIdentical,
+          firstDifferenceIteration: run.firstDifferenceIteration,
+          firstDifference: run.firstDifference,
+          maxAbsDifference: Number.isFinite(run.maxAbsDifference) ? run.maxAbsDifference : null,
+          sameBackend: known ? original.backend === run.backend && original.device === run.device : null,
+          originalBackend: original?.backend ?? null,
+          originalDevice: original?.device ?? null,
+        };
+      },
+    }),
     hasCheckpoint: t.boolean({
       // The checkpoint's key only, loaded with the runs (one query for a whole page), never its data.
       select: { checkpoint: { select: { runId: true } } },
@@ -239,8 +323,8 @@ builder.queryFields((t) => ({
   }),
 }));
 
-/** startRun's input: a name and the hyperparameters, by their schema (any left out take their default). */
-const StartRunSchema = hyperparametersSchema("checked later").extend({ name: RunName });
+/** startRun's input: a name, the hyperparameters by their schema (any left out take their default), and seeds. */
+const StartRunSchema = hyperparametersSchema("checked later").extend({ name: RunName, seeds: seedsRule.nullish() });
 
 /** "Must be an integer from 1 to 8192." */
 const ruleSentence = (rule: z.ZodType) => `${ruleText(rule).replace(/^m/, "M")}.`;
@@ -251,6 +335,10 @@ const StartRunInput = builder.inputType("StartRunInput", {
     name: t.string({
       required: false,
       description: `Optional: what to call the run (at most ${MAX_NAME} characters).`,
+    }),
+    seeds: t.intList({
+      required: false,
+      description: `Optional: start one run per seed (1 to ${MAX_SEEDS} distinct seeds, replacing \`seed\`), tied by a RunGroup whose stats are their mean ± std. startRun returns the first seed's run; its \`group\` lists all.`,
     }),
     ...Object.fromEntries(
       HYPERPARAMETER_NAMES.map((name) => {
@@ -300,18 +388,23 @@ builder.mutationFields((t) => ({
     args: { input: t.arg({ type: StartRunInput, required: true }).validate(StartRunSchema) },
     resolve: async (query, _root, { input }, ctx) => {
       const { db } = ctx;
-      const { name, ...hp } = input;
+      const { name, seeds, ...hp } = input;
       checkTrainerFits(await liveTrainer(db), hp, {
         batchSize: ["input", "batchSize"],
         hiddenSize: ["input", "hiddenSize"],
       });
-      await admit(ctx, 1);
+      await admit(ctx, seeds?.length ?? 1);
       return db.$transaction(async (tx) => {
-        // The returned row is the one written (status QUEUED), with the columns the document asks for.
-        const run = await tx.run.create({ ...query, data: { ...hp, name } });
-        await enqueueTrain(tx, run.id);
-        await publishRunsChanged(tx, { runId: run.id, kind: "created" });
-        return run;
+        const groupId = seeds ? (await tx.runGroup.create({ data: {}, select: { id: true } })).id : null;
+        const runs = [];
+        for (const seed of seeds ?? [hp.seed]) {
+          // The returned row is the one written (status QUEUED), with the columns the document asks for.
+          const run = await tx.run.create({ ...query, data: { ...hp, seed, name, groupId } });
+          await enqueueTrain(tx, run.id);
+          await publishRunsChanged(tx, { runId: run.id, kind: "created" });
+          runs.push(run);
+        }
+        return runs[0]!;
       });
     },
   }),
@@ -360,6 +453,33 @@ builder.mutationFields((t) => ({
       if (count === 0) throw conflict(`run ${id} is RUNNING: cancel it first, then delete it`);
       await publishRunsChanged(db, { runId: run.id, kind: "deleted" });
       return String(id);
+    },
+  }),
+  reproduceRun: t.prismaField({
+    type: "Run",
+    description:
+      "Queues a new run with a SUCCEEDED run's seed and hyperparameters (reproducedFrom links them). When it succeeds, its per-iteration losses are compared bit for bit with the original's: see Run.reproduction.",
+    args: { id: t.arg.id({ required: true }) },
+    resolve: async (query, _root, { id }, ctx) => {
+      const { db } = ctx;
+      const { id: originalId } = await findRun(db, String(id));
+      const original = await db.run.findUniqueOrThrow({ where: { id: originalId } });
+      if (original.status !== "SUCCEEDED")
+        throw conflict(
+          `run ${id} is ${original.status}: only a SUCCEEDED run has the complete losses a reproduction is compared with`,
+        );
+      const hp = hyperparametersOf(original);
+      checkTrainerFits(await liveTrainer(db), hp, { batchSize: ["id"], hiddenSize: ["id"] });
+      await admit(ctx, 1);
+      return db.$transaction(async (tx) => {
+        const run = await tx.run.create({
+          ...query,
+          data: { ...hp, name: original.name, reproducedFromId: original.id },
+        });
+        await enqueueTrain(tx, run.id);
+        await publishRunsChanged(tx, { runId: run.id, kind: "created" });
+        return run;
+      });
     },
   }),
   evaluateTest: t.prismaField({

@@ -66,6 +66,16 @@ export const SweepRef = builder.prismaNode("Sweep", {
     maxTrials: t.int({ nullable: true, select: CONFIG, resolve: (s) => config(s).maxTrials }),
     eta: t.int({ select: CONFIG, resolve: (s) => config(s).eta }),
     rungs: t.field({ type: [RungRef], select: CONFIG, resolve: (s) => config(s).rungs }),
+    seeds: t.intList({
+      nullable: true,
+      select: CONFIG,
+      description: "Each trial trains once per seed (a RunGroup per trial); null: once, with `seed`.",
+      resolve: (s) => config(s).seeds ?? null,
+    }),
+    groups: t.relation("groups", {
+      query: { orderBy: [{ createdAt: "asc" }, { id: "asc" }] },
+      description: "With seeds: one group per trial, in the order queued (rank them by stats.finalValAcc.mean).",
+    }),
     rung: t.exposeInt("rung", { description: "The rung in progress (successive halving)." }),
     createdAt: t.expose("createdAt", { type: "DateTime" }),
     finishedAt: t.expose("finishedAt", { type: "DateTime", nullable: true }),
@@ -135,6 +145,7 @@ const StartSweepInput = builder.inputType("StartSweepInput", {
     weightScale: t.float({ defaultValue: SWEEP_DEFAULTS.weightScale }),
     maxTrials: t.int({ required: false, description: about("maxTrials") }),
     eta: t.int({ defaultValue: SWEEP_DEFAULTS.eta, description: about("eta") }),
+    seeds: t.intList({ required: false, description: about("seeds") }),
   }),
 });
 
@@ -178,21 +189,29 @@ builder.mutationFields((t) => ({
         { batchSize: ["input", "batchSize"], hiddenSize: ["input", "space", "hiddenSizes"] },
       );
       const { config, trials } = planSweep(settings, trainer?.numTrain ?? ASSUMED_NUM_TRAIN);
-      await admit(ctx, trials.length);
+      const seeds = settings.seeds;
+      await admit(ctx, trials.length * (seeds?.length ?? 1));
       const firstBudget = config.rungs[0]!.budget;
       return db.$transaction(async (tx) => {
         const sweep = await tx.sweep.create({ data: { status: "RUNNING", strategy, config: config as object } });
         for (const trial of trials) {
-          const run = await tx.run.create({
-            data: {
-              ...base,
-              ...trial,
-              sweepId: sweep.id,
-              budgetIters: strategy === "SUCCESSIVE_HALVING" && firstBudget < base.numIters ? firstBudget : null,
-            },
-          });
-          await enqueueTrain(tx, run.id);
-          await publishRunsChanged(tx, { runId: run.id, kind: "created" });
+          const groupId = seeds
+            ? (await tx.runGroup.create({ data: { sweepId: sweep.id }, select: { id: true } })).id
+            : null;
+          for (const trialSeed of seeds ?? [seed]) {
+            const run = await tx.run.create({
+              data: {
+                ...base,
+                ...trial,
+                seed: trialSeed,
+                groupId,
+                sweepId: sweep.id,
+                budgetIters: strategy === "SUCCESSIVE_HALVING" && firstBudget < base.numIters ? firstBudget : null,
+              },
+            });
+            await enqueueTrain(tx, run.id);
+            await publishRunsChanged(tx, { runId: run.id, kind: "created" });
+          }
         }
         await publishSweepChanged(tx, sweep.id);
         // Read back in the transaction, with what the document asks for: the sweep and its trials as queued.

@@ -12,6 +12,7 @@ import {
   ruleOf,
   type TrainingSetSize,
 } from "../training/hyperparameters.ts";
+import { seedsRule, seedsText } from "../training/seeds.ts";
 import { WHOLE } from "../validation/problems.ts";
 import { integerFrom, withDefault } from "../validation/rules.ts";
 import { numberListText, numberText, optionalNumberText } from "../validation/textInput.ts";
@@ -46,6 +47,7 @@ export const SWEEP_DEFAULTS = {
   weightScale: DEFAULT_HYPERPARAMETERS.weightScale,
   maxTrials: null,
   eta: 3,
+  seeds: null,
 } as const;
 
 /** How forms label each setting, and what it means (the API's docs, the CLI's help). */
@@ -65,6 +67,11 @@ export const SWEEP_FIELDS = {
     about: "SUCCESSIVE_HALVING: keep the best 1/eta at each rung, with eta× the budget.",
   },
   seed: { label: "Seed", about: "Initialises every trial (and chooses RANDOM's sample)." },
+  seeds: {
+    label: "Seeds (optional, comma-separated)",
+    about:
+      "Train each trial once per seed (a RunGroup per trial); trials are ranked, and successive halving promotes them, by their group's mean validation accuracy.",
+  },
 } as const;
 export type SweepField = keyof typeof SWEEP_FIELDS;
 
@@ -145,6 +152,7 @@ export function sweepSettingsSchema(numTrain?: TrainingSetSize) {
       weightScale: withDefault(ruleOf("weightScale"), d.weightScale),
       maxTrials: withDefault(maxTrialsRule, d.maxTrials),
       eta: withDefault(z.number(), d.eta),
+      seeds: withDefault(seedsRule, d.seeds),
     })
     .superRefine(checkAcrossFields, always);
 }
@@ -168,6 +176,7 @@ export function sweepSettingsTextSchema(numTrain?: TrainingSetSize) {
       weightScale: withDefault(numberText(ruleOf("weightScale")), d.weightScale),
       maxTrials: withDefault(optionalNumberText(maxTrialsRule), d.maxTrials),
       eta: withDefault(numberText(z.number()), d.eta),
+      seeds: withDefault(seedsText, d.seeds),
     })
     .superRefine(checkAcrossFields, always);
 }

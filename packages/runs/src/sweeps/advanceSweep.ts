@@ -25,12 +25,10 @@ export async function advanceSweep(db: Db, sweepId: string): Promise<void> {
     if (rung && next) {
       // Trials that completed this rung's budget compete; failed or cancelled ones drop out.
       const finishedRung = trials.filter((t) => t.status === "PAUSED" && t.iteration === rung.budget);
-      const promoted = promote(
-        finishedRung.map((t) => ({ id: t.id, valAcc: t.finalValAcc })),
-        next.trials,
-      );
+      // With seeds, a trial is its group: it competes by its members' mean and moves on as a whole.
+      const promoted = promote(byTrial(finishedRung), next.trials);
       if (promoted.length > 0) {
-        for (const { id } of promoted) {
+        for (const id of promoted.flatMap((trial) => trial.members.map((m) => m.id))) {
           await tx.run.update({
             where: { id },
             data: { status: "QUEUED", budgetIters: next.budget, finishedAt: null },
@@ -48,8 +46,8 @@ export async function advanceSweep(db: Db, sweepId: string): Promise<void> {
     // The sweep is over: nothing waits any more, and the best fully trained trial by validation accuracy.
     await stopPausedTrials(tx, sweepId);
     const complete = trials.filter((t) => t.status === "SUCCEEDED" && t.finalValAcc !== null);
-    const best = complete.sort((a, b) => (b.finalValAcc ?? 0) - (a.finalValAcc ?? 0))[0];
-    if (best) await enqueueEvaluate(tx, best.id);
+    const { best, evaluate } = bestOf(complete);
+    for (const id of evaluate) await enqueueEvaluate(tx, id);
     await tx.sweep.update({
       where: { id: sweepId },
       data: {
@@ -61,6 +59,37 @@ export async function advanceSweep(db: Db, sweepId: string): Promise<void> {
     });
     await publishSweepChanged(tx, sweepId);
   });
+}
+
+type Finished = { id: string; groupId: string | null; finalValAcc: number | null };
+
+/**
+ * Runs as the trials they are, in the order given: with seeds, a group's members together, scored by
+ * the mean validation accuracy of those given (null when none has one); without, each run alone.
+ */
+export function byTrial<T extends Finished>(runs: T[]): { members: T[]; valAcc: number | null }[] {
+  const trials = new Map<string, T[]>();
+  for (const run of runs) {
+    const key = run.groupId ?? run.id;
+    trials.set(key, [...(trials.get(key) ?? []), run]);
+  }
+  return [...trials.values()].map((members) => {
+    const scored = members.filter((m) => m.finalValAcc !== null);
+    const valAcc = scored.length ? scored.reduce((s, m) => s + (m.finalValAcc as number), 0) / scored.length : null;
+    return { members, valAcc };
+  });
+}
+
+/**
+ * The best trial, and whose test accuracy to evaluate. Trials with seeds are ranked by their group's
+ * mean validation accuracy (over its SUCCEEDED members), not by a lucky seed: the best group's best
+ * member is the sweep's best run, and every member is evaluated, so the group's test accuracy has a
+ * mean ± std. Without seeds, each trial is its own group of one.
+ */
+export function bestOf<T extends Finished>(complete: T[]): { best: T | undefined; evaluate: string[] } {
+  const [winner] = promote(byTrial(complete), 1);
+  const members = [...(winner?.members ?? [])].sort((a, b) => (b.finalValAcc ?? 0) - (a.finalValAcc ?? 0));
+  return { best: members[0], evaluate: members.map((t) => t.id) };
 }
 
 /** Trials still waiting for a promotion that will not come (not promoted, or the sweep ended) end as STOPPED. */

@@ -18,11 +18,13 @@ export function planSweep(settings: SweepSettings, numTrain: number): { config: 
   const { space, numIters, maxTrials, seed } = settings;
   const trials = strategy === "GRID" || maxTrials === null ? gridTrials(space) : randomTrials(space, maxTrials, seed);
   const rungs = sweepRungs(settings, trials.length, numTrain);
+  // With seeds every trial trains once per seed.
+  const repeats = settings.seeds?.length ?? 1;
   const config: SweepConfig = {
     ...stored,
     rungs,
-    gridIters: gridSize(space) * numIters,
-    plannedIters: halvingIterations(rungs),
+    gridIters: gridSize(space) * numIters * repeats,
+    plannedIters: halvingIterations(rungs) * repeats,
   };
   return { config, trials };
 }

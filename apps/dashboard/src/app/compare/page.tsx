@@ -1,8 +1,10 @@
 import { graphql, readFragment } from "@trainql/graphql";
 import { notFound } from "next/navigation";
 import { ApiErrorNotice } from "@/components/ApiErrorNotice";
+import { CompareGroups } from "@/components/compare/CompareGroups";
 import { type ComparedRun, CompareView } from "@/components/compare/CompareView";
 import { RunPicker } from "@/components/compare/RunPicker";
+import { type Group, GroupFields } from "@/lib/groups";
 import { isNotFound, noticeProps, serverQuery } from "@/lib/serverQuery";
 import { EpochFields, RunSummaryFragment } from "@/lib/types";
 
@@ -13,13 +15,32 @@ const RUN = graphql(
   [RunSummaryFragment, EpochFields],
 );
 
+const GROUP = graphql(`query CompareGroup($id: ID!) { runGroup(id: $id) { ...GroupFields } }`, [GroupFields]);
+
 export default async function ComparePage({
   searchParams,
 }: {
-  searchParams: Promise<{ ids?: string; study?: string }>;
+  /** ids: runs; groups: seed groups, each drawn as mean ± std. */
+  searchParams: Promise<{ ids?: string; groups?: string; study?: string }>;
 }) {
-  const { ids: idList, study } = await searchParams;
+  const { ids: idList, groups: groupList, study } = await searchParams;
   const ids = (idList ?? "").split(",").filter(Boolean);
+  const groupIds = (groupList ?? "").split(",").filter(Boolean);
+  let groups: Group[];
+  try {
+    groups = await Promise.all(groupIds.map(async (id) => (await serverQuery(GROUP, { id })).runGroup));
+  } catch (error) {
+    if (isNotFound(error)) notFound();
+    return <ApiErrorNotice {...noticeProps(error, "Could not load the groups.")} />;
+  }
+  if (ids.length === 0 && groups.length > 0) {
+    return (
+      <>
+        <h1>Compare seed groups</h1>
+        <CompareGroups groups={groups} />
+      </>
+    );
+  }
   if (ids.length === 0) {
     return (
       <>
@@ -47,6 +68,7 @@ export default async function ComparePage({
   return (
     <>
       <CompareView initial={runs} study={study} />
+      {groups.length > 0 && <CompareGroups groups={groups} />}
       <h2>Change the selection</h2>
       <RunPicker selected={runs.map((r) => r.uuid)} />
     </>

@@ -3,17 +3,19 @@
 // once, in the API's words with the field's label), and whatever the API still refuses next to the
 // field it names.
 import { HYPERPARAMETER_NAMES, hyperparametersTextSchema } from "@trainql/nn/hyperparameters";
+import { MAX_SEEDS, seedsText } from "@trainql/nn/seeds";
 import { useRouter } from "next/navigation";
 import { type FormEvent, useState } from "react";
 import { useClient } from "urql";
 import { formErrors } from "@/lib/formErrors";
-import { type RunFieldErrors, startRun } from "@/lib/startRun";
+import { RUN_FIELD_LABELS, type RunField, type RunFieldErrors, startRun } from "@/lib/startRun";
 import { HYPERPARAMETER_LABELS, type Hyperparameters } from "@/lib/types";
 import { FormField, FormFooter } from "../FormField";
 
 type Field = keyof Hyperparameters;
-const schema = hyperparametersTextSchema();
-const fieldOf = (path: (string | number)[]) => (path[0] as Field | undefined) ?? null;
+// Seeds, when listed, replace the seed field: one run per seed, tied by a group.
+const schema = hyperparametersTextSchema().extend({ seeds: seedsText });
+const fieldOf = (path: (string | number)[]) => (path[0] as RunField | undefined) ?? null;
 
 export function NewRunForm({ defaults }: { defaults: Hyperparameters }) {
   const client = useClient();
@@ -22,18 +24,19 @@ export function NewRunForm({ defaults }: { defaults: Hyperparameters }) {
     () => Object.fromEntries(HYPERPARAMETER_NAMES.map((f) => [f, String(defaults[f])])) as Record<Field, string>,
   );
   const [name, setName] = useState("");
+  const [seeds, setSeeds] = useState("");
   const [errors, setErrors] = useState<RunFieldErrors>({});
   const [submitting, setSubmitting] = useState(false);
 
   async function submit(event: FormEvent) {
     event.preventDefault();
-    const parsed = schema.safeParse(values);
-    if (!parsed.success) return setErrors(formErrors(parsed.error.issues, fieldOf, HYPERPARAMETER_LABELS));
+    const parsed = schema.safeParse({ ...values, seeds });
+    if (!parsed.success) return setErrors(formErrors(parsed.error.issues, fieldOf, RUN_FIELD_LABELS));
     setErrors({});
     setSubmitting(true);
     const result = await startRun(client, { ...parsed.data, ...(name.trim() ? { name } : {}) });
     setSubmitting(false);
-    if ("uuid" in result) router.push(`/runs/${result.uuid}`);
+    if ("uuid" in result) router.push(result.groupUuid ? `/groups/${result.groupUuid}` : `/runs/${result.uuid}`);
     else setErrors(result.errors);
   }
 
@@ -51,7 +54,15 @@ export function NewRunForm({ defaults }: { defaults: Hyperparameters }) {
           onChange={(value) => setValues((v) => ({ ...v, [f]: value }))}
         />
       ))}
-      <FormFooter error={errors.form} submitting={submitting} label="Start run" />
+      <FormField
+        key="seeds"
+        name="seeds"
+        label={`Seeds (optional: up to ${MAX_SEEDS}, comma-separated, one run each)`}
+        value={seeds}
+        error={errors.seeds}
+        onChange={setSeeds}
+      />
+      <FormFooter error={errors.form} submitting={submitting} label={seeds.trim() ? "Start seed group" : "Start run"} />
     </form>
   );
 }

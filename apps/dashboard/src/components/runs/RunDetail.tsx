@@ -12,6 +12,7 @@ import { useHydrated } from "@/lib/useHydrated";
 import { BEST_EPOCH_VAL, FINAL_VAL } from "@/lib/valAccuracy";
 import { ChartControls, useChartView } from "../ChartControls";
 import { Downloads } from "../Downloads";
+import { type Lineage, ReproduceButton, ReproductionBadge } from "./Reproduction";
 import { ProgressBar, StatusBadge } from "./RunBits";
 import { AccuracyChart, LossChart } from "./RunCharts";
 import { RunLabels } from "./RunLabels";
@@ -45,11 +46,14 @@ export function RunDetail({
   initial,
   labels,
   hasCheckpoint,
+  lineage,
 }: {
   initial: RunSummary;
   labels: RunLabelsData;
   /** Whether trained parameters are stored (the .npz download); a run that ends gets them. */
   hasCheckpoint: boolean;
+  /** Its seed group, and for a reproduction the original and the verdict. */
+  lineage?: Lineage;
 }) {
   const [live, resubscribe] = useSubscription(
     { query: RUN_EVENTS, variables: { runId: initial.id } },
@@ -105,6 +109,20 @@ export function RunDetail({
           >
             {evaluateAsked ? "Evaluating on the test set…" : "Evaluate on test set"}
           </button>
+        )}
+        {status === "SUCCEEDED" && <ReproduceButton runId={initial.id} />}
+        {lineage?.group && (
+          <span className="muted">
+            Member of seed group <Link href={`/groups/${lineage.group.uuid}`}>{lineage.group.uuid.slice(0, 8)}</Link>
+          </span>
+        )}
+        {lineage?.reproduction && (
+          <ReproductionBadge
+            runId={initial.id}
+            status={status}
+            initial={lineage.reproduction}
+            originalUuid={lineage.reproducedFrom?.uuid ?? null}
+          />
         )}
         {initial.sweepId && (
           <span className="muted">

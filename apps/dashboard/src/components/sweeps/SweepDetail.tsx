@@ -12,6 +12,7 @@ import { Downloads } from "../Downloads";
 import { ProgressBar, StatusBadge } from "../runs/RunBits";
 import { WeightsImage } from "../runs/WeightsImage";
 import { Heatmap, ParallelCoordinates } from "./SweepCharts";
+import { SweepGroups } from "./SweepGroups";
 import { TopCurves } from "./TopCurves";
 
 const EVENTS = graphql(`subscription SweepEvents($id: ID!) { sweepEvents(sweepId: $id) { sweep { ...SweepView } } }`, [
@@ -134,6 +135,8 @@ export function SweepDetail({ initial }: { initial: SweepView }) {
         <ParallelCoordinates trials={sweep.trials} />
       </div>
       <TopCurves trials={sweep.trials} version={trainedTrials} />
+
+      {sweep.groups.length > 0 && <SweepGroups groups={sweep.groups} seeds={sweep.seeds ?? []} />}
 
       <h2>Trials</h2>
       <div className="table-scroll">

@@ -66,7 +66,7 @@ export function SweepForm() {
       ))}
       <p className="muted" data-testid="sweep-plan" style={{ gridColumn: "1 / -1", margin: 0 }}>
         {plan.trials !== undefined && plan.iterations !== undefined
-          ? `Will train ${plural(plan.trials, "trial")}, ${plural(plan.iterations, "iteration")} in all.`
+          ? `Will train ${plural(plan.trials, "trial")}${(plan.seeds ?? 1) > 1 ? ` × ${plan.seeds} seeds, ranked by their mean` : ""}, ${plural(plan.iterations, "iteration")} in all.`
           : "Fix the fields above to see what this sweep will spend."}
       </p>
       <FormFooter error={errors.form} submitting={submitting} label="Start sweep" />

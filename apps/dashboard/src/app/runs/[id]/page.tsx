@@ -3,22 +3,25 @@ import Link from "next/link";
 import { notFound } from "next/navigation";
 import { ApiErrorNotice } from "@/components/ApiErrorNotice";
 import { RunDetail } from "@/components/runs/RunDetail";
+import { type Lineage, ReproductionFields } from "@/lib/reproduction";
 import { RunLabelsFragment } from "@/lib/runLabels";
 import { isNotFound, noticeProps, serverQuery } from "@/lib/serverQuery";
 import { type RunSummary, RunSummaryFragment } from "@/lib/types";
 
-const RUN = graphql(`query RunPage($id: ID!) { run(id: $id) { ...RunSummary ...RunLabels hasCheckpoint } }`, [
-  RunSummaryFragment,
-  RunLabelsFragment,
-]);
+const RUN = graphql(
+  `query RunPage($id: ID!) { run(id: $id) { ...RunSummary ...RunLabels ...ReproductionFields hasCheckpoint } }`,
+  [RunSummaryFragment, RunLabelsFragment, ReproductionFields],
+);
 
 export default async function RunPage({ params }: { params: Promise<{ id: string }> }) {
   const { id } = await params;
   let run: RunSummary;
   let page: ResultOf<typeof RUN>["run"];
+  let lineage: Lineage;
   try {
     page = (await serverQuery(RUN, { id })).run;
     run = readFragment(RunSummaryFragment, page);
+    lineage = { group: page.group, reproducedFrom: page.reproducedFrom, reproduction: page.reproduction };
   } catch (error) {
     if (isNotFound(error)) notFound();
     return (
@@ -36,7 +39,12 @@ export default async function RunPage({ params }: { params: Promise<{ id: string
         {run.name ?? "Run"} <span className="muted">{run.uuid.slice(0, 8)}</span> — hidden {hp.hiddenSize}, lr{" "}
         {hp.learningRate}, reg {hp.reg}
       </h1>
-      <RunDetail initial={run} labels={readFragment(RunLabelsFragment, page)} hasCheckpoint={page.hasCheckpoint} />
+      <RunDetail
+        initial={run}
+        labels={readFragment(RunLabelsFragment, page)}
+        hasCheckpoint={page.hasCheckpoint}
+        lineage={lineage}
+      />
     </>
   );
 }

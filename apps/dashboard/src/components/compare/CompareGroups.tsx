@@ -1,0 +1,39 @@
+// Seed groups in a comparison: each drawn as its mean curve with a ± std band, and its final
+// accuracies as mean ± std (the API's SQL statistics, not every member's curve).
+import Link from "next/link";
+import { type Group, groupLabel, percentMeanStd } from "@/lib/groups";
+import { GroupBandCharts } from "../groups/GroupBandCharts";
+
+export function CompareGroups({ groups }: { groups: Group[] }) {
+  const curves = groups.map((g) => ({ label: `${groupLabel(g)} (${g.uuid.slice(0, 8)})`, epochs: g.stats.epochs }));
+  return (
+    <>
+      <h2>Seed groups: mean ± std</h2>
+      <GroupBandCharts curves={curves} />
+      <div className="table-scroll">
+        <table aria-label="Compared seed groups">
+          <thead>
+            <tr>
+              <th>Group</th>
+              <th className="num">Seeds</th>
+              <th className="num">Final val accuracy (mean ± std)</th>
+              <th className="num">Test accuracy (mean ± std)</th>
+            </tr>
+          </thead>
+          <tbody>
+            {groups.map((g, i) => (
+              <tr key={g.id} data-group-id={g.uuid}>
+                <td>
+                  <Link href={`/groups/${g.uuid}`}>{curves[i]!.label}</Link>
+                </td>
+                <td className="num">{g.runs.map((r) => r.hyperparameters.seed).join(", ")}</td>
+                <td className="num">{percentMeanStd(g.stats.finalValAcc)}</td>
+                <td className="num">{percentMeanStd(g.stats.testAcc)}</td>
+              </tr>
+            ))}
+          </tbody>
+        </table>
+      </div>
+    </>
+  );
+}

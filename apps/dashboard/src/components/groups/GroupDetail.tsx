@@ -1,0 +1,150 @@
+"use client";
+// A seed group, refreshed while its members train: the mean curves with ± std bands, the members, and
+// mean ± std of their final validation and test accuracy (all computed by the API, in SQL).
+import { graphql } from "@trainql/graphql";
+import Link from "next/link";
+import { useEffect, useState } from "react";
+import { useClient } from "urql";
+import { type Group, GroupFields, groupLabel, numberMeanStd, percentMeanStd } from "@/lib/groups";
+import { isLive, percent } from "@/lib/types";
+import { StatusBadge } from "../runs/RunBits";
+import { GroupBandCharts } from "./GroupBandCharts";
+
+const GROUP = graphql(`query GroupLive($id: ID!) { runGroup(id: $id) { ...GroupFields } }`, [GroupFields]);
+const EVALUATE = graphql(`mutation EvaluateGroupMember($id: ID!) { evaluateTest(runId: $id) { id } }`);
+
+/** How often the page asks again while members train (the statistics are one query, not a stream). */
+const REFRESH_MS = 2000;
+
+export function GroupDetail({ initial }: { initial: Group }) {
+  const client = useClient();
+  const [group, setGroup] = useState(initial);
+  const [evaluating, setEvaluating] = useState(false);
+  const [error, setError] = useState<string | null>(null);
+  const untested = group.runs.filter((r) => r.status === "SUCCEEDED" && r.testAcc === null);
+  const waiting = group.runs.some((r) => isLive(r.status)) || (evaluating && untested.length > 0);
+
+  useEffect(() => {
+    if (!waiting) return;
+    const timer = setInterval(async () => {
+      const result = await client.query(GROUP, { id: initial.id }, { requestPolicy: "network-only" }).toPromise();
+      if (result.data?.runGroup) setGroup(result.data.runGroup);
+      if (result.error) setError(result.error.message);
+    }, REFRESH_MS);
+    return () => clearInterval(timer);
+  }, [client, initial.id, waiting]);
+
+  const succeeded = group.runs.filter((r) => r.status === "SUCCEEDED").length;
+  const { finalValAcc, testAcc } = group.stats;
+  const compare = `/compare?groups=${group.uuid}`;
+  return (
+    <>
+      <div className="toolbar">
+        <span className="muted" data-testid="group-progress">
+          {succeeded} of {group.runs.length} seeds finished
+        </span>
+        {untested.length > 0 && (
+          <button
+            type="button"
+            disabled={evaluating}
+            onClick={async () => {
+              setEvaluating(true);
+              for (const run of untested) {
+                const result = await client.mutation(EVALUATE, { id: run.id }).toPromise();
+                if (result.error) setError(result.error.message);
+              }
+            }}
+          >
+            {evaluating ? "Evaluating on the test set…" : "Evaluate members on test set"}
+          </button>
+        )}
+        <Link href={compare}>Compare with other groups</Link>
+        {group.sweepId && (
+          <span className="muted">
+            Trial of sweep <Link href={`/sweeps/${group.sweepId}`}>{group.sweepId.slice(0, 8)}</Link>
+          </span>
+        )}
+      </div>
+      {error && <p className="error">{error}</p>}
+      <div className="card">
+        <dl className="facts">
+          <dt>Final val accuracy (mean ± std)</dt>
+          <dd data-testid="group-final-val">{percentMeanStd(finalValAcc)}</dd>
+          <dt>Test accuracy (mean ± std)</dt>
+          <dd data-testid="group-test">
+            {percentMeanStd(testAcc)}
+            {testAcc.n > 0 && testAcc.n < group.runs.length && ` (${testAcc.n} evaluated)`}
+          </dd>
+        </dl>
+        <p className="muted">
+          std is the sample standard deviation over the seeds (divided by n − 1), computed by the API in SQL.
+        </p>
+      </div>
+      <GroupBandCharts curves={[{ label: groupLabel(group), epochs: group.stats.epochs }]} />
+      <div className="table-scroll">
+        <table aria-label="Members of the group">
+          <thead>
+            <tr>
+              <th>Seed</th>
+              <th>Run</th>
+              <th>Status</th>
+              <th className="num">Final val accuracy</th>
+              <th className="num">Test accuracy</th>
+            </tr>
+          </thead>
+          <tbody>
+            {group.runs.map((r) => (
+              <tr key={r.id} data-run-id={r.uuid}>
+                <td className="num">{r.hyperparameters.seed}</td>
+                <td>
+                  <Link href={`/runs/${r.uuid}`}>{r.uuid.slice(0, 8)}</Link>
+                </td>
+                <td>
+                  <StatusBadge status={r.status} />
+                </td>
+                <td className="num">{percent(r.finalValAcc)}</td>
+                <td className="num">{percent(r.testAcc)}</td>
+              </tr>
+            ))}
+          </tbody>
+          <tfoot>
+            <tr data-testid="group-mean-row">
+              <th colSpan={3}>Mean ± std</th>
+              <td className="num">{percentMeanStd(finalValAcc)}</td>
+              <td className="num">{percentMeanStd(testAcc)}</td>
+            </tr>
+          </tfoot>
+        </table>
+      </div>
+      <details>
+        <summary>Per epoch: mean ± std</summary>
+        <div className="table-scroll">
+          <table aria-label="Per-epoch mean and std">
+            <thead>
+              <tr>
+                <th className="num">Epoch</th>
+                <th className="num">Runs</th>
+                <th className="num">Val accuracy</th>
+                <th className="num">Train accuracy</th>
+                <th className="num">Loss</th>
+              </tr>
+            </thead>
+            <tbody>
+              {group.stats.epochs.map((e) => (
+                <tr key={e.epoch} data-epoch={e.epoch}>
+                  <td className="num">{e.epoch}</td>
+                  <td className="num">{e.valAcc.n}</td>
+                  <td className="num" data-testid="epoch-val">
+                    {percentMeanStd(e.valAcc)}
+                  </td>
+                  <td className="num">{percentMeanStd(e.trainAcc)}</td>
+                  <td className="num">{numberMeanStd(e.loss)}</td>
+                </tr>
+              ))}
+            </tbody>
+          </table>
+        </div>
+      </details>
+    </>
+  );
+}

@@ -1,0 +1,12 @@
+// What the run page reads about a run's lineage: its seed group, the run it reproduces, and the
+// reproduction's verdict. Not in a "use client" module: the server page spreads it into its query.
+import { graphql, type ResultOf } from "@trainql/graphql";
+
+export const ReproductionFields = graphql(`
+  fragment ReproductionFields on Run @_unmask {
+    group { uuid }
+    reproducedFrom { uuid }
+    reproduction { identical firstDifferenceIteration firstDifference maxAbsDifference sameBackend originalBackend originalDevice }
+  }
+`);
+export type Lineage = ResultOf<typeof ReproductionFields>;

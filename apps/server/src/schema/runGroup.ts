@@ -1,0 +1,132 @@
+// RunGroup: one configuration trained over several seeds, summarised as mean ± std. The statistics
+// are computed by PostgreSQL (avg and stddev_samp over the members' rows), so a client gets one curve
+// and one band, however many members the group has.
+import type { Db } from "@trainql/db";
+import { builder } from "./builder.ts";
+import { notFound } from "./errors.ts";
+import { uuidFrom } from "./ids.ts";
+
+/** A mean and the sample standard deviation (n − 1 in the denominator: the seeds are a sample). */
+interface MeanStd {
+  mean: number | null;
+  std: number | null;
+  n: number;
+}
+
+interface EpochStats {
+  epoch: number;
+  iteration: number;
+  valAcc: MeanStd;
+  trainAcc: MeanStd;
+  loss: MeanStd;
+}
+
+interface GroupStats {
+  epochs: EpochStats[];
+  finalValAcc: MeanStd;
+  testAcc: MeanStd;
+}
+
+const MeanStdRef = builder.objectRef<MeanStd>("MeanStd").implement({
+  description: "A mean over a group's members and its sample standard deviation (stddev_samp: divided by n − 1).",
+  fields: (t) => ({
+    mean: t.exposeFloat("mean", { nullable: true, description: "Null when no member has a value." }),
+    std: t.exposeFloat("std", { nullable: true, description: "Sample standard deviation; null when n < 2." }),
+    n: t.exposeInt("n", { description: "How many members the statistic is over." }),
+  }),
+});
+
+const EpochStatsRef = builder.objectRef<EpochStats>("GroupEpochStats").implement({
+  description: "The members' metrics at one epoch boundary, over the members that have reached it.",
+  fields: (t) => ({
+    epoch: t.exposeInt("epoch"),
+    iteration: t.exposeInt("iteration"),
+    valAcc: t.field({ type: MeanStdRef, resolve: (e) => e.valAcc }),
+    trainAcc: t.field({ type: MeanStdRef, resolve: (e) => e.trainAcc }),
+    loss: t.field({ type: MeanStdRef, resolve: (e) => e.loss }),
+  }),
+});
+
+const GroupStatsRef = builder.objectRef<GroupStats>("RunGroupStats").implement({
+  fields: (t) => ({
+    epochs: t.field({ type: [EpochStatsRef], resolve: (s) => s.epochs, description: "Per epoch, in order." }),
+    finalValAcc: t.field({
+      type: MeanStdRef,
+      resolve: (s) => s.finalValAcc,
+      description: "Over the SUCCEEDED members.",
+    }),
+    testAcc: t.field({
+      type: MeanStdRef,
+      resolve: (s) => s.testAcc,
+      description: "Over the members whose test accuracy has been evaluated (evaluateTest).",
+    }),
+  }),
+});
+
+type Row = Record<string, number | null>;
+const meanStd = (row: Row, name: string, n = `${name}N`): MeanStd => ({
+  mean: row[`${name}Mean`] ?? null,
+  std: row[`${name}Std`] ?? null,
+  n: row[n] ?? 0,
+});
+
+/** The group's statistics, in two queries over the (groupId) index and EpochMetric's primary key. */
+export async function groupStats(db: Db, groupId: string): Promise<GroupStats> {
+  const epochs = await db.$queryRaw<Row[]>`
+    SELECT e.epoch, min(e.iteration) AS iteration, count(*)::int AS n,
+      avg(e."valAcc") AS "valAccMean", stddev_samp(e."valAcc") AS "valAccStd",
+      avg(e."trainAcc") AS "trainAccMean", stddev_samp(e."trainAcc") AS "trainAccStd",
+      avg(e.loss) AS "lossMean", stddev_samp(e.loss) AS "lossStd"
+    FROM "EpochMetric" e JOIN "Run" r ON r.id = e."runId"
+    WHERE r."groupId" = ${groupId}::uuid
+    GROUP BY e.epoch ORDER BY e.epoch`;
+  const [final = {}] = await db.$queryRaw<Row[]>`
+    SELECT count("finalValAcc")::int AS "finalValAccN",
+      avg("finalValAcc") AS "finalValAccMean", stddev_samp("finalValAcc") AS "finalValAccStd",
+      count("testAcc")::int AS "testAccN", avg("testAcc") AS "testAccMean", stddev_samp("testAcc") AS "testAccStd"
+    FROM "Run" WHERE "groupId" = ${groupId}::uuid AND status = 'SUCCEEDED'`;
+  return {
+    epochs: epochs.map((row) => ({
+      epoch: row.epoch as number,
+      iteration: row.iteration as number,
+      valAcc: meanStd(row, "valAcc", "n"),
+      trainAcc: meanStd(row, "trainAcc", "n"),
+      loss: meanStd(row, "loss", "n"),
+    })),
+    finalValAcc: meanStd(final, "finalValAcc"),
+    testAcc: meanStd(final, "testAcc"),
+  };
+}
+
+export const RunGroupRef = builder.prismaNode("RunGroup", {
+  id: { field: "id" },
+  nullable: true,
+  select: { id: true },
+  description: "One configuration trained over several seeds (startRun with seeds, or a sweep trial with seeds).",
+  fields: (t) => ({
+    uuid: t.exposeString("id"),
+    createdAt: t.expose("createdAt", { type: "DateTime" }),
+    sweepId: t.exposeID("sweepId", { nullable: true, description: "The sweep whose trial this group is." }),
+    runs: t.relation("runs", {
+      query: { orderBy: [{ seed: "asc" }, { id: "asc" }] },
+      description: "The members, by seed.",
+    }),
+    stats: t.field({
+      type: GroupStatsRef,
+      description: "Per-epoch mean ± std of the members' curves, and of their final accuracies (computed in SQL).",
+      resolve: (group, _args, { db }) => groupStats(db, group.id),
+    }),
+  }),
+});
+
+builder.queryFields((t) => ({
+  runGroup: t.prismaField({
+    type: "RunGroup",
+    args: { id: t.arg.id({ required: true }) },
+    resolve: async (query, _root, { id }, { db }) => {
+      const group = await db.runGroup.findUnique({ ...query, where: { id: uuidFrom("RunGroup", String(id)) } });
+      if (!group) throw notFound("run group", String(id));
+      return group;
+    },
+  }),
+}));

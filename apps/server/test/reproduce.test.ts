@@ -1,0 +1,148 @@
+// reproduceRun through the real API, queue and trainer: the same seed and hyperparameters retrained,
+// its per-iteration losses compared bit for bit with the original's.
+import { graphql } from "@trainql/graphql";
+import pg from "pg";
+import { beforeAll, describe, expect, it } from "vitest";
+import {
+  freshDatabase,
+  gql,
+  gqlOk,
+  startApi,
+  startTrainer,
+  type TestServer,
+  type TrainerProcess,
+  tinyDataset,
+  waitFor,
+} from "./harness.ts";
+
+let databaseUrl: string;
+let api: TestServer;
+let dataDir: string;
+let trainer: TrainerProcess;
+
+const START = graphql(`mutation StartOriginal($input: StartRunInput!) { startRun(input: $input) { uuid } }`);
+const REPRODUCE = graphql(`
+  mutation Reproduce($id: ID!) {
+    reproduceRun(id: $id) { uuid status reproducedFrom { uuid } hyperparameters { seed hiddenSize learningRate numIters } }
+  }
+`);
+const RUN = graphql(`
+  query Reproduction($id: ID!) {
+    run(id: $id) {
+      status backend device hyperparameters { seed hiddenSize learningRate numIters }
+      reproductions { uuid }
+      reproduction { identical firstDifferenceIteration firstDifference maxAbsDifference sameBackend originalBackend originalDevice }
+    }
+  }
+`);
+
+const INPUT = { hiddenSize: 8, numIters: 50, batchSize: 20, learningRate: 0.1, seed: 11 };
+
+async function succeeded(id: string) {
+  return waitFor(
+    async () => {
+      const { run } = await gqlOk(api.url, RUN, { id });
+      if (run.status === "FAILED") throw new Error(`run ${id} failed`);
+      return run.status === "SUCCEEDED" && run;
+    },
+    120_000,
+    `run ${id} to succeed`,
+  );
+}
+
+async function sql<T extends pg.QueryResultRow>(text: string, values: unknown[] = []): Promise<T[]> {
+  const client = new pg.Client({ connectionString: databaseUrl });
+  await client.connect();
+  try {
+    return (await client.query<T>(text, values)).rows;
+  } finally {
+    await client.end();
+  }
+}
+
+beforeAll(async () => {
+  databaseUrl = await freshDatabase();
+  dataDir = await tinyDataset();
+  api = await startApi(databaseUrl);
+  trainer = await startTrainer(databaseUrl, dataDir);
+});
+
+describe("reproduceRun", () => {
+  it("retrains a finished run with its seed and hyperparameters and finds every loss bit-identical", async () => {
+    const { startRun } = await gqlOk(api.url, START, { input: INPUT });
+    const original = await succeeded(startRun.uuid);
+    expect(original.reproduction).toBeNull();
+    const { reproduceRun } = await gqlOk(api.url, REPRODUCE, { id: startRun.uuid });
+    expect(reproduceRun.status).toBe("QUEUED");
+    expect(reproduceRun.reproducedFrom?.uuid).toBe(startRun.uuid);
+    expect(reproduceRun.hyperparameters).toEqual(original.hyperparameters);
+    const reproduction = await succeeded(reproduceRun.uuid);
+    expect(reproduction.reproduction).toEqual({
+      identical: true,
+      firstDifferenceIteration: null,
+      firstDifference: null,
+      maxAbsDifference: 0,
+      sameBackend: true,
+      originalBackend: original.backend,
+      originalDevice: original.device,
+    });
+    const { run } = await gqlOk(api.url, RUN, { id: startRun.uuid });
+    expect(run.reproductions.map((r) => r.uuid)).toEqual([reproduceRun.uuid]);
+  });
+
+  it("reports the first iteration where the losses differ, and by how much", async () => {
+    const { startRun } = await gqlOk(api.url, START, { input: { ...INPUT, seed: 12 } });
+    await succeeded(startRun.uuid);
+    // The original's stored loss at iteration 17 is changed by 0.25 (as if its run had diverged there).
+    const changed = 17;
+    const [chunk] = await sql<{ losses: Buffer }>(`SELECT losses FROM "LossChunk" WHERE "runId" = $1 AND chunk = 0`, [
+      startRun.uuid,
+    ]);
+    const stored = chunk!.losses.readFloatLE(changed * 4);
+    chunk!.losses.writeFloatLE(stored + 0.25, changed * 4);
+    const injected = chunk!.losses.readFloatLE(changed * 4);
+    await sql(`UPDATE "LossChunk" SET losses = $2 WHERE "runId" = $1 AND chunk = 0`, [startRun.uuid, chunk!.losses]);
+
+    const { reproduceRun } = await gqlOk(api.url, REPRODUCE, { id: startRun.uuid });
+    const { reproduction } = await succeeded(reproduceRun.uuid);
+    expect(reproduction).toMatchObject({ identical: false, firstDifferenceIteration: changed, sameBackend: true });
+    // The reproduction trained the true loss; the difference is against what the original stored.
+    expect(reproduction!.firstDifference).toBe(stored - injected);
+    expect(reproduction!.maxAbsDifference).toBe(Math.abs(stored - injected));
+  });
+
+  it("refuses runs that have not SUCCEEDED, and ids that are not runs", async () => {
+    const { startRun } = await gqlOk(api.url, START, { input: { ...INPUT, numIters: 100_000, seed: 13 } });
+    const running = await gql(api.url, REPRODUCE, { id: startRun.uuid });
+    expect(running.errors?.[0]?.extensions?.code).toBe("CONFLICT");
+    expect(running.errors?.[0]?.message).toMatch(/only a SUCCEEDED run/);
+    await gqlOk(api.url, graphql(`mutation CancelOriginal($id: ID!) { cancelRun(id: $id) { status } }`), {
+      id: startRun.uuid,
+    });
+    expect((await gql(api.url, REPRODUCE, { id: "nope" })).errors?.[0]?.extensions?.code).toBe("BAD_USER_INPUT");
+    expect(
+      (await gql(api.url, REPRODUCE, { id: "00000000-0000-4000-8000-000000000000" })).errors?.[0]?.extensions?.code,
+    ).toBe("NOT_FOUND");
+  });
+
+  it("says when the reproduction ran on another BLAS thread count, and compares it all the same", async () => {
+    await trainer.stop();
+    const one = await startTrainer(databaseUrl, dataDir, { TRAINQL_BLAS_THREADS: "1" });
+    // Large enough products for OpenBLAS to split them across threads.
+    const input = { hiddenSize: 256, numIters: 40, batchSize: 200, learningRate: 0.1, seed: 21 };
+    const { startRun } = await gqlOk(api.url, START, { input });
+    const original = await succeeded(startRun.uuid);
+    await one.stop();
+    await startTrainer(databaseUrl, dataDir, { TRAINQL_BLAS_THREADS: "2" });
+    const { reproduceRun } = await gqlOk(api.url, REPRODUCE, { id: startRun.uuid });
+    const reproduced = await succeeded(reproduceRun.uuid);
+    if (!/matrix products on/.test(original.device ?? "")) return; // no native BLAS here: nothing to vary
+    expect(original.device).toMatch(/OpenBLAS .*, 1 thread,/);
+    expect(reproduced.device).toMatch(/OpenBLAS .*, 2 threads,/);
+    expect(reproduced.reproduction).toMatchObject({ sameBackend: false, originalDevice: original.device });
+    const verdict = reproduced.reproduction!;
+    // Either way the verdict is complete: identical, or where and by how much it differs.
+    if (verdict.identical) expect(verdict.firstDifferenceIteration).toBeNull();
+    else expect(verdict.firstDifferenceIteration).toBeGreaterThanOrEqual(0);
+  });
+});

@@ -1,0 +1,254 @@
+// Seed groups through the real API, queue and trainer: one configuration over several seeds, and the
+// group's mean ± std (computed by PostgreSQL) against the members' own epochs, recomputed here.
+import { graphql } from "@trainql/graphql";
+import { beforeAll, describe, expect, it } from "vitest";
+import {
+  countRows,
+  freshDatabase,
+  gql,
+  gqlOk,
+  startApi,
+  startTrainer,
+  type TestServer,
+  tinyDataset,
+  waitFor,
+} from "./harness.ts";
+
+let databaseUrl: string;
+let api: TestServer;
+
+const START = graphql(`
+  mutation StartGroup($input: StartRunInput!) { startRun(input: $input) { uuid hyperparameters { seed } group { id uuid } } }
+`);
+const GROUP = graphql(`
+  query Group($id: ID!) {
+    runGroup(id: $id) {
+      uuid
+      runs {
+        uuid status finalValAcc testAcc group { uuid }
+        hyperparameters { seed hiddenSize learningRate }
+        epochs { epoch iteration loss trainAcc valAcc }
+      }
+      stats {
+        epochs {
+          epoch iteration
+          valAcc { mean std n } trainAcc { mean std n } loss { mean std n }
+        }
+        finalValAcc { mean std n }
+        testAcc { mean std n }
+      }
+    }
+  }
+`);
+const EVALUATE = graphql(`mutation EvaluateMember($id: ID!) { evaluateTest(runId: $id) { uuid } }`);
+
+/** Mean and sample standard deviation (n − 1), written out independently of the server's SQL. */
+function meanStd(values: number[]): { mean: number; std: number | null } {
+  const mean = values.reduce((s, v) => s + v, 0) / values.length;
+  if (values.length < 2) return { mean, std: null };
+  const variance = values.reduce((s, v) => s + (v - mean) ** 2, 0) / (values.length - 1);
+  return { mean, std: Math.sqrt(variance) };
+}
+
+function expectMeanStd(actual: { mean: number | null; std: number | null; n: number }, values: number[]) {
+  const expected = meanStd(values);
+  expect(actual.n).toBe(values.length);
+  expect(actual.mean).toBeCloseTo(expected.mean, 12);
+  if (expected.std === null) expect(actual.std).toBeNull();
+  else expect(actual.std).toBeCloseTo(expected.std, 12);
+}
+
+const count = (table: string) => countRows(databaseUrl, table);
+
+beforeAll(async () => {
+  databaseUrl = await freshDatabase();
+  const dataDir = await tinyDataset();
+  api = await startApi(databaseUrl);
+  await startTrainer(databaseUrl, dataDir);
+});
+
+describe("seed groups", () => {
+  it("startRun with seeds trains one run per seed; the group's band is mean ± sample std of its members", async () => {
+    const { startRun } = await gqlOk(api.url, START, {
+      input: { hiddenSize: 8, numIters: 60, batchSize: 20, learningRate: 0.1, seeds: [3, 1, 2] },
+    });
+    expect(startRun.hyperparameters.seed).toBe(3); // the first seed's run
+    const groupId = startRun.group!.id;
+    const group = await waitFor(
+      async () => {
+        const { runGroup } = await gqlOk(api.url, GROUP, { id: groupId });
+        return runGroup.runs.every((r) => r.status === "SUCCEEDED") && runGroup;
+      },
+      120_000,
+      "the group's runs to succeed",
+    );
+    expect(group.runs.map((r) => r.hyperparameters.seed)).toEqual([1, 2, 3]);
+    expect(new Set(group.runs.map((r) => r.hyperparameters.hiddenSize))).toEqual(new Set([8]));
+    expect(group.runs.every((r) => r.group?.uuid === group.uuid)).toBe(true);
+    // Different seeds train different runs: the band has width.
+    expect(
+      new Set(group.runs.map((r) => r.finalValAcc)).size + new Set(group.runs.map((r) => r.epochs[0]!.loss)).size,
+    ).toBeGreaterThan(2);
+
+    const epochs = group.runs[0]!.epochs.map((e) => e.epoch);
+    expect(epochs.length).toBeGreaterThan(1);
+    expect(group.stats.epochs.map((e) => e.epoch)).toEqual(epochs);
+    for (const stat of group.stats.epochs) {
+      const at = group.runs.map((r) => r.epochs.find((e) => e.epoch === stat.epoch)!);
+      expect(stat.iteration).toBe(at[0]!.iteration);
+      expectMeanStd(
+        stat.valAcc,
+        at.map((e) => e.valAcc),
+      );
+      expectMeanStd(
+        stat.trainAcc,
+        at.map((e) => e.trainAcc),
+      );
+      expectMeanStd(
+        stat.loss,
+        at.map((e) => e.loss),
+      );
+    }
+    expectMeanStd(
+      group.stats.finalValAcc,
+      group.runs.map((r) => r.finalValAcc!),
+    );
+    expect(group.stats.testAcc).toEqual({ mean: null, std: null, n: 0 });
+
+    for (const run of group.runs) await gqlOk(api.url, EVALUATE, { id: run.uuid });
+    const tested = await waitFor(
+      async () => {
+        const { runGroup } = await gqlOk(api.url, GROUP, { id: groupId });
+        return runGroup.runs.every((r) => r.testAcc !== null) && runGroup;
+      },
+      60_000,
+      "every member's test accuracy",
+    );
+    expectMeanStd(
+      tested.stats.testAcc,
+      tested.runs.map((r) => r.testAcc!),
+    );
+  });
+
+  it("refuses bad seeds naming the field, and writes nothing", async () => {
+    const before = [await count("Run"), await count("RunGroup")];
+    const cases: [unknown, RegExp][] = [
+      [[], /needs 1 to 20 seeds; got 0/],
+      [Array.from({ length: 21 }, (_, i) => i), /needs 1 to 20 seeds; got 21/],
+      [[4, 5, 4], /must be distinct; 4 repeated/],
+      [[1, -1], /must be an integer from 0 to 2147483647; got -1/],
+    ];
+    for (const [seeds, message] of cases) {
+      const result = await gql(api.url, START, { input: { hiddenSize: 8, numIters: 20, seeds } } as never);
+      const error = result.errors?.[0];
+      expect(error?.extensions?.code).toBe("BAD_USER_INPUT");
+      expect(String(error?.extensions?.field)).toMatch(/^input\.seeds/);
+      expect(error?.message).toMatch(message);
+    }
+    expect([await count("Run"), await count("RunGroup")]).toEqual(before);
+  });
+
+  it("runGroup: an ID that is not a group's is BAD_USER_INPUT; an unknown group NOT_FOUND", async () => {
+    const bad = await gql(api.url, GROUP, { id: "nope" });
+    expect(bad.errors?.[0]?.extensions?.code).toBe("BAD_USER_INPUT");
+    expect(bad.errors?.[0]?.message).toMatch(/RunGroup ID/);
+    const missing = await gql(api.url, GROUP, { id: "00000000-0000-4000-8000-000000000000" });
+    expect(missing.errors?.[0]?.extensions?.code).toBe("NOT_FOUND");
+  });
+});
+
+const START_SWEEP = graphql(`
+  mutation StartSeededSweep($input: StartSweepInput!) { startSweep(input: $input) { uuid seeds plannedIters } }
+`);
+const SWEEP = graphql(`
+  query SeededSweep($id: ID!) {
+    sweep(id: $id) {
+      status seeds
+      bestRun { uuid group { uuid } }
+      groups { uuid runs { uuid status finalValAcc testAcc hyperparameters { seed learningRate } } stats { finalValAcc { mean n } } }
+    }
+  }
+`);
+
+const HALVING = graphql(`
+  query HalvingSweep($id: ID!) {
+    sweep(id: $id) {
+      status
+      bestRun { group { uuid } }
+      groups { uuid runs { status iteration epochs { epoch valAcc } } }
+    }
+  }
+`);
+
+describe("sweeps with seeds", () => {
+  it("GRID repeats each trial over the seeds and picks the best group by its mean validation accuracy", async () => {
+    const { startSweep } = await gqlOk(api.url, START_SWEEP, {
+      input: {
+        space: { learningRates: [0.02, 0.3], hiddenSizes: [8], regs: [1e-3] },
+        strategy: "GRID",
+        numIters: 40,
+        batchSize: 20,
+        seeds: [7, 8],
+      },
+    });
+    expect(startSweep.seeds).toEqual([7, 8]);
+    expect(startSweep.plannedIters).toBe(2 * 2 * 40);
+    const sweep = await waitFor(
+      async () => {
+        const { sweep } = await gqlOk(api.url, SWEEP, { id: startSweep.uuid });
+        const best = sweep.groups.find((g) => g.uuid === sweep.bestRun?.group?.uuid);
+        return sweep.status === "SUCCEEDED" && best?.runs.every((r) => r.testAcc !== null) && sweep;
+      },
+      120_000,
+      "the sweep to end and its best group to be tested",
+    );
+    expect(sweep.groups).toHaveLength(2);
+    for (const group of sweep.groups) {
+      expect(group.runs.map((r) => r.hyperparameters.seed)).toEqual([7, 8]);
+      expect(new Set(group.runs.map((r) => r.hyperparameters.learningRate)).size).toBe(1);
+    }
+    const mean = (g: (typeof sweep.groups)[number]) => g.runs.reduce((s, r) => s + r.finalValAcc!, 0) / g.runs.length;
+    const bestGroup = [...sweep.groups].sort((a, b) => mean(b) - mean(a))[0]!;
+    expect(sweep.bestRun?.group?.uuid).toBe(bestGroup.uuid);
+    expect(bestGroup.stats.finalValAcc.mean).toBeCloseTo(mean(bestGroup), 12);
+    const other = sweep.groups.find((g) => g !== bestGroup)!;
+    expect(other.runs.every((r) => r.testAcc === null)).toBe(true); // the test set never chooses
+  });
+
+  it("SUCCESSIVE_HALVING promotes whole groups by their mean validation accuracy", async () => {
+    const { startSweep } = await gqlOk(api.url, START_SWEEP, {
+      input: {
+        space: { learningRates: [0.02, 0.3], hiddenSizes: [8], regs: [1e-3] },
+        strategy: "SUCCESSIVE_HALVING",
+        eta: 2,
+        numIters: 40, // 20 iterations an epoch: rung 0 trains both groups to 20, rung 1 the better one to 40
+        batchSize: 20,
+        seeds: [4, 5],
+      },
+    });
+    const sweep = await waitFor(
+      async () => {
+        const { sweep } = await gqlOk(api.url, HALVING, { id: startSweep.uuid });
+        return sweep.status === "SUCCEEDED" && sweep;
+      },
+      120_000,
+      "the halving sweep to end",
+    );
+    const [promoted, stopped] = [...sweep.groups].sort(
+      (a, b) => Number(b.runs[0]!.status === "SUCCEEDED") - Number(a.runs[0]!.status === "SUCCEEDED"),
+    );
+    // Each group moved as a whole: both members trained on, or both stopped at the first rung.
+    expect(promoted!.runs.map((r) => [r.status, r.iteration])).toEqual([
+      ["SUCCEEDED", 40],
+      ["SUCCEEDED", 40],
+    ]);
+    expect(stopped!.runs.map((r) => [r.status, r.iteration])).toEqual([
+      ["STOPPED", 20],
+      ["STOPPED", 20],
+    ]);
+    // …chosen by the members' mean validation accuracy at the end of the first rung (epoch 0).
+    const rungMean = (g: typeof promoted) => g!.runs.reduce((s, r) => s + r.epochs[0]!.valAcc, 0) / g!.runs.length;
+    expect(rungMean(promoted)).toBeGreaterThanOrEqual(rungMean(stopped));
+    expect(sweep.bestRun?.group?.uuid).toBe(promoted!.uuid);
+  });
+});

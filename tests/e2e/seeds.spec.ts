@@ -1,0 +1,150 @@
+// Seed groups and reproductions in a real browser: a 3-seed group started from the New run form, its
+// page's mean ± std against the members' own numbers (recomputed here), the group by URL, bad ids, a
+// phone's width, the comparison of groups, and a finished run reproduced bit-identically.
+import { expect, type Page, test } from "@playwright/test";
+import { graphql, print, type TadaDocumentNode } from "@trainql/graphql";
+import { API_PORT } from "../playwright.config.ts";
+
+test.describe.configure({ mode: "serial" });
+
+const API = `http://127.0.0.1:${API_PORT}/graphql`;
+
+async function gql<T, V>(query: TadaDocumentNode<T, V>, variables: V): Promise<T> {
+  const response = await fetch(API, {
+    method: "POST",
+    headers: { "content-type": "application/json" },
+    body: JSON.stringify({ query: print(query), variables }),
+  });
+  const body = (await response.json()) as { data?: T; errors?: unknown };
+  if (body.errors || !body.data) throw new Error(`GraphQL: ${JSON.stringify(body.errors)}`);
+  return body.data;
+}
+
+const shot = (page: Page, name: string) =>
+  page.screenshot({ path: `test-results/screenshots/${name}.png`, fullPage: true });
+
+const MEMBERS = graphql(`
+  query GroupMembers($id: ID!) {
+    runGroup(id: $id) { runs { uuid status finalValAcc hyperparameters { seed } epochs { epoch valAcc } } }
+  }
+`);
+
+/** Mean ± sample std (n − 1) as the group page prints accuracies, computed here from the members. */
+function meanStdText(values: number[]): string {
+  const mean = values.reduce((s, v) => s + v, 0) / values.length;
+  const std = Math.sqrt(values.reduce((s, v) => s + (v - mean) ** 2, 0) / (values.length - 1));
+  return `${(mean * 100).toFixed(2)}% ± ${(std * 100).toFixed(2)}%`;
+}
+
+let groupUuid = "";
+let memberUuid = "";
+
+test("a 3-seed group started from the New run form shows its mean curves with ± std bands and mean ± std", async ({
+  page,
+}) => {
+  await page.goto("/runs/new");
+  const fields = { hiddenSize: "8", numIters: "60", batchSize: "20", learningRate: "0.1", reg: "0.001" };
+  for (const [name, value] of Object.entries(fields)) await page.locator(`input[name="${name}"]`).fill(value);
+  // A repeated seed is refused in the browser, in the API's words, next to the field.
+  await page.locator('input[name="seeds"]').fill("1, 2, 1");
+  await page.getByRole("button", { name: "Start seed group" }).click();
+  await expect(page.locator("#seeds-error")).toHaveText(
+    "Seeds must be distinct; 1 repeated: each seed trains one run, list it once",
+  );
+  await page.locator('input[name="seeds"]').fill("1, 2, 3");
+  await page.getByRole("button", { name: "Start seed group" }).click();
+  await page.waitForURL(/\/groups\/[0-9a-f-]{36}$/);
+  groupUuid = page.url().split("/").at(-1)!;
+
+  await expect(page.getByTestId("group-progress")).toHaveText("3 of 3 seeds finished", { timeout: 90_000 });
+  const { runGroup } = await gql(MEMBERS, { id: groupUuid });
+  expect(runGroup.runs.map((r) => r.hyperparameters.seed)).toEqual([1, 2, 3]);
+  memberUuid = runGroup.runs[0]!.uuid;
+  const finalText = meanStdText(runGroup.runs.map((r) => r.finalValAcc!));
+  await expect(page.getByTestId("group-final-val")).toHaveText(finalText);
+  await expect(page.getByTestId("group-mean-row")).toContainText(finalText);
+  // The band's values per epoch, against the members' epochs.
+  await page.getByText("Per epoch: mean ± std").click();
+  for (const { epoch } of runGroup.runs[0]!.epochs) {
+    const values = runGroup.runs.map((r) => r.epochs.find((e) => e.epoch === epoch)!.valAcc);
+    await expect(page.locator(`tr[data-epoch="${epoch}"] [data-testid="epoch-val"]`)).toHaveText(meanStdText(values));
+  }
+  for (const chart of ["group-val-accuracy", "group-train-accuracy", "group-loss"])
+    await expect(page.getByTestId(`chart-${chart}`).locator("canvas").first()).toBeVisible();
+  await shot(page, "60-seed-group");
+});
+
+test("a group opens by URL, links to and from its members, compares as a band, and bad ids are not found", async ({
+  page,
+}) => {
+  await page.goto(`/groups/${groupUuid}`);
+  await expect(page.locator("main h1")).toContainText("Seed group");
+  await expect(page.locator('table[aria-label="Members of the group"] tbody tr')).toHaveCount(3);
+  await page.goto(`/runs/${memberUuid}`);
+  await page.getByRole("link", { name: groupUuid.slice(0, 8) }).click();
+  await page.waitForURL(`**/groups/${groupUuid}`);
+
+  await page.goto(`/compare?groups=${groupUuid}`);
+  await expect(page.getByRole("heading", { name: "Seed groups: mean ± std" })).toBeVisible();
+  await expect(page.locator(`tr[data-group-id="${groupUuid}"]`)).toContainText(/\d+\.\d\d% ± \d+\.\d\d%/);
+  await expect(page.getByTestId("chart-group-val-accuracy").locator("canvas").first()).toBeVisible();
+  await shot(page, "61-compare-groups");
+
+  for (const bad of ["garbage", "00000000-0000-4000-8000-000000000000"]) {
+    const response = await page.goto(`/groups/${bad}`);
+    expect(response?.status()).toBe(404);
+    await expect(page.getByTestId("not-found")).toContainText("No such seed group");
+  }
+});
+
+test("at phone width (390 px) the group and its comparison fit the screen", async ({ page }) => {
+  await page.setViewportSize({ width: 390, height: 844 });
+  for (const [path, name] of [
+    [`/groups/${groupUuid}`, "62-phone-group"],
+    [`/compare?groups=${groupUuid}`, "63-phone-compare-groups"],
+  ] as const) {
+    await page.goto(path);
+    await expect(page.locator("main h1")).toBeVisible();
+    expect(await page.evaluate(() => document.documentElement.scrollWidth), path).toBeLessThanOrEqual(390);
+    await shot(page, name);
+  }
+});
+
+test("a sweep from its form with seeds repeats each trial and ranks the trials by their mean, live", async ({
+  page,
+}) => {
+  await page.goto("/sweeps/new");
+  await page.locator('select[name="strategy"]').selectOption("GRID");
+  const fields = {
+    learningRates: "0.02, 0.3",
+    hiddenSizes: "8",
+    regs: "1e-3",
+    learningRateDecays: "0.95",
+    numIters: "40",
+    batchSize: "20",
+    seeds: "1, 2",
+  };
+  for (const [name, value] of Object.entries(fields)) await page.locator(`input[name="${name}"]`).fill(value);
+  await expect(page.getByTestId("sweep-plan")).toHaveText(
+    "Will train 2 trials × 2 seeds, ranked by their mean, 160 iterations in all.",
+  );
+  await page.getByRole("button", { name: "Start sweep" }).click();
+  await page.waitForURL(/\/sweeps\/[0-9a-f-]{36}$/);
+  const ranked = page.getByRole("table", { name: "Trials ranked by mean over seeds" }).locator("tbody tr");
+  await expect(ranked).toHaveCount(2);
+  // The page follows the sweep live: both groups fill in without a reload.
+  for (const row of await ranked.all()) await expect(row).toContainText("2 / 2", { timeout: 90_000 });
+  await expect(ranked.first()).toContainText(/\d+\.\d\d% ± \d+\.\d\d%/);
+  await expect(page.getByTestId("best-test")).toHaveText(/^\d+\.\d\d%$/, { timeout: 60_000 });
+  await expect(page.getByText("Live updates failed")).toHaveCount(0);
+  await shot(page, "65-sweep-seeds");
+});
+
+test("Reproduce on a finished run trains it again and shows it reproduced bit-identically", async ({ page }) => {
+  await page.goto(`/runs/${memberUuid}`);
+  await page.getByRole("button", { name: "Reproduce" }).click();
+  await page.waitForURL((url) => /\/runs\/[0-9a-f-]{36}$/.test(url.pathname) && !url.pathname.endsWith(memberUuid));
+  await expect(page.getByTestId("reproduction-badge")).toHaveText("reproduced bit-identically", { timeout: 90_000 });
+  await expect(page.getByRole("link", { name: memberUuid.slice(0, 8) })).toBeVisible();
+  await shot(page, "64-reproduced");
+});
