@@ -105,6 +105,17 @@ export function buildApp({
     ],
   });
 
+  /** The latest image (epoch null), or epoch k's: the latest one's, or one kept in the history. */
+  async function weightsPng(id: string, epoch: number | null): Promise<Uint8Array | null> {
+    const run = await db.run.findUnique({ where: { id }, select: { weightsPng: true, weightsEpoch: true } });
+    if (epoch === null || run?.weightsEpoch === epoch) return run?.weightsPng ?? null;
+    const kept = await db.weightsImage.findUnique({
+      where: { runId_epoch: { runId: id, epoch } },
+      select: { png: true },
+    });
+    return kept?.png ?? null;
+  }
+
   async function weights(id: string, req: IncomingMessage, res: ServerResponse) {
     // Images are read by <img> tags, which send no headers: a closed API takes the token as a parameter.
     if (access.tokens.length > 0 && !access.publicQueries) {
@@ -113,9 +124,15 @@ export function buildApp({
       if (!isValidToken(access, token))
         return jsonError(res, 401, "this image needs an API token (?access_token=…)", "UNAUTHENTICATED");
     }
-    const run = await db.run.findUnique({ where: { id }, select: { weightsPng: true } }).catch(() => null);
-    if (!run?.weightsPng) {
-      res.writeHead(404, { "content-type": "text/plain" }).end(`no weights image for run ${id} yet`);
+    // ?epoch=k: that epoch's image from the run's weights history; without it, the latest.
+    const epochParam = new URL(req.url ?? "/", "http://x").searchParams.get("epoch");
+    const epoch = epochParam === null ? null : Number(epochParam);
+    if (epoch !== null && !(Number.isInteger(epoch) && epoch >= 0))
+      return jsonError(res, 400, `epoch must be a whole number ≥ 0; got "${epochParam}"`, "BAD_USER_INPUT");
+    const png = await weightsPng(id, epoch).catch(() => null);
+    if (!png) {
+      const which = epoch === null ? "" : ` at epoch ${epoch} (see Run.weightsEpochs for the epochs kept)`;
+      res.writeHead(404, { "content-type": "text/plain" }).end(`no weights image for run ${id}${which}`);
       return;
     }
     res.writeHead(200, {
@@ -123,7 +140,7 @@ export function buildApp({
       "cache-control": "no-cache",
       "access-control-allow-origin": "*",
     });
-    res.end(run.weightsPng);
+    res.end(png);
   }
 
   const server = createServer((req, res) => {

@@ -14,6 +14,8 @@ import {
   appendLosses,
   enqueueAdvanceSweep,
   enqueueTrain,
+  keepEpochCheckpoint,
+  keepWeightsImage,
   publishRunNotification,
   publishSweepChanged,
   renewLease,
@@ -156,14 +158,16 @@ export class RunRecorder {
   }
 
   /**
-   * An epoch's metrics, the losses so far and the current first-layer weights — and, when given, a
-   * checkpoint of the parameters after this epoch — atomically.
+   * An epoch's metrics, the losses so far and the current first-layer weights (also kept in the
+   * run's weights history) — and, when given, the parameters after this epoch: as the run's resume
+   * checkpoint when `resume`, and in its epoch checkpoints (for forkRun) when `keptEpochs` > 0 —
+   * atomically.
    */
   epoch(
     m: EpochMetrics,
     W1: Float32Array,
     hiddenSize: number,
-    checkpoint?: { iteration: number; data: Uint8Array },
+    checkpoint?: { iteration: number; data: Uint8Array; resume: boolean; keptEpochs: number },
   ): void {
     this.bestValAcc = Math.max(this.bestValAcc ?? 0, m.valAcc);
     const bestValAcc = this.bestValAcc;
@@ -172,7 +176,10 @@ export class RunRecorder {
     const recordedAt = new Date();
     this.enqueue(async (tx) => {
       await losses?.(tx);
-      await this.checkpointWrite(tx, checkpoint);
+      if (checkpoint?.resume) await this.checkpointWrite(tx, checkpoint);
+      if (checkpoint && checkpoint.keptEpochs > 0)
+        await keepEpochCheckpoint(tx, this.runId, { epoch: m.epoch, ...checkpoint }, checkpoint.keptEpochs);
+      await keepWeightsImage(tx, this.runId, m.epoch, png);
       await tx.epochMetric.upsert({
         where: { runId_epoch: { runId: this.runId, epoch: m.epoch } },
         create: { runId: this.runId, ...m, recordedAt },
