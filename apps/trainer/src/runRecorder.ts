@@ -21,6 +21,7 @@ import {
   renewLease,
   rewindToCheckpoint,
   sampleLosses,
+  weightsImagesKept,
 } from "@trainql/runs";
 
 type Tx = Prisma.TransactionClient;
@@ -171,7 +172,9 @@ export class RunRecorder {
   ): void {
     this.bestValAcc = Math.max(this.bestValAcc ?? 0, m.valAcc);
     const bestValAcc = this.bestValAcc;
-    const png = new Uint8Array(weightsImage(W1, hiddenSize).png);
+    const image = weightsImage(W1, hiddenSize);
+    const png = new Uint8Array(image.png);
+    const keptImages = weightsImagesKept(image.width * image.height);
     const losses = this.takeLosses();
     const recordedAt = new Date();
     this.enqueue(async (tx) => {
@@ -179,7 +182,7 @@ export class RunRecorder {
       if (checkpoint?.resume) await this.checkpointWrite(tx, checkpoint);
       if (checkpoint && checkpoint.keptEpochs > 0)
         await keepEpochCheckpoint(tx, this.runId, { epoch: m.epoch, ...checkpoint }, checkpoint.keptEpochs);
-      await keepWeightsImage(tx, this.runId, m.epoch, png);
+      await keepWeightsImage(tx, this.runId, { epoch: m.epoch, png }, keptImages);
       await tx.epochMetric.upsert({
         where: { runId_epoch: { runId: this.runId, epoch: m.epoch } },
         create: { runId: this.runId, ...m, recordedAt },

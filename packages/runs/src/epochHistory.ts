@@ -7,11 +7,14 @@ import type { Prisma } from "@trainql/db";
 
 type Tx = Prisma.TransactionClient;
 
+/** Weights images kept per run, at most: also bounded by WEIGHTS_IMAGES_BUDGET_BYTES. */
+export const MAX_WEIGHTS_IMAGES = 32;
+
 /**
- * Weights images kept per run. An image at the default hidden size (36) is about 10 KB
- * (README: storage), so at most ~0.6 MB per run.
+ * The most bytes of weights images one run keeps, counting each image at its uncompressed size (3
+ * bytes a pixel): weights look like noise, and PNG barely shrinks them (110 KB for H = 36).
  */
-export const MAX_WEIGHTS_IMAGES = 64;
+export const WEIGHTS_IMAGES_BUDGET_BYTES = 16 * 2 ** 20;
 
 /** Epoch checkpoints kept per run, at most: also bounded by EPOCH_CHECKPOINT_BUDGET_BYTES. */
 export const MAX_EPOCH_CHECKPOINTS = 32;
@@ -35,22 +38,44 @@ export function isKept(epoch: number, latest: number, maxKept: number): boolean 
   return epoch === latest || epoch % keptStride(latest, maxKept) === 0;
 }
 
-/**
- * How many epoch checkpoints a run keeps, given its parameter count: what the budget holds, at most
- * MAX_EPOCH_CHECKPOINTS; 0 when it holds fewer than 2 (a net over ~8M parameters, H > 2,700), whose
- * runs can then not be forked.
- */
-export function epochCheckpointsKept(parameterCount: number): number {
-  const kept = Math.min(MAX_EPOCH_CHECKPOINTS, Math.floor(EPOCH_CHECKPOINT_BUDGET_BYTES / (4 * parameterCount)));
+/** How many of something `bytes` large a budget holds, at most `max`; 0 when it holds fewer than 2. */
+function keptWithin(budget: number, bytes: number, max: number): number {
+  const kept = Math.min(max, Math.floor(budget / bytes));
   return kept >= 2 ? kept : 0;
 }
 
-/** Stores epoch `epoch`'s weights image (the latest), then drops the images no longer kept. */
-export async function keepWeightsImage(tx: Tx, runId: string, epoch: number, png: Uint8Array): Promise<void> {
+/**
+ * How many epoch checkpoints a run keeps, given its parameter count (4 bytes each): 32 up to H ≈ 170,
+ * fewer beyond, none over ~8M parameters (H > 2,700), whose runs then cannot be forked.
+ */
+export function epochCheckpointsKept(parameterCount: number): number {
+  return keptWithin(EPOCH_CHECKPOINT_BUDGET_BYTES, 4 * parameterCount, MAX_EPOCH_CHECKPOINTS);
+}
+
+/**
+ * How many weights images a run keeps, given the image's size in pixels: 32 up to H ≈ 160, fewer
+ * beyond, none (only the latest, on the Run) over ~2.8M pixels (H > 2,600).
+ */
+export function weightsImagesKept(pixels: number): number {
+  return keptWithin(WEIGHTS_IMAGES_BUDGET_BYTES, 3 * pixels, MAX_WEIGHTS_IMAGES);
+}
+
+/**
+ * Stores epoch `epoch`'s weights image (the latest), then drops the images no longer kept. `maxKept`
+ * comes from weightsImagesKept; 0 stores nothing.
+ */
+export async function keepWeightsImage(
+  tx: Tx,
+  runId: string,
+  image: { epoch: number; png: Uint8Array },
+  maxKept: number,
+): Promise<void> {
+  if (maxKept === 0) return;
+  const { epoch, png } = image;
   const bytes = Buffer.from(png.buffer, png.byteOffset, png.byteLength);
   await tx.$executeRaw`INSERT INTO "WeightsImage" ("runId", "epoch", "png") VALUES (${runId}::uuid, ${epoch}, ${bytes})
     ON CONFLICT ("runId", "epoch") DO UPDATE SET "png" = EXCLUDED."png"`;
-  const stride = keptStride(epoch, MAX_WEIGHTS_IMAGES);
+  const stride = keptStride(epoch, maxKept);
   await tx.$executeRaw`DELETE FROM "WeightsImage" WHERE "runId" = ${runId}::uuid AND "epoch" <> ${epoch} AND "epoch" % ${stride} <> 0`;
 }
 

@@ -132,7 +132,7 @@ export const RunRef = builder.prismaNode("Run", {
     weightsEpoch: t.exposeInt("weightsEpoch", { nullable: true }),
     weightsEpochs: t.intList({
       description:
-        "The epochs whose weights image is kept (weightsImageUrl with ?epoch=k serves each), ascending: every epoch while there are few, then a thinning spread (multiples of a doubling stride) plus the latest; 65 at most.",
+        "The epochs whose weights image is kept (weightsImageUrl with ?epoch=k serves each), ascending: every epoch while there are few, then a thinning spread (multiples of a doubling stride) plus the latest; 32 at most, within 16 MiB per run (counted uncompressed; none beyond H ≈ 2,600).",
       select: { weightsImages: { select: { epoch: true }, orderBy: { epoch: "asc" } } },
       resolve: (run) => run.weightsImages.map((image) => image.epoch),
     }),
