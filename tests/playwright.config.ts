@@ -50,6 +50,13 @@ export default defineConfig({
       dependencies: ["dashboard"],
       use: { baseURL: `http://127.0.0.1:${DASHBOARD_PORT}` },
     },
+    // The weights slider and forks; after the dashboard's tests, which start from an empty stack.
+    {
+      name: "history",
+      testMatch: "history.spec.ts",
+      dependencies: ["dashboard"],
+      use: { baseURL: `http://127.0.0.1:${DASHBOARD_PORT}` },
+    },
     { name: "auth", testMatch: "auth.spec.ts", use: { baseURL: `http://127.0.0.1:${AUTH.dashboardPort}` } },
   ],
   webServer: [

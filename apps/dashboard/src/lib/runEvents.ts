@@ -32,6 +32,8 @@ export interface LiveRun {
   losses: [number, number][];
   lossesTo: number;
   weightsUrl?: string;
+  /** The epoch of the latest weights image. */
+  weightsEpoch?: number;
   testAcc?: number;
 }
 
@@ -64,7 +66,7 @@ export function applyRunEvent(state: LiveRun, event: RunEvent): LiveRun {
       return { ...state, losses, lossesTo: event.toIteration };
     }
     case "RunWeightsEvent":
-      return { ...state, weightsUrl: event.url };
+      return { ...state, weightsUrl: event.url, weightsEpoch: event.atEpoch };
     case "RunTestEvent":
       return { ...state, testAcc: event.testAcc };
   }

@@ -10,7 +10,8 @@ import { useHydrated } from "@/lib/useHydrated";
 import { BEST_EPOCH_VAL, FINAL_VAL } from "@/lib/valAccuracy";
 import { ProgressBar, StatusBadge } from "./RunBits";
 import { AccuracyChart, LossChart } from "./RunCharts";
-import { WeightsImage } from "./WeightsImage";
+import { RunLineage } from "./RunLineage";
+import { WeightsHistory } from "./WeightsHistory";
 
 const CANCEL = graphql(`mutation Cancel($id: ID!) { cancelRun(id: $id) { id status } }`);
 const EVALUATE = graphql(`mutation Evaluate($id: ID!) { evaluateTest(runId: $id) { id } }`);
@@ -50,7 +51,7 @@ export function RunDetail({ initial }: { initial: RunSummary }) {
   const run = { ...initial, ...state.run };
   const hp = initial.hyperparameters;
   const testAcc = state.testAcc ?? initial.testAcc;
-  const weightsUrl = state.weightsUrl ?? initial.weightsImageUrl;
+  const weightsEpoch = state.weightsEpoch ?? initial.weightsEpoch ?? null;
   const lastEpoch = state.epochs.at(-1);
   const bestValAcc = state.epochs.length > 0 ? Math.max(...state.epochs.map((e) => e.valAcc)) : run.bestValAcc;
   const progress = state.lossesTo > 0 ? state.lossesTo / hp.numIters : run.progress;
@@ -146,13 +147,15 @@ export function RunDetail({ initial }: { initial: RunSummary }) {
         </div>
         <div className="card">
           <h2>First-layer weights</h2>
-          {weightsUrl ? (
-            <WeightsImage path={weightsUrl} alt={`First-layer weights of ${hp.hiddenSize} hidden units`} />
-          ) : (
-            <p className="muted">The weights appear after the first epoch.</p>
-          )}
+          <WeightsHistory
+            runId={initial.id}
+            uuid={initial.uuid}
+            latestEpoch={weightsEpoch}
+            hiddenSize={hp.hiddenSize}
+          />
         </div>
       </div>
+      <RunLineage runId={initial.id} latestEpoch={weightsEpoch} parent={hp} />
     </>
   );
 }
