@@ -14,7 +14,7 @@ import {
   TwoLayerNet,
   train,
 } from "@trainql/nn/engine";
-import { epochCheckpointsKept, hyperparametersOf } from "@trainql/runs";
+import { epochCheckpointPolicy, hyperparametersOf } from "@trainql/runs";
 import { RunRecorder } from "./runRecorder.ts";
 
 /** A run this trainer is training: how to stop it, and when it last moved. */
@@ -88,9 +88,8 @@ async function trainClaimed(ctx: TrainerContext, runId: string, jobId: bigint): 
   const checkpointAt = (iteration: number) =>
     saveCheckpoint(net, { hyperparameters: hp, iteration, backend: ctx.backend.name });
   const { inputSize: D, hiddenSize: H, numClasses: C } = net.shape;
-  // Every epoch's parameters go to the epoch checkpoints (thinned, bounded: see epochHistory.ts),
-  // unless the net is too large for them to hold two.
-  const keptEpochs = epochCheckpointsKept(D * H + H + H * C + C);
+  // The parameters of past epochs, for forkRun: which epochs, and how many, by the net's size.
+  const epochCheckpoints = epochCheckpointPolicy(D * H + H + H * C + C);
   let lastCheckpoint = performance.now();
   let completed = startIteration; // iterations whose update the parameters hold
   try {
@@ -107,9 +106,15 @@ async function trainClaimed(ctx: TrainerContext, runId: string, jobId: bigint): 
       onEpoch: async (m) => {
         active.lastProgress = performance.now();
         const due = performance.now() - lastCheckpoint >= ctx.checkpointIntervalMs;
+        const keep = epochCheckpoints.kept > 0 && (due || epochCheckpoints.everyEpoch);
         const checkpoint =
-          due || keptEpochs > 0
-            ? { iteration: m.iteration + 1, data: await checkpointAt(m.iteration + 1), resume: due, keptEpochs }
+          due || keep
+            ? {
+                iteration: m.iteration + 1,
+                data: await checkpointAt(m.iteration + 1),
+                resume: due,
+                keptEpochs: keep ? epochCheckpoints.kept : 0,
+              }
             : undefined;
         if (due) lastCheckpoint = performance.now();
         recorder.epoch(m, (await net.values()).W1, hp.hiddenSize, checkpoint);

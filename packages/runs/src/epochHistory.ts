@@ -45,11 +45,30 @@ function keptWithin(budget: number, bytes: number, max: number): number {
 }
 
 /**
- * How many epoch checkpoints a run keeps, given its parameter count (4 bytes each): 32 up to H ≈ 170,
- * fewer beyond, none over ~8M parameters (H > 2,700), whose runs then cannot be forked.
+ * A checkpoint at most this large is taken at every epoch for the epoch checkpoints (H ≤ 170): its
+ * write is small beside an epoch's training. A larger one (6.3 MB at H = 512 costs a run ~240 ms,
+ * README: "What a checkpoint costs") is kept only at the epochs where the trainer checkpoints anyway
+ * (every CHECKPOINT_INTERVAL_S), so forking a large run costs no extra checkpoints, only their copies.
  */
-export function epochCheckpointsKept(parameterCount: number): number {
-  return keptWithin(EPOCH_CHECKPOINT_BUDGET_BYTES, 4 * parameterCount, MAX_EPOCH_CHECKPOINTS);
+export const EVERY_EPOCH_CHECKPOINT_BYTES = 2 * 2 ** 20;
+
+/** Which epochs' parameters a run keeps, given its parameter count (4 bytes each). */
+export interface EpochCheckpointPolicy {
+  /**
+   * How many at most: 32 up to H ≈ 170, fewer beyond (within EPOCH_CHECKPOINT_BUDGET_BYTES), none
+   * over ~8M parameters (H > 2,700), whose runs then cannot be forked.
+   */
+  kept: number;
+  /** Every epoch (else only those the trainer checkpoints anyway). */
+  everyEpoch: boolean;
+}
+
+export function epochCheckpointPolicy(parameterCount: number): EpochCheckpointPolicy {
+  const bytes = 4 * parameterCount;
+  return {
+    kept: keptWithin(EPOCH_CHECKPOINT_BUDGET_BYTES, bytes, MAX_EPOCH_CHECKPOINTS),
+    everyEpoch: bytes <= EVERY_EPOCH_CHECKPOINT_BYTES,
+  };
 }
 
 /**
@@ -81,7 +100,7 @@ export async function keepWeightsImage(
 
 /**
  * Stores the parameters after epoch `epoch` (the latest; `iteration` is the one they resume at), then
- * drops the checkpoints no longer kept. `maxKept` comes from epochCheckpointsKept.
+ * drops the checkpoints no longer kept. `maxKept` comes from epochCheckpointPolicy.
  */
 export async function keepEpochCheckpoint(
   tx: Tx,
