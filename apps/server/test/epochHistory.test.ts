@@ -17,7 +17,9 @@ import {
 } from "./harness.ts";
 
 let databaseUrl: string;
+let dataDir: string;
 let api: TestServer;
+let trainer: TrainerProcess;
 
 const START = graphql(`
   mutation StartHistoryRun($input: StartRunInput!) { startRun(input: $input) { id uuid } }
@@ -77,9 +79,9 @@ const image = async (path: string) => {
 
 beforeAll(async () => {
   databaseUrl = await freshDatabase();
-  const dataDir = await tinyDataset();
+  dataDir = await tinyDataset();
   api = await startApi(databaseUrl);
-  await startTrainer(databaseUrl, dataDir);
+  trainer = await startTrainer(databaseUrl, dataDir);
 });
 
 describe("weights history", () => {
@@ -133,6 +135,34 @@ describe("weights history", () => {
     // uncompressed 197 × 197 × 3 bytes (plus PNG's framing), ≤ 32 checkpoints of 444 KB.
     expect(stored!.imageBytes).toBeLessThanOrEqual(32 * (197 * 197 * 3 + 197 + 1024));
     expect(stored!.checkpointBytes).toBeLessThanOrEqual(32 * 4 * (3072 * 36 + 36 + 36 * 10 + 10) + 32 * 1024);
+  });
+});
+
+describe("weights history across a lost trainer", () => {
+  it("a run resumed after its trainer is killed keeps exactly what the rule keeps, each epoch's image its own", async () => {
+    // Every iteration an epoch; the trainer is killed mid-run (no resume checkpoint yet: 30 s apart),
+    // so the next one rewinds to iteration 0 and redoes every epoch over what the first one stored.
+    const { startRun } = await gqlOk(api.url, START, { input: { batchSize: 400, numIters: 300, seed: 7 } });
+    await waitFor(async () => (await history(startRun.id)).weightsEpochs.length > 20, 60_000, "epochs to be stored");
+    await trainer.stop("SIGKILL");
+    trainer = await startTrainer(databaseUrl, dataDir);
+    const run = await finished(startRun.id);
+    const [attempts] = await query<{ interruptions: string[] }>(`SELECT interruptions FROM "Run" WHERE id = $1`, [
+      startRun.uuid,
+    ]);
+    expect(attempts?.interruptions.length).toBe(1); // it was taken back from the killed trainer
+    expect(run.weightsEpochs).toEqual(expectedKept(299, 32));
+    expect(run.checkpointEpochs).toEqual(expectedKept(299, 32));
+    const checkpoints = await query<{ epoch: number; data: Buffer }>(
+      `SELECT epoch, data FROM "EpochCheckpoint" WHERE "runId" = $1 ORDER BY epoch`,
+      [startRun.uuid],
+    );
+    for (const { epoch, data } of checkpoints.slice(-3)) {
+      const { header, values } = decodeCheckpoint(new Uint8Array(data));
+      const expected = Buffer.from(weightsImage(values.W1, header.shape.hiddenSize).png);
+      const served = Buffer.from((await image(`/runs/${startRun.uuid}/weights.png?epoch=${epoch}`)).bytes);
+      expect(served.equals(expected), `epoch ${epoch}`).toBe(true);
+    }
   });
 });
 
