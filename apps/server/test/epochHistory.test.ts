@@ -12,6 +12,7 @@ import {
   startApi,
   startTrainer,
   type TestServer,
+  type TrainerProcess,
   tinyDataset,
   waitFor,
 } from "./harness.ts";
