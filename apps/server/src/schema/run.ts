@@ -133,8 +133,15 @@ export const RunRef = builder.prismaNode("Run", {
     weightsEpochs: t.intList({
       description:
         "The epochs whose weights image is kept (weightsImageUrl with ?epoch=k serves each), ascending: every epoch while there are few, then a thinning spread (multiples of a doubling stride) plus the latest; 32 at most, within 16 MiB per run (counted uncompressed; none beyond H ≈ 2,600).",
-      select: { weightsImages: { select: { epoch: true }, orderBy: { epoch: "asc" } } },
-      resolve: (run) => run.weightsImages.map((image) => image.epoch),
+      select: { weightsEpoch: true, weightsImages: { select: { epoch: true }, orderBy: { epoch: "asc" } } },
+      // With the latest, which the run itself holds (the only one kept for a net too large for a history).
+      resolve: (run) =>
+        [
+          ...new Set([
+            ...run.weightsImages.map((image) => image.epoch),
+            ...(run.weightsEpoch === null ? [] : [run.weightsEpoch]),
+          ]),
+        ].sort((a, b) => a - b),
     }),
     checkpointEpochs: t.intList({
       description:

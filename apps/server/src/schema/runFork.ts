@@ -16,7 +16,7 @@ import { appendLosses, enqueueTrain, hyperparametersOf, publishRunsChanged, read
 import { z } from "zod";
 import { admit } from "../security/admission.ts";
 import { builder } from "./builder.ts";
-import { invalidInput, notFound } from "./errors.ts";
+import { conflict, invalidInput, notFound } from "./errors.ts";
 import { uuidFrom } from "./ids.ts";
 import { liveTrainer } from "./system.ts";
 import { checkTrainerFits } from "./trainerFit.ts";
@@ -134,6 +134,9 @@ builder.mutationFields((t) => ({
       const at = checkpoint.iteration;
       // Written before the parent's checkpoint at `at`, so no rewind of the parent can change them.
       const losses = await readLosses(db, parentId, 0, at);
+      // (Fewer only if the parent was rewound meanwhile, its trainer lost: its epoch k is being redone.)
+      if (losses.length !== at)
+        throw conflict(`run ${input.runId} is redoing epoch ${input.epoch}: fork it when it is back`);
       return db.$transaction(
         async (tx) => {
           const history = await tx.epochMetric.findMany({ where: { runId: parentId, epoch: { lte: input.epoch } } });
@@ -158,8 +161,10 @@ builder.mutationFields((t) => ({
           await tx.epochMetric.createMany({ data: history.map((e) => ({ ...e, runId: fork.id })) });
           await tx.$executeRaw`INSERT INTO "WeightsImage" ("runId", "epoch", "png")
             SELECT ${fork.id}::uuid, "epoch", "png" FROM "WeightsImage" WHERE "runId" = ${parentId}::uuid AND "epoch" <= ${input.epoch}`;
-          await tx.$executeRaw`INSERT INTO "Checkpoint" ("runId", "iteration", "data")
+          const copied = await tx.$executeRaw`INSERT INTO "Checkpoint" ("runId", "iteration", "data")
             SELECT ${fork.id}::uuid, "iteration", "data" FROM "EpochCheckpoint" WHERE "runId" = ${parentId}::uuid AND "epoch" = ${input.epoch}`;
+          if (copied !== 1)
+            throw conflict(`run ${input.runId} is redoing epoch ${input.epoch}: fork it when it is back`);
           await appendLosses(tx, fork.id, 0, Array.from(losses));
           await enqueueTrain(tx, fork.id);
           await publishRunsChanged(tx, { runId: fork.id, kind: "created" });
