@@ -105,15 +105,23 @@ export function buildApp({
     ],
   });
 
-  /** The latest image (epoch null), or epoch k's: the latest one's, or one kept in the history. */
-  async function weightsPng(id: string, epoch: number | null): Promise<Uint8Array | null> {
+  /**
+   * The latest image (epoch null), or epoch k's: the latest one's, or one kept in the history; for an
+   * epoch passed but no longer kept (thinned since a page listed it), where the latest is.
+   */
+  async function weightsPng(
+    id: string,
+    epoch: number | null,
+  ): Promise<{ png: Uint8Array } | { latest: number } | null> {
     const run = await db.run.findUnique({ where: { id }, select: { weightsPng: true, weightsEpoch: true } });
-    if (epoch === null || run?.weightsEpoch === epoch) return run?.weightsPng ?? null;
+    if (!run?.weightsPng || run.weightsEpoch === null) return null;
+    if (epoch === null || run.weightsEpoch === epoch) return { png: run.weightsPng };
     const kept = await db.weightsImage.findUnique({
       where: { runId_epoch: { runId: id, epoch } },
       select: { png: true },
     });
-    return kept?.png ?? null;
+    if (kept) return { png: kept.png };
+    return epoch < run.weightsEpoch ? { latest: run.weightsEpoch } : null;
   }
 
   async function weights(id: string, req: IncomingMessage, res: ServerResponse) {
@@ -129,8 +137,15 @@ export function buildApp({
     const epoch = epochParam === null ? null : Number(epochParam);
     if (epoch !== null && !(Number.isInteger(epoch) && epoch >= 0))
       return jsonError(res, 400, `epoch must be a whole number ≥ 0; got "${epochParam}"`, "BAD_USER_INPUT");
-    const png = await weightsPng(id, epoch).catch(() => null);
-    if (!png) {
+    const found = await weightsPng(id, epoch).catch(() => null);
+    if (found && "latest" in found) {
+      // A live page asked for an epoch thinned in the meantime: the newest image, not a broken one.
+      const url = new URL(req.url ?? "/", "http://x");
+      url.searchParams.set("epoch", String(found.latest));
+      res.writeHead(302, { location: `${url.pathname}${url.search}`, "cache-control": "no-cache" }).end();
+      return;
+    }
+    if (!found) {
       const which = epoch === null ? "" : ` at epoch ${epoch} (see Run.weightsEpochs for the epochs kept)`;
       res.writeHead(404, { "content-type": "text/plain" }).end(`no weights image for run ${id}${which}`);
       return;
@@ -140,7 +155,7 @@ export function buildApp({
       "cache-control": "no-cache",
       "access-control-allow-origin": "*",
     });
-    res.end(png);
+    res.end(found.png);
   }
 
   const server = createServer((req, res) => {

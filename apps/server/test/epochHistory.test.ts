@@ -125,6 +125,10 @@ describe("weights history", () => {
     expect(run.checkpointEpochs).toEqual(expectedKept(89, 32));
     expect(run.weightsEpochs.length).toBeLessThanOrEqual(32);
     expect(run.checkpointEpochs.length).toBeLessThanOrEqual(32);
+    // An epoch passed but thinned (a live page listed it a moment ago) redirects to the latest image.
+    const thinned = await fetch(new URL(`/runs/${startRun.uuid}/weights.png?epoch=1`, api.url), { redirect: "manual" });
+    expect(thinned.status).toBe(302);
+    expect(thinned.headers.get("location")).toBe(`/runs/${startRun.uuid}/weights.png?epoch=89`);
     const [stored] = await query<{ images: number; imageBytes: number; checkpointBytes: number }>(
       `SELECT (SELECT count(*)::int FROM "WeightsImage" WHERE "runId" = $1) AS images,
               (SELECT sum(length(png))::int FROM "WeightsImage" WHERE "runId" = $1) AS "imageBytes",
