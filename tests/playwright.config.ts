@@ -72,6 +72,13 @@ export default defineConfig({
       dependencies: ["charts"],
       use: { baseURL: `http://127.0.0.1:${DASHBOARD_PORT}` },
     },
+    // The weights slider and forks; last on the open stack (the projects before count their runs).
+    {
+      name: "history",
+      testMatch: "history.spec.ts",
+      dependencies: ["seeds"],
+      use: { baseURL: `http://127.0.0.1:${DASHBOARD_PORT}` },
+    },
     { name: "auth", testMatch: "auth.spec.ts", use: { baseURL: `http://127.0.0.1:${AUTH.dashboardPort}` } },
   ],
   webServer: [

@@ -119,11 +119,43 @@ export function buildApp({
     return false;
   }
 
+  /**
+   * The latest image (epoch null), or epoch k's: the latest one's, or one kept in the history; for an
+   * epoch passed but no longer kept (thinned since a page listed it), where the latest is.
+   */
+  async function weightsPng(
+    id: string,
+    epoch: number | null,
+  ): Promise<{ png: Uint8Array } | { latest: number } | null> {
+    const run = await db.run.findUnique({ where: { id }, select: { weightsPng: true, weightsEpoch: true } });
+    if (!run?.weightsPng || run.weightsEpoch === null) return null;
+    if (epoch === null || run.weightsEpoch === epoch) return { png: run.weightsPng };
+    const kept = await db.weightsImage.findUnique({
+      where: { runId_epoch: { runId: id, epoch } },
+      select: { png: true },
+    });
+    if (kept) return { png: kept.png };
+    return epoch < run.weightsEpoch ? { latest: run.weightsEpoch } : null;
+  }
+
   async function weights(id: string, req: IncomingMessage, res: ServerResponse) {
     if (!mayRead(req, res, "this image")) return;
-    const run = await db.run.findUnique({ where: { id }, select: { weightsPng: true } }).catch(() => null);
-    if (!run?.weightsPng) {
-      res.writeHead(404, { "content-type": "text/plain" }).end(`no weights image for run ${id} yet`);
+    // ?epoch=k: that epoch's image from the run's weights history; without it, the latest.
+    const epochParam = new URL(req.url ?? "/", "http://x").searchParams.get("epoch");
+    const epoch = epochParam === null ? null : Number(epochParam);
+    if (epoch !== null && !(Number.isInteger(epoch) && epoch >= 0))
+      return jsonError(res, 400, `epoch must be a whole number ≥ 0; got "${epochParam}"`, "BAD_USER_INPUT");
+    const found = await weightsPng(id, epoch).catch(() => null);
+    if (found && "latest" in found) {
+      // A live page asked for an epoch thinned in the meantime: the newest image, not a broken one.
+      const url = new URL(req.url ?? "/", "http://x");
+      url.searchParams.set("epoch", String(found.latest));
+      res.writeHead(302, { location: `${url.pathname}${url.search}`, "cache-control": "no-cache" }).end();
+      return;
+    }
+    if (!found) {
+      const which = epoch === null ? "" : ` at epoch ${epoch} (see Run.weightsEpochs for the epochs kept)`;
+      res.writeHead(404, { "content-type": "text/plain" }).end(`no weights image for run ${id}${which}`);
       return;
     }
     res.writeHead(200, {
@@ -131,7 +163,7 @@ export function buildApp({
       "cache-control": "no-cache",
       "access-control-allow-origin": "*",
     });
-    res.end(run.weightsPng);
+    res.end(found.png);
   }
 
   const server = createServer((req, res) => {

@@ -14,12 +14,15 @@ import {
   appendLosses,
   enqueueAdvanceSweep,
   enqueueTrain,
+  keepEpochCheckpoint,
+  keepWeightsImage,
   publishRunNotification,
   publishSweepChanged,
   recordReproduction,
   renewLease,
   rewindToCheckpoint,
   sampleLosses,
+  weightsImagesKept,
 } from "@trainql/runs";
 
 type Tx = Prisma.TransactionClient;
@@ -157,23 +160,30 @@ export class RunRecorder {
   }
 
   /**
-   * An epoch's metrics, the losses so far and the current first-layer weights — and, when given, a
-   * checkpoint of the parameters after this epoch — atomically.
+   * An epoch's metrics, the losses so far and the current first-layer weights (also kept in the
+   * run's weights history) — and, when given, the parameters after this epoch: as the run's resume
+   * checkpoint when `resume`, and in its epoch checkpoints (for forkRun) when `keptEpochs` > 0 —
+   * atomically.
    */
   epoch(
     m: EpochMetrics,
     W1: Float32Array,
     hiddenSize: number,
-    checkpoint?: { iteration: number; data: Uint8Array },
+    checkpoint?: { iteration: number; data: Uint8Array; resume: boolean; keptEpochs: number },
   ): void {
     this.bestValAcc = Math.max(this.bestValAcc ?? 0, m.valAcc);
     const bestValAcc = this.bestValAcc;
-    const png = new Uint8Array(weightsImage(W1, hiddenSize).png);
+    const image = weightsImage(W1, hiddenSize);
+    const png = new Uint8Array(image.png);
+    const keptImages = weightsImagesKept(image.width * image.height);
     const losses = this.takeLosses();
     const recordedAt = new Date();
     this.enqueue(async (tx) => {
       await losses?.(tx);
-      await this.checkpointWrite(tx, checkpoint);
+      if (checkpoint?.resume) await this.checkpointWrite(tx, checkpoint);
+      if (checkpoint && checkpoint.keptEpochs > 0)
+        await keepEpochCheckpoint(tx, this.runId, { epoch: m.epoch, ...checkpoint }, checkpoint.keptEpochs);
+      await keepWeightsImage(tx, this.runId, { epoch: m.epoch, png }, keptImages);
       await tx.epochMetric.upsert({
         where: { runId_epoch: { runId: this.runId, epoch: m.epoch } },
         create: { runId: this.runId, ...m, recordedAt },

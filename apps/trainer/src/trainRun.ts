@@ -14,7 +14,7 @@ import {
   TwoLayerNet,
   train,
 } from "@trainql/nn/engine";
-import { hyperparametersOf } from "@trainql/runs";
+import { epochCheckpointPolicy, hyperparametersOf } from "@trainql/runs";
 import { RunRecorder } from "./runRecorder.ts";
 
 /** A run this trainer is training: how to stop it, and when it last moved. */
@@ -87,12 +87,16 @@ async function trainClaimed(ctx: TrainerContext, runId: string, jobId: bigint): 
     : TwoLayerNet.create({ inputSize: PIXELS_PER_IMAGE, hiddenSize: hp.hiddenSize, numClasses: NUM_CLASSES }, hp);
   const checkpointAt = (iteration: number) =>
     saveCheckpoint(net, { hyperparameters: hp, iteration, backend: ctx.backend.name });
+  const { inputSize: D, hiddenSize: H, numClasses: C } = net.shape;
+  // The parameters of past epochs, for forkRun: which epochs, and how many, by the net's size.
+  const epochCheckpoints = epochCheckpointPolicy(D * H + H + H * C + C);
   let lastCheckpoint = performance.now();
   let completed = startIteration; // iterations whose update the parameters hold
   try {
     const result = await train(net, data, hp, {
       startIteration,
       endIteration,
+      learningRateFromEpoch: run.learningRateFromEpoch,
       signal: controller.signal,
       onIteration: (it, loss) => {
         completed = it + 1;
@@ -102,7 +106,16 @@ async function trainClaimed(ctx: TrainerContext, runId: string, jobId: bigint): 
       onEpoch: async (m) => {
         active.lastProgress = performance.now();
         const due = performance.now() - lastCheckpoint >= ctx.checkpointIntervalMs;
-        const checkpoint = due ? { iteration: m.iteration + 1, data: await checkpointAt(m.iteration + 1) } : undefined;
+        const keep = epochCheckpoints.kept > 0 && (due || epochCheckpoints.everyEpoch);
+        const checkpoint =
+          due || keep
+            ? {
+                iteration: m.iteration + 1,
+                data: await checkpointAt(m.iteration + 1),
+                resume: due,
+                keptEpochs: keep ? epochCheckpoints.kept : 0,
+              }
+            : undefined;
         if (due) lastCheckpoint = performance.now();
         recorder.epoch(m, (await net.values()).W1, hp.hiddenSize, checkpoint);
       },

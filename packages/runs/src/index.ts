@@ -1,3 +1,4 @@
+export * from "./epochHistory.ts";
 export * from "./events/postgresEventTarget.ts";
 export * from "./events/publish.ts";
 export * from "./events/runNotifications.ts";

@@ -4,6 +4,7 @@
 // the reaper takes it back (re-queued from its checkpoint, or ended), and the old owner, should it
 // wake up, finds its lease gone and writes nothing more.
 import type { Prisma } from "@trainql/db";
+import { rewindEpochHistory } from "./epochHistory.ts";
 import { CHUNK } from "./lossStore.ts";
 
 type Tx = Prisma.TransactionClient;
@@ -41,6 +42,7 @@ export async function rewindToCheckpoint(tx: Tx, runId: string): Promise<number>
     WHERE "runId" = ${runId}::uuid AND "chunk" = ${chunk} AND "count" > ${offset}::int`;
   // An epoch record at iteration `it` is taken after that iteration's update: it belongs to `it + 1`.
   await tx.epochMetric.deleteMany({ where: { runId, iteration: { gte: at } } });
+  await rewindEpochHistory(tx, runId);
   const best = await tx.epochMetric.aggregate({ where: { runId }, _max: { valAcc: true } });
   await tx.run.update({ where: { id: runId }, data: { iteration: at, bestValAcc: best._max.valAcc } });
   return at;

@@ -33,6 +33,8 @@ export interface LiveRun {
   losses: [number, number][];
   lossesTo: number;
   weightsUrl?: string;
+  /** The epoch of the latest weights image. */
+  weightsEpoch?: number;
   testAcc?: number;
 }
 
@@ -67,7 +69,7 @@ export function applyRunEvent(state: LiveRun, event: RunEvent): LiveRun {
     case "RunLossesEvent":
       return { ...state, losses: withLosses(state.losses, event), lossesTo: event.toIteration };
     case "RunWeightsEvent":
-      return { ...state, weightsUrl: event.url };
+      return { ...state, weightsUrl: event.url, weightsEpoch: event.atEpoch };
     case "RunTestEvent":
       return { ...state, testAcc: event.testAcc };
   }

@@ -44,7 +44,7 @@ export const RunSummaryFragment = graphql(
     name # what its starter called it (the Experiments page names each run after its study)
     tags
     status progress iteration createdAt startedAt finishedAt bestValAcc finalValAcc testAcc error divergedAtIteration
-    backend device weightsImageUrl
+    backend device weightsImageUrl weightsEpoch
     sweepId # the sweep this run is a trial of
     hyperparameters { ...HyperparametersFields }
   }

@@ -176,6 +176,42 @@ export const RunRef = builder.prismaNode("Run", {
       resolve: (run) => (run.weightsEpoch === null ? null : `/runs/${run.id}/weights.png?epoch=${run.weightsEpoch}`),
     }),
     weightsEpoch: t.exposeInt("weightsEpoch", { nullable: true }),
+    weightsEpochs: t.intList({
+      description:
+        "The epochs whose weights image is kept (weightsImageUrl with ?epoch=k serves each), ascending: every epoch while there are few, then a thinning spread (multiples of a doubling stride) plus the latest; 32 at most, within 16 MiB per run (counted uncompressed; none beyond H ≈ 2,600).",
+      select: { weightsEpoch: true, weightsImages: { select: { epoch: true }, orderBy: { epoch: "asc" } } },
+      // With the latest, which the run itself holds (the only one kept for a net too large for a history).
+      resolve: (run) =>
+        [
+          ...new Set([
+            ...run.weightsImages.map((image) => image.epoch),
+            ...(run.weightsEpoch === null ? [] : [run.weightsEpoch]),
+          ]),
+        ].sort((a, b) => a - b),
+    }),
+    checkpointEpochs: t.intList({
+      description:
+        "The epochs whose parameters are kept, ascending: forkRun can start a new run from each. Thinned as weightsEpochs, within 64 MiB per run (at most 32); none for nets over ~8M parameters.",
+      select: { epochCheckpoints: { select: { epoch: true }, orderBy: { epoch: "asc" } } },
+      resolve: (run) => run.epochCheckpoints.map((checkpoint) => checkpoint.epoch),
+    }),
+    forkedFrom: t.relation("forkedFrom", {
+      nullable: true,
+      description:
+        "The run this one was forked from (forkRun); null for a run trained from scratch, or once the parent is deleted.",
+    }),
+    forkedAtEpoch: t.exposeInt("forkedAtEpoch", {
+      nullable: true,
+      description: "For a fork: the parent's epoch it started from; its epochs up to this one are the parent's.",
+    }),
+    forks: t.relation("forks", {
+      description: "The runs forked from this one, oldest first.",
+      query: { orderBy: [{ createdAt: "asc" }, { id: "asc" }] },
+    }),
+    learningRateFromEpoch: t.exposeInt("learningRateFromEpoch", {
+      description:
+        "The epoch whose iterations use hyperparameters.learningRate undecayed (0, or a fork's first epoch when it set a new rate or decay): epoch e uses learningRate · learningRateDecay^(e − learningRateFromEpoch).",
+    }),
     budgetIters: t.exposeInt("budgetIters", {
       nullable: true,
       description: "Successive halving: the iterations this trial may train to in its current rung.",

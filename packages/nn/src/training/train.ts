@@ -44,6 +44,11 @@ export interface TrainOptions extends TrainCallbacks {
    * schedule is still that of the full run, so training on from here gives the same result.
    */
   endIteration?: number;
+  /**
+   * The epoch from which `hp.learningRate` applies undecayed (default 0). A fork that sets a new
+   * learning rate or decay at epoch k starts its schedule afresh at its own first epoch, k + 1.
+   */
+  learningRateFromEpoch?: number;
 }
 
 export interface TrainResult {
@@ -69,10 +74,13 @@ export class TrainingDivergedError extends Error {
   }
 }
 
-/** The learning rate in force at iteration `it`: decayed once per epoch boundary already passed. */
-export function learningRateAt(hp: Hyperparameters, numTrain: number, it: number): number {
+/**
+ * The learning rate in force at iteration `it`: decayed once per epoch boundary passed since epoch
+ * `fromEpoch` (whose iterations use hp.learningRate itself).
+ */
+export function learningRateAt(hp: Hyperparameters, numTrain: number, it: number, fromEpoch = 0): number {
   const epochsDone = Math.ceil(it / iterationsPerEpoch(numTrain, hp.batchSize));
-  return hp.learningRate * hp.learningRateDecay ** epochsDone;
+  return hp.learningRate * hp.learningRateDecay ** Math.max(0, epochsDone - fromEpoch);
 }
 
 const yieldToEventLoop = () => new Promise<void>((resolve) => (globalThis.setImmediate ?? setTimeout)(resolve));
@@ -85,7 +93,14 @@ export async function train(
 ): Promise<TrainResult> {
   const errors = validateHyperparameters(hp, data.train.n);
   if (errors.length > 0) throw new HyperparameterError(errors);
-  const { signal, onIteration, onEpoch, startIteration = 0, endIteration = hp.numIters } = options;
+  const {
+    signal,
+    onIteration,
+    onEpoch,
+    startIteration = 0,
+    endIteration = hp.numIters,
+    learningRateFromEpoch = 0,
+  } = options;
   if (
     !(
       Number.isInteger(startIteration) &&
@@ -111,7 +126,7 @@ export async function train(
     trainMs: 0,
     msPerIter: 0,
   };
-  let learningRate = learningRateAt(hp, data.train.n, startIteration);
+  let learningRate = learningRateAt(hp, data.train.n, startIteration, learningRateFromEpoch);
   let epoch = Math.ceil(startIteration / perEpoch);
   const start = performance.now();
   const labels = new Int32Array(hp.batchSize);
@@ -156,7 +171,7 @@ export async function train(
         await onEpoch?.(metrics);
         epoch++;
         // hp.learningRate · decay^epochs rather than repeated `*=`, so a resumed run uses the same bits.
-        learningRate = learningRateAt(hp, data.train.n, it + 1);
+        learningRate = learningRateAt(hp, data.train.n, it + 1, learningRateFromEpoch);
       }
     } catch (error) {
       // A lost GPU fails reads with a generic message; say what happened instead.

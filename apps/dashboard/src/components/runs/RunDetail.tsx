@@ -16,7 +16,8 @@ import { type Lineage, ReproduceButton, ReproductionBadge } from "./Reproduction
 import { ProgressBar, StatusBadge } from "./RunBits";
 import { AccuracyChart, LossChart } from "./RunCharts";
 import { RunLabels } from "./RunLabels";
-import { WeightsImage } from "./WeightsImage";
+import { RunLineage } from "./RunLineage";
+import { WeightsHistory } from "./WeightsHistory";
 
 const CANCEL = graphql(`mutation Cancel($id: ID!) { cancelRun(id: $id) { id status } }`);
 const EVALUATE = graphql(`mutation Evaluate($id: ID!) { evaluateTest(runId: $id) { id } }`);
@@ -68,6 +69,7 @@ export function RunDetail({
   const run = { ...initial, ...state.run };
   const hp = initial.hyperparameters;
   const testAcc = state.testAcc ?? initial.testAcc;
+  const weightsEpoch = state.weightsEpoch ?? initial.weightsEpoch ?? null;
   const weightsUrl = state.weightsUrl ?? initial.weightsImageUrl;
   const lastEpoch = state.epochs.at(-1);
   const bestValAcc = state.epochs.length > 0 ? Math.max(...state.epochs.map((e) => e.valAcc)) : run.bestValAcc;
@@ -211,13 +213,15 @@ export function RunDetail({
         </div>
         <div className="card">
           <h2>First-layer weights</h2>
-          {weightsUrl ? (
-            <WeightsImage path={weightsUrl} alt={`First-layer weights of ${hp.hiddenSize} hidden units`} />
-          ) : (
-            <p className="muted">The weights appear after the first epoch.</p>
-          )}
+          <WeightsHistory
+            runId={initial.id}
+            uuid={initial.uuid}
+            latestEpoch={weightsEpoch}
+            hiddenSize={hp.hiddenSize}
+          />
         </div>
       </div>
+      <RunLineage runId={initial.id} latestEpoch={weightsEpoch} parent={hp} />
     </>
   );
 }

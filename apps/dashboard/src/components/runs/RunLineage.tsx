@@ -1,0 +1,171 @@
+"use client";
+// Where a run comes from and what was forked from it, and the form that forks it: a new run from its
+// parameters at one of its kept epochs, with a new learning rate, decay, regularization or length
+// (forkRun). The fork's history up to that epoch is this run's, so its curves continue these.
+import { graphql } from "@trainql/graphql";
+import Link from "next/link";
+import { useRouter } from "next/navigation";
+import { type FormEvent, useEffect, useState } from "react";
+import { useMutation, useQuery } from "urql";
+import { apiFieldErrors, type FieldErrors } from "@/lib/formErrors";
+import { HYPERPARAMETER_LABELS } from "@/lib/types";
+import { FormFooter } from "../FormField";
+
+const LINEAGE = graphql(`
+  query RunLineage($id: ID!) {
+    run(id: $id) {
+      id checkpointEpochs forkedAtEpoch
+      forkedFrom { id uuid name }
+      forks { id uuid name status forkedAtEpoch }
+    }
+  }
+`);
+
+const FORK = graphql(`mutation ForkRunFromPage($input: ForkRunInput!) { forkRun(input: $input) { id uuid } }`);
+
+const FIELDS = {
+  epoch: "Epoch",
+  learningRate: HYPERPARAMETER_LABELS.learningRate,
+  learningRateDecay: HYPERPARAMETER_LABELS.learningRateDecay,
+  reg: HYPERPARAMETER_LABELS.reg,
+  numIters: HYPERPARAMETER_LABELS.numIters,
+} as const;
+type Field = keyof typeof FIELDS;
+
+const fieldOf = (apiField: string) => {
+  const name = apiField.replace(/^input\./, "");
+  return name in FIELDS ? (name as Field) : null;
+};
+
+const short = (run: { uuid: string; name: string | null }) => run.name ?? run.uuid.slice(0, 8);
+
+export function RunLineage({
+  runId,
+  latestEpoch,
+  parent,
+}: {
+  runId: string;
+  /** The newest epoch seen live: the kept epochs are asked again when it changes. */
+  latestEpoch: number | null;
+  parent: { learningRateDecay: number; reg: number; numIters: number };
+}) {
+  const [{ data }, refetch] = useQuery({ query: LINEAGE, variables: { id: runId }, requestPolicy: "network-only" });
+  useEffect(() => {
+    if (latestEpoch !== null) refetch({ requestPolicy: "network-only" });
+  }, [latestEpoch, refetch]);
+  const run = data?.run;
+  return (
+    <div className="card" data-testid="lineage">
+      <h2>Lineage</h2>
+      {run?.forkedFrom ? (
+        <p data-testid="forked-from">
+          Forked from <Link href={`/runs/${run.forkedFrom.uuid}`}>{short(run.forkedFrom)}</Link> at epoch{" "}
+          {run.forkedAtEpoch}: its epochs up to {run.forkedAtEpoch} are the parent's.
+        </p>
+      ) : run && run.forkedAtEpoch !== null ? (
+        <p>Forked at epoch {run.forkedAtEpoch} from a run since deleted.</p>
+      ) : (
+        <p className="muted">Trained from scratch.</p>
+      )}
+      {run && run.forks.length > 0 && (
+        <>
+          <h3>Forks</h3>
+          <ul data-testid="forks">
+            {run.forks.map((fork) => (
+              <li key={fork.id}>
+                <Link href={`/runs/${fork.uuid}`}>{short(fork)}</Link> at epoch {fork.forkedAtEpoch} —{" "}
+                {fork.status.toLowerCase()}
+              </li>
+            ))}
+          </ul>
+        </>
+      )}
+      {run && <ForkForm runId={runId} epochs={run.checkpointEpochs} parent={parent} />}
+    </div>
+  );
+}
+
+function ForkForm({
+  runId,
+  epochs,
+  parent,
+}: {
+  runId: string;
+  epochs: number[];
+  parent: { learningRateDecay: number; reg: number; numIters: number };
+}) {
+  const router = useRouter();
+  const [, fork] = useMutation(FORK);
+  const [values, setValues] = useState<Record<Field, string>>({
+    epoch: "",
+    learningRate: "",
+    learningRateDecay: String(parent.learningRateDecay),
+    reg: String(parent.reg),
+    numIters: String(parent.numIters),
+  });
+  const [errors, setErrors] = useState<FieldErrors<Field>>({});
+  const [submitting, setSubmitting] = useState(false);
+  if (epochs.length === 0)
+    return <p className="muted">No epoch checkpoints kept yet: a fork can start after the first epoch.</p>;
+  const epoch = values.epoch === "" ? String(epochs.at(-1)) : values.epoch;
+  const set = (field: Field) => (value: string) => setValues((v) => ({ ...v, [field]: value }));
+  const number = (text: string) => (text.trim() === "" ? undefined : Number(text));
+
+  async function submit(event: FormEvent) {
+    event.preventDefault();
+    setSubmitting(true);
+    const result = await fork({
+      input: {
+        runId,
+        epoch: Number(epoch),
+        learningRate: number(values.learningRate),
+        learningRateDecay: number(values.learningRateDecay),
+        reg: number(values.reg),
+        numIters: number(values.numIters),
+      },
+    });
+    setSubmitting(false);
+    if (result.data?.forkRun) return router.push(`/runs/${result.data.forkRun.uuid}`);
+    const found = apiFieldErrors(result.error, fieldOf, FIELDS);
+    setErrors(Object.keys(found).length > 0 ? found : { form: "forkRun failed" });
+  }
+
+  return (
+    <form className="fork-form" onSubmit={submit} noValidate aria-label="Fork this run">
+      <label>
+        From epoch
+        <select name="epoch" value={epoch} onChange={(e) => set("epoch")(e.target.value)}>
+          {epochs.map((e) => (
+            <option key={e} value={e}>
+              {e}
+            </option>
+          ))}
+        </select>
+        {errors.epoch && (
+          <span className="field-error" role="alert">
+            {errors.epoch}
+          </span>
+        )}
+      </label>
+      {(["learningRate", "learningRateDecay", "reg", "numIters"] as const).map((field) => (
+        <label key={field}>
+          {FIELDS[field]}
+          <input
+            name={field}
+            inputMode="decimal"
+            value={values[field]}
+            placeholder={field === "learningRate" ? "the parent's, decayed" : undefined}
+            aria-invalid={errors[field] ? true : undefined}
+            onChange={(e) => set(field)(e.target.value)}
+          />
+          {errors[field] && (
+            <span className="field-error" role="alert">
+              {errors[field]}
+            </span>
+          )}
+        </label>
+      ))}
+      <FormFooter error={errors.form} submitting={submitting} label="Fork" />
+    </form>
+  );
+}

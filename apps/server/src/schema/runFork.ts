@@ -1,0 +1,178 @@
+// forkRun: a new run that starts from another run's parameters at one of its kept epochs (see
+// Run.checkpointEpochs) and trains on with a different learning rate, decay, regularization or length.
+//
+// The fork is a run resumed from a checkpoint, as after a trainer crash: it is created with the
+// parent's epoch-k checkpoint as its own, and with the parent's history up to there (losses, epochs,
+// weights images) copied, so its curves continue the parent's everywhere a run's curves are drawn, and
+// outlive the parent. The trainer resumes it like any resumed run. Minibatches are a pure function of
+// (seed, iteration), so a fork that changes nothing reproduces the parent's later iterations bit for bit.
+//
+// The learning rate: left out (and the decay too), the fork follows the parent's schedule. Otherwise
+// the schedule starts afresh at the fork's first epoch k + 1: its iterations use `learningRate` (left
+// out: the rate the parent used there), and each later epoch multiplies it by the (new) decay.
+import { HYPERPARAMETERS } from "@trainql/nn/hyperparameters";
+import type { Problem } from "@trainql/nn/validation";
+import { appendLosses, enqueueTrain, hyperparametersOf, publishRunsChanged, readLosses } from "@trainql/runs";
+import { z } from "zod";
+import { admit } from "../security/admission.ts";
+import { builder } from "./builder.ts";
+import { conflict, invalidInput, notFound } from "./errors.ts";
+import { uuidFrom } from "./ids.ts";
+import { liveTrainer } from "./system.ts";
+import { checkTrainerFits } from "./trainerFit.ts";
+
+const { learningRate, learningRateDecay, reg, numIters, hiddenSize, batchSize } = HYPERPARAMETERS;
+
+const ForkRunSchema = z.object({
+  runId: z.string(),
+  epoch: z.number().int().min(0),
+  name: z.string().trim().max(120).nullish(),
+  learningRate: learningRate.rule.nullish(),
+  learningRateDecay: learningRateDecay.rule.nullish(),
+  reg: reg.rule.nullish(),
+  numIters: numIters.rule.nullish(),
+  hiddenSize: hiddenSize.rule.nullish(),
+  batchSize: batchSize.rule.nullish(),
+});
+
+const ForkRunInput = builder.inputType("ForkRunInput", {
+  description: "Where to fork from, and what to change; anything left out is the parent's.",
+  fields: (t) => ({
+    runId: t.id({ required: true, description: "The run to fork (its ID or UUID)." }),
+    epoch: t.int({ required: true, description: "One of the parent's checkpointEpochs: the fork starts after it." }),
+    name: t.string({ required: false, description: "Optional: what to call the fork." }),
+    learningRate: t.float({
+      required: false,
+      description:
+        "The rate of the fork's first epoch (k + 1), decaying from there. Left out with the decay: the parent's schedule goes on; left out alone: the rate the parent had reached.",
+    }),
+    learningRateDecay: t.float({ required: false, description: learningRateDecay.about }),
+    reg: t.float({ required: false, description: reg.about }),
+    numIters: t.int({ required: false, description: "The fork's total iterations, counting the parent's before it." }),
+    hiddenSize: t.int({
+      required: false,
+      description: "Inherited (the checkpoint has the parent's shape); given, it must equal the parent's.",
+    }),
+    batchSize: t.int({
+      required: false,
+      description: "Inherited (it fixes the epochs' length); given, it must equal the parent's.",
+    }),
+  }),
+});
+
+const problem = (field: string, message: string): Problem => ({ path: ["input", field], message, whole: true });
+
+builder.mutationFields((t) => ({
+  forkRun: t.prismaField({
+    type: "Run",
+    description:
+      "Queues a new run that starts from a run's parameters at one of its checkpointEpochs, with a new learning rate, decay, regularization or length; its history up to that epoch is the parent's.",
+    args: { input: t.arg({ type: ForkRunInput, required: true }).validate(ForkRunSchema) },
+    resolve: async (query, _root, { input }, ctx) => {
+      const { db } = ctx;
+      const parentId = uuidFrom("Run", String(input.runId), "runId");
+      const parent = await db.run.findUnique({ where: { id: parentId } });
+      if (!parent) throw notFound("run", String(input.runId));
+      const problems: Problem[] = [];
+      for (const field of ["hiddenSize", "batchSize"] as const) {
+        const given = input[field];
+        if (given != null && given !== parent[field])
+          problems.push(
+            problem(
+              field,
+              `${field} cannot change in a fork (the parent's is ${parent[field]}, got ${given}): leave it out, or start a new run`,
+            ),
+          );
+      }
+      const checkpoint = await db.epochCheckpoint.findUnique({
+        where: { runId_epoch: { runId: parentId, epoch: input.epoch } },
+        select: { iteration: true },
+      });
+      if (!checkpoint) {
+        const kept = await db.epochCheckpoint.findMany({
+          where: { runId: parentId },
+          select: { epoch: true },
+          orderBy: { epoch: "asc" },
+        });
+        const which = kept.length ? `its kept epochs are ${kept.map((k) => k.epoch).join(", ")}` : "it keeps none yet";
+        problems.push(
+          problem(
+            "epoch",
+            `run ${input.runId} has no checkpoint at epoch ${input.epoch}: ${which} (Run.checkpointEpochs)`,
+          ),
+        );
+      }
+      const totalIters = input.numIters ?? parent.numIters;
+      if (checkpoint && totalIters <= checkpoint.iteration)
+        problems.push(
+          problem(
+            "numIters",
+            `numIters must be more than the ${checkpoint.iteration} iterations done at epoch ${input.epoch}; got ${totalIters}`,
+          ),
+        );
+      if (problems.length > 0 || !checkpoint) throw invalidInput(problems);
+
+      const newSchedule =
+        input.learningRate != null ||
+        (input.learningRateDecay != null && input.learningRateDecay !== parent.learningRateDecay);
+      const startEpoch = input.epoch + 1;
+      const hp = {
+        ...hyperparametersOf(parent),
+        learningRate: newSchedule
+          ? (input.learningRate ??
+            parent.learningRate * parent.learningRateDecay ** Math.max(0, startEpoch - parent.learningRateFromEpoch))
+          : parent.learningRate,
+        learningRateDecay: input.learningRateDecay ?? parent.learningRateDecay,
+        reg: input.reg ?? parent.reg,
+        numIters: totalIters,
+      };
+      checkTrainerFits(await liveTrainer(db), hp, {
+        batchSize: ["input", "batchSize"],
+        hiddenSize: ["input", "hiddenSize"],
+      });
+      await admit(ctx, 1);
+      const at = checkpoint.iteration;
+      // Written before the parent's checkpoint at `at`, so no rewind of the parent can change them.
+      const losses = await readLosses(db, parentId, 0, at);
+      // (Fewer only if the parent was rewound meanwhile, its trainer lost: its epoch k is being redone.)
+      if (losses.length !== at)
+        throw conflict(`run ${input.runId} is redoing epoch ${input.epoch}: fork it when it is back`);
+      return db.$transaction(
+        async (tx) => {
+          const history = await tx.epochMetric.findMany({ where: { runId: parentId, epoch: { lte: input.epoch } } });
+          const image = await tx.weightsImage.findFirst({
+            where: { runId: parentId, epoch: { lte: input.epoch } },
+            orderBy: { epoch: "desc" },
+          });
+          const fork = await tx.run.create({
+            data: {
+              ...hp,
+              name: input.name || null,
+              forkedFromId: parentId,
+              forkedAtEpoch: input.epoch,
+              learningRateFromEpoch: newSchedule ? startEpoch : parent.learningRateFromEpoch,
+              iteration: at,
+              bestValAcc: history.length ? Math.max(...history.map((e) => e.valAcc)) : null,
+              weightsPng: image?.png ?? null,
+              weightsEpoch: image?.epoch ?? null,
+            },
+            select: { id: true },
+          });
+          await tx.epochMetric.createMany({ data: history.map((e) => ({ ...e, runId: fork.id })) });
+          await tx.$executeRaw`INSERT INTO "WeightsImage" ("runId", "epoch", "png")
+            SELECT ${fork.id}::uuid, "epoch", "png" FROM "WeightsImage" WHERE "runId" = ${parentId}::uuid AND "epoch" <= ${input.epoch}`;
+          const copied = await tx.$executeRaw`INSERT INTO "Checkpoint" ("runId", "iteration", "data")
+            SELECT ${fork.id}::uuid, "iteration", "data" FROM "EpochCheckpoint" WHERE "runId" = ${parentId}::uuid AND "epoch" = ${input.epoch}`;
+          if (copied !== 1)
+            throw conflict(`run ${input.runId} is redoing epoch ${input.epoch}: fork it when it is back`);
+          await appendLosses(tx, fork.id, 0, Array.from(losses));
+          await enqueueTrain(tx, fork.id);
+          await publishRunsChanged(tx, { runId: fork.id, kind: "created" });
+          return tx.run.findUniqueOrThrow({ ...query, where: { id: fork.id } });
+        },
+        // The copy holds a checkpoint (up to 32 MiB) and the parent's losses.
+        { maxWait: 10_000, timeout: 60_000 },
+      );
+    },
+  }),
+}));

@@ -1,0 +1,114 @@
+// The run page's weights history (a slider over the kept epochs, live while the run trains) and forks
+// (a new run from one of a run's kept epochs, its lineage on both runs' pages), in a real browser
+// against the real stack.
+import { expect, type Page, test } from "@playwright/test";
+import { graphql, print, type TadaDocumentNode } from "@trainql/graphql";
+import { API_PORT } from "../playwright.config.ts";
+
+test.describe.configure({ mode: "serial" });
+
+const API = `http://127.0.0.1:${API_PORT}`;
+
+async function gql<T, V>(query: TadaDocumentNode<T, V>, variables: V): Promise<T> {
+  const response = await fetch(`${API}/graphql`, {
+    method: "POST",
+    headers: { "content-type": "application/json" },
+    body: JSON.stringify({ query: print(query), variables }),
+  });
+  const body = (await response.json()) as { data?: T; errors?: unknown };
+  if (body.errors || !body.data) throw new Error(`GraphQL: ${JSON.stringify(body.errors)}`);
+  return body.data;
+}
+
+const shot = (page: Page, name: string) =>
+  page.screenshot({ path: `test-results/screenshots/${name}.png`, fullPage: true });
+
+const START = graphql(`mutation HistoryStart($input: StartRunInput!) { startRun(input: $input) { id uuid } }`);
+const RUN = graphql(`query HistoryRun($id: ID!) { run(id: $id) { status weightsEpochs forks { uuid } } }`);
+
+const bytesOf = async (url: string) => Buffer.from(await (await fetch(url)).arrayBuffer());
+
+test("the slider scrubs the weights through the kept epochs, and follows new ones live", async ({ page }) => {
+  // 20 iterations an epoch (400 training rows), 150 epochs: long enough to watch it train.
+  const { startRun } = await gql(START, {
+    input: { name: "weights history", hiddenSize: 16, batchSize: 20, numIters: 3000, learningRate: 0.05, reg: 0.001 },
+  });
+  await page.goto(`/runs/${startRun.uuid}`);
+  const slider = page.getByTestId("weights-slider");
+  const label = page.getByTestId("weights-epoch");
+  // Live: while it follows the newest epoch, the label and the slider's range grow without a reload.
+  await expect.poll(async () => Number(await slider.getAttribute("max")), { timeout: 60_000 }).toBeGreaterThan(3);
+  const early = Number(await slider.getAttribute("max"));
+  await expect(label).toContainText("(latest)");
+  await expect.poll(async () => Number(await slider.getAttribute("max")), { timeout: 60_000 }).toBeGreaterThan(early);
+
+  // Scrub back to epoch 2: the image is epoch 2's, as the API serves it, not the newest one.
+  await slider.fill("2");
+  await expect(label).toHaveText("Epoch 2");
+  const img = page.locator("img.weights");
+  await expect(img).toHaveAttribute("src", new RegExp(`/runs/${startRun.uuid}/weights\\.png\\?epoch=2$`));
+  await expect.poll(() => img.evaluate((i: HTMLImageElement) => i.complete && i.naturalWidth)).toBeGreaterThan(0);
+  const shown = await bytesOf((await img.getAttribute("src")) as string);
+  const epoch2 = await bytesOf(`${API}/runs/${startRun.uuid}/weights.png?epoch=2`);
+  const latest = await bytesOf(`${API}/runs/${startRun.uuid}/weights.png`);
+  expect(shown.equals(epoch2)).toBe(true);
+  expect(shown.equals(latest)).toBe(false);
+  // The browser drew those bytes: the image it decoded has the size the PNG's header states.
+  const [w, h] = [epoch2.readUInt32BE(16), epoch2.readUInt32BE(20)];
+  expect(await img.evaluate((i: HTMLImageElement) => [i.naturalWidth, i.naturalHeight])).toEqual([w, h]);
+  // Still at epoch 2 while newer epochs arrive.
+  await page.waitForTimeout(1500);
+  await expect(label).toHaveText("Epoch 2");
+  await shot(page, "history-01-weights-slider");
+  await gql(graphql(`mutation HistoryCancel($id: ID!) { cancelRun(id: $id) { id } }`), { id: startRun.id });
+});
+
+test("a run forked from its page continues from the chosen epoch, and both pages show the lineage", async ({
+  page,
+}) => {
+  const { startRun } = await gql(START, {
+    input: { name: "fork parent", hiddenSize: 16, batchSize: 20, numIters: 200, learningRate: 0.05, reg: 0.001 },
+  });
+  await expect
+    .poll(async () => (await gql(RUN, { id: startRun.id })).run.status, { timeout: 90_000 })
+    .toBe("SUCCEEDED");
+  await page.goto(`/runs/${startRun.uuid}`);
+  const form = page.getByRole("form", { name: "Fork this run" });
+  await expect(form).toBeVisible();
+  await expect(page.getByTestId("lineage")).toContainText("Trained from scratch.");
+
+  // A fork that ends before its start is refused next to the field, and nothing is made.
+  await form.locator('select[name="epoch"]').selectOption("4");
+  await form.locator('input[name="numIters"]').fill("50");
+  await form.getByRole("button", { name: "Fork" }).click();
+  await expect(form.locator(".field-error")).toContainText(
+    "numIters must be more than the 81 iterations done at epoch 4",
+  );
+  expect((await gql(RUN, { id: startRun.id })).run.forks).toEqual([]);
+
+  await form.locator('input[name="numIters"]').fill("200");
+  await form.locator('input[name="learningRate"]').fill("0.2");
+  await form.getByRole("button", { name: "Fork" }).click();
+  await page.waitForURL((url) => /\/runs\/[0-9a-f-]{36}$/.test(url.pathname) && !url.pathname.includes(startRun.uuid));
+  const forkUuid = page.url().split("/").at(-1) as string;
+  const lineage = page.getByTestId("forked-from");
+  await expect(lineage).toContainText("Forked from fork parent at epoch 4");
+  // Its curves continue the parent's: the parent's 5 epochs are there, then its own arrive.
+  await expect
+    .poll(async () => Number(await page.getByTestId("epoch-count").textContent()), { timeout: 90_000 })
+    .toBe(10);
+  await expect(page.getByTestId("run-status")).toHaveText("SUCCEEDED", { timeout: 60_000 });
+  await shot(page, "history-02-fork");
+
+  await lineage.getByRole("link", { name: "fork parent" }).click();
+  await page.waitForURL(`**/runs/${startRun.uuid}`);
+  await expect(page.getByTestId("forks").getByRole("link")).toHaveAttribute("href", `/runs/${forkUuid}`);
+  await expect(page.getByTestId("forks")).toContainText("at epoch 4");
+
+  // At phone width, the lineage and the form fit the screen.
+  await page.setViewportSize({ width: 390, height: 844 });
+  await page.goto(`/runs/${forkUuid}`);
+  await expect(page.getByTestId("forked-from")).toBeVisible();
+  expect(await page.evaluate(() => document.documentElement.scrollWidth)).toBeLessThanOrEqual(390);
+  await shot(page, "history-03-fork-phone");
+});
