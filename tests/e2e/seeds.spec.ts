@@ -148,3 +148,29 @@ test("Reproduce on a finished run trains it again and shows it reproduced bit-id
   await expect(page.getByRole("link", { name: memberUuid.slice(0, 8) })).toBeVisible();
   await shot(page, "64-reproduced");
 });
+
+test("a study launched from Experiments with 2 seeds per run compares its settings as seed groups", async ({
+  page,
+}) => {
+  await page.goto("/experiments");
+  await page.getByLabel("Iterations").fill("20");
+  await page.getByLabel("Batch size").fill("20");
+  await page.getByLabel("Seeds per run").fill("2");
+  const study = page.locator(".card", { hasText: "Regularization" });
+  await study.getByRole("button", { name: "Launch 4 seed groups" }).click();
+  await page.waitForURL(/\/compare\?groups=.*&study=Regularization/);
+  await expect(page.getByRole("heading", { name: "Regularization study: compare 4 seed groups" })).toBeVisible();
+  const groupIds = new URL(page.url()).searchParams.get("groups")!.split(",");
+  expect(groupIds).toHaveLength(4);
+  // Each setting is one group of two runs, seeds 1 and 2, with the study's regularization.
+  for (const id of groupIds) {
+    const { runGroup } = await gql(MEMBERS, { id });
+    expect(runGroup.runs.map((r) => r.hyperparameters.seed).sort()).toEqual([1, 2]);
+  }
+  // Without a reload, as the members finish, each group's row fills in with its mean ± std.
+  for (const id of groupIds)
+    await expect(page.locator(`tr[data-group-id="${id}"]`)).toContainText(/\d+\.\d\d% ± \d+\.\d\d%/, {
+      timeout: 120_000,
+    });
+  await shot(page, "66-experiment-seed-groups");
+});

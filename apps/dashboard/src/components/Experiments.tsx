@@ -1,6 +1,8 @@
 "use client";
 // The reference assignment's three studies: one click launches a group of runs that vary one
-// hyperparameter, then opens their comparison.
+// hyperparameter, then opens their comparison. With more than one seed per run, each setting becomes
+// a seed group and the comparison draws each as its mean ± std, so a difference between settings can
+// be told from the spread between seeds.
 import { useRouter } from "next/navigation";
 import { useState } from "react";
 import { useClient } from "urql";
@@ -48,12 +50,16 @@ export function Experiments() {
   const router = useRouter();
   const [numIters, setNumIters] = useState("3000");
   const [batchSize, setBatchSize] = useState("1000");
+  const [seedCount, setSeedCount] = useState("1");
   const [busy, setBusy] = useState<string | null>(null);
   const [error, setError] = useState<string | null>(null);
 
   async function launch(study: (typeof STUDIES)[number]) {
     setBusy(study.name);
     setError(null);
+    const count = Number(seedCount);
+    // Seeds 1…n (the API checks the count: 1 to 20).
+    const seeds = count > 1 ? Array.from({ length: count }, (_, i) => i + 1) : null;
     const uuids: string[] = [];
     for (const run of study.runs) {
       const result = await startRun(client, {
@@ -61,15 +67,16 @@ export function Experiments() {
         numIters: Number(numIters),
         batchSize: Number(batchSize),
         learningRateDecay: 0.95,
+        ...(seeds ? { seeds } : {}),
       });
       if ("errors" in result) {
         setError(Object.values(result.errors).join("; "));
         setBusy(null);
         return;
       }
-      uuids.push(result.uuid);
+      uuids.push(seeds ? (result.groupUuid ?? result.uuid) : result.uuid);
     }
-    router.push(`/compare?ids=${uuids.join(",")}&study=${encodeURIComponent(study.name)}`);
+    router.push(`/compare?${seeds ? "groups" : "ids"}=${uuids.join(",")}&study=${encodeURIComponent(study.name)}`);
   }
 
   return (
@@ -83,6 +90,10 @@ export function Experiments() {
           Batch size{" "}
           <input value={batchSize} onChange={(e) => setBatchSize(e.target.value)} size={6} aria-label="Batch size" />
         </label>
+        <label>
+          Seeds per run{" "}
+          <input value={seedCount} onChange={(e) => setSeedCount(e.target.value)} size={3} aria-label="Seeds per run" />
+        </label>
         <span className="muted">Learning-rate decay 0.95 for all.</span>
       </div>
       {error && (
@@ -95,7 +106,11 @@ export function Experiments() {
           <h2>{study.name}</h2>
           <p className="muted">Varies {study.varies}.</p>
           <button type="button" disabled={busy !== null} onClick={() => void launch(study)}>
-            {busy === study.name ? "Launching…" : `Launch ${study.runs.length} runs`}
+            {busy === study.name
+              ? "Launching…"
+              : Number(seedCount) > 1
+                ? `Launch ${study.runs.length} seed groups`
+                : `Launch ${study.runs.length} runs`}
           </button>
         </div>
       ))}

@@ -36,7 +36,7 @@ export default async function ComparePage({
   if (ids.length === 0 && groups.length > 0) {
     return (
       <>
-        <h1>Compare seed groups</h1>
+        <h1>{study ? `${study} study: compare ${groups.length} seed groups` : "Compare seed groups"}</h1>
         <CompareGroups groups={groups} />
       </>
     );

@@ -1,14 +1,19 @@
+"use client";
 // Seed groups in a comparison: each drawn as its mean curve with a ± std band, and its final
-// accuracies as mean ± std (the API's SQL statistics, not every member's curve).
+// accuracies as mean ± std (the API's SQL statistics, not every member's curve), refreshed while
+// their members train.
 import Link from "next/link";
 import { type Group, groupLabel, percentMeanStd } from "@/lib/groups";
 import { GroupBandCharts } from "../groups/GroupBandCharts";
+import { useLiveGroups } from "../groups/useLiveGroups";
 
-export function CompareGroups({ groups }: { groups: Group[] }) {
+export function CompareGroups({ groups: initial }: { groups: Group[] }) {
+  const { groups, error } = useLiveGroups(initial);
   const curves = groups.map((g) => ({ label: `${groupLabel(g)} (${g.uuid.slice(0, 8)})`, epochs: g.stats.epochs }));
   return (
     <>
       <h2>Seed groups: mean ± std</h2>
+      {error && <p className="error">{error}</p>}
       <GroupBandCharts curves={curves} />
       <div className="table-scroll">
         <table aria-label="Compared seed groups">

@@ -9,30 +9,20 @@ import { type Group, GroupFields, groupLabel, numberMeanStd, percentMeanStd } fr
 import { isLive, percent } from "@/lib/types";
 import { StatusBadge } from "../runs/RunBits";
 import { GroupBandCharts } from "./GroupBandCharts";
+import { useLiveGroups } from "./useLiveGroups";
 
-const GROUP = graphql(`query GroupLive($id: ID!) { runGroup(id: $id) { ...GroupFields } }`, [GroupFields]);
 const EVALUATE = graphql(`mutation EvaluateGroupMember($id: ID!) { evaluateTest(runId: $id) { id } }`);
-
-/** How often the page asks again while members train (the statistics are one query, not a stream). */
-const REFRESH_MS = 2000;
 
 export function GroupDetail({ initial }: { initial: Group }) {
   const client = useClient();
-  const [group, setGroup] = useState(initial);
   const [evaluating, setEvaluating] = useState(false);
-  const [error, setError] = useState<string | null>(null);
-  const untested = group.runs.filter((r) => r.status === "SUCCEEDED" && r.testAcc === null);
-  const waiting = group.runs.some((r) => isLive(r.status)) || (evaluating && untested.length > 0);
-
-  useEffect(() => {
-    if (!waiting) return;
-    const timer = setInterval(async () => {
-      const result = await client.query(GROUP, { id: initial.id }, { requestPolicy: "network-only" }).toPromise();
-      if (result.data?.runGroup) setGroup(result.data.runGroup);
-      if (result.error) setError(result.error.message);
-    }, REFRESH_MS);
-    return () => clearInterval(timer);
-  }, [client, initial.id, waiting]);
+  const [evaluateError, setError] = useState<string | null>(null);
+  const untestedOf = (g: Group) => g.runs.filter((r) => r.status === "SUCCEEDED" && r.testAcc === null);
+  // (Refreshed while members train, and after "Evaluate" until every member has its test accuracy.)
+  const live = useLiveGroups([initial], ([g]) => evaluating && g !== undefined && untestedOf(g).length > 0);
+  const group = live.groups[0] ?? initial;
+  const error = evaluateError ?? live.error;
+  const untested = untestedOf(group);
 
   const succeeded = group.runs.filter((r) => r.status === "SUCCEEDED").length;
   const { finalValAcc, testAcc } = group.stats;
