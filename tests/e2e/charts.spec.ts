@@ -4,36 +4,10 @@
 // comparison's curves grow while a run trains, and the page follows the system's dark setting until
 // the toggle overrides it — also at phone width (390 px).
 import { expect, type Locator, type Page, test } from "@playwright/test";
-import { graphql, print, type ResultOf, type TadaDocumentNode } from "@trainql/graphql";
-import { API_PORT } from "../playwright.config.ts";
+import { graphql, type ResultOf } from "@trainql/graphql";
+import { gql, shot, until } from "./openStack.ts";
 
 test.describe.configure({ mode: "serial" });
-
-const API = `http://127.0.0.1:${API_PORT}/graphql`;
-
-async function gql<T, V>(query: TadaDocumentNode<T, V>, variables: V): Promise<T> {
-  const response = await fetch(API, {
-    method: "POST",
-    headers: { "content-type": "application/json" },
-    body: JSON.stringify({ query: print(query), variables }),
-  });
-  const body = (await response.json()) as { data?: T; errors?: unknown };
-  if (body.errors || !body.data) throw new Error(`GraphQL: ${JSON.stringify(body.errors)}`);
-  return body.data;
-}
-
-async function until<T>(what: string, probe: () => Promise<T | false>, timeoutMs = 120_000): Promise<T> {
-  const deadline = Date.now() + timeoutMs;
-  for (;;) {
-    const value = await probe();
-    if (value !== false) return value;
-    if (Date.now() > deadline) throw new Error(`timed out waiting for ${what}`);
-    await new Promise((r) => setTimeout(r, 250));
-  }
-}
-
-const shot = (page: Page, name: string) =>
-  page.screenshot({ path: `test-results/screenshots/${name}.png`, fullPage: true });
 
 const RUN = graphql(`query ChartsRun($id: ID!) { run(id: $id) { id uuid status epochs { epoch } } }`);
 const START = graphql(`mutation ChartsStartRun($input: StartRunInput!) { startRun(input: $input) { id uuid } }`);

@@ -1,11 +1,9 @@
 // What a person does in the dashboard, in a real browser against the real stack.
 import { expect, type Page, test } from "@playwright/test";
 import { CONTROL_PORT } from "../playwright.config.ts";
+import { shot } from "./openStack.ts";
 
 test.describe.configure({ mode: "serial" });
-
-const shot = (page: Page, name: string) =>
-  page.screenshot({ path: `test-results/screenshots/${name}.png`, fullPage: true });
 
 async function fillForm(page: Page, values: Record<string, string>) {
   await page.goto("/runs/new");

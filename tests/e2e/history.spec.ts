@@ -1,27 +1,11 @@
 // The run page's weights history (a slider over the kept epochs, live while the run trains) and forks
 // (a new run from one of a run's kept epochs, its lineage on both runs' pages), in a real browser
 // against the real stack.
-import { expect, type Page, test } from "@playwright/test";
-import { graphql, print, type TadaDocumentNode } from "@trainql/graphql";
-import { API_PORT } from "../playwright.config.ts";
+import { expect, test } from "@playwright/test";
+import { graphql } from "@trainql/graphql";
+import { API_ORIGIN, gql, shot } from "./openStack.ts";
 
 test.describe.configure({ mode: "serial" });
-
-const API = `http://127.0.0.1:${API_PORT}`;
-
-async function gql<T, V>(query: TadaDocumentNode<T, V>, variables: V): Promise<T> {
-  const response = await fetch(`${API}/graphql`, {
-    method: "POST",
-    headers: { "content-type": "application/json" },
-    body: JSON.stringify({ query: print(query), variables }),
-  });
-  const body = (await response.json()) as { data?: T; errors?: unknown };
-  if (body.errors || !body.data) throw new Error(`GraphQL: ${JSON.stringify(body.errors)}`);
-  return body.data;
-}
-
-const shot = (page: Page, name: string) =>
-  page.screenshot({ path: `test-results/screenshots/${name}.png`, fullPage: true });
 
 const START = graphql(`mutation HistoryStart($input: StartRunInput!) { startRun(input: $input) { id uuid } }`);
 const RUN = graphql(`query HistoryRun($id: ID!) { run(id: $id) { status weightsEpochs forks { uuid } } }`);
@@ -49,8 +33,8 @@ test("the slider scrubs the weights through the kept epochs, and follows new one
   await expect(img).toHaveAttribute("src", new RegExp(`/runs/${startRun.uuid}/weights\\.png\\?epoch=2$`));
   await expect.poll(() => img.evaluate((i: HTMLImageElement) => i.complete && i.naturalWidth)).toBeGreaterThan(0);
   const shown = await bytesOf((await img.getAttribute("src")) as string);
-  const epoch2 = await bytesOf(`${API}/runs/${startRun.uuid}/weights.png?epoch=2`);
-  const latest = await bytesOf(`${API}/runs/${startRun.uuid}/weights.png`);
+  const epoch2 = await bytesOf(`${API_ORIGIN}/runs/${startRun.uuid}/weights.png?epoch=2`);
+  const latest = await bytesOf(`${API_ORIGIN}/runs/${startRun.uuid}/weights.png`);
   expect(shown.equals(epoch2)).toBe(true);
   expect(shown.equals(latest)).toBe(false);
   // The browser drew those bytes: the image it decoded has the size the PNG's header states.

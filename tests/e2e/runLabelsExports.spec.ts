@@ -3,28 +3,12 @@
 // by tag and name (kept in the address), and the CSV, chart PNG and comparison downloads are the
 // stored values.
 import { readFile } from "node:fs/promises";
-import { expect, type Page, test } from "@playwright/test";
-import { graphql, print, type TadaDocumentNode } from "@trainql/graphql";
+import { expect, test } from "@playwright/test";
+import { graphql } from "@trainql/graphql";
 import { parse } from "csv-parse/sync";
-import { API_PORT } from "../playwright.config.ts";
+import { gql, shot } from "./openStack.ts";
 
 test.describe.configure({ mode: "serial" });
-
-const API = `http://127.0.0.1:${API_PORT}/graphql`;
-
-async function gql<T, V>(query: TadaDocumentNode<T, V>, variables: V): Promise<T> {
-  const response = await fetch(API, {
-    method: "POST",
-    headers: { "content-type": "application/json" },
-    body: JSON.stringify({ query: print(query), variables }),
-  });
-  const body = (await response.json()) as { data?: T; errors?: unknown };
-  if (body.errors || !body.data) throw new Error(`GraphQL: ${JSON.stringify(body.errors)}`);
-  return body.data;
-}
-
-const shot = (page: Page, name: string) =>
-  page.screenshot({ path: `test-results/screenshots/${name}.png`, fullPage: true });
 
 const START = graphql(`mutation LabelsStartRun($input: StartRunInput!) { startRun(input: $input) { id uuid } }`);
 const RUN = graphql(`

@@ -1,27 +1,11 @@
 // Seed groups and reproductions in a real browser: a 3-seed group started from the New run form, its
 // page's mean ± std against the members' own numbers (recomputed here), the group by URL, bad ids, a
 // phone's width, the comparison of groups, and a finished run reproduced bit-identically.
-import { expect, type Page, test } from "@playwright/test";
-import { graphql, print, type TadaDocumentNode } from "@trainql/graphql";
-import { API_PORT } from "../playwright.config.ts";
+import { expect, test } from "@playwright/test";
+import { graphql } from "@trainql/graphql";
+import { gql, shot } from "./openStack.ts";
 
 test.describe.configure({ mode: "serial" });
-
-const API = `http://127.0.0.1:${API_PORT}/graphql`;
-
-async function gql<T, V>(query: TadaDocumentNode<T, V>, variables: V): Promise<T> {
-  const response = await fetch(API, {
-    method: "POST",
-    headers: { "content-type": "application/json" },
-    body: JSON.stringify({ query: print(query), variables }),
-  });
-  const body = (await response.json()) as { data?: T; errors?: unknown };
-  if (body.errors || !body.data) throw new Error(`GraphQL: ${JSON.stringify(body.errors)}`);
-  return body.data;
-}
-
-const shot = (page: Page, name: string) =>
-  page.screenshot({ path: `test-results/screenshots/${name}.png`, fullPage: true });
 
 const MEMBERS = graphql(`
   query GroupMembers($id: ID!) {
