@@ -10,6 +10,8 @@ test.describe.configure({ mode: "serial" });
 const START = graphql(`mutation HistoryStart($input: StartRunInput!) { startRun(input: $input) { id uuid } }`);
 const RUN = graphql(`query HistoryRun($id: ID!) { run(id: $id) { status weightsEpochs forks { uuid } } }`);
 
+const EPOCHS = graphql(`query HistoryEpochs($id: ID!) { run(id: $id) { epochs { epoch iteration } } }`);
+
 const bytesOf = async (url: string) => Buffer.from(await (await fetch(url)).arrayBuffer());
 
 test("the slider scrubs the weights through the kept epochs, and follows new ones live", async ({ page }) => {
@@ -82,6 +84,15 @@ test("a run forked from its page continues from the chosen epoch, and both pages
     .poll(async () => Number(await page.getByTestId("epoch-count").textContent()), { timeout: 90_000 })
     .toBe(10);
   await expect(page.getByTestId("run-status")).toHaveText("SUCCEEDED", { timeout: 60_000 });
+  // The loss chart marks where the parent's curve ends and the fork's own begins: epoch 4's iteration.
+  const { run: parent } = await gql(EPOCHS, { id: startRun.id });
+  const forkIteration = parent.epochs.find((e) => e.epoch === 4)?.iteration;
+  const marks = await page.getByTestId("chart-loss").evaluate((el) => {
+    type Option = { series: { markLine?: { data: { xAxis: number }[] } }[] };
+    const option = (el as HTMLElement & { chart: { getOption(): Option } }).chart.getOption();
+    return option.series.flatMap((s) => s.markLine?.data.map((d) => d.xAxis) ?? []);
+  });
+  expect(marks).toContain(forkIteration);
   await shot(page, "history-02-fork");
 
   await lineage.getByRole("link", { name: "fork parent" }).click();

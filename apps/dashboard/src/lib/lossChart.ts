@@ -9,6 +9,27 @@ export interface LossLine {
   points: [number, number][];
   /** For a run that diverged: the iteration whose loss was not a number, marked on the chart. */
   divergedAtIteration?: number | null | undefined;
+  /** For a fork: the last iteration it shares with its parent (the curve up to it is the parent's). */
+  forkedAtIteration?: number | null | undefined;
+}
+
+/** The vertical lines a run's curve carries: where it diverged, where it was forked from its parent. */
+function marksOf(l: LossLine) {
+  const marks = [
+    ...(l.forkedAtIteration != null
+      ? [{ xAxis: l.forkedAtIteration, label: { formatter: "forked here" }, lineStyle: { color: "#8a8f98" } }]
+      : []),
+    ...(l.divergedAtIteration != null
+      ? [
+          {
+            xAxis: l.divergedAtIteration,
+            label: { formatter: `diverged at iteration ${l.divergedAtIteration}` },
+            lineStyle: { color: "#c8372d" },
+          },
+        ]
+      : []),
+  ];
+  return marks.length > 0 ? { symbol: "none", data: marks } : undefined;
 }
 
 export function lossChartOption(lines: LossLine[], { title }: { title?: string } = {}): ChartOption {
@@ -30,15 +51,7 @@ export function lossChartOption(lines: LossLine[], { title }: { title?: string }
       // Each bucket's min and max: a spike is drawn however many points the run has.
       sampling: "minmax",
       lineStyle: { width: 1 },
-      markLine:
-        l.divergedAtIteration != null
-          ? {
-              symbol: "none",
-              label: { formatter: `diverged at iteration ${l.divergedAtIteration}` },
-              lineStyle: { color: "#c8372d" },
-              data: [{ xAxis: l.divergedAtIteration }],
-            }
-          : undefined,
+      markLine: marksOf(l),
     })),
   };
 }

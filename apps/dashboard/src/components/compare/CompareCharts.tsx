@@ -15,6 +15,8 @@ export interface Curve {
   /** [iteration, loss] pairs. */
   losses: [number, number][];
   divergedAtIteration: number | null;
+  /** For a fork: the last iteration of its parent's that it starts from. */
+  forkedAtIteration: number | null;
 }
 
 function option(title: string, curves: Curve[], key: "trainAcc" | "valAcc"): ChartOption {
@@ -29,7 +31,12 @@ export function CompareCharts({ curves }: { curves: Curve[] }) {
   const loss = useMemo(
     () =>
       lossChartOption(
-        curves.map((c) => ({ name: c.label, points: c.losses, divergedAtIteration: c.divergedAtIteration })),
+        curves.map((c) => ({
+          name: c.label,
+          points: c.losses,
+          divergedAtIteration: c.divergedAtIteration,
+          forkedAtIteration: c.forkedAtIteration,
+        })),
         { title: "Loss" },
       ),
     [curves],

@@ -75,6 +75,7 @@ export function CompareView({ initial, study }: { initial: ComparedRun[]; study?
     epochs: r.epochs,
     losses: r.losses,
     divergedAtIteration: r.divergedAtIteration,
+    forkedAtIteration: r.epochs.find((e) => e.epoch === r.forkedAtEpoch)?.iteration ?? null,
   }));
   const keys = Object.keys(HYPERPARAMETER_LABELS) as (keyof typeof HYPERPARAMETER_LABELS)[];
   const training = runs.some((r) => isLive(r.status));

@@ -9,16 +9,22 @@ import { Chart, type ChartOption, type CurveView } from "../Chart";
 export function LossChart({
   losses,
   divergedAtIteration,
+  forkedAtIteration,
   view,
 }: {
   losses: [number, number][];
   /** For a run that diverged: the iteration whose loss was not a number. */
   divergedAtIteration?: number | null;
+  /** For a fork: the last iteration of its parent's that it starts from. */
+  forkedAtIteration?: number | null;
   view: CurveView;
 }) {
   const option = useMemo<ChartOption>(
-    () => lossChartOption([{ name: "loss", points: losses, divergedAtIteration }], { title: "Loss history" }),
-    [losses, divergedAtIteration],
+    () =>
+      lossChartOption([{ name: "loss", points: losses, divergedAtIteration, forkedAtIteration }], {
+        title: "Loss history",
+      }),
+    [losses, divergedAtIteration, forkedAtIteration],
   );
   return <Chart option={option} label="loss" view={view} />;
 }

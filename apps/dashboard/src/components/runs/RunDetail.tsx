@@ -174,6 +174,7 @@ export function RunDetail({
           <LossChart
             losses={state.losses}
             divergedAtIteration={run.divergedAtIteration}
+            forkedAtIteration={state.epochs.find((e) => e.epoch === initial.forkedAtEpoch)?.iteration ?? null}
             view={charts.curves(charts.view.log ?? autoLog)}
           />
         </div>
