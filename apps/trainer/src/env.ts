@@ -5,7 +5,6 @@ import { databaseVariables } from "@trainql/db/env";
 import { intVariable, rejectEnv } from "@trainql/env";
 import { engineVariables } from "@trainql/nn/cliEnv";
 import { leaseVariables } from "@trainql/runs/env";
-import { z } from "zod";
 
 /**
  * A checkpoint of H = 512 costs a run ~0.4 s on 2 cores (bench:checkpoints: writing 6.3 MB through

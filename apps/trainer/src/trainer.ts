@@ -6,7 +6,7 @@ import { createDb } from "@trainql/db";
 import { backendOptionsOf } from "@trainql/nn/cliEnv";
 import { hasCifar10, howToGetData, loadCifar10, resolveDataDir } from "@trainql/nn/data";
 import { initBackend } from "@trainql/nn/engine";
-import { advanceSweep, createRunPubSub, parsePayload, Reaper, TASK, topics } from "@trainql/runs";
+import { advanceSweep, createRunPubSub, parsePayload, Reaper, TASK } from "@trainql/runs";
 import { reapPolicyOf } from "@trainql/runs/env";
 import { Logger, type Runner, run as runWorker } from "graphile-worker";
 import type { TrainerEnv } from "./env.ts";

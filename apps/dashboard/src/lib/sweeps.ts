@@ -2,7 +2,7 @@
 import { graphql, type ResultOf, type SweepStrategy } from "@trainql/graphql";
 import { SPACE_FIELDS } from "@trainql/nn/sweepRules";
 import { SweepGroupFields } from "./groups";
-import { HYPERPARAMETER_LABELS, type Hyperparameters, HyperparametersFields } from "./types";
+import { HYPERPARAMETER_LABELS, HyperparametersFields } from "./types";
 
 export type Strategy = SweepStrategy;
 // A Record, so a strategy added to the schema fails the typecheck until it has a label.

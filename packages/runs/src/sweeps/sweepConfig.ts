@@ -1,5 +1,4 @@
 // What a sweep was asked to do, stored as its `config` JSON, and the plan derived from it.
-import type { SweepStrategy } from "@trainql/db";
 import { gridSize, gridTrials, halvingIterations, type Rung, randomTrials, type Trial } from "@trainql/nn";
 import { type SweepSettings, sweepRungs } from "@trainql/nn/sweepRules";
 

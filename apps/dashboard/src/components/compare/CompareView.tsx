@@ -9,8 +9,7 @@ import { ValAccuracyCells, ValAccuracyHeaders } from "@/components/runs/ValAccur
 import { differingKeys, labelFor } from "@/lib/differences";
 import { plural } from "@/lib/plural";
 import { withLosses } from "@/lib/runEvents";
-import { type Epoch, EpochFields, HYPERPARAMETER_LABELS, isLive, percent, type RunSummary } from "@/lib/types";
-import { BEST_EPOCH_VAL, FINAL_VAL } from "@/lib/valAccuracy";
+import { type Epoch, EpochFields, HYPERPARAMETER_LABELS, isLive, type RunSummary } from "@/lib/types";
 import { Downloads } from "../Downloads";
 import { StatusBadge } from "../runs/RunBits";
 import { CompareCharts } from "./CompareCharts";

@@ -7,8 +7,6 @@ import { useState } from "react";
 import { useQuery } from "urql";
 import { ValAccuracyCells, ValAccuracyHeaders } from "@/components/runs/ValAccuracyColumns";
 import { plural } from "@/lib/plural";
-import { percent } from "@/lib/types";
-import { BEST_EPOCH_VAL, FINAL_VAL } from "@/lib/valAccuracy";
 import { StatusBadge } from "../runs/RunBits";
 
 const RECENT = graphql(`

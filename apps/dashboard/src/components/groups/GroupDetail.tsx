@@ -3,10 +3,10 @@
 // mean ± std of their final validation and test accuracy (all computed by the API, in SQL).
 import { graphql } from "@trainql/graphql";
 import Link from "next/link";
-import { useEffect, useState } from "react";
+import { useState } from "react";
 import { useClient } from "urql";
-import { type Group, GroupFields, groupLabel, numberMeanStd, percentMeanStd } from "@/lib/groups";
-import { isLive, percent } from "@/lib/types";
+import { type Group, groupLabel, numberMeanStd, percentMeanStd } from "@/lib/groups";
+import { percent } from "@/lib/types";
 import { StatusBadge } from "../runs/RunBits";
 import { GroupBandCharts } from "./GroupBandCharts";
 import { useLiveGroups } from "./useLiveGroups";
