@@ -19,6 +19,7 @@ it("gives every unset variable its default, from the one home of each default", 
   expect(trainer.CIFAR10_DIR).toBeUndefined();
   expect(trainer.TRAINER_TIMEOUT_MS).toBe(env.TRAINER_TIMEOUT_MS); // one timeout for API and trainers
   expect(trainer.TRAIN_BACKEND).toBe("auto");
+  expect(trainer.TRAINER_NICE).toBe(10);
 });
 
 it("parses what is set", () => {
@@ -43,5 +44,8 @@ it("names every bad variable, what it must be and what it was", () => {
   );
   expect(() => readTrainerEnv({ TRAIN_BACKEND: "cuda" })).toThrow(
     /TRAIN_BACKEND must be auto or one of node-gpu, webgpu, node, wasm, cpu; got "cuda"/,
+  );
+  expect(() => readTrainerEnv({ TRAINER_NICE: "20" })).toThrow(
+    /TRAINER_NICE must be an integer from 0 to 19; got "20"/,
   );
 });

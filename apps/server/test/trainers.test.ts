@@ -1,6 +1,8 @@
-// Trainer processes: sharing one queue, killed mid-run (the run resumes elsewhere), and starting
+// Trainer processes: below the API's CPU priority, sharing one queue, killed mid-run (the run resumes elsewhere), and starting
 // after runs were queued.
 
+import { existsSync, readdirSync } from "node:fs";
+import os from "node:os";
 import { createDb } from "@trainql/db";
 import { graphql } from "@trainql/graphql";
 import { reapOrphanedRuns } from "@trainql/runs";
@@ -46,7 +48,13 @@ describe("trainers", () => {
         (await gqlOk(api.url, START, { input: { hiddenSize: 8, numIters: 40, batchSize: 20, seed: i } })).startRun.id,
       );
     }
-    const trainer = await startTrainer(databaseUrl, dataDir);
+    const trainer = await startTrainer(databaseUrl, dataDir, { TRAINER_NICE: "7" });
+    // Every thread of the trainer, those Node started before our code ran included, below the API.
+    if (existsSync(`/proc/${trainer.process.pid}/task`)) {
+      const threads = readdirSync(`/proc/${trainer.process.pid}/task`).map(Number);
+      expect(threads.length).toBeGreaterThan(1);
+      expect(threads.map((thread) => os.getPriority(thread))).toEqual(threads.map(() => 7));
+    }
     for (const id of ids) await waitFor(async () => (await runState(id)).status === "SUCCEEDED", 60_000, `run ${id}`);
     await trainer.stop();
   });

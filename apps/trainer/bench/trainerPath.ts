@@ -12,7 +12,7 @@ import { DEFAULT_CHECKPOINT_INTERVAL_S } from "../src/env.ts";
 import { trainRun } from "../src/trainRun.ts";
 import { benchSetup } from "./benchSetup.ts";
 
-const { rounds, hp, db, backend, data, trainerContext, drop } = await benchSetup();
+const { rounds, hp, db, data, trainerContext, drop } = await benchSetup();
 
 /** ms per iteration up to the last epoch boundary, through the trainer. */
 async function throughTrainer(): Promise<number> {

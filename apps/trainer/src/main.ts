@@ -3,10 +3,12 @@
 import { openDatabase } from "@trainql/db/database";
 import { logUnhandledRejections } from "@trainql/runs";
 import { readTrainerEnv } from "./env.ts";
+import { lowerPriority } from "./priority.ts";
 import { startTrainer } from "./trainer.ts";
 
 logUnhandledRejections("trainer");
 const env = readTrainerEnv();
+lowerPriority(env.TRAINER_NICE);
 const database = await openDatabase(env);
 const trainer = await startTrainer(env, database.url);
 

@@ -27,6 +27,13 @@ import {
 
 type Tx = Prisma.TransactionClient;
 
+/** A batch of losses taken from the buffer (see takeLosses). */
+interface LossWrite {
+  write(tx: Tx): Promise<void>;
+  publish(tx: Tx): Promise<void>;
+  writeAndPublish(tx: Tx): Promise<void>;
+}
+
 /** The longest one write (a transaction) may take: a checkpoint of the largest net allowed fits. */
 const WRITE_TIMEOUT_MS = 120_000;
 
@@ -93,8 +100,11 @@ export class RunRecorder {
     });
   }
 
-  /** The losses buffered so far, as one write (taken now, written when its turn comes). */
-  private takeLosses(): ((tx: Tx) => Promise<void>) | undefined {
+  /**
+   * The losses buffered so far, taken now and written when their turn comes: `write` stores them,
+   * `publish` tells subscribers (separate, so that an epoch can be announced ahead of them).
+   */
+  private takeLosses(): LossWrite | undefined {
     if (this.pending.length === 0) return undefined;
     const from = this.pendingFrom;
     const losses = this.pending;
@@ -102,14 +112,23 @@ export class RunRecorder {
     this.pending = [];
     this.pendingFrom = to;
     this.lastFlush = performance.now();
-    return async (tx) => {
+    const write = async (tx: Tx) => {
       await appendLosses(tx, this.runId, from, losses);
       await tx.run.update({ where: { id: this.runId }, data: { iteration: to } });
-      await publishRunNotification(
+    };
+    const publish = (tx: Tx) =>
+      publishRunNotification(
         tx,
         { type: "losses", runId: this.runId, from, to, points: sampleLosses(from, losses) },
         true,
       );
+    return {
+      write,
+      publish,
+      async writeAndPublish(tx) {
+        await write(tx);
+        await publish(tx);
+      },
     };
   }
 
@@ -155,7 +174,7 @@ export class RunRecorder {
     this.pending.push(loss);
     if (performance.now() - this.lastFlush >= LOSS_FLUSH_MS) {
       const losses = this.takeLosses();
-      if (losses) this.enqueue(losses);
+      if (losses) this.enqueue(losses.writeAndPublish);
     }
   }
 
@@ -179,7 +198,7 @@ export class RunRecorder {
     const losses = this.takeLosses();
     const recordedAt = new Date();
     this.enqueue(async (tx) => {
-      await losses?.(tx);
+      await losses?.write(tx);
       if (checkpoint?.resume) await this.checkpointWrite(tx, checkpoint);
       if (checkpoint && checkpoint.keptEpochs > 0)
         await keepEpochCheckpoint(tx, this.runId, { epoch: m.epoch, ...checkpoint }, checkpoint.keptEpochs);
@@ -191,11 +210,14 @@ export class RunRecorder {
       });
       await tx.$executeRaw`UPDATE "Run" SET "bestValAcc" = ${bestValAcc}, "weightsPng" = ${png}, "weightsEpoch" = ${m.epoch}
         WHERE id = ${this.runId}::uuid`;
+      // The epoch is announced first: the API hands the losses and the image out at most once a
+      // second anyway, and handing them to every subscriber ahead of the epoch would delay it.
       await publishRunNotification(tx, {
         type: "epoch",
         runId: this.runId,
         epoch: { ...m, recordedAt: recordedAt.toISOString() },
       });
+      await losses?.publish(tx);
       await publishRunNotification(tx, { type: "weights", runId: this.runId, epoch: m.epoch });
       if (this.sweepId) await publishSweepChanged(tx, this.sweepId);
     });
@@ -228,7 +250,7 @@ export class RunRecorder {
   ): Promise<void> {
     const losses = this.takeLosses();
     this.enqueue(async (tx) => {
-      await losses?.(tx);
+      await losses?.writeAndPublish(tx);
       await this.checkpointWrite(tx, details.checkpoint);
       const { reproducedFromId } = await tx.run.update({
         where: { id: this.runId },
@@ -261,7 +283,7 @@ export class RunRecorder {
   async release(checkpoint: { iteration: number; data: Uint8Array }): Promise<void> {
     const losses = this.takeLosses();
     this.enqueue(async (tx) => {
-      await losses?.(tx);
+      await losses?.writeAndPublish(tx);
       await this.checkpointWrite(tx, checkpoint);
       await tx.run.update({
         where: { id: this.runId },

@@ -1,0 +1,104 @@
+// The shared stream's hand-out (issue 15), without a database: a cursor that yields given events and
+// members that never read, so that what each inbox was handed, and when, can be looked at directly.
+// Through the real API (PostgreSQL, graphql-ws, a trainer) the same stream is in fanout.test.ts.
+import type { RunPubSub } from "@trainql/runs";
+import { describe, expect, it } from "vitest";
+import {
+  FANOUT_SLICE,
+  type Inbox,
+  MAX_BACKLOG,
+  type SharedItem,
+  SharedRunEvents,
+} from "../src/fanout/sharedRunEvents.ts";
+import { type RunEventCursor, START, type StreamEvent } from "../src/schema/runEventStream.ts";
+
+const epoch = (k: number): StreamEvent => ({
+  type: "epoch",
+  runId: "run",
+  epoch: {
+    epoch: k,
+    iteration: 10 * (k + 1),
+    loss: 1,
+    trainAcc: 0.5,
+    valAcc: 0.5,
+    learningRate: 0.1,
+    elapsedMs: 1,
+    recordedAt: new Date(0).toISOString(),
+  },
+});
+
+/** A stream over `events` (yielded as soon as asked), with `members` inboxes that never take anything. */
+function stream(events: StreamEvent[], members: number, onExecute: (event: StreamEvent) => void = () => {}) {
+  const cursor = {
+    runId: "run",
+    marks: { ...START },
+    ending: "now",
+    async *followFrom() {
+      yield* events;
+    },
+  } as unknown as RunEventCursor;
+  const pubsub = { listen: async () => (async function* () {})() } as unknown as RunPubSub;
+  let stopped!: () => void;
+  const done = new Promise<void>((resolve) => {
+    stopped = resolve;
+  });
+  const shared = new SharedRunEvents(
+    pubsub,
+    cursor,
+    (event) => {
+      onExecute(event);
+      return { data: { type: event.type } };
+    },
+    () => stopped(),
+  );
+  const inboxes = Array.from({ length: members }, () => shared.join());
+  // The members' ends arrive once the last event is handed out.
+  const ended = done.then(() => Promise.all(inboxes.map((inbox) => inbox.ready())));
+  return { inboxes, ended };
+}
+
+const epochsIn = (inbox: Inbox) =>
+  inbox.items.map((item: SharedItem) => (item.event.type === "epoch" ? item.event.epoch.epoch : -1));
+
+describe("handing an event to the members of a shared stream", () => {
+  it("hands it out in slices of FANOUT_SLICE members, letting the event loop turn between slices", async () => {
+    const members = 2 * FANOUT_SLICE + 50;
+    let inboxes: Inbox[] = [];
+    const handedAtFirstTurn: number[] = [];
+    const s = stream([epoch(0), epoch(1)], members, () => {
+      // Runs at the loop's next turn: what other work (a query) would see while the event goes out.
+      setImmediate(() => handedAtFirstTurn.push(inboxes.filter((inbox) => inbox.items.length > 0).length));
+    });
+    inboxes = s.inboxes;
+    await s.ended;
+    // The first turn came after one slice, not after all the members.
+    expect(handedAtFirstTurn[0]).toBe(FANOUT_SLICE);
+    for (const inbox of inboxes) expect(epochsIn(inbox)).toEqual([0, 1]);
+  });
+
+  it("gives a member that leaves in the middle of a hand-out nothing more, and the others everything", async () => {
+    const members = 2 * FANOUT_SLICE;
+    let inboxes: Inbox[] = [];
+    const s = stream([epoch(0), epoch(1)], members, (event) => {
+      // Leaves after the first slice of epoch 0 was handed out, before its own turn came.
+      if (event.type === "epoch" && event.epoch.epoch === 0) setImmediate(() => inboxes[members - 1]!.leave());
+    });
+    inboxes = s.inboxes;
+    await s.ended;
+    expect(inboxes[members - 1]!.items).toEqual([]);
+    for (const inbox of inboxes.slice(0, -1)) expect(epochsIn(inbox)).toEqual([0, 1]);
+  });
+
+  it("drops a slow member's backlog past MAX_BACKLOG items, so that it reads the database instead", async () => {
+    const { inboxes, ended } = stream(
+      Array.from({ length: MAX_BACKLOG + 5 }, (_, k) => epoch(k)),
+      2,
+    );
+    await ended;
+    for (const inbox of inboxes) {
+      expect(inbox.overflowed).toBe(true);
+      // What came after the drop, from MAX_BACKLOG on; the rest is the member's catch-up.
+      expect(epochsIn(inbox)).toEqual(Array.from({ length: 5 }, (_, k) => MAX_BACKLOG + k));
+    }
+  });
+});
