@@ -27,14 +27,31 @@ const epoch = (k: number): StreamEvent => ({
   },
 });
 
-/** A stream over `events` (yielded as soon as asked), with `members` inboxes that never take anything. */
-function stream(events: StreamEvent[], members: number, onExecute: (event: StreamEvent) => void = () => {}) {
+const losses = (from: number, to: number): StreamEvent => ({
+  type: "losses",
+  runId: "run",
+  from,
+  to,
+  points: [[from, 1]],
+});
+const weights = (k: number): StreamEvent => ({ type: "weights", runId: "run", epoch: k });
+
+/** Waits this long before the events that follow, when given in a stream's events. */
+type Pause = { pauseMs: number };
+
+/**
+ * A stream over `events` (each yielded as soon as asked, after any pause before it), with `members`
+ * inboxes that never take anything.
+ */
+function stream(events: (StreamEvent | Pause)[], members: number, onExecute: (event: StreamEvent) => void = () => {}) {
   const cursor = {
     runId: "run",
     marks: { ...START },
     ending: "now",
     async *followFrom() {
-      yield* events;
+      for (const event of events)
+        if ("pauseMs" in event) await new Promise((resolve) => setTimeout(resolve, event.pauseMs));
+        else yield event;
     },
   } as unknown as RunEventCursor;
   const pubsub = { listen: async () => (async function* () {})() } as unknown as RunPubSub;
@@ -59,6 +76,13 @@ function stream(events: StreamEvent[], members: number, onExecute: (event: Strea
 
 const epochsIn = (inbox: Inbox) =>
   inbox.items.map((item: SharedItem) => (item.event.type === "epoch" ? item.event.epoch.epoch : -1));
+/** What an inbox was handed, in order, in short: "e0" (epoch 0), "l0-20" (losses), "w0" (image). */
+const handed = (inbox: Inbox) =>
+  inbox.items.map(({ event: e }) => {
+    if (e.type === "epoch") return `e${e.epoch.epoch}`;
+    if (e.type === "losses") return `l${e.from}-${e.to}`;
+    return e.type === "weights" ? `w${e.epoch}` : e.type;
+  });
 
 describe("handing an event to the members of a shared stream", () => {
   it("hands it out in slices of FANOUT_SLICE members, letting the event loop turn between slices", async () => {
@@ -100,5 +124,32 @@ describe("handing an event to the members of a shared stream", () => {
       // What came after the drop, from MAX_BACKLOG on; the rest is the member's catch-up.
       expect(epochsIn(inbox)).toEqual(Array.from({ length: 5 }, (_, k) => MAX_BACKLOG + k));
     }
+  });
+
+  it("hands loss batches and images out right behind the epoch they came with, never in front of the next", async () => {
+    // As a trainer with an epoch every 0.6 s sends them: an epoch, then its losses and image.
+    const { inboxes, ended } = stream(
+      [
+        losses(0, 10),
+        epoch(0),
+        losses(10, 20),
+        weights(0),
+        { pauseMs: 600 },
+        epoch(1),
+        losses(20, 30),
+        weights(1),
+        { pauseMs: 600 },
+        epoch(2),
+        losses(30, 40),
+        weights(2),
+        { pauseMs: 100 },
+      ],
+      1,
+    );
+    await ended;
+    // The first batch waited for the rest of its commit, and went behind epoch 0 with its image.
+    // Epoch 1's came with it only 0.6 s after that flush: held, and not sent on their own when
+    // HELD_INTERVAL_MS was up, just before epoch 2; they went right behind epoch 2, merged with its own.
+    expect(handed(inboxes[0]!)).toEqual(["e0", "l0-20", "w0", "e1", "e2", "l20-40", "w2"]);
   });
 });

@@ -3,15 +3,16 @@
 // and one result object handed to every member's inbox. What each member does with the items (its
 // own catch-up first, then the shared ones once it stands where they start) is in seat.ts.
 //
-// Rates: epochs, test results and statuses go out at once. Loss batches and weights images go out at
-// most once per HELD_INTERVAL_MS (1 s): the trainer writes losses about once a second, but also at
-// every epoch, with a new weights image, so a run with several epochs a second would otherwise send
-// a loss batch and an image per epoch — faster than a person can read a curve or see an image change.
-// Loss batches that arrive sooner are merged (contiguous ranges, points thinned to LOSS_SAMPLES, each
-// bucket's min and max kept), a newer weights image replaces an older one, and they go out when the
-// interval is up, or before a status or test event (those promise that everything before them was
-// delivered). The trainer announces an epoch ahead of the losses and image committed with it, so
-// handing those out never holds the epoch back.
+// Rates: epochs, test results and statuses go out at once. Loss batches and weights images are held
+// and go out at most once per HELD_INTERVAL_MS (1 s): the trainer writes losses about once a second,
+// but also at every epoch, with a new weights image, so a run with several epochs a second would
+// otherwise send a loss batch and an image per epoch — faster than a person can read a curve or see
+// an image change. Held loss batches are merged (contiguous ranges, points thinned to LOSS_SAMPLES,
+// each bucket's min and max kept), a newer weights image replaces an older one. They go out right
+// behind an epoch they came with (WITH_EPOCH_MS), else once ALONE_INTERVAL_MS (2 s) has passed, and
+// always before a status or test event (those promise that everything before them was delivered).
+// Handing them out never delays an epoch this way: while epochs come faster than every 2 s, the
+// hand-outs of losses and images happen just after one epoch, not just before the next.
 //
 // An event is handed to the members in slices (FANOUT_SLICE), so that queries are served in between.
 
@@ -28,6 +29,23 @@ import {
 
 /** At most one loss batch and one weights image a second per run: the trainer's own loss interval. */
 export const HELD_INTERVAL_MS = 1000;
+
+/**
+ * Loss batches and images that arrive within this long after an epoch was handed out came with it (the
+ * trainer commits them together, and announces the epoch first): they go out right behind it.
+ */
+export const WITH_EPOCH_MS = 100;
+
+/** The rest of a commit's notifications (the image after the losses) arrive within this long. */
+const SAME_COMMIT_MS = 10;
+
+/**
+ * Between epochs, held loss batches go out once this long has passed since the last flush, not after
+ * HELD_INTERVAL_MS: while epochs come faster than this, loss batches and images ride behind them, and
+ * their hand-outs never sit in front of an epoch, which would wait for them (some 100 ms each with
+ * 2,000 subscribers). Without epochs a person still sees the loss curve move every 2 s.
+ */
+export const ALONE_INTERVAL_MS = 2 * HELD_INTERVAL_MS;
 
 /** One event of the shared stream: where it starts and leaves the stream, and its executed result. */
 export interface SharedItem {
@@ -121,7 +139,10 @@ export class SharedRunEvents {
   private heldLosses: Extract<StreamEvent, { type: "losses" }> | null = null;
   private heldWeights: Extract<StreamEvent, { type: "weights" }> | null = null;
   private heldTimer: NodeJS.Timeout | null = null;
+  private heldFlushAt = Number.POSITIVE_INFINITY;
   private lastFlushAt = Number.NEGATIVE_INFINITY;
+  /** When the last epoch was handed out: loss batches and images that follow it go right behind it. */
+  private lastEpochAt = Number.NEGATIVE_INFINITY;
   /** Emissions one after another: the loop's and the loss timer's. */
   private emitting: Promise<void> = Promise.resolve();
   /** GraphQL executions of shared events (one per event, whatever the number of members). */
@@ -166,18 +187,16 @@ export class SharedRunEvents {
         if (event.type === "losses" || event.type === "weights") {
           if (event.type === "losses") this.holdLosses(event);
           else this.heldWeights = event;
-          if (performance.now() - this.lastFlushAt >= HELD_INTERVAL_MS) await this.serially(() => this.flushHeld());
-          // A failed emission fails the chain, and with it the loop's next step: that reports it.
-          else
-            this.heldTimer ??= setTimeout(
-              () => void this.serially(() => this.flushHeld()).catch(() => {}),
-              this.lastFlushAt + HELD_INTERVAL_MS - performance.now(),
-            );
+          const now = performance.now();
+          const cameWithEpoch = now - this.lastEpochAt <= WITH_EPOCH_MS;
+          if (cameWithEpoch && now - this.lastFlushAt >= HELD_INTERVAL_MS) this.flushHeldIn(SAME_COMMIT_MS);
+          else this.flushHeldIn(this.lastFlushAt + ALONE_INTERVAL_MS - now);
           continue;
         }
         await this.serially(async () => {
           if (event.type === "status" || event.type === "test") await this.flushHeld();
           await this.emit(event);
+          if (event.type === "epoch") this.lastEpochAt = performance.now();
         });
       }
       await this.serially(() => this.flushHeld());
@@ -204,9 +223,20 @@ export class SharedRunEvents {
       : event;
   }
 
+  /** Flushes the held items `delay` ms from now, or sooner if a flush is set for sooner already. */
+  private flushHeldIn(delay: number): void {
+    const at = performance.now() + Math.max(0, delay);
+    if (this.heldTimer && this.heldFlushAt <= at) return;
+    if (this.heldTimer) clearTimeout(this.heldTimer);
+    this.heldFlushAt = at;
+    // A failed emission fails the chain, and with it the loop's next step: that reports it.
+    this.heldTimer = setTimeout(() => void this.serially(() => this.flushHeld()).catch(() => {}), Math.max(0, delay));
+  }
+
   private async flushHeld(): Promise<void> {
     if (this.heldTimer) clearTimeout(this.heldTimer);
     this.heldTimer = null;
+    this.heldFlushAt = Number.POSITIVE_INFINITY;
     const { heldLosses, heldWeights } = this;
     if (!heldLosses && !heldWeights) return;
     this.heldLosses = null;
