@@ -1,16 +1,12 @@
-// The shared stream's hand-out (issue 15), without a database: a cursor that yields given events and
-// members that never read, so that what each inbox was handed, and when, can be looked at directly.
-// Through the real API (PostgreSQL, graphql-ws, a trainer) the same stream is in fanout.test.ts.
+// The shared stream's hand-out (issue 15), and a slow member's seat, without a database: a cursor
+// that yields given events and members that never read, so that what each inbox was handed, and when,
+// can be looked at directly. Through the real API (PostgreSQL, graphql-ws, a trainer) the same stream
+// is in fanout.test.ts.
 import type { RunPubSub } from "@trainql/runs";
 import { describe, expect, it } from "vitest";
-import {
-  FANOUT_SLICE,
-  type Inbox,
-  MAX_BACKLOG,
-  type SharedItem,
-  SharedRunEvents,
-} from "../src/fanout/sharedRunEvents.ts";
-import { type RunEventCursor, START, type StreamEvent } from "../src/schema/runEventStream.ts";
+import { seat } from "../src/fanout/seat.ts";
+import { FANOUT_SLICE, Inbox, MAX_BACKLOG, type SharedItem, SharedRunEvents } from "../src/fanout/sharedRunEvents.ts";
+import { type DeliveredEvent, RunEventCursor, START, type StreamEvent } from "../src/schema/runEventStream.ts";
 
 const epoch = (k: number): StreamEvent => ({
   type: "epoch",
@@ -151,5 +147,50 @@ describe("handing an event to the members of a shared stream", () => {
     // Epoch 1's came with it only 0.6 s after that flush: held, and not sent on their own when
     // HELD_INTERVAL_MS was up, just before epoch 2; they went right behind epoch 2, merged with its own.
     expect(handed(inboxes[0]!)).toEqual(["e0", "l0-20", "w0", "e1", "e2", "l20-40", "w2"]);
+  });
+});
+
+describe("a member that does not keep up", () => {
+  it("finds its waiting loss batches merged into one event, and takes the next epoch as it was shared", async () => {
+    // A cursor that has caught up (nothing stored past START), then items queued in its inbox.
+    const cursor = new RunEventCursor({} as never, "run");
+    cursor.catchUp = async function* () {};
+    const inbox = new Inbox(() => {});
+    let marks = { ...START };
+    const queue = (event: StreamEvent, to: Partial<typeof marks>) => {
+      const after = { ...marks, ...to };
+      inbox.push({
+        event: { ...event, cursor: "" },
+        before: marks,
+        after,
+        ending: null,
+        result: { data: { shared: true } },
+      });
+      marks = after;
+    };
+    queue(losses(0, 10), { lossesTo: 10 });
+    queue(losses(10, 20), { lossesTo: 20 });
+    queue(losses(20, 30), { lossesTo: 30 });
+    queue(epoch(0), { epoch: 0 });
+    const counters = { ownExecutions: 0, coalescedBatches: 0 };
+    const executedOwn: DeliveredEvent[] = [];
+    const results = seat(
+      inbox,
+      cursor,
+      {} as never,
+      (event) => {
+        executedOwn.push(event);
+        return { data: { own: true } };
+      },
+      counters,
+    );
+
+    expect((await results.next()).value).toEqual({ data: { own: true } });
+    expect(executedOwn).toMatchObject([{ type: "losses", from: 0, to: 30 }]);
+    expect(counters.coalescedBatches).toBe(2);
+    expect((await results.next()).value).toEqual({ data: { shared: true } }); // the epoch, as shared
+    expect(cursor.marks).toEqual({ ...START, lossesTo: 30, epoch: 0 });
+    inbox.leave();
+    expect((await results.next()).done).toBe(true);
   });
 });

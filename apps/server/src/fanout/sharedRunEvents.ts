@@ -73,10 +73,12 @@ export const MAX_BACKLOG = 1000;
 
 /**
  * Members handed an event before the loop takes a turn for other work. One member's send costs about
- * 50–60 µs on a loaded 2-core machine (over loopback, half of it the socket write), so 100 members
- * hold the loop for some 5 ms: a query arriving during a hand-out waits that long, not the whole of it.
+ * 50 µs on a loaded 2-core machine (over loopback, half of it the socket write), so 50 members hold
+ * the loop for some 2.5 ms, and a query, which needs a few turns, waits a few of those, not a whole
+ * hand-out (measured with bench:api at 2,000 subscribers: slices of 100 gave `runs` p99 39–54 ms,
+ * of 50, 30–36 ms, the epoch events' p99 within the runs' spread either way).
  */
-export const FANOUT_SLICE = 100;
+export const FANOUT_SLICE = 50;
 
 /** What one member has not taken yet. */
 export class Inbox {
