@@ -75,8 +75,8 @@ export const MAX_BACKLOG = 1000;
  * Members handed an event before the loop takes a turn for other work. One member's send costs about
  * 50 µs on a loaded 2-core machine (over loopback, half of it the socket write), so 50 members hold
  * the loop for some 2.5 ms, and a query, which needs a few turns, waits a few of those, not a whole
- * hand-out (measured with bench:api at 2,000 subscribers: slices of 100 gave `runs` p99 39–54 ms,
- * of 50, 30–36 ms, the epoch events' p99 within the runs' spread either way).
+ * hand-out. Measured with bench:api at 2,000 subscribers, `runs` p99: slices of 50, 30–36 ms; of 75,
+ * 43–53 ms; of 100, 39–54 ms; the epoch events' p99 did not depend on it.
  */
 export const FANOUT_SLICE = 50;
 
