@@ -1,4 +1,4 @@
-// What the run page reads about a run's lineage: its seed group, the run it reproduces, and the
+// Where a run comes from, as the run page shows it: its seed group, the run it reproduces, and the
 // reproduction's verdict. Not in a "use client" module: the server page spreads it into its query.
 import { graphql, type ResultOf } from "@trainql/graphql";
 
@@ -9,4 +9,4 @@ export const ReproductionFields = graphql(`
     reproduction { identical firstDifferenceIteration firstDifference maxAbsDifference sameBackend originalBackend originalDevice }
   }
 `);
-export type Lineage = ResultOf<typeof ReproductionFields>;
+export type RunOrigins = ResultOf<typeof ReproductionFields>;

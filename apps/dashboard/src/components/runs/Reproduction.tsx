@@ -7,12 +7,12 @@ import Link from "next/link";
 import { useRouter } from "next/navigation";
 import { useEffect, useState } from "react";
 import { useClient, useMutation } from "urql";
-import { type Lineage, ReproductionFields } from "@/lib/reproduction";
+import { ReproductionFields, type RunOrigins } from "@/lib/reproduction";
 import type { RunStatus } from "@/lib/types";
 
-export type { Lineage };
+export type { RunOrigins };
 
-type Verdict = NonNullable<Lineage["reproduction"]>;
+type Verdict = NonNullable<RunOrigins["reproduction"]>;
 
 const REPRODUCE = graphql(`mutation ReproduceRun($id: ID!) { reproduceRun(id: $id) { uuid } }`);
 const VERDICT = graphql(`query ReproductionVerdict($id: ID!) { run(id: $id) { ...ReproductionFields } }`, [

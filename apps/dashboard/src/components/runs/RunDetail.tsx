@@ -12,7 +12,7 @@ import { useHydrated } from "@/lib/useHydrated";
 import { BEST_EPOCH_VAL, FINAL_VAL } from "@/lib/valAccuracy";
 import { ChartControls, useChartView } from "../ChartControls";
 import { Downloads } from "../Downloads";
-import { type Lineage, ReproduceButton, ReproductionBadge } from "./Reproduction";
+import { ReproduceButton, ReproductionBadge, type RunOrigins } from "./Reproduction";
 import { ProgressBar, StatusBadge } from "./RunBits";
 import { AccuracyChart, LossChart } from "./RunCharts";
 import { RunLabels } from "./RunLabels";
@@ -47,14 +47,14 @@ export function RunDetail({
   initial,
   labels,
   hasCheckpoint,
-  lineage,
+  origins,
 }: {
   initial: RunSummary;
   labels: RunLabelsData;
   /** Whether trained parameters are stored (the .npz download); a run that ends gets them. */
   hasCheckpoint: boolean;
   /** Its seed group, and for a reproduction the original and the verdict. */
-  lineage?: Lineage;
+  origins?: RunOrigins;
 }) {
   const [live, resubscribe] = useSubscription(
     { query: RUN_EVENTS, variables: { runId: initial.id } },
@@ -113,17 +113,17 @@ export function RunDetail({
           </button>
         )}
         {status === "SUCCEEDED" && <ReproduceButton runId={initial.id} />}
-        {lineage?.group && (
+        {origins?.group && (
           <span className="muted">
-            Member of seed group <Link href={`/groups/${lineage.group.uuid}`}>{lineage.group.uuid.slice(0, 8)}</Link>
+            Member of seed group <Link href={`/groups/${origins.group.uuid}`}>{origins.group.uuid.slice(0, 8)}</Link>
           </span>
         )}
-        {lineage?.reproduction && (
+        {origins?.reproduction && (
           <ReproductionBadge
             runId={initial.id}
             status={status}
-            initial={lineage.reproduction}
-            originalUuid={lineage.reproducedFrom?.uuid ?? null}
+            initial={origins.reproduction}
+            originalUuid={origins.reproducedFrom?.uuid ?? null}
           />
         )}
         {initial.sweepId && (

@@ -3,7 +3,7 @@ import Link from "next/link";
 import { notFound } from "next/navigation";
 import { ApiErrorNotice } from "@/components/ApiErrorNotice";
 import { RunDetail } from "@/components/runs/RunDetail";
-import { type Lineage, ReproductionFields } from "@/lib/reproduction";
+import { ReproductionFields, type RunOrigins } from "@/lib/reproduction";
 import { RunLabelsFragment } from "@/lib/runLabels";
 import { isNotFound, noticeProps, serverQuery } from "@/lib/serverQuery";
 import { type RunSummary, RunSummaryFragment } from "@/lib/types";
@@ -17,11 +17,11 @@ export default async function RunPage({ params }: { params: Promise<{ id: string
   const { id } = await params;
   let run: RunSummary;
   let page: ResultOf<typeof RUN>["run"];
-  let lineage: Lineage;
+  let origins: RunOrigins;
   try {
     page = (await serverQuery(RUN, { id })).run;
     run = readFragment(RunSummaryFragment, page);
-    lineage = { group: page.group, reproducedFrom: page.reproducedFrom, reproduction: page.reproduction };
+    origins = { group: page.group, reproducedFrom: page.reproducedFrom, reproduction: page.reproduction };
   } catch (error) {
     if (isNotFound(error)) notFound();
     return (
@@ -43,7 +43,7 @@ export default async function RunPage({ params }: { params: Promise<{ id: string
         initial={run}
         labels={readFragment(RunLabelsFragment, page)}
         hasCheckpoint={page.hasCheckpoint}
-        lineage={lineage}
+        origins={origins}
       />
     </>
   );
