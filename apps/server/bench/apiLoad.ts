@@ -1,9 +1,10 @@
 // pnpm bench:api — one run training for about a minute while 2,000 graphql-ws subscribers follow it
-// and a client sends 200 `runs` queries a second (issue 15's goal). Prints events delivered / expected, the latency from an epoch being
-// written to its event arriving (p50/p99), events delivered per second, the query latency
-// (p50/p99), and the API process' CPU and peak memory. Loopback only; bounded in count and time. API,
-// trainer, subscribers and query client are four processes, so the clients do not steal the API's
-// event loop (on a 2-core machine they still share its cores).
+// and a client sends 200 `runs` queries a second (issue 15's goal). Prints events delivered /
+// expected, the latency from an epoch being written to its event arriving (p50/p99), the epochs
+// trained and events delivered per second, the query latency (p50/p99), and the API process' CPU
+// and peak memory. Loopback only; bounded in count and time. API, trainer, subscribers and query
+// client are four processes, so the clients do not steal the API's event loop (on a 2-core machine
+// they still share its cores).
 
 import { type ChildProcess, spawn } from "node:child_process";
 import { randomBytes } from "node:crypto";

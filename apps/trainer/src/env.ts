@@ -5,7 +5,6 @@ import { databaseVariables } from "@trainql/db/env";
 import { intVariable, rejectEnv } from "@trainql/env";
 import { engineVariables } from "@trainql/nn/cliEnv";
 import { leaseVariables } from "@trainql/runs/env";
-import { z } from "zod";
 
 /**
  * A checkpoint of H = 512 costs a run ~0.4 s on 2 cores (bench:checkpoints: writing 6.3 MB through
@@ -30,12 +29,7 @@ export const trainerVariables = {
    * API serves people: on a machine where both compete for cores (a CPU trainer), the API's queries
    * and live events go first and training takes what is left, which is all of it when nobody asks.
    */
-  TRAINER_NICE: z.coerce
-    .number({ error: "must be an integer from 0 to 19" })
-    .int({ error: "must be an integer from 0 to 19" })
-    .min(0, { error: "must be an integer from 0 to 19" })
-    .max(19, { error: "must be an integer from 0 to 19" })
-    .default(10),
+  TRAINER_NICE: intVariable(10, 0, 19),
   /** A checkpoint at the first epoch boundary this long after the last (0: every epoch). */
   CHECKPOINT_INTERVAL_S: intVariable(DEFAULT_CHECKPOINT_INTERVAL_S, 0),
 };

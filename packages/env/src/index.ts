@@ -5,13 +5,12 @@
 import type { StandardSchemaV1 } from "@t3-oss/env-core";
 import { z } from "zod";
 
-/** An integer setting: `min` names the smallest value that makes sense. */
-export const intVariable = (fallback: number, min = 1) =>
-  z.coerce
-    .number({ error: `must be an integer ≥ ${min}` })
-    .int({ error: `must be an integer ≥ ${min}` })
-    .min(min, { error: `must be an integer ≥ ${min}` })
-    .default(fallback);
+/** An integer setting: `min` (and `max`, if any) name the values that make sense. */
+export const intVariable = (fallback: number, min = 1, max = Number.POSITIVE_INFINITY) => {
+  const error =
+    max === Number.POSITIVE_INFINITY ? `must be an integer ≥ ${min}` : `must be an integer from ${min} to ${max}`;
+  return z.coerce.number({ error }).int({ error }).min(min, { error }).max(max, { error }).default(fallback);
+};
 
 /** Comma-separated values; unset or empty means none. */
 export const listVariable = z
