@@ -5,6 +5,7 @@
 // hyperparameters. Numbers are written as JavaScript prints them: the shortest text that reads back
 // to the same double, so a float32 loss parses back to exactly the value stored.
 import type { Db, Run } from "@trainql/db";
+import type { EpochMetrics } from "@trainql/nn";
 import { HYPERPARAMETER_NAMES, type HyperparameterName, type Hyperparameters } from "@trainql/nn/hyperparameters";
 import { hyperparametersOf, readLosses } from "@trainql/runs";
 
@@ -30,16 +31,6 @@ const RUN_COLUMNS = {
 
 type RunRow = Pick<Run, keyof typeof RUN_COLUMNS | HyperparameterName>;
 
-export interface EpochRecord {
-  epoch: number;
-  iteration: number;
-  loss: number;
-  trainAcc: number;
-  valAcc: number;
-  learningRate: number;
-  elapsedMs: number;
-}
-
 /** A run as its JSON export: `losses[i]` is the loss of iteration i (as stored, float32). */
 export interface RunRecord {
   id: string;
@@ -58,7 +49,7 @@ export interface RunRecord {
   createdAt: Date;
   startedAt: Date | null;
   finishedAt: Date | null;
-  epochs: EpochRecord[];
+  epochs: EpochMetrics[];
   losses: number[];
 }
 
