@@ -5,6 +5,7 @@
 // the toggle overrides it — also at phone width (390 px).
 import { expect, type Locator, type Page, test } from "@playwright/test";
 import { graphql, type ResultOf } from "@trainql/graphql";
+import { debiasedEmaReference } from "../../apps/dashboard/test/smoothingReference.ts";
 import { gql, shot, until } from "./openStack.ts";
 
 test.describe.configure({ mode: "serial" });
@@ -38,22 +39,9 @@ function drawn(chart: Locator): Promise<Drawn> {
   });
 }
 
-/** TensorBoard's debiased EMA written out: point n is Σₖ (1−w)·w^(n−k)·yₖ / Σₖ (1−w)·w^(n−k). */
-function referenceSmoothing(ys: number[], w: number): number[] {
-  return ys.map((_, n) => {
-    let sum = 0;
-    let weights = 0;
-    for (let k = 0; k <= n; k++) {
-      sum += (1 - w) * w ** (n - k) * ys[k]!;
-      weights += (1 - w) * w ** (n - k);
-    }
-    return sum / weights;
-  });
-}
-
 function expectSmoothedOf(smoothedSeries: [number, number][], raw: [number, number][], w: number) {
   expect(smoothedSeries.map(([x]) => x)).toEqual(raw.map(([x]) => x));
-  const want = referenceSmoothing(
+  const want = debiasedEmaReference(
     raw.map(([, y]) => y),
     w,
   );

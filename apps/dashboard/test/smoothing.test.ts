@@ -2,18 +2,7 @@
 // 1…n with weights (1 − w)·w^(n−k), divided by the weights' sum 1 − w^n (TensorBoard's debiased EMA).
 import { describe, expect, it } from "vitest";
 import { MAX_SMOOTHING, smoothed } from "@/lib/smoothing";
-
-function reference(ys: number[], w: number): number[] {
-  return ys.map((_, n) => {
-    let sum = 0;
-    let weights = 0;
-    for (let k = 0; k <= n; k++) {
-      sum += (1 - w) * w ** (n - k) * ys[k]!;
-      weights += (1 - w) * w ** (n - k);
-    }
-    return sum / weights;
-  });
-}
+import { debiasedEmaReference as reference } from "./smoothingReference.ts";
 
 const ys = Array.from({ length: 300 }, (_, i) => 2.3 * Math.exp(-i / 80) + 0.2 * Math.sin(i * 1.7));
 const points = ys.map((y, i): [number, number] => [i * 10, y]);
