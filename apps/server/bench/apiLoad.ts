@@ -9,7 +9,6 @@
 import { type ChildProcess, spawn } from "node:child_process";
 import { randomBytes } from "node:crypto";
 import { mkdtempSync, readFileSync, rmSync } from "node:fs";
-import { createServer } from "node:net";
 import os from "node:os";
 import path from "node:path";
 import { parseArgs } from "node:util";
@@ -20,6 +19,7 @@ import { writeSyntheticCifar10 } from "@trainql/nn/testing";
 import { TRAINER_MAIN } from "@trainql/trainer/entry";
 import { print } from "graphql";
 import pg from "pg";
+import { freePort } from "../test/freePort.ts";
 import type { QueryReport, SubscriberReport } from "./loadClients.ts";
 
 const { values } = parseArgs({
@@ -43,13 +43,6 @@ const EPOCHS = Number(values.epochs);
 const RECORDS = 10_000;
 const BATCH = 20;
 
-const freePort = () =>
-  new Promise<number>((resolve) => {
-    const s = createServer().listen(0, "127.0.0.1", () => {
-      const { port } = s.address() as { port: number };
-      s.close(() => resolve(port));
-    });
-  });
 const pct = (xs: number[], p: number) =>
   xs.length ? [...xs].sort((a, b) => a - b)[Math.min(xs.length - 1, Math.floor((p / 100) * xs.length))]! : Number.NaN;
 

@@ -4,6 +4,7 @@
 import { type ChildProcess, spawn } from "node:child_process";
 import path from "node:path";
 import { beforeAll, expect, it } from "vitest";
+import { freePort } from "./freePort.ts";
 import {
   cleanup,
   collect,
@@ -53,8 +54,8 @@ const RUN = `query ($id: ID!) { run(id: $id) { status trainerId } }`;
 type RunRow = { run: { status: string; trainerId: string | null } };
 
 it("streams a run started through API A and trained by trainer 2 to a subscriber of API B, whole", async () => {
-  const apiA = await startApiProcess(41_000 + (process.pid % 1000));
-  const apiB = await startApiProcess(42_000 + (process.pid % 1000));
+  const apiA = await startApiProcess(await freePort());
+  const apiB = await startApiProcess(await freePort());
   // Trainer 1 is busy with a long run, so the run under test goes to trainer 2.
   const trainer1 = await startTrainer(databaseUrl, dataDir);
   const { startRun: busy } = await gqlOk<{ startRun: { id: string } }>(apiA, START, {

@@ -9,12 +9,13 @@ import os from "node:os";
 import path from "node:path";
 import { graphql, type ResultOf } from "@trainql/graphql";
 import { beforeAll, describe, expect, it } from "vitest";
+import { freePort } from "./freePort.ts";
 import { cleanup, gql, gqlOk, TIMEOUT_MS, TINY_RECORDS, tinyDataset, waitFor } from "./harness.ts";
 
 const root = path.resolve(import.meta.dirname, "../../..");
-const API_PORT = 4337;
-const PG_PORT = 54337;
-const url = `http://127.0.0.1:${API_PORT}/graphql`;
+let apiPort: number;
+let pgPort: number;
+let url: string;
 /** How long the system may take to serve again after a kill (the bound the README states). */
 const SERVING_AGAIN_MS = 30_000;
 
@@ -35,8 +36,8 @@ function start(extraEnv: Record<string, string> = {}): System {
     env: {
       ...env,
       EMBEDDED_PG_DIR: pgDir,
-      EMBEDDED_PG_PORT: String(PG_PORT),
-      PORT: String(API_PORT),
+      EMBEDDED_PG_PORT: String(pgPort),
+      PORT: String(apiPort),
       CIFAR10_DIR: dataDir,
       CIFAR10_RECORDS_PER_BATCH: String(TINY_RECORDS),
       TRAIN_BACKEND: "wasm",
@@ -123,6 +124,8 @@ async function finishesWhole(id: string): Promise<RunState> {
 }
 
 beforeAll(async () => {
+  [apiPort, pgPort] = [await freePort(), await freePort()];
+  url = `http://127.0.0.1:${apiPort}/graphql`;
   dataDir = await tinyDataset();
   pgDir = await mkdtemp(path.join(os.tmpdir(), "trainql-supervised-pg-"));
   cleanup(() => rm(pgDir, { recursive: true, force: true }));
