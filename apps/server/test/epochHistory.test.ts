@@ -106,7 +106,7 @@ describe("weights history", () => {
     expect(checkpoints.length).toBe(8);
     for (const { epoch, data } of checkpoints) {
       const { header, values } = decodeCheckpoint(new Uint8Array(data));
-      const expected = new Uint8Array(weightsImage(values.W1, header.shape.hiddenSize).png);
+      const expected = new Uint8Array((await weightsImage(values.W1, header.shape.hiddenSize)).png);
       expect(Buffer.from(served.get(epoch)!).equals(Buffer.from(expected)), `epoch ${epoch}`).toBe(true);
     }
     expect(Buffer.from(served.get(0)!).equals(Buffer.from(served.get(7)!))).toBe(false);
@@ -164,7 +164,7 @@ describe("weights history across a lost trainer", () => {
     );
     for (const { epoch, data } of checkpoints.slice(-3)) {
       const { header, values } = decodeCheckpoint(new Uint8Array(data));
-      const expected = Buffer.from(weightsImage(values.W1, header.shape.hiddenSize).png);
+      const expected = Buffer.from((await weightsImage(values.W1, header.shape.hiddenSize)).png);
       const served = Buffer.from((await image(`/runs/${startRun.uuid}/weights.png?epoch=${epoch}`)).bytes);
       expect(served.equals(expected), `epoch ${epoch}`).toBe(true);
     }

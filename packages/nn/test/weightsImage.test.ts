@@ -23,14 +23,15 @@ describe("first-layer weights image", () => {
     expect(Array.from(tiles.rgb.subarray(last, last + 3))).toEqual([0, 255, 0]);
   });
 
-  it("lays the tiles in a near-square grid with padding and encodes a valid PNG", () => {
+  it("lays the tiles in a near-square grid with padding and encodes a valid RGB PNG", async () => {
     const H = 10; // 4 per row, 3 rows
     const W1 = new Float32Array(D * H).map((_, i) => Math.sin(i));
-    const image = weightsImage(W1, H);
+    const image = await weightsImage(W1, H);
     expect(image.width).toBe(4 * 32 + 3);
     expect(image.height).toBe(3 * 32 + 2);
     const png = PNG.sync.read(image.png);
     expect([png.width, png.height]).toEqual([image.width, image.height]);
+    expect(png.colorType).toBe(2); // RGB: no alpha channel to store
     const pixel = (x: number, y: number) =>
       Array.from(png.data.subarray((y * png.width + x) * 4, (y * png.width + x) * 4 + 3));
     // Padding column between tiles 0 and 1 is black; tile 5 starts at (33, 33).
