@@ -4,6 +4,7 @@ import * as tf from "@tensorflow/tfjs-core";
 import fc from "fast-check";
 import { afterEach, beforeAll, describe, expect, it } from "vitest";
 import { blasKernelsActive, hostRowsProduct, setBlasKernels } from "../src/backend/blasKernels.ts";
+import { productThreads } from "../src/backend/openBlas.ts";
 import { backendOptionsOf, readEngineEnv } from "../src/cli/env.ts";
 import { type BackendInfo, initBackend, PARAM_NAMES, TwoLayerNet } from "./nn.ts";
 
@@ -84,6 +85,17 @@ describe("BLAS kernels on the WebAssembly backend", () => {
       ),
       { numRuns: 150 },
     );
+  });
+
+  it("run skinny products on one thread, the others on all (the shapes above cross the line)", () => {
+    // A step's products at H = 128 and 2 threads: the H × 10 ones on one, the 1000 × 128 × 3072 on both.
+    expect([
+      productThreads(1000, 10, 128, 2),
+      productThreads(1000, 128, 10, 2),
+      productThreads(128, 10, 1000, 2),
+    ]).toEqual([1, 1, 1]);
+    expect([productThreads(1000, 128, 3072, 2), productThreads(3072, 128, 1000, 2)]).toEqual([2, 2]);
+    expect(productThreads(20, 16, 3072, 4)).toBe(1); // a small net's every product
   });
 
   it("fuse a bias and a ReLU as the stock kernel does, and hand other activations to it", () => {
