@@ -16,12 +16,16 @@ import {
   enqueueTrain,
   keepEpochCheckpoint,
   keepWeightsImage,
+  type Notification,
+  publish,
   publishRunNotification,
   publishSweepChanged,
   recordReproduction,
   renewLease,
   rewindToCheckpoint,
+  runNotifications,
   sampleLosses,
+  sweepChanged,
   weightsImagesKept,
 } from "@trainql/runs";
 
@@ -30,7 +34,8 @@ type Tx = Prisma.TransactionClient;
 /** A batch of losses taken from the buffer (see takeLosses). */
 interface LossWrite {
   write(tx: Tx): Promise<void>;
-  publish(tx: Tx): Promise<void>;
+  /** What tells subscribers, to publish after `write`. */
+  notifications: Notification[];
   writeAndPublish(tx: Tx): Promise<void>;
 }
 
@@ -49,7 +54,8 @@ export interface Claim {
 export class RunRecorder {
   private pending: number[] = [];
   private pendingFrom = 0;
-  private lastFlush = performance.now();
+  /** When the oldest loss in `pending` came. */
+  private pendingSince = 0;
   private writes: Promise<void> = Promise.resolve();
   private failure: unknown;
   /** Set by `start`: every later write checks that the run still carries it. */
@@ -107,7 +113,7 @@ export class RunRecorder {
 
   /**
    * The losses buffered so far, taken now and written when their turn comes: `write` stores them,
-   * `publish` tells subscribers (separate, so that an epoch can be announced ahead of them).
+   * `notifications` tell subscribers (separate, so that an epoch can be announced ahead of them).
    */
   private takeLosses(): LossWrite | undefined {
     if (this.pending.length === 0) return undefined;
@@ -116,23 +122,20 @@ export class RunRecorder {
     const to = from + losses.length;
     this.pending = [];
     this.pendingFrom = to;
-    this.lastFlush = performance.now();
     const write = async (tx: Tx) => {
       await appendLosses(tx, this.runId, from, losses);
       await tx.run.update({ where: { id: this.runId }, data: { iteration: to } });
     };
-    const publish = (tx: Tx) =>
-      publishRunNotification(
-        tx,
-        { type: "losses", runId: this.runId, from, to, points: sampleLosses(from, losses) },
-        true,
-      );
+    const notifications = runNotifications(
+      { type: "losses", runId: this.runId, from, to, points: sampleLosses(from, losses) },
+      true,
+    );
     return {
       write,
-      publish,
+      notifications,
       async writeAndPublish(tx) {
         await write(tx);
-        await publish(tx);
+        await publish(tx, ...notifications);
       },
     };
   }
@@ -176,8 +179,12 @@ export class RunRecorder {
   }
 
   iteration(loss: number): void {
+    // The interval counts from the oldest loss waiting, not from the last write: counted from the
+    // last write (or from this recorder's start), the first loss of a slow start went out alone,
+    // ahead of the epoch that comes right after it (a run's first iteration is epoch 0's).
+    if (this.pending.length === 0) this.pendingSince = performance.now();
     this.pending.push(loss);
-    if (performance.now() - this.lastFlush >= LOSS_FLUSH_MS) {
+    if (performance.now() - this.pendingSince >= LOSS_FLUSH_MS) {
       const losses = this.takeLosses();
       if (losses) this.enqueue(losses.writeAndPublish);
     }
@@ -214,13 +221,16 @@ export class RunRecorder {
       await tx.$executeRaw`UPDATE "Run" SET "bestValAcc" = ${bestValAcc} WHERE id = ${this.runId}::uuid`;
       // The epoch is announced first: the API hands the losses out at most once a second anyway,
       // and handing them to every subscriber ahead of the epoch would delay it.
-      await publishRunNotification(tx, {
-        type: "epoch",
-        runId: this.runId,
-        epoch: { ...m, recordedAt: recordedAt.toISOString() },
-      });
-      await losses?.publish(tx);
-      if (this.sweepId) await publishSweepChanged(tx, this.sweepId);
+      await publish(
+        tx,
+        ...runNotifications({
+          type: "epoch",
+          runId: this.runId,
+          epoch: { ...m, recordedAt: recordedAt.toISOString() },
+        }),
+        ...(losses?.notifications ?? []),
+        ...(this.sweepId ? [sweepChanged(this.sweepId)] : []),
+      );
     });
     const image = weightsImage(W1, hiddenSize);
     this.enqueue(async (tx) => {

@@ -474,7 +474,7 @@ builder.mutationFields((t) => ({
           throw conflict(`run ${id} already ended (${run.status}); there is nothing to cancel`);
         // The owner hears the notification at once, or reads the flag with its next heartbeat.
         await tx.run.update({ where: { id: runId }, data: { cancelRequested: true } });
-        await publish(tx, topics.cancel, { runId });
+        await publish(tx, [topics.cancel, { runId }]);
       });
       return db.run.findUniqueOrThrow({ ...query, where: { id: runId } });
     },

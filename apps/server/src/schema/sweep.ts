@@ -5,10 +5,12 @@ import { DEFAULT_HYPERPARAMETERS } from "@trainql/nn/hyperparameters";
 import { ASSUMED_NUM_TRAIN, SWEEP_DEFAULTS, SWEEP_FIELDS, sweepSettingsSchema } from "@trainql/nn/sweepRules";
 import {
   enqueueTrain,
+  type Notification,
   planSweep,
   publish,
   publishRunsChanged,
   publishSweepChanged,
+  runsChanged,
   type SweepConfig,
   stopPausedTrials,
   topics,
@@ -241,12 +243,12 @@ builder.mutationFields((t) => ({
           where: { sweepId: found.id, status: "QUEUED" },
           data: { status: "CANCELLED", finishedAt: new Date() },
         });
-        for (const { id: runId } of queued) await publishRunsChanged(tx, { runId, kind: "updated" });
+        await publish(tx, ...queued.map(({ id: runId }) => runsChanged({ runId, kind: "updated" })));
         const running = await tx.run.findMany({
           where: { sweepId: found.id, status: "RUNNING" },
           select: { id: true },
         });
-        for (const { id: runId } of running) await publish(tx, topics.cancel, { runId });
+        await publish(tx, ...running.map(({ id: runId }): Notification => [topics.cancel, { runId }]));
         await stopPausedTrials(tx, found.id);
         await publishSweepChanged(tx, found.id);
         // Read back last, so that its trials show the cancellation.

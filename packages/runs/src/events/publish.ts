@@ -1,24 +1,39 @@
 // Publishing from inside a Prisma transaction: NOTIFY is delivered when (and only if) it commits.
-import type { Prisma } from "@trainql/db";
+import { Prisma } from "@trainql/db";
 import { type RunNotification, type RunsChanged, topics } from "./runNotifications.ts";
 
 type Tx = Pick<Prisma.TransactionClient, "$executeRaw">;
 
-export async function publish(tx: Tx, topic: string, payload: unknown): Promise<void> {
+/** A notification to publish: its topic and its payload (sent as JSON). */
+export type Notification = readonly [topic: string, payload: unknown];
+
+/**
+ * Publishes the notifications, in order, in one statement. One: each statement is a round trip to
+ * PostgreSQL, and in a trainer every round trip waits for the training loop's next turn of the
+ * event loop, so an epoch's three or four notifications, one statement each, delayed its commit by
+ * as many iterations.
+ */
+export async function publish(tx: Tx, ...notifications: Notification[]): Promise<void> {
+  if (notifications.length === 0) return;
+  const calls = notifications.map(([topic, payload]) => Prisma.sql`pg_notify(${topic}, ${JSON.stringify(payload)})`);
   // $executeRaw, not $queryRaw: pg_notify returns `void`, a column type Prisma cannot read back.
-  await tx.$executeRaw`SELECT pg_notify(${topic}, ${JSON.stringify(payload)})`;
+  await tx.$executeRaw`SELECT ${Prisma.join(calls)}`;
 }
 
-export async function publishRunNotification(tx: Tx, event: RunNotification, listChanged = false) {
-  await publish(tx, topics.run(event.runId), event);
-  if (listChanged) await publishRunsChanged(tx, { runId: event.runId, kind: "updated" });
-}
+/** A run's event, and with `listChanged` the runs list's notice that the run changed. */
+export const runNotifications = (event: RunNotification, listChanged = false): Notification[] => [
+  [topics.run(event.runId), event],
+  ...(listChanged ? [runsChanged({ runId: event.runId, kind: "updated" })] : []),
+];
 
-export async function publishRunsChanged(tx: Tx, change: RunsChanged) {
-  await publish(tx, topics.runs, change);
-}
+export const runsChanged = (change: RunsChanged): Notification => [topics.runs, change];
 
 /** A sweep or one of its trials changed; subscribers re-read it. */
-export async function publishSweepChanged(tx: Tx, sweepId: string) {
-  await publish(tx, topics.sweep(sweepId), { sweepId });
-}
+export const sweepChanged = (sweepId: string): Notification => [topics.sweep(sweepId), { sweepId }];
+
+export const publishRunNotification = (tx: Tx, event: RunNotification, listChanged = false) =>
+  publish(tx, ...runNotifications(event, listChanged));
+
+export const publishRunsChanged = (tx: Tx, change: RunsChanged) => publish(tx, runsChanged(change));
+
+export const publishSweepChanged = (tx: Tx, sweepId: string) => publish(tx, sweepChanged(sweepId));
