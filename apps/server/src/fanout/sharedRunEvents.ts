@@ -31,12 +31,17 @@ import {
 export const HELD_INTERVAL_MS = 1000;
 
 /**
- * Loss batches and images that arrive within this long after an epoch was handed out came with it (the
- * trainer commits them together, and announces the epoch first): they go out right behind it.
+ * Loss batches and images that arrive within this long after an epoch was handed out came with it:
+ * they go out right behind it. (The trainer commits an epoch's losses with it, announced after it,
+ * and its weights image in the next commit.)
  */
 export const WITH_EPOCH_MS = 100;
 
-/** The rest of a commit's notifications (the image after the losses) arrive within this long. */
+/**
+ * How long a flush behind an epoch waits for more of what came with it. The rest of one commit's
+ * notifications arrive within this; the epoch's image, committed after it, usually does not, and
+ * then rides behind the next epoch (or goes out after ALONE_INTERVAL_MS).
+ */
 const SAME_COMMIT_MS = 10;
 
 /**
