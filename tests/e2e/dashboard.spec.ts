@@ -83,7 +83,7 @@ test("a running run can be cancelled", async ({ page }) => {
 test("when the API restarts, a live page reconnects and catches up without a reload, with no gap or duplicate", async ({
   page,
 }) => {
-  await fillForm(page, { hiddenSize: "8", numIters: "8000", batchSize: "20", learningRate: "0.05", reg: "0.001" });
+  await fillForm(page, { hiddenSize: "8", numIters: "1000000", batchSize: "20", learningRate: "0.05", reg: "0.001" });
   await page.getByRole("button", { name: "Start run" }).click();
   await page.waitForURL(/\/runs\/[0-9a-f-]{36}$/);
   const epochs = page.getByTestId("epoch-count");

@@ -15,9 +15,17 @@ const EPOCHS = graphql(`query HistoryEpochs($id: ID!) { run(id: $id) { epochs { 
 const bytesOf = async (url: string) => Buffer.from(await (await fetch(url)).arrayBuffer());
 
 test("the slider scrubs the weights through the kept epochs, and follows new ones live", async ({ page }) => {
-  // 20 iterations an epoch (400 training rows), 150 epochs: long enough to watch it train.
+  // 20 iterations an epoch (400 training rows) and more epochs than the test can wait for: it watches
+  // the run train and cancels it. (A bounded run, of 150 epochs, once ended before the cancel.)
   const { startRun } = await gql(START, {
-    input: { name: "weights history", hiddenSize: 16, batchSize: 20, numIters: 3000, learningRate: 0.05, reg: 0.001 },
+    input: {
+      name: "weights history",
+      hiddenSize: 16,
+      batchSize: 20,
+      numIters: 1_000_000,
+      learningRate: 0.05,
+      reg: 0.001,
+    },
   });
   await page.goto(`/runs/${startRun.uuid}`);
   const slider = page.getByTestId("weights-slider");

@@ -66,3 +66,25 @@ it("publishes to every process's subscribers", async () => {
   expect((await requests.next()).value).toEqual({ runId: "r1" });
   await requests.return(undefined);
 });
+
+it("listens and publishes on many topics at once, one query at a time on its connection", async () => {
+  // pg warns (and pg 9 fails) when a query is sent while another is running on the same client.
+  const warnings: string[] = [];
+  const onWarning = (warning: Error) => warnings.push(warning.message);
+  process.on("warning", onWarning);
+  try {
+    const other = createRunPubSub(url);
+    teardown.unshift(() => other.close());
+    const ids = ["c1", "c2", "c3", "c4"];
+    const streams = await Promise.all(ids.map((id) => other.listen("trainql:run", id)));
+    for (const runId of ids) other.publish("trainql:run", runId, { type: "test", runId, testAcc: 0.25 });
+    for (const [i, stream] of streams.entries()) {
+      expect((await stream.next()).value).toEqual({ type: "test", runId: ids[i], testAcc: 0.25 });
+      await stream.return(undefined);
+    }
+    await new Promise((resolve) => setImmediate(resolve)); // warnings are emitted on the next tick
+    expect(warnings.filter((message) => message.includes("client.query()"))).toEqual([]);
+  } finally {
+    process.off("warning", onWarning);
+  }
+});

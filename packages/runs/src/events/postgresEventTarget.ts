@@ -26,6 +26,14 @@ export function createPostgresEventTarget(databaseUrl: string): PostgresEventTar
   let client: pg.Client | undefined;
   let connecting: Promise<pg.Client> | undefined;
   let closed = false;
+  // One query at a time on the connection: pg queues concurrent ones today but deprecates that
+  // (pg 9 drops it), and LISTEN, UNLISTEN and NOTIFY come from independent callers.
+  let tail: Promise<unknown> = Promise.resolve();
+  const query = (on: pg.Client, text: string, values?: unknown[]) => {
+    const result = tail.then(() => on.query(text, values));
+    tail = result.catch(() => {});
+    return result;
+  };
 
   const dispatch = (topic: string, detail: unknown) => {
     const event = new CustomEvent(topic, { detail }) as PostgresEvent;
@@ -67,7 +75,7 @@ export function createPostgresEventTarget(databaseUrl: string): PostgresEventTar
         // Until it takes: a connection that drops meanwhile is replaced, and LISTEN sent again.
         for (;;) {
           try {
-            await (client ?? (await connect())).query(`LISTEN ${pg.escapeIdentifier(topic)}`);
+            await query(client ?? (await connect()), `LISTEN ${pg.escapeIdentifier(topic)}`);
             return;
           } catch (error) {
             if (closed) throw error;
@@ -107,13 +115,13 @@ export function createPostgresEventTarget(databaseUrl: string): PostgresEventTar
       if (set.size > 0) return;
       listeners.delete(topic);
       listened.delete(topic);
-      client?.query(`UNLISTEN ${pg.escapeIdentifier(topic)}`).catch(() => {});
+      if (client) query(client, `UNLISTEN ${pg.escapeIdentifier(topic)}`).catch(() => {});
     },
     dispatchEvent(event) {
       // Outside any transaction; writes that must be seen together with their event use
       // publish(tx, …), whose NOTIFY is delivered only if the transaction commits.
       void (client ? Promise.resolve(client) : connect())
-        .then((c) => c.query("SELECT pg_notify($1, $2)", [event.type, JSON.stringify(event.detail)]))
+        .then((c) => query(c, "SELECT pg_notify($1, $2)", [event.type, JSON.stringify(event.detail)]))
         .catch((error: Error) => console.error(`publish to ${event.type} failed: ${error.message}`));
       return true;
     },
