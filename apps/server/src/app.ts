@@ -13,6 +13,7 @@ import { createYoga, useReadinessCheck } from "graphql-yoga";
 import { WebSocketServer } from "ws";
 import { localDashboard } from "./env.ts";
 import { matchDownload, serveDownload } from "./exports/downloads.ts";
+import { coalesceSends } from "./fanout/coalescedSends.ts";
 import { type FanoutMetrics, useRunEventFanout } from "./fanout/useRunEventFanout.ts";
 import { type ApiLimits, DEFAULT_LIMITS } from "./limits.ts";
 import type { Context } from "./schema/builder.ts";
@@ -216,6 +217,8 @@ export function buildApp({
         ? done(true)
         : done(false, 403, FORBIDDEN_ORIGIN_MESSAGE(origin)),
   });
+  // (Before graphql-ws' own listener: its first send comes later, but the socket is ready for it.)
+  wss.on("connection", (socket, request) => coalesceSends(socket, request.socket));
   const subscriptionsOf = new WeakMap<object, number>();
   const wsServer = useServer(
     {

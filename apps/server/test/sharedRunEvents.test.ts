@@ -5,7 +5,14 @@
 import type { RunPubSub } from "@trainql/runs";
 import { describe, expect, it } from "vitest";
 import { seat } from "../src/fanout/seat.ts";
-import { FANOUT_SLICE, Inbox, MAX_BACKLOG, type SharedItem, SharedRunEvents } from "../src/fanout/sharedRunEvents.ts";
+import {
+  ALONE_INTERVAL_MS,
+  FANOUT_SLICE,
+  Inbox,
+  MAX_BACKLOG,
+  type SharedItem,
+  SharedRunEvents,
+} from "../src/fanout/sharedRunEvents.ts";
 import { type DeliveredEvent, RunEventCursor, START, type StreamEvent } from "../src/schema/runEventStream.ts";
 
 const epoch = (k: number): StreamEvent => ({
@@ -122,31 +129,57 @@ describe("handing an event to the members of a shared stream", () => {
     }
   });
 
-  it("hands loss batches and images out right behind the epoch they came with, never in front of the next", async () => {
-    // As a trainer with an epoch every 0.6 s sends them: an epoch, then its losses and image.
+  it("hands loss batches and images out with the next epoch, all in one turn of the event loop", async () => {
+    // As a trainer with an epoch every 0.6 s sends them: a loss batch a second, an epoch with the
+    // losses up to it announced just ahead of it, its image in the next commit.
     const { inboxes, ended } = stream(
       [
         losses(0, 10),
-        epoch(0),
         losses(10, 20),
+        epoch(0),
         weights(0),
         { pauseMs: 600 },
-        epoch(1),
         losses(20, 30),
+        epoch(1),
         weights(1),
         { pauseMs: 600 },
-        epoch(2),
         losses(30, 40),
+        epoch(2),
         weights(2),
         { pauseMs: 100 },
       ],
       1,
     );
+    // What the member holds at every turn of the loop: a hand-out arrives whole or not at all.
+    const counts = new Set<number>();
+    let done = false;
+    const watch = () => {
+      counts.add(inboxes[0]!.items.length);
+      if (!done) setImmediate(watch);
+    };
+    watch();
     await ended;
-    // The first batch waited for the rest of its commit, and went behind epoch 0 with its image.
-    // Epoch 1's came with it only 0.6 s after that flush: held, and not sent on their own when
-    // HELD_INTERVAL_MS was up, just before epoch 2; they went right behind epoch 2, merged with its own.
-    expect(handed(inboxes[0]!)).toEqual(["e0", "l0-20", "w0", "e1", "e2", "l20-40", "w2"]);
+    done = true;
+    counts.add(inboxes[0]!.items.length);
+    // Each epoch with the losses held before it (merged) and the previous epoch's image; the last
+    // image, with no epoch after it, once the stream ends.
+    expect(handed(inboxes[0]!)).toEqual(["l0-20", "e0", "l20-30", "w0", "e1", "l30-40", "w1", "e2", "w2"]);
+    expect([...counts]).toEqual([0, 2, 5, 8, 9]);
+  });
+
+  it("hands held items out on their own when no epoch comes for ALONE_INTERVAL_MS, and ahead of a status", async () => {
+    const { inboxes, ended } = stream(
+      [
+        losses(0, 10),
+        { pauseMs: ALONE_INTERVAL_MS + 200 },
+        losses(10, 20),
+        weights(0),
+        { type: "status", runId: "run", status: "SUCCEEDED" },
+      ],
+      1,
+    );
+    await ended;
+    expect(handed(inboxes[0]!)).toEqual(["l0-10", "l10-20", "w0", "status"]);
   });
 });
 

@@ -113,7 +113,7 @@ export class RunRecorder {
 
   /**
    * The losses buffered so far, taken now and written when their turn comes: `write` stores them,
-   * `notifications` tell subscribers (separate, so that an epoch can be announced ahead of them).
+   * `notifications` tell subscribers (separate, so that an epoch's write announces them with it).
    */
   private takeLosses(): LossWrite | undefined {
     if (this.pending.length === 0) return undefined;
@@ -219,16 +219,17 @@ export class RunRecorder {
         update: {},
       });
       await tx.$executeRaw`UPDATE "Run" SET "bestValAcc" = ${bestValAcc} WHERE id = ${this.runId}::uuid`;
-      // The epoch is announced first: the API hands the losses out at most once a second anyway,
-      // and handing them to every subscriber ahead of the epoch would delay it.
+      // The losses are announced just ahead of their epoch: the API holds loss batches and hands
+      // them out together with the next epoch, in one write to each subscriber, so a subscriber
+      // sees the loss curve reach the epoch when the epoch arrives.
       await publish(
         tx,
+        ...(losses?.notifications ?? []),
         ...runNotifications({
           type: "epoch",
           runId: this.runId,
           epoch: { ...m, recordedAt: recordedAt.toISOString() },
         }),
-        ...(losses?.notifications ?? []),
         ...(this.sweepId ? [sweepChanged(this.sweepId)] : []),
       );
     });

@@ -10,9 +10,9 @@
 // already delivered, trimmed, or a database catch-up, executed for this subscriber alone. Either way
 // its marks move to the item's `after` marks, so it is in step again from the next item on.
 //
-// Coalescing: the shared stream sends loss batches at most once a second per run (each sampled to at
-// most LOSS_SAMPLES points) and each epoch at once (sharedRunEvents.ts), which is the rate a person
-// can follow, so a subscriber that keeps up gets every shared item unchanged. A subscriber
+// Coalescing: the shared stream sends loss batches with epochs or at most every 2 s per run (each
+// sampled to at most LOSS_SAMPLES points) and each epoch at once (sharedRunEvents.ts), which is the
+// rate a person can follow, so a subscriber that keeps up gets every shared item unchanged. A subscriber
 // that does not (its socket's sends are slower than events arrive) finds several items waiting: runs
 // of consecutive loss batches are then merged into one event (its points thinned to LOSS_SAMPLES, each bucket's min and max kept)
 // instead of being queued and sent one by one; epochs, weights, test and status are never merged.

@@ -4,17 +4,17 @@
 // own catch-up first, then the shared ones once it stands where they start) is in seat.ts.
 //
 // Rates: epochs, test results and statuses go out at once. Loss batches and weights images are held
-// and go out at most once per HELD_INTERVAL_MS (1 s): the trainer writes losses about once a second,
-// but also at every epoch, with a new weights image, so a run with several epochs a second would
-// otherwise send a loss batch and an image per epoch — faster than a person can read a curve or see
-// an image change. Held loss batches are merged (contiguous ranges, points thinned to LOSS_SAMPLES,
-// each bucket's min and max kept), a newer weights image replaces an older one. They go out right
-// behind an epoch they came with (WITH_EPOCH_MS), else once ALONE_INTERVAL_MS (2 s) has passed, and
-// always before a status or test event (those promise that everything before them was delivered).
-// Handing them out never delays an epoch this way: while epochs come faster than every 2 s, the
-// hand-outs of losses and images happen just after one epoch, not just before the next.
+// and go out with the next of those, in the same hand-out (every member is handed them together, so
+// each subscriber's socket gets them in one write, see coalescedSends.ts); without one, once
+// ALONE_INTERVAL_MS (2 s) has passed since the last hand-out of held items. Held loss batches are
+// merged (contiguous ranges, points thinned to LOSS_SAMPLES, each bucket's min and max kept), a newer
+// weights image replaces an older one. The trainer announces an epoch's losses just ahead of it, so
+// they ride with it; its weights image, committed after it, rides with the next epoch. Before, losses
+// and images went out in hand-outs of their own right behind an epoch: each a write per subscriber,
+// about 80 µs each on a slow 2-core VM, so at 2,000 subscribers an epoch's three hand-outs kept the
+// API busy for half a second, and the next epoch waited behind them.
 //
-// An event is handed to the members in slices (FANOUT_SLICE), so that queries are served in between.
+// A hand-out goes to the members in slices (FANOUT_SLICE), so that queries are served in between.
 
 import { setImmediate } from "node:timers/promises";
 import { LOSS_SAMPLES, minMaxDownsample, type RunPubSub } from "@trainql/runs";
@@ -27,30 +27,11 @@ import {
   type StreamEvent,
 } from "../schema/runEventStream.ts";
 
-/** At most one loss batch and one weights image a second per run: the trainer's own loss interval. */
-export const HELD_INTERVAL_MS = 1000;
-
 /**
- * Loss batches and images that arrive within this long after an epoch was handed out came with it:
- * they go out right behind it. (The trainer commits an epoch's losses with it, announced after it,
- * and its weights image in the next commit.)
+ * Held loss batches and images go out on their own once this long has passed since the last hand-out
+ * of held items: with no epoch coming (a slow run), a person still sees the loss curve move every 2 s.
  */
-export const WITH_EPOCH_MS = 100;
-
-/**
- * How long a flush behind an epoch waits for more of what came with it. The rest of one commit's
- * notifications arrive within this; the epoch's image, committed after it, usually does not, and
- * then rides behind the next epoch (or goes out after ALONE_INTERVAL_MS).
- */
-const SAME_COMMIT_MS = 10;
-
-/**
- * Between epochs, held loss batches go out once this long has passed since the last flush, not after
- * HELD_INTERVAL_MS: while epochs come faster than this, loss batches and images ride behind them, and
- * their hand-outs never sit in front of an epoch, which would wait for them (some 100 ms each with
- * 2,000 subscribers). Without epochs a person still sees the loss curve move every 2 s.
- */
-export const ALONE_INTERVAL_MS = 2 * HELD_INTERVAL_MS;
+export const ALONE_INTERVAL_MS = 2000;
 
 /** One event of the shared stream: where it starts and leaves the stream, and its executed result. */
 export interface SharedItem {
@@ -142,14 +123,12 @@ export class SharedRunEvents {
   private stopped = false;
   /** The marks of what was handed to members (behind the cursor while loss batches are held). */
   private emitted: Marks;
-  /** Loss batches not sent yet (see HELD_INTERVAL_MS), merged into one; the newest unsent weights. */
+  /** Loss batches not sent yet (see the header), merged into one; the newest unsent weights. */
   private heldLosses: Extract<StreamEvent, { type: "losses" }> | null = null;
   private heldWeights: Extract<StreamEvent, { type: "weights" }> | null = null;
   private heldTimer: NodeJS.Timeout | null = null;
   private heldFlushAt = Number.POSITIVE_INFINITY;
-  private lastFlushAt = Number.NEGATIVE_INFINITY;
-  /** When the last epoch was handed out: loss batches and images that follow it go right behind it. */
-  private lastEpochAt = Number.NEGATIVE_INFINITY;
+  private lastFlushAt = performance.now();
   /** Emissions one after another: the loop's and the loss timer's. */
   private emitting: Promise<void> = Promise.resolve();
   /** GraphQL executions of shared events (one per event, whatever the number of members). */
@@ -194,19 +173,14 @@ export class SharedRunEvents {
         if (event.type === "losses" || event.type === "weights") {
           if (event.type === "losses") this.holdLosses(event);
           else this.heldWeights = event;
-          const now = performance.now();
-          const cameWithEpoch = now - this.lastEpochAt <= WITH_EPOCH_MS;
-          if (cameWithEpoch && now - this.lastFlushAt >= HELD_INTERVAL_MS) this.flushHeldIn(SAME_COMMIT_MS);
-          else this.flushHeldIn(this.lastFlushAt + ALONE_INTERVAL_MS - now);
+          this.flushHeldIn(this.lastFlushAt + ALONE_INTERVAL_MS - performance.now());
           continue;
         }
-        await this.serially(async () => {
-          if (event.type === "status" || event.type === "test") await this.flushHeld();
-          await this.emit(event);
-          if (event.type === "epoch") this.lastEpochAt = performance.now();
-        });
+        // What is held goes in front: a status or test result promises that everything before it
+        // was delivered.
+        await this.serially(() => this.emit([...this.takeHeld(), event]));
       }
-      await this.serially(() => this.flushHeld());
+      await this.serially(() => this.emit(this.takeHeld()));
       end = { marks: { ...this.emitted }, ending: this.cursor.ending };
     } catch (error) {
       end = { error };
@@ -230,51 +204,62 @@ export class SharedRunEvents {
       : event;
   }
 
-  /** Flushes the held items `delay` ms from now, or sooner if a flush is set for sooner already. */
+  /** Hands the held items out on their own `delay` ms from now, or sooner if set for sooner already. */
   private flushHeldIn(delay: number): void {
     const at = performance.now() + Math.max(0, delay);
     if (this.heldTimer && this.heldFlushAt <= at) return;
     if (this.heldTimer) clearTimeout(this.heldTimer);
     this.heldFlushAt = at;
     // A failed emission fails the chain, and with it the loop's next step: that reports it.
-    this.heldTimer = setTimeout(() => void this.serially(() => this.flushHeld()).catch(() => {}), Math.max(0, delay));
+    this.heldTimer = setTimeout(
+      () => void this.serially(() => this.emit(this.takeHeld())).catch(() => {}),
+      Math.max(0, delay),
+    );
   }
 
-  private async flushHeld(): Promise<void> {
+  /** The held loss batch and image (none, one or both), no longer held. */
+  private takeHeld(): StreamEvent[] {
     if (this.heldTimer) clearTimeout(this.heldTimer);
     this.heldTimer = null;
     this.heldFlushAt = Number.POSITIVE_INFINITY;
-    const { heldLosses, heldWeights } = this;
-    if (!heldLosses && !heldWeights) return;
+    const held: StreamEvent[] = [];
+    if (this.heldLosses) held.push(this.heldLosses);
+    if (this.heldWeights) held.push(this.heldWeights);
     this.heldLosses = null;
     this.heldWeights = null;
-    this.lastFlushAt = performance.now();
-    if (heldLosses) await this.emit(heldLosses);
-    if (heldWeights) await this.emit(heldWeights);
+    if (held.length) this.lastFlushAt = performance.now();
+    return held;
   }
 
-  /** Executes an event once and hands the result to every member, with marks in emission order. */
-  private async emit(event: StreamEvent): Promise<void> {
-    const before = this.emitted;
-    const after = { ...before };
-    if (event.type === "losses") after.lossesTo = event.to;
-    else if (event.type === "epoch") after.epoch = event.epoch.epoch;
-    else if (event.type === "weights") after.weightsEpoch = event.epoch;
-    else if (event.type === "test") after.testAcc = event.testAcc;
-    else after.status = event.status;
-    this.emitted = after;
-    // The cursor is where the members stand after it, which a held loss batch may leave behind the
-    // shared cursor's own marks.
-    const delivered: DeliveredEvent = { ...event, cursor: encodeCursor(after) };
-    this.executions++;
-    const result = await this.execute(delivered);
-    const item: SharedItem = { event: delivered, before, after, ending: this.cursor.ending, result };
-    // Handed out in slices, with a turn of the event loop between them: each member's send runs in
-    // the microtasks its push starts, so handing an event to 2,000 members at once held the loop for
+  /**
+   * Executes each event once and hands the results to every member, all of them together, with
+   * marks in emission order.
+   */
+  private async emit(events: StreamEvent[]): Promise<void> {
+    if (!events.length) return;
+    const items: SharedItem[] = [];
+    for (const event of events) {
+      const before = this.emitted;
+      const after = { ...before };
+      if (event.type === "losses") after.lossesTo = event.to;
+      else if (event.type === "epoch") after.epoch = event.epoch.epoch;
+      else if (event.type === "weights") after.weightsEpoch = event.epoch;
+      else if (event.type === "test") after.testAcc = event.testAcc;
+      else after.status = event.status;
+      this.emitted = after;
+      // The cursor is where the members stand after it, which a held loss batch may leave behind
+      // the shared cursor's own marks.
+      const delivered: DeliveredEvent = { ...event, cursor: encodeCursor(after) };
+      this.executions++;
+      const result = await this.execute(delivered);
+      items.push({ event: delivered, before, after, ending: this.cursor.ending, result });
+    }
+    // Handed out in slices, with a turn of the event loop between them: each member's sends run in
+    // the microtasks its pushes start, so handing an event to 2,000 members at once held the loop for
     // 100–300 ms (every socket write is a system call), and every query arriving meanwhile waited.
     let handed = 0;
     for (const inbox of [...this.inboxes]) {
-      inbox.push(item);
+      for (const item of items) inbox.push(item);
       if (++handed % FANOUT_SLICE === 0) await setImmediate();
     }
   }
