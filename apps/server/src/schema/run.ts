@@ -11,6 +11,7 @@ import {
 import { MAX_SEEDS, seedsRule } from "@trainql/nn/seeds";
 import { ruleText } from "@trainql/nn/validation";
 import {
+  cancelRequested,
   downsample,
   enqueueAdvanceSweep,
   enqueueEvaluate,
@@ -22,7 +23,6 @@ import {
   readLosses,
   releaseJob,
   removeTrainJob,
-  topics,
 } from "@trainql/runs";
 import type { z } from "zod";
 import { admit } from "../security/admission.ts";
@@ -474,7 +474,7 @@ builder.mutationFields((t) => ({
           throw conflict(`run ${id} already ended (${run.status}); there is nothing to cancel`);
         // The owner hears the notification at once, or reads the flag with its next heartbeat.
         await tx.run.update({ where: { id: runId }, data: { cancelRequested: true } });
-        await publish(tx, [topics.cancel, { runId }]);
+        await publish(tx, cancelRequested(runId));
       });
       return db.run.findUniqueOrThrow({ ...query, where: { id: runId } });
     },

@@ -4,8 +4,8 @@ import type { SearchSpace } from "@trainql/nn";
 import { DEFAULT_HYPERPARAMETERS } from "@trainql/nn/hyperparameters";
 import { ASSUMED_NUM_TRAIN, SWEEP_DEFAULTS, SWEEP_FIELDS, sweepSettingsSchema } from "@trainql/nn/sweepRules";
 import {
+  cancelRequested,
   enqueueTrain,
-  type Notification,
   planSweep,
   publish,
   publishRunsChanged,
@@ -13,7 +13,6 @@ import {
   runsChanged,
   type SweepConfig,
   stopPausedTrials,
-  topics,
 } from "@trainql/runs";
 import { admit } from "../security/admission.ts";
 import { builder } from "./builder.ts";
@@ -248,7 +247,7 @@ builder.mutationFields((t) => ({
           where: { sweepId: found.id, status: "RUNNING" },
           select: { id: true },
         });
-        await publish(tx, ...running.map(({ id: runId }): Notification => [topics.cancel, { runId }]));
+        await publish(tx, ...running.map(({ id: runId }) => cancelRequested(runId)));
         await stopPausedTrials(tx, found.id);
         await publishSweepChanged(tx, found.id);
         // Read back last, so that its trials show the cancellation.

@@ -28,6 +28,9 @@ export const runNotifications = (event: RunNotification, listChanged = false): N
 
 export const runsChanged = (change: RunsChanged): Notification => [topics.runs, change];
 
+/** A run's owner is asked to stop it (it also reads the flag with its next heartbeat). */
+export const cancelRequested = (runId: string): Notification => [topics.cancel, { runId }];
+
 /** A sweep or one of its trials changed; subscribers re-read it. */
 export const sweepChanged = (sweepId: string): Notification => [topics.sweep(sweepId), { sweepId }];
 
