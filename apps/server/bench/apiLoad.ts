@@ -29,6 +29,8 @@ const { values } = parseArgs({
     qps: { type: "string", default: "200" },
     epochs: { type: "string", default: "90" },
     "max-seconds": { type: "string", default: "180" },
+    /** Writes the API process' V8 CPU profile (.cpuprofile, for Chrome's DevTools) into this folder. */
+    profile: { type: "string" },
   },
 });
 const SUBSCRIBERS = Number(values.subscribers);
@@ -62,8 +64,9 @@ await writeSyntheticCifar10(dataDir, { recordsPerBatch: RECORDS });
 const port = await freePort();
 const api = `http://127.0.0.1:${port}/graphql`;
 const children: ChildProcess[] = [];
-const start = (script: string) => {
-  const child = spawn(process.execPath, ["--import", "tsx", script], {
+const start = (script: string, profile?: string) => {
+  const profiling = profile ? ["--cpu-prof", "--cpu-prof-dir", path.resolve(profile)] : [];
+  const child = spawn(process.execPath, [...profiling, "--import", "tsx", script], {
     cwd: serverRoot,
     env: {
       ...process.env,
@@ -141,8 +144,16 @@ function usage(pid: number): { cpuMs: number; rssMiB: number } {
   return { cpuMs: ticks * 10, rssMiB: Number(rss?.[1] ?? 0) / 1024 };
 }
 
+/** The machine's busy and total CPU time (ms, all cores), from /proc/stat's first line. */
+function machineCpu(): { busyMs: number; totalMs: number } {
+  const [, ...ticks] = readFileSync("/proc/stat", "utf8").split("\n")[0]!.trim().split(/\s+/);
+  const t = ticks.map(Number);
+  const total = t.slice(0, 8).reduce((a, b) => a + b, 0); // user … steal (guest time is inside user)
+  return { busyMs: (total - t[3]! - t[4]!) * 10, totalMs: total * 10 }; // idle and iowait are not busy
+}
+
 try {
-  start("src/main.ts");
+  start("src/main.ts", values.profile);
   const apiPid = children[0]!.pid!;
   await apiReady();
   const { startRun } = await gql(START_RUN, {
@@ -163,9 +174,13 @@ try {
   const queries = loadProcess(["queries", "--api", api, "--qps", String(QPS)]);
   const queriesDone = queries.next<QueryReport>("done");
   start(TRAINER_MAIN);
+  const trainerPid = children.at(-1)!.pid!;
+  const loadPids = { trainer: trainerPid, subscribers: subscribers.child.pid!, queries: queries.child.pid! };
 
   // The API's CPU and memory, sampled each second while training runs.
   const usageAtStart = usage(apiPid);
+  const othersAtStart = Object.values(loadPids).map((pid) => usage(pid).cpuMs);
+  const machineAtStart = machineCpu();
   const started = performance.now();
   let peakRssMiB = usageAtStart.rssMiB;
   const sampler = setInterval(() => {
@@ -177,6 +192,8 @@ try {
   ]);
   clearInterval(sampler);
   const usageAtEnd = usage(apiPid);
+  const othersAtEnd = Object.values(loadPids).map((pid) => usage(pid).cpuMs);
+  const machineAtEnd = machineCpu();
   const seconds = (performance.now() - started) / 1000;
   // A process that already ended by itself may have closed its channel: nothing to stop then.
   for (const { child } of [subscribers, queries]) if (child.connected) child.send({ type: "stop" }, () => {});
@@ -209,6 +226,14 @@ try {
   console.log(`| queries/s achieved | ${(query.latencies.length / seconds).toFixed(0)} |`);
   console.log(
     `| API process CPU (of one core) / peak RSS | ${((100 * (usageAtEnd.cpuMs - usageAtStart.cpuMs)) / (seconds * 1000)).toFixed(0)}% / ${peakRssMiB.toFixed(0)} MiB |`,
+  );
+  // The machine is shared: what the other processes took says how much of a slow event is the API's.
+  const others = Object.keys(loadPids).map(
+    (label, i) => `${label} ${((100 * (othersAtEnd[i]! - othersAtStart[i]!)) / (seconds * 1000)).toFixed(0)}%`,
+  );
+  const busy = (machineAtEnd.busyMs - machineAtStart.busyMs) / (machineAtEnd.totalMs - machineAtStart.totalMs);
+  console.log(
+    `| other processes' CPU (of one core) / whole machine busy (${os.availableParallelism()} cores) | ${others.join(", ")} / ${(100 * busy).toFixed(0)}% |`,
   );
   if (delivered !== expected || duplicates > 0) process.exitCode = 1;
 } finally {

@@ -10,7 +10,7 @@ import { DEFAULT_LEASE } from "@trainql/runs/env";
 import { type execute, GraphQLError, type subscribe } from "graphql";
 import { useServer } from "graphql-ws/use/ws";
 import { createYoga, useReadinessCheck } from "graphql-yoga";
-import { WebSocketServer } from "ws";
+import { type WebSocket, WebSocketServer } from "ws";
 import { localDashboard } from "./env.ts";
 import { matchDownload, serveDownload } from "./exports/downloads.ts";
 import { coalesceSends } from "./fanout/coalescedSends.ts";
@@ -77,6 +77,11 @@ export function buildApp({
     // Results depend on nobody's identity today; access control is the only thing that tells callers
     // apart, so callers with a valid token and callers without one never share a stream.
     viewer: (context) => (isValidToken(access, context.token) ? "token" : "anonymous"),
+    // Set for operations over graphql-ws (onSubscribe below); SSE subscriptions have neither.
+    connection: (context) => {
+      const { socket, subscriptionId } = context as Context & Partial<{ socket: WebSocket; subscriptionId: string }>;
+      return socket && subscriptionId ? { socket, id: subscriptionId } : null;
+    },
   });
   const yoga = createYoga<{ req: IncomingMessage; res: ServerResponse; token?: string | null }>({
     schema,
@@ -226,7 +231,7 @@ export function buildApp({
       subscribe: (args: unknown) =>
         (args as { rootValue: { subscribe: typeof subscribe } }).rootValue.subscribe(args as never),
       // The same plugins and context as HTTP (graphql-yoga's graphql-ws recipe).
-      onSubscribe: async (ctx, _id, params) => {
+      onSubscribe: async (ctx, id, params) => {
         const count = subscriptionsOf.get(ctx.extra.socket) ?? 0;
         if (count >= limits.maxSubscriptionsPerConnection) {
           return [
@@ -246,6 +251,7 @@ export function buildApp({
           ...ctx,
           req: ctx.extra.request,
           socket: ctx.extra.socket,
+          subscriptionId: id,
           params,
           token: bearerToken(ctx.connectionParams?.authorization),
         });

@@ -94,9 +94,16 @@ describe("runEvents fan-out", () => {
     // Each subscriber executed its own catch-up (the QUEUED status) once; every event after it was
     // executed once for all of them, plus the shared stream's own catch-up (that same status).
     expect(after.sharedExecutions - before.sharedExecutions).toBe(events);
+    // And went straight to the sockets, serialized once (directDelivery.ts): all but each subscriber's
+    // catch-up and the final status, which graphql-ws sends so that it completes the operation.
+    expect(after.directDeliveries - before.directDeliveries).toBeGreaterThanOrEqual(N * (events - 2));
 
     const lateEvents = await late;
     expect(epochsOf(lateEvents)).toEqual([...Array(20).keys()]);
+    // Its first epochs came from its own catch-up, through graphql-ws; the others had them directly.
+    const epochEvents = (events: RunEventData[]) =>
+      events.flatMap((e) => eventOf(e, "RunEpochEvent")?.epoch ?? []).slice(0, 3);
+    expect(epochEvents(lateEvents)).toEqual(epochEvents(all[0]!));
     const lateRanges = rangesOf(lateEvents);
     expect(lateRanges[0]?.[0]).toBe(0);
     for (let i = 1; i < lateRanges.length; i++) expect(lateRanges[i]![0]).toBe(lateRanges[i - 1]![1]);

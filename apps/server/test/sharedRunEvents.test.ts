@@ -205,7 +205,7 @@ describe("a member that does not keep up", () => {
     queue(losses(10, 20), { lossesTo: 20 });
     queue(losses(20, 30), { lossesTo: 30 });
     queue(epoch(0), { epoch: 0 });
-    const counters = { ownExecutions: 0, coalescedBatches: 0 };
+    const counters = { ownExecutions: 0, coalescedBatches: 0, directDeliveries: 0 };
     const executedOwn: DeliveredEvent[] = [];
     const results = seat(
       inbox,

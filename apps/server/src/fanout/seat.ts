@@ -20,6 +20,7 @@
 import { LOSS_SAMPLES, minMaxDownsample, type RunPubSub } from "@trainql/runs";
 import type { ExecutionResult } from "graphql";
 import { type DeliveredEvent, encodeCursor, type RunEventCursor } from "../schema/runEventStream.ts";
+import { type SubscriberConnection, sendDirectly } from "./directDelivery.ts";
 import type { ExecuteEvent, Inbox, SharedItem } from "./sharedRunEvents.ts";
 
 export interface SeatCounters {
@@ -27,6 +28,8 @@ export interface SeatCounters {
   ownExecutions: number;
   /** Loss batches merged into another because a subscriber had a backlog. */
   coalescedBatches: number;
+  /** Shared results written straight to a subscriber's socket (directDelivery.ts), not through graphql-ws. */
+  directDeliveries: number;
 }
 
 /** The loss batches at the head of the inbox, when there are two or more in a row, merged into one. */
@@ -54,14 +57,26 @@ function coalescedLosses(items: SharedItem[]): { event: DeliveredEvent; last: Sh
   return { event, last, count };
 }
 
-/** The subscriber's results: its own catch-up, then the shared stream's, as described above. */
+/**
+ * The subscriber's results: its own catch-up, then the shared stream's, as described above. With its
+ * graphql-ws `connection`, shared items it is in step for skip the generator: while it waits, with
+ * everything it yielded already sent, they are written to the socket directly (directDelivery.ts).
+ */
 export async function* seat(
   inbox: Inbox,
   cursor: RunEventCursor,
   pubsub: RunPubSub,
   executeOwn: ExecuteEvent,
   counters: SeatCounters,
+  connection: SubscriberConnection | null = null,
 ): AsyncGenerator<ExecutionResult> {
+  // The item that ends the stream comes through here, so that graphql-ws completes the operation.
+  const takeDirectly = (item: SharedItem) => {
+    if (item.ending !== null || !cursor.at(item.before) || !sendDirectly(connection!, item.result)) return false;
+    cursor.moveTo(item.after, item.ending);
+    counters.directDeliveries++;
+    return true;
+  };
   const own = async function* (events: AsyncIterable<DeliveredEvent>) {
     for await (const event of events) {
       counters.ownExecutions++;
@@ -71,7 +86,10 @@ export async function* seat(
   try {
     yield* own(cursor.catchUp());
     while (!cursor.ended) {
+      // A generator runs only when graphql-ws asks for the next result, after sending the last one.
+      if (connection && !inbox.items.length) inbox.direct = takeDirectly;
       await inbox.ready();
+      inbox.direct = null;
       if (inbox.left) return;
       if (inbox.overflowed) {
         inbox.overflowed = false;

@@ -14,7 +14,9 @@
 // about 80 µs each on a slow 2-core VM, so at 2,000 subscribers an epoch's three hand-outs kept the
 // API busy for half a second, and the next epoch waited behind them.
 //
-// A hand-out goes to the members in slices (FANOUT_SLICE), so that queries are served in between.
+// A hand-out goes to the members in slices (FANOUT_SLICE), so that queries are served in between. A
+// member that waits in step takes it straight to its socket, the result serialized once for all
+// (directDelivery.ts); the others find it in their inbox.
 
 import { setImmediate } from "node:timers/promises";
 import { LOSS_SAMPLES, minMaxDownsample, type RunPubSub } from "@trainql/runs";
@@ -73,12 +75,19 @@ export class Inbox {
   /** Items were dropped (see MAX_BACKLOG): catch up from the database before taking more. */
   overflowed = false;
   left = false;
+  /**
+   * Set by the member's seat while it waits in step with nothing of its own in flight: takes an item
+   * straight to the member's socket (directDelivery.ts), or returns false to have it pushed here.
+   */
+  direct: ((item: SharedItem) => boolean) | null = null;
   private wake: (() => void) | null = null;
 
   constructor(private readonly onLeave: (inbox: Inbox) => void) {}
 
   push(item: SharedItem): void {
     if (this.left) return;
+    // Whatever follows a pushed item is pushed too, behind it.
+    this.direct = null;
     if (this.items.length >= MAX_BACKLOG) {
       this.items.length = 0;
       this.overflowed = true;
@@ -88,6 +97,7 @@ export class Inbox {
   }
 
   close(end: SharedEnd): void {
+    this.direct = null;
     this.end = end;
     this.notify();
   }
@@ -96,6 +106,7 @@ export class Inbox {
   leave(): void {
     if (this.left) return;
     this.left = true;
+    this.direct = null;
     this.items.length = 0;
     this.onLeave(this);
     this.notify();
@@ -259,7 +270,7 @@ export class SharedRunEvents {
     // 100–300 ms (every socket write is a system call), and every query arriving meanwhile waited.
     let handed = 0;
     for (const inbox of [...this.inboxes]) {
-      for (const item of items) inbox.push(item);
+      for (const item of items) if (!inbox.direct?.(item)) inbox.push(item);
       if (++handed % FANOUT_SLICE === 0) await setImmediate();
     }
   }

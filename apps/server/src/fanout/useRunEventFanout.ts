@@ -1,7 +1,7 @@
 // The envelop plugin that multiplexes runEvents subscriptions (issue 15, the way Hasura and Apollo
 // Router do): subscribers of the same run with the same document and variables share one stream,
-// one GraphQL execution per event, and one result object (graphql-ws still serializes it once per
-// socket, as its message carries the subscription's id). Without it each subscriber executed the
+// one GraphQL execution per event, and one result object, serialized once (directDelivery.ts: each
+// subscriber's graphql-ws message only wraps it with the subscription's id). Without it each subscriber executed the
 // document once per event (the status event's `run { … }` read the database once per subscriber)
 // and kept a LISTEN-fed stream of its own.
 //
@@ -24,6 +24,7 @@ import {
 } from "graphql";
 import type { Plugin } from "graphql-yoga";
 import { RunEventCursor, RunEventSource } from "../schema/runEventStream.ts";
+import type { SubscriberConnection } from "./directDelivery.ts";
 import { type SeatCounters, seat, seatIterator } from "./seat.ts";
 import { SharedRunEvents } from "./sharedRunEvents.ts";
 
@@ -42,6 +43,8 @@ export interface FanoutOptions<C> {
    * access control treats differently; a field that read the caller would have to be keyed here.
    */
   viewer: (context: C) => string;
+  /** The subscriber's graphql-ws socket and operation id, when it came over graphql-ws. */
+  connection: (context: C) => SubscriberConnection | null;
 }
 
 /** The runEvents field node when it is the operation's only root selection. */
@@ -84,6 +87,7 @@ export function useRunEventFanout<C extends object>(options: FanoutOptions<C>): 
     sharedExecutions: 0,
     ownExecutions: 0,
     coalescedBatches: 0,
+    directDeliveries: 0,
     get streams() {
       return streams.size;
     },
@@ -112,7 +116,8 @@ export function useRunEventFanout<C extends object>(options: FanoutOptions<C>): 
       shared = created;
     }
     const inbox = shared.join();
-    return seatIterator(inbox, seat(inbox, source.cursor, source.pubsub, executeFor, metrics));
+    const connection = options.connection(args.contextValue as C);
+    return seatIterator(inbox, seat(inbox, source.cursor, source.pubsub, executeFor, metrics, connection));
   }
 
   return {
