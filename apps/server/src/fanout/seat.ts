@@ -70,7 +70,7 @@ export async function* seat(
   counters: SeatCounters,
   connection: SubscriberConnection | null = null,
 ): AsyncGenerator<ExecutionResult> {
-  // The item that ends the stream comes through here, so that graphql-ws completes the operation.
+  // The item that ends the stream goes through graphql-ws, which completes the operation after it.
   const takeDirectly = (item: SharedItem) => {
     if (item.ending !== null || !cursor.at(item.before) || !sendDirectly(connection!, item.result)) return false;
     cursor.moveTo(item.after, item.ending);
