@@ -225,6 +225,8 @@ export function buildApp({
   // (Before graphql-ws' own listener: its first send comes later, but the socket is ready for it.)
   wss.on("connection", (socket, request) => coalesceSends(socket, request.socket));
   const subscriptionsOf = new WeakMap<object, number>();
+  // No onNext hook or jsonMessageReplacer: shared runEvents results are written without graphql-ws
+  // (fanout/directDelivery.ts), so one would not see them.
   const wsServer = useServer(
     {
       execute: (args: unknown) => (args as { rootValue: { execute: typeof execute } }).rootValue.execute(args as never),
