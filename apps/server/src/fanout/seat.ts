@@ -71,12 +71,14 @@ export async function* seat(
   connection: SubscriberConnection | null = null,
 ): AsyncGenerator<ExecutionResult> {
   // The item that ends the stream goes through graphql-ws, which completes the operation after it.
-  const takeDirectly = (item: SharedItem) => {
-    if (item.ending !== null || !cursor.at(item.before) || !sendDirectly(connection!, item.result)) return false;
-    cursor.moveTo(item.after, item.ending);
-    counters.directDeliveries++;
-    return true;
-  };
+  const takeDirectly =
+    connection &&
+    ((item: SharedItem) => {
+      if (item.ending !== null || !cursor.at(item.before) || !sendDirectly(connection, item.result)) return false;
+      cursor.moveTo(item.after, item.ending);
+      counters.directDeliveries++;
+      return true;
+    });
   const own = async function* (events: AsyncIterable<DeliveredEvent>) {
     for await (const event of events) {
       counters.ownExecutions++;
@@ -87,7 +89,7 @@ export async function* seat(
     yield* own(cursor.catchUp());
     while (!cursor.ended) {
       // A generator runs only when graphql-ws asks for the next result, after sending the last one.
-      if (connection && !inbox.items.length) inbox.direct = takeDirectly;
+      if (takeDirectly && !inbox.items.length) inbox.direct = takeDirectly;
       await inbox.ready();
       inbox.direct = null;
       if (inbox.left) return;

@@ -191,7 +191,7 @@ export class SharedRunEvents {
         // was delivered.
         await this.serially(() => this.emit([...this.takeHeld(), event]));
       }
-      await this.serially(() => this.emit(this.takeHeld()));
+      await this.emitHeld();
       end = { marks: { ...this.emitted }, ending: this.cursor.ending };
     } catch (error) {
       end = { error };
@@ -222,10 +222,12 @@ export class SharedRunEvents {
     if (this.heldTimer) clearTimeout(this.heldTimer);
     this.heldFlushAt = at;
     // A failed emission fails the chain, and with it the loop's next step: that reports it.
-    this.heldTimer = setTimeout(
-      () => void this.serially(() => this.emit(this.takeHeld())).catch(() => {}),
-      Math.max(0, delay),
-    );
+    this.heldTimer = setTimeout(() => void this.emitHeld().catch(() => {}), Math.max(0, delay));
+  }
+
+  /** Hands out what is held, on its own, after any emission under way. */
+  private emitHeld(): Promise<void> {
+    return this.serially(() => this.emit(this.takeHeld()));
   }
 
   /** The held loss batch and image (none, one or both), no longer held. */

@@ -1,9 +1,9 @@
 // The envelop plugin that multiplexes runEvents subscriptions (issue 15, the way Hasura and Apollo
 // Router do): subscribers of the same run with the same document and variables share one stream,
 // one GraphQL execution per event, and one result object, serialized once (directDelivery.ts: each
-// subscriber's graphql-ws message only wraps it with the subscription's id). Without it each subscriber executed the
-// document once per event (the status event's `run { … }` read the database once per subscriber)
-// and kept a LISTEN-fed stream of its own.
+// subscriber's graphql-ws message only wraps it with the subscription's id). Without it each
+// subscriber executed the document once per event (the status event's `run { … }` read the database
+// once per subscriber) and kept a LISTEN-fed stream of its own.
 //
 // It takes over subscribe only for operations whose one root field is runEvents, after access
 // control and the limits have passed (plugins before it may stop the operation), and runs the
