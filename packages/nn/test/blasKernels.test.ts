@@ -4,7 +4,7 @@ import * as tf from "@tensorflow/tfjs-core";
 import fc from "fast-check";
 import { afterEach, beforeAll, describe, expect, it } from "vitest";
 import { blasKernelsActive, hostRowsProduct, setBlasKernels } from "../src/backend/blasKernels.ts";
-import { productThreads } from "../src/backend/openBlas.ts";
+import { loadBlas, productThreads, splitsProduct } from "../src/backend/openBlas.ts";
 import { backendOptionsOf, readEngineEnv } from "../src/cli/env.ts";
 import { type BackendInfo, initBackend, PARAM_NAMES, TwoLayerNet } from "./nn.ts";
 
@@ -96,6 +96,40 @@ describe("BLAS kernels on the WebAssembly backend", () => {
     ]).toEqual([1, 1, 1]);
     expect([productThreads(1000, 128, 3072, 2), productThreads(3072, 128, 1000, 2)]).toEqual([2, 2]);
     expect(productThreads(20, 16, 3072, 4)).toBe(1); // a small net's every product
+  });
+
+  it("cut narrow products in two row blocks on two threads, and multiply as the stock kernel does", async (ctx) => {
+    // A step's big products at H = 128 and the validation pass's; not wider ones, skinny ones, or
+    // with other thread counts.
+    expect([
+      splitsProduct(1000, 128, 3072, 2),
+      splitsProduct(3072, 128, 1000, 2),
+      splitsProduct(10_000, 256, 3072, 2),
+    ]).toEqual([true, true, true]);
+    expect([
+      splitsProduct(1000, 512, 3072, 2),
+      splitsProduct(1000, 10, 128, 2),
+      splitsProduct(1000, 128, 3072, 1),
+      splitsProduct(1000, 128, 3072, 4),
+    ]).toEqual([false, false, false, false]);
+    if (!blasKernelsActive() || loadBlas().threads !== 2) return ctx.skip(); // (only with a BLAS on 2 threads)
+    const blas = loadBlas();
+    // An odd number of rows, so the blocks differ; op(A) as it is and transposed.
+    const product = (transposeA: boolean) =>
+      tf.tidy(() => tf.matMul(seeded(transposeA ? [300, 201] : [201, 300], 1), seeded([300, 64], 2), transposeA));
+    // The worker starts with the first such product; until it is ready, products go to the library.
+    const deadline = Date.now() + 10_000;
+    while (blas.splitProducts === 0 && Date.now() < deadline) {
+      product(false).dispose();
+      await new Promise((resolve) => setTimeout(resolve, 10));
+    }
+    const before = blas.splitProducts;
+    for (const transposeA of [false, true]) {
+      const [actual, expected, shape] = bothWays(() => product(transposeA));
+      expect(shape).toEqual([201, 64]);
+      expectClose(actual, expected, 300);
+    }
+    expect(blas.splitProducts).toBe(before + 2);
   });
 
   it("fuse a bias and a ReLU as the stock kernel does, and hand other activations to it", () => {

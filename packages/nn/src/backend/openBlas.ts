@@ -9,33 +9,17 @@
 import os from "node:os";
 import type * as Koffi from "koffi";
 import koffi from "koffi";
+import type { SgemmArgs } from "./cblas.ts";
 import { chooseOpenBlasCore } from "./openBlasCore.ts";
-
-export const CblasRowMajor = 101;
-export const CblasNoTrans = 111;
-export const CblasTrans = 112;
+import { type ProductSplitter, SPLIT_MAX_COLUMNS, startProductSplitter } from "./productSplit.ts";
 
 export interface Blas {
   /**
    * C ← alpha · op(A) · op(B) + beta · C, row-major, float32: the CBLAS `cblas_sgemm`, on one thread
-   * when the product is skinny (see productThreads), else on all of them.
+   * when the product is skinny (see productThreads), cut in two row blocks on two threads when it is
+   * narrow (see splitsProduct), else on all of the library's threads.
    */
-  sgemm(
-    order: number,
-    transA: number,
-    transB: number,
-    m: number,
-    n: number,
-    k: number,
-    alpha: number,
-    a: Float32Array,
-    lda: number,
-    b: Float32Array,
-    ldb: number,
-    beta: number,
-    c: Float32Array,
-    ldc: number,
-  ): void;
+  sgemm(...args: SgemmArgs): void;
   /** y ← alpha · op(A) · x + beta · y, row-major, float32: the CBLAS `cblas_sgemv`. */
   sgemv(
     order: number,
@@ -51,6 +35,10 @@ export interface Blas {
     y: Float32Array,
     incy: number,
   ): void;
+  /** x · y over n floats (strides incx, incy): the CBLAS `cblas_sdot`. */
+  sdot(n: number, x: Float32Array, incx: number, y: Float32Array, incy: number): number;
+  /** How many products ran cut in two row blocks (see splitsProduct), for tests and benchmarks. */
+  readonly splitProducts: number;
   /** The library, in words (e.g. "OpenBLAS 0.3.21 (Cooperlake kernels), 2 threads"). */
   description: string;
   threads: number;
@@ -117,6 +105,14 @@ const SKINNY = 32;
 export const productThreads = (m: number, n: number, k: number, threads: number) =>
   Math.min(m, n, k) < SKINNY ? 1 : threads;
 
+/**
+ * Whether a product of m × k by k × n runs cut in two blocks of rows, one on each of two threads
+ * (productSplit.ts), rather than on the library's own threads: with exactly two threads, for products
+ * neither skinny nor wider than SPLIT_MAX_COLUMNS.
+ */
+export const splitsProduct = (m: number, n: number, k: number, threads: number) =>
+  threads === 2 && productThreads(m, n, k, threads) === 2 && n <= SPLIT_MAX_COLUMNS;
+
 /** Loads the BLAS once per process, or throws BlasUnavailableError saying why and what to install. */
 export function loadBlas(options: BlasOptions = {}): Blas {
   if (loaded) return loaded;
@@ -131,6 +127,7 @@ export function loadBlas(options: BlasOptions = {}): Blas {
   const { lib, path, chosenCore } = open(options.library);
   let cblasSgemm: Blas["sgemm"];
   let sgemv: Blas["sgemv"];
+  let sdot: Blas["sdot"];
   try {
     cblasSgemm = lib.func(
       "void cblas_sgemm(int order, int transA, int transB, int m, int n, int k, float alpha, " +
@@ -140,8 +137,9 @@ export function loadBlas(options: BlasOptions = {}): Blas {
       "void cblas_sgemv(int order, int trans, int m, int n, float alpha, const float *a, int lda, " +
         "const float *x, int incx, float beta, float *y, int incy)",
     ) as Blas["sgemv"];
+    sdot = lib.func("float cblas_sdot(int n, const float *x, int incx, const float *y, int incy)") as Blas["sdot"];
   } catch {
-    throw new BlasUnavailableError(`${path} loaded but lacks cblas_sgemm or cblas_sgemv. ${INSTALL_HELP}`);
+    throw new BlasUnavailableError(`${path} loaded but lacks cblas_sgemm, cblas_sgemv or cblas_sdot. ${INSTALL_HELP}`);
   }
   const optional = (signature: string) => {
     try {
@@ -153,15 +151,25 @@ export function loadBlas(options: BlasOptions = {}): Blas {
   const threads = options.threads ?? os.availableParallelism();
   const setThreads = optional("void openblas_set_num_threads(int n)") as ((n: number) => void) | undefined;
   setThreads?.(threads);
-  // (Another CBLAS without that function gets every product on its own thread count.)
+  // (Another CBLAS without that function gets every product on its own thread count, unsplit.)
   let current = threads;
-  const sgemm: Blas["sgemm"] = (order, transA, transB, m, n, k, ...rest) => {
-    const wanted = productThreads(m, n, k, threads);
+  const useThreads = (wanted: number) => {
     if (setThreads && wanted !== current) {
       setThreads(wanted);
       current = wanted;
     }
-    cblasSgemm(order, transA, transB, m, n, k, ...rest);
+  };
+  let splitter: ProductSplitter | undefined;
+  const sgemm: Blas["sgemm"] = (...args) => {
+    const [, , , m, n, k] = args;
+    if (setThreads && splitsProduct(m, n, k, threads)) {
+      // (Started on the first such product; until it is ready, products go to the library.)
+      splitter ??= startProductSplitter(path);
+      useThreads(1);
+      if (splitter.run(cblasSgemm, args)) return;
+    }
+    useThreads(productThreads(m, n, k, threads));
+    cblasSgemm(...args);
   };
   const version = (optional("const char *openblas_get_config()")?.() as string | undefined)?.match(
     /^OpenBLAS \S+/,
@@ -169,6 +177,15 @@ export function loadBlas(options: BlasOptions = {}): Blas {
   const core = optional("const char *openblas_get_corename()")?.() as string | undefined;
   const chosen = chosenCore ? `, chosen by TrainQL: the library does not know this CPU` : "";
   const name = version ? `${version}${core ? ` (${core} kernels${chosen})` : ""}` : path;
-  loaded = { sgemm, sgemv, threads, description: `${name}, ${threads} thread${threads === 1 ? "" : "s"}` };
+  loaded = {
+    sgemm,
+    sgemv,
+    sdot,
+    threads,
+    get splitProducts() {
+      return splitter?.products ?? 0;
+    },
+    description: `${name}, ${threads} thread${threads === 1 ? "" : "s"}`,
+  };
   return loaded;
 }

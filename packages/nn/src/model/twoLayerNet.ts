@@ -7,7 +7,7 @@
 // Products with a transposed operand say so (`matMul(a, b, true)` is aᵀb) instead of transposing:
 // a BLAS reads the operand transposed for free (see backend/blasKernels.ts).
 import * as tf from "@tensorflow/tfjs-core";
-import { hostRowsProduct, sgdUpdateInPlace } from "../backend/blasKernels.ts";
+import { hostRowsProduct, sgdUpdateInPlace, sumOfSquares } from "../backend/blasKernels.ts";
 import { type NetShape, PARAM_NAMES, type Params } from "../netParams.ts";
 import { predictChunkRows } from "../training/memory.ts";
 import { derivedSeed } from "../training/random.ts";
@@ -24,6 +24,12 @@ export function fractionEqual(predicted: ArrayLike<number>, y: ArrayLike<number>
   let equal = 0;
   for (let i = 0; i < predicted.length; i++) if (predicted[i] === y[i]) equal++;
   return equal / predicted.length;
+}
+
+/** ΣW², on the BLAS where it runs the products (one pass over W instead of three). */
+function squaredNorm(W: tf.Tensor): tf.Scalar {
+  const native = sumOfSquares(W);
+  return native === undefined ? tf.sum(tf.square(W)) : tf.scalar(native);
 }
 
 /** dW = aᵀ·b + 2·reg·W: the gradient of a weight matrix W whose layer's input is a, output gradient b. */
@@ -136,7 +142,7 @@ export class TwoLayerNet {
     // (oneHot then cast: the wasm OneHot kernel ignores a float32 dtype and writes int32 bits.)
     const yOneHot = tf.cast(tf.oneHot(y, this.shape.numClasses), "float32");
     const dataLoss = tf.div(tf.neg(tf.sum(tf.mul(yOneHot, logProbs))), N);
-    const regLoss = tf.mul(reg, tf.add(tf.sum(tf.square(W1)), tf.sum(tf.square(W2))));
+    const regLoss = tf.mul(reg, tf.add(squaredNorm(W1), squaredNorm(W2)));
     const loss = tf.add(dataLoss, regLoss) as tf.Scalar;
 
     // Backward pass: d(loss)/d(scores) = (softmax − onehot) / N.
