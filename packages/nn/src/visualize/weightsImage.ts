@@ -22,25 +22,37 @@ export interface WeightsImage {
 }
 
 const PLANE = IMAGE_SIZE * IMAGE_SIZE;
+/** PNG's "Paeth" filter (each byte predicted from its left, upper and upper-left neighbours) on every row. */
+const PNG_FILTER = 4;
 
-/** W1 is D × H row-major (D = 3 × 32 × 32, CHW), as the model stores it. */
+/**
+ * W1 is D × H row-major (D = 3 × 32 × 32, CHW), as the model stores it. Each column's range comes
+ * from one pass in W1's own order; reading W1 a column at a time strides across all of it per tile
+ * (at H = 512, 6 MB 512 times over).
+ */
 export function weightTiles(W1: Float32Array, hiddenSize: number): WeightTiles {
   const D = CHANNELS * PLANE;
   if (W1.length !== D * hiddenSize) throw new RangeError(`W1 has ${W1.length} values; expected ${D} × ${hiddenSize}`);
-  const rgb = new Uint8Array(hiddenSize * PLANE * CHANNELS);
-  for (let h = 0; h < hiddenSize; h++) {
-    let low = Number.POSITIVE_INFINITY;
-    let high = Number.NEGATIVE_INFINITY;
-    for (let d = 0; d < D; d++) {
-      const w = W1[d * hiddenSize + h] as number;
-      if (w < low) low = w;
-      if (w > high) high = w;
+  const low = new Float64Array(hiddenSize).fill(Number.POSITIVE_INFINITY);
+  const high = new Float64Array(hiddenSize).fill(Number.NEGATIVE_INFINITY);
+  for (let d = 0; d < D; d++) {
+    const row = d * hiddenSize;
+    for (let h = 0; h < hiddenSize; h++) {
+      const w = W1[row + h] as number;
+      if (w < (low[h] as number)) low[h] = w;
+      if (w > (high[h] as number)) high[h] = w;
     }
-    const range = high - low || 1; // a constant column becomes black, not NaN
-    for (let c = 0; c < CHANNELS; c++) {
-      for (let p = 0; p < PLANE; p++) {
-        const w = W1[(c * PLANE + p) * hiddenSize + h] as number;
-        rgb[(h * PLANE + p) * CHANNELS + c] = Math.round((255 * (w - low)) / range);
+  }
+  // A constant column becomes black, not NaN.
+  const range = high.map((top, h) => top - (low[h] as number) || 1);
+  const rgb = new Uint8Array(hiddenSize * PLANE * CHANNELS);
+  for (let c = 0; c < CHANNELS; c++) {
+    for (let p = 0; p < PLANE; p++) {
+      const row = (c * PLANE + p) * hiddenSize;
+      for (let h = 0; h < hiddenSize; h++) {
+        // Math.round for a value in [0, 255], at a third of its cost here (37 against 13 ms at H = 512).
+        const scaled = (255 * ((W1[row + h] as number) - (low[h] as number))) / (range[h] as number);
+        rgb[(h * PLANE + p) * CHANNELS + c] = (scaled + 0.5) | 0;
       }
     }
   }
@@ -59,21 +71,19 @@ export async function weightsImage(W1: Float32Array, hiddenSize: number, padding
   const S = tiles.size;
   const width = perRow * S + padding * (perRow - 1);
   const height = rows * S + padding * (rows - 1);
-  // (RGBA in, RGB out: colorType is the file's, the input stays pngjs' default RGBA.)
-  const png = new PNG({ width, height, colorType: 2 });
-  png.data = Buffer.alloc(width * height * 4); // black, opaque where set below
-  for (let i = 0; i < width * height; i++) png.data[i * 4 + 3] = 255;
+  // RGB in and out, and one filter for every row: pngjs' default tries all five filters on each row,
+  // in JavaScript on the training thread, for a file no smaller on first-layer weights (H = 512,
+  // trained 400 iterations: 1.137 MB adaptive, 1.142 MB Paeth, 1.30 MB the next best filter).
+  // With the two passes above, the image at H = 512 takes 62 ms instead of 160–186 ms.
+  const png = new PNG({ width, height, colorType: 2, inputColorType: 2, inputHasAlpha: false, filterType: PNG_FILTER });
+  png.data = Buffer.alloc(width * height * CHANNELS); // black between the tiles
+  const tileRow = S * CHANNELS;
   for (let t = 0; t < tiles.count; t++) {
     const x0 = (t % perRow) * (S + padding);
     const y0 = Math.floor(t / perRow) * (S + padding);
     for (let y = 0; y < S; y++) {
-      for (let x = 0; x < S; x++) {
-        const src = ((t * S + y) * S + x) * CHANNELS;
-        const dst = ((y0 + y) * width + x0 + x) * 4;
-        png.data[dst] = tiles.rgb[src] as number;
-        png.data[dst + 1] = tiles.rgb[src + 1] as number;
-        png.data[dst + 2] = tiles.rgb[src + 2] as number;
-      }
+      const src = (t * S + y) * tileRow;
+      png.data.set(tiles.rgb.subarray(src, src + tileRow), ((y0 + y) * width + x0) * CHANNELS);
     }
   }
   return { tiles, width, height, png: await encoded(png) };
