@@ -350,5 +350,5 @@ if (values.json)
   );
 
 // Dawn keeps the process alive while its instance is reachable.
-releaseWebgpu();
+await releaseWebgpu();
 process.exit(0);

@@ -88,9 +88,9 @@ describe.skipIf(swiftShaderMissing)(
       await initBackend("webgpu");
     });
 
-    afterAll(() => {
+    afterAll(async () => {
       releaseResidentRows();
-      releaseWebgpu();
+      await releaseWebgpu();
     });
 
     it("is never chosen automatically on a software adapter, and says why", async () => {

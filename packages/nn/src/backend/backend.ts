@@ -204,7 +204,7 @@ export function initBackend(
   currentRequest = choice;
   current = (async () => {
     // Dawn keeps the process alive while its instance is reachable: let go of it on a switch away.
-    if (choice !== "webgpu") releaseWebgpu();
+    if (choice !== "webgpu") await releaseWebgpu();
     if (choice !== "auto") return { ...(await LOADERS[choice](true, options)), skipped: [] };
     const skipped: BackendInfo["skipped"] = [];
     for (const name of BACKEND_NAMES) {

@@ -39,6 +39,8 @@ const SOFTWARE_ADAPTER = /swiftshader|llvmpipe|lavapipe|softpipe|microsoft basic
 
 // One GPU instance and device per process, like the TensorFlow.js backend they serve.
 let gpu: GPU | undefined;
+/** The device the backend runs on, destroyed on release (see releaseWebgpu). */
+let device: GPUDevice | undefined;
 let limits: WebgpuLimits | undefined;
 let lostReason: string | undefined;
 
@@ -88,14 +90,24 @@ async function installNavigatorGpu(): Promise<GPU> {
 
 /**
  * Drops the Dawn instance: dawn.node keeps the process alive while it is reachable, so a program
- * that is done with the backend (or never used it) must let go of it to exit.
+ * that is done with the backend (or never used it) must let go of it to exit. The device goes
+ * first, and the instance is let go of only once Dawn has reported the device lost: while the
+ * device's `lost` promise is pending, dawn.node keeps polling the instance from the event loop, and
+ * polling one that the garbage collector had freed aborted test processes now and then (in
+ * `InstanceBase::ProcessEvents`, about one run in fifteen of the WebGPU tests).
  */
-export function releaseWebgpu(): void {
+export async function releaseWebgpu(): Promise<void> {
   if (tf.findBackendFactory("webgpu")) tf.removeBackend("webgpu");
   const holder = globalThis as { navigator?: { gpu?: unknown } };
   if (holder.navigator && "gpu" in holder.navigator) delete holder.navigator.gpu;
-  gpu = undefined;
+  const released = device;
+  device = undefined;
   limits = undefined;
+  if (released) {
+    released.destroy();
+    await released.lost;
+  }
+  gpu = undefined;
 }
 
 const describeAdapter = (info: GPUAdapterInfo) =>
@@ -111,7 +123,7 @@ export async function loadWebgpu({ allowSoftware }: { allowSoftware: boolean }):
   const instance = await installNavigatorGpu();
   const adapter = await instance.requestAdapter({ powerPreference: "high-performance" });
   if (!adapter) {
-    releaseWebgpu();
+    await releaseWebgpu();
     throw new WebgpuUnavailableError(
       "no WebGPU adapter: Dawn found no usable Vulkan/Metal/D3D12 device (is the GPU's driver installed? `vulkaninfo --summary` lists what Vulkan sees)",
     );
@@ -121,7 +133,7 @@ export async function loadWebgpu({ allowSoftware }: { allowSoftware: boolean }):
   const software =
     info.isFallbackAdapter || SOFTWARE_ADAPTER.test(`${info.architecture} ${info.description} ${info.device}`);
   if (software && !allowSoftware) {
-    releaseWebgpu();
+    await releaseWebgpu();
     throw new WebgpuUnavailableError(
       `only a software adapter (${name}), which is slower than the CPU backends; ask for it with --backend webgpu / TRAIN_BACKEND=webgpu`,
     );
@@ -130,7 +142,7 @@ export async function loadWebgpu({ allowSoftware }: { allowSoftware: boolean }):
   const l = adapter.limits;
   // The stock factory asks for the same limits (the defaults are 256/128 MB, too small for the data
   // sets), but passes a feature list inside a list, which some WebGPU implementations reject.
-  const device = await adapter.requestDevice({
+  const created = await adapter.requestDevice({
     requiredFeatures: adapter.features.has("timestamp-query") ? ["timestamp-query"] : [],
     requiredLimits: {
       maxComputeWorkgroupStorageSize: l.maxComputeWorkgroupStorageSize,
@@ -142,14 +154,17 @@ export async function loadWebgpu({ allowSoftware }: { allowSoftware: boolean }):
     },
   });
   lostReason = undefined;
-  void device.lost.then((lost) => {
+  void created.lost.then((lost) => {
     if (lost.reason === "destroyed") return;
     lostReason = `the WebGPU device was lost (${name}): ${lost.message || lost.reason}`;
   });
   if (tf.findBackendFactory("webgpu")) tf.removeBackend("webgpu");
-  tf.registerBackend("webgpu", () => new WebGPUBackend(device, info), 3);
+  // A device of an earlier load lost its backend just now (see releaseWebgpu for why it is destroyed).
+  device?.destroy();
+  device = created;
+  tf.registerBackend("webgpu", () => new WebGPUBackend(created, info), 3);
   if (!(await tf.setBackend("webgpu"))) {
-    releaseWebgpu();
+    await releaseWebgpu();
     throw new WebgpuUnavailableError(`the WebGPU backend failed to initialize on ${name}`);
   }
   limits = { maxBufferSize: l.maxBufferSize, maxStorageBufferBindingSize: l.maxStorageBufferBindingSize };
