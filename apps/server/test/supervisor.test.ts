@@ -177,9 +177,12 @@ describe("pnpm start", () => {
       // A download that fails at once, as offline (port 9: nothing listens).
       const system = start({ CIFAR10_DIR: empty, CIFAR10_URL: "http://127.0.0.1:9/cifar-10-binary.tar.gz" });
       await serving(system);
-      const dataset = await waitFor(
-        async () => (await gqlOk(url, graphql(`query Dataset { dataset { available directory howToGet } }`))).dataset,
-      );
+      // The API reports the most recently seen live trainer: until this system's trainer has
+      // registered, that is the one the previous test killed, live until its timeout.
+      const dataset = await waitFor(async () => {
+        const { dataset } = await gqlOk(url, graphql(`query Dataset { dataset { available directory howToGet } }`));
+        return dataset?.directory === empty ? dataset : undefined;
+      });
       expect(dataset.available).toBe(false);
       expect(dataset.directory).toBe(empty);
       expect(dataset.howToGet).toContain(`put the files of its cifar-10-batches-bin folder in ${empty}`);
