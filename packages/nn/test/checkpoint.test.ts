@@ -3,6 +3,7 @@ import {
   CheckpointError,
   DEFAULT_HYPERPARAMETERS,
   decodeCheckpoint,
+  encodeCheckpoint,
   initBackend,
   loadCheckpoint,
   saveCheckpoint,
@@ -31,6 +32,28 @@ describe("checkpoints", () => {
     expect(await restored.predict(x, 300)).toEqual(await net.predict(x, 300));
     net.dispose();
     restored.dispose();
+  });
+
+  it("lays the parameters out as little-endian float32 after the header, and reads them at any byte offset", () => {
+    const tiny = { inputSize: 2, hiddenSize: 1, numClasses: 1 };
+    const values = {
+      W1: new Float32Array([1, -2]),
+      b1: new Float32Array([0.5]),
+      W2: new Float32Array([3]),
+      b2: new Float32Array([-0.25]),
+    };
+    const bytes = encodeCheckpoint({ header: { ...header, shape: tiny }, values });
+    const headerBytes = new DataView(bytes.buffer).getUint32(8, true);
+    // The header's JSON sets where the parameters start: here not on a multiple of 4.
+    expect((12 + headerBytes) % 4).not.toBe(0);
+    expect([...bytes.subarray(12 + headerBytes)]).toEqual(
+      // 1, -2, 0.5, 3, -0.25 as IEEE 754 single precision, least significant byte first
+      [0, 0, 128, 63, 0, 0, 0, 192, 0, 0, 0, 63, 0, 0, 64, 64, 0, 0, 128, 190],
+    );
+    // Decoded from inside a larger buffer, as a database driver may hand the bytes over.
+    const inside = new Uint8Array(bytes.length + 3);
+    inside.set(bytes, 3);
+    expect(decodeCheckpoint(inside.subarray(3)).values).toEqual(values);
   });
 
   it("rejects bytes that are not a checkpoint, or truncated", async () => {

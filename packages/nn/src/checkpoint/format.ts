@@ -12,6 +12,13 @@ export { PARAM_NAMES, paramShapes } from "../netParams.ts";
 const MAGIC = "TQCK";
 const VERSION = 1;
 
+/**
+ * Whether this machine stores a float32 as the format does, so that parameters are copied as bytes:
+ * a trainer checkpoints every epoch, and the value-by-value loop took 12–14 ms of its training
+ * thread for the 1.6 MB of H = 128 (the copy: under 1 ms).
+ */
+const LITTLE_ENDIAN = new Uint8Array(new Uint32Array([1]).buffer)[0] === 1;
+
 export interface CheckpointHeader {
   shape: NetShape;
   hyperparameters: Hyperparameters;
@@ -48,11 +55,13 @@ export function encodeCheckpoint({ header, values }: Checkpoint): Uint8Array {
   for (const name of PARAM_NAMES) {
     const v = values[name];
     if (v.length !== sizes[name]) throw new RangeError(`${name} has ${v.length} values; expected ${sizes[name]}`);
-    for (let i = 0; i < v.length; i++) view.setFloat32(offset + i * 4, v[i] as number, true);
+    if (LITTLE_ENDIAN) out.set(new Uint8Array(v.buffer, v.byteOffset, v.byteLength), offset);
+    else for (let i = 0; i < v.length; i++) view.setFloat32(offset + i * 4, v[i] as number, true);
     offset += v.length * 4;
   }
   return out;
 }
+
 
 export class CheckpointError extends Error {
   override name = "CheckpointError";
@@ -75,7 +84,9 @@ export function decodeCheckpoint(bytes: Uint8Array): Checkpoint {
   const values = {} as Params<Float32Array>;
   for (const name of PARAM_NAMES) {
     const v = new Float32Array(sizes[name]);
-    for (let i = 0; i < v.length; i++) v[i] = view.getFloat32(offset + i * 4, true);
+    // (Copied, not viewed: the header's length leaves the parameters at any byte offset.)
+    if (LITTLE_ENDIAN) new Uint8Array(v.buffer).set(bytes.subarray(offset, offset + v.byteLength));
+    else for (let i = 0; i < v.length; i++) v[i] = view.getFloat32(offset + i * 4, true);
     values[name] = v;
     offset += v.length * 4;
   }
