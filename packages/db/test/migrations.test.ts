@@ -78,6 +78,26 @@ describe("migrations", () => {
     }
   });
 
+  it("store parameters and images out of line as they are, without trying to compress them", async () => {
+    const url = await freshDatabase();
+    const client = new pg.Client({ connectionString: url });
+    await client.connect();
+    const { rows } = await client.query(`SELECT c.relname AS "table", a.attname AS "column", a.attstorage AS storage
+      FROM pg_attribute a JOIN pg_class c ON c.oid = a.attrelid
+      WHERE c.relnamespace = 'public'::regnamespace AND c.relkind = 'r' AND a.atttypid = 'bytea'::regtype
+      AND a.attnum > 0 AND NOT a.attisdropped ORDER BY 1, 2`);
+    await client.end();
+    // 'e' (EXTERNAL): no compression; 'x' (EXTENDED, PostgreSQL's default): compressed when it pays.
+    // Losses are the one binary column left to compress: a run's losses are alike and shrink.
+    expect(rows).toEqual([
+      { table: "Checkpoint", column: "data", storage: "e" },
+      { table: "EpochCheckpoint", column: "data", storage: "e" },
+      { table: "LossChunk", column: "losses", storage: "x" },
+      { table: "Run", column: "weightsPng", storage: "e" },
+      { table: "WeightsImage", column: "png", storage: "e" },
+    ]);
+  });
+
   it("refuse a migration edited after it was applied", async () => {
     const url = await freshDatabase();
     const dir = mkdtempSync(path.join(os.tmpdir(), "trainql-migrations-"));
