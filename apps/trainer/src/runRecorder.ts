@@ -5,8 +5,10 @@
 // database, and while PostgreSQL is unreachable the writes wait (their data held in memory) and are
 // retried in order. `finish` waits for all of them; if the database stays away too long, it fails.
 // Every write first renews the run's lease (runLease.ts): a trainer that lost the run writes nothing.
+// Writes of megabytes (checkpoints, weights images) are raw statements on the pg driver
+// (sqlTransaction), which sends bytes as they are; the rest go through Prisma's client.
 
-import type { Db, Prisma, RunStatus } from "@trainql/db";
+import { type Db, type Prisma, type RunStatus, type SqlTx, sqlTransaction } from "@trainql/db";
 import { withRetry } from "@trainql/db/retry";
 import type { EpochMetrics } from "@trainql/nn";
 import { weightsImage } from "@trainql/nn/engine";
@@ -71,39 +73,57 @@ export class RunRecorder {
     private readonly onFailure: (error: unknown) => void = () => {},
   ) {}
 
+  /** `work` in a transaction under this recorder's lease, retried through outages. */
   private transaction<T>(work: (tx: Tx) => Promise<T>): Promise<T> {
     const lease = this.lease;
-    return withRetry(
-      () =>
-        this.db.$transaction(
-          async (tx) => {
-            if (lease !== undefined) await renewLease(tx, this.runId, lease);
-            return work(tx);
-          },
-          // Prisma's default 5 s is too short for a checkpoint of a large net (H = 5000: 62 MB),
-          // and a transaction that times out is retried whole, so it would never get through.
-          { maxWait: 10_000, timeout: WRITE_TIMEOUT_MS },
-        ),
-      undefined,
-      (error, attempt) =>
-        attempt === 1 &&
-        this.log(
-          `database unreachable (${(error as Error).message.split("\n")[0]}); retrying run ${this.runId}'s writes`,
-        ),
+    return this.retried(() =>
+      this.db.$transaction(
+        async (tx) => {
+          if (lease !== undefined) await renewLease(tx, this.runId, lease);
+          return work(tx);
+        },
+        // Prisma's default 5 s is too short for a large write, and a transaction that times out
+        // is retried whole, so it would never get through.
+        { maxWait: 10_000, timeout: WRITE_TIMEOUT_MS },
+      ),
     );
   }
 
+  /** The same for raw statements on the pg driver: the writes of megabytes. */
+  private bytesTransaction(work: (tx: SqlTx) => Promise<void>): Promise<void> {
+    const lease = this.lease;
+    return this.retried(() =>
+      sqlTransaction(
+        this.db,
+        async (tx) => {
+          if (lease !== undefined) await renewLease(tx, this.runId, lease);
+          await work(tx);
+        },
+        WRITE_TIMEOUT_MS,
+      ),
+    );
+  }
+
+  private retried<T>(write: () => Promise<T>): Promise<T> {
+    return withRetry(write, undefined, (error, attempt) => {
+      if (attempt === 1)
+        this.log(
+          `database unreachable (${(error as Error).message.split("\n")[0]}); retrying run ${this.runId}'s writes`,
+        );
+    });
+  }
+
   /**
-   * Queues a write after all earlier ones (and after `ready`, when given); after a permanent failure
-   * nothing more is written.
+   * Queues a write (one of the transactions above) after all earlier ones, and after `ready` when
+   * given; after a permanent failure nothing more is written.
    */
-  private enqueue(work: (tx: Tx) => Promise<void>, ready?: Promise<unknown>): void {
+  private enqueue(write: () => Promise<void>, ready?: Promise<unknown>): void {
     this.writes = this.writes.then(async () => {
       if (this.failure) return;
       try {
         // What the write needs is prepared before its transaction opens, not while it holds it.
         await ready;
-        await this.transaction(work);
+        await write();
       } catch (error) {
         this.failure = error;
         this.onFailure(error);
@@ -186,7 +206,7 @@ export class RunRecorder {
     this.pending.push(loss);
     if (performance.now() - this.pendingSince >= LOSS_FLUSH_MS) {
       const losses = this.takeLosses();
-      if (losses) this.enqueue(losses.writeAndPublish);
+      if (losses) this.enqueue(() => this.transaction(losses.writeAndPublish));
     }
   }
 
@@ -211,39 +231,44 @@ export class RunRecorder {
     const bestValAcc = this.bestValAcc;
     const losses = this.takeLosses();
     const recordedAt = new Date();
-    this.enqueue(async (tx) => {
-      await losses?.write(tx);
-      await tx.epochMetric.upsert({
-        where: { runId_epoch: { runId: this.runId, epoch: m.epoch } },
-        create: { runId: this.runId, ...m, recordedAt },
-        update: {},
-      });
-      await tx.$executeRaw`UPDATE "Run" SET "bestValAcc" = ${bestValAcc} WHERE id = ${this.runId}::uuid`;
-      // The losses are announced just ahead of their epoch: the API holds loss batches and hands
-      // them out together with the next epoch, in one write to each subscriber, so a subscriber
-      // sees the loss curve reach the epoch when the epoch arrives.
-      await publish(
-        tx,
-        ...(losses?.notifications ?? []),
-        ...runNotifications({
-          type: "epoch",
-          runId: this.runId,
-          epoch: { ...m, recordedAt: recordedAt.toISOString() },
-        }),
-        ...(this.sweepId ? [sweepChanged(this.sweepId)] : []),
-      );
-    });
+    this.enqueue(() =>
+      this.transaction(async (tx) => {
+        await losses?.write(tx);
+        await tx.epochMetric.upsert({
+          where: { runId_epoch: { runId: this.runId, epoch: m.epoch } },
+          create: { runId: this.runId, ...m, recordedAt },
+          update: {},
+        });
+        await tx.$executeRaw`UPDATE "Run" SET "bestValAcc" = ${bestValAcc} WHERE id = ${this.runId}::uuid`;
+        // The losses are announced just ahead of their epoch: the API holds loss batches and hands
+        // them out together with the next epoch, in one write to each subscriber, so a subscriber
+        // sees the loss curve reach the epoch when the epoch arrives.
+        await publish(
+          tx,
+          ...(losses?.notifications ?? []),
+          ...runNotifications({
+            type: "epoch",
+            runId: this.runId,
+            epoch: { ...m, recordedAt: recordedAt.toISOString() },
+          }),
+          ...(this.sweepId ? [sweepChanged(this.sweepId)] : []),
+        );
+      }),
+    );
     const image = weightsImage(W1, hiddenSize);
-    this.enqueue(async (tx) => {
-      const { png, width, height } = await image; // (encoded by now: enqueue waited for it)
-      if (checkpoint?.resume) await this.checkpointWrite(tx, checkpoint);
-      if (checkpoint && checkpoint.keptEpochs > 0)
-        await keepEpochCheckpoint(tx, this.runId, { epoch: m.epoch, ...checkpoint }, checkpoint.keptEpochs);
-      const bytes = new Uint8Array(png);
-      await keepWeightsImage(tx, this.runId, { epoch: m.epoch, png: bytes }, weightsImagesKept(width * height));
-      await tx.$executeRaw`UPDATE "Run" SET "weightsPng" = ${bytes}, "weightsEpoch" = ${m.epoch} WHERE id = ${this.runId}::uuid`;
-      await publishRunNotification(tx, { type: "weights", runId: this.runId, epoch: m.epoch });
-    }, image);
+    this.enqueue(
+      () =>
+        this.bytesTransaction(async (tx) => {
+          const { png, width, height } = await image; // (encoded by now: enqueue waited for it)
+          if (checkpoint?.resume) await this.checkpointWrite(tx, checkpoint);
+          if (checkpoint && checkpoint.keptEpochs > 0)
+            await keepEpochCheckpoint(tx, this.runId, { epoch: m.epoch, ...checkpoint }, checkpoint.keptEpochs);
+          await keepWeightsImage(tx, this.runId, { epoch: m.epoch, png }, weightsImagesKept(width * height));
+          await tx.$executeRaw`UPDATE "Run" SET "weightsPng" = ${png}, "weightsEpoch" = ${m.epoch} WHERE id = ${this.runId}::uuid`;
+          await publishRunNotification(tx, { type: "weights", runId: this.runId, epoch: m.epoch });
+        }),
+      image,
+    );
   }
 
   /** Waits for every queued write; throws if one could not be written. */
@@ -252,10 +277,8 @@ export class RunRecorder {
     if (this.failure) throw this.failure;
   }
 
-  private async checkpointWrite(tx: Tx, checkpoint: { iteration: number; data: Uint8Array } | undefined) {
-    if (!checkpoint) return;
-    // Raw SQL: Prisma's model API takes 4-8× longer than the driver itself over megabytes of bytes
-    // (1.2 s against 0.15 s for the 6.3 MB of H = 512, bench:checkpoints).
+  /** The run's resume checkpoint (in a bytesTransaction). */
+  private async checkpointWrite(tx: SqlTx, checkpoint: { iteration: number; data: Uint8Array }) {
     const data = Buffer.from(checkpoint.data.buffer, checkpoint.data.byteOffset, checkpoint.data.byteLength);
     await tx.$executeRaw`INSERT INTO "Checkpoint" ("runId", "iteration", "data") VALUES (${this.runId}::uuid, ${checkpoint.iteration}, ${data})
       ON CONFLICT ("runId") DO UPDATE SET "iteration" = EXCLUDED."iteration", "data" = EXCLUDED."data", "createdAt" = now()`;
@@ -271,10 +294,7 @@ export class RunRecorder {
       checkpoint?: { iteration: number; data: Uint8Array };
     },
   ): Promise<void> {
-    const losses = this.takeLosses();
-    this.enqueue(async (tx) => {
-      await losses?.writeAndPublish(tx);
-      await this.checkpointWrite(tx, details.checkpoint);
+    await this.end(details.checkpoint, async (tx) => {
       const { reproducedFromId } = await tx.run.update({
         where: { id: this.runId },
         data: {
@@ -296,7 +316,6 @@ export class RunRecorder {
         await enqueueAdvanceSweep(tx, this.sweepId);
       }
     });
-    await this.drain();
   }
 
   /**
@@ -304,10 +323,7 @@ export class RunRecorder {
    * at `checkpoint.iteration`, status QUEUED and a new job, so any trainer resumes it from there.
    */
   async release(checkpoint: { iteration: number; data: Uint8Array }): Promise<void> {
-    const losses = this.takeLosses();
-    this.enqueue(async (tx) => {
-      await losses?.writeAndPublish(tx);
-      await this.checkpointWrite(tx, checkpoint);
+    await this.end(checkpoint, async (tx) => {
       await tx.run.update({
         where: { id: this.runId },
         data: { status: "QUEUED", trainerId: null, heartbeatAt: null, jobId: null },
@@ -316,6 +332,22 @@ export class RunRecorder {
       await publishRunNotification(tx, { type: "status", runId: this.runId, status: "QUEUED" }, true);
       if (this.sweepId) await publishSweepChanged(tx, this.sweepId);
     });
+  }
+
+  /**
+   * The last writes: the losses still buffered, the checkpoint when there is one, then `last` (the
+   * run's new status); waits for them all. Three commits in that order, each safe to stop after: a
+   * checkpoint never lands ahead of the losses before it, and a run whose status was not written
+   * is resumed from that checkpoint by its next owner.
+   */
+  private async end(
+    checkpoint: { iteration: number; data: Uint8Array } | undefined,
+    last: (tx: Tx) => Promise<void>,
+  ): Promise<void> {
+    const losses = this.takeLosses();
+    if (losses) this.enqueue(() => this.transaction(losses.writeAndPublish));
+    if (checkpoint) this.enqueue(() => this.bytesTransaction((tx) => this.checkpointWrite(tx, checkpoint)));
+    this.enqueue(() => this.transaction(last));
     await this.drain();
   }
 }

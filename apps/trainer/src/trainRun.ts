@@ -8,6 +8,7 @@ import { HyperparameterError, NUM_CLASSES, PIXELS_PER_IMAGE } from "@trainql/nn"
 import type { Cifar10Dataset } from "@trainql/nn/data";
 import {
   type BackendInfo,
+  type Checkpoint,
   loadCheckpoint,
   saveCheckpoint,
   TrainingDivergedError,
@@ -85,8 +86,8 @@ async function trainClaimed(ctx: TrainerContext, runId: string, jobId: bigint): 
   const net = resumed
     ? loadCheckpoint(resumed.data).net
     : TwoLayerNet.create({ inputSize: PIXELS_PER_IMAGE, hiddenSize: hp.hiddenSize, numClasses: NUM_CLASSES }, hp);
-  const checkpointAt = (iteration: number) =>
-    saveCheckpoint(net, { hyperparameters: hp, iteration, backend: ctx.backend.name });
+  const checkpointAt = (iteration: number, values?: Checkpoint["values"]) =>
+    saveCheckpoint(net, { hyperparameters: hp, iteration, backend: ctx.backend.name }, values);
   const { inputSize: D, hiddenSize: H, numClasses: C } = net.shape;
   // The parameters of past epochs, for forkRun: which epochs, and how many, by the net's size.
   const epochCheckpoints = epochCheckpointPolicy(D * H + H + H * C + C);
@@ -107,17 +108,18 @@ async function trainClaimed(ctx: TrainerContext, runId: string, jobId: bigint): 
         active.lastProgress = performance.now();
         const due = performance.now() - lastCheckpoint >= ctx.checkpointIntervalMs;
         const keep = epochCheckpoints.kept > 0 && (due || epochCheckpoints.everyEpoch);
+        const values = await net.values(); // (one copy for the image and the checkpoint)
         const checkpoint =
           due || keep
             ? {
                 iteration: m.iteration + 1,
-                data: await checkpointAt(m.iteration + 1),
+                data: await checkpointAt(m.iteration + 1, values),
                 resume: due,
                 keptEpochs: keep ? epochCheckpoints.kept : 0,
               }
             : undefined;
         if (due) lastCheckpoint = performance.now();
-        recorder.epoch(m, (await net.values()).W1, hp.hiddenSize, checkpoint);
+        recorder.epoch(m, values.W1, hp.hiddenSize, checkpoint);
       },
     });
     await recorder.finish(endIteration === hp.numIters ? "SUCCEEDED" : "PAUSED", {

@@ -3,9 +3,7 @@
 // epoch while there are few, then thin by doubling a stride — the epochs kept are the multiples of
 // the stride, plus the latest epoch. Thinning only ever removes (multiples of 2s are multiples of s),
 // so a run that trains on keeps a spread over its whole history, and the newest epoch is always there.
-import type { Prisma } from "@trainql/db";
-
-type Tx = Prisma.TransactionClient;
+import type { SqlTx as Tx } from "@trainql/db";
 
 /** Weights images kept per run, at most: also bounded by WEIGHTS_IMAGES_BUDGET_BYTES. */
 export const MAX_WEIGHTS_IMAGES = 32;

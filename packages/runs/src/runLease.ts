@@ -3,7 +3,7 @@
 // checks that the run still carries its lease. A run whose heartbeat goes stale has no live owner:
 // the reaper takes it back (re-queued from its checkpoint, or ended), and the old owner, should it
 // wake up, finds its lease gone and writes nothing more.
-import type { Prisma } from "@trainql/db";
+import type { Prisma, SqlTx } from "@trainql/db";
 import { rewindEpochHistory } from "./epochHistory.ts";
 import { CHUNK } from "./lossStore.ts";
 
@@ -18,11 +18,10 @@ export class LeaseLostError extends Error {
 }
 
 /** Renews the heartbeat if the run still carries `lease`; throws LeaseLostError otherwise. */
-export async function renewLease(tx: Tx, runId: string, lease: number): Promise<void> {
-  const { count } = await tx.run.updateMany({
-    where: { id: runId, lease, status: "RUNNING" },
-    data: { heartbeatAt: new Date() },
-  });
+export async function renewLease(tx: SqlTx, runId: string, lease: number): Promise<void> {
+  // (Raw, so that sqlTransaction's writes renew it too; now() as the trainer's heartbeat loop does.)
+  const count = await tx.$executeRaw`UPDATE "Run" SET "heartbeatAt" = now()
+    WHERE id = ${runId}::uuid AND lease = ${lease} AND status = 'RUNNING'`;
   if (count !== 1) throw new LeaseLostError(runId, lease);
 }
 

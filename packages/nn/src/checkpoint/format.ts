@@ -62,7 +62,6 @@ export function encodeCheckpoint({ header, values }: Checkpoint): Uint8Array {
   return out;
 }
 
-
 export class CheckpointError extends Error {
   override name = "CheckpointError";
 }

@@ -1,8 +1,6 @@
-// Publishing from inside a Prisma transaction: NOTIFY is delivered when (and only if) it commits.
-import { Prisma } from "@trainql/db";
+// Publishing from inside a transaction (Prisma's or sqlTransaction's): NOTIFY is delivered when (and only if) it commits.
+import { Prisma, type SqlTx as Tx } from "@trainql/db";
 import { type RunNotification, type RunsChanged, topics } from "./runNotifications.ts";
-
-type Tx = Pick<Prisma.TransactionClient, "$executeRaw">;
 
 /** A notification to publish: its topic and its payload (sent as JSON). */
 export type Notification = readonly [topic: string, payload: unknown];
