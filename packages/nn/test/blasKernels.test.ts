@@ -6,6 +6,8 @@ import { afterEach, beforeAll, describe, expect, it } from "vitest";
 import { blasKernelsActive, hostRowsProduct, setBlasKernels } from "../src/backend/blasKernels.ts";
 import { loadBlas, productThreads, splitsProduct } from "../src/backend/openBlas.ts";
 import { backendOptionsOf, readEngineEnv } from "../src/cli/env.ts";
+import { PIXELS_PER_IMAGE } from "../src/data/cifar10.ts";
+import { batchTensor } from "../src/training/minibatches.ts";
 import { type BackendInfo, initBackend, PARAM_NAMES, TwoLayerNet } from "./nn.ts";
 
 let info: BackendInfo;
@@ -130,6 +132,53 @@ describe("BLAS kernels on the WebAssembly backend", () => {
       expectClose(actual, expected, 300);
     }
     expect(blas.splitProducts).toBe(before + 2);
+  });
+
+  it("gather a minibatch's rows on two threads into the tensor's memory, as one thread does", async (ctx) => {
+    if (!blasKernelsActive() || loadBlas().threads !== 2) return ctx.skip(); // (only with a BLAS on 2 threads)
+    const blas = loadBlas();
+    // Gathers are split after a product on our two threads, not after one on the library's own.
+    const narrowProduct = () => tf.tidy(() => tf.matMul(seeded([201, 300], 1), seeded([300, 64], 2))).dispose();
+    const wideProduct = () => tf.tidy(() => tf.matMul(seeded([201, 300], 1), seeded([300, 512], 2))).dispose();
+    // 50 rows of distinct values, a view that starts inside its buffer (as a data set limited to
+    // fewer rows is), and an odd batch, so the halves differ.
+    const n = 50;
+    const buffer = new Float32Array((n + 3) * PIXELS_PER_IMAGE).map((_, i) => i);
+    const split = { x: buffer.subarray(3 * PIXELS_PER_IMAGE), y: Uint8Array.from({ length: n }, (_, i) => i % 10), n };
+    const labels = new Int32Array(37);
+    const sample = (it: number) => {
+      const x = batchTensor(split, 37, 5, it, labels);
+      const values = x.dataSync() as Float32Array;
+      x.dispose();
+      return { values, labels: [...labels] };
+    };
+    // The worker starts with the first gather; until it is ready, the rows are copied here.
+    const deadline = Date.now() + 10_000;
+    while (blas.splitGathers === 0 && Date.now() < deadline) {
+      narrowProduct();
+      sample(0);
+      await new Promise((resolve) => setTimeout(resolve, 10));
+    }
+    narrowProduct();
+    const before = blas.splitGathers;
+    const twoThreads = [1, 2, 3].map(sample);
+    expect(blas.splitGathers).toBe(before + 3);
+    wideProduct();
+    const oneThread = [1, 2, 3].map(sample);
+    expect(blas.splitGathers).toBe(before + 3);
+    expect(oneThread).toEqual(twoThreads);
+    setBlasKernels(false); // (then no BLAS at all: every row copied on this thread)
+    expect([1, 2, 3].map(sample)).toEqual(twoThreads);
+    // Row i holds data row r: values r·D … r·D + D − 1 counted from the view's start.
+    const first = twoThreads[0]!.values;
+    const r = (first[36 * PIXELS_PER_IMAGE] as number) / PIXELS_PER_IMAGE - 3;
+    expect(twoThreads[0]!.labels[36]).toBe(r % 10);
+    // An index outside the data never reaches the worker.
+    setBlasKernels(true);
+    narrowProduct();
+    const into = new Float32Array(2 * PIXELS_PER_IMAGE);
+    expect(() => blas.gatherRows(split.x, Int32Array.of(0, n), PIXELS_PER_IMAGE, into)).toThrow(RangeError);
+    expect(() => blas.gatherRows(split.x, Int32Array.of(-1, 0), PIXELS_PER_IMAGE, into)).toThrow(RangeError);
   });
 
   it("fuse a bias and a ReLU as the stock kernel does, and hand other activations to it", () => {

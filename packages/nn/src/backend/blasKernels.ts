@@ -288,6 +288,15 @@ export function sumOfSquares(w: tf.Tensor): number | undefined {
   return blas!.sdot(w.size, values, 1, values, 1);
 }
 
+/**
+ * Row i of `into` ← row rows[i] of `source` (each `rowLength` floats), on two threads (the minibatch
+ * gather, see secondThread.ts). False, having done nothing, unless products run on a BLAS that can
+ * (Blas.gatherRows).
+ */
+export function gatherRows(source: Float32Array, rows: Int32Array, rowLength: number, into: Float32Array): boolean {
+  return blasKernelsActive() && blas!.gatherRows(source, rows, rowLength, into);
+}
+
 function onesOnHeap(backend: BackendWasm, length: number): Float32Array {
   const heap = wasmHeap(backend);
   if (!ones || ones.length < length) {

@@ -11,7 +11,7 @@ import type * as Koffi from "koffi";
 import koffi from "koffi";
 import type { SgemmArgs } from "./cblas.ts";
 import { chooseOpenBlasCore } from "./openBlasCore.ts";
-import { type ProductSplitter, SPLIT_MAX_COLUMNS, startProductSplitter } from "./productSplit.ts";
+import { type SecondThread, SPLIT_MAX_COLUMNS, startSecondThread } from "./secondThread.ts";
 
 export interface Blas {
   /**
@@ -37,8 +37,17 @@ export interface Blas {
   ): void;
   /** x · y over n floats (strides incx, incy): the CBLAS `cblas_sdot`. */
   sdot(n: number, x: Float32Array, incx: number, y: Float32Array, incy: number): number;
+  /**
+   * Row i of `into` ← row rows[i] of `source` (each `rowLength` floats), half of the rows copied on a
+   * second thread (secondThread.ts) where products are split too (two threads, and no product has
+   * run on the library's own threads since the last split one); false, having done nothing, where
+   * not (then copy them yourself).
+   */
+  gatherRows(source: Float32Array, rows: Int32Array, rowLength: number, into: Float32Array): boolean;
   /** How many products ran cut in two row blocks (see splitsProduct), for tests and benchmarks. */
   readonly splitProducts: number;
+  /** How many gatherRows calls ran on two threads. */
+  readonly splitGathers: number;
   /** The library, in words (e.g. "OpenBLAS 0.3.21 (Cooperlake kernels), 2 threads"). */
   description: string;
   threads: number;
@@ -107,7 +116,7 @@ export const productThreads = (m: number, n: number, k: number, threads: number)
 
 /**
  * Whether a product of m × k by k × n runs cut in two blocks of rows, one on each of two threads
- * (productSplit.ts), rather than on the library's own threads: with exactly two threads, for products
+ * (secondThread.ts), rather than on the library's own threads: with exactly two threads, for products
  * neither skinny nor wider than SPLIT_MAX_COLUMNS.
  */
 export const splitsProduct = (m: number, n: number, k: number, threads: number) =>
@@ -159,16 +168,27 @@ export function loadBlas(options: BlasOptions = {}): Blas {
       current = wanted;
     }
   };
-  let splitter: ProductSplitter | undefined;
+  // (Started on the first split product or gather; until it is ready, the work is done as if there
+  // were none.)
+  let second: SecondThread | undefined;
+  // Whether the last product on more than one thread ran on the library's own threads: they spin for
+  // a while after it (OPENBLAS_THREAD_TIMEOUT above), holding the other core. A gather split then
+  // waited for that core: at H = 512 it took 3.0 ms on two threads against 2.5 ms on one, where at
+  // H = 128 (every product on our threads) it went from 2.3 to 1.6 ms inside training.
+  let libraryThreadsWarm = false;
   const sgemm: Blas["sgemm"] = (...args) => {
     const [, , , m, n, k] = args;
     if (setThreads && splitsProduct(m, n, k, threads)) {
-      // (Started on the first such product; until it is ready, products go to the library.)
-      splitter ??= startProductSplitter(path);
+      second ??= startSecondThread(path);
       useThreads(1);
-      if (splitter.run(cblasSgemm, args)) return;
+      if (second.product(cblasSgemm, args)) {
+        libraryThreadsWarm = false;
+        return;
+      }
     }
-    useThreads(productThreads(m, n, k, threads));
+    const productThreadCount = productThreads(m, n, k, threads);
+    if (productThreadCount > 1) libraryThreadsWarm = true;
+    useThreads(productThreadCount);
     cblasSgemm(...args);
   };
   const version = (optional("const char *openblas_get_config()")?.() as string | undefined)?.match(
@@ -182,8 +202,16 @@ export function loadBlas(options: BlasOptions = {}): Blas {
     sgemv,
     sdot,
     threads,
+    gatherRows(source, rows, rowLength, into) {
+      if (threads !== 2 || libraryThreadsWarm) return false;
+      second ??= startSecondThread(path);
+      return second.gather(source, rows, rowLength, into);
+    },
     get splitProducts() {
-      return splitter?.products ?? 0;
+      return second?.products ?? 0;
+    },
+    get splitGathers() {
+      return second?.gathers ?? 0;
     },
     description: `${name}, ${threads} thread${threads === 1 ? "" : "s"}`,
   };

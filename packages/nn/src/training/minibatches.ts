@@ -4,6 +4,7 @@
 // from the sampled row indices; only the loss comes back each step. On the CPU backends the rows
 // already live in host memory, and sampling writes them straight into the minibatch tensor.
 import * as tf from "@tensorflow/tfjs-core";
+import { gatherRows } from "../backend/blasKernels.ts";
 import { fillTensor } from "../backend/fillTensor.ts";
 import { webgpuLimits } from "../backend/webgpu.ts";
 import { PIXELS_PER_IMAGE } from "../data/cifar10.ts";
@@ -75,11 +76,14 @@ export function sampleBatch(
 ): { x: Float32Array; y: Int32Array } {
   const idx = randomInts(seed, "batch", it, batchSize, data.n);
   const { x, y } = into;
-  for (let i = 0; i < batchSize; i++) {
-    const row = idx[i] as number;
-    x.set(data.x.subarray(row * PIXELS_PER_IMAGE, (row + 1) * PIXELS_PER_IMAGE), i * PIXELS_PER_IMAGE);
-    y[i] = data.y[row] as number;
+  const rows = data.x.subarray(0, data.n * PIXELS_PER_IMAGE);
+  if (!gatherRows(rows, idx, PIXELS_PER_IMAGE, x)) {
+    for (let i = 0; i < batchSize; i++) {
+      const row = idx[i] as number;
+      x.set(rows.subarray(row * PIXELS_PER_IMAGE, (row + 1) * PIXELS_PER_IMAGE), i * PIXELS_PER_IMAGE);
+    }
   }
+  for (let i = 0; i < batchSize; i++) y[i] = data.y[idx[i] as number] as number;
   return { x, y };
 }
 

@@ -1,0 +1,191 @@
+// A second thread for the work of a step that the BLAS does not spread over two cores well: narrow
+// matrix products, and the minibatch gather. Each is cut in two halves, one done on the main thread
+// and one on a worker thread at the same time, on the same memory.
+//
+// Products: OpenBLAS splits a product over its own threads, but 0.3.21 (Debian 12's) does it poorly
+// for the narrow shapes of small nets. Measured on 2 cores (`OPENBLAS_CORETYPE` unset), 1000 × 128
+// from 3,072 (a step's forward product at H = 128) took 3.3 ms on the library's two threads against
+// 5.5 ms on one (1.66×); cut in two row blocks here, each a one-thread sgemm, 2.9 ms (1.9×, what
+// NumPy's OpenBLAS 0.3.31 gets by itself). The step's update product (3,072 × 128 from 1,000) went
+// from 3.2–3.4 to 3.0 ms, the validation pass's (10,000 rows) from 33.0 to 31.8. From 256 columns
+// on, the two ways are even (512: 10.6 both ways), so wider products stay the library's. Only with
+// two BLAS threads: with more, concurrent calls would contend for OpenBLAS's one thread pool.
+//
+// The gather: a minibatch is 1,000 rows of 12 KiB picked at random from 491 MB, and one core copies
+// them at ~6 GB/s here (2.2 ms, NumPy's `X[idx]` 1.4 ms); two cores copy twice as much at once
+// (1.2 ms), and nothing else runs between two steps.
+//
+// Safety: the worker gets raw addresses (neither the wasm heap nor the data sets are shared memory).
+// The main thread blocks until the worker's half is done, so nothing can move, grow or be freed
+// under it meanwhile, and it checks every row index before handing them over.
+import { createRequire } from "node:module";
+import { Worker } from "node:worker_threads";
+import koffi from "koffi";
+import { CblasTrans, type SgemmArgs } from "./cblas.ts";
+
+/** Products at most this wide (columns of C) are split; wider ones gained nothing measurable. */
+export const SPLIT_MAX_COLUMNS = 256;
+
+/** Gathers of at most this many rows are split (the worker reads their indices from shared memory). */
+export const GATHER_MAX_ROWS = 65_536;
+
+// The worker's state (state[0]): starting until it has loaded the library, then idle or busy.
+const STARTING = -1;
+const IDLE = 0;
+const BUSY = 1;
+// What it is asked to do (state[2]).
+const PRODUCT = 0;
+const GATHER = 1;
+
+const FLOAT_BYTES = 4;
+
+// The worker's whole program. Plain JavaScript in a string: it must load as is wherever the engine
+// runs (from source under tsx, or bundled), with no file of its own to find. It declares memory as
+// addresses (intptr_t), which the x86-64 and arm64 calling conventions pass as pointers.
+const WORKER_SOURCE = `
+const { workerData } = require("node:worker_threads");
+const koffi = require(workerData.koffi);
+const blas = koffi.load(workerData.library);
+const sgemm = blas.func(
+  "void cblas_sgemm(int order, int transA, int transB, int m, int n, int k, float alpha, intptr_t a, int lda, " +
+    "intptr_t b, int ldb, float beta, intptr_t c, int ldc)",
+);
+const scopy = blas.func("void cblas_scopy(int n, intptr_t x, int incx, intptr_t y, int incy)");
+const state = new Int32Array(workerData.control, 0, 3);
+const args = new Float64Array(workerData.control, 16, 14);
+const rows = new Int32Array(workerData.rows);
+Atomics.store(state, 0, ${IDLE});
+for (;;) {
+  Atomics.wait(state, 0, ${IDLE});
+  let failed = 0;
+  try {
+    if (state[2] === ${PRODUCT}) sgemm(...args);
+    else {
+      const [source, into, rowLength, from, to] = args;
+      const rowBytes = rowLength * ${FLOAT_BYTES};
+      for (let i = from; i < to; i++) scopy(rowLength, source + rows[i] * rowBytes, 1, into + i * rowBytes, 1);
+    }
+  } catch {
+    failed = 1;
+  }
+  state[1] = failed;
+  Atomics.store(state, 0, ${IDLE});
+  Atomics.notify(state, 0);
+}
+`;
+
+export interface SecondThread {
+  /**
+   * cblas_sgemm(...args) with C's rows cut in two blocks, the second on the worker; false, having
+   * done nothing, while the worker is not ready (it starts in the background) or has stopped.
+   * `sgemm` computes the first block on this thread. The library must run one-thread products.
+   */
+  product(sgemm: (...args: SgemmArgs) => void, args: SgemmArgs): boolean;
+  /**
+   * Row i of `into` ← row rows[i] of `source` (rows of `rowLength` floats), the second half of the
+   * rows copied by the worker; false, having done nothing, while the worker is not ready or for more
+   * than GATHER_MAX_ROWS rows. Throws RangeError for a row index outside `source`.
+   */
+  gather(source: Float32Array, rows: Int32Array, rowLength: number, into: Float32Array): boolean;
+  /** Products and gathers split so far (for tests and benchmarks). */
+  readonly products: number;
+  readonly gathers: number;
+}
+
+/** Starts the worker for products of the library at `libraryPath` (as the main thread loaded it). */
+export function startSecondThread(libraryPath: string): SecondThread {
+  const control = new SharedArrayBuffer(16 + 14 * 8);
+  const state = new Int32Array(control, 0, 3);
+  const args = new Float64Array(control, 16, 14);
+  const sharedRows = new Int32Array(new SharedArrayBuffer(GATHER_MAX_ROWS * 4));
+  Atomics.store(state, 0, STARTING);
+  const worker = new Worker(WORKER_SOURCE, {
+    eval: true,
+    workerData: {
+      control,
+      rows: sharedRows.buffer,
+      library: libraryPath,
+      koffi: createRequire(import.meta.url).resolve("koffi"),
+    },
+  });
+  let stopped = false;
+  // A worker that fails to start, or stops, leaves all the work to the main thread.
+  worker.on("error", () => {
+    stopped = true;
+  });
+  worker.on("exit", () => {
+    stopped = true;
+  });
+  // Idle, it waits on a futex: it must not keep the process alive.
+  worker.unref();
+
+  const ready = () => !stopped && Atomics.load(state, 0) === IDLE;
+  /** Starts the worker on what `state` and `args` say, runs `mine` here meanwhile, then waits for it. */
+  const together = (task: number, mine: () => void) => {
+    state[2] = task;
+    Atomics.store(state, 0, BUSY);
+    Atomics.notify(state, 0);
+    mine();
+    while (Atomics.load(state, 0) === BUSY) Atomics.wait(state, 0, BUSY);
+    if (state[1] !== 0) throw new Error(`the second thread's ${task === PRODUCT ? "sgemm" : "copy"} failed`);
+  };
+  const address = (t: Float32Array, offset: number) => Number(koffi.address(t)) + offset * FLOAT_BYTES;
+
+  let products = 0;
+  let gathers = 0;
+  return {
+    get products() {
+      return products;
+    },
+    get gathers() {
+      return gathers;
+    },
+    product(sgemm, call) {
+      if (!ready()) return false;
+      const [order, transA, transB, m, n, k, alpha, a, lda, b, ldb, beta, c, ldc] = call;
+      const top = Math.floor(m / 2);
+      // The second block's rows of op(A): rows of A, or its columns when A is transposed.
+      const aOffset = transA === CblasTrans ? top : top * lda;
+      const cOffset = top * ldc;
+      args.set([
+        order,
+        transA,
+        transB,
+        m - top,
+        n,
+        k,
+        alpha,
+        address(a, aOffset),
+        lda,
+        address(b, 0),
+        ldb,
+        beta,
+        address(c, cOffset),
+        ldc,
+      ]);
+      together(PRODUCT, () => sgemm(order, transA, transB, top, n, k, alpha, a, lda, b, ldb, beta, c, ldc));
+      products++;
+      return true;
+    },
+    gather(source, rows, rowLength, into) {
+      const count = rows.length;
+      if (!ready() || count > GATHER_MAX_ROWS) return false;
+      const sourceRows = Math.floor(source.length / rowLength);
+      for (const row of rows) {
+        if (!(row >= 0 && row < sourceRows)) throw new RangeError(`row ${row} is outside the ${sourceRows} rows`);
+      }
+      if (into.length < count * rowLength) throw new RangeError(`${count} rows do not fit in ${into.length} floats`);
+      const half = Math.floor(count / 2);
+      sharedRows.set(rows);
+      args.set([address(source, 0), address(into, 0), rowLength, half, count]);
+      together(GATHER, () => {
+        for (let i = 0; i < half; i++) {
+          const from = (rows[i] as number) * rowLength;
+          into.set(source.subarray(from, from + rowLength), i * rowLength);
+        }
+      });
+      gathers++;
+      return true;
+    },
+  };
+}
