@@ -11,13 +11,13 @@ import type * as Koffi from "koffi";
 import koffi from "koffi";
 import type { SgemmArgs } from "./cblas.ts";
 import { chooseOpenBlasCore } from "./openBlasCore.ts";
-import { type SecondThread, SPLIT_MAX_COLUMNS, startSecondThread } from "./secondThread.ts";
+import { type SecondThread, startSecondThread } from "./secondThread.ts";
 
 export interface Blas {
   /**
    * C ← alpha · op(A) · op(B) + beta · C, row-major, float32: the CBLAS `cblas_sgemm`, on one thread
    * when the product is skinny (see productThreads), cut in two row blocks on two threads when it is
-   * narrow (see splitsProduct), else on all of the library's threads.
+   * not skinny and the library has two (see splitsProduct), else on all of the library's threads.
    */
   sgemm(...args: SgemmArgs): void;
   /** y ← alpha · op(A) · x + beta · y, row-major, float32: the CBLAS `cblas_sgemv`. */
@@ -39,9 +39,8 @@ export interface Blas {
   sdot(n: number, x: Float32Array, incx: number, y: Float32Array, incy: number): number;
   /**
    * Row i of `into` ← row rows[i] of `source` (each `rowLength` floats), half of the rows copied on a
-   * second thread (secondThread.ts) where products are split too (two threads, and no product has
-   * run on the library's own threads since the last split one); false, having done nothing, where
-   * not (then copy them yourself).
+   * second thread (secondThread.ts) where products are split too (see splitsProduct); false, having
+   * done nothing, where not, or while that thread starts (then copy them yourself).
    */
   gatherRows(source: Float32Array, rows: Int32Array, rowLength: number, into: Float32Array): boolean;
   /** How many products ran cut in two row blocks (see splitsProduct), for tests and benchmarks. */
@@ -117,10 +116,10 @@ export const productThreads = (m: number, n: number, k: number, threads: number)
 /**
  * Whether a product of m × k by k × n runs cut in two blocks of rows, one on each of two threads
  * (secondThread.ts), rather than on the library's own threads: with exactly two threads, for products
- * neither skinny nor wider than SPLIT_MAX_COLUMNS.
+ * that are not skinny.
  */
 export const splitsProduct = (m: number, n: number, k: number, threads: number) =>
-  threads === 2 && productThreads(m, n, k, threads) === 2 && n <= SPLIT_MAX_COLUMNS;
+  threads === 2 && productThreads(m, n, k, threads) === 2;
 
 /** Loads the BLAS once per process, or throws BlasUnavailableError saying why and what to install. */
 export function loadBlas(options: BlasOptions = {}): Blas {
@@ -171,24 +170,14 @@ export function loadBlas(options: BlasOptions = {}): Blas {
   // (Started on the first split product or gather; until it is ready, the work is done as if there
   // were none.)
   let second: SecondThread | undefined;
-  // Whether the last product on more than one thread ran on the library's own threads: they spin for
-  // a while after it (OPENBLAS_THREAD_TIMEOUT above), holding the other core. A gather split then
-  // waited for that core: at H = 512 it took 3.0 ms on two threads against 2.5 ms on one, where at
-  // H = 128 (every product on our threads) it went from 2.3 to 1.6 ms inside training.
-  let libraryThreadsWarm = false;
   const sgemm: Blas["sgemm"] = (...args) => {
     const [, , , m, n, k] = args;
     if (setThreads && splitsProduct(m, n, k, threads)) {
       second ??= startSecondThread(path);
       useThreads(1);
-      if (second.product(cblasSgemm, args)) {
-        libraryThreadsWarm = false;
-        return;
-      }
+      if (second.product(cblasSgemm, args)) return;
     }
-    const productThreadCount = productThreads(m, n, k, threads);
-    if (productThreadCount > 1) libraryThreadsWarm = true;
-    useThreads(productThreadCount);
+    useThreads(productThreads(m, n, k, threads));
     cblasSgemm(...args);
   };
   const version = (optional("const char *openblas_get_config()")?.() as string | undefined)?.match(
@@ -203,7 +192,11 @@ export function loadBlas(options: BlasOptions = {}): Blas {
     sdot,
     threads,
     gatherRows(source, rows, rowLength, into) {
-      if (threads !== 2 || libraryThreadsWarm) return false;
+      // Only where products are split too: with the library's own threads running products, they
+      // spin for a while after each (OPENBLAS_THREAD_TIMEOUT above) and hold the other core; a gather
+      // split then waited for it (H = 512 before its products were split: 3.0 ms on two threads
+      // against 2.5 on one, where at H = 128 it went from 2.3 to 1.6 ms inside training).
+      if (!setThreads || threads !== 2) return false;
       second ??= startSecondThread(path);
       return second.gather(source, rows, rowLength, into);
     },

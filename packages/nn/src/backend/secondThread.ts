@@ -1,5 +1,5 @@
-// A second thread for the work of a step that the BLAS does not spread over two cores well: narrow
-// matrix products, and the minibatch gather. Each is cut in two halves, one done on the main thread
+// A second thread for the work of a step that the BLAS does not spread over two cores well: matrix
+// products, and the minibatch gather. Each is cut in two halves, one done on the main thread
 // and one on a worker thread at the same time, on the same memory.
 //
 // Products: OpenBLAS splits a product over its own threads, but 0.3.21 (Debian 12's) does it poorly
@@ -7,9 +7,11 @@
 // from 3,072 (a step's forward product at H = 128) took 3.3 ms on the library's two threads against
 // 5.5 ms on one (1.66×); cut in two row blocks here, each a one-thread sgemm, 2.9 ms (1.9×, what
 // NumPy's OpenBLAS 0.3.31 gets by itself). The step's update product (3,072 × 128 from 1,000) went
-// from 3.2–3.4 to 3.0 ms, the validation pass's (10,000 rows) from 33.0 to 31.8. From 256 columns
-// on, the two ways are even (512: 10.6 both ways), so wider products stay the library's. Only with
-// two BLAS threads: with more, concurrent calls would contend for OpenBLAS's one thread pool.
+// from 3.2–3.4 to 3.0 ms, the validation pass's (10,000 rows) from 33.0 to 31.8. Wider products were
+// even there (512 columns: 10.6 ms both ways) and faster on a 2-core AMD EPYC: training went from
+// 33.3 to 30.2 ms an iteration at H = 512, 58.8 to 56.1 at H = 1024, 114 to 107 at H = 2048, so
+// every product that is not skinny is split. Only with two BLAS threads: with more, concurrent
+// calls would contend for OpenBLAS's one thread pool.
 //
 // The gather: a minibatch is 1,000 rows of 12 KiB picked at random from 491 MB, and one core copies
 // them at ~6 GB/s here (2.2 ms, NumPy's `X[idx]` 1.4 ms); two cores copy twice as much at once
@@ -22,9 +24,6 @@ import { createRequire } from "node:module";
 import { Worker } from "node:worker_threads";
 import koffi from "koffi";
 import { CblasTrans, type SgemmArgs } from "./cblas.ts";
-
-/** Products at most this wide (columns of C) are split; wider ones gained nothing measurable. */
-export const SPLIT_MAX_COLUMNS = 256;
 
 /** Gathers of at most this many rows are split (the worker reads their indices from shared memory). */
 export const GATHER_MAX_ROWS = 65_536;
