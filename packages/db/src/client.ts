@@ -82,7 +82,10 @@ export async function sqlTransaction<T>(db: Db, work: (tx: SqlTx) => Promise<T>,
     const result = await work({
       async $executeRaw(query, ...values) {
         const sql = "raw" in query ? Prisma.sql(query, ...(values as Prisma.Sql["values"])) : query;
-        return (await client.query(sql.text, sql.values)).rowCount ?? 0;
+        // A Date as UTC, as Prisma writes it: pg would send the process's local time and offset,
+        // and a TIMESTAMP column drops the offset.
+        const params = sql.values.map((value) => (value instanceof Date ? value.toISOString() : value));
+        return (await client.query(sql.text, params)).rowCount ?? 0;
       },
     });
     await client.query("COMMIT");

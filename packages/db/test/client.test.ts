@@ -1,5 +1,5 @@
 import pg from "pg";
-import { afterAll, beforeAll, describe, expect, inject, it } from "vitest";
+import { afterAll, beforeAll, describe, expect, inject, it, onTestFinished } from "vitest";
 import { createDb, type Db, Prisma, sqlTransaction } from "../src/client.ts";
 import { isTransient } from "../src/retry.ts";
 import { createTestDatabase } from "../src/testing.ts";
@@ -51,6 +51,20 @@ describe("the database client", () => {
     );
     read = await db.run.findUniqueOrThrow({ where: { id } });
     expect(Math.abs(read.finishedAt!.getTime() - Date.now())).toBeLessThan(60_000);
+    // A Date sent through either client is the instant Prisma reads back, whatever this process's zone.
+    const zone = process.env.TZ;
+    process.env.TZ = "Asia/Kolkata"; // (Node applies it to Dates at once)
+    onTestFinished(() => {
+      if (zone === undefined) delete process.env.TZ;
+      else process.env.TZ = zone;
+    });
+    const instant = new Date("2026-03-29T01:30:00.123Z");
+    await sqlTransaction(
+      db,
+      (tx) => tx.$executeRaw`UPDATE "Run" SET "finishedAt" = ${instant} WHERE id = ${id}::uuid`,
+      5000,
+    );
+    expect((await db.run.findUniqueOrThrow({ where: { id } })).finishedAt).toEqual(instant);
   });
 
   it("sqlTransaction: raw statements (with Prisma.sql fragments) commit together, bytes as they are", async () => {
