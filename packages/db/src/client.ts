@@ -69,12 +69,19 @@ export async function sqlTransaction<T>(db: Db, work: (tx: SqlTx) => Promise<T>,
   const pool = pools.get(db);
   if (!pool) throw new Error("sqlTransaction needs a client made by createDb");
   const client = await pool.connect();
+  // A connection the server ends between two statements (a restart) emits 'error' with no query to
+  // fail: unheard, that crashed the process. The next statement fails instead, and is retried.
+  const ignore = () => {};
+  client.on("error", ignore);
   let released = false;
   // Released with an error, the connection is closed rather than reused: that rolls back what it
   // began, even on a stalled server, and fails the statement in flight as a lost connection.
   const release = (error?: Error) => {
-    if (!released) client.release(error);
+    if (released) return;
     released = true;
+    // (A closed connection keeps the listener: its socket may still report the end.)
+    if (!error) client.removeListener("error", ignore);
+    client.release(error);
   };
   const timer = setTimeout(() => release(new Error(`transaction still open after ${timeoutMs} ms`)), timeoutMs);
   try {

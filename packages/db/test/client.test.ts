@@ -127,4 +127,30 @@ describe("the database client", () => {
     expect(isTransient(error), String(error)).toBe(true); // withRetry runs it again
     expect((await db.run.findUniqueOrThrow({ where: { id } })).iteration).toBe(0);
   });
+
+  it("sqlTransaction: a connection the server ends between two statements fails the transaction, not the process", async () => {
+    const { id } = await run();
+    const admin = new pg.Client({ connectionString: url });
+    await admin.connect();
+    const error = await sqlTransaction(
+      db,
+      async (tx) => {
+        await tx.$executeRaw`SET application_name = 'sqlTransaction-victim'`;
+        await tx.$executeRaw`UPDATE "Run" SET "iteration" = 3 WHERE id = ${id}::uuid`;
+        // As a restart does: the server ends the connection while no statement runs on it.
+        await admin.query(
+          `SELECT pg_terminate_backend(pid) FROM pg_stat_activity WHERE application_name = 'sqlTransaction-victim'`,
+        );
+        await new Promise((resolve) => setTimeout(resolve, 300));
+        await tx.$executeRaw`UPDATE "Run" SET "iteration" = 4 WHERE id = ${id}::uuid`;
+      },
+      5000,
+    ).catch((e: unknown) => e);
+    await admin.end();
+    expect(isTransient(error), String(error)).toBe(true);
+    expect((await db.run.findUniqueOrThrow({ where: { id } })).iteration).toBe(0);
+    expect(
+      await sqlTransaction(db, (tx) => tx.$executeRaw`UPDATE "Run" SET "iteration" = 5 WHERE id = ${id}::uuid`, 5000),
+    ).toBe(1);
+  });
 });
