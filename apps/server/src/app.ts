@@ -11,6 +11,7 @@ import { type execute, GraphQLError, type subscribe } from "graphql";
 import { useServer } from "graphql-ws/use/ws";
 import { createYoga, useReadinessCheck } from "graphql-yoga";
 import { type WebSocket, WebSocketServer } from "ws";
+import { createListCache, type ListCacheMetrics } from "./cache/useListCache.ts";
 import { localDashboard } from "./env.ts";
 import { matchDownload, serveDownload } from "./exports/downloads.ts";
 import { coalesceSends } from "./fanout/coalescedSends.ts";
@@ -36,6 +37,8 @@ export interface AppOptions {
   /** Origins of the pages (the dashboard) allowed to call the API from a browser. */
   origins?: OriginPolicy;
   limits?: Partial<ApiLimits>;
+  /** How long a `runs` answer may be served from memory at most (cache/useListCache.ts), in ms. */
+  listCacheTtlMs?: number;
 }
 
 export interface App {
@@ -44,6 +47,8 @@ export interface App {
   stop(): Promise<void>;
   /** How runEvents subscriptions were served: shared executions, own ones, coalesced loss batches. */
   readonly fanout: FanoutMetrics;
+  /** How `runs` queries were answered: from memory, or executed. */
+  readonly listCache: ListCacheMetrics;
 }
 
 const WEIGHTS_PATH = /^\/runs\/([0-9a-f-]{36})\/weights\.png$/;
@@ -60,6 +65,7 @@ export function buildApp({
   access = { tokens: [], publicQueries: true },
   origins = { allowedOrigins: localDashboard(3000) },
   limits: given = {},
+  listCacheTtlMs = 1000,
 }: AppOptions): App {
   const limits = { ...DEFAULT_LIMITS, ...given };
   const reapPolicy: ReapPolicy = {
@@ -72,17 +78,31 @@ export function buildApp({
   const rateLimiter = new RateLimiter(limits.startRate);
   const contextFor = (token: string | null): Context => ({ db, pubsub, token, rateLimiter, limits, reapPolicy });
 
+  // Results depend on nobody's identity today; access control is the only thing that tells callers
+  // apart, so callers with a valid token and callers without one never share a stream or an answer.
+  const viewer = (context: Context) => (isValidToken(access, context.token) ? "token" : "anonymous");
   // Subscribers of a run with the same document and variables share one execution per event.
   const fanout = useRunEventFanout<Context>({
-    // Results depend on nobody's identity today; access control is the only thing that tells callers
-    // apart, so callers with a valid token and callers without one never share a stream.
-    viewer: (context) => (isValidToken(access, context.token) ? "token" : "anonymous"),
+    viewer,
     // Set for operations over graphql-ws (onSubscribe below); SSE subscriptions have neither.
     connection: (context) => {
       const { socket, subscriptionId } = context as Context & Partial<{ socket: WebSocket; subscriptionId: string }>;
       return socket && subscriptionId ? { socket, id: subscriptionId } : null;
     },
   });
+  // `runs` answers are kept until a run changes: the runs list's notices invalidate them.
+  const listCache = createListCache<Context>({ rootFields: ["runs"], viewer, ttlMs: listCacheTtlMs });
+  // (LISTEN takes effect once the database answers, which may be never: stop() does not wait for it.)
+  let stopped = false;
+  const runsChanges = pubsub.listen("trainql:runs").then((changes) => {
+    if (stopped) return void changes.return(undefined);
+    listCache.enable();
+    void (async () => {
+      for await (const _ of changes) listCache.invalidate();
+    })();
+    return changes;
+  });
+  runsChanges.catch(() => {}); // (rejects only when the app stops first)
   const yoga = createYoga<{ req: IncomingMessage; res: ServerResponse; token?: string | null }>({
     schema,
     context: ({ req, token }) => contextFor(token !== undefined ? token : bearerToken(req?.headers.authorization)),
@@ -107,7 +127,8 @@ export function buildApp({
         // Field suggestions help people writing queries by hand; nothing here is secret.
         blockFieldSuggestion: { enabled: false },
       }),
-      // Last: only operations every plugin above let through join a shared stream.
+      // Last: only operations every plugin above let through are answered from memory or join a shared stream.
+      listCache.plugin,
       fanout,
     ],
   });
@@ -289,6 +310,7 @@ export function buildApp({
   let reaper: NodeJS.Timeout | undefined;
   return {
     fanout: fanout.metrics,
+    listCache: listCache.metrics,
     start: (port, host = "127.0.0.1") =>
       new Promise((resolve, reject) => {
         server.once("error", reject);
@@ -308,6 +330,8 @@ export function buildApp({
     async stop() {
       clearInterval(reaper);
       await wsServer.dispose();
+      stopped = true;
+      void runsChanges.then((changes) => changes?.return(undefined)).catch(() => {});
       await new Promise<void>((resolve) => {
         server.close(() => resolve());
         server.closeAllConnections();

@@ -246,11 +246,11 @@ export class RunRecorder {
         await publish(
           tx,
           ...(losses?.notifications ?? []),
-          ...runNotifications({
-            type: "epoch",
-            runId: this.runId,
-            epoch: { ...m, recordedAt: recordedAt.toISOString() },
-          }),
+          // Listed too: bestValAcc changed (PostgreSQL folds it with the losses' identical notice).
+          ...runNotifications(
+            { type: "epoch", runId: this.runId, epoch: { ...m, recordedAt: recordedAt.toISOString() } },
+            true,
+          ),
           ...(this.sweepId ? [sweepChanged(this.sweepId)] : []),
         );
       }),
