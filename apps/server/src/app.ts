@@ -108,6 +108,9 @@ export function buildApp({
     context: ({ req, token }) => contextFor(token !== undefined ? token : bearerToken(req?.headers.authorization)),
     graphqlEndpoint: "/graphql",
     landingPage: false,
+    // The server below caps bodies before yoga sees them (Content-Length, then counted as they arrive);
+    // yoga's own cap re-streamed every request body through a TransformStream to count it again.
+    maxRequestBodySize: false,
     cors: { origin: origins.allowedOrigins, credentials: true, methods: ["GET", "POST"] },
     graphiql: { subscriptionsProtocol: "WS" },
     // GET /health: the process answers (yoga's own); GET /ready: and its database does.

@@ -131,6 +131,31 @@ describe("limits", () => {
     );
   });
 
+  it("cuts off a chunked request body over the limit (no length to check first) and runs nothing of it", async () => {
+    const before = await runCount(tightDatabaseUrl);
+    const body = JSON.stringify({ query: START, variables: { input, pad: "x".repeat(200_000) } });
+    const chunked = new ReadableStream<Uint8Array>({
+      start(controller) {
+        for (let i = 0; i < body.length; i += 16_384)
+          controller.enqueue(new TextEncoder().encode(body.slice(i, i + 16_384)));
+        controller.close();
+      },
+    });
+    const status = await fetch(tight.url, {
+      method: "POST",
+      headers: { "content-type": "application/json" },
+      body: chunked,
+      duplex: "half",
+    } as RequestInit).then(
+      (res) => res.status,
+      () => "connection closed",
+    );
+    expect(status).not.toBe(200);
+    expect(await runCount(tightDatabaseUrl)).toBe(before);
+    // (Not a startRun to show the server still serves: this server's rate limit is counted below.)
+    expect((await gql(tight.url, "{ backend { name } }")).errors).toBeUndefined();
+  });
+
   it("caps the operations on one WebSocket connection", async () => {
     const client = wsClient(tight.url);
     const keep = [0, 1].map(() =>
