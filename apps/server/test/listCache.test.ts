@@ -99,10 +99,10 @@ describe("createListCache", () => {
   const result = { data: { runs: { edges: [] } } };
 
   /** One execution through the plugin: whether it was answered from memory, and its "done" hook. */
-  function execute(cache: ReturnType<typeof createListCache<object>>) {
+  function execute(cache: ReturnType<typeof createListCache<object>>, variableValues = {}) {
     let answered = false;
     const hooks = cache.plugin.onExecute?.({
-      args: { document, contextValue: {}, variableValues: {} },
+      args: { document, contextValue: {}, variableValues },
       setResultAndStopExecution: () => {
         answered = true;
       },
@@ -120,6 +120,17 @@ describe("createListCache", () => {
     // The same sequence with no invalidation in between is kept.
     execute(cache).done();
     expect(execute(cache).answered).toBe(true);
+  });
+
+  it("drops everything past maxKept answers, so ever new variables cannot fill the memory", () => {
+    const cache = createListCache<object>({ rootFields: ["runs"], viewer: () => "", ttlMs: 60_000, maxKept: 2 });
+    cache.enable();
+    execute(cache, { page: 1 }).done();
+    execute(cache, { page: 2 }).done();
+    expect(execute(cache, { page: 1 }).answered).toBe(true);
+    execute(cache, { page: 3 }).done();
+    expect(execute(cache, { page: 1 }).answered).toBe(false);
+    expect(execute(cache, { page: 3 }).answered).toBe(true);
   });
 
   it("keeps nothing until enabled", () => {

@@ -26,8 +26,11 @@ export interface ListCacheOptions<C> {
   viewer: (context: C) => string;
   /** How long an answer is kept at most, in ms. */
   ttlMs: number;
-  /** The most answers kept per document; the oldest goes first. */
-  maxPerDocument?: number;
+  /**
+   * The most answers kept at once: past it, all are dropped (each lives a second at most anyway), so
+   * callers asking with ever new variables cannot make the API hold many large pages.
+   */
+  maxKept?: number;
 }
 
 export interface ListCacheMetrics {
@@ -54,12 +57,13 @@ export function createListCache<C extends object>({
   rootFields,
   viewer,
   ttlMs,
-  maxPerDocument = 100,
+  maxKept = 256,
 }: ListCacheOptions<C>): ListCache<C> {
   const cacheable = new Set(rootFields);
   const metrics: ListCacheMetrics = { hits: 0, misses: 0, invalidations: 0 };
   /** Per parsed document (yoga reuses the object for the same text), per operation, viewer and variables. */
   let kept = new WeakMap<DocumentNode, Map<string, Kept>>();
+  let count = 0;
   let generation = 0;
   let enabled = false;
 
@@ -96,20 +100,25 @@ export function createListCache<C extends object>({
       return {
         onExecuteDone({ result }) {
           if (startedIn !== generation || !enabled || !("data" in result) || result.errors?.length) return;
+          if (count >= maxKept) forget();
           const forDocument = kept.get(document) ?? new Map<string, Kept>();
           kept.set(document, forDocument);
-          forDocument.delete(key); // re-inserted last: a Map iterates oldest first
+          if (!forDocument.has(key)) count++;
           forDocument.set(key, { result, at: performance.now() });
-          if (forDocument.size > maxPerDocument) forDocument.delete(forDocument.keys().next().value!);
         },
       };
     },
   };
 
+  function forget() {
+    kept = new WeakMap();
+    count = 0;
+  }
+
   function invalidate() {
     generation++;
     metrics.invalidations++;
-    kept = new WeakMap();
+    forget();
   }
 
   return {
