@@ -151,21 +151,23 @@ export function buildApp({
 
   /**
    * The latest image (epoch null), or epoch k's: the latest one's, or one kept in the history; for an
-   * epoch passed but no longer kept (thinned since a page listed it), where the latest is.
+   * epoch passed but no longer kept (thinned since a page listed it), where the latest is. The latest
+   * image is in the history too (Run.weightsPng holds it only for nets too large to keep a history):
+   * one statement, one snapshot, so the latest epoch and its image agree while the trainer thins.
    */
   async function weightsPng(
     id: string,
     epoch: number | null,
   ): Promise<{ png: Uint8Array } | { latest: number } | null> {
-    const run = await db.run.findUnique({ where: { id }, select: { weightsPng: true, weightsEpoch: true } });
-    if (!run?.weightsPng || run.weightsEpoch === null) return null;
-    if (epoch === null || run.weightsEpoch === epoch) return { png: run.weightsPng };
-    const kept = await db.weightsImage.findUnique({
-      where: { runId_epoch: { runId: id, epoch } },
-      select: { png: true },
-    });
-    if (kept) return { png: kept.png };
-    return epoch < run.weightsEpoch ? { latest: run.weightsEpoch } : null;
+    const [run] = await db.$queryRaw<{ weightsEpoch: number | null; png: Uint8Array | null }[]>`
+      SELECT r."weightsEpoch", coalesce(
+          CASE WHEN ${epoch}::int IS NULL OR ${epoch}::int = r."weightsEpoch" THEN r."weightsPng" END,
+          (SELECT w."png" FROM "WeightsImage" w WHERE w."runId" = r.id AND w."epoch" = coalesce(${epoch}::int, r."weightsEpoch"))
+        ) AS "png"
+      FROM "Run" r WHERE r.id = ${id}::uuid`;
+    if (!run || run.weightsEpoch === null) return null;
+    if (run.png) return { png: run.png };
+    return epoch !== null && epoch < run.weightsEpoch ? { latest: run.weightsEpoch } : null;
   }
 
   async function weights(id: string, req: IncomingMessage, res: ServerResponse) {

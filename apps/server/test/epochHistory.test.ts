@@ -1,7 +1,9 @@
 // What a run keeps of its past epochs — weights images (the run page's slider) and parameters — and
 // forkRun, which starts a new run from those parameters: against a real PostgreSQL and trainer.
+import { createDb } from "@trainql/db";
 import { graphql } from "@trainql/graphql";
 import { decodeCheckpoint, weightsImage } from "@trainql/nn/engine";
+import { rewindEpochHistory } from "@trainql/runs";
 import pg from "pg";
 import { beforeAll, describe, expect, it } from "vitest";
 import {
@@ -114,6 +116,37 @@ describe("weights history", () => {
     expect(Buffer.from((await image(`/runs/${startRun.uuid}/weights.png`)).bytes).equals(served.get(7)!)).toBe(true);
     expect((await image(`/runs/${startRun.uuid}/weights.png?epoch=8`)).status).toBe(404);
     expect((await image(`/runs/${startRun.uuid}/weights.png?epoch=-1`)).status).toBe(400);
+  });
+
+  it("stores the latest image once, in the history; a rewind makes the newest image kept the latest", async () => {
+    const { startRun } = await gqlOk(api.url, START, { input: { batchSize: 400, numIters: 6, seed: 4 } });
+    await finished(startRun.id);
+    const state = async () => {
+      const [run] = await query<{ onRun: boolean; weightsEpoch: number }>(
+        `SELECT "weightsPng" IS NOT NULL AS "onRun", "weightsEpoch" FROM "Run" WHERE id = $1`,
+        [startRun.uuid],
+      );
+      const kept = await query<{ epoch: number; png: Buffer }>(
+        `SELECT epoch, png FROM "WeightsImage" WHERE "runId" = $1 ORDER BY epoch`,
+        [startRun.uuid],
+      );
+      return { ...run!, kept };
+    };
+    const done = await state();
+    expect(done).toMatchObject({ onRun: false, weightsEpoch: 5 });
+    expect(done.kept.map((k) => k.epoch)).toEqual([0, 1, 2, 3, 4, 5]);
+    const latest = await image(`/runs/${startRun.uuid}/weights.png`);
+    expect(Buffer.from(latest.bytes).equals(done.kept[5]!.png)).toBe(true);
+    // As if epochs 4 and 5 were trained past the checkpoint by a trainer since lost.
+    await query(`DELETE FROM "EpochMetric" WHERE "runId" = $1 AND epoch >= 4`, [startRun.uuid]);
+    const db = createDb(databaseUrl, 1);
+    await db.$transaction((tx) => rewindEpochHistory(tx, startRun.uuid));
+    await db.$disconnect();
+    const rewound = await state();
+    expect(rewound).toMatchObject({ onRun: false, weightsEpoch: 3 });
+    expect(rewound.kept.map((k) => k.epoch)).toEqual([0, 1, 2, 3]);
+    expect(Buffer.from((await image(`/runs/${startRun.uuid}/weights.png`)).bytes).equals(done.kept[3]!.png)).toBe(true);
+    expect((await image(`/runs/${startRun.uuid}/weights.png?epoch=5`)).status).toBe(404);
   });
 
   it("keeps a bounded, spread-out set of images and checkpoints however many epochs a run has", async () => {

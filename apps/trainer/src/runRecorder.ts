@@ -263,8 +263,11 @@ export class RunRecorder {
           if (checkpoint?.resume) await this.checkpointWrite(tx, checkpoint);
           if (checkpoint && checkpoint.keptEpochs > 0)
             await keepEpochCheckpoint(tx, this.runId, { epoch: m.epoch, ...checkpoint }, checkpoint.keptEpochs);
-          await keepWeightsImage(tx, this.runId, { epoch: m.epoch, png }, weightsImagesKept(width * height));
-          await tx.$executeRaw`UPDATE "Run" SET "weightsPng" = ${png}, "weightsEpoch" = ${m.epoch} WHERE id = ${this.runId}::uuid`;
+          const kept = weightsImagesKept(width * height);
+          await keepWeightsImage(tx, this.runId, { epoch: m.epoch, png }, kept);
+          // Stored once: in the history, which always keeps the latest, or on the run when it keeps none.
+          const onRun = kept === 0 ? png : null;
+          await tx.$executeRaw`UPDATE "Run" SET "weightsPng" = ${onRun}, "weightsEpoch" = ${m.epoch} WHERE id = ${this.runId}::uuid`;
           await publishRunNotification(tx, { type: "weights", runId: this.runId, epoch: m.epoch });
         }),
       image,

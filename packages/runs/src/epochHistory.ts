@@ -120,4 +120,7 @@ export async function rewindEpochHistory(tx: Tx, runId: string): Promise<void> {
     AND "epoch" > (SELECT coalesce(max("epoch"), -1) FROM "EpochMetric" WHERE "runId" = ${runId}::uuid)`;
   await tx.$executeRaw`DELETE FROM "EpochCheckpoint" WHERE "runId" = ${runId}::uuid
     AND "epoch" > (SELECT coalesce(max("epoch"), -1) FROM "EpochMetric" WHERE "runId" = ${runId}::uuid)`;
+  // The latest image is the newest one kept (unless the run keeps none and holds it itself).
+  await tx.$executeRaw`UPDATE "Run" SET "weightsEpoch" = (SELECT max("epoch") FROM "WeightsImage" WHERE "runId" = ${runId}::uuid)
+    WHERE id = ${runId}::uuid AND "weightsPng" IS NULL`;
 }

@@ -143,6 +143,7 @@ builder.mutationFields((t) => ({
           const image = await tx.weightsImage.findFirst({
             where: { runId: parentId, epoch: { lte: input.epoch } },
             orderBy: { epoch: "desc" },
+            select: { epoch: true },
           });
           const fork = await tx.run.create({
             data: {
@@ -153,7 +154,6 @@ builder.mutationFields((t) => ({
               learningRateFromEpoch: newSchedule ? startEpoch : parent.learningRateFromEpoch,
               iteration: at,
               bestValAcc: history.length ? Math.max(...history.map((e) => e.valAcc)) : null,
-              weightsPng: image?.png ?? null,
               weightsEpoch: image?.epoch ?? null,
             },
             select: { id: true },
