@@ -11,7 +11,7 @@ import { type execute, GraphQLError, type subscribe } from "graphql";
 import { useServer } from "graphql-ws/use/ws";
 import { createYoga, useReadinessCheck } from "graphql-yoga";
 import { type WebSocket, WebSocketServer } from "ws";
-import { createListCache, type ListCacheMetrics } from "./cache/useListCache.ts";
+import { createListCache, type ListCacheMetrics } from "./cache/listCache.ts";
 import { localDashboard } from "./env.ts";
 import { matchDownload, serveDownload } from "./exports/downloads.ts";
 import { coalesceSends } from "./fanout/coalescedSends.ts";
@@ -37,7 +37,7 @@ export interface AppOptions {
   /** Origins of the pages (the dashboard) allowed to call the API from a browser. */
   origins?: OriginPolicy;
   limits?: Partial<ApiLimits>;
-  /** How long a `runs` answer may be served from memory at most (cache/useListCache.ts), in ms. */
+  /** How long a `runs` answer may be served from memory at most (cache/listCache.ts), in ms. */
   listCacheTtlMs?: number;
 }
 

@@ -1,4 +1,4 @@
-// `runs` answered from memory (cache/useListCache.ts): against a real API and PostgreSQL, what drops
+// `runs` answered from memory (cache/listCache.ts): against a real API and PostgreSQL, what drops
 // a kept answer — a notice from any process, a mutation here, its age — and what is never kept. A run
 // is renamed behind the API's back (plain SQL, no notice) so that only the invalidation under test
 // can make the new name appear.
@@ -6,7 +6,7 @@ import { graphql } from "@trainql/graphql";
 import { parse } from "graphql";
 import pg from "pg";
 import { beforeAll, describe, expect, it } from "vitest";
-import { createListCache } from "../src/cache/useListCache.ts";
+import { createListCache } from "../src/cache/listCache.ts";
 import { cleanup, freshDatabase, gql, gqlOk, startApi, type TestServer, waitFor } from "./harness.ts";
 
 const TOKEN = "list-cache-token";
