@@ -2,12 +2,14 @@
 # Prepares .gpu-check/ (ignored; under 60 MB) for scripts/gpu-check.sh on a GPU machine that has no
 # Node and no network: the GPU check and the bench bundled with esbuild, dawn.node beside them, koffi
 # (the BLAS binding that the engine imports), the NumPy and PyTorch peers, this machine's node
-# xz-compressed, and Debian's Vulkan loader (libvulkan1) as a .deb.
+# xz-compressed, and Debian's Vulkan loader and libglvnd's GL libraries (NVIDIA's Vulkan driver is
+# libGLX_nvidia, which needs them) as .debs.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 out=.gpu-check
 nn=packages/nn
-rm -rf "$out/bundle" && mkdir -p "$out/bundle/dist/linux-x64" "$out/bundle/node_modules/@koromix" "$out/debs"
+# (node and vulkan/ are what gpu-check.sh unpacks: a trial run here left them.)
+rm -rf "$out/bundle" "$out/node" "$out/vulkan" && mkdir -p "$out/bundle/dist/linux-x64" "$out/bundle/node_modules/@koromix" "$out/debs"
 for entry in gpuCheck trainStep; do
   # createRequire banner: bundled CommonJS dependencies (seedrandom, tfjs) call require().
   "$nn/node_modules/.bin/esbuild" "$nn/bench/$entry.ts" --bundle --platform=node --format=esm --target=node20 \
@@ -24,5 +26,7 @@ koffi=$(readlink -f "$nn/node_modules/koffi")
 cp -rL "$koffi" "$out/bundle/node_modules/koffi"
 cp -rL "$(dirname "$koffi")/@koromix/koffi-linux-x64" "$out/bundle/node_modules/@koromix/"
 [ -f "$out/node.xz" ] || xz -T0 -6 -c "$(readlink -f "$(command -v node)")" > "$out/node.xz"
-ls "$out"/debs/libvulkan1_*.deb >/dev/null 2>&1 || (cd "$out/debs" && apt-get download libvulkan1)
+for pkg in libvulkan1 libglvnd0 libglx0 libgl1 libegl1 libopengl0 libgles2; do
+  ls "$out/debs/${pkg}"_*.deb >/dev/null 2>&1 || (cd "$out/debs" && apt-get download "$pkg")
+done
 du -sh "$out"

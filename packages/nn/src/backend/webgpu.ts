@@ -110,8 +110,11 @@ export async function releaseWebgpu(): Promise<void> {
   gpu = undefined;
 }
 
+// Vendor, architecture, the device's name and the driver's description: Dawn leaves some empty
+// (NVIDIA's Vulkan driver gives no architecture).
 const describeAdapter = (info: GPUAdapterInfo) =>
-  [info.vendor, info.architecture, info.description || info.device].filter(Boolean).join(" / ") || "unknown adapter";
+  [...new Set([info.vendor, info.architecture, info.device, info.description].filter(Boolean))].join(" / ") ||
+  "unknown adapter";
 
 /**
  * Loads the backend. `allowSoftware` is false in automatic selection: a software adapter is then
