@@ -128,7 +128,7 @@ export async function loadWebgpu({ allowSoftware }: { allowSoftware: boolean }):
   if (!adapter) {
     await releaseWebgpu();
     throw new WebgpuUnavailableError(
-      "no WebGPU adapter: Dawn found no usable Vulkan/Metal/D3D12 device (is the GPU's driver installed? `vulkaninfo --summary` lists what Vulkan sees)",
+      "no WebGPU adapter: Dawn found no usable Vulkan/Metal/D3D12 device (is the GPU's driver installed? `vulkaninfo --summary` lists what Vulkan sees; NVIDIA's Vulkan driver also needs libglvnd's libraries: `apt install libglx0 libegl1 libgl1`)",
     );
   }
   const info = adapter.info;
