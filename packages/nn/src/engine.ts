@@ -1,7 +1,6 @@
 // Training: the backends, the model, the loop, checkpoints and weight images (loads TensorFlow.js).
 export * from "./backend/backend.ts";
 export * from "./backend/webgpu.ts";
-export { tiledMatMulCount } from "./backend/webgpuMatMul.ts";
 export * from "./checkpoint/checkpoint.ts";
 export * from "./model/twoLayerNet.ts";
 export * from "./training/minibatches.ts";

@@ -20,7 +20,6 @@ import {
   sampleBatch,
   saveCheckpoint,
   TwoLayerNet,
-  tiledMatMulCount,
   train,
 } from "./nn.ts";
 import { swiftShaderMissing, useSwiftShader } from "./swiftshader.ts";
@@ -120,45 +119,6 @@ describe.skipIf(swiftShaderMissing)(
       expect(await X.data()).toEqual(host.x);
       expect(labels).toEqual(host.y);
       X.dispose();
-    });
-
-    it("runs the large products in tiles, equal to float64 products; skinny ones on the stock kernel", async () => {
-      // Sizes that are not multiples of the 128 × 128 tile or the inner slice of 8, so every edge is
-      // guarded; a product of K float32 terms is within ~K·ε of the exact one, relative to Σ|a·b|.
-      const [M, K, N] = [130, 37, 129];
-      const random = (n: number) => Float32Array.from({ length: n }, () => Math.random() * 2 - 1);
-      const [a, b, bias] = [random(M * K), random(K * N), random(N)];
-      const reference = (transposeA: boolean, withBias: boolean, relu: boolean) =>
-        Array.from({ length: M * N }, (_, i) => {
-          const [r, c] = [Math.floor(i / N), i % N];
-          let sum = withBias ? bias[c]! : 0;
-          let scale = withBias ? Math.abs(bias[c]!) : 0;
-          for (let k = 0; k < K; k++) {
-            const term = (transposeA ? a[k * M + r]! : a[r * K + k]!) * b[k * N + c]!;
-            sum += term;
-            scale += Math.abs(term);
-          }
-          return { value: relu ? Math.max(sum, 0) : sum, scale };
-        });
-      const expectProduct = async (product: tf.Tensor, expected: { value: number; scale: number }[]) => {
-        const values = await product.data();
-        product.dispose();
-        for (const [i, { value, scale }] of expected.entries())
-          expect(Math.abs(values[i]! - value), `element ${i}`).toBeLessThanOrEqual(K * 1.2e-7 * scale + 1e-30);
-      };
-      const before = tiledMatMulCount();
-      const A = tf.tensor2d(a, [M, K]);
-      const At = tf.tensor2d(a, [K, M]);
-      const B = tf.tensor2d(b, [K, N]);
-      const bias1 = tf.tensor1d(bias);
-      await expectProduct(tf.fused.matMul({ a: A, b: B, bias: bias1, activation: "relu" }), reference(false, true, true));
-      await expectProduct(tf.matMul(At, B, true), reference(true, false, false));
-      await expectProduct(tf.matMul(A, B), reference(false, false, false));
-      expect(tiledMatMulCount() - before).toBe(3);
-      // An H × 10 product, as the step's second layer: the stock kernel's split-K serves it better.
-      const skinny = tf.matMul(A, tf.slice(B, [0, 0], [K, 10]));
-      expect(tiledMatMulCount() - before).toBe(3);
-      tf.dispose([skinny, A, At, B, bias1]);
     });
 
     it("has analytic gradients that match centered differences of the loss", async () => {

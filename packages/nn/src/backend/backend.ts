@@ -10,13 +10,7 @@ import { BACKEND_NAMES, type BackendName } from "./backendNames.ts";
 import { installBlasKernels, wasmHeap } from "./blasKernels.ts";
 import { adviseHugePagesForWasmMemory } from "./hugePages.ts";
 import { type Blas, type BlasOptions, BlasUnavailableError, loadBlas } from "./openBlas.ts";
-import {
-  loadWebgpu,
-  releaseWebgpu,
-  type WebgpuLimits,
-  type WebgpuMatMul,
-  WebgpuUnavailableError,
-} from "./webgpu.ts";
+import { loadWebgpu, releaseWebgpu, type WebgpuLimits, WebgpuUnavailableError } from "./webgpu.ts";
 
 export { BACKEND_NAMES, type BackendName };
 
@@ -161,9 +155,9 @@ async function loadCpu(): Promise<Omit<BackendInfo, "skipped">> {
 }
 
 /** Automatic selection (`explicit` false) takes a hardware adapter only. */
-async function loadWebgpuBackend(explicit: boolean, options: BackendOptions): Promise<Omit<BackendInfo, "skipped">> {
+async function loadWebgpuBackend(explicit: boolean): Promise<Omit<BackendInfo, "skipped">> {
   try {
-    const info = await loadWebgpu({ allowSoftware: explicit, matMul: options.webgpuMatMul });
+    const info = await loadWebgpu({ allowSoftware: explicit });
     return { name: "webgpu", device: info.device, version: info.version, warnings: info.warnings, limits: info.limits };
   } catch (error) {
     if (error instanceof WebgpuUnavailableError) throw new BackendUnavailableError(error.message);
@@ -191,8 +185,6 @@ export function parseBackendName(value: string): BackendName | "auto" {
 export interface BackendOptions {
   /** The native BLAS under the WebAssembly backend. */
   blas?: BlasOptions;
-  /** The WebGPU backend's kernel for the large matrix products (default tiled). */
-  webgpuMatMul?: WebgpuMatMul;
 }
 
 let current: Promise<BackendInfo> | undefined;

@@ -6,7 +6,6 @@ import { existsSync, readFileSync } from "node:fs";
 import path from "node:path";
 import * as tf from "@tensorflow/tfjs-core";
 import webgpuPackage from "webgpu/package.json" with { type: "json" };
-import { installWebgpuMatMul } from "./webgpuMatMul.ts";
 
 /** The adapter limits that decide whether the data sets fit on the device. */
 export interface WebgpuLimits {
@@ -22,10 +21,6 @@ export interface WebgpuInfo {
   limits: WebgpuLimits;
   warnings: string[];
 }
-
-/** Which kernel runs the large matrix products: ours in 128 × 128 tiles, or TensorFlow.js' own. */
-export const WEBGPU_MATMULS = ["tiled", "stock"] as const;
-export type WebgpuMatMul = (typeof WEBGPU_MATMULS)[number];
 
 export class WebgpuUnavailableError extends Error {
   override name = "WebgpuUnavailableError";
@@ -125,14 +120,7 @@ const describeAdapter = (info: GPUAdapterInfo) =>
  * Loads the backend. `allowSoftware` is false in automatic selection: a software adapter is then
  * refused, with its name, so the engine goes on to the CPU backends that are far faster than it.
  */
-export async function loadWebgpu({
-  allowSoftware,
-  matMul = "tiled",
-}: {
-  allowSoftware: boolean;
-  /** The large matrix products in our tiled kernel (webgpuMatMul.ts) or TensorFlow.js' own. */
-  matMul?: WebgpuMatMul;
-}): Promise<WebgpuInfo> {
+export async function loadWebgpu({ allowSoftware }: { allowSoftware: boolean }): Promise<WebgpuInfo> {
   const noLoader = missingVulkanLoader();
   if (noLoader) throw new WebgpuUnavailableError(`no WebGPU adapter: ${noLoader}`);
   const instance = await installNavigatorGpu();
@@ -154,7 +142,6 @@ export async function loadWebgpu({
     );
   }
   const { WebGPUBackend } = await import("@tensorflow/tfjs-backend-webgpu");
-  installWebgpuMatMul(matMul === "tiled");
   const l = adapter.limits;
   // The stock factory asks for the same limits (the defaults are 256/128 MB, too small for the data
   // sets), but passes a feature list inside a list, which some WebGPU implementations reject.
@@ -193,7 +180,7 @@ export async function loadWebgpu({
     );
   return {
     device: `GPU (WebGPU on Dawn: ${name})`,
-    version: `tfjs-backend-webgpu ${tf.version_core}, webgpu (Dawn) ${webgpuPackage.version}, ${matMul} matrix products`,
+    version: `tfjs-backend-webgpu ${tf.version_core}, webgpu (Dawn) ${webgpuPackage.version}`,
     software,
     limits,
     warnings,

@@ -5,7 +5,6 @@ import { intVariable, rejectEnv } from "@trainql/env";
 import { z } from "zod";
 import type { BackendOptions } from "../backend/backend.ts";
 import { BACKEND_NAMES } from "../backend/backendNames.ts";
-import { WEBGPU_MATMULS, type WebgpuMatMul } from "../backend/webgpu.ts";
 
 /** The variables the engine's users (these CLIs, the trainer) read for it. */
 export const engineVariables = {
@@ -17,20 +16,15 @@ export const engineVariables = {
   TRAINQL_BLAS: z.string().optional(),
   /** BLAS threads; unset: one per core. */
   TRAINQL_BLAS_THREADS: intVariable(0).optional(),
-  /** The WebGPU backend's large matrix products: our tiled kernel, or TensorFlow.js' own (to compare). */
-  TRAINQL_WEBGPU_MATMUL: z
-    .enum(WEBGPU_MATMULS, { error: `must be one of ${WEBGPU_MATMULS.join(", ")}` })
-    .default("tiled"),
   /** The CIFAR-10 binary batches; unset: the default cache folder. */
   CIFAR10_DIR: z.string().optional(),
 };
 
-type EngineEnv = { TRAINQL_BLAS?: string; TRAINQL_BLAS_THREADS?: number; TRAINQL_WEBGPU_MATMUL?: WebgpuMatMul };
+type EngineEnv = { TRAINQL_BLAS?: string; TRAINQL_BLAS_THREADS?: number };
 
 /** What initBackend needs from those settings. */
 export const backendOptionsOf = (env: EngineEnv): BackendOptions => ({
   blas: { library: env.TRAINQL_BLAS, threads: env.TRAINQL_BLAS_THREADS || undefined },
-  webgpuMatMul: env.TRAINQL_WEBGPU_MATMUL,
 });
 
 export const readEngineEnv = (source: NodeJS.ProcessEnv = process.env) =>
