@@ -1,6 +1,7 @@
 // Seed groups and reproductions in a real browser: a 3-seed group started from the New run form, its
 // page's mean ± std against the members' own numbers (recomputed here), the group by URL, bad ids, a
-// phone's width, the comparison of groups, and a finished run reproduced bit-identically.
+// phone's width, the comparison of groups (by URL and from the compare page's picker), and a finished
+// run reproduced bit-identically.
 import { expect, test } from "@playwright/test";
 import { graphql } from "@trainql/graphql";
 import { gql, shot } from "./openStack.ts";
@@ -79,6 +80,20 @@ test("a group opens by URL, links to and from its members, compares as a band, a
     expect(response?.status()).toBe(404);
     await expect(page.getByTestId("not-found")).toContainText("No such seed group");
   }
+});
+
+test("the compare page's picker compares the seed groups of the chosen runs, each group once", async ({ page }) => {
+  const { runGroup } = await gql(MEMBERS, { id: groupUuid });
+  await page.goto("/compare");
+  const byGroups = page.getByRole("button", { name: /^Compare their/ });
+  await expect(byGroups).toBeDisabled();
+  for (const { uuid } of runGroup.runs.slice(0, 2)) await page.getByLabel(`select run ${uuid}`).check();
+  await expect(page.getByRole("button", { name: "Compare 2 runs" })).toBeEnabled();
+  await expect(byGroups).toHaveText("Compare their 1 seed group");
+  await byGroups.click();
+  await page.waitForURL(`**/compare?groups=${groupUuid}`);
+  await expect(page.locator("main h1")).toHaveText("Compare seed groups");
+  await expect(page.locator(`tr[data-group-id="${groupUuid}"]`)).toContainText(/\d+\.\d\d% ± \d+\.\d\d%/);
 });
 
 test("at phone width (390 px) the group and its comparison fit the screen", async ({ page }) => {

@@ -1,6 +1,6 @@
 "use client";
 // Choose runs to compare: recent runs with checkboxes, narrowed by a filter; the selection lives in
-// the URL.
+// the URL. Runs of seed groups can also be compared by their groups (mean ± std of each).
 import { graphql, type ResultOf } from "@trainql/graphql";
 import { useRouter } from "next/navigation";
 import { useState } from "react";
@@ -12,7 +12,7 @@ import { StatusBadge } from "../runs/RunBits";
 const RECENT = graphql(`
   query RecentRuns {
     runs(first: 100) {
-      edges { node { uuid status finalValAcc bestValAcc createdAt sweepId hyperparameters { hiddenSize learningRate reg numIters } } }
+      edges { node { uuid status finalValAcc bestValAcc createdAt sweepId group { uuid } hyperparameters { hiddenSize learningRate reg numIters } } }
     }
   }
 `);
@@ -37,6 +37,8 @@ export function RunPicker({ selected }: { selected: string[] }) {
     const text = `${describe(r)} ${r.status} ${r.uuid} ${r.sweepId ?? ""}`.toLowerCase();
     return chosen.has(r.uuid) || words.every((w) => text.includes(w));
   });
+  // The seed groups of the chosen runs, each once, in the order of the list.
+  const groups = [...new Set(runs.flatMap((r) => (chosen.has(r.uuid) && r.group ? [r.group.uuid] : [])))];
   const toggle = (uuid: string) =>
     setChosen((s) => {
       const next = new Set(s);
@@ -54,6 +56,15 @@ export function RunPicker({ selected }: { selected: string[] }) {
         >
           Compare {plural(chosen.size, "run")}
         </button>
+        <button
+          type="button"
+          className="secondary"
+          disabled={groups.length === 0}
+          title="Each chosen run's seed group, as mean ± std"
+          onClick={() => router.push(`/compare?groups=${groups.join(",")}`)}
+        >
+          Compare their {plural(groups.length, "seed group")}
+        </button>
         <input
           type="search"
           placeholder="filter, e.g. hidden 128 succeeded"
@@ -61,7 +72,7 @@ export function RunPicker({ selected }: { selected: string[] }) {
           value={filter}
           onChange={(e) => setFilter(e.target.value)}
         />
-        <span className="muted">Pick two or more.</span>
+        <span className="muted">Pick two or more runs, or runs of seed groups.</span>
       </div>
       <div className="table-scroll">
         <table aria-label="Runs to compare">
