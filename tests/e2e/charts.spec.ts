@@ -21,7 +21,10 @@ interface Drawn {
   yType: string;
   zoom: { start: number; end: number };
 }
-function drawn(chart: Locator): Promise<Drawn> {
+async function drawn(chart: Locator): Promise<Drawn> {
+  // Chart.tsx puts the instance on the element once ECharts has mounted, after the first render: a
+  // page just opened can show the element before that (seen in CI as "reading 'getOption'").
+  await expect.poll(() => chart.evaluate((el) => (el as { chart?: unknown }).chart !== undefined)).toBe(true);
   return chart.evaluate((el) => {
     type Option = {
       series: { id: string; name: string; data: [number, number][] }[];
