@@ -27,7 +27,7 @@ import { NUM_CLASSES, PIXELS_PER_IMAGE } from "../src/data/cifar10.ts";
 import type { Split } from "../src/data/dataset.ts";
 import { TwoLayerNet } from "../src/model/twoLayerNet.ts";
 import { minibatches, releaseResidentRows, residentRows } from "../src/training/minibatches.ts";
-import { train } from "../src/training/train.ts";
+import { readsBehind, train } from "../src/training/train.ts";
 import { benchData } from "./benchData.ts";
 import { compareTrainingRuns, type LoopRow } from "./trainLoop.ts";
 
@@ -67,14 +67,20 @@ const backend = await initBackend(backendName, backendOptionsOf(readEngineEnv())
 say(`backend: ${backend.name} — ${backend.device} (${backend.version})`);
 for (const warning of backend.warnings) say(`  warning: ${warning}`);
 
-// What to compare: with a native BLAS loaded, the WebAssembly backend with and without it.
+// What to compare: with a native BLAS loaded, the WebAssembly backend with and without it; on a GPU,
+// the steps as training runs them and with each loss read before the next step is queued (what
+// training did before, and what readsBehind is measured against).
 interface Variant {
   label: string;
   native?: boolean;
+  /** Steps a loss is read behind, when not the backend's own readsBehind(). */
+  lag?: number;
 }
 const variants: Variant[] =
   backend.name !== "wasm"
-    ? [{ label: backend.name }]
+    ? readsBehind() > 0
+      ? [{ label: backend.name }, { label: `${backend.name}, each loss read at once`, lag: 0 }]
+      : [{ label: backend.name }]
     : blasKernelsActive()
       ? [
           { label: "accelerated", native: true },
@@ -103,19 +109,29 @@ async function medianMs(fn: () => Promise<unknown>, seconds: number, minRuns: nu
   return { ms: median(times), runs: times.length };
 }
 
-/** One training step as train() runs it. */
-function makeStep(net: TwoLayerNet) {
+/**
+ * Training steps as train() runs them, `count` in a row: on a GPU backend each step's loss is read
+ * while the next step runs (readsBehind), so one step alone would time the device's idle gaps too.
+ */
+function makeSteps(net: TwoLayerNet, count: number, lag = readsBehind()) {
   const labels = new Int32Array(N);
   const batches = minibatches(pool, N, 0);
   let it = 0;
   return async () => {
-    const X = batches.batch(it++, labels);
-    const y = tf.tensor1d(labels, "int32");
-    const loss = net.sgdStep(X, y, 1e-2, 1e-4);
-    await loss.data();
-    tf.dispose([X, y, loss]);
+    const reads: Promise<unknown>[] = [];
+    for (let k = 0; k < count; k++) {
+      const X = batches.batch(it++, labels);
+      const y = tf.tensor1d(labels, "int32");
+      const loss = net.sgdStep(X, y, 1e-2, 1e-4);
+      tf.dispose([X, y]);
+      reads.push(loss.data().then(() => loss.dispose()));
+      while (reads.length > lag) await reads.shift();
+    }
+    await Promise.all(reads);
   };
 }
+/** Steps a sample times: one on the CPU backends; ten on a GPU, so the overlap of one with the next counts. */
+const STEPS_PER_SAMPLE = readsBehind() > 0 ? 10 : 1;
 
 /** Milliseconds per step in each kernel (plus sampling), averaged over a few steps of the accelerated variant. */
 async function profileStep(net: TwoLayerNet, steps = 10): Promise<[string, number][]> {
@@ -203,7 +219,8 @@ for (const H of values.only === "run" ? [] : hiddenSizes) {
       if (round > 0 && variant.native === false && variants.length > 1) continue;
       if (variant.native !== undefined) setBlasKernels(variant.native);
       const seconds = variant.native === false && variants.length > 1 ? minSeconds : minSeconds / ROUNDS;
-      const step = await medianMs(makeStep(net), seconds, 3);
+      const steps = await medianMs(makeSteps(net, STEPS_PER_SAMPLE, variant.lag), seconds, 3);
+      const step = { ms: steps.ms / STEPS_PER_SAMPLE };
       const val = await medianMs(() => validationPass(net), seconds / 3, 1);
       ours[i]!.push({ step: step.ms, val: val.ms });
       say(`  ${variant.label} H=${H}: step ${step.ms.toFixed(1)} ms, validation pass ${val.ms.toFixed(0)} ms`);

@@ -128,9 +128,14 @@ describe("TwoLayerNet", () => {
     const rows = 2500;
     const x = new Float32Array(rows * wide.inputSize).map((_, i) => Math.sin(i));
     const predicted = await net.predict(x, rows);
-    const expected = tf.tidy(() => tf.argMax(net.scores(tf.tensor2d(x, [rows, wide.inputSize])), 1));
+    const X = tf.tensor2d(x, [rows, wide.inputSize]);
+    const expected = tf.tidy(() => tf.argMax(net.scores(X), 1));
     expect(Array.from(predicted)).toEqual(Array.from(await expected.data()));
-    expected.dispose();
+    // From rows already on the backend (a GPU's validation pass), in the same chunks, read once.
+    const before = tf.memory().numTensors;
+    expect(Array.from(await net.predictTensor(X))).toEqual(Array.from(await expected.data()));
+    expect(tf.memory().numTensors).toBe(before);
+    tf.dispose([X, expected]);
     net.dispose();
   });
 });
