@@ -44,6 +44,8 @@ const env = {
   DATABASE_URL: databaseUrl,
   CIFAR10_DIR: dataDir,
   CIFAR10_RECORDS_PER_BATCH: "100",
+  // Every epoch's weights image and epoch checkpoint (the pages show them; tiny epochs would pace them).
+  EPOCH_ARTIFACTS_PERCENT: "100",
   TRAIN_BACKEND: "wasm",
   PORT: apiPort,
   TRAINQL_API_PORT: apiPort,

@@ -20,6 +20,7 @@ it("gives every unset variable its default, from the one home of each default", 
   expect(trainer.TRAINER_TIMEOUT_MS).toBe(env.TRAINER_TIMEOUT_MS); // one timeout for API and trainers
   expect(trainer.TRAIN_BACKEND).toBe("auto");
   expect(trainer.TRAINER_NICE).toBe(10);
+  expect(trainer.EPOCH_ARTIFACTS_PERCENT).toBe(5);
 });
 
 it("parses what is set", () => {
@@ -47,5 +48,8 @@ it("names every bad variable, what it must be and what it was", () => {
   );
   expect(() => readTrainerEnv({ TRAINER_NICE: "20" })).toThrow(
     /TRAINER_NICE must be an integer from 0 to 19; got "20"/,
+  );
+  expect(() => readTrainerEnv({ EPOCH_ARTIFACTS_PERCENT: "0" })).toThrow(
+    /EPOCH_ARTIFACTS_PERCENT must be an integer from 1 to 100; got "0"/,
   );
 });

@@ -176,6 +176,31 @@ describe("weights history", () => {
   });
 });
 
+describe("weights history paced by its cost", () => {
+  it("on epochs far shorter than drawing their image, skips images and checkpoints, keeping the first and last", async () => {
+    // At the default EPOCH_ARTIFACTS_PERCENT (5), after artifacts that took t ms the next come once
+    // training has run 19·t. Here an epoch is one iteration of 400 rows, a few milliseconds, about
+    // what drawing the image and encoding the checkpoint take: most epochs go without.
+    await trainer.stop();
+    const paced = await startTrainer(databaseUrl, dataDir, { EPOCH_ARTIFACTS_PERCENT: "5" });
+    try {
+      const { startRun } = await gqlOk(api.url, START, { input: { batchSize: 400, numIters: 30, seed: 6 } });
+      const run = await finished(startRun.id);
+      expect(run.epochs).toHaveLength(30);
+      // 30 epochs are within what the thinning rule keeps: what is stored is what was taken.
+      expect(run.weightsEpochs.length).toBeLessThan(30);
+      expect(run.weightsEpochs.at(0)).toBe(0);
+      expect(run.weightsEpochs.at(-1)).toBe(29);
+      // At H = 36 the epoch checkpoint goes with the image; the latest image is the last epoch's.
+      expect(run.checkpointEpochs).toEqual(run.weightsEpochs);
+      expect(run.weightsEpoch).toBe(29);
+    } finally {
+      await paced.stop();
+      trainer = await startTrainer(databaseUrl, dataDir);
+    }
+  });
+});
+
 describe("weights history across a lost trainer", () => {
   it("a run resumed after its trainer is killed keeps exactly what the rule keeps, each epoch's image its own", async () => {
     // Every iteration an epoch; the trainer is killed mid-run (no resume checkpoint yet: 30 s apart),

@@ -96,6 +96,9 @@ export async function startTrainer(
       TRAIN_BACKEND: "wasm",
       TRAINER_HEARTBEAT_MS: "500",
       TRAINER_TIMEOUT_MS: String(TIMEOUT_MS),
+      // Every epoch's weights image and epoch checkpoint: tests look at them, and a tiny data set's
+      // epochs take less than 20 times what drawing them does (epochHistory.test.ts tests the pace).
+      EPOCH_ARTIFACTS_PERCENT: "100",
       ...env,
     },
     stdio: ["ignore", "pipe", "pipe"],

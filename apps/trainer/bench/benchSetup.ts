@@ -14,6 +14,7 @@ import { hasCifar10, loadCifar10 } from "@trainql/nn/data";
 import { initBackend } from "@trainql/nn/engine";
 import { referenceRun, writeSyntheticCifar10 } from "@trainql/nn/testing";
 import pg from "pg";
+import { readTrainerEnv } from "../src/env.ts";
 import type { TrainerContext } from "../src/trainRun.ts";
 
 export async function benchSetup() {
@@ -55,6 +56,7 @@ export async function benchSetup() {
     data,
     active: new Map(),
     checkpointIntervalMs,
+    epochArtifactsShare: readTrainerEnv().EPOCH_ARTIFACTS_PERCENT / 100,
     log: (line) => console.error(line),
   });
   /** Drops the benchmark's database. */

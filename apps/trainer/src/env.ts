@@ -32,6 +32,12 @@ export const trainerVariables = {
   TRAINER_NICE: intVariable(10, 0, 19),
   /** A checkpoint at the first epoch boundary this long after the last (0: every epoch). */
   CHECKPOINT_INTERVAL_S: intVariable(DEFAULT_CHECKPOINT_INTERVAL_S, 0),
+  /**
+   * The most of a run's time, in percent, that its per-epoch weights images and epoch checkpoints
+   * may take (100: at every epoch). See artifactPace.ts: on a CPU they are taken at every epoch
+   * anyway; a GPU's short epochs get them every few epochs.
+   */
+  EPOCH_ARTIFACTS_PERCENT: intVariable(5, 1, 100),
 };
 
 export const readTrainerEnv = (source: NodeJS.ProcessEnv = process.env) =>

@@ -212,7 +212,7 @@ export class RunRecorder {
 
   /**
    * An epoch: its metrics and the losses so far, announced to subscribers; then, in a write of its
-   * own, the current first-layer weights (also kept in the run's weights history) and, when given,
+   * own, when given, the current first-layer weights (also kept in the run's weights history) and
    * the parameters after this epoch: as the run's resume checkpoint when `resume`, and in its epoch
    * checkpoints (for forkRun) when `keptEpochs` > 0. Split so that what subscribers wait for
    * commits first, in a small write: before, the epoch's event waited for its image (encoded on
@@ -223,9 +223,14 @@ export class RunRecorder {
    */
   epoch(
     m: EpochMetrics,
-    W1: Float32Array,
-    hiddenSize: number,
-    checkpoint?: { iteration: number; data: Uint8Array; resume: boolean; keptEpochs: number },
+    {
+      weights,
+      checkpoint,
+    }: {
+      /** The first layer's weights, drawn into the run's weights image (none: the image stays as it is). */
+      weights?: { W1: Float32Array; hiddenSize: number };
+      checkpoint?: { iteration: number; data: Uint8Array; resume: boolean; keptEpochs: number };
+    } = {},
   ): void {
     this.bestValAcc = Math.max(this.bestValAcc ?? 0, m.valAcc);
     const bestValAcc = this.bestValAcc;
@@ -255,14 +260,16 @@ export class RunRecorder {
         );
       }),
     );
-    const image = weightsImage(W1, hiddenSize);
+    if (!weights && !checkpoint) return;
+    const image = weights && weightsImage(weights.W1, weights.hiddenSize);
     this.enqueue(
       () =>
         this.bytesTransaction(async (tx) => {
-          const { png, width, height } = await image; // (encoded by now: enqueue waited for it)
           if (checkpoint?.resume) await this.checkpointWrite(tx, checkpoint);
           if (checkpoint && checkpoint.keptEpochs > 0)
             await keepEpochCheckpoint(tx, this.runId, { epoch: m.epoch, ...checkpoint }, checkpoint.keptEpochs);
+          if (!image) return;
+          const { png, width, height } = await image; // (encoded by now: enqueue waited for it)
           const kept = weightsImagesKept(width * height);
           await keepWeightsImage(tx, this.runId, { epoch: m.epoch, png }, kept);
           // Stored once: in the history, which always keeps the latest, or on the run when it keeps none.

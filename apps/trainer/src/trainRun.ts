@@ -4,7 +4,7 @@
 // from that checkpoint once this trainer stops renewing it.
 
 import type { Db } from "@trainql/db";
-import { HyperparameterError, NUM_CLASSES, PIXELS_PER_IMAGE } from "@trainql/nn";
+import { HyperparameterError, iterationsPerEpoch, NUM_CLASSES, PIXELS_PER_IMAGE } from "@trainql/nn";
 import type { Cifar10Dataset } from "@trainql/nn/data";
 import {
   type BackendInfo,
@@ -16,6 +16,7 @@ import {
   train,
 } from "@trainql/nn/engine";
 import { epochCheckpointPolicy, hyperparametersOf } from "@trainql/runs";
+import { ArtifactPace } from "./artifactPace.ts";
 import { RunRecorder } from "./runRecorder.ts";
 
 /** A run this trainer is training: how to stop it, and when it last moved. */
@@ -35,6 +36,8 @@ export interface TrainerContext {
   active: Map<string, ActiveRun>;
   /** A checkpoint is taken at the first epoch boundary this long after the last one (0: every epoch). */
   checkpointIntervalMs: number;
+  /** The most of a run's time its weights images and epoch checkpoints may take, in (0, 1] (see ArtifactPace). */
+  epochArtifactsShare: number;
   log: (line: string) => void;
 }
 
@@ -92,6 +95,8 @@ async function trainClaimed(ctx: TrainerContext, runId: string, jobId: bigint): 
   // The parameters of past epochs, for forkRun: which epochs, and how many, by the net's size.
   const epochCheckpoints = epochCheckpointPolicy(D * H + H + H * C + C);
   let lastCheckpoint = performance.now();
+  const pace = new ArtifactPace(ctx.epochArtifactsShare);
+  const perEpoch = iterationsPerEpoch(data.train.n, hp.batchSize);
   let completed = startIteration; // iterations whose update the parameters hold
   try {
     const result = await train(net, data, hp, {
@@ -105,9 +110,14 @@ async function trainClaimed(ctx: TrainerContext, runId: string, jobId: bigint): 
         recorder.iteration(loss);
       },
       onEpoch: async (m) => {
-        active.lastProgress = performance.now();
-        const due = performance.now() - lastCheckpoint >= ctx.checkpointIntervalMs;
-        const keep = epochCheckpoints.kept > 0 && (due || epochCheckpoints.everyEpoch);
+        const started = performance.now();
+        active.lastProgress = started;
+        const due = started - lastCheckpoint >= ctx.checkpointIntervalMs;
+        // The weights image and the epoch checkpoint, paced (see ArtifactPace); always at the run's
+        // last epoch, which shows where it ended.
+        const pictured = pace.due() || m.iteration + perEpoch >= endIteration;
+        const keep = epochCheckpoints.kept > 0 && (due || (pictured && epochCheckpoints.everyEpoch));
+        if (!due && !pictured) return recorder.epoch(m);
         const values = await net.values(); // (one copy for the image and the checkpoint)
         const checkpoint =
           due || keep
@@ -119,7 +129,8 @@ async function trainClaimed(ctx: TrainerContext, runId: string, jobId: bigint): 
               }
             : undefined;
         if (due) lastCheckpoint = performance.now();
-        recorder.epoch(m, values.W1, hp.hiddenSize, checkpoint);
+        recorder.epoch(m, { weights: pictured ? { W1: values.W1, hiddenSize: hp.hiddenSize } : undefined, checkpoint });
+        if (pictured) pace.took(performance.now() - started);
       },
     });
     await recorder.finish(endIteration === hp.numIters ? "SUCCEEDED" : "PAUSED", {

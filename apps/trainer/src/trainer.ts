@@ -88,6 +88,7 @@ export async function startTrainer(
     data,
     active: new Map(),
     checkpointIntervalMs: env.CHECKPOINT_INTERVAL_S * 1000,
+    epochArtifactsShare: env.EPOCH_ARTIFACTS_PERCENT / 100,
     log,
   };
 
