@@ -115,9 +115,9 @@ async function trainClaimed(ctx: TrainerContext, runId: string, jobId: bigint): 
         const due = started - lastCheckpoint >= ctx.checkpointIntervalMs;
         // The weights image and the epoch checkpoint, paced (see ArtifactPace); always at the run's
         // last epoch, which shows where it ended.
-        const pictured = pace.due() || m.iteration + perEpoch >= endIteration;
-        const keep = epochCheckpoints.kept > 0 && (due || (pictured && epochCheckpoints.everyEpoch));
-        if (!due && !pictured) return recorder.epoch(m);
+        const artifactsDue = pace.due() || m.iteration + perEpoch >= endIteration;
+        const keep = epochCheckpoints.kept > 0 && (due || (artifactsDue && epochCheckpoints.everyEpoch));
+        if (!due && !artifactsDue) return recorder.epoch(m);
         const values = await net.values(); // (one copy for the image and the checkpoint)
         const checkpoint =
           due || keep
@@ -129,8 +129,11 @@ async function trainClaimed(ctx: TrainerContext, runId: string, jobId: bigint): 
               }
             : undefined;
         if (due) lastCheckpoint = performance.now();
-        recorder.epoch(m, { weights: pictured ? { W1: values.W1, hiddenSize: hp.hiddenSize } : undefined, checkpoint });
-        if (pictured) pace.took(performance.now() - started);
+        recorder.epoch(m, {
+          weights: artifactsDue ? { W1: values.W1, hiddenSize: hp.hiddenSize } : undefined,
+          checkpoint,
+        });
+        if (artifactsDue) pace.took(performance.now() - started);
       },
     });
     await recorder.finish(endIteration === hp.numIters ? "SUCCEEDED" : "PAUSED", {

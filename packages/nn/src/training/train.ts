@@ -211,7 +211,11 @@ export async function train(
     while (reads.length > 0) await settleOldest();
   } catch (error) {
     // Reads still under way when the run failed: their tensors go once the backend is done with them.
-    for (const { loss, values } of reads.splice(0)) await values.then(() => loss.dispose(), () => loss.dispose());
+    for (const { loss, values } of reads.splice(0))
+      await values.then(
+        () => loss.dispose(),
+        () => loss.dispose(),
+      );
     // A lost GPU fails reads with a generic message; say what happened instead.
     const lost = webgpuLostReason();
     throw lost ? new DeviceLostError(lost, { cause: error }) : error;
