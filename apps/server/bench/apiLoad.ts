@@ -235,6 +235,15 @@ try {
   console.log(
     `| other processes' CPU (of one core) / whole machine busy (${os.availableParallelism()} cores) | ${others.join(", ")} / ${(100 * busy).toFixed(0)}% |`,
   );
+  // Where the tail comes from: an epoch whose first subscriber was late reached the API late (the
+  // trainer's write, PostgreSQL, NOTIFY); one whose last was late was slow to hand out or to read.
+  const firsts = sub.epochs.map((e) => e.first);
+  const lasts = sub.epochs.map((e) => e.last);
+  const slowest = [...sub.epochs].sort((a, b) => b.last - a.last).slice(0, 3);
+  console.log(
+    `\nFirst / last of the ${SUBSCRIBERS} subscribers to receive an epoch: median ${pct(firsts, 50)} / ${pct(lasts, 50)} ms; ` +
+      `slowest epochs ${slowest.map((e) => `${e.epoch}: ${e.first} / ${e.last} ms`).join(", ")}`,
+  );
   if (delivered !== expected || duplicates > 0) process.exitCode = 1;
 } finally {
   for (const c of children) c.kill("SIGTERM");

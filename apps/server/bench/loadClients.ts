@@ -25,6 +25,8 @@ export interface SubscriberReport {
   /** Epochs a subscriber received more than once, summed over subscribers. */
   duplicates: number;
   latencies: number[];
+  /** Per epoch, the latency of the first and of the last subscriber to receive it (ms). */
+  epochs: { epoch: number; first: number; last: number }[];
   firstEventAt: number;
   lastEventAt: number;
 }
@@ -45,6 +47,7 @@ const send = (message: unknown) =>
 async function subscribers(api: string, runId: string, count: number): Promise<void> {
   const received: Map<number, number>[] = [];
   const latencies: number[] = [];
+  const spread = new Map<number, { first: number; last: number }>();
   const clients: Client[] = [];
   let ready = 0;
   let done = 0;
@@ -69,7 +72,11 @@ async function subscribers(api: string, runId: string, count: number): Promise<v
               firstEventAt ||= now;
               lastEventAt = now;
               seen.set(e.epoch.epoch, (seen.get(e.epoch.epoch) ?? 0) + 1);
-              latencies.push(now - Date.parse(e.epoch.recordedAt));
+              const latency = now - Date.parse(e.epoch.recordedAt);
+              latencies.push(latency);
+              const seenBy = spread.get(e.epoch.epoch);
+              if (seenBy) seenBy.last = latency;
+              else spread.set(e.epoch.epoch, { first: latency, last: latency });
             }
             if (e?.__typename === "RunStatusEvent" && (e.status === "SUCCEEDED" || e.status === "FAILED")) {
               if (++done === count) resolve();
@@ -87,6 +94,7 @@ async function subscribers(api: string, runId: string, count: number): Promise<v
     delivered: received.reduce((n, seen) => n + seen.size, 0),
     duplicates: received.reduce((n, seen) => n + [...seen.values()].filter((c) => c > 1).length, 0),
     latencies,
+    epochs: [...spread].map(([epoch, { first, last }]) => ({ epoch, first, last })),
     firstEventAt,
     lastEventAt,
   } satisfies SubscriberReport);

@@ -1,6 +1,6 @@
 // Per-iteration losses, packed as float32 in chunks of CHUNK iterations (see LossChunk in
 // schema.prisma): one row per 4,096 iterations, appended in place as training goes.
-import type { Db, Prisma } from "@trainql/db";
+import type { Db, Prisma, SqlTx } from "@trainql/db";
 import { minMaxIndices } from "./minMaxDownsample.ts";
 
 export const CHUNK = 4096;
@@ -17,7 +17,7 @@ function toBytes(values: ArrayLike<number>): Uint8Array<ArrayBuffer> {
  * at its offset 0). Idempotent: a part whose start is not the chunk's current end (a retry of a
  * write that did commit) changes nothing.
  */
-export async function appendLosses(tx: Prisma.TransactionClient, runId: string, from: number, losses: number[]) {
+export async function appendLosses(tx: SqlTx, runId: string, from: number, losses: number[]) {
   let i = 0;
   while (i < losses.length) {
     const iteration = from + i;
