@@ -20,7 +20,7 @@ it("gives every unset variable its default, from the one home of each default", 
   expect(trainer.TRAINER_TIMEOUT_MS).toBe(env.TRAINER_TIMEOUT_MS); // one timeout for API and trainers
   expect(trainer.TRAIN_BACKEND).toBe("auto");
   expect(trainer.TRAINER_NICE).toBe(10);
-  expect(trainer.EPOCH_ARTIFACTS_PERCENT).toBe(5);
+  expect(trainer.EPOCH_ARTIFACTS_PERCENT).toBe(2);
 });
 
 it("parses what is set", () => {

@@ -177,13 +177,27 @@ describe("weights history", () => {
 });
 
 describe("weights history paced by its cost", () => {
-  it("on epochs far shorter than drawing their image, skips images and checkpoints, keeping the first and last", async () => {
-    // At the default EPOCH_ARTIFACTS_PERCENT (5), after artifacts that took t ms the next come once
-    // training has run 19·t. Here an epoch is one iteration of 400 rows, a few milliseconds, about
-    // what drawing the image and encoding the checkpoint take: most epochs go without.
+  /**
+   * Runs `body` with a trainer at the default EPOCH_ARTIFACTS_PERCENT (2) instead of the harness's
+   * 100, started once `beforeItStarts` is done.
+   */
+  async function withDefaultPace(body: () => Promise<void>, beforeItStarts?: () => Promise<void>) {
     await trainer.stop();
-    const paced = await startTrainer(databaseUrl, dataDir, { EPOCH_ARTIFACTS_PERCENT: "5" });
+    await beforeItStarts?.();
+    const paced = await startTrainer(databaseUrl, dataDir, { EPOCH_ARTIFACTS_PERCENT: "" });
     try {
+      await body();
+    } finally {
+      await paced.stop();
+      trainer = await startTrainer(databaseUrl, dataDir);
+    }
+  }
+
+  it("on epochs far shorter than drawing their image, skips images and checkpoints, keeping the first and last", async () => {
+    // At 2%, after artifacts that took t ms the next come once training has run 49·t. Here an epoch
+    // is one iteration of 400 rows, a few milliseconds, less than drawing and storing the image and
+    // the checkpoint take: most epochs go without.
+    await withDefaultPace(async () => {
       const { startRun } = await gqlOk(api.url, START, { input: { batchSize: 400, numIters: 30, seed: 6 } });
       const run = await finished(startRun.id);
       expect(run.epochs).toHaveLength(30);
@@ -194,9 +208,49 @@ describe("weights history paced by its cost", () => {
       // At H = 36 the epoch checkpoint goes with the image; the latest image is the last epoch's.
       expect(run.checkpointEpochs).toEqual(run.weightsEpochs);
       expect(run.weightsEpoch).toBe(29);
+    });
+  });
+
+  it("on a CPU, training waits for their database write, and the pace counts it", async () => {
+    // The trainer here trains on wasm, where every core trains: storing the artifacts counts as their
+    // cost. Epoch 0's image write is held up for a second: another transaction has inserted the
+    // same (run, epoch) row and not committed, so the trainer's insert waits on it. Training waits
+    // too, and the next artifacts are due 49 s of training later, past this run's end (300 epochs of
+    // a few ms): only epoch 0 and the last have them. Counting only the trainer's own part of that
+    // (a few ms), they would come again within a second.
+    const locker = new pg.Client({ connectionString: databaseUrl });
+    await locker.connect();
+    let runId = "";
+    const epochs = async () =>
+      (await query<{ n: number }>(`SELECT count(*)::int AS n FROM "EpochMetric" WHERE "runId" = $1`, [runId]))[0]!.n;
+    try {
+      await withDefaultPace(
+        async () => {
+          await waitFor(async () => (await epochs()) > 0, 60_000, "epoch 0 to be recorded");
+          await new Promise((r) => setTimeout(r, 1000));
+          expect(await epochs()).toBe(1); // held at epoch 0's artifacts
+          await locker.query("ROLLBACK");
+          const run = await finished(runId);
+          expect(run.epochs).toHaveLength(300);
+          expect(run.weightsEpochs).toEqual([0, 299]);
+          expect(run.checkpointEpochs).toEqual([0, 299]);
+          // Training itself waited: a second between the ends of epochs 0 and 1 (each ends its clock).
+          const [first, second] = await query<{ elapsedMs: number }>(
+            `SELECT "elapsedMs" FROM "EpochMetric" WHERE "runId" = $1 ORDER BY epoch LIMIT 2`,
+            [runId],
+          );
+          expect(second!.elapsedMs - first!.elapsedMs).toBeGreaterThanOrEqual(1000);
+        },
+        async () => {
+          // Queued while no trainer runs, so the row is there before epoch 0 ends.
+          const { startRun } = await gqlOk(api.url, START, { input: { batchSize: 400, numIters: 300, seed: 8 } });
+          runId = startRun.uuid;
+          await locker.query("BEGIN");
+          await locker.query(`INSERT INTO "WeightsImage" ("runId", "epoch", "png") VALUES ($1, 0, '\\x00')`, [runId]);
+        },
+      );
     } finally {
-      await paced.stop();
-      trainer = await startTrainer(databaseUrl, dataDir);
+      await locker.end();
     }
   });
 });

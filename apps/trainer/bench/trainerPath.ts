@@ -1,6 +1,7 @@
 // pnpm --filter @trainql/trainer bench:trainer — whether a run through the trainer (the product path:
 // trainRun on a real database, with its callbacks: losses buffered and written every second, each
-// epoch's metrics and weights image, a checkpoint every CHECKPOINT_INTERVAL_S) trains as fast as
+// epoch's metrics, the weights images and epoch checkpoints as EPOCH_ARTIFACTS_PERCENT paces them, a
+// checkpoint every CHECKPOINT_INTERVAL_S) trains as fast as
 // `pnpm train` (train() with the CLI's callbacks). Both sides take turns for --rounds rounds, and
 // each is timed to the same point inside training: the `elapsedMs` of its last epoch record, i.e.
 // the iterations up to that epoch boundary and its validation pass (the trainer's database writes
@@ -14,6 +15,9 @@ import { benchSetup } from "./benchSetup.ts";
 
 const { rounds, hp, db, data, trainerContext, drop } = await benchSetup();
 
+/** Per trainer run, how many of its epochs got their weights image (paced, see ArtifactPace). */
+const images: string[] = [];
+
 /** ms per iteration up to the last epoch boundary, through the trainer. */
 async function throughTrainer(): Promise<number> {
   const ctx = trainerContext(DEFAULT_CHECKPOINT_INTERVAL_S * 1000);
@@ -22,6 +26,7 @@ async function throughTrainer(): Promise<number> {
   const done = await db.run.findUniqueOrThrow({ where: { id: run.id } });
   if (done.status !== "SUCCEEDED") throw new Error(`bench run ${done.status}: ${done.error}`);
   const last = await db.epochMetric.findFirstOrThrow({ where: { runId: run.id }, orderBy: { epoch: "desc" } });
+  images.push(`${await db.weightsImage.count({ where: { runId: run.id } })}/${last.epoch + 1}`);
   return last.elapsedMs / (last.iteration + 1);
 }
 
@@ -66,6 +71,7 @@ const [a, b] = [median(cli), median(trainer)];
 const range = (xs: number[]) => `${Math.min(...xs).toFixed(1)}–${Math.max(...xs).toFixed(1)}`;
 console.log(
   `H = ${hp.hiddenSize}, ${hp.numIters} iterations, medians of ${rounds} rounds: CLI ${a.toFixed(1)} ms/iter (${range(cli)}), ` +
-    `trainer ${b.toFixed(1)} ms/iter (${range(trainer)}): the trainer at ${(a / b).toFixed(2)}× the CLI's speed`,
+    `trainer ${b.toFixed(1)} ms/iter (${range(trainer)}): the trainer at ${(a / b).toFixed(2)}× the CLI's speed; ` +
+    `epochs with a weights image and checkpoint: ${images.join(", ")}`,
 );
 await drop();

@@ -14,7 +14,7 @@
 import { type Db, type Prisma, type RunStatus, type SqlTx, sqlTransaction } from "@trainql/db";
 import { withRetry } from "@trainql/db/retry";
 import type { EpochMetrics } from "@trainql/nn";
-import { weightsImage } from "@trainql/nn/engine";
+import { type WeightsImage, weightsImage } from "@trainql/nn/engine";
 import {
   appendLosses,
   enqueueAdvanceSweep,
@@ -42,6 +42,15 @@ interface LossWrite {
   /** What tells subscribers, to publish after `write`. */
   notifications: Notification[];
   writeAndPublish(tx: SqlTx): Promise<void>;
+}
+
+/** The parameters after an epoch, to store as the run's resume checkpoint and/or one of its epoch checkpoints. */
+interface EpochCheckpointWrite {
+  iteration: number;
+  data: Uint8Array;
+  resume: boolean;
+  /** How many epoch checkpoints the run keeps (epochCheckpointPolicy); 0: not one of them. */
+  keptEpochs: number;
 }
 
 /** The longest one write (a transaction) may take: a checkpoint of the largest net allowed fits. */
@@ -120,7 +129,7 @@ export class RunRecorder {
    * Queues a write (one of the transactions above) after all earlier ones, and after `ready` when
    * given; after a permanent failure nothing more is written.
    */
-  private enqueue(write: () => Promise<void>, ready?: Promise<unknown>): void {
+  private enqueue(write: () => Promise<void>, ready?: Promise<unknown>): Promise<void> {
     this.writes = this.writes.then(async () => {
       if (this.failure) return;
       try {
@@ -132,6 +141,7 @@ export class RunRecorder {
         this.onFailure(error);
       }
     });
+    return this.writes;
   }
 
   /**
@@ -223,6 +233,8 @@ export class RunRecorder {
    * (A crash between the two leaves the epoch without its image and checkpoints; the next owner
    * resumes from the previous checkpoint, drops what was stored past it, and records this epoch
    * again, with them.)
+   *
+   * Resolves once they are written (or could not be: see onFailure); it never rejects.
    */
   epoch(
     m: EpochMetrics,
@@ -232,9 +244,9 @@ export class RunRecorder {
     }: {
       /** The first layer's weights, drawn into the run's weights image (none: the image stays as it is). */
       weights?: { W1: Float32Array; hiddenSize: number };
-      checkpoint?: { iteration: number; data: Uint8Array; resume: boolean; keptEpochs: number };
+      checkpoint?: EpochCheckpointWrite;
     } = {},
-  ): void {
+  ): Promise<void> {
     this.bestValAcc = Math.max(this.bestValAcc ?? 0, m.valAcc);
     const bestValAcc = this.bestValAcc;
     const losses = this.takeLosses();
@@ -262,25 +274,29 @@ export class RunRecorder {
         );
       }),
     );
-    if (!weights && !checkpoint) return;
+    if (!weights && !checkpoint) return Promise.resolve();
     const image = weights && weightsImage(weights.W1, weights.hiddenSize);
-    this.enqueue(
-      () =>
-        this.sqlTransaction(async (tx) => {
-          if (checkpoint?.resume) await this.checkpointWrite(tx, checkpoint);
-          if (checkpoint && checkpoint.keptEpochs > 0)
-            await keepEpochCheckpoint(tx, this.runId, { epoch: m.epoch, ...checkpoint }, checkpoint.keptEpochs);
-          if (!image) return;
-          const { png, width, height } = await image; // (encoded by now: enqueue waited for it)
-          const kept = weightsImagesKept(width * height);
-          await keepWeightsImage(tx, this.runId, { epoch: m.epoch, png }, kept);
-          // Stored once: in the history, which always keeps the latest, or on the run when it keeps none.
-          const onRun = kept === 0 ? png : null;
-          await tx.$executeRaw`UPDATE "Run" SET "weightsPng" = ${onRun}, "weightsEpoch" = ${m.epoch} WHERE id = ${this.runId}::uuid`;
-          await publishRunNotification(tx, { type: "weights", runId: this.runId, epoch: m.epoch });
-        }),
-      image,
-    );
+    return this.enqueue(() => this.sqlTransaction((tx) => this.artifactsWrite(tx, m.epoch, checkpoint, image)), image);
+  }
+
+  /** An epoch's checkpoints and weights image (in a sqlTransaction). */
+  private async artifactsWrite(
+    tx: SqlTx,
+    epoch: number,
+    checkpoint: EpochCheckpointWrite | undefined,
+    image: Promise<WeightsImage> | undefined,
+  ): Promise<void> {
+    if (checkpoint?.resume) await this.checkpointWrite(tx, checkpoint);
+    if (checkpoint && checkpoint.keptEpochs > 0)
+      await keepEpochCheckpoint(tx, this.runId, { epoch, ...checkpoint }, checkpoint.keptEpochs);
+    if (!image) return;
+    const { png, width, height } = await image; // (encoded by now: enqueue waited for it)
+    const kept = weightsImagesKept(width * height);
+    await keepWeightsImage(tx, this.runId, { epoch, png }, kept);
+    // Stored once: in the history, which always keeps the latest, or on the run when it keeps none.
+    const onRun = kept === 0 ? png : null;
+    await tx.$executeRaw`UPDATE "Run" SET "weightsPng" = ${onRun}, "weightsEpoch" = ${epoch} WHERE id = ${this.runId}::uuid`;
+    await publishRunNotification(tx, { type: "weights", runId: this.runId, epoch });
   }
 
   /** Waits for every queued write; throws if one could not be written. */

@@ -1,3 +1,11 @@
 /** The backends, in the order of automatic selection, fastest first. */
 export const BACKEND_NAMES = ["node-gpu", "webgpu", "node", "wasm", "cpu"] as const;
 export type BackendName = (typeof BACKEND_NAMES)[number];
+
+/**
+ * Whether a backend trains on a GPU, leaving the host's cores free for everything else a trainer
+ * does meanwhile; on the others, every core trains.
+ */
+export function trainsOnGpu(name: BackendName): boolean {
+  return name === "node-gpu" || name === "webgpu";
+}
