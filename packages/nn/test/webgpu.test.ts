@@ -7,10 +7,12 @@ import { afterAll, beforeAll, beforeEach, describe, expect, it } from "vitest";
 import { TINY_RECORDS, tinyCifar10 } from "./fixtures.ts";
 import {
   type Cifar10Dataset,
+  DeviceLostError,
   type Hyperparameters,
   initBackend,
   loadCheckpoint,
   loadCifar10,
+  loseWebgpuDevice,
   minibatches,
   NUM_CLASSES,
   PARAM_NAMES,
@@ -21,6 +23,7 @@ import {
   saveCheckpoint,
   TwoLayerNet,
   train,
+  webgpuLostReason,
 } from "./nn.ts";
 import { swiftShaderMissing, useSwiftShader } from "./swiftshader.ts";
 
@@ -211,6 +214,32 @@ describe.skipIf(swiftShaderMissing)(
       expect(seen).toBe(2);
       net.dispose();
       expect(tf.memory().numTensors).toBe(before);
+    });
+
+    it("fails a run whose device is lost with the reason, and initBackend then trains on a new device", async () => {
+      const net = TwoLayerNet.create(shape, hp);
+      const uploaded = minibatches(data.train, hp.batchSize, hp.seed); // the training set, on the device
+      expect(uploaded.onDevice).toBe(true);
+      const seen: number[] = [];
+      const error = await train(net, data, hp, {
+        onIteration: (it) => {
+          seen.push(it);
+          if (it === 2) loseWebgpuDevice();
+        },
+      }).catch((e: unknown) => e);
+      expect(error).toBeInstanceOf(DeviceLostError);
+      expect((error as Error).message).toMatch(/^the WebGPU device was lost \(google \/ swiftshader.*\): /);
+      expect(seen.at(-1)).toBeLessThan(hp.numIters - 1);
+      expect(webgpuLostReason()).toBeDefined();
+      net.dispose();
+      releaseResidentRows();
+
+      const info = await initBackend("webgpu"); // not the lost one again: a new device
+      expect(info.name).toBe("webgpu");
+      expect(webgpuLostReason()).toBeUndefined();
+      const again = TwoLayerNet.create(shape, hp);
+      expectClose(await lossesFrom(again), wasmRun.losses);
+      again.dispose();
     });
 
     it("makes a checkpoint that resumes on wasm", async () => {

@@ -10,7 +10,7 @@ import { BACKEND_NAMES, type BackendName } from "./backendNames.ts";
 import { installBlasKernels, wasmHeap } from "./blasKernels.ts";
 import { adviseHugePagesForWasmMemory } from "./hugePages.ts";
 import { type Blas, type BlasOptions, BlasUnavailableError, loadBlas } from "./openBlas.ts";
-import { loadWebgpu, releaseWebgpu, type WebgpuLimits, WebgpuUnavailableError } from "./webgpu.ts";
+import { loadWebgpu, releaseWebgpu, type WebgpuLimits, WebgpuUnavailableError, webgpuLostReason } from "./webgpu.ts";
 
 export { BACKEND_NAMES, type BackendName };
 
@@ -193,18 +193,22 @@ let currentRequest: string | undefined;
 /**
  * Picks the backend: an explicit choice, else the first that loads of
  * node-gpu, webgpu (a hardware adapter only), node, wasm, cpu. An explicit choice that cannot load is
- * an error, never a silent fallback. Idempotent per process: the backend is global state in TensorFlow.js.
+ * an error, never a silent fallback. Idempotent per process (the backend is global state in
+ * TensorFlow.js), except after the WebGPU device was lost: then it chooses again, from a new device.
+ * (Data sets uploaded to the lost one go first: releaseResidentRows.)
  */
 export function initBackend(
   requested: BackendName | "auto" = "auto",
   options: BackendOptions = {},
 ): Promise<BackendInfo> {
   const choice = requested;
-  if (current && currentRequest === choice) return current;
+  const lost = webgpuLostReason() !== undefined;
+  if (current && currentRequest === choice && !lost) return current;
   currentRequest = choice;
   current = (async () => {
-    // Dawn keeps the process alive while its instance is reachable: let go of it on a switch away.
-    if (choice !== "webgpu") await releaseWebgpu();
+    // Dawn keeps the process alive while its instance is reachable: let go of it on a switch away,
+    // and of a lost device before asking for a new one.
+    if (choice !== "webgpu" || lost) await releaseWebgpu();
     if (choice !== "auto") return { ...(await LOADERS[choice](true, options)), skipped: [] };
     const skipped: BackendInfo["skipped"] = [];
     for (const name of BACKEND_NAMES) {

@@ -43,6 +43,13 @@ let gpu: GPU | undefined;
 let device: GPUDevice | undefined;
 let limits: WebgpuLimits | undefined;
 let lostReason: string | undefined;
+/** Devices destroyed here, on purpose (releaseWebgpu, a reload): losing those is no failure. */
+const destroyedHere = new WeakSet<GPUDevice>();
+
+function destroy(released: GPUDevice): void {
+  destroyedHere.add(released);
+  released.destroy();
+}
 
 /**
  * On Linux Dawn reaches the GPU through the Vulkan loader. Without it, say so (Dawn would print a
@@ -103,8 +110,9 @@ export async function releaseWebgpu(): Promise<void> {
   const released = device;
   device = undefined;
   limits = undefined;
+  lostReason = undefined;
   if (released) {
-    released.destroy();
+    destroy(released);
     await released.lost;
   }
   gpu = undefined;
@@ -158,12 +166,12 @@ export async function loadWebgpu({ allowSoftware }: { allowSoftware: boolean }):
   });
   lostReason = undefined;
   void created.lost.then((lost) => {
-    if (lost.reason === "destroyed") return;
+    if (destroyedHere.has(created)) return;
     lostReason = `the WebGPU device was lost (${name}): ${lost.message || lost.reason}`;
   });
   if (tf.findBackendFactory("webgpu")) tf.removeBackend("webgpu");
   // A device of an earlier load lost its backend just now (see releaseWebgpu for why it is destroyed).
-  device?.destroy();
+  if (device) destroy(device);
   device = created;
   tf.registerBackend("webgpu", () => new WebGPUBackend(created, info), 3);
   if (!(await tf.setBackend("webgpu"))) {
@@ -198,4 +206,12 @@ export function webgpuLimits(): WebgpuLimits | undefined {
  */
 export function webgpuLostReason(): string | undefined {
   return lostReason;
+}
+
+/**
+ * Destroys the device from outside this module's own releases, which is what a driver reset or a
+ * GPU falling off the bus does to it: for tests of a lost device (Dawn offers no other way to lose one).
+ */
+export function loseWebgpuDevice(): void {
+  device?.destroy();
 }
