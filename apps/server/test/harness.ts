@@ -83,10 +83,13 @@ export async function startTrainer(
   databaseUrl: string,
   dataDir: string,
   env: Record<string, string> = {},
+  /** Modules the process imports before the trainer (faults a test injects, see fixtures/). */
+  { imports = [] }: { imports?: string[] } = {},
 ): Promise<TrainerProcess> {
   // node itself, with tsx as a loader: the tsx CLI would run the trainer as its own child process,
   // which a SIGKILL of the wrapper leaves alive.
-  const child = spawn(process.execPath, ["--import", "tsx", TRAINER_MAIN], {
+  const preloads = imports.flatMap((module) => ["--import", module]);
+  const child = spawn(process.execPath, ["--import", "tsx", ...preloads, TRAINER_MAIN], {
     cwd: serverRoot,
     env: {
       ...process.env,

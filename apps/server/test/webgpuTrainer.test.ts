@@ -3,6 +3,7 @@
 // Debian's chromium (CI installs it), the setup of packages/nn/test/swiftshader.ts: slow, so tiny.
 
 import { existsSync } from "node:fs";
+import path from "node:path";
 import { graphql } from "@trainql/graphql";
 import { beforeAll, describe, expect, it } from "vitest";
 import { freshDatabase, gqlOk, startApi, startTrainer, type TestServer, tinyDataset, waitFor } from "./harness.ts";
@@ -25,6 +26,9 @@ const SWIFTSHADER_ENV = {
 
 const START = graphql(`mutation StartRun($input: StartRunInput!) { startRun(input: $input) { id } }`);
 const RUN = graphql(`query RunState($id: ID!) { run(id: $id) { status iteration backend error } }`);
+const RUN_EPOCHS = graphql(
+  `query RunEpochs($id: ID!) { run(id: $id) { status iteration backend error epochs { epoch iteration } } }`,
+);
 
 let databaseUrl: string;
 let dataDir: string;
@@ -56,5 +60,35 @@ describe.skipIf(missing)(`a trainer with TRAIN_BACKEND=webgpu${missing ? ` (skip
     await waitFor(async () => (await run(long)).status === "CANCELLED", 30_000, `run ${long} to cancel`);
     expect((await run(long)).iteration).toBeLessThan(5000);
     await trainer.stop();
+  });
+
+  it("fails a run whose GPU is lost with the reason, keeps its epochs, and trains the next on a new device", async () => {
+    // The device goes after step 12 of the first run, a few epochs in.
+    const trainer = await startTrainer(
+      databaseUrl,
+      dataDir,
+      { ...SWIFTSHADER_ENV, LOSE_GPU_AT_STEP: "12" },
+      { imports: [path.join(import.meta.dirname, "fixtures/loseGpuAtStep.ts")] },
+    );
+    try {
+      const run = async (id: string) => (await gqlOk(api.url, RUN_EPOCHS, { id })).run;
+      const input = { hiddenSize: 8, numIters: 40, batchSize: 50, learningRate: 0.3, reg: 1e-3, seed: 2 };
+      const lost = (await gqlOk(api.url, START, { input })).startRun.id;
+      await waitFor(async () => (await run(lost)).status === "FAILED", 120_000, `run ${lost} to fail`);
+      const failed = await run(lost);
+      expect(failed.error).toMatch(/^DeviceLostError: the WebGPU device was lost \(google \/ swiftshader.*\): /);
+      // The epochs that ended before the loss are kept; none after it.
+      expect(failed.epochs.length).toBeGreaterThan(0);
+      expect(failed.epochs.every((e) => e.iteration < 12)).toBe(true);
+      expect(failed.iteration).toBeLessThan(40);
+
+      const next = (await gqlOk(api.url, START, { input: { ...input, numIters: 6 } })).startRun.id;
+      await waitFor(async () => (await run(next)).status === "SUCCEEDED", 120_000, `run ${next} after the loss`);
+      expect(await run(next)).toMatchObject({ backend: "webgpu", iteration: 6, error: null });
+      expect(trainer.output()).toMatch(/the WebGPU device was lost .*; loading the backend again/);
+      expect(trainer.output().match(/: backend webgpu — GPU \(WebGPU on Dawn: /g)).toHaveLength(2); // at start, after
+    } finally {
+      await trainer.stop();
+    }
   });
 });

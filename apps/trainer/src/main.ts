@@ -16,6 +16,6 @@ for (const signal of ["SIGINT", "SIGTERM"] as const) {
   process.once(signal, async () => {
     await trainer.stop();
     await database.stop();
-    process.exit(0);
+    process.exit(); // 0, unless the trainer stopped itself for a reason (see startTrainer)
   });
 }

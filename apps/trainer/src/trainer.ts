@@ -5,7 +5,7 @@ import os from "node:os";
 import { createDb } from "@trainql/db";
 import { backendOptionsOf } from "@trainql/nn/cliEnv";
 import { hasCifar10, howToGetData, loadCifar10, resolveDataDir } from "@trainql/nn/data";
-import { initBackend } from "@trainql/nn/engine";
+import { type BackendInfo, initBackend, releaseResidentRows, webgpuLostReason } from "@trainql/nn/engine";
 import { advanceSweep, createRunPubSub, parsePayload, Reaper, TASK } from "@trainql/runs";
 import { reapPolicyOf } from "@trainql/runs/env";
 import { Logger, type Runner, run as runWorker } from "graphile-worker";
@@ -20,6 +20,14 @@ export interface StartedTrainer {
 }
 
 type Log = (line: string) => void;
+
+/** The backend as the Trainer table shows it (the API's `backend` and `trainers`). */
+const registeredBackend = ({ name, device, version, warnings }: BackendInfo) => ({
+  backend: name,
+  device,
+  backendVersion: version,
+  warnings,
+});
 
 async function loadData(env: TrainerEnv, log: Log): Promise<TrainerContext["data"]> {
   const dir = resolveDataDir(env.CIFAR10_DIR);
@@ -97,10 +105,7 @@ export async function startTrainer(
     id,
     host: os.hostname(),
     pid: process.pid,
-    backend: backend.name,
-    device: backend.device,
-    backendVersion: backend.version,
-    warnings: backend.warnings,
+    ...registeredBackend(backend),
     memoryBytes: BigInt(
       Math.floor(env.TRAINER_MEMORY_MB ? env.TRAINER_MEMORY_MB * 2 ** 20 : memoryForRuns(backend.name)),
     ),
@@ -117,6 +122,31 @@ export async function startTrainer(
   })();
 
   const running = new Set<Promise<void>>();
+  /**
+   * After the GPU's device was lost (a driver reset, say): once the runs that were on it have
+   * ended (they fail with the reason), loads the backend again, from a new device if there is one,
+   * and tells the others which it got; runs wait for it. If none loads, the trainer stops (exit code
+   * 1) rather than fail every run it would take from the queue, which other trainers may serve.
+   */
+  let reloading: Promise<void> | undefined;
+  const reloadBackend = (lost: string) =>
+    (reloading ??= (async () => {
+      log(`trainer ${id}: ${lost}; loading the backend again once its runs have ended`);
+      while (running.size > 0) await Promise.allSettled([...running]);
+      releaseResidentRows();
+      try {
+        ctx.backend = await initBackend(env.TRAIN_BACKEND, backendOptionsOf(env));
+      } catch (error) {
+        log(`trainer ${id}: no backend loaded again, stopping: ${(error as Error).message}`);
+        process.exitCode = 1;
+        process.kill(process.pid, "SIGTERM");
+        return;
+      }
+      Object.assign(registration, registeredBackend(ctx.backend)); // (the next heartbeat writes it)
+      log(`trainer ${id}: backend ${ctx.backend.name} — ${ctx.backend.device}`);
+    })().finally(() => {
+      reloading = undefined;
+    }));
   const runner: Runner = await runWorker({
     connectionString: databaseUrl,
     concurrency: env.TRAINER_CONCURRENCY,
@@ -130,9 +160,12 @@ export async function startTrainer(
     taskList: {
       [TASK.train]: async (payload, helpers) => {
         const { runId } = parsePayload(TASK.train, payload);
+        await reloading;
         const task = trainRun(ctx, runId, BigInt(helpers.job.id));
         running.add(task);
         await task.finally(() => running.delete(task));
+        const lost = webgpuLostReason();
+        if (lost) await reloadBackend(lost);
       },
       [TASK.evaluate]: async (payload) => evaluateRun(ctx, parsePayload(TASK.evaluate, payload).runId),
       [TASK.advanceSweep]: async (payload) => advanceSweep(db, parsePayload(TASK.advanceSweep, payload).sweepId),
@@ -146,7 +179,11 @@ export async function startTrainer(
   const heartbeat = setInterval(() => {
     const beat = async () => {
       // An upsert: a trainer forgotten while cut off from the database registers again.
-      await db.trainer.upsert({ where: { id }, create: registration, update: { lastSeenAt: new Date() } });
+      await db.trainer.upsert({
+        where: { id },
+        create: registration,
+        update: { lastSeenAt: new Date(), ...registeredBackend(ctx.backend) },
+      });
       await renewLeases(ctx, env.TRAINER_TIMEOUT_MS);
     };
     reaper.tick(beat).then(

@@ -5,7 +5,7 @@
 import { graphql, type RunOrder, readFragment } from "@trainql/graphql";
 import Link from "next/link";
 import { usePathname, useRouter, useSearchParams } from "next/navigation";
-import { useEffect, useState } from "react";
+import { useEffect, useRef, useState } from "react";
 import { useMutation, useQuery, useSubscription } from "urql";
 import { plural } from "@/lib/plural";
 import { percent, RUN_STATUSES, type RunStatus, type RunSummary, RunSummaryFragment } from "@/lib/types";
@@ -45,11 +45,20 @@ function useListSettings() {
   const status: RunStatus | "" = RUN_STATUSES.includes(filter as RunStatus) ? (filter as RunStatus) : "";
   const tags = params.getAll("tag");
   const name = params.get("name") ?? "";
-  const set = (key: "sort" | "status" | "tag" | "name", value: string | string[]) => {
-    const next = new URLSearchParams(params.toString());
+  // The address as last asked for. router.replace lands in a transition, so a change made before
+  // the last one is rendered (two tag chips removed in quick succession) builds on that one, not on
+  // the address this render read: else the second undid the first.
+  const latest = useRef(params.toString());
+  useEffect(() => {
+    latest.current = params.toString();
+  }, [params]);
+  const set = (key: "sort" | "status" | "tag" | "name", values: (current: string[]) => string[]) => {
+    const next = new URLSearchParams(latest.current);
+    const updated = values(next.getAll(key));
     next.delete(key);
-    for (const v of typeof value === "string" ? [value] : value) if (v) next.append(key, v);
+    for (const v of updated) if (v) next.append(key, v);
     const query = next.toString();
+    latest.current = query;
     router.replace(query ? `${pathname}?${query}` : pathname, { scroll: false });
   };
   return {
@@ -57,10 +66,11 @@ function useListSettings() {
     status,
     tags,
     name,
-    setOrder: (o: Order) => set("sort", o === "CREATED_AT_DESC" ? "" : o),
-    setStatus: (s: RunStatus | "") => set("status", s),
-    setTags: (t: string[]) => set("tag", [...new Set(t)]),
-    setName: (n: string) => set("name", n),
+    setOrder: (o: Order) => set("sort", () => [o === "CREATED_AT_DESC" ? "" : o]),
+    setStatus: (s: RunStatus | "") => set("status", () => [s]),
+    /** Tags from the current ones (as last asked for, see above). */
+    setTags: (update: (current: string[]) => string[]) => set("tag", (current) => [...new Set(update(current))]),
+    setName: (n: string) => set("name", () => [n]),
   };
 }
 
@@ -224,7 +234,7 @@ export function RunsTable() {
                     ) : (
                       (run.name ?? (run.tags.length > 0 ? null : "—"))
                     )}{" "}
-                    <TagChips tags={run.tags} onPick={(tag) => setTags([...tags, tag])} />
+                    <TagChips tags={run.tags} onPick={(tag) => setTags((current) => [...current, tag])} />
                   </td>
                   <td>
                     <StatusBadge status={run.status} />
@@ -266,7 +276,13 @@ export function RunsTable() {
 }
 
 /** The tags the list is filtered by (runs must carry all), as removable chips, and a field to add one. */
-function TagFilter({ tags, onChange }: { tags: string[]; onChange: (tags: string[]) => void }) {
+function TagFilter({
+  tags,
+  onChange,
+}: {
+  tags: string[];
+  onChange: (update: (current: string[]) => string[]) => void;
+}) {
   const [draft, setDraft] = useState("");
   return (
     <form
@@ -275,7 +291,7 @@ function TagFilter({ tags, onChange }: { tags: string[]; onChange: (tags: string
       onSubmit={(e) => {
         e.preventDefault();
         const added = draft.split(/[\s,]+/).filter(Boolean);
-        if (added.length > 0) onChange([...tags, ...added]);
+        if (added.length > 0) onChange((current) => [...current, ...added]);
         setDraft("");
       }}
     >
@@ -293,7 +309,7 @@ function TagFilter({ tags, onChange }: { tags: string[]; onChange: (tags: string
           type="button"
           className="chip"
           aria-label={`Remove tag filter ${tag}`}
-          onClick={() => onChange(tags.filter((t) => t !== tag))}
+          onClick={() => onChange((current) => current.filter((t) => t !== tag))}
         >
           {tag} ×
         </button>
