@@ -12,10 +12,11 @@ lowerPriority(env.TRAINER_NICE);
 const database = await openDatabase(env);
 const trainer = await startTrainer(env, database.url);
 
-for (const signal of ["SIGINT", "SIGTERM"] as const) {
-  process.once(signal, async () => {
-    await trainer.stop();
-    await database.stop();
-    process.exit(); // 0, unless the trainer stopped itself for a reason (see startTrainer)
-  });
+async function shutdown(code: number) {
+  await trainer.stop();
+  await database.stop();
+  process.exit(code);
 }
+for (const signal of ["SIGINT", "SIGTERM"] as const) process.once(signal, () => shutdown(0));
+// Whoever runs trainers (pnpm start's supervisor, a service manager) starts it again.
+void trainer.unusable.then(() => shutdown(1));

@@ -17,6 +17,8 @@ import { CANCEL_REASON, LOST_REASON, SHUTDOWN_REASON, type TrainerContext, train
 export interface StartedTrainer {
   id: string;
   stop(): Promise<void>;
+  /** Resolves, with why, if it can no longer train (its GPU lost, no backend loads again): stop it then. */
+  unusable: Promise<string>;
 }
 
 type Log = (line: string) => void;
@@ -125,10 +127,14 @@ export async function startTrainer(
   /**
    * After the GPU's device was lost (a driver reset, say): once the runs that were on it have
    * ended (they fail with the reason), loads the backend again, from a new device if there is one,
-   * and tells the others which it got; runs wait for it. If none loads, the trainer stops (exit code
-   * 1) rather than fail every run it would take from the queue, which other trainers may serve.
+   * and tells the others which it got; runs wait for it. If none loads, the trainer is `unusable`,
+   * to be stopped rather than fail every run it would take from the queue, which others may serve.
    */
   let reloading: Promise<void> | undefined;
+  let giveUp: (why: string) => void = () => {};
+  const unusable = new Promise<string>((resolve) => {
+    giveUp = resolve;
+  });
   const reloadBackend = (lost: string) =>
     (reloading ??= (async () => {
       log(`trainer ${id}: ${lost}; loading the backend again once its runs have ended`);
@@ -137,9 +143,9 @@ export async function startTrainer(
       try {
         ctx.backend = await initBackend(env.TRAIN_BACKEND, backendOptionsOf(env));
       } catch (error) {
-        log(`trainer ${id}: no backend loaded again, stopping: ${(error as Error).message}`);
-        process.exitCode = 1;
-        process.kill(process.pid, "SIGTERM");
+        const why = `no backend loaded again: ${(error as Error).message}`;
+        log(`trainer ${id}: ${why}`);
+        giveUp(why);
         return;
       }
       Object.assign(registration, registeredBackend(ctx.backend)); // (the next heartbeat writes it)
@@ -202,6 +208,7 @@ export async function startTrainer(
 
   return {
     id,
+    unusable,
     async stop() {
       clearInterval(heartbeat);
       // Runs in progress stop after their current iteration, are written and checkpointed, and go
