@@ -100,7 +100,7 @@ export async function startTrainer(
       TRAINER_HEARTBEAT_MS: "500",
       TRAINER_TIMEOUT_MS: String(TIMEOUT_MS),
       // Every epoch's weights image and epoch checkpoint: tests look at them, and a tiny data set's
-      // epochs take less than 20 times what drawing them does (epochHistory.test.ts tests the pace).
+      // epochs are too short for the default pace to take many (epochHistory.test.ts tests the pace).
       EPOCH_ARTIFACTS_PERCENT: "100",
       ...env,
     },

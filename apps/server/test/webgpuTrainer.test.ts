@@ -25,9 +25,8 @@ const SWIFTSHADER_ENV = {
 };
 
 const START = graphql(`mutation StartRun($input: StartRunInput!) { startRun(input: $input) { id } }`);
-const RUN = graphql(`query RunState($id: ID!) { run(id: $id) { status iteration backend error } }`);
-const RUN_EPOCHS = graphql(
-  `query RunEpochs($id: ID!) { run(id: $id) { status iteration backend error epochs { epoch iteration } } }`,
+const RUN = graphql(
+  `query RunState($id: ID!) { run(id: $id) { status iteration backend error epochs { epoch iteration } } }`,
 );
 
 let databaseUrl: string;
@@ -71,7 +70,7 @@ describe.skipIf(missing)(`a trainer with TRAIN_BACKEND=webgpu${missing ? ` (skip
       { imports: [path.join(import.meta.dirname, "fixtures/loseGpuAtStep.ts")] },
     );
     try {
-      const run = async (id: string) => (await gqlOk(api.url, RUN_EPOCHS, { id })).run;
+      const run = async (id: string) => (await gqlOk(api.url, RUN, { id })).run;
       const input = { hiddenSize: 8, numIters: 40, batchSize: 50, learningRate: 0.3, reg: 1e-3, seed: 2 };
       const lost = (await gqlOk(api.url, START, { input })).startRun.id;
       await waitFor(async () => (await run(lost)).status === "FAILED", 120_000, `run ${lost} to fail`);
@@ -83,8 +82,15 @@ describe.skipIf(missing)(`a trainer with TRAIN_BACKEND=webgpu${missing ? ` (skip
       expect(failed.iteration).toBeLessThan(40);
 
       const next = (await gqlOk(api.url, START, { input: { ...input, numIters: 6 } })).startRun.id;
-      await waitFor(async () => (await run(next)).status === "SUCCEEDED", 120_000, `run ${next} after the loss`);
-      expect(await run(next)).toMatchObject({ backend: "webgpu", iteration: 6, error: null });
+      const ended = await waitFor(
+        async () => {
+          const r = await run(next);
+          return (r.status === "SUCCEEDED" || r.status === "FAILED") && r;
+        },
+        120_000,
+        `run ${next} after the loss to end`,
+      );
+      expect(ended).toMatchObject({ status: "SUCCEEDED", backend: "webgpu", iteration: 6, error: null });
       expect(trainer.output()).toMatch(/the WebGPU device was lost .*; loading the backend again/);
       expect(trainer.output().match(/: backend webgpu — GPU \(WebGPU on Dawn: /g)).toHaveLength(2); // at start, after
     } finally {
