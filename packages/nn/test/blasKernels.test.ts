@@ -4,10 +4,11 @@ import * as tf from "@tensorflow/tfjs-core";
 import fc from "fast-check";
 import { afterEach, beforeAll, describe, expect, it } from "vitest";
 import { blasKernelsActive, hostRowsProduct, setBlasKernels } from "../src/backend/blasKernels.ts";
+import { softmaxCrossEntropyInOnePass } from "../src/backend/fusedKernels.ts";
 import { loadBlas, productThreads, splitsProduct } from "../src/backend/openBlas.ts";
 import { backendOptionsOf, readEngineEnv } from "../src/cli/env.ts";
 import { PIXELS_PER_IMAGE } from "../src/data/cifar10.ts";
-import { batchTensor } from "../src/training/minibatches.ts";
+import { batchTensor, minibatches, sampleBatch } from "../src/training/minibatches.ts";
 import { type BackendInfo, initBackend, PARAM_NAMES, TwoLayerNet } from "./nn.ts";
 
 let info: BackendInfo;
@@ -170,6 +171,81 @@ describe("BLAS kernels on the WebAssembly backend", () => {
     expect(() => blas.gatherRows(split.x, Int32Array.of(-1, 0), PIXELS_PER_IMAGE, into)).toThrow(RangeError);
   });
 
+  it("gather the next minibatch on the second thread while a step runs: the same rows as sampling", async (ctx) => {
+    if (!blasKernelsActive() || loadBlas().threads !== 2) return ctx.skip(); // (only with a BLAS on 2 threads)
+    const blas = loadBlas();
+    const n = 60;
+    const split = {
+      x: new Float32Array(n * PIXELS_PER_IMAGE).map((_, i) => (i % 7919) / 7919),
+      y: Uint8Array.from({ length: n }, (_, i) => i % 10),
+      n,
+    };
+    const net = TwoLayerNet.create({ inputSize: PIXELS_PER_IMAGE, hiddenSize: 64, numClasses: 10 }, { seed: 1 });
+    const until = 9;
+    const batches = minibatches(split, 37, 5, until);
+    const labels = new Int32Array(37);
+    // (Compared as bytes: toEqual takes ~0.5 s over 100,000 floats.)
+    const bytes = (a: Float32Array) => Buffer.from(a.buffer, a.byteOffset, a.byteLength);
+    const expectSame = (a: Float32Array, b: Float32Array) => expect(bytes(a).equals(bytes(b))).toBe(true);
+    const expectSampled = (it: number, rows: ReturnType<typeof batches.batch>) => {
+      const expected = sampleBatch(split, 37, 5, it);
+      expectSame(rows instanceof tf.Tensor ? (rows.dataSync() as Float32Array) : rows.values, expected.x);
+      expect(labels).toEqual(expected.y);
+    };
+    // The worker starts with the first split work; until it is ready, nothing is gathered ahead.
+    const deadline = Date.now() + 10_000;
+    while (blas.gathersAhead === 0 && Date.now() < deadline) {
+      batches.batch(0, labels);
+      await new Promise((resolve) => setTimeout(resolve, 10));
+    }
+    const before = blas.gathersAhead;
+    for (let it = 0; it < 6; it++) {
+      const X = batches.batch(it, labels);
+      if (X instanceof tf.Tensor) return expect.fail("on the BLAS, minibatches are rows in JavaScript memory");
+      const copy = X.values.slice();
+      // A training step's split products run while the next rows are copied, and take their turn first.
+      tf.tidy(() => net.sgdStep(X, tf.tensor1d(labels, "int32"), 1e-3, 1e-4));
+      expectSampled(it, X);
+      await new Promise((resolve) => setTimeout(resolve, 5)); // (the copy ahead is done by now)
+      // ...into the other buffer: this iteration's rows stay as they were until the next call.
+      expectSame(X.values, copy);
+    }
+    expect(blas.gathersAhead).toBe(before + 6);
+    // Out of order (a resumed run starts anywhere): the rows gathered ahead are not taken for it.
+    expectSampled(3, batches.batch(3, labels));
+    expectSampled(4, batches.batch(4, labels));
+    // None is gathered for the iteration the run stops before.
+    expectSampled(8, batches.batch(8, labels));
+    expect(blas.gathersAhead).toBe(before + 8);
+    // An index outside the data never reaches the worker.
+    const into = new Float32Array(2 * PIXELS_PER_IMAGE);
+    expect(() => blas.gatherRowsAhead(split.x, Int32Array.of(0, n), PIXELS_PER_IMAGE, into)).toThrow(RangeError);
+    net.dispose();
+  });
+
+  it("train on rows in JavaScript memory to the same bits as on their tensor", () => {
+    const shape = { inputSize: 300, hiddenSize: 64, numClasses: 10 };
+    const [onHost, onHeap] = [0, 1].map(() => TwoLayerNet.create(shape, { weightScale: 1e-2, seed: 4 })) as [
+      TwoLayerNet,
+      TwoLayerNet,
+    ];
+    const X = seeded([50, 300], 6) as tf.Tensor2D;
+    const rows = { values: X.dataSync() as Float32Array, count: 50 };
+    const y = tf.tensor1d(
+      Array.from({ length: 50 }, (_, i) => (i * 3) % 10),
+      "int32",
+    );
+    for (let step = 0; step < 3; step++) {
+      const losses = [onHost.sgdStep(rows, y, 0.1, 1e-3), onHeap.sgdStep(X, y, 0.1, 1e-3)];
+      expect(losses[0]!.dataSync()).toEqual(losses[1]!.dataSync());
+      tf.dispose(losses);
+    }
+    for (const name of PARAM_NAMES) expect(onHost.params[name].dataSync()).toEqual(onHeap.params[name].dataSync());
+    tf.dispose([X, y]);
+    onHost.dispose();
+    onHeap.dispose();
+  });
+
   it("fuse a bias and a ReLU as the stock kernel does, and hand other activations to it", () => {
     fc.assert(
       fc.property(
@@ -241,6 +317,37 @@ describe("BLAS kernels on the WebAssembly backend", () => {
     }
     tf.dispose([X, y]);
     net.dispose();
+  });
+
+  it("compute the softmax loss and its gradient in one pass: stable for large scores, NaN for NaN", (ctx) => {
+    if (!blasKernelsActive()) return ctx.skip(); // (then the model uses the ops)
+    tf.tidy(() => {
+      const y = tf.tensor1d([0, 2, 1], "int32");
+      const scores = tf.tensor2d([
+        [1000, 0, -1000],
+        [1, 2, 3],
+        [0.5, 0.5, 0.5],
+      ]) as tf.Tensor2D;
+      const { loss, dScores } = softmaxCrossEntropyInOnePass(scores, y)!;
+      // Row 0 puts all its mass on its label (exp(1000) would overflow unshifted); row 1's label has
+      // softmax 1 / (e⁻² + e⁻¹ + 1); row 2's 1/3. The gradient is (softmax − onehot) / N.
+      const sum1 = Math.exp(-2) + Math.exp(-1) + 1;
+      expect(loss).toBeCloseTo((0 + Math.log(sum1) + Math.log(3)) / 3, 6);
+      const expected = [
+        [0, 0, 0],
+        [Math.exp(-2) / sum1, Math.exp(-1) / sum1, 1 / sum1 - 1],
+        [1 / 3, 1 / 3 - 1, 1 / 3],
+      ].flatMap((row) => row.map((v) => v / 3));
+      expectClose(dScores.dataSync() as Float32Array, Float32Array.from(expected), 3);
+      const diverged = tf.tensor2d([
+        [Number.NaN, 0, 0],
+        [1, 2, 3],
+        [0, 0, 0],
+      ]) as tf.Tensor2D;
+      expect(softmaxCrossEntropyInOnePass(diverged, y)!.loss).toBeNaN();
+      setBlasKernels(false);
+      expect(softmaxCrossEntropyInOnePass(scores, y)).toBeUndefined();
+    });
   });
 
   it("multiply rows in JavaScript memory in place, as a product of their tensor does", () => {

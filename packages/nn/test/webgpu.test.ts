@@ -117,7 +117,7 @@ describe.skipIf(swiftShaderMissing)(
       const batches = minibatches(data.train, hp.batchSize, hp.seed);
       expect(batches.onDevice).toBe(true);
       const labels = new Int32Array(hp.batchSize);
-      const X = batches.batch(7, labels);
+      const X = batches.batch(7, labels) as tf.Tensor2D; // (on the device: a tensor)
       const host = sampleBatch(data.train, hp.batchSize, hp.seed, 7);
       expect(await X.data()).toEqual(host.x);
       expect(labels).toEqual(host.y);

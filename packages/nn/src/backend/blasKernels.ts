@@ -25,7 +25,7 @@ import {
   util,
 } from "@tensorflow/tfjs-core";
 import { CblasNoTrans, CblasRowMajor, CblasTrans } from "./cblas.ts";
-import type { Blas } from "./openBlas.ts";
+import type { Blas, GatherAhead } from "./openBlas.ts";
 
 const BACKEND = "wasm";
 
@@ -205,6 +205,11 @@ function fusedMatMul(args: KernelArgs<_FusedMatMulInputs>): TensorInfo {
   return activated;
 }
 
+/** Whether products on host rows run on the BLAS, reading the rows in place (see HostRows). */
+export function readsHostRows(): boolean {
+  return blasKernelsActive() && tf.getBackend() === BACKEND;
+}
+
 /**
  * relu(rows · w + bias) (or without the ReLU) for `n` rows that live in JavaScript memory (row-major,
  * n × k), with the BLAS reading them where they are: as a tensor they would first be copied onto the
@@ -218,7 +223,7 @@ export function hostRowsProduct(
   bias: tf.Tensor1D | undefined,
   activation: "linear" | "relu",
 ): tf.Tensor2D | undefined {
-  if (!blasKernelsActive() || tf.getBackend() !== BACKEND || w.dtype !== "float32") return undefined;
+  if (!readsHostRows() || w.dtype !== "float32") return undefined;
   const backend = tf.backend() as BackendWasm;
   const [k, m] = w.shape;
   util.assert(rows.length === n * k, () => `hostRowsProduct: ${rows.length} values are not ${n} rows of ${k}`);
@@ -240,22 +245,39 @@ export function hostRowsProduct(
 }
 
 /**
+ * A matrix's rows in JavaScript memory (row-major: `count` rows filling `values`), which the BLAS
+ * reads where they are: a training minibatch gathered ahead, which cannot be on the heap, whose
+ * memory moves when it grows (see secondThread.ts).
+ */
+export interface HostRows {
+  values: Float32Array;
+  count: number;
+}
+
+/**
  * w ← beta · w + alpha · aᵀ · b, in w's own memory: an SGD step on a weight matrix as one GEMM, its L2
  * term folded into beta (w − lr · (aᵀb + 2 · reg · w) = (1 − 2 · lr · reg) · w − lr · aᵀb). The
  * functional update passes over w-sized tensors five more times (2 · reg · w, the sum, lr · dW, the
  * difference, and the new tensor the variable takes); at H = 2048, W1 is 25 MB. Returns false, having
  * done nothing, unless products run on the BLAS and no other tensor shares w's memory.
  */
-export function sgdUpdateInPlace(w: tf.Variable, a: tf.Tensor2D, b: tf.Tensor2D, alpha: number, beta: number): boolean {
-  if (!blasKernelsActive() || tf.getBackend() !== BACKEND) return false;
-  if (![w, a, b].every((t) => t.dtype === "float32")) return false;
+export function sgdUpdateInPlace(
+  w: tf.Variable,
+  a: tf.Tensor2D | HostRows,
+  b: tf.Tensor2D,
+  alpha: number,
+  beta: number,
+): boolean {
+  if (!readsHostRows()) return false;
+  const onHost = !(a instanceof tf.Tensor);
+  if (![w, b, ...(onHost ? [] : [a])].every((t) => t.dtype === "float32")) return false;
   const backend = tf.backend() as BackendWasm;
   if (backend.refCount(w.dataId) !== 1) return false;
-  const [k, m] = a.shape;
+  const [k, m] = onHost ? [a.count, a.values.length / a.count] : a.shape;
   const n = b.shape[1];
   util.assert(
     b.shape[0] === k && w.shape.length === 2 && w.shape[0] === m && w.shape[1] === n,
-    () => `sgdUpdateInPlace: ${w.shape} is not the shape of aᵀb for a ${a.shape} and b ${b.shape}`,
+    () => `sgdUpdateInPlace: ${w.shape} is not the shape of aᵀb for a ${[k, m]} and b ${b.shape}`,
   );
   const values = floats(backend, w, 0, m * n);
   blas!.sgemm(
@@ -266,7 +288,7 @@ export function sgdUpdateInPlace(w: tf.Variable, a: tf.Tensor2D, b: tf.Tensor2D,
     n,
     k,
     alpha,
-    floats(backend, a, 0, k * m),
+    onHost ? a.values : floats(backend, a, 0, k * m),
     m,
     floats(backend, b, 0, k * n),
     n,
@@ -295,6 +317,19 @@ export function sumOfSquares(w: tf.Tensor): number | undefined {
  */
 export function gatherRows(source: Float32Array, rows: Int32Array, rowLength: number, into: Float32Array): boolean {
   return blasKernelsActive() && blas!.gatherRows(source, rows, rowLength, into);
+}
+
+/**
+ * The same copy on the second thread in the background, until `join()` (Blas.gatherRowsAhead);
+ * undefined, having done nothing, unless products run on a BLAS that can, with its thread free.
+ */
+export function gatherRowsAhead(
+  source: Float32Array,
+  rows: Int32Array,
+  rowLength: number,
+  into: Float32Array,
+): GatherAhead | undefined {
+  return blasKernelsActive() ? blas!.gatherRowsAhead(source, rows, rowLength, into) : undefined;
 }
 
 function onesOnHeap(backend: BackendWasm, length: number): Float32Array {

@@ -11,7 +11,9 @@ import type * as Koffi from "koffi";
 import koffi from "koffi";
 import type { SgemmArgs } from "./cblas.ts";
 import { chooseOpenBlasCore } from "./openBlasCore.ts";
-import { type SecondThread, startSecondThread } from "./secondThread.ts";
+import { type GatherAhead, type SecondThread, startSecondThread } from "./secondThread.ts";
+
+export type { GatherAhead };
 
 export interface Blas {
   /**
@@ -43,10 +45,23 @@ export interface Blas {
    * done nothing, where not, or while that thread starts (then copy them yourself).
    */
   gatherRows(source: Float32Array, rows: Int32Array, rowLength: number, into: Float32Array): boolean;
+  /**
+   * The same copy, all of it on the second thread, in the background until `join()` (see
+   * secondThread.ts): for the next minibatch, while this thread runs the step. Undefined, having done
+   * nothing, where gatherRows would return false, or while another such copy is under way.
+   */
+  gatherRowsAhead(
+    source: Float32Array,
+    rows: Int32Array,
+    rowLength: number,
+    into: Float32Array,
+  ): GatherAhead | undefined;
   /** How many products ran cut in two row blocks (see splitsProduct), for tests and benchmarks. */
   readonly splitProducts: number;
   /** How many gatherRows calls ran on two threads. */
   readonly splitGathers: number;
+  /** How many gatherRowsAhead calls started. */
+  readonly gathersAhead: number;
   /** The library, in words (e.g. "OpenBLAS 0.3.21 (Cooperlake kernels), 2 threads"). */
   description: string;
   threads: number;
@@ -200,11 +215,19 @@ export function loadBlas(options: BlasOptions = {}): Blas {
       second ??= startSecondThread(path);
       return second.gather(source, rows, rowLength, into);
     },
+    gatherRowsAhead(source, rows, rowLength, into) {
+      if (!setThreads || threads !== 2) return undefined;
+      second ??= startSecondThread(path);
+      return second.gatherAhead(source, rows, rowLength, into);
+    },
     get splitProducts() {
       return second?.products ?? 0;
     },
     get splitGathers() {
       return second?.gathers ?? 0;
+    },
+    get gathersAhead() {
+      return second?.gathersAhead ?? 0;
     },
     description: `${name}, ${threads} thread${threads === 1 ? "" : "s"}`,
   };

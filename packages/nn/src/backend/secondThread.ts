@@ -1,6 +1,7 @@
 // A second thread for the work of a step that the BLAS does not spread over two cores well: matrix
 // products, and the minibatch gather. Each is cut in two halves, one done on the main thread
-// and one on a worker thread at the same time, on the same memory.
+// and one on a worker thread at the same time, on the same memory. Between a step's products the
+// worker also copies the next minibatch's rows in the background (gatherAhead).
 //
 // Products: OpenBLAS splits a product over its own threads, but 0.3.21 (Debian 12's) does it poorly
 // for the narrow shapes of small nets. Measured on 2 cores (`OPENBLAS_CORETYPE` unset), 1000 × 128
@@ -17,9 +18,18 @@
 // them at ~6 GB/s here (2.2 ms, NumPy's `X[idx]` 1.4 ms); two cores copy twice as much at once
 // (1.2 ms), and nothing else runs between two steps.
 //
+// The gather ahead: between a step's two big products the main thread runs the step's small
+// elementwise work alone (~2 ms of a 14 ms step at H = 128), and the worker idles. There it copies
+// the next minibatch, a few rows at a time, putting a product's half first whenever one comes; by
+// the next step the rows are mostly there (measured: TODO).
+//
 // Safety: the worker gets raw addresses (neither the wasm heap nor the data sets are shared memory).
-// The main thread blocks until the worker's half is done, so nothing can move, grow or be freed
-// under it meanwhile, and it checks every row index before handing them over.
+// For the halves, the main thread blocks until the worker's half is done, so nothing can move, grow
+// or be freed under it meanwhile, and it checks every row index before handing them over. A gather
+// ahead writes into memory the main thread goes on running beside, so it only takes JavaScript
+// arrays (whose memory never moves, unlike the wasm heap's when it grows), and this module holds
+// both arrays until the copy is done, whatever the caller does with them.
+
 import { createRequire } from "node:module";
 import { Worker } from "node:worker_threads";
 import koffi from "koffi";
@@ -28,11 +38,27 @@ import { CblasTrans, type SgemmArgs } from "./cblas.ts";
 /** Gathers of at most this many rows are split (the worker reads their indices from shared memory). */
 export const GATHER_MAX_ROWS = 65_536;
 
-// The worker's state (state[0]): starting until it has loaded the library, then idle or busy.
+/** Rows a gather ahead copies between two looks for a product to do (8 rows: 96 KiB, ~15 µs). */
+const AHEAD_CHUNK_ROWS = 8;
+
+// The control words (Int32) the two threads share.
+const HALF = 0; // the half asked of the worker: starting until it has loaded the library, then idle or busy
+const HALF_FAILED = 1;
+const HALF_TASK = 2; // PRODUCT or GATHER
+const BELL = 3; // bumped whenever there is work: the idle worker sleeps on it
+const AHEAD = 4; // the gather ahead: idle or busy
+const AHEAD_NEXT = 5; // its next row to copy
+const AHEAD_COUNT = 6;
+const AHEAD_FAILED = 7;
+const WORDS = 8;
+// Then the arguments (Float64): a half's (cblas_sgemm's 14, or a gather's 5), and a gather ahead's 3.
+const HALF_ARGS = WORDS * 4;
+const AHEAD_ARGS = HALF_ARGS + 14 * 8;
+const CONTROL_BYTES = AHEAD_ARGS + 3 * 8;
+
 const STARTING = -1;
 const IDLE = 0;
 const BUSY = 1;
-// What it is asked to do (state[2]).
 const PRODUCT = 0;
 const GATHER = 1;
 
@@ -50,28 +76,53 @@ const sgemm = blas.func(
     "intptr_t b, int ldb, float beta, intptr_t c, int ldc)",
 );
 const scopy = blas.func("void cblas_scopy(int n, intptr_t x, int incx, intptr_t y, int incy)");
-const state = new Int32Array(workerData.control, 0, 3);
-const args = new Float64Array(workerData.control, 16, 14);
+const state = new Int32Array(workerData.control, 0, ${WORDS});
+const args = new Float64Array(workerData.control, ${HALF_ARGS}, 14);
+const aheadArgs = new Float64Array(workerData.control, ${AHEAD_ARGS}, 3);
 const rows = new Int32Array(workerData.rows);
-Atomics.store(state, 0, ${IDLE});
+const aheadRows = new Int32Array(workerData.aheadRows);
+const copyRows = (indices, source, into, rowLength, from, to) => {
+  const rowBytes = rowLength * ${FLOAT_BYTES};
+  for (let i = from; i < to; i++) scopy(rowLength, source + indices[i] * rowBytes, 1, into + i * rowBytes, 1);
+};
+Atomics.store(state, ${HALF}, ${IDLE});
 for (;;) {
-  Atomics.wait(state, 0, ${IDLE});
-  let failed = 0;
-  try {
-    if (state[2] === ${PRODUCT}) sgemm(...args);
-    else {
-      const [source, into, rowLength, from, to] = args;
-      const rowBytes = rowLength * ${FLOAT_BYTES};
-      for (let i = from; i < to; i++) scopy(rowLength, source + rows[i] * rowBytes, 1, into + i * rowBytes, 1);
+  const bell = Atomics.load(state, ${BELL});
+  if (Atomics.load(state, ${HALF}) === ${BUSY}) {
+    let failed = 0;
+    try {
+      if (state[${HALF_TASK}] === ${PRODUCT}) sgemm(...args);
+      else copyRows(rows, ...args.subarray(0, 5));
+    } catch {
+      failed = 1;
     }
-  } catch {
-    failed = 1;
-  }
-  state[1] = failed;
-  Atomics.store(state, 0, ${IDLE});
-  Atomics.notify(state, 0);
+    state[${HALF_FAILED}] = failed;
+    Atomics.store(state, ${HALF}, ${IDLE});
+    Atomics.notify(state, ${HALF});
+  } else if (Atomics.load(state, ${AHEAD}) === ${BUSY}) {
+    const from = state[${AHEAD_NEXT}];
+    const count = state[${AHEAD_COUNT}];
+    let to = Math.min(from + ${AHEAD_CHUNK_ROWS}, count);
+    try {
+      copyRows(aheadRows, ...aheadArgs, from, to);
+    } catch {
+      state[${AHEAD_FAILED}] = 1;
+      to = count;
+    }
+    state[${AHEAD_NEXT}] = to;
+    if (to === count) {
+      Atomics.store(state, ${AHEAD}, ${IDLE});
+      Atomics.notify(state, ${AHEAD});
+    }
+  } else Atomics.wait(state, ${BELL}, bell);
 }
 `;
+
+/** A gather under way on the worker (SecondThread.gatherAhead). */
+export interface GatherAhead {
+  /** Waits until every row is copied (at once when they are); throws if the copy failed. */
+  join(): void;
+}
 
 export interface SecondThread {
   /**
@@ -86,23 +137,44 @@ export interface SecondThread {
    * than GATHER_MAX_ROWS rows. Throws RangeError for a row index outside `source`.
    */
   gather(source: Float32Array, rows: Int32Array, rowLength: number, into: Float32Array): boolean;
-  /** Products and gathers split so far (for tests and benchmarks). */
+  /**
+   * The same copy, all of it on the worker, in the background: this thread goes on (and its split
+   * products go first) until `join()`. Undefined, having done nothing, while the worker is not ready
+   * or busy with another gather ahead, or for more than GATHER_MAX_ROWS rows. Throws RangeError for a
+   * row index outside `source`.
+   */
+  gatherAhead(source: Float32Array, rows: Int32Array, rowLength: number, into: Float32Array): GatherAhead | undefined;
+  /** Products, gathers and gathers ahead split so far (for tests and benchmarks). */
   readonly products: number;
   readonly gathers: number;
+  readonly gathersAhead: number;
+}
+
+/** Throws RangeError unless every row index is inside `source` and `into` holds them all. */
+function checkGather(source: Float32Array, rows: Int32Array, rowLength: number, into: Float32Array): void {
+  const sourceRows = Math.floor(source.length / rowLength);
+  for (const row of rows) {
+    if (!(row >= 0 && row < sourceRows)) throw new RangeError(`row ${row} is outside the ${sourceRows} rows`);
+  }
+  if (into.length < rows.length * rowLength)
+    throw new RangeError(`${rows.length} rows do not fit in ${into.length} floats`);
 }
 
 /** Starts the worker for products of the library at `libraryPath` (as the main thread loaded it). */
 export function startSecondThread(libraryPath: string): SecondThread {
-  const control = new SharedArrayBuffer(16 + 14 * 8);
-  const state = new Int32Array(control, 0, 3);
-  const args = new Float64Array(control, 16, 14);
+  const control = new SharedArrayBuffer(CONTROL_BYTES);
+  const state = new Int32Array(control, 0, WORDS);
+  const args = new Float64Array(control, HALF_ARGS, 14);
+  const aheadArgs = new Float64Array(control, AHEAD_ARGS, 3);
   const sharedRows = new Int32Array(new SharedArrayBuffer(GATHER_MAX_ROWS * 4));
-  Atomics.store(state, 0, STARTING);
+  const aheadRows = new Int32Array(new SharedArrayBuffer(GATHER_MAX_ROWS * 4));
+  Atomics.store(state, HALF, STARTING);
   const worker = new Worker(WORKER_SOURCE, {
     eval: true,
     workerData: {
       control,
       rows: sharedRows.buffer,
+      aheadRows: aheadRows.buffer,
       library: libraryPath,
       koffi: createRequire(import.meta.url).resolve("koffi"),
     },
@@ -118,26 +190,39 @@ export function startSecondThread(libraryPath: string): SecondThread {
   // Idle, it waits on a futex: it must not keep the process alive.
   worker.unref();
 
-  const ready = () => !stopped && Atomics.load(state, 0) === IDLE;
+  const started = () => !stopped && Atomics.load(state, HALF) !== STARTING;
+  const ready = () => !stopped && Atomics.load(state, HALF) === IDLE;
+  const ring = () => {
+    Atomics.add(state, BELL, 1);
+    Atomics.notify(state, BELL);
+  };
   /** Starts the worker on what `state` and `args` say, runs `mine` here meanwhile, then waits for it. */
   const together = (task: number, mine: () => void) => {
-    state[2] = task;
-    Atomics.store(state, 0, BUSY);
-    Atomics.notify(state, 0);
+    state[HALF_TASK] = task;
+    Atomics.store(state, HALF, BUSY);
+    ring();
     mine();
-    while (Atomics.load(state, 0) === BUSY) Atomics.wait(state, 0, BUSY);
-    if (state[1] !== 0) throw new Error(`the second thread's ${task === PRODUCT ? "sgemm" : "copy"} failed`);
+    while (Atomics.load(state, HALF) === BUSY) Atomics.wait(state, HALF, BUSY);
+    if (state[HALF_FAILED] !== 0) throw new Error(`the second thread's ${task === PRODUCT ? "sgemm" : "copy"} failed`);
   };
   const address = (t: Float32Array, offset: number) => Number(koffi.address(t)) + offset * FLOAT_BYTES;
 
   let products = 0;
   let gathers = 0;
+  let gathersAhead = 0;
+  // The arrays of the gather ahead under way: held here until it is done, so that the worker never
+  // writes into memory that was collected meanwhile.
+  let aheadArrays: [Float32Array, Float32Array] | undefined;
+  const aheadDone = () => Atomics.load(state, AHEAD) === IDLE;
   return {
     get products() {
       return products;
     },
     get gathers() {
       return gathers;
+    },
+    get gathersAhead() {
+      return gathersAhead;
     },
     product(sgemm, call) {
       if (!ready()) return false;
@@ -169,11 +254,7 @@ export function startSecondThread(libraryPath: string): SecondThread {
     gather(source, rows, rowLength, into) {
       const count = rows.length;
       if (!ready() || count > GATHER_MAX_ROWS) return false;
-      const sourceRows = Math.floor(source.length / rowLength);
-      for (const row of rows) {
-        if (!(row >= 0 && row < sourceRows)) throw new RangeError(`row ${row} is outside the ${sourceRows} rows`);
-      }
-      if (into.length < count * rowLength) throw new RangeError(`${count} rows do not fit in ${into.length} floats`);
+      checkGather(source, rows, rowLength, into);
       const half = Math.floor(count / 2);
       sharedRows.set(rows);
       args.set([address(source, 0), address(into, 0), rowLength, half, count]);
@@ -185,6 +266,29 @@ export function startSecondThread(libraryPath: string): SecondThread {
       });
       gathers++;
       return true;
+    },
+    gatherAhead(source, rows, rowLength, into) {
+      if (!started() || (aheadArrays && !aheadDone()) || rows.length > GATHER_MAX_ROWS) return undefined;
+      checkGather(source, rows, rowLength, into);
+      aheadRows.set(rows);
+      aheadArgs.set([address(source, 0), address(into, 0), rowLength]);
+      state[AHEAD_NEXT] = 0;
+      state[AHEAD_COUNT] = rows.length;
+      state[AHEAD_FAILED] = 0;
+      aheadArrays = [source, into];
+      Atomics.store(state, AHEAD, BUSY);
+      ring();
+      gathersAhead++;
+      const number = gathersAhead;
+      return {
+        join() {
+          // (A later gather ahead starts only once this one is done.)
+          if (number !== gathersAhead) return;
+          while (Atomics.load(state, AHEAD) === BUSY) Atomics.wait(state, AHEAD, BUSY);
+          aheadArrays = undefined;
+          if (state[AHEAD_FAILED] !== 0) throw new Error("the second thread's copy failed");
+        },
+      };
     },
   };
 }

@@ -7,12 +7,24 @@
 // Products with a transposed operand say so (`matMul(a, b, true)` is aᵀb) instead of transposing:
 // a BLAS reads the operand transposed for free (see backend/blasKernels.ts).
 import * as tf from "@tensorflow/tfjs-core";
-import { hostRowsProduct, sgdUpdateInPlace, sumOfSquares } from "../backend/blasKernels.ts";
+import { type HostRows, hostRowsProduct, sgdUpdateInPlace, sumOfSquares } from "../backend/blasKernels.ts";
+import { softmaxCrossEntropyInOnePass } from "../backend/fusedKernels.ts";
 import { type NetShape, PARAM_NAMES, type Params } from "../netParams.ts";
 import { predictChunkRows } from "../training/memory.ts";
 import { derivedSeed } from "../training/random.ts";
 
 export { type NetShape, PARAM_NAMES, type Params };
+
+/**
+ * A minibatch's rows (N × D): a tensor on the backend, or rows in JavaScript memory where the native
+ * BLAS runs the products (a minibatch gathered during the step before, see training/minibatches.ts).
+ */
+export type Rows = tf.Tensor2D | HostRows;
+
+/** The rows as a tensor (a copy of host rows, for the kernels that cannot read them in place). */
+function rowsTensor(X: Rows): tf.Tensor2D {
+  return X instanceof tf.Tensor ? X : tf.tensor2d(X.values, [X.count, X.values.length / X.count]);
+}
 
 export interface LossAndGrads {
   loss: tf.Scalar;
@@ -34,6 +46,30 @@ export function fractionEqual(predicted: ArrayLike<number>, y: ArrayLike<number>
 function squaredNorm(W: tf.Tensor): tf.Scalar {
   const native = sumOfSquares(W);
   return native === undefined ? tf.sum(tf.sum(tf.square(W), -1)) : tf.scalar(native);
+}
+
+/**
+ * The mean softmax cross-entropy of `scores` (N × C) against labels `y`, and its gradient with
+ * respect to the scores, (softmax − onehot) / N: in one pass where the BLAS kernels run
+ * (fusedKernels.ts), else as the ops below.
+ */
+function softmaxCrossEntropy(
+  scores: tf.Tensor2D,
+  y: tf.Tensor1D,
+  numClasses: number,
+): { dataLoss: tf.Scalar; dScores: tf.Tensor2D } {
+  const fused = softmaxCrossEntropyInOnePass(scores, y);
+  if (fused) return { dataLoss: tf.scalar(fused.loss), dScores: fused.dScores };
+  const N = scores.shape[0];
+  // Scores shifted by their row max for numerical stability.
+  const shifted = tf.sub(scores, tf.max(scores, 1, true));
+  const logProbs = tf.sub(shifted, tf.log(tf.sum(tf.exp(shifted), 1, true)));
+  // (oneHot then cast: the wasm OneHot kernel ignores a float32 dtype and writes int32 bits.)
+  const yOneHot = tf.cast(tf.oneHot(y, numClasses), "float32");
+  return {
+    dataLoss: tf.div(tf.neg(tf.sum(tf.mul(yOneHot, logProbs))), N),
+    dScores: tf.div(tf.sub(tf.exp(logProbs), yOneHot), N),
+  };
 }
 
 /** dW = aᵀ·b + 2·reg·W: the gradient of a weight matrix W whose layer's input is a, output gradient b. */
@@ -85,11 +121,10 @@ export class TwoLayerNet {
   }
 
   /** Class scores (N × C) for a batch X (N × D). */
-  scores(X: tf.Tensor2D): tf.Tensor2D {
+  scores(X: Rows): tf.Tensor2D {
     return tf.tidy(() => {
-      const { W1, b1, W2, b2 } = this.params;
-      const hidden = tf.fused.matMul({ a: X, b: W1, bias: b1, activation: "relu" });
-      return tf.fused.matMul({ a: hidden, b: W2, bias: b2 }) as tf.Tensor2D;
+      const { W2, b2 } = this.params;
+      return tf.fused.matMul({ a: this.hiddenLayer(X), b: W2, bias: b2 }) as tf.Tensor2D;
     });
   }
 
@@ -109,7 +144,7 @@ export class TwoLayerNet {
   }
 
   /** One SGD step: W ← W − lr · dW for every parameter. Returns the minibatch loss (before the step). */
-  sgdStep(X: tf.Tensor2D, y: tf.Tensor1D, learningRate: number, reg: number): tf.Scalar {
+  sgdStep(X: Rows, y: tf.Tensor1D, learningRate: number, reg: number): tf.Scalar {
     return tf.tidy(() => {
       const { loss, hidden, dScores, dHidden, db1, db2 } = this.backward(X, y, reg);
       const { W1, b1, W2, b2 } = this.params;
@@ -120,7 +155,7 @@ export class TwoLayerNet {
         [W2, hidden, dScores],
       ] as const) {
         if (!sgdUpdateInPlace(W, a, b, -learningRate, 1 - 2 * learningRate * reg))
-          W.assign(tf.sub(W, tf.mul(learningRate, weightGradient(W, a, b, reg))));
+          W.assign(tf.sub(W, tf.mul(learningRate, weightGradient(W, rowsTensor(a), b, reg))));
       }
       b1.assign(tf.sub(b1, tf.mul(learningRate, db1)));
       b2.assign(tf.sub(b2, tf.mul(learningRate, db2)));
@@ -132,25 +167,17 @@ export class TwoLayerNet {
    * The forward and backward pass on a minibatch, up to the weight gradients' products: the loss, and
    * the factors of dW1 = Xᵀ·dHidden + 2·reg·W1 and dW2 = hiddenᵀ·dScores + 2·reg·W2.
    */
-  private backward(X: tf.Tensor2D, y: tf.Tensor1D, reg: number) {
-    const { W1, b1, W2, b2 } = this.params;
-    const N = X.shape[0];
+  private backward(X: Rows, y: tf.Tensor1D, reg: number) {
+    const { W1, W2, b2 } = this.params;
 
-    // Forward pass. (A fused product: relu(X·W1 + b1) in one kernel, one pass over N × H.)
-    const hidden = tf.fused.matMul({ a: X, b: W1, bias: b1, activation: "relu" }) as tf.Tensor2D; // N × H
-    const scores = tf.fused.matMul({ a: hidden, b: W2, bias: b2 }); // N × C
-
-    // Softmax cross-entropy, with scores shifted by their row max for numerical stability.
-    const shifted = tf.sub(scores, tf.max(scores, 1, true));
-    const logProbs = tf.sub(shifted, tf.log(tf.sum(tf.exp(shifted), 1, true)));
-    // (oneHot then cast: the wasm OneHot kernel ignores a float32 dtype and writes int32 bits.)
-    const yOneHot = tf.cast(tf.oneHot(y, this.shape.numClasses), "float32");
-    const dataLoss = tf.div(tf.neg(tf.sum(tf.mul(yOneHot, logProbs))), N);
+    // Forward pass.
+    const hidden = this.hiddenLayer(X); // N × H
+    const scores = tf.fused.matMul({ a: hidden, b: W2, bias: b2 }) as tf.Tensor2D; // N × C
+    const { dataLoss, dScores } = softmaxCrossEntropy(scores, y, this.shape.numClasses);
     const regLoss = tf.mul(reg, tf.add(squaredNorm(W1), squaredNorm(W2)));
     const loss = tf.add(dataLoss, regLoss) as tf.Scalar;
 
-    // Backward pass: d(loss)/d(scores) = (softmax − onehot) / N.
-    const dScores = tf.div(tf.sub(tf.exp(logProbs), yOneHot), N) as tf.Tensor2D;
+    // Backward pass, from dScores = d(loss)/d(scores).
     const db2 = tf.sum(dScores, 0);
     // ReLU passes the gradient where its input was positive, i.e. where its output is.
     const dHidden = tf.mul(tf.matMul(dScores, W2, false, true), tf.step(hidden)) as tf.Tensor2D;
@@ -158,8 +185,20 @@ export class TwoLayerNet {
     return { loss, hidden, dScores, dHidden, db1, db2 };
   }
 
+  /**
+   * relu(X·W1 + b1), as one fused product (one pass over N × H). Host rows are read in place by the
+   * BLAS: as a tensor they would first be copied onto the WebAssembly heap.
+   */
+  private hiddenLayer(X: Rows): tf.Tensor2D {
+    const { W1, b1 } = this.params;
+    const fused = (a: tf.Tensor2D) => tf.fused.matMul({ a, b: W1, bias: b1, activation: "relu" }) as tf.Tensor2D;
+    if (X instanceof tf.Tensor) return fused(X);
+    return hostRowsProduct(X.values, X.count, W1 as tf.Tensor2D, b1 as tf.Tensor1D, "relu") ?? fused(rowsTensor(X));
+  }
+
   /** Predicted labels for the rows of X (N × D). */
-  async predictRows(X: tf.Tensor2D): Promise<Int32Array> {
+  async predictRows(X: Rows): Promise<Int32Array> {
+    if (!(X instanceof tf.Tensor)) return await this.predict(X.values, X.count);
     const labels = tf.tidy(() => tf.argMax(this.scores(X), 1));
     const values = (await labels.data<"int32">()) as Int32Array;
     labels.dispose();
@@ -167,23 +206,17 @@ export class TwoLayerNet {
   }
 
   /**
-   * Predicted labels for `n` rows of features (row-major, n × D), computed in chunks. Where the
-   * native BLAS runs the products, it reads the rows in place instead of a tensor's copy of them.
+   * Predicted labels for `n` rows of features (row-major, n × D), computed in chunks (the rows read
+   * in place where the native BLAS runs the products, see hiddenLayer).
    */
   async predict(x: Float32Array, n: number): Promise<Int32Array> {
     const { inputSize: D } = this.shape;
-    const { W1, b1, W2, b2 } = this.params;
     const out = new Int32Array(n);
     const chunk = predictChunkRows(this.shape.hiddenSize);
     for (let start = 0; start < n; start += chunk) {
       const count = Math.min(chunk, n - start);
       const rows = x.subarray(start * D, (start + count) * D);
-      const labels = tf.tidy(() => {
-        const hidden =
-          hostRowsProduct(rows, count, W1 as tf.Tensor2D, b1 as tf.Tensor1D, "relu") ??
-          tf.fused.matMul({ a: tf.tensor2d(rows, [count, D]), b: W1, bias: b1, activation: "relu" });
-        return tf.argMax(tf.fused.matMul({ a: hidden, b: W2, bias: b2 }), 1);
-      });
+      const labels = tf.tidy(() => tf.argMax(this.scores({ values: rows, count }), 1));
       out.set((await labels.data<"int32">()) as Int32Array, start);
       labels.dispose();
     }

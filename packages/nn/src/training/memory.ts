@@ -29,7 +29,8 @@ export function estimateTrainingMemory({
   const paramValues = D * H + H + H * C + C;
   const params = 4 * 3 * paramValues; // values, gradients, one SGD temporary
   // The minibatch tensor, the transpose for dW1 that the stock WebAssembly kernels make (a BLAS
-  // needs none), and one spare copy: an upper bound on every backend.
+  // needs none), and one spare copy: an upper bound on every backend (with a BLAS: the two buffers
+  // of minibatches.ts, one filled while a step reads the other).
   const batch = 4 * 3 * N * D;
   const activations = 4 * (4 * Math.max(N, predictChunkRows(H)) * H + 6 * N * C);
   return { bytes: params + batch + activations, parts: { params, batch, activations } };

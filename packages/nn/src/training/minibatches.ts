@@ -2,13 +2,18 @@
 // costs more than the step's arithmetic, so the training and validation sets are uploaded once (per
 // process and data set: a trainer's runs share them) and each minibatch is gathered on the device
 // from the sampled row indices; only the loss comes back each step. On the CPU backends the rows
-// already live in host memory, and sampling writes them straight into the minibatch tensor.
+// already live in host memory. Where the native BLAS runs the products, the next minibatch is
+// gathered on its second thread while this one's step runs (into one of two buffers that the BLAS
+// reads in place); elsewhere sampling writes the rows straight into the minibatch tensor.
 import * as tf from "@tensorflow/tfjs-core";
-import { gatherRows } from "../backend/blasKernels.ts";
+import { gatherRows, gatherRowsAhead, readsHostRows } from "../backend/blasKernels.ts";
 import { fillTensor } from "../backend/fillTensor.ts";
+import { adviseHugePages } from "../backend/hugePages.ts";
+import type { GatherAhead } from "../backend/openBlas.ts";
 import { webgpuLimits } from "../backend/webgpu.ts";
 import { PIXELS_PER_IMAGE } from "../data/cifar10.ts";
 import type { Split } from "../data/dataset.ts";
+import type { Rows } from "../model/twoLayerNet.ts";
 import { randomInts } from "./random.ts";
 
 interface Resident {
@@ -97,23 +102,66 @@ export function batchTensor(data: Split, batchSize: number, seed: number, it: nu
   ) as tf.Tensor2D;
 }
 
-/** The minibatches of a training run: iteration `it`'s rows as an N × D tensor, its labels in `labels`. */
+/** The minibatches of a training run: iteration `it`'s rows, its labels in `labels`. */
 export interface Minibatches {
-  batch(it: number, labels: Int32Array): tf.Tensor2D;
+  /** Iteration `it`'s rows: a tensor to dispose, or host rows that stay valid until the next call. */
+  batch(it: number, labels: Int32Array): Rows;
   /** True when rows are gathered on the device from an uploaded copy of the set. */
   readonly onDevice: boolean;
 }
 
-export function minibatches(data: Split, batchSize: number, seed: number): Minibatches {
+/** Frees a minibatch's rows once its iteration is done (host rows are reused, not freed). */
+export function disposeRows(X: Rows): void {
+  if (X instanceof tf.Tensor) X.dispose();
+}
+
+/** The minibatches of a run that stops before iteration `until` (none is gathered ahead for it). */
+export function minibatches(
+  data: Split,
+  batchSize: number,
+  seed: number,
+  until = Number.POSITIVE_INFINITY,
+): Minibatches {
   const rows = residentRows(data);
-  if (!rows) return { onDevice: false, batch: (it, labels) => batchTensor(data, batchSize, seed, it, labels) };
+  if (rows) {
+    return {
+      onDevice: true,
+      batch(it, labels) {
+        // The same indices as sampleBatch, so a run samples the same minibatches on every backend.
+        const idx = randomInts(seed, "batch", it, batchSize, data.n);
+        for (let i = 0; i < batchSize; i++) labels[i] = data.y[idx[i] as number] as number;
+        return tf.tidy(() => tf.gather(rows, tf.tensor1d(idx, "int32")) as tf.Tensor2D);
+      },
+    };
+  }
+  if (readsHostRows()) return gatheredAhead(data, batchSize, seed, until);
+  return { onDevice: false, batch: (it, labels) => batchTensor(data, batchSize, seed, it, labels) };
+}
+
+/** Host rows in two buffers: while a step reads one, the BLAS's second thread fills the other. */
+function gatheredAhead(data: Split, batchSize: number, seed: number, until: number): Minibatches {
+  const size = batchSize * PIXELS_PER_IMAGE;
+  const memory = new Float32Array(2 * size);
+  adviseHugePages(memory); // (before the first write; the products read these rows, see hugePages.ts)
+  const buffers = [memory.subarray(0, size), memory.subarray(size)] as const;
+  const source = data.x.subarray(0, data.n * PIXELS_PER_IMAGE);
+  let ahead: { it: number; idx: Int32Array; copy: GatherAhead } | undefined;
   return {
-    onDevice: true,
+    onDevice: false,
     batch(it, labels) {
-      // The same indices as sampleBatch, so a run samples the same minibatches on every backend.
-      const idx = randomInts(seed, "batch", it, batchSize, data.n);
-      for (let i = 0; i < batchSize; i++) labels[i] = data.y[idx[i] as number] as number;
-      return tf.tidy(() => tf.gather(rows, tf.tensor1d(idx, "int32")) as tf.Tensor2D);
+      const values = buffers[it % 2]!;
+      // (Joined in every case: a gather for another iteration may still be writing into `values`.)
+      ahead?.copy.join();
+      if (ahead?.it === it) {
+        for (let i = 0; i < batchSize; i++) labels[i] = data.y[ahead.idx[i] as number] as number;
+      } else sampleBatch(data, batchSize, seed, it, { x: values, y: labels });
+      ahead = undefined;
+      if (it + 1 < until) {
+        const idx = randomInts(seed, "batch", it + 1, batchSize, data.n);
+        const copy = gatherRowsAhead(source, idx, PIXELS_PER_IMAGE, buffers[(it + 1) % 2]!);
+        if (copy) ahead = { it: it + 1, idx, copy };
+      }
+      return { values, count: batchSize };
     },
   };
 }

@@ -12,7 +12,7 @@ import {
   iterationsPerEpoch,
   validateHyperparameters,
 } from "./hyperparameters.ts";
-import { minibatches, residentRows } from "./minibatches.ts";
+import { disposeRows, minibatches, residentRows } from "./minibatches.ts";
 
 export interface EpochMetrics {
   /** 0-based index of this epoch record. */
@@ -138,7 +138,7 @@ export async function train(
   let epoch = Math.ceil(startIteration / perEpoch);
   const start = performance.now();
   const labels = new Int32Array(hp.batchSize);
-  const batches = minibatches(data.train, hp.batchSize, hp.seed);
+  const batches = minibatches(data.train, hp.batchSize, hp.seed, endIteration);
   const valRows = residentRows(data.val);
   const valAccuracy = async () =>
     valRows
@@ -205,7 +205,7 @@ export async function train(
           learningRate = learningRateAt(hp, data.train.n, it + 1, learningRateFromEpoch);
         }
       } finally {
-        X.dispose();
+        disposeRows(X);
       }
     }
     while (reads.length > 0) await settleOldest();
