@@ -18,10 +18,12 @@
 // them at ~6 GB/s here (2.2 ms, NumPy's `X[idx]` 1.4 ms); two cores copy twice as much at once
 // (1.2 ms), and nothing else runs between two steps.
 //
-// The gather ahead: between a step's two big products the main thread runs the step's small
-// elementwise work alone (~2 ms of a 14 ms step at H = 128), and the worker idles. There it copies
-// the next minibatch, a few rows at a time, putting a product's half first whenever one comes; by
-// the next step the rows are mostly there (measured: TODO).
+// The gather ahead: between a step's two big products, and after them, the main thread runs the
+// step's small elementwise work alone (~2 ms of a 14 ms step at H = 128), and the worker idled. Now
+// it copies the next minibatch meanwhile, a few rows at a time, putting a product's half first
+// whenever one comes. Measured at H = 128 (real CIFAR-10, 2-core Xeon): taking a minibatch went from
+// 1.4–1.5 ms to 0.15–0.3 ms, and a step from 13.65 to 12.76 ms (median difference of 80 interleaved
+// pairs).
 //
 // Safety: the worker gets raw addresses (neither the wasm heap nor the data sets are shared memory).
 // For the halves, the main thread blocks until the worker's half is done, so nothing can move, grow
@@ -29,7 +31,6 @@
 // ahead writes into memory the main thread goes on running beside, so it only takes JavaScript
 // arrays (whose memory never moves, unlike the wasm heap's when it grows), and this module holds
 // both arrays until the copy is done, whatever the caller does with them.
-
 import { createRequire } from "node:module";
 import { Worker } from "node:worker_threads";
 import koffi from "koffi";
