@@ -3,7 +3,7 @@
 // configuration on the webgpu backend, runs `pnpm bench -- --backend webgpu --profile` against PyTorch CUDA, and
 // prints one JSON object as the last line of stdout. Flags shrink it for a smoke run on SwiftShader:
 //   tsx bench/gpuCheck.ts [--iters 3000 --hidden 5012 --lr 0.5 --batch 1000 --records-per-batch 10000 --bench-hidden 512,2048,4096
-//                          --bench-seconds 2 --bench-script PATH]
+//                          --bench-seconds 2 --bench-rounds 3 --bench-script PATH]
 import { spawnSync } from "node:child_process";
 import { mkdtemp, rm } from "node:fs/promises";
 import os from "node:os";
@@ -30,6 +30,7 @@ const { values } = parseArgs({
     "records-per-batch": { type: "string", default: "10000" },
     "bench-hidden": { type: "string", default: "512,2048,4096" },
     "bench-seconds": { type: "string", default: "2" },
+    "bench-rounds": { type: "string", default: "3" },
     // The bench as a script: next to this one when bundled, the TypeScript source under tsx.
     "bench-script": { type: "string" },
   },
@@ -98,7 +99,7 @@ const benchScript = values["bench-script"] ?? path.join(import.meta.dirname, "tr
 // --profile: where the step's time goes, kernel by kernel (timestamp queries), for the next tuning.
 const benchArgs = [
   ...["--backend", "webgpu", "--hidden", values["bench-hidden"], "--min-seconds", values["bench-seconds"]],
-  "--profile",
+  ...["--rounds", values["bench-rounds"], "--profile"],
 ];
 const bench = spawnSync(
   process.execPath,

@@ -21,6 +21,7 @@ import { parseArgs } from "node:util";
 import * as tf from "@tensorflow/tfjs-core";
 import { initBackend, parseBackendName } from "../src/backend/backend.ts";
 import { blasKernelsActive, setBlasKernels } from "../src/backend/blasKernels.ts";
+import { setFusedKernels } from "../src/backend/fusedKernels.ts";
 import { releaseWebgpu } from "../src/backend/webgpu.ts";
 import { backendOptionsOf, readEngineEnv } from "../src/cli/env.ts";
 import { NUM_CLASSES, PIXELS_PER_IMAGE } from "../src/data/cifar10.ts";
@@ -68,18 +69,25 @@ say(`backend: ${backend.name} — ${backend.device} (${backend.version})`);
 for (const warning of backend.warnings) say(`  warning: ${warning}`);
 
 // What to compare: with a native BLAS loaded, the WebAssembly backend with and without it; on a GPU,
-// the steps as training runs them and with each loss read before the next step is queued (what
-// training did before, and what readsBehind is measured against).
+// the steps as training runs them, with each loss read before the next step is queued (what
+// training did before, and what readsBehind is measured against), and with the softmax loss as the
+// model's ops instead of the fused kernels (fusedKernels.ts).
 interface Variant {
   label: string;
   native?: boolean;
   /** Steps a loss is read behind, when not the backend's own readsBehind(). */
   lag?: number;
+  /** False: the model's ops instead of the fused softmax cross-entropy. */
+  fused?: boolean;
 }
 const variants: Variant[] =
   backend.name !== "wasm"
     ? readsBehind() > 0
-      ? [{ label: backend.name }, { label: `${backend.name}, each loss read at once`, lag: 0 }]
+      ? [
+          { label: backend.name },
+          { label: `${backend.name}, each loss read at once`, lag: 0 },
+          { label: `${backend.name}, softmax loss as ops`, fused: false },
+        ]
       : [{ label: backend.name }]
     : blasKernelsActive()
       ? [
@@ -229,6 +237,7 @@ for (const H of values.only === "run" ? [] : hiddenSizes) {
     for (const [i, variant] of variants.entries()) {
       if (round > 0 && variant.native === false && variants.length > 1) continue;
       if (variant.native !== undefined) setBlasKernels(variant.native);
+      setFusedKernels(variant.fused ?? true);
       const seconds = variant.native === false && variants.length > 1 ? minSeconds : minSeconds / ROUNDS;
       const steps = await medianMs(makeSteps(net, STEPS_PER_SAMPLE, variant.lag), seconds, 3);
       const step = { ms: steps.ms / STEPS_PER_SAMPLE };
@@ -249,6 +258,7 @@ for (const H of values.only === "run" ? [] : hiddenSizes) {
     }
   }
   if (variants[0]!.native !== undefined) setBlasKernels(variants[0]!.native);
+  setFusedKernels(true);
   const row: Row = {
     H,
     ours: ours.map(medianTiming),

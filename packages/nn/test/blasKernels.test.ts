@@ -4,7 +4,7 @@ import * as tf from "@tensorflow/tfjs-core";
 import fc from "fast-check";
 import { afterEach, beforeAll, describe, expect, it } from "vitest";
 import { blasKernelsActive, hostRowsProduct, setBlasKernels } from "../src/backend/blasKernels.ts";
-import { softmaxCrossEntropyInOnePass } from "../src/backend/fusedKernels.ts";
+import { setFusedKernels } from "../src/backend/fusedKernels.ts";
 import { loadBlas, productThreads, splitsProduct } from "../src/backend/openBlas.ts";
 import { backendOptionsOf, readEngineEnv } from "../src/cli/env.ts";
 import { PIXELS_PER_IMAGE } from "../src/data/cifar10.ts";
@@ -17,12 +17,14 @@ beforeAll(async () => {
 });
 afterEach(() => {
   setBlasKernels(true);
+  setFusedKernels(true);
 });
 
-/** f's result with the BLAS kernels and with the stock ones. */
+/** f's result with the BLAS (and fused) kernels and with the stock ones. */
 function bothWays(f: () => tf.Tensor): [Float32Array, Float32Array, number[]] {
   const run = (blas: boolean) => {
     setBlasKernels(blas);
+    setFusedKernels(blas);
     const t = f();
     const out = { values: t.dataSync() as Float32Array, shape: t.shape };
     t.dispose();
@@ -317,37 +319,6 @@ describe("BLAS kernels on the WebAssembly backend", () => {
     }
     tf.dispose([X, y]);
     net.dispose();
-  });
-
-  it("compute the softmax loss and its gradient in one pass: stable for large scores, NaN for NaN", (ctx) => {
-    if (!blasKernelsActive()) return ctx.skip(); // (then the model uses the ops)
-    tf.tidy(() => {
-      const y = tf.tensor1d([0, 2, 1], "int32");
-      const scores = tf.tensor2d([
-        [1000, 0, -1000],
-        [1, 2, 3],
-        [0.5, 0.5, 0.5],
-      ]) as tf.Tensor2D;
-      const { loss, dScores } = softmaxCrossEntropyInOnePass(scores, y)!;
-      // Row 0 puts all its mass on its label (exp(1000) would overflow unshifted); row 1's label has
-      // softmax 1 / (e⁻² + e⁻¹ + 1); row 2's 1/3. The gradient is (softmax − onehot) / N.
-      const sum1 = Math.exp(-2) + Math.exp(-1) + 1;
-      expect(loss).toBeCloseTo((0 + Math.log(sum1) + Math.log(3)) / 3, 6);
-      const expected = [
-        [0, 0, 0],
-        [Math.exp(-2) / sum1, Math.exp(-1) / sum1, 1 / sum1 - 1],
-        [1 / 3, 1 / 3 - 1, 1 / 3],
-      ].flatMap((row) => row.map((v) => v / 3));
-      expectClose(dScores.dataSync() as Float32Array, Float32Array.from(expected), 3);
-      const diverged = tf.tensor2d([
-        [Number.NaN, 0, 0],
-        [1, 2, 3],
-        [0, 0, 0],
-      ]) as tf.Tensor2D;
-      expect(softmaxCrossEntropyInOnePass(diverged, y)!.loss).toBeNaN();
-      setBlasKernels(false);
-      expect(softmaxCrossEntropyInOnePass(scores, y)).toBeUndefined();
-    });
   });
 
   it("multiply rows in JavaScript memory in place, as a product of their tensor does", () => {

@@ -1,7 +1,9 @@
 import * as tf from "@tensorflow/tfjs-core";
 import { beforeAll, describe, expect, it } from "vitest";
 import { setBlasKernels } from "../src/backend/blasKernels.ts";
+import { setFusedKernels } from "../src/backend/fusedKernels.ts";
 import { predictChunkRows } from "../src/training/memory.ts";
+import { checkFusedSoftmaxCrossEntropy } from "./fixtures.ts";
 import { initBackend, PARAM_NAMES, TwoLayerNet } from "./nn.ts";
 
 // A small net with weights of order 1, so activations and gradients are far from float32's noise.
@@ -41,12 +43,18 @@ describe("TwoLayerNet", () => {
     net.dispose();
   });
 
-  // On the WebAssembly backend with its BLAS kernels (see blasKernels.ts) and with the stock ones.
+  it("fuses the softmax cross-entropy as worked out by hand, and its step uses it", async () => {
+    await checkFusedSoftmaxCrossEntropy();
+  });
+
+  // On the WebAssembly backend with its BLAS and fused kernels (see blasKernels.ts, fusedKernels.ts)
+  // and with the stock ones.
   it.each([
-    ["BLAS", true],
+    ["BLAS and fused", true],
     ["stock", false],
   ])("has analytic gradients that match centered differences of the loss (%s kernels)", async (_, blas) => {
     const previous = setBlasKernels(blas);
+    const previousFused = setFusedKernels(blas);
     const net = TwoLayerNet.create(shape, { weightScale: 0.5, seed: 7 });
     const { X, y } = batch();
     const { loss, grads } = net.lossAndGrads(X, y, reg);
@@ -90,6 +98,7 @@ describe("TwoLayerNet", () => {
     tf.dispose([X, y]);
     net.dispose();
     setBlasKernels(previous);
+    setFusedKernels(previousFused);
   });
 
   // With the BLAS, the weight matrices' update is one in-place GEMM (sgdUpdateInPlace) rather than the

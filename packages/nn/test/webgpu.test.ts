@@ -4,7 +4,7 @@
 // a software adapter).
 import * as tf from "@tensorflow/tfjs-core";
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from "vitest";
-import { TINY_RECORDS, tinyCifar10 } from "./fixtures.ts";
+import { checkFusedSoftmaxCrossEntropy, TINY_RECORDS, tinyCifar10 } from "./fixtures.ts";
 import {
   type Cifar10Dataset,
   DeviceLostError,
@@ -122,6 +122,10 @@ describe.skipIf(swiftShaderMissing)(
       expect(await X.data()).toEqual(host.x);
       expect(labels).toEqual(host.y);
       X.dispose();
+    });
+
+    it("fuses the softmax cross-entropy in two shaders as worked out by hand, and its step uses them", async () => {
+      await checkFusedSoftmaxCrossEntropy();
     });
 
     it("has analytic gradients that match centered differences of the loss", async () => {

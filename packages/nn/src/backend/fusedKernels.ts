@@ -1,36 +1,51 @@
-// The training step's small elementwise work on the WebAssembly backend, each piece as one pass of
-// JavaScript over the tensors' memory on the heap, beside the BLAS kernels (blasKernels.ts).
-//
-// Why: written as TensorFlow.js ops, the softmax loss and its gradient are 15 kernels over N × 10
-// values, and the ReLU's gradient two over N × H; each kernel call costs more than its arithmetic.
-// Measured on 2 cores at batch 1000, H = 128: 1.05 ms and 0.8 ms a step (of ~14 ms) as ops, against
-// ~0.1 ms each as one pass. NumPy does this work in a handful of vectorized calls.
-//
-// Used where the products run on the BLAS (blasKernelsActive), so that switching the BLAS kernels off
-// gives the plain ops to compare with (blasKernels.test.ts). The model says the math in ops for every
-// other backend (model/twoLayerNet.ts).
+// The softmax cross-entropy of a training step and its gradient, fused: on the WebAssembly backend
+// one pass of JavaScript over the scores on the heap, on the WebGPU backend two small shaders, where
+// the model's ops (model/twoLayerNet.ts, which every other backend runs) are 15 kernels over N × 10
+// values, each of which costs more to launch than its arithmetic.
+// - wasm, measured on 2 cores at batch 1000: the ops ~1 ms, the pass 0.3–0.5 ms; in a step at H = 128,
+//   0.2 ms less (median of 80 interleaved pairs of runs), which with the minibatch gathered ahead
+//   (minibatches.ts) helps hold the training run above NumPy's loop there.
+// - webgpu: three kernels instead of 15. On the H200 a step at H = 4096 spent ~1.4 ms of host time
+//   launching ~40 kernels and 0.6 ms in ~30 small ones (README, "On an NVIDIA H200"). Not yet measured
+//   on a GPU; tested on SwiftShader against the ops.
 import type { BackendWasm } from "@tensorflow/tfjs-backend-wasm";
+import type { WebGPUBackend, WebGPUProgram } from "@tensorflow/tfjs-backend-webgpu";
 import * as tf from "@tensorflow/tfjs-core";
-import { readsHostRows } from "./blasKernels.ts";
 
-const heapValues = (t: tf.Tensor) => (tf.backend() as BackendWasm).typedArrayFromHeap(t);
+let enabled = true;
+
+/** Switches the fused kernels on or off (off: the model's ops, to compare the two). Returns the previous setting. */
+export function setFusedKernels(on: boolean): boolean {
+  const previous = enabled;
+  enabled = on;
+  return previous;
+}
 
 /**
  * The mean softmax cross-entropy of `scores` (N × C) against the labels `y` (N, int32), and its
  * gradient with respect to the scores, (softmax − onehot) / N. Each row is shifted by its max before
- * the exponentials, as the ops do; sums are in float64. Undefined unless the BLAS kernels run.
+ * the exponentials, as the ops do. Undefined, having done nothing, on a backend without them or
+ * while they are switched off.
  */
-export function softmaxCrossEntropyInOnePass(
+export function fusedSoftmaxCrossEntropy(
   scores: tf.Tensor2D,
   y: tf.Tensor1D,
-): { loss: number; dScores: tf.Tensor2D } | undefined {
-  if (!readsHostRows() || scores.dtype !== "float32" || y.dtype !== "int32") return undefined;
+): { dataLoss: tf.Scalar; dScores: tf.Tensor2D } | undefined {
+  if (!enabled || scores.dtype !== "float32" || y.dtype !== "int32") return undefined;
+  const backend = tf.getBackend();
+  if (backend === "wasm") return onWasm(scores, y);
+  if (backend === "webgpu") return onWebgpu(scores, y);
+  return undefined;
+}
+
+/** One pass over each row, its sums in float64. */
+function onWasm(scores: tf.Tensor2D, y: tf.Tensor1D) {
   const [N, C] = scores.shape;
   const backend = tf.backend() as BackendWasm;
   const out = backend.makeOutput([N, C], "float32");
   // (Views after the allocation: it may have grown the heap.)
-  const s = heapValues(scores) as Float32Array;
-  const labels = heapValues(y) as Int32Array;
+  const s = backend.typedArrayFromHeap(scores) as Float32Array;
+  const labels = backend.typedArrayFromHeap(y) as Int32Array;
   const d = backend.typedArrayFromHeap(out) as Float32Array;
   let loss = 0;
   for (let row = 0, first = 0; row < N; row++, first += C) {
@@ -48,5 +63,70 @@ export function softmaxCrossEntropyInOnePass(
     for (let j = first; j < first + C; j++) d[j] = (d[j] as number) * scale;
     d[label] = (d[label] as number) - 1 / N;
   }
-  return { loss: loss / N, dScores: tf.engine().makeTensorFromTensorInfo(out) as tf.Tensor2D };
+  return { dataLoss: tf.scalar(loss / N), dScores: tf.engine().makeTensorFromTensorInfo(out) as tf.Tensor2D };
+}
+
+/** Rows per workgroup of the shaders below (one thread a row). */
+const ROWS_PER_WORKGROUP = 64;
+
+/**
+ * One thread per row of the scores (a flat dispatch: TensorFlow.js calls main with the row's index):
+ * its max, and the sum of exp(score − max). `gradient` writes the
+ * row's (softmax − onehot) / N; otherwise the row's share of the mean loss, −log softmax(label) / N.
+ */
+class SoftmaxCrossEntropyProgram implements WebGPUProgram {
+  variableNames = ["scores", "labels"];
+  outputShape: number[];
+  shaderKey: string;
+  dispatchLayout = { x: [0] };
+  dispatch: [number, number, number];
+  workgroupSize: [number, number, number] = [ROWS_PER_WORKGROUP, 1, 1];
+
+  constructor(
+    [N, C]: [number, number],
+    private readonly gradient: boolean,
+  ) {
+    this.outputShape = gradient ? [N, C] : [N];
+    this.dispatch = [Math.ceil(N / ROWS_PER_WORKGROUP), 1, 1];
+    this.shaderKey = `trainqlSoftmaxCrossEntropy_${gradient}`;
+  }
+
+  getUserCode(): string {
+    const write = this.gradient
+      ? `let scale = 1.0 / (sum * f32(N));
+         for (var j = 0; j < C; j = j + 1) {
+           var g = exp(scores[first + j] - m) * scale;
+           if (j == label) { g = g - 1.0 / f32(N); }
+           result[first + j] = g;
+         }`
+      : "result[row] = (log(sum) + m - scores[first + label]) / f32(N);";
+    return `
+      fn main(row : i32) {
+        let N = uniforms.scoresShape[0];
+        let C = uniforms.scoresShape[1];
+        if (row >= N) { return; }
+        let first = row * C;
+        let label = labels[row];
+        var m = scores[first];
+        for (var j = 1; j < C; j = j + 1) { m = max(m, scores[first + j]); }
+        var sum = 0.0;
+        for (var j = 0; j < C; j = j + 1) { sum = sum + exp(scores[first + j] - m); }
+        ${write}
+      }
+    `;
+  }
+}
+
+function onWebgpu(scores: tf.Tensor2D, y: tf.Tensor1D) {
+  const backend = tf.backend() as WebGPUBackend;
+  const run = (gradient: boolean) =>
+    tf
+      .engine()
+      .makeTensorFromTensorInfo(
+        backend.runWebGPUProgram(new SoftmaxCrossEntropyProgram(scores.shape, gradient), [scores, y], "float32"),
+      );
+  const rowLosses = run(false);
+  const dataLoss = tf.sum(rowLosses) as tf.Scalar;
+  rowLosses.dispose();
+  return { dataLoss, dScores: run(true) as tf.Tensor2D };
 }

@@ -8,7 +8,7 @@
 // a BLAS reads the operand transposed for free (see backend/blasKernels.ts).
 import * as tf from "@tensorflow/tfjs-core";
 import { type HostRows, hostRowsProduct, sgdUpdateInPlace, sumOfSquares } from "../backend/blasKernels.ts";
-import { softmaxCrossEntropyInOnePass } from "../backend/fusedKernels.ts";
+import { fusedSoftmaxCrossEntropy } from "../backend/fusedKernels.ts";
 import { type NetShape, PARAM_NAMES, type Params } from "../netParams.ts";
 import { predictChunkRows } from "../training/memory.ts";
 import { derivedSeed } from "../training/random.ts";
@@ -50,7 +50,7 @@ function squaredNorm(W: tf.Tensor): tf.Scalar {
 
 /**
  * The mean softmax cross-entropy of `scores` (N × C) against labels `y`, and its gradient with
- * respect to the scores, (softmax − onehot) / N: in one pass where the BLAS kernels run
+ * respect to the scores, (softmax − onehot) / N: fused on the backends that have it
  * (fusedKernels.ts), else as the ops below.
  */
 function softmaxCrossEntropy(
@@ -58,8 +58,8 @@ function softmaxCrossEntropy(
   y: tf.Tensor1D,
   numClasses: number,
 ): { dataLoss: tf.Scalar; dScores: tf.Tensor2D } {
-  const fused = softmaxCrossEntropyInOnePass(scores, y);
-  if (fused) return { dataLoss: tf.scalar(fused.loss), dScores: fused.dScores };
+  const fused = fusedSoftmaxCrossEntropy(scores, y);
+  if (fused) return fused;
   const N = scores.shape[0];
   // Scores shifted by their row max for numerical stability.
   const shifted = tf.sub(scores, tf.max(scores, 1, true));
