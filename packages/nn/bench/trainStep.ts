@@ -70,14 +70,14 @@ for (const warning of backend.warnings) say(`  warning: ${warning}`);
 
 // What to compare: with a native BLAS loaded, the WebAssembly backend with and without it; on a GPU,
 // the steps as training runs them, with each loss read before the next step is queued (what
-// training did before, and what readsBehind is measured against), and with the softmax loss as the
-// model's ops instead of the fused kernels (fusedKernels.ts).
+// training did before, and what readsBehind is measured against), and with the model's ops instead
+// of the fused kernels (fusedKernels.ts).
 interface Variant {
   label: string;
   native?: boolean;
   /** Steps a loss is read behind, when not the backend's own readsBehind(). */
   lag?: number;
-  /** False: the model's ops instead of the fused softmax cross-entropy. */
+  /** False: the model's ops instead of the fused kernels. */
   fused?: boolean;
 }
 const variants: Variant[] =
@@ -86,7 +86,7 @@ const variants: Variant[] =
       ? [
           { label: backend.name },
           { label: `${backend.name}, each loss read at once`, lag: 0 },
-          { label: `${backend.name}, softmax loss as ops`, fused: false },
+          { label: `${backend.name}, without fused kernels`, fused: false },
         ]
       : [{ label: backend.name }]
     : blasKernelsActive()

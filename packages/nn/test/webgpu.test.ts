@@ -4,6 +4,7 @@
 // a software adapter).
 import * as tf from "@tensorflow/tfjs-core";
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from "vitest";
+import { fusedScaledSum, setFusedKernels } from "../src/backend/fusedKernels.ts";
 import { checkFusedSoftmaxCrossEntropy, TINY_RECORDS, tinyCifar10 } from "./fixtures.ts";
 import {
   type Cifar10Dataset,
@@ -126,6 +127,22 @@ describe.skipIf(swiftShaderMissing)(
 
     it("fuses the softmax cross-entropy in two shaders as worked out by hand, and its step uses them", async () => {
       await checkFusedSoftmaxCrossEntropy();
+    });
+
+    it("updates a parameter in one shader as the ops do, over more workgroups than a dimension allows", async () => {
+      // 4,198,400 values: 65,600 workgroups of 64, over the 65,535 a dimension may have (the backend
+      // spreads them over two). An element left unwritten would be off by ~1.
+      const shape = [4100, 1024];
+      const [x, y] = [1, 2].map((seed) => tf.randomUniform(shape, -1, 1, "float32", seed));
+      const fused = fusedScaledSum(x!, y!, 0.99, -0.1);
+      if (!fused) return expect.fail("no fused scaled sum on webgpu");
+      const error = tf.tidy(() => tf.max(tf.abs(tf.sub(fused, tf.add(tf.mul(0.99, x!), tf.mul(-0.1, y!))))));
+      // (The shader may round β·x + α·y once, as a fused multiply-add; the ops round thrice.)
+      expect((await error.data())[0]).toBeLessThan(1e-6);
+      const previous = setFusedKernels(false);
+      expect(fusedScaledSum(x!, y!, 0.99, -0.1)).toBeUndefined();
+      setFusedKernels(previous);
+      tf.dispose([x!, y!, fused, error]);
     });
 
     it("has analytic gradients that match centered differences of the loss", async () => {

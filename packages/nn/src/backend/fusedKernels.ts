@@ -1,13 +1,14 @@
-// The softmax cross-entropy of a training step and its gradient, fused: on the WebAssembly backend
-// one pass of JavaScript over the scores on the heap, on the WebGPU backend two small shaders, where
-// the model's ops (model/twoLayerNet.ts, which every other backend runs) are 15 kernels over N × 10
-// values, each of which costs more to launch than its arithmetic.
-// - wasm, measured on 2 cores at batch 1000: the ops ~1 ms, the pass 0.3–0.5 ms; in a step at H = 128,
-//   0.2 ms less (median of 80 interleaved pairs of runs), which with the minibatch gathered ahead
-//   (minibatches.ts) helps hold the training run above NumPy's loop there.
-// - webgpu: three kernels instead of 15. On the H200 a step at H = 4096 spent ~1.4 ms of host time
-//   launching ~40 kernels and 0.6 ms in ~30 small ones (README, "On an NVIDIA H200"). Not yet measured
-//   on a GPU; tested on SwiftShader against the ops.
+// Parts of a training step fused into fewer kernels than the model's ops (model/twoLayerNet.ts, which
+// every other backend runs), where launching a kernel costs more than its arithmetic:
+// - the softmax cross-entropy and its gradient (15 kernels over N × 10 values as ops): on the
+//   WebAssembly backend one pass of JavaScript over the scores on the heap, on WebGPU two shaders
+//   and a sum. On wasm, measured on 2 cores at batch 1000: the ops ~1 ms, the pass 0.3–0.5 ms; a
+//   step at H = 128 0.2 ms shorter (median of 80 interleaved pairs of runs).
+// - on WebGPU, the SGD update of a parameter, β·W + α·G, in one kernel instead of four (on the CPU
+//   the BLAS does it in place, see sgdUpdateInPlace).
+// A WebGPU step launches ~20 kernels fewer. On the H200 a step at H = 4096 spent ~1.4 ms of host time
+// launching ~40 kernels and 0.6 ms in ~30 small ones (README, "On an NVIDIA H200"); not yet measured
+// on a GPU, tested on SwiftShader against the ops.
 import type { BackendWasm } from "@tensorflow/tfjs-backend-wasm";
 import type { WebGPUBackend, WebGPUProgram } from "@tensorflow/tfjs-backend-webgpu";
 import * as tf from "@tensorflow/tfjs-core";
@@ -129,4 +130,49 @@ function onWebgpu(scores: tf.Tensor2D, y: tf.Tensor1D) {
   const dataLoss = tf.sum(rowLosses) as tf.Scalar;
   rowLosses.dispose();
   return { dataLoss, dScores: run(true) as tf.Tensor2D };
+}
+
+/** Values per workgroup of the elementwise shader below (one thread a value). */
+const VALUES_PER_WORKGROUP = 64;
+
+/** beta · x + alpha · y, elementwise over tensors of one shape (an SGD update: x the parameter). */
+class ScaledSumProgram implements WebGPUProgram {
+  variableNames = ["x", "y"];
+  outputShape: number[];
+  shaderKey = "trainqlScaledSum";
+  dispatchLayout: { x: number[] };
+  dispatch: [number, number, number];
+  workgroupSize: [number, number, number] = [VALUES_PER_WORKGROUP, 1, 1];
+  size = true;
+  uniforms = "beta : f32, alpha : f32,";
+
+  constructor(shape: number[]) {
+    this.outputShape = shape;
+    this.dispatchLayout = { x: shape.map((_, i) => i) };
+    // (More workgroups than a dimension allows are spread over two by the backend.)
+    this.dispatch = [Math.ceil(tf.util.sizeFromShape(shape) / VALUES_PER_WORKGROUP), 1, 1];
+  }
+
+  getUserCode(): string {
+    return `
+      fn main(index : i32) {
+        if (index < uniforms.size) { result[index] = uniforms.beta * x[index] + uniforms.alpha * y[index]; }
+      }
+    `;
+  }
+}
+
+/**
+ * beta · x + alpha · y in one kernel where fused (webgpu: an SGD update is then one pass over the
+ * parameter instead of four, at H = 4096 each over 50 MB), else undefined, having done nothing.
+ */
+export function fusedScaledSum(x: tf.Tensor, y: tf.Tensor, beta: number, alpha: number): tf.Tensor | undefined {
+  if (!enabled || tf.getBackend() !== "webgpu" || x.dtype !== "float32" || y.dtype !== "float32") return undefined;
+  if (!tf.util.arraysEqual(x.shape, y.shape)) return undefined;
+  const backend = tf.backend() as WebGPUBackend;
+  const out = backend.runWebGPUProgram(new ScaledSumProgram(x.shape), [x, y], "float32", [
+    { type: "float32", data: [beta] },
+    { type: "float32", data: [alpha] },
+  ]);
+  return tf.engine().makeTensorFromTensorInfo(out);
 }

@@ -8,7 +8,7 @@
 // a BLAS reads the operand transposed for free (see backend/blasKernels.ts).
 import * as tf from "@tensorflow/tfjs-core";
 import { type HostRows, hostRowsProduct, sgdUpdateInPlace, sumOfSquares } from "../backend/blasKernels.ts";
-import { fusedSoftmaxCrossEntropy } from "../backend/fusedKernels.ts";
+import { fusedScaledSum, fusedSoftmaxCrossEntropy } from "../backend/fusedKernels.ts";
 import { type NetShape, PARAM_NAMES, type Params } from "../netParams.ts";
 import { predictChunkRows } from "../training/memory.ts";
 import { derivedSeed } from "../training/random.ts";
@@ -70,6 +70,14 @@ function softmaxCrossEntropy(
     dataLoss: tf.div(tf.neg(tf.sum(tf.mul(yOneHot, logProbs))), N),
     dScores: tf.div(tf.sub(tf.exp(logProbs), yOneHot), N),
   };
+}
+
+/** beta·x + alpha·y: one kernel where fused (fusedKernels.ts), else as ops. */
+function scaledSum<T extends tf.Tensor>(x: T, y: T, beta: number, alpha: number): T {
+  const fused = fusedScaledSum(x, y, beta, alpha) as T | undefined;
+  if (fused) return fused;
+  const scaledY = tf.mul(alpha, y);
+  return (beta === 1 ? tf.add(x, scaledY) : tf.add(tf.mul(beta, x), scaledY)) as T;
 }
 
 /** dW = aᵀ·b + 2·reg·W: the gradient of a weight matrix W whose layer's input is a, output gradient b. */
@@ -148,17 +156,18 @@ export class TwoLayerNet {
     return tf.tidy(() => {
       const { loss, hidden, dScores, dHidden, db1, db2 } = this.backward(X, y, reg);
       const { W1, b1, W2, b2 } = this.params;
-      // A weight matrix's gradient is aᵀb + 2·reg·W: where the BLAS runs the products, one GEMM
-      // applies it in place (see sgdUpdateInPlace), else the gradient is formed and subtracted.
+      // W − lr·(aᵀb + 2·reg·W) = (1 − 2·lr·reg)·W − lr·aᵀb: where the BLAS runs the products, one
+      // GEMM applies it in place (see sgdUpdateInPlace), else the product and one scaled sum.
       for (const [W, a, b] of [
         [W1, X, dHidden],
         [W2, hidden, dScores],
       ] as const) {
-        if (!sgdUpdateInPlace(W, a, b, -learningRate, 1 - 2 * learningRate * reg))
-          W.assign(tf.sub(W, tf.mul(learningRate, weightGradient(W, rowsTensor(a), b, reg))));
+        const decay = 1 - 2 * learningRate * reg;
+        if (!sgdUpdateInPlace(W, a, b, -learningRate, decay))
+          W.assign(scaledSum(W as tf.Tensor, tf.matMul(rowsTensor(a), b, true), decay, -learningRate));
       }
-      b1.assign(tf.sub(b1, tf.mul(learningRate, db1)));
-      b2.assign(tf.sub(b2, tf.mul(learningRate, db2)));
+      b1.assign(scaledSum(b1 as tf.Tensor, db1, 1, -learningRate));
+      b2.assign(scaledSum(b2 as tf.Tensor, db2, 1, -learningRate));
       return loss;
     });
   }
