@@ -157,8 +157,9 @@ async function profileStep(net: TwoLayerNet, steps = 10): Promise<[string, numbe
     // (`…__op` entries are scopes around kernels already listed.)
     const kernels = info.kernels.filter((k) => !k.name.endsWith("__op"));
     for (const k of kernels) add(k.name, k.kernelTimeMs as number);
-    // What no kernel shows: the products on host rows and the in-place update (blasKernels.ts), the
-    // engine's bookkeeping. The same step again, unprofiled, minus the kernels' time.
+    // What no registered kernel shows: the products on host rows and the in-place update
+    // (blasKernels.ts), the fused kernels (fusedKernels.ts), the engine's bookkeeping, and on a GPU
+    // the host's dispatch. The same step again, unprofiled, minus the kernels' time.
     const start = performance.now();
     const again = net.sgdStep(X, y, 1e-2, 1e-4);
     await again.data();
