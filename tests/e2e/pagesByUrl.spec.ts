@@ -202,6 +202,30 @@ test("unknown and malformed ids get the not-found page with status 404", async (
   await shot(page, "40-not-found");
 });
 
+test("before a form's page hydrates, its fields are read-only and its button disabled: nothing typed is lost", async ({
+  browser,
+  baseURL,
+}) => {
+  // The server's HTML alone (no JavaScript runs): what a user on a slow phone sees first. Typing into
+  // it would show one value while the form, once hydrated, kept (and planned or sent) another.
+  const serverHtml = await browser.newContext({ javaScriptEnabled: false, baseURL });
+  const page = await serverHtml.newPage();
+  for (const [path, button] of [
+    ["/runs/new", "Start run"],
+    ["/sweeps/new", "Start sweep"],
+  ] as const) {
+    await page.goto(path);
+    const fields = page.locator("form input");
+    expect(await fields.count(), path).toBeGreaterThan(3);
+    for (const field of await fields.all()) await expect(field, path).not.toBeEditable();
+    for (const select of await page.locator("form select").all()) await expect(select, path).toBeDisabled();
+    await expect(page.getByRole("button", { name: button }), path).toBeDisabled();
+  }
+  await page.goto("/experiments");
+  await expect(page.getByLabel("Iterations")).not.toBeEditable();
+  await serverHtml.close();
+});
+
 test("at phone width (390 px) no page is wider than the screen", async ({ page }) => {
   await page.setViewportSize({ width: 390, height: 844 });
   const pages: [string, string, string][] = [

@@ -8,6 +8,7 @@ import { useState } from "react";
 import { useClient } from "urql";
 import { startRun } from "@/lib/startRun";
 import type { Hyperparameters } from "@/lib/types";
+import { useHydrated } from "@/lib/useHydrated";
 
 type Input = Partial<Hyperparameters>;
 
@@ -48,6 +49,8 @@ export const STUDIES: { name: string; varies: string; runs: (Input & { name: str
 export function Experiments() {
   const client = useClient();
   const router = useRouter();
+  // Read-only until hydrated, as a form's fields (FormField): typing before then would be lost.
+  const hydrated = useHydrated();
   const [numIters, setNumIters] = useState("3000");
   const [batchSize, setBatchSize] = useState("1000");
   const [seedCount, setSeedCount] = useState("1");
@@ -84,15 +87,33 @@ export function Experiments() {
       <div className="toolbar card">
         <label>
           Iterations{" "}
-          <input value={numIters} onChange={(e) => setNumIters(e.target.value)} size={8} aria-label="Iterations" />
+          <input
+            value={numIters}
+            onChange={(e) => setNumIters(e.target.value)}
+            size={8}
+            aria-label="Iterations"
+            readOnly={!hydrated}
+          />
         </label>
         <label>
           Batch size{" "}
-          <input value={batchSize} onChange={(e) => setBatchSize(e.target.value)} size={6} aria-label="Batch size" />
+          <input
+            value={batchSize}
+            onChange={(e) => setBatchSize(e.target.value)}
+            size={6}
+            aria-label="Batch size"
+            readOnly={!hydrated}
+          />
         </label>
         <label>
           Seeds per run{" "}
-          <input value={seedCount} onChange={(e) => setSeedCount(e.target.value)} size={3} aria-label="Seeds per run" />
+          <input
+            value={seedCount}
+            onChange={(e) => setSeedCount(e.target.value)}
+            size={3}
+            aria-label="Seeds per run"
+            readOnly={!hydrated}
+          />
         </label>
         <span className="muted">Learning-rate decay 0.95 for all.</span>
       </div>

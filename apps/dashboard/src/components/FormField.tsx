@@ -1,4 +1,10 @@
 // One labelled input of a form, with the error the API (or the form) reported for it beside it.
+//
+// A form's fields are read-only, and its button disabled, until the page has hydrated: what is typed
+// into the server's HTML before then never reaches the form's state (the page showed one value and
+// planned, or sent, another), and a user who types at once (a fast hand, a slow phone) must wait instead.
+import { useHydrated } from "@/lib/useHydrated";
+
 export function FormField({
   name,
   label,
@@ -14,6 +20,7 @@ export function FormField({
   inputMode?: "text" | "decimal";
   onChange: (value: string) => void;
 }) {
+  const hydrated = useHydrated();
   return (
     <label>
       {label}
@@ -21,6 +28,7 @@ export function FormField({
         name={name}
         inputMode={inputMode}
         value={value}
+        readOnly={!hydrated}
         aria-invalid={error ? true : undefined}
         aria-describedby={error ? `${name}-error` : undefined}
         onChange={(e) => onChange(e.target.value)}
@@ -36,6 +44,7 @@ export function FormField({
 
 /** The end of a form: its own error, if any, and the submit button. */
 export function FormFooter({ error, submitting, label }: { error?: string; submitting: boolean; label: string }) {
+  const hydrated = useHydrated();
   return (
     <div style={{ gridColumn: "1 / -1" }}>
       {error && (
@@ -43,7 +52,7 @@ export function FormFooter({ error, submitting, label }: { error?: string; submi
           {error}
         </p>
       )}
-      <button type="submit" disabled={submitting}>
+      <button type="submit" disabled={submitting || !hydrated}>
         {submitting ? "Starting…" : label}
       </button>
     </div>

@@ -10,6 +10,7 @@ import { apiFieldErrors, type FieldErrors } from "@/lib/formErrors";
 import { plural } from "@/lib/plural";
 import { apiFieldOf, check, FIELDS, type Field, INITIAL, LABELS } from "@/lib/sweepForm";
 import { STRATEGY_LABELS, type Strategy } from "@/lib/sweeps";
+import { useHydrated } from "@/lib/useHydrated";
 import { FormField, FormFooter } from "../FormField";
 
 const START = graphql(`mutation StartSweep($input: StartSweepInput!) { startSweep(input: $input) { uuid } }`);
@@ -18,6 +19,7 @@ const TRAINING_SET = graphql(`query TrainingSet { dataset { numTrain } }`);
 export function SweepForm() {
   const client = useClient();
   const router = useRouter();
+  const hydrated = useHydrated();
   const [values, setValues] = useState(INITIAL);
   const [strategy, setStrategy] = useState<Strategy>("SUCCESSIVE_HALVING");
   const [errors, setErrors] = useState<FieldErrors<Field>>({});
@@ -46,7 +48,12 @@ export function SweepForm() {
     <form className="run-form card" onSubmit={submit} noValidate aria-label="New sweep">
       <label>
         Strategy
-        <select value={strategy} onChange={(e) => setStrategy(e.target.value as Strategy)} name="strategy">
+        <select
+          value={strategy}
+          onChange={(e) => setStrategy(e.target.value as Strategy)}
+          name="strategy"
+          disabled={!hydrated}
+        >
           {(Object.keys(STRATEGY_LABELS) as Strategy[]).map((s) => (
             <option key={s} value={s}>
               {STRATEGY_LABELS[s]}
