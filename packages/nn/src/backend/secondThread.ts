@@ -269,7 +269,7 @@ export function startSecondThread(libraryPath: string): SecondThread {
       return true;
     },
     gatherAhead(source, rows, rowLength, into) {
-      if (!started() || (aheadArrays && !aheadDone()) || rows.length > GATHER_MAX_ROWS) return undefined;
+      if (!started() || !aheadDone() || rows.length > GATHER_MAX_ROWS) return undefined;
       checkGather(source, rows, rowLength, into);
       aheadRows.set(rows);
       aheadArgs.set([address(source, 0), address(into, 0), rowLength]);
