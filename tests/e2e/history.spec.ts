@@ -30,10 +30,15 @@ test("the slider scrubs the weights through the kept epochs, and follows new one
   await page.goto(`/runs/${startRun.uuid}`);
   const slider = page.getByTestId("weights-slider");
   const label = page.getByTestId("weights-epoch");
-  // Live: while it follows the newest epoch, the label's epoch and the slider's range grow without a
-  // reload. (Only the epoch grows monotonically: the range shrinks each time the kept epochs are thinned,
-  // so a range read just before a thinning may not be exceeded again for a while.)
-  const shownEpoch = async () => Number((await label.textContent())?.match(/Epoch (\d+)/)?.[1] ?? -1);
+  // Live: while it follows the newest epoch, the slider's range fills and the label's epoch grows
+  // without a reload. (The epoch, not the range, is what grows steadily: the range halves each time the
+  // kept epochs are thinned, so a range read just before a thinning may not be exceeded for a while.)
+  const shownEpoch = async () => {
+    const text = await label.textContent();
+    const match = text?.match(/^Epoch (\d+)/);
+    if (!match) throw new Error(`the weights label reads ${JSON.stringify(text)}, not "Epoch N"`);
+    return Number(match[1]);
+  };
   await expect.poll(async () => Number(await slider.getAttribute("max")), { timeout: 60_000 }).toBeGreaterThan(3);
   await expect(label).toContainText("(latest)");
   const early = await shownEpoch();

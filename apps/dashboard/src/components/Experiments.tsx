@@ -49,7 +49,8 @@ export const STUDIES: { name: string; varies: string; runs: (Input & { name: str
 export function Experiments() {
   const client = useClient();
   const router = useRouter();
-  // Read-only until hydrated, as a form's fields (FormField): typing before then would be lost.
+  // Read-only (and the buttons off) until hydrated, as a form's fields (FormField): typing before then
+  // would be lost.
   const hydrated = useHydrated();
   const [numIters, setNumIters] = useState("3000");
   const [batchSize, setBatchSize] = useState("1000");
@@ -126,7 +127,7 @@ export function Experiments() {
         <div className="card" key={study.name}>
           <h2>{study.name}</h2>
           <p className="muted">Varies {study.varies}.</p>
-          <button type="button" disabled={busy !== null} onClick={() => void launch(study)}>
+          <button type="button" disabled={busy !== null || !hydrated} onClick={() => void launch(study)}>
             {busy === study.name
               ? "Launching…"
               : Number(seedCount) > 1

@@ -257,8 +257,8 @@ export interface HostRows {
 /**
  * w ← beta · w + alpha · aᵀ · b, in w's own memory: an SGD step on a weight matrix as one GEMM, its L2
  * term folded into beta (w − lr · (aᵀb + 2 · reg · w) = (1 − 2 · lr · reg) · w − lr · aᵀb). The
- * functional update passes over w-sized tensors five more times (2 · reg · w, the sum, lr · dW, the
- * difference, and the new tensor the variable takes); at H = 2048, W1 is 25 MB. Returns false, having
+ * functional update writes aᵀb to a new w-sized tensor and then reads it and w into another one, which
+ * the variable takes (scaledSum); at H = 2048, W1 is 25 MB. Returns false, having
  * done nothing, unless products run on the BLAS and no other tensor shares w's memory.
  */
 export function sgdUpdateInPlace(
@@ -329,7 +329,12 @@ export function gatherRowsAhead(
   rowLength: number,
   into: Float32Array,
 ): GatherAhead | undefined {
-  return blasKernelsActive() ? blas!.gatherRowsAhead(source, rows, rowLength, into) : undefined;
+  if (!blasKernelsActive()) return undefined;
+  // The copy runs beside the main thread, which may grow the heap and so move whatever is on it.
+  const heap = tf.getBackend() === BACKEND ? wasmHeap(tf.backend() as BackendWasm).HEAPF32.buffer : undefined;
+  if (source.buffer === heap || into.buffer === heap)
+    throw new Error("gatherRowsAhead copies between JavaScript arrays only, not on the WebAssembly heap");
+  return blas!.gatherRowsAhead(source, rows, rowLength, into);
 }
 
 function onesOnHeap(backend: BackendWasm, length: number): Float32Array {

@@ -39,7 +39,7 @@ export function fusedSoftmaxCrossEntropy(
   return undefined;
 }
 
-/** One pass over each row, its sums in float64. */
+/** Row by row (its max, its exponentials, their scale: each row's 10 values stay in cache), sums in float64. */
 function onWasm(scores: tf.Tensor2D, y: tf.Tensor1D) {
   const [N, C] = scores.shape;
   const backend = tf.backend() as BackendWasm;
@@ -58,7 +58,11 @@ function onWasm(scores: tf.Tensor2D, y: tf.Tensor1D) {
       d[j] = e;
       sum += e;
     }
-    const label = first + (labels[row] as number);
+    const classIndex = labels[row] as number;
+    // (The oneHot this replaces ignored such a label; here it would write into the next row.)
+    if (!(classIndex >= 0 && classIndex < C))
+      throw new Error(`label ${classIndex} of row ${row} is not a class 0–${C - 1}`);
+    const label = first + classIndex;
     loss -= (s[label] as number) - max - Math.log(sum);
     const scale = 1 / (sum * N);
     for (let j = first; j < first + C; j++) d[j] = (d[j] as number) * scale;

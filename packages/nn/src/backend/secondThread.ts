@@ -30,7 +30,7 @@
 // or be freed under it meanwhile, and it checks every row index before handing them over. A gather
 // ahead writes into memory the main thread goes on running beside, so it only takes JavaScript
 // arrays (whose memory never moves, unlike the wasm heap's when it grows), and this module holds
-// both arrays until the copy is done, whatever the caller does with them.
+// both arrays until the copy is done and joined, whatever the caller does with them.
 import { createRequire } from "node:module";
 import { Worker } from "node:worker_threads";
 import koffi from "koffi";
@@ -211,8 +211,9 @@ export function startSecondThread(libraryPath: string): SecondThread {
   let products = 0;
   let gathers = 0;
   let gathersAhead = 0;
-  // The arrays of the gather ahead under way: held here until it is done, so that the worker never
-  // writes into memory that was collected meanwhile.
+  let lastFailed = 0; // the number of the last gather ahead that failed
+  // The arrays of the last gather ahead: held here until it is joined or the next one starts (both
+  // only once it is done), so that the worker never writes into memory collected meanwhile.
   let aheadArrays: [Float32Array, Float32Array] | undefined;
   const aheadDone = () => Atomics.load(state, AHEAD) === IDLE;
   return {
@@ -275,6 +276,8 @@ export function startSecondThread(libraryPath: string): SecondThread {
       aheadArgs.set([address(source, 0), address(into, 0), rowLength]);
       state[AHEAD_NEXT] = 0;
       state[AHEAD_COUNT] = rows.length;
+      // (The last copy's failure stays with its handle, however late it is joined.)
+      if (state[AHEAD_FAILED] !== 0) lastFailed = gathersAhead;
       state[AHEAD_FAILED] = 0;
       aheadArrays = [source, into];
       Atomics.store(state, AHEAD, BUSY);
@@ -284,7 +287,10 @@ export function startSecondThread(libraryPath: string): SecondThread {
       return {
         join() {
           // (A later gather ahead starts only once this one is done.)
-          if (number !== gathersAhead) return;
+          if (number !== gathersAhead) {
+            if (number === lastFailed) throw new Error("the second thread's copy failed");
+            return;
+          }
           while (Atomics.load(state, AHEAD) === BUSY) Atomics.wait(state, AHEAD, BUSY);
           aheadArrays = undefined;
           if (state[AHEAD_FAILED] !== 0) throw new Error("the second thread's copy failed");

@@ -108,6 +108,11 @@ export interface Minibatches {
   batch(it: number, labels: Int32Array): Rows;
   /** True when rows are gathered on the device from an uploaded copy of the set. */
   readonly onDevice: boolean;
+  /**
+   * Done with these minibatches: waits for a gather ahead still under way, so that what it holds (the
+   * training set's rows, both buffers) can go once a run stops early (cancelled, diverged, failed).
+   */
+  release(): void;
 }
 
 /** Frees a minibatch's rows once its iteration is done (host rows are reused, not freed). */
@@ -126,6 +131,7 @@ export function minibatches(
   if (rows) {
     return {
       onDevice: true,
+      release() {},
       batch(it, labels) {
         // The same indices as sampleBatch, so a run samples the same minibatches on every backend.
         const idx = randomInts(seed, "batch", it, batchSize, data.n);
@@ -135,7 +141,7 @@ export function minibatches(
     };
   }
   if (readsHostRows()) return gatheredAhead(data, batchSize, seed, until);
-  return { onDevice: false, batch: (it, labels) => batchTensor(data, batchSize, seed, it, labels) };
+  return { onDevice: false, release() {}, batch: (it, labels) => batchTensor(data, batchSize, seed, it, labels) };
 }
 
 /** Host rows in two buffers: while a step reads one, the BLAS's second thread fills the other. */
@@ -150,18 +156,29 @@ function gatheredAhead(data: Split, batchSize: number, seed: number, until: numb
     onDevice: false,
     batch(it, labels) {
       const values = buffers[it % 2]!;
-      // (Joined in every case: a gather for another iteration may still be writing into `values`.)
-      ahead?.copy.join();
-      if (ahead?.it === it) {
-        for (let i = 0; i < batchSize; i++) labels[i] = data.y[ahead.idx[i] as number] as number;
-      } else sampleBatch(data, batchSize, seed, it, { x: values, y: labels });
+      // (Joined in every case: a gather for another iteration may still be writing into `values`.
+      // Forgotten before the join, so that a failed copy fails this call only.)
+      const pending = ahead;
       ahead = undefined;
+      pending?.copy.join();
+      if (pending?.it === it) {
+        for (let i = 0; i < batchSize; i++) labels[i] = data.y[pending.idx[i] as number] as number;
+      } else sampleBatch(data, batchSize, seed, it, { x: values, y: labels });
       if (it + 1 < until) {
         const idx = randomInts(seed, "batch", it + 1, batchSize, data.n);
         const copy = gatherRowsAhead(source, idx, PIXELS_PER_IMAGE, buffers[(it + 1) % 2]!);
         if (copy) ahead = { it: it + 1, idx, copy };
       }
       return { values, count: batchSize };
+    },
+    release() {
+      const pending = ahead;
+      ahead = undefined;
+      try {
+        pending?.copy.join();
+      } catch {
+        // (A failed copy of rows no step will read.)
+      }
     },
   };
 }

@@ -219,6 +219,8 @@ export async function train(
     // A lost GPU fails reads with a generic message; say what happened instead.
     const lost = webgpuLostReason();
     throw lost ? new DeviceLostError(lost, { cause: error }) : error;
+  } finally {
+    batches.release();
   }
 
   result.trainMs = performance.now() - start;

@@ -9,6 +9,7 @@ import { type FormEvent, useEffect, useState } from "react";
 import { useMutation, useQuery } from "urql";
 import { apiFieldErrors, type FieldErrors } from "@/lib/formErrors";
 import { HYPERPARAMETER_LABELS } from "@/lib/types";
+import { useHydrated } from "@/lib/useHydrated";
 import { FormFooter } from "../FormField";
 
 const LINEAGE = graphql(`
@@ -94,6 +95,7 @@ function ForkForm({
   epochs: number[];
   parent: { learningRateDecay: number; reg: number; numIters: number };
 }) {
+  const hydrated = useHydrated();
   const router = useRouter();
   const [, fork] = useMutation(FORK);
   const [values, setValues] = useState<Record<Field, string>>({
@@ -134,7 +136,7 @@ function ForkForm({
     <form className="fork-form" onSubmit={submit} noValidate aria-label="Fork this run">
       <label>
         From epoch
-        <select name="epoch" value={epoch} onChange={(e) => set("epoch")(e.target.value)}>
+        <select name="epoch" value={epoch} onChange={(e) => set("epoch")(e.target.value)} disabled={!hydrated}>
           {epochs.map((e) => (
             <option key={e} value={e}>
               {e}
@@ -154,6 +156,7 @@ function ForkForm({
             name={field}
             inputMode="decimal"
             value={values[field]}
+            readOnly={!hydrated}
             placeholder={field === "learningRate" ? "the parent's, decayed" : undefined}
             aria-invalid={errors[field] ? true : undefined}
             onChange={(e) => set(field)(e.target.value)}
