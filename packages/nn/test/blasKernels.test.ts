@@ -222,6 +222,18 @@ describe("BLAS kernels on the WebAssembly backend", () => {
     // An index outside the data never reaches the worker.
     const into = new Float32Array(2 * PIXELS_PER_IMAGE);
     expect(() => blas.gatherRowsAhead(split.x, Int32Array.of(0, n), PIXELS_PER_IMAGE, into)).toThrow(RangeError);
+    // Joined at once, the rows the worker has not taken yet are copied by the joining thread, a chunk
+    // at a time beside the worker's: every row still lands in its place.
+    const many = Int32Array.from({ length: 3000 }, (_, i) => (i * 7919) % n);
+    const both = new Float32Array(many.length * PIXELS_PER_IMAGE);
+    const copy = blas.gatherRowsAhead(split.x, many, PIXELS_PER_IMAGE, both);
+    if (!copy) return expect.fail("the worker is idle: a gather ahead starts");
+    copy.join();
+    const oneByOne = new Float32Array(both.length);
+    many.forEach((row, i) =>
+      oneByOne.set(split.x.subarray(row * PIXELS_PER_IMAGE, (row + 1) * PIXELS_PER_IMAGE), i * PIXELS_PER_IMAGE),
+    );
+    expectSame(both, oneByOne);
     net.dispose();
   });
 
