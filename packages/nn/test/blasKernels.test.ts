@@ -230,9 +230,8 @@ describe("BLAS kernels on the WebAssembly backend", () => {
     if (!copy) return expect.fail("the worker is idle: a gather ahead starts");
     copy.join();
     const oneByOne = new Float32Array(both.length);
-    many.forEach((row, i) =>
-      oneByOne.set(split.x.subarray(row * PIXELS_PER_IMAGE, (row + 1) * PIXELS_PER_IMAGE), i * PIXELS_PER_IMAGE),
-    );
+    for (const [i, row] of many.entries())
+      oneByOne.set(split.x.subarray(row * PIXELS_PER_IMAGE, (row + 1) * PIXELS_PER_IMAGE), i * PIXELS_PER_IMAGE);
     expectSame(both, oneByOne);
     net.dispose();
   });

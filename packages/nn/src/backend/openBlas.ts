@@ -185,6 +185,17 @@ export function loadBlas(options: BlasOptions = {}): Blas {
   // (Started on the first split product or gather; until it is ready, the work is done as if there
   // were none.)
   let second: SecondThread | undefined;
+  /**
+   * The second thread for gathers, only where products are split too: with the library's own threads
+   * running products, they spin for a while after each (OPENBLAS_THREAD_TIMEOUT above) and hold the
+   * other core; a gather split then waited for it (H = 512 before its products were split: 3.0 ms on
+   * two threads against 2.5 on one, where at H = 128 it went from 2.3 to 1.6 ms inside training).
+   */
+  const gatherer = (): SecondThread | undefined => {
+    if (!setThreads || threads !== 2) return undefined;
+    second ??= startSecondThread(path);
+    return second;
+  };
   const sgemm: Blas["sgemm"] = (...args) => {
     const [, , , m, n, k] = args;
     if (setThreads && splitsProduct(m, n, k, threads)) {
@@ -207,18 +218,10 @@ export function loadBlas(options: BlasOptions = {}): Blas {
     sdot,
     threads,
     gatherRows(source, rows, rowLength, into) {
-      // Only where products are split too: with the library's own threads running products, they
-      // spin for a while after each (OPENBLAS_THREAD_TIMEOUT above) and hold the other core; a gather
-      // split then waited for it (H = 512 before its products were split: 3.0 ms on two threads
-      // against 2.5 on one, where at H = 128 it went from 2.3 to 1.6 ms inside training).
-      if (!setThreads || threads !== 2) return false;
-      second ??= startSecondThread(path);
-      return second.gather(source, rows, rowLength, into);
+      return gatherer()?.gather(source, rows, rowLength, into) ?? false;
     },
     gatherRowsAhead(source, rows, rowLength, into) {
-      if (!setThreads || threads !== 2) return undefined;
-      second ??= startSecondThread(path);
-      return second.gatherAhead(source, rows, rowLength, into);
+      return gatherer()?.gatherAhead(source, rows, rowLength, into);
     },
     get splitProducts() {
       return second?.products ?? 0;

@@ -79,7 +79,7 @@ export function sampleBatch(
     y: new Int32Array(batchSize),
   },
 ): { x: Float32Array; y: Int32Array } {
-  const idx = randomInts(seed, "batch", it, batchSize, data.n);
+  const idx = batchIndices(data, batchSize, seed, it);
   const { x, y } = into;
   const rows = data.x.subarray(0, data.n * PIXELS_PER_IMAGE);
   if (!gatherRows(rows, idx, PIXELS_PER_IMAGE, x)) {
@@ -88,8 +88,18 @@ export function sampleBatch(
       x.set(rows.subarray(row * PIXELS_PER_IMAGE, (row + 1) * PIXELS_PER_IMAGE), i * PIXELS_PER_IMAGE);
     }
   }
-  for (let i = 0; i < batchSize; i++) y[i] = data.y[idx[i] as number] as number;
+  labelsOf(data, idx, y);
   return { x, y };
+}
+
+/** The rows of iteration `it`'s minibatch: the same on every backend, so runs sample alike. */
+function batchIndices(data: Split, batchSize: number, seed: number, it: number): Int32Array {
+  return randomInts(seed, "batch", it, batchSize, data.n);
+}
+
+/** labels[i] ← the label of row idx[i]. */
+function labelsOf(data: Split, idx: Int32Array, labels: Int32Array): void {
+  for (let i = 0; i < idx.length; i++) labels[i] = data.y[idx[i] as number] as number;
 }
 
 /**
@@ -133,9 +143,8 @@ export function minibatches(
       onDevice: true,
       release() {},
       batch(it, labels) {
-        // The same indices as sampleBatch, so a run samples the same minibatches on every backend.
-        const idx = randomInts(seed, "batch", it, batchSize, data.n);
-        for (let i = 0; i < batchSize; i++) labels[i] = data.y[idx[i] as number] as number;
+        const idx = batchIndices(data, batchSize, seed, it);
+        labelsOf(data, idx, labels);
         return tf.tidy(() => tf.gather(rows, tf.tensor1d(idx, "int32")) as tf.Tensor2D);
       },
     };
@@ -162,10 +171,10 @@ function gatheredAhead(data: Split, batchSize: number, seed: number, until: numb
       ahead = undefined;
       pending?.copy.join();
       if (pending?.it === it) {
-        for (let i = 0; i < batchSize; i++) labels[i] = data.y[pending.idx[i] as number] as number;
+        labelsOf(data, pending.idx, labels);
       } else sampleBatch(data, batchSize, seed, it, { x: values, y: labels });
       if (it + 1 < until) {
-        const idx = randomInts(seed, "batch", it + 1, batchSize, data.n);
+        const idx = batchIndices(data, batchSize, seed, it + 1);
         const copy = gatherRowsAhead(source, idx, PIXELS_PER_IMAGE, buffers[(it + 1) % 2]!);
         if (copy) ahead = { it: it + 1, idx, copy };
       }
