@@ -86,36 +86,9 @@ export function Experiments() {
   return (
     <>
       <div className="toolbar card">
-        <label>
-          Iterations{" "}
-          <input
-            value={numIters}
-            onChange={(e) => setNumIters(e.target.value)}
-            size={8}
-            aria-label="Iterations"
-            readOnly={!hydrated}
-          />
-        </label>
-        <label>
-          Batch size{" "}
-          <input
-            value={batchSize}
-            onChange={(e) => setBatchSize(e.target.value)}
-            size={6}
-            aria-label="Batch size"
-            readOnly={!hydrated}
-          />
-        </label>
-        <label>
-          Seeds per run{" "}
-          <input
-            value={seedCount}
-            onChange={(e) => setSeedCount(e.target.value)}
-            size={3}
-            aria-label="Seeds per run"
-            readOnly={!hydrated}
-          />
-        </label>
+        <Setting label="Iterations" value={numIters} set={setNumIters} size={8} readOnly={!hydrated} />
+        <Setting label="Batch size" value={batchSize} set={setBatchSize} size={6} readOnly={!hydrated} />
+        <Setting label="Seeds per run" value={seedCount} set={setSeedCount} size={3} readOnly={!hydrated} />
         <span className="muted">Learning-rate decay 0.95 for all.</span>
       </div>
       {error && (
@@ -137,5 +110,27 @@ export function Experiments() {
         </div>
       ))}
     </>
+  );
+}
+
+/** One of the settings every study shares. */
+function Setting({
+  label,
+  value,
+  set,
+  size,
+  readOnly,
+}: {
+  label: string;
+  value: string;
+  set: (value: string) => void;
+  size: number;
+  readOnly: boolean;
+}) {
+  return (
+    <label>
+      {label}{" "}
+      <input value={value} onChange={(e) => set(e.target.value)} size={size} aria-label={label} readOnly={readOnly} />
+    </label>
   );
 }
