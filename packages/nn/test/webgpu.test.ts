@@ -201,10 +201,20 @@ describe.skipIf(swiftShaderMissing)(
       });
       expectClose(result.lossHistory, wasmRun.losses);
       // Between the epoch boundaries (0 and 8; the first uploads the data sets), each loss is read
-      // while the next step runs, and every iteration ends with the same tensors and bytes, on the
-      // host's books and on the GPU's; so does each epoch boundary, after a validation pass.
+      // while the next step runs, and every iteration ends with the same tensors and bytes on the
+      // host's books. The GPU's also count the 4-byte staging buffer of the next step's loss read
+      // until that read completes, which may be before or after the iteration ends (CI saw both);
+      // anything that grew would be more than that within seven iterations. Each epoch boundary,
+      // after a validation pass and with no read in flight, ends exactly as the first.
       const steady = atIteration.slice(1, 8);
-      expect(steady).toEqual(steady.map(() => atIteration[1]));
+      const first = atIteration[1]!;
+      for (const m of steady) {
+        expect({ numTensors: m.numTensors, numBytes: m.numBytes }).toEqual({
+          numTensors: first.numTensors,
+          numBytes: first.numBytes,
+        });
+        expect(Math.abs(m.numBytesInGPU - first.numBytesInGPU)).toBeLessThanOrEqual(Float32Array.BYTES_PER_ELEMENT);
+      }
       expect(atEpoch).toHaveLength(2);
       expect(atEpoch[1]).toEqual(atEpoch[0]);
       net.dispose();
