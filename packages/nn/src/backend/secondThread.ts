@@ -54,7 +54,8 @@ const AHEAD_NEXT = 5; // its next row not yet taken by a thread (each takes AHEA
 const AHEAD_COUNT = 6;
 const AHEAD_FAILED = 7;
 const AHEAD_COPIED = 8; // its rows copied: whoever copies the last one sets AHEAD idle
-const WORDS = 9;
+const WORKER_IN_AHEAD = 9; // 1 while the worker may take a chunk: no new gather ahead starts then
+const WORDS = 10;
 // Then the arguments (Float64, so at a multiple of 8 bytes): a half's (cblas_sgemm's 14, or a
 // gather's 5), and a gather ahead's 3.
 const HALF_ARGS = Math.ceil(WORDS / 2) * 8;
@@ -86,11 +87,36 @@ const args = new Float64Array(workerData.control, ${HALF_ARGS}, 14);
 const aheadArgs = new Float64Array(workerData.control, ${AHEAD_ARGS}, 3);
 const rows = new Int32Array(workerData.rows);
 const aheadRows = new Int32Array(workerData.aheadRows);
-// (Every row of a gather ahead taken, by this thread or by the main one joining it: nothing to do.)
-const aheadTaken = () => Atomics.load(state, ${AHEAD_NEXT}) >= state[${AHEAD_COUNT}];
 const copyRows = (indices, source, into, rowLength, from, to) => {
   const rowBytes = rowLength * ${FLOAT_BYTES};
   for (let i = from; i < to; i++) scopy(rowLength, source + indices[i] * rowBytes, 1, into + i * rowBytes, 1);
+};
+// Copies a chunk of the gather ahead, if there is one with rows not yet taken (by this thread or by
+// the main one joining it). Marked first: the main thread may finish a gather while this thread is
+// about to take a chunk of it, and must not start the next one (new rows, count and counters)
+// until this thread is out.
+const aheadChunk = () => {
+  Atomics.store(state, ${WORKER_IN_AHEAD}, 1);
+  const busy = Atomics.load(state, ${AHEAD}) === ${BUSY};
+  const count = state[${AHEAD_COUNT}]; // (read after AHEAD: what the main thread wrote before it)
+  const work = busy && Atomics.load(state, ${AHEAD_NEXT}) < count;
+  if (work) {
+    const from = Atomics.add(state, ${AHEAD_NEXT}, ${AHEAD_CHUNK_ROWS});
+    if (from < count) {
+      const to = Math.min(from + ${AHEAD_CHUNK_ROWS}, count);
+      try {
+        copyRows(aheadRows, ...aheadArgs, from, to);
+      } catch {
+        state[${AHEAD_FAILED}] = 1;
+      }
+      if (Atomics.add(state, ${AHEAD_COPIED}, to - from) + to - from === count) {
+        Atomics.store(state, ${AHEAD}, ${IDLE});
+        Atomics.notify(state, ${AHEAD});
+      }
+    }
+  }
+  Atomics.store(state, ${WORKER_IN_AHEAD}, 0);
+  return work;
 };
 Atomics.store(state, ${HALF}, ${IDLE});
 for (;;) {
@@ -106,22 +132,7 @@ for (;;) {
     state[${HALF_FAILED}] = failed;
     Atomics.store(state, ${HALF}, ${IDLE});
     Atomics.notify(state, ${HALF});
-  } else if (Atomics.load(state, ${AHEAD}) === ${BUSY} && !aheadTaken()) {
-    const count = state[${AHEAD_COUNT}];
-    const from = Atomics.add(state, ${AHEAD_NEXT}, ${AHEAD_CHUNK_ROWS});
-    if (from < count) {
-      const to = Math.min(from + ${AHEAD_CHUNK_ROWS}, count);
-      try {
-        copyRows(aheadRows, ...aheadArgs, from, to);
-      } catch {
-        state[${AHEAD_FAILED}] = 1;
-      }
-      if (Atomics.add(state, ${AHEAD_COPIED}, to - from) + to - from === count) {
-        Atomics.store(state, ${AHEAD}, ${IDLE});
-        Atomics.notify(state, ${AHEAD});
-      }
-    }
-  } else Atomics.wait(state, ${BELL}, bell);
+  } else if (!aheadChunk()) Atomics.wait(state, ${BELL}, bell);
 }
 `;
 
@@ -224,7 +235,7 @@ export function startSecondThread(libraryPath: string): SecondThread {
   // The last gather ahead's arrays: held here until it is joined or the next one starts (both only
   // once it is done), so that the worker never writes into memory collected meanwhile.
   let aheadCopy: { source: Float32Array; into: Float32Array; rowLength: number } | undefined;
-  const aheadDone = () => Atomics.load(state, AHEAD) === IDLE;
+  const aheadDone = () => Atomics.load(state, AHEAD) === IDLE && Atomics.load(state, WORKER_IN_AHEAD) === 0;
   /** Takes and copies the last gather ahead's rows here, a chunk at a time, until none is left. */
   const copyRest = () => {
     const { source, into, rowLength } = aheadCopy!;
