@@ -236,7 +236,10 @@ export function startSecondThread(libraryPath: string): SecondThread {
   // once it is done), so that the worker never writes into memory collected meanwhile.
   let aheadCopy: { source: Float32Array; into: Float32Array; rowLength: number } | undefined;
   const aheadDone = () => Atomics.load(state, AHEAD) === IDLE && Atomics.load(state, WORKER_IN_AHEAD) === 0;
-  /** Takes and copies the last gather ahead's rows here, a chunk at a time, until none is left. */
+  /**
+   * Takes and copies the last gather ahead's rows here, a chunk at a time, until none is left: the
+   * worker's aheadChunk on this side, claiming from the same counter.
+   */
   const copyRest = () => {
     const { source, into, rowLength } = aheadCopy!;
     const count = state[AHEAD_COUNT] as number;

@@ -161,15 +161,19 @@ function gatheredAhead(data: Split, batchSize: number, seed: number, until: numb
   const buffers = [memory.subarray(0, size), memory.subarray(size)] as const;
   const source = data.x.subarray(0, data.n * PIXELS_PER_IMAGE);
   let ahead: { it: number; idx: Int32Array; copy: GatherAhead } | undefined;
+  /** Waits for the gather ahead, if any, and returns it; forgotten first, so a failed copy fails one call. */
+  const joinAhead = () => {
+    const pending = ahead;
+    ahead = undefined;
+    pending?.copy.join();
+    return pending;
+  };
   return {
     onDevice: false,
     batch(it, labels) {
       const values = buffers[it % 2]!;
-      // (Joined in every case: a gather for another iteration may still be writing into `values`.
-      // Forgotten before the join, so that a failed copy fails this call only.)
-      const pending = ahead;
-      ahead = undefined;
-      pending?.copy.join();
+      // (Joined in every case: a gather for another iteration may still be writing into `values`.)
+      const pending = joinAhead();
       if (pending?.it === it) {
         labelsOf(data, pending.idx, labels);
       } else sampleBatch(data, batchSize, seed, it, { x: values, y: labels });
@@ -181,10 +185,8 @@ function gatheredAhead(data: Split, batchSize: number, seed: number, until: numb
       return { values, count: batchSize };
     },
     release() {
-      const pending = ahead;
-      ahead = undefined;
       try {
-        pending?.copy.join();
+        joinAhead();
       } catch {
         // (A failed copy of rows no step will read.)
       }
