@@ -1,12 +1,19 @@
 // Hyperparameter sweeps through the real queue and trainer processes.
+import { createDb } from "@trainql/db";
 import { graphql, type ResultOf } from "@trainql/graphql";
+import { advanceSweep, reapOrphanedRuns } from "@trainql/runs";
+import pg from "pg";
 import { beforeAll, describe, expect, it } from "vitest";
 import {
+  cleanup,
   collect,
   countRows,
+  eventOf,
   freshDatabase,
   gql,
   gqlOk,
+  isTerminal,
+  RUN_EVENTS,
   startApi,
   startTrainer,
   type TestServer,
@@ -226,5 +233,66 @@ describe("sweeps", () => {
     expect(sweep.status).toBe("CANCELLED");
     const again = await gql(api.url, CANCEL_SWEEP, { id: startSweep.id });
     expect(again.errors?.[0]?.message).toMatch(/already ended \(CANCELLED\)/);
+  });
+
+  describe("without a trainer (the trials' rows set as a trainer would leave them)", () => {
+    // A database and API of their own: no trainer takes the trials, and the reaper waits an hour.
+    const policy = { timeoutMs: 3_600_000, maxAttempts: 3 };
+    const setUp = async () => {
+      const url = await freshDatabase();
+      const local = await startApi(url, { reapPolicy: policy });
+      const sql = new pg.Client({ connectionString: url });
+      await sql.connect();
+      cleanup(() => sql.end());
+      const db = createDb(url, 1);
+      cleanup(() => db.$disconnect());
+      const { startSweep } = await gqlOk(local.url, START_SWEEP, {
+        input: { space: space([0.05], [8, 16], [1e-3]), strategy: "GRID", numIters: 100, batchSize: 20 },
+      });
+      const { sweep } = await gqlOk(local.url, SWEEP, { id: startSweep.id });
+      const [a, b] = sweep.trials.map((t) => t.uuid) as [string, string];
+      const jobs = async () =>
+        (await sql.query<{ key: string }>(`SELECT key FROM graphile_worker.jobs ORDER BY key`)).rows.map((r) => r.key);
+      return { local, sql, db, sweepId: startSweep.id, sweepUuid: startSweep.uuid, a, b, jobs };
+    };
+
+    it("cancelling a sweep flags its running trials, so that one whose trainer dies is not re-queued", async () => {
+      const { local, sql, db, sweepId, a, b } = await setUp();
+      // Trial a trains on a live trainer (its heartbeat is fresh); b waits in the queue.
+      await sql.query(
+        `UPDATE "Run" SET status = 'RUNNING', "heartbeatAt" = now(), "trainerId" = 'alive' WHERE id = $1`,
+        [a],
+      );
+      const queuedEvents = collect(wsClient(local.url), RUN_EVENTS, { runId: b }, (e) => isTerminal(e.at(-1)!));
+      await gqlOk(local.url, CANCEL_SWEEP, { id: sweepId });
+      // The queued trial's subscribers hear that it ended.
+      expect(eventOf((await queuedEvents).at(-1), "RunStatusEvent")?.status).toBe("CANCELLED");
+      const row = async (id: string) =>
+        (await sql.query(`SELECT status::text, "cancelRequested" FROM "Run" WHERE id = $1`, [id])).rows[0];
+      expect(await row(a)).toEqual({ status: "RUNNING", cancelRequested: true });
+      // Its trainer dies before it hears the cancel: the reaper ends the trial instead of re-queueing it.
+      await sql.query(`UPDATE "Run" SET "heartbeatAt" = now() - interval '2 hours' WHERE id = $1`, [a]);
+      await reapOrphanedRuns(db, policy);
+      expect((await row(a)).status).toBe("CANCELLED");
+    });
+
+    it("deleting a sweep's last queued trial removes its job and lets the sweep finish", async () => {
+      const { local, sql, db, sweepId, sweepUuid, a, b, jobs } = await setUp();
+      expect(await jobs()).toEqual([`train:${a}`, `train:${b}`].sort());
+      // Trial a finished; b, still queued, is all the rung waits for.
+      await sql.query(
+        `UPDATE "Run" SET status = 'SUCCEEDED', "finalValAcc" = 0.4, iteration = 100, "finishedAt" = now() WHERE id = $1`,
+        [a],
+      );
+      await sql.query(`SELECT graphile_worker.remove_job($1)`, [`train:${a}`]);
+      const deletedEvents = collect(wsClient(local.url), RUN_EVENTS, { runId: b }, () => false, 30_000);
+      await gqlOk(local.url, graphql(`mutation DeleteRun($id: ID!) { deleteRun(id: $id) }`), { id: b });
+      // Its subscription ends (the run is gone); its job is gone, and the sweep is asked to move on.
+      await deletedEvents;
+      expect(await jobs()).toEqual([`sweep:${sweepUuid}`]);
+      await advanceSweep(db, sweepUuid); // (what a trainer does with that job)
+      const { sweep } = await gqlOk(local.url, SWEEP, { id: sweepId });
+      expect([sweep.status, sweep.bestRun?.uuid]).toEqual(["SUCCEEDED", a]);
+    });
   });
 });

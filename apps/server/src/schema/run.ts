@@ -11,18 +11,19 @@ import {
 import { MAX_SEEDS, seedsRule } from "@trainql/nn/seeds";
 import { ruleText } from "@trainql/nn/validation";
 import {
-  cancelRequested,
+  cancelRunIn,
   downsample,
   enqueueAdvanceSweep,
   enqueueEvaluate,
   enqueueTrain,
   hyperparametersOf,
   publish,
-  publishRunNotification,
   publishRunsChanged,
+  RESYNC,
   readLosses,
-  releaseJob,
   removeTrainJob,
+  runsChanged,
+  topics,
 } from "@trainql/runs";
 import type { z } from "zod";
 import { admit } from "../security/admission.ts";
@@ -451,31 +452,10 @@ builder.mutationFields((t) => ({
     args: { id: t.arg.id({ required: true }) },
     resolve: async (query, _root, { id }, { db, reapPolicy }) => {
       const { id: runId } = await findRun(db, String(id));
-      await db.$transaction(async (tx) => {
-        const [run] = await tx.$queryRaw<
-          Pick<Run, "status" | "heartbeatAt" | "jobId" | "sweepId">[]
-        >`SELECT status, "heartbeatAt", "jobId", "sweepId" FROM "Run" WHERE id = ${runId}::uuid FOR UPDATE`;
-        if (!run) throw notFound("run", String(id));
-        const ownerless = !run.heartbeatAt || run.heartbeatAt.getTime() < Date.now() - reapPolicy.timeoutMs;
-        // A PAUSED sweep trial waits for its rung's end: cancelled, it drops out of the promotion.
-        if (run.status === "QUEUED" || run.status === "PAUSED" || (run.status === "RUNNING" && ownerless)) {
-          // No live trainer holds it: end it here (a late owner finds its lease gone and stops).
-          if (run.status === "RUNNING") await releaseJob(tx, run.jobId);
-          await removeTrainJob(tx, runId);
-          await tx.run.update({
-            where: { id: runId },
-            data: { status: "CANCELLED", finishedAt: new Date(), heartbeatAt: null, trainerId: null, jobId: null },
-          });
-          await publishRunNotification(tx, { type: "status", runId, status: "CANCELLED" }, true);
-          if (run.sweepId) await enqueueAdvanceSweep(tx, run.sweepId);
-          return;
-        }
-        if (run.status !== "RUNNING")
-          throw conflict(`run ${id} already ended (${run.status}); there is nothing to cancel`);
-        // The owner hears the notification at once, or reads the flag with its next heartbeat.
-        await tx.run.update({ where: { id: runId }, data: { cancelRequested: true } });
-        await publish(tx, cancelRequested(runId));
-      });
+      const outcome = await db.$transaction((tx) => cancelRunIn(tx, runId, reapPolicy));
+      if (!outcome) throw notFound("run", String(id));
+      if (outcome.kind === "ended")
+        throw conflict(`run ${id} already ended (${outcome.status}); there is nothing to cancel`);
       return db.run.findUniqueOrThrow({ ...query, where: { id: runId } });
     },
   }),
@@ -484,10 +464,20 @@ builder.mutationFields((t) => ({
     description: "Deletes a run that is not running, with its metrics and checkpoint. Returns its ID.",
     args: { id: t.arg.id({ required: true }) },
     resolve: async (_root, { id }, { db }) => {
-      const run = await findRun(db, String(id));
-      const { count } = await db.run.deleteMany({ where: { id: run.id, status: { not: "RUNNING" } } });
-      if (count === 0) throw conflict(`run ${id} is RUNNING: cancel it first, then delete it`);
-      await publishRunsChanged(db, { runId: run.id, kind: "deleted" });
+      const { id: runId } = await findRun(db, String(id));
+      await db.$transaction(async (tx) => {
+        const [run] = await tx.$queryRaw<
+          Pick<Run, "status" | "sweepId">[]
+        >`SELECT status, "sweepId" FROM "Run" WHERE id = ${runId}::uuid FOR UPDATE`;
+        if (!run) throw notFound("run", String(id));
+        if (run.status === "RUNNING") throw conflict(`run ${id} is RUNNING: cancel it first, then delete it`);
+        // A queued run's job goes with it, and its sweep moves on if the run was all its rung waited for.
+        await removeTrainJob(tx, runId);
+        await tx.run.delete({ where: { id: runId } });
+        // Its subscribers re-read it, find it gone, and their streams end.
+        await publish(tx, [topics.run(runId), RESYNC], runsChanged({ runId, kind: "deleted" }));
+        if (run.sweepId) await enqueueAdvanceSweep(tx, run.sweepId);
+      });
       return String(id);
     },
   }),

@@ -32,7 +32,9 @@ builder.objectRef<Of<"status">>(TYPE_NAMES.status).implement({
     status: t.field({ type: RunStatusEnum, resolve: (e) => e.status }),
     run: t.prismaField({
       type: "Run",
-      resolve: (query, e, _args, { db }) => db.run.findUniqueOrThrow({ ...query, where: { id: e.runId } }),
+      nullable: true,
+      description: "The run as it is now; null once deleted (its stream ends then).",
+      resolve: (query, e, _args, { db }) => db.run.findUnique({ ...query, where: { id: e.runId } }),
     }),
   }),
 });

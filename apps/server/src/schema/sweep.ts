@@ -4,13 +4,11 @@ import type { SearchSpace } from "@trainql/nn";
 import { DEFAULT_HYPERPARAMETERS } from "@trainql/nn/hyperparameters";
 import { ASSUMED_NUM_TRAIN, SWEEP_DEFAULTS, SWEEP_FIELDS, sweepSettingsSchema } from "@trainql/nn/sweepRules";
 import {
-  cancelRequested,
+  cancelRunIn,
   enqueueTrain,
   planSweep,
-  publish,
   publishRunsChanged,
   publishSweepChanged,
-  runsChanged,
   type SweepConfig,
   stopPausedTrials,
 } from "@trainql/runs";
@@ -224,7 +222,7 @@ builder.mutationFields((t) => ({
     type: "Sweep",
     description: "Cancels a sweep's queued and running trials; finished trials are kept.",
     args: { id: t.arg.id({ required: true }) },
-    resolve: async (query, _root, { id }, { db }) => {
+    resolve: async (query, _root, { id }, { db, reapPolicy }) => {
       const found = await findSweep(db, String(id));
       return db.$transaction(async (tx) => {
         const [locked] = await tx.$queryRaw<
@@ -237,17 +235,13 @@ builder.mutationFields((t) => ({
           data: { status: "CANCELLED", finishedAt: new Date() },
           select: { id: true },
         });
-        const queued = await tx.run.findMany({ where: { sweepId: found.id, status: "QUEUED" }, select: { id: true } });
-        await tx.run.updateMany({
-          where: { sweepId: found.id, status: "QUEUED" },
-          data: { status: "CANCELLED", finishedAt: new Date() },
-        });
-        await publish(tx, ...queued.map(({ id: runId }) => runsChanged({ runId, kind: "updated" })));
-        const running = await tx.run.findMany({
-          where: { sweepId: found.id, status: "RUNNING" },
+        // Each trial as cancelRun would: queued ones and those no live trainer holds end now; running
+        // ones are flagged, so that the reaper ends rather than re-queues them should their trainer die.
+        const trials = await tx.run.findMany({
+          where: { sweepId: found.id, status: { in: ["QUEUED", "RUNNING"] } },
           select: { id: true },
         });
-        await publish(tx, ...running.map(({ id: runId }) => cancelRequested(runId)));
+        for (const trial of trials) await cancelRunIn(tx, trial.id, reapPolicy);
         await stopPausedTrials(tx, found.id);
         await publishSweepChanged(tx, found.id);
         // Read back last, so that its trials show the cancellation.
