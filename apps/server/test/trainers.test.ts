@@ -181,7 +181,53 @@ describe("trainers", () => {
   });
 });
 
+describe("a run that cannot be set up", () => {
+  it("fails at once with the reason when its checkpoint does not load, and the trainer trains on", async () => {
+    const { startRun: broken } = await gqlOk(api.url, START, { input: { hiddenSize: 8, numIters: 40, batchSize: 20 } });
+    const { startRun: next } = await gqlOk(api.url, START, { input: { hiddenSize: 8, numIters: 40, batchSize: 20 } });
+    // As a damaged disk or a bad write would leave it: the run resumes from a checkpoint that is not one.
+    const client = new pg.Client({ connectionString: databaseUrl });
+    await client.connect();
+    cleanup(() => client.end());
+    await client.query(`INSERT INTO "Checkpoint" ("runId", iteration, data) VALUES ($1, 20, '\\x00010203'::bytea)`, [
+      broken.uuid,
+    ]);
+    const trainer = await startTrainer(databaseUrl, dataDir);
+    const failed = await waitFor(async () => {
+      const s = await runState(broken.id);
+      return s.status === "FAILED" && s;
+    });
+    expect(failed.error).toMatch(/^could not set up the run: CheckpointError: /);
+    expect(failed.interruptions).toEqual([]);
+    await waitFor(async () => (await runState(next.id)).status === "SUCCEEDED", 60_000, "the next run");
+    await trainer.stop();
+  });
+});
+
 describe("the reaper", () => {
+  it("queues again a QUEUED run left without its job (its trainer could not reach the database to claim it)", async () => {
+    const db = await freshDatabase();
+    const client = new pg.Client({ connectionString: db });
+    await client.connect();
+    cleanup(() => client.end());
+    const { rows } = await client.query(
+      `INSERT INTO "Run" (id, status, "hiddenSize", "learningRate", "learningRateDecay", reg, "batchSize", "numIters", "weightScale", seed)
+       VALUES (gen_random_uuid(), 'QUEUED', 8, 0.1, 0.95, 0, 20, 40, 1e-4, 0) RETURNING id::text`,
+    );
+    const id = rows[0].id as string;
+    const prisma = createDb(db, 1);
+    cleanup(() => prisma.$disconnect());
+    const logged: string[] = [];
+    const reaped = await reapOrphanedRuns(prisma, { timeoutMs: TIMEOUT_MS, maxAttempts: 3 }, (l) => logged.push(l));
+    expect(reaped.requeued).toEqual([id]);
+    expect(logged.join("\n")).toMatch(/QUEUED without a job; queued it again/);
+    const keys = async () => (await client.query(`SELECT key FROM graphile_worker.jobs`)).rows.map((r) => r.key);
+    expect(await keys()).toEqual([`train:${id}`]);
+    // Once it has its job, it is left alone.
+    expect((await reapOrphanedRuns(prisma, { timeoutMs: TIMEOUT_MS, maxAttempts: 3 })).requeued).toEqual([]);
+    expect(await keys()).toEqual([`train:${id}`]);
+  });
+
   it("removes jobs that failed for good, saying what they were", async () => {
     const db = await freshDatabase();
     const client = new pg.Client({ connectionString: db });

@@ -4,6 +4,7 @@
 // from that checkpoint once this trainer stops renewing it.
 
 import type { Db } from "@trainql/db";
+import { withRetry } from "@trainql/db/retry";
 import { HyperparameterError, iterationsPerEpoch, NUM_CLASSES, PIXELS_PER_IMAGE, trainsOnGpu } from "@trainql/nn";
 import type { Cifar10Dataset } from "@trainql/nn/data";
 import {
@@ -57,14 +58,17 @@ export async function trainRun(ctx: TrainerContext, runId: string, jobId: bigint
   try {
     await trainClaimed(ctx, runId, jobId);
   } catch (error) {
-    // Whatever it was, the run is either ended or left with a stale heartbeat for the reaper.
+    // Whatever it was, the run is ended, left with a stale heartbeat, or left QUEUED without a job,
+    // and the reaper queues the last two again.
     ctx.log(`run ${runId}: stopped without finishing (${describe(error)}); the reaper will re-queue it`);
   }
 }
 
 async function trainClaimed(ctx: TrainerContext, runId: string, jobId: bigint): Promise<void> {
   const { db } = ctx;
-  const run = await db.run.findUnique({ where: { id: runId } });
+  // (Should the database stay out of reach, the run stays QUEUED and its job is done: the reaper
+  // queues it again.)
+  const run = await withRetry(() => db.run.findUnique({ where: { id: runId } }));
   if (run?.status !== "QUEUED") return; // cancelled or deleted while queued: nothing to do
   const controller = new AbortController();
   const recorder = new RunRecorder(db, runId, run.sweepId, ctx.log, (error) => {
@@ -83,12 +87,23 @@ async function trainClaimed(ctx: TrainerContext, runId: string, jobId: bigint): 
   ctx.active.set(runId, active);
   // Resumed: a trial promoted by successive halving, a run handed back by a stopping trainer, or one
   // taken back from a dead trainer. The checkpoint holds the parameters after `claim.iteration` steps.
-  const resumed = claim.iteration > 0 ? await db.checkpoint.findUnique({ where: { runId } }) : null;
-  const startIteration = resumed?.iteration ?? 0;
+  let net: TwoLayerNet;
+  let startIteration: number;
+  try {
+    const resumed = claim.iteration > 0 ? await withRetry(() => db.checkpoint.findUnique({ where: { runId } })) : null;
+    startIteration = resumed?.iteration ?? 0;
+    net = resumed
+      ? loadCheckpoint(resumed.data).net
+      : TwoLayerNet.create({ inputSize: PIXELS_PER_IMAGE, hiddenSize: hp.hiddenSize, numClasses: NUM_CLASSES }, hp);
+  } catch (error) {
+    // A checkpoint that does not load, or a net the device cannot hold: another attempt would fail
+    // the same way, so the run fails now, saying why (left to the reaper, it would fail three
+    // attempts later as "stopped making progress").
+    forget(ctx, runId, active);
+    await recorder.finish("FAILED", { error: `could not set up the run: ${describe(error)}` });
+    return;
+  }
   const endIteration = Math.min(run.budgetIters ?? hp.numIters, hp.numIters);
-  const net = resumed
-    ? loadCheckpoint(resumed.data).net
-    : TwoLayerNet.create({ inputSize: PIXELS_PER_IMAGE, hiddenSize: hp.hiddenSize, numClasses: NUM_CLASSES }, hp);
   const checkpointAt = (iteration: number, values?: Checkpoint["values"]) =>
     saveCheckpoint(net, { hyperparameters: hp, iteration, backend: ctx.backend.name }, values);
   const { inputSize: D, hiddenSize: H, numClasses: C } = net.shape;
@@ -161,7 +176,12 @@ async function trainClaimed(ctx: TrainerContext, runId: string, jobId: bigint): 
         ...(error instanceof TrainingDivergedError ? { divergedAtIteration: error.iteration } : {}),
       });
   } finally {
-    ctx.active.delete(runId);
+    forget(ctx, runId, active);
     net.dispose();
   }
+}
+
+/** Stops tracking a run, unless a later claim of it (after a release) is tracked by now. */
+function forget(ctx: TrainerContext, runId: string, active: ActiveRun): void {
+  if (ctx.active.get(runId) === active) ctx.active.delete(runId);
 }

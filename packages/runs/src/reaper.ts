@@ -3,7 +3,8 @@
 // trainer killed, hung, or cut off from the database) is re-queued, and any trainer resumes it from
 // its last checkpoint — up to `maxAttempts` attempts in all, then it FAILS with every attempt's
 // reason. A cancel asked of such a run ends it at once. Trainers that stopped beating are forgotten,
-// and jobs that failed for good are removed from the queue.
+// jobs that failed for good are removed from the queue, and a QUEUED run left without a job (a
+// trainer took the job but could not reach the database to claim the run) gets a new one.
 import type { Db, Run } from "@trainql/db";
 import { publishRunNotification, publishSweepChanged } from "./events/publish.ts";
 import { enqueueAdvanceSweep, enqueueTrain } from "./queue.ts";
@@ -81,6 +82,22 @@ export async function reapOrphanedRuns(
   if (failed.length > 0) {
     await db.$executeRaw`SELECT count(*) FROM graphile_worker.complete_jobs(${failed.map((j) => j.id)}::bigint[])`;
     for (const job of failed) log(`reaper: removed failed ${job.task_identifier} job ${job.id}: ${job.last_error}`);
+  }
+  // Enqueued in the transaction that queued them, so nothing else leaves runs like these: none would
+  // ever be trained, and each would hold a place of the queue's limit.
+  const jobless = await db.$queryRaw<{ id: string }[]>`
+    SELECT r.id::text AS id FROM "Run" r WHERE r.status = 'QUEUED'
+      AND NOT EXISTS (SELECT 1 FROM graphile_worker.jobs j WHERE j.key = 'train:' || r.id::text)`;
+  for (const { id } of jobless) {
+    await db.$transaction(async (tx) => {
+      // Judged again on the locked row: it may have been claimed, cancelled or deleted since.
+      const [run] = await tx.$queryRaw<{ status: string }[]>`
+        SELECT status::text AS status FROM "Run" WHERE id = ${id}::uuid FOR UPDATE`;
+      if (run?.status !== "QUEUED") return;
+      await enqueueTrain(tx, id);
+      reaped.requeued.push(id);
+      log(`reaper: run ${id} was QUEUED without a job; queued it again`);
+    });
   }
   return reaped;
 }
