@@ -158,6 +158,21 @@ describe("a trainer stopped with SIGTERM", () => {
     expect(resumed.lossHistory.map((p) => p.iteration)).toEqual([...Array(resumed.lossHistory.length).keys()]);
     await gqlOk(api.url, graphql(`mutation CancelRun($id: ID!) { cancelRun(id: $id) { id } }`), { id: startRun.id });
   });
+
+  it("with a worker idle, does not take back the run it hands back, and exits at once", async () => {
+    const databaseUrl = await freshDatabase();
+    const api = await startApi(databaseUrl);
+    const trainer = await startTrainer(databaseUrl, dataDir, { TRAINER_CONCURRENCY: "2" });
+    const { startRun } = await gqlOk(api.url, START, {
+      input: { hiddenSize: 8, numIters: 1_000_000, batchSize: 20 },
+    });
+    await waitFor(async () => (await runState(api.url, startRun.id)).epochs.length >= 2, 60_000, "2 epochs");
+    await trainer.stop("SIGTERM");
+    // Exited by itself (the harness kills a trainer that takes 15 s), with the run back in the queue.
+    expect([trainer.process.exitCode, trainer.process.signalCode]).toEqual([0, null]);
+    expect((await runState(api.url, startRun.id)).status).toBe("QUEUED");
+    await gqlOk(api.url, graphql(`mutation CancelRun($id: ID!) { cancelRun(id: $id) { id } }`), { id: startRun.id });
+  });
 });
 
 describe("the API restarts under a live subscriber", () => {

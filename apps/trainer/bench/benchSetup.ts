@@ -55,6 +55,7 @@ export async function benchSetup() {
     backend,
     data,
     active: new Map(),
+    stopping: new AbortController().signal,
     checkpointIntervalMs,
     epochArtifactsShare: readTrainerEnv().EPOCH_ARTIFACTS_PERCENT / 100,
     log: (line) => console.error(line),

@@ -35,6 +35,8 @@ export interface TrainerContext {
   data: Cifar10Dataset | { error: string };
   /** The runs in training here, by id (cancel requests and lease renewals look them up). */
   active: Map<string, ActiveRun>;
+  /** Aborted when the trainer stops: a run it claims from then on goes straight back to the queue. */
+  stopping: AbortSignal;
   /** A checkpoint is taken at the first epoch boundary this long after the last one (0: every epoch). */
   checkpointIntervalMs: number;
   /** The most of a run's time its weights images and epoch checkpoints may take, in (0, 1] (see ArtifactPace). */
@@ -85,6 +87,8 @@ async function trainClaimed(ctx: TrainerContext, runId: string, jobId: bigint): 
   const hp = hyperparametersOf(run);
   const active: ActiveRun = { controller, lastProgress: performance.now() };
   ctx.active.set(runId, active);
+  // (The trainer began to stop after this run's job was taken, and did not see it among the active.)
+  if (ctx.stopping.aborted) controller.abort(SHUTDOWN_REASON);
   // Resumed: a trial promoted by successive halving, a run handed back by a stopping trainer, or one
   // taken back from a dead trainer. The checkpoint holds the parameters after `claim.iteration` steps.
   let net: TwoLayerNet;

@@ -91,12 +91,14 @@ export async function startTrainer(
   log(`trainer ${id}: backend ${backend.name} — ${backend.device}`);
   for (const warning of backend.warnings) log(`trainer ${id}: warning: ${warning}`);
   const data = await loadData(env, log);
+  const stopping = new AbortController();
   const ctx: TrainerContext = {
     db,
     trainerId: id,
     backend,
     data,
     active: new Map(),
+    stopping: stopping.signal,
     checkpointIntervalMs: env.CHECKPOINT_INTERVAL_S * 1000,
     epochArtifactsShare: env.EPOCH_ARTIFACTS_PERCENT / 100,
     log,
@@ -213,9 +215,13 @@ export async function startTrainer(
       clearInterval(heartbeat);
       // Runs in progress stop after their current iteration, are written and checkpointed, and go
       // back to the queue for any trainer to resume.
+      stopping.abort();
       for (const { controller } of ctx.active.values()) controller.abort(SHUTDOWN_REASON);
+      // The queue takes no new job from here: a run handed back by one of our workers would
+      // otherwise be taken at once by another of them, and trained to its end while we wait.
+      const noNewJobs = runner.stop();
       await Promise.allSettled(running);
-      await runner.stop();
+      await noNewJobs;
       await cancels.return(undefined);
       await pubsub.close();
       await db.trainer.delete({ where: { id } }).catch(() => {});
