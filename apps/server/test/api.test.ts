@@ -283,6 +283,31 @@ describe("startRun and runEvents", () => {
     });
     expect(run.testAcc).toBe(testAcc);
   });
+
+  it("ends a subscriber's stream with the reason in testError when an evaluation fails", async () => {
+    // A SUCCEEDED run without its checkpoint, written directly (the trainer cannot evaluate it).
+    const client = new pg.Client({ connectionString: databaseUrl });
+    await client.connect();
+    cleanup(() => client.end());
+    const { rows } = await client.query(
+      `INSERT INTO "Run" (id, status, "hiddenSize", "learningRate", "learningRateDecay", reg, "batchSize", "numIters", "weightScale", seed, iteration, "finalValAcc")
+       VALUES (gen_random_uuid(), 'SUCCEEDED', 8, 0.1, 0.95, 0, 20, 40, 1e-4, 0, 40, 0.3) RETURNING id::text`,
+    );
+    const id = rows[0].id as string;
+    const EVALUATE = graphql(`mutation EvaluateTest($id: ID!) { evaluateTest(runId: $id) { testAcc testError } }`);
+    await gqlOk(api.url, EVALUATE, { id });
+    // Completes (collect resolves on completion), with no test event.
+    const events = await collect(wsClient(api.url), RUN_EVENTS, { runId: id }, () => false);
+    expect(events.map((e) => e.runEvents.__typename)).not.toContain("RunTestEvent");
+    const READ = graphql(`query RunTestError($id: ID!) { run(id: $id) { testAcc testError } }`);
+    expect((await gqlOk(api.url, READ, { id })).run).toEqual({
+      testAcc: null,
+      testError: "the run has no checkpoint to evaluate",
+    });
+    // Asking again forgets the old reason until the new attempt ends.
+    const again = await gqlOk(api.url, EVALUATE, { id });
+    expect(again.evaluateTest.testError).toBeNull();
+  });
 });
 
 describe("bad input", () => {

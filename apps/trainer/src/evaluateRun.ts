@@ -1,20 +1,38 @@
-// The `evaluate` task: a finished run's checkpoint on the test set, once, on request.
+// The `evaluate` task: a finished run's checkpoint on the test set, once, on request. Either way the
+// run's subscribers hear the outcome: the test accuracy, or (in the run's testError) why there is none.
 import { loadCheckpoint } from "@trainql/nn/engine";
-import { publishRunNotification, publishSweepChanged } from "@trainql/runs";
+import { publish, publishRunNotification, publishSweepChanged, rereadRun } from "@trainql/runs";
 import type { TrainerContext } from "./trainRun.ts";
 
 export async function evaluateRun(ctx: TrainerContext, runId: string): Promise<void> {
+  let testAcc: number;
+  try {
+    testAcc = await testAccuracy(ctx, runId);
+  } catch (error) {
+    const testError = error instanceof Error ? error.message : String(error);
+    ctx.log(`run ${runId}: no test accuracy: ${testError}`);
+    await ctx.db.$transaction(async (tx) => {
+      const { count } = await tx.run.updateMany({ where: { id: runId }, data: { testError } });
+      // (No event carries an error: subscribers re-read the run, find testError, and stop waiting.)
+      if (count > 0) await publish(tx, rereadRun(runId));
+    });
+    return;
+  }
+  await ctx.db.$transaction(async (tx) => {
+    const run = await tx.run.update({ where: { id: runId }, data: { testAcc, testError: null } });
+    await publishRunNotification(tx, { type: "test", runId, testAcc }, true);
+    if (run.sweepId) await publishSweepChanged(tx, run.sweepId);
+  });
+}
+
+async function testAccuracy(ctx: TrainerContext, runId: string): Promise<number> {
+  if ("error" in ctx.data) throw new Error(`this trainer has no data set: ${ctx.data.error}`);
   const checkpoint = await ctx.db.checkpoint.findUnique({ where: { runId } });
-  if (!checkpoint || "error" in ctx.data) return;
+  if (!checkpoint) throw new Error("the run has no checkpoint to evaluate");
   const test = ctx.data.test;
   const { net } = loadCheckpoint(checkpoint.data);
   try {
-    const testAcc = await net.accuracy(test.x, test.y, test.n);
-    await ctx.db.$transaction(async (tx) => {
-      const run = await tx.run.update({ where: { id: runId }, data: { testAcc } });
-      await publishRunNotification(tx, { type: "test", runId, testAcc }, true);
-      if (run.sweepId) await publishSweepChanged(tx, run.sweepId);
-    });
+    return await net.accuracy(test.x, test.y, test.n);
   } finally {
     net.dispose();
   }

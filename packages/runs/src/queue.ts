@@ -34,7 +34,9 @@ export async function enqueueTrain(tx: Tx, runId: string): Promise<void> {
     job_key => ${`train:${runId}`}, max_attempts => 1)`;
 }
 
+/** Asks for a run's test accuracy; an earlier evaluation's failure is forgotten (it may succeed now). */
 export async function enqueueEvaluate(tx: Tx, runId: string): Promise<void> {
+  await tx.$executeRaw`UPDATE "Run" SET "testError" = NULL WHERE id = ${runId}::uuid`;
   await tx.$executeRaw`SELECT graphile_worker.add_job(${TASK.evaluate}, json_build_object('runId', ${runId}::text),
     job_key => ${`evaluate:${runId}`}, max_attempts => 1)`;
 }

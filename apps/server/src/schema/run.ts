@@ -19,11 +19,10 @@ import {
   hyperparametersOf,
   publish,
   publishRunsChanged,
-  RESYNC,
   readLosses,
   removeTrainJob,
+  rereadRun,
   runsChanged,
-  topics,
 } from "@trainql/runs";
 import type { z } from "zod";
 import { admit } from "../security/admission.ts";
@@ -161,6 +160,10 @@ export const RunRef = builder.prismaNode("Run", {
     finalValAcc: t.exposeFloat("finalValAcc", { nullable: true }),
     bestValAcc: t.exposeFloat("bestValAcc", { nullable: true }),
     testAcc: t.exposeFloat("testAcc", { nullable: true, description: "Null until evaluateTest has run." }),
+    testError: t.exposeString("testError", {
+      nullable: true,
+      description: "Why the last evaluateTest gave no testAcc (then runEvents ends without a RunTestEvent).",
+    }),
     error: t.exposeString("error", { nullable: true, description: "Why the run FAILED." }),
     divergedAtIteration: t.exposeInt("divergedAtIteration", {
       nullable: true,
@@ -475,7 +478,7 @@ builder.mutationFields((t) => ({
         await removeTrainJob(tx, runId);
         await tx.run.delete({ where: { id: runId } });
         // Its subscribers re-read it, find it gone, and their streams end.
-        await publish(tx, [topics.run(runId), RESYNC], runsChanged({ runId, kind: "deleted" }));
+        await publish(tx, rereadRun(runId), runsChanged({ runId, kind: "deleted" }));
         if (run.sweepId) await enqueueAdvanceSweep(tx, run.sweepId);
       });
       return String(id);

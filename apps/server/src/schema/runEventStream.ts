@@ -62,7 +62,10 @@ export function decodeCursor(cursor: string): Marks {
 }
 
 async function evaluationPending(db: Db, runId: string): Promise<boolean> {
-  const [job] = await db.$queryRaw<unknown[]>`SELECT 1 FROM graphile_worker.jobs WHERE key = ${`evaluate:${runId}`}`;
+  // Running (locked), or yet to run: a job out of attempts will not run again. (A job's attempts
+  // count up as it is taken.)
+  const [job] = await db.$queryRaw<unknown[]>`SELECT 1 FROM graphile_worker.jobs
+    WHERE key = ${`evaluate:${runId}`} AND (locked_at IS NOT NULL OR attempts < max_attempts)`;
   return job !== undefined;
 }
 
@@ -119,7 +122,7 @@ export class RunEventCursor {
     let testDelivered = false;
     const run = await db.run.findUnique({
       where: { id: runId },
-      select: { status: true, iteration: true, weightsEpoch: true, testAcc: true },
+      select: { status: true, iteration: true, weightsEpoch: true, testAcc: true, testError: true },
     });
     if (!run) {
       this.ending = "now";
@@ -150,12 +153,15 @@ export class RunEventCursor {
       yield this.deliver({ type: "test", runId, testAcc: run.testAcc });
       if (this.ending === "after-test") this.ending = "now";
     }
+    // An evaluation that failed gives no result to wait for (the run's testError says why).
+    const evaluationFailed = run.testError !== null;
+    if (evaluationFailed && this.ending === "after-test") this.ending = "now";
     if (run.status !== marks.status) {
       marks.status = run.status;
       yield this.deliver({ type: "status", runId, status: run.status });
     }
     if (FINAL_STATUSES.includes(run.status) && this.ending === null)
-      this.ending = pending && !testDelivered ? "after-test" : "now";
+      this.ending = pending && !testDelivered && !evaluationFailed ? "after-test" : "now";
   }
 
   /** What a live notification adds past the marks (a database catch-up where it leaves a gap). */

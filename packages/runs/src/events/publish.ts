@@ -1,5 +1,6 @@
 // Publishing from inside a transaction (Prisma's or sqlTransaction's): NOTIFY is delivered when (and only if) it commits.
 import { Prisma, type SqlTx as Tx } from "@trainql/db";
+import { RESYNC } from "./postgresEventTarget.ts";
 import { type RunNotification, type RunsChanged, topics } from "./runNotifications.ts";
 
 /** A notification to publish: its topic and its payload (sent as JSON). */
@@ -25,6 +26,12 @@ export const runNotifications = (event: RunNotification, listChanged = false): N
 ];
 
 export const runsChanged = (change: RunsChanged): Notification => [topics.runs, change];
+
+/**
+ * A run's subscribers re-read it from the database: for what no event carries (the run deleted, an
+ * evaluation that failed).
+ */
+export const rereadRun = (runId: string): Notification => [topics.run(runId), RESYNC];
 
 /** A run's owner is asked to stop it (it also reads the flag with its next heartbeat). */
 export const cancelRequested = (runId: string): Notification => [topics.cancel, { runId }];
