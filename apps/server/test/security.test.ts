@@ -119,6 +119,29 @@ describe("limits", () => {
     expect((await gql(tight.url, fragments)).errors).toBeUndefined();
   });
 
+  it("cost a page by its size whether it is written out, passed as a variable, or left to the default", async () => {
+    // Each alias: a page of runs with their losses and epochs (what a scraper would ask for).
+    const page = (first: string) =>
+      Array.from(
+        { length: 20 },
+        (_, i) =>
+          `a${i}: runs${first} { edges { node { id epochs { epoch valAcc } lossHistory { iteration loss } } } }`,
+      ).join(" ");
+    const tooMuch = [
+      [`{ ${page("(first: 500)")} }`, {}],
+      [`query ($n: Int) { ${page("(first: $n)")} }`, { n: 500 }],
+      [`query ($n: Int) { ${page("(last: $n)")} }`, { n: 500 }],
+    ] as const;
+    for (const [query, variables] of tooMuch) {
+      const refused = await gql(tight.url, query, variables);
+      expect(refused.errors?.[0]?.extensions?.code, query).toBe("QUERY_TOO_COMPLEX");
+      expect(refused.errors?.[0]?.message).toMatch(/Cost limit of 50000 exceeded/i);
+    }
+    // A small page passes, and so do the default pages, each counted as 50 runs.
+    expect((await gql(tight.url, `query ($n: Int) { ${page("(first: $n)")} }`, { n: 5 })).errors).toBeUndefined();
+    expect((await gql(tight.url, `{ ${page("")} }`)).errors).toBeUndefined();
+  });
+
   it("refuses a request body over the limit", async () => {
     const res = await fetch(tight.url, {
       method: "POST",

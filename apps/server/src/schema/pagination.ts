@@ -28,3 +28,16 @@ const cursorArg = (name: "after" | "before") =>
 
 /** For a connection's `validate`: its cursors, with its other arguments passed through. */
 export const connectionArgs = z.looseObject({ after: cursorArg("after"), before: cursorArg("before") });
+
+/**
+ * The root connections' pages, by their type names: a page's size when neither `first` nor `last` is
+ * given, and the most it may hold (the query cost limit counts a page of the default size too).
+ */
+export const PAGE_SIZES = {
+  QueryRunsConnection: { defaultSize: 50, maxSize: 500 },
+  QuerySweepsConnection: { defaultSize: 20, maxSize: 100 },
+} as const satisfies Record<string, { defaultSize: number; maxSize: number }>;
+
+/** The default page of a connection type; undefined for any other type. */
+export const defaultPageOf = (typeName: string): number | undefined =>
+  (PAGE_SIZES as Record<string, { defaultSize: number }>)[typeName]?.defaultSize;

@@ -29,7 +29,7 @@ import { admit } from "../security/admission.ts";
 import { builder, type Context } from "./builder.ts";
 import { badInput, conflict, notFound } from "./errors.ts";
 import { uuidFrom } from "./ids.ts";
-import { connectionArgs } from "./pagination.ts";
+import { connectionArgs, PAGE_SIZES } from "./pagination.ts";
 import { MAX_NAME, MAX_NOTE, MAX_TAGS, RunFilterSchema, RunName, TAG_RULE, UpdateRunSchema } from "./runLabels.ts";
 import { liveTrainer } from "./system.ts";
 import { checkTrainerFits } from "./trainerFit.ts";
@@ -322,7 +322,7 @@ function runFilterWhere(
 }
 
 /** The most runs one page may hold. */
-const MAX_PAGE = 500;
+const MAX_PAGE = PAGE_SIZES.QueryRunsConnection.maxSize;
 
 builder.queryFields((t) => ({
   run: t.prismaField({
@@ -338,8 +338,7 @@ builder.queryFields((t) => ({
     type: "Run",
     cursor: "id",
     validate: connectionArgs,
-    defaultSize: 50,
-    maxSize: MAX_PAGE,
+    ...PAGE_SIZES.QueryRunsConnection,
     args: {
       status: t.arg({ type: [RunStatusEnum], required: false, description: "Only runs in these states." }),
       sweepId: t.arg.id({ required: false, description: "Only the trials of this sweep (as filter.sweepId)." }),

@@ -16,7 +16,7 @@ import { admit } from "../security/admission.ts";
 import { builder } from "./builder.ts";
 import { conflict, notFound } from "./errors.ts";
 import { uuidFrom } from "./ids.ts";
-import { connectionArgs } from "./pagination.ts";
+import { connectionArgs, PAGE_SIZES } from "./pagination.ts";
 import { RunStatusEnum } from "./run.ts";
 import { liveTrainer } from "./system.ts";
 import { checkTrainerFits } from "./trainerFit.ts";
@@ -162,8 +162,7 @@ builder.queryFields((t) => ({
     type: "Sweep",
     cursor: "id",
     validate: connectionArgs,
-    defaultSize: 20,
-    maxSize: 100,
+    ...PAGE_SIZES.QuerySweepsConnection,
     description: "Sweeps, newest first.",
     // Newest first, ending in `id` so that the order is total; served by Sweep's (createdAt, id) index.
     resolve: (query, _root, _args, { db }) =>
