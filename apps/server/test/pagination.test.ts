@@ -89,3 +89,16 @@ it("refuses a cursor it did not hand out, naming the argument", async () => {
     expect(result.errors?.[0]?.message).toMatch(new RegExp(`^${argument} must be a cursor returned by this API`));
   }
 });
+
+it("refuses to page after a run deleted since, rather than answer an empty last page", async () => {
+  const first = await page({ first: 5 });
+  const cursorRun = first.runs.edges.at(-1)!.node.uuid;
+  const before = first.runs.pageInfo.endCursor;
+  await db.run.delete({ where: { id: cursorRun } });
+  const result = await query(
+    `query ($after: String) { runs(first: 5, after: $after) { edges { node { id } } pageInfo { hasNextPage } } }`,
+    { after: before },
+  );
+  expect(result.errors?.[0]?.extensions).toMatchObject({ code: "BAD_USER_INPUT", field: "after" });
+  expect(result.errors?.[0]?.message).toMatch(/^after: the row at this cursor was deleted since/);
+});

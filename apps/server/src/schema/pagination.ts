@@ -4,6 +4,7 @@
 import { parsePrismaCursor } from "@pothos/plugin-prisma";
 import { WHOLE } from "@trainql/nn/validation";
 import { z } from "zod";
+import { badInput } from "./errors.ts";
 import { UUID } from "./ids.ts";
 
 /** Whether `cursor` wraps a UUID, as the cursors of runs and sweeps (keyed by their ids) do. */
@@ -41,3 +42,22 @@ export const PAGE_SIZES = {
 /** The default page of a connection type; undefined for any other type. */
 export const defaultPageOf = (typeName: string): number | undefined =>
   (PAGE_SIZES as Record<string, { defaultSize: number }>)[typeName]?.defaultSize;
+
+/**
+ * Refuses a page after (or before) a row that no longer exists. The database pages from the cursor's
+ * row, and without it returns nothing: a client paging through runs while the one at its cursor was
+ * deleted would take that empty page for the end of the list.
+ */
+export async function checkCursorRows(
+  args: { after?: string | null; before?: string | null },
+  exists: (id: string) => Promise<boolean>,
+): Promise<void> {
+  for (const name of ["after", "before"] as const) {
+    const cursor = args[name];
+    if (cursor && !(await exists(parsePrismaCursor(cursor) as string)))
+      throw badInput(
+        name,
+        `${name}: the row at this cursor was deleted since the page that gave it; page again from the start`,
+      );
+  }
+}
