@@ -136,6 +136,17 @@ describe("BLAS kernels on the WebAssembly backend", () => {
     expect(blas.splitProducts).toBe(before + 2);
   });
 
+  it("refuse batches that broadcast against each other, which no matMul kernel here pairs right", (ctx) => {
+    if (!blasKernelsActive()) return ctx.skip();
+    const a = seeded([2, 1, 3, 4], 1);
+    const b = seeded([1, 2, 4, 5], 2);
+    expect(() => tf.matMul(a, b)).toThrow(/batch shapes \[2,1\] and \[1,2\].*not supported/);
+    // Broadcast from one side, or the same batch written with another rank, still multiply.
+    expect(tf.matMul(a, seeded([1, 1, 4, 5], 3)).shape).toEqual([2, 1, 3, 5]);
+    expect(tf.matMul(seeded([2, 3, 4], 4), seeded([1, 2, 4, 5], 5)).shape).toEqual([1, 2, 3, 5]);
+    tf.dispose([a, b]);
+  });
+
   it("gather a minibatch's rows on two threads into the tensor's memory, as one thread does", async (ctx) => {
     if (!blasKernelsActive() || loadBlas().threads !== 2) return ctx.skip(); // (only with a BLAS on 2 threads)
     const blas = loadBlas();

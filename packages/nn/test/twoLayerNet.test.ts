@@ -1,7 +1,7 @@
 import * as tf from "@tensorflow/tfjs-core";
 import { beforeAll, describe, expect, it } from "vitest";
 import { setBlasKernels } from "../src/backend/blasKernels.ts";
-import { setFusedKernels } from "../src/backend/fusedKernels.ts";
+import { fusedSoftmaxCrossEntropy, setFusedKernels } from "../src/backend/fusedKernels.ts";
 import { predictChunkRows } from "../src/training/memory.ts";
 import { checkFusedSoftmaxCrossEntropy } from "./fixtures.ts";
 import { initBackend, PARAM_NAMES, TwoLayerNet } from "./nn.ts";
@@ -45,6 +45,17 @@ describe("TwoLayerNet", () => {
 
   it("fuses the softmax cross-entropy as worked out by hand, and its step uses it", async () => {
     await checkFusedSoftmaxCrossEntropy();
+  });
+
+  it("refuses a label that is not a class in the fused softmax, keeping nothing of the call", () => {
+    const backend = tf.backend() as unknown as { numDataIds(): number };
+    const scores = tf.zeros([3, 10]) as tf.Tensor2D;
+    const y = tf.tensor1d([0, 10, 2], "int32");
+    const before = backend.numDataIds();
+    for (let i = 0; i < 3; i++)
+      expect(() => fusedSoftmaxCrossEntropy(scores, y)).toThrow("label 10 of row 1 is not a class 0–9");
+    expect(backend.numDataIds()).toBe(before);
+    tf.dispose([scores, y]);
   });
 
   // On the WebAssembly backend with its BLAS and fused kernels (see blasKernels.ts, fusedKernels.ts)

@@ -126,6 +126,14 @@ function outputShape(a: TensorInfo, b: TensorInfo, transposeA: boolean, transpos
   const aSize = util.sizeFromShape(aBatch);
   const bSize = util.sizeFromShape(bBatch);
   if (aSize !== bSize && aSize !== 1 && bSize !== 1) return undefined;
+  // Each side gives the i-th matrix, or its only one (see product): batches that broadcast against
+  // each other ([2, 1] with [1, 2]: 4 products of 2 matrices each) would pair the wrong matrices and
+  // read past the smaller side. TensorFlow.js' own kernel gets them wrong too, so say so instead.
+  const outSize = util.sizeFromShape(broadcast_util.assertAndGetBroadcastShape(aBatch, bBatch));
+  if ((aSize !== outSize && aSize !== 1) || (bSize !== outSize && bSize !== 1))
+    throw new Error(
+      `matMul of batch shapes [${aBatch}] and [${bBatch}]: batches that broadcast against each other are not supported; give both sides the same batch shape`,
+    );
   const m = transposeA ? a.shape.at(-1)! : a.shape.at(-2)!;
   const n = transposeB ? b.shape.at(-2)! : b.shape.at(-1)!;
   const k = transposeA ? a.shape.at(-2)! : a.shape.at(-1)!;

@@ -43,6 +43,11 @@ export function fusedSoftmaxCrossEntropy(
 function onWasm(scores: tf.Tensor2D, y: tf.Tensor1D) {
   const [N, C] = scores.shape;
   const backend = tf.backend() as BackendWasm;
+  // Checked before the output exists: no tensor would own it after a throw.
+  const given = backend.typedArrayFromHeap(y) as Int32Array;
+  const bad = given.findIndex((label) => !(label >= 0 && label < C));
+  // (The oneHot this replaces ignored such a label; here it would write into the next row.)
+  if (bad >= 0) throw new Error(`label ${given[bad]} of row ${bad} is not a class 0–${C - 1}`);
   const out = backend.makeOutput([N, C], "float32");
   // (Views after the allocation: it may have grown the heap.)
   const s = backend.typedArrayFromHeap(scores) as Float32Array;
@@ -58,11 +63,7 @@ function onWasm(scores: tf.Tensor2D, y: tf.Tensor1D) {
       d[j] = e;
       sum += e;
     }
-    const classIndex = labels[row] as number;
-    // (The oneHot this replaces ignored such a label; here it would write into the next row.)
-    if (!(classIndex >= 0 && classIndex < C))
-      throw new Error(`label ${classIndex} of row ${row} is not a class 0–${C - 1}`);
-    const label = first + classIndex;
+    const label = first + (labels[row] as number);
     loss -= (s[label] as number) - max - Math.log(sum);
     const scale = 1 / (sum * N);
     for (let j = first; j < first + C; j++) d[j] = (d[j] as number) * scale;
