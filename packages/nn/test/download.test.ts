@@ -1,6 +1,6 @@
 import { createHash } from "node:crypto";
 import { existsSync } from "node:fs";
-import { mkdir, readdir, readFile, writeFile } from "node:fs/promises";
+import { mkdir, readdir, readFile, truncate, writeFile } from "node:fs/promises";
 import path from "node:path";
 import * as tar from "tar";
 import { describe, expect, it } from "vitest";
@@ -43,6 +43,21 @@ describe("download-cifar", () => {
     const dataDir = path.join(await tempDir(), "cifar");
     await expect(verifyAndExtract(tarball, dataDir, md5)).rejects.toThrow(/no cifar-10-batches-bin\/data_batch_2\.bin/);
     expect(existsSync(dataDir)).toBe(false);
+  });
+
+  it("takes batch files of the wrong size (a copy cut off) for no data set, and downloads again", async () => {
+    const dataDir = await tempDir();
+    const offline = { dataDir, url: "http://127.0.0.1:9/cifar-10-binary.tar.gz" };
+    const files = [...TRAIN_FILES, TEST_FILE];
+    // Full size (sparse files, written in no time): there, nothing to download.
+    for (const f of files) {
+      await writeFile(path.join(dataDir, f), "");
+      await truncate(path.join(dataDir, f), 10_000 * 3073);
+    }
+    expect(await downloadCifar10(offline)).toBe("present");
+    // The last one cut off: it tries to download (and, offline, says so).
+    await truncate(path.join(dataDir, TEST_FILE), 5_000 * 3073);
+    await expect(downloadCifar10(offline)).rejects.toThrow(DownloadError);
   });
 
   it("fails offline with a message that says where to put the files", async () => {

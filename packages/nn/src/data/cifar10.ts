@@ -1,7 +1,7 @@
 // The CIFAR-10 "binary version": data_batch_1.bin … data_batch_5.bin and test_batch.bin, each a run
 // of records of 1 label byte followed by 3,072 pixel bytes (1,024 red, 1,024 green, 1,024 blue,
 // each a row-major 32×32 plane). https://www.cs.toronto.edu/~kriz/cifar.html
-import { existsSync } from "node:fs";
+import { existsSync, statSync } from "node:fs";
 import { readFile, stat } from "node:fs/promises";
 import os from "node:os";
 import path from "node:path";
@@ -48,8 +48,13 @@ export function resolveDataDir(explicit?: string): string {
   return path.resolve(explicit || DEFAULT_DATA_DIR);
 }
 
+/** Whether `dir` holds the whole CIFAR-10: every batch file, each of its full size (a cut-off copy is not). */
 export function hasCifar10(dir: string): boolean {
-  return [...TRAIN_FILES, TEST_FILE].every((f) => existsSync(path.join(dir, f)));
+  const full = RECORDS_PER_BATCH * RECORD_BYTES;
+  return [...TRAIN_FILES, TEST_FILE].every((f) => {
+    const file = path.join(dir, f);
+    return existsSync(file) && statSync(file).size === full;
+  });
 }
 
 export interface Cifar10Batch {

@@ -49,11 +49,16 @@ export async function verifyAndExtract(tarball: string, dataDir: string, expecte
         `${tarball} has no cifar-10-batches-bin/${missing.join(", ")}: not the CIFAR-10 binary version.`,
       );
     await mkdir(dataDir, { recursive: true });
-    for (const f of present)
-      await rename(path.join(source, f), path.join(dataDir, f)).catch(async () => {
-        // rename fails across file systems: copy instead.
-        await pipeline(createReadStream(path.join(source, f)), createWriteStream(path.join(dataDir, f)));
+    for (const f of present) {
+      const target = path.join(dataDir, f);
+      await rename(path.join(source, f), target).catch(async () => {
+        // rename fails across file systems: copy instead, under another name until complete, so that
+        // a copy cut off (a full disk, Ctrl-C) leaves no batch file that looks like one.
+        const partial = `${target}.partial`;
+        await pipeline(createReadStream(path.join(source, f)), createWriteStream(partial));
+        await rename(partial, target);
       });
+    }
   } finally {
     await rm(work, { recursive: true, force: true });
   }
