@@ -1,3 +1,4 @@
+import fc from "fast-check";
 import { beforeAll, describe, expect, it } from "vitest";
 import {
   CheckpointError,
@@ -62,5 +63,44 @@ describe("checkpoints", () => {
     net.dispose();
     expect(() => decodeCheckpoint(new Uint8Array([1, 2, 3, 4, 5, 6, 7, 8, 9, 10, 11, 12]))).toThrow(CheckpointError);
     expect(() => decodeCheckpoint(bytes.subarray(0, bytes.length - 4))).toThrow(/expected \d+/);
+  });
+
+  it("reads damaged bytes as a CheckpointError saying what is wrong, or as a checkpoint, never another error", () => {
+    const tiny = { inputSize: 2, hiddenSize: 1, numClasses: 1 };
+    const values = {
+      W1: new Float32Array([1, -2]),
+      b1: new Float32Array([0.5]),
+      W2: new Float32Array([3]),
+      b2: new Float32Array([-0.25]),
+    };
+    const bytes = encodeCheckpoint({
+      header: { ...header, hyperparameters: { ...header.hyperparameters, hiddenSize: 1 }, shape: tiny },
+      values,
+    });
+    const damage = fc.record({
+      cut: fc.option(fc.nat(bytes.length + 8), { nil: undefined }),
+      writes: fc.array(fc.record({ at: fc.nat(bytes.length - 1), value: fc.nat(255) }), { maxLength: 6 }),
+    });
+    fc.assert(
+      fc.property(damage, ({ cut, writes }) => {
+        let damaged = Uint8Array.from(bytes);
+        for (const w of writes) damaged[w.at] = w.value;
+        if (cut !== undefined) damaged = Uint8Array.from({ length: cut }, (_, i) => damaged[i] ?? 0);
+        try {
+          const decoded = decodeCheckpoint(damaged);
+          expect(decoded.header.shape.hiddenSize).toBeGreaterThan(0);
+        } catch (error) {
+          expect(error).toBeInstanceOf(CheckpointError);
+        }
+      }),
+      { numRuns: 2000 },
+    );
+    // What a reader is told: the header is named, and what in it is wrong.
+    const json = new TextEncoder().encode(JSON.stringify({ shape: { inputSize: 2 }, iteration: -1 }));
+    const broken = new Uint8Array(12 + json.length);
+    broken.set(bytes.subarray(0, 8));
+    new DataView(broken.buffer).setUint32(8, json.length, true);
+    broken.set(json, 12);
+    expect(() => decodeCheckpoint(broken)).toThrow(/checkpoint header is invalid: .*shape\.hiddenSize/s);
   });
 });

@@ -4,8 +4,10 @@
 //
 // Reading and writing the bytes needs no TensorFlow.js (the API decodes checkpoints to serve them as
 // .npz); checkpoint.ts turns them into networks.
+
+import { z } from "zod";
 import { type NetShape, PARAM_NAMES, type Params } from "../netParams.ts";
-import type { Hyperparameters } from "../training/hyperparameters.ts";
+import { type Hyperparameters, hyperparametersSchema } from "../training/hyperparameters.ts";
 
 export { PARAM_NAMES, paramShapes } from "../netParams.ts";
 
@@ -66,6 +68,27 @@ export class CheckpointError extends Error {
   override name = "CheckpointError";
 }
 
+const count = z.number().int().positive();
+const HeaderSchema = z.object({
+  shape: z.object({ inputSize: count, hiddenSize: count, numClasses: count }),
+  hyperparameters: hyperparametersSchema(),
+  iteration: z.number().int().nonnegative(),
+  backend: z.string(),
+});
+
+/** The header, checked: a damaged one is a CheckpointError saying what is wrong, not a TypeError later. */
+function parseHeader(json: Uint8Array): CheckpointHeader {
+  let value: unknown;
+  try {
+    value = JSON.parse(new TextDecoder().decode(json));
+  } catch (error) {
+    throw new CheckpointError(`checkpoint header is not JSON (${(error as Error).message})`);
+  }
+  const parsed = HeaderSchema.safeParse(value);
+  if (!parsed.success) throw new CheckpointError(`checkpoint header is invalid: ${z.prettifyError(parsed.error)}`);
+  return parsed.data;
+}
+
 export function decodeCheckpoint(bytes: Uint8Array): Checkpoint {
   if (bytes.length < 12 || new TextDecoder().decode(bytes.subarray(0, 4)) !== MAGIC) {
     throw new CheckpointError("not a TrainQL checkpoint (bad magic bytes)");
@@ -75,7 +98,7 @@ export function decodeCheckpoint(bytes: Uint8Array): Checkpoint {
   if (version !== VERSION)
     throw new CheckpointError(`unsupported checkpoint version ${version}; this build reads ${VERSION}`);
   const headerBytes = view.getUint32(8, true);
-  const header = JSON.parse(new TextDecoder().decode(bytes.subarray(12, 12 + headerBytes))) as CheckpointHeader;
+  const header = parseHeader(bytes.subarray(12, 12 + headerBytes));
   const sizes = paramSizes(header.shape);
   const expected = 12 + headerBytes + PARAM_NAMES.reduce((n, name) => n + sizes[name] * 4, 0);
   if (bytes.length !== expected) throw new CheckpointError(`checkpoint is ${bytes.length} bytes; expected ${expected}`);
