@@ -14,6 +14,15 @@ import {
 const shape = { inputSize: 3072, hiddenSize: 24, numClasses: 10 };
 const header = { hyperparameters: { ...DEFAULT_HYPERPARAMETERS, hiddenSize: 24 }, iteration: 120, backend: "wasm" };
 
+/** A net of five parameters, for tests of the layout. */
+const tiny = { inputSize: 2, hiddenSize: 1, numClasses: 1 };
+const values = {
+  W1: new Float32Array([1, -2]),
+  b1: new Float32Array([0.5]),
+  W2: new Float32Array([3]),
+  b2: new Float32Array([-0.25]),
+};
+
 beforeAll(async () => {
   await initBackend("wasm");
 });
@@ -36,13 +45,6 @@ describe("checkpoints", () => {
   });
 
   it("lays the parameters out as little-endian float32 after the header, and reads them at any byte offset", () => {
-    const tiny = { inputSize: 2, hiddenSize: 1, numClasses: 1 };
-    const values = {
-      W1: new Float32Array([1, -2]),
-      b1: new Float32Array([0.5]),
-      W2: new Float32Array([3]),
-      b2: new Float32Array([-0.25]),
-    };
     const bytes = encodeCheckpoint({ header: { ...header, shape: tiny }, values });
     const headerBytes = new DataView(bytes.buffer).getUint32(8, true);
     // The header's JSON sets where the parameters start: here not on a multiple of 4.
@@ -66,13 +68,6 @@ describe("checkpoints", () => {
   });
 
   it("reads damaged bytes as a CheckpointError saying what is wrong, or as a checkpoint, never another error", () => {
-    const tiny = { inputSize: 2, hiddenSize: 1, numClasses: 1 };
-    const values = {
-      W1: new Float32Array([1, -2]),
-      b1: new Float32Array([0.5]),
-      W2: new Float32Array([3]),
-      b2: new Float32Array([-0.25]),
-    };
     const bytes = encodeCheckpoint({
       header: { ...header, hyperparameters: { ...header.hyperparameters, hiddenSize: 1 }, shape: tiny },
       values,
