@@ -296,9 +296,11 @@ describe("startRun and runEvents", () => {
     const id = rows[0].id as string;
     const EVALUATE = graphql(`mutation EvaluateTest($id: ID!) { evaluateTest(runId: $id) { testAcc testError } }`);
     await gqlOk(api.url, EVALUATE, { id });
-    // Completes (collect resolves on completion), with no test event.
-    const events = await collect(wsClient(api.url), RUN_EVENTS, { runId: id }, () => false);
+    // Completes (collect resolves on completion) with the reason, and no result.
+    const events = await collect(wsClient(api.url), RUN_EVENTS_WITH_TEST_ERROR, { runId: id }, () => false);
     expect(events.map((e) => e.runEvents.__typename)).not.toContain("RunTestEvent");
+    const failed = events.map((e) => e.runEvents).find((e) => e.__typename === "RunTestFailedEvent");
+    expect(failed).toEqual({ __typename: "RunTestFailedEvent", error: "the run has no checkpoint to evaluate" });
     const READ = graphql(`query RunTestError($id: ID!) { run(id: $id) { testAcc testError } }`);
     expect((await gqlOk(api.url, READ, { id })).run).toEqual({
       testAcc: null,
@@ -309,6 +311,12 @@ describe("startRun and runEvents", () => {
     expect(again.evaluateTest.testError).toBeNull();
   });
 });
+
+const RUN_EVENTS_WITH_TEST_ERROR = graphql(`
+  subscription RunEventsTestError($runId: ID!) {
+    runEvents(runId: $runId) { __typename ... on RunTestFailedEvent { error } }
+  }
+`);
 
 describe("bad input", () => {
   it.each([

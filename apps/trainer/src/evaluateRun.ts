@@ -1,7 +1,7 @@
 // The `evaluate` task: a finished run's checkpoint on the test set, once, on request. Either way the
-// run's subscribers hear the outcome: the test accuracy, or (in the run's testError) why there is none.
+// run's subscribers hear the outcome: the test accuracy, or why there is none (also the run's testError).
 import { loadCheckpoint } from "@trainql/nn/engine";
-import { publish, publishRunNotification, publishSweepChanged, rereadRun } from "@trainql/runs";
+import { publishRunNotification, publishSweepChanged } from "@trainql/runs";
 import type { TrainerContext } from "./trainRun.ts";
 
 export async function evaluateRun(ctx: TrainerContext, runId: string): Promise<void> {
@@ -13,8 +13,7 @@ export async function evaluateRun(ctx: TrainerContext, runId: string): Promise<v
     ctx.log(`run ${runId}: no test accuracy: ${testError}`);
     await ctx.db.$transaction(async (tx) => {
       const { count } = await tx.run.updateMany({ where: { id: runId }, data: { testError } });
-      // (No event carries an error: subscribers re-read the run, find testError, and stop waiting.)
-      if (count > 0) await publish(tx, rereadRun(runId));
+      if (count > 0) await publishRunNotification(tx, { type: "testFailed", runId, error: testError }, true);
     });
     return;
   }

@@ -33,7 +33,7 @@ const registeredBackend = ({ name, device, version, warnings }: BackendInfo) => 
 
 async function loadData(env: TrainerEnv, log: Log): Promise<TrainerContext["data"]> {
   const dir = resolveDataDir(env.CIFAR10_DIR);
-  if (!hasCifar10(dir)) {
+  if (!hasCifar10(dir, env.CIFAR10_RECORDS_PER_BATCH)) {
     const error = `No CIFAR-10 data found at ${dir}. ${howToGetData(dir)}`;
     log(`WARNING: ${error} Runs will fail until the data is there and the trainer restarts.`);
     return { error };

@@ -258,6 +258,7 @@ export class SharedRunEvents {
       else if (event.type === "epoch") after.epoch = event.epoch.epoch;
       else if (event.type === "weights") after.weightsEpoch = event.epoch;
       else if (event.type === "test") after.testAcc = event.testAcc;
+      else if (event.type === "testFailed") after.testError = event.error;
       else after.status = event.status;
       this.emitted = after;
       // The cursor is where the members stand after it, which a held loss batch may leave behind

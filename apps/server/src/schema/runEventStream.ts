@@ -27,9 +27,10 @@ export interface Marks {
   lossesTo: number;
   weightsEpoch: number;
   testAcc: number | null;
+  testError: string | null;
 }
 
-export const START: Marks = { status: null, epoch: -1, lossesTo: 0, weightsEpoch: -1, testAcc: null };
+export const START: Marks = { status: null, epoch: -1, lossesTo: 0, weightsEpoch: -1, testAcc: null, testError: null };
 
 export function encodeCursor(marks: Marks): string {
   return Buffer.from(JSON.stringify(marks)).toString("base64url");
@@ -55,6 +56,7 @@ export function decodeCursor(cursor: string): Marks {
     !int(marks.lossesTo, 0) ||
     !int(marks.weightsEpoch, -1) ||
     !(marks.testAcc === null || typeof marks.testAcc === "number") ||
+    !(marks.testError === undefined || marks.testError === null || typeof marks.testError === "string") ||
     !(marks.status === null || typeof marks.status === "string")
   )
     throw bad();
@@ -101,7 +103,8 @@ export class RunEventCursor {
       m.epoch === marks.epoch &&
       m.lossesTo === marks.lossesTo &&
       m.weightsEpoch === marks.weightsEpoch &&
-      m.testAcc === marks.testAcc
+      m.testAcc === marks.testAcc &&
+      m.testError === marks.testError
     );
   }
 
@@ -153,8 +156,12 @@ export class RunEventCursor {
       yield this.deliver({ type: "test", runId, testAcc: run.testAcc });
       if (this.ending === "after-test") this.ending = "now";
     }
-    // An evaluation that failed gives no result to wait for (the run's testError says why).
+    // An evaluation that failed is over too: why, instead of a result.
     const evaluationFailed = run.testError !== null;
+    if (evaluationFailed && run.testError !== marks.testError) {
+      marks.testError = run.testError;
+      yield this.deliver({ type: "testFailed", runId, error: run.testError as string });
+    }
     if (evaluationFailed && this.ending === "after-test") this.ending = "now";
     if (run.status !== marks.status) {
       marks.status = run.status;
@@ -194,6 +201,13 @@ export class RunEventCursor {
       case "test":
         if (event.testAcc !== marks.testAcc) {
           marks.testAcc = event.testAcc;
+          yield this.deliver(event);
+        }
+        if (this.ending === "after-test") this.ending = "now";
+        break;
+      case "testFailed":
+        if (event.error !== marks.testError) {
+          marks.testError = event.error;
           yield this.deliver(event);
         }
         if (this.ending === "after-test") this.ending = "now";

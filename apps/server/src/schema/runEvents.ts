@@ -13,6 +13,7 @@ const TYPE_NAMES = {
   losses: "RunLossesEvent",
   weights: "RunWeightsEvent",
   test: "RunTestEvent",
+  testFailed: "RunTestFailedEvent",
 } as const satisfies Record<DeliveredEvent["type"], string>;
 
 const RunEventInterface = builder.interfaceRef<DeliveredEvent>("RunEvent").implement({
@@ -75,6 +76,13 @@ builder.objectRef<Of<"weights">>(TYPE_NAMES.weights).implement({
 builder.objectRef<Of<"test">>(TYPE_NAMES.test).implement({
   interfaces: [RunEventInterface],
   fields: (t) => ({ testAcc: t.exposeFloat("testAcc") }),
+});
+
+builder.objectRef<Of<"testFailed">>(TYPE_NAMES.testFailed).implement({
+  interfaces: [RunEventInterface],
+  description:
+    "The evaluation on the test set gave no accuracy (Run.testError says why too); evaluateTest may try again.",
+  fields: (t) => ({ error: t.exposeString("error") }),
 });
 
 const RunsChangedKind = builder.enumType("RunsChangedKind", { values: ["created", "updated", "deleted"] as const });

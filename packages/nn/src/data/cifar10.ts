@@ -48,9 +48,12 @@ export function resolveDataDir(explicit?: string): string {
   return path.resolve(explicit || DEFAULT_DATA_DIR);
 }
 
-/** Whether `dir` holds the whole CIFAR-10: every batch file, each of its full size (a cut-off copy is not). */
-export function hasCifar10(dir: string): boolean {
-  const full = RECORDS_PER_BATCH * RECORD_BYTES;
+/**
+ * Whether `dir` holds CIFAR-10: every batch file, each of `recordsPerBatch` records (a copy cut off
+ * is no data set; readBatch would refuse it).
+ */
+export function hasCifar10(dir: string, recordsPerBatch = RECORDS_PER_BATCH): boolean {
+  const full = recordsPerBatch * RECORD_BYTES;
   return [...TRAIN_FILES, TEST_FILE].every((f) => {
     const file = path.join(dir, f);
     return existsSync(file) && statSync(file).size === full;

@@ -14,7 +14,9 @@ export type RunNotification =
   /** Losses of iterations [from, to), sampled to at most LOSS_SAMPLES points (sampleLosses). */
   | { type: "losses"; runId: string; from: number; to: number; points: [iteration: number, loss: number][] }
   | { type: "weights"; runId: string; epoch: number }
-  | { type: "test"; runId: string; testAcc: number };
+  | { type: "test"; runId: string; testAcc: number }
+  /** The evaluation on the test set gave no accuracy: why (the run's testError). */
+  | { type: "testFailed"; runId: string; error: string };
 
 export const LOSS_SAMPLES = 100;
 
