@@ -1,7 +1,7 @@
 // What a person does in the dashboard, in a real browser against the real stack.
 import { expect, type Page, test } from "@playwright/test";
 import { CONTROL_PORT } from "../playwright.config.ts";
-import { shot } from "./openStack.ts";
+import { refused, shot, submitOnce } from "./openStack.ts";
 
 test.describe.configure({ mode: "serial" });
 
@@ -43,8 +43,8 @@ test("bad fields get the API's rules, all at once, named by their labels, and no
 
 test("a run started from the form streams epochs live, its curves grow and its weights appear", async ({ page }) => {
   await fillForm(page, { hiddenSize: "16", numIters: "4000", batchSize: "20", learningRate: "0.05", reg: "0.001" });
-  await page.getByRole("button", { name: "Start run" }).click();
-  await page.waitForURL(/\/runs\/[0-9a-f-]{36}$/);
+  // The button stays off until the run's page is there: no second run from a second click.
+  await submitOnce(page, page.getByRole("button", { name: "Start run" }), /\/runs\/[0-9a-f-]{36}$/);
 
   const epochs = page.getByTestId("epoch-count");
   await expect.poll(async () => Number(await epochs.textContent()), { timeout: 60_000 }).toBeGreaterThan(2);
@@ -59,7 +59,14 @@ test("a run started from the form streams epochs live, its curves grow and its w
   await shot(page, "03-run-live");
 
   await expect(page.getByTestId("run-status")).toHaveText("SUCCEEDED", { timeout: 90_000 });
-  await page.getByRole("button", { name: "Evaluate on test set" }).click();
+  // Refused, the evaluation says why and can be asked again (the button came back).
+  const evaluate = page.getByRole("button", { name: "Evaluate on test set" });
+  const allow = await refused(page, "Evaluate");
+  await evaluate.click();
+  await expect(page.locator("p.error")).toContainText("does not exist");
+  await expect(evaluate).toBeEnabled();
+  await allow();
+  await evaluate.click();
   await expect(page.getByTestId("test-acc")).toHaveText(/\d+\.\d\d%/);
   await shot(page, "04-run-finished");
 });
@@ -90,6 +97,13 @@ test("when the API restarts, a live page reconnects and catches up without a rel
   await expect.poll(async () => Number(await epochs.textContent()), { timeout: 60_000 }).toBeGreaterThan(3);
   const before = Number(await epochs.textContent());
 
+  // What the sockets opened from now on (the reconnection) carry.
+  const sent: string[] = [];
+  const received: string[] = [];
+  page.on("websocket", (socket) => {
+    socket.on("framesent", (frame) => sent.push(String(frame.payload)));
+    socket.on("framereceived", (frame) => received.push(String(frame.payload)));
+  });
   const restart = await fetch(`http://127.0.0.1:${CONTROL_PORT}/restart-api`, { method: "POST" });
   expect(restart.ok).toBe(true);
   await expect(page.getByText("Connection to the API lost")).toBeVisible();
@@ -102,6 +116,17 @@ test("when the API restarts, a live page reconnects and catches up without a rel
     last: Number(el.getAttribute("data-last-epoch")),
   }));
   expect(last).toBe(count - 1);
+  // Resumed, not replayed: the run's stream is asked for after the last event's cursor, and its first
+  // losses go on from where the curve was, not from iteration 0.
+  type Message = { type: string; payload?: { variables?: { after?: unknown }; data?: { runEvents?: RunEvent } } };
+  type RunEvent = { __typename: string; fromIteration?: number };
+  const parse = (frames: string[]) => frames.map((f) => JSON.parse(f) as Message);
+  const subscribe = parse(sent).find(
+    (m) => m.type === "subscribe" && m.payload?.variables && "runId" in m.payload.variables,
+  );
+  expect(subscribe?.payload?.variables?.after).toEqual(expect.any(String));
+  const losses = parse(received).find((m) => m.payload?.data?.runEvents?.__typename === "RunLossesEvent");
+  expect(losses?.payload?.data?.runEvents?.fromIteration).toBeGreaterThan(0);
   await shot(page, "06-run-after-api-restart");
   page.once("dialog", (dialog) => void dialog.accept());
   await page.getByRole("button", { name: "Cancel run" }).click();
@@ -201,8 +226,7 @@ test("a sweep started from its form runs its trials live and ends with its best 
   await shot(page, "10-sweep-validation");
 
   await fill({ batchSize: "20" });
-  await page.getByRole("button", { name: "Start sweep" }).click();
-  await page.waitForURL(/\/sweeps\/[0-9a-f-]{36}$/);
+  await submitOnce(page, page.getByRole("button", { name: "Start sweep" }), /\/sweeps\/[0-9a-f-]{36}$/);
   await expect(page.getByRole("table", { name: "Trials" }).locator("tbody tr")).toHaveCount(8);
   await expect(page.getByTestId("best-test")).toHaveText(/^\d+\.\d\d%$/, { timeout: 90_000 });
   await expect(page.getByTestId("best-val")).toHaveText(/^\d+\.\d\d%$/);

@@ -3,7 +3,7 @@
 // against the real stack.
 import { expect, test } from "@playwright/test";
 import { graphql } from "@trainql/graphql";
-import { API_ORIGIN, gql, shot } from "./openStack.ts";
+import { API_ORIGIN, gql, shot, submitOnce } from "./openStack.ts";
 
 test.describe.configure({ mode: "serial" });
 
@@ -92,10 +92,20 @@ test("a run forked from its page continues from the chosen epoch, and both pages
   );
   expect((await gql(RUN, { id: startRun.id })).run.forks).toEqual([]);
 
+  // Text that is no number is refused by name in the browser (it used to go out as null: the parent's).
   await form.locator('input[name="numIters"]').fill("200");
-  await form.locator('input[name="learningRate"]').fill("0.2");
+  await form.locator('input[name="learningRate"]').fill("0,2");
   await form.getByRole("button", { name: "Fork" }).click();
-  await page.waitForURL((url) => /\/runs\/[0-9a-f-]{36}$/.test(url.pathname) && !url.pathname.includes(startRun.uuid));
+  await expect(form.locator(".field-error")).toHaveText('Learning rate must be a number; got "0,2"');
+  expect((await gql(RUN, { id: startRun.id })).run.forks).toEqual([]);
+
+  await form.locator('input[name="learningRate"]').fill("0.2");
+  // The button stays off until the fork's page is there: no second fork from a second click.
+  await submitOnce(
+    page,
+    form.getByRole("button", { name: "Fork" }),
+    (url) => /\/runs\/[0-9a-f-]{36}$/.test(url.pathname) && !url.pathname.includes(startRun.uuid),
+  );
   const forkUuid = page.url().split("/").at(-1) as string;
   const lineage = page.getByTestId("forked-from");
   await expect(lineage).toContainText("Forked from fork parent at epoch 4");

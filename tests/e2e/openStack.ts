@@ -1,6 +1,7 @@
 // What the specs on the open stack (no API token) share: GraphQL over HTTP straight to its API, for
-// setting up and checking what the pages show; waiting on a condition; full-page screenshots.
-import type { Page } from "@playwright/test";
+// setting up and checking what the pages show; waiting on a condition; full-page screenshots; a
+// request the API refuses; a form submitted once.
+import { expect, type Locator, type Page, type Route } from "@playwright/test";
 import { print, type TadaDocumentNode } from "@trainql/graphql";
 import { API_PORT } from "../playwright.config.ts";
 
@@ -32,3 +33,40 @@ export async function until<T>(what: string, probe: () => Promise<T | false>, ti
 /** A full-page screenshot into test-results/screenshots, which CI keeps. */
 export const shot = (page: Page, name: string) =>
   page.screenshot({ path: `test-results/screenshots/${name}.png`, fullPage: true });
+
+/** A UUID no run or group has: the API refuses an operation about it (NOT_FOUND). */
+export const MISSING_ID = "00000000-0000-4000-8000-000000000000";
+
+/**
+ * Until the returned function is called, the page's requests of the operation `operationName` are
+ * sent about MISSING_ID, so the API itself refuses them, as it would refuse a real one.
+ */
+export async function refused(page: Page, operationName: string): Promise<() => Promise<void>> {
+  const handler = (route: Route) => {
+    const body = route.request().postDataJSON() as { operationName?: string; variables?: object } | null;
+    if (body?.operationName !== operationName) return route.fallback();
+    return route.continue({ postData: JSON.stringify({ ...body, variables: { ...body.variables, id: MISSING_ID } }) });
+  };
+  await page.route("**/graphql", handler);
+  return () => page.unroute("**/graphql", handler);
+}
+
+/**
+ * Clicks a form's submit button and waits for the page it leads to, checking that the button stayed
+ * off until then: back on while the next page loads, a second click would submit again (a duplicate).
+ */
+export async function submitOnce(page: Page, button: Locator, next: Parameters<Page["waitForURL"]>[0]) {
+  await expect(button).toBeEnabled();
+  await button.evaluate((el) => {
+    const changes: string[] = [];
+    new MutationObserver((records) => {
+      for (const r of records) changes.push(r.oldValue === null ? "off" : "on");
+    }).observe(el, { attributeFilter: ["disabled"], attributeOldValue: true });
+    (window as { submitButtonChanges?: string[] }).submitButtonChanges = changes;
+  });
+  await button.click();
+  await page.waitForURL(next);
+  expect(await page.evaluate(() => (window as { submitButtonChanges?: string[] }).submitButtonChanges)).toEqual([
+    "off",
+  ]);
+}

@@ -4,7 +4,7 @@
 // run reproduced bit-identically.
 import { expect, test } from "@playwright/test";
 import { graphql } from "@trainql/graphql";
-import { gql, shot } from "./openStack.ts";
+import { gql, refused, shot } from "./openStack.ts";
 
 test.describe.configure({ mode: "serial" });
 
@@ -65,6 +65,13 @@ test("a group opens by URL, links to and from its members, compares as a band, a
   await page.goto(`/groups/${groupUuid}`);
   await expect(page.locator("main h1")).toContainText("Seed group");
   await expect(page.locator('table[aria-label="Members of the group"] tbody tr')).toHaveCount(3);
+  // A refused test evaluation says why, and the button comes back rather than wait for results.
+  const allow = await refused(page, "EvaluateGroupMember");
+  const evaluate = page.getByRole("button", { name: "Evaluate members on test set" });
+  await evaluate.click();
+  await expect(page.locator("p.error")).toContainText("does not exist");
+  await expect(evaluate).toBeEnabled();
+  await allow();
   await page.goto(`/runs/${memberUuid}`);
   await page.getByRole("link", { name: groupUuid.slice(0, 8) }).click();
   await page.waitForURL(`**/groups/${groupUuid}`);
@@ -143,19 +150,43 @@ test("Reproduce on a finished run trains it again and shows it reproduced bit-id
   await page.goto(`/runs/${memberUuid}`);
   await page.getByRole("button", { name: "Reproduce" }).click();
   await page.waitForURL((url) => /\/runs\/[0-9a-f-]{36}$/.test(url.pathname) && !url.pathname.endsWith(memberUuid));
+  const reproduction = page.url().split("/").at(-1)!;
   await expect(page.getByTestId("reproduction-badge")).toHaveText("reproduced bit-identically", { timeout: 90_000 });
   await expect(page.getByRole("link", { name: memberUuid.slice(0, 8) })).toBeVisible();
   await shot(page, "64-reproduced");
+
+  // Compared beside another seed, the run and its reproduction differ in nothing the labels name
+  // (seed 1 both): each curve still gets a label of its own, and the page draws them all.
+  const { runGroup } = await gql(MEMBERS, { id: groupUuid });
+  await page.goto(`/compare?ids=${memberUuid},${reproduction},${runGroup.runs[1]!.uuid}`);
+  await expect(page.getByRole("heading", { name: "Compare 3 runs" })).toBeVisible();
+  const labels = page
+    .getByRole("table", { name: "Hyperparameters of the compared runs" })
+    .locator("tbody tr td:first-child");
+  await expect(labels).toHaveText([
+    `seed 1 (${memberUuid.slice(0, 8)})`,
+    `seed 1 (${reproduction.slice(0, 8)})`,
+    "seed 2",
+  ]);
+  for (const chart of ["loss", "train-accuracy", "val-accuracy"])
+    await expect(page.getByTestId(`chart-${chart}`).locator("canvas").first()).toBeVisible();
+  await expect(page.getByText("Something went wrong")).toHaveCount(0);
 });
 
 test("a study launched from Experiments with 2 seeds per run compares its settings as seed groups", async ({
   page,
 }) => {
   await page.goto("/experiments");
-  await page.getByLabel("Iterations").fill("20");
   await page.getByLabel("Batch size").fill("20");
   await page.getByLabel("Seeds per run").fill("2");
   const study = page.locator(".card", { hasText: "Regularization" });
+  // Text that is no number is refused by name, and nothing is launched (it used to go out as null,
+  // and the runs trained the API's default number of iterations).
+  await page.getByLabel("Iterations").fill("3,000");
+  await study.getByRole("button", { name: "Launch 4 seed groups" }).click();
+  await expect(page.locator(".field-error")).toHaveText('Iterations must be a number; got "3,000"');
+  await expect(page).toHaveURL(/\/experiments$/);
+  await page.getByLabel("Iterations").fill("20");
   await study.getByRole("button", { name: "Launch 4 seed groups" }).click();
   await page.waitForURL(/\/compare\?groups=.*&study=Regularization/);
   await expect(page.getByRole("heading", { name: "Regularization study: compare 4 seed groups" })).toBeVisible();

@@ -1,8 +1,11 @@
-// What the dashboard prints: chart numbers, accuracy axes and counts (form messages: forms.test.ts).
+// What the dashboard prints: chart numbers, accuracy axes, counts, durations and a reproduction's
+// verdict (form messages: forms.test.ts).
 import { describe, expect, it } from "vitest";
 import { accuracyChartOption } from "@/lib/accuracyChart";
 import { compactNumber } from "@/lib/compactNumber";
+import { duration } from "@/lib/duration";
 import { plural } from "@/lib/plural";
+import { type Verdict, verdictWords } from "@/lib/reproduction";
 
 describe("compactNumber", () => {
   it("prints a diverged loss and log-axis ticks short", () => {
@@ -50,5 +53,49 @@ describe("counts", () => {
     expect(plural(1, "trial")).toBe("1 trial");
     expect(plural(2, "trial")).toBe("2 trials");
     expect(plural(1280, "iteration")).toBe("1,280 iterations");
+  });
+});
+
+describe("a run's duration", () => {
+  const start = "2025-01-01T00:00:00.000Z";
+  const after = (ms: number) => duration(start, null, new Date(start).getTime() + ms);
+
+  it("prints tenths of a second under a minute, then whole minutes and seconds, carried", () => {
+    expect(after(42_040)).toBe("42.0 s");
+    expect(after(59_960)).toBe("1 min 0 s");
+    expect(after(119_600)).toBe("2 min 0 s");
+    expect(after(125_400)).toBe("2 min 5 s");
+    expect(duration(start, "2025-01-01T00:01:30.000Z", 0)).toBe("1 min 30 s");
+    expect(duration(null, null, 0)).toBe("—");
+  });
+});
+
+describe("a reproduction's verdict", () => {
+  const notYet: Verdict = {
+    identical: null,
+    firstDifferenceIteration: null,
+    firstDifference: null,
+    maxAbsDifference: null,
+    sameBackend: null,
+    originalBackend: "wasm",
+    originalDevice: "cpu",
+  };
+
+  it("waits while the reproduction can still succeed", () => {
+    for (const status of ["QUEUED", "RUNNING", "SUCCEEDED"] as const)
+      expect(verdictWords(notYet, status)).toEqual({
+        text: "reproduction: compared when it finishes",
+        kind: "pending",
+      });
+  });
+
+  it("says a reproduction that ended otherwise was not compared, and why", () => {
+    expect(verdictWords(notYet, "FAILED")).toEqual({
+      text: "reproduction not compared: it FAILED, and only a SUCCEEDED one is",
+      kind: "not-compared",
+    });
+    expect(verdictWords(notYet, "CANCELLED").text).toBe(
+      "reproduction not compared: it CANCELLED, and only a SUCCEEDED one is",
+    );
   });
 });

@@ -3,7 +3,9 @@
 import { HYPERPARAMETER_NAMES, HYPERPARAMETERS, hyperparametersTextSchema } from "@trainql/nn/hyperparameters";
 import type { CombinedError } from "@urql/core";
 import { describe, expect, it } from "vitest";
+import { checkFork } from "@/lib/forkForm";
 import { apiFieldErrors, formErrors } from "@/lib/formErrors";
+import { checkStudySettings } from "@/lib/studySettings";
 import { check, INITIAL } from "@/lib/sweepForm";
 import { HYPERPARAMETER_LABELS, type Hyperparameters } from "@/lib/types";
 
@@ -93,6 +95,46 @@ describe("the new-sweep form", () => {
       undefined,
     );
     expect(big.errors.form).toMatch(/^the space has 270 combinations; at most 256 can run in full/);
+  });
+});
+
+// Text that Number() reads as NaN went out as null, and the API silently used its default instead.
+describe("the Experiments page's settings", () => {
+  it("give the numbers to launch with, and seeds 1…n for more than one seed per run", () => {
+    expect(checkStudySettings({ numIters: "3000", batchSize: " 1000 ", seedCount: "1" })).toEqual({
+      settings: { numIters: 3000, batchSize: 1000, seeds: null },
+    });
+    expect(checkStudySettings({ numIters: "20", batchSize: "20", seedCount: "3" })).toEqual({
+      settings: { numIters: 20, batchSize: 20, seeds: [1, 2, 3] },
+    });
+  });
+
+  it("refuse what is not a number, or breaks the API's rule, naming each field by its label", () => {
+    expect(checkStudySettings({ numIters: "3,000", batchSize: "", seedCount: "21" })).toEqual({
+      errors: {
+        numIters: 'Iterations must be a number; got "3,000"',
+        batchSize: 'Batch size must be a number; got ""',
+        seedCount: "Seeds per run must be an integer from 1 to 20; got 21",
+      },
+    });
+  });
+});
+
+describe("the fork form", () => {
+  it("sends the numbers typed, and null (the parent's) for a field left empty", () => {
+    expect(checkFork({ learningRate: "", learningRateDecay: "0.9", reg: " 1e-3 ", numIters: "200" })).toEqual({
+      changes: { learningRate: null, learningRateDecay: 0.9, reg: 0.001, numIters: 200 },
+    });
+  });
+
+  it("refuses what is not a number, or breaks the API's rule, naming each field by its label", () => {
+    expect(checkFork({ learningRate: "fast", learningRateDecay: "1.5", reg: "0", numIters: "3,000" })).toEqual({
+      errors: {
+        learningRate: 'Learning rate must be a number; got "fast"',
+        learningRateDecay: "LR decay must be a number in (0, 1]; got 1.5",
+        numIters: 'Iterations must be a number; got "3,000"',
+      },
+    });
   });
 });
 

@@ -6,7 +6,9 @@
 import { useRouter } from "next/navigation";
 import { useState } from "react";
 import { useClient } from "urql";
+import type { FieldErrors } from "@/lib/formErrors";
 import { startRun } from "@/lib/startRun";
+import { checkStudySettings, STUDY_FIELD_LABELS, type StudyField } from "@/lib/studySettings";
 import type { Hyperparameters } from "@/lib/types";
 import { useHydrated } from "@/lib/useHydrated";
 
@@ -52,24 +54,27 @@ export function Experiments() {
   // Read-only (and the buttons off) until hydrated, as a form's fields (FormField): typing before then
   // would be lost.
   const hydrated = useHydrated();
-  const [numIters, setNumIters] = useState("3000");
-  const [batchSize, setBatchSize] = useState("1000");
-  const [seedCount, setSeedCount] = useState("1");
+  const [values, setValues] = useState<Record<StudyField, string>>({
+    numIters: "3000",
+    batchSize: "1000",
+    seedCount: "1",
+  });
+  const [fieldErrors, setFieldErrors] = useState<FieldErrors<StudyField>>({});
   const [busy, setBusy] = useState<string | null>(null);
   const [error, setError] = useState<string | null>(null);
 
   async function launch(study: (typeof STUDIES)[number]) {
-    setBusy(study.name);
     setError(null);
-    const count = Number(seedCount);
-    // Seeds 1…n (the API checks the count: 1 to 20).
-    const seeds = count > 1 ? Array.from({ length: count }, (_, i) => i + 1) : null;
+    const checked = checkStudySettings(values);
+    if ("errors" in checked) return setFieldErrors(checked.errors);
+    setFieldErrors({});
+    setBusy(study.name);
+    const { seeds, ...settings } = checked.settings;
     const uuids: string[] = [];
     for (const run of study.runs) {
       const result = await startRun(client, {
         ...run,
-        numIters: Number(numIters),
-        batchSize: Number(batchSize),
+        ...settings,
         learningRateDecay: 0.95,
         ...(seeds ? { seeds } : {}),
       });
@@ -83,12 +88,23 @@ export function Experiments() {
     router.push(`/compare?${seeds ? "groups" : "ids"}=${uuids.join(",")}&study=${encodeURIComponent(study.name)}`);
   }
 
+  const setting = (field: StudyField, size: number) => (
+    <Setting
+      label={STUDY_FIELD_LABELS[field]}
+      value={values[field]}
+      error={fieldErrors[field]}
+      set={(value) => setValues((v) => ({ ...v, [field]: value }))}
+      size={size}
+      readOnly={!hydrated}
+    />
+  );
+
   return (
     <>
       <div className="toolbar card">
-        <Setting label="Iterations" value={numIters} set={setNumIters} size={8} readOnly={!hydrated} />
-        <Setting label="Batch size" value={batchSize} set={setBatchSize} size={6} readOnly={!hydrated} />
-        <Setting label="Seeds per run" value={seedCount} set={setSeedCount} size={3} readOnly={!hydrated} />
+        {setting("numIters", 8)}
+        {setting("batchSize", 6)}
+        {setting("seedCount", 3)}
         <span className="muted">Learning-rate decay 0.95 for all.</span>
       </div>
       {error && (
@@ -103,7 +119,7 @@ export function Experiments() {
           <button type="button" disabled={busy !== null || !hydrated} onClick={() => void launch(study)}>
             {busy === study.name
               ? "Launching…"
-              : Number(seedCount) > 1
+              : Number(values.seedCount) > 1
                 ? `Launch ${study.runs.length} seed groups`
                 : `Launch ${study.runs.length} runs`}
           </button>
@@ -113,16 +129,18 @@ export function Experiments() {
   );
 }
 
-/** One of the settings every study shares. */
+/** One of the settings every study shares, with its error beside it. */
 function Setting({
   label,
   value,
+  error,
   set,
   size,
   readOnly,
 }: {
   label: string;
   value: string;
+  error: string | undefined;
   set: (value: string) => void;
   size: number;
   readOnly: boolean;
@@ -130,7 +148,19 @@ function Setting({
   return (
     <label>
       {label}{" "}
-      <input value={value} onChange={(e) => set(e.target.value)} size={size} aria-label={label} readOnly={readOnly} />
+      <input
+        value={value}
+        onChange={(e) => set(e.target.value)}
+        size={size}
+        aria-label={label}
+        aria-invalid={error ? true : undefined}
+        readOnly={readOnly}
+      />
+      {error && (
+        <span className="field-error" role="alert">
+          {error}
+        </span>
+      )}
     </label>
   );
 }

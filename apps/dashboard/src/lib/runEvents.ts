@@ -1,14 +1,16 @@
 // A run's live state, folded from runEvents. After a reconnect the client resumes after the last
-// event's cursor (urqlClient.ts), so nothing repeats; the fold stays idempotent all the same, since a
-// page that subscribes again (after asking for a test evaluation) gets the stored events again.
+// event's cursor (urqlClient.ts sets $after, which the document must declare and pass on: else the
+// server never sees it and replays the stream from the start), so nothing repeats; the fold stays
+// idempotent all the same, since a page that subscribes again (after asking for a test evaluation)
+// gets the stored events again.
 import { graphql, type ResultOf } from "@trainql/graphql";
 import { minMaxDownsample } from "@trainql/runs/minMaxDownsample";
 import { type Epoch, EpochFields, type RunStatus } from "./types";
 
 export const RUN_EVENTS = graphql(
   `
-  subscription RunEvents($runId: ID!) {
-    runEvents(runId: $runId) {
+  subscription RunEvents($runId: ID!, $after: String) {
+    runEvents(runId: $runId, after: $after) {
       __typename
       cursor
       ... on RunStatusEvent { status run { iteration progress error divergedAtIteration finalValAcc bestValAcc startedAt finishedAt backend device } }
@@ -16,6 +18,7 @@ export const RUN_EVENTS = graphql(
       ... on RunLossesEvent { fromIteration toIteration points { iteration loss } }
       ... on RunWeightsEvent { atEpoch url }
       ... on RunTestEvent { testAcc }
+      ... on RunTestFailedEvent { error }
     }
   }
 `,
@@ -36,9 +39,13 @@ export interface LiveRun {
   /** The epoch of the latest weights image. */
   weightsEpoch?: number;
   testAcc?: number;
+  /** Why the last evaluation on the test set gave no accuracy. */
+  testError?: string;
+  /** Failed evaluations heard (the same reason twice is two failures: a page waits for the next). */
+  testFailures: number;
 }
 
-export const emptyLiveRun: LiveRun = { epochs: [], losses: [], lossesTo: 0 };
+export const emptyLiveRun: LiveRun = { epochs: [], losses: [], lossesTo: 0, testFailures: 0 };
 
 /** More points than a chart needs: thin the curve to half as many. */
 const MAX_POINTS = 4000;
@@ -48,7 +55,7 @@ export function withLosses(
   losses: [number, number][],
   event: { fromIteration: number; points: readonly { iteration: number; loss: number }[] },
 ): [number, number][] {
-  // Replace rather than append: a replay after reconnect starts at 0.
+  // Replace rather than append: a replay (a page that subscribes again) starts at 0.
   const next = losses
     .filter(([it]) => it < event.fromIteration)
     .concat(event.points.map((p): [number, number] => [p.iteration, p.loss]));
@@ -71,6 +78,8 @@ export function applyRunEvent(state: LiveRun, event: RunEvent): LiveRun {
     case "RunWeightsEvent":
       return { ...state, weightsUrl: event.url, weightsEpoch: event.atEpoch };
     case "RunTestEvent":
-      return { ...state, testAcc: event.testAcc };
+      return { ...state, testAcc: event.testAcc, testError: undefined };
+    case "RunTestFailedEvent":
+      return { ...state, testError: event.error, testFailures: state.testFailures + 1 };
   }
 }

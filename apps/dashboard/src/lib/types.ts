@@ -43,7 +43,7 @@ export const RunSummaryFragment = graphql(
     id uuid
     name # what its starter called it (the Experiments page names each run after its study)
     tags
-    status progress iteration createdAt startedAt finishedAt bestValAcc finalValAcc testAcc error divergedAtIteration forkedAtEpoch
+    status progress iteration createdAt startedAt finishedAt bestValAcc finalValAcc testAcc testError error divergedAtIteration forkedAtEpoch
     backend device weightsImageUrl weightsEpoch
     sweepId # the sweep this run is a trial of
     hyperparameters { ...HyperparametersFields }

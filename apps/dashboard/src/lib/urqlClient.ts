@@ -64,6 +64,7 @@ function makeClient(
               ...sink,
               next: (value) => {
                 const cursor = lastCursor(value.data);
+                // Heard only by a document that declares $after and passes it to its field.
                 if (cursor) payload.variables = { ...payload.variables, after: cursor };
                 sink.next(value as Parameters<typeof sink.next>[0]);
               },

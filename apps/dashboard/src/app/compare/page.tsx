@@ -17,6 +17,9 @@ const RUN = graphql(
 
 const GROUP = graphql(`query CompareGroup($id: ID!) { runGroup(id: $id) { ...GroupFields } }`, [GroupFields]);
 
+/** Each once: one listed twice (the same id, or its ID beside its UUID) would be drawn over itself. */
+const once = <T extends { uuid: string }>(items: T[]): T[] => [...new Map(items.map((i) => [i.uuid, i])).values()];
+
 export default async function ComparePage({
   searchParams,
 }: {
@@ -28,7 +31,7 @@ export default async function ComparePage({
   const groupIds = (groupList ?? "").split(",").filter(Boolean);
   let groups: Group[];
   try {
-    groups = await Promise.all(groupIds.map(async (id) => (await serverQuery(GROUP, { id })).runGroup));
+    groups = once(await Promise.all(groupIds.map(async (id) => (await serverQuery(GROUP, { id })).runGroup)));
   } catch (error) {
     if (isNotFound(error)) notFound();
     return <ApiErrorNotice {...noticeProps(error, "Could not load the groups.")} />;
@@ -51,15 +54,17 @@ export default async function ComparePage({
   }
   let runs: ComparedRun[];
   try {
-    runs = await Promise.all(
-      ids.map(async (id) => {
-        const { run } = await serverQuery(RUN, { id });
-        return {
-          ...readFragment(RunSummaryFragment, run),
-          epochs: run.epochs,
-          losses: run.lossHistory.map((p): [number, number] => [p.iteration, p.loss]),
-        };
-      }),
+    runs = once(
+      await Promise.all(
+        ids.map(async (id) => {
+          const { run } = await serverQuery(RUN, { id });
+          return {
+            ...readFragment(RunSummaryFragment, run),
+            epochs: run.epochs,
+            losses: run.lossHistory.map((p): [number, number] => [p.iteration, p.loss]),
+          };
+        }),
+      ),
     );
   } catch (error) {
     if (isNotFound(error)) notFound();

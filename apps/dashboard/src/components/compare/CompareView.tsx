@@ -6,7 +6,7 @@ import Link from "next/link";
 import { useEffect, useState } from "react";
 import { useClient } from "urql";
 import { ValAccuracyCells, ValAccuracyHeaders } from "@/components/runs/ValAccuracyColumns";
-import { differingKeys, labelFor } from "@/lib/differences";
+import { curveLabels, differingKeys } from "@/lib/differences";
 import { plural } from "@/lib/plural";
 import { withLosses } from "@/lib/runEvents";
 import { type Epoch, EpochFields, HYPERPARAMETER_LABELS, isLive, type RunSummary } from "@/lib/types";
@@ -17,12 +17,14 @@ import { CompareCharts } from "./CompareCharts";
 /** losses: [iteration, loss] pairs, increasing iteration. */
 export type ComparedRun = RunSummary & { epochs: Epoch[]; losses: [number, number][] };
 
-// Only what the comparison shows: weights and test events come as bare __typename.
+// Only what the comparison shows: weights and test events come as bare __typename. The cursor: after
+// a reconnect the stream resumes where it stopped (urqlClient.ts sets $after).
 const EVENTS = graphql(
   `
-  subscription CompareRunEvents($runId: ID!) {
-    runEvents(runId: $runId) {
+  subscription CompareRunEvents($runId: ID!, $after: String) {
+    runEvents(runId: $runId, after: $after) {
       __typename
+      cursor
       ... on RunStatusEvent { status run { iteration progress finalValAcc bestValAcc testAcc } }
       ... on RunEpochEvent { epoch { ...EpochFields } }
       ... on RunLossesEvent { fromIteration points { iteration loss } }
@@ -69,8 +71,9 @@ export function CompareView({ initial, study }: { initial: ComparedRun[]; study?
   }, [client, liveKey]);
 
   const differing = differingKeys(runs);
-  const curves = runs.map((r) => ({
-    label: labelFor(r.hyperparameters, differing, r.uuid.slice(0, 8)),
+  const labels = curveLabels(runs);
+  const curves = runs.map((r, i) => ({
+    label: labels[i]!,
     epochs: r.epochs,
     losses: r.losses,
     divergedAtIteration: r.divergedAtIteration,

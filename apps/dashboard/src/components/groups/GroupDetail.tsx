@@ -39,9 +39,15 @@ export function GroupDetail({ initial }: { initial: Group }) {
             disabled={evaluating}
             onClick={async () => {
               setEvaluating(true);
+              setError(null);
               for (const run of untested) {
                 const result = await client.mutation(EVALUATE, { id: run.id }).toPromise();
-                if (result.error) setError(result.error.message);
+                // Refused: no result will come, so stop waiting (and refreshing) for one; say why, and
+                // offer the button again.
+                if (result.error) {
+                  setError(result.error.message);
+                  return setEvaluating(false);
+                }
               }
             }}
           >

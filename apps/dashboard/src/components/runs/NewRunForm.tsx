@@ -35,9 +35,10 @@ export function NewRunForm({ defaults }: { defaults: Hyperparameters }) {
     setErrors({});
     setSubmitting(true);
     const result = await startRun(client, { ...parsed.data, ...(name.trim() ? { name } : {}) });
+    // Still submitting while the run's page loads: the button stays off, so no second run.
+    if ("uuid" in result) return router.push(result.groupUuid ? `/groups/${result.groupUuid}` : `/runs/${result.uuid}`);
     setSubmitting(false);
-    if ("uuid" in result) router.push(result.groupUuid ? `/groups/${result.groupUuid}` : `/runs/${result.uuid}`);
-    else setErrors(result.errors);
+    setErrors(result.errors);
   }
 
   return (

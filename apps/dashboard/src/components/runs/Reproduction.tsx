@@ -7,12 +7,10 @@ import Link from "next/link";
 import { useRouter } from "next/navigation";
 import { useEffect, useState } from "react";
 import { useClient, useMutation } from "urql";
-import { ReproductionFields, type RunOrigins } from "@/lib/reproduction";
+import { ReproductionFields, type RunOrigins, type Verdict, verdictWords } from "@/lib/reproduction";
 import type { RunStatus } from "@/lib/types";
 
 export type { RunOrigins };
-
-type Verdict = NonNullable<RunOrigins["reproduction"]>;
 
 const REPRODUCE = graphql(`mutation ReproduceRun($id: ID!) { reproduceRun(id: $id) { uuid } }`);
 const VERDICT = graphql(`query ReproductionVerdict($id: ID!) { run(id: $id) { ...ReproductionFields } }`, [
@@ -40,13 +38,6 @@ export function ReproduceButton({ runId }: { runId: string }) {
   );
 }
 
-function words(v: Verdict): { text: string; kind: "same" | "differs" | "pending" } {
-  if (v.identical === null) return { text: "reproduction: compared when it finishes", kind: "pending" };
-  if (v.identical) return { text: "reproduced bit-identically", kind: "same" };
-  const by = v.firstDifference === null ? "(one run has fewer iterations)" : `by ${v.firstDifference.toExponential(3)}`;
-  return { text: `differs from iteration ${v.firstDifferenceIteration} ${by}`, kind: "differs" };
-}
-
 /** The verdict, asked again once the reproduction has SUCCEEDED (it is written with that status). */
 export function ReproductionBadge({
   runId,
@@ -68,7 +59,7 @@ export function ReproductionBadge({
       .toPromise()
       .then((r) => r.data?.run.reproduction && setVerdict(r.data.run.reproduction));
   }, [client, runId, status, verdict.identical]);
-  const { text, kind } = words(verdict);
+  const { text, kind } = verdictWords(verdict, status);
   const details = [
     verdict.maxAbsDifference !== null &&
       kind === "differs" &&

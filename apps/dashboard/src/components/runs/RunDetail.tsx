@@ -5,6 +5,7 @@ import Link from "next/link";
 import { useEffect, useMemo, useState } from "react";
 import { useMutation, useSubscription } from "urql";
 import { spansDecades } from "@/lib/chartView";
+import { duration } from "@/lib/duration";
 import { applyRunEvent, emptyLiveRun, type LiveRun, RUN_EVENTS } from "@/lib/runEvents";
 import type { RunLabelsData } from "@/lib/runLabels";
 import { HYPERPARAMETER_LABELS, type Hyperparameters, isLive, percent, type RunSummary } from "@/lib/types";
@@ -21,14 +22,6 @@ import { WeightsHistory } from "./WeightsHistory";
 
 const CANCEL = graphql(`mutation Cancel($id: ID!) { cancelRun(id: $id) { id status } }`);
 const EVALUATE = graphql(`mutation Evaluate($id: ID!) { evaluateTest(runId: $id) { id } }`);
-
-function duration(start: string | null | undefined, end: string | null | undefined, now: number): string {
-  if (!start) return "—";
-  const ms = (end ? new Date(end).getTime() : now) - new Date(start).getTime();
-  return ms < 60_000
-    ? `${(ms / 1000).toFixed(1)} s`
-    : `${Math.floor(ms / 60_000)} min ${Math.round((ms % 60_000) / 1000)} s`;
-}
 
 /** The time now, ticking every second while `ticking`; null until hydrated (the server's clock differs). */
 function useNow(ticking: boolean): number | null {
@@ -69,6 +62,12 @@ export function RunDetail({
   const run = { ...initial, ...state.run };
   const hp = initial.hyperparameters;
   const testAcc = state.testAcc ?? initial.testAcc;
+  // The last evaluation's failure: live, or as the page was loaded (until a live result says otherwise).
+  const testError = state.testError ?? (state.testAcc === undefined ? initial.testError : null);
+  // A failed evaluation ends the wait: the button comes back beside the reason, to try again.
+  useEffect(() => {
+    if (state.testFailures > 0) setEvaluateAsked(false);
+  }, [state.testFailures]);
   const weightsEpoch = state.weightsEpoch ?? initial.weightsEpoch ?? null;
   const weightsUrl = state.weightsUrl ?? initial.weightsImageUrl;
   const lastEpoch = state.epochs.at(-1);
@@ -105,8 +104,12 @@ export function RunDetail({
             disabled={evaluateState.fetching || evaluateAsked}
             onClick={() => {
               setEvaluateAsked(true);
-              // The run's event stream ended with its final status: follow it again for the result.
-              void evaluate({ id: initial.id }).then(() => resubscribe({ requestPolicy: "network-only" }));
+              void evaluate({ id: initial.id }).then((result) => {
+                // Refused: the button comes back beside the API's reason (below), to try again.
+                if (result.error) return setEvaluateAsked(false);
+                // The run's event stream ended with its final status: follow it again for the result.
+                resubscribe({ requestPolicy: "network-only" });
+              });
             }}
           >
             {evaluateAsked ? "Evaluating on the test set…" : "Evaluate on test set"}
@@ -162,6 +165,11 @@ export function RunDetail({
       {run.error && (
         <p className="error card" role="alert">
           FAILED: {run.error}
+        </p>
+      )}
+      {status === "SUCCEEDED" && testAcc === null && testError && !evaluateAsked && (
+        <p className="error" data-testid="test-error">
+          The evaluation on the test set failed: {testError}
         </p>
       )}
       {(cancelState.error || evaluateState.error) && (

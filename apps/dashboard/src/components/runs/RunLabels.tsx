@@ -108,7 +108,9 @@ export function RunLabels({ initial }: { initial: RunLabelsData }) {
   return (
     <div data-testid="run-labels">
       <div className="toolbar">
-        <strong data-testid="run-name">{labels.name ?? <span className="muted">No name</span>}</strong>
+        <strong className="run-name" data-testid="run-name">
+          {labels.name ?? <span className="muted">No name</span>}
+        </strong>
         <TagChips tags={labels.tags} />
         <button type="button" className="secondary small" onClick={edit}>
           Edit name, tags and note

@@ -7,8 +7,8 @@ import Link from "next/link";
 import { useRouter } from "next/navigation";
 import { type FormEvent, useEffect, useState } from "react";
 import { useMutation, useQuery } from "urql";
+import { CHANGES, checkFork, FORK_FIELDS, type ForkField } from "@/lib/forkForm";
 import { apiFieldErrors, type FieldErrors } from "@/lib/formErrors";
-import { HYPERPARAMETER_LABELS } from "@/lib/types";
 import { useHydrated } from "@/lib/useHydrated";
 import { FormFooter } from "../FormField";
 
@@ -24,18 +24,9 @@ const LINEAGE = graphql(`
 
 const FORK = graphql(`mutation ForkRunFromPage($input: ForkRunInput!) { forkRun(input: $input) { id uuid } }`);
 
-const FIELDS = {
-  epoch: "Epoch",
-  learningRate: HYPERPARAMETER_LABELS.learningRate,
-  learningRateDecay: HYPERPARAMETER_LABELS.learningRateDecay,
-  reg: HYPERPARAMETER_LABELS.reg,
-  numIters: HYPERPARAMETER_LABELS.numIters,
-} as const;
-type Field = keyof typeof FIELDS;
-
 const fieldOf = (apiField: string) => {
   const name = apiField.replace(/^input\./, "");
-  return name in FIELDS ? (name as Field) : null;
+  return name in FORK_FIELDS ? (name as ForkField) : null;
 };
 
 const short = (run: { uuid: string; name: string | null }) => run.name ?? run.uuid.slice(0, 8);
@@ -60,8 +51,11 @@ export function RunLineage({
       <h2>Lineage</h2>
       {run?.forkedFrom ? (
         <p data-testid="forked-from">
-          Forked from <Link href={`/runs/${run.forkedFrom.uuid}`}>{short(run.forkedFrom)}</Link> at epoch{" "}
-          {run.forkedAtEpoch}: its epochs up to {run.forkedAtEpoch} are the parent's.
+          Forked from{" "}
+          <Link href={`/runs/${run.forkedFrom.uuid}`} className="run-name">
+            {short(run.forkedFrom)}
+          </Link>{" "}
+          at epoch {run.forkedAtEpoch}: its epochs up to {run.forkedAtEpoch} are the parent's.
         </p>
       ) : run && run.forkedAtEpoch !== null ? (
         <p>Forked at epoch {run.forkedAtEpoch} from a run since deleted.</p>
@@ -74,8 +68,10 @@ export function RunLineage({
           <ul data-testid="forks">
             {run.forks.map((fork) => (
               <li key={fork.id}>
-                <Link href={`/runs/${fork.uuid}`}>{short(fork)}</Link> at epoch {fork.forkedAtEpoch} —{" "}
-                {fork.status.toLowerCase()}
+                <Link href={`/runs/${fork.uuid}`} className="run-name">
+                  {short(fork)}
+                </Link>{" "}
+                at epoch {fork.forkedAtEpoch} — {fork.status.toLowerCase()}
               </li>
             ))}
           </ul>
@@ -98,37 +94,31 @@ function ForkForm({
   const hydrated = useHydrated();
   const router = useRouter();
   const [, fork] = useMutation(FORK);
-  const [values, setValues] = useState<Record<Field, string>>({
+  const [values, setValues] = useState<Record<ForkField, string>>({
     epoch: "",
     learningRate: "",
     learningRateDecay: String(parent.learningRateDecay),
     reg: String(parent.reg),
     numIters: String(parent.numIters),
   });
-  const [errors, setErrors] = useState<FieldErrors<Field>>({});
+  const [errors, setErrors] = useState<FieldErrors<ForkField>>({});
   const [submitting, setSubmitting] = useState(false);
   if (epochs.length === 0)
     return <p className="muted">No epoch checkpoints kept yet: a fork can start after the first epoch.</p>;
   const epoch = values.epoch === "" ? String(epochs.at(-1)) : values.epoch;
-  const set = (field: Field) => (value: string) => setValues((v) => ({ ...v, [field]: value }));
-  const number = (text: string) => (text.trim() === "" ? undefined : Number(text));
+  const set = (field: ForkField) => (value: string) => setValues((v) => ({ ...v, [field]: value }));
 
   async function submit(event: FormEvent) {
     event.preventDefault();
+    const checked = checkFork(values);
+    if ("errors" in checked) return setErrors(checked.errors);
+    setErrors({});
     setSubmitting(true);
-    const result = await fork({
-      input: {
-        runId,
-        epoch: Number(epoch),
-        learningRate: number(values.learningRate),
-        learningRateDecay: number(values.learningRateDecay),
-        reg: number(values.reg),
-        numIters: number(values.numIters),
-      },
-    });
-    setSubmitting(false);
+    const result = await fork({ input: { runId, epoch: Number(epoch), ...checked.changes } });
+    // Still submitting while the fork's page loads: the button stays off, so no second fork.
     if (result.data?.forkRun) return router.push(`/runs/${result.data.forkRun.uuid}`);
-    const found = apiFieldErrors(result.error, fieldOf, FIELDS);
+    setSubmitting(false);
+    const found = apiFieldErrors(result.error, fieldOf, FORK_FIELDS);
     setErrors(Object.keys(found).length > 0 ? found : { form: "forkRun failed" });
   }
 
@@ -149,9 +139,9 @@ function ForkForm({
           </span>
         )}
       </label>
-      {(["learningRate", "learningRateDecay", "reg", "numIters"] as const).map((field) => (
+      {CHANGES.map((field) => (
         <label key={field}>
-          {FIELDS[field]}
+          {FORK_FIELDS[field]}
           <input
             name={field}
             inputMode="decimal"

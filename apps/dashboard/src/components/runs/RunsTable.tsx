@@ -78,10 +78,12 @@ export function RunsTable() {
   const { order, status, tags, name, setOrder, setStatus, setTags, setName } = useListSettings();
   const router = useRouter();
   const [nameDraft, setNameDraft] = useState(name);
-  useEffect(() => setNameDraft(name), [name]);
+  // The box follows the address (back, a link), but keeps what is typed when it filters the same: the
+  // filter is trimmed, and a space typed before the next word must stay in the box.
+  useEffect(() => setNameDraft((draft) => (draft.trim() === name ? draft : name)), [name]);
   // Typing filters after a pause, not on every key.
   useEffect(() => {
-    if (nameDraft === name) return;
+    if (nameDraft.trim() === name) return;
     const timer = setTimeout(() => setName(nameDraft.trim()), 300);
     return () => clearTimeout(timer);
   }, [nameDraft, name, setName]);

@@ -4,11 +4,13 @@
 import { useMemo, useState } from "react";
 import { compactNumber } from "@/lib/compactNumber";
 import { SEARCHED, type SweepTrial } from "@/lib/sweeps";
+import { bestBy, cutEarly } from "@/lib/trialRanking";
 import { Chart, type ChartOption } from "../Chart";
 
 type Key = (typeof SEARCHED)[number]["key"];
 const labelOf = (k: Key) => SEARCHED.find((s) => s.key === k)!.label;
 const valAcc = (t: SweepTrial) => t.finalValAcc;
+const CUT_EARLY = "measured before the end of training: cut at a rung, or waiting for one";
 
 export function Heatmap({ trials }: { trials: SweepTrial[] }) {
   const [x, setX] = useState<Key>("learningRate");
@@ -16,25 +18,21 @@ export function Heatmap({ trials }: { trials: SweepTrial[] }) {
   const option = useMemo<ChartOption>(() => {
     const xs = [...new Set(trials.map((t) => t.hyperparameters[x]))].sort((a, b) => a - b);
     const ys = [...new Set(trials.map((t) => t.hyperparameters[y]))].sort((a, b) => a - b);
-    // Each cell: the best validation accuracy among the trials with that pair of values.
-    const cells = new Map<string, number>();
-    for (const t of trials) {
-      const acc = valAcc(t);
-      if (acc === null) continue;
-      const key = `${t.hyperparameters[x]}|${t.hyperparameters[y]}`;
-      cells.set(key, Math.max(cells.get(key) ?? 0, acc));
-    }
-    const data = [...cells].map(([key, acc]) => {
-      const [vx, vy] = key.split("|").map(Number) as [number, number];
-      return [xs.indexOf(vx), ys.indexOf(vy), Number((acc * 100).toFixed(2))];
-    });
+    // Each cell: its best trial by the sweep's ranking, flagged when cut before the end of training.
+    const cells = bestBy(trials, (t) => `${t.hyperparameters[x]}|${t.hyperparameters[y]}`);
+    const data = [...cells.values()].map((t) => [
+      xs.indexOf(t.hyperparameters[x]),
+      ys.indexOf(t.hyperparameters[y]),
+      Number(((t.finalValAcc ?? 0) * 100).toFixed(2)),
+      cutEarly(t) ? 1 : 0,
+    ]);
     return {
       animation: false,
       tooltip: {
         position: "top",
         confine: true,
         formatter: (p: { value: number[] }) =>
-          `${labelOf(x)} ${xs[p.value[0]!]}, ${labelOf(y)} ${ys[p.value[1]!]}: ${p.value[2]}%`,
+          `${labelOf(x)} ${xs[p.value[0]!]}, ${labelOf(y)} ${ys[p.value[1]!]}: ${p.value[2]}%${p.value[3] ? ` (${CUT_EARLY})` : ""}`,
       },
       // The colour scale stands at the right, clear of the x axis' name.
       grid: { left: 70, right: 90, top: 30, bottom: 50 },
@@ -48,6 +46,8 @@ export function Heatmap({ trials }: { trials: SweepTrial[] }) {
       },
       yAxis: { type: "category", data: ys.map(compactNumber), name: labelOf(y), splitArea: { show: true } },
       visualMap: {
+        // The accuracy, not the cut-early flag after it.
+        dimension: 2,
         min: 0,
         max: Math.max(10, ...data.map((d) => d[2]!)),
         calculable: true,
@@ -58,7 +58,11 @@ export function Heatmap({ trials }: { trials: SweepTrial[] }) {
         text: ["val %", ""],
       },
       series: [
-        { type: "heatmap", data, label: { show: true, formatter: (p: { value: number[] }) => `${p.value[2]}` } },
+        {
+          type: "heatmap",
+          data,
+          label: { show: true, formatter: (p: { value: number[] }) => `${p.value[2]}${p.value[3] ? "*" : ""}` },
+        },
       ],
     };
   }, [trials, x, y]);
@@ -79,7 +83,9 @@ export function Heatmap({ trials }: { trials: SweepTrial[] }) {
       </h2>
       <div className="toolbar">
         {select(x, y, setX, "Heatmap x axis")} × {select(y, x, setY, "Heatmap y axis")}
-        <span className="muted">each cell: the best trial with those values</span>
+        <span className="muted">
+          each cell: the best trial with those values, trained to the end if any was (* {CUT_EARLY})
+        </span>
       </div>
       <Chart option={option} height={320} label="heatmap" />
     </div>

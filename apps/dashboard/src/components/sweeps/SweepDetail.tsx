@@ -6,6 +6,7 @@ import { useMutation, useSubscription } from "urql";
 import { ValAccuracyCells, ValAccuracyHeaders } from "@/components/runs/ValAccuracyColumns";
 import { plural } from "@/lib/plural";
 import { STRATEGY_LABELS, type SweepView, SweepViewFragment } from "@/lib/sweeps";
+import { rankTrials } from "@/lib/trialRanking";
 import { isFinished, percent } from "@/lib/types";
 import { BEST_EPOCH_VAL, FINAL_VAL } from "@/lib/valAccuracy";
 import { Downloads } from "../Downloads";
@@ -29,7 +30,7 @@ export function SweepDetail({ initial }: { initial: SweepView }) {
   // Changes whenever a trial stops training, for good or for its rung: the top curves refetch then.
   const trainedTrials = endedTrials + pausedTrials;
   const best = sweep.bestRun;
-  const ranked = [...sweep.trials].sort((a, b) => (b.finalValAcc ?? -1) - (a.finalValAcc ?? -1));
+  const ranked = rankTrials(sweep.trials);
 
   return (
     <>
@@ -139,6 +140,12 @@ export function SweepDetail({ initial }: { initial: SweepView }) {
       {sweep.groups.length > 0 && <SweepGroups groups={sweep.groups} seeds={sweep.seeds ?? []} />}
 
       <h2>Trials</h2>
+      {sweep.strategy === "SUCCESSIVE_HALVING" && (
+        <p className="muted">
+          Ranked as the best model is chosen: trials trained to the end first. A STOPPED trial was cut at an early rung,
+          its final validation accuracy measured there, after fewer iterations.
+        </p>
+      )}
       <div className="table-scroll">
         <table aria-label="Trials">
           <thead>

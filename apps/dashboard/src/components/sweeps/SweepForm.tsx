@@ -38,8 +38,9 @@ export function SweepForm() {
       // check() built the input field by field with the API's own rules; the API checks it again.
       .mutation(START, { input: plan.input as VariablesOf<typeof START>["input"] })
       .toPromise();
-    setSubmitting(false);
+    // Still submitting while the sweep's page loads: the button stays off, so no second sweep.
     if (result.data) return router.push(`/sweeps/${result.data.startSweep.uuid}`);
+    setSubmitting(false);
     const found = apiFieldErrors(result.error, apiFieldOf, LABELS);
     setErrors(Object.keys(found).length ? found : { form: "startSweep failed" });
   }

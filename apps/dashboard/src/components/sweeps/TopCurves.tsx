@@ -1,12 +1,12 @@
 "use client";
-// The validation-accuracy curves of the best k trials, overlaid.
+// The validation-accuracy curves of the best k trials, overlaid, ranked as the trials table ranks them.
 import { graphql } from "@trainql/graphql";
 import { useMemo } from "react";
 import { useQuery } from "urql";
 import { accuracyChartOption } from "@/lib/accuracyChart";
-import { differingKeys, labelFor } from "@/lib/differences";
+import { curveLabels } from "@/lib/differences";
 import type { SweepTrial } from "@/lib/sweeps";
-import type { Hyperparameters } from "@/lib/types";
+import { cutEarly, topTrials } from "@/lib/trialRanking";
 import { Chart, type ChartOption } from "../Chart";
 import { ChartControls, useChartView } from "../ChartControls";
 
@@ -15,14 +15,7 @@ const EPOCHS = graphql(
 );
 
 export function TopCurves({ trials, k = 5, version }: { trials: SweepTrial[]; k?: number; version: number }) {
-  const top = useMemo(
-    () =>
-      trials
-        .filter((t) => t.finalValAcc !== null)
-        .sort((a, b) => b.finalValAcc! - a.finalValAcc!)
-        .slice(0, k),
-    [trials, k],
-  );
+  const top = useMemo(() => topTrials(trials, k), [trials, k]);
   const ids = top.map((t) => t.id);
   const charts = useChartView();
   // `version` changes whenever a trial finishes: refetch then.
@@ -36,14 +29,15 @@ export function TopCurves({ trials, k = 5, version }: { trials: SweepTrial[]; k?
     requestPolicy: "network-only",
   });
   const option = useMemo<ChartOption>(() => {
-    const differing = differingKeys(top as { hyperparameters: Hyperparameters }[]);
+    const labels = curveLabels(top);
     // nodes() may answer any Node: only a Run carries the fields asked for.
     const epochsOf = new Map(
       (data?.nodes ?? []).flatMap((n) => (n && "epochs" in n ? [[n.id, n.epochs] as const] : [])),
     );
     return accuracyChartOption(
-      top.map((t) => ({
-        name: labelFor(t.hyperparameters, differing, t.uuid.slice(0, 8)),
+      top.map((t, i) => ({
+        // Said in the legend: a curve that ends early was cut at a rung (or waits for one).
+        name: cutEarly(t) ? `${labels[i]} (${t.status.toLowerCase()})` : labels[i]!,
         points: (epochsOf.get(t.id) ?? []).map((e): [number, number] => [e.epoch, e.valAcc]),
       })),
       { yName: "Val accuracy" },

@@ -1,0 +1,36 @@
+// How a sweep's page ranks its trials: by the API's rule for the best model (bestOf in
+// @trainql/runs), which only a trial trained to the end can be. Successive halving records a final
+// validation accuracy for a trial cut at an early rung too, measured there after fewer iterations: it
+// may beat the winner's and still not be the better configuration, so it ranks after every trial
+// trained to the end.
+import type { RunStatus } from "./types";
+
+interface Trial {
+  status: RunStatus;
+  finalValAcc: number | null;
+}
+
+/** Trained to the end: what the API picks the best model from. */
+export const fullyTrained = (trial: Trial) => trial.status === "SUCCEEDED";
+
+/** Its accuracy measured before the end: cut at a rung (STOPPED), or waiting for one (PAUSED). */
+export const cutEarly = (trial: Trial) => trial.finalValAcc !== null && !fullyTrained(trial);
+
+/** Best first: trials trained to the end, then the others, each by final validation accuracy; none last. */
+export function rankTrials<T extends Trial>(trials: readonly T[]): T[] {
+  const score = (t: T) => t.finalValAcc ?? -1;
+  return [...trials].sort((a, b) => Number(fullyTrained(b)) - Number(fullyTrained(a)) || score(b) - score(a));
+}
+
+/** The `k` best trials that have an accuracy. */
+export const topTrials = <T extends Trial>(trials: readonly T[], k: number): T[] =>
+  rankTrials(trials)
+    .filter((t) => t.finalValAcc !== null)
+    .slice(0, k);
+
+/** The best trial with an accuracy in each set of trials that `keyOf` names (a heatmap's cells). */
+export function bestBy<T extends Trial, K>(trials: readonly T[], keyOf: (trial: T) => K): Map<K, T> {
+  const best = new Map<K, T>();
+  for (const t of topTrials(trials, trials.length)) if (!best.has(keyOf(t))) best.set(keyOf(t), t);
+  return best;
+}

@@ -1,0 +1,30 @@
+// How compared curves are told apart: by what differs between the runs, and never by a label two
+// runs share (a chart keys its series by name; ECharts throws on a repeated series id).
+import { DEFAULT_HYPERPARAMETERS } from "@trainql/nn/hyperparameters";
+import { describe, expect, it } from "vitest";
+import { curveLabels } from "@/lib/differences";
+
+const run = (uuid: string, changes: Partial<typeof DEFAULT_HYPERPARAMETERS> = {}) => ({
+  uuid,
+  hyperparameters: { ...DEFAULT_HYPERPARAMETERS, ...changes },
+});
+
+describe("curve labels", () => {
+  it("name what differs between the runs, or each run's short id when nothing does", () => {
+    expect(curveLabels([run("aaaaaaaa-1", { learningRate: 0.1 }), run("bbbbbbbb-2", { learningRate: 0.2 })])).toEqual([
+      "lr 0.1",
+      "lr 0.2",
+    ]);
+    expect(curveLabels([run("aaaaaaaa-1"), run("bbbbbbbb-2")])).toEqual(["aaaaaaaa", "bbbbbbbb"]);
+  });
+
+  it("add the short id where two runs share every setting that differs (a run and its reproduction)", () => {
+    const labels = curveLabels([
+      run("aaaaaaaa-1", { learningRate: 0.1 }),
+      run("bbbbbbbb-2", { learningRate: 0.2 }),
+      run("cccccccc-3", { learningRate: 0.1 }),
+    ]);
+    expect(labels).toEqual(["lr 0.1 (aaaaaaaa)", "lr 0.2", "lr 0.1 (cccccccc)"]);
+    expect(new Set(labels).size).toBe(labels.length);
+  });
+});

@@ -1,0 +1,48 @@
+// A sweep's trials ranked by the API's rule for its best model (bestOf): only a trial trained to the
+// end (SUCCEEDED) can be it, so one cut at an early rung ranks after every such trial, whatever the
+// accuracy measured at its rung.
+import { describe, expect, it } from "vitest";
+import { bestBy, cutEarly, rankTrials, topTrials } from "@/lib/trialRanking";
+import type { RunStatus } from "@/lib/types";
+
+const trial = (id: string, status: RunStatus, finalValAcc: number | null, cell = id) => ({
+  id,
+  status,
+  finalValAcc,
+  cell,
+});
+
+// Successive halving: "early" stopped at rung 0 with an accuracy above the winner's.
+const TRIALS = [
+  trial("early", "STOPPED", 0.5),
+  trial("winner", "SUCCEEDED", 0.45),
+  trial("failed", "FAILED", null),
+  trial("second", "SUCCEEDED", 0.4),
+  trial("waiting", "PAUSED", 0.42),
+];
+
+describe("the trials' ranking", () => {
+  it("puts the trials trained to the end first, each part by final validation accuracy, none last", () => {
+    expect(rankTrials(TRIALS).map((t) => t.id)).toEqual(["winner", "second", "early", "waiting", "failed"]);
+  });
+
+  it("picks the top curves by the same rule, only trials with an accuracy", () => {
+    expect(topTrials(TRIALS, 3).map((t) => t.id)).toEqual(["winner", "second", "early"]);
+    expect(topTrials(TRIALS, 10).map((t) => t.id)).toEqual(["winner", "second", "early", "waiting"]);
+  });
+
+  it("fills each heatmap cell with its best trial by the same rule", () => {
+    const cells = bestBy(
+      [trial("early", "STOPPED", 0.5, "a"), trial("winner", "SUCCEEDED", 0.45, "a"), trial("cut", "STOPPED", 0.3, "b")],
+      (t) => t.cell,
+    );
+    expect([...cells].map(([cell, t]) => [cell, t.id])).toEqual([
+      ["a", "winner"],
+      ["b", "cut"],
+    ]);
+  });
+
+  it("tells a trial whose accuracy was measured before the end", () => {
+    expect(TRIALS.filter(cutEarly).map((t) => t.id)).toEqual(["early", "waiting"]);
+  });
+});
