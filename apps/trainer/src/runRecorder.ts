@@ -55,6 +55,10 @@ interface EpochCheckpointWrite {
 
 /** The longest one write (a transaction) may take: a checkpoint of the largest net allowed fits. */
 const WRITE_TIMEOUT_MS = 120_000;
+/** How long a write is retried through an outage before it fails for good. */
+const WRITE_RETRY_MS = 120_000;
+/** The longest a recorder's writes can stay under way before they are written or have failed. */
+export const WRITES_SETTLE_MS = WRITE_RETRY_MS + WRITE_TIMEOUT_MS;
 
 /** How often buffered losses are written while no epoch boundary comes. */
 const LOSS_FLUSH_MS = 1000;
@@ -71,6 +75,9 @@ export class RunRecorder {
   /** When the oldest loss in `pending` came. */
   private pendingSince = 0;
   private writes: Promise<void> = Promise.resolve();
+  /** Writes queued or under way, and since when there have been some without a pause. */
+  private unfinished = 0;
+  private busySince: number | undefined;
   private failure: unknown;
   /** Set by `start`: every later write checks that the run still carries it. */
   private lease: number | undefined;
@@ -117,7 +124,7 @@ export class RunRecorder {
   }
 
   private retried<T>(write: () => Promise<T>): Promise<T> {
-    return withRetry(write, undefined, (error, attempt) => {
+    return withRetry(write, WRITE_RETRY_MS, (error, attempt) => {
       if (attempt === 1)
         this.log(
           `database unreachable (${(error as Error).message.split("\n")[0]}); retrying run ${this.runId}'s writes`,
@@ -130,18 +137,29 @@ export class RunRecorder {
    * given; after a permanent failure nothing more is written.
    */
   private enqueue(write: () => Promise<void>, ready?: Promise<unknown>): Promise<void> {
+    if (this.unfinished++ === 0) this.busySince = performance.now();
     this.writes = this.writes.then(async () => {
-      if (this.failure) return;
       try {
+        if (this.failure) return;
         // What the write needs is prepared before its transaction opens, not while it holds it.
         await ready;
         await write();
       } catch (error) {
         this.failure = error;
         this.onFailure(error);
+      } finally {
+        if (--this.unfinished === 0) this.busySince = undefined;
       }
     });
     return this.writes;
+  }
+
+  /**
+   * Since when this run's writes have been under way without a pause (undefined: none are). A run
+   * whose training waits for them, the database just back from an outage, is not stuck.
+   */
+  writingSince(): number | undefined {
+    return this.busySince;
   }
 
   /**

@@ -25,6 +25,8 @@ export interface ActiveRun {
   controller: AbortController;
   /** performance.now() of the last iteration or epoch: only a run that moves has its lease renewed. */
   lastProgress: number;
+  /** Since when its writes have been under way (RunRecorder.writingSince). */
+  writingSince: () => number | undefined;
 }
 
 export interface TrainerContext {
@@ -85,7 +87,11 @@ async function trainClaimed(ctx: TrainerContext, runId: string, jobId: bigint): 
   }
   const data = ctx.data;
   const hp = hyperparametersOf(run);
-  const active: ActiveRun = { controller, lastProgress: performance.now() };
+  const active: ActiveRun = {
+    controller,
+    lastProgress: performance.now(),
+    writingSince: () => recorder.writingSince(),
+  };
   ctx.active.set(runId, active);
   // (The trainer began to stop after this run's job was taken, and did not see it among the active.)
   if (ctx.stopping.aborted) controller.abort(SHUTDOWN_REASON);

@@ -11,6 +11,7 @@ import { reapPolicyOf } from "@trainql/runs/env";
 import { Logger, type Runner, run as runWorker } from "graphile-worker";
 import type { TrainerEnv } from "./env.ts";
 import { evaluateRun } from "./evaluateRun.ts";
+import { WRITES_SETTLE_MS } from "./runRecorder.ts";
 import { CANCEL_REASON, LOST_REASON, SHUTDOWN_REASON, type TrainerContext, trainRun } from "./trainRun.ts";
 
 /** A trainer started in this process: its id (its row in the Trainer table) and how to stop it. */
@@ -61,12 +62,18 @@ function memoryForRuns(backend: string): number {
 }
 
 /**
- * Renews the heartbeat of each run this trainer trains and that moved within the timeout (a run stuck
- * in a hung call is let go, for the reaper to hand on), and stops runs whose lease is gone or whose
- * cancel was asked while this trainer could not hear it.
+ * Renews the heartbeat of each run this trainer trains and that moved within the timeout, or waits
+ * for its own writes (which end, written or failed, within WRITES_SETTLE_MS): after an outage a CPU
+ * run waits for its epoch's write, retried with backoff, and was taken for stuck. A run stuck in a
+ * hung call is let go, for the reaper to hand on. Stops runs whose lease is gone or whose cancel was
+ * asked while this trainer could not hear it.
  */
 async function renewLeases(ctx: TrainerContext, timeoutMs: number): Promise<void> {
-  const moving = [...ctx.active].filter(([, run]) => performance.now() - run.lastProgress < timeoutMs);
+  const now = performance.now();
+  const moving = [...ctx.active].filter(([, run]) => {
+    const writingSince = run.writingSince();
+    return now - run.lastProgress < timeoutMs || (writingSince !== undefined && now - writingSince < WRITES_SETTLE_MS);
+  });
   if (moving.length === 0) return;
   const ids = moving.map(([runId]) => runId);
   const renewed = await ctx.db.$queryRaw<{ id: string; cancelRequested: boolean }[]>`

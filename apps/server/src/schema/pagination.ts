@@ -44,14 +44,17 @@ export const defaultPageOf = (typeName: string): number | undefined =>
   (PAGE_SIZES as Record<string, { defaultSize: number }>)[typeName]?.defaultSize;
 
 /**
- * Refuses a page after (or before) a row that no longer exists. The database pages from the cursor's
- * row, and without it returns nothing: a client paging through runs while the one at its cursor was
- * deleted would take that empty page for the end of the list.
+ * A page, unless it is empty because the row at its cursor no longer exists. The database pages from
+ * the cursor's row, and without it returns nothing: a client paging through runs while the one at its
+ * cursor was deleted took that empty page for the end of the list. Asked only of an empty page, so a
+ * page stays one statement.
  */
-export async function checkCursorRows(
+export async function pageFromLiveCursor<T>(
   args: { after?: string | null; before?: string | null },
+  page: T[],
   exists: (id: string) => Promise<boolean>,
-): Promise<void> {
+): Promise<T[]> {
+  if (page.length > 0) return page;
   for (const name of ["after", "before"] as const) {
     const cursor = args[name];
     if (cursor && !(await exists(parsePrismaCursor(cursor) as string)))
@@ -60,4 +63,5 @@ export async function checkCursorRows(
         `${name}: the row at this cursor was deleted since the page that gave it; page again from the start`,
       );
   }
+  return page;
 }

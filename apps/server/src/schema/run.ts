@@ -29,7 +29,7 @@ import { admit } from "../security/admission.ts";
 import { builder, type Context } from "./builder.ts";
 import { badInput, conflict, notFound } from "./errors.ts";
 import { uuidFrom } from "./ids.ts";
-import { checkCursorRows, connectionArgs, PAGE_SIZES } from "./pagination.ts";
+import { connectionArgs, PAGE_SIZES, pageFromLiveCursor } from "./pagination.ts";
 import { MAX_NAME, MAX_NOTE, MAX_TAGS, RunFilterSchema, RunName, TAG_RULE, UpdateRunSchema } from "./runLabels.ts";
 import { liveTrainer } from "./system.ts";
 import { checkTrainerFits } from "./trainerFit.ts";
@@ -348,9 +348,8 @@ builder.queryFields((t) => ({
     resolve: async (query, _root, args, { db }) => {
       if ((args.first ?? 0) > MAX_PAGE || (args.last ?? 0) > MAX_PAGE)
         throw badInput("first", `first/last must be at most ${MAX_PAGE}`);
-      await checkCursorRows(args, async (id) => (await db.run.count({ where: { id } })) > 0);
       const filter = runFilterWhere(args.filter);
-      return db.run.findMany({
+      const page = await db.run.findMany({
         ...query,
         where: {
           ...(args.status?.length ? { status: { in: args.status } } : {}),
@@ -359,6 +358,7 @@ builder.queryFields((t) => ({
         },
         orderBy: RUN_ORDERS[args.orderBy ?? "CREATED_AT_DESC"],
       });
+      return pageFromLiveCursor(args, page, async (id) => (await db.run.count({ where: { id } })) > 0);
     },
   }),
 }));

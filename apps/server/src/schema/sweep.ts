@@ -16,7 +16,7 @@ import { admit } from "../security/admission.ts";
 import { builder } from "./builder.ts";
 import { conflict, notFound } from "./errors.ts";
 import { uuidFrom } from "./ids.ts";
-import { checkCursorRows, connectionArgs, PAGE_SIZES } from "./pagination.ts";
+import { connectionArgs, PAGE_SIZES, pageFromLiveCursor } from "./pagination.ts";
 import { RunStatusEnum } from "./run.ts";
 import { liveTrainer } from "./system.ts";
 import { checkTrainerFits } from "./trainerFit.ts";
@@ -166,8 +166,8 @@ builder.queryFields((t) => ({
     description: "Sweeps, newest first.",
     // Newest first, ending in `id` so that the order is total; served by Sweep's (createdAt, id) index.
     resolve: async (query, _root, args, { db }) => {
-      await checkCursorRows(args, async (id) => (await db.sweep.count({ where: { id } })) > 0);
-      return db.sweep.findMany({ ...query, orderBy: [{ createdAt: "desc" }, { id: "desc" }] });
+      const page = await db.sweep.findMany({ ...query, orderBy: [{ createdAt: "desc" }, { id: "desc" }] });
+      return pageFromLiveCursor(args, page, async (id) => (await db.sweep.count({ where: { id } })) > 0);
     },
   }),
 }));
