@@ -121,12 +121,15 @@ test("when the API restarts, a live page reconnects and catches up without a rel
   type Message = { type: string; payload?: { variables?: { after?: unknown }; data?: { runEvents?: RunEvent } } };
   type RunEvent = { __typename: string; fromIteration?: number };
   const parse = (frames: string[]) => frames.map((f) => JSON.parse(f) as Message);
-  const subscribe = parse(sent).find(
-    (m) => m.type === "subscribe" && m.payload?.variables && "runId" in m.payload.variables,
-  );
-  expect(subscribe?.payload?.variables?.after).toEqual(expect.any(String));
-  const losses = parse(received).find((m) => m.payload?.data?.runEvents?.__typename === "RunLossesEvent");
-  expect(losses?.payload?.data?.runEvents?.fromIteration).toBeGreaterThan(0);
+  // (Playwright hands the frames to the test after the page has used them: polled, not read once.)
+  const resumedAfter = () =>
+    parse(sent).find((m) => m.type === "subscribe" && m.payload?.variables && "runId" in m.payload.variables)?.payload
+      ?.variables?.after;
+  await expect.poll(resumedAfter).toEqual(expect.any(String));
+  const firstLosses = () =>
+    parse(received).find((m) => m.payload?.data?.runEvents?.__typename === "RunLossesEvent")?.payload?.data?.runEvents
+      ?.fromIteration;
+  await expect.poll(firstLosses).toBeGreaterThan(0);
   await shot(page, "06-run-after-api-restart");
   page.once("dialog", (dialog) => void dialog.accept());
   await page.getByRole("button", { name: "Cancel run" }).click();
