@@ -11,6 +11,7 @@ import { createEnv } from "@t3-oss/env-core";
 import { type Database, openDatabase } from "@trainql/db/database";
 import { databaseVariables } from "@trainql/db/env";
 import { intVariable, rejectEnv } from "@trainql/env";
+import { dataVariables } from "@trainql/nn/cliEnv";
 import { hasCifar10, resolveDataDir } from "@trainql/nn/data";
 import { z } from "zod";
 
@@ -20,8 +21,8 @@ const env = createEnv({
     ...databaseVariables,
     /** The API's port, for the dashboard to call. */
     PORT: intVariable(4000, 0),
-    /** The CIFAR-10 folder (else the default cache, downloaded on the first start). */
-    CIFAR10_DIR: z.string().optional(),
+    /** The CIFAR-10 folder (else the default cache, downloaded on the first start), and its batches' size. */
+    ...dataVariables,
     /** Where the first start downloads CIFAR-10 from (a mirror, say). */
     CIFAR10_URL: z.url().optional(),
   },
@@ -111,7 +112,7 @@ function nodeProcess(name: string, cwd: string, args: string[], extraEnv: Record
 // default cache; offline, the system starts anyway and says where to put the files (here, in the
 // trainer's log, and on the dashboard's New run page).
 const dataDir = resolveDataDir(env.CIFAR10_DIR);
-if (!hasCifar10(dataDir)) {
+if (!hasCifar10(dataDir, env.CIFAR10_RECORDS_PER_BATCH)) {
   console.log(`No CIFAR-10 in ${dataDir}: downloading it (about 170 MB; CIFAR10_DIR=… uses a copy you have).`);
   const download = spawnSync(
     process.execPath,

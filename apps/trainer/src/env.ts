@@ -16,10 +16,8 @@ export const DEFAULT_CHECKPOINT_INTERVAL_S = 30;
 export const trainerVariables = {
   ...databaseVariables,
   ...leaseVariables,
-  /** TRAIN_BACKEND, TRAINQL_BLAS, TRAINQL_BLAS_THREADS, CIFAR10_DIR: the engine's. */
+  /** TRAIN_BACKEND, TRAINQL_BLAS, TRAINQL_BLAS_THREADS, CIFAR10_DIR, CIFAR10_RECORDS_PER_BATCH: the engine's. */
   ...engineVariables,
-  /** Records per batch file: 10,000 for the official data, fewer for generated test sets. */
-  CIFAR10_RECORDS_PER_BATCH: intVariable(10_000),
   /** Training runs this process trains at once. */
   TRAINER_CONCURRENCY: intVariable(1),
   /** Memory one run may use here, in MiB; unset: by backend (see trainer.ts). */

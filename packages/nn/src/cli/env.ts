@@ -5,6 +5,15 @@ import { intVariable, rejectEnv } from "@trainql/env";
 import { z } from "zod";
 import type { BackendOptions } from "../backend/backend.ts";
 import { BACKEND_NAMES } from "../backend/backendNames.ts";
+import { RECORDS_PER_BATCH } from "../data/cifar10.ts";
+
+/** Where the CIFAR-10 batches are, and their size: read by whoever loads the data or looks for it. */
+export const dataVariables = {
+  /** The CIFAR-10 binary batches; unset: the default cache folder. */
+  CIFAR10_DIR: z.string().optional(),
+  /** Records per batch file: 10,000 for the official data, fewer for generated test sets. */
+  CIFAR10_RECORDS_PER_BATCH: intVariable(RECORDS_PER_BATCH),
+};
 
 /** The variables the engine's users (these CLIs, the trainer) read for it. */
 export const engineVariables = {
@@ -16,8 +25,7 @@ export const engineVariables = {
   TRAINQL_BLAS: z.string().optional(),
   /** BLAS threads; unset: one per core. */
   TRAINQL_BLAS_THREADS: intVariable(0).optional(),
-  /** The CIFAR-10 binary batches; unset: the default cache folder. */
-  CIFAR10_DIR: z.string().optional(),
+  ...dataVariables,
 };
 
 type EngineEnv = { TRAINQL_BLAS?: string; TRAINQL_BLAS_THREADS?: number };
