@@ -4,7 +4,7 @@
 import { ruleOf } from "@trainql/nn/hyperparameters";
 import { optionalNumberText } from "@trainql/nn/validation";
 import { z } from "zod";
-import { type FieldErrors, formErrors } from "./formErrors";
+import { type FieldErrors, formErrors, topLevelField } from "./formErrors";
 import { HYPERPARAMETER_LABELS } from "./types";
 
 export const FORK_FIELDS = {
@@ -27,12 +27,12 @@ type Change = keyof typeof schema.shape;
 /** The fields typed in, in the form's order (the epoch is chosen from a list). */
 export const CHANGES = Object.keys(schema.shape) as Change[];
 
-const fieldOf = (path: (string | number)[]) => (path[0] as Change | undefined) ?? null;
-
 /** The changes to send (null: the parent's), or every bad field's error, named by its label. */
 export function checkFork(
   values: Record<Change, string>,
 ): { changes: Record<Change, number | null> } | { errors: FieldErrors<ForkField> } {
   const parsed = schema.safeParse(values);
-  return parsed.success ? { changes: parsed.data } : { errors: formErrors(parsed.error.issues, fieldOf, FORK_FIELDS) };
+  return parsed.success
+    ? { changes: parsed.data }
+    : { errors: formErrors(parsed.error.issues, topLevelField<Change>, FORK_FIELDS) };
 }

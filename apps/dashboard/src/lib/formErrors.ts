@@ -7,6 +7,9 @@ import type { CombinedError } from "@urql/core";
 
 export type FieldErrors<F extends string> = Partial<Record<F | "form", string>>;
 
+/** The form field a problem is about, when a form's fields are its schema's top-level keys. */
+export const topLevelField = <F extends string>(path: Problem["path"]): F | null => (path[0] as F | undefined) ?? null;
+
 /**
  * Errors by form field: `fieldOf` says which field a problem's path is (null: the form as a whole),
  * `labels` what the form calls it. The first problem of each field is its error.

@@ -4,7 +4,7 @@
 import { hyperparametersTextSchema } from "@trainql/nn/hyperparameters";
 import { MAX_SEEDS } from "@trainql/nn/seeds";
 import { integerFrom, numberText } from "@trainql/nn/validation";
-import { type FieldErrors, formErrors } from "./formErrors";
+import { type FieldErrors, formErrors, topLevelField } from "./formErrors";
 import { HYPERPARAMETER_LABELS } from "./types";
 
 export type StudyField = "numIters" | "batchSize" | "seedCount";
@@ -19,8 +19,6 @@ const schema = hyperparametersTextSchema()
   .pick({ numIters: true, batchSize: true })
   .extend({ seedCount: numberText(integerFrom(1, MAX_SEEDS)) });
 
-const fieldOf = (path: (string | number)[]) => (path[0] as StudyField | undefined) ?? null;
-
 export interface StudySettings {
   numIters: number;
   batchSize: number;
@@ -33,7 +31,8 @@ export function checkStudySettings(
   values: Record<StudyField, string>,
 ): { settings: StudySettings } | { errors: FieldErrors<StudyField> } {
   const parsed = schema.safeParse(values);
-  if (!parsed.success) return { errors: formErrors(parsed.error.issues, fieldOf, STUDY_FIELD_LABELS) };
+  if (!parsed.success)
+    return { errors: formErrors(parsed.error.issues, topLevelField<StudyField>, STUDY_FIELD_LABELS) };
   const { numIters, batchSize, seedCount } = parsed.data;
   const seeds = seedCount > 1 ? Array.from({ length: seedCount }, (_, i) => i + 1) : null;
   return { settings: { numIters, batchSize, seeds } };

@@ -158,9 +158,9 @@ export class RunEventCursor {
     }
     // An evaluation that failed is over too: why, instead of a result.
     const evaluationFailed = run.testError !== null;
-    if (evaluationFailed && run.testError !== marks.testError) {
+    if (run.testError !== null && run.testError !== marks.testError) {
       marks.testError = run.testError;
-      yield this.deliver({ type: "testFailed", runId, error: run.testError as string });
+      yield this.deliver({ type: "testFailed", runId, error: run.testError });
     }
     if (evaluationFailed && this.ending === "after-test") this.ending = "now";
     if (run.status !== marks.status) {

@@ -27,10 +27,7 @@ export const runNotifications = (event: RunNotification, listChanged = false): N
 
 export const runsChanged = (change: RunsChanged): Notification => [topics.runs, change];
 
-/**
- * A run's subscribers re-read it from the database: for what no event carries (the run deleted, an
- * evaluation that failed).
- */
+/** A run's subscribers re-read it from the database: for what no event carries (the run deleted). */
 export const rereadRun = (runId: string): Notification => [topics.run(runId), RESYNC];
 
 /** A run's owner is asked to stop it (it also reads the flag with its next heartbeat). */

@@ -7,7 +7,7 @@ import { MAX_SEEDS, seedsText } from "@trainql/nn/seeds";
 import { useRouter } from "next/navigation";
 import { type FormEvent, useState } from "react";
 import { useClient } from "urql";
-import { formErrors } from "@/lib/formErrors";
+import { formErrors, topLevelField } from "@/lib/formErrors";
 import { RUN_FIELD_LABELS, type RunField, type RunFieldErrors, startRun } from "@/lib/startRun";
 import { HYPERPARAMETER_LABELS, type Hyperparameters } from "@/lib/types";
 import { FormField, FormFooter } from "../FormField";
@@ -15,7 +15,6 @@ import { FormField, FormFooter } from "../FormField";
 type Field = keyof Hyperparameters;
 // Seeds, when listed, replace the seed field: one run per seed, tied by a group.
 const schema = hyperparametersTextSchema().extend({ seeds: seedsText });
-const fieldOf = (path: (string | number)[]) => (path[0] as RunField | undefined) ?? null;
 
 export function NewRunForm({ defaults }: { defaults: Hyperparameters }) {
   const client = useClient();
@@ -31,7 +30,7 @@ export function NewRunForm({ defaults }: { defaults: Hyperparameters }) {
   async function submit(event: FormEvent) {
     event.preventDefault();
     const parsed = schema.safeParse({ ...values, seeds });
-    if (!parsed.success) return setErrors(formErrors(parsed.error.issues, fieldOf, RUN_FIELD_LABELS));
+    if (!parsed.success) return setErrors(formErrors(parsed.error.issues, topLevelField<RunField>, RUN_FIELD_LABELS));
     setErrors({});
     setSubmitting(true);
     const result = await startRun(client, { ...parsed.data, ...(name.trim() ? { name } : {}) });
