@@ -47,10 +47,11 @@ export async function countRows(databaseUrl: string, table: string): Promise<num
 
 export const TINY_RECORDS = 100; // 400 train / 100 val / 100 test rows
 
-export async function tinyDataset(): Promise<string> {
+/** A synthetic CIFAR-10 (4 × recordsPerBatch train rows); a trainer reads it with CIFAR10_RECORDS_PER_BATCH. */
+export async function tinyDataset(recordsPerBatch = TINY_RECORDS): Promise<string> {
   const dir = await mkdtemp(path.join(os.tmpdir(), "trainql-server-cifar-"));
   cleanup(() => rm(dir, { recursive: true, force: true }));
-  return writeSyntheticCifar10(dir, { recordsPerBatch: TINY_RECORDS });
+  return writeSyntheticCifar10(dir, { recordsPerBatch });
 }
 
 /** How long a run may go without its trainer's heartbeat in tests (15 s in production). */

@@ -204,6 +204,33 @@ describe("a run that cannot be set up", () => {
   });
 });
 
+describe("a run whose iterations outlast the timeout", () => {
+  // On a CPU backend a step computes without a turn of the event loop, so no heartbeat could run:
+  // 12,000 rows at H = 4,200 take ~5 s a step on a 2-core CPU, and the epoch's training accuracy
+  // ~2 s more, longer than the tests' 4 s timeout (15 s in production, which a 40,000-row minibatch
+  // outlasts), and the run was taken for dead at every attempt. In slices of 1,000 rows (~0.4 s
+  // each, rowsPerSlice), the heartbeats go on.
+  it("trains to its end, its heartbeats going on between slices of its steps", async () => {
+    const records = 3000; // 12,000 training rows
+    const trainer = await startTrainer(databaseUrl, await tinyDataset(records), {
+      CIFAR10_RECORDS_PER_BATCH: String(records),
+    });
+    const { startRun: run } = await gqlOk(api.url, START, {
+      input: { hiddenSize: 4200, batchSize: 12_000, numIters: 2 },
+    });
+    const ended = await waitFor(
+      async () => {
+        const s = await runState(run.id);
+        return ["SUCCEEDED", "FAILED"].includes(s.status) && s;
+      },
+      120_000,
+      "the run to end",
+    );
+    expect(ended).toMatchObject({ status: "SUCCEEDED", interruptions: [], error: null });
+    await trainer.stop();
+  }, 180_000);
+});
+
 describe("the reaper", () => {
   it("queues again a QUEUED run left without its job (its trainer could not reach the database to claim it)", async () => {
     const db = await freshDatabase();

@@ -23,7 +23,7 @@ import { RunRecorder } from "./runRecorder.ts";
 /** A run this trainer is training: how to stop it, and when it last moved. */
 export interface ActiveRun {
   controller: AbortController;
-  /** performance.now() of the last iteration or epoch: only a run that moves has its lease renewed. */
+  /** performance.now() of the last iteration, epoch or slice of a step: only a run that moves has its lease renewed. */
   lastProgress: number;
   /** Since when its writes have been under way (RunRecorder.writingSince). */
   writingSince: () => number | undefined;
@@ -129,6 +129,9 @@ async function trainClaimed(ctx: TrainerContext, runId: string, jobId: bigint): 
       endIteration,
       learningRateFromEpoch: run.learningRateFromEpoch,
       signal: controller.signal,
+      onSlice: () => {
+        active.lastProgress = performance.now();
+      },
       onIteration: (it, loss) => {
         completed = it + 1;
         active.lastProgress = performance.now();

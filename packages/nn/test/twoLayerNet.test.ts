@@ -2,7 +2,7 @@ import * as tf from "@tensorflow/tfjs-core";
 import { beforeAll, describe, expect, it } from "vitest";
 import { setBlasKernels } from "../src/backend/blasKernels.ts";
 import { fusedSoftmaxCrossEntropy, setFusedKernels } from "../src/backend/fusedKernels.ts";
-import { predictChunkRows } from "../src/training/memory.ts";
+import { rowsPerSlice } from "../src/training/memory.ts";
 import { checkFusedSoftmaxCrossEntropy } from "./fixtures.ts";
 import { initBackend, PARAM_NAMES, TwoLayerNet } from "./nn.ts";
 
@@ -140,10 +140,56 @@ describe("TwoLayerNet", () => {
     setBlasKernels(previous);
   });
 
+  // The slices' gradients are summed before the update: the same arithmetic as one step, in another
+  // order, so equal up to float32 rounding (|W| < 4, the loss ≈ 3: an ulp is < 5e-7). Six rows in
+  // slices of 4 and 2, so a slice's share of the mean is not the same for all of them. With the BLAS
+  // the rows are host rows, read in place (as a trainer's minibatches), else a tensor.
+  it.each([
+    ["BLAS, host rows", true],
+    ["stock, a tensor", false],
+  ])("takes a step in slices as one step, changing nothing if stopped between them (%s)", async (_, blas) => {
+    const previous = setBlasKernels(blas);
+    const whole = TwoLayerNet.create(shape, { weightScale: 0.5, seed: 4 });
+    const sliced = TwoLayerNet.create(shape, { weightScale: 0.5, seed: 4 });
+    const { X, y } = batch();
+    const labels = (await y.data()) as Int32Array;
+    const rows = blas ? { values: (await X.data()) as Float32Array, count: N } : X;
+    const before = await sliced.values();
+    const tensors = tf.memory().numTensors;
+
+    // Stopped after its first slice: nothing changed, nothing left behind.
+    await expect(
+      sliced.slicedSgdStep(rows, labels, 0.1, reg, 4, async () => {
+        throw new Error("cancelled");
+      }),
+    ).rejects.toThrow("cancelled");
+    expect(await sliced.values()).toEqual(before);
+    expect(tf.memory().numTensors).toBe(tensors);
+
+    let slices = 0;
+    const slicedLoss = await sliced.slicedSgdStep(rows, labels, 0.1, reg, 4, async () => {
+      slices++;
+    });
+    const wholeLoss = whole.sgdStep(X, y, 0.1, reg);
+    expect(slices).toBe(2);
+    expect((await slicedLoss.data())[0]).toBeCloseTo((await wholeLoss.data())[0]!, 6);
+    tf.dispose([slicedLoss, wholeLoss]);
+    expect(tf.memory().numTensors).toBe(tensors);
+    const [a, b] = [await sliced.values(), await whole.values()];
+    for (const name of PARAM_NAMES) {
+      expect(a[name]).not.toEqual(before[name]);
+      for (let i = 0; i < a[name].length; i++) expect(a[name][i], `${name}[${i}]`).toBeCloseTo(b[name][i]!, 6);
+    }
+    tf.dispose([X, y]);
+    whole.dispose();
+    sliced.dispose();
+    setBlasKernels(previous);
+  });
+
   it("predicts the argmax class, in chunks, for any number of rows", async () => {
     // A hidden layer wide enough that chunks are 1,000 rows: 2,500 rows are two full chunks and a part.
     const wide = { ...shape, hiddenSize: 4200 };
-    expect(predictChunkRows(wide.hiddenSize)).toBe(1000);
+    expect(rowsPerSlice(wide.hiddenSize)).toBe(1000);
     const net = TwoLayerNet.create(wide, { weightScale: 0.5, seed: 3 });
     const rows = 2500;
     const x = new Float32Array(rows * wide.inputSize).map((_, i) => Math.sin(i));

@@ -11,12 +11,14 @@ export interface MemoryEstimate {
 }
 
 /**
- * Rows per forward pass when predicting (the validation and test passes): as many as keep a chunk's
- * hidden activations within 2^22 values (16 MiB), at least 1,000. One large product runs closer to
- * the BLAS's peak than ten small ones (at H = 128 the whole 10,000-row validation set is one), and a
- * large set never becomes one giant tensor.
+ * Rows per pass through the net when there are more: as many as keep a slice's hidden activations
+ * within 2^22 values (16 MiB), at least 1,000. Predictions (the validation and test passes) go in
+ * slices, and so does a training step on a backend that computes on the host's thread (see
+ * TwoLayerNet.slicedSgdStep). One large product runs closer to the BLAS's peak than ten small ones
+ * (at H = 128 the whole 10,000-row validation set is one), and a large set never becomes one giant
+ * tensor. At most ~100 GFLOP a slice (H = 8,192): ~1 s on a 2-core CPU.
  */
-export function predictChunkRows(hiddenSize: number): number {
+export function rowsPerSlice(hiddenSize: number): number {
   return Math.max(1000, Math.floor(2 ** 22 / hiddenSize));
 }
 
@@ -32,7 +34,7 @@ export function estimateTrainingMemory({
   // needs none), and one spare copy: an upper bound on every backend (with a BLAS: the two buffers
   // of minibatches.ts, one filled while a step reads the other).
   const batch = 4 * 3 * N * D;
-  const activations = 4 * (4 * Math.max(N, predictChunkRows(H)) * H + 6 * N * C);
+  const activations = 4 * (4 * Math.max(N, rowsPerSlice(H)) * H + 6 * N * C);
   return { bytes: params + batch + activations, parts: { params, batch, activations } };
 }
 

@@ -6,12 +6,14 @@ import * as tf from "@tensorflow/tfjs-core";
 import { DeviceLostError, webgpuLimits, webgpuLostReason } from "../backend/webgpu.ts";
 import type { Split } from "../data/dataset.ts";
 import { fractionEqual, type TwoLayerNet } from "../model/twoLayerNet.ts";
+import { yieldToEventLoop } from "./eventLoop.ts";
 import {
   HyperparameterError,
   type Hyperparameters,
   iterationsPerEpoch,
   validateHyperparameters,
 } from "./hyperparameters.ts";
+import { rowsPerSlice } from "./memory.ts";
 import { disposeRows, minibatches, residentRows } from "./minibatches.ts";
 
 export interface EpochMetrics {
@@ -32,7 +34,13 @@ export interface EpochMetrics {
 export interface TrainCallbacks {
   onIteration?: (iteration: number, loss: number) => void | Promise<void>;
   onEpoch?: (metrics: EpochMetrics) => void | Promise<void>;
-  /** Cancellation: honoured before the next iteration starts. */
+  /**
+   * Called after each slice of work that goes in slices of rowsPerSlice rows: a large minibatch's
+   * step on a backend that computes on this thread, and the accuracy passes at an epoch's end. Such
+   * an iteration can take minutes on a CPU, and whoever watches for progress sees it move.
+   */
+  onSlice?: () => void;
+  /** Cancellation: honoured before the next iteration starts, and between a step's slices. */
   signal?: AbortSignal;
 }
 
@@ -91,8 +99,6 @@ export function learningRateAt(hp: Hyperparameters, numTrain: number, it: number
  */
 export const readsBehind = (): number => (webgpuLimits() ? 1 : 0);
 
-const yieldToEventLoop = () => new Promise<void>((resolve) => (globalThis.setImmediate ?? setTimeout)(resolve));
-
 export async function train(
   net: TwoLayerNet,
   data: { train: Split; val: Split },
@@ -103,6 +109,7 @@ export async function train(
   if (errors.length > 0) throw new HyperparameterError(errors);
   const {
     signal,
+    onSlice,
     onIteration,
     onEpoch,
     startIteration = 0,
@@ -140,15 +147,23 @@ export async function train(
   const labels = new Int32Array(hp.batchSize);
   const batches = minibatches(data.train, hp.batchSize, hp.seed, endIteration);
   const valRows = residentRows(data.val);
+  /** After each slice of work: progress reported, and a turn for timers (see yieldToEventLoop). */
+  const afterSlice = async () => {
+    onSlice?.();
+    await yieldToEventLoop();
+  };
   const valAccuracy = async () =>
     valRows
       ? fractionEqual(await net.predictTensor(valRows), data.val.y)
-      : await net.accuracy(data.val.x, data.val.y, data.val.n);
+      : await net.accuracy(data.val.x, data.val.y, data.val.n, afterSlice);
 
   // The steps whose losses are being read, oldest first: on a GPU backend the last one runs while
   // the host reads the one before it (see readsBehind).
   const reads: { it: number; loss: tf.Tensor; values: Promise<tf.TypedArray> }[] = [];
   const lag = readsBehind();
+  // A large minibatch's step goes in slices, but on WebGPU (lag 1), which only queues the work.
+  const sliceRows = rowsPerSlice(net.shape.hiddenSize);
+  const slice = lag === 0 && hp.batchSize > sliceRows ? sliceRows : undefined;
   /** Waits for the oldest step's loss, records it and reports it. */
   const settleOldest = async (): Promise<void> => {
     const { it, loss: lossTensor, values } = reads.shift()!;
@@ -177,7 +192,13 @@ export async function train(
       const X = batches.batch(it, labels);
       // (X stays until the epoch metrics: the reference measures training accuracy on this minibatch.)
       try {
-        const lossTensor = tf.tidy(() => net.sgdStep(X, tf.tensor1d(labels, "int32"), learningRate, hp.reg));
+        const lossTensor =
+          slice === undefined
+            ? tf.tidy(() => net.sgdStep(X, tf.tensor1d(labels, "int32"), learningRate, hp.reg))
+            : await net.slicedSgdStep(X, labels, learningRate, hp.reg, slice, async () => {
+                await afterSlice();
+                signal?.throwIfAborted(); // (the parameters are those of the step before: see slicedSgdStep)
+              });
         const values = lossTensor.data();
         values.catch(() => {}); // (awaited in its turn; a failure meanwhile is no unhandled rejection)
         reads.push({ it, loss: lossTensor, values });
@@ -185,7 +206,7 @@ export async function train(
         if (it % perEpoch === 0) {
           while (reads.length > 0) await settleOldest();
           const loss = result.lossHistory.at(-1) as number; // (this iteration's)
-          const trainAcc = fractionEqual(await net.predictRows(X), labels);
+          const trainAcc = fractionEqual(await net.predictRows(X, afterSlice), labels);
           const valAcc = await valAccuracy();
           const metrics: EpochMetrics = {
             epoch,
