@@ -227,7 +227,7 @@ describe("limits", () => {
     );
     expect(result.errors?.[0]?.extensions).toMatchObject({ code: "BAD_USER_INPUT", field: "input.hiddenSize" });
     expect(result.errors?.[0]?.message).toMatch(
-      /this run needs about [\d.]+ GiB \(parameters .*, minibatch .*, activations .*\) but a trainer allows 190\.7 MiB per run/,
+      /this run needs about [\d.]+ MiB \(parameters .*, minibatch .*, activations .*\) but a trainer allows 190\.7 MiB per run/,
     );
     // A sweep is checked with its largest trial.
     const sweep = await gql(
@@ -245,6 +245,25 @@ describe("limits", () => {
     );
     expect(sweep.errors?.[0]?.extensions).toMatchObject({ code: "BAD_USER_INPUT", field: "input.space.hiddenSizes" });
     expect(sweep.errors?.[0]?.message).toMatch(/this run needs about/);
+
+    // A full-batch run at the widest net: a CPU backend steps in slices, holding a slice's activations
+    // (~1.9 GiB in all), which a WebAssembly trainer's 3.5 GiB holds; WebGPU steps whole (~6.9 GiB).
+    const fullBatch = { input: { hiddenSize: 8192, batchSize: 40_000, numIters: 10 } };
+    const trainerBackend = async (backend: string) => {
+      const c = new pg.Client({ connectionString: databaseUrl });
+      await c.connect();
+      await c.query(`UPDATE "Trainer" SET backend = $1, "memoryBytes" = $2 WHERE id = 'small'`, [
+        backend,
+        3.5 * 2 ** 30,
+      ]);
+      await c.end();
+    };
+    await trainerBackend("webgpu");
+    const whole = await gql(open.url, START, fullBatch, { authorization: `Bearer ${TOKEN}` });
+    expect(whole.errors?.[0]?.message).toMatch(/this run needs about 6\.\d+ GiB .* but a trainer allows 3\.50 GiB/);
+    await trainerBackend("wasm");
+    const sliced = await gql(open.url, START, fullBatch, { authorization: `Bearer ${TOKEN}` });
+    expect(sliced.errors).toBeUndefined();
   });
 });
 

@@ -75,5 +75,9 @@ describe("memory estimate", () => {
     expect(small.parts.batch).toBe(4 * 3 * 200 * 3072);
     const huge = estimateTrainingMemory({ hiddenSize: 8192, batchSize: 40_000 });
     expect(huge.bytes).toBeGreaterThan(4 * 2 ** 30); // more than the wasm heap can hold
+    // Stepping in slices of 1,000 rows (rowsPerSlice at H = 8,192), a step holds a slice's activations.
+    const sliced = estimateTrainingMemory({ hiddenSize: 8192, batchSize: 40_000 }, { inSlices: true });
+    expect(sliced.parts.activations).toBe(4 * (4 * 1000 * 8192 + 6 * 40_000 * 10));
+    expect(sliced.bytes).toBeLessThan(3.5 * 2 ** 30); // what a wasm trainer allows a run
   });
 });

@@ -4,7 +4,7 @@
 // refused now, with the estimate, rather than crashing the trainer later.
 
 import type { Trainer } from "@trainql/db";
-import { estimateTrainingMemory, formatBytes } from "@trainql/nn";
+import { type BackendName, estimateTrainingMemory, formatBytes, stepsInSlices } from "@trainql/nn";
 import { type Hyperparameters, ruleOf } from "@trainql/nn/hyperparameters";
 import { type Problem, problemsOf } from "@trainql/nn/validation";
 import { invalidInput } from "./errors.ts";
@@ -19,7 +19,8 @@ export interface FitPaths {
 export function checkTrainerFits(trainer: Trainer | null, hp: Hyperparameters, paths: FitPaths): void {
   const batch = ruleOf("batchSize", trainer?.numTrain ?? undefined).safeParse(hp.batchSize);
   const problems: Problem[] = problemsOf(batch.error?.issues ?? []).map((p) => ({ ...p, path: paths.batchSize }));
-  const memory = estimateTrainingMemory(hp);
+  // (The backend as the trainer registered it: one of BACKEND_NAMES.)
+  const memory = estimateTrainingMemory(hp, { inSlices: !!trainer && stepsInSlices(trainer.backend as BackendName) });
   const allowed = trainer?.memoryBytes ? Number(trainer.memoryBytes) : null;
   if (problems.length === 0 && allowed !== null && memory.bytes > allowed) {
     const { params, batch, activations } = memory.parts;

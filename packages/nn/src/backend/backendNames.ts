@@ -9,3 +9,12 @@ export type BackendName = (typeof BACKEND_NAMES)[number];
 export function trainsOnGpu(name: BackendName): boolean {
   return name === "node-gpu" || name === "webgpu";
 }
+
+/**
+ * Whether a minibatch larger than rowsPerSlice rows steps in slices (TwoLayerNet.slicedSgdStep):
+ * on every backend but WebGPU, which only queues a step's work (its event loop stays free, and its
+ * loss is read a step behind). Where it does, a step's activations are a slice's.
+ */
+export function stepsInSlices(name: BackendName): boolean {
+  return name !== "webgpu";
+}

@@ -22,10 +22,11 @@ export function rowsPerSlice(hiddenSize: number): number {
   return Math.max(1000, Math.floor(2 ** 22 / hiddenSize));
 }
 
-export function estimateTrainingMemory({
-  hiddenSize: H,
-  batchSize: N,
-}: Pick<Hyperparameters, "hiddenSize" | "batchSize">): MemoryEstimate {
+/** `inSlices`: the backend steps in slices (stepsInSlices), so a step's activations are a slice's. */
+export function estimateTrainingMemory(
+  { hiddenSize: H, batchSize: N }: Pick<Hyperparameters, "hiddenSize" | "batchSize">,
+  { inSlices = false } = {},
+): MemoryEstimate {
   const D = PIXELS_PER_IMAGE;
   const C = NUM_CLASSES;
   const paramValues = D * H + H + H * C + C;
@@ -34,7 +35,7 @@ export function estimateTrainingMemory({
   // needs none), and one spare copy: an upper bound on every backend (with a BLAS: the two buffers
   // of minibatches.ts, one filled while a step reads the other).
   const batch = 4 * 3 * N * D;
-  const activations = 4 * (4 * Math.max(N, rowsPerSlice(H)) * H + 6 * N * C);
+  const activations = 4 * (4 * (inSlices ? rowsPerSlice(H) : Math.max(N, rowsPerSlice(H))) * H + 6 * N * C);
   return { bytes: params + batch + activations, parts: { params, batch, activations } };
 }
 

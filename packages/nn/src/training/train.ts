@@ -161,7 +161,7 @@ export async function train(
   // the host reads the one before it (see readsBehind).
   const reads: { it: number; loss: tf.Tensor; values: Promise<tf.TypedArray> }[] = [];
   const lag = readsBehind();
-  // A large minibatch's step goes in slices, but on WebGPU (lag 1), which only queues the work.
+  // A large minibatch's step goes in slices, but on WebGPU (lag 1; see stepsInSlices).
   const sliceRows = rowsPerSlice(net.shape.hiddenSize);
   const slice = lag === 0 && hp.batchSize > sliceRows ? sliceRows : undefined;
   /** Waits for the oldest step's loss, records it and reports it. */
