@@ -322,6 +322,13 @@ describe("forkRun", () => {
     const rates = fork.epochs.filter((e) => e.epoch >= 5).map((e) => e.learningRate);
     expect(rates).toEqual([5, 6, 7, 8, 9].map((e) => 0.2 * 0.9 ** (e - 5)));
     expect(fork.epochs.filter((e) => e.epoch <= 4)).toEqual(parent.epochs.filter((e) => e.epoch <= 4));
+    // Its checkpoint carries the schedule: the header alone says how to train on from it.
+    const [final] = await query<{ data: Buffer }>(`SELECT data FROM "Checkpoint" WHERE "runId" = $1`, [forkRun.uuid]);
+    expect(decodeCheckpoint(new Uint8Array(final!.data)).header).toMatchObject({
+      learningRateFromEpoch: 5,
+      hyperparameters: { learningRate: 0.2 },
+      iteration: 200,
+    });
   });
 
   it("refuses an epoch with no checkpoint and a new hidden size, naming the field, and creates nothing", async () => {

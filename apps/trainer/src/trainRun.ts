@@ -115,7 +115,11 @@ async function trainClaimed(ctx: TrainerContext, runId: string, jobId: bigint): 
   }
   const endIteration = Math.min(run.budgetIters ?? hp.numIters, hp.numIters);
   const checkpointAt = (iteration: number, values?: Checkpoint["values"]) =>
-    saveCheckpoint(net, { hyperparameters: hp, iteration, backend: ctx.backend.name }, values);
+    saveCheckpoint(
+      net,
+      { hyperparameters: hp, iteration, backend: ctx.backend.name, learningRateFromEpoch: run.learningRateFromEpoch },
+      values,
+    );
   const { inputSize: D, hiddenSize: H, numClasses: C } = net.shape;
   // The parameters of past epochs, for forkRun: which epochs, and how many, by the net's size.
   const epochCheckpoints = epochCheckpointPolicy(D * H + H + H * C + C);

@@ -40,6 +40,9 @@ describe("checkpoints", () => {
     expect(await restored.values()).toEqual(await net.values());
     const x = new Float32Array(300 * 3072).map((_, i) => Math.cos(i * 0.37));
     expect(await restored.predict(x, 300)).toEqual(await net.predict(x, 300));
+    // A fork's schedule, which starts afresh at its epoch, travels with it.
+    const fork = { ...header, learningRateFromEpoch: 4 };
+    expect(decodeCheckpoint(await saveCheckpoint(net, fork)).header).toEqual({ ...fork, shape });
     net.dispose();
     restored.dispose();
   });

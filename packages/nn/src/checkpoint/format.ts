@@ -28,6 +28,12 @@ export interface CheckpointHeader {
   iteration: number;
   /** The backend that trained it. */
   backend: string;
+  /**
+   * The epoch from which the hyperparameters' learning rate applies undecayed (train's option of
+   * that name; a fork's schedule starts afresh), absent for 0: with the hyperparameters and the
+   * iteration, all it takes to train on from here with the same schedule.
+   */
+  learningRateFromEpoch?: number;
 }
 
 export interface Checkpoint {
@@ -74,6 +80,7 @@ const HeaderSchema = z.object({
   hyperparameters: hyperparametersSchema(),
   iteration: z.number().int().nonnegative(),
   backend: z.string(),
+  learningRateFromEpoch: z.number().int().nonnegative().optional(),
 });
 
 /** The header, checked: a damaged one is a CheckpointError saying what is wrong, not a TypeError later. */
