@@ -2,9 +2,11 @@
 // WebAssembly backend, checkpoints across the two, cancellation and memory. One file, in order,
 // because the backend is process-global and each switch to WebGPU recompiles its shaders (seconds on
 // a software adapter).
+
+import type { WebGPUBackend } from "@tensorflow/tfjs-backend-webgpu";
 import * as tf from "@tensorflow/tfjs-core";
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from "vitest";
-import { fusedScaledSum, setFusedKernels } from "../src/backend/fusedKernels.ts";
+import { fusedScaledSum, fusedSoftmaxCrossEntropy, setFusedKernels } from "../src/backend/fusedKernels.ts";
 import { checkFusedSoftmaxCrossEntropy, TINY_RECORDS, tinyCifar10 } from "./fixtures.ts";
 import {
   type Cifar10Dataset,
@@ -127,6 +129,24 @@ describe.skipIf(swiftShaderMissing)(
 
     it("fuses the softmax cross-entropy in two shaders as worked out by hand, and its step uses them", async () => {
       await checkFusedSoftmaxCrossEntropy();
+    });
+
+    it("refuses labels that are not classes: from the host at once, from the device as a NaN loss", async () => {
+      const scores = tf.zeros([3, 10]) as tf.Tensor2D;
+      const y = tf.tensor1d([0, 10, 2], "int32");
+      const before = tf.memory().numTensors;
+      expect(() => fusedSoftmaxCrossEntropy(scores, y)).toThrow("label 10 of row 1 is not a class 0–9");
+      expect(tf.memory().numTensors).toBe(before);
+      // Labels already on the device (as an op's output would be) are not read back to be checked.
+      (tf.backend() as WebGPUBackend).uploadToGPU(y.dataId);
+      const fused = fusedSoftmaxCrossEntropy(scores, y)!;
+      expect((await fused.dataLoss.data())[0]).toBeNaN();
+      const d = Array.from(await fused.dScores.data());
+      expect(d.slice(10, 20).every(Number.isNaN)).toBe(true);
+      // The other rows as usual: softmax 0.1 everywhere, minus 1 at the label, over N = 3.
+      expect(d[0]).toBeCloseTo(-0.9 / 3, 6);
+      expect(d[21]).toBeCloseTo(0.1 / 3, 6);
+      tf.dispose([scores, y, fused.dataLoss, fused.dScores]);
     });
 
     it("updates a parameter in one shader as the ops do, over more workgroups than a dimension allows", async () => {

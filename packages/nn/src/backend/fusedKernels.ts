@@ -39,15 +39,23 @@ export function fusedSoftmaxCrossEntropy(
   return undefined;
 }
 
+/**
+ * Throws unless every label is a class 0 to C − 1. (The oneHot these kernels replace ignored such a
+ * label; they would read and write into the next row.)
+ */
+function checkLabels(labels: ArrayLike<number>, C: number): void {
+  for (let row = 0; row < labels.length; row++) {
+    const label = labels[row] as number;
+    if (!(label >= 0 && label < C)) throw new Error(`label ${label} of row ${row} is not a class 0–${C - 1}`);
+  }
+}
+
 /** Row by row (its max, its exponentials, their scale: each row's 10 values stay in cache), sums in float64. */
 function onWasm(scores: tf.Tensor2D, y: tf.Tensor1D) {
   const [N, C] = scores.shape;
   const backend = tf.backend() as BackendWasm;
   // Checked before the output exists: no tensor would own it after a throw.
-  const given = backend.typedArrayFromHeap(y) as Int32Array;
-  const bad = given.findIndex((label) => !(label >= 0 && label < C));
-  // (The oneHot this replaces ignored such a label; here it would write into the next row.)
-  if (bad >= 0) throw new Error(`label ${given[bad]} of row ${bad} is not a class 0–${C - 1}`);
+  checkLabels(backend.typedArrayFromHeap(y) as Int32Array, C);
   const out = backend.makeOutput([N, C], "float32");
   // (Views after the allocation: it may have grown the heap.)
   const s = backend.typedArrayFromHeap(scores) as Float32Array;
@@ -113,6 +121,12 @@ class SoftmaxCrossEntropyProgram implements WebGPUProgram {
         if (row >= N) { return; }
         let first = row * C;
         let label = labels[row];
+        if (label < 0 || label >= C) {
+          var nanBits = 0x7fc00000u; // (a var: a constant NaN does not compile)
+          let NAN = bitcast<f32>(nanBits);
+          ${this.gradient ? "for (var j = 0; j < C; j = j + 1) { result[first + j] = NAN; }" : "result[row] = NAN;"}
+          return;
+        }
         var m = scores[first];
         for (var j = 1; j < C; j = j + 1) { m = max(m, scores[first + j]); }
         var sum = 0.0;
@@ -123,8 +137,16 @@ class SoftmaxCrossEntropyProgram implements WebGPUProgram {
   }
 }
 
+/**
+ * Labels still on the host (a minibatch's, just made: the backend uploads on first use) are checked
+ * before anything runs. Labels already on the GPU are not read back for it: a row whose label is
+ * not a class gets a NaN loss and gradient, so the loss says something is wrong. (WGSL lets a device
+ * assume there are no NaNs, so one might not keep them; SwiftShader's does, as tested.)
+ */
 function onWebgpu(scores: tf.Tensor2D, y: tf.Tensor1D) {
   const backend = tf.backend() as WebGPUBackend;
+  const onHost = backend.tensorMap.get(y.dataId)?.values;
+  if (onHost) checkLabels(onHost as Int32Array, scores.shape[1]);
   const run = (gradient: boolean) =>
     tf
       .engine()
