@@ -211,6 +211,19 @@ describe("limits", () => {
     expect(await runCount(tightDatabaseUrl)).toBe(before + 3);
   });
 
+  it("caps the queue under concurrent starts, in one API process and across two", async () => {
+    // Each start counted the queue and then wrote its runs: side by side, all counted the same free room.
+    const db = await freshDatabase();
+    const limits = { maxQueuedRuns: 3, startRate: { perMinute: 1000 } };
+    const apis = [await startApi(db, { limits }), await startApi(db, { limits })];
+    const results = await Promise.all(
+      Array.from({ length: 8 }, (_, i) => gql(apis[i % 2]!.url, START, { input: { ...input, seed: i } })),
+    );
+    const codes = results.map((r) => String(r.errors?.[0]?.extensions?.code ?? "OK")).sort();
+    expect(codes).toEqual(["OK", "OK", "OK", ...Array(5).fill("QUEUE_FULL")]);
+    expect(await runCount(db)).toBe(3);
+  });
+
   it("refuses up front a run that would not fit a trainer's memory, with the estimate", async () => {
     const c = new pg.Client({ connectionString: databaseUrl });
     await c.connect();

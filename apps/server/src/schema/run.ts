@@ -25,7 +25,7 @@ import {
   runsChanged,
 } from "@trainql/runs";
 import type { z } from "zod";
-import { admit } from "../security/admission.ts";
+import { admitCaller, claimQueueRoom } from "../security/admission.ts";
 import { builder, type Context } from "./builder.ts";
 import { badInput, conflict, notFound } from "./errors.ts";
 import { uuidFrom } from "./ids.ts";
@@ -433,8 +433,9 @@ builder.mutationFields((t) => ({
         batchSize: ["input", "batchSize"],
         hiddenSize: ["input", "hiddenSize"],
       });
-      await admit(ctx, seeds?.length ?? 1);
+      admitCaller(ctx);
       return db.$transaction(async (tx) => {
+        await claimQueueRoom(tx, seeds?.length ?? 1, ctx.limits);
         const groupId = seeds ? (await tx.runGroup.create({ data: {}, select: { id: true } })).id : null;
         const runs = [];
         for (const seed of seeds ?? [hp.seed]) {
@@ -499,8 +500,9 @@ builder.mutationFields((t) => ({
         );
       const hp = hyperparametersOf(original);
       checkTrainerFits(await liveTrainer(db), hp, { batchSize: ["id"], hiddenSize: ["id"] });
-      await admit(ctx, 1);
+      admitCaller(ctx);
       return db.$transaction(async (tx) => {
+        await claimQueueRoom(tx, 1, ctx.limits);
         const run = await tx.run.create({
           ...query,
           data: { ...hp, name: original.name, reproducedFromId: original.id },

@@ -12,7 +12,7 @@ import {
   type SweepConfig,
   stopPausedTrials,
 } from "@trainql/runs";
-import { admit } from "../security/admission.ts";
+import { admitCaller, claimQueueRoom } from "../security/admission.ts";
 import { builder } from "./builder.ts";
 import { conflict, notFound } from "./errors.ts";
 import { uuidFrom } from "./ids.ts";
@@ -190,9 +190,10 @@ builder.mutationFields((t) => ({
       );
       const { config, trials } = planSweep(settings, trainer?.numTrain ?? ASSUMED_NUM_TRAIN);
       const seeds = settings.seeds;
-      await admit(ctx, trials.length * (seeds?.length ?? 1));
+      admitCaller(ctx);
       const firstBudget = config.rungs[0]!.budget;
       return db.$transaction(async (tx) => {
+        await claimQueueRoom(tx, trials.length * (seeds?.length ?? 1), ctx.limits);
         const sweep = await tx.sweep.create({ data: { status: "RUNNING", strategy, config: config as object } });
         for (const trial of trials) {
           const groupId = seeds
