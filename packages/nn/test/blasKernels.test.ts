@@ -3,7 +3,7 @@
 import * as tf from "@tensorflow/tfjs-core";
 import fc from "fast-check";
 import { afterEach, beforeAll, describe, expect, it } from "vitest";
-import { blasKernelsActive, hostRowsProduct, setBlasKernels } from "../src/backend/blasKernels.ts";
+import { blasKernelsActive, hostRowsProduct, scaledAddInPlace, setBlasKernels } from "../src/backend/blasKernels.ts";
 import { setFusedKernels } from "../src/backend/fusedKernels.ts";
 import { loadBlas, productThreads, splitsProduct } from "../src/backend/openBlas.ts";
 import { backendOptionsOf, readEngineEnv } from "../src/cli/env.ts";
@@ -378,6 +378,24 @@ describe("BLAS kernels on the WebAssembly backend", () => {
       setBlasKernels(false);
       expect(hostRowsProduct(rows, 35, w, bias, "relu")).toBeUndefined();
     });
+  });
+
+  it("scale and add into a variable's own memory, as the ops do, unless another tensor shares it", () => {
+    const w = tf.tidy(() => tf.variable(seeded([30, 7], 4))); // (its initial value gone: w alone holds the memory)
+    const g = seeded([30, 7], 5);
+    const expected = tf.tidy(() => tf.add(tf.mul(w, 0.99), tf.mul(g, -0.1)).dataSync());
+    expect(scaledAddInPlace(w, g, 0.99, -0.1)).toBe(true);
+    const actual = w.dataSync();
+    for (let i = 0; i < actual.length; i++) expect(actual[i]).toBeCloseTo(expected[i]!, 6);
+    // A variable made from a tensor that is still there shares its memory: writing it would change both.
+    const initial = seeded([30, 7], 6);
+    const shared = tf.variable(initial);
+    expect(scaledAddInPlace(shared, g, 0.99, -0.1)).toBe(false);
+    expect(shared.dataSync()).toEqual(initial.dataSync());
+    tf.dispose([initial, shared]);
+    setBlasKernels(false);
+    expect(scaledAddInPlace(w, g, 0.99, -0.1)).toBe(false);
+    tf.dispose([w, g]);
   });
 
   it("leave no tensor and no heap memory behind", () => {

@@ -1,5 +1,6 @@
 import * as tf from "@tensorflow/tfjs-core";
 import { beforeAll, describe, expect, it } from "vitest";
+import { setBlasKernels } from "../src/backend/blasKernels.ts";
 import { TINY_RECORDS, tempDir, tinyCifar10 } from "./fixtures.ts";
 import {
   type Cifar10Dataset,
@@ -168,43 +169,54 @@ describe("train (as nn_train)", () => {
   // At H = 4,200 a slice is 1,000 rows (rowsPerSlice): a minibatch of 1,200 is two slices. A CPU
   // backend computes a step without a turn of the event loop; between slices, timers run (a
   // trainer's heartbeats), progress is reported, and a cancel is honoured.
-  it("takes a large minibatch's step in slices, with timers running and a cancel honoured between them", async () => {
-    const dir = await writeSyntheticCifar10(await tempDir(), { recordsPerBatch: 300, seed: 2 });
-    const big = await loadCifar10({ dataDir: dir, recordsPerBatch: 300 });
-    const h = { ...hp, hiddenSize: 4200, batchSize: 1200, numIters: 1 };
-    const events: string[] = [];
-    let ticker = setImmediate(function tick() {
-      events.push("timer");
-      ticker = setImmediate(tick);
-    });
-    const net = makeNet(h);
-    const before = await net.values();
-    const controller = new AbortController();
-    const cancelled = await train(net, big, h, {
-      signal: controller.signal,
-      onSlice: () => controller.abort(),
-    }).catch((e: unknown) => e);
-    expect((cancelled as Error).name).toBe("AbortError");
-    const after = await net.values();
-    // (Compared as bytes: expect's deep equality takes minutes over 13 million floats.)
-    for (const name of PARAM_NAMES) expect(Buffer.compare(bytesOf(after[name]), bytesOf(before[name])), name).toBe(0);
+  // With the BLAS a minibatch is host rows; with the stock kernels, a tensor.
+  it.each([
+    ["host rows", true],
+    ["a tensor", false],
+  ])(
+    "takes a large minibatch's step in slices, with timers running and a cancel honoured between them (%s)",
+    async (_, blas) => {
+      const previous = setBlasKernels(blas);
+      const dir = await writeSyntheticCifar10(await tempDir(), { recordsPerBatch: 300, seed: 2 });
+      const big = await loadCifar10({ dataDir: dir, recordsPerBatch: 300 });
+      const h = { ...hp, hiddenSize: 4200, batchSize: 1200, numIters: 1 };
+      const events: string[] = [];
+      let ticker = setImmediate(function tick() {
+        events.push("timer");
+        ticker = setImmediate(tick);
+      });
+      const net = makeNet(h);
+      const before = await net.values();
+      const controller = new AbortController();
+      const cancelled = await train(net, big, h, {
+        signal: controller.signal,
+        onSlice: () => controller.abort(),
+      }).catch((e: unknown) => e);
+      expect((cancelled as Error).name).toBe("AbortError");
+      const after = await net.values();
+      // (Compared as bytes: expect's deep equality takes minutes over 13 million floats.)
+      for (const name of PARAM_NAMES) expect(Buffer.compare(bytesOf(after[name]), bytesOf(before[name])), name).toBe(0);
 
-    const result = await train(net, big, h, {
-      onSlice: () => void events.push("slice"),
-      onIteration: () => void events.push("iteration"),
-    });
-    clearImmediate(ticker);
-    const order = events.filter((e, i) => e !== "timer" || events[i - 1] !== "timer"); // (runs of timers as one)
-    expect(order.slice(order.indexOf("slice"), order.indexOf("iteration") + 1)).toEqual([
-      "slice",
-      "timer",
-      "slice",
-      "timer",
-      "iteration",
-    ]);
-    expect(result.iterations).toBe(1); // (the step as one step: see the TwoLayerNet test)
-    net.dispose();
-  });
+      const result = await train(net, big, h, {
+        onSlice: () => void events.push("slice"),
+        onIteration: () => void events.push("iteration"),
+      });
+      clearImmediate(ticker);
+      const order = events.filter((e, i) => e !== "timer" || events[i - 1] !== "timer"); // (runs of timers as one)
+      expect(order.slice(order.indexOf("slice"), order.indexOf("iteration") + 1)).toEqual([
+        "slice",
+        "timer",
+        "slice",
+        "timer",
+        "iteration",
+      ]);
+      expect(result.iterations).toBe(1); // (the step as one step: see the TwoLayerNet test)
+      // The epoch's accuracy passes go in slices too: the minibatch's two, and the validation set's.
+      expect(events.filter((e) => e === "slice")).toHaveLength(2 + 2 + Math.ceil(big.val.n / 1000));
+      net.dispose();
+      setBlasKernels(previous);
+    },
+  );
 
   it("fails with the iteration and loss when training diverges", async () => {
     const h = { ...hp, learningRate: 1e6, weightScale: 1 };

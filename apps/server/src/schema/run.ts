@@ -25,7 +25,7 @@ import {
   runsChanged,
 } from "@trainql/runs";
 import type { z } from "zod";
-import { admitCaller, claimQueueRoom } from "../security/admission.ts";
+import { admit, checkQueueRoom } from "../security/admission.ts";
 import { builder, type Context } from "./builder.ts";
 import { badInput, conflict, notFound } from "./errors.ts";
 import { uuidFrom } from "./ids.ts";
@@ -433,9 +433,8 @@ builder.mutationFields((t) => ({
         batchSize: ["input", "batchSize"],
         hiddenSize: ["input", "hiddenSize"],
       });
-      admitCaller(ctx);
+      await admit(ctx, seeds?.length ?? 1);
       return db.$transaction(async (tx) => {
-        await claimQueueRoom(tx, seeds?.length ?? 1, ctx.limits);
         const groupId = seeds ? (await tx.runGroup.create({ data: {}, select: { id: true } })).id : null;
         const runs = [];
         for (const seed of seeds ?? [hp.seed]) {
@@ -445,6 +444,7 @@ builder.mutationFields((t) => ({
           await publishRunsChanged(tx, { runId: run.id, kind: "created" });
           runs.push(run);
         }
+        await checkQueueRoom(tx, runs.length, ctx.limits);
         return runs[0]!;
       });
     },
@@ -500,15 +500,15 @@ builder.mutationFields((t) => ({
         );
       const hp = hyperparametersOf(original);
       checkTrainerFits(await liveTrainer(db), hp, { batchSize: ["id"], hiddenSize: ["id"] });
-      admitCaller(ctx);
+      await admit(ctx, 1);
       return db.$transaction(async (tx) => {
-        await claimQueueRoom(tx, 1, ctx.limits);
         const run = await tx.run.create({
           ...query,
           data: { ...hp, name: original.name, reproducedFromId: original.id },
         });
         await enqueueTrain(tx, run.id);
         await publishRunsChanged(tx, { runId: run.id, kind: "created" });
+        await checkQueueRoom(tx, 1, ctx.limits);
         return run;
       });
     },

@@ -14,7 +14,7 @@ import { HYPERPARAMETERS } from "@trainql/nn/hyperparameters";
 import type { Problem } from "@trainql/nn/validation";
 import { appendLosses, enqueueTrain, hyperparametersOf, publishRunsChanged, readLosses } from "@trainql/runs";
 import { z } from "zod";
-import { admitCaller, claimQueueRoom } from "../security/admission.ts";
+import { admit, checkQueueRoom } from "../security/admission.ts";
 import { builder } from "./builder.ts";
 import { conflict, invalidInput, notFound } from "./errors.ts";
 import { uuidFrom } from "./ids.ts";
@@ -130,7 +130,7 @@ builder.mutationFields((t) => ({
         batchSize: ["input", "batchSize"],
         hiddenSize: ["input", "hiddenSize"],
       });
-      admitCaller(ctx);
+      await admit(ctx, 1);
       const at = checkpoint.iteration;
       // Written before the parent's checkpoint at `at`, so no rewind of the parent can change them.
       const losses = await readLosses(db, parentId, 0, at);
@@ -139,7 +139,6 @@ builder.mutationFields((t) => ({
         throw conflict(`run ${input.runId} is redoing epoch ${input.epoch}: fork it when it is back`);
       return db.$transaction(
         async (tx) => {
-          await claimQueueRoom(tx, 1, ctx.limits);
           const history = await tx.epochMetric.findMany({ where: { runId: parentId, epoch: { lte: input.epoch } } });
           const image = await tx.weightsImage.findFirst({
             where: { runId: parentId, epoch: { lte: input.epoch } },
@@ -169,6 +168,7 @@ builder.mutationFields((t) => ({
           await appendLosses(tx, fork.id, 0, Array.from(losses));
           await enqueueTrain(tx, fork.id);
           await publishRunsChanged(tx, { runId: fork.id, kind: "created" });
+          await checkQueueRoom(tx, 1, ctx.limits);
           return tx.run.findUniqueOrThrow({ ...query, where: { id: fork.id } });
         },
         // The copy holds a checkpoint (up to 32 MiB) and the parent's losses.

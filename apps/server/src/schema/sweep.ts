@@ -12,7 +12,7 @@ import {
   type SweepConfig,
   stopPausedTrials,
 } from "@trainql/runs";
-import { admitCaller, claimQueueRoom } from "../security/admission.ts";
+import { admit, checkQueueRoom } from "../security/admission.ts";
 import { builder } from "./builder.ts";
 import { conflict, notFound } from "./errors.ts";
 import { uuidFrom } from "./ids.ts";
@@ -190,10 +190,10 @@ builder.mutationFields((t) => ({
       );
       const { config, trials } = planSweep(settings, trainer?.numTrain ?? ASSUMED_NUM_TRAIN);
       const seeds = settings.seeds;
-      admitCaller(ctx);
+      const added = trials.length * (seeds?.length ?? 1);
+      await admit(ctx, added);
       const firstBudget = config.rungs[0]!.budget;
       return db.$transaction(async (tx) => {
-        await claimQueueRoom(tx, trials.length * (seeds?.length ?? 1), ctx.limits);
         const sweep = await tx.sweep.create({ data: { status: "RUNNING", strategy, config: config as object } });
         for (const trial of trials) {
           const groupId = seeds
@@ -215,6 +215,7 @@ builder.mutationFields((t) => ({
           }
         }
         await publishSweepChanged(tx, sweep.id);
+        await checkQueueRoom(tx, added, ctx.limits);
         // Read back in the transaction, with what the document asks for: the sweep and its trials as queued.
         return tx.sweep.findUniqueOrThrow({ ...query, where: { id: sweep.id } });
       });

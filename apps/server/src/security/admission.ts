@@ -1,6 +1,6 @@
 // Whether new work may be queued: a per-caller rate of startRun/startSweep/forkRun/reproduceRun, and
 // a cap on queued runs.
-import type { Prisma } from "@trainql/db";
+import type { Db, Prisma } from "@trainql/db";
 import { GraphQLError } from "graphql";
 import type { Context } from "../schema/builder.ts";
 
@@ -9,31 +9,43 @@ export interface AdmissionLimits {
   maxQueuedRuns: number;
 }
 
-/** Takes one start from the caller's rate (RATE_LIMITED when it is spent): before any other work. */
-export function admitCaller(ctx: Context): void {
+/** QUEUE_FULL if `waiting` runs and `added` more are over the cap. */
+function checkCap(waiting: number, added: number, { maxQueuedRuns }: AdmissionLimits): void {
+  if (waiting + added <= maxQueuedRuns) return;
+  throw new GraphQLError(
+    `The queue is full: ${waiting} runs are waiting and this would add ${added}; at most ${maxQueuedRuns} may wait. Wait for runs to start, or cancel some.`,
+    { extensions: { code: "QUEUE_FULL" } },
+  );
+}
+
+/**
+ * Before any other work: takes one start from the caller's rate (RATE_LIMITED when it is spent), and
+ * refuses `runs` more when the queue is already full (without the lock: the check that holds is
+ * checkQueueRoom's, this one spares a full queue the work of a start bound to be refused).
+ */
+export async function admit(ctx: Context, runs: number): Promise<void> {
   const wait = ctx.rateLimiter.take(ctx.token ?? "anonymous");
   if (wait > 0) {
     throw new GraphQLError(`Too many runs started: try again in ${Math.ceil(wait / 1000)} s.`, {
       extensions: { code: "RATE_LIMITED", retryAfterMs: wait },
     });
   }
+  checkCap(await queuedRuns(ctx.db), runs, ctx.limits);
 }
 
-/** An advisory lock's key ("tque"), held while a transaction counts the queue and adds to it. */
+const queuedRuns = (db: Db | Prisma.TransactionClient) => db.run.count({ where: { status: "QUEUED" } });
+
+/** An advisory lock's key ("tque"), held from the count of the queue to the commit. */
 const QUEUE_LOCK = 0x74717565;
 
 /**
- * Room in the queue for `runs` more (QUEUE_FULL when there is none), checked in the transaction that
- * queues them. It holds the queue's lock until that transaction ends: two starts counting side by
- * side, in one API process or several, would each see room for one and both add theirs.
+ * Refuses (QUEUE_FULL) the `added` runs the transaction `tx` just queued if they take the queue past
+ * its cap: its last statement. Two starts counting side by side, in one API process or several,
+ * each saw room for theirs and both added them; so this count is taken under a lock held until
+ * commit, and sees every run committed before it with this transaction's own. (Taken last, the
+ * lock is held for a count, not while a fork copies megabytes.)
  */
-export async function claimQueueRoom(tx: Prisma.TransactionClient, runs: number, limits: AdmissionLimits) {
+export async function checkQueueRoom(tx: Prisma.TransactionClient, added: number, limits: AdmissionLimits) {
   await tx.$executeRaw`SELECT pg_advisory_xact_lock(${QUEUE_LOCK}::bigint)`;
-  const queued = await tx.run.count({ where: { status: "QUEUED" } });
-  if (queued + runs > limits.maxQueuedRuns) {
-    throw new GraphQLError(
-      `The queue is full: ${queued} runs are waiting and this would add ${runs}; at most ${limits.maxQueuedRuns} may wait. Wait for runs to start, or cancel some.`,
-      { extensions: { code: "QUEUE_FULL" } },
-    );
-  }
+  checkCap((await queuedRuns(tx)) - added, added, limits);
 }

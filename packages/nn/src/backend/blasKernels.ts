@@ -307,6 +307,38 @@ export function sgdUpdateInPlace(
   return true;
 }
 
+/** The one-element vector that makes sgemv an axpby (see scaledAddInPlace). */
+const ONE = new Float32Array([1]);
+
+/**
+ * w ← beta · w + alpha · g, in w's own memory: one BLAS pass (sgemv, g as a one-column matrix times
+ * [1]). The update of a step taken in slices from its summed gradient (TwoLayerNet.slicedSgdStep),
+ * which as ops writes three w-sized tensors (β·w, α·g, their sum): 300 MB more at H = 8,192. Returns
+ * false, having done nothing, unless products run on the BLAS and no other tensor shares w's memory.
+ */
+export function scaledAddInPlace(w: tf.Variable, g: tf.Tensor, beta: number, alpha: number): boolean {
+  if (!readsHostRows() || w.dtype !== "float32" || g.dtype !== "float32") return false;
+  const backend = tf.backend() as BackendWasm;
+  if (backend.refCount(w.dataId) !== 1) return false;
+  util.assertShapesMatch(w.shape, g.shape, "scaledAddInPlace: ");
+  const n = w.size;
+  blas!.sgemv(
+    CblasRowMajor,
+    CblasNoTrans,
+    n,
+    1,
+    alpha,
+    floats(backend, g, 0, n),
+    1,
+    ONE,
+    1,
+    beta,
+    floats(backend, w, 0, n),
+    1,
+  );
+  return true;
+}
+
 /**
  * ΣW² of a float32 tensor as one BLAS dot product of its memory with itself, or undefined unless
  * products run on the BLAS. The L2 term of every step's loss: as tf.sum(tf.square(W)) it writes a

@@ -7,7 +7,13 @@
 // Products with a transposed operand say so (`matMul(a, b, true)` is aᵀb) instead of transposing:
 // a BLAS reads the operand transposed for free (see backend/blasKernels.ts).
 import * as tf from "@tensorflow/tfjs-core";
-import { type HostRows, hostRowsProduct, sgdUpdateInPlace, sumOfSquares } from "../backend/blasKernels.ts";
+import {
+  type HostRows,
+  hostRowsProduct,
+  scaledAddInPlace,
+  sgdUpdateInPlace,
+  sumOfSquares,
+} from "../backend/blasKernels.ts";
 import { fusedScaledSum, fusedSoftmaxCrossEntropy } from "../backend/fusedKernels.ts";
 import { type NetShape, PARAM_NAMES, type Params } from "../netParams.ts";
 import { yieldToEventLoop } from "../training/eventLoop.ts";
@@ -231,15 +237,20 @@ export class TwoLayerNet {
         });
         await between();
       }
-      return tf.tidy(() => {
-        const loss = tf.add(sums.loss, this.regLoss(reg)) as tf.Scalar; // (of the parameters before the step)
-        const decay = 1 - 2 * learningRate * reg;
-        W1.assign(scaledSum(W1 as tf.Tensor, sums.W1 as tf.Tensor, decay, -learningRate));
-        W2.assign(scaledSum(W2 as tf.Tensor, sums.W2 as tf.Tensor, decay, -learningRate));
-        b1.assign(scaledSum(b1 as tf.Tensor, sums.b1 as tf.Tensor, 1, -learningRate));
-        b2.assign(scaledSum(b2 as tf.Tensor, sums.b2 as tf.Tensor, 1, -learningRate));
-        return loss;
-      });
+      const loss = tf.tidy(() => tf.add(sums.loss, this.regLoss(reg)) as tf.Scalar); // (of the parameters before the step)
+      const decay = 1 - 2 * learningRate * reg;
+      // One parameter at a time, so that one's temporaries are gone before the next one's; in place
+      // where the BLAS runs.
+      for (const [param, sum, beta] of [
+        [W1, sums.W1, decay],
+        [W2, sums.W2, decay],
+        [b1, sums.b1, 1],
+        [b2, sums.b2, 1],
+      ] as const) {
+        if (!scaledAddInPlace(param, sum, beta, -learningRate))
+          tf.tidy(() => param.assign(scaledSum(param as tf.Tensor, sum as tf.Tensor, beta, -learningRate)));
+      }
+      return loss;
     } finally {
       tf.dispose(Object.values(sums));
     }
@@ -285,9 +296,13 @@ export class TwoLayerNet {
     return hostRowsProduct(X.values, X.count, W1 as tf.Tensor2D, b1 as tf.Tensor1D, "relu") ?? fused(rowsTensor(X));
   }
 
-  /** Predicted labels for the rows of X (N × D). */
+  /**
+   * Predicted labels for the rows of X (N × D): host rows as `predict`; a tensor's in one pass (a GPU's
+   * minibatch: one read), or in slices awaiting `between()` after each when it is given.
+   */
   async predictRows(X: Rows, between?: () => Promise<void>): Promise<Int32Array> {
     if (!(X instanceof tf.Tensor)) return await this.predict(X.values, X.count, between);
+    if (between) return await this.predictInSlices(X, X.shape[0], between);
     const labels = tf.tidy(() => tf.argMax(this.scores(X), 1));
     const values = (await labels.data<"int32">()) as Int32Array;
     labels.dispose();
@@ -301,13 +316,15 @@ export class TwoLayerNet {
    * a 2-core CPU).
    */
   async predict(x: Float32Array, n: number, between = yieldToEventLoop): Promise<Int32Array> {
-    const { inputSize: D } = this.shape;
+    return await this.predictInSlices({ values: x.subarray(0, n * this.shape.inputSize), count: n }, n, between);
+  }
+
+  private async predictInSlices(X: Rows, n: number, between: () => Promise<void>): Promise<Int32Array> {
     const out = new Int32Array(n);
-    const chunk = rowsPerSlice(this.shape.hiddenSize);
-    for (let start = 0; start < n; start += chunk) {
-      const count = Math.min(chunk, n - start);
-      const rows = x.subarray(start * D, (start + count) * D);
-      const labels = tf.tidy(() => tf.argMax(this.scores({ values: rows, count }), 1));
+    const slice = rowsPerSlice(this.shape.hiddenSize);
+    for (let start = 0; start < n; start += slice) {
+      const count = Math.min(slice, n - start);
+      const labels = tf.tidy(() => tf.argMax(this.scores(sliceOf(X, start, count)), 1));
       out.set((await labels.data<"int32">()) as Int32Array, start);
       labels.dispose();
       await between();

@@ -206,7 +206,8 @@ export async function train(
         if (it % perEpoch === 0) {
           while (reads.length > 0) await settleOldest();
           const loss = result.lossHistory.at(-1) as number; // (this iteration's)
-          const trainAcc = fractionEqual(await net.predictRows(X, afterSlice), labels);
+          // (In slices where the step is: not on WebGPU, whose minibatch is read in one pass.)
+          const trainAcc = fractionEqual(await net.predictRows(X, lag === 0 ? afterSlice : undefined), labels);
           const valAcc = await valAccuracy();
           const metrics: EpochMetrics = {
             epoch,
