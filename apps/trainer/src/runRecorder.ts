@@ -330,9 +330,15 @@ export class RunRecorder {
       ON CONFLICT ("runId") DO UPDATE SET "iteration" = EXCLUDED."iteration", "data" = EXCLUDED."data", "createdAt" = now()`;
   }
 
-  /** The end of the run, whatever it was; the checkpoint with it when training finished. */
+  /**
+   * The end of the run, whatever it was; the checkpoint with it when training finished. A trial
+   * that would wait for promotion (PAUSED) ends CANCELLED if a cancel was asked meanwhile: training
+   * looks for one between iterations only, and after the last one come the validation pass and
+   * these writes, seconds on a large net; waiting as PAUSED it would be promoted, or wait forever
+   * in a sweep already cancelled. (The lease write before this locked the row: the flag is final.)
+   */
   async finish(
-    status: Extract<RunStatus, "SUCCEEDED" | "FAILED" | "CANCELLED" | "PAUSED">,
+    asked: Extract<RunStatus, "SUCCEEDED" | "FAILED" | "CANCELLED" | "PAUSED">,
     details: {
       error?: string;
       divergedAtIteration?: number;
@@ -341,6 +347,11 @@ export class RunRecorder {
     },
   ): Promise<void> {
     await this.end(details.checkpoint, async (tx) => {
+      const { cancelRequested } = await tx.run.findUniqueOrThrow({
+        where: { id: this.runId },
+        select: { cancelRequested: true },
+      });
+      const status = asked === "PAUSED" && cancelRequested ? "CANCELLED" : asked;
       const { reproducedFromId } = await tx.run.update({
         where: { id: this.runId },
         data: {

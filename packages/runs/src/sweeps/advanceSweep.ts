@@ -15,7 +15,13 @@ export async function advanceSweep(db: Db, sweepId: string): Promise<void> {
     // Row lock: cancelSweep and this task never interleave.
     const [sweep] = await tx.$queryRaw<{ status: string; rung: number; config: SweepConfig }[]>`
       SELECT status::text AS status, rung, config FROM "Sweep" WHERE id = ${sweepId}::uuid FOR UPDATE`;
-    if (sweep?.status !== "RUNNING") return;
+    if (!sweep) return;
+    if (sweep.status !== "RUNNING") {
+      // A trial that paused after its sweep ended (cancelSweep stopped those paused before) waits
+      // for nothing: it stops as they did.
+      await stopPausedTrials(tx, sweepId);
+      return;
+    }
     const trials = await tx.run.findMany({ where: { sweepId }, orderBy: [{ createdAt: "asc" }, { id: "asc" }] });
     if (trials.some((t) => t.status === "QUEUED" || t.status === "RUNNING")) return; // the rung is not over
 

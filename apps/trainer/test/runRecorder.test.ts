@@ -1,0 +1,82 @@
+// What a trainer writes at a run's end, against a real PostgreSQL: the end it asks for meets what
+// others asked of the run meanwhile (here, a cancel).
+import { createDb, type Db } from "@trainql/db";
+import { createTestDatabase } from "@trainql/db/testing";
+import { advanceSweep } from "@trainql/runs";
+import { afterAll, beforeAll, describe, expect, inject, it } from "vitest";
+import { RunRecorder } from "../src/runRecorder.ts";
+
+let db: Db;
+let drop: () => Promise<void>;
+
+beforeAll(async () => {
+  const database = await createTestDatabase(inject("databaseUrl"));
+  drop = database.drop;
+  db = createDb(database.url, 2);
+});
+afterAll(async () => {
+  await db.$disconnect();
+  await drop();
+});
+
+const HYPERPARAMETERS = {
+  hiddenSize: 8,
+  learningRate: 0.1,
+  learningRateDecay: 0.95,
+  reg: 0,
+  batchSize: 20,
+  numIters: 100,
+  weightScale: 1e-4,
+  seed: 1,
+};
+
+/** A sweep of one trial, claimed by a recorder that trained it to its rung's budget (50). */
+async function trialAtRungEnd(): Promise<{ recorder: RunRecorder; runId: string; sweepId: string }> {
+  const sweep = await db.sweep.create({
+    data: { strategy: "SUCCESSIVE_HALVING", config: { rungs: [{ rung: 0, budget: 50, trials: 2 }] } },
+  });
+  const run = await db.run.create({ data: { ...HYPERPARAMETERS, sweepId: sweep.id, budgetIters: 50 } });
+  const recorder = new RunRecorder(db, run.id, sweep.id);
+  expect(await recorder.start("trainer-a", { name: "cpu", device: "test" }, 1n)).toEqual({ lease: 1, iteration: 0 });
+  for (let i = 0; i < 50; i++) recorder.iteration(1);
+  return { recorder, runId: run.id, sweepId: sweep.id };
+}
+
+const statusOf = async (runId: string) =>
+  (await db.run.findUniqueOrThrow({ where: { id: runId }, select: { status: true } })).status;
+
+describe("RunRecorder.finish", () => {
+  it("ends a trial CANCELLED, not PAUSED, when a cancel was asked after its last iteration", async () => {
+    const { recorder, runId } = await trialAtRungEnd();
+    // What cancelRun does to a run whose trainer is alive: it asks, and the trainer ends it.
+    await db.run.update({ where: { id: runId }, data: { cancelRequested: true } });
+    await recorder.finish("PAUSED", { finalValAcc: 0.2 });
+    expect(await db.run.findUniqueOrThrow({ where: { id: runId } })).toMatchObject({
+      status: "CANCELLED",
+      cancelRequested: false,
+      iteration: 50,
+    });
+  });
+
+  it("pauses a trial no one cancelled, and leaves a finished run SUCCEEDED even if a cancel came late", async () => {
+    const paused = await trialAtRungEnd();
+    await paused.recorder.finish("PAUSED", { finalValAcc: 0.2 });
+    expect(await statusOf(paused.runId)).toBe("PAUSED");
+
+    const finished = await trialAtRungEnd();
+    await db.run.update({ where: { id: finished.runId }, data: { cancelRequested: true } });
+    await finished.recorder.finish("SUCCEEDED", { finalValAcc: 0.2 });
+    expect(await statusOf(finished.runId)).toBe("SUCCEEDED");
+  });
+});
+
+describe("advanceSweep", () => {
+  it("stops a trial that paused after its sweep ended, rather than leaving it waiting", async () => {
+    const { recorder, runId, sweepId } = await trialAtRungEnd();
+    await db.sweep.update({ where: { id: sweepId }, data: { status: "CANCELLED", finishedAt: new Date() } });
+    await recorder.finish("PAUSED", { finalValAcc: 0.2 }); // (with no cancel asked of the run itself)
+    expect(await statusOf(runId)).toBe("PAUSED");
+    await advanceSweep(db, sweepId); // (the job finish queued)
+    expect(await statusOf(runId)).toBe("STOPPED");
+  });
+});
