@@ -289,13 +289,30 @@ describe("startRun and runEvents", () => {
     const client = new pg.Client({ connectionString: databaseUrl });
     await client.connect();
     cleanup(() => client.end());
+    // As a sweep's best run: the sweep's page hears the failure too, not only the run's.
+    const sweep = await client.query(
+      `INSERT INTO "Sweep" (id, status, strategy, config) VALUES (gen_random_uuid(), 'SUCCEEDED', 'GRID', '{}') RETURNING id::text`,
+    );
+    const sweepId = sweep.rows[0].id as string;
     const { rows } = await client.query(
-      `INSERT INTO "Run" (id, status, "hiddenSize", "learningRate", "learningRateDecay", reg, "batchSize", "numIters", "weightScale", seed, iteration, "finalValAcc")
-       VALUES (gen_random_uuid(), 'SUCCEEDED', 8, 0.1, 0.95, 0, 20, 40, 1e-4, 0, 40, 0.3) RETURNING id::text`,
+      `INSERT INTO "Run" (id, status, "hiddenSize", "learningRate", "learningRateDecay", reg, "batchSize", "numIters", "weightScale", seed, iteration, "finalValAcc", "sweepId")
+       VALUES (gen_random_uuid(), 'SUCCEEDED', 8, 0.1, 0.95, 0, 20, 40, 1e-4, 0, 40, 0.3, $1) RETURNING id::text`,
+      [sweepId],
     );
     const id = rows[0].id as string;
+    const sweepHeard = collect(
+      wsClient(api.url),
+      graphql(`subscription SweepTestError($id: ID!) { sweepEvents(sweepId: $id) { sweep { trials { testError } } } }`),
+      { id: sweepId },
+      (e) => e.at(-1)!.sweepEvents.sweep.trials[0]?.testError != null,
+      30_000,
+    );
+    await new Promise((r) => setTimeout(r, 500)); // (subscribed before the evaluation ends)
     const EVALUATE = graphql(`mutation EvaluateTest($id: ID!) { evaluateTest(runId: $id) { testAcc testError } }`);
     await gqlOk(api.url, EVALUATE, { id });
+    expect((await sweepHeard).at(-1)?.sweepEvents.sweep.trials).toEqual([
+      { testError: "the run has no checkpoint to evaluate" },
+    ]);
     // Completes (collect resolves on completion) with the reason, and no result.
     const events = await collect(wsClient(api.url), RUN_EVENTS_WITH_TEST_ERROR, { runId: id }, () => false);
     expect(events.map((e) => e.runEvents.__typename)).not.toContain("RunTestEvent");

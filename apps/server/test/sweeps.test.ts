@@ -276,6 +276,56 @@ describe("sweeps", () => {
       expect((await row(a)).status).toBe("CANCELLED");
     });
 
+    it("the reaper frees a sweep whose advance job a dead trainer held, or whose advance job was lost", async () => {
+      const { local, sql, db, sweepId, sweepUuid, a, b, jobs } = await setUp();
+      const finish = (id: string, valAcc: number) =>
+        sql.query(
+          `UPDATE "Run" SET status = 'SUCCEEDED', "finalValAcc" = $2, iteration = 100, "finishedAt" = now() WHERE id = $1`,
+          [id, valAcc],
+        );
+      for (const id of [a, b]) await sql.query(`SELECT graphile_worker.remove_job($1)`, [`train:${id}`]);
+      await finish(a, 0.4);
+      await finish(b, 0.3);
+      // b's trainer queued the advance job, took it, and died holding it (a trainer long silent).
+      await sql.query(
+        `SELECT graphile_worker.add_job('advance-sweep', json_build_object('sweepId', $1::text),
+        queue_name => 'sweep:' || $1, job_key => 'sweep:' || $1)`,
+        [sweepUuid],
+      );
+      // (Locked as graphile-worker's getJob locks a job and its named queue.)
+      await sql.query(
+        `UPDATE graphile_worker._private_jobs SET locked_by = 'worker-of-dead', locked_at = now() WHERE key = $1`,
+        [`sweep:${sweepUuid}`],
+      );
+      await sql.query(
+        `UPDATE graphile_worker._private_job_queues SET locked_by = 'worker-of-dead', locked_at = now()
+        WHERE queue_name = $1`,
+        [`sweep:${sweepUuid}`],
+      );
+      const lockedBy = async () =>
+        (await sql.query(`SELECT locked_by FROM graphile_worker.jobs WHERE key = $1`, [`sweep:${sweepUuid}`])).rows[0]
+          ?.locked_by;
+      expect(await lockedBy()).toBe("worker-of-dead");
+      await sql.query(
+        `INSERT INTO "Trainer" (id, host, pid, backend, device, "backendVersion", "workerIds", "lastSeenAt")
+         VALUES ('dead', 'h', 1, 'cpu', 'cpu', 'x', ARRAY['worker-of-dead'], now() - interval '2 hours')`,
+      );
+      await reapOrphanedRuns(db, policy);
+      // Unlocked for a live trainer to take (graphile-worker would have waited 4 hours), its trainer forgotten.
+      expect(await lockedBy()).toBeNull();
+      expect((await sql.query(`SELECT id FROM "Trainer"`)).rows).toEqual([]);
+
+      // The job failed for good instead (the reaper removes such jobs): the next pass queues another.
+      await sql.query(`SELECT graphile_worker.remove_job($1)`, [`sweep:${sweepUuid}`]);
+      const logged: string[] = [];
+      await reapOrphanedRuns(db, policy, (line) => logged.push(line));
+      expect(await jobs()).toEqual([`sweep:${sweepUuid}`]);
+      expect(logged.join("\n")).toMatch(/had every trial ended and no job to advance it/);
+      await advanceSweep(db, sweepUuid); // (what a trainer does with that job)
+      const { sweep } = await gqlOk(local.url, SWEEP, { id: sweepId });
+      expect([sweep.status, sweep.bestRun?.uuid]).toEqual(["SUCCEEDED", a]);
+    });
+
     it("deleting a sweep's last queued trial removes its job and lets the sweep finish", async () => {
       const { local, sql, db, sweepId, sweepUuid, a, b, jobs } = await setUp();
       expect(await jobs()).toEqual([`train:${a}`, `train:${b}`].sort());

@@ -56,6 +56,11 @@ describe("trainers", () => {
       expect(threads.map((thread) => os.getPriority(thread))).toEqual(threads.map(() => 7));
     }
     for (const id of ids) await waitFor(async () => (await runState(id)).status === "SUCCEEDED", 60_000, `run ${id}`);
+    // Its queue workers are in its row, for the reaper to unlock what they hold should it die.
+    const prisma = createDb(databaseUrl, 1);
+    const registered = await prisma.trainer.findMany({ select: { workerIds: true } });
+    await prisma.$disconnect();
+    expect(registered).toEqual([{ workerIds: [expect.stringMatching(/^worker-/)] }]);
     await trainer.stop();
   });
 

@@ -1,6 +1,7 @@
 // A trainer process: loads the data set once, then takes `train` and `evaluate` jobs from the queue.
 // More trainers, here or on other machines, join by pointing at the same DATABASE_URL.
 import { randomUUID } from "node:crypto";
+import { EventEmitter } from "node:events";
 import os from "node:os";
 import { createDb } from "@trainql/db";
 import { backendOptionsOf } from "@trainql/nn/cliEnv";
@@ -8,7 +9,7 @@ import { hasCifar10, howToGetData, loadCifar10, resolveDataDir } from "@trainql/
 import { type BackendInfo, initBackend, releaseResidentRows, webgpuLostReason } from "@trainql/nn/engine";
 import { advanceSweep, createRunPubSub, parsePayload, Reaper, TASK } from "@trainql/runs";
 import { reapPolicyOf } from "@trainql/runs/env";
-import { Logger, type Runner, run as runWorker } from "graphile-worker";
+import { Logger, type Runner, run as runWorker, type WorkerEvents } from "graphile-worker";
 import type { TrainerEnv } from "./env.ts";
 import { evaluateRun } from "./evaluateRun.ts";
 import { WRITES_SETTLE_MS } from "./runRecorder.ts";
@@ -111,8 +112,15 @@ export async function startTrainer(
     log,
   };
 
+  // Its workers' ids go in its row (filled as they start, before it registers): should it die holding
+  // a job, the reaper unlocks the job for another trainer instead of graphile-worker's 4 hours.
+  const events: WorkerEvents = new EventEmitter();
+  const workerIds: string[] = [];
+  events.on("worker:create", ({ worker }) => workerIds.push(worker.workerId));
+
   // What this trainer tells the others (and the API) about itself.
   const registration = {
+    workerIds,
     id,
     host: os.hostname(),
     pid: process.pid,
@@ -163,6 +171,7 @@ export async function startTrainer(
       reloading = undefined;
     }));
   const runner: Runner = await runWorker({
+    events,
     connectionString: databaseUrl,
     concurrency: env.TRAINER_CONCURRENCY,
     noHandleSignals: true,

@@ -3,8 +3,9 @@
 // trainer killed, hung, or cut off from the database) is re-queued, and any trainer resumes it from
 // its last checkpoint — up to `maxAttempts` attempts in all, then it FAILS with every attempt's
 // reason. A cancel asked of such a run ends it at once. Trainers that stopped beating are forgotten,
-// jobs that failed for good are removed from the queue, and a QUEUED run left without a job (a
-// trainer took the job but could not reach the database to claim the run) gets a new one.
+// jobs that failed for good are removed from the queue, jobs a dead trainer held are unlocked, a
+// QUEUED run left without a job (a trainer took the job but could not reach the database to claim
+// the run) gets a new one, and so does a sweep left with no trial running and no job to advance it.
 import type { Db, Run } from "@trainql/db";
 import { publishRunNotification, publishSweepChanged } from "./events/publish.ts";
 import { enqueueAdvanceSweep, enqueueTrain } from "./queue.ts";
@@ -74,7 +75,16 @@ export async function reapOrphanedRuns(
       if (run.sweepId) await publishSweepChanged(tx, run.sweepId);
     });
   }
-  await db.trainer.deleteMany({ where: { lastSeenAt: { lt: cutoff } } });
+  // A dead trainer's workers may hold jobs (an evaluation, a sweep's advance, a run's job taken but
+  // never claimed): graphile-worker would keep them locked for 4 hours, and a sweep's whole queue
+  // with them. Unlocked, another trainer takes them now.
+  const dead = await db.trainer.findMany({
+    where: { lastSeenAt: { lt: cutoff } },
+    select: { id: true, workerIds: true },
+  });
+  const deadWorkers = dead.flatMap((t) => t.workerIds);
+  if (deadWorkers.length > 0) await db.$executeRaw`SELECT graphile_worker.force_unlock_workers(${deadWorkers}::text[])`;
+  if (dead.length > 0) await db.trainer.deleteMany({ where: { id: { in: dead.map((t) => t.id) } } });
   // Jobs out of attempts stay in the queue's table forever otherwise; their runs are ended by now.
   const failed = await db.$queryRaw<{ id: bigint; task_identifier: string; last_error: string | null }[]>`
     SELECT id, task_identifier, last_error FROM graphile_worker.jobs
@@ -98,6 +108,16 @@ export async function reapOrphanedRuns(
       reaped.requeued.push(id);
       log(`reaper: run ${id} was QUEUED without a job; queued it again`);
     });
+  }
+  // A sweep is advanced by a job queued in the transaction that ended a trial; should that job fail
+  // for good (removed above), nothing else would ever end the sweep or promote its trials.
+  const stalled = await db.$queryRaw<{ id: string }[]>`
+    SELECT s.id::text AS id FROM "Sweep" s WHERE s.status = 'RUNNING'
+      AND NOT EXISTS (SELECT 1 FROM "Run" r WHERE r."sweepId" = s.id AND r.status IN ('QUEUED', 'RUNNING'))
+      AND NOT EXISTS (SELECT 1 FROM graphile_worker.jobs j WHERE j.key = 'sweep:' || s.id::text)`;
+  for (const { id } of stalled) {
+    await db.$transaction((tx) => enqueueAdvanceSweep(tx, id));
+    log(`reaper: sweep ${id} had every trial ended and no job to advance it; queued one`);
   }
   return reaped;
 }

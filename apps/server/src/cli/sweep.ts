@@ -87,7 +87,7 @@ function number(flag: string, raw: string): number {
 const SweepProgress = graphql(`
   fragment SweepProgress on Sweep @_unmask {
     uuid status rung itersSpent plannedIters gridIters error rungs { budget trials }
-    bestRun { uuid status iteration finalValAcc testAcc hyperparameters { hiddenSize learningRate reg learningRateDecay } }
+    bestRun { uuid status iteration finalValAcc testAcc testError hyperparameters { hiddenSize learningRate reg learningRateDecay } }
     trials { uuid status iteration finalValAcc testAcc hyperparameters { hiddenSize learningRate reg learningRateDecay } }
   }
 `);
@@ -228,7 +228,9 @@ async function main(argv: string[]): Promise<void> {
       const best = Math.max(...sweep.trials.map((t) => t.finalValAcc ?? 0));
       bar.update(Math.min(sweep.itersSpent, sweep.plannedIters), { rung: sweep.rung, done, best: pct(best) });
       const ended = sweep.status !== "RUNNING";
-      if (ended && (sweep.status !== "SUCCEEDED" || sweep.bestRun?.testAcc !== null)) {
+      // (With its test accuracy, or why there is none.)
+      const tested = sweep.bestRun?.testAcc !== null || sweep.bestRun?.testError !== null;
+      if (ended && (sweep.status !== "SUCCEEDED" || tested)) {
         final = sweep;
         break;
       }
@@ -259,7 +261,7 @@ async function main(argv: string[]): Promise<void> {
       `\n${table}\n`,
       `sweep ${final.status}: ${final.itersSpent.toLocaleString("en-US")} iterations trained; the full grid would train ${final.gridIters.toLocaleString("en-US")} (${((100 * final.itersSpent) / final.gridIters).toFixed(1)}%)`,
       best
-        ? `best: lr ${best.hyperparameters.learningRate}, hidden ${best.hyperparameters.hiddenSize}, reg ${best.hyperparameters.reg}, decay ${best.hyperparameters.learningRateDecay} — val ${pct(best.finalValAcc)}, test ${pct(best.testAcc)} (run ${best.uuid})`
+        ? `best: lr ${best.hyperparameters.learningRate}, hidden ${best.hyperparameters.hiddenSize}, reg ${best.hyperparameters.reg}, decay ${best.hyperparameters.learningRateDecay} — val ${pct(best.finalValAcc)}, test ${best.testError ? `not measured (${best.testError})` : pct(best.testAcc)} (run ${best.uuid})`
         : `no best model: ${final.error}`,
       `wall time ${((performance.now() - started) / 1000).toFixed(1)} s`,
     ].join("\n");
@@ -271,7 +273,13 @@ async function main(argv: string[]): Promise<void> {
           strategy,
           status: final.status,
           best: best
-            ? { runId: best.uuid, valAcc: best.finalValAcc, testAcc: best.testAcc, ...best.hyperparameters }
+            ? {
+                runId: best.uuid,
+                valAcc: best.finalValAcc,
+                testAcc: best.testAcc,
+                testError: best.testError,
+                ...best.hyperparameters,
+              }
             : null,
           trials,
           itersSpent: final.itersSpent,

@@ -1,0 +1,2 @@
+-- AlterTable
+ALTER TABLE "Trainer" ADD COLUMN     "workerIds" TEXT[] DEFAULT ARRAY[]::TEXT[];
