@@ -78,7 +78,10 @@ export function buildApp({
   const db = createDb(databaseUrl, 10);
   const pubsub = createRunPubSub(databaseUrl);
   const rateLimiter = new RateLimiter(limits.startRate);
-  const contextFor = (token: string | null): Context => ({ db, pubsub, token, rateLimiter, limits, reapPolicy });
+  const contextFor = (token: string | null): Context => {
+    const caller = token && isValidToken(access, token) ? token : "anonymous";
+    return { db, pubsub, token, caller, rateLimiter, limits, reapPolicy };
+  };
 
   // Results depend on nobody's identity today; access control is the only thing that tells callers
   // apart, so callers with a valid token and callers without one never share a stream or an answer.

@@ -184,6 +184,11 @@ describe("names, tags and notes", () => {
     expect(new Set(await list({ nameContains: "FILTER" }))).toEqual(new Set([both, onlyX]));
     expect(await list({ nameContains: "alpha", tags: ["filter-y"] })).toEqual([both]);
     expect(await list({ nameContains: "no such run" })).toEqual([]);
+    // LIKE's wildcards and escape are plain text in a name.
+    const literal = await tagged("lr_0.5 at 50% \\ seed", ["filter-z"]);
+    await tagged("lr10 at 500", ["filter-z"]);
+    for (const text of ["lr_0", "50%", "\\ s", "_0.5 at 50% \\"])
+      expect(await list({ nameContains: text, tags: ["filter-z"] }), text).toEqual([literal]);
     expect(await list({ sweepId: "00000000-0000-4000-8000-000000000000" })).toEqual([]);
 
     const bad = await gql(api.url, RUNS, { filter: { tags: ["not a tag"] } });

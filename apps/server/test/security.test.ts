@@ -191,7 +191,7 @@ describe("limits", () => {
     await Promise.all(keep);
   });
 
-  it("rate-limits startRun per caller and caps the queue, with clear errors and nothing written", async () => {
+  it("rate-limits startRun, made-up tokens included, with clear errors and nothing written", async () => {
     const before = await runCount(tightDatabaseUrl);
     const codes: string[] = [];
     for (let i = 0; i < 3; i++) {
@@ -199,16 +199,12 @@ describe("limits", () => {
       codes.push(String(result.errors?.[0]?.extensions?.code ?? "OK"));
     }
     expect(codes).toEqual(["OK", "OK", "RATE_LIMITED"]);
+    // Where no tokens are configured any is accepted, and one made up per call had a rate of its own.
+    for (const token of ["made-up-1", "made-up-2"]) {
+      const madeUp = await gql(tight.url, START, { input }, { authorization: `Bearer ${token}` });
+      expect(madeUp.errors?.[0]?.extensions?.code).toBe("RATE_LIMITED");
+    }
     expect(await runCount(tightDatabaseUrl)).toBe(before + 2);
-    // Another caller has its own rate, but the queue holds at most 3 (no trainer takes them here).
-    const other = { authorization: "Bearer someone-else" };
-    expect((await gql(tight.url, START, { input }, other)).errors).toBeUndefined();
-    const full = await gql(tight.url, START, { input }, other);
-    expect(full.errors?.[0]?.extensions?.code).toBe("QUEUE_FULL");
-    expect(full.errors?.[0]?.message).toMatch(
-      /The queue is full: 3 runs are waiting and this would add 1; at most 3 may wait/,
-    );
-    expect(await runCount(tightDatabaseUrl)).toBe(before + 3);
   });
 
   it("caps the queue under concurrent starts, in one API process and across two", async () => {
@@ -374,5 +370,24 @@ describe("the start rate", () => {
     expect(codes.filter((c) => c === "OK")).toHaveLength(12);
     expect(codes.slice(12).every((c) => c === "RATE_LIMITED")).toBe(true);
     expect(await runCount(db)).toBe(12);
+  });
+
+  it("is per token, while the queue's cap is for all callers", async () => {
+    const db = await freshDatabase();
+    const api = await startApi(db, {
+      limits: { maxQueuedRuns: 3, startRate: { perMinute: 2 } },
+      access: { tokens: ["alice", "bob"], publicQueries: true },
+    });
+    const start = async (token: string) =>
+      (await gql(api.url, START, { input }, { authorization: `Bearer ${token}` })).errors?.[0] ?? "OK";
+    expect([await start("alice"), await start("alice")]).toEqual(["OK", "OK"]);
+    expect(await start("alice")).toMatchObject({ extensions: { code: "RATE_LIMITED" } });
+    // Bob has a rate of his own, but the queue holds at most 3 (no trainer takes them here).
+    expect(await start("bob")).toBe("OK");
+    expect(await start("bob")).toMatchObject({
+      extensions: { code: "QUEUE_FULL" },
+      message: expect.stringMatching(/The queue is full: 3 runs are waiting and this would add 1; at most 3 may wait/),
+    });
+    expect(await runCount(db)).toBe(3);
   });
 });

@@ -17,6 +17,11 @@ export interface Context {
   pubsub: RunPubSub;
   /** The caller's bearer token, if it sent one (checked by the access-control plugin). */
   token: string | null;
+  /**
+   * Whose rate of starts this request counts against: its token if valid, else "anonymous" (made-up
+   * tokens, accepted where none are configured, would each get a rate of their own).
+   */
+  caller: string;
   rateLimiter: RateLimiter;
   limits: AdmissionLimits;
   /** When a RUNNING run counts as ownerless (cancelRun ends such a run itself). */

@@ -316,7 +316,10 @@ function runFilterWhere(
   return {
     // tags @> ARRAY[…]: served by the GIN index on tags.
     ...(filter.tags?.length ? { tags: { hasEvery: filter.tags } } : {}),
-    ...(filter.nameContains ? { name: { contains: filter.nameContains, mode: "insensitive" } } : {}),
+    // Prisma passes the text to ILIKE as it is: escaped, "lr_0" matches "lr_0.5" and not "lr10".
+    ...(filter.nameContains
+      ? { name: { contains: filter.nameContains.replace(/[\\%_]/g, "\\$&"), mode: "insensitive" } }
+      : {}),
     ...(filter.sweepId ? { sweepId: uuidFrom("Sweep", String(filter.sweepId), "filter.sweepId") } : {}),
   };
 }

@@ -24,7 +24,7 @@ function checkCap(waiting: number, added: number, { maxQueuedRuns }: AdmissionLi
  * checkQueueRoom's, this one spares a full queue the work of a start bound to be refused).
  */
 export async function admit(ctx: Context, runs: number): Promise<void> {
-  const wait = ctx.rateLimiter.take(ctx.token ?? "anonymous");
+  const wait = ctx.rateLimiter.take(ctx.caller);
   if (wait > 0) {
     throw new GraphQLError(`Too many runs started: try again in ${Math.ceil(wait / 1000)} s.`, {
       extensions: { code: "RATE_LIMITED", retryAfterMs: wait },
