@@ -119,6 +119,17 @@ describe("reproduceRun", () => {
     await gqlOk(api.url, graphql(`mutation CancelOriginal($id: ID!) { cancelRun(id: $id) { status } }`), {
       id: startRun.uuid,
     });
+    // A fork (as forkRun leaves one, here written directly): its first epochs are its parent's.
+    const [forkRow] = await sql<{ id: string }>(
+      `INSERT INTO "Run" (id, status, "hiddenSize", "learningRate", "learningRateDecay", reg, "batchSize", "numIters", "weightScale", seed, iteration, "forkedFromId", "forkedAtEpoch", "learningRateFromEpoch")
+       VALUES (gen_random_uuid(), 'SUCCEEDED', 8, 0.05, 0.95, 0, 20, 50, 1e-4, 11, 50, $1, 1, 2) RETURNING id::text`,
+      [startRun.uuid],
+    );
+    const fork = await gql(api.url, REPRODUCE, { id: forkRow!.id });
+    expect(fork.errors?.[0]?.extensions?.code).toBe("CONFLICT");
+    expect(fork.errors?.[0]?.message).toMatch(
+      new RegExp(`is a fork \\(of run ${startRun.uuid} after epoch 1\\).*reproduce the run it was forked from`),
+    );
     expect((await gql(api.url, REPRODUCE, { id: "nope" })).errors?.[0]?.extensions?.code).toBe("BAD_USER_INPUT");
     expect(
       (await gql(api.url, REPRODUCE, { id: "00000000-0000-4000-8000-000000000000" })).errors?.[0]?.extensions?.code,

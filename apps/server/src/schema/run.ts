@@ -501,6 +501,13 @@ builder.mutationFields((t) => ({
         throw conflict(
           `run ${id} is ${original.status}: only a SUCCEEDED run has the complete losses a reproduction is compared with`,
         );
+      // A fork's losses up to its epoch are its parent's, trained with the parent's settings, and its
+      // schedule starts at that epoch: retrained from scratch with its settings, it would "differ"
+      // from iteration 1 with nothing nondeterministic anywhere.
+      if (original.forkedAtEpoch !== null)
+        throw conflict(
+          `run ${id} is a fork (of run ${original.forkedFromId ?? "since deleted"} after epoch ${original.forkedAtEpoch}): its first epochs are its parent's, so it cannot be retrained on its own; reproduce the run it was forked from, then fork the reproduction at the same epoch with the same settings`,
+        );
       const hp = hyperparametersOf(original);
       checkTrainerFits(await liveTrainer(db), hp, { batchSize: ["id"], hiddenSize: ["id"] });
       await admit(ctx, 1);
