@@ -28,6 +28,7 @@ import {
   type OriginPolicy,
   originAllowed,
 } from "./security/browserOrigins.ts";
+import { LossHistoryBudget } from "./security/lossHistoryBudget.ts";
 import { useQueryCost } from "./security/queryCost.ts";
 import { RateLimiter } from "./security/rateLimiter.ts";
 
@@ -80,7 +81,8 @@ export function buildApp({
   const rateLimiter = new RateLimiter(limits.startRate);
   const contextFor = (token: string | null): Context => {
     const caller = token && isValidToken(access, token) ? token : "anonymous";
-    return { db, pubsub, token, caller, rateLimiter, limits, reapPolicy };
+    const lossHistoryBudget = new LossHistoryBudget(limits);
+    return { db, pubsub, token, caller, rateLimiter, limits, reapPolicy, lossHistoryBudget };
   };
 
   // Results depend on nobody's identity today; access control is the only thing that tells callers

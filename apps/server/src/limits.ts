@@ -1,8 +1,9 @@
 // What one client may ask of the API, and the defaults: the environment (env.ts) overrides some.
 import type { AdmissionLimits } from "./security/admission.ts";
+import type { LossHistoryLimits } from "./security/lossHistoryBudget.ts";
 import type { RateLimit } from "./security/rateLimiter.ts";
 
-export interface ApiLimits extends AdmissionLimits {
+export interface ApiLimits extends AdmissionLimits, LossHistoryLimits {
   maxBodyBytes: number;
   maxSubscriptionsPerConnection: number;
   startRate: RateLimit;
@@ -21,4 +22,7 @@ export const DEFAULT_LIMITS: ApiLimits = {
   maxAliases: 20,
   maxTokens: 3000,
   maxCost: 50_000,
+  // Two pages of runs' curves at the default 500 points, or ten at the most a chart may ask (100,000).
+  maxLossHistories: 100,
+  maxLossPoints: 1_000_000,
 };

@@ -391,3 +391,32 @@ describe("the start rate", () => {
     expect(await runCount(db)).toBe(3);
   });
 });
+
+describe("loss histories", () => {
+  it("one request reads at most maxLossHistories of them and maxLossPoints points, refused with how to ask", async () => {
+    const db = await freshDatabase();
+    const api = await startApi(db, { limits: { maxLossHistories: 2, maxLossPoints: 1000 } });
+    const c = new pg.Client({ connectionString: db });
+    await c.connect();
+    for (let seed = 0; seed < 3; seed++)
+      await c.query(
+        `INSERT INTO "Run" (id, status, "hiddenSize", "learningRate", "learningRateDecay", reg, "batchSize", "numIters", "weightScale", seed)
+         VALUES (gen_random_uuid(), 'QUEUED', 8, 0.1, 0.95, 0, 20, 40, 1e-4, $1)`,
+        [seed],
+      );
+    await c.end();
+    const histories = (first: number, maxPoints: number) =>
+      gql(api.url, `{ runs(first: ${first}) { edges { node { lossHistory(maxPoints: ${maxPoints}) { loss } } } } }`);
+    expect((await histories(2, 500)).errors).toBeUndefined();
+    for (const [first, maxPoints] of [
+      [3, 10], // three histories
+      [2, 600], // 1,200 points
+    ] as const) {
+      const refused = await histories(first, maxPoints);
+      expect(refused.errors?.[0]?.extensions?.code).toBe("QUERY_TOO_COMPLEX");
+      expect(refused.errors?.[0]?.message).toMatch(
+        /at most 2 lossHistory fields and 1,000 points in all \(the sum of their maxPoints\)\. Ask for fewer runs/,
+      );
+    }
+  });
+});

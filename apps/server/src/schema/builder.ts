@@ -8,6 +8,7 @@ import { getDatamodel, type PrismaTypes } from "@trainql/db/pothos";
 import { problemsOf } from "@trainql/nn/validation";
 import type { ReapPolicy, RunPubSub } from "@trainql/runs";
 import type { AdmissionLimits } from "../security/admission.ts";
+import type { LossHistoryBudget } from "../security/lossHistoryBudget.ts";
 import type { RateLimiter } from "../security/rateLimiter.ts";
 import { invalidInput } from "./errors.ts";
 import { decodeNodeId } from "./ids.ts";
@@ -24,6 +25,8 @@ export interface Context {
   caller: string;
   rateLimiter: RateLimiter;
   limits: AdmissionLimits;
+  /** This request's: how much loss history it may still read. */
+  lossHistoryBudget: LossHistoryBudget;
   /** When a RUNNING run counts as ownerless (cancelRun ends such a run itself). */
   reapPolicy: ReapPolicy;
 }

@@ -151,9 +151,10 @@ export const RunRef = builder.prismaNode("Run", {
       description:
         "The loss of every iteration, downsampled to at most maxPoints points for charts: each bucket's lowest and highest loss, and the last, so a spike survives.",
       args: { maxPoints: t.arg.int({ defaultValue: 500, required: true }) },
-      resolve: async (run, { maxPoints }, { db }) => {
+      resolve: async (run, { maxPoints }, { db, lossHistoryBudget }) => {
         if (maxPoints < 1 || maxPoints > 100_000)
           throw badInput("maxPoints", `maxPoints must be from 1 to 100000; got ${maxPoints}`);
+        lossHistoryBudget.take(maxPoints);
         return downsample(await readLosses(db, run.id), maxPoints);
       },
     }),
