@@ -1,8 +1,9 @@
 // The chart controls, the live comparison and dark mode, in a real browser against the real stack:
 // smoothing draws the reference's debiased moving average over the raw curve, log scale and zoom
 // apply to the page's charts together, a link with the view in its URL opens that view cold, the
-// comparison's curves grow while a run trains, and the page follows the system's dark setting until
-// the toggle overrides it — also at phone width (390 px).
+// comparison's curves grow while a run trains, the runs list keeps up with a run that changes many
+// times a second, and the page follows the system's dark setting until the toggle overrides it — also
+// at phone width (390 px).
 import { expect, type Locator, type Page, test } from "@playwright/test";
 import { graphql, type ResultOf } from "@trainql/graphql";
 import { debiasedEmaReference } from "../../apps/dashboard/test/smoothingReference.ts";
@@ -178,6 +179,31 @@ test("the comparison updates live: the running run's loss curve grows and its ep
   await expect.poll(epochs, { timeout: 60_000 }).toBeGreaterThan(epochsBefore);
   expect((await drawn(loss)).series).toHaveLength(2);
   await shot(page, "64-compare-live");
+});
+
+test("the runs list keeps refreshing while a run trains, though the run changes faster than the list refreshes", async ({
+  page,
+}) => {
+  // The long run sends runsChanged with every epoch, on this tiny data set several a second. The list
+  // once waited for a 500 ms pause in those changes before it refreshed: while the run trained, it
+  // never did. What this test stands on, the run's pace, is noted with the result.
+  const epochsNow = async () => (await gql(RUN, { id: running.id })).run.epochs.length;
+  const start = await epochsNow();
+  await new Promise((r) => setTimeout(r, 2000));
+  test.info().annotations.push({ type: "pace", description: `${(await epochsNow()) - start} epochs in 2 s` });
+
+  await page.goto("/");
+  const row = page.locator(`tr[data-run-id="${running.uuid}"]`);
+  await expect(row.getByTestId("run-status")).toHaveText("RUNNING");
+  const trained = async () =>
+    Number((await row.getByTestId("iterations").textContent())!.split(" / ")[0]!.replace(/,/g, ""));
+  // Three refreshes in a row, without a reload, each within a few seconds.
+  let seen = await trained();
+  for (let i = 0; i < 3; i++) {
+    await expect.poll(trained, { timeout: 10_000 }).toBeGreaterThan(seen);
+    seen = await trained();
+  }
+  await expect(row.getByTestId("run-status")).toHaveText("RUNNING");
 });
 
 test("dark mode follows the system setting, the toggle overrides it and is remembered, the charts follow", async ({

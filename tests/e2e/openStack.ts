@@ -51,6 +51,39 @@ export async function refused(page: Page, operationName: string): Promise<() => 
   return () => page.unroute("**/graphql", handler);
 }
 
+/** The GraphQL operation a request carries: in its body (POST), or in its address (urql sends a short query by GET). */
+function operationOf(route: Route): string | undefined {
+  const request = route.request();
+  const inUrl = new URL(request.url()).searchParams.get("operationName");
+  if (inUrl) return inUrl;
+  try {
+    return (request.postDataJSON() as { operationName?: string } | null)?.operationName;
+  } catch {
+    return undefined;
+  }
+}
+
+/**
+ * Until the returned function is called, the API's answers to the page's requests of `operationName`
+ * reach the page as `edit` changes their data: for a state the stack cannot make on demand (a failed
+ * test evaluation), written as the API reports it.
+ */
+export async function rewritten(
+  page: Page,
+  operationName: string,
+  edit: (data: Record<string, unknown>) => void,
+): Promise<() => Promise<void>> {
+  const handler = async (route: Route) => {
+    if (operationOf(route) !== operationName) return route.fallback();
+    const response = await route.fetch();
+    const json = (await response.json()) as { data?: Record<string, unknown> };
+    if (json.data) edit(json.data);
+    return route.fulfill({ response, json });
+  };
+  await page.route("**/graphql**", handler);
+  return () => page.unroute("**/graphql**", handler);
+}
+
 /**
  * Clicks a form's submit button and waits for the page it leads to, checking that the button stayed
  * off until then: back on while the next page loads, a second click would submit again (a duplicate).

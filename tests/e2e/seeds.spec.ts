@@ -4,7 +4,7 @@
 // run reproduced bit-identically.
 import { expect, test } from "@playwright/test";
 import { graphql } from "@trainql/graphql";
-import { gql, refused, shot } from "./openStack.ts";
+import { gql, refused, rewritten, shot } from "./openStack.ts";
 
 test.describe.configure({ mode: "serial" });
 
@@ -87,6 +87,38 @@ test("a group opens by URL, links to and from its members, compares as a band, a
     expect(response?.status()).toBe(404);
     await expect(page.getByTestId("not-found")).toContainText("No such seed group");
   }
+});
+
+test("Evaluate members: a member whose evaluation fails counts as done, its reason is listed, and the button comes back", async ({
+  page,
+}) => {
+  // The stack cannot make an evaluation fail on demand: the group's refreshes reach the page with one
+  // member's evaluation failed, as the API reports a failure (no testAcc, testError says why). The
+  // others are evaluated for real. The page used to wait for that member's accuracy forever, still
+  // refreshing, its button off.
+  const { runGroup } = await gql(MEMBERS, { id: groupUuid });
+  const failing = runGroup.runs[0]!;
+  const allow = await rewritten(page, "GroupLive", (data) => {
+    const group = data.runGroup as { runs: { uuid: string; testAcc: number | null; testError: string | null }[] };
+    for (const run of group.runs)
+      if (run.uuid === failing.uuid) Object.assign(run, { testAcc: null, testError: "checkpoint unreadable (e2e)" });
+  });
+  await page.goto(`/groups/${groupUuid}`);
+  const evaluate = page.getByRole("button", { name: "Evaluate members on test set" });
+  await evaluate.click();
+  await expect(page.getByRole("button", { name: "Evaluating on the test set…" })).toBeDisabled();
+  // The other members get their accuracy; then the wait ends, with the failure and its reason.
+  for (const { uuid } of runGroup.runs.slice(1))
+    await expect(page.locator(`tr[data-run-id="${uuid}"] td`).last()).toHaveText(/^\d+\.\d\d%$/, { timeout: 60_000 });
+  await expect(evaluate).toBeEnabled({ timeout: 10_000 });
+  const reasons = page.getByTestId("group-test-errors");
+  await expect(reasons).toContainText("failed for 1 member");
+  await expect(reasons).toContainText(
+    `seed ${failing.hyperparameters.seed} (${failing.uuid.slice(0, 8)}): checkpoint unreadable (e2e)`,
+  );
+  await expect(page.locator(`tr[data-run-id="${failing.uuid}"] td`).last()).toHaveText("failed");
+  await shot(page, "67-group-evaluation-failed");
+  await allow();
 });
 
 test("the compare page's picker compares the seed groups of the chosen runs, each group once", async ({ page }) => {

@@ -4,7 +4,7 @@
 // On the server, live components render their loading state: a client without exchanges never
 // answers, and the browser's real client takes over when the page hydrates.
 import { Client } from "@urql/core";
-import { createContext, type ReactNode, useCallback, useContext, useMemo, useState } from "react";
+import { createContext, type ReactNode, useCallback, useContext, useEffect, useMemo, useRef, useState } from "react";
 import { Provider } from "urql";
 import { browserApiUrl, originOf } from "@/lib/apiUrl";
 import { getToken } from "@/lib/token";
@@ -26,6 +26,25 @@ const ApiContext = createContext<Api>({
   requestSignIn: () => {},
 });
 export const useApi = () => useContext(ApiContext);
+
+/**
+ * Calls `onReconnect` when the API's WebSocket is back after it was lost (an API restart). The
+ * subscriptions restart by themselves, and those that begin with the current state (sweepEvents) or
+ * resume at a cursor (runEvents) catch up; one that only sends changes (runsChanged) misses those
+ * made meanwhile, so a page that relies on it reads its data again here.
+ */
+export function useOnReconnect(onReconnect: () => void) {
+  const { connection } = useApi();
+  const previous = useRef(connection);
+  const latest = useRef(onReconnect);
+  useEffect(() => {
+    latest.current = onReconnect;
+  });
+  useEffect(() => {
+    if (previous.current === "reconnecting" && connection === "connected") latest.current();
+    previous.current = connection;
+  }, [connection]);
+}
 
 export function Providers({
   publicApiUrl,

@@ -9,7 +9,7 @@ export const GroupFields = graphql(
   `
   fragment GroupFields on RunGroup @_unmask {
     id uuid sweepId
-    runs { id uuid status finalValAcc testAcc hyperparameters { ...HyperparametersFields } }
+    runs { id uuid status finalValAcc testAcc testError hyperparameters { ...HyperparametersFields } }
     stats {
       epochs { epoch iteration valAcc { ...MeanStdFields } trainAcc { ...MeanStdFields } loss { ...MeanStdFields } }
       finalValAcc { ...MeanStdFields }

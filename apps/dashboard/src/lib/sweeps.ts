@@ -16,7 +16,7 @@ export const STRATEGY_LABELS: Record<Strategy, string> = {
 export const SweepTrialFields = graphql(
   `
   fragment SweepTrialFields on Run @_unmask {
-    id uuid status iteration finalValAcc bestValAcc testAcc weightsImageUrl
+    id uuid status iteration finalValAcc bestValAcc testAcc testError weightsImageUrl
     hyperparameters { ...HyperparametersFields }
   }
 `,

@@ -1,19 +1,12 @@
-import { graphql, readFragment } from "@trainql/graphql";
+import { graphql } from "@trainql/graphql";
 import { notFound } from "next/navigation";
 import { ApiErrorNotice } from "@/components/ApiErrorNotice";
 import { CompareGroups } from "@/components/compare/CompareGroups";
-import { type ComparedRun, CompareView } from "@/components/compare/CompareView";
+import { CompareView } from "@/components/compare/CompareView";
 import { RunPicker } from "@/components/compare/RunPicker";
+import { COMPARED_RUN, type ComparedRun, comparedRun } from "@/lib/comparedRun";
 import { type Group, GroupFields } from "@/lib/groups";
 import { isNotFound, noticeProps, serverQuery } from "@/lib/serverQuery";
-import { EpochFields, RunSummaryFragment } from "@/lib/types";
-
-const RUN = graphql(
-  `query CompareRun($id: ID!) {
-    run(id: $id) { ...RunSummary epochs { ...EpochFields } lossHistory(maxPoints: 1000) { iteration loss } }
-  }`,
-  [RunSummaryFragment, EpochFields],
-);
 
 const GROUP = graphql(`query CompareGroup($id: ID!) { runGroup(id: $id) { ...GroupFields } }`, [GroupFields]);
 
@@ -54,18 +47,7 @@ export default async function ComparePage({
   }
   let runs: ComparedRun[];
   try {
-    runs = once(
-      await Promise.all(
-        ids.map(async (id) => {
-          const { run } = await serverQuery(RUN, { id });
-          return {
-            ...readFragment(RunSummaryFragment, run),
-            epochs: run.epochs,
-            losses: run.lossHistory.map((p): [number, number] => [p.iteration, p.loss]),
-          };
-        }),
-      ),
-    );
+    runs = once(await Promise.all(ids.map(async (id) => comparedRun((await serverQuery(COMPARED_RUN, { id })).run))));
   } catch (error) {
     if (isNotFound(error)) notFound();
     return <ApiErrorNotice {...noticeProps(error, "Could not load the runs.")} />;

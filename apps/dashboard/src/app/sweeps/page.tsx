@@ -1,6 +1,7 @@
 import { graphql, type ResultOf } from "@trainql/graphql";
 import Link from "next/link";
 import { ApiErrorNotice } from "@/components/ApiErrorNotice";
+import { LocalTime } from "@/components/LocalTime";
 import { StatusBadge } from "@/components/runs/RunBits";
 import { noticeProps, serverQuery } from "@/lib/serverQuery";
 import { STRATEGY_LABELS } from "@/lib/sweeps";
@@ -10,6 +11,7 @@ const SWEEPS = graphql(`
   query SweepsPage {
     sweeps(first: 100) {
       edges { node { uuid status strategy createdAt itersSpent gridIters trials { id } bestRun { finalValAcc testAcc } } }
+      pageInfo { hasNextPage }
     }
   }
 `);
@@ -17,9 +19,11 @@ type Row = ResultOf<typeof SWEEPS>["sweeps"]["edges"][number]["node"];
 
 export default async function SweepsPage() {
   let sweeps: Row[];
+  let more: boolean;
   try {
     const data = await serverQuery(SWEEPS);
     sweeps = data.sweeps.edges.map((e) => e.node);
+    more = data.sweeps.pageInfo.hasNextPage;
   } catch (error) {
     return <ApiErrorNotice {...noticeProps(error, "Could not load sweeps.")} />;
   }
@@ -53,7 +57,9 @@ export default async function SweepsPage() {
               {sweeps.map((s) => (
                 <tr key={s.uuid}>
                   <td>
-                    <Link href={`/sweeps/${s.uuid}`}>{new Date(s.createdAt).toLocaleString()}</Link>
+                    <Link href={`/sweeps/${s.uuid}`}>
+                      <LocalTime iso={s.createdAt} />
+                    </Link>
                   </td>
                   <td>
                     <StatusBadge status={s.status} />
@@ -69,6 +75,7 @@ export default async function SweepsPage() {
           </table>
         </div>
       )}
+      {more && <p className="muted">Showing the newest {sweeps.length} sweeps; older ones are not listed.</p>}
     </>
   );
 }

@@ -1,21 +1,24 @@
 "use client";
 // The comparison, live: each run still training streams its losses, epochs and status (runEvents), as
-// on the run page, so the curves grow and the table fills in without a reload.
+// on the run page, so the curves grow and the table fills in without a reload. The API streams only
+// so many operations to one connection: a run it refuses to stream is read again every few seconds
+// instead, and the page says so.
 import { graphql, type ResultOf } from "@trainql/graphql";
 import Link from "next/link";
 import { useEffect, useState } from "react";
 import { useClient } from "urql";
 import { ValAccuracyCells, ValAccuracyHeaders } from "@/components/runs/ValAccuracyColumns";
+import { COMPARED_RUN, type ComparedRun, comparedRun } from "@/lib/comparedRun";
 import { curveLabels, differingKeys } from "@/lib/differences";
 import { plural } from "@/lib/plural";
 import { withLosses } from "@/lib/runEvents";
-import { type Epoch, EpochFields, HYPERPARAMETER_LABELS, isLive, type RunSummary } from "@/lib/types";
+import { EpochFields, HYPERPARAMETER_LABELS, isLive } from "@/lib/types";
 import { Downloads } from "../Downloads";
 import { StatusBadge } from "../runs/RunBits";
 import { CompareCharts } from "./CompareCharts";
 
-/** losses: [iteration, loss] pairs, increasing iteration. */
-export type ComparedRun = RunSummary & { epochs: Epoch[]; losses: [number, number][] };
+/** How often a run whose stream the API refused is read again. */
+const POLL_MS = 5000;
 
 // Only what the comparison shows: weights and test events come as bare __typename. The cursor: after
 // a reconnect the stream resumes where it stopped (urqlClient.ts sets $after).
@@ -52,15 +55,24 @@ export function CompareView({ initial, study }: { initial: ComparedRun[]; study?
   const [runs, setRuns] = useState(initial);
   useEffect(() => setRuns(initial), [initial]);
 
+  // Runs whose stream ended in an error (the API refuses more than its limit of operations on one
+  // connection), with the API's reason: before, they silently stopped updating.
+  const [refused, setRefused] = useState<ReadonlyMap<string, string>>(new Map());
+
   // Subscribe to the runs that can still change; a replay of stored epochs folds in without duplicates.
   const live = initial.filter((r) => isLive(r.status)).map((r) => r.id);
   const liveKey = live.join(",");
   useEffect(() => {
+    setRefused(new Map());
     const subscriptions = liveKey
       .split(",")
       .filter(Boolean)
       .map((id) =>
         client.subscription(EVENTS, { runId: id }).subscribe((result) => {
+          if (result.error) {
+            const reason = result.error.graphQLErrors[0]?.message ?? result.error.message;
+            setRefused((m) => new Map(m).set(id, reason));
+          }
           const event = result.data?.runEvents;
           if (event) setRuns((all) => all.map((r) => (r.id === id ? apply(r, event) : r)));
         }),
@@ -69,6 +81,23 @@ export function CompareView({ initial, study }: { initial: ComparedRun[]; study?
       for (const s of subscriptions) s.unsubscribe();
     };
   }, [client, liveKey]);
+
+  // The refused runs that can still change, read again every POLL_MS until they end.
+  const polledKey = runs
+    .filter((r) => refused.has(r.id) && isLive(r.status))
+    .map((r) => r.id)
+    .join(",");
+  useEffect(() => {
+    if (!polledKey) return;
+    const timer = setInterval(async () => {
+      for (const id of polledKey.split(",")) {
+        const result = await client.query(COMPARED_RUN, { id }, { requestPolicy: "network-only" }).toPromise();
+        const run = result.data?.run;
+        if (run) setRuns((all) => all.map((r) => (r.id === id ? comparedRun(run) : r)));
+      }
+    }, POLL_MS);
+    return () => clearInterval(timer);
+  }, [client, polledKey]);
 
   const differing = differingKeys(runs);
   const labels = curveLabels(runs);
@@ -81,6 +110,8 @@ export function CompareView({ initial, study }: { initial: ComparedRun[]; study?
   }));
   const keys = Object.keys(HYPERPARAMETER_LABELS) as (keyof typeof HYPERPARAMETER_LABELS)[];
   const training = runs.some((r) => isLive(r.status));
+  const refusedLabels = runs.flatMap((r, i) => (refused.has(r.id) ? [labels[i]!] : []));
+  const reasons = [...new Set(refused.values())];
   return (
     <>
       <h1>
@@ -91,6 +122,12 @@ export function CompareView({ initial, study }: { initial: ComparedRun[]; study?
         {differing.map((k) => HYPERPARAMETER_LABELS[k]).join(", ") || "nothing (same hyperparameters)"}.
         {training && " Runs still training update live."}
       </p>
+      {refusedLabels.length > 0 && (
+        <p className="warning" role="status" data-testid="live-refused">
+          No live updates for {plural(refusedLabels.length, "run")} ({refusedLabels.join("; ")}): the API refused them (
+          {reasons.join(" ")}). They are read again every {POLL_MS / 1000} s instead, until they end.
+        </p>
+      )}
       <div className="toolbar">
         <Downloads
           label="Download these runs"
@@ -124,6 +161,12 @@ export function CompareView({ initial, study }: { initial: ComparedRun[]; study?
                 </td>
                 <td>
                   <StatusBadge status={r.status} />
+                  {refused.has(r.id) && isLive(r.status) && (
+                    <span className="muted" title={`No live updates: read again every ${POLL_MS / 1000} s`}>
+                      {" "}
+                      (polled)
+                    </span>
+                  )}
                 </td>
                 {keys.map((k) => (
                   <td key={k} className="num">

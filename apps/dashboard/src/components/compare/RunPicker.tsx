@@ -1,21 +1,24 @@
 "use client";
-// Choose runs to compare: recent runs with checkboxes, narrowed by a filter; the selection lives in
-// the URL. Runs of seed groups can also be compared by their groups (mean ± std of each).
+// Choose runs to compare: recent runs with checkboxes, narrowed by a filter, older ones a "Load
+// more" away; the selection lives in the URL. Runs of seed groups can also be compared by their groups (mean ± std of each).
 import { graphql, type ResultOf } from "@trainql/graphql";
 import { useRouter } from "next/navigation";
 import { useState } from "react";
-import { useQuery } from "urql";
 import { ValAccuracyCells, ValAccuracyHeaders } from "@/components/runs/ValAccuracyColumns";
 import { plural } from "@/lib/plural";
+import { usePagedQuery } from "@/lib/usePagedQuery";
+import { LocalTime } from "../LocalTime";
 import { StatusBadge } from "../runs/RunBits";
 
 const RECENT = graphql(`
-  query RecentRuns {
-    runs(first: 100) {
-      edges { node { uuid status finalValAcc bestValAcc createdAt sweepId group { uuid } hyperparameters { hiddenSize learningRate reg numIters } } }
+  query RecentRuns($first: Int, $after: String) {
+    runs(first: $first, after: $after) {
+      edges { node { id uuid status finalValAcc bestValAcc createdAt sweepId group { uuid } hyperparameters { hiddenSize learningRate reg numIters } } }
+      pageInfo { hasNextPage endCursor }
     }
   }
 `);
+const PAGE_SIZE = 100;
 
 type Row = ResultOf<typeof RECENT>["runs"]["edges"][number]["node"];
 
@@ -26,10 +29,10 @@ export function RunPicker({ selected }: { selected: string[] }) {
   const router = useRouter();
   const [chosen, setChosen] = useState(new Set(selected));
   const [filter, setFilter] = useState("");
-  const [{ data, error }] = useQuery({ query: RECENT });
-  if (error) return <p className="error">Could not load runs: {error.message}</p>;
-  if (!data) return <p className="muted">Loading runs…</p>;
-  const runs = data.runs.edges.map((e) => e.node);
+  const list = usePagedQuery(RECENT, {}, (data) => data.runs, PAGE_SIZE);
+  if (list.error) return <p className="error">Could not load runs: {list.error.message}</p>;
+  if (!list.nodes) return <p className="muted">Loading runs…</p>;
+  const runs = list.nodes;
   if (runs.length === 0) return <div className="empty">No runs to compare yet.</div>;
   const words = filter.toLowerCase().split(/\s+/).filter(Boolean);
   // Every word must appear in the row's description, status, id or sweep; chosen runs always stay.
@@ -98,7 +101,9 @@ export function RunPicker({ selected }: { selected: string[] }) {
                     onChange={() => toggle(r.uuid)}
                   />
                 </td>
-                <td>{new Date(r.createdAt).toLocaleString()}</td>
+                <td>
+                  <LocalTime iso={r.createdAt} />
+                </td>
                 <td>
                   <StatusBadge status={r.status} />
                 </td>
@@ -109,6 +114,14 @@ export function RunPicker({ selected }: { selected: string[] }) {
           </tbody>
         </table>
       </div>
+      {list.hasMore && (
+        <div className="toolbar">
+          <span className="muted">Showing the newest {plural(runs.length, "run")}; older ones are not listed yet.</span>
+          <button type="button" className="secondary" disabled={list.fetching} onClick={list.loadMore}>
+            Load more
+          </button>
+        </div>
+      )}
     </div>
   );
 }

@@ -3,9 +3,10 @@
 // mean ± std of their final validation and test accuracy (all computed by the API, in SQL).
 import { graphql } from "@trainql/graphql";
 import Link from "next/link";
-import { useState } from "react";
+import { useEffect, useState } from "react";
 import { useClient } from "urql";
 import { type Group, groupLabel, numberMeanStd, percentMeanStd } from "@/lib/groups";
+import { plural } from "@/lib/plural";
 import { percent } from "@/lib/types";
 import { StatusBadge } from "../runs/RunBits";
 import { GroupBandCharts } from "./GroupBandCharts";
@@ -15,14 +16,25 @@ const EVALUATE = graphql(`mutation EvaluateGroupMember($id: ID!) { evaluateTest(
 
 export function GroupDetail({ initial }: { initial: Group }) {
   const client = useClient();
-  const [evaluating, setEvaluating] = useState(false);
+  // While the evaluations are being asked for; then when they all were, until each has its outcome.
+  const [sending, setSending] = useState(false);
+  const [askedAt, setAskedAt] = useState<number | null>(null);
+  const evaluating = sending || askedAt !== null;
   const [evaluateError, setError] = useState<string | null>(null);
-  const untestedOf = (g: Group) => g.runs.filter((r) => r.status === "SUCCEEDED" && r.testAcc === null);
-  // (Refreshed while members train, and after "Evaluate" until every member has its test accuracy.)
-  const live = useLiveGroups([initial], ([g]) => evaluating && g !== undefined && untestedOf(g).length > 0);
+  // (Refreshed while members train, and after "Evaluate" until every member has an outcome.)
+  const live = useLiveGroups([initial], () => evaluating);
   const group = live.groups[0] ?? initial;
   const error = evaluateError ?? live.error;
-  const untested = untestedOf(group);
+  // Trained, without a test accuracy: what the button evaluates (again, for those whose evaluation failed).
+  const untested = group.runs.filter((r) => r.status === "SUCCEEDED" && r.testAcc === null);
+  const failed = untested.filter((r) => r.testError !== null);
+  // A failed evaluation is an outcome too: waiting for a test accuracy that will not come kept the
+  // page refreshing forever, its button off. Only a refresh sent after the evaluations were asked
+  // counts (asking clears a member's last failure; one read before still shows it).
+  const done = askedAt !== null && live.readAt > askedAt && untested.length === failed.length;
+  useEffect(() => {
+    if (done) setAskedAt(null);
+  }, [done]);
 
   const succeeded = group.runs.filter((r) => r.status === "SUCCEEDED").length;
   const { finalValAcc, testAcc } = group.stats;
@@ -38,7 +50,7 @@ export function GroupDetail({ initial }: { initial: Group }) {
             type="button"
             disabled={evaluating}
             onClick={async () => {
-              setEvaluating(true);
+              setSending(true);
               setError(null);
               for (const run of untested) {
                 const result = await client.mutation(EVALUATE, { id: run.id }).toPromise();
@@ -46,9 +58,11 @@ export function GroupDetail({ initial }: { initial: Group }) {
                 // offer the button again.
                 if (result.error) {
                   setError(result.error.message);
-                  return setEvaluating(false);
+                  return setSending(false);
                 }
               }
+              setAskedAt(Date.now());
+              setSending(false);
             }}
           >
             {evaluating ? "Evaluating on the test set…" : "Evaluate members on test set"}
@@ -62,6 +76,19 @@ export function GroupDetail({ initial }: { initial: Group }) {
         )}
       </div>
       {error && <p className="error">{error}</p>}
+      {!evaluating && failed.length > 0 && (
+        <div className="error" data-testid="group-test-errors">
+          The evaluation on the test set failed for {plural(failed.length, "member")}:
+          <ul>
+            {failed.map((r) => (
+              <li key={r.id}>
+                seed {r.hyperparameters.seed} (<Link href={`/runs/${r.uuid}`}>{r.uuid.slice(0, 8)}</Link>):{" "}
+                {r.testError}
+              </li>
+            ))}
+          </ul>
+        </div>
+      )}
       <div className="card">
         <dl className="facts">
           <dt>Final val accuracy (mean ± std)</dt>
@@ -99,7 +126,15 @@ export function GroupDetail({ initial }: { initial: Group }) {
                   <StatusBadge status={r.status} />
                 </td>
                 <td className="num">{percent(r.finalValAcc)}</td>
-                <td className="num">{percent(r.testAcc)}</td>
+                <td className="num">
+                  {r.testAcc === null && r.testError ? (
+                    <span className="error" title={r.testError}>
+                      failed
+                    </span>
+                  ) : (
+                    percent(r.testAcc)
+                  )}
+                </td>
               </tr>
             ))}
           </tbody>

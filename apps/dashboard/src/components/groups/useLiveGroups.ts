@@ -11,13 +11,17 @@ const GROUP = graphql(`query GroupLive($id: ID!) { runGroup(id: $id) { ...GroupF
 
 const REFRESH_MS = 2000;
 
-/** `initial`, refreshed while a member is queued or training, or while `alsoWhile` holds for them. */
+/**
+ * `initial`, refreshed while a member is queued or training, or while `alsoWhile` holds for them.
+ * `readAt`: when the refresh that gave `groups` was sent (0: `initial`), to tell an answer from
+ * before something was asked of the API from one after it.
+ */
 export function useLiveGroups(
   initial: Group[],
   alsoWhile: (groups: Group[]) => boolean = () => false,
-): { groups: Group[]; error: string | null } {
+): { groups: Group[]; error: string | null; readAt: number } {
   const client = useClient();
-  const [groups, setGroups] = useState(initial);
+  const [{ groups, readAt }, setRead] = useState({ groups: initial, readAt: 0 });
   const [error, setError] = useState<string | null>(null);
   const waiting = alsoWhile(groups) || groups.some((g) => g.runs.some((r) => isLive(r.status)));
   const ids = initial.map((g) => g.id).join(",");
@@ -25,16 +29,17 @@ export function useLiveGroups(
   useEffect(() => {
     if (!waiting) return;
     const timer = setInterval(async () => {
+      const sentAt = Date.now();
       const results = await Promise.all(
         ids.split(",").map((id) => client.query(GROUP, { id }, { requestPolicy: "network-only" }).toPromise()),
       );
       const failed = results.find((r) => r.error);
       if (failed?.error) return setError(failed.error.message);
-      setGroups(results.flatMap((r) => (r.data?.runGroup ? [r.data.runGroup] : [])));
+      setRead({ groups: results.flatMap((r) => (r.data?.runGroup ? [r.data.runGroup] : [])), readAt: sentAt });
       setError(null);
     }, REFRESH_MS);
     return () => clearInterval(timer);
   }, [client, ids, waiting]);
 
-  return { groups, error };
+  return { groups, error, readAt };
 }

@@ -8,11 +8,19 @@ export function StatusBadge({ status }: { status: RunStatus }) {
   );
 }
 
-export function ProgressBar({ value }: { value: number }) {
+/** `label`: what it is the progress of, for screen readers ("Progress of run 1a2b3c4d"). */
+export function ProgressBar({ value, label }: { value: number; label: string }) {
   const pct = Math.round(value * 100);
   return (
     <span title={`${pct}%`}>
-      <span className="progress" role="progressbar" aria-valuenow={pct} aria-valuemin={0} aria-valuemax={100}>
+      <span
+        className="progress"
+        role="progressbar"
+        aria-label={label}
+        aria-valuenow={pct}
+        aria-valuemin={0}
+        aria-valuemax={100}
+      >
         <span style={{ width: `${pct}%` }} />
       </span>{" "}
       <span className="muted">{pct}%</span>

@@ -81,7 +81,7 @@ export function RunDetail({
     <>
       <div className="toolbar">
         <StatusBadge status={status} />
-        <ProgressBar value={status === "SUCCEEDED" ? 1 : progress} />
+        <ProgressBar value={status === "SUCCEEDED" ? 1 : progress} label="Progress of the run" />
         <span className="muted" data-testid="iteration">
           iteration {state.lossesTo || run.iteration} / {hp.numIters}
         </span>
@@ -115,7 +115,8 @@ export function RunDetail({
             {evaluateAsked ? "Evaluating on the test set…" : "Evaluate on test set"}
           </button>
         )}
-        {status === "SUCCEEDED" && <ReproduceButton runId={initial.id} />}
+        {/* (A fork is not reproduced on its own: its first epochs are its parent's; the API says so.) */}
+        {status === "SUCCEEDED" && initial.forkedAtEpoch === null && <ReproduceButton runId={initial.id} />}
         {origins?.group && (
           <span className="muted">
             Member of seed group <Link href={`/groups/${origins.group.uuid}`}>{origins.group.uuid.slice(0, 8)}</Link>

@@ -1,15 +1,18 @@
 "use client";
 // The runs list: live status and progress (runsChanged), sortable and filterable with both kept in
-// the address (so a link or a reload shows the same list), runs selectable for a comparison, and
-// deletable.
+// the address (so a link or a reload shows the same list), read a page at a time ("Load more"), runs
+// selectable for a comparison, and deletable.
 import { graphql, type RunOrder, readFragment } from "@trainql/graphql";
 import Link from "next/link";
 import { usePathname, useRouter, useSearchParams } from "next/navigation";
-import { useEffect, useRef, useState } from "react";
-import { useMutation, useQuery, useSubscription } from "urql";
+import { useCallback, useEffect, useRef, useState } from "react";
+import { useMutation, useSubscription } from "urql";
 import { plural } from "@/lib/plural";
 import { percent, RUN_STATUSES, type RunStatus, type RunSummary, RunSummaryFragment } from "@/lib/types";
+import { usePagedQuery } from "@/lib/usePagedQuery";
 import { BEST_EPOCH_VAL, FINAL_VAL } from "@/lib/valAccuracy";
+import { LocalTime, localTime } from "../LocalTime";
+import { useOnReconnect } from "../Providers";
 import { ProgressBar, StatusBadge } from "./RunBits";
 import { TagChips } from "./TagChips";
 
@@ -25,12 +28,20 @@ type Order = RunOrder;
 
 const RUNS = graphql(
   `
-  query Runs($status: [RunStatus!], $orderBy: RunOrder, $filter: RunFilter) {
-    runs(first: 200, status: $status, orderBy: $orderBy, filter: $filter) { edges { node { ...RunSummary } } }
+  query Runs($status: [RunStatus!], $orderBy: RunOrder, $filter: RunFilter, $first: Int, $after: String) {
+    runs(first: $first, after: $after, status: $status, orderBy: $orderBy, filter: $filter) {
+      edges { node { id ...RunSummary } }
+      pageInfo { hasNextPage endCursor }
+    }
   }
 `,
   [RunSummaryFragment],
 );
+// Runs per page. "Load more" adds a page; every page shown is refreshed on changes.
+const PAGE_SIZE = 100;
+// The list reads the runs again at most this often while changes stream in (every loss flush and
+// epoch of every training run sends one).
+const REFRESH_MS = 500;
 const RUNS_CHANGED = graphql(`subscription RunsChanged { runsChanged { kind runId } }`);
 const DELETE = graphql(`mutation DeleteRun($id: ID!) { deleteRun(id: $id) }`);
 
@@ -52,15 +63,21 @@ function useListSettings() {
   useEffect(() => {
     latest.current = params.toString();
   }, [params]);
-  const set = (key: "sort" | "status" | "tag" | "name", values: (current: string[]) => string[]) => {
-    const next = new URLSearchParams(latest.current);
-    const updated = values(next.getAll(key));
-    next.delete(key);
-    for (const v of updated) if (v) next.append(key, v);
-    const query = next.toString();
-    latest.current = query;
-    router.replace(query ? `${pathname}?${query}` : pathname, { scroll: false });
-  };
+  const set = useCallback(
+    (key: "sort" | "status" | "tag" | "name", values: (current: string[]) => string[]) => {
+      const next = new URLSearchParams(latest.current);
+      const updated = values(next.getAll(key));
+      next.delete(key);
+      for (const v of updated) if (v) next.append(key, v);
+      const query = next.toString();
+      latest.current = query;
+      router.replace(query ? `${pathname}?${query}` : pathname, { scroll: false });
+    },
+    [router, pathname],
+  );
+  // The same function from render to render: the name filter's delay depends on it, and a new one
+  // each render restarted the delay whenever the list re-rendered (every runsChanged event).
+  const setName = useCallback((n: string) => set("name", () => [n]), [set]);
   return {
     order,
     status,
@@ -70,7 +87,7 @@ function useListSettings() {
     setStatus: (s: RunStatus | "") => set("status", () => [s]),
     /** Tags from the current ones (as last asked for, see above). */
     setTags: (update: (current: string[]) => string[]) => set("tag", (current) => [...new Set(update(current))]),
-    setName: (n: string) => set("name", () => [n]),
+    setName,
   };
 }
 
@@ -87,26 +104,40 @@ export function RunsTable() {
     const timer = setTimeout(() => setName(nameDraft.trim()), 300);
     return () => clearTimeout(timer);
   }, [nameDraft, name, setName]);
-  const [{ data, fetching, error }, refetch] = useQuery({
-    query: RUNS,
-    variables: {
+  const list = usePagedQuery(
+    RUNS,
+    {
       orderBy: order,
       status: status ? [status] : null,
       filter: tags.length > 0 || name ? { tags, nameContains: name || null } : null,
     },
-  });
+    (data) => data.runs,
+    PAGE_SIZE,
+  );
+  const { refresh, error } = list;
   const [changes] = useSubscription({ query: RUNS_CHANGED });
   const [deleteState, deleteRun] = useMutation(DELETE);
   const [selected, setSelected] = useState<Set<string>>(new Set());
 
-  // Any change to any run: refetch the list, at most about every 500 ms.
+  // Any change to any run: read the list again REFRESH_MS after the first change, and then at most
+  // every REFRESH_MS while changes keep coming. A throttle, not a debounce: restarting the wait on
+  // each change never refreshed a list whose runs send changes more often than that (every epoch).
+  const planned = useRef<ReturnType<typeof setTimeout> | null>(null);
+  const refreshSoon = useCallback(() => {
+    if (planned.current) return; // the read planned comes after this change, and sees it
+    planned.current = setTimeout(() => {
+      planned.current = null;
+      refresh();
+    }, REFRESH_MS);
+  }, [refresh]);
+  useEffect(() => () => clearTimeout(planned.current ?? undefined), []);
   useEffect(() => {
-    if (!changes.data) return;
-    const timer = setTimeout(() => refetch({ requestPolicy: "network-only" }), 500);
-    return () => clearTimeout(timer);
-  }, [changes.data, refetch]);
+    if (changes.data) refreshSoon();
+  }, [changes.data, refreshSoon]);
+  // runsChanged sends only changes: what changed while the API was away comes from a new read.
+  useOnReconnect(refreshSoon);
 
-  const runs = data?.runs.edges.map((e) => readFragment(RunSummaryFragment, e.node)) ?? [];
+  const runs = list.nodes?.map((node) => readFragment(RunSummaryFragment, node)) ?? [];
   const sortBy = (key: "CREATED_AT" | "BEST_VAL_ACC") =>
     setOrder((order === `${key}_DESC` ? `${key}_ASC` : `${key}_DESC`) as Order);
   const arrow = (key: string) => (order.startsWith(key) ? (order.endsWith("DESC") ? " ↓" : " ↑") : "");
@@ -121,10 +152,10 @@ export function RunsTable() {
   const chosen = runs.filter((r) => selected.has(r.uuid)).map((r) => r.uuid);
 
   async function remove(run: RunSummary) {
-    const when = new Date(run.createdAt).toLocaleString();
+    const when = localTime(run.createdAt);
     if (!window.confirm(`Delete the run of ${when} (${run.uuid.slice(0, 8)}) with its metrics and weights?`)) return;
     const result = await deleteRun({ id: run.id });
-    if (!result.error) refetch({ requestPolicy: "network-only" });
+    if (!result.error) refresh();
   }
 
   return (
@@ -164,7 +195,7 @@ export function RunsTable() {
           onChange={(e) => setNameDraft(e.target.value)}
         />
         <TagFilter tags={tags} onChange={setTags} />
-        {fetching && <span className="muted">updating…</span>}
+        {list.fetching && <span className="muted">updating…</span>}
       </div>
       {error && <p className="error">Could not load runs: {error.message}</p>}
       {deleteState.error && (
@@ -172,8 +203,8 @@ export function RunsTable() {
           Could not delete: {deleteState.error.graphQLErrors[0]?.message ?? deleteState.error.message}
         </p>
       )}
-      {!data && !error && <p className="muted">Loading runs…</p>}
-      {data && runs.length === 0 && (
+      {!list.nodes && !error && <p className="muted">Loading runs…</p>}
+      {list.nodes && runs.length === 0 && (
         <div className="empty">
           {status || tags.length > 0 || name ? "No runs match the filters." : "No runs yet."}{" "}
           <Link href="/runs/new">Start one</Link> or launch an <Link href="/experiments">experiment</Link>.
@@ -228,7 +259,9 @@ export function RunsTable() {
                     />
                   </td>
                   <td>
-                    <Link href={`/runs/${run.uuid}`}>{new Date(run.createdAt).toLocaleString()}</Link>
+                    <Link href={`/runs/${run.uuid}`}>
+                      <LocalTime iso={run.createdAt} />
+                    </Link>
                   </td>
                   <td data-testid="group">
                     {run.sweepId ? (
@@ -242,7 +275,10 @@ export function RunsTable() {
                     <StatusBadge status={run.status} />
                   </td>
                   <td>
-                    <ProgressBar value={run.progress} />
+                    <ProgressBar
+                      value={run.progress}
+                      label={`Progress of ${run.name ?? `run ${run.uuid.slice(0, 8)}`}`}
+                    />
                   </td>
                   <td className="num">{run.hyperparameters.hiddenSize}</td>
                   <td className="num">{run.hyperparameters.learningRate}</td>
@@ -271,6 +307,16 @@ export function RunsTable() {
               ))}
             </tbody>
           </table>
+        </div>
+      )}
+      {list.hasMore && (
+        <div className="toolbar">
+          <span className="muted" data-testid="runs-shown">
+            Showing the first {plural(runs.length, "run")}; more match.
+          </span>
+          <button type="button" className="secondary" disabled={list.fetching} onClick={list.loadMore}>
+            Load more
+          </button>
         </div>
       )}
     </>

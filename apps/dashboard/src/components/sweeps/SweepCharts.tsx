@@ -3,8 +3,10 @@
 // parallel coordinates over all of them.
 import { useMemo, useState } from "react";
 import { compactNumber } from "@/lib/compactNumber";
+import type { SweepGroup } from "@/lib/groups";
 import { SEARCHED, type SweepTrial } from "@/lib/sweeps";
 import { bestBy, cutEarly } from "@/lib/trialRanking";
+import type { RunStatus } from "@/lib/types";
 import { Chart, type ChartOption } from "../Chart";
 
 type Key = (typeof SEARCHED)[number]["key"];
@@ -12,14 +14,38 @@ const labelOf = (k: Key) => SEARCHED.find((s) => s.key === k)!.label;
 const valAcc = (t: SweepTrial) => t.finalValAcc;
 const CUT_EARLY = "measured before the end of training: cut at a rung, or waiting for one";
 
-export function Heatmap({ trials }: { trials: SweepTrial[] }) {
+/** A configuration the sweep tried, scored as the API ranks it. */
+interface Configuration {
+  hyperparameters: SweepTrial["hyperparameters"];
+  status: RunStatus;
+  finalValAcc: number | null;
+}
+
+/**
+ * Without seeds, each trial; with seeds, each trial's group (one per configuration), scored by its
+ * mean over the seeds as the API ranks them: the best single seed made a lucky configuration look
+ * better than the one the sweep chose. A group trained to the end if a member did (they move together).
+ */
+function configurations(trials: SweepTrial[], groups: SweepGroup[]): Configuration[] {
+  if (groups.length === 0) return trials;
+  const byId = new Map(trials.map((t) => [t.id, t]));
+  return groups.flatMap((g) => {
+    const member = g.runs.map((r) => byId.get(r.id)).find((t) => t !== undefined);
+    if (!member) return [];
+    const status = g.runs.some((r) => r.status === "SUCCEEDED") ? "SUCCEEDED" : member.status;
+    return [{ hyperparameters: member.hyperparameters, status, finalValAcc: g.stats.finalValAcc.mean }];
+  });
+}
+
+export function Heatmap({ trials, groups }: { trials: SweepTrial[]; groups: SweepGroup[] }) {
   const [x, setX] = useState<Key>("learningRate");
   const [y, setY] = useState<Key>("hiddenSize");
+  const seeded = groups.length > 0;
   const option = useMemo<ChartOption>(() => {
     const xs = [...new Set(trials.map((t) => t.hyperparameters[x]))].sort((a, b) => a - b);
     const ys = [...new Set(trials.map((t) => t.hyperparameters[y]))].sort((a, b) => a - b);
-    // Each cell: its best trial by the sweep's ranking, flagged when cut before the end of training.
-    const cells = bestBy(trials, (t) => `${t.hyperparameters[x]}|${t.hyperparameters[y]}`);
+    // Each cell: its best configuration by the sweep's ranking, flagged when cut before the end of training.
+    const cells = bestBy(configurations(trials, groups), (t) => `${t.hyperparameters[x]}|${t.hyperparameters[y]}`);
     const data = [...cells.values()].map((t) => [
       xs.indexOf(t.hyperparameters[x]),
       ys.indexOf(t.hyperparameters[y]),
@@ -32,7 +58,7 @@ export function Heatmap({ trials }: { trials: SweepTrial[] }) {
         position: "top",
         confine: true,
         formatter: (p: { value: number[] }) =>
-          `${labelOf(x)} ${xs[p.value[0]!]}, ${labelOf(y)} ${ys[p.value[1]!]}: ${p.value[2]}%${p.value[3] ? ` (${CUT_EARLY})` : ""}`,
+          `${labelOf(x)} ${xs[p.value[0]!]}, ${labelOf(y)} ${ys[p.value[1]!]}: ${p.value[2]}%${seeded ? " (mean over the seeds)" : ""}${p.value[3] ? ` (${CUT_EARLY})` : ""}`,
       },
       // The colour scale stands at the right, clear of the x axis' name.
       grid: { left: 70, right: 90, top: 30, bottom: 50 },
@@ -65,7 +91,7 @@ export function Heatmap({ trials }: { trials: SweepTrial[] }) {
         },
       ],
     };
-  }, [trials, x, y]);
+  }, [trials, groups, seeded, x, y]);
   // One parameter on both axes says nothing: each list leaves out the other axis' choice.
   const select = (value: Key, other: Key, set: (k: Key) => void, label: string) => (
     <select value={value} onChange={(e) => set(e.target.value as Key)} aria-label={label}>
@@ -84,7 +110,9 @@ export function Heatmap({ trials }: { trials: SweepTrial[] }) {
       <div className="toolbar">
         {select(x, y, setX, "Heatmap x axis")} × {select(y, x, setY, "Heatmap y axis")}
         <span className="muted">
-          each cell: the best trial with those values, trained to the end if any was (* {CUT_EARLY})
+          each cell: the best{" "}
+          {seeded ? "trial with those values by its mean over the seeds" : "trial with those values"}, trained to the
+          end if any was (* {CUT_EARLY})
         </span>
       </div>
       <Chart option={option} height={320} label="heatmap" />

@@ -2,10 +2,11 @@
 // A sweep, live: progress against the grid, the trials, the charts and the best model.
 import { graphql, readFragment } from "@trainql/graphql";
 import Link from "next/link";
+import { useState } from "react";
 import { useMutation, useSubscription } from "urql";
 import { ValAccuracyCells, ValAccuracyHeaders } from "@/components/runs/ValAccuracyColumns";
 import { plural } from "@/lib/plural";
-import { STRATEGY_LABELS, type SweepView, SweepViewFragment } from "@/lib/sweeps";
+import { STRATEGY_LABELS, type SweepTrial, type SweepView, SweepViewFragment } from "@/lib/sweeps";
 import { rankTrials } from "@/lib/trialRanking";
 import { isFinished, percent } from "@/lib/types";
 import { BEST_EPOCH_VAL, FINAL_VAL } from "@/lib/valAccuracy";
@@ -20,6 +21,10 @@ const EVENTS = graphql(`subscription SweepEvents($id: ID!) { sweepEvents(sweepId
   SweepViewFragment,
 ]);
 const CANCEL = graphql(`mutation CancelSweep($id: ID!) { cancelSweep(id: $id) { id status } }`);
+const EVALUATE = graphql(`mutation EvaluateBestModel($id: ID!) { evaluateTest(runId: $id) { id } }`);
+
+// Numbers as the runs list prints them: one locale, so the server's HTML and the browser's agree.
+const count = (n: number) => n.toLocaleString("en-US");
 
 export function SweepDetail({ initial }: { initial: SweepView }) {
   const [{ data, error }] = useSubscription({ query: EVENTS, variables: { id: initial.id } });
@@ -30,16 +35,21 @@ export function SweepDetail({ initial }: { initial: SweepView }) {
   // Changes whenever a trial stops training, for good or for its rung: the top curves refetch then.
   const trainedTrials = endedTrials + pausedTrials;
   const best = sweep.bestRun;
+  // Trained to the end. Cancelling ends a sweep without choosing a best model, however many did.
+  const finishedTrials = sweep.trials.filter((t) => t.status === "SUCCEEDED").length;
   const ranked = rankTrials(sweep.trials);
 
   return (
     <>
       <div className="toolbar">
         <StatusBadge status={sweep.status} />
-        <ProgressBar value={sweep.plannedIters ? Math.min(1, sweep.itersSpent / sweep.plannedIters) : 0} />
+        <ProgressBar
+          value={sweep.plannedIters ? Math.min(1, sweep.itersSpent / sweep.plannedIters) : 0}
+          label="Progress of the sweep"
+        />
         <span className="muted" data-testid="sweep-iters">
-          {sweep.itersSpent.toLocaleString()} iterations trained of {sweep.plannedIters.toLocaleString()} planned; the
-          full grid: {sweep.gridIters.toLocaleString()} ({((100 * sweep.itersSpent) / sweep.gridIters).toFixed(1)}%)
+          {count(sweep.itersSpent)} iterations trained of {count(sweep.plannedIters)} planned; the full grid:{" "}
+          {count(sweep.gridIters)} ({((100 * sweep.itersSpent) / sweep.gridIters).toFixed(1)}%)
         </span>
         {sweep.status === "RUNNING" && (
           <button
@@ -77,7 +87,9 @@ export function SweepDetail({ initial }: { initial: SweepView }) {
                 <dt title={BEST_EPOCH_VAL.title}>{BEST_EPOCH_VAL.label} accuracy</dt>
                 <dd data-testid="best-epoch-val">{percent(best.bestValAcc)}</dd>
                 <dt>Test accuracy</dt>
-                <dd data-testid="best-test">{best.testAcc === null ? "evaluating…" : percent(best.testAcc)}</dd>
+                <dd data-testid="best-test">
+                  <BestTest best={best} version={data} />
+                </dd>
                 <dt>Hyperparameters</dt>
                 <dd>
                   lr {best.hyperparameters.learningRate}, hidden {best.hyperparameters.hiddenSize}, reg{" "}
@@ -102,7 +114,9 @@ export function SweepDetail({ initial }: { initial: SweepView }) {
             <p className="muted">
               {sweep.status === "RUNNING"
                 ? "Chosen by validation accuracy when the sweep ends; then its test accuracy is measured, once."
-                : "No trial finished training."}
+                : sweep.status === "CANCELLED"
+                  ? `Cancelled — no best model chosen; ${plural(finishedTrials, "trial")} finished.`
+                  : "No trial finished training."}
             </p>
           )}
         </div>
@@ -132,7 +146,7 @@ export function SweepDetail({ initial }: { initial: SweepView }) {
       </div>
 
       <div className="grid2">
-        <Heatmap trials={sweep.trials} />
+        <Heatmap trials={sweep.trials} groups={sweep.groups} />
         <ParallelCoordinates trials={sweep.trials} />
       </div>
       <TopCurves trials={sweep.trials} version={trainedTrials} />
@@ -177,13 +191,53 @@ export function SweepDetail({ initial }: { initial: SweepView }) {
                 <td className="num">{t.hyperparameters.learningRateDecay}</td>
                 <td className="num">{t.iteration}</td>
                 <ValAccuracyCells run={t} />
-                <td className="num">{percent(t.testAcc)}</td>
+                <td className="num">
+                  {t.testAcc === null && t.testError ? (
+                    <span className="error" title={t.testError}>
+                      failed
+                    </span>
+                  ) : (
+                    percent(t.testAcc)
+                  )}
+                </td>
               </tr>
             ))}
           </tbody>
         </table>
       </div>
     </>
+  );
+}
+
+/**
+ * The best model's test accuracy; while there is none, "evaluating…", or why its evaluation failed,
+ * with a button to try again (as on a run's page). `version`: the sweep's latest event, so that a
+ * retry shows "evaluating…" until the sweep changes again (the failure is published to it too).
+ */
+function BestTest({ best, version }: { best: SweepTrial; version: unknown }) {
+  const [evaluateState, evaluate] = useMutation(EVALUATE);
+  // The event the sweep was at when the evaluation was asked again; a newer one has the outcome.
+  const [retriedAt, setRetriedAt] = useState<{ run: string; version: unknown } | null>(null);
+  const retrying = retriedAt?.run === best.id && retriedAt.version === version;
+  if (best.testAcc !== null) return <>{percent(best.testAcc)}</>;
+  if (!best.testError || retrying) return <>evaluating…</>;
+  return (
+    <span className="error" data-testid="best-test-error">
+      The evaluation on the test set failed: {best.testError}{" "}
+      <button
+        type="button"
+        className="secondary small"
+        disabled={evaluateState.fetching}
+        onClick={() =>
+          void evaluate({ id: best.id }).then((result) => {
+            if (!result.error) setRetriedAt({ run: best.id, version });
+          })
+        }
+      >
+        Evaluate again
+      </button>
+      {evaluateState.error && <> {evaluateState.error.message}</>}
+    </span>
   );
 }
 
