@@ -28,7 +28,7 @@ import {
   type OriginPolicy,
   originAllowed,
 } from "./security/browserOrigins.ts";
-import { LossHistoryBudget } from "./security/lossHistoryBudget.ts";
+import { budgetPerExecution } from "./security/lossHistoryBudget.ts";
 import { useQueryCost } from "./security/queryCost.ts";
 import { RateLimiter } from "./security/rateLimiter.ts";
 
@@ -81,7 +81,7 @@ export function buildApp({
   const rateLimiter = new RateLimiter(limits.startRate);
   const contextFor = (token: string | null): Context => {
     const caller = token && isValidToken(access, token) ? token : "anonymous";
-    const lossHistoryBudget = new LossHistoryBudget(limits);
+    const lossHistoryBudget = budgetPerExecution(limits);
     return { db, pubsub, token, caller, rateLimiter, limits, reapPolicy, lossHistoryBudget };
   };
 

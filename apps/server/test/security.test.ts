@@ -2,6 +2,8 @@
 import { execFile } from "node:child_process";
 import path from "node:path";
 import { promisify } from "node:util";
+import { createDb } from "@trainql/db";
+import { publishSweepChanged } from "@trainql/runs";
 import pg from "pg";
 import { beforeAll, describe, expect, it } from "vitest";
 import { collect, countRows, freshDatabase, gql, startApi, type TestServer, wsClient } from "./harness.ts";
@@ -236,7 +238,7 @@ describe("limits", () => {
     );
     expect(result.errors?.[0]?.extensions).toMatchObject({ code: "BAD_USER_INPUT", field: "input.hiddenSize" });
     expect(result.errors?.[0]?.message).toMatch(
-      /this run needs about [\d.]+ MiB \(parameters .*, minibatch .*, activations .*\) but a trainer allows 190\.7 MiB per run/,
+      /this run needs about [\d.]+ MiB \(parameters .*, minibatch .*, activations .*\) on a wasm trainer, which allows 190\.7 MiB per run/,
     );
     // A sweep is checked with its largest trial.
     const sweep = await gql(
@@ -269,10 +271,30 @@ describe("limits", () => {
     };
     await trainerBackend("webgpu");
     const whole = await gql(open.url, START, fullBatch, { authorization: `Bearer ${TOKEN}` });
-    expect(whole.errors?.[0]?.message).toMatch(/this run needs about 6\.\d+ GiB .* but a trainer allows 3\.50 GiB/);
+    expect(whole.errors?.[0]?.message).toMatch(
+      /this run needs about 6\.\d+ GiB .* on a webgpu trainer, which allows 3\.50 GiB/,
+    );
     await trainerBackend("wasm");
     const sliced = await gql(open.url, START, fullBatch, { authorization: `Bearer ${TOKEN}` });
     expect(sliced.errors).toBeUndefined();
+    // In a fleet, one live trainer that can train it is enough (the queue sends it there): a WebGPU
+    // trainer of 3.5 GiB beside a WebGPU trainer of 8 GiB.
+    await trainerBackend("webgpu");
+    const c2 = new pg.Client({ connectionString: databaseUrl });
+    await c2.connect();
+    await c2.query(
+      `INSERT INTO "Trainer" (id, host, pid, backend, device, "backendVersion", "numTrain", "memoryBytes", "lastSeenAt")
+       VALUES ('large', 'h', 2, 'webgpu', 'gpu', 'x', 40000, $1, now() + interval '1 hour')`,
+      [8 * 2 ** 30],
+    );
+    expect((await gql(open.url, START, fullBatch, { authorization: `Bearer ${TOKEN}` })).errors).toBeUndefined();
+    // Too big for both: the error names the nearest miss, the larger one.
+    await c2.query(`UPDATE "Trainer" SET "memoryBytes" = $1 WHERE id = 'large'`, [5 * 2 ** 30]);
+    expect((await gql(open.url, START, fullBatch, { authorization: `Bearer ${TOKEN}` })).errors?.[0]?.message).toMatch(
+      /on a webgpu trainer, which allows 5\.00 GiB per run/,
+    );
+    await c2.query(`DELETE FROM "Trainer" WHERE id = 'large'`);
+    await c2.end();
   });
 });
 
@@ -398,11 +420,15 @@ describe("loss histories", () => {
     const api = await startApi(db, { limits: { maxLossHistories: 2, maxLossPoints: 1000 } });
     const c = new pg.Client({ connectionString: db });
     await c.connect();
+    const { rows } = await c.query(
+      `INSERT INTO "Sweep" (id, status, strategy, config) VALUES (gen_random_uuid(), 'RUNNING', 'GRID', '{}') RETURNING id::text`,
+    );
+    const sweepId = rows[0].id as string;
     for (let seed = 0; seed < 3; seed++)
       await c.query(
-        `INSERT INTO "Run" (id, status, "hiddenSize", "learningRate", "learningRateDecay", reg, "batchSize", "numIters", "weightScale", seed)
-         VALUES (gen_random_uuid(), 'QUEUED', 8, 0.1, 0.95, 0, 20, 40, 1e-4, $1)`,
-        [seed],
+        `INSERT INTO "Run" (id, status, "hiddenSize", "learningRate", "learningRateDecay", reg, "batchSize", "numIters", "weightScale", seed, "sweepId")
+         VALUES (gen_random_uuid(), 'QUEUED', 8, 0.1, 0.95, 0, 20, 40, 1e-4, $1, $2)`,
+        [seed, seed < 2 ? sweepId : null],
       );
     await c.end();
     const histories = (first: number, maxPoints: number) =>
@@ -418,5 +444,22 @@ describe("loss histories", () => {
         /at most 2 lossHistory fields and 1,000 points in all \(the sum of their maxPoints\)\. Ask for fewer runs/,
       );
     }
+    // A subscription executes again for each event, under its one context: each event has a budget of
+    // its own (two trials' histories an event; three events would be six).
+    const events = collect(
+      wsClient(api.url),
+      `subscription ($id: ID!) { sweepEvents(sweepId: $id) { sweep { trials { lossHistory(maxPoints: 10) { loss } } } } }`,
+      { id: sweepId },
+      (e) => e.length === 3,
+      30_000,
+    );
+    const prisma = createDb(db, 1);
+    for (let i = 0; i < 2; i++) {
+      await new Promise((r) => setTimeout(r, 500));
+      await publishSweepChanged(prisma, sweepId);
+    }
+    await prisma.$disconnect();
+    const delivered = (await events) as { sweepEvents: { sweep: { trials: unknown[] } } }[];
+    expect(delivered.map((e) => e.sweepEvents.sweep.trials.length)).toEqual([2, 2, 2]);
   });
 });

@@ -294,21 +294,21 @@ describe("sweeps", () => {
       );
       // (Locked as graphile-worker's getJob locks a job and its named queue.)
       await sql.query(
-        `UPDATE graphile_worker._private_jobs SET locked_by = 'worker-of-dead', locked_at = now() WHERE key = $1`,
+        `UPDATE graphile_worker._private_jobs SET locked_by = 'pool-of-dead', locked_at = now() WHERE key = $1`,
         [`sweep:${sweepUuid}`],
       );
       await sql.query(
-        `UPDATE graphile_worker._private_job_queues SET locked_by = 'worker-of-dead', locked_at = now()
+        `UPDATE graphile_worker._private_job_queues SET locked_by = 'pool-of-dead', locked_at = now()
         WHERE queue_name = $1`,
         [`sweep:${sweepUuid}`],
       );
       const lockedBy = async () =>
         (await sql.query(`SELECT locked_by FROM graphile_worker.jobs WHERE key = $1`, [`sweep:${sweepUuid}`])).rows[0]
           ?.locked_by;
-      expect(await lockedBy()).toBe("worker-of-dead");
+      expect(await lockedBy()).toBe("pool-of-dead");
       await sql.query(
         `INSERT INTO "Trainer" (id, host, pid, backend, device, "backendVersion", "workerIds", "lastSeenAt")
-         VALUES ('dead', 'h', 1, 'cpu', 'cpu', 'x', ARRAY['worker-of-dead'], now() - interval '2 hours')`,
+         VALUES ('dead', 'h', 1, 'cpu', 'cpu', 'x', ARRAY['pool-of-dead'], now() - interval '2 hours')`,
       );
       await reapOrphanedRuns(db, policy);
       // Unlocked for a live trainer to take (graphile-worker would have waited 4 hours), its trainer forgotten.

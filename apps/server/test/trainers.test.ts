@@ -60,7 +60,7 @@ describe("trainers", () => {
     const prisma = createDb(databaseUrl, 1);
     const registered = await prisma.trainer.findMany({ select: { workerIds: true } });
     await prisma.$disconnect();
-    expect(registered).toEqual([{ workerIds: [expect.stringMatching(/^worker-/)] }]);
+    expect(registered).toEqual([{ workerIds: [expect.any(String)] }]);
     await trainer.stop();
   });
 
@@ -121,6 +121,16 @@ describe("trainers", () => {
     // loss exactly once, and the stream ends after SUCCEEDED.
     const events = collect(wsClient(api.url), RUN_EVENTS, { runId: run.id }, () => false, 120_000);
     await waitFor(async () => (await runState(run.id)).epochs.length >= 5, 60_000, "five epochs");
+    // The run's job is locked under an id the trainer registered: what the reaper unlocks once it dies.
+    const c = new pg.Client({ connectionString: databaseUrl });
+    await c.connect();
+    const { rows: held } = await c.query(
+      `SELECT j.locked_by, t."workerIds" FROM graphile_worker.jobs j, "Trainer" t WHERE j.key = $1 AND t.pid = $2`,
+      [`train:${run.uuid}`, victim.process.pid],
+    );
+    await c.end();
+    expect(held).toHaveLength(1);
+    expect(held[0].workerIds).toContain(held[0].locked_by);
     victim.process.kill("SIGKILL");
     await victim.stop("SIGKILL");
     const survivor = await startTrainer(databaseUrl, dataDir, every);
@@ -237,6 +247,88 @@ describe("a run whose iterations outlast the timeout", () => {
 });
 
 describe("the reaper", () => {
+  describe("in a fleet", () => {
+    // Another trainer, as its row says it is: live (seen an hour from now), taking nothing here.
+    const otherTrainer = async (id: string, backend: string, memoryBytes: number, concurrency = 1) => {
+      const c = new pg.Client({ connectionString: databaseUrl });
+      await c.connect();
+      await c.query(
+        `INSERT INTO "Trainer" (id, host, pid, backend, device, "backendVersion", "numTrain", "memoryBytes", concurrency, "lastSeenAt")
+         VALUES ($1, 'elsewhere', 1, $2, 'x', 'x', 1000000, $3, $4, now() + interval '1 hour')`,
+        [id, backend, memoryBytes, concurrency],
+      );
+      return {
+        set: (column: string, value: unknown) =>
+          c.query(`UPDATE "Trainer" SET "${column}" = $2 WHERE id = $1`, [id, value]),
+        gone: async () => {
+          await c.query(`DELETE FROM "Trainer" WHERE id = $1`, [id]);
+          await c.end();
+        },
+      };
+    };
+    const jobFlags = async (runId: string) => {
+      const c = new pg.Client({ connectionString: databaseUrl });
+      await c.connect();
+      const { rows } = await c.query(`SELECT flags FROM graphile_worker.jobs WHERE key = $1`, [`train:${runId}`]);
+      await c.end();
+      return rows[0]?.flags as Record<string, boolean> | null | undefined;
+    };
+
+    it("a trainer hands a run too big for it to one that can train it, and fails it once none can", async () => {
+      const big = await otherTrainer("big", "wasm", 2 ** 33);
+      const small = await startTrainer(databaseUrl, dataDir, { TRAINER_MEMORY_MB: "1" });
+      try {
+        // ~7 MB of parameters: refused by the small trainer's 1 MiB, admitted for the big one.
+        const input = { hiddenSize: 512, numIters: 20, batchSize: 20 };
+        const { startRun } = await gqlOk(api.url, START, { input });
+        const prisma = createDb(databaseUrl, 1);
+        const [mine] = await prisma.trainer.findMany({ where: { pid: small.process.pid } });
+        await prisma.$disconnect();
+        await waitFor(
+          async () => (await jobFlags(startRun.uuid))?.[`unfit:${mine!.id}`],
+          20_000,
+          "the job handed back",
+        );
+        expect((await runState(startRun.id)).status).toBe("QUEUED");
+        // Once: from then on it skips the job (it polls every 500 ms).
+        await new Promise((r) => setTimeout(r, 1500));
+        expect(
+          small.output().match(/more than this trainer can train; handed back for a trainer that can/g),
+        ).toHaveLength(1);
+        // The big trainer is gone: the reaper queues the job again, and the small trainer fails the run.
+        await big.gone();
+        await waitFor(async () => (await runState(startRun.id)).status === "FAILED", 30_000, "the run to fail");
+        expect((await runState(startRun.id)).error).toMatch(
+          /^no live trainer can train this run: this run needs about [\d.]+ MiB .* on a wasm trainer, which allows 1\.0 MiB per run: lower hiddenSize or batchSize$/,
+        );
+      } finally {
+        await small.stop();
+        await big.gone().catch(() => {});
+      }
+    });
+
+    it("a CPU trainer leaves runs to a GPU trainer with room, and trains them once it has none", async () => {
+      const gpu = await otherTrainer("gpu", "webgpu", 2 ** 36);
+      const cpu = await startTrainer(databaseUrl, dataDir);
+      try {
+        const { startRun } = await gqlOk(api.url, START, { input: { hiddenSize: 8, numIters: 20, batchSize: 20 } });
+        expect(await jobFlags(startRun.uuid)).toEqual({ "prefers-gpu": true });
+        // The CPU trainer polls every 500 ms: in 3 s it would have taken the run six times over.
+        await new Promise((r) => setTimeout(r, 3000));
+        expect((await runState(startRun.id)).status).toBe("QUEUED");
+        await gpu.set("concurrency", 0); // (as if it trained as many runs as it may)
+        await waitFor(
+          async () => (await runState(startRun.id)).status === "SUCCEEDED",
+          30_000,
+          "the CPU trainer to train it",
+        );
+      } finally {
+        await cpu.stop();
+        await gpu.gone().catch(() => {});
+      }
+    });
+  });
+
   it("queues again a QUEUED run left without its job (its trainer could not reach the database to claim it)", async () => {
     const db = await freshDatabase();
     const client = new pg.Client({ connectionString: db });

@@ -58,6 +58,9 @@ export async function benchSetup() {
     stopping: new AbortController().signal,
     checkpointIntervalMs,
     epochArtifactsShare: readTrainerEnv().EPOCH_ARTIFACTS_PERCENT / 100,
+    // (No memory bound: the bench's runs are the reference's, which every trainer holds.)
+    capacity: () => ({ id: "bench", backend: backend.name, memoryBytes: null, numTrain: data.train.n }),
+    liveTimeoutMs: 15_000,
     log: (line) => console.error(line),
   });
   /** Drops the benchmark's database. */

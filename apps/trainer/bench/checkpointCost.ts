@@ -13,7 +13,7 @@ async function timeRun(checkpointIntervalMs: number): Promise<number> {
   const ctx = trainerContext(checkpointIntervalMs);
   const run = await db.run.create({ data: hp });
   const start = performance.now();
-  await trainRun(ctx, run.id, 0n);
+  await trainRun(ctx, run.id, { id: 0n, flags: null });
   const ms = performance.now() - start;
   const done = await db.run.findUniqueOrThrow({ where: { id: run.id } });
   if (done.status !== "SUCCEEDED") throw new Error(`bench run ${done.status}: ${done.error}`);

@@ -22,7 +22,7 @@ const images: string[] = [];
 async function throughTrainer(): Promise<number> {
   const ctx = trainerContext(DEFAULT_CHECKPOINT_INTERVAL_S * 1000);
   const run = await db.run.create({ data: hp });
-  await trainRun(ctx, run.id, 0n);
+  await trainRun(ctx, run.id, { id: 0n, flags: null });
   const done = await db.run.findUniqueOrThrow({ where: { id: run.id } });
   if (done.status !== "SUCCEEDED") throw new Error(`bench run ${done.status}: ${done.error}`);
   const last = await db.epochMetric.findFirstOrThrow({ where: { runId: run.id }, orderBy: { epoch: "desc" } });

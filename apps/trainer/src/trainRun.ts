@@ -16,9 +16,10 @@ import {
   TwoLayerNet,
   train,
 } from "@trainql/nn/engine";
-import { epochCheckpointPolicy, hyperparametersOf } from "@trainql/runs";
+import { epochCheckpointPolicy, fitProblems, hyperparametersOf, type TrainerCapacity } from "@trainql/runs";
 import { ArtifactPace } from "./artifactPace.ts";
 import { RunRecorder } from "./runRecorder.ts";
+import { passOn } from "./runRouting.ts";
 
 /** A run this trainer is training: how to stop it, and when it last moved. */
 export interface ActiveRun {
@@ -44,6 +45,16 @@ export interface TrainerContext {
   /** The most of a run's time its weights images and epoch checkpoints may take, in (0, 1] (see ArtifactPace). */
   epochArtifactsShare: number;
   log: (line: string) => void;
+  /** What this trainer can train, as it registered it (its backend may change: a lost GPU). */
+  capacity: () => TrainerCapacity;
+  /** A trainer is live while its heartbeat is younger than this. */
+  liveTimeoutMs: number;
+}
+
+/** The queue's job of a run: its id, and its flags (which trainers skip it: see runRouting.ts). */
+export interface TrainJob {
+  id: bigint;
+  flags: Record<string, unknown> | null;
 }
 
 /** The abort reason of a user's cancelRun. */
@@ -58,9 +69,9 @@ function describe(error: unknown): string {
   return error instanceof Error ? `${error.name}: ${error.message}` : String(error);
 }
 
-export async function trainRun(ctx: TrainerContext, runId: string, jobId: bigint): Promise<void> {
+export async function trainRun(ctx: TrainerContext, runId: string, job: TrainJob): Promise<void> {
   try {
-    await trainClaimed(ctx, runId, jobId);
+    await trainClaimed(ctx, runId, job);
   } catch (error) {
     // Whatever it was, the run is ended, left with a stale heartbeat, or left QUEUED without a job,
     // and the reaper queues the last two again.
@@ -68,25 +79,36 @@ export async function trainRun(ctx: TrainerContext, runId: string, jobId: bigint
   }
 }
 
-async function trainClaimed(ctx: TrainerContext, runId: string, jobId: bigint): Promise<void> {
+async function trainClaimed(ctx: TrainerContext, runId: string, job: TrainJob): Promise<void> {
   const { db } = ctx;
   // (Should the database stay out of reach, the run stays QUEUED and its job is done: the reaper
   // queues it again.)
   const run = await withRetry(() => db.run.findUnique({ where: { id: runId } }));
   if (run?.status !== "QUEUED") return; // cancelled or deleted while queued: nothing to do
+  const hp = hyperparametersOf(run);
+  // Too big for this trainer (its memory, or its training set for the batch): another live trainer
+  // gets it, or, with none that can train it, the run fails below saying why.
+  const capacity = ctx.capacity();
+  const unfit =
+    fitProblems(capacity, hp).length > 0
+      ? await withRetry(() => passOn(db, runId, hp, capacity, job.flags, ctx.liveTimeoutMs))
+      : undefined;
+  if (unfit?.handedBack) {
+    ctx.log(`run ${runId}: more than this trainer can train; handed back for a trainer that can`);
+    return;
+  }
   const controller = new AbortController();
   const recorder = new RunRecorder(db, runId, run.sweepId, ctx.log, (error) => {
     ctx.log(`run ${runId}: a write failed for good: ${describe(error).split("\n")[0]}`);
     controller.abort(LOST_REASON);
   });
-  const claim = await recorder.start(ctx.trainerId, ctx.backend, jobId);
+  const claim = await recorder.start(ctx.trainerId, ctx.backend, job.id);
   if (!claim) return;
-  if ("error" in ctx.data) {
-    await recorder.finish("FAILED", { error: ctx.data.error });
+  if ("error" in ctx.data || unfit) {
+    await recorder.finish("FAILED", { error: "error" in ctx.data ? ctx.data.error : unfit?.error });
     return;
   }
   const data = ctx.data;
-  const hp = hyperparametersOf(run);
   const active: ActiveRun = {
     controller,
     lastProgress: performance.now(),

@@ -13,6 +13,7 @@ import { Logger, type Runner, run as runWorker, type WorkerEvents } from "graphi
 import type { TrainerEnv } from "./env.ts";
 import { evaluateRun } from "./evaluateRun.ts";
 import { WRITES_SETTLE_MS } from "./runRecorder.ts";
+import { forbiddenFlagsOf } from "./runRouting.ts";
 import { CANCEL_REASON, LOST_REASON, SHUTDOWN_REASON, type TrainerContext, trainRun } from "./trainRun.ts";
 
 /** A trainer started in this process: its id (its row in the Trainer table) and how to stop it. */
@@ -110,17 +111,26 @@ export async function startTrainer(
     checkpointIntervalMs: env.CHECKPOINT_INTERVAL_S * 1000,
     epochArtifactsShare: env.EPOCH_ARTIFACTS_PERCENT / 100,
     log,
+    capacity: () => ({
+      id,
+      backend: registration.backend,
+      memoryBytes: registration.memoryBytes,
+      numTrain: "numTrain" in registration ? registration.numTrain : null,
+    }),
+    liveTimeoutMs: reapPolicyOf(env).timeoutMs,
   };
 
   // Its workers' ids go in its row (filled as they start, before it registers): should it die holding
   // a job, the reaper unlocks the job for another trainer instead of graphile-worker's 4 hours.
   const events: WorkerEvents = new EventEmitter();
   const workerIds: string[] = [];
-  events.on("worker:create", ({ worker }) => workerIds.push(worker.workerId));
+  // (graphile-worker 0.17 locks a job, and its named queue, under its worker pool's id.)
+  events.on("pool:create", ({ workerPool }) => workerIds.push(workerPool.id));
 
   // What this trainer tells the others (and the API) about itself.
   const registration = {
     workerIds,
+    concurrency: env.TRAINER_CONCURRENCY,
     id,
     host: os.hostname(),
     pid: process.pid,
@@ -172,6 +182,7 @@ export async function startTrainer(
     }));
   const runner: Runner = await runWorker({
     events,
+    forbiddenFlags: forbiddenFlagsOf(db, id, () => ctx.backend.name, ctx.liveTimeoutMs),
     connectionString: databaseUrl,
     concurrency: env.TRAINER_CONCURRENCY,
     noHandleSignals: true,
@@ -185,7 +196,7 @@ export async function startTrainer(
       [TASK.train]: async (payload, helpers) => {
         const { runId } = parsePayload(TASK.train, payload);
         await reloading;
-        const task = trainRun(ctx, runId, BigInt(helpers.job.id));
+        const task = trainRun(ctx, runId, { id: BigInt(helpers.job.id), flags: helpers.job.flags });
         running.add(task);
         await task.finally(() => running.delete(task));
         const lost = webgpuLostReason();

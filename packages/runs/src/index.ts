@@ -14,3 +14,4 @@ export * from "./reproduction.ts";
 export * from "./runLease.ts";
 export * from "./sweeps/advanceSweep.ts";
 export * from "./sweeps/sweepConfig.ts";
+export * from "./trainerFleet.ts";

@@ -2,6 +2,7 @@
 // same transaction as the row it belongs to, so a run is never QUEUED without its job, or vice versa.
 import type { Prisma } from "@trainql/db";
 import { z } from "zod";
+import { PREFERS_GPU } from "./trainerFleet.ts";
 
 export const TASK = { train: "train", evaluate: "evaluate", advanceSweep: "advance-sweep" } as const;
 
@@ -28,10 +29,15 @@ export function parsePayload<T extends Task>(task: T, payload: unknown): Payload
 
 type Tx = Pick<Prisma.TransactionClient, "$executeRaw">;
 
-export async function enqueueTrain(tx: Tx, runId: string): Promise<void> {
-  // The job key makes a second enqueue of the same run replace, not duplicate, the first.
+/**
+ * Queues a run's training. `flags` tell trainers which of them should leave the job (see
+ * trainerFleet.ts): by default, CPU trainers while a GPU trainer has room.
+ */
+export async function enqueueTrain(tx: Tx, runId: string, flags: string[] = [PREFERS_GPU]): Promise<void> {
+  // The job key makes a second enqueue of the same run replace, not duplicate, the first (a job
+  // locked by the trainer that enqueues it again is left to end, and a new one added).
   await tx.$executeRaw`SELECT graphile_worker.add_job(${TASK.train}, json_build_object('runId', ${runId}::text),
-    job_key => ${`train:${runId}`}, max_attempts => 1)`;
+    job_key => ${`train:${runId}`}, max_attempts => 1, flags => ${flags}::text[])`;
 }
 
 /** Asks for a run's test accuracy; an earlier evaluation's failure is forgotten (it may succeed now). */

@@ -5,11 +5,13 @@
 // reason. A cancel asked of such a run ends it at once. Trainers that stopped beating are forgotten,
 // jobs that failed for good are removed from the queue, jobs a dead trainer held are unlocked, a
 // QUEUED run left without a job (a trainer took the job but could not reach the database to claim
-// the run) gets a new one, and so does a sweep left with no trial running and no job to advance it.
+// the run) gets a new one, and so do a run that every live trainer handed back and a sweep left with
+// no trial running and no job to advance it.
 import type { Db, Run } from "@trainql/db";
 import { publishRunNotification, publishSweepChanged } from "./events/publish.ts";
-import { enqueueAdvanceSweep, enqueueTrain } from "./queue.ts";
+import { enqueueAdvanceSweep, enqueueTrain, TASK } from "./queue.ts";
 import { releaseJob } from "./runLease.ts";
+import { unfitFlag } from "./trainerFleet.ts";
 
 export interface ReapPolicy {
   /** A RUNNING run whose heartbeat is older than this has no live owner. */
@@ -84,7 +86,9 @@ export async function reapOrphanedRuns(
   });
   const deadWorkers = dead.flatMap((t) => t.workerIds);
   if (deadWorkers.length > 0) await db.$executeRaw`SELECT graphile_worker.force_unlock_workers(${deadWorkers}::text[])`;
-  if (dead.length > 0) await db.trainer.deleteMany({ where: { id: { in: dead.map((t) => t.id) } } });
+  // (Those still silent: one that beat meanwhile stays.)
+  if (dead.length > 0)
+    await db.trainer.deleteMany({ where: { id: { in: dead.map((t) => t.id) }, lastSeenAt: { lt: cutoff } } });
   // Jobs out of attempts stay in the queue's table forever otherwise; their runs are ended by now.
   const failed = await db.$queryRaw<{ id: bigint; task_identifier: string; last_error: string | null }[]>`
     SELECT id, task_identifier, last_error FROM graphile_worker.jobs
@@ -107,6 +111,24 @@ export async function reapOrphanedRuns(
       await enqueueTrain(tx, id);
       reaped.requeued.push(id);
       log(`reaper: run ${id} was QUEUED without a job; queued it again`);
+    });
+  }
+  // A run every live trainer handed back (too big for each) once the one that could train it is gone:
+  // queued again without the flags, the next trainer to take it fails it saying why, or hands it on
+  // to a trainer that came meanwhile. Left flagged, no trainer would ever take it again.
+  const passedOver = await db.$queryRaw<{ id: string }[]>`
+    SELECT substr(j.key, length(${`${TASK.train}:`}::text) + 1) AS id FROM graphile_worker.jobs j
+    WHERE j.task_identifier = ${TASK.train} AND j.locked_at IS NULL
+      AND EXISTS (SELECT 1 FROM jsonb_object_keys(j.flags) AS f(flag) WHERE f.flag LIKE ${`${unfitFlag("")}%`}::text)
+      AND EXISTS (SELECT 1 FROM "Trainer" t WHERE t."lastSeenAt" >= ${cutoff})
+      AND NOT EXISTS (SELECT 1 FROM "Trainer" t WHERE t."lastSeenAt" >= ${cutoff} AND NOT (j.flags ? (${unfitFlag("")}::text || t.id)))`;
+  for (const { id } of passedOver) {
+    await db.$transaction(async (tx) => {
+      const [run] = await tx.$queryRaw<{ status: string }[]>`
+        SELECT status::text AS status FROM "Run" WHERE id = ${id}::uuid FOR UPDATE`;
+      if (run?.status !== "QUEUED") return;
+      await enqueueTrain(tx, id);
+      log(`reaper: run ${id} was handed back by every live trainer; queued it again for one to fail or train it`);
     });
   }
   // A sweep is advanced by a job queued in the transaction that ended a trial; should that job fail

@@ -88,18 +88,22 @@ export function usePagedQuery<Data, Variables extends { first?: number | null; a
       const gen = ++generation.current;
       reading.current = true;
       let job: Job | null = first;
-      while (job) {
-        const { pages, shown }: Job = job;
-        if (shown) setState((s) => ({ ...s, fetching: true }));
-        const outcome = await readPages(pages, gen);
-        if (!outcome) return; // cut short by new variables, whose read goes on
-        if ("error" in outcome) setState((s) => ({ ...s, fetching: false, error: outcome.error }));
-        else setState({ nodes: outcome.nodes, hasMore: outcome.hasMore, fetching: false, error: undefined, pages });
-        // What was asked for while this read ran.
-        job = next.current;
-        next.current = null;
+      try {
+        while (job) {
+          const { pages, shown }: Job = job;
+          if (shown) setState((s) => ({ ...s, fetching: true }));
+          const outcome = await readPages(pages, gen);
+          if (!outcome) return; // cut short by new variables, whose read goes on
+          if ("error" in outcome) setState((s) => ({ ...s, fetching: false, error: outcome.error }));
+          else setState({ nodes: outcome.nodes, hasMore: outcome.hasMore, fetching: false, error: undefined, pages });
+          // What was asked for while this read ran.
+          job = next.current;
+          next.current = null;
+        }
+      } finally {
+        // (Unless a newer read owns the flag: one that throws must not leave every later request queued.)
+        if (gen === generation.current) reading.current = false;
       }
-      reading.current = false;
     },
     [readPages],
   );
@@ -116,6 +120,8 @@ export function usePagedQuery<Data, Variables extends { first?: number | null; a
   // biome-ignore lint/correctness/useExhaustiveDependencies: `key` is the variables' value; they are read through `latest`.
   useEffect(() => {
     next.current = null;
+    // New filters start from one page: a refresh or "Load more" asked before its answer counts from it.
+    latest.current.pages = 1;
     void run({ pages: 1, shown: true });
   }, [run, key]);
 

@@ -25,8 +25,8 @@ export interface Context {
   caller: string;
   rateLimiter: RateLimiter;
   limits: AdmissionLimits;
-  /** This request's: how much loss history it may still read. */
-  lossHistoryBudget: LossHistoryBudget;
+  /** How much loss history the execution with this root value may still read (budgetPerExecution). */
+  lossHistoryBudget: (rootValue: unknown) => LossHistoryBudget;
   /** When a RUNNING run counts as ownerless (cancelRun ends such a run itself). */
   reapPolicy: ReapPolicy;
 }

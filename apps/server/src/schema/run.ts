@@ -17,6 +17,7 @@ import {
   enqueueEvaluate,
   enqueueTrain,
   hyperparametersOf,
+  liveTrainers,
   publish,
   publishRunsChanged,
   readLosses,
@@ -31,7 +32,6 @@ import { badInput, conflict, notFound } from "./errors.ts";
 import { uuidFrom } from "./ids.ts";
 import { connectionArgs, PAGE_SIZES, pageFromLiveCursor } from "./pagination.ts";
 import { MAX_NAME, MAX_NOTE, MAX_TAGS, RunFilterSchema, RunName, TAG_RULE, UpdateRunSchema } from "./runLabels.ts";
-import { liveTrainer } from "./system.ts";
 import { checkTrainerFits } from "./trainerFit.ts";
 
 export const RunStatusEnum = builder.enumType("RunStatus", { values: Object.values(RunStatus) });
@@ -151,10 +151,10 @@ export const RunRef = builder.prismaNode("Run", {
       description:
         "The loss of every iteration, downsampled to at most maxPoints points for charts: each bucket's lowest and highest loss, and the last, so a spike survives.",
       args: { maxPoints: t.arg.int({ defaultValue: 500, required: true }) },
-      resolve: async (run, { maxPoints }, { db, lossHistoryBudget }) => {
+      resolve: async (run, { maxPoints }, { db, lossHistoryBudget }, info) => {
         if (maxPoints < 1 || maxPoints > 100_000)
           throw badInput("maxPoints", `maxPoints must be from 1 to 100000; got ${maxPoints}`);
-        lossHistoryBudget.take(maxPoints);
+        lossHistoryBudget(info.rootValue).take(maxPoints);
         return downsample(await readLosses(db, run.id), maxPoints);
       },
     }),
@@ -433,7 +433,7 @@ builder.mutationFields((t) => ({
     resolve: async (query, _root, { input }, ctx) => {
       const { db } = ctx;
       const { name, seeds, ...hp } = input;
-      checkTrainerFits(await liveTrainer(db), hp, {
+      checkTrainerFits(await liveTrainers(db, ctx.reapPolicy.timeoutMs), hp, {
         batchSize: ["input", "batchSize"],
         hiddenSize: ["input", "hiddenSize"],
       });
@@ -510,7 +510,7 @@ builder.mutationFields((t) => ({
           `run ${id} is a fork (of run ${original.forkedFromId ?? "since deleted"} after epoch ${original.forkedAtEpoch}): its first epochs are its parent's, so it cannot be retrained on its own; reproduce the run it was forked from, then fork the reproduction at the same epoch with the same settings`,
         );
       const hp = hyperparametersOf(original);
-      checkTrainerFits(await liveTrainer(db), hp, { batchSize: ["id"], hiddenSize: ["id"] });
+      checkTrainerFits(await liveTrainers(db, ctx.reapPolicy.timeoutMs), hp, { batchSize: ["id"], hiddenSize: ["id"] });
       await admit(ctx, 1);
       return db.$transaction(async (tx) => {
         const run = await tx.run.create({

@@ -12,13 +12,19 @@
 // out: the rate the parent used there), and each later epoch multiplies it by the (new) decay.
 import { HYPERPARAMETERS } from "@trainql/nn/hyperparameters";
 import type { Problem } from "@trainql/nn/validation";
-import { appendLosses, enqueueTrain, hyperparametersOf, publishRunsChanged, readLosses } from "@trainql/runs";
+import {
+  appendLosses,
+  enqueueTrain,
+  hyperparametersOf,
+  liveTrainers,
+  publishRunsChanged,
+  readLosses,
+} from "@trainql/runs";
 import { z } from "zod";
 import { admit, checkQueueRoom } from "../security/admission.ts";
 import { builder } from "./builder.ts";
 import { conflict, invalidInput, notFound } from "./errors.ts";
 import { uuidFrom } from "./ids.ts";
-import { liveTrainer } from "./system.ts";
 import { checkTrainerFits } from "./trainerFit.ts";
 
 const { learningRate, learningRateDecay, reg, numIters, hiddenSize, batchSize } = HYPERPARAMETERS;
@@ -126,7 +132,7 @@ builder.mutationFields((t) => ({
         reg: input.reg ?? parent.reg,
         numIters: totalIters,
       };
-      checkTrainerFits(await liveTrainer(db), hp, {
+      checkTrainerFits(await liveTrainers(db, ctx.reapPolicy.timeoutMs), hp, {
         batchSize: ["input", "batchSize"],
         hiddenSize: ["input", "hiddenSize"],
       });

@@ -6,6 +6,7 @@ import { ASSUMED_NUM_TRAIN, SWEEP_DEFAULTS, SWEEP_FIELDS, sweepSettingsSchema } 
 import {
   cancelRunIn,
   enqueueTrain,
+  liveTrainers,
   planSweep,
   publishRunsChanged,
   publishSweepChanged,
@@ -18,7 +19,6 @@ import { conflict, notFound } from "./errors.ts";
 import { uuidFrom } from "./ids.ts";
 import { connectionArgs, PAGE_SIZES, pageFromLiveCursor } from "./pagination.ts";
 import { RunStatusEnum } from "./run.ts";
-import { liveTrainer } from "./system.ts";
 import { checkTrainerFits } from "./trainerFit.ts";
 
 const StrategyEnum = builder.enumType("SweepStrategy", {
@@ -182,13 +182,13 @@ builder.mutationFields((t) => ({
       const { strategy, numIters, batchSize, seed, weightScale } = settings;
       const base = { numIters, batchSize, seed, weightScale };
       // Checked with the largest hidden size: the trial that needs the most memory must fit a trainer too.
-      const trainer = await liveTrainer(db);
+      const trainers = await liveTrainers(db, ctx.reapPolicy.timeoutMs);
       checkTrainerFits(
-        trainer,
+        trainers,
         { ...DEFAULT_HYPERPARAMETERS, ...base, hiddenSize: Math.max(...settings.space.hiddenSizes) },
         { batchSize: ["input", "batchSize"], hiddenSize: ["input", "space", "hiddenSizes"] },
       );
-      const { config, trials } = planSweep(settings, trainer?.numTrain ?? ASSUMED_NUM_TRAIN);
+      const { config, trials } = planSweep(settings, trainers[0]?.numTrain ?? ASSUMED_NUM_TRAIN);
       const seeds = settings.seeds;
       const added = trials.length * (seeds?.length ?? 1);
       await admit(ctx, added);

@@ -2,15 +2,13 @@
 
 import type { Db, Trainer } from "@trainql/db";
 import { howToGetData } from "@trainql/nn";
+import { liveTrainers } from "@trainql/runs";
 import { DEFAULT_LEASE } from "@trainql/runs/env";
 import { builder } from "./builder.ts";
 
-/** A trainer is live while its heartbeat is more recent than the lease timeout. */
-export function liveTrainer(db: Db, timeoutMs = DEFAULT_LEASE.timeoutMs): Promise<Trainer | null> {
-  return db.trainer.findFirst({
-    where: { lastSeenAt: { gt: new Date(Date.now() - timeoutMs) } },
-    orderBy: { lastSeenAt: "desc" },
-  });
+/** The most recently seen live trainer (live: its heartbeat is more recent than the lease timeout). */
+export async function liveTrainer(db: Db, timeoutMs = DEFAULT_LEASE.timeoutMs): Promise<Trainer | null> {
+  return (await liveTrainers(db, timeoutMs))[0] ?? null;
 }
 
 const BackendRef = builder.objectRef<Trainer>("Backend").implement({

@@ -3,6 +3,8 @@
 // lossHistory(maxPoints: 100000) … } } }` read gigabytes and built 50 million points, and queries are
 // public by default. The cost limit cannot count these ahead: a sweep's trials or a group's runs are
 // lists of any length. So each lossHistory takes its share when it resolves, before it reads.
+// A request's budget is its execution's: a subscription executes again for each event, under the one
+// context it was given, and each event gets a budget of its own.
 import { GraphQLError } from "graphql";
 
 export interface LossHistoryLimits {
@@ -30,4 +32,19 @@ export class LossHistoryBudget {
       { extensions: { code: "QUERY_TOO_COMPLEX" } },
     );
   }
+}
+
+/**
+ * The budget of each execution under one context (one request): the request's own, or, for a
+ * subscription's event, the event's (its root value, a new object each time).
+ */
+export function budgetPerExecution(limits: LossHistoryLimits): (rootValue: unknown) => LossHistoryBudget {
+  const byEvent = new WeakMap<object, LossHistoryBudget>();
+  let request: LossHistoryBudget | undefined;
+  return (rootValue) => {
+    if (typeof rootValue !== "object" || rootValue === null) return (request ??= new LossHistoryBudget(limits));
+    let budget = byEvent.get(rootValue);
+    if (!budget) byEvent.set(rootValue, (budget = new LossHistoryBudget(limits)));
+    return budget;
+  };
 }

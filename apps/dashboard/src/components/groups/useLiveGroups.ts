@@ -28,15 +28,23 @@ export function useLiveGroups(
 
   useEffect(() => {
     if (!waiting) return;
+    // One read at a time: a slow one overtaken by the next could land after it and roll the page back.
+    let reading = false;
     const timer = setInterval(async () => {
-      const sentAt = Date.now();
-      const results = await Promise.all(
-        ids.split(",").map((id) => client.query(GROUP, { id }, { requestPolicy: "network-only" }).toPromise()),
-      );
-      const failed = results.find((r) => r.error);
-      if (failed?.error) return setError(failed.error.message);
-      setRead({ groups: results.flatMap((r) => (r.data?.runGroup ? [r.data.runGroup] : [])), readAt: sentAt });
-      setError(null);
+      if (reading) return;
+      reading = true;
+      try {
+        const sentAt = Date.now();
+        const results = await Promise.all(
+          ids.split(",").map((id) => client.query(GROUP, { id }, { requestPolicy: "network-only" }).toPromise()),
+        );
+        const failed = results.find((r) => r.error);
+        if (failed?.error) return setError(failed.error.message);
+        setRead({ groups: results.flatMap((r) => (r.data?.runGroup ? [r.data.runGroup] : [])), readAt: sentAt });
+        setError(null);
+      } finally {
+        reading = false;
+      }
     }, REFRESH_MS);
     return () => clearInterval(timer);
   }, [client, ids, waiting]);

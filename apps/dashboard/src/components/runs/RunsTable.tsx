@@ -130,7 +130,13 @@ export function RunsTable() {
       refresh();
     }, REFRESH_MS);
   }, [refresh]);
-  useEffect(() => () => clearTimeout(planned.current ?? undefined), []);
+  useEffect(
+    () => () => {
+      clearTimeout(planned.current ?? undefined);
+      planned.current = null; // (a remount, React's strict mode or a hot reload, must plan again)
+    },
+    [],
+  );
   useEffect(() => {
     if (changes.data) refreshSoon();
   }, [changes.data, refreshSoon]);

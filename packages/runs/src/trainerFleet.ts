@@ -1,0 +1,93 @@
+// The trainers on one queue, GPU and CPU ones together (each joins by pointing at the same
+// database), and which of them trains a run: one that can hold it, and a GPU trainer first.
+//
+// - Fit: a trainer's memory and training set bound what it can train (`fitProblems`). The API admits
+//   a run that some live trainer can train; a trainer that takes the job of a run it cannot train
+//   hands the job back flagged with its id (graphile-worker's job flags), so that it, and it alone,
+//   skips the job from then on; or, when no live trainer can, fails the run saying why.
+// - GPU first: train jobs carry PREFERS_GPU, which a CPU trainer skips while a live GPU trainer has a
+//   free slot. On a CPU the reference's run takes 20 minutes; on an H200, 22 seconds.
+import type { Db, Trainer } from "@trainql/db";
+import {
+  BACKEND_NAMES,
+  type BackendName,
+  estimateTrainingMemory,
+  formatBytes,
+  stepsInSlices,
+  trainsOnGpu,
+} from "@trainql/nn";
+import { type Hyperparameters, ruleOf } from "@trainql/nn/hyperparameters";
+import { type Problem, problemsOf } from "@trainql/nn/validation";
+
+/** What the fit of a run depends on, as each trainer registers it. */
+export type TrainerCapacity = Pick<Trainer, "id" | "backend" | "memoryBytes" | "numTrain">;
+
+/** A train job's flag: CPU trainers skip it while a GPU trainer has room. */
+export const PREFERS_GPU = "prefers-gpu";
+/** A train job's flag: the trainer with this id cannot train its run. */
+export const unfitFlag = (trainerId: string) => `unfit:${trainerId}`;
+const UNFIT_PREFIX = unfitFlag("");
+
+/** The unfit flags among a job's (graphile-worker gives a job's flags as an object's keys). */
+export const unfitFlagsOf = (flags: Record<string, unknown> | null | undefined) =>
+  Object.keys(flags ?? {}).filter((flag) => flag.startsWith(UNFIT_PREFIX));
+
+/**
+ * What keeps `trainer` from training `hp`, at the paths ["batchSize"] and ["hiddenSize"]: its training
+ * set bounds the batch size, and its memory what one run may need (the estimate, in the message).
+ * With no trainer, only the batch size's own bound (≥ 1).
+ */
+export function fitProblems(trainer: TrainerCapacity | null, hp: Hyperparameters): Problem[] {
+  const batch = ruleOf("batchSize", trainer?.numTrain ?? undefined).safeParse(hp.batchSize);
+  const problems = problemsOf(batch.error?.issues ?? []).map((p) => ({ ...p, path: ["batchSize"] }));
+  if (problems.length > 0 || !trainer?.memoryBytes) return problems;
+  // (The backend as the trainer registered it: one of BACKEND_NAMES.)
+  const memory = estimateTrainingMemory(hp, { inSlices: stepsInSlices(trainer.backend as BackendName) });
+  const allowed = Number(trainer.memoryBytes);
+  if (memory.bytes <= allowed) return [];
+  const { params, batch: rows, activations } = memory.parts;
+  return [
+    {
+      path: ["hiddenSize"],
+      whole: true,
+      message:
+        `this run needs about ${formatBytes(memory.bytes)} (parameters ${formatBytes(params)}, minibatch ${formatBytes(rows)}, ` +
+        `activations ${formatBytes(activations)}) on a ${trainer.backend} trainer, which allows ${formatBytes(allowed)} per run: lower hiddenSize or batchSize`,
+    },
+  ];
+}
+
+/**
+ * What keeps every one of `trainers` from training `hp`: none when one can; else what keeps the one
+ * with the most memory from it (the nearest miss). With no trainer, the batch size's own bound.
+ */
+export function fleetFitProblems(trainers: readonly TrainerCapacity[], hp: Hyperparameters): Problem[] {
+  if (trainers.length === 0) return fitProblems(null, hp);
+  const largestFirst = [...trainers].sort((a, b) => Number((b.memoryBytes ?? 0n) - (a.memoryBytes ?? 0n)));
+  let nearest: Problem[] | undefined;
+  for (const trainer of largestFirst) {
+    const problems = fitProblems(trainer, hp);
+    if (problems.length === 0) return [];
+    nearest ??= problems;
+  }
+  return nearest ?? [];
+}
+
+/** Trainers seen within `timeoutMs`, the most recently seen first. */
+export function liveTrainers(db: Db, timeoutMs: number): Promise<Trainer[]> {
+  return db.trainer.findMany({
+    where: { lastSeenAt: { gt: new Date(Date.now() - timeoutMs) } },
+    orderBy: { lastSeenAt: "desc" },
+  });
+}
+
+const GPU_BACKENDS: string[] = BACKEND_NAMES.filter(trainsOnGpu);
+
+/** Whether a live GPU trainer trains fewer runs than it may at once (its concurrency). */
+export async function gpuTrainerHasRoom(db: Db, timeoutMs: number): Promise<boolean> {
+  const [row] = await db.$queryRaw<{ room: boolean }[]>`
+    SELECT EXISTS (SELECT 1 FROM "Trainer" t
+      WHERE t."lastSeenAt" > ${new Date(Date.now() - timeoutMs)} AND t.backend = ANY(${GPU_BACKENDS})
+        AND t.concurrency > (SELECT count(*) FROM "Run" r WHERE r."trainerId" = t.id AND r.status = 'RUNNING')) AS room`;
+  return row?.room ?? false;
+}
