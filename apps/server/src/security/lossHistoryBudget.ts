@@ -42,9 +42,12 @@ export function budgetPerExecution(limits: LossHistoryLimits): (rootValue: unkno
   const byEvent = new WeakMap<object, LossHistoryBudget>();
   let request: LossHistoryBudget | undefined;
   return (rootValue) => {
-    if (typeof rootValue !== "object" || rootValue === null) return (request ??= new LossHistoryBudget(limits));
-    let budget = byEvent.get(rootValue);
-    if (!budget) byEvent.set(rootValue, (budget = new LossHistoryBudget(limits)));
+    if (typeof rootValue !== "object" || rootValue === null) {
+      request ??= new LossHistoryBudget(limits);
+      return request;
+    }
+    const budget = byEvent.get(rootValue) ?? new LossHistoryBudget(limits);
+    byEvent.set(rootValue, budget);
     return budget;
   };
 }

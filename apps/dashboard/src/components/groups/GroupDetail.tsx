@@ -8,7 +8,7 @@ import { useClient } from "urql";
 import { type Group, groupLabel, numberMeanStd, percentMeanStd } from "@/lib/groups";
 import { plural } from "@/lib/plural";
 import { percent } from "@/lib/types";
-import { StatusBadge } from "../runs/RunBits";
+import { StatusBadge, TestAccuracyCell } from "../runs/RunBits";
 import { GroupBandCharts } from "./GroupBandCharts";
 import { useLiveGroups } from "./useLiveGroups";
 
@@ -126,15 +126,7 @@ export function GroupDetail({ initial }: { initial: Group }) {
                   <StatusBadge status={r.status} />
                 </td>
                 <td className="num">{percent(r.finalValAcc)}</td>
-                <td className="num">
-                  {r.testAcc === null && r.testError ? (
-                    <span className="error" title={r.testError}>
-                      failed
-                    </span>
-                  ) : (
-                    percent(r.testAcc)
-                  )}
-                </td>
+                <TestAccuracyCell run={r} />
               </tr>
             ))}
           </tbody>

@@ -1,4 +1,4 @@
-import type { RunStatus } from "@/lib/types";
+import { percent, type RunStatus } from "@/lib/types";
 
 export function StatusBadge({ status }: { status: RunStatus }) {
   return (
@@ -25,5 +25,20 @@ export function ProgressBar({ value, label }: { value: number; label: string }) 
       </span>{" "}
       <span className="muted">{pct}%</span>
     </span>
+  );
+}
+
+/** A run's test accuracy as a table cell: the percent, or "failed" with the reason on hover. */
+export function TestAccuracyCell({ run }: { run: { testAcc: number | null; testError: string | null } }) {
+  return (
+    <td className="num">
+      {run.testAcc === null && run.testError ? (
+        <span className="error" title={run.testError}>
+          failed
+        </span>
+      ) : (
+        percent(run.testAcc)
+      )}
+    </td>
   );
 }

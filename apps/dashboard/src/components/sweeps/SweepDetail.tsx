@@ -11,7 +11,7 @@ import { rankTrials } from "@/lib/trialRanking";
 import { isFinished, percent } from "@/lib/types";
 import { BEST_EPOCH_VAL, FINAL_VAL } from "@/lib/valAccuracy";
 import { Downloads } from "../Downloads";
-import { ProgressBar, StatusBadge } from "../runs/RunBits";
+import { ProgressBar, StatusBadge, TestAccuracyCell } from "../runs/RunBits";
 import { WeightsImage } from "../runs/WeightsImage";
 import { Heatmap, ParallelCoordinates } from "./SweepCharts";
 import { SweepGroups } from "./SweepGroups";
@@ -191,15 +191,7 @@ export function SweepDetail({ initial }: { initial: SweepView }) {
                 <td className="num">{t.hyperparameters.learningRateDecay}</td>
                 <td className="num">{t.iteration}</td>
                 <ValAccuracyCells run={t} />
-                <td className="num">
-                  {t.testAcc === null && t.testError ? (
-                    <span className="error" title={t.testError}>
-                      failed
-                    </span>
-                  ) : (
-                    percent(t.testAcc)
-                  )}
-                </td>
+                <TestAccuracyCell run={t} />
               </tr>
             ))}
           </tbody>
