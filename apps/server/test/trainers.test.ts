@@ -2,7 +2,9 @@
 // after runs were queued.
 
 import { existsSync, readdirSync } from "node:fs";
+import { mkdtemp, rm } from "node:fs/promises";
 import os from "node:os";
+import path from "node:path";
 import { createDb } from "@trainql/db";
 import { graphql } from "@trainql/graphql";
 import { reapOrphanedRuns } from "@trainql/runs";
@@ -292,9 +294,9 @@ describe("the reaper", () => {
         expect((await runState(startRun.id)).status).toBe("QUEUED");
         // Once: from then on it skips the job (it polls every 500 ms).
         await new Promise((r) => setTimeout(r, 1500));
-        expect(
-          small.output().match(/more than this trainer can train; handed back for a trainer that can/g),
-        ).toHaveLength(1);
+        expect(small.output().match(/cannot train it \(too big\); handed back for a trainer that can/g)).toHaveLength(
+          1,
+        );
         // The big trainer is gone: the reaper queues the job again, and the small trainer fails the run.
         await big.gone();
         await waitFor(async () => (await runState(startRun.id)).status === "FAILED", 30_000, "the run to fail");
@@ -304,6 +306,28 @@ describe("the reaper", () => {
       } finally {
         await small.stop();
         await big.gone().catch(() => {});
+      }
+    });
+
+    it("a trainer without the data set hands runs to one that has it, rather than failing them", async () => {
+      const withData = await otherTrainer("with-data", "wasm", 2 ** 33);
+      const empty = await mkdtemp(path.join(os.tmpdir(), "trainql-no-data-"));
+      const dataless = await startTrainer(databaseUrl, empty);
+      try {
+        const { startRun } = await gqlOk(api.url, START, { input: { hiddenSize: 8, numIters: 20, batchSize: 20 } });
+        await waitFor(
+          async () => Object.keys((await jobFlags(startRun.uuid)) ?? {}).some((f) => f.startsWith("unfit:")),
+          20_000,
+          "the job handed back",
+        );
+        expect((await runState(startRun.id)).status).toBe("QUEUED");
+        expect(dataless.output()).toMatch(/cannot train it \(no data set\); handed back for a trainer that can/);
+        // (Not left queued for the tests after this one.)
+        await gqlOk(api.url, graphql(`mutation DeleteQueued($id: ID!) { deleteRun(id: $id) }`), { id: startRun.id });
+      } finally {
+        await dataless.stop();
+        await withData.gone().catch(() => {});
+        await rm(empty, { recursive: true, force: true });
       }
     });
 

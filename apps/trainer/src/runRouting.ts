@@ -40,28 +40,31 @@ export function forbiddenFlagsOf(
 }
 
 /**
- * For a run this trainer cannot train (`problems`, from fitProblems on its own capacity): hands its
- * job back, flagged so that this trainer skips it, when another live trainer can train it, and says
- * "handed back"; when none can, says why, for the run to fail with.
+ * For a run this trainer cannot train (too big for it, or it has no data set): hands its job back,
+ * flagged so that this trainer skips it, when another live trainer with a data set can train it, and
+ * says so (true); false when none can, for the run to fail here saying why.
  */
-export async function passOn(
+export async function handBack(
   db: Db,
   runId: string,
   hp: Hyperparameters,
-  self: TrainerCapacity,
+  selfId: string,
   jobFlags: Record<string, unknown> | null | undefined,
   liveTimeoutMs: number,
-): Promise<{ handedBack: true } | { handedBack: false; error: string }> {
-  const others = (await liveTrainers(db, liveTimeoutMs)).filter((t) => t.id !== self.id);
-  if (others.some((t) => fitProblems(t, hp).length === 0)) {
-    // (The trainers that handed it back before stay flagged; the GPU preference goes: the trainer
-    // that can take it may be a CPU one, and it must not wait for a GPU trainer's room.)
-    await db.$transaction((tx) => enqueueTrain(tx, runId, [...unfitFlagsOf(jobFlags), unfitFlag(self.id)]));
-    return { handedBack: true };
-  }
-  const why = fitProblems(self, hp).map((p) => sentence(p, p.path.join(".")));
-  return {
-    handedBack: false,
-    error: `no live trainer can train this run: ${why.join("; ")}${others.length > 0 ? ` (nor can the ${others.length} other live trainer${others.length > 1 ? "s" : ""})` : ""}`,
-  };
+): Promise<boolean> {
+  const others = (await liveTrainers(db, liveTimeoutMs)).filter(
+    (t) => t.id !== selfId && t.numTrain !== null && fitProblems(t, hp).length === 0,
+  );
+  if (others.length === 0) return false;
+  // (The trainers that handed it back before stay flagged; the GPU preference goes: the trainer
+  // that can take it may be a CPU one, and it must not wait for a GPU trainer's room.)
+  await db.$transaction((tx) => enqueueTrain(tx, runId, [...unfitFlagsOf(jobFlags), unfitFlag(selfId)]));
+  return true;
+}
+
+/** Why no live trainer can train a run this trainer cannot (`fitProblems` on its own capacity). */
+export function unfitReason(self: TrainerCapacity, hp: Hyperparameters): string {
+  return `no live trainer can train this run: ${fitProblems(self, hp)
+    .map((p) => sentence(p, p.path.join(".")))
+    .join("; ")}`;
 }

@@ -19,7 +19,7 @@ import {
 import { epochCheckpointPolicy, fitProblems, hyperparametersOf, type TrainerCapacity } from "@trainql/runs";
 import { ArtifactPace } from "./artifactPace.ts";
 import { RunRecorder } from "./runRecorder.ts";
-import { passOn } from "./runRouting.ts";
+import { handBack, unfitReason } from "./runRouting.ts";
 
 /** A run this trainer is training: how to stop it, and when it last moved. */
 export interface ActiveRun {
@@ -86,15 +86,17 @@ async function trainClaimed(ctx: TrainerContext, runId: string, job: TrainJob): 
   const run = await withRetry(() => db.run.findUnique({ where: { id: runId } }));
   if (run?.status !== "QUEUED") return; // cancelled or deleted while queued: nothing to do
   const hp = hyperparametersOf(run);
-  // Too big for this trainer (its memory, or its training set for the batch): another live trainer
-  // gets it, or, with none that can train it, the run fails below saying why.
+  // Too big for this trainer (its memory, or its training set for the batch), or no data set here:
+  // another live trainer gets it, or, with none that can train it, the run fails below saying why.
   const capacity = ctx.capacity();
-  const unfit =
-    fitProblems(capacity, hp).length > 0
-      ? await withRetry(() => passOn(db, runId, hp, capacity, job.flags, ctx.liveTimeoutMs))
-      : undefined;
-  if (unfit?.handedBack) {
-    ctx.log(`run ${runId}: more than this trainer can train; handed back for a trainer that can`);
+  const unfit = fitProblems(capacity, hp).length > 0 ? unfitReason(capacity, hp) : undefined;
+  if (
+    ("error" in ctx.data || unfit) &&
+    (await withRetry(() => handBack(db, runId, hp, capacity.id, job.flags, ctx.liveTimeoutMs)))
+  ) {
+    ctx.log(
+      `run ${runId}: this trainer cannot train it (${"error" in ctx.data ? "no data set" : "too big"}); handed back for a trainer that can`,
+    );
     return;
   }
   const controller = new AbortController();
@@ -105,7 +107,7 @@ async function trainClaimed(ctx: TrainerContext, runId: string, job: TrainJob): 
   const claim = await recorder.start(ctx.trainerId, ctx.backend, job.id);
   if (!claim) return;
   if ("error" in ctx.data || unfit) {
-    await recorder.finish("FAILED", { error: "error" in ctx.data ? ctx.data.error : unfit?.error });
+    await recorder.finish("FAILED", { error: "error" in ctx.data ? ctx.data.error : unfit });
     return;
   }
   const data = ctx.data;

@@ -2,7 +2,6 @@
 // same transaction as the row it belongs to, so a run is never QUEUED without its job, or vice versa.
 import type { Prisma } from "@trainql/db";
 import { z } from "zod";
-import { PREFERS_GPU } from "./trainerFleet.ts";
 
 export const TASK = { train: "train", evaluate: "evaluate", advanceSweep: "advance-sweep" } as const;
 
@@ -28,6 +27,18 @@ export function parsePayload<T extends Task>(task: T, payload: unknown): Payload
 }
 
 type Tx = Pick<Prisma.TransactionClient, "$executeRaw">;
+
+// Job flags: graphile-worker skips, for each trainer, the jobs with any flag it forbids (see
+// trainerFleet.ts for who forbids which).
+/** A train job's flag: CPU trainers skip it while a GPU trainer has room. */
+export const PREFERS_GPU = "prefers-gpu";
+/** A train job's flag: the trainer with this id cannot train its run. */
+export const unfitFlag = (trainerId: string) => `unfit:${trainerId}`;
+const UNFIT_PREFIX = unfitFlag("");
+
+/** The unfit flags among a job's (graphile-worker gives a job's flags as an object's keys). */
+export const unfitFlagsOf = (flags: Record<string, unknown> | null | undefined) =>
+  Object.keys(flags ?? {}).filter((flag) => flag.startsWith(UNFIT_PREFIX));
 
 /**
  * Queues a run's training. `flags` tell trainers which of them should leave the job (see

@@ -9,9 +9,8 @@
 // no trial running and no job to advance it.
 import type { Db, Run } from "@trainql/db";
 import { publishRunNotification, publishSweepChanged } from "./events/publish.ts";
-import { enqueueAdvanceSweep, enqueueTrain, TASK } from "./queue.ts";
+import { enqueueAdvanceSweep, enqueueTrain, TASK, unfitFlag } from "./queue.ts";
 import { releaseJob } from "./runLease.ts";
-import { unfitFlag } from "./trainerFleet.ts";
 
 export interface ReapPolicy {
   /** A RUNNING run whose heartbeat is older than this has no live owner. */
@@ -80,15 +79,9 @@ export async function reapOrphanedRuns(
   // A dead trainer's workers may hold jobs (an evaluation, a sweep's advance, a run's job taken but
   // never claimed): graphile-worker would keep them locked for 4 hours, and a sweep's whole queue
   // with them. Unlocked, another trainer takes them now.
-  const dead = await db.trainer.findMany({
-    where: { lastSeenAt: { lt: cutoff } },
-    select: { id: true, workerIds: true },
-  });
-  const deadWorkers = dead.flatMap((t) => t.workerIds);
-  if (deadWorkers.length > 0) await db.$executeRaw`SELECT graphile_worker.force_unlock_workers(${deadWorkers}::text[])`;
-  // (Those still silent: one that beat meanwhile stays.)
-  if (dead.length > 0)
-    await db.trainer.deleteMany({ where: { id: { in: dead.map((t) => t.id) }, lastSeenAt: { lt: cutoff } } });
+  // (One statement: a trainer that beats meanwhile is neither forgotten nor robbed of its jobs.)
+  await db.$executeRaw`WITH dead AS (DELETE FROM "Trainer" WHERE "lastSeenAt" < ${cutoff} RETURNING "workerIds")
+    SELECT graphile_worker.force_unlock_workers(ARRAY(SELECT unnest("workerIds") FROM dead))`;
   // Jobs out of attempts stay in the queue's table forever otherwise; their runs are ended by now.
   const failed = await db.$queryRaw<{ id: bigint; task_identifier: string; last_error: string | null }[]>`
     SELECT id, task_identifier, last_error FROM graphile_worker.jobs

@@ -5,7 +5,7 @@
 //   a run that some live trainer can train; a trainer that takes the job of a run it cannot train
 //   hands the job back flagged with its id (graphile-worker's job flags), so that it, and it alone,
 //   skips the job from then on; or, when no live trainer can, fails the run saying why.
-// - GPU first: train jobs carry PREFERS_GPU, which a CPU trainer skips while a live GPU trainer has a
+// - GPU first: train jobs carry PREFERS_GPU (queue.ts has the flags), which a CPU trainer skips while a live GPU trainer has a
 //   free slot. On a CPU the reference's run takes 20 minutes; on an H200, 22 seconds.
 import type { Db, Trainer } from "@trainql/db";
 import {
@@ -18,19 +18,10 @@ import {
 } from "@trainql/nn";
 import { type Hyperparameters, ruleOf } from "@trainql/nn/hyperparameters";
 import { type Problem, problemsOf } from "@trainql/nn/validation";
+import { TASK } from "./queue.ts";
 
 /** What the fit of a run depends on, as each trainer registers it. */
 export type TrainerCapacity = Pick<Trainer, "id" | "backend" | "memoryBytes" | "numTrain">;
-
-/** A train job's flag: CPU trainers skip it while a GPU trainer has room. */
-export const PREFERS_GPU = "prefers-gpu";
-/** A train job's flag: the trainer with this id cannot train its run. */
-export const unfitFlag = (trainerId: string) => `unfit:${trainerId}`;
-const UNFIT_PREFIX = unfitFlag("");
-
-/** The unfit flags among a job's (graphile-worker gives a job's flags as an object's keys). */
-export const unfitFlagsOf = (flags: Record<string, unknown> | null | undefined) =>
-  Object.keys(flags ?? {}).filter((flag) => flag.startsWith(UNFIT_PREFIX));
 
 /**
  * What keeps `trainer` from training `hp`, at the paths ["batchSize"] and ["hiddenSize"]: its training
@@ -83,11 +74,17 @@ export function liveTrainers(db: Db, timeoutMs: number): Promise<Trainer[]> {
 
 const GPU_BACKENDS: string[] = BACKEND_NAMES.filter(trainsOnGpu);
 
-/** Whether a live GPU trainer trains fewer runs than it may at once (its concurrency). */
+/**
+ * Whether a live GPU trainer with a data set holds fewer train jobs than it may at once (its
+ * concurrency). Counted in jobs, not RUNNING runs: a trainer reloading a lost GPU holds jobs whose
+ * runs wait QUEUED, and one without data fails every run at once; neither has room.
+ */
 export async function gpuTrainerHasRoom(db: Db, timeoutMs: number): Promise<boolean> {
   const [row] = await db.$queryRaw<{ room: boolean }[]>`
     SELECT EXISTS (SELECT 1 FROM "Trainer" t
       WHERE t."lastSeenAt" > ${new Date(Date.now() - timeoutMs)} AND t.backend = ANY(${GPU_BACKENDS})
-        AND t.concurrency > (SELECT count(*) FROM "Run" r WHERE r."trainerId" = t.id AND r.status = 'RUNNING')) AS room`;
+        AND t."numTrain" IS NOT NULL
+        AND t.concurrency > (SELECT count(*) FROM graphile_worker.jobs j
+          WHERE j.task_identifier = ${TASK.train} AND j.locked_by = ANY(t."workerIds"))) AS room`;
   return row?.room ?? false;
 }
