@@ -253,7 +253,7 @@ describe("sweeps", () => {
       const [a, b] = sweep.trials.map((t) => t.uuid) as [string, string];
       const jobs = async () =>
         (await sql.query<{ key: string }>(`SELECT key FROM graphile_worker.jobs ORDER BY key`)).rows.map((r) => r.key);
-      return { local, sql, db, sweepId: startSweep.id, sweepUuid: startSweep.uuid, a, b, jobs };
+      return { url, local, sql, db, sweepId: startSweep.id, sweepUuid: startSweep.uuid, a, b, jobs };
     };
 
     it("cancelling a sweep flags its running trials, so that one whose trainer dies is not re-queued", async () => {
@@ -274,6 +274,27 @@ describe("sweeps", () => {
       await sql.query(`UPDATE "Run" SET "heartbeatAt" = now() - interval '2 hours' WHERE id = $1`, [a]);
       await reapOrphanedRuns(db, policy);
       expect((await row(a)).status).toBe("CANCELLED");
+    });
+
+    it("cancelling a sweep while a trainer writes to one of its trials deadlocks neither", async () => {
+      const { url, local, sql, sweepId, a } = await setUp();
+      await sql.query(
+        `UPDATE "Run" SET status = 'RUNNING', "heartbeatAt" = now(), "trainerId" = 'alive' WHERE id = $1`,
+        [a],
+      );
+      // A trainer's epoch write: it renews its lease (the trial's row is its from then on), then writes
+      // the trial again, and PostgreSQL checks the trial's sweep key then (a KEY SHARE lock).
+      const trainer = new pg.Client({ connectionString: url });
+      await trainer.connect();
+      cleanup(() => trainer.end());
+      await trainer.query("BEGIN");
+      await trainer.query(`UPDATE "Run" SET "heartbeatAt" = now() WHERE id = $1`, [a]);
+      // cancelSweep locks the sweep, then waits for the trial's row.
+      const cancelled = gql(local.url, CANCEL_SWEEP, { id: sweepId });
+      await new Promise((r) => setTimeout(r, 500));
+      await trainer.query(`UPDATE "Run" SET iteration = 5 WHERE id = $1`, [a]); // (with FOR UPDATE on the sweep: a deadlock)
+      await trainer.query("COMMIT");
+      expect((await cancelled).errors).toBeUndefined();
     });
 
     it("the reaper frees a sweep whose advance job a dead trainer held, or whose advance job was lost", async () => {

@@ -21,7 +21,7 @@ export async function cancelRunIn(
 ): Promise<CancelOutcome | undefined> {
   const [run] = await tx.$queryRaw<
     Pick<Run, "status" | "heartbeatAt" | "jobId" | "sweepId">[]
-  >`SELECT status, "heartbeatAt", "jobId", "sweepId" FROM "Run" WHERE id = ${runId}::uuid FOR UPDATE`;
+  >`SELECT status, "heartbeatAt", "jobId", "sweepId" FROM "Run" WHERE id = ${runId}::uuid FOR NO KEY UPDATE`;
   if (!run) return undefined;
   const ownerless = !run.heartbeatAt || run.heartbeatAt.getTime() < Date.now() - policy.timeoutMs;
   // A PAUSED sweep trial waits for its rung's end: cancelled, it drops out of the promotion.

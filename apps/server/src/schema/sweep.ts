@@ -230,7 +230,7 @@ builder.mutationFields((t) => ({
       return db.$transaction(async (tx) => {
         const [locked] = await tx.$queryRaw<
           { status: string }[]
-        >`SELECT status::text AS status FROM "Sweep" WHERE id = ${found.id}::uuid FOR UPDATE`;
+        >`SELECT status::text AS status FROM "Sweep" WHERE id = ${found.id}::uuid FOR NO KEY UPDATE`;
         if (locked?.status !== "RUNNING")
           throw conflict(`sweep ${id} already ended (${locked?.status}); there is nothing to cancel`);
         await tx.sweep.update({

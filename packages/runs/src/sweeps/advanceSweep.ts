@@ -12,9 +12,12 @@ import type { SweepConfig } from "./sweepConfig.ts";
 
 export async function advanceSweep(db: Db, sweepId: string): Promise<void> {
   await db.$transaction(async (tx) => {
-    // Row lock: cancelSweep and this task never interleave.
+    // Row lock: cancelSweep and this task never interleave. NO KEY UPDATE, as cancelSweep's: a
+    // trainer's write to a trial, which holds the trial's row, takes a KEY SHARE lock on its sweep
+    // (PostgreSQL checks the foreign key again on a row the transaction updated before), and FOR
+    // UPDATE would wait for it while the trainer waits for the trial's row: a deadlock.
     const [sweep] = await tx.$queryRaw<{ status: string; rung: number; config: SweepConfig }[]>`
-      SELECT status::text AS status, rung, config FROM "Sweep" WHERE id = ${sweepId}::uuid FOR UPDATE`;
+      SELECT status::text AS status, rung, config FROM "Sweep" WHERE id = ${sweepId}::uuid FOR NO KEY UPDATE`;
     if (!sweep) return;
     if (sweep.status !== "RUNNING") {
       // A trial that paused after its sweep ended (cancelSweep stopped those paused before) waits
