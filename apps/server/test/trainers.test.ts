@@ -249,6 +249,35 @@ describe("a run whose iterations outlast the timeout", () => {
 });
 
 describe("the reaper", () => {
+  it("train on a host whose clock is a minute behind the database's, their runs never taken for abandoned", async () => {
+    // Judged by the hosts' own clocks, its heartbeats were a minute old when written: every reaper
+    // took its runs back, and a run failed after three attempts.
+    const behind = await startTrainer(
+      databaseUrl,
+      dataDir,
+      { CLOCK_SKEW_MS: "-60000" },
+      { imports: [path.join(import.meta.dirname, "fixtures/skewedClock.ts")] },
+    );
+    try {
+      // ~10 s: longer than the timeout (4 s here), so that the API's reaper looks at it several times.
+      const { startRun } = await gqlOk(api.url, START, { input: { hiddenSize: 8, numIters: 8000, batchSize: 20 } });
+      const done = await waitFor(
+        async () => {
+          const s = await runState(startRun.id);
+          return ["SUCCEEDED", "FAILED"].includes(s.status) && s;
+        },
+        90_000,
+        "the run to end",
+      );
+      expect(done).toMatchObject({ status: "SUCCEEDED", interruptions: [], error: null });
+      // And the API sees the trainer as live.
+      const { trainers } = await gqlOk(api.url, graphql(`query LiveTrainers { trainers { pid } }`), {});
+      expect(trainers.map((t) => t.pid)).toContain(behind.process.pid);
+    } finally {
+      await behind.stop();
+    }
+  });
+
   describe("in a fleet", () => {
     // Another trainer, as its row says it is: live (seen an hour from now), taking nothing here.
     const otherTrainer = async (id: string, backend: string, memoryBytes: number, concurrency = 1) => {

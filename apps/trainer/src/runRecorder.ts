@@ -203,7 +203,6 @@ export class RunRecorder {
         data: {
           status: "RUNNING",
           startedAt: new Date(),
-          heartbeatAt: new Date(),
           trainerId,
           jobId,
           lease: { increment: 1 },
@@ -212,6 +211,8 @@ export class RunRecorder {
         },
       });
       if (count !== 1) return null;
+      // (Its first heartbeat, on the database's clock as every later one: see liveness.ts.)
+      await tx.$executeRaw`UPDATE "Run" SET "heartbeatAt" = now() WHERE id = ${this.runId}::uuid`;
       const iteration = await rewindToCheckpoint(tx, this.runId);
       const run = await tx.run.findUniqueOrThrow({
         where: { id: this.runId },

@@ -208,17 +208,18 @@ export async function startTrainer(
   });
   // Registered once it takes jobs: a trainer in the table is a trainer that is ready (its readiness,
   // for the API and for whoever started it).
-  await db.trainer.upsert({ where: { id }, create: registration, update: {} });
+  // An upsert: a trainer forgotten while cut off from the database registers again. Seen at the
+  // database's now(), not this host's clock (see liveness.ts in @trainql/runs).
+  const register = async () => {
+    await db.trainer.upsert({ where: { id }, create: registration, update: registeredBackend(ctx.backend) });
+    await db.$executeRaw`UPDATE "Trainer" SET "lastSeenAt" = now() WHERE id = ${id}`;
+  };
+  await register();
   const reaper = new Reaper(db, reapPolicyOf(env), env.TRAINER_HEARTBEAT_MS, log);
   let failing = false;
   const heartbeat = setInterval(() => {
     const beat = async () => {
-      // An upsert: a trainer forgotten while cut off from the database registers again.
-      await db.trainer.upsert({
-        where: { id },
-        create: registration,
-        update: { lastSeenAt: new Date(), ...registeredBackend(ctx.backend) },
-      });
+      await register();
       await renewLeases(ctx, env.TRAINER_TIMEOUT_MS);
     };
     reaper.tick(beat).then(

@@ -19,11 +19,13 @@ export async function cancelRunIn(
   runId: string,
   policy: Pick<ReapPolicy, "timeoutMs">,
 ): Promise<CancelOutcome | undefined> {
-  const [run] = await tx.$queryRaw<
-    Pick<Run, "status" | "heartbeatAt" | "jobId" | "sweepId">[]
-  >`SELECT status, "heartbeatAt", "jobId", "sweepId" FROM "Run" WHERE id = ${runId}::uuid FOR NO KEY UPDATE`;
+  // (Ownerless on the database's clock, which every heartbeat is written with: see liveness.ts.)
+  const [run] = await tx.$queryRaw<(Pick<Run, "status" | "jobId" | "sweepId"> & { ownerless: boolean })[]>`
+    SELECT status, "jobId", "sweepId",
+      ("heartbeatAt" IS NULL OR "heartbeatAt" < now() - make_interval(secs => ${policy.timeoutMs / 1000}::float8)) AS ownerless
+    FROM "Run" WHERE id = ${runId}::uuid FOR NO KEY UPDATE`;
   if (!run) return undefined;
-  const ownerless = !run.heartbeatAt || run.heartbeatAt.getTime() < Date.now() - policy.timeoutMs;
+  const { ownerless } = run;
   // A PAUSED sweep trial waits for its rung's end: cancelled, it drops out of the promotion.
   if (run.status === "QUEUED" || run.status === "PAUSED" || (run.status === "RUNNING" && ownerless)) {
     // No live trainer holds it: end it here (a late owner finds its lease gone and stops).

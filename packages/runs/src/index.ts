@@ -5,6 +5,7 @@ export * from "./events/publish.ts";
 export * from "./events/runNotifications.ts";
 export * from "./events/runPubSub.ts";
 export * from "./hyperparameters.ts";
+export * from "./liveness.ts";
 export * from "./lossStore.ts";
 export * from "./minMaxDownsample.ts";
 export * from "./processErrors.ts";

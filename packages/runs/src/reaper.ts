@@ -9,6 +9,7 @@
 // no trial running and no job to advance it.
 import type { Db, Run } from "@trainql/db";
 import { publishRunNotification, publishSweepChanged } from "./events/publish.ts";
+import { staleBefore } from "./liveness.ts";
 import { enqueueAdvanceSweep, enqueueTrain, TASK, unfitFlag } from "./queue.ts";
 import { releaseJob } from "./runLease.ts";
 
@@ -24,16 +25,12 @@ export interface Reaped {
   ended: string[];
 }
 
-function staleSince(policy: ReapPolicy): Date {
-  return new Date(Date.now() - policy.timeoutMs);
-}
-
 export async function reapOrphanedRuns(
   db: Db,
   policy: ReapPolicy,
   log: (line: string) => void = () => {},
 ): Promise<Reaped> {
-  const cutoff = staleSince(policy);
+  const cutoff = await staleBefore(db, policy.timeoutMs);
   const reaped: Reaped = { requeued: [], ended: [] };
   const candidates = await db.run.findMany({
     where: { status: "RUNNING", OR: [{ heartbeatAt: { lt: cutoff } }, { heartbeatAt: null }] },

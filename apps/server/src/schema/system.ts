@@ -58,11 +58,8 @@ builder.queryFields((t) => ({
   trainers: t.field({
     type: [TrainerRef],
     description: "Live trainer processes (recent heartbeat).",
-    resolve: (_root, _args, { db, reapPolicy }) =>
-      db.trainer.findMany({
-        where: { lastSeenAt: { gt: new Date(Date.now() - reapPolicy.timeoutMs) } },
-        orderBy: { startedAt: "asc" },
-      }),
+    resolve: async (_root, _args, { db, reapPolicy }) =>
+      (await liveTrainers(db, reapPolicy.timeoutMs)).sort((a, b) => a.startedAt.getTime() - b.startedAt.getTime()),
   }),
   backend: t.field({
     type: BackendRef,
