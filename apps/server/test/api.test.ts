@@ -184,6 +184,11 @@ describe("startRun and runEvents", () => {
     await expect(
       collect(client, RUN_EVENTS, { runId: startRun.id, after: "garbage" }, () => false, 10_000),
     ).rejects.toThrow(/after must be a cursor from an earlier runEvents event/);
+    // So does this run's cursor passed for another run: it would skip that run's events up to its marks.
+    const { startRun: other } = await gqlOk(api.url, START, { input: { hiddenSize: 8, numIters: 20, batchSize: 20 } });
+    await expect(collect(client, RUN_EVENTS, { runId: other.id, after: cursor }, () => false, 10_000)).rejects.toThrow(
+      /after must be a cursor from an earlier runEvents event of this run/,
+    );
   });
 
   it("cancels a running run within an iteration, and a queued one at once", async () => {

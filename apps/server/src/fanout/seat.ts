@@ -52,7 +52,7 @@ function coalescedLosses(items: SharedItem[]): { event: DeliveredEvent; last: Sh
     from: first.from,
     to: last.event.to,
     points: minMaxDownsample(points, LOSS_SAMPLES),
-    cursor: encodeCursor(last.after),
+    cursor: encodeCursor(first.runId, last.after),
   };
   return { event, last, count };
 }

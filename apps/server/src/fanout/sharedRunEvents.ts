@@ -263,7 +263,7 @@ export class SharedRunEvents {
       this.emitted = after;
       // The cursor is where the members stand after it, which a held loss batch may leave behind
       // the shared cursor's own marks.
-      const delivered: DeliveredEvent = { ...event, cursor: encodeCursor(after) };
+      const delivered: DeliveredEvent = { ...event, cursor: encodeCursor(event.runId, after) };
       this.executions++;
       const result = await this.execute(delivered);
       items.push({ event: delivered, before, after, ending: this.cursor.ending, result });

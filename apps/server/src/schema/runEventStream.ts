@@ -32,22 +32,29 @@ export interface Marks {
 
 export const START: Marks = { status: null, epoch: -1, lossesTo: 0, weightsEpoch: -1, testAcc: null, testError: null };
 
-export function encodeCursor(marks: Marks): string {
-  return Buffer.from(JSON.stringify(marks)).toString("base64url");
+/** The cursor after an event of run `runId`: the marks, and whose they are. */
+export function encodeCursor(runId: string, marks: Marks): string {
+  return Buffer.from(JSON.stringify({ ...marks, run: runId })).toString("base64url");
 }
 
-/** The marks in a cursor from this stream; a BAD_USER_INPUT error naming `after` otherwise. */
-export function decodeCursor(cursor: string): Marks {
+/**
+ * The marks in a cursor from this run's stream; a BAD_USER_INPUT error naming `after` otherwise
+ * (another run's cursor would skip this run's events up to its marks). A cursor without a run is
+ * from before cursors named theirs, and is taken as this run's.
+ */
+export function decodeCursor(cursor: string, runId: string): Marks {
   const bad = () =>
     new GraphQLError(`after must be a cursor from an earlier runEvents event of this run; got "${cursor}"`, {
       extensions: { code: "BAD_USER_INPUT", field: "after" },
     });
-  let marks: Partial<Marks>;
+  let marks: Partial<Marks> & { run?: unknown };
   try {
     marks = JSON.parse(Buffer.from(cursor, "base64url").toString("utf8"));
   } catch {
     throw bad();
   }
+  if (!marks || typeof marks !== "object" || (marks.run !== undefined && marks.run !== runId)) throw bad();
+  const { run: _run, ...rest } = marks;
   const int = (v: unknown, min: number) => Number.isInteger(v) && (v as number) >= min;
   if (
     !marks ||
@@ -60,7 +67,7 @@ export function decodeCursor(cursor: string): Marks {
     !(marks.status === null || typeof marks.status === "string")
   )
     throw bad();
-  return { ...START, ...marks } as Marks;
+  return { ...START, ...rest } as Marks;
 }
 
 async function evaluationPending(db: Db, runId: string): Promise<boolean> {
@@ -87,7 +94,7 @@ export class RunEventCursor {
     readonly runId: string,
     after?: string,
   ) {
-    this.marks = after ? decodeCursor(after) : { ...START };
+    this.marks = after ? decodeCursor(after, runId) : { ...START };
   }
 
   /** Whether the stream is over (a getter: the flag changes across awaits, which TypeScript would narrow away). */
@@ -115,7 +122,7 @@ export class RunEventCursor {
   }
 
   private deliver(event: StreamEvent): DeliveredEvent {
-    return { ...event, cursor: encodeCursor(this.marks) };
+    return { ...event, cursor: encodeCursor(this.runId, this.marks) };
   }
 
   async *catchUp(): AsyncGenerator<DeliveredEvent> {
