@@ -331,6 +331,35 @@ describe("forkRun", () => {
     });
   });
 
+  it("reproduces a fork as it was made: forked again from the same epoch with its settings, bit-identical", async () => {
+    const { forkRun } = await gqlOk(api.url, FORK, {
+      input: { runId: parentId, epoch: 3, learningRate: 0.3, reg: 1e-3 },
+    });
+    await finished(forkRun.id);
+    const REPRODUCE = graphql(`
+      mutation ReproduceFork($id: ID!) {
+        reproduceRun(id: $id) { id forkedAtEpoch forkedFrom { id } learningRateFromEpoch reproducedFrom { id }
+          hyperparameters { learningRate reg numIters } }
+      }
+    `);
+    const { reproduceRun } = await gqlOk(api.url, REPRODUCE, { id: forkRun.id });
+    expect(reproduceRun).toMatchObject({
+      forkedAtEpoch: 3,
+      forkedFrom: { id: parentId },
+      learningRateFromEpoch: 4,
+      reproducedFrom: { id: forkRun.id },
+      hyperparameters: { learningRate: 0.3, reg: 1e-3, numIters: 200 },
+    });
+    await finished(reproduceRun.id);
+    const VERDICT = graphql(
+      `query ForkVerdict($id: ID!) { run(id: $id) { reproduction { identical firstDifferenceIteration } } }`,
+    );
+    expect((await gqlOk(api.url, VERDICT, { id: reproduceRun.id })).run.reproduction).toEqual({
+      identical: true,
+      firstDifferenceIteration: null,
+    });
+  });
+
   it("refuses an epoch with no checkpoint and a new hidden size, naming the field, and creates nothing", async () => {
     const before = await countRows(databaseUrl, "Run");
     const badEpoch = await gql(api.url, FORK, { input: { runId: parentId, epoch: 999 } });

@@ -119,7 +119,7 @@ describe("reproduceRun", () => {
     await gqlOk(api.url, graphql(`mutation CancelOriginal($id: ID!) { cancelRun(id: $id) { status } }`), {
       id: startRun.uuid,
     });
-    // A fork (as forkRun leaves one, here written directly): its first epochs are its parent's.
+    // A fork (as forkRun leaves one, here written directly) whose parent's epoch checkpoint is gone.
     const [forkRow] = await sql<{ id: string }>(
       `INSERT INTO "Run" (id, status, "hiddenSize", "learningRate", "learningRateDecay", reg, "batchSize", "numIters", "weightScale", seed, iteration, "forkedFromId", "forkedAtEpoch", "learningRateFromEpoch")
        VALUES (gen_random_uuid(), 'SUCCEEDED', 8, 0.05, 0.95, 0, 20, 50, 1e-4, 11, 50, $1, 1, 2) RETURNING id::text`,
@@ -127,8 +127,10 @@ describe("reproduceRun", () => {
     );
     const fork = await gql(api.url, REPRODUCE, { id: forkRow!.id });
     expect(fork.errors?.[0]?.extensions?.code).toBe("CONFLICT");
+    // (Reproduced by forking its parent again at that epoch: see epochHistory.test.ts. Here the parent
+    // keeps no checkpoint of it.)
     expect(fork.errors?.[0]?.message).toMatch(
-      new RegExp(`is a fork \\(of run ${startRun.uuid} after epoch 1\\).*reproduce the run it was forked from`),
+      new RegExp(`is a fork of run ${startRun.uuid} after epoch 1, and that run no longer keeps epoch 1's checkpoint`),
     );
     expect((await gql(api.url, REPRODUCE, { id: "nope" })).errors?.[0]?.extensions?.code).toBe("BAD_USER_INPUT");
     expect(

@@ -31,6 +31,7 @@ import { builder, type Context } from "./builder.ts";
 import { badInput, conflict, notFound } from "./errors.ts";
 import { uuidFrom } from "./ids.ts";
 import { connectionArgs, PAGE_SIZES, pageFromLiveCursor } from "./pagination.ts";
+import { createFork } from "./runFork.ts";
 import { MAX_NAME, MAX_NOTE, MAX_TAGS, RunFilterSchema, RunName, TAG_RULE, UpdateRunSchema } from "./runLabels.ts";
 import { checkTrainerFits } from "./trainerFit.ts";
 
@@ -502,14 +503,37 @@ builder.mutationFields((t) => ({
         throw conflict(
           `run ${id} is ${original.status}: only a SUCCEEDED run has the complete losses a reproduction is compared with`,
         );
-      // A fork's losses up to its epoch are its parent's, trained with the parent's settings, and its
-      // schedule starts at that epoch: retrained from scratch with its settings, it would "differ"
-      // from iteration 1 with nothing nondeterministic anywhere.
-      if (original.forkedAtEpoch !== null)
-        throw conflict(
-          `run ${id} is a fork (of run ${original.forkedFromId ?? "since deleted"} after epoch ${original.forkedAtEpoch}): its first epochs are its parent's, so it cannot be retrained on its own; reproduce the run it was forked from, then fork the reproduction at the same epoch with the same settings`,
-        );
       const hp = hyperparametersOf(original);
+      // A fork's losses up to its epoch are its parent's, trained with the parent's settings, and its
+      // schedule starts at that epoch: retrained from scratch it would "differ" from iteration 1. So
+      // it is retrained as it was made: forked again from the same epoch, with the same settings.
+      if (original.forkedAtEpoch !== null) {
+        const epoch = original.forkedAtEpoch;
+        const parentId = original.forkedFromId;
+        const checkpoint = parentId
+          ? await db.epochCheckpoint.findUnique({
+              where: { runId_epoch: { runId: parentId, epoch } },
+              select: { iteration: true },
+            })
+          : null;
+        if (!parentId || !checkpoint)
+          throw conflict(
+            `run ${id} is a fork of ${parentId ? `run ${parentId}` : "a run since deleted"} after epoch ${epoch}, ` +
+              `and ${parentId ? `that run no longer keeps epoch ${epoch}'s checkpoint` : "its checkpoint went with it"}: ` +
+              "a fork is retrained from there, so this one cannot be reproduced",
+          );
+        return createFork(ctx, query, {
+          parentId,
+          parentLabel: parentId,
+          epoch,
+          at: checkpoint.iteration,
+          hp,
+          learningRateFromEpoch: original.learningRateFromEpoch,
+          name: original.name,
+          reproducedFromId: original.id,
+          paths: { batchSize: ["id"], hiddenSize: ["id"] },
+        });
+      }
       checkTrainerFits(await liveTrainers(db, ctx.reapPolicy.timeoutMs), hp, { batchSize: ["id"], hiddenSize: ["id"] });
       await admit(ctx, 1);
       return db.$transaction(async (tx) => {

@@ -10,7 +10,8 @@
 // The learning rate: left out (and the decay too), the fork follows the parent's schedule. Otherwise
 // the schedule starts afresh at the fork's first epoch k + 1: its iterations use `learningRate` (left
 // out: the rate the parent used there), and each later epoch multiplies it by the (new) decay.
-import { HYPERPARAMETERS } from "@trainql/nn/hyperparameters";
+import type { Prisma, Run } from "@trainql/db";
+import { HYPERPARAMETERS, type Hyperparameters } from "@trainql/nn/hyperparameters";
 import type { Problem } from "@trainql/nn/validation";
 import {
   appendLosses,
@@ -22,10 +23,10 @@ import {
 } from "@trainql/runs";
 import { z } from "zod";
 import { admit, checkQueueRoom } from "../security/admission.ts";
-import { builder } from "./builder.ts";
+import { builder, type Context } from "./builder.ts";
 import { conflict, invalidInput, notFound } from "./errors.ts";
 import { uuidFrom } from "./ids.ts";
-import { checkTrainerFits } from "./trainerFit.ts";
+import { checkTrainerFits, type FitPaths } from "./trainerFit.ts";
 
 const { learningRate, learningRateDecay, reg, numIters, hiddenSize, batchSize } = HYPERPARAMETERS;
 
@@ -132,54 +133,91 @@ builder.mutationFields((t) => ({
         reg: input.reg ?? parent.reg,
         numIters: totalIters,
       };
-      checkTrainerFits(await liveTrainers(db, ctx.reapPolicy.timeoutMs), hp, {
-        batchSize: ["input", "batchSize"],
-        hiddenSize: ["input", "hiddenSize"],
+      return createFork(ctx, query, {
+        parentId,
+        parentLabel: String(input.runId),
+        epoch: input.epoch,
+        at: checkpoint.iteration,
+        hp,
+        learningRateFromEpoch: newSchedule ? startEpoch : parent.learningRateFromEpoch,
+        name: input.name || null,
+        paths: { batchSize: ["input", "batchSize"], hiddenSize: ["input", "hiddenSize"] },
       });
-      await admit(ctx, 1);
-      const at = checkpoint.iteration;
-      // Written before the parent's checkpoint at `at`, so no rewind of the parent can change them.
-      const losses = await readLosses(db, parentId, 0, at);
-      // (Fewer only if the parent was rewound meanwhile, its trainer lost: its epoch k is being redone.)
-      if (losses.length !== at)
-        throw conflict(`run ${input.runId} is redoing epoch ${input.epoch}: fork it when it is back`);
-      return db.$transaction(
-        async (tx) => {
-          const history = await tx.epochMetric.findMany({ where: { runId: parentId, epoch: { lte: input.epoch } } });
-          const image = await tx.weightsImage.findFirst({
-            where: { runId: parentId, epoch: { lte: input.epoch } },
-            orderBy: { epoch: "desc" },
-            select: { epoch: true },
-          });
-          const fork = await tx.run.create({
-            data: {
-              ...hp,
-              name: input.name || null,
-              forkedFromId: parentId,
-              forkedAtEpoch: input.epoch,
-              learningRateFromEpoch: newSchedule ? startEpoch : parent.learningRateFromEpoch,
-              iteration: at,
-              bestValAcc: history.length ? Math.max(...history.map((e) => e.valAcc)) : null,
-              weightsEpoch: image?.epoch ?? null,
-            },
-            select: { id: true },
-          });
-          await tx.epochMetric.createMany({ data: history.map((e) => ({ ...e, runId: fork.id })) });
-          await tx.$executeRaw`INSERT INTO "WeightsImage" ("runId", "epoch", "png")
-            SELECT ${fork.id}::uuid, "epoch", "png" FROM "WeightsImage" WHERE "runId" = ${parentId}::uuid AND "epoch" <= ${input.epoch}`;
-          const copied = await tx.$executeRaw`INSERT INTO "Checkpoint" ("runId", "iteration", "data")
-            SELECT ${fork.id}::uuid, "iteration", "data" FROM "EpochCheckpoint" WHERE "runId" = ${parentId}::uuid AND "epoch" = ${input.epoch}`;
-          if (copied !== 1)
-            throw conflict(`run ${input.runId} is redoing epoch ${input.epoch}: fork it when it is back`);
-          await appendLosses(tx, fork.id, 0, Array.from(losses));
-          await enqueueTrain(tx, fork.id);
-          await publishRunsChanged(tx, { runId: fork.id, kind: "created" });
-          await checkQueueRoom(tx, 1, ctx.limits);
-          return tx.run.findUniqueOrThrow({ ...query, where: { id: fork.id } });
-        },
-        // The copy holds a checkpoint (up to 32 MiB) and the parent's losses.
-        { maxWait: 10_000, timeout: 60_000 },
-      );
     },
   }),
 }));
+
+/** A fork to queue: after which epoch of which run, and how it trains on from there. */
+export interface ForkPlan {
+  parentId: string;
+  /** The parent as the caller named it (for messages). */
+  parentLabel: string;
+  epoch: number;
+  /** The iteration the parent's checkpoint of `epoch` was taken at. */
+  at: number;
+  hp: Hyperparameters;
+  learningRateFromEpoch: number;
+  name: string | null;
+  /** Set when the fork retrains another fork, to compare with it (reproduceRun). */
+  reproducedFromId?: string;
+  /** Where in the input the checks of a trainer's fit point. */
+  paths: FitPaths;
+}
+
+/**
+ * Queues a fork: checks that a trainer can train it and that the queue has room, then, in one
+ * transaction, creates it with the parent's history up to the epoch (losses, epochs, weights images)
+ * and the parent's checkpoint of that epoch as its own. forkRun's, and reproduceRun's for a fork.
+ */
+export async function createFork(
+  ctx: Context,
+  query: { select?: Prisma.RunSelect; include?: Prisma.RunInclude },
+  plan: ForkPlan,
+): Promise<Run> {
+  const { db } = ctx;
+  const { parentId, parentLabel, epoch, at, hp } = plan;
+  checkTrainerFits(await liveTrainers(db, ctx.reapPolicy.timeoutMs), hp, plan.paths);
+  await admit(ctx, 1);
+  const redoing = () => conflict(`run ${parentLabel} is redoing epoch ${epoch}: fork it when it is back`);
+  // Written before the parent's checkpoint at `at`, so no rewind of the parent can change them.
+  const losses = await readLosses(db, parentId, 0, at);
+  // (Fewer only if the parent was rewound meanwhile, its trainer lost: its epoch k is being redone.)
+  if (losses.length !== at) throw redoing();
+  return db.$transaction(
+    async (tx) => {
+      const history = await tx.epochMetric.findMany({ where: { runId: parentId, epoch: { lte: epoch } } });
+      const image = await tx.weightsImage.findFirst({
+        where: { runId: parentId, epoch: { lte: epoch } },
+        orderBy: { epoch: "desc" },
+        select: { epoch: true },
+      });
+      const fork = await tx.run.create({
+        data: {
+          ...hp,
+          name: plan.name,
+          forkedFromId: parentId,
+          forkedAtEpoch: epoch,
+          learningRateFromEpoch: plan.learningRateFromEpoch,
+          reproducedFromId: plan.reproducedFromId ?? null,
+          iteration: at,
+          bestValAcc: history.length ? Math.max(...history.map((e) => e.valAcc)) : null,
+          weightsEpoch: image?.epoch ?? null,
+        },
+        select: { id: true },
+      });
+      await tx.epochMetric.createMany({ data: history.map((e) => ({ ...e, runId: fork.id })) });
+      await tx.$executeRaw`INSERT INTO "WeightsImage" ("runId", "epoch", "png")
+        SELECT ${fork.id}::uuid, "epoch", "png" FROM "WeightsImage" WHERE "runId" = ${parentId}::uuid AND "epoch" <= ${epoch}`;
+      const copied = await tx.$executeRaw`INSERT INTO "Checkpoint" ("runId", "iteration", "data")
+        SELECT ${fork.id}::uuid, "iteration", "data" FROM "EpochCheckpoint" WHERE "runId" = ${parentId}::uuid AND "epoch" = ${epoch}`;
+      if (copied !== 1) throw redoing();
+      await appendLosses(tx, fork.id, 0, Array.from(losses));
+      await enqueueTrain(tx, fork.id);
+      await publishRunsChanged(tx, { runId: fork.id, kind: "created" });
+      await checkQueueRoom(tx, 1, ctx.limits);
+      return tx.run.findUniqueOrThrow({ ...query, where: { id: fork.id } });
+    },
+    // The copy holds a checkpoint (up to 32 MiB) and the parent's losses.
+    { maxWait: 10_000, timeout: 60_000 },
+  );
+}

@@ -115,8 +115,7 @@ export function RunDetail({
             {evaluateAsked ? "Evaluating on the test set…" : "Evaluate on test set"}
           </button>
         )}
-        {/* (A fork is not reproduced on its own: its first epochs are its parent's; the API says so.) */}
-        {status === "SUCCEEDED" && initial.forkedAtEpoch === null && <ReproduceButton runId={initial.id} />}
+        {status === "SUCCEEDED" && <ReproduceButton runId={initial.id} />}
         {origins?.group && (
           <span className="muted">
             Member of seed group <Link href={`/groups/${origins.group.uuid}`}>{origins.group.uuid.slice(0, 8)}</Link>
