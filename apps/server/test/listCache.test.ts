@@ -133,6 +133,16 @@ describe("createListCache", () => {
     expect(execute(cache, { page: 3 }).answered).toBe(true);
   });
 
+  it("lets an answer go once its time to live is over, though no one asks again", async () => {
+    const cache = createListCache<object>({ rootFields: ["runs"], viewer: () => "", ttlMs: 50 });
+    cache.enable();
+    execute(cache, { page: 1 }).done();
+    execute(cache, { page: 2 }).done();
+    expect(cache.size()).toBe(2);
+    await new Promise((r) => setTimeout(r, 120));
+    expect(cache.size()).toBe(0);
+  });
+
   it("keeps nothing until enabled", () => {
     const cache = createListCache<object>({ rootFields: ["runs"], viewer: () => "", ttlMs: 60_000 });
     execute(cache).done();

@@ -51,6 +51,8 @@ export interface ListCache<C extends object> {
   /** Until called, nothing is kept: invalidations may be missed before LISTEN takes effect. */
   enable(): void;
   readonly metrics: ListCacheMetrics;
+  /** Answers kept now. */
+  size(): number;
 }
 
 export function createListCache<C extends object>({
@@ -104,7 +106,16 @@ export function createListCache<C extends object>({
           const forDocument = kept.get(document) ?? new Map<string, Kept>();
           kept.set(document, forDocument);
           if (!forDocument.has(key)) count++;
-          forDocument.set(key, { result, at: performance.now() });
+          const entry = { result, at: performance.now() };
+          forDocument.set(key, entry);
+          // Dropped once it can no longer be served: with no run changing (no invalidation), an idle
+          // API held up to maxKept answers, of up to a million loss points each, indefinitely.
+          const keptIn = kept;
+          setTimeout(() => {
+            if (kept !== keptIn || forDocument.get(key) !== entry) return; // forgotten or replaced since
+            forDocument.delete(key);
+            count--;
+          }, ttlMs).unref();
         },
       };
     },
@@ -128,5 +139,6 @@ export function createListCache<C extends object>({
       enabled = true;
     },
     metrics,
+    size: () => count,
   };
 }
