@@ -62,9 +62,12 @@ export async function handBack(
   return true;
 }
 
-/** Why no live trainer can train a run this trainer cannot (`fitProblems` on its own capacity). */
-export function unfitReason(self: TrainerCapacity, hp: Hyperparameters): string {
-  return `no live trainer can train this run: ${fitProblems(self, hp)
-    .map((p) => sentence(p, p.path.join(".")))
-    .join("; ")}`;
+/**
+ * Why this trainer cannot train a run (`fitProblems` on its own capacity), worded for the run's
+ * error should no live trainer take it; undefined when it can.
+ */
+export function unfitReason(self: TrainerCapacity, hp: Hyperparameters): string | undefined {
+  const problems = fitProblems(self, hp);
+  if (problems.length === 0) return undefined;
+  return `no live trainer can train this run: ${problems.map((p) => sentence(p, p.path.join("."))).join("; ")}`;
 }

@@ -16,7 +16,7 @@ import {
   TwoLayerNet,
   train,
 } from "@trainql/nn/engine";
-import { epochCheckpointPolicy, fitProblems, hyperparametersOf, type TrainerCapacity } from "@trainql/runs";
+import { epochCheckpointPolicy, hyperparametersOf, type TrainerCapacity } from "@trainql/runs";
 import { ArtifactPace } from "./artifactPace.ts";
 import { RunRecorder } from "./runRecorder.ts";
 import { handBack, unfitReason } from "./runRouting.ts";
@@ -89,7 +89,7 @@ async function trainClaimed(ctx: TrainerContext, runId: string, job: TrainJob): 
   // Too big for this trainer (its memory, or its training set for the batch), or no data set here:
   // another live trainer gets it, or, with none that can train it, the run fails below saying why.
   const capacity = ctx.capacity();
-  const unfit = fitProblems(capacity, hp).length > 0 ? unfitReason(capacity, hp) : undefined;
+  const unfit = unfitReason(capacity, hp);
   if (
     ("error" in ctx.data || unfit) &&
     (await withRetry(() => handBack(db, runId, hp, capacity.id, job.flags, ctx.liveTimeoutMs)))

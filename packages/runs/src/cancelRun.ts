@@ -2,6 +2,7 @@
 // of a cancelled sweep ends exactly as a run cancelled by hand would.
 import type { Prisma, Run, RunStatus } from "@trainql/db";
 import { cancelRequested, publish, publishRunNotification } from "./events/publish.ts";
+import { staleBeforeSql } from "./liveness.ts";
 import { enqueueAdvanceSweep, removeTrainJob } from "./queue.ts";
 import type { ReapPolicy } from "./reaper.ts";
 import { releaseJob } from "./runLease.ts";
@@ -22,7 +23,7 @@ export async function cancelRunIn(
   // (Ownerless on the database's clock, which every heartbeat is written with: see liveness.ts.)
   const [run] = await tx.$queryRaw<(Pick<Run, "status" | "jobId" | "sweepId"> & { ownerless: boolean })[]>`
     SELECT status, "jobId", "sweepId",
-      ("heartbeatAt" IS NULL OR "heartbeatAt" < now() - make_interval(secs => ${policy.timeoutMs / 1000}::float8)) AS ownerless
+      ("heartbeatAt" IS NULL OR "heartbeatAt" < ${staleBeforeSql(policy.timeoutMs)}) AS ownerless
     FROM "Run" WHERE id = ${runId}::uuid FOR NO KEY UPDATE`;
   if (!run) return undefined;
   const { ownerless } = run;

@@ -18,7 +18,7 @@ import {
 } from "@trainql/nn";
 import { type Hyperparameters, ruleOf } from "@trainql/nn/hyperparameters";
 import { type Problem, problemsOf } from "@trainql/nn/validation";
-import { staleBefore } from "./liveness.ts";
+import { staleBefore, staleBeforeSql } from "./liveness.ts";
 import { TASK } from "./queue.ts";
 
 /** What the fit of a run depends on, as each trainer registers it. */
@@ -83,7 +83,7 @@ const GPU_BACKENDS: string[] = BACKEND_NAMES.filter(trainsOnGpu);
 export async function gpuTrainerHasRoom(db: Db, timeoutMs: number): Promise<boolean> {
   const [row] = await db.$queryRaw<{ room: boolean }[]>`
     SELECT EXISTS (SELECT 1 FROM "Trainer" t
-      WHERE t."lastSeenAt" > now() - make_interval(secs => ${timeoutMs / 1000}::float8) AND t.backend = ANY(${GPU_BACKENDS})
+      WHERE t."lastSeenAt" > ${staleBeforeSql(timeoutMs)} AND t.backend = ANY(${GPU_BACKENDS})
         AND t."numTrain" IS NOT NULL
         AND t.concurrency > (SELECT count(*) FROM graphile_worker.jobs j
           WHERE j.task_identifier = ${TASK.train} AND j.locked_by = ANY(t."workerIds"))) AS room`;
