@@ -2,6 +2,7 @@
 // the API's input, and a bad one is a usage error that names the flag; usage errors print the usage
 // and exit 2; other known errors print their message (no stack) and exit 1.
 import type { z } from "zod";
+import { secondThreadsLoaded } from "../backend/secondThread.ts";
 import { type Problem, problemsOf, sentence } from "../validation/problems.ts";
 
 export class UsageError extends Error {
@@ -24,16 +25,19 @@ export function parseFlags<S extends z.ZodType>(
 }
 
 export function runCli(main: (argv: string[]) => Promise<void>, usage: string): void {
-  main(process.argv.slice(2).filter((a, i) => !(i === 0 && a === "--"))).then(
-    () => process.exit(0),
-    (error: unknown) => {
-      if (error instanceof UsageError) {
-        process.stderr.write(`error: ${error.message}\n\n${usage}\n`);
-        process.exit(2);
-      }
-      const message = error instanceof Error ? `${error.name}: ${error.message}` : String(error);
-      process.stderr.write(`error: ${message}\n`);
-      process.exit(1);
-    },
-  );
+  main(process.argv.slice(2).filter((a, i) => !(i === 0 && a === "--")))
+    // (Never exit while the BLAS worker loads its library: see secondThreadsLoaded.)
+    .finally(secondThreadsLoaded)
+    .then(
+      () => process.exit(0),
+      (error: unknown) => {
+        if (error instanceof UsageError) {
+          process.stderr.write(`error: ${error.message}\n\n${usage}\n`);
+          process.exit(2);
+        }
+        const message = error instanceof Error ? `${error.name}: ${error.message}` : String(error);
+        process.stderr.write(`error: ${message}\n`);
+        process.exit(1);
+      },
+    );
 }
