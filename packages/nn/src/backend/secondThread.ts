@@ -37,6 +37,7 @@ import { createRequire } from "node:module";
 import { Worker } from "node:worker_threads";
 import koffi from "koffi";
 import { CblasTrans, type SgemmArgs } from "./cblas.ts";
+import { loadingWorker } from "./loadingWorkers.ts";
 
 /** Gathers of at most this many rows are split (the worker reads their indices from shared memory). */
 export const GATHER_MAX_ROWS = 65_536;
@@ -181,18 +182,6 @@ function checkGather(source: Float32Array, rows: Int32Array, rowLength: number, 
     throw new RangeError(`${rows.length} rows do not fit in ${into.length} floats`);
 }
 
-/** The workers still loading their libraries. */
-const loading = new Set<Promise<void>>();
-
-/**
- * Resolves once every worker started has loaded its libraries (or stopped). A process must not exit
- * before: Node ends with a FATAL ERROR when a worker is torn down while it loads a native addon
- * (koffi), which `pnpm train` of a few iterations did, now and then, as it exited.
- */
-export async function secondThreadsLoaded(): Promise<void> {
-  await Promise.all(loading);
-}
-
 /** Starts the worker for products of the library at `libraryPath` (as the main thread loaded it). */
 export function startSecondThread(libraryPath: string): SecondThread {
   const control = new SharedArrayBuffer(CONTROL_BYTES);
@@ -222,16 +211,17 @@ export function startSecondThread(libraryPath: string): SecondThread {
   });
   // Idle, it waits on a futex: it must not keep the process alive.
   worker.unref();
-  // (Polled: loading takes milliseconds, and the worker's first store is not a notify.)
-  const loaded = new Promise<void>((resolve) => {
-    const poll = setInterval(() => {
-      if (!stopped && Atomics.load(state, HALF) === STARTING) return;
-      clearInterval(poll);
-      resolve();
-    }, 5);
-  });
-  loading.add(loaded);
-  void loaded.then(() => loading.delete(loaded));
+  // Until it has loaded koffi, the process must not exit (see loadingWorkers.ts). Polled: loading
+  // takes milliseconds, and the worker's first store is not a notify.
+  loadingWorker(
+    new Promise<void>((resolve) => {
+      const poll = setInterval(() => {
+        if (!stopped && Atomics.load(state, HALF) === STARTING) return;
+        clearInterval(poll);
+        resolve();
+      }, 5);
+    }),
+  );
 
   const started = () => !stopped && Atomics.load(state, HALF) !== STARTING;
   const ready = () => !stopped && Atomics.load(state, HALF) === IDLE;

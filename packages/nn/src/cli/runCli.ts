@@ -2,7 +2,7 @@
 // the API's input, and a bad one is a usage error that names the flag; usage errors print the usage
 // and exit 2; other known errors print their message (no stack) and exit 1.
 import type { z } from "zod";
-import { secondThreadsLoaded } from "../backend/secondThread.ts";
+import { workersLoaded } from "../backend/loadingWorkers.ts";
 import { type Problem, problemsOf, sentence } from "../validation/problems.ts";
 
 export class UsageError extends Error {
@@ -26,8 +26,8 @@ export function parseFlags<S extends z.ZodType>(
 
 export function runCli(main: (argv: string[]) => Promise<void>, usage: string): void {
   main(process.argv.slice(2).filter((a, i) => !(i === 0 && a === "--")))
-    // (Never exit while the BLAS worker loads its library: see secondThreadsLoaded.)
-    .finally(secondThreadsLoaded)
+    // (Never exit while a worker loads a native addon: see loadingWorkers.ts.)
+    .finally(workersLoaded)
     .then(
       () => process.exit(0),
       (error: unknown) => {
