@@ -7,7 +7,7 @@ import os from "node:os";
 import path from "node:path";
 import { createDb } from "@trainql/db";
 import { graphql } from "@trainql/graphql";
-import { reapOrphanedRuns } from "@trainql/runs";
+import { reapOrphanedRuns, releaseJob } from "@trainql/runs";
 import pg from "pg";
 import { beforeAll, describe, expect, it } from "vitest";
 import {
@@ -403,6 +403,58 @@ describe("the reaper", () => {
     // Once it has its job, it is left alone.
     expect((await reapOrphanedRuns(prisma, { timeoutMs: TIMEOUT_MS, maxAttempts: 3 })).requeued).toEqual([]);
     expect(await keys()).toEqual([`train:${id}`]);
+  });
+
+  it("takes back a hung run's job alone, leaving locked the other jobs its trainer holds", async () => {
+    const db = await freshDatabase();
+    const client = new pg.Client({ connectionString: db });
+    await client.connect();
+    cleanup(() => client.end());
+    const { rows } = await client.query(
+      `INSERT INTO "Run" (id, status, "hiddenSize", "learningRate", "learningRateDecay", reg, "batchSize", "numIters", "weightScale", seed, "heartbeatAt")
+       VALUES (gen_random_uuid(), 'RUNNING', 8, 0.1, 0.95, 0, 20, 40, 1e-4, 0, now() - interval '1 hour') RETURNING id::text`,
+    );
+    const id = rows[0].id as string;
+    // One trainer's pool holds three jobs: the hung run's, an evaluation, and a sweep's advance (with its queue).
+    const add = async (sql: string) => (await client.query(`SELECT (${sql}).id::text AS id`)).rows[0].id as string;
+    const train = await add(
+      `graphile_worker.add_job('train', json_build_object('runId', '${id}'), job_key => 'train:${id}')`,
+    );
+    const evaluate = await add(`graphile_worker.add_job('evaluate', '{}')`);
+    const advance = await add(`graphile_worker.add_job('advance-sweep', '{}', queue_name => 'sweep:s')`);
+    await client.query(`UPDATE "Run" SET "jobId" = $1 WHERE id = $2`, [train, id]);
+    await client.query(`UPDATE graphile_worker._private_jobs SET locked_by = 'pool-1', locked_at = now()`);
+    await client.query(`UPDATE graphile_worker._private_job_queues SET locked_by = 'pool-1', locked_at = now()`);
+    const prisma = createDb(db, 1);
+    cleanup(() => prisma.$disconnect());
+    const reaped = await reapOrphanedRuns(prisma, { timeoutMs: TIMEOUT_MS, maxAttempts: 3 });
+    expect(reaped.requeued).toEqual([id]);
+    const jobs = await client.query(`SELECT id::text, key, locked_by FROM graphile_worker.jobs ORDER BY id`);
+    expect(jobs.rows).toEqual([
+      { id: evaluate, key: null, locked_by: "pool-1" },
+      { id: advance, key: null, locked_by: "pool-1" },
+      { id: expect.not.stringMatching(`^${train}$`), key: `train:${id}`, locked_by: null },
+    ]);
+    const queues = await client.query(`SELECT locked_by FROM graphile_worker._private_job_queues`);
+    expect(queues.rows).toEqual([{ locked_by: "pool-1" }]);
+  });
+
+  it("unlocks a released job's named queue when the job's pool held it", async () => {
+    const db = await freshDatabase();
+    const client = new pg.Client({ connectionString: db });
+    await client.connect();
+    cleanup(() => client.end());
+    const { rows } = await client.query(
+      `SELECT (graphile_worker.add_job('x', '{}', queue_name => 'q')).id::text AS id`,
+    );
+    await client.query(`UPDATE graphile_worker._private_jobs SET locked_by = 'pool-1', locked_at = now()`);
+    await client.query(`UPDATE graphile_worker._private_job_queues SET locked_by = 'pool-1', locked_at = now()`);
+    const prisma = createDb(db, 1);
+    cleanup(() => prisma.$disconnect());
+    await prisma.$transaction((tx) => releaseJob(tx, BigInt(rows[0].id)));
+    expect(await jobsLeft(db)).toBe(0);
+    const queues = await client.query(`SELECT locked_by FROM graphile_worker._private_job_queues`);
+    expect(queues.rows).toEqual([{ locked_by: null }]);
   });
 
   it("removes jobs that failed for good, saying what they were", async () => {

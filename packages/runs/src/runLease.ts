@@ -49,11 +49,15 @@ export async function rewindToCheckpoint(tx: Tx, runId: string): Promise<number>
 
 /**
  * Removes the queue job an owner was running, even while its (dead or cut-off) worker still holds
- * it: otherwise it stays locked for hours, then lingers as a failed job.
+ * it: otherwise it stays locked for hours, then lingers as a failed job. Only this job: the owner's
+ * worker pool may hold others (a trainer trains several runs at once, or evaluates one meanwhile),
+ * which must stay locked — unlocked, a second trainer would run them too. As graphile-worker's own
+ * completion does, the job's named queue is unlocked with it when this job's pool held it.
  */
 export async function releaseJob(tx: Tx, jobId: bigint | null): Promise<void> {
   if (jobId === null) return;
-  await tx.$executeRaw`SELECT graphile_worker.force_unlock_workers(ARRAY(
-    SELECT locked_by FROM graphile_worker.jobs WHERE id = ${jobId}::bigint AND locked_by IS NOT NULL))`;
-  await tx.$executeRaw`SELECT count(*) FROM graphile_worker.complete_jobs(ARRAY[${jobId}::bigint])`;
+  await tx.$executeRaw`WITH job AS (
+      DELETE FROM graphile_worker._private_jobs WHERE id = ${jobId}::bigint RETURNING job_queue_id, locked_by)
+    UPDATE graphile_worker._private_job_queues q SET locked_at = NULL, locked_by = NULL
+    FROM job WHERE q.id = job.job_queue_id AND q.locked_by = job.locked_by`;
 }
