@@ -7,7 +7,7 @@ import os from "node:os";
 import path from "node:path";
 import { createDb } from "@trainql/db";
 import { graphql } from "@trainql/graphql";
-import { reapOrphanedRuns, releaseJob } from "@trainql/runs";
+import { enqueueEvaluate, reapOrphanedRuns, releaseJob } from "@trainql/runs";
 import pg from "pg";
 import { beforeAll, describe, expect, it } from "vitest";
 import {
@@ -360,6 +360,51 @@ describe("the reaper", () => {
       }
     });
 
+    it("a trainer without the data set hands an evaluation to one that has it, and fails it once none has", async () => {
+      const trainer = await startTrainer(databaseUrl, dataDir);
+      let finished: string;
+      try {
+        const { startRun } = await gqlOk(api.url, START, { input: { hiddenSize: 8, numIters: 20, batchSize: 20 } });
+        await waitFor(async () => (await runState(startRun.id)).status === "SUCCEEDED", 30_000, "the run to finish");
+        finished = startRun.id;
+      } finally {
+        await trainer.stop();
+      }
+      const withData = await otherTrainer("with-data", "wasm", 2 ** 33);
+      const empty = await mkdtemp(path.join(os.tmpdir(), "trainql-no-data-"));
+      const dataless = await startTrainer(databaseUrl, empty);
+      const TEST = graphql(`query TestOutcome($id: ID!) { run(id: $id) { uuid testAcc testError } }`);
+      try {
+        const EVALUATE = graphql(`mutation EvaluateHandedBack($id: ID!) { evaluateTest(runId: $id) { uuid } }`);
+        const { evaluateTest } = await gqlOk(api.url, EVALUATE, { id: finished });
+        const flags = async () => {
+          const c = new pg.Client({ connectionString: databaseUrl });
+          await c.connect();
+          const { rows } = await c.query(`SELECT flags FROM graphile_worker.jobs WHERE key = $1`, [
+            `evaluate:${evaluateTest.uuid}`,
+          ]);
+          await c.end();
+          return Object.keys(rows[0]?.flags ?? {});
+        };
+        await waitFor(async () => (await flags()).some((f) => f.startsWith("unfit:")), 20_000, "the job handed back");
+        expect(dataless.output()).toMatch(/cannot evaluate it \(no data set\); handed back for a trainer that can/);
+        expect((await gqlOk(api.url, TEST, { id: finished })).run).toMatchObject({ testAcc: null, testError: null });
+        // The trainer with the data is gone: the reaper queues the job again, and the dataless trainer
+        // says why there is no test accuracy, rather than the run waiting for one forever.
+        await withData.gone();
+        await waitFor(
+          async () => (await gqlOk(api.url, TEST, { id: finished })).run.testError !== null,
+          30_000,
+          "the evaluation's failure",
+        );
+        expect((await gqlOk(api.url, TEST, { id: finished })).run.testError).toMatch(/^this trainer has no data set: /);
+      } finally {
+        await dataless.stop();
+        await withData.gone().catch(() => {});
+        await rm(empty, { recursive: true, force: true });
+      }
+    });
+
     it("a CPU trainer leaves runs to a GPU trainer with room, and trains them once it has none", async () => {
       const gpu = await otherTrainer("gpu", "webgpu", 2 ** 36);
       const cpu = await startTrainer(databaseUrl, dataDir);
@@ -455,6 +500,42 @@ describe("the reaper", () => {
     expect(await jobsLeft(db)).toBe(0);
     const queues = await client.query(`SELECT locked_by FROM graphile_worker._private_job_queues`);
     expect(queues.rows).toEqual([{ locked_by: null }]);
+  });
+
+  it("gives an evaluation whose trainer died another attempt, and a run whose evaluation is out of attempts its failure", async () => {
+    const db = await freshDatabase();
+    const client = new pg.Client({ connectionString: db });
+    await client.connect();
+    cleanup(() => client.end());
+    const { rows } = await client.query(
+      `INSERT INTO "Run" (id, status, "hiddenSize", "learningRate", "learningRateDecay", reg, "batchSize", "numIters", "weightScale", seed)
+       VALUES (gen_random_uuid(), 'SUCCEEDED', 8, 0.1, 0.95, 0, 20, 40, 1e-4, 0) RETURNING id::text`,
+    );
+    const id = rows[0].id as string;
+    const prisma = createDb(db, 1);
+    cleanup(() => prisma.$disconnect());
+    await prisma.$transaction((tx) => enqueueEvaluate(tx, id));
+    // A trainer took it (one attempt) and died while evaluating.
+    await client.query(
+      `UPDATE graphile_worker._private_jobs SET locked_by = 'pool-dead', locked_at = now(), attempts = attempts + 1`,
+    );
+    await client.query(
+      `INSERT INTO "Trainer" (id, host, pid, backend, device, "backendVersion", "workerIds", "lastSeenAt")
+       VALUES ('dead', 'h', 1, 'wasm', 'x', 'x', ARRAY['pool-dead'], now() - interval '1 hour')`,
+    );
+    const policy = { timeoutMs: TIMEOUT_MS, maxAttempts: 3 };
+    await reapOrphanedRuns(prisma, policy);
+    const job = async () =>
+      (await client.query(`SELECT attempts, max_attempts, locked_by FROM graphile_worker.jobs`)).rows[0];
+    expect(await job()).toEqual({ attempts: 1, max_attempts: 3, locked_by: null });
+    // Out of attempts (its last trainer died too): the run is told, not left waiting.
+    await client.query(`UPDATE graphile_worker._private_jobs SET attempts = max_attempts`);
+    await reapOrphanedRuns(prisma, policy);
+    expect(await job()).toBeUndefined();
+    const run = await client.query(`SELECT "testError" FROM "Run" WHERE id = $1`, [id]);
+    expect(run.rows[0].testError).toBe(
+      "no trainer could finish the evaluation (3 attempts, the last: its trainer stopped while evaluating it); ask for it again (evaluateTest)",
+    );
   });
 
   it("removes jobs that failed for good, saying what they were", async () => {

@@ -1,37 +1,38 @@
 // The `evaluate` task: a finished run's checkpoint on the test set, once, on request. Either way the
-// run's subscribers hear the outcome: the test accuracy, or why there is none (also the run's testError),
-// and so does its sweep's page, which shows its best run's. The outcome's write is retried through a
-// database outage: lost, the run would have neither, and its pages would wait for one forever.
+// run's subscribers hear the outcome (testOutcome.ts in @trainql/runs). The outcome's write is retried
+// through a database outage: lost, the run would have neither, and its pages would wait for one
+// forever (should the outage outlast the retries, the job fails, and is tried again, see enqueueEvaluate).
 import { withRetry } from "@trainql/db/retry";
 import { loadCheckpoint } from "@trainql/nn/engine";
-import { publishRunNotification, publishSweepChanged } from "@trainql/runs";
+import { recordTestAccuracy, recordTestFailure, TASK } from "@trainql/runs";
+import { handBack } from "./runRouting.ts";
 import type { TrainerContext } from "./trainRun.ts";
 
-export async function evaluateRun(ctx: TrainerContext, runId: string): Promise<void> {
+export async function evaluateRun(
+  ctx: TrainerContext,
+  runId: string,
+  job: { flags: Record<string, unknown> | null | undefined },
+): Promise<void> {
+  // A trainer without the data set leaves the evaluation to one that has it, if one is live.
+  if (
+    "error" in ctx.data &&
+    (await withRetry(() =>
+      handBack(ctx.db, { task: TASK.evaluate, runId, flags: job.flags }, null, ctx.trainerId, ctx.liveTimeoutMs),
+    ))
+  ) {
+    ctx.log(`run ${runId}: this trainer cannot evaluate it (no data set); handed back for a trainer that can`);
+    return;
+  }
   let testAcc: number;
   try {
     testAcc = await withRetry(() => testAccuracy(ctx, runId));
   } catch (error) {
     const testError = error instanceof Error ? error.message : String(error);
     ctx.log(`run ${runId}: no test accuracy: ${testError}`);
-    await withRetry(() =>
-      ctx.db.$transaction(async (tx) => {
-        const run = await tx.run.findUnique({ where: { id: runId }, select: { sweepId: true } });
-        if (!run) return;
-        await tx.run.update({ where: { id: runId }, data: { testError } });
-        await publishRunNotification(tx, { type: "testFailed", runId, error: testError }, true);
-        if (run.sweepId) await publishSweepChanged(tx, run.sweepId);
-      }),
-    );
+    await withRetry(() => ctx.db.$transaction((tx) => recordTestFailure(tx, runId, testError)));
     return;
   }
-  await withRetry(() =>
-    ctx.db.$transaction(async (tx) => {
-      const run = await tx.run.update({ where: { id: runId }, data: { testAcc, testError: null } });
-      await publishRunNotification(tx, { type: "test", runId, testAcc }, true);
-      if (run.sweepId) await publishSweepChanged(tx, run.sweepId);
-    }),
-  );
+  await withRetry(() => ctx.db.$transaction((tx) => recordTestAccuracy(tx, runId, testAcc)));
 }
 
 async function testAccuracy(ctx: TrainerContext, runId: string): Promise<number> {

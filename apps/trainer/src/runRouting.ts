@@ -1,15 +1,18 @@
 // A trainer's part in sending each run to a trainer that can train it (see trainerFleet.ts in
-// @trainql/runs): which train jobs it skips, and what it does with the job of a run it cannot train.
+// @trainql/runs): which train jobs it skips, and what it does with the job of a run it cannot train
+// (or evaluate).
 import type { Db } from "@trainql/db";
 import { type BackendName, trainsOnGpu } from "@trainql/nn";
 import type { Hyperparameters } from "@trainql/nn/hyperparameters";
 import { sentence } from "@trainql/nn/validation";
 import {
+  enqueueEvaluate,
   enqueueTrain,
   fitProblems,
   gpuTrainerHasRoom,
   liveTrainers,
   PREFERS_GPU,
+  TASK,
   type TrainerCapacity,
   unfitFlag,
   unfitFlagsOf,
@@ -40,25 +43,32 @@ export function forbiddenFlagsOf(
 }
 
 /**
- * For a run this trainer cannot train (too big for it, or it has no data set): hands its job back,
- * flagged so that this trainer skips it, when another live trainer with a data set can train it, and
- * says so (true); false when none can, for the run to fail here saying why.
+ * For a run this trainer cannot train (too big for it, or it has no data set), or evaluate (no data
+ * set): hands its job back, flagged so that this trainer skips it, when another live trainer with a
+ * data set can take it (for training, `hp` fits it), and says so (true); false when none can, for
+ * the run (or its evaluation) to fail here saying why.
  */
 export async function handBack(
   db: Db,
-  runId: string,
-  hp: Hyperparameters,
+  job: {
+    task: typeof TASK.train | typeof TASK.evaluate;
+    runId: string;
+    flags: Record<string, unknown> | null | undefined;
+  },
+  hp: Hyperparameters | null,
   selfId: string,
-  jobFlags: Record<string, unknown> | null | undefined,
   liveTimeoutMs: number,
 ): Promise<boolean> {
   const others = (await liveTrainers(db, liveTimeoutMs)).filter(
-    (t) => t.id !== selfId && t.numTrain !== null && fitProblems(t, hp).length === 0,
+    (t) => t.id !== selfId && t.numTrain !== null && (hp === null || fitProblems(t, hp).length === 0),
   );
   if (others.length === 0) return false;
   // (The trainers that handed it back before stay flagged; the GPU preference goes: the trainer
   // that can take it may be a CPU one, and it must not wait for a GPU trainer's room.)
-  await db.$transaction((tx) => enqueueTrain(tx, runId, [...unfitFlagsOf(jobFlags), unfitFlag(selfId)]));
+  const flags = [...unfitFlagsOf(job.flags), unfitFlag(selfId)];
+  await db.$transaction((tx) =>
+    job.task === TASK.train ? enqueueTrain(tx, job.runId, flags) : enqueueEvaluate(tx, job.runId, flags),
+  );
   return true;
 }
 

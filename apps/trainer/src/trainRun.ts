@@ -16,7 +16,7 @@ import {
   TwoLayerNet,
   train,
 } from "@trainql/nn/engine";
-import { epochCheckpointPolicy, hyperparametersOf, type TrainerCapacity } from "@trainql/runs";
+import { epochCheckpointPolicy, hyperparametersOf, TASK, type TrainerCapacity } from "@trainql/runs";
 import { ArtifactPace } from "./artifactPace.ts";
 import { RunRecorder } from "./runRecorder.ts";
 import { handBack, unfitReason } from "./runRouting.ts";
@@ -92,7 +92,9 @@ async function trainClaimed(ctx: TrainerContext, runId: string, job: TrainJob): 
   const unfit = unfitReason(capacity, hp);
   if (
     ("error" in ctx.data || unfit) &&
-    (await withRetry(() => handBack(db, runId, hp, capacity.id, job.flags, ctx.liveTimeoutMs)))
+    (await withRetry(() =>
+      handBack(db, { task: TASK.train, runId, flags: job.flags }, hp, capacity.id, ctx.liveTimeoutMs),
+    ))
   ) {
     ctx.log(
       `run ${runId}: this trainer cannot train it (${"error" in ctx.data ? "no data set" : "too big"}); handed back for a trainer that can`,

@@ -180,6 +180,15 @@ export async function startTrainer(
     })().finally(() => {
       reloading = undefined;
     }));
+  /** Work on the backend: never while it is being loaded again, which waits for it to end. */
+  const onBackend = async (work: () => Promise<void>) => {
+    await reloading;
+    const task = work();
+    running.add(task);
+    await task.finally(() => running.delete(task));
+    const lost = webgpuLostReason();
+    if (lost) await reloadBackend(lost);
+  };
   const runner: Runner = await runWorker({
     events,
     forbiddenFlags: forbiddenFlagsOf(db, id, () => ctx.backend.name, ctx.liveTimeoutMs),
@@ -195,14 +204,12 @@ export async function startTrainer(
     taskList: {
       [TASK.train]: async (payload, helpers) => {
         const { runId } = parsePayload(TASK.train, payload);
-        await reloading;
-        const task = trainRun(ctx, runId, { id: BigInt(helpers.job.id), flags: helpers.job.flags });
-        running.add(task);
-        await task.finally(() => running.delete(task));
-        const lost = webgpuLostReason();
-        if (lost) await reloadBackend(lost);
+        await onBackend(() => trainRun(ctx, runId, { id: BigInt(helpers.job.id), flags: helpers.job.flags }));
       },
-      [TASK.evaluate]: async (payload) => evaluateRun(ctx, parsePayload(TASK.evaluate, payload).runId),
+      [TASK.evaluate]: async (payload, helpers) => {
+        const { runId } = parsePayload(TASK.evaluate, payload);
+        await onBackend(() => evaluateRun(ctx, runId, { flags: helpers.job.flags }));
+      },
       [TASK.advanceSweep]: async (payload) => advanceSweep(db, parsePayload(TASK.advanceSweep, payload).sweepId),
     },
   });

@@ -15,4 +15,5 @@ export * from "./reproduction.ts";
 export * from "./runLease.ts";
 export * from "./sweeps/advanceSweep.ts";
 export * from "./sweeps/sweepConfig.ts";
+export * from "./testOutcome.ts";
 export * from "./trainerFleet.ts";

@@ -32,7 +32,7 @@ type Tx = Pick<Prisma.TransactionClient, "$executeRaw">;
 // trainerFleet.ts for who forbids which).
 /** A train job's flag: CPU trainers skip it while a GPU trainer has room. */
 export const PREFERS_GPU = "prefers-gpu";
-/** A train job's flag: the trainer with this id cannot train its run. */
+/** A train or evaluate job's flag: the trainer with this id cannot train (or evaluate) its run. */
 export const unfitFlag = (trainerId: string) => `unfit:${trainerId}`;
 const UNFIT_PREFIX = unfitFlag("");
 
@@ -51,11 +51,16 @@ export async function enqueueTrain(tx: Tx, runId: string, flags: string[] = [PRE
     job_key => ${`train:${runId}`}, max_attempts => 1, flags => ${flags}::text[])`;
 }
 
-/** Asks for a run's test accuracy; an earlier evaluation's failure is forgotten (it may succeed now). */
-export async function enqueueEvaluate(tx: Tx, runId: string): Promise<void> {
+/**
+ * Asks for a run's test accuracy; an earlier evaluation's failure is forgotten (it may succeed now).
+ * Evaluating twice is harmless, so a job whose trainer died mid-evaluation (the reaper unlocks it),
+ * or that could not write its outcome through a long database outage, gets more attempts; out of
+ * them, the reaper writes the failure (reaper.ts). `flags`: the trainers that handed it back.
+ */
+export async function enqueueEvaluate(tx: Tx, runId: string, flags: string[] = []): Promise<void> {
   await tx.$executeRaw`UPDATE "Run" SET "testError" = NULL WHERE id = ${runId}::uuid`;
   await tx.$executeRaw`SELECT graphile_worker.add_job(${TASK.evaluate}, json_build_object('runId', ${runId}::text),
-    job_key => ${`evaluate:${runId}`}, max_attempts => 1)`;
+    job_key => ${`evaluate:${runId}`}, max_attempts => 3, flags => ${flags}::text[])`;
 }
 
 /** Drops a run's pending training job (a locked one is not retried). */

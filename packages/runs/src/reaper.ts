@@ -10,8 +10,9 @@
 import type { Db, Run } from "@trainql/db";
 import { publishRunNotification, publishSweepChanged } from "./events/publish.ts";
 import { staleBefore } from "./liveness.ts";
-import { enqueueAdvanceSweep, enqueueTrain, TASK, unfitFlag } from "./queue.ts";
+import { enqueueAdvanceSweep, enqueueEvaluate, enqueueTrain, PAYLOADS, TASK, unfitFlag } from "./queue.ts";
 import { releaseJob } from "./runLease.ts";
+import { recordTestFailure } from "./testOutcome.ts";
 
 export interface ReapPolicy {
   /** A RUNNING run whose heartbeat is older than this has no live owner. */
@@ -79,13 +80,28 @@ export async function reapOrphanedRuns(
   // (One statement: a trainer that beats meanwhile is neither forgotten nor robbed of its jobs.)
   await db.$executeRaw`WITH dead AS (DELETE FROM "Trainer" WHERE "lastSeenAt" < ${cutoff} RETURNING "workerIds")
     SELECT graphile_worker.force_unlock_workers(ARRAY(SELECT unnest("workerIds") FROM dead))`;
-  // Jobs out of attempts stay in the queue's table forever otherwise; their runs are ended by now.
-  const failed = await db.$queryRaw<{ id: bigint; task_identifier: string; last_error: string | null }[]>`
-    SELECT id, task_identifier, last_error FROM graphile_worker.jobs
-    WHERE attempts >= max_attempts AND locked_at IS NULL`;
-  if (failed.length > 0) {
-    await db.$executeRaw`SELECT count(*) FROM graphile_worker.complete_jobs(${failed.map((j) => j.id)}::bigint[])`;
-    for (const job of failed) log(`reaper: removed failed ${job.task_identifier} job ${job.id}: ${job.last_error}`);
+  // Jobs out of attempts stay in the queue's table forever otherwise; their runs are ended by now,
+  // but an evaluation's run still waits for its outcome: it gets the failure, with the job's last error.
+  const failed = await db.$queryRaw<
+    { id: bigint; task_identifier: string; payload: unknown; attempts: number; last_error: string | null }[]
+  >`
+    SELECT j.id, j.task_identifier, p.payload, j.attempts, j.last_error
+    FROM graphile_worker.jobs j JOIN graphile_worker._private_jobs p USING (id)
+    WHERE j.attempts >= j.max_attempts AND j.locked_at IS NULL`;
+  for (const job of failed) {
+    await db.$transaction(async (tx) => {
+      await tx.$executeRaw`SELECT count(*) FROM graphile_worker.complete_jobs(ARRAY[${job.id}::bigint])`;
+      const evaluated = job.task_identifier === TASK.evaluate ? PAYLOADS[TASK.evaluate].safeParse(job.payload) : null;
+      if (evaluated?.success) {
+        const why = job.last_error ?? "its trainer stopped while evaluating it";
+        await recordTestFailure(
+          tx,
+          evaluated.data.runId,
+          `no trainer could finish the evaluation (${job.attempts} attempts, the last: ${why}); ask for it again (evaluateTest)`,
+        );
+      }
+    });
+    log(`reaper: removed failed ${job.task_identifier} job ${job.id}: ${job.last_error}`);
   }
   // Enqueued in the transaction that queued them, so nothing else leaves runs like these: none would
   // ever be trained, and each would hold a place of the queue's limit.
@@ -103,22 +119,27 @@ export async function reapOrphanedRuns(
       log(`reaper: run ${id} was QUEUED without a job; queued it again`);
     });
   }
-  // A run every live trainer handed back (too big for each) once the one that could train it is gone:
-  // queued again without the flags, the next trainer to take it fails it saying why, or hands it on
-  // to a trainer that came meanwhile. Left flagged, no trainer would ever take it again.
-  const passedOver = await db.$queryRaw<{ id: string }[]>`
-    SELECT substr(j.key, length(${`${TASK.train}:`}::text) + 1) AS id FROM graphile_worker.jobs j
-    WHERE j.task_identifier = ${TASK.train} AND j.locked_at IS NULL
+  // A run every live trainer handed back (too big for each, or none has its data set) once the one
+  // that could take it is gone: queued again without the flags, the next trainer to take it fails it
+  // (or its evaluation) saying why, or hands it on to a trainer that came meanwhile. Left flagged, no
+  // trainer would ever take it again.
+  const passedOver = await db.$queryRaw<{ task: string; id: string }[]>`
+    SELECT j.task_identifier AS task, split_part(j.key, ':', 2) AS id FROM graphile_worker.jobs j
+    WHERE j.task_identifier IN (${TASK.train}, ${TASK.evaluate}) AND j.locked_at IS NULL
       AND EXISTS (SELECT 1 FROM jsonb_object_keys(j.flags) AS f(flag) WHERE f.flag LIKE ${`${unfitFlag("")}%`}::text)
       AND EXISTS (SELECT 1 FROM "Trainer" t WHERE t."lastSeenAt" >= ${cutoff})
       AND NOT EXISTS (SELECT 1 FROM "Trainer" t WHERE t."lastSeenAt" >= ${cutoff} AND NOT (j.flags ? (${unfitFlag("")}::text || t.id)))`;
-  for (const { id } of passedOver) {
+  for (const { task, id } of passedOver) {
     await db.$transaction(async (tx) => {
-      const [run] = await tx.$queryRaw<{ status: string }[]>`
-        SELECT status::text AS status FROM "Run" WHERE id = ${id}::uuid FOR UPDATE`;
-      if (run?.status !== "QUEUED") return;
-      await enqueueTrain(tx, id);
-      log(`reaper: run ${id} was handed back by every live trainer; queued it again for one to fail or train it`);
+      if (task === TASK.train) {
+        const [run] = await tx.$queryRaw<{ status: string }[]>`
+          SELECT status::text AS status FROM "Run" WHERE id = ${id}::uuid FOR UPDATE`;
+        if (run?.status !== "QUEUED") return;
+        await enqueueTrain(tx, id);
+      } else await enqueueEvaluate(tx, id);
+      log(
+        `reaper: run ${id}'s ${task} job was handed back by every live trainer; queued it again for one to take or fail`,
+      );
     });
   }
   // A sweep is advanced by a job queued in the transaction that ended a trial; should that job fail
