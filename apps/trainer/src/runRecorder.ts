@@ -69,6 +69,15 @@ export interface Claim {
   iteration: number;
 }
 
+/** How a run ends on its trainer (PAUSED: a sweep trial at the end of its rung). */
+type EndStatus = Extract<RunStatus, "SUCCEEDED" | "FAILED" | "CANCELLED" | "PAUSED">;
+interface EndDetails {
+  error?: string;
+  divergedAtIteration?: number;
+  finalValAcc?: number;
+  checkpoint?: { iteration: number; data: Uint8Array };
+}
+
 export class RunRecorder {
   private pending: number[] = [];
   private pendingFrom = 0;
@@ -336,52 +345,25 @@ export class RunRecorder {
    * that would wait for promotion (PAUSED) ends CANCELLED if a cancel was asked meanwhile: training
    * looks for one between iterations only, and after the last one come the validation pass and
    * these writes, seconds on a large net; waiting as PAUSED it would be promoted, or wait forever
-   * in a sweep already cancelled. (The lease write before this locked the row: the flag is final.)
+   * in a sweep already cancelled.
    */
-  async finish(
-    asked: Extract<RunStatus, "SUCCEEDED" | "FAILED" | "CANCELLED" | "PAUSED">,
-    details: {
-      error?: string;
-      divergedAtIteration?: number;
-      finalValAcc?: number;
-      checkpoint?: { iteration: number; data: Uint8Array };
-    },
-  ): Promise<void> {
+  async finish(asked: EndStatus, details: EndDetails): Promise<void> {
     await this.end(details.checkpoint, async (tx) => {
-      const { cancelRequested } = await tx.run.findUniqueOrThrow({
-        where: { id: this.runId },
-        select: { cancelRequested: true },
-      });
-      const status = asked === "PAUSED" && cancelRequested ? "CANCELLED" : asked;
-      const { reproducedFromId } = await tx.run.update({
-        where: { id: this.runId },
-        data: {
-          status,
-          finishedAt: new Date(),
-          error: details.error ?? null,
-          divergedAtIteration: details.divergedAtIteration ?? null,
-          finalValAcc: details.finalValAcc ?? null,
-          heartbeatAt: null,
-          cancelRequested: false,
-        },
-        select: { reproducedFromId: true },
-      });
-      // A reproduction's verdict is committed with its SUCCEEDED: every loss is written by now.
-      if (status === "SUCCEEDED" && reproducedFromId) await recordReproduction(tx, this.runId, reproducedFromId);
-      await publishRunNotification(tx, { type: "status", runId: this.runId, status }, true);
-      if (this.sweepId) {
-        await publishSweepChanged(tx, this.sweepId);
-        await enqueueAdvanceSweep(tx, this.sweepId);
-      }
+      const status = asked === "PAUSED" && (await this.cancelAsked(tx)) ? "CANCELLED" : asked;
+      await this.writeEnd(tx, status, details);
     });
   }
 
   /**
    * Hands the run back to the queue (the trainer is shutting down): everything written, a checkpoint
-   * at `checkpoint.iteration`, status QUEUED and a new job, so any trainer resumes it from there.
+   * at `checkpoint.iteration`, status QUEUED and a new job, so any trainer resumes it from there. A
+   * cancel asked while the trainer stopped (the shutdown had aborted the run already, so the cancel's
+   * abort changed nothing) ends it CANCELLED instead: re-queued, it would train again until its next
+   * owner's first heartbeat, or wait for a trainer forever.
    */
   async release(checkpoint: { iteration: number; data: Uint8Array }): Promise<void> {
     await this.end(checkpoint, async (tx) => {
+      if (await this.cancelAsked(tx)) return this.writeEnd(tx, "CANCELLED", {});
       await tx.run.update({
         where: { id: this.runId },
         data: { status: "QUEUED", trainerId: null, heartbeatAt: null, jobId: null },
@@ -390,6 +372,35 @@ export class RunRecorder {
       await publishRunNotification(tx, { type: "status", runId: this.runId, status: "QUEUED" }, true);
       if (this.sweepId) await publishSweepChanged(tx, this.sweepId);
     });
+  }
+
+  /** (The lease write before this locked the row: the flag is final.) */
+  private async cancelAsked(tx: Tx): Promise<boolean> {
+    const run = await tx.run.findUniqueOrThrow({ where: { id: this.runId }, select: { cancelRequested: true } });
+    return run.cancelRequested;
+  }
+
+  private async writeEnd(tx: Tx, status: EndStatus, details: EndDetails): Promise<void> {
+    const { reproducedFromId } = await tx.run.update({
+      where: { id: this.runId },
+      data: {
+        status,
+        finishedAt: new Date(),
+        error: details.error ?? null,
+        divergedAtIteration: details.divergedAtIteration ?? null,
+        finalValAcc: details.finalValAcc ?? null,
+        heartbeatAt: null,
+        cancelRequested: false,
+      },
+      select: { reproducedFromId: true },
+    });
+    // A reproduction's verdict is committed with its SUCCEEDED: every loss is written by now.
+    if (status === "SUCCEEDED" && reproducedFromId) await recordReproduction(tx, this.runId, reproducedFromId);
+    await publishRunNotification(tx, { type: "status", runId: this.runId, status }, true);
+    if (this.sweepId) {
+      await publishSweepChanged(tx, this.sweepId);
+      await enqueueAdvanceSweep(tx, this.sweepId);
+    }
   }
 
   /**

@@ -70,6 +70,34 @@ describe("RunRecorder.finish", () => {
   });
 });
 
+describe("RunRecorder.release", () => {
+  const jobsOf = async (runId: string) =>
+    (
+      await db.$queryRaw<
+        { n: number }[]
+      >`SELECT count(*)::int AS n FROM graphile_worker.jobs WHERE key = ${`train:${runId}`}`
+    )[0]!.n;
+
+  it("hands a run back to the queue from its checkpoint when its trainer stops", async () => {
+    const { recorder, runId } = await trialAtRungEnd();
+    await recorder.release({ iteration: 40, data: new Uint8Array(8) });
+    expect(await statusOf(runId)).toBe("QUEUED");
+    expect(await jobsOf(runId)).toBe(1);
+  });
+
+  it("ends a run CANCELLED, not QUEUED, when a cancel came while its trainer stopped", async () => {
+    const { recorder, runId } = await trialAtRungEnd();
+    // The shutdown aborted the run first: the cancel's abort changes nothing, only the flag tells.
+    await db.run.update({ where: { id: runId }, data: { cancelRequested: true } });
+    await recorder.release({ iteration: 40, data: new Uint8Array(8) });
+    expect(await db.run.findUniqueOrThrow({ where: { id: runId } })).toMatchObject({
+      status: "CANCELLED",
+      cancelRequested: false,
+    });
+    expect(await jobsOf(runId)).toBe(0);
+  });
+});
+
 describe("advanceSweep", () => {
   it("stops a trial that paused after its sweep ended, rather than leaving it waiting", async () => {
     const { recorder, runId, sweepId } = await trialAtRungEnd();
