@@ -52,6 +52,8 @@ describe.skipIf(missing)(`a trainer with TRAIN_BACKEND=webgpu${missing ? ` (skip
     const done = (await gqlOk(api.url, START, { input })).startRun.id;
     await waitFor(async () => (await run(done)).status === "SUCCEEDED", 120_000, `run ${done}`);
     expect(await run(done)).toMatchObject({ backend: "webgpu", iteration: 6, error: null });
+    // What the run left on the GPU for reuse is given back: the next run may have other shapes.
+    await waitFor(async () => /gave back [\d.]+ [MG]iB of GPU buffers/.test(trainer.output()), 10_000, "the buffers");
 
     const long = (await gqlOk(api.url, START, { input: { ...input, numIters: 5000 } })).startRun.id;
     await waitFor(async () => (await run(long)).iteration >= 1, 120_000, `run ${long} to start`);

@@ -4,9 +4,16 @@ import { randomUUID } from "node:crypto";
 import { EventEmitter } from "node:events";
 import os from "node:os";
 import { createDb } from "@trainql/db";
+import { formatBytes } from "@trainql/nn";
 import { backendOptionsOf } from "@trainql/nn/cliEnv";
 import { hasCifar10, howToGetData, loadCifar10, resolveDataDir } from "@trainql/nn/data";
-import { type BackendInfo, initBackend, releaseResidentRows, webgpuLostReason } from "@trainql/nn/engine";
+import {
+  type BackendInfo,
+  initBackend,
+  releaseFreeBuffers,
+  releaseResidentRows,
+  webgpuLostReason,
+} from "@trainql/nn/engine";
 import { advanceSweep, createRunPubSub, parsePayload, Reaper, TASK } from "@trainql/runs";
 import { reapPolicyOf } from "@trainql/runs/env";
 import { Logger, type Runner, run as runWorker, type WorkerEvents } from "graphile-worker";
@@ -180,7 +187,10 @@ export async function startTrainer(
     })().finally(() => {
       reloading = undefined;
     }));
-  /** Work on the backend: never while it is being loaded again, which waits for it to end. */
+  /**
+   * Work on the backend: never while it is being loaded again, which waits for it to end. Once no
+   * work is left, the GPU buffers TensorFlow.js kept for reuse go: the next run may have other shapes.
+   */
   const onBackend = async (work: () => Promise<void>) => {
     await reloading;
     const task = work();
@@ -188,6 +198,10 @@ export async function startTrainer(
     await task.finally(() => running.delete(task));
     const lost = webgpuLostReason();
     if (lost) await reloadBackend(lost);
+    else if (running.size === 0 && ctx.backend.name === "webgpu") {
+      const bytes = releaseFreeBuffers();
+      if (bytes > 0) log(`trainer ${id}: gave back ${formatBytes(bytes)} of GPU buffers kept from the last run`);
+    }
   };
   const runner: Runner = await runWorker({
     events,

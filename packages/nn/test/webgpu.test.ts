@@ -20,6 +20,7 @@ import {
   NUM_CLASSES,
   PARAM_NAMES,
   PIXELS_PER_IMAGE,
+  releaseFreeBuffers,
   releaseResidentRows,
   releaseWebgpu,
   sampleBatch,
@@ -237,6 +238,31 @@ describe.skipIf(swiftShaderMissing)(
       }
       expect(atEpoch).toHaveLength(2);
       expect(atEpoch[1]).toEqual(atEpoch[0]);
+      net.dispose();
+    });
+
+    it("gives back, between runs, the GPU buffers a run left for reuse, whatever its shapes", async () => {
+      const gpuBytes = () => {
+        const m = tf.memory() as tf.MemoryInfo & { numBytesInGPU: number; numBytesAllocatedInGPU: number };
+        return { used: m.numBytesInGPU, allocated: m.numBytesAllocatedInGPU };
+      };
+      // Two runs of different hidden sizes: TensorFlow.js would keep both runs' buffers, each reusable
+      // only by a tensor of its exact size.
+      const after: ReturnType<typeof gpuBytes>[] = [];
+      for (const hiddenSize of [24, 40]) {
+        const net = TwoLayerNet.create({ ...shape, hiddenSize }, hp);
+        await train(net, data, { ...hp, hiddenSize, numIters: 3 });
+        net.dispose();
+        expect(gpuBytes().allocated, "kept for reuse after the run").toBeGreaterThan(gpuBytes().used);
+        expect(releaseFreeBuffers()).toBeGreaterThan(0);
+        // Left allocated: only what is in use (the data sets, resident across runs).
+        expect(gpuBytes().allocated).toBe(gpuBytes().used);
+        after.push(gpuBytes());
+      }
+      expect(after[1]).toEqual(after[0]);
+      // The backend goes on allocating and reusing as before.
+      const net = TwoLayerNet.create(shape, hp);
+      expectClose(await lossesFrom(net), wasmRun.losses);
       net.dispose();
     });
 

@@ -124,6 +124,46 @@ const describeAdapter = (info: GPUAdapterInfo) =>
   [...new Set([info.vendor, info.architecture, info.device, info.description].filter(Boolean))].join(" / ") ||
   "unknown adapter";
 
+/** What of TensorFlow.js' WebGPU backend `releaseFreeBuffers` reaches into (not in its typings). */
+interface BufferPool {
+  ensureCommandEncoderReady(): void;
+  endComputePassEncoder(): void;
+  submitQueue(): void;
+  bufferManager: { freeBuffers: Map<string, GPUBuffer[]>; numFreeBuffers: number; numBytesAllocated: number };
+}
+
+/**
+ * Destroys the GPU buffers the backend keeps for reuse, and returns how many bytes that gave back.
+ * TensorFlow.js keeps the buffer of every disposed tensor, for a tensor of that exact size, and never
+ * lets one go: a trainer would hold, for every shape it ever trained (a sweep's hidden sizes and batch
+ * sizes), that run's whole working set (at H = 8192, each W1-sized buffer is 100 MB) until the GPU
+ * ran out. For use between runs: within one, the buffers are reused from the second step on.
+ */
+export function releaseFreeBuffers(): number {
+  const backend = tf.findBackend("webgpu") as unknown as BufferPool | null;
+  if (!backend) return 0;
+  // Buffers of tensors disposed since the last submission join the pool when it is submitted (as
+  // the backend submits before a read: an open pass ended, an encoder even when there is none).
+  backend.ensureCommandEncoderReady();
+  backend.endComputePassEncoder();
+  backend.submitQueue();
+  const manager = backend.bufferManager;
+  let bytes = 0;
+  for (const buffers of manager.freeBuffers.values()) {
+    // (A buffer still used by submitted work is destroyed once that work is done: WebGPU's rule.)
+    for (const buffer of buffers) {
+      bytes += buffer.size;
+      buffer.destroy();
+    }
+    // Emptied, not deleted: the manager ignores every release once its map is empty (its sign of a
+    // disposed backend).
+    buffers.length = 0;
+  }
+  manager.numFreeBuffers = 0;
+  manager.numBytesAllocated -= bytes;
+  return bytes;
+}
+
 /**
  * Loads the backend. `allowSoftware` is false in automatic selection: a software adapter is then
  * refused, with its name, so the engine goes on to the CPU backends that are far faster than it.
