@@ -412,6 +412,20 @@ describe("the start rate", () => {
     });
     expect(await runCount(db)).toBe(3);
   });
+  it("is not spent by starts the queue refused", async () => {
+    const db = await freshDatabase();
+    const api = await startApi(db, { limits: { maxQueuedRuns: 1, startRate: { perMinute: 2 } } });
+    const code = async () => (await gql(api.url, START, { input })).errors?.[0]?.extensions?.code ?? "OK";
+    expect(await code()).toBe("OK");
+    // A script waiting out a full queue, trying again and again.
+    expect([await code(), await code(), await code()]).toEqual(["QUEUE_FULL", "QUEUE_FULL", "QUEUE_FULL"]);
+    const client = new pg.Client({ connectionString: db });
+    await client.connect();
+    await client.query(`UPDATE "Run" SET status = 'CANCELLED'`); // (the queue drained)
+    await client.end();
+    expect(await code()).toBe("OK");
+    expect(await code()).toBe("RATE_LIMITED");
+  });
 });
 
 describe("loss histories", () => {

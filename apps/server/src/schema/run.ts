@@ -26,7 +26,7 @@ import {
   runsChanged,
 } from "@trainql/runs";
 import type { z } from "zod";
-import { admit, checkQueueRoom } from "../security/admission.ts";
+import { admitted, checkQueueRoom } from "../security/admission.ts";
 import { builder, type Context } from "./builder.ts";
 import { badInput, conflict, notFound } from "./errors.ts";
 import { uuidFrom } from "./ids.ts";
@@ -438,20 +438,21 @@ builder.mutationFields((t) => ({
         batchSize: ["input", "batchSize"],
         hiddenSize: ["input", "hiddenSize"],
       });
-      await admit(ctx, seeds?.length ?? 1);
-      return db.$transaction(async (tx) => {
-        const groupId = seeds ? (await tx.runGroup.create({ data: {}, select: { id: true } })).id : null;
-        const runs = [];
-        for (const seed of seeds ?? [hp.seed]) {
-          // The returned row is the one written (status QUEUED), with the columns the document asks for.
-          const run = await tx.run.create({ ...query, data: { ...hp, seed, name, groupId } });
-          await enqueueTrain(tx, run.id);
-          await publishRunsChanged(tx, { runId: run.id, kind: "created" });
-          runs.push(run);
-        }
-        await checkQueueRoom(tx, runs.length, ctx.limits);
-        return runs[0]!;
-      });
+      return admitted(ctx, seeds?.length ?? 1, () =>
+        db.$transaction(async (tx) => {
+          const groupId = seeds ? (await tx.runGroup.create({ data: {}, select: { id: true } })).id : null;
+          const runs = [];
+          for (const seed of seeds ?? [hp.seed]) {
+            // The returned row is the one written (status QUEUED), with the columns the document asks for.
+            const run = await tx.run.create({ ...query, data: { ...hp, seed, name, groupId } });
+            await enqueueTrain(tx, run.id);
+            await publishRunsChanged(tx, { runId: run.id, kind: "created" });
+            runs.push(run);
+          }
+          await checkQueueRoom(tx, runs.length, ctx.limits);
+          return runs[0]!;
+        }),
+      );
     },
   }),
   cancelRun: t.prismaField({
@@ -535,17 +536,18 @@ builder.mutationFields((t) => ({
         });
       }
       checkTrainerFits(await liveTrainers(db, ctx.reapPolicy.timeoutMs), hp, { batchSize: ["id"], hiddenSize: ["id"] });
-      await admit(ctx, 1);
-      return db.$transaction(async (tx) => {
-        const run = await tx.run.create({
-          ...query,
-          data: { ...hp, name: original.name, reproducedFromId: original.id },
-        });
-        await enqueueTrain(tx, run.id);
-        await publishRunsChanged(tx, { runId: run.id, kind: "created" });
-        await checkQueueRoom(tx, 1, ctx.limits);
-        return run;
-      });
+      return admitted(ctx, 1, () =>
+        db.$transaction(async (tx) => {
+          const run = await tx.run.create({
+            ...query,
+            data: { ...hp, name: original.name, reproducedFromId: original.id },
+          });
+          await enqueueTrain(tx, run.id);
+          await publishRunsChanged(tx, { runId: run.id, kind: "created" });
+          await checkQueueRoom(tx, 1, ctx.limits);
+          return run;
+        }),
+      );
     },
   }),
   evaluateTest: t.prismaField({

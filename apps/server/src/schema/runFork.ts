@@ -22,7 +22,7 @@ import {
   readLosses,
 } from "@trainql/runs";
 import { z } from "zod";
-import { admit, checkQueueRoom } from "../security/admission.ts";
+import { admitted, checkQueueRoom } from "../security/admission.ts";
 import { builder, type Context } from "./builder.ts";
 import { conflict, invalidInput, notFound } from "./errors.ts";
 import { uuidFrom } from "./ids.ts";
@@ -177,47 +177,48 @@ export async function createFork(
   const { db } = ctx;
   const { parentId, parentLabel, epoch, at, hp } = plan;
   checkTrainerFits(await liveTrainers(db, ctx.reapPolicy.timeoutMs), hp, plan.paths);
-  await admit(ctx, 1);
   const redoing = () => conflict(`run ${parentLabel} is redoing epoch ${epoch}: fork it when it is back`);
-  // Written before the parent's checkpoint at `at`, so no rewind of the parent can change them.
-  const losses = await readLosses(db, parentId, 0, at);
-  // (Fewer only if the parent was rewound meanwhile, its trainer lost: its epoch k is being redone.)
-  if (losses.length !== at) throw redoing();
-  return db.$transaction(
-    async (tx) => {
-      const history = await tx.epochMetric.findMany({ where: { runId: parentId, epoch: { lte: epoch } } });
-      const image = await tx.weightsImage.findFirst({
-        where: { runId: parentId, epoch: { lte: epoch } },
-        orderBy: { epoch: "desc" },
-        select: { epoch: true },
-      });
-      const fork = await tx.run.create({
-        data: {
-          ...hp,
-          name: plan.name,
-          forkedFromId: parentId,
-          forkedAtEpoch: epoch,
-          learningRateFromEpoch: plan.learningRateFromEpoch,
-          reproducedFromId: plan.reproducedFromId ?? null,
-          iteration: at,
-          bestValAcc: history.length ? Math.max(...history.map((e) => e.valAcc)) : null,
-          weightsEpoch: image?.epoch ?? null,
-        },
-        select: { id: true },
-      });
-      await tx.epochMetric.createMany({ data: history.map((e) => ({ ...e, runId: fork.id })) });
-      await tx.$executeRaw`INSERT INTO "WeightsImage" ("runId", "epoch", "png")
+  return admitted(ctx, 1, async () => {
+    // Written before the parent's checkpoint at `at`, so no rewind of the parent can change them.
+    const losses = await readLosses(db, parentId, 0, at);
+    // (Fewer only if the parent was rewound meanwhile, its trainer lost: its epoch k is being redone.)
+    if (losses.length !== at) throw redoing();
+    return db.$transaction(
+      async (tx) => {
+        const history = await tx.epochMetric.findMany({ where: { runId: parentId, epoch: { lte: epoch } } });
+        const image = await tx.weightsImage.findFirst({
+          where: { runId: parentId, epoch: { lte: epoch } },
+          orderBy: { epoch: "desc" },
+          select: { epoch: true },
+        });
+        const fork = await tx.run.create({
+          data: {
+            ...hp,
+            name: plan.name,
+            forkedFromId: parentId,
+            forkedAtEpoch: epoch,
+            learningRateFromEpoch: plan.learningRateFromEpoch,
+            reproducedFromId: plan.reproducedFromId ?? null,
+            iteration: at,
+            bestValAcc: history.length ? Math.max(...history.map((e) => e.valAcc)) : null,
+            weightsEpoch: image?.epoch ?? null,
+          },
+          select: { id: true },
+        });
+        await tx.epochMetric.createMany({ data: history.map((e) => ({ ...e, runId: fork.id })) });
+        await tx.$executeRaw`INSERT INTO "WeightsImage" ("runId", "epoch", "png")
         SELECT ${fork.id}::uuid, "epoch", "png" FROM "WeightsImage" WHERE "runId" = ${parentId}::uuid AND "epoch" <= ${epoch}`;
-      const copied = await tx.$executeRaw`INSERT INTO "Checkpoint" ("runId", "iteration", "data")
+        const copied = await tx.$executeRaw`INSERT INTO "Checkpoint" ("runId", "iteration", "data")
         SELECT ${fork.id}::uuid, "iteration", "data" FROM "EpochCheckpoint" WHERE "runId" = ${parentId}::uuid AND "epoch" = ${epoch}`;
-      if (copied !== 1) throw redoing();
-      await appendLosses(tx, fork.id, 0, Array.from(losses));
-      await enqueueTrain(tx, fork.id);
-      await publishRunsChanged(tx, { runId: fork.id, kind: "created" });
-      await checkQueueRoom(tx, 1, ctx.limits);
-      return tx.run.findUniqueOrThrow({ ...query, where: { id: fork.id } });
-    },
-    // The copy holds a checkpoint (up to 32 MiB) and the parent's losses.
-    { maxWait: 10_000, timeout: 60_000 },
-  );
+        if (copied !== 1) throw redoing();
+        await appendLosses(tx, fork.id, 0, Array.from(losses));
+        await enqueueTrain(tx, fork.id);
+        await publishRunsChanged(tx, { runId: fork.id, kind: "created" });
+        await checkQueueRoom(tx, 1, ctx.limits);
+        return tx.run.findUniqueOrThrow({ ...query, where: { id: fork.id } });
+      },
+      // The copy holds a checkpoint (up to 32 MiB) and the parent's losses.
+      { maxWait: 10_000, timeout: 60_000 },
+    );
+  });
 }

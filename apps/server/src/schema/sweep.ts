@@ -13,13 +13,20 @@ import {
   type SweepConfig,
   stopPausedTrials,
 } from "@trainql/runs";
-import { admit, checkQueueRoom } from "../security/admission.ts";
+import { admitted, checkQueueRoom } from "../security/admission.ts";
 import { builder } from "./builder.ts";
 import { conflict, notFound } from "./errors.ts";
 import { uuidFrom } from "./ids.ts";
 import { connectionArgs, PAGE_SIZES, pageFromLiveCursor } from "./pagination.ts";
 import { RunStatusEnum } from "./run.ts";
 import { checkTrainerFits } from "./trainerFit.ts";
+
+/**
+ * startSweep's transaction: up to 1,000 runs, each written, queued and announced (three statements
+ * each), may outlast Prisma's default 5 s on a busy machine, and the sweep would be refused with an
+ * error that names nothing.
+ */
+const TRANSACTION = { maxWait: 10_000, timeout: 60_000 };
 
 const StrategyEnum = builder.enumType("SweepStrategy", {
   values: Object.values(SweepStrategy),
@@ -191,34 +198,35 @@ builder.mutationFields((t) => ({
       const { config, trials } = planSweep(settings, trainers[0]?.numTrain ?? ASSUMED_NUM_TRAIN);
       const seeds = settings.seeds;
       const added = trials.length * (seeds?.length ?? 1);
-      await admit(ctx, added);
       const firstBudget = config.rungs[0]!.budget;
-      return db.$transaction(async (tx) => {
-        const sweep = await tx.sweep.create({ data: { status: "RUNNING", strategy, config: config as object } });
-        for (const trial of trials) {
-          const groupId = seeds
-            ? (await tx.runGroup.create({ data: { sweepId: sweep.id }, select: { id: true } })).id
-            : null;
-          for (const trialSeed of seeds ?? [seed]) {
-            const run = await tx.run.create({
-              data: {
-                ...base,
-                ...trial,
-                seed: trialSeed,
-                groupId,
-                sweepId: sweep.id,
-                budgetIters: strategy === "SUCCESSIVE_HALVING" && firstBudget < base.numIters ? firstBudget : null,
-              },
-            });
-            await enqueueTrain(tx, run.id);
-            await publishRunsChanged(tx, { runId: run.id, kind: "created" });
+      return admitted(ctx, added, () =>
+        db.$transaction(async (tx) => {
+          const sweep = await tx.sweep.create({ data: { status: "RUNNING", strategy, config: config as object } });
+          for (const trial of trials) {
+            const groupId = seeds
+              ? (await tx.runGroup.create({ data: { sweepId: sweep.id }, select: { id: true } })).id
+              : null;
+            for (const trialSeed of seeds ?? [seed]) {
+              const run = await tx.run.create({
+                data: {
+                  ...base,
+                  ...trial,
+                  seed: trialSeed,
+                  groupId,
+                  sweepId: sweep.id,
+                  budgetIters: strategy === "SUCCESSIVE_HALVING" && firstBudget < base.numIters ? firstBudget : null,
+                },
+              });
+              await enqueueTrain(tx, run.id);
+              await publishRunsChanged(tx, { runId: run.id, kind: "created" });
+            }
           }
-        }
-        await publishSweepChanged(tx, sweep.id);
-        await checkQueueRoom(tx, added, ctx.limits);
-        // Read back in the transaction, with what the document asks for: the sweep and its trials as queued.
-        return tx.sweep.findUniqueOrThrow({ ...query, where: { id: sweep.id } });
-      });
+          await publishSweepChanged(tx, sweep.id);
+          await checkQueueRoom(tx, added, ctx.limits);
+          // Read back in the transaction, with what the document asks for: the sweep and its trials as queued.
+          return tx.sweep.findUniqueOrThrow({ ...query, where: { id: sweep.id } });
+        }, TRANSACTION),
+      );
     },
   }),
   cancelSweep: t.prismaField({

@@ -19,18 +19,28 @@ function checkCap(waiting: number, added: number, { maxQueuedRuns }: AdmissionLi
 }
 
 /**
- * Before any other work: takes one start from the caller's rate (RATE_LIMITED when it is spent), and
- * refuses `runs` more when the queue is already full (without the lock: the check that holds is
- * checkQueueRoom's, this one spares a full queue the work of a start bound to be refused).
+ * Runs `start`, which queues `runs` runs, if the caller's rate and the queue allow it: takes one start
+ * from the caller's rate (RATE_LIMITED when it is spent), and refuses when the queue is already full
+ * (without the lock: the check that holds is checkQueueRoom's, this one spares a full queue the work
+ * of a start bound to be refused). A start refused, here or by `start` itself (the queue's cap at
+ * commit, a conflict), gives its place in the rate back: a script that waits out QUEUE_FULL and
+ * tries again must not find its rate spent on refusals.
  */
-export async function admit(ctx: Context, runs: number): Promise<void> {
-  const wait = ctx.rateLimiter.take(ctx.caller);
+export async function admitted<T>(ctx: Context, runs: number, start: () => Promise<T>): Promise<T> {
+  const at = Date.now();
+  const wait = ctx.rateLimiter.take(ctx.caller, at);
   if (wait > 0) {
     throw new GraphQLError(`Too many runs started: try again in ${Math.ceil(wait / 1000)} s.`, {
       extensions: { code: "RATE_LIMITED", retryAfterMs: wait },
     });
   }
-  checkCap(await queuedRuns(ctx.db), runs, ctx.limits);
+  try {
+    checkCap(await queuedRuns(ctx.db), runs, ctx.limits);
+    return await start();
+  } catch (error) {
+    ctx.rateLimiter.giveBack(ctx.caller, at);
+    throw error;
+  }
 }
 
 const queuedRuns = (db: Db | Prisma.TransactionClient) => db.run.count({ where: { status: "QUEUED" } });

@@ -23,4 +23,11 @@ export class RateLimiter {
     }
     return (times[0] as number) + WINDOW_MS - now;
   }
+
+  /** Gives back the request taken for `key` at `at` (it was refused after all). */
+  giveBack(key: string, at: number): void {
+    const times = this.accepted.get(key);
+    const index = times?.lastIndexOf(at) ?? -1;
+    if (index >= 0) times!.splice(index, 1);
+  }
 }
