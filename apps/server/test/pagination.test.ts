@@ -102,3 +102,31 @@ it("refuses to page after a run deleted since, rather than answer an empty last 
   expect(result.errors?.[0]?.extensions).toMatchObject({ code: "BAD_USER_INPUT", field: "after" });
   expect(result.errors?.[0]?.message).toMatch(/^after: the row at this cursor was deleted since/);
 });
+
+it("refuses a page size or a mix of arguments it cannot serve, naming the argument, for runs and sweeps", async () => {
+  // (A well-formed cursor: what is refused is the mix.)
+  const cursor = (await page({ first: 1 })).runs.pageInfo.endCursor;
+  const cases = [
+    ["first", { first: -1 }, /^first must be at least 0/],
+    ["last", { last: -1 }, /^last must be at least 0/],
+    ["first", { first: 10_000 }, /^first must be at most \d+: page on with the cursors/],
+    ["last", { first: 2, last: 2 }, /^first and last cannot be given together/],
+    ["before", { first: 2, before: cursor }, /^first and before cannot be given together/],
+    ["after", { last: 2, after: cursor }, /^last and after cannot be given together/],
+  ] as const;
+  for (const connection of ["runs", "sweeps"]) {
+    for (const [argument, variables, message] of cases) {
+      const result = await query(
+        `query ($first: Int, $after: String, $last: Int, $before: String) {
+          ${connection}(first: $first, after: $after, last: $last, before: $before) { edges { node { id } } } }`,
+        variables,
+      );
+      const error = result.errors?.[0];
+      expect(error?.extensions, `${connection} ${JSON.stringify(variables)}`).toMatchObject({
+        code: "BAD_USER_INPUT",
+        field: argument,
+      });
+      expect(error?.message).toMatch(message);
+    }
+  }
+});

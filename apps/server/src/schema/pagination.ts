@@ -27,8 +27,46 @@ const cursorArg = (name: "after" | "before") =>
     })
     .nullish();
 
-/** For a connection's `validate`: its cursors, with its other arguments passed through. */
-export const connectionArgs = z.looseObject({ after: cursorArg("after"), before: cursorArg("before") });
+/** Arguments that cannot go together: forwards is first (with after), backwards last (with before). */
+const EXCLUSIVE = [
+  ["first", "last"],
+  ["after", "before"],
+  ["first", "before"],
+  ["last", "after"],
+] as const;
+
+/**
+ * For a connection's `validate`: its page size and cursors, with its other arguments passed through.
+ * (Pothos would refuse the bad ones too, but with an error the API masks as unexpected.)
+ */
+export const connectionArgsOf = ({ maxSize }: { maxSize: number }) =>
+  z
+    .looseObject({
+      after: cursorArg("after"),
+      before: cursorArg("before"),
+      first: z.int().nullish(),
+      last: z.int().nullish(),
+    })
+    .superRefine((args, ctx) => {
+      // (Whole sentences: an argument's problems are named by their path past the argument.)
+      for (const name of ["first", "last"] as const) {
+        const size = args[name];
+        if (size == null || (size >= 0 && size <= maxSize)) continue;
+        const message =
+          size < 0
+            ? `${name} must be at least 0 (the number of items to return)`
+            : `${name} must be at most ${maxSize}: page on with the cursors`;
+        ctx.addIssue({ code: "custom", path: [name], message, params: WHOLE });
+      }
+      for (const [a, b] of EXCLUSIVE)
+        if (args[a] != null && args[b] != null)
+          ctx.addIssue({
+            code: "custom",
+            path: [b],
+            message: `${a} and ${b} cannot be given together: page forwards with first and after, or backwards with last and before`,
+            params: WHOLE,
+          });
+    });
 
 /**
  * The root connections' pages, by their type names: a page's size when neither `first` nor `last` is

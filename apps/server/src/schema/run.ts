@@ -30,7 +30,7 @@ import { admitted, checkQueueRoom } from "../security/admission.ts";
 import { builder, type Context } from "./builder.ts";
 import { badInput, conflict, notFound } from "./errors.ts";
 import { uuidFrom } from "./ids.ts";
-import { connectionArgs, PAGE_SIZES, pageFromLiveCursor } from "./pagination.ts";
+import { connectionArgsOf, PAGE_SIZES, pageFromLiveCursor } from "./pagination.ts";
 import { createFork } from "./runFork.ts";
 import { MAX_NAME, MAX_NOTE, MAX_TAGS, RunFilterSchema, RunName, TAG_RULE, UpdateRunSchema } from "./runLabels.ts";
 import { checkTrainerFits } from "./trainerFit.ts";
@@ -327,7 +327,6 @@ function runFilterWhere(
 }
 
 /** The most runs one page may hold. */
-const MAX_PAGE = PAGE_SIZES.QueryRunsConnection.maxSize;
 
 builder.queryFields((t) => ({
   run: t.prismaField({
@@ -342,7 +341,7 @@ builder.queryFields((t) => ({
   runs: t.prismaConnection({
     type: "Run",
     cursor: "id",
-    validate: connectionArgs,
+    validate: connectionArgsOf(PAGE_SIZES.QueryRunsConnection),
     ...PAGE_SIZES.QueryRunsConnection,
     args: {
       status: t.arg({ type: [RunStatusEnum], required: false, description: "Only runs in these states." }),
@@ -351,8 +350,6 @@ builder.queryFields((t) => ({
       orderBy: t.arg({ type: RunOrder, defaultValue: "CREATED_AT_DESC" }),
     },
     resolve: async (query, _root, args, { db }) => {
-      if ((args.first ?? 0) > MAX_PAGE || (args.last ?? 0) > MAX_PAGE)
-        throw badInput("first", `first/last must be at most ${MAX_PAGE}`);
       const filter = runFilterWhere(args.filter);
       const page = await db.run.findMany({
         ...query,
@@ -421,10 +418,13 @@ builder.mutationFields((t) => ({
     resolve: async (query, _root, { id, input }, { db }) => {
       const run = await findRun(db, String(id));
       // The parsed input holds only what was given: one UPDATE, so a refused field (checked above)
-      // means no column was written.
-      const updated = await db.run.update({ ...query, where: { id: run.id }, data: input });
-      await publishRunsChanged(db, { runId: run.id, kind: "updated" });
-      return updated;
+      // means no column was written; its announcement commits with it, or neither does.
+      return db.$transaction(async (tx) => {
+        const { count } = await tx.run.updateMany({ where: { id: run.id }, data: input });
+        if (count === 0) throw notFound("run", String(id)); // (deleted since it was found)
+        await publishRunsChanged(tx, { runId: run.id, kind: "updated" });
+        return tx.run.findUniqueOrThrow({ ...query, where: { id: run.id } });
+      });
     },
   }),
   startRun: t.prismaField({

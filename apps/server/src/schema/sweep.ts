@@ -17,7 +17,7 @@ import { admitted, checkQueueRoom } from "../security/admission.ts";
 import { builder } from "./builder.ts";
 import { conflict, notFound } from "./errors.ts";
 import { uuidFrom } from "./ids.ts";
-import { connectionArgs, PAGE_SIZES, pageFromLiveCursor } from "./pagination.ts";
+import { connectionArgsOf, PAGE_SIZES, pageFromLiveCursor } from "./pagination.ts";
 import { RunStatusEnum } from "./run.ts";
 import { checkTrainerFits } from "./trainerFit.ts";
 
@@ -168,7 +168,7 @@ builder.queryFields((t) => ({
   sweeps: t.prismaConnection({
     type: "Sweep",
     cursor: "id",
-    validate: connectionArgs,
+    validate: connectionArgsOf(PAGE_SIZES.QuerySweepsConnection),
     ...PAGE_SIZES.QuerySweepsConnection,
     description: "Sweeps, newest first.",
     // Newest first, ending in `id` so that the order is total; served by Sweep's (createdAt, id) index.
