@@ -12,6 +12,7 @@ import { beforeAll, describe, expect, it } from "vitest";
 import { type App, buildApp } from "../src/app.ts";
 import {
   cleanup,
+  collect,
   freshDatabase,
   gqlOk,
   startApi,
@@ -20,6 +21,7 @@ import {
   TIMEOUT_MS,
   tinyDataset,
   waitFor,
+  wsClient,
 } from "./harness.ts";
 
 const START = graphql(`mutation StartRun($input: StartRunInput!) { startRun(input: $input) { id } }`);
@@ -209,5 +211,29 @@ describe("the API restarts under a live subscriber", () => {
     expect(epochs).toEqual([...Array(150).keys()]); // 3000 / 20 epochs, each once, in order
     expect(out).toContain("connection lost; reconnecting");
     expect(out).toMatch(/status: SUCCEEDED\s*$/);
+  });
+});
+
+describe("the API's connection for notifications is dropped", () => {
+  it("runsChanged tells its subscribers to read the list again (what changed meanwhile was never sent)", async () => {
+    const databaseUrl = await freshDatabase();
+    const api = await startApi(databaseUrl);
+    const pgClient = new (await import("pg")).default.Client({ connectionString: databaseUrl });
+    await pgClient.connect();
+    cleanup(() => pgClient.end());
+    const CHANGES = graphql(`subscription RunsChangedResync { runsChanged { kind runId run { id } } }`);
+    const events = collect(wsClient(api.url), CHANGES, {}, (got) => got.some((e) => e.runsChanged.kind === "resync"));
+    // (Dropped again until the subscriber hears it: the subscription may not be listening yet.)
+    let heard = false;
+    void events.finally(() => {
+      heard = true;
+    });
+    while (!heard) {
+      await pgClient.query(
+        `SELECT pg_terminate_backend(pid) FROM pg_stat_activity WHERE datname = current_database() AND query LIKE 'LISTEN%'`,
+      );
+      await new Promise((r) => setTimeout(r, 500));
+    }
+    expect((await events).at(-1)).toEqual({ runsChanged: { kind: "resync", runId: null, run: null } });
   });
 });

@@ -77,7 +77,8 @@ describe("trainers", () => {
       graphql(`subscription RunsChanged { runsChanged { kind runId run { status } } }`),
       {},
       (events) => {
-        for (const e of events) if (e.runsChanged.run?.status === "SUCCEEDED") finished.add(e.runsChanged.runId);
+        for (const e of events)
+          if (e.runsChanged.run?.status === "SUCCEEDED" && e.runsChanged.runId) finished.add(e.runsChanged.runId);
         return uuids.size === 4 && [...uuids].every((u) => finished.has(u));
       },
     );

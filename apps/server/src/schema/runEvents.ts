@@ -85,17 +85,30 @@ builder.objectRef<Of<"testFailed">>(TYPE_NAMES.testFailed).implement({
   fields: (t) => ({ error: t.exposeString("error") }),
 });
 
-const RunsChangedKind = builder.enumType("RunsChangedKind", { values: ["created", "updated", "deleted"] as const });
+/** A runsChanged event: a run's change, or `resync` (about no run) when changes may have been missed. */
+type RunsChangedDelivered = RunsChanged | { kind: "resync"; runId: null };
 
-const RunsChangedEvent = builder.objectRef<RunsChanged>("RunsChangedEvent").implement({
+const RunsChangedKind = builder.enumType("RunsChangedKind", {
+  values: {
+    created: {},
+    updated: {},
+    deleted: {},
+    resync: {
+      description:
+        "Changes may have been missed (the API's connection to the database was down a while): read the list again. runId is null.",
+    },
+  },
+});
+
+const RunsChangedEvent = builder.objectRef<RunsChangedDelivered>("RunsChangedEvent").implement({
   fields: (t) => ({
     kind: t.field({ type: RunsChangedKind, resolve: (e) => e.kind }),
-    runId: t.exposeID("runId", { description: "The run's UUID." }),
+    runId: t.exposeID("runId", { nullable: true, description: "The run's UUID; null for resync." }),
     run: t.prismaField({
       type: "Run",
       nullable: true,
-      description: "The run as it is now; null once deleted.",
-      resolve: (query, e, _args, { db }) => db.run.findUnique({ ...query, where: { id: e.runId } }),
+      description: "The run as it is now; null once deleted (and for resync).",
+      resolve: (query, e, _args, { db }) => (e.runId ? db.run.findUnique({ ...query, where: { id: e.runId } }) : null),
     }),
   }),
 });
@@ -118,17 +131,20 @@ builder.subscriptionFields((t) => ({
   }),
   runsChanged: t.field({
     type: RunsChangedEvent,
-    description: "Any run created, deleted, or changed in status or progress.",
+    description:
+      "Any run created, deleted, or changed in status or progress; `resync` when changes may have been missed.",
     subscribe: async (_root, _args, { pubsub }) => {
       const changes = await pubsub.listen("trainql:runs");
       return (async function* () {
         try {
-          for await (const change of changes) if ("runId" in change) yield change;
+          // (A resync is passed on: a client that only hears changes must read again what it missed.)
+          for await (const change of changes)
+            yield "runId" in change ? change : ({ kind: "resync", runId: null } satisfies RunsChangedDelivered);
         } finally {
           await changes.return(undefined);
         }
       })();
     },
-    resolve: (change: RunsChanged) => change,
+    resolve: (change: RunsChangedDelivered) => change,
   }),
 }));
