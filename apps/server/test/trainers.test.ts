@@ -2,7 +2,7 @@
 // after runs were queued.
 
 import { existsSync, readdirSync } from "node:fs";
-import { mkdtemp, rm } from "node:fs/promises";
+import { copyFile, mkdtemp, rm, truncate } from "node:fs/promises";
 import os from "node:os";
 import path from "node:path";
 import { createDb } from "@trainql/db";
@@ -219,6 +219,30 @@ describe("a run that cannot be set up", () => {
     expect(failed.interruptions).toEqual([]);
     await waitFor(async () => (await runState(next.id)).status === "SUCCEEDED", 60_000, "the next run");
     await trainer.stop();
+  });
+});
+
+describe("a trainer whose data set is broken", () => {
+  it("says which file and why, and fails runs with that, rather than call the data missing", async () => {
+    // A copy whose third batch was cut off (a full disk, an interrupted copy).
+    const broken = await mkdtemp(path.join(os.tmpdir(), "trainql-broken-data-"));
+    cleanup(() => rm(broken, { recursive: true, force: true }));
+    for (const file of readdirSync(dataDir)) await copyFile(path.join(dataDir, file), path.join(broken, file));
+    await truncate(path.join(broken, "data_batch_3.bin"), 1000);
+    const trainer = await startTrainer(databaseUrl, broken);
+    try {
+      const { startRun } = await gqlOk(api.url, START, { input: { hiddenSize: 8, numIters: 20, batchSize: 20 } });
+      const failed = await waitFor(async () => {
+        const s = await runState(startRun.id);
+        return s.status === "FAILED" && s;
+      });
+      expect(failed.error).toMatch(
+        /data_batch_3\.bin: is 1,000 bytes; expected [\d,]+ .* truncated or not a CIFAR-10 binary batch/,
+      );
+      expect(trainer.output()).not.toMatch(/No CIFAR-10 data found/);
+    } finally {
+      await trainer.stop();
+    }
   });
 });
 

@@ -49,6 +49,14 @@ export function resolveDataDir(explicit?: string): string {
 }
 
 /**
+ * Whether `dir` holds any of CIFAR-10's batch files: none is a data set not fetched yet (see
+ * howToGetData); some, a copy that is incomplete or broken, which readCifar10 describes file by file.
+ */
+export function anyCifar10File(dir: string): boolean {
+  return [...TRAIN_FILES, TEST_FILE].some((f) => existsSync(path.join(dir, f)));
+}
+
+/**
  * Whether `dir` holds CIFAR-10: every batch file, each of `recordsPerBatch` records (a copy cut off
  * is no data set; readBatch would refuse it).
  */
