@@ -149,6 +149,17 @@ describe("trainers", () => {
     expect(done.interruptions[0]).toMatch(/^attempt 1: trainer .* stopped making progress at iteration \d+/);
     expect(done.error).toBeNull();
 
+    // The run's clock goes on across the resume (time to an accuracy counts the whole run).
+    const clock = new pg.Client({ connectionString: databaseUrl });
+    await clock.connect();
+    const { rows: times } = await clock.query(
+      `SELECT "elapsedMs" FROM "EpochMetric" WHERE "runId" = $1 ORDER BY epoch`,
+      [run.uuid],
+    );
+    await clock.end();
+    const elapsed = times.map((r) => r.elapsedMs as number);
+    expect(elapsed).toEqual([...elapsed].sort((x, y) => x - y));
+
     const [a, b] = await Promise.all([history(ref.uuid), history(run.uuid)]);
     expect(b.epochs).toEqual(a.epochs); // every epoch once, with the same metrics bit for bit
     expect(Buffer.compare(b.losses, a.losses)).toBe(0);

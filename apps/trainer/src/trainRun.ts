@@ -125,9 +125,18 @@ async function trainClaimed(ctx: TrainerContext, runId: string, job: TrainJob): 
   // taken back from a dead trainer. The checkpoint holds the parameters after `claim.iteration` steps.
   let net: TwoLayerNet;
   let startIteration: number;
+  // The training time before the checkpoint, as its last epoch kept recorded it (the epochs past it
+  // were dropped at the claim): the run's clock goes on from there, not from 0.
+  let elapsedMsBefore = 0;
   try {
     const resumed = claim.iteration > 0 ? await withRetry(() => db.checkpoint.findUnique({ where: { runId } })) : null;
     startIteration = resumed?.iteration ?? 0;
+    if (resumed) {
+      const lastEpoch = await withRetry(() =>
+        db.epochMetric.findFirst({ where: { runId }, orderBy: { epoch: "desc" }, select: { elapsedMs: true } }),
+      );
+      elapsedMsBefore = lastEpoch?.elapsedMs ?? 0;
+    }
     net = resumed
       ? loadCheckpoint(resumed.data).net
       : TwoLayerNet.create({ inputSize: PIXELS_PER_IMAGE, hiddenSize: hp.hiddenSize, numClasses: NUM_CLASSES }, hp);
@@ -156,6 +165,7 @@ async function trainClaimed(ctx: TrainerContext, runId: string, job: TrainJob): 
   try {
     const result = await train(net, data, hp, {
       startIteration,
+      elapsedMsBefore,
       endIteration,
       learningRateFromEpoch: run.learningRateFromEpoch,
       signal: controller.signal,

@@ -115,8 +115,10 @@ describe("train (as nn_train)", () => {
     const all = await train(full, data, hp);
     const part = makeNet();
     await train(part, data, { ...hp, numIters: 17 });
-    const rest = await train(part, data, hp, { startIteration: 17 });
+    const rest = await train(part, data, hp, { startIteration: 17, elapsedMsBefore: 60_000 });
     expect(rest.lossHistory).toEqual(all.lossHistory.slice(17));
+    // Its clock goes on from the time spent before the resume.
+    expect(rest.epochs.every((e) => e.elapsedMs >= 60_000)).toBe(true);
     expect(rest.epochs.map((e) => e.iteration)).toEqual([18, 24, 30, 36]);
     expect(learningRateAt(hp, data.train.n, 17)).toBe(rest.epochs[0]!.learningRate);
     expect(Array.from((await part.values()).W1)).toEqual(Array.from((await full.values()).W1));

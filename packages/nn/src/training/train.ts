@@ -27,7 +27,7 @@ export interface EpochMetrics {
   valAcc: number;
   /** The learning rate that iteration used (before this epoch's decay). */
   learningRate: number;
-  /** Milliseconds since training started. */
+  /** Milliseconds of training so far: since training started, plus `elapsedMsBefore` of a resumed run. */
   elapsedMs: number;
 }
 
@@ -57,6 +57,11 @@ export interface TrainOptions extends TrainCallbacks {
    * learning rate or decay at epoch k starts its schedule afresh at its own first epoch, k + 1.
    */
   learningRateFromEpoch?: number;
+  /**
+   * Training time a resumed run had spent before `startIteration` (default 0): epochs count the
+   * whole run's, so that a run's time to an accuracy does not start over where it was resumed.
+   */
+  elapsedMsBefore?: number;
 }
 
 export interface TrainResult {
@@ -115,6 +120,7 @@ export async function train(
     startIteration = 0,
     endIteration = hp.numIters,
     learningRateFromEpoch = 0,
+    elapsedMsBefore = 0,
   } = options;
   if (
     !(
@@ -216,7 +222,7 @@ export async function train(
             trainAcc,
             valAcc,
             learningRate,
-            elapsedMs: performance.now() - start,
+            elapsedMs: elapsedMsBefore + performance.now() - start,
           };
           result.trainAccHistory.push(trainAcc);
           result.valAccHistory.push(valAcc);
