@@ -2,16 +2,17 @@
 // smoothing draws the reference's debiased moving average over the raw curve, log scale and zoom
 // apply to the page's charts together, a link with the view in its URL opens that view cold, the
 // comparison's curves grow while a run trains, the runs list keeps up with a run that changes many
-// times a second, and the page follows the system's dark setting until the toggle overrides it — also
-// at phone width (390 px).
+// times a second and catches up after an API outage, and the page follows the system's dark setting
+// until the toggle overrides it — also at phone width (390 px).
 import { expect, type Locator, type Page, test } from "@playwright/test";
 import { graphql, type ResultOf } from "@trainql/graphql";
 import { debiasedEmaReference } from "../../apps/dashboard/test/smoothingReference.ts";
+import { CONTROL_PORT } from "../playwright.config.ts";
 import { gql, shot, until } from "./openStack.ts";
 
 test.describe.configure({ mode: "serial" });
 
-const RUN = graphql(`query ChartsRun($id: ID!) { run(id: $id) { id uuid status epochs { epoch } } }`);
+const RUN = graphql(`query ChartsRun($id: ID!) { run(id: $id) { id uuid status iteration epochs { epoch } } }`);
 const START = graphql(`mutation ChartsStartRun($input: StartRunInput!) { startRun(input: $input) { id uuid } }`);
 const CANCEL = graphql(`mutation ChartsCancelRun($id: ID!) { cancelRun(id: $id) { id } }`);
 type ApiRun = ResultOf<typeof RUN>["run"];
@@ -204,6 +205,49 @@ test("the runs list keeps refreshing while a run trains, though the run changes 
     seen = await trained();
   }
   await expect(row.getByTestId("run-status")).toHaveText("RUNNING");
+});
+
+test("the runs list catches up after the API's WebSocket reconnects, though nothing changes after", async ({
+  page,
+}) => {
+  // runsChanged sends only changes: those made while the API was away reach no page, and a list that
+  // waited for the next one showed the run as it was before the outage. The trainer writes to the
+  // database, not through the API, so it trains on through the outage; then it is frozen, so that no
+  // change after the reconnection brings the list up to date instead. (Frozen for seconds: a trainer
+  // unheard of for TRAINER_TIMEOUT_MS, 15 s, loses its run to the API's reaper.)
+  const control = async (what: string) =>
+    expect((await fetch(`http://127.0.0.1:${CONTROL_PORT}/${what}`, { method: "POST" })).ok).toBe(true);
+  await page.goto("/");
+  const row = page.locator(`tr[data-run-id="${running.uuid}"]`);
+  await expect(row.getByTestId("run-status")).toHaveText("RUNNING");
+  const trained = async () =>
+    Number((await row.getByTestId("iterations").textContent())!.split(" / ")[0]!.replace(/,/g, ""));
+
+  let apiDown = true;
+  await control("stop-api");
+  try {
+    await expect(page.getByText("Connection to the API lost")).toBeVisible();
+    await new Promise((r) => setTimeout(r, 2000));
+    const shown = await trained();
+    await control("pause-trainer");
+    try {
+      await control("start-api");
+      apiDown = false;
+      const { run } = await until(
+        "the API to answer again",
+        () => gql(RUN, { id: running.id }).catch(() => false),
+        60_000,
+      );
+      expect(run.iteration).toBeGreaterThan(shown);
+      await expect.poll(trained, { timeout: 10_000 }).toBe(run.iteration);
+    } finally {
+      await control("resume-trainer");
+    }
+  } finally {
+    if (apiDown) await control("start-api");
+  }
+  await expect(row.getByTestId("run-status")).toHaveText("RUNNING");
+  await expect.poll(trained, { timeout: 10_000 }).toBeGreaterThan((await gql(RUN, { id: running.id })).run.iteration);
 });
 
 test("dark mode follows the system setting, the toggle overrides it and is remembered, the charts follow", async ({

@@ -85,6 +85,38 @@ export async function rewritten(
 }
 
 /**
+ * Until the returned function is called, the events of the page's subscriptions `operationName` reach
+ * it as `edit` changes their data: what `rewritten` does to answers, for a page that follows the API
+ * over its WebSocket (graphql-ws). Set before the page opens: a socket already open is not routed.
+ */
+export async function rewrittenEvents(
+  page: Page,
+  operationName: string,
+  edit: (data: Record<string, unknown>) => void,
+): Promise<() => void> {
+  let editing = true;
+  await page.routeWebSocket("**/graphql", (socket) => {
+    const server = socket.connectToServer();
+    // graphql-ws names the operation when it subscribes; its events carry only the subscription's id.
+    const ids = new Set<string>();
+    socket.onMessage((message) => {
+      const sent = JSON.parse(String(message)) as { type: string; id?: string; payload?: { operationName?: string } };
+      if (sent.type === "subscribe" && sent.payload?.operationName === operationName) ids.add(sent.id!);
+      server.send(message);
+    });
+    server.onMessage((message) => {
+      const event = JSON.parse(String(message)) as { type: string; id?: string; payload?: { data?: object } };
+      if (!editing || event.type !== "next" || !ids.has(event.id!) || !event.payload?.data) return socket.send(message);
+      edit(event.payload.data as Record<string, unknown>);
+      socket.send(JSON.stringify(event));
+    });
+  });
+  return () => {
+    editing = false;
+  };
+}
+
+/**
  * Clicks a form's submit button and waits for the page it leads to, checking that the button stayed
  * off until then: back on while the next page loads, a second click would submit again (a duplicate).
  */

@@ -4,7 +4,7 @@
 // run reproduced bit-identically.
 import { expect, test } from "@playwright/test";
 import { graphql } from "@trainql/graphql";
-import { gql, refused, rewritten, shot } from "./openStack.ts";
+import { gql, refused, rewritten, rewrittenEvents, shot } from "./openStack.ts";
 
 test.describe.configure({ mode: "serial" });
 
@@ -13,6 +13,9 @@ const MEMBERS = graphql(`
     runGroup(id: $id) { runs { uuid status finalValAcc hyperparameters { seed } epochs { epoch valAcc } } }
   }
 `);
+
+const BEST_RUN = graphql(`query SweepBestRun($id: ID!) { sweep(id: $id) { bestRun { id uuid } } }`);
+const EVALUATE = graphql(`mutation EvaluateRun($id: ID!) { evaluateTest(runId: $id) { id } }`);
 
 /** Mean ± sample std (n − 1) as the group page prints accuracies, computed here from the members. */
 function meanStdText(values: number[]): string {
@@ -23,6 +26,7 @@ function meanStdText(values: number[]): string {
 
 let groupUuid = "";
 let memberUuid = "";
+let sweepUuid = "";
 
 test("a 3-seed group started from the New run form shows its mean curves with ± std bands and mean ± std", async ({
   page,
@@ -168,6 +172,7 @@ test("a sweep from its form with seeds repeats each trial and ranks the trials b
   );
   await page.getByRole("button", { name: "Start sweep" }).click();
   await page.waitForURL(/\/sweeps\/[0-9a-f-]{36}$/);
+  sweepUuid = page.url().split("/").at(-1)!;
   const ranked = page.getByRole("table", { name: "Trials ranked by mean over seeds" }).locator("tbody tr");
   await expect(ranked).toHaveCount(2);
   // The page follows the sweep live: both groups fill in without a reload.
@@ -176,6 +181,40 @@ test("a sweep from its form with seeds repeats each trial and ranks the trials b
   await expect(page.getByTestId("best-test")).toHaveText(/^\d+\.\d\d%$/, { timeout: 60_000 });
   await expect(page.getByText("Live updates failed")).toHaveCount(0);
   await shot(page, "65-sweep-seeds");
+});
+
+test("a sweep's page ends its wait for the best model's test accuracy when the evaluation fails, and Evaluate again asks anew", async ({
+  page,
+}) => {
+  // As for a group's members: the sweep's events reach the page first with its best run still being
+  // evaluated, then, once a real evaluation of it ends, with that evaluation failed, as the API
+  // reports a failure (no testAcc, testError says why). The page must not say "evaluating…" forever.
+  const { sweep } = await gql(BEST_RUN, { id: sweepUuid });
+  const best = sweep.bestRun!;
+  let outcome: { testAcc: null; testError: string | null } = { testAcc: null, testError: null };
+  const stopEditing = await rewrittenEvents(page, "SweepEvents", (data) => {
+    type Trial = { uuid: string; testAcc: number | null; testError: string | null };
+    const { sweep } = data.sweepEvents as { sweep: { bestRun: Trial | null; trials: Trial[] } };
+    for (const run of [sweep.bestRun, ...sweep.trials]) if (run?.uuid === best.uuid) Object.assign(run, outcome);
+  });
+  await page.goto(`/sweeps/${sweepUuid}`);
+  const bestTest = page.getByTestId("best-test");
+  await expect(bestTest).toHaveText("evaluating…");
+  outcome = { testAcc: null, testError: "checkpoint unreadable (e2e)" };
+  await gql(EVALUATE, { id: best.id });
+  await expect(page.getByTestId("best-test-error")).toContainText(
+    "The evaluation on the test set failed: checkpoint unreadable (e2e)",
+    { timeout: 60_000 },
+  );
+  const again = page.getByRole("button", { name: "Evaluate again" });
+  await expect(again).toBeEnabled();
+  await shot(page, "69-sweep-evaluation-failed");
+
+  // Asked again from the page, its outcome as the API reports it this time.
+  stopEditing();
+  await again.click();
+  await expect(bestTest).toHaveText(/^\d+\.\d\d%$/, { timeout: 60_000 });
+  await expect(page.getByTestId("best-test-error")).toHaveCount(0);
 });
 
 test("Reproduce on a finished run trains it again and shows it reproduced bit-identically", async ({ page }) => {

@@ -58,7 +58,7 @@ function start(cwd: string, args: string[]) {
   return child;
 }
 let api = start("apps/server", ["--import", "tsx", "src/main.ts"]);
-start("apps/trainer", ["--import", "tsx", "src/main.ts"]);
+const trainer = start("apps/trainer", ["--import", "tsx", "src/main.ts"]);
 start("apps/dashboard", ["scripts/serve.mjs"]);
 
 async function stopApi() {
@@ -72,8 +72,16 @@ async function stopApi() {
 
 // Test control, on loopback: POST /restart-api stops the API and starts it again (same port);
 // /stop-api and /start-api do each half, for pages that must cope with no API at all.
+// /pause-trainer and /resume-trainer freeze the trainer and let it go on (SIGSTOP, SIGCONT): a page
+// must show what changed while it was away from the API, and while the trainer trains, each of its
+// changes would bring the page up to date anyway. Frozen for seconds, not for the heartbeat timeout
+// (TRAINER_TIMEOUT_MS, 15 s), or the API takes its run back.
 const control = createServer(async (req, res) => {
   if (req.method !== "POST") return void res.writeHead(404).end();
+  if (req.url === "/pause-trainer" || req.url === "/resume-trainer") {
+    trainer.kill(req.url === "/pause-trainer" ? "SIGSTOP" : "SIGCONT");
+    return void res.writeHead(200).end("done");
+  }
   if (req.url === "/restart-api" || req.url === "/stop-api") await stopApi();
   else if (req.url !== "/start-api") return void res.writeHead(404).end();
   if (req.url !== "/stop-api") api = start("apps/server", ["--import", "tsx", "src/main.ts"]);
@@ -83,6 +91,8 @@ control.listen(Number(process.env.CONTROL_PORT ?? "4311"), "127.0.0.1");
 
 async function stop() {
   control.close();
+  // (A frozen trainer would hold its SIGTERM until it is let go.)
+  trainer.kill("SIGCONT");
   for (const c of children) c.kill("SIGTERM");
   await Promise.all(children.map((c) => (c.exitCode === null ? new Promise((r) => c.once("exit", r)) : null)));
   const cleanup = new pg.Client({ connectionString: baseUrl });
