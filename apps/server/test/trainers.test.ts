@@ -66,6 +66,22 @@ describe("trainers", () => {
     await trainer.stop();
   });
 
+  it("register the memory one run may take, their WebAssembly heap shared by the runs they take at once", async () => {
+    const trainer = await startTrainer(databaseUrl, dataDir, { TRAINER_CONCURRENCY: "2" });
+    try {
+      const c = new pg.Client({ connectionString: databaseUrl });
+      await c.connect();
+      const { rows } = await c.query(`SELECT backend, "memoryBytes"::float8 AS bytes FROM "Trainer" WHERE pid = $1`, [
+        trainer.process.pid,
+      ]);
+      await c.end();
+      // (3.5 GiB of the 4 GiB heap, for two runs.)
+      expect(rows).toEqual([{ backend: "wasm", bytes: (3.5 * 2 ** 30) / 2 }]);
+    } finally {
+      await trainer.stop();
+    }
+  });
+
   it("share one queue, and one runsChanged subscriber sees every run of both", async () => {
     const a = await startTrainer(databaseUrl, dataDir);
     const b = await startTrainer(databaseUrl, dataDir);

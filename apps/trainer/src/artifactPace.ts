@@ -8,7 +8,8 @@
 // last ones for them to stay within a share of the run's time.
 //
 // What they take is the time training stops for them (trainRun.ts). On a CPU backend that includes
-// encoding the image and storing both, which the trainer waits for: every core trains there, so
+// encoding the image and storing both, which the trainer waits for (their own cost: not the wait
+// behind earlier writes, nor retries through a database outage, RunRecorder.epoch): every core trains there, so
 // doing that alongside training slowed it as much (counting only the training thread's part, 4–17
 // ms at H = 128 on 2 cores, a trainer took them every epoch and trained at 0.91× the CLI's speed).
 

@@ -262,7 +262,8 @@ export class RunRecorder {
    * resumes from the previous checkpoint, drops what was stored past it, and records this epoch
    * again, with them.)
    *
-   * Resolves once they are written (or could not be: see onFailure); it never rejects.
+   * Resolves once they are written (or could not be: see onFailure), with the milliseconds the
+   * artifacts took of themselves (0 with none); it never rejects.
    */
   epoch(
     m: EpochMetrics,
@@ -274,7 +275,7 @@ export class RunRecorder {
       weights?: { W1: Float32Array; hiddenSize: number };
       checkpoint?: EpochCheckpointWrite;
     } = {},
-  ): Promise<void> {
+  ): Promise<number> {
     this.bestValAcc = Math.max(this.bestValAcc ?? 0, m.valAcc);
     const bestValAcc = this.bestValAcc;
     const losses = this.takeLosses();
@@ -302,9 +303,30 @@ export class RunRecorder {
         );
       }),
     );
-    if (!weights && !checkpoint) return Promise.resolve();
+    if (!weights && !checkpoint) return Promise.resolve(0);
+    // What the artifacts cost of themselves: drawing the image, and the attempt that stored them,
+    // not the wait behind earlier writes nor the retries through a database outage (counted, an
+    // outage of a minute put off the next artifacts for an hour at the default share).
+    let costMs = 0;
+    const drawing = performance.now();
     const image = weights && weightsImage(weights.W1, weights.hiddenSize);
-    return this.enqueue(() => this.sqlTransaction((tx) => this.artifactsWrite(tx, m.epoch, checkpoint, image)), image);
+    void image?.then(
+      () => {
+        costMs += performance.now() - drawing;
+      },
+      () => {}, // (its failure is the write's, which awaits it)
+    );
+    let writeMs = 0;
+    const written = this.enqueue(
+      () =>
+        this.sqlTransaction(async (tx) => {
+          const writing = performance.now();
+          await this.artifactsWrite(tx, m.epoch, checkpoint, image);
+          writeMs = performance.now() - writing;
+        }),
+      image,
+    );
+    return written.then(() => costMs + writeMs);
   }
 
   /** An epoch's checkpoints and weights image (in a sqlTransaction). */

@@ -208,8 +208,8 @@ async function trainClaimed(ctx: TrainerContext, runId: string, job: TrainJob): 
         // Where the CPU trains, every core trains: encoding the image and PostgreSQL storing megabytes
         // meanwhile would slow training by about what they take. So training waits for them, and the
         // pace counts them all. On a GPU they overlap training on the host's other cores.
-        if (!trainsOnGpu(ctx.backend.name)) await written;
-        pace.took(performance.now() - started);
+        const prepared = performance.now() - started;
+        pace.took(trainsOnGpu(ctx.backend.name) ? prepared : prepared + (await written));
       },
     });
     await recorder.finish(endIteration === hp.numIters ? "SUCCEEDED" : "PAUSED", {

@@ -33,12 +33,16 @@ export interface StartedTrainer {
 
 type Log = (line: string) => void;
 
-/** The backend as the Trainer table shows it (the API's `backend` and `trainers`). */
-const registeredBackend = ({ name, device, version, warnings }: BackendInfo) => ({
+/**
+ * The backend as the Trainer table shows it (the API's `backend` and `trainers`), with the memory
+ * one run may take on it: written again when a lost GPU's trainer loads another backend.
+ */
+const registeredBackend = ({ name, device, version, warnings }: BackendInfo, env: TrainerEnv) => ({
   backend: name,
   device,
   backendVersion: version,
   warnings,
+  memoryBytes: BigInt(Math.floor(env.TRAINER_MEMORY_MB ? env.TRAINER_MEMORY_MB * 2 ** 20 : memoryForRuns(name, env))),
 });
 
 async function loadData(env: TrainerEnv, log: Log): Promise<TrainerContext["data"]> {
@@ -65,11 +69,13 @@ async function loadData(env: TrainerEnv, log: Log): Promise<TrainerContext["data
 
 /**
  * Memory one run may take: the WebAssembly backend's heap is 4 GiB at most (keep a margin); native
- * backends share the machine with the data set and the other runs, so half of it.
+ * backends share the machine with the data set, so half of it. Either is shared by the runs the
+ * trainer takes at once (TRAINER_CONCURRENCY): the wasm heap is one per process, and a run it cannot
+ * allocate would not fail cleanly (tfjs-backend-wasm does not check its allocations).
  */
-function memoryForRuns(backend: string): number {
-  if (backend === "wasm") return 3.5 * 2 ** 30;
-  return os.totalmem() / 2;
+function memoryForRuns(backend: string, env: TrainerEnv): number {
+  const all = backend === "wasm" ? 3.5 * 2 ** 30 : os.totalmem() / 2;
+  return all / env.TRAINER_CONCURRENCY;
 }
 
 /**
@@ -143,10 +149,7 @@ export async function startTrainer(
     id,
     host: os.hostname(),
     pid: process.pid,
-    ...registeredBackend(backend),
-    memoryBytes: BigInt(
-      Math.floor(env.TRAINER_MEMORY_MB ? env.TRAINER_MEMORY_MB * 2 ** 20 : memoryForRuns(backend.name)),
-    ),
+    ...registeredBackend(backend, env),
     // Where the data is, or where it was looked for (the API tells users to put it there).
     ...("error" in data
       ? { datasetDir: resolveDataDir(env.CIFAR10_DIR) }
@@ -184,7 +187,7 @@ export async function startTrainer(
         giveUp(why);
         return;
       }
-      Object.assign(registration, registeredBackend(ctx.backend)); // (the next heartbeat writes it)
+      Object.assign(registration, registeredBackend(ctx.backend, env)); // (the next heartbeat writes it)
       log(`trainer ${id}: backend ${ctx.backend.name} — ${ctx.backend.device}`);
     })().finally(() => {
       reloading = undefined;
@@ -234,7 +237,7 @@ export async function startTrainer(
   // An upsert: a trainer forgotten while cut off from the database registers again. Seen at the
   // database's now(), not this host's clock (see liveness.ts in @trainql/runs).
   const register = async () => {
-    await db.trainer.upsert({ where: { id }, create: registration, update: registeredBackend(ctx.backend) });
+    await db.trainer.upsert({ where: { id }, create: registration, update: registeredBackend(ctx.backend, env) });
     await db.$executeRaw`UPDATE "Trainer" SET "lastSeenAt" = now() WHERE id = ${id}`;
   };
   await register();

@@ -2,6 +2,7 @@
 // others asked of the run meanwhile (here, a cancel).
 import { createDb, type Db } from "@trainql/db";
 import { createTestDatabase } from "@trainql/db/testing";
+import { PIXELS_PER_IMAGE } from "@trainql/nn";
 import { advanceSweep } from "@trainql/runs";
 import { afterAll, beforeAll, describe, expect, inject, it } from "vitest";
 import { RunRecorder } from "../src/runRecorder.ts";
@@ -95,6 +96,52 @@ describe("RunRecorder.release", () => {
       cancelRequested: false,
     });
     expect(await jobsOf(runId)).toBe(0);
+  });
+});
+
+describe("RunRecorder.epoch", () => {
+  it("reports what an epoch's artifacts cost of themselves, not the wait behind a write held up", async () => {
+    const run = await db.run.create({ data: HYPERPARAMETERS });
+    const runId = run.id;
+    const failures: unknown[] = [];
+    const recorder = new RunRecorder(
+      db,
+      runId,
+      null,
+      () => {},
+      (error) => failures.push(error),
+    );
+    await recorder.start("trainer-a", { name: "cpu", device: "test" }, 1n);
+    // Another transaction holds the run's row for 1.5 s: the epoch's first write (its metrics)
+    // waits for it, and the artifacts' write waits behind that one.
+    let held!: () => void;
+    const holding = new Promise<void>((resolve) => {
+      held = resolve;
+    });
+    const blocker = db.$transaction(async (tx) => {
+      await tx.$queryRaw`SELECT 1 FROM "Run" WHERE id = ${runId}::uuid FOR UPDATE`;
+      held();
+      await new Promise((r) => setTimeout(r, 1500));
+    });
+    await holding;
+    const started = performance.now();
+    const costMs = await recorder.epoch(
+      { epoch: 0, iteration: 9, loss: 2.3, trainAcc: 0.1, valAcc: 0.1, learningRate: 0.1, elapsedMs: 5 },
+      {
+        weights: { W1: new Float32Array(PIXELS_PER_IMAGE * 8), hiddenSize: 8 },
+        checkpoint: { iteration: 10, data: new Uint8Array(64), resume: true, keptEpochs: 2 },
+      },
+    );
+    const wallMs = performance.now() - started;
+    await blocker;
+    expect(failures).toEqual([]);
+    expect(wallMs).toBeGreaterThanOrEqual(1000);
+    expect(costMs).toBeGreaterThan(0);
+    expect(costMs).toBeLessThan(wallMs - 1000);
+    // (Written: the image is the run's.)
+    expect(await db.run.findUniqueOrThrow({ where: { id: runId }, select: { weightsEpoch: true } })).toEqual({
+      weightsEpoch: 0,
+    });
   });
 });
 
