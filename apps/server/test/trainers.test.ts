@@ -480,17 +480,7 @@ describe("the reaper", () => {
   });
 
   it("queues again a QUEUED run left without its job (its trainer could not reach the database to claim it)", async () => {
-    const db = await freshDatabase();
-    const client = new pg.Client({ connectionString: db });
-    await client.connect();
-    cleanup(() => client.end());
-    const { rows } = await client.query(
-      `INSERT INTO "Run" (id, status, "hiddenSize", "learningRate", "learningRateDecay", reg, "batchSize", "numIters", "weightScale", seed)
-       VALUES (gen_random_uuid(), 'QUEUED', 8, 0.1, 0.95, 0, 20, 40, 1e-4, 0) RETURNING id::text`,
-    );
-    const id = rows[0].id as string;
-    const prisma = createDb(db, 1);
-    cleanup(() => prisma.$disconnect());
+    const { client, prisma, runId: id } = await reaperFixture("QUEUED");
     const logged: string[] = [];
     const reaped = await reapOrphanedRuns(prisma, { timeoutMs: TIMEOUT_MS, maxAttempts: 3 }, (l) => logged.push(l));
     expect(reaped.requeued).toEqual([id]);
@@ -503,15 +493,7 @@ describe("the reaper", () => {
   });
 
   it("takes back a hung run's job alone, leaving locked the other jobs its trainer holds", async () => {
-    const db = await freshDatabase();
-    const client = new pg.Client({ connectionString: db });
-    await client.connect();
-    cleanup(() => client.end());
-    const { rows } = await client.query(
-      `INSERT INTO "Run" (id, status, "hiddenSize", "learningRate", "learningRateDecay", reg, "batchSize", "numIters", "weightScale", seed, "heartbeatAt")
-       VALUES (gen_random_uuid(), 'RUNNING', 8, 0.1, 0.95, 0, 20, 40, 1e-4, 0, now() - interval '1 hour') RETURNING id::text`,
-    );
-    const id = rows[0].id as string;
+    const { client, prisma, runId: id } = await reaperFixture("RUNNING");
     // One trainer's pool holds three jobs: the hung run's, an evaluation, and a sweep's advance (with its queue).
     const add = async (sql: string) => (await client.query(`SELECT (${sql}).id::text AS id`)).rows[0].id as string;
     const train = await add(
@@ -522,8 +504,6 @@ describe("the reaper", () => {
     await client.query(`UPDATE "Run" SET "jobId" = $1 WHERE id = $2`, [train, id]);
     await client.query(`UPDATE graphile_worker._private_jobs SET locked_by = 'pool-1', locked_at = now()`);
     await client.query(`UPDATE graphile_worker._private_job_queues SET locked_by = 'pool-1', locked_at = now()`);
-    const prisma = createDb(db, 1);
-    cleanup(() => prisma.$disconnect());
     const reaped = await reapOrphanedRuns(prisma, { timeoutMs: TIMEOUT_MS, maxAttempts: 3 });
     expect(reaped.requeued).toEqual([id]);
     const jobs = await client.query(`SELECT id::text, key, locked_by FROM graphile_worker.jobs ORDER BY id`);
@@ -537,17 +517,12 @@ describe("the reaper", () => {
   });
 
   it("unlocks a released job's named queue when the job's pool held it", async () => {
-    const db = await freshDatabase();
-    const client = new pg.Client({ connectionString: db });
-    await client.connect();
-    cleanup(() => client.end());
+    const { url: db, client, prisma } = await reaperFixture(null);
     const { rows } = await client.query(
       `SELECT (graphile_worker.add_job('x', '{}', queue_name => 'q')).id::text AS id`,
     );
     await client.query(`UPDATE graphile_worker._private_jobs SET locked_by = 'pool-1', locked_at = now()`);
     await client.query(`UPDATE graphile_worker._private_job_queues SET locked_by = 'pool-1', locked_at = now()`);
-    const prisma = createDb(db, 1);
-    cleanup(() => prisma.$disconnect());
     await prisma.$transaction((tx) => releaseJob(tx, BigInt(rows[0].id)));
     expect(await jobsLeft(db)).toBe(0);
     const queues = await client.query(`SELECT locked_by FROM graphile_worker._private_job_queues`);
@@ -555,17 +530,7 @@ describe("the reaper", () => {
   });
 
   it("gives an evaluation whose trainer died another attempt, and a run whose evaluation is out of attempts its failure", async () => {
-    const db = await freshDatabase();
-    const client = new pg.Client({ connectionString: db });
-    await client.connect();
-    cleanup(() => client.end());
-    const { rows } = await client.query(
-      `INSERT INTO "Run" (id, status, "hiddenSize", "learningRate", "learningRateDecay", reg, "batchSize", "numIters", "weightScale", seed)
-       VALUES (gen_random_uuid(), 'SUCCEEDED', 8, 0.1, 0.95, 0, 20, 40, 1e-4, 0) RETURNING id::text`,
-    );
-    const id = rows[0].id as string;
-    const prisma = createDb(db, 1);
-    cleanup(() => prisma.$disconnect());
+    const { client, prisma, runId: id } = await reaperFixture("SUCCEEDED");
     await prisma.$transaction((tx) => enqueueEvaluate(tx, id));
     // A trainer took it (one attempt) and died while evaluating.
     await client.query(
@@ -591,22 +556,42 @@ describe("the reaper", () => {
   });
 
   it("removes jobs that failed for good, saying what they were", async () => {
-    const db = await freshDatabase();
-    const client = new pg.Client({ connectionString: db });
-    await client.connect();
-    cleanup(() => client.end());
+    const { url: db, client, prisma } = await reaperFixture(null);
     await client.query(
       `SELECT graphile_worker.permanently_fail_jobs(ARRAY[(graphile_worker.add_job('evaluate', '{"runId": "x"}', max_attempts => 1)).id], 'disk on fire')`,
     );
     expect(await jobsLeft(db)).toBe(1);
-    const prisma = createDb(db, 1);
-    cleanup(() => prisma.$disconnect());
     const logged: string[] = [];
     await reapOrphanedRuns(prisma, { timeoutMs: TIMEOUT_MS, maxAttempts: 3 }, (line) => logged.push(line));
     expect(await jobsLeft(db)).toBe(0);
     expect(logged.join("\n")).toMatch(/removed failed evaluate job \d+: disk on fire/);
   });
 });
+
+/**
+ * A fresh database for the reaper alone: a client to arrange it, Prisma for the reaper, and a run in
+ * `status` (with a heartbeat an hour old for RUNNING) whose id is `runId`, unless `status` is null.
+ */
+async function reaperFixture(status: "QUEUED" | "RUNNING" | "SUCCEEDED" | null) {
+  const url = await freshDatabase();
+  const client = new pg.Client({ connectionString: url });
+  await client.connect();
+  cleanup(() => client.end());
+  const prisma = createDb(url, 1);
+  cleanup(() => prisma.$disconnect());
+  let runId = "";
+  if (status) {
+    const { rows } = await client.query(
+      `INSERT INTO "Run" (id, status, "hiddenSize", "learningRate", "learningRateDecay", reg, "batchSize", "numIters", "weightScale", seed, "heartbeatAt")
+       VALUES (gen_random_uuid(), $1::"RunStatus", 8, 0.1, 0.95, 0, 20, 40, 1e-4, 0,
+               CASE WHEN $1::text = 'RUNNING' THEN now() - interval '1 hour' END)
+       RETURNING id::text`,
+      [status],
+    );
+    runId = rows[0].id;
+  }
+  return { url, client, prisma, runId };
+}
 
 async function jobsLeft(url: string): Promise<number> {
   const client = new pg.Client({ connectionString: url });
