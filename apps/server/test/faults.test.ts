@@ -225,9 +225,10 @@ describe("the API's connection for notifications is dropped", () => {
     const events = collect(wsClient(api.url), CHANGES, {}, (got) => got.some((e) => e.runsChanged.kind === "resync"));
     // (Dropped again until the subscriber hears it: the subscription may not be listening yet.)
     let heard = false;
-    void events.finally(() => {
+    const stop = () => {
       heard = true;
-    });
+    };
+    events.then(stop, stop);
     while (!heard) {
       await pgClient.query(
         `SELECT pg_terminate_backend(pid) FROM pg_stat_activity WHERE datname = current_database() AND query LIKE 'LISTEN%'`,

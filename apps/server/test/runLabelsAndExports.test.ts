@@ -134,6 +134,9 @@ describe("names, tags and notes", () => {
     // null and "" clear.
     await gqlOk(api.url, UPDATE, { id: run.uuid, input: { name: "", note: null, tags: null } });
     expect(await stored(run.uuid)).toMatchObject({ name: null, note: null, tags: [] });
+    // Nothing given: nothing changes, and the run comes back as it is.
+    const unchanged = await gqlOk<{ updateRun: RunRow }>(api.url, UPDATE, { id: run.uuid, input: {} });
+    expect(unchanged.updateRun).toMatchObject({ uuid: run.uuid, name: null, tags: [] });
   });
 
   it("refuses bad tags, too many tags and a too-long name with BAD_USER_INPUT naming each field, and changes nothing", async () => {

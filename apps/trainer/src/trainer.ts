@@ -200,12 +200,17 @@ export async function startTrainer(
     await reloading;
     const task = work();
     running.add(task);
-    await task.finally(() => running.delete(task));
-    const lost = webgpuLostReason();
-    if (lost) await reloadBackend(lost);
-    else if (running.size === 0 && ctx.backend.name === "webgpu") {
-      const bytes = releaseFreeBuffers();
-      if (bytes > 0) log(`trainer ${id}: gave back ${formatBytes(bytes)} of GPU buffers kept from the last run`);
+    try {
+      await task;
+    } finally {
+      // (Whether the work ended well or not: an evaluation may fail when its writes do.)
+      running.delete(task);
+      const lost = webgpuLostReason();
+      if (lost) await reloadBackend(lost);
+      else if (running.size === 0 && ctx.backend.name === "webgpu") {
+        const bytes = releaseFreeBuffers();
+        if (bytes > 0) log(`trainer ${id}: gave back ${formatBytes(bytes)} of GPU buffers kept from the last run`);
+      }
     }
   };
   const runner: Runner = await runWorker({

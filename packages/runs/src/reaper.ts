@@ -89,19 +89,28 @@ export async function reapOrphanedRuns(
     FROM graphile_worker.jobs j JOIN graphile_worker._private_jobs p USING (id)
     WHERE j.attempts >= j.max_attempts AND j.locked_at IS NULL`;
   for (const job of failed) {
-    await db.$transaction(async (tx) => {
-      await tx.$executeRaw`SELECT count(*) FROM graphile_worker.complete_jobs(ARRAY[${job.id}::bigint])`;
+    const removed = await db.$transaction(async (tx) => {
+      // Removed here only if still as found (another process's reaper may have removed it first), and
+      // its failure told only if it was the run's latest request: a job asked for again while it was
+      // out of attempts or running (graphile-worker then drops its key and queues a new one) is not.
+      const [gone] = await tx.$queryRaw<{ key: string | null }[]>`
+        DELETE FROM graphile_worker._private_jobs
+        WHERE id = ${job.id}::bigint AND locked_at IS NULL AND attempts >= max_attempts RETURNING key`;
+      if (!gone) return false;
       const evaluated = job.task_identifier === TASK.evaluate ? PAYLOADS[TASK.evaluate].safeParse(job.payload) : null;
-      if (evaluated?.success) {
-        const why = job.last_error ?? "its trainer stopped while evaluating it";
+      if (gone.key !== null && evaluated?.success) {
+        const why = job.last_error
+          ? `the last error recorded: ${job.last_error}`
+          : "its trainer stopped while evaluating it";
         await recordTestFailure(
           tx,
           evaluated.data.runId,
-          `no trainer could finish the evaluation (${job.attempts} attempts, the last: ${why}); ask for it again (evaluateTest)`,
+          `no trainer could finish the evaluation (${job.attempts} attempts; ${why}); ask for it again (evaluateTest)`,
         );
       }
+      return true;
     });
-    log(`reaper: removed failed ${job.task_identifier} job ${job.id}: ${job.last_error}`);
+    if (removed) log(`reaper: removed failed ${job.task_identifier} job ${job.id}: ${job.last_error}`);
   }
   // Enqueued in the transaction that queued them, so nothing else leaves runs like these: none would
   // ever be trained, and each would hold a place of the queue's limit.
@@ -126,6 +135,7 @@ export async function reapOrphanedRuns(
   const passedOver = await db.$queryRaw<{ task: string; id: string }[]>`
     SELECT j.task_identifier AS task, split_part(j.key, ':', 2) AS id FROM graphile_worker.jobs j
     WHERE j.task_identifier IN (${TASK.train}, ${TASK.evaluate}) AND j.locked_at IS NULL
+      AND j.key IS NOT NULL AND j.attempts < j.max_attempts
       AND EXISTS (SELECT 1 FROM jsonb_object_keys(j.flags) AS f(flag) WHERE f.flag LIKE ${`${unfitFlag("")}%`}::text)
       AND EXISTS (SELECT 1 FROM "Trainer" t WHERE t."lastSeenAt" >= ${cutoff})
       AND NOT EXISTS (SELECT 1 FROM "Trainer" t WHERE t."lastSeenAt" >= ${cutoff} AND NOT (j.flags ? (${unfitFlag("")}::text || t.id)))`;

@@ -37,7 +37,8 @@ const EXCLUSIVE = [
 
 /**
  * For a connection's `validate`: its page size and cursors, with its other arguments passed through.
- * (Pothos would refuse the bad ones too, but with an error the API masks as unexpected.)
+ * Pothos refuses some of these itself, with an error the API masks as unexpected; others it serves
+ * otherwise than asked (a page over maxSize cut to it, first with last paged backwards).
  */
 export const connectionArgsOf = ({ maxSize }: { maxSize: number }) =>
   z

@@ -326,8 +326,6 @@ function runFilterWhere(
   };
 }
 
-/** The most runs one page may hold. */
-
 builder.queryFields((t) => ({
   run: t.prismaField({
     type: "Run",
@@ -417,6 +415,7 @@ builder.mutationFields((t) => ({
     },
     resolve: async (query, _root, { id, input }, { db }) => {
       const run = await findRun(db, String(id));
+      if (Object.keys(input).length === 0) return db.run.findUniqueOrThrow({ ...query, where: { id: run.id } });
       // The parsed input holds only what was given: one UPDATE, so a refused field (checked above)
       // means no column was written; its announcement commits with it, or neither does.
       return db.$transaction(async (tx) => {

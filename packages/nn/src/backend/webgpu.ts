@@ -141,7 +141,8 @@ interface BufferPool {
  */
 export function releaseFreeBuffers(): number {
   const backend = tf.findBackend("webgpu") as unknown as BufferPool | null;
-  if (!backend) return 0;
+  // (Private parts of tfjs-backend-webgpu 4.22: another version may differ, and then nothing is done.)
+  if (!(backend?.bufferManager?.freeBuffers instanceof Map) || typeof backend.submitQueue !== "function") return 0;
   // Buffers of tensors disposed since the last submission join the pool when it is submitted (as
   // the backend submits before a read: an open pass ended, an encoder even when there is none).
   backend.ensureCommandEncoderReady();
