@@ -62,6 +62,25 @@ describe("checkpoints", () => {
     expect(decodeCheckpoint(inside.subarray(3)).values).toEqual(values);
   });
 
+  it("refuses parameters damaged after they were written (a checksum), and loads a checkpoint from before checksums", () => {
+    const bytes = encodeCheckpoint({ header: { ...header, shape: tiny }, values });
+    const headerBytes = new DataView(bytes.buffer).getUint32(8, true);
+    // One bit of one weight flipped: still a float, still the right length.
+    const damaged = Uint8Array.from(bytes);
+    damaged[12 + headerBytes + 5]! ^= 0x01;
+    expect(() => decodeCheckpoint(damaged)).toThrow(/parameters do not match their checksum \(CRC-32\)/);
+    // Written before checksums: the same header without one.
+    const { crc32, ...old } = JSON.parse(new TextDecoder().decode(bytes.subarray(12, 12 + headerBytes)));
+    expect(crc32).toEqual(expect.any(Number));
+    const json = new TextEncoder().encode(JSON.stringify(old));
+    const before = new Uint8Array(12 + json.length + (bytes.length - 12 - headerBytes));
+    before.set(bytes.subarray(0, 8));
+    new DataView(before.buffer).setUint32(8, json.length, true);
+    before.set(json, 12);
+    before.set(bytes.subarray(12 + headerBytes), 12 + json.length);
+    expect(decodeCheckpoint(before)).toEqual({ header: { ...header, shape: tiny }, values });
+  });
+
   it("rejects bytes that are not a checkpoint, or truncated", async () => {
     const net = TwoLayerNet.create(shape, { seed: 1 });
     const bytes = await saveCheckpoint(net, header);

@@ -1,10 +1,14 @@
 // A compact binary checkpoint: parameters as little-endian float32, with the hyperparameters and
 // training state as a JSON header. Layout:
 //   "TQCK" | u32 version | u32 headerBytes | header JSON (UTF-8) | W1 | b1 | W2 | b2
+// The header JSON also holds `crc32`, the CRC-32 of the parameters' bytes: a checkpoint damaged in
+// storage or on its way fails to load, saying so, rather than train on (or export) wrong numbers.
+// Checkpoints written before it was added have none and load unchecked.
 //
 // Reading and writing the bytes needs no TensorFlow.js (the API decodes checkpoints to serve them as
 // .npz); checkpoint.ts turns them into networks.
 
+import { crc32 } from "node:zlib";
 import { z } from "zod";
 import { type NetShape, PARAM_NAMES, type Params } from "../netParams.ts";
 import { type Hyperparameters, hyperparametersSchema } from "../training/hyperparameters.ts";
@@ -49,9 +53,25 @@ function paramSizes({
   return { W1: D * H, b1: H, W2: H * C, b2: C };
 }
 
+/** A parameter's bytes as the format stores them (little-endian float32). */
+function storedBytes(v: Float32Array): Uint8Array {
+  if (LITTLE_ENDIAN) return new Uint8Array(v.buffer, v.byteOffset, v.byteLength);
+  const bytes = new Uint8Array(v.byteLength);
+  const view = new DataView(bytes.buffer);
+  for (let i = 0; i < v.length; i++) view.setFloat32(i * 4, v[i] as number, true);
+  return bytes;
+}
+
+/** The CRC-32 of the parameters' stored bytes, W1 to b2. */
+const paramsCrc32 = (values: Params<Float32Array>) =>
+  PARAM_NAMES.reduce((crc, name) => crc32(storedBytes(values[name]), crc), 0);
+
 export function encodeCheckpoint({ header, values }: Checkpoint): Uint8Array {
-  const json = new TextEncoder().encode(JSON.stringify(header));
   const sizes = paramSizes(header.shape);
+  for (const name of PARAM_NAMES)
+    if (values[name].length !== sizes[name])
+      throw new RangeError(`${name} has ${values[name].length} values; expected ${sizes[name]}`);
+  const json = new TextEncoder().encode(JSON.stringify({ ...header, crc32: paramsCrc32(values) }));
   const paramBytes = PARAM_NAMES.reduce((n, name) => n + sizes[name] * 4, 0);
   const out = new Uint8Array(12 + json.length + paramBytes);
   const view = new DataView(out.buffer);
@@ -61,11 +81,8 @@ export function encodeCheckpoint({ header, values }: Checkpoint): Uint8Array {
   out.set(json, 12);
   let offset = 12 + json.length;
   for (const name of PARAM_NAMES) {
-    const v = values[name];
-    if (v.length !== sizes[name]) throw new RangeError(`${name} has ${v.length} values; expected ${sizes[name]}`);
-    if (LITTLE_ENDIAN) out.set(new Uint8Array(v.buffer, v.byteOffset, v.byteLength), offset);
-    else for (let i = 0; i < v.length; i++) view.setFloat32(offset + i * 4, v[i] as number, true);
-    offset += v.length * 4;
+    out.set(storedBytes(values[name]), offset);
+    offset += values[name].length * 4;
   }
   return out;
 }
@@ -81,10 +98,11 @@ const HeaderSchema = z.object({
   iteration: z.number().int().nonnegative(),
   backend: z.string(),
   learningRateFromEpoch: z.number().int().nonnegative().optional(),
+  crc32: z.number().int().nonnegative().optional(),
 });
 
 /** The header, checked: a damaged one is a CheckpointError saying what is wrong, not a TypeError later. */
-function parseHeader(json: Uint8Array): CheckpointHeader {
+function parseHeader(json: Uint8Array): CheckpointHeader & { crc32?: number } {
   let value: unknown;
   try {
     value = JSON.parse(new TextDecoder().decode(json));
@@ -105,7 +123,7 @@ export function decodeCheckpoint(bytes: Uint8Array): Checkpoint {
   if (version !== VERSION)
     throw new CheckpointError(`unsupported checkpoint version ${version}; this build reads ${VERSION}`);
   const headerBytes = view.getUint32(8, true);
-  const header = parseHeader(bytes.subarray(12, 12 + headerBytes));
+  const { crc32: stored, ...header } = parseHeader(bytes.subarray(12, 12 + headerBytes));
   const sizes = paramSizes(header.shape);
   const expected = 12 + headerBytes + PARAM_NAMES.reduce((n, name) => n + sizes[name] * 4, 0);
   if (bytes.length !== expected) throw new CheckpointError(`checkpoint is ${bytes.length} bytes; expected ${expected}`);
@@ -119,5 +137,9 @@ export function decodeCheckpoint(bytes: Uint8Array): Checkpoint {
     values[name] = v;
     offset += v.length * 4;
   }
+  if (stored !== undefined && paramsCrc32(values) !== stored)
+    throw new CheckpointError(
+      "checkpoint's parameters do not match their checksum (CRC-32): it was damaged after it was written",
+    );
   return { header, values };
 }
