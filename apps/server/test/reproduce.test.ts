@@ -119,6 +119,16 @@ describe("reproduceRun", () => {
     await gqlOk(api.url, graphql(`mutation CancelOriginal($id: ID!) { cancelRun(id: $id) { status } }`), {
       id: startRun.uuid,
     });
+    // Once it has stopped, it keeps no epoch checkpoint (it may have trained a few epochs, and kept
+    // them, before the cancel reached it).
+    await waitFor(
+      async () =>
+        (await sql<{ status: string }>(`SELECT status FROM "Run" WHERE id = $1`, [startRun.uuid]))[0]?.status ===
+        "CANCELLED",
+      30_000,
+      "the original to stop",
+    );
+    await sql(`DELETE FROM "EpochCheckpoint" WHERE "runId" = $1`, [startRun.uuid]);
     // A fork (as forkRun leaves one, here written directly) whose parent's epoch checkpoint is gone.
     const [forkRow] = await sql<{ id: string }>(
       `INSERT INTO "Run" (id, status, "hiddenSize", "learningRate", "learningRateDecay", reg, "batchSize", "numIters", "weightScale", seed, iteration, "forkedFromId", "forkedAtEpoch", "learningRateFromEpoch")
