@@ -307,12 +307,12 @@ export class RunRecorder {
     // What the artifacts cost of themselves: drawing the image, and the attempt that stored them,
     // not the wait behind earlier writes nor the retries through a database outage (counted, an
     // outage of a minute put off the next artifacts for an hour at the default share).
-    let costMs = 0;
+    let imageMs = 0;
     const drawing = performance.now();
     const image = weights && weightsImage(weights.W1, weights.hiddenSize);
     void image?.then(
       () => {
-        costMs += performance.now() - drawing;
+        imageMs = performance.now() - drawing;
       },
       () => {}, // (its failure is the write's, which awaits it)
     );
@@ -326,7 +326,7 @@ export class RunRecorder {
         }),
       image,
     );
-    return written.then(() => costMs + writeMs);
+    return written.then(() => imageMs + writeMs);
   }
 
   /** An epoch's checkpoints and weights image (in a sqlTransaction). */

@@ -200,6 +200,8 @@ async function trainClaimed(ctx: TrainerContext, runId: string, job: TrainJob): 
               }
             : undefined;
         if (due) lastCheckpoint = performance.now();
+        // (Before the call: the image's tiles are drawn in it, on this thread, and its cost counts them.)
+        const prepared = performance.now() - started;
         const written = recorder.epoch(m, {
           weights: artifactsDue ? { W1: values.W1, hiddenSize: hp.hiddenSize } : undefined,
           checkpoint,
@@ -208,8 +210,7 @@ async function trainClaimed(ctx: TrainerContext, runId: string, job: TrainJob): 
         // Where the CPU trains, every core trains: encoding the image and PostgreSQL storing megabytes
         // meanwhile would slow training by about what they take. So training waits for them, and the
         // pace counts them all. On a GPU they overlap training on the host's other cores.
-        const prepared = performance.now() - started;
-        pace.took(trainsOnGpu(ctx.backend.name) ? prepared : prepared + (await written));
+        pace.took(trainsOnGpu(ctx.backend.name) ? performance.now() - started : prepared + (await written));
       },
     });
     await recorder.finish(endIteration === hp.numIters ? "SUCCEEDED" : "PAUSED", {
