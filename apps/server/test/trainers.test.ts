@@ -35,6 +35,16 @@ const RUN = graphql(
   `query RunState($id: ID!) { run(id: $id) { status iteration error interruptions epochs { epoch } } }`,
 );
 const runState = async (id: string) => (await gqlOk(api.url, RUN, { id })).run;
+/** The run's state once its status is one of `statuses`. */
+const runOnceIn = (id: string, statuses: string[], timeoutMs?: number, what?: string) =>
+  waitFor(
+    async () => {
+      const s = await runState(id);
+      return statuses.includes(s.status) && s;
+    },
+    timeoutMs,
+    what,
+  );
 
 beforeAll(async () => {
   databaseUrl = await freshDatabase();
@@ -153,14 +163,7 @@ describe("trainers", () => {
     victim.process.kill("SIGKILL");
     await victim.stop("SIGKILL");
     const survivor = await startTrainer(databaseUrl, dataDir, every);
-    const done = await waitFor(
-      async () => {
-        const s = await runState(run.id);
-        return s.status === "SUCCEEDED" && s;
-      },
-      120_000,
-      "the killed run to be resumed and finished",
-    );
+    const done = await runOnceIn(run.id, ["SUCCEEDED"], 120_000, "the killed run to be resumed and finished");
     expect(done.interruptions).toHaveLength(1);
     expect(done.interruptions[0]).toMatch(/^attempt 1: trainer .* stopped making progress at iteration \d+/);
     expect(done.error).toBeNull();
@@ -238,10 +241,7 @@ describe("a run that cannot be set up", () => {
       broken.uuid,
     ]);
     const trainer = await startTrainer(databaseUrl, dataDir);
-    const failed = await waitFor(async () => {
-      const s = await runState(broken.id);
-      return s.status === "FAILED" && s;
-    });
+    const failed = await runOnceIn(broken.id, ["FAILED"]);
     expect(failed.error).toMatch(/^could not set up the run: CheckpointError: /);
     expect(failed.interruptions).toEqual([]);
     await waitFor(async () => (await runState(next.id)).status === "SUCCEEDED", 60_000, "the next run");
@@ -259,10 +259,7 @@ describe("a trainer whose data set is broken", () => {
     const trainer = await startTrainer(databaseUrl, broken);
     try {
       const { startRun } = await gqlOk(api.url, START, { input: { hiddenSize: 8, numIters: 20, batchSize: 20 } });
-      const failed = await waitFor(async () => {
-        const s = await runState(startRun.id);
-        return s.status === "FAILED" && s;
-      });
+      const failed = await runOnceIn(startRun.id, ["FAILED"]);
       expect(failed.error).toMatch(
         /data_batch_3\.bin: is 1,000 bytes; expected [\d,]+ .* truncated or not a CIFAR-10 binary batch/,
       );
@@ -287,14 +284,7 @@ describe("a run whose iterations outlast the timeout", () => {
     const { startRun: run } = await gqlOk(api.url, START, {
       input: { hiddenSize: 4200, batchSize: 12_000, numIters: 2 },
     });
-    const ended = await waitFor(
-      async () => {
-        const s = await runState(run.id);
-        return ["SUCCEEDED", "FAILED"].includes(s.status) && s;
-      },
-      120_000,
-      "the run to end",
-    );
+    const ended = await runOnceIn(run.id, ["SUCCEEDED", "FAILED"], 120_000, "the run to end");
     expect(ended).toMatchObject({ status: "SUCCEEDED", interruptions: [], error: null });
     await trainer.stop();
   }, 180_000);
@@ -313,14 +303,7 @@ describe("the reaper", () => {
     try {
       // ~10 s: longer than the timeout (4 s here), so that the API's reaper looks at it several times.
       const { startRun } = await gqlOk(api.url, START, { input: { hiddenSize: 8, numIters: 8000, batchSize: 20 } });
-      const done = await waitFor(
-        async () => {
-          const s = await runState(startRun.id);
-          return ["SUCCEEDED", "FAILED"].includes(s.status) && s;
-        },
-        90_000,
-        "the run to end",
-      );
+      const done = await runOnceIn(startRun.id, ["SUCCEEDED", "FAILED"], 90_000, "the run to end");
       expect(done).toMatchObject({ status: "SUCCEEDED", interruptions: [], error: null });
       // And the API sees the trainer as live.
       const { trainers } = await gqlOk(api.url, graphql(`query LiveTrainers { trainers { pid } }`), {});
