@@ -79,6 +79,14 @@ export default defineConfig({
       dependencies: ["seeds"],
       use: { baseURL: `http://127.0.0.1:${DASHBOARD_PORT}` },
     },
+    // A trainer killed and replaced (on another device) under a running run: last on the open stack,
+    // which it leaves with the replacement.
+    {
+      name: "interruptions",
+      testMatch: "interruptions.spec.ts",
+      dependencies: ["history"],
+      use: { baseURL: `http://127.0.0.1:${DASHBOARD_PORT}` },
+    },
     { name: "auth", testMatch: "auth.spec.ts", use: { baseURL: `http://127.0.0.1:${AUTH.dashboardPort}` } },
   ],
   webServer: [

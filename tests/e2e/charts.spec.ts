@@ -7,8 +7,7 @@
 import { expect, type Locator, type Page, test } from "@playwright/test";
 import { graphql, type ResultOf } from "@trainql/graphql";
 import { debiasedEmaReference } from "../../apps/dashboard/test/smoothingReference.ts";
-import { CONTROL_PORT } from "../playwright.config.ts";
-import { gql, shot, until } from "./openStack.ts";
+import { control, gql, shot, until } from "./openStack.ts";
 
 test.describe.configure({ mode: "serial" });
 
@@ -215,8 +214,6 @@ test("the runs list catches up after the API's WebSocket reconnects, though noth
   // database, not through the API, so it trains on through the outage; then it is frozen, so that no
   // change after the reconnection brings the list up to date instead. (Frozen for seconds: a trainer
   // unheard of for TRAINER_TIMEOUT_MS, 15 s, loses its run to the API's reaper.)
-  const control = async (what: string) =>
-    expect((await fetch(`http://127.0.0.1:${CONTROL_PORT}/${what}`, { method: "POST" })).ok).toBe(true);
   await page.goto("/");
   const row = page.locator(`tr[data-run-id="${running.uuid}"]`);
   await expect(row.getByTestId("run-status")).toHaveText("RUNNING");

@@ -1,7 +1,6 @@
 // What a person does in the dashboard, in a real browser against the real stack.
 import { expect, type Page, test } from "@playwright/test";
-import { CONTROL_PORT } from "../playwright.config.ts";
-import { refused, shot, submitOnce } from "./openStack.ts";
+import { control, refused, shot, submitOnce } from "./openStack.ts";
 
 test.describe.configure({ mode: "serial" });
 
@@ -104,8 +103,7 @@ test("when the API restarts, a live page reconnects and catches up without a rel
     socket.on("framesent", (frame) => sent.push(String(frame.payload)));
     socket.on("framereceived", (frame) => received.push(String(frame.payload)));
   });
-  const restart = await fetch(`http://127.0.0.1:${CONTROL_PORT}/restart-api`, { method: "POST" });
-  expect(restart.ok).toBe(true);
+  await control("restart-api");
   await expect(page.getByText("Connection to the API lost")).toBeVisible();
   await expect(page.getByText("Connection to the API lost")).toBeHidden({ timeout: 60_000 });
   await expect.poll(async () => Number(await epochs.textContent()), { timeout: 60_000 }).toBeGreaterThan(before + 3);

@@ -3,7 +3,7 @@
 // request the API refuses; a form submitted once.
 import { expect, type Locator, type Page, type Route } from "@playwright/test";
 import { print, type TadaDocumentNode } from "@trainql/graphql";
-import { API_PORT } from "../playwright.config.ts";
+import { API_PORT, CONTROL_PORT } from "../playwright.config.ts";
 
 /** The open stack's API server (images and downloads are paths on it). */
 export const API_ORIGIN = `http://127.0.0.1:${API_PORT}`;
@@ -17,6 +17,13 @@ export async function gql<T, V>(query: TadaDocumentNode<T, V>, variables: V): Pr
   const body = (await response.json()) as { data?: T; errors?: unknown };
   if (body.errors || !body.data) throw new Error(`GraphQL: ${JSON.stringify(body.errors)}`);
   return body.data;
+}
+
+/** Asks the open stack's test control (stack.ts) to stop or start the API, freeze or replace the trainer. */
+export async function control(
+  what: "stop-api" | "start-api" | "restart-api" | "pause-trainer" | "resume-trainer" | "replace-trainer",
+) {
+  expect((await fetch(`http://127.0.0.1:${CONTROL_PORT}/${what}`, { method: "POST" })).ok).toBe(true);
 }
 
 /** Polls `probe` until it returns something other than false. */

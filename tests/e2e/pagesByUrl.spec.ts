@@ -4,8 +4,8 @@
 // the not-found page with status 404; and at phone width (390 px) no page is wider than the screen.
 import { expect, type Page, test } from "@playwright/test";
 import { graphql, type ResultOf } from "@trainql/graphql";
-import { API_PORT, CONTROL_PORT } from "../playwright.config.ts";
-import { gql, shot, until } from "./openStack.ts";
+import { API_PORT } from "../playwright.config.ts";
+import { control, gql, shot, until } from "./openStack.ts";
 
 test.describe.configure({ mode: "serial" });
 
@@ -255,8 +255,7 @@ test("at phone width (390 px) no page is wider than the screen", async ({ page }
 });
 
 test("with the API down, a page says where it looked, and works again once the API is back", async ({ page }) => {
-  const control = (what: string) => fetch(`http://127.0.0.1:${CONTROL_PORT}/${what}`, { method: "POST" });
-  expect((await control("stop-api")).ok).toBe(true);
+  await control("stop-api");
   try {
     const response = await page.goto(`/runs/${finished.uuid}`);
     expect(response?.status()).toBe(200);
@@ -265,7 +264,7 @@ test("with the API down, a page says where it looked, and works again once the A
     ).toBeVisible();
     await shot(page, "52-api-unreachable");
   } finally {
-    expect((await control("start-api")).ok).toBe(true);
+    await control("start-api");
   }
   await expect(async () => {
     await page.goto(`/runs/${finished.uuid}`);

@@ -47,18 +47,25 @@ const env = {
   // Every epoch's weights image and epoch checkpoint (the pages show them; tiny epochs would pace them).
   EPOCH_ARTIFACTS_PERCENT: "100",
   TRAIN_BACKEND: "wasm",
+  // A resume checkpoint within seconds (30 s by default), so that a run whose trainer is killed
+  // (/replace-trainer) resumes from where it was rather than from iteration 0.
+  CHECKPOINT_INTERVAL_S: "5",
   PORT: apiPort,
   TRAINQL_API_PORT: apiPort,
   DASHBOARD_PORT: dashboardPort,
 };
 const children: ChildProcess[] = [];
-function start(cwd: string, args: string[]) {
-  const child = spawn(process.execPath, args, { cwd: path.join(root, cwd), env, stdio: "inherit" });
+function start(cwd: string, args: string[], extraEnv: Record<string, string> = {}) {
+  const child = spawn(process.execPath, args, {
+    cwd: path.join(root, cwd),
+    env: { ...env, ...extraEnv },
+    stdio: "inherit",
+  });
   children.push(child);
   return child;
 }
 let api = start("apps/server", ["--import", "tsx", "src/main.ts"]);
-const trainer = start("apps/trainer", ["--import", "tsx", "src/main.ts"]);
+let trainer = start("apps/trainer", ["--import", "tsx", "src/main.ts"]);
 start("apps/dashboard", ["scripts/serve.mjs"]);
 
 async function stopApi() {
@@ -75,9 +82,19 @@ async function stopApi() {
 // /pause-trainer and /resume-trainer freeze the trainer and let it go on (SIGSTOP, SIGCONT): a page
 // must show what changed while it was away from the API, and while the trainer trains, each of its
 // changes would bring the page up to date anyway. Frozen for seconds, not for the heartbeat timeout
-// (TRAINER_TIMEOUT_MS, 15 s), or the API takes its run back.
+// (TRAINER_TIMEOUT_MS, 15 s), or the API takes its run back. /replace-trainer kills the trainer
+// (SIGKILL: no goodbye) and starts another on a different device (one BLAS thread, where it had the
+// machine's): the API takes its run back after the timeout, and the new trainer resumes it.
 const control = createServer(async (req, res) => {
   if (req.method !== "POST") return void res.writeHead(404).end();
+  if (req.url === "/replace-trainer") {
+    const old = trainer;
+    old.kill("SIGKILL");
+    await new Promise((r) => (old.exitCode === null && old.signalCode === null ? old.once("exit", r) : r(null)));
+    children.splice(children.indexOf(old), 1);
+    trainer = start("apps/trainer", ["--import", "tsx", "src/main.ts"], { TRAINQL_BLAS_THREADS: "1" });
+    return void res.writeHead(200).end("done");
+  }
   if (req.url === "/pause-trainer" || req.url === "/resume-trainer") {
     trainer.kill(req.url === "/pause-trainer" ? "SIGSTOP" : "SIGCONT");
     return void res.writeHead(200).end("done");

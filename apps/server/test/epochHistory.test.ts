@@ -38,6 +38,7 @@ const HISTORY = graphql(`
     run(id: $id) {
       status weightsEpoch weightsEpochs checkpointEpochs forkedAtEpoch forkedFrom { id } forks { id }
       hyperparameters { hiddenSize }
+      backendSpans { fromIteration backend device }
       epochs { epoch iteration valAcc learningRate }
       lossHistory(maxPoints: 100000) { iteration loss }
     }
@@ -305,6 +306,10 @@ describe("forkRun", () => {
     expect(fork.lossHistory.length).toBe(200);
     expect(fork.lossHistory).toEqual(parent.lossHistory);
     expect(fork.epochs).toEqual(parent.epochs);
+    // Its iterations before the fork are the parent's, so their backend is too; the same trainer
+    // trained on from there, which adds no span.
+    expect(parent.backendSpans).toHaveLength(1);
+    expect(fork.backendSpans).toEqual(parent.backendSpans);
     expect((await history(parentId)).forks.map((f) => f.id)).toContain(forkRun.id);
   });
 

@@ -30,6 +30,7 @@ const RUN = graphql(`
   query Reproduction($id: ID!) {
     run(id: $id) {
       status backend device hyperparameters { seed hiddenSize learningRate numIters }
+      backendSpans { fromIteration backend device }
       reproductions { uuid }
       reproduction { identical firstDifferenceIteration firstDifference maxAbsDifference sameBackend originalBackend originalDevice }
     }
@@ -88,6 +89,23 @@ describe("reproduceRun", () => {
     });
     const { run } = await gqlOk(api.url, RUN, { id: startRun.uuid });
     expect(run.reproductions.map((r) => r.uuid)).toEqual([reproduceRun.uuid]);
+    const trainedOn = [{ fromIteration: 0, backend: original.backend, device: original.device }];
+    expect(run.backendSpans).toEqual(trainedOn);
+    expect(reproduction.backendSpans).toEqual(trainedOn);
+
+    // Had the original been resumed on another device part way (as a trainer of another kind resumes
+    // an interrupted run), the two were not trained alike, though the last backend is the same.
+    await sql(
+      `INSERT INTO "BackendSpan" ("runId", "fromIteration", "backend", "device") VALUES ($1, 20, 'webgpu', 'a GPU')`,
+      [startRun.uuid],
+    );
+    await sql(`INSERT INTO "BackendSpan" ("runId", "fromIteration", "backend", "device") VALUES ($1, 30, $2, $3)`, [
+      startRun.uuid,
+      original.backend,
+      original.device,
+    ]);
+    const again = await gqlOk(api.url, RUN, { id: reproduceRun.uuid });
+    expect(again.run.reproduction).toMatchObject({ sameBackend: false, originalBackend: original.backend });
   });
 
   it("reports the first iteration where the losses differ, and by how much", async () => {

@@ -17,6 +17,7 @@ import type { EpochMetrics } from "@trainql/nn";
 import { type WeightsImage, weightsImage } from "@trainql/nn/engine";
 import {
   appendLosses,
+  continueBackendSpan,
   enqueueAdvanceSweep,
   enqueueTrain,
   keepEpochCheckpoint,
@@ -223,6 +224,7 @@ export class RunRecorder {
       // (Its first heartbeat, on the database's clock as every later one: see liveness.ts.)
       await tx.$executeRaw`UPDATE "Run" SET "heartbeatAt" = now() WHERE id = ${this.runId}::uuid`;
       const iteration = await rewindToCheckpoint(tx, this.runId);
+      await continueBackendSpan(tx, this.runId, iteration, { backend: backend.name, device: backend.device });
       const run = await tx.run.findUniqueOrThrow({
         where: { id: this.runId },
         select: { lease: true, bestValAcc: true },

@@ -99,6 +99,38 @@ describe("RunRecorder.release", () => {
   });
 });
 
+describe("RunRecorder.start", () => {
+  const spansOf = (runId: string) =>
+    db.backendSpan.findMany({
+      where: { runId },
+      orderBy: { fromIteration: "asc" },
+      select: { fromIteration: true, backend: true, device: true },
+    });
+  const CPU = { name: "wasm", device: "OpenBLAS, 2 threads" };
+  const GPU = { name: "webgpu", device: "nvidia / nvidia-h200" };
+  const span = (fromIteration: number, on: typeof CPU) => ({ fromIteration, backend: on.name, device: on.device });
+
+  it("records each backend that trains a run, from where it resumed it, and forgets one that kept nothing", async () => {
+    const run = await db.run.create({ data: HYPERPARAMETERS });
+    const first = new RunRecorder(db, run.id);
+    await first.start("trainer-a", CPU, 1n);
+    for (let i = 0; i < 50; i++) first.iteration(1);
+    await first.release({ iteration: 40, data: new Uint8Array(8) });
+    expect(await spansOf(run.id)).toEqual([span(0, CPU)]);
+
+    // Resumed by a GPU trainer from the checkpoint: from iteration 40 on, sums differ in their last bits.
+    const second = new RunRecorder(db, run.id);
+    expect(await second.start("trainer-b", GPU, 2n)).toMatchObject({ iteration: 40 });
+    expect(await spansOf(run.id)).toEqual([span(0, CPU), span(40, GPU)]);
+
+    // It stopped before a checkpoint of its own: what it trained is dropped, and so is its span.
+    await second.release({ iteration: 40, data: new Uint8Array(8) });
+    await new RunRecorder(db, run.id).start("trainer-c", CPU, 3n);
+    expect(await spansOf(run.id)).toEqual([span(0, CPU)]);
+    expect((await db.run.findUniqueOrThrow({ where: { id: run.id } })).backend).toBe("wasm");
+  });
+});
+
 describe("RunRecorder.epoch", () => {
   it("reports what an epoch's artifacts cost of themselves, not the wait behind a write held up", async () => {
     const run = await db.run.create({ data: HYPERPARAMETERS });

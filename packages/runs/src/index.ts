@@ -1,3 +1,4 @@
+export * from "./backendSpans.ts";
 export * from "./cancelRun.ts";
 export * from "./epochHistory.ts";
 export * from "./events/postgresEventTarget.ts";

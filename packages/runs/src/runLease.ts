@@ -42,6 +42,8 @@ export async function rewindToCheckpoint(tx: Tx, runId: string): Promise<number>
   // An epoch record at iteration `it` is taken after that iteration's update: it belongs to `it + 1`.
   await tx.epochMetric.deleteMany({ where: { runId, iteration: { gte: at } } });
   await rewindEpochHistory(tx, runId);
+  // A span from `at` on trained nothing that is kept: the next owner starts its own there.
+  await tx.backendSpan.deleteMany({ where: { runId, fromIteration: { gte: at } } });
   const best = await tx.epochMetric.aggregate({ where: { runId }, _max: { valAcc: true } });
   await tx.run.update({ where: { id: runId }, data: { iteration: at, bestValAcc: best._max.valAcc } });
   return at;

@@ -5,6 +5,7 @@
 // gets the stored events again.
 import { graphql, type ResultOf } from "@trainql/graphql";
 import { minMaxDownsample } from "@trainql/runs/minMaxDownsample";
+import { TrainedOnFragment } from "./trainedOn";
 import { type Epoch, EpochFields, type RunStatus } from "./types";
 
 export const RUN_EVENTS = graphql(
@@ -13,7 +14,7 @@ export const RUN_EVENTS = graphql(
     runEvents(runId: $runId, after: $after) {
       __typename
       cursor
-      ... on RunStatusEvent { status run { iteration progress error divergedAtIteration finalValAcc bestValAcc startedAt finishedAt backend device } }
+      ... on RunStatusEvent { status run { iteration progress error divergedAtIteration finalValAcc bestValAcc startedAt finishedAt ...TrainedOn } }
       ... on RunEpochEvent { epoch { ...EpochFields } }
       ... on RunLossesEvent { fromIteration toIteration points { iteration loss } }
       ... on RunWeightsEvent { atEpoch url }
@@ -22,7 +23,7 @@ export const RUN_EVENTS = graphql(
     }
   }
 `,
-  [EpochFields],
+  [EpochFields, TrainedOnFragment],
 );
 
 /** One event of a run's stream, as RUN_EVENTS selects it (a union on __typename). */

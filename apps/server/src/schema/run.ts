@@ -24,6 +24,7 @@ import {
   removeTrainJob,
   rereadRun,
   runsChanged,
+  sameBackendSpans,
 } from "@trainql/runs";
 import type { z } from "zod";
 import { admitted, checkQueueRoom } from "../security/admission.ts";
@@ -67,6 +68,16 @@ export const EpochRef = builder.prismaObject("EpochMetric", {
   }),
 });
 
+builder.prismaObject("BackendSpan", {
+  description:
+    "Iterations of a run trained on one backend and device: from fromIteration up to the next span's (or the run's end).",
+  fields: (t) => ({
+    fromIteration: t.exposeInt("fromIteration"),
+    backend: t.exposeString("backend", { description: "The TensorFlow.js backend." }),
+    device: t.exposeString("device", { description: "The adapter, or the CPU's BLAS and its thread count." }),
+  }),
+});
+
 export const LossPointRef = builder.objectRef<{ iteration: number; loss: number }>("LossPoint").implement({
   fields: (t) => ({ iteration: t.exposeInt("iteration"), loss: t.exposeFloat("loss") }),
 });
@@ -105,9 +116,12 @@ const ReproductionRef = builder.objectRef<Reproduction>("Reproduction").implemen
     sameBackend: t.exposeBoolean("sameBackend", {
       nullable: true,
       description:
-        "Trained on the same backend and device (which names the BLAS and its thread count) as the original; null until both are known. Any trainer may take a reproduction: a difference with sameBackend false is explained by it.",
+        "Trained on the same backends and devices (a device names the BLAS and its thread count) as the original, switching at the same iterations (backendSpans); null until both are known. Any trainer may take a reproduction: a difference with sameBackend false is explained by it.",
     }),
-    originalBackend: t.exposeString("originalBackend", { nullable: true }),
+    originalBackend: t.exposeString("originalBackend", {
+      nullable: true,
+      description: "The backend that trained the original last (its backendSpans has each).",
+    }),
     originalDevice: t.exposeString("originalDevice", { nullable: true }),
   }),
 });
@@ -134,8 +148,16 @@ export const RunRef = builder.prismaNode("Run", {
     note: t.exposeString("note", { nullable: true, description: "Free-form notes about the run, in Markdown." }),
     status: t.expose("status", { type: RunStatusEnum }),
     hyperparameters: t.field({ type: HyperparametersRef, select: HYPERPARAMETER_COLUMNS, resolve: hyperparametersOf }),
-    backend: t.exposeString("backend", { nullable: true, description: "The TensorFlow.js backend that trained it." }),
+    backend: t.exposeString("backend", {
+      nullable: true,
+      description: "The TensorFlow.js backend that trained it (the latest, when backendSpans has several).",
+    }),
     device: t.exposeString("device", { nullable: true }),
+    backendSpans: t.relation("backendSpans", {
+      description:
+        "Every backend and device that trained it, in order, each from the iteration it took over at. More than one when the run was resumed, after an interruption, by a trainer of another kind (or a fork's parent was): from there its float32 sums differ in their last bits, so it is not bit-identical to a run trained on one. A fork's first spans are its parent's.",
+      query: { orderBy: { fromIteration: "asc" } },
+    }),
     trainerId: t.exposeString("trainerId", { nullable: true, description: "The trainer process that took the run." }),
     createdAt: t.expose("createdAt", { type: "DateTime" }),
     startedAt: t.expose("startedAt", { type: "DateTime", nullable: true }),
@@ -246,20 +268,21 @@ export const RunRef = builder.prismaNode("Run", {
         firstDifferenceIteration: true,
         firstDifference: true,
         maxAbsDifference: true,
-        backend: true,
-        device: true,
-        reproducedFrom: { select: { backend: true, device: true } },
+        backendSpans: { orderBy: { fromIteration: "asc" } },
+        reproducedFrom: {
+          select: { backend: true, device: true, backendSpans: { orderBy: { fromIteration: "asc" } } },
+        },
       },
       resolve: (run) => {
         if (run.reproducedFromId === null && run.reproducedIdentical === null) return null;
         const original = run.reproducedFrom;
-        const known = original?.backend != null && run.backend !== null;
+        const known = original?.backendSpans.length && run.backendSpans.length;
         return {
           identical: run.reproducedIdentical,
           firstDifferenceIteration: run.firstDifferenceIteration,
           firstDifference: run.firstDifference,
           maxAbsDifference: Number.isFinite(run.maxAbsDifference) ? run.maxAbsDifference : null,
-          sameBackend: known ? original.backend === run.backend && original.device === run.device : null,
+          sameBackend: known ? sameBackendSpans(original.backendSpans, run.backendSpans) : null,
           originalBackend: original?.backend ?? null,
           originalDevice: original?.device ?? null,
         };

@@ -166,7 +166,7 @@ export interface ForkPlan {
 
 /**
  * Queues a fork: checks that a trainer can train it and that the queue has room, then, in one
- * transaction, creates it with the parent's history up to the epoch (losses, epochs, weights images)
+ * transaction, creates it with the parent's history up to the epoch (losses, epochs, weights images, backends)
  * and the parent's checkpoint of that epoch as its own. forkRun's, and reproduceRun's for a fork.
  */
 export async function createFork(
@@ -211,6 +211,8 @@ export async function createFork(
         const copied = await tx.$executeRaw`INSERT INTO "Checkpoint" ("runId", "iteration", "data")
         SELECT ${fork.id}::uuid, "iteration", "data" FROM "EpochCheckpoint" WHERE "runId" = ${parentId}::uuid AND "epoch" = ${epoch}`;
         if (copied !== 1) throw redoing();
+        await tx.$executeRaw`INSERT INTO "BackendSpan" ("runId", "fromIteration", "backend", "device")
+        SELECT ${fork.id}::uuid, "fromIteration", "backend", "device" FROM "BackendSpan" WHERE "runId" = ${parentId}::uuid AND "fromIteration" < ${at}`;
         await appendLosses(tx, fork.id, 0, Array.from(losses));
         await enqueueTrain(tx, fork.id);
         await publishRunsChanged(tx, { runId: fork.id, kind: "created" });

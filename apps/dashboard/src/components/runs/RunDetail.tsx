@@ -8,6 +8,7 @@ import { spansDecades } from "@/lib/chartView";
 import { duration } from "@/lib/duration";
 import { applyRunEvent, emptyLiveRun, type LiveRun, RUN_EVENTS } from "@/lib/runEvents";
 import type { RunLabelsData } from "@/lib/runLabels";
+import type { TrainedOn as TrainedOnData } from "@/lib/trainedOn";
 import { HYPERPARAMETER_LABELS, type Hyperparameters, isLive, percent, type RunSummary } from "@/lib/types";
 import { useHydrated } from "@/lib/useHydrated";
 import { BEST_EPOCH_VAL, FINAL_VAL } from "@/lib/valAccuracy";
@@ -18,6 +19,7 @@ import { ProgressBar, StatusBadge } from "./RunBits";
 import { AccuracyChart, LossChart } from "./RunCharts";
 import { RunLabels } from "./RunLabels";
 import { RunLineage } from "./RunLineage";
+import { TrainedOn } from "./TrainedOn";
 import { WeightsHistory } from "./WeightsHistory";
 
 const CANCEL = graphql(`mutation Cancel($id: ID!) { cancelRun(id: $id) { id status } }`);
@@ -42,7 +44,7 @@ export function RunDetail({
   hasCheckpoint,
   origins,
 }: {
-  initial: RunSummary;
+  initial: RunSummary & TrainedOnData;
   labels: RunLabelsData;
   /** Whether trained parameters are stored (the .npz download); a run that ends gets them. */
   hasCheckpoint: boolean;
@@ -195,8 +197,7 @@ export function RunDetail({
         <div className="card">
           <h2>Run</h2>
           <dl className="facts">
-            <dt>Backend</dt>
-            <dd>{run.backend ? `${run.backend} — ${run.device}` : "not started"}</dd>
+            <TrainedOn run={run} />
             <dt>Duration</dt>
             <dd data-testid="duration">
               {run.finishedAt || now !== null ? duration(run.startedAt, run.finishedAt, now ?? 0) : "—"}

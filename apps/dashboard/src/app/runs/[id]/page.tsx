@@ -6,21 +6,22 @@ import { RunDetail } from "@/components/runs/RunDetail";
 import { ReproductionFields, type RunOrigins } from "@/lib/reproduction";
 import { RunLabelsFragment } from "@/lib/runLabels";
 import { isNotFound, noticeProps, serverQuery } from "@/lib/serverQuery";
+import { type TrainedOn, TrainedOnFragment } from "@/lib/trainedOn";
 import { type RunSummary, RunSummaryFragment } from "@/lib/types";
 
 const RUN = graphql(
-  `query RunPage($id: ID!) { run(id: $id) { ...RunSummary ...RunLabels ...ReproductionFields hasCheckpoint } }`,
-  [RunSummaryFragment, RunLabelsFragment, ReproductionFields],
+  `query RunPage($id: ID!) { run(id: $id) { ...RunSummary ...TrainedOn ...RunLabels ...ReproductionFields hasCheckpoint } }`,
+  [RunSummaryFragment, TrainedOnFragment, RunLabelsFragment, ReproductionFields],
 );
 
 export default async function RunPage({ params }: { params: Promise<{ id: string }> }) {
   const { id } = await params;
-  let run: RunSummary;
+  let run: RunSummary & TrainedOn;
   let page: ResultOf<typeof RUN>["run"];
   let origins: RunOrigins;
   try {
     page = (await serverQuery(RUN, { id })).run;
-    run = readFragment(RunSummaryFragment, page);
+    run = { ...readFragment(RunSummaryFragment, page), ...readFragment(TrainedOnFragment, page) };
     origins = { group: page.group, reproducedFrom: page.reproducedFrom, reproduction: page.reproduction };
   } catch (error) {
     if (isNotFound(error)) notFound();
