@@ -28,7 +28,7 @@ const EVENTS = graphql(
     runEvents(runId: $runId, after: $after) {
       __typename
       cursor
-      ... on RunStatusEvent { status run { iteration progress finalValAcc bestValAcc testAcc } }
+      ... on RunStatusEvent { status run { iteration progress error divergedAtIteration finalValAcc bestValAcc testAcc } }
       ... on RunEpochEvent { epoch { ...EpochFields } }
       ... on RunLossesEvent { fromIteration points { iteration loss } }
     }
