@@ -123,6 +123,35 @@ test("the runs list filters by tag (a chip click) and by name, kept in the addre
   await expect(page.locator(`tr[data-run-id="${other}"]`)).toBeVisible();
 });
 
+test("letters typed while the name filter's navigation is on its way stay in the box", async ({ page }) => {
+  await page.goto("/");
+  // The list's own navigations (router.replace: the page's server payload for the new address) are
+  // held until released, as on a slow server: the typing goes on before the address changes.
+  let release = () => {};
+  const released = new Promise<void>((resolve) => {
+    release = resolve;
+  });
+  const held: string[] = [];
+  await page.route(
+    (url) => url.pathname === "/" && url.searchParams.has("name"),
+    async (route) => {
+      if (!route.request().headers().rsc) return route.fallback();
+      held.push(new URL(route.request().url()).searchParams.get("name") ?? "");
+      await released;
+      return route.fallback();
+    },
+  );
+  const nameFilter = page.getByLabel("Filter by name");
+  await nameFilter.pressSequentially("e2e");
+  await expect.poll(() => held).toEqual(["e2e"]); // the pause filters: its navigation is under way
+  await nameFilter.pressSequentially(" other");
+  release();
+  await expect(page).toHaveURL(/[?&]name=e2e\+other/);
+  await expect(nameFilter).toHaveValue("e2e other");
+  await expect(page.locator("tbody tr")).toHaveCount(1);
+  await expect(page.locator(`tr[data-run-id="${other}"]`)).toBeVisible();
+});
+
 test("the run page's CSV download parses back to the stored losses and epochs; the chart saves as PNG", async ({
   page,
 }) => {

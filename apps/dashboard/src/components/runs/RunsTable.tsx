@@ -94,16 +94,7 @@ function useListSettings() {
 export function RunsTable() {
   const { order, status, tags, name, setOrder, setStatus, setTags, setName } = useListSettings();
   const router = useRouter();
-  const [nameDraft, setNameDraft] = useState(name);
-  // The box follows the address (back, a link), but keeps what is typed when it filters the same: the
-  // filter is trimmed, and a space typed before the next word must stay in the box.
-  useEffect(() => setNameDraft((draft) => (draft.trim() === name ? draft : name)), [name]);
-  // Typing filters after a pause, not on every key.
-  useEffect(() => {
-    if (nameDraft.trim() === name) return;
-    const timer = setTimeout(() => setName(nameDraft.trim()), 300);
-    return () => clearTimeout(timer);
-  }, [nameDraft, name, setName]);
+  const [nameDraft, setNameDraft] = useNameDraft(name, setName);
   const list = usePagedQuery(
     RUNS,
     {
@@ -327,6 +318,39 @@ export function RunsTable() {
       )}
     </>
   );
+}
+
+/**
+ * The "Name contains…" box: typing filters after a pause, not on every key, and the box follows the
+ * address when it changes from outside (Back, a link). The names this box wrote itself are told
+ * apart: such a navigation lands a while later, and copying its (by then stale) name into the box
+ * wiped the letters typed meanwhile and cancelled their pending filter.
+ */
+function useNameDraft(name: string, setName: (name: string) => void) {
+  const [draft, setDraft] = useState(name);
+  // Written and not landed yet, oldest first: a later write may land before an earlier one is dropped.
+  const written = useRef<string[]>([]);
+  useEffect(() => {
+    const mine = written.current.indexOf(name);
+    if (mine >= 0) {
+      written.current.splice(0, mine + 1);
+      return;
+    }
+    written.current = [];
+    // Kept when it filters the same: the filter is trimmed, and a space typed before the next word
+    // must stay in the box.
+    setDraft((d) => (d.trim() === name ? d : name));
+  }, [name]);
+  useEffect(() => {
+    const wanted = draft.trim();
+    if (wanted === (written.current.at(-1) ?? name)) return;
+    const timer = setTimeout(() => {
+      written.current.push(wanted);
+      setName(wanted);
+    }, 300);
+    return () => clearTimeout(timer);
+  }, [draft, name, setName]);
+  return [draft, setDraft] as const;
 }
 
 /** The tags the list is filtered by (runs must carry all), as removable chips, and a field to add one. */
