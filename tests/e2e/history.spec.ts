@@ -85,6 +85,7 @@ test("a run forked from its page continues from the chosen epoch, and both pages
 
   // A fork that ends before its start is refused next to the field, and nothing is made.
   await form.locator('select[name="epoch"]').selectOption("4");
+  await expect(form.getByTestId("fork-iteration")).toHaveText("(81 iterations done)");
   await form.locator('input[name="numIters"]').fill("50");
   await form.getByRole("button", { name: "Fork" }).click();
   await expect(form.locator(".field-error")).toContainText(

@@ -3,7 +3,7 @@
 import { HYPERPARAMETER_NAMES, HYPERPARAMETERS, hyperparametersTextSchema } from "@trainql/nn/hyperparameters";
 import type { CombinedError } from "@urql/core";
 import { describe, expect, it } from "vitest";
-import { checkFork } from "@/lib/forkForm";
+import { checkFork, defaultForkPoint, defaultNumIters, forkPoints } from "@/lib/forkForm";
 import { apiFieldErrors, formErrors } from "@/lib/formErrors";
 import { checkStudySettings } from "@/lib/studySettings";
 import { check, INITIAL } from "@/lib/sweepForm";
@@ -135,6 +135,39 @@ describe("the fork form", () => {
         numIters: 'Iterations must be a number; got "3,000"',
       },
     });
+  });
+});
+
+describe("the fork form's defaults", () => {
+  // A run of 61 iterations, 20 to an epoch: epoch records after iterations 0, 20, 40 and 60, the last
+  // at its very end; epoch 1 not kept.
+  const epochs = [0, 1, 2, 3].map((epoch) => ({ epoch, iteration: epoch * 20 }));
+  const points = forkPoints([0, 2, 3], epochs);
+
+  it("know the iterations a fork inherits at each kept epoch: one more than its record's", () => {
+    expect(points).toEqual([
+      { epoch: 0, iterationsDone: 1 },
+      { epoch: 2, iterationsDone: 41 },
+      { epoch: 3, iterationsDone: 61 },
+    ]);
+    expect(forkPoints([5], epochs)).toEqual([{ epoch: 5, iterationsDone: null }]);
+  });
+
+  it("offer the latest epoch where the parent's length is past the fork's start, as forkRun requires", () => {
+    // The parent's 61 iterations are no fork from epoch 3 (61 done there): epoch 2, with 61.
+    const offered = defaultForkPoint(points, 61)!;
+    expect(offered.epoch).toBe(2);
+    expect(defaultNumIters(offered, 61)).toBe("61");
+    // Still training to 200: the latest kept epoch.
+    expect(defaultForkPoint(points, 200)?.epoch).toBe(3);
+  });
+
+  it("offer no length where the parent's does not fit, and the latest epoch when none fits", () => {
+    expect(defaultNumIters(points[2]!, 61)).toBe("");
+    const last = defaultForkPoint([{ epoch: 3, iterationsDone: 61 }], 61)!;
+    expect(last.epoch).toBe(3);
+    expect(defaultNumIters(last, 61)).toBe("");
+    expect(defaultForkPoint([], 61)).toBeUndefined();
   });
 });
 

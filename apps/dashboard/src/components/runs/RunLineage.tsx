@@ -7,7 +7,16 @@ import Link from "next/link";
 import { useRouter } from "next/navigation";
 import { type FormEvent, useEffect, useState } from "react";
 import { useMutation, useQuery } from "urql";
-import { CHANGES, checkFork, FORK_FIELDS, type ForkField } from "@/lib/forkForm";
+import {
+  CHANGES,
+  checkFork,
+  defaultForkPoint,
+  defaultNumIters,
+  FORK_FIELDS,
+  type ForkField,
+  type ForkPoint,
+  forkPoints,
+} from "@/lib/forkForm";
 import { apiFieldErrors, type FieldErrors } from "@/lib/formErrors";
 import { useHydrated } from "@/lib/useHydrated";
 import { FormFooter } from "../FormField";
@@ -16,6 +25,7 @@ const LINEAGE = graphql(`
   query RunLineage($id: ID!) {
     run(id: $id) {
       id checkpointEpochs forkedAtEpoch
+      epochs { epoch iteration } # where each kept epoch is: a fork's length must be past it
       forkedFrom { id uuid name }
       forks { id uuid name status forkedAtEpoch }
     }
@@ -77,36 +87,41 @@ export function RunLineage({
           </ul>
         </>
       )}
-      {run && <ForkForm runId={runId} epochs={run.checkpointEpochs} parent={parent} />}
+      {run && <ForkForm runId={runId} points={forkPoints(run.checkpointEpochs, run.epochs)} parent={parent} />}
     </div>
   );
 }
 
 function ForkForm({
   runId,
-  epochs,
+  points,
   parent,
 }: {
   runId: string;
-  epochs: number[];
+  points: ForkPoint[];
   parent: { learningRateDecay: number; reg: number; numIters: number };
 }) {
   const hydrated = useHydrated();
   const router = useRouter();
   const [, fork] = useMutation(FORK);
-  const [values, setValues] = useState<Record<ForkField, string>>({
-    epoch: "",
+  // What was typed or chosen; the rest shows its default, which follows the kept epochs (and, for the
+  // length, the chosen epoch) as they change.
+  const [typed, setTyped] = useState<Partial<Record<ForkField, string>>>({});
+  const [errors, setErrors] = useState<FieldErrors<ForkField>>({});
+  const [submitting, setSubmitting] = useState(false);
+  const offered = defaultForkPoint(points, parent.numIters);
+  if (!offered) return <p className="muted">No epoch checkpoints kept yet: a fork can start after the first epoch.</p>;
+  const point = points.find((p) => String(p.epoch) === typed.epoch) ?? offered;
+  const values: Record<ForkField, string> = {
     learningRate: "",
     learningRateDecay: String(parent.learningRateDecay),
     reg: String(parent.reg),
-    numIters: String(parent.numIters),
-  });
-  const [errors, setErrors] = useState<FieldErrors<ForkField>>({});
-  const [submitting, setSubmitting] = useState(false);
-  if (epochs.length === 0)
-    return <p className="muted">No epoch checkpoints kept yet: a fork can start after the first epoch.</p>;
-  const epoch = values.epoch === "" ? String(epochs.at(-1)) : values.epoch;
-  const set = (field: ForkField) => (value: string) => setValues((v) => ({ ...v, [field]: value }));
+    numIters: defaultNumIters(point, parent.numIters),
+    ...typed,
+    epoch: String(point.epoch), // (one still kept: the one chosen may have been thinned out since)
+  };
+  const epoch = values.epoch;
+  const set = (field: ForkField) => (value: string) => setTyped((v) => ({ ...v, [field]: value }));
 
   async function submit(event: FormEvent) {
     event.preventDefault();
@@ -127,12 +142,18 @@ function ForkForm({
       <label>
         From epoch
         <select name="epoch" value={epoch} onChange={(e) => set("epoch")(e.target.value)} disabled={!hydrated}>
-          {epochs.map((e) => (
-            <option key={e} value={e}>
-              {e}
+          {points.map((p) => (
+            <option key={p.epoch} value={p.epoch}>
+              {p.epoch}
             </option>
           ))}
         </select>
+        {point.iterationsDone !== null && (
+          <span className="muted" data-testid="fork-iteration">
+            {" "}
+            ({point.iterationsDone.toLocaleString("en-US")} iterations done)
+          </span>
+        )}
         {errors.epoch && (
           <span className="field-error" role="alert">
             {errors.epoch}
@@ -147,7 +168,13 @@ function ForkForm({
             inputMode="decimal"
             value={values[field]}
             readOnly={!hydrated}
-            placeholder={field === "learningRate" ? "the parent's, decayed" : undefined}
+            placeholder={
+              field === "learningRate"
+                ? "the parent's, decayed"
+                : field === "numIters" && point.iterationsDone !== null
+                  ? `more than ${point.iterationsDone}`
+                  : undefined
+            }
             aria-invalid={errors[field] ? true : undefined}
             onChange={(e) => set(field)(e.target.value)}
           />
