@@ -20,7 +20,7 @@ import { type ApiLimits, DEFAULT_LIMITS } from "./limits.ts";
 import type { Context } from "./schema/builder.ts";
 import { rejectTooComplex, useVariableErrors } from "./schema/errors.ts";
 import { schema } from "./schema/index.ts";
-import { defaultPageOf } from "./schema/pagination.ts";
+import { itemsOf } from "./schema/pagination.ts";
 import { type AccessPolicy, bearerToken, isValidToken, useAccessControl } from "./security/access.ts";
 import {
   csrfSafeContentType,
@@ -135,7 +135,7 @@ export function buildApp({
         // Field suggestions help people writing queries by hand; nothing here is secret.
         blockFieldSuggestion: { enabled: false },
       }),
-      useQueryCost({ maxCost: limits.maxCost, defaultPage: defaultPageOf }),
+      useQueryCost({ maxCost: limits.maxCost, itemsOf }),
       // Last: only operations every plugin above let through are answered from memory or join a shared stream.
       listCache.plugin,
       fanout,

@@ -108,6 +108,31 @@ describe("limits", () => {
     expect((await gql(tight.url, `{ backend { name } }`)).errors).toBeUndefined();
   });
 
+  it("refuse a list asked for within itself, and count a seed group's members and nodes' ids", async () => {
+    // Each turn of group → runs multiplied the answer by up to 20: five turns, 3.2 M runs a group.
+    let cycle = "id";
+    for (let i = 0; i < 4; i++) cycle = `runs { group { ${cycle} } }`;
+    const refused = await gql(tight.url, `{ runGroup(id: "${crypto.randomUUID()}") { ${cycle} } }`);
+    expect(refused.errors?.[0]?.extensions?.code).toBe("QUERY_TOO_COMPLEX");
+    expect(refused.errors?.[0]?.message).toMatch(/^RunGroup\.runs is asked for within itself/);
+    expect(refused.data).toBeUndefined();
+    // Counted as 20 members, not one: a page of 500 runs with their groups' members is over the limit.
+    const members = `{ runs(first: 500) { edges { node { group { runs { id status iteration bestValAcc } } } } } }`;
+    expect((await gql(tight.url, members)).errors?.[0]?.message).toMatch(/Cost limit of 50000 exceeded/i);
+    expect((await gql(tight.url, members.replace("first: 500", "first: 20"))).errors).toBeUndefined();
+    // Each id a run's epochs and hyperparameters: 1,500 of them are over the limit, 100 are not.
+    const nodes = (n: number) =>
+      gql(
+        tight.url,
+        `{ nodes(ids: ${JSON.stringify(Array.from({ length: n }, () => crypto.randomUUID()))}) { id ... on Run {
+          epochs { epoch iteration loss trainAcc valAcc learningRate elapsedMs }
+          hyperparameters { hiddenSize learningRate learningRateDecay reg batchSize numIters weightScale seed } } } }`,
+      );
+    expect((await nodes(1500)).errors?.[0]?.message).toMatch(/Cost limit of 50000 exceeded/i);
+    // (Past the limit, it runs: these random ids are no node ids, which the API says.)
+    expect((await nodes(100)).errors?.[0]?.message).toMatch(/must be an ID returned by this API/);
+  });
+
   it("cost a selection the same whether it is written inline or through fragments", async () => {
     // The dashboard's runs list: 200 runs, their fields through two nested fragments.
     const fields =

@@ -2,8 +2,10 @@
 // handed out (an id, wrapped by @pothos/plugin-prisma), or the caller gets BAD_USER_INPUT naming the
 // argument instead of an internal error from the cursor decoder or the database.
 import { parsePrismaCursor } from "@pothos/plugin-prisma";
+import { MAX_SEEDS } from "@trainql/nn/seeds";
 import { WHOLE } from "@trainql/nn/validation";
 import { z } from "zod";
+import type { CostedField } from "../security/queryCost.ts";
 import { badInput } from "./errors.ts";
 import { UUID } from "./ids.ts";
 
@@ -78,9 +80,22 @@ export const PAGE_SIZES = {
   QuerySweepsConnection: { defaultSize: 20, maxSize: 100 },
 } as const satisfies Record<string, { defaultSize: number; maxSize: number }>;
 
-/** The default page of a connection type; undefined for any other type. */
-export const defaultPageOf = (typeName: string): number | undefined =>
-  (PAGE_SIZES as Record<string, { defaultSize: number }>)[typeName]?.defaultSize;
+/**
+ * How many items the query cost limit counts for a list asked for without `first` or `last`
+ * (security/queryCost.ts): a connection's default page; a seed group's members, at most MAX_SEEDS;
+ * the ids given to `nodes`. Any other list counts as one item, which is why a list may not be asked
+ * for within itself (listsWithinThemselves).
+ */
+export function itemsOf(field: CostedField): number | undefined {
+  const page = (PAGE_SIZES as Record<string, { defaultSize: number }>)[field.returnType];
+  if (page) return page.defaultSize;
+  if (field.parentType === "RunGroup" && field.fieldName === "runs") return MAX_SEEDS;
+  if (field.parentType === "Query" && field.fieldName === "nodes") {
+    const ids = field.argument("ids");
+    return Array.isArray(ids) ? ids.length : undefined;
+  }
+  return undefined;
+}
 
 /**
  * A page, unless it is empty because the row at its cursor no longer exists. The database pages from
