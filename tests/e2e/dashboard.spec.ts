@@ -228,6 +228,12 @@ test("a sweep started from its form runs its trials live and ends with its best 
 
   await fill({ batchSize: "20" });
   await submitOnce(page, page.getByRole("button", { name: "Start sweep" }), /\/sweeps\/[0-9a-f-]{36}$/);
+  // A refused cancel says why (it used to show nothing), and the sweep goes on.
+  const allow = await refused(page, "CancelSweep");
+  page.once("dialog", (dialog) => void dialog.accept());
+  await page.getByRole("button", { name: "Cancel sweep" }).click();
+  await expect(page.getByText(/^Could not cancel the sweep: sweep \S+ does not exist$/)).toBeVisible();
+  await allow();
   await expect(page.getByRole("table", { name: "Trials" }).locator("tbody tr")).toHaveCount(8);
   await expect(page.getByTestId("best-test")).toHaveText(/^\d+\.\d\d%$/, { timeout: 90_000 });
   await expect(page.getByTestId("best-val")).toHaveText(/^\d+\.\d\d%$/);

@@ -74,6 +74,11 @@ export function SweepDetail({ initial }: { initial: SweepView }) {
           }))}
         />
       </div>
+      {cancelState.error && (
+        <p className="error" role="alert">
+          Could not cancel the sweep: {cancelState.error.graphQLErrors[0]?.message ?? cancelState.error.message}
+        </p>
+      )}
       {sweep.error && <p className="error card">{sweep.error}</p>}
 
       <div className="grid2">
