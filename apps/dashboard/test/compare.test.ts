@@ -18,6 +18,13 @@ describe("curve labels", () => {
     expect(curveLabels([run("aaaaaaaa-1"), run("bbbbbbbb-2")])).toEqual(["aaaaaaaa", "bbbbbbbb"]);
   });
 
+  it("print a computed rate without float noise (a fork's parent rate, decayed)", () => {
+    expect(curveLabels([run("aaaaaaaa-1", { learningRate: 0.01 * 0.9 ** 3 }), run("bbbbbbbb-2")])).toEqual([
+      "lr 0.00729",
+      `lr ${DEFAULT_HYPERPARAMETERS.learningRate}`,
+    ]);
+  });
+
   it("add the short id where two runs share every setting that differs (a run and its reproduction)", () => {
     const labels = curveLabels([
       run("aaaaaaaa-1", { learningRate: 0.1 }),

@@ -1,9 +1,10 @@
-// What the dashboard prints: chart numbers, accuracy axes, counts, durations and a reproduction's
+// What the dashboard prints: chart numbers, accuracy axes, counts, durations, hyperparameters and a reproduction's
 // verdict (form messages: forms.test.ts).
 import { describe, expect, it } from "vitest";
 import { accuracyChartOption } from "@/lib/accuracyChart";
 import { compactNumber } from "@/lib/compactNumber";
 import { duration } from "@/lib/duration";
+import { hyperparameterText } from "@/lib/hyperparameterText";
 import { plural } from "@/lib/plural";
 import { type Verdict, verdictWords } from "@/lib/reproduction";
 
@@ -17,6 +18,24 @@ describe("compactNumber", () => {
     expect(compactNumber(128)).toBe("128");
     expect(compactNumber(0)).toBe("0");
     expect(compactNumber(Number.POSITIVE_INFINITY)).toBe("Infinity");
+  });
+});
+
+describe("hyperparameterText", () => {
+  it("prints six significant digits at most, without trailing zeros or float noise", () => {
+    expect(hyperparameterText(0.01 * 0.9 ** 3)).toBe("0.00729"); // 0.007290000000000001
+    expect(hyperparameterText(0.008573749999999999)).toBe("0.00857375");
+    expect(hyperparameterText(0.1 + 0.2)).toBe("0.3");
+    expect(hyperparameterText(0.0025 * 0.9)).toBe("0.00225");
+    expect(hyperparameterText(0.95)).toBe("0.95");
+    expect(hyperparameterText(1e-7)).toBe("1e-7");
+    expect(hyperparameterText(1.2345678)).toBe("1.23457");
+  });
+
+  it("prints integers (sizes, lengths, seeds) exactly", () => {
+    expect(hyperparameterText(123456789)).toBe("123456789");
+    expect(hyperparameterText(1000000)).toBe("1000000");
+    expect(hyperparameterText(1)).toBe("1");
   });
 });
 

@@ -1,4 +1,5 @@
 // Which hyperparameters differ between runs, to label their curves by what was varied.
+import { hyperparameterText } from "./hyperparameterText";
 import { HYPERPARAMETER_LABELS, type Hyperparameters } from "./types";
 
 const KEYS = Object.keys(HYPERPARAMETER_LABELS) as (keyof Hyperparameters)[];
@@ -21,7 +22,7 @@ const SHORT: Record<keyof Hyperparameters, string> = {
 const shortId = (uuid: string) => uuid.slice(0, 8);
 
 function labelFor(hp: Hyperparameters, keys: (keyof Hyperparameters)[], fallback: string): string {
-  return keys.length === 0 ? fallback : keys.map((k) => `${SHORT[k]} ${hp[k]}`).join(", ");
+  return keys.length === 0 ? fallback : keys.map((k) => `${SHORT[k]} ${hyperparameterText(hp[k])}`).join(", ");
 }
 
 /**

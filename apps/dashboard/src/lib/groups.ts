@@ -1,5 +1,6 @@
 // A seed group as the dashboard reads it: its members and the mean ± std the API computes in SQL.
 import { graphql, type ResultOf } from "@trainql/graphql";
+import { hyperparameterText } from "./hyperparameterText";
 import { HyperparametersFields } from "./types";
 
 export const MeanStdFields = graphql(`fragment MeanStdFields on MeanStd @_unmask { mean std n }`);
@@ -52,5 +53,7 @@ export function groupLabel(group: {
   runs: readonly { hyperparameters: { hiddenSize: number; learningRate: number; reg: number } }[];
 }): string {
   const hp = group.runs[0]?.hyperparameters;
-  return hp ? `hidden ${hp.hiddenSize}, lr ${hp.learningRate}, reg ${hp.reg}` : "no runs";
+  return hp
+    ? `hidden ${hp.hiddenSize}, lr ${hyperparameterText(hp.learningRate)}, reg ${hyperparameterText(hp.reg)}`
+    : "no runs";
 }

@@ -10,6 +10,7 @@ import { useClient } from "urql";
 import { ValAccuracyCells, ValAccuracyHeaders } from "@/components/runs/ValAccuracyColumns";
 import { COMPARED_RUN, type ComparedRun, comparedRun } from "@/lib/comparedRun";
 import { curveLabels, differingKeys } from "@/lib/differences";
+import { hyperparameterText } from "@/lib/hyperparameterText";
 import { plural } from "@/lib/plural";
 import { withLosses } from "@/lib/runEvents";
 import { EpochFields, HYPERPARAMETER_LABELS, isLive } from "@/lib/types";
@@ -170,7 +171,7 @@ export function CompareView({ initial, study }: { initial: ComparedRun[]; study?
                 </td>
                 {keys.map((k) => (
                   <td key={k} className="num">
-                    {r.hyperparameters[k]}
+                    {hyperparameterText(r.hyperparameters[k])}
                   </td>
                 ))}
                 <ValAccuracyCells run={r} testIds />

@@ -5,6 +5,7 @@ import { graphql, type ResultOf } from "@trainql/graphql";
 import { useRouter } from "next/navigation";
 import { useState } from "react";
 import { ValAccuracyCells, ValAccuracyHeaders } from "@/components/runs/ValAccuracyColumns";
+import { hyperparameterText } from "@/lib/hyperparameterText";
 import { plural } from "@/lib/plural";
 import { usePagedQuery } from "@/lib/usePagedQuery";
 import { LocalTime } from "../LocalTime";
@@ -23,7 +24,7 @@ const PAGE_SIZE = 100;
 type Row = ResultOf<typeof RECENT>["runs"]["edges"][number]["node"];
 
 const describe = (r: Row) =>
-  `hidden ${r.hyperparameters.hiddenSize}, lr ${r.hyperparameters.learningRate}, reg ${r.hyperparameters.reg}, ${r.hyperparameters.numIters} it`;
+  `hidden ${r.hyperparameters.hiddenSize}, lr ${hyperparameterText(r.hyperparameters.learningRate)}, reg ${hyperparameterText(r.hyperparameters.reg)}, ${r.hyperparameters.numIters} it`;
 
 export function RunPicker({ selected }: { selected: string[] }) {
   const router = useRouter();

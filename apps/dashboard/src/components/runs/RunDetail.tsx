@@ -6,6 +6,7 @@ import { useEffect, useMemo, useState } from "react";
 import { useMutation, useSubscription } from "urql";
 import { spansDecades } from "@/lib/chartView";
 import { duration } from "@/lib/duration";
+import { hyperparameterText } from "@/lib/hyperparameterText";
 import { applyRunEvent, emptyLiveRun, type LiveRun, RUN_EVENTS } from "@/lib/runEvents";
 import type { RunLabelsData } from "@/lib/runLabels";
 import type { TrainedOn as TrainedOnData } from "@/lib/trainedOn";
@@ -240,7 +241,7 @@ function HyperparameterFact({ label, value }: { label: string; value: number }) 
   return (
     <>
       <dt>{label}</dt>
-      <dd>{value}</dd>
+      <dd>{hyperparameterText(value)}</dd>
     </>
   );
 }

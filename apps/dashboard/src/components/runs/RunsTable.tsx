@@ -7,6 +7,7 @@ import Link from "next/link";
 import { usePathname, useRouter, useSearchParams } from "next/navigation";
 import { useCallback, useEffect, useRef, useState } from "react";
 import { useMutation, useSubscription } from "urql";
+import { hyperparameterText } from "@/lib/hyperparameterText";
 import { plural } from "@/lib/plural";
 import { percent, RUN_STATUSES, type RunStatus, type RunSummary, RunSummaryFragment } from "@/lib/types";
 import { usePagedQuery } from "@/lib/usePagedQuery";
@@ -278,8 +279,8 @@ export function RunsTable() {
                     />
                   </td>
                   <td className="num">{run.hyperparameters.hiddenSize}</td>
-                  <td className="num">{run.hyperparameters.learningRate}</td>
-                  <td className="num">{run.hyperparameters.reg}</td>
+                  <td className="num">{hyperparameterText(run.hyperparameters.learningRate)}</td>
+                  <td className="num">{hyperparameterText(run.hyperparameters.reg)}</td>
                   <td className="num" data-testid="iterations" title="trained / planned">
                     {run.iteration.toLocaleString("en-US")} / {run.hyperparameters.numIters.toLocaleString("en-US")}
                   </td>

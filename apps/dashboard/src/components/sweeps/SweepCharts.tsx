@@ -4,6 +4,7 @@
 import { useMemo, useState } from "react";
 import { compactNumber } from "@/lib/compactNumber";
 import type { SweepGroup } from "@/lib/groups";
+import { hyperparameterText } from "@/lib/hyperparameterText";
 import { SEARCHED, type SweepTrial } from "@/lib/sweeps";
 import { bestBy, cutEarly } from "@/lib/trialRanking";
 import type { RunStatus } from "@/lib/types";
@@ -58,7 +59,7 @@ export function Heatmap({ trials, groups }: { trials: SweepTrial[]; groups: Swee
         position: "top",
         confine: true,
         formatter: (p: { value: number[] }) =>
-          `${labelOf(x)} ${xs[p.value[0]!]}, ${labelOf(y)} ${ys[p.value[1]!]}: ${p.value[2]}%${seeded ? " (mean over the seeds)" : ""}${p.value[3] ? ` (${CUT_EARLY})` : ""}`,
+          `${labelOf(x)} ${hyperparameterText(xs[p.value[0]!]!)}, ${labelOf(y)} ${hyperparameterText(ys[p.value[1]!]!)}: ${p.value[2]}%${seeded ? " (mean over the seeds)" : ""}${p.value[3] ? ` (${CUT_EARLY})` : ""}`,
       },
       // The colour scale stands at the right, clear of the x axis' name.
       grid: { left: 70, right: 90, top: 30, bottom: 50 },

@@ -5,6 +5,7 @@ import Link from "next/link";
 import { useState } from "react";
 import { useMutation, useSubscription } from "urql";
 import { ValAccuracyCells, ValAccuracyHeaders } from "@/components/runs/ValAccuracyColumns";
+import { hyperparameterText } from "@/lib/hyperparameterText";
 import { plural } from "@/lib/plural";
 import { STRATEGY_LABELS, type SweepTrial, type SweepView, SweepViewFragment } from "@/lib/sweeps";
 import { rankTrials } from "@/lib/trialRanking";
@@ -97,8 +98,9 @@ export function SweepDetail({ initial }: { initial: SweepView }) {
                 </dd>
                 <dt>Hyperparameters</dt>
                 <dd>
-                  lr {best.hyperparameters.learningRate}, hidden {best.hyperparameters.hiddenSize}, reg{" "}
-                  {best.hyperparameters.reg}, decay {best.hyperparameters.learningRateDecay}
+                  lr {hyperparameterText(best.hyperparameters.learningRate)}, hidden {best.hyperparameters.hiddenSize},
+                  reg {hyperparameterText(best.hyperparameters.reg)}, decay{" "}
+                  {hyperparameterText(best.hyperparameters.learningRateDecay)}
                 </dd>
                 <dt>Run</dt>
                 <dd>
@@ -190,10 +192,10 @@ export function SweepDetail({ initial }: { initial: SweepView }) {
                 <td>
                   <StatusBadge status={t.status} />
                 </td>
-                <td className="num">{t.hyperparameters.learningRate}</td>
+                <td className="num">{hyperparameterText(t.hyperparameters.learningRate)}</td>
                 <td className="num">{t.hyperparameters.hiddenSize}</td>
-                <td className="num">{t.hyperparameters.reg}</td>
-                <td className="num">{t.hyperparameters.learningRateDecay}</td>
+                <td className="num">{hyperparameterText(t.hyperparameters.reg)}</td>
+                <td className="num">{hyperparameterText(t.hyperparameters.learningRateDecay)}</td>
                 <td className="num">{t.iteration}</td>
                 <ValAccuracyCells run={t} />
                 <TestAccuracyCell run={t} />

@@ -3,6 +3,7 @@ import Link from "next/link";
 import { notFound } from "next/navigation";
 import { ApiErrorNotice } from "@/components/ApiErrorNotice";
 import { RunDetail } from "@/components/runs/RunDetail";
+import { hyperparameterText } from "@/lib/hyperparameterText";
 import { ReproductionFields, type RunOrigins } from "@/lib/reproduction";
 import { RunLabelsFragment } from "@/lib/runLabels";
 import { isNotFound, noticeProps, serverQuery } from "@/lib/serverQuery";
@@ -38,7 +39,7 @@ export default async function RunPage({ params }: { params: Promise<{ id: string
     <>
       <h1>
         {run.name ?? "Run"} <span className="muted">{run.uuid.slice(0, 8)}</span> — hidden {hp.hiddenSize}, lr{" "}
-        {hp.learningRate}, reg {hp.reg}
+        {hyperparameterText(hp.learningRate)}, reg {hyperparameterText(hp.reg)}
       </h1>
       <RunDetail
         initial={run}
