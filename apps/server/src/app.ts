@@ -24,7 +24,9 @@ import { itemsOf } from "./schema/pagination.ts";
 import { type AccessPolicy, bearerToken, isValidToken, useAccessControl } from "./security/access.ts";
 import {
   csrfSafeContentType,
+  FORBIDDEN_HOST_MESSAGE,
   FORBIDDEN_ORIGIN_MESSAGE,
+  hostAllowed,
   type OriginPolicy,
   originAllowed,
 } from "./security/browserOrigins.ts";
@@ -199,12 +201,14 @@ export function buildApp({
     res.writeHead(200, {
       "content-type": "image/png",
       "cache-control": "no-cache",
-      "access-control-allow-origin": "*",
     });
     res.end(found.png);
   }
 
   const server = createServer((req, res) => {
+    // Every route: images and downloads are data too.
+    if (!hostAllowed(origins, req.headers.host))
+      return jsonError(res, 403, FORBIDDEN_HOST_MESSAGE(req.headers.host ?? ""), "FORBIDDEN_HOST");
     const url = new URL(req.url ?? "/", "http://x");
     const match = WEIGHTS_PATH.exec(url.pathname);
     if (match?.[1] && req.method === "GET") return void weights(match[1], req, res);
@@ -249,10 +253,13 @@ export function buildApp({
     path: yoga.graphqlEndpoint,
     maxPayload: limits.maxBodyBytes,
     // Browsers let any page open a WebSocket anywhere; only the Origin header tells them apart.
-    verifyClient: ({ origin, req }, done) =>
-      originAllowed(origins, origin || undefined, req.headers.host)
-        ? done(true)
-        : done(false, 403, FORBIDDEN_ORIGIN_MESSAGE(origin)),
+    verifyClient: ({ origin, req }, done) => {
+      if (!hostAllowed(origins, req.headers.host))
+        return done(false, 403, FORBIDDEN_HOST_MESSAGE(req.headers.host ?? ""));
+      if (!originAllowed(origins, origin || undefined, req.headers.host))
+        return done(false, 403, FORBIDDEN_ORIGIN_MESSAGE(origin));
+      done(true);
+    },
   });
   // (Before graphql-ws' own listener: its first send comes later, but the socket is ready for it.)
   wss.on("connection", (socket, request) => coalesceSends(socket, request.socket));

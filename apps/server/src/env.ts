@@ -24,6 +24,8 @@ export const apiVariables = {
   START_RUNS_PER_MINUTE: intVariable(DEFAULT_LIMITS.startRate.perMinute),
   /** Pages allowed to call the API from a browser (comma-separated origins); default: the dashboard here. */
   TRAINQL_ALLOWED_ORIGINS: listVariable,
+  /** Names the API answers to besides loopback's (comma-separated); default: loopback's alone when it listens on loopback, any otherwise. */
+  TRAINQL_ALLOWED_HOSTS: listVariable,
   DASHBOARD_PORT: intVariable(3000),
 };
 

@@ -26,6 +26,7 @@ const app = buildApp({
     allowedOrigins: env.TRAINQL_ALLOWED_ORIGINS.length
       ? env.TRAINQL_ALLOWED_ORIGINS
       : localDashboard(env.DASHBOARD_PORT),
+    allowedHosts: env.TRAINQL_ALLOWED_HOSTS.length ? env.TRAINQL_ALLOWED_HOSTS : loopback ? [] : "any",
   },
   access: { tokens, publicQueries },
   limits: { maxQueuedRuns: env.MAX_QUEUED_RUNS, startRate: { perMinute: env.START_RUNS_PER_MINUTE } },

@@ -1,5 +1,6 @@
 // Access control and limits: a real API, a real database, real HTTP and WebSocket clients.
 import { execFile } from "node:child_process";
+import http from "node:http";
 import path from "node:path";
 import { promisify } from "node:util";
 import { createDb } from "@trainql/db";
@@ -401,6 +402,68 @@ describe("pages of other sites", () => {
       });
     });
     expect(allowed).toBe(101);
+  });
+});
+
+describe("a page at another name that resolves to this machine (DNS rebinding)", () => {
+  /** A GET as the rebound page's browser sends it: to this API's address, with that name as Host, no Origin. */
+  const getAs = (url: string, host: string) =>
+    new Promise<{ status: number; body: string }>((resolve, reject) => {
+      const req = http.get(url, { headers: { host } }, (res) => {
+        let body = "";
+        res.on("data", (chunk) => (body += chunk));
+        res.on("end", () => resolve({ status: res.statusCode ?? 0, body }));
+      });
+      req.on("error", reject);
+    });
+
+  it("reads nothing: no query, download, image or WebSocket answers a Host that is not loopback's", async () => {
+    const db = createDb(tightDatabaseUrl, 1);
+    const run = await db.run.create({
+      data: { ...input, learningRate: 0.1, learningRateDecay: 0.95, reg: 0, weightScale: 1e-4, seed: 1 },
+    });
+    await db.$disconnect();
+    const port = new URL(tight.url).port;
+    const paths = [
+      `/graphql?query=${encodeURIComponent("{ runs { edges { node { id } } } }")}`,
+      `/runs/${run.id}/losses.csv`,
+      `/runs/${run.id}/weights.png`,
+    ];
+    for (const path of paths) {
+      const rebound = await getAs(`http://127.0.0.1:${port}${path}`, `evil.example:${port}`);
+      expect(rebound.status, path).toBe(403);
+      const { errors } = JSON.parse(rebound.body) as { errors: { message: string; extensions: { code: string } }[] };
+      expect(errors[0]?.extensions.code).toBe("FORBIDDEN_HOST");
+      expect(errors[0]?.message).toMatch(
+        /addressed to "evil\.example:\d+"\. To reach it by that name, add it to TRAINQL_ALLOWED_HOSTS/,
+      );
+      expect(rebound.body).not.toContain(run.id);
+      // The same request by a loopback name is answered.
+      expect((await getAs(`http://127.0.0.1:${port}${path}`, `localhost:${port}`)).status, path).not.toBe(403);
+    }
+    const { default: WebSocket } = await import("ws");
+    const status = await new Promise<number>((resolve) => {
+      const ws = new WebSocket(tight.url.replace(/^http/, "ws"), "graphql-transport-ws", {
+        headers: { host: `evil.example:${port}` },
+      });
+      ws.on("unexpected-response", (_req, res) => resolve(res.statusCode ?? 0));
+      ws.on("open", () => resolve(101));
+    });
+    expect(status).toBe(403);
+  });
+
+  it("answers a name the operator allowed (TRAINQL_ALLOWED_HOSTS), and any name where it listens beyond loopback", async () => {
+    for (const allowedHosts of [["trainql.internal"], "any"] as const) {
+      const api = await startApi(tightDatabaseUrl, { origins: { allowedOrigins: [], allowedHosts } });
+      const port = new URL(api.url).port;
+      const answer = await getAs(
+        `${api.url}?query=${encodeURIComponent("{ __typename }")}`,
+        `trainql.internal:${port}`,
+      );
+      expect(answer).toEqual({ status: 200, body: expect.stringContaining('"__typename":"Query"') });
+      const other = await getAs(`${api.url}?query=${encodeURIComponent("{ __typename }")}`, `other.example:${port}`);
+      expect(other.status).toBe(allowedHosts === "any" ? 200 : 403);
+    }
   });
 });
 

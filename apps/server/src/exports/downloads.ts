@@ -83,7 +83,6 @@ function begin(res: ServerResponse, type: string, filename: string) {
     "content-type": type,
     "content-disposition": `attachment; filename="${filename}"`,
     "cache-control": "no-cache",
-    "access-control-allow-origin": "*",
   });
 }
 
@@ -120,7 +119,6 @@ async function serve(db: Db, download: Download, url: URL, res: ServerResponse):
         "content-disposition": `attachment; filename="run-${id}-params.npz"`,
         "x-checkpoint-iteration": String(iteration),
         "cache-control": "no-cache",
-        "access-control-allow-origin": "*",
       });
       res.end(bytes);
       return;
@@ -157,8 +155,6 @@ export async function serveDownload(db: Db, download: Download, url: URL, res: S
     const status = error instanceof HttpError ? error.status : 500;
     const message = error instanceof HttpError ? error.message : "the export failed; see the API's log";
     if (status === 500) console.error(`download ${url.pathname}: ${(error as Error).message}`);
-    res
-      .writeHead(status, { "content-type": "text/plain; charset=utf-8", "access-control-allow-origin": "*" })
-      .end(message);
+    res.writeHead(status, { "content-type": "text/plain; charset=utf-8" }).end(message);
   }
 }
