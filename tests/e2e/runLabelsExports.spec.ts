@@ -6,7 +6,7 @@ import { readFile } from "node:fs/promises";
 import { expect, test } from "@playwright/test";
 import { graphql } from "@trainql/graphql";
 import { parse } from "csv-parse/sync";
-import { gql, shot } from "./openStack.ts";
+import { gql, rewritten, shot } from "./openStack.ts";
 
 test.describe.configure({ mode: "serial" });
 
@@ -150,6 +150,22 @@ test("letters typed while the name filter's navigation is on its way stay in the
   await expect(nameFilter).toHaveValue("e2e other");
   await expect(page.locator("tbody tr")).toHaveCount(1);
   await expect(page.locator(`tr[data-run-id="${other}"]`)).toBeVisible();
+});
+
+test("the runs list says when a run's test evaluation failed, and why", async ({ page }) => {
+  // The stack cannot make an evaluation fail on demand: the list's answers reach the page with one
+  // run's evaluation failed, as the API reports a failure (no testAcc, testError says why). Its Test
+  // cell read "—", as if it had never been evaluated.
+  const allow = await rewritten(page, "Runs", (data) => {
+    const runs = data.runs as { edges: { node: { uuid: string; testAcc: number | null; testError: string | null } }[] };
+    for (const { node } of runs.edges)
+      if (node.uuid === other) Object.assign(node, { testAcc: null, testError: "checkpoint unreadable (e2e)" });
+  });
+  await page.goto("/");
+  const failed = page.locator(`tr[data-run-id="${other}"] td span.error`);
+  await expect(failed).toHaveText("failed");
+  await expect(failed).toHaveAttribute("title", "checkpoint unreadable (e2e)");
+  await allow();
 });
 
 test("the run page's CSV download parses back to the stored losses and epochs; the chart saves as PNG", async ({

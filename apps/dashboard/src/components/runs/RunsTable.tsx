@@ -14,7 +14,7 @@ import { usePagedQuery } from "@/lib/usePagedQuery";
 import { BEST_EPOCH_VAL, FINAL_VAL } from "@/lib/valAccuracy";
 import { LocalTime, localTime } from "../LocalTime";
 import { useOnReconnect } from "../Providers";
-import { ProgressBar, StatusBadge } from "./RunBits";
+import { ProgressBar, StatusBadge, TestAccuracyCell } from "./RunBits";
 import { TagChips } from "./TagChips";
 
 // A Record, so an order added to the schema fails the typecheck until it is handled here.
@@ -288,7 +288,7 @@ export function RunsTable() {
                   <td className="num" data-testid="best-val">
                     {percent(run.bestValAcc)}
                   </td>
-                  <td className="num">{percent(run.testAcc)}</td>
+                  <TestAccuracyCell run={run} />
                   <td>
                     <button
                       type="button"
