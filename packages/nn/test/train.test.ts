@@ -231,6 +231,26 @@ describe("train (as nn_train)", () => {
     net.dispose();
   });
 
+  it("fails when the last step's update blows the parameters up, which no loss checks", async () => {
+    // Trained one step short of the step whose loss is the first not finite: every loss it computed
+    // is finite, but the parameters its last update left are no model (they predicted class 0 for
+    // every image, as argMax of NaN scores).
+    const h = { ...hp, learningRate: 1e6, weightScale: 1 };
+    const probe = makeNet(h);
+    const first = (await train(probe, data, h).catch((e: unknown) => e)) as TrainingDivergedError;
+    probe.dispose();
+    expect(first).toBeInstanceOf(TrainingDivergedError);
+    expect(first.iteration).toBeGreaterThan(0);
+    const net = makeNet(h);
+    const error = await train(net, data, h, { endIteration: first.iteration }).catch((e: unknown) => e);
+    expect(error).toBeInstanceOf(TrainingDivergedError);
+    expect(error).toMatchObject({ iteration: first.iteration - 1 });
+    expect((error as Error).message).toBe(
+      `training diverged: the last step (iteration ${first.iteration - 1}) left parameters whose class scores are not finite numbers; try a smaller learning rate`,
+    );
+    net.dispose();
+  });
+
   it("refuses bad hyperparameters, naming each field", async () => {
     const net = makeNet();
     const error = await train(net, data, { ...hp, learningRate: -1, batchSize: 401, numIters: 0.5 }).catch(

@@ -155,6 +155,17 @@ export class TwoLayerNet {
     });
   }
 
+  /**
+   * Whether the class scores of the first `count` rows of X are all finite numbers. (Their sum: a
+   * NaN or an infinity anywhere makes it one, and scores so large that it overflows are no model.)
+   */
+  async scoresFinite(X: Rows, count: number): Promise<boolean> {
+    const sum = tf.tidy(() => tf.sum(this.scores(sliceOf(X, 0, count))));
+    const [value] = await sum.data();
+    sum.dispose();
+    return Number.isFinite(value);
+  }
+
   /** Loss and gradients on a minibatch: X (N × D) float32, y (N) int32 labels. */
   lossAndGrads(X: tf.Tensor2D, y: tf.Tensor1D, reg: number): LossAndGrads {
     return tf.tidy(() => {

@@ -82,10 +82,14 @@ export class TrainingDivergedError extends Error {
   constructor(
     readonly iteration: number,
     readonly loss: number,
+    what = `the loss became ${loss} at iteration ${iteration}`,
   ) {
-    super(`training diverged: the loss became ${loss} at iteration ${iteration}; try a smaller learning rate`);
+    super(`training diverged: ${what}; try a smaller learning rate`);
   }
 }
+
+/** Validation rows whose scores tell whether the final parameters are a model at all (see train). */
+const FINITE_CHECK_ROWS = 100;
 
 /**
  * The learning rate in force at iteration `it`: decayed once per epoch boundary passed since epoch
@@ -249,6 +253,20 @@ export async function train(
     throw lost ? new DeviceLostError(lost, { cause: error }) : error;
   } finally {
     batches.release();
+  }
+
+  // Each loss is taken before its step's update, so no loss checks the last update: a last step that
+  // blew the parameters up ended the run as if it had trained, predicting one class for every image
+  // (argMax of a row of NaNs is 0). Their scores on a few validation rows tell.
+  const checkRows = Math.min(FINITE_CHECK_ROWS, data.val.n);
+  if (result.iterations > 0 && checkRows > 0) {
+    const rows = valRows ?? { values: data.val.x.subarray(0, checkRows * net.shape.inputSize), count: checkRows };
+    if (!(await net.scoresFinite(rows, checkRows)))
+      throw new TrainingDivergedError(
+        endIteration - 1,
+        Number.NaN,
+        `the last step (iteration ${endIteration - 1}) left parameters whose class scores are not finite numbers`,
+      );
   }
 
   result.trainMs = performance.now() - start;
