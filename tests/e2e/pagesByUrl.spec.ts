@@ -205,6 +205,11 @@ test("unknown and malformed ids get the not-found page with status 404", async (
   await expect(page.getByRole("heading", { name: "No such run" })).toBeVisible();
   await expect(page.getByText("ids are UUIDs")).toBeVisible();
   await shot(page, "40-not-found");
+  // A comparison's bad group is named as such, not as a run.
+  for (const path of ["/compare?groups=garbage", "/compare?ids=nope"]) {
+    expect((await page.goto(path))?.status(), path).toBe(404);
+    await expect(page.getByRole("heading", { name: "No such run or seed group to compare" }), path).toBeVisible();
+  }
 });
 
 test("before a form's page hydrates, its fields are read-only and its button disabled: nothing typed is lost", async ({
