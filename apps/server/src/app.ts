@@ -258,11 +258,29 @@ export function buildApp({
         return done(false, 403, FORBIDDEN_HOST_MESSAGE(req.headers.host ?? ""));
       if (!originAllowed(origins, origin || undefined, req.headers.host))
         return done(false, 403, FORBIDDEN_ORIGIN_MESSAGE(origin));
+      const open = connectionsFrom.get(req.socket.remoteAddress ?? "") ?? 0;
+      if (open >= limits.maxConnectionsPerAddress)
+        return done(
+          false,
+          429,
+          `At most ${limits.maxConnectionsPerAddress} WebSocket connections may be open at once from one address; close one first.`,
+        );
       done(true);
     },
   });
-  // (Before graphql-ws' own listener: its first send comes later, but the socket is ready for it.)
-  wss.on("connection", (socket, request) => coalesceSends(socket, request.socket));
+  /** Open WebSocket connections by remote address (see ApiLimits.maxConnectionsPerAddress). */
+  const connectionsFrom = new Map<string, number>();
+  wss.on("connection", (socket, request) => {
+    const address = request.socket.remoteAddress ?? "";
+    connectionsFrom.set(address, (connectionsFrom.get(address) ?? 0) + 1);
+    socket.once("close", () => {
+      const left = (connectionsFrom.get(address) ?? 1) - 1;
+      if (left > 0) connectionsFrom.set(address, left);
+      else connectionsFrom.delete(address);
+    });
+    // (Before graphql-ws' own listener: its first send comes later, but the socket is ready for it.)
+    coalesceSends(socket, request.socket);
+  });
   const subscriptionsOf = new WeakMap<object, number>();
   // No onNext hook or jsonMessageReplacer: shared runEvents results are written without graphql-ws
   // (fanout/directDelivery.ts), so one would not see them.

@@ -6,6 +6,11 @@ import type { RateLimit } from "./security/rateLimiter.ts";
 export interface ApiLimits extends AdmissionLimits, LossHistoryLimits {
   maxBodyBytes: number;
   maxSubscriptionsPerConnection: number;
+  /**
+   * WebSocket connections open at once from one address: the per-connection cap above bounds
+   * nothing for a client that opens connections without end. (A browser tab holds one.)
+   */
+  maxConnectionsPerAddress: number;
   startRate: RateLimit;
   maxDepth: number;
   maxAliases: number;
@@ -16,6 +21,7 @@ export interface ApiLimits extends AdmissionLimits, LossHistoryLimits {
 export const DEFAULT_LIMITS: ApiLimits = {
   maxBodyBytes: 100_000,
   maxSubscriptionsPerConnection: 20,
+  maxConnectionsPerAddress: 100,
   maxQueuedRuns: 1000,
   startRate: { perMinute: 120 },
   maxDepth: 12,

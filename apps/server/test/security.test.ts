@@ -134,6 +134,32 @@ describe("limits", () => {
     expect((await nodes(100)).errors?.[0]?.message).toMatch(/must be an ID returned by this API/);
   });
 
+  it("refuse a WebSocket over the connections one address may hold, and take one once another closes", async () => {
+    const api = await startApi(tightDatabaseUrl, { limits: { maxConnectionsPerAddress: 3 } });
+    const { default: WebSocket } = await import("ws");
+    const connect = () =>
+      new Promise<{ status: number; body: string; socket?: InstanceType<typeof WebSocket> }>((resolve) => {
+        const ws = new WebSocket(api.url.replace(/^http/, "ws"), "graphql-transport-ws");
+        ws.on("unexpected-response", (_req, res) => {
+          let body = "";
+          res.on("data", (chunk) => (body += chunk));
+          res.on("end", () => resolve({ status: res.statusCode ?? 0, body }));
+        });
+        ws.on("open", () => resolve({ status: 101, body: "", socket: ws }));
+      });
+    const held = [await connect(), await connect(), await connect()];
+    expect(held.map((c) => c.status)).toEqual([101, 101, 101]);
+    const refused = await connect();
+    expect(refused.status).toBe(429);
+    expect(refused.body).toMatch(/At most 3 WebSocket connections may be open at once from one address/);
+    await new Promise((resolve) => {
+      held[0]!.socket!.once("close", resolve);
+      held[0]!.socket!.close();
+    });
+    await expect.poll(async () => (await connect()).status).toBe(101);
+    for (const c of held) c.socket?.terminate();
+  });
+
   it("cost a selection the same whether it is written inline or through fragments", async () => {
     // The dashboard's runs list: 200 runs, their fields through two nested fragments.
     const fields =
