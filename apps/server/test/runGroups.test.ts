@@ -1,8 +1,12 @@
 // Seed groups through the real API, queue and trainer: one configuration over several seeds, and the
 // group's mean ± std (computed by PostgreSQL) against the members' own epochs, recomputed here.
+import { createDb } from "@trainql/db";
 import { graphql } from "@trainql/graphql";
+import { advanceSweep } from "@trainql/runs";
+import pg from "pg";
 import { beforeAll, describe, expect, it } from "vitest";
 import {
+  cleanup,
   countRows,
   freshDatabase,
   gql,
@@ -250,5 +254,106 @@ describe("sweeps with seeds", () => {
     const rungMean = (g: typeof promoted) => g!.runs.reduce((s, r) => s + r.epochs[0]!.valAcc, 0) / g!.runs.length;
     expect(rungMean(promoted)).toBeGreaterThanOrEqual(rungMean(stopped));
     expect(sweep.bestRun?.group?.uuid).toBe(promoted!.uuid);
+  });
+});
+
+describe("seed groups with members that failed or were cancelled (rows set as a trainer would leave them)", () => {
+  // A database and API of their own, with no trainer: the members' rows are written here.
+  const setUp = async () => {
+    const databaseUrl = await freshDatabase();
+    const { url } = await startApi(databaseUrl);
+    const sql = new pg.Client({ connectionString: databaseUrl });
+    await sql.connect();
+    cleanup(() => sql.end());
+    const db = createDb(databaseUrl, 1);
+    cleanup(() => db.$disconnect());
+    /** Writes a member's row as its trainer would have left it. */
+    const set = (id: string, fields: Record<string, string | number | null>) => {
+      const names = Object.keys(fields).map((name, i) => `"${name}" = $${i + 2}`);
+      return sql.query(`UPDATE "Run" SET ${names.join(", ")} WHERE id = $1`, [id, ...Object.values(fields)]);
+    };
+    const jobs = async (task: string) =>
+      (
+        await sql.query<{ key: string }>(`SELECT key FROM graphile_worker.jobs WHERE key LIKE $1 ORDER BY key`, [
+          `${task}:%`,
+        ])
+      ).rows.map((r) => r.key);
+    return { url, sql, db, set, jobs };
+  };
+
+  const SWEPT = graphql(`
+    mutation StartSweepOfGroups($input: StartSweepInput!) {
+      startSweep(input: $input) { uuid rungs { budget } groups { uuid runs { uuid } } }
+    }
+  `);
+  const RANKED = graphql(`
+    query RankedSweep($id: ID!) {
+      sweep(id: $id) {
+        status rung
+        bestRun { uuid }
+        groups { uuid runs { uuid status budgetIters } stats { members failed cancelled finalValAcc { mean n } } }
+      }
+    }
+  `);
+  const seededSweep = (strategy: "GRID" | "SUCCESSIVE_HALVING") => ({
+    space: { learningRates: [0.05, 0.1], hiddenSizes: [8], regs: [1e-3] },
+    strategy,
+    eta: 2,
+    numIters: 200, // 40 iterations an epoch (40,000 images assumed without a trainer): halving's rungs end at 100 and 200
+    batchSize: 1000,
+    seeds: [1, 2, 3],
+  });
+  const ended = (status: string, iteration: number, finalValAcc: number | null = null) => ({
+    status,
+    iteration,
+    finalValAcc,
+    finishedAt: new Date().toISOString(),
+  });
+
+  it("a sweep picks the group whose seeds all completed, not one with a higher mean over the seeds that did not diverge", async () => {
+    const { url, db, set, jobs } = await setUp();
+    const { startSweep } = await gqlOk(url, SWEPT, { input: seededSweep("GRID") });
+    const [a, b] = startSweep.groups.map((g) => g.runs.map((r) => r.uuid)) as [string[], string[]];
+    // A (queued first): one seed reached 0.52, two diverged. B: all three reached 0.51.
+    await set(a[0]!, ended("SUCCEEDED", 200, 0.52));
+    for (const id of a.slice(1)) await set(id, ended("FAILED", 40));
+    for (const id of b) await set(id, ended("SUCCEEDED", 200, 0.51));
+    await advanceSweep(db, startSweep.uuid); // (what a trainer does when the last trial ends)
+
+    const { sweep } = await gqlOk(url, RANKED, { id: startSweep.uuid });
+    expect(sweep.status).toBe("SUCCEEDED");
+    expect(b).toContain(sweep.bestRun?.uuid);
+    // Every member of B is tested, none of A.
+    expect(await jobs("evaluate")).toEqual(b.map((id) => `evaluate:${id}`).sort());
+    // What the ranking counted, as the API reports it.
+    expect(
+      sweep.groups.map((g) => [g.stats.members, g.stats.failed, g.stats.cancelled, g.stats.finalValAcc.n]),
+    ).toEqual([
+      [3, 2, 0, 1],
+      [3, 0, 0, 3],
+    ]);
+  });
+
+  it("successive halving promotes the complete group over one with a cancelled member and a higher mean", async () => {
+    const { url, db, set } = await setUp();
+    const { startSweep } = await gqlOk(url, SWEPT, { input: seededSweep("SUCCESSIVE_HALVING") });
+    expect(startSweep.rungs.map((r) => r.budget)).toEqual([100, 200]);
+    const [a, b] = startSweep.groups.map((g) => g.runs.map((r) => r.uuid)) as [string[], string[]];
+    // At the first rung's budget: A has two seeds at 0.52 and one cancelled; B three at 0.51.
+    for (const id of a.slice(0, 2)) await set(id, ended("PAUSED", 100, 0.52));
+    await set(a[2]!, ended("CANCELLED", 60));
+    for (const id of b) await set(id, ended("PAUSED", 100, 0.51));
+    await advanceSweep(db, startSweep.uuid);
+
+    const { sweep } = await gqlOk(url, RANKED, { id: startSweep.uuid });
+    expect(sweep.rung).toBe(1);
+    const [groupA, groupB] = sweep.groups;
+    expect(groupB!.runs.map((r) => [r.status, r.budgetIters])).toEqual([
+      ["QUEUED", 200],
+      ["QUEUED", 200],
+      ["QUEUED", 200],
+    ]);
+    expect(groupA!.runs.map((r) => r.status).sort()).toEqual(["CANCELLED", "STOPPED", "STOPPED"]);
+    expect(groupA!.stats).toMatchObject({ members: 3, failed: 0, cancelled: 1 });
   });
 });

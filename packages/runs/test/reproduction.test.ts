@@ -1,6 +1,5 @@
 import { describe, expect, it } from "vitest";
 import { compareLosses } from "../src/reproduction.ts";
-import { bestOf, byTrial } from "../src/sweeps/advanceSweep.ts";
 
 const f32 = (values: number[]) => Float32Array.from(values);
 
@@ -41,39 +40,5 @@ describe("compareLosses", () => {
 
   it("reports a NaN on one side as an infinite difference", () => {
     expect(compareLosses(f32([1, 2]), f32([1, Number.NaN])).maxAbsDifference).toBe(Number.POSITIVE_INFINITY);
-  });
-});
-
-describe("a sweep's best trial with seeds", () => {
-  it("ranks groups by their mean validation accuracy, not by their luckiest seed, and tests every member", () => {
-    const trials = [
-      { id: "a1", groupId: "A", finalValAcc: 0.9 }, // A: lucky seed, mean 0.6
-      { id: "a2", groupId: "A", finalValAcc: 0.3 },
-      { id: "b1", groupId: "B", finalValAcc: 0.7 }, // B: mean 0.7
-      { id: "b2", groupId: "B", finalValAcc: 0.71 },
-    ];
-    expect(bestOf(trials)).toEqual({ best: trials[3], evaluate: ["b2", "b1"] });
-  });
-
-  it("without groups picks the single best trial and tests only it", () => {
-    const trials = [
-      { id: "x", groupId: null, finalValAcc: 0.4 },
-      { id: "y", groupId: null, finalValAcc: 0.5 },
-    ];
-    expect(bestOf(trials)).toEqual({ best: trials[1], evaluate: ["y"] });
-  });
-
-  it("makes each group one trial for successive halving, scored by the mean of the members that have a score", () => {
-    const runs = [
-      { id: "a1", groupId: "A", finalValAcc: 0.5 },
-      { id: "x", groupId: null, finalValAcc: 0.6 },
-      { id: "a2", groupId: "A", finalValAcc: 0.7 },
-      { id: "b1", groupId: "B", finalValAcc: null },
-    ];
-    expect(byTrial(runs)).toEqual([
-      { members: [runs[0], runs[2]], valAcc: 0.6 },
-      { members: [runs[1]], valAcc: 0.6 },
-      { members: [runs[3]], valAcc: null },
-    ]);
   });
 });

@@ -25,6 +25,9 @@ interface GroupStats {
   epochs: EpochStats[];
   finalValAcc: MeanStd;
   testAcc: MeanStd;
+  members: number;
+  failed: number;
+  cancelled: number;
 }
 
 const MeanStdRef = builder.objectRef<MeanStd>("MeanStd").implement({
@@ -53,13 +56,17 @@ const GroupStatsRef = builder.objectRef<GroupStats>("RunGroupStats").implement({
     finalValAcc: t.field({
       type: MeanStdRef,
       resolve: (s) => s.finalValAcc,
-      description: "Over the SUCCEEDED members.",
+      description:
+        "Over the SUCCEEDED members. n < `members` when some did not succeed: a sweep ranks such a group after every complete one (see Sweep.groups).",
     }),
     testAcc: t.field({
       type: MeanStdRef,
       resolve: (s) => s.testAcc,
       description: "Over the members whose test accuracy has been evaluated (evaluateTest).",
     }),
+    members: t.exposeInt("members", { description: "How many members the group has, whatever their status." }),
+    failed: t.exposeInt("failed", { description: "How many members FAILED (diverged or otherwise)." }),
+    cancelled: t.exposeInt("cancelled", { description: "How many members were CANCELLED." }),
   }),
 });
 
@@ -81,10 +88,16 @@ export async function groupStats(db: Db, groupId: string): Promise<GroupStats> {
     WHERE r."groupId" = ${groupId}::uuid
     GROUP BY e.epoch ORDER BY e.epoch`;
   const [final = {}] = await db.$queryRaw<Row[]>`
-    SELECT count("finalValAcc")::int AS "finalValAccN",
-      avg("finalValAcc") AS "finalValAccMean", stddev_samp("finalValAcc") AS "finalValAccStd",
-      count("testAcc")::int AS "testAccN", avg("testAcc") AS "testAccMean", stddev_samp("testAcc") AS "testAccStd"
-    FROM "Run" WHERE "groupId" = ${groupId}::uuid AND status = 'SUCCEEDED'`;
+    SELECT count(*)::int AS members,
+      count(*) FILTER (WHERE status = 'FAILED')::int AS failed,
+      count(*) FILTER (WHERE status = 'CANCELLED')::int AS cancelled,
+      count("finalValAcc") FILTER (WHERE succeeded)::int AS "finalValAccN",
+      avg("finalValAcc") FILTER (WHERE succeeded) AS "finalValAccMean",
+      stddev_samp("finalValAcc") FILTER (WHERE succeeded) AS "finalValAccStd",
+      count("testAcc") FILTER (WHERE succeeded)::int AS "testAccN",
+      avg("testAcc") FILTER (WHERE succeeded) AS "testAccMean", stddev_samp("testAcc") FILTER (WHERE succeeded) AS "testAccStd"
+    FROM (SELECT status, "finalValAcc", "testAcc", status = 'SUCCEEDED' AS succeeded
+      FROM "Run" WHERE "groupId" = ${groupId}::uuid) member`;
   return {
     epochs: epochs.map((row) => ({
       epoch: row.epoch as number,
@@ -95,6 +108,9 @@ export async function groupStats(db: Db, groupId: string): Promise<GroupStats> {
     })),
     finalValAcc: meanStd(final, "finalValAcc"),
     testAcc: meanStd(final, "testAcc"),
+    members: final.members ?? 0,
+    failed: final.failed ?? 0,
+    cancelled: final.cancelled ?? 0,
   };
 }
 

@@ -80,7 +80,8 @@ export const SweepRef = builder.prismaNode("Sweep", {
     }),
     groups: t.relation("groups", {
       query: { orderBy: [{ createdAt: "asc" }, { id: "asc" }] },
-      description: "With seeds: one group per trial, in the order queued (rank them by stats.finalValAcc.mean).",
+      description:
+        "With seeds: one group per trial, in the order queued. bestRun's group is the first of those with a SUCCEEDED member when ranked by members without a result (stats.members − stats.finalValAcc.n: a FAILED or CANCELLED member counts against its group), fewest first, then by stats.finalValAcc.mean; successive halving ranks its rungs the same way.",
     }),
     rung: t.exposeInt("rung", { description: "The rung in progress (successive halving)." }),
     createdAt: t.expose("createdAt", { type: "DateTime" }),
@@ -92,7 +93,7 @@ export const SweepRef = builder.prismaNode("Sweep", {
       type: "Run",
       nullable: true,
       description:
-        "The trial with the highest validation accuracy (set when the sweep ends); its test accuracy is evaluated once.",
+        "The trial with the highest validation accuracy (set when the sweep ends); its test accuracy is evaluated once. With seeds: the best member of the best group, whose every SUCCEEDED member is evaluated (see `groups`).",
       select: { bestRunId: true },
       // Prisma batches the findUnique calls of one tick (a page of sweeps) into one query.
       resolve: (query, s, _args, { db }) =>

@@ -2,13 +2,14 @@
 // the current rung has ended, it promotes the best 1/eta (successive halving) or, after the last
 // rung, picks the best model by validation accuracy and asks for its test accuracy — only the best
 // run's: the test set never chooses. Trials that trained to their rung's budget wait as PAUSED until
-// this decides: promoted ones are QUEUED again, the others end as STOPPED.
+// this decides: promoted ones are QUEUED again, the others end as STOPPED. How trials (and seed
+// groups, over all their seeds) are ranked is trialRanking.ts's.
 
 import type { Db, Prisma } from "@trainql/db";
-import { promote } from "@trainql/nn";
 import { publishRunNotification, publishRunsChanged, publishSweepChanged } from "../events/publish.ts";
 import { enqueueEvaluate, enqueueTrain } from "../queue.ts";
 import type { SweepConfig } from "./sweepConfig.ts";
+import { bestOf, rankTrials } from "./trialRanking.ts";
 
 export async function advanceSweep(db: Db, sweepId: string): Promise<void> {
   await db.$transaction(async (tx) => {
@@ -32,12 +33,12 @@ export async function advanceSweep(db: Db, sweepId: string): Promise<void> {
     const rung = rungs[sweep.rung];
     const next = rungs[sweep.rung + 1];
     if (rung && next) {
-      // Trials that completed this rung's budget compete; failed or cancelled ones drop out.
-      const finishedRung = trials.filter((t) => t.status === "PAUSED" && t.iteration === rung.budget);
-      // With seeds, a trial is its group: it competes by its members' mean and moves on as a whole.
-      const promoted = promote(byTrial(finishedRung), next.trials);
+      // Trials that completed this rung's budget compete, a group by all its members (a failed or
+      // cancelled one counts against it). A promoted group's members that completed the rung train on.
+      const ranked = rankTrials(trials, (t) => t.status === "PAUSED" && t.iteration === rung.budget);
+      const promoted = ranked.slice(0, next.trials);
       if (promoted.length > 0) {
-        for (const id of promoted.flatMap((trial) => trial.members.map((m) => m.id))) {
+        for (const id of promoted.flatMap((trial) => trial.counted.map((m) => m.id))) {
           await tx.run.update({
             where: { id },
             data: { status: "QUEUED", budgetIters: next.budget, finishedAt: null },
@@ -54,8 +55,7 @@ export async function advanceSweep(db: Db, sweepId: string): Promise<void> {
 
     // The sweep is over: nothing waits any more, and the best fully trained trial by validation accuracy.
     await stopPausedTrials(tx, sweepId);
-    const complete = trials.filter((t) => t.status === "SUCCEEDED" && t.finalValAcc !== null);
-    const { best, evaluate } = bestOf(complete);
+    const { best, evaluate } = bestOf(rankTrials(trials, (t) => t.status === "SUCCEEDED"));
     for (const id of evaluate) await enqueueEvaluate(tx, id);
     await tx.sweep.update({
       where: { id: sweepId },
@@ -68,37 +68,6 @@ export async function advanceSweep(db: Db, sweepId: string): Promise<void> {
     });
     await publishSweepChanged(tx, sweepId);
   });
-}
-
-type Finished = { id: string; groupId: string | null; finalValAcc: number | null };
-
-/**
- * Runs as the trials they are, in the order given: with seeds, a group's members together, scored by
- * the mean validation accuracy of those given (null when none has one); without, each run alone.
- */
-export function byTrial<T extends Finished>(runs: T[]): { members: T[]; valAcc: number | null }[] {
-  const trials = new Map<string, T[]>();
-  for (const run of runs) {
-    const key = run.groupId ?? run.id;
-    trials.set(key, [...(trials.get(key) ?? []), run]);
-  }
-  return [...trials.values()].map((members) => {
-    const scored = members.filter((m) => m.finalValAcc !== null);
-    const valAcc = scored.length ? scored.reduce((s, m) => s + (m.finalValAcc as number), 0) / scored.length : null;
-    return { members, valAcc };
-  });
-}
-
-/**
- * The best trial, and whose test accuracy to evaluate. Trials with seeds are ranked by their group's
- * mean validation accuracy (over its SUCCEEDED members), not by a lucky seed: the best group's best
- * member is the sweep's best run, and every member is evaluated, so the group's test accuracy has a
- * mean ± std. Without seeds, each trial is its own group of one.
- */
-export function bestOf<T extends Finished>(complete: T[]): { best: T | undefined; evaluate: string[] } {
-  const [winner] = promote(byTrial(complete), 1);
-  const members = [...(winner?.members ?? [])].sort((a, b) => (b.finalValAcc ?? 0) - (a.finalValAcc ?? 0));
-  return { best: members[0], evaluate: members.map((t) => t.id) };
 }
 
 /** Trials still waiting for a promotion that will not come (not promoted, or the sweep ended) end as STOPPED. */
