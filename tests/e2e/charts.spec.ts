@@ -181,6 +181,50 @@ test("the comparison updates live: the running run's loss curve grows and its ep
   await shot(page, "64-compare-live");
 });
 
+/** Clicks a chart's legend entry `name` where ECharts drew it (the legend is drawn on the canvas). */
+async function clickLegend(page: Page, chart: Locator, name: string) {
+  const at = await chart.evaluate((el, name) => {
+    type Rect = { x: number; y: number; width: number; height: number; applyTransform(m: unknown): void };
+    type Shape = { style?: { text?: string }; getBoundingRect(): { clone(): Rect }; getComputedTransform(): unknown };
+    const zr = (el as HTMLElement & { chart: { getZr(): { storage: { getDisplayList(): Shape[] } } } }).chart.getZr();
+    const text = zr.storage.getDisplayList().find((s) => s.style?.text === name);
+    if (!text) return null;
+    const rect = text.getBoundingRect().clone();
+    rect.applyTransform(text.getComputedTransform());
+    return { x: rect.x + rect.width / 2, y: rect.y + rect.height / 2 };
+  }, name);
+  if (!at) throw new Error(`no legend entry ${name}`);
+  const box = (await chart.boundingBox())!;
+  await page.mouse.click(box.x + at.x, box.y + at.y);
+}
+
+test("a curve hidden from the comparison's legend stays hidden while live updates redraw the chart", async ({
+  page,
+}) => {
+  await page.goto(`/compare?ids=${finished.uuid},${running.uuid}`);
+  const loss = page.getByTestId("chart-loss");
+  const lastIteration = async () => {
+    const { series } = await drawn(loss);
+    return Math.max(0, ...series.flatMap((s) => s.data.map(([it]) => it)));
+  };
+  await expect.poll(async () => (await drawn(loss)).series.length).toBe(2);
+  const hidden = (await drawn(loss)).series[0]!.name;
+  const selected = () =>
+    loss.evaluate((el) => {
+      type Option = { legend: { selected?: Record<string, boolean> }[] };
+      return (el as HTMLElement & { chart: { getOption(): Option } }).chart.getOption().legend[0]?.selected ?? {};
+    });
+  await clickLegend(page, loss, hidden);
+  await expect.poll(selected).toMatchObject({ [hidden]: false });
+  // Redrawn with the running run's new losses, more than once: still hidden.
+  for (let i = 0; i < 2; i++) {
+    const before = await lastIteration();
+    await expect.poll(lastIteration, { timeout: 60_000 }).toBeGreaterThan(before);
+  }
+  expect(await selected()).toMatchObject({ [hidden]: false });
+  await shot(page, "64-compare-live-legend");
+});
+
 test("the runs list keeps refreshing while a run trains, though the run changes faster than the list refreshes", async ({
   page,
 }) => {
@@ -278,6 +322,46 @@ test("dark mode follows the system setting, the toggle overrides it and is remem
     "rgb(247, 248, 250)",
   );
   await light.close();
+});
+
+test("charts side by side shrink with the window: their column gives way and they redraw to its width", async ({
+  page,
+}) => {
+  await page.setViewportSize({ width: 1400, height: 900 });
+  const { loss, accuracy } = await openFinished(page);
+  const widthOf = (chart: Locator) => chart.evaluate((el) => Math.round(el.querySelector("canvas")!.clientWidth));
+  const wide = await widthOf(loss);
+  // Narrower, still two columns (one below 900 px).
+  await page.setViewportSize({ width: 960, height: 900 });
+  await expect.poll(() => widthOf(loss)).toBeLessThan(wide);
+  for (const chart of [loss, accuracy]) {
+    const card = chart.locator("xpath=ancestor::div[contains(@class, 'card')][1]");
+    await expect.poll(async () => (await widthOf(chart)) <= (await card.evaluate((el) => el.clientWidth))).toBe(true);
+  }
+  expect(await page.evaluate(() => document.documentElement.scrollWidth)).toBeLessThanOrEqual(960);
+});
+
+test("on a touch screen a swipe across a chart scrolls the page: no drag-to-zoom takes it there", async ({
+  browser,
+}) => {
+  const context = await browser.newContext({ viewport: { width: 390, height: 844 }, hasTouch: true, isMobile: true });
+  const page = await context.newPage();
+  const { loss } = await openFinished(page);
+  expect(await page.evaluate(() => window.matchMedia("(pointer: coarse)").matches)).toBe(true);
+  await loss.scrollIntoViewIfNeeded();
+  const box = (await loss.boundingBox())!;
+  const scrolled = await page.evaluate(() => window.scrollY);
+  // A finger's swipe up from the middle of the plot, as the browser's own input pipeline makes it.
+  const cdp = await context.newCDPSession(page);
+  await cdp.send("Input.synthesizeScrollGesture", {
+    x: Math.round(box.x + box.width / 2),
+    y: Math.round(box.y + box.height / 2),
+    yDistance: -300,
+    gestureSourceType: "touch",
+  });
+  await expect.poll(() => page.evaluate(() => window.scrollY)).toBeGreaterThan(scrolled + 100);
+  expect((await drawn(loss)).zoom).toEqual({ start: 0, end: 100 });
+  await context.close();
 });
 
 test("at phone width (390 px) the controls and charts fit, in dark mode too", async ({ browser }) => {

@@ -66,6 +66,8 @@ interface LineSeries {
 }
 
 const DATA_ZOOM_HEIGHT = 16;
+/** Which series the legend shows, by name (ECharts' legend.selected); absent names are shown. */
+type LegendSelection = Record<string, boolean>;
 /** The page's zoom is this dataZoom's range (the slider's and the drag's follow it: same axis). */
 const ZOOM_ID = "zoom";
 
@@ -73,6 +75,26 @@ function zoomOf(chart: echarts.ECharts): { start: number; end: number } | undefi
   const zooms = chart.getOption().dataZoom as { id?: string; start: number; end: number }[] | undefined;
   return zooms?.find((z) => z.id === ZOOM_ID);
 }
+
+/**
+ * The option with the legend choices made so far: a redraw replaces the whole option (notMerge), so
+ * without them a curve hidden from the legend came back with the next live update.
+ */
+function withLegendSelection(option: ChartOption, selection: LegendSelection): ChartOption {
+  const legend = option.legend as Record<string, unknown> | Record<string, unknown>[] | undefined;
+  if (!legend || Object.keys(selection).length === 0) return option;
+  const keep = (l: Record<string, unknown>) => ({
+    ...l,
+    selected: { ...(l.selected as LegendSelection | undefined), ...selection },
+  });
+  return { ...option, legend: Array.isArray(legend) ? legend.map(keep) : keep(legend) };
+}
+
+/**
+ * A touch screen's swipe across a chart scrolls the page: the drag-to-zoom select would take it (the
+ * slider under the plot still zooms there). Asked at each draw: a screen can gain a mouse.
+ */
+const coarsePointer = () => window.matchMedia("(pointer: coarse)").matches;
 
 function withView(option: ChartOption, view: Pick<CurveView, "smoothing" | "log">): ChartOption {
   const series = ((option.series ?? []) as LineSeries[]).flatMap((s, i): LineSeries[] => {
@@ -145,6 +167,7 @@ export function Chart({
   const element = useRef<ChartElement>(null);
   // State, not a ref: a new instance (the theme changed) must get the option again.
   const [chart, setChart] = useState<echarts.ECharts | null>(null);
+  const legendSelection = useRef<LegendSelection>({});
   const onZoom = useRef(view?.onZoom);
   onZoom.current = view?.onZoom;
   const dark = useTheme().resolvedTheme === "dark";
@@ -163,10 +186,18 @@ export function Chart({
       if (zoom) onZoom.current?.(zoom.start <= 0 && zoom.end >= 100 ? null : [zoom.start, zoom.end]);
     });
     instance.getZr().on("dblclick", () => onZoom.current?.(null));
-    const resize = () => instance.resize();
-    window.addEventListener("resize", resize);
+    // The legend choices, kept for the next redraw (each event carries the whole selection).
+    const remember = (event: { selected: LegendSelection }) => {
+      legendSelection.current = event.selected;
+    };
+    for (const name of ["legendselectchanged", "legendselectall", "legendinverseselect"])
+      instance.on(name, (event) => remember(event as { selected: LegendSelection }));
+    // The element's own size, not the window's: a chart in a grid cell or a card changes size with
+    // its layout (a column added, a cell that shrinks) while the window stays as it was.
+    const observer = new ResizeObserver(() => instance.resize());
+    observer.observe(el);
     return () => {
-      window.removeEventListener("resize", resize);
+      observer.disconnect();
       instance.dispose();
       setChart(null);
       el.chart = undefined;
@@ -188,12 +219,12 @@ export function Chart({
 
   useEffect(() => {
     if (!chart) return;
-    chart.setOption(shown, { notMerge: true });
+    chart.setOption(withLegendSelection(shown, legendSelection.current), { notMerge: true });
     if (!curves) return;
     const [start, end] = zoomNow.current ?? [0, 100];
     chart.dispatchAction({ type: "dataZoom", dataZoomId: ZOOM_ID, start, end }, { silent: true });
-    // Dragging across the plot zooms (the toolbox's zoom select, its buttons hidden).
-    chart.dispatchAction({ type: "takeGlobalCursor", key: "dataZoomSelect", dataZoomSelectActive: true });
+    // Dragging across the plot zooms (the toolbox's zoom select, its buttons hidden); not on a touch screen.
+    chart.dispatchAction({ type: "takeGlobalCursor", key: "dataZoomSelect", dataZoomSelectActive: !coarsePointer() });
   }, [chart, shown, curves]);
 
   useEffect(() => {
