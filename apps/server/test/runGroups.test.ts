@@ -356,4 +356,49 @@ describe("seed groups with members that failed or were cancelled (rows set as a 
     expect(groupA!.runs.map((r) => r.status).sort()).toEqual(["CANCELLED", "STOPPED", "STOPPED"]);
     expect(groupA!.stats).toMatchObject({ members: 3, failed: 0, cancelled: 1 });
   });
+
+  it("a group's per-epoch band leaves out its FAILED and CANCELLED members, and n says how many it is over", async () => {
+    const { url, sql, set } = await setUp();
+    const { startRun } = await gqlOk(url, START, {
+      input: { hiddenSize: 8, numIters: 200, batchSize: 1000, seeds: [1, 2, 3, 4] },
+    });
+    const { runGroup } = await gqlOk(url, GROUP, { id: startRun.group!.id });
+    const [done, diverged, cancelled, live] = runGroup.runs.map((r) => r.uuid) as [string, string, string, string];
+    // Epochs as each member's trainer wrote them: the diverged one's first epoch is far off, then it stops.
+    const epochs: [string, number[]][] = [
+      [done, [0.3, 0.4, 0.5]],
+      [diverged, [0.1]],
+      [cancelled, [0.2, 0.25]],
+      [live, [0.32, 0.44]],
+    ];
+    for (const [runId, valAccs] of epochs)
+      for (const [epoch, valAcc] of valAccs.entries())
+        await sql.query(
+          `INSERT INTO "EpochMetric" ("runId", epoch, iteration, loss, "trainAcc", "valAcc", "learningRate", "elapsedMs")
+           VALUES ($1, $2, $3, $4, $5, $6, 0.001, 1)`,
+          [runId, epoch, (epoch + 1) * 40, 2 - valAcc, valAcc + 0.05, valAcc],
+        );
+    await set(done, ended("SUCCEEDED", 200, 0.5));
+    await set(diverged, ended("FAILED", 50));
+    await set(cancelled, ended("CANCELLED", 90));
+    await set(live, { status: "RUNNING", iteration: 90 });
+
+    const { runGroup: group } = await gqlOk(url, GROUP, { id: startRun.group!.id });
+    // Only the members that are not FAILED or CANCELLED: `done` and `live`, then `done` alone.
+    const counted = [[0.3, 0.32], [0.4, 0.44], [0.5]];
+    expect(group.stats.epochs.map((e) => e.epoch)).toEqual([0, 1, 2]);
+    for (const [i, valAccs] of counted.entries()) {
+      const stat = group.stats.epochs[i]!;
+      expectMeanStd(stat.valAcc, valAccs);
+      expectMeanStd(
+        stat.trainAcc,
+        valAccs.map((v) => v + 0.05),
+      );
+      expectMeanStd(
+        stat.loss,
+        valAccs.map((v) => 2 - v),
+      );
+    }
+    expectMeanStd(group.stats.finalValAcc, [0.5]);
+  });
 });

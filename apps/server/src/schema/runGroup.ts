@@ -40,7 +40,8 @@ const MeanStdRef = builder.objectRef<MeanStd>("MeanStd").implement({
 });
 
 const EpochStatsRef = builder.objectRef<EpochStats>("GroupEpochStats").implement({
-  description: "The members' metrics at one epoch boundary, over the members that have reached it.",
+  description:
+    "The members' metrics at one epoch boundary, over the members that have reached it and did not fail or get cancelled (n says how many).",
   fields: (t) => ({
     epoch: t.exposeInt("epoch"),
     iteration: t.exposeInt("iteration"),
@@ -52,7 +53,12 @@ const EpochStatsRef = builder.objectRef<EpochStats>("GroupEpochStats").implement
 
 const GroupStatsRef = builder.objectRef<GroupStats>("RunGroupStats").implement({
   fields: (t) => ({
-    epochs: t.field({ type: [EpochStatsRef], resolve: (s) => s.epochs, description: "Per epoch, in order." }),
+    epochs: t.field({
+      type: [EpochStatsRef],
+      resolve: (s) => s.epochs,
+      description:
+        "Per epoch, in order, over the members that reached the epoch, leaving out FAILED and CANCELLED ones (a diverged member's early epochs would make the mean jump and the band narrow where it stopped); members still training (QUEUED, RUNNING, PAUSED) count. Each statistic's n is how many members the epoch is over.",
+    }),
     finalValAcc: t.field({
       type: MeanStdRef,
       resolve: (s) => s.finalValAcc,
@@ -79,13 +85,14 @@ const meanStd = (row: Row, name: string, n = `${name}N`): MeanStd => ({
 
 /** The group's statistics, in two queries over the (groupId) index and EpochMetric's primary key. */
 export async function groupStats(db: Db, groupId: string): Promise<GroupStats> {
+  // Without FAILED and CANCELLED members (why: the epochs field's description); live ones stay in.
   const epochs = await db.$queryRaw<Row[]>`
     SELECT e.epoch, min(e.iteration) AS iteration, count(*)::int AS n,
       avg(e."valAcc") AS "valAccMean", stddev_samp(e."valAcc") AS "valAccStd",
       avg(e."trainAcc") AS "trainAccMean", stddev_samp(e."trainAcc") AS "trainAccStd",
       avg(e.loss) AS "lossMean", stddev_samp(e.loss) AS "lossStd"
     FROM "EpochMetric" e JOIN "Run" r ON r.id = e."runId"
-    WHERE r."groupId" = ${groupId}::uuid
+    WHERE r."groupId" = ${groupId}::uuid AND r.status NOT IN ('FAILED', 'CANCELLED')
     GROUP BY e.epoch ORDER BY e.epoch`;
   const [final = {}] = await db.$queryRaw<Row[]>`
     SELECT count(*)::int AS members,
