@@ -139,6 +139,25 @@ test("the compare page's picker compares the seed groups of the chosen runs, eac
   await expect(page.locator(`tr[data-group-id="${groupUuid}"]`)).toContainText(/\d+\.\d\d% ± \d+\.\d\d%/);
 });
 
+test("after Back, the compare page's picker shows that comparison's runs, not the choices made on the next", async ({
+  page,
+}) => {
+  const { runGroup } = await gql(MEMBERS, { id: groupUuid });
+  const [a, b, c] = runGroup.runs.map((r) => r.uuid) as [string, string, string];
+  await page.goto(`/compare?ids=${a},${b}`);
+  await expect(page.getByLabel(`select run ${a}`)).toBeChecked();
+  await page.getByLabel(`select run ${c}`).check();
+  await page.getByRole("button", { name: "Compare 3 runs" }).click();
+  await page.waitForURL(`**/compare?ids=${a},${b},${c}`);
+  const compared = page.getByRole("table", { name: "Hyperparameters of the compared runs" }).locator("tbody tr");
+  await expect(compared).toHaveCount(3);
+  await page.goBack();
+  await page.waitForURL(`**/compare?ids=${a},${b}`);
+  await expect(compared).toHaveCount(2);
+  await expect(page.getByLabel(`select run ${c}`)).not.toBeChecked();
+  await expect(page.getByRole("button", { name: "Compare 2 runs" })).toBeVisible();
+});
+
 test("at phone width (390 px) the group and its comparison fit the screen", async ({ page }) => {
   await page.setViewportSize({ width: 390, height: 844 });
   for (const [path, name] of [

@@ -57,7 +57,9 @@ export default async function ComparePage({
       <CompareView initial={runs} study={study} />
       {groups.length > 0 && <CompareGroups groups={groups} />}
       <h2>Change the selection</h2>
-      <RunPicker selected={runs.map((r) => r.uuid)} />
+      {/* Keyed by the selection: Next keeps a component's state across a change of search params only
+          (Back, a link to another comparison), and the picker showed the choices made on the page before. */}
+      <RunPicker key={runs.map((r) => r.uuid).join(",")} selected={runs.map((r) => r.uuid)} />
     </>
   );
 }

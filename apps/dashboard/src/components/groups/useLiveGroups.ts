@@ -11,6 +11,14 @@ const GROUP = graphql(`query GroupLive($id: ID!) { runGroup(id: $id) { ...GroupF
 
 const REFRESH_MS = 2000;
 
+/** The last read of the groups `ids` (their IDs, joined). */
+interface Read {
+  ids: string;
+  groups: Group[];
+  readAt: number;
+  error: string | null;
+}
+
 /**
  * `initial`, refreshed while a member is queued or training, or while `alsoWhile` holds for them.
  * `readAt`: when the refresh that gave `groups` was sent (0: `initial`), to tell an answer from
@@ -21,10 +29,14 @@ export function useLiveGroups(
   alsoWhile: (groups: Group[]) => boolean = () => false,
 ): { groups: Group[]; error: string | null; readAt: number } {
   const client = useClient();
-  const [{ groups, readAt }, setRead] = useState({ groups: initial, readAt: 0 });
-  const [error, setError] = useState<string | null>(null);
-  const waiting = alsoWhile(groups) || groups.some((g) => g.runs.some((r) => isLive(r.status)));
   const ids = initial.map((g) => g.id).join(",");
+  // Next keeps a component's state across a navigation that changes only the search params (Back, a
+  // link from /compare?groups=a to ?groups=b): a read of other groups gives way to the new `initial`,
+  // and one landing after such a navigation is dropped.
+  const [read, setRead] = useState<Read>({ ids, groups: initial, readAt: 0, error: null });
+  if (read.ids !== ids) setRead({ ids, groups: initial, readAt: 0, error: null });
+  const { groups, readAt, error } = read;
+  const waiting = alsoWhile(groups) || groups.some((g) => g.runs.some((r) => isLive(r.status)));
 
   useEffect(() => {
     if (!waiting) return;
@@ -38,10 +50,11 @@ export function useLiveGroups(
         const results = await Promise.all(
           ids.split(",").map((id) => client.query(GROUP, { id }, { requestPolicy: "network-only" }).toPromise()),
         );
-        const failed = results.find((r) => r.error);
-        if (failed?.error) return setError(failed.error.message);
-        setRead({ groups: results.flatMap((r) => (r.data?.runGroup ? [r.data.runGroup] : [])), readAt: sentAt });
-        setError(null);
+        const message = results.find((r) => r.error)?.error?.message;
+        const groups = results.flatMap((r) => (r.data?.runGroup ? [r.data.runGroup] : []));
+        setRead((r) =>
+          r.ids !== ids ? r : message ? { ...r, error: message } : { ids, groups, readAt: sentAt, error: null },
+        );
       } finally {
         reading = false;
       }
