@@ -1,9 +1,10 @@
 // Which PostgreSQL to use: DATABASE_URL when set; else the embedded one, started here if no other
 // process of ours has started it already. Either way the schema is migrated before use.
 import { spawn } from "node:child_process";
-import { readFileSync } from "node:fs";
+import { readFileSync, realpathSync } from "node:fs";
 import path from "node:path";
 import pg from "pg";
+import { embeddedPassword, embeddedUrl } from "./embeddedPostgres.ts";
 import type { DatabaseEnv } from "./env.ts";
 import { prepareDatabase } from "./migrate.ts";
 
@@ -34,10 +35,12 @@ export async function openDatabase(env: DatabaseEnv, log: (line: string) => void
   if (env.DATABASE_URL) {
     database = { url: env.DATABASE_URL, stop: async () => {}, exited: NEVER };
   } else {
-    const url = `postgresql://postgres:postgres@127.0.0.1:${env.EMBEDDED_PG_PORT}/postgres`;
-    const orphan = await adoptOrphan(env.EMBEDDED_PG_DIR, url, log);
+    // (No password yet: no server of ours can be running there.)
+    const password = embeddedPassword(env.EMBEDDED_PG_DIR);
+    const url = password === null ? null : embeddedUrl(password, env.EMBEDDED_PG_PORT);
+    const orphan = url && (await adoptOrphan(env.EMBEDDED_PG_DIR, url, log));
     if (orphan) database = orphan;
-    else if (await reachable(url))
+    else if (url && (await servesDirectory(url, env.EMBEDDED_PG_DIR)))
       database = { url, stop: async () => {}, exited: NEVER }; // another `pnpm start`'s
     else {
       log(
@@ -49,6 +52,23 @@ export async function openDatabase(env: DatabaseEnv, log: (line: string) => void
   const applied = await prepareDatabase(database.url);
   if (applied.length > 0) log(`applied migrations: ${applied.join(", ")}`);
   return database;
+}
+
+/**
+ * Whether the server at `url` is the one in `dataDir` (another `pnpm start`'s), not some other server
+ * on that port: another user's, which would be handed our runs, or take our password.
+ */
+async function servesDirectory(url: string, dataDir: string): Promise<boolean> {
+  const client = new pg.Client({ connectionString: url, connectionTimeoutMillis: 1000 });
+  try {
+    await client.connect();
+    const { rows } = await client.query<{ data_directory: string }>("SHOW data_directory");
+    return rows[0]?.data_directory === realpathSync(dataDir);
+  } catch {
+    return false;
+  } finally {
+    await client.end().catch(() => {});
+  }
 }
 
 const isAlive = (pid: number) => {

