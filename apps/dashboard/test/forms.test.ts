@@ -1,6 +1,7 @@
 // The forms' messages: @trainql/nn's rules, every field at once, each named by its label — the same
 // words the API and the CLIs use for the same bad value, with the form's name for the field.
 import { HYPERPARAMETER_NAMES, HYPERPARAMETERS, hyperparametersTextSchema } from "@trainql/nn/hyperparameters";
+import { SWEEP_DEFAULTS } from "@trainql/nn/sweepRules";
 import type { CombinedError } from "@urql/core";
 import { describe, expect, it } from "vitest";
 import { checkFork, defaultForkPoint, defaultNumIters, forkPoints } from "@/lib/forkForm";
@@ -95,6 +96,31 @@ describe("the new-sweep form", () => {
       undefined,
     );
     expect(big.errors.form).toMatch(/^the space has 270 combinations; at most 256 can run in full/);
+  });
+
+  it("takes a blank field the API has a default for as that default, as the API takes it left out", () => {
+    const plan = check(
+      {
+        ...INITIAL,
+        learningRates: "0.1",
+        hiddenSizes: "8",
+        regs: "1e-3",
+        batchSize: "20",
+        eta: " ",
+        learningRateDecays: "",
+        numIters: "",
+      },
+      "GRID",
+      400,
+    );
+    expect(plan.errors).toEqual({});
+    expect(plan.input).toMatchObject({
+      eta: SWEEP_DEFAULTS.eta,
+      numIters: SWEEP_DEFAULTS.numIters,
+      space: { learningRateDecays: [...SWEEP_DEFAULTS.learningRateDecays] },
+    });
+    // A list the sweep needs is still needed.
+    expect(check({ ...INITIAL, regs: "" }, "GRID", 400).errors.regs).toMatch(/^Regularization strengths needs/);
   });
 });
 

@@ -46,9 +46,18 @@ const fieldOf = (path: (string | number)[]): Field | null => {
   return name in INITIAL ? (name as Field) : null;
 };
 
+/**
+ * A field left blank that the API would fill in (SWEEP_DEFAULTS: eta, the decays, …) is left out, as
+ * the API takes a setting not sent: its default. Parsed as text, blank was a bad number ("must be a
+ * number; got \"\""), and a sweep that needs no eta (GRID) could not start without one.
+ */
+function withoutBlankDefaults(values: Record<Field, string>): Partial<Record<Field, string>> {
+  return Object.fromEntries(Object.entries(values).filter(([f, v]) => !(f in SWEEP_DEFAULTS && v.trim() === "")));
+}
+
 /** The form's values checked with the API's schema, every field at once; the input and plan when valid. */
 export function check(values: Record<Field, string>, strategy: Strategy, numTrain: number | undefined): Checked {
-  const { learningRates, hiddenSizes, regs, learningRateDecays, ...settings } = values;
+  const { learningRates, hiddenSizes, regs, learningRateDecays, ...settings } = withoutBlankDefaults(values);
   const parsed = sweepSettingsTextSchema(numTrain).safeParse({
     ...settings,
     space: { learningRates, hiddenSizes, regs, learningRateDecays },
