@@ -2,7 +2,7 @@
 // end (SUCCEEDED) can be it, so one cut at an early rung ranks after every such trial, whatever the
 // accuracy measured at its rung.
 import { describe, expect, it } from "vitest";
-import { bestBy, cutEarly, rankTrials, topTrials } from "@/lib/trialRanking";
+import { bestBy, cutEarly, rankGroups, rankTrials, topTrials } from "@/lib/trialRanking";
 import type { RunStatus } from "@/lib/types";
 
 const trial = (id: string, status: RunStatus, finalValAcc: number | null, cell = id) => ({
@@ -44,5 +44,22 @@ describe("the trials' ranking", () => {
 
   it("tells a trial whose accuracy was measured before the end", () => {
     expect(TRIALS.filter(cutEarly).map((t) => t.id)).toEqual(["early", "waiting"]);
+  });
+});
+
+describe("the seed groups' ranking", () => {
+  const group = (id: string, ...members: [RunStatus, number | null][]) => ({
+    id,
+    runs: members.map(([status, finalValAcc], i) => ({ id: `${id}${i}`, status, finalValAcc })),
+  });
+
+  it("puts groups whose every seed finished first, then by mean, as the sweep picks; none finished last", () => {
+    const groups = [
+      group("waiting", ["RUNNING", null], ["QUEUED", null]),
+      group("lucky", ["SUCCEEDED", 0.52], ["FAILED", null], ["FAILED", null]),
+      group("stable", ["SUCCEEDED", 0.51], ["SUCCEEDED", 0.51], ["SUCCEEDED", 0.51]),
+      group("worse", ["SUCCEEDED", 0.4], ["SUCCEEDED", 0.42], ["SUCCEEDED", 0.41]),
+    ];
+    expect(rankGroups(groups).map((g) => g.id)).toEqual(["stable", "worse", "lucky", "waiting"]);
   });
 });

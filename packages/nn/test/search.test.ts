@@ -1,13 +1,5 @@
 import { describe, expect, it } from "vitest";
-import {
-  gridSize,
-  gridTrials,
-  halvingIterations,
-  halvingSchedule,
-  promote,
-  randomTrials,
-  type SearchSpace,
-} from "./nn.ts";
+import { gridSize, gridTrials, halvingIterations, halvingSchedule, randomTrials, type SearchSpace } from "./nn.ts";
 
 const space: SearchSpace = {
   learningRates: [0.1, 0.5, 1],
@@ -54,16 +46,6 @@ describe("successive halving", () => {
     expect(rungs.map((r) => r.trials)).toEqual([8, 4, 2]);
     expect(halvingSchedule(1, 500, 3)).toEqual([{ rung: 0, budget: 500, trials: 1 }]);
     expect(() => halvingSchedule(4, 100, 1)).toThrow(/eta must be at least 2/);
-  });
-
-  it("promotes the best by validation accuracy", () => {
-    const trials = [
-      { id: "a", valAcc: 0.3 },
-      { id: "b", valAcc: 0.5 },
-      { id: "c", valAcc: null },
-      { id: "d", valAcc: 0.5 },
-    ];
-    expect(promote(trials, 2).map((t) => t.id)).toEqual(["b", "d"]);
   });
 });
 

@@ -27,7 +27,7 @@ export type Group = ResultOf<typeof GroupFields>;
 export const SweepGroupFields = graphql(`
   fragment SweepGroupFields on RunGroup @_unmask {
     id uuid
-    runs { id status hyperparameters { hiddenSize learningRate reg } }
+    runs { id status finalValAcc hyperparameters { hiddenSize learningRate reg } }
     stats { finalValAcc { mean std n } testAcc { mean std n } }
   }
 `);

@@ -3,6 +3,7 @@
 // validation accuracy for a trial cut at an early rung too, measured there after fewer iterations: it
 // may beat the winner's and still not be the better configuration, so it ranks after every trial
 // trained to the end.
+import { rankTrials as rankAsTheSweep } from "@trainql/runs/trialRanking";
 import type { RunStatus } from "./types";
 
 interface Trial {
@@ -33,4 +34,19 @@ export function bestBy<T extends Trial, K>(trials: readonly T[], keyOf: (trial: 
   const best = new Map<K, T>();
   for (const t of topTrials(trials, trials.length)) if (!best.has(keyOf(t))) best.set(keyOf(t), t);
   return best;
+}
+
+/**
+ * A sweep's seed groups, ranked by the API's own rule (@trainql/runs trialRanking): groups whose every
+ * seed finished first, then by mean final validation accuracy, so a configuration that diverged on a
+ * seed does not rank above a stable one by its lucky seeds. Groups with no finished seed yet come
+ * last, in the order given.
+ */
+export function rankGroups<G extends { id: string; runs: readonly (Trial & { id: string })[] }>(
+  groups: readonly G[],
+): G[] {
+  const members = groups.flatMap((g) => g.runs.map((run) => ({ ...run, groupId: g.id })));
+  const order = rankAsTheSweep(members, fullyTrained).map((trial) => trial.counted[0]?.groupId);
+  const rank = (g: G) => (order.includes(g.id) ? order.indexOf(g.id) : order.length);
+  return [...groups].sort((a, b) => rank(a) - rank(b));
 }

@@ -41,12 +41,3 @@ export function halvingIterations(rungs: Rung[]): number {
   }
   return total;
 }
-
-/** The `count` best by validation accuracy (ties: the earlier trial). */
-export function promote<T extends { valAcc: number | null }>(trials: T[], count: number): T[] {
-  return trials
-    .map((t, i) => ({ t, i }))
-    .sort((a, b) => (b.t.valAcc ?? -1) - (a.t.valAcc ?? -1) || a.i - b.i)
-    .slice(0, count)
-    .map(({ t }) => t);
-}

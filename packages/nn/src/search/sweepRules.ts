@@ -70,7 +70,7 @@ export const SWEEP_FIELDS = {
   seeds: {
     label: "Seeds (optional, comma-separated)",
     about:
-      "Train each trial once per seed (a RunGroup per trial); trials are ranked, and successive halving promotes them, by their group's mean validation accuracy.",
+      "Train each trial once per seed (a RunGroup per trial); trials are ranked, and successive halving promotes them, over all their seeds: groups whose every seed finished first, then by mean validation accuracy.",
   },
 } as const;
 export type SweepField = keyof typeof SWEEP_FIELDS;

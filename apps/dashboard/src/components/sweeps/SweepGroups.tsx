@@ -1,13 +1,13 @@
-// A sweep with seeds: its trials as groups, ranked by their mean final validation accuracy (the API
-// picks the best run the same way: from the group with the best mean, not the luckiest seed).
+// A sweep with seeds: its trials as groups, ranked as the sweep picks its best run (rankGroups).
 import Link from "next/link";
 import { groupLabel, percentMeanStd, type SweepGroup } from "@/lib/groups";
+import { rankGroups } from "@/lib/trialRanking";
 
 export function SweepGroups({ groups, seeds }: { groups: SweepGroup[]; seeds: number[] }) {
-  const ranked = [...groups].sort((a, b) => (b.stats.finalValAcc.mean ?? -1) - (a.stats.finalValAcc.mean ?? -1));
+  const ranked = rankGroups(groups);
   return (
     <>
-      <h2>Trials over seeds {seeds.join(", ")}, ranked by mean</h2>
+      <h2>Trials over seeds {seeds.join(", ")}, ranked: every seed finished first, then by mean</h2>
       <div className="table-scroll">
         <table aria-label="Trials ranked by mean over seeds">
           <thead>
