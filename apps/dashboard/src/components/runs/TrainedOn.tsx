@@ -37,7 +37,9 @@ export function TrainedOn({ run }: { run: TrainedOnData }) {
                 <li key={reason}>{reason}</li>
               ))}
             </ol>
-            <span className="muted">After each, the run went back to the queue, to resume from its last checkpoint.</span>
+            <span className="muted">
+              After each, the run went back to the queue, to resume from its last checkpoint.
+            </span>
           </dd>
         </>
       )}
