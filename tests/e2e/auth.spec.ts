@@ -34,6 +34,21 @@ test("asks for the token, refuses a wrong one, and works with the right one for 
     .poll(() => page.locator("img.weights").evaluate((img: HTMLImageElement) => img.naturalWidth))
     .toBeGreaterThan(0);
   await page.screenshot({ path: "test-results/screenshots/21-signed-in-run.png", fullPage: true });
+  // The image loaded (above) and the download links work with the token's read-only stand-in, and
+  // no address on the page holds the token itself: addresses end up in history, logs and shared links.
+  const addresses = await page.evaluate(() =>
+    [...document.querySelectorAll<HTMLImageElement | HTMLAnchorElement>("img[src], a[href]")].map((e) =>
+      e instanceof HTMLImageElement ? e.src : e.href,
+    ),
+  );
+  expect(addresses.join("\n")).not.toContain(AUTH.token);
+  const imageSrc = await page.locator("img.weights").getAttribute("src");
+  expect(imageSrc).toMatch(/[?&]read_token=[\w-]+/);
+  const link = (await page.locator('a[href*="/export.csv"]').first().getAttribute("href")) as string;
+  expect(link).toMatch(/[?&]read_token=[\w-]+/);
+  // (Queries need the token on this stack: without the stand-in the file is refused.)
+  expect((await fetch(link)).status).toBe(200);
+  expect((await fetch(link.replace(/[?&]read_token=[\w-]+/, ""))).status).toBe(401);
 
   // The token is not in the page's scripts: it came from the user.
   const scripts = await page.evaluate(async () => {

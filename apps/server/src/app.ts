@@ -5,6 +5,7 @@ import { createServer, type IncomingMessage, type ServerResponse } from "node:ht
 import type { AddressInfo } from "node:net";
 import { EnvelopArmorPlugin } from "@escape.tech/graphql-armor";
 import { createDb } from "@trainql/db";
+import { fileReadToken } from "@trainql/graphql/fileReadToken";
 import { createRunPubSub, Reaper, type ReapPolicy } from "@trainql/runs";
 import { DEFAULT_LEASE } from "@trainql/runs/env";
 import { type execute, GraphQLError, type subscribe } from "graphql";
@@ -144,16 +145,27 @@ export function buildApp({
     ],
   });
 
+  /** The read-only stand-ins for the tokens that file URLs carry (fileReadToken). */
+  const readTokens = Promise.all(access.tokens.map(fileReadToken));
+
   /**
    * Files (images, downloads) are read as queries are: by anyone when queries are public, else with a
-   * token. <img> tags and download links send no headers, so the token may come as a parameter.
+   * token. <img> tags and download links send no headers, so it may come as a parameter: the token's
+   * read-only stand-in (`read_token`, what the dashboard puts in its links), or the token itself.
    */
-  function mayRead(req: IncomingMessage, res: ServerResponse, what: string): boolean {
+  async function mayRead(req: IncomingMessage, res: ServerResponse, what: string): Promise<boolean> {
     if (access.tokens.length === 0 || access.publicQueries) return true;
-    const token =
-      new URL(req.url ?? "/", "http://x").searchParams.get("access_token") ?? bearerToken(req.headers.authorization);
+    const params = new URL(req.url ?? "/", "http://x").searchParams;
+    const token = params.get("access_token") ?? bearerToken(req.headers.authorization);
     if (isValidToken(access, token)) return true;
-    jsonError(res, 401, `${what} needs an API token (?access_token=…)`, "UNAUTHENTICATED");
+    const readToken = params.get("read_token");
+    if (readToken && isValidToken({ ...access, tokens: await readTokens }, readToken)) return true;
+    jsonError(
+      res,
+      401,
+      `${what} needs an API token (Authorization: Bearer …, or ?read_token=… as the dashboard's links carry)`,
+      "UNAUTHENTICATED",
+    );
     return false;
   }
 
@@ -179,7 +191,7 @@ export function buildApp({
   }
 
   async function weights(id: string, req: IncomingMessage, res: ServerResponse) {
-    if (!mayRead(req, res, "this image")) return;
+    if (!(await mayRead(req, res, "this image"))) return;
     // ?epoch=k: that epoch's image from the run's weights history; without it, the latest.
     const epochParam = new URL(req.url ?? "/", "http://x").searchParams.get("epoch");
     const epoch = epochParam === null ? null : Number(epochParam);
@@ -214,7 +226,9 @@ export function buildApp({
     if (match?.[1] && req.method === "GET") return void weights(match[1], req, res);
     const download = req.method === "GET" ? matchDownload(url.pathname) : null;
     if (download) {
-      if (mayRead(req, res, "this download")) void serveDownload(db, download, url, res);
+      void mayRead(req, res, "this download").then(async (ok) => {
+        if (ok) await serveDownload(db, download, url, res);
+      });
       return;
     }
     const origin = req.headers.origin;

@@ -5,6 +5,7 @@ import { execFileSync, spawnSync } from "node:child_process";
 import { mkdtemp, rm, writeFile } from "node:fs/promises";
 import os from "node:os";
 import path from "node:path";
+import { fileReadToken } from "@trainql/graphql/fileReadToken";
 import { loadCifar10 } from "@trainql/nn/data";
 import { HYPERPARAMETER_NAMES } from "@trainql/nn/hyperparameters";
 import { parse } from "csv-parse/sync";
@@ -351,6 +352,20 @@ describe("downloads", () => {
     expect((await at(`/runs/${runA.uuid}/export.csv`)).status).toBe(401);
     expect((await at(`/runs/${runA.uuid}/params.npz`)).status).toBe(401);
     expect((await at(`/runs/${runA.uuid}/export.csv?access_token=secret-token`)).status).toBe(200);
+    // The read-only stand-in the dashboard's links carry: it reads files, and is no token for anything else.
+    const readToken = await fileReadToken("secret-token");
+    expect(readToken).not.toContain("secret-token");
+    expect((await at(`/runs/${runA.uuid}/export.csv?read_token=${readToken}`)).status).toBe(200);
+    expect((await at(`/runs/${runA.uuid}/export.csv?read_token=${await fileReadToken("other")}`)).status).toBe(401);
+    const mutation = await gql(
+      closed.url,
+      `mutation { deleteRun(id: "${runA.uuid}") }`,
+      {},
+      {
+        authorization: `Bearer ${readToken}`,
+      },
+    );
+    expect(mutation.errors?.[0]?.extensions?.code).toBe("UNAUTHENTICATED");
     expect((await at(`/compare/export.json?ids=${runA.uuid}`, { authorization: "Bearer secret-token" })).status).toBe(
       200,
     );

@@ -7,7 +7,7 @@ import { Client } from "@urql/core";
 import { createContext, type ReactNode, useCallback, useContext, useEffect, useMemo, useRef, useState } from "react";
 import { Provider } from "urql";
 import { browserApiUrl, originOf } from "@/lib/apiUrl";
-import { getToken } from "@/lib/token";
+import { getReadToken } from "@/lib/token";
 import { type ConnectionState, clientFor } from "@/lib/urqlClient";
 import { SignIn } from "./SignIn";
 
@@ -68,8 +68,8 @@ export function Providers({
   }, [publicApiUrl, apiPort, requestSignIn]);
   const fileUrl = useCallback(
     (path: string) => {
-      const token = getToken();
-      return `${apiOrigin}${path}${token ? `${path.includes("?") ? "&" : "?"}access_token=${encodeURIComponent(token)}` : ""}`;
+      const token = getReadToken();
+      return `${apiOrigin}${path}${token ? `${path.includes("?") ? "&" : "?"}read_token=${encodeURIComponent(token)}` : ""}`;
     },
     [apiOrigin],
   );

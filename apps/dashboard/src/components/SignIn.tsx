@@ -5,10 +5,10 @@ import { setToken } from "@/lib/token";
 
 export function SignIn() {
   const [value, setValue] = useState("");
-  function submit(event: FormEvent) {
+  async function submit(event: FormEvent) {
     event.preventDefault();
     if (!value.trim()) return;
-    setToken(value.trim());
+    await setToken(value.trim());
     // Everything on the page asked without the token: load it again with it (a wrong one asks again).
     window.location.reload();
   }
