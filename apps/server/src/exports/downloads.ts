@@ -14,7 +14,16 @@ import { stringify } from "csv-stringify";
 import { GraphQLError } from "graphql";
 import { uuidFrom } from "../schema/ids.ts";
 import { paramsNpz } from "./paramsNpz.ts";
-import { RUN_CSV_COLUMNS, readRuns, readTrials, runCsvRows, TRIAL_CSV_COLUMNS, trialCsvRows } from "./runRecords.ts";
+import {
+  RUN_CSV_COLUMNS,
+  type RunRecord,
+  readRuns,
+  readTrials,
+  runCsvRows,
+  TRIAL_CSV_COLUMNS,
+  trialCsvRows,
+  withLosses,
+} from "./runRecords.ts";
 
 /** The most runs one comparison export holds (the compare page and the experiments studies stay well under it). */
 export const MAX_COMPARE = 50;
@@ -86,7 +95,12 @@ function begin(res: ServerResponse, type: string, filename: string) {
   });
 }
 
-async function sendCsv(res: ServerResponse, filename: string, columns: readonly string[], rows: Iterable<unknown[]>) {
+async function sendCsv(
+  res: ServerResponse,
+  filename: string,
+  columns: readonly string[],
+  rows: Iterable<unknown[]> | AsyncIterable<unknown[]>,
+) {
   begin(res, TYPES.csv, filename);
   // csv-stringify quotes whatever needs it (names and notes may hold commas, quotes, newlines).
   await pipeline(Readable.from(rows), stringify({ header: true, columns: [...columns] }), res);
@@ -97,16 +111,33 @@ function sendJson(res: ServerResponse, filename: string, value: unknown) {
   res.end(JSON.stringify(value));
 }
 
+/** `{"runs":[…]}`, written a run at a time (each read just before it is written). */
+async function sendJsonRuns(res: ServerResponse, filename: string, runs: AsyncIterable<RunRecord>) {
+  begin(res, TYPES.json, filename);
+  async function* parts() {
+    yield '{"runs":[';
+    let first = true;
+    for await (const run of runs) {
+      yield `${first ? "" : ","}${JSON.stringify(run)}`;
+      first = false;
+    }
+    yield "]}";
+  }
+  await pipeline(Readable.from(parts()), res);
+}
+
 async function serve(db: Db, download: Download, url: URL, res: ServerResponse): Promise<void> {
   switch (download.kind) {
     case "run": {
       const id = idFrom("Run", download.id, "id");
       const { runs } = await readRuns(db, [id]);
-      const [run] = runs;
-      if (!run) throw new HttpError(404, `run ${id} does not exist`);
+      if (runs.length === 0) throw new HttpError(404, `run ${id} does not exist`);
       const filename = `run-${id}.${download.format}`;
-      if (download.format === "json") return sendJson(res, filename, run);
-      return sendCsv(res, filename, RUN_CSV_COLUMNS, runCsvRows(runs));
+      if (download.format === "json") {
+        for await (const run of withLosses(db, runs)) sendJson(res, filename, run);
+        return;
+      }
+      return sendCsv(res, filename, RUN_CSV_COLUMNS, runCsvRows(withLosses(db, runs)));
     }
     case "params": {
       const id = idFrom("Run", download.id, "id");
@@ -128,8 +159,8 @@ async function serve(db: Db, download: Download, url: URL, res: ServerResponse):
       const { runs, missing } = await readRuns(db, ids);
       if (missing.length > 0) throw new HttpError(404, `run ${missing.join(", ")} does not exist`);
       const filename = `compare-${ids.length}-runs.${download.format}`;
-      if (download.format === "json") return sendJson(res, filename, { runs });
-      return sendCsv(res, filename, RUN_CSV_COLUMNS, runCsvRows(runs));
+      if (download.format === "json") return sendJsonRuns(res, filename, withLosses(db, runs));
+      return sendCsv(res, filename, RUN_CSV_COLUMNS, runCsvRows(withLosses(db, runs)));
     }
     case "trials": {
       const id = idFrom("Sweep", download.id, "id");

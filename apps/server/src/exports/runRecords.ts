@@ -79,8 +79,14 @@ function summaryOf(run: RunRow): Omit<RunRecord, "epochs" | "losses"> {
   };
 }
 
-/** The runs with these ids, in the order given; the ids not found are returned apart. */
-export async function readRuns(db: Db, ids: string[]): Promise<{ runs: RunRecord[]; missing: string[] }> {
+/** A run as read before its losses (up to 1,000,000 of them: read one run at a time, see withLosses). */
+export type RunHead = Omit<RunRecord, "losses">;
+
+/**
+ * The runs with these ids, in the order given, without their losses; the ids not found are
+ * returned apart.
+ */
+export async function readRuns(db: Db, ids: string[]): Promise<{ runs: RunHead[]; missing: string[] }> {
   const rows = await db.run.findMany({
     where: { id: { in: ids } },
     select: {
@@ -100,12 +106,20 @@ export async function readRuns(db: Db, ids: string[]): Promise<{ runs: RunRecord
     },
   });
   const byId = new Map(rows.map((row) => [row.id, row]));
-  const runs: RunRecord[] = [];
+  const runs: RunHead[] = [];
   for (const id of ids) {
     const row = byId.get(id);
-    if (row) runs.push({ ...summaryOf(row), epochs: row.epochs, losses: Array.from(await readLosses(db, id)) });
+    if (row) runs.push({ ...summaryOf(row), epochs: row.epochs });
   }
   return { runs, missing: ids.filter((id) => !byId.has(id)) };
+}
+
+/**
+ * The runs with their losses, read one run at a time as the export is written: 50 runs of a million
+ * iterations each, read at once, held ~400 MB of numbers and then their text.
+ */
+export async function* withLosses(db: Db, runs: RunHead[]): AsyncGenerator<RunRecord> {
+  for (const run of runs) yield { ...run, losses: Array.from(await readLosses(db, run.id)) };
 }
 
 /** A sweep's trials in the order they were queued, or null if there is no such sweep. */
@@ -140,8 +154,8 @@ export const RUN_CSV_COLUMNS = [
 type CsvCell = string | number | null;
 
 /** The CSV rows of some runs: for each, its iterations, then its epochs. */
-export function* runCsvRows(runs: RunRecord[]): Generator<CsvCell[]> {
-  for (const run of runs) {
+export async function* runCsvRows(runs: AsyncIterable<RunRecord>): AsyncGenerator<CsvCell[]> {
+  for await (const run of runs) {
     const lead = [run.id, run.name, ...HYPERPARAMETER_NAMES.map((name) => run.hyperparameters[name])];
     for (let i = 0; i < run.losses.length; i++)
       yield [...lead, "iteration", null, i, run.losses[i] ?? null, null, null, null, null];
