@@ -19,10 +19,11 @@ beforeAll(async () => {
   // Every third run has no accuracy; pairs share a creation time, so only the id breaks their tie.
   await client.query(`
     INSERT INTO "Run" (id, status, "hiddenSize", "learningRate", "learningRateDecay", reg, "batchSize",
-                       "numIters", "weightScale", seed, "createdAt", "bestValAcc")
+                       "numIters", "weightScale", seed, "createdAt", "bestValAcc", "finalValAcc")
     SELECT gen_random_uuid(), 'SUCCEEDED', 8, 0.01, 0.95, 0.25, 20, 10, 0.0001, g,
            timestamp '2026-01-01' + (g / 2) * interval '1 minute',
-           CASE WHEN g % 3 = 0 THEN NULL ELSE (g % 7) / 10.0 END
+           CASE WHEN g % 3 = 0 THEN NULL ELSE (g % 7) / 10.0 END,
+           CASE WHEN g % 4 = 0 THEN NULL ELSE (g % 5) / 10.0 END
     FROM generate_series(1, ${RUNS}) g`);
   await client.end();
   db = createDb(url, 2);
@@ -51,7 +52,15 @@ async function page(variables: Record<string, unknown>): Promise<Page> {
   return result.data as unknown as Page;
 }
 
-for (const orderBy of ["CREATED_AT_DESC", "CREATED_AT_ASC", "BEST_VAL_ACC_DESC", "BEST_VAL_ACC_ASC"]) {
+const ORDERS = [
+  "CREATED_AT_DESC",
+  "CREATED_AT_ASC",
+  "BEST_VAL_ACC_DESC",
+  "BEST_VAL_ACC_ASC",
+  "FINAL_VAL_ACC_DESC",
+  "FINAL_VAL_ACC_ASC",
+];
+for (const orderBy of ORDERS) {
   it(`pages ${orderBy} forwards and backwards through the same runs`, async () => {
     const forwards: string[] = [];
     for (let after: string | null = null; ; ) {
@@ -73,6 +82,25 @@ for (const orderBy of ["CREATED_AT_DESC", "CREATED_AT_ASC", "BEST_VAL_ACC_DESC",
     expect((await page({ first: RUNS, orderBy })).runs.edges.map((e) => e.node.uuid)).toEqual(forwards);
   });
 }
+
+it("orders by the final validation accuracy, what a sweep ranks by, runs without one last", async () => {
+  for (const [orderBy, sign] of [
+    ["FINAL_VAL_ACC_DESC", -1],
+    ["FINAL_VAL_ACC_ASC", 1],
+  ] as const) {
+    const result = await query(
+      `query ($orderBy: RunOrder) { runs(first: ${RUNS}, orderBy: $orderBy) { edges { node { finalValAcc } } } }`,
+      { orderBy },
+    );
+    const values = (result.data as { runs: { edges: { node: { finalValAcc: number | null } }[] } }).runs.edges.map(
+      (e) => e.node.finalValAcc,
+    );
+    const known = values.filter((v): v is number => v !== null);
+    expect(values.slice(known.length).every((v) => v === null)).toBe(true);
+    expect(known).toEqual([...known].sort((a, b) => sign * (a - b)));
+    expect(new Set(known).size).toBeGreaterThan(2);
+  }
+});
 
 it("refuses a cursor it did not hand out, naming the argument", async () => {
   for (const [argument, variables] of [

@@ -307,7 +307,14 @@ export async function findRun(db: Context["db"], id: string, field = "id"): Prom
 }
 
 const RunOrder = builder.enumType("RunOrder", {
-  values: ["CREATED_AT_DESC", "CREATED_AT_ASC", "BEST_VAL_ACC_DESC", "BEST_VAL_ACC_ASC"] as const,
+  values: [
+    "CREATED_AT_DESC",
+    "CREATED_AT_ASC",
+    "BEST_VAL_ACC_DESC",
+    "BEST_VAL_ACC_ASC",
+    "FINAL_VAL_ACC_DESC",
+    "FINAL_VAL_ACC_ASC",
+  ] as const,
 });
 
 /**
@@ -321,7 +328,11 @@ const RUN_ORDERS: Record<(typeof RunOrder)["$inferType"], Prisma.RunOrderByWithR
   CREATED_AT_DESC: [{ createdAt: "desc" }, { id: "desc" }],
   CREATED_AT_ASC: [{ createdAt: "asc" }, { id: "asc" }],
   BEST_VAL_ACC_DESC: [{ bestValAcc: { sort: "desc", nulls: "last" } }, { createdAt: "desc" }, { id: "desc" }],
+  // What a sweep ranks by, and whose parameters "Evaluate on test" uses: a run that peaked and then
+  // diverged is at the top by its best epoch, not by this.
+  FINAL_VAL_ACC_DESC: [{ finalValAcc: { sort: "desc", nulls: "last" } }, { createdAt: "desc" }, { id: "desc" }],
   BEST_VAL_ACC_ASC: [{ bestValAcc: { sort: "asc", nulls: "last" } }, { createdAt: "desc" }, { id: "desc" }],
+  FINAL_VAL_ACC_ASC: [{ finalValAcc: { sort: "asc", nulls: "last" } }, { createdAt: "desc" }, { id: "desc" }],
 };
 
 const RunFilter = builder.inputType("RunFilter", {
