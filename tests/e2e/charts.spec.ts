@@ -341,26 +341,27 @@ test("charts side by side shrink with the window: their column gives way and the
   expect(await page.evaluate(() => document.documentElement.scrollWidth)).toBeLessThanOrEqual(960);
 });
 
-test("on a touch screen a swipe across a chart scrolls the page: no drag-to-zoom takes it there", async ({
+test("on a touch screen a drag across a chart does not zoom it: the swipe is left to scroll the page", async ({
   browser,
 }) => {
+  // The drag-to-zoom select takes every press on the plot, a finger's too, so a swipe there could
+  // not scroll the page. For a coarse pointer it is off (the slider under the plot still zooms).
   const context = await browser.newContext({ viewport: { width: 390, height: 844 }, hasTouch: true, isMobile: true });
   const page = await context.newPage();
   const { loss } = await openFinished(page);
   expect(await page.evaluate(() => window.matchMedia("(pointer: coarse)").matches)).toBe(true);
   await loss.scrollIntoViewIfNeeded();
+  // The drag that zooms on a desktop (see above).
   const box = (await loss.boundingBox())!;
-  const scrolled = await page.evaluate(() => window.scrollY);
-  // A finger's swipe up from the middle of the plot, as the browser's own input pipeline makes it.
-  const cdp = await context.newCDPSession(page);
-  await cdp.send("Input.synthesizeScrollGesture", {
-    x: Math.round(box.x + box.width / 2),
-    y: Math.round(box.y + box.height / 2),
-    yDistance: -300,
-    gestureSourceType: "touch",
-  });
-  await expect.poll(() => page.evaluate(() => window.scrollY)).toBeGreaterThan(scrolled + 100);
+  const y = box.y + box.height / 2;
+  await page.mouse.move(box.x + box.width * 0.35, y);
+  await page.mouse.down();
+  await page.mouse.move(box.x + box.width * 0.5, y, { steps: 5 });
+  await page.mouse.move(box.x + box.width * 0.65, y, { steps: 5 });
+  await page.mouse.up();
+  await page.waitForTimeout(1000);
   expect((await drawn(loss)).zoom).toEqual({ start: 0, end: 100 });
+  await expect(page).not.toHaveURL(/zoom=/);
   await context.close();
 });
 
