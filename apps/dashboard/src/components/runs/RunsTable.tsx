@@ -23,6 +23,8 @@ const ORDER_SET: Record<RunOrder, true> = {
   CREATED_AT_ASC: true,
   BEST_VAL_ACC_DESC: true,
   BEST_VAL_ACC_ASC: true,
+  FINAL_VAL_ACC_DESC: true,
+  FINAL_VAL_ACC_ASC: true,
 };
 const ORDERS = Object.keys(ORDER_SET) as RunOrder[];
 type Order = RunOrder;
@@ -136,7 +138,7 @@ export function RunsTable() {
   useOnReconnect(refreshSoon);
 
   const runs = list.nodes?.map((node) => readFragment(RunSummaryFragment, node)) ?? [];
-  const sortBy = (key: "CREATED_AT" | "BEST_VAL_ACC") =>
+  const sortBy = (key: "CREATED_AT" | "BEST_VAL_ACC" | "FINAL_VAL_ACC") =>
     setOrder((order === `${key}_DESC` ? `${key}_ASC` : `${key}_DESC`) as Order);
   const arrow = (key: string) => (order.startsWith(key) ? (order.endsWith("DESC") ? " ↓" : " ↑") : "");
   const toggle = (uuid: string) =>
@@ -231,7 +233,10 @@ export function RunsTable() {
                 <th className="num">Reg</th>
                 <th className="num">Iterations</th>
                 <th className="num" title={FINAL_VAL.title}>
-                  {FINAL_VAL.label}
+                  <button type="button" onClick={() => sortBy("FINAL_VAL_ACC")}>
+                    {FINAL_VAL.label}
+                    {arrow("FINAL_VAL_ACC")}
+                  </button>
                 </th>
                 <th className="num" title={BEST_EPOCH_VAL.title}>
                   <button type="button" onClick={() => sortBy("BEST_VAL_ACC")}>
