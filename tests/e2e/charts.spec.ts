@@ -160,15 +160,18 @@ test("a link with the view in its URL opens that view cold: smoothing, log scale
   await context.close();
 });
 
+/** The last iteration a loss chart draws, over all its curves. */
+async function lastIterationDrawn(chart: Locator): Promise<number> {
+  const { series } = await drawn(chart);
+  return Math.max(0, ...series.flatMap((s) => s.data.map(([it]) => it)));
+}
+
 test("the comparison updates live: the running run's loss curve grows and its epochs arrive without a reload", async ({
   page,
 }) => {
   await page.goto(`/compare?ids=${finished.uuid},${running.uuid}`);
   const loss = page.getByTestId("chart-loss");
-  const lastIteration = async () => {
-    const { series } = await drawn(loss);
-    return Math.max(0, ...series.flatMap((s) => s.data.map(([it]) => it)));
-  };
+  const lastIteration = () => lastIterationDrawn(loss);
   // The finished run stops at 600 iterations; the running one goes past it and keeps going.
   await expect.poll(lastIteration, { timeout: 60_000 }).toBeGreaterThan(600);
   const before = await lastIteration();
@@ -203,10 +206,7 @@ test("a curve hidden from the comparison's legend stays hidden while live update
 }) => {
   await page.goto(`/compare?ids=${finished.uuid},${running.uuid}`);
   const loss = page.getByTestId("chart-loss");
-  const lastIteration = async () => {
-    const { series } = await drawn(loss);
-    return Math.max(0, ...series.flatMap((s) => s.data.map(([it]) => it)));
-  };
+  const lastIteration = () => lastIterationDrawn(loss);
   await expect.poll(async () => (await drawn(loss)).series.length).toBe(2);
   const hidden = (await drawn(loss)).series[0]!.name;
   const selected = () =>
