@@ -5,7 +5,7 @@
 import { expect, type Page, test } from "@playwright/test";
 import { graphql, type ResultOf } from "@trainql/graphql";
 import { API_PORT } from "../playwright.config.ts";
-import { control, gql, shot, until } from "./openStack.ts";
+import { API_ORIGIN, control, gql, shot, until } from "./openStack.ts";
 
 test.describe.configure({ mode: "serial" });
 
@@ -275,6 +275,21 @@ test("with the API down, a page says where it looked, and works again once the A
     await page.goto(`/runs/${finished.uuid}`);
     await expect(page.getByTestId("run-status")).toHaveText("SUCCEEDED", { timeout: 1000 });
   }).toPass({ timeout: 60_000 });
+});
+
+test("a browser that cannot reach the API, while the dashboard's server can, is told where it is trying", async ({
+  page,
+}) => {
+  // As behind a firewall or proxy that lets the dashboard's server through to the API but not the
+  // browser: the page renders on the server, and then neither its requests nor its WebSocket get through.
+  await page.route(`${API_ORIGIN}/**`, (route) => route.abort("connectionrefused"));
+  await page.routeWebSocket("**/graphql", (socket) => socket.close());
+  await page.goto(`/runs/${finished.uuid}`);
+  await expect(page.getByTestId("run-status")).toHaveText("SUCCEEDED");
+  await expect(page.getByTestId("api-unreachable")).toContainText(
+    `This browser cannot reach the TrainQL API at ${API_ORIGIN}/graphql`,
+  );
+  await shot(page, "55-api-unreachable-from-browser");
 });
 
 test("a study launched from Experiments opens its comparison, named after it, which fills in live", async ({

@@ -12,6 +12,8 @@ import { type ConnectionState, clientFor } from "@/lib/urqlClient";
 import { SignIn } from "./SignIn";
 
 interface Api {
+  /** The GraphQL address the browser uses (what a message about an unreachable API names). */
+  apiUrl: string;
   apiOrigin: string;
   connection: ConnectionState;
   /** A file the API serves (weights images), with the token when there is one. */
@@ -20,6 +22,7 @@ interface Api {
 }
 
 const ApiContext = createContext<Api>({
+  apiUrl: "",
   apiOrigin: "",
   connection: "connecting",
   fileUrl: (p) => p,
@@ -46,6 +49,26 @@ export function useOnReconnect(onReconnect: () => void) {
   }, [connection]);
 }
 
+/**
+ * How long the first connection may take before the page says where it is trying. The lost-connection
+ * banner needs a connection first: a browser that never reaches the API (a firewall or proxy between
+ * it and the API's port, while the dashboard's server reaches the API) saw a server-rendered page
+ * whose charts never filled, and no word why.
+ */
+const FIRST_CONNECTION_MS = 4000;
+
+/** Whether the first connection has been "connecting" for FIRST_CONNECTION_MS. */
+function useNeverConnected(connection: ConnectionState): boolean {
+  const [late, setLate] = useState(false);
+  useEffect(() => {
+    setLate(false);
+    if (connection !== "connecting") return;
+    const timer = setTimeout(() => setLate(true), FIRST_CONNECTION_MS);
+    return () => clearTimeout(timer);
+  }, [connection]);
+  return late && connection === "connecting";
+}
+
 export function Providers({
   publicApiUrl,
   apiPort,
@@ -58,14 +81,17 @@ export function Providers({
   const [connection, setConnection] = useState<ConnectionState>("connecting");
   const [signingIn, setSigningIn] = useState(false);
   const requestSignIn = useCallback(() => setSigningIn(true), []);
-  const { client, apiOrigin } = useMemo(() => {
-    if (typeof window === "undefined") return { client: new Client({ url: "/graphql", exchanges: [] }), apiOrigin: "" };
+  const { client, apiUrl, apiOrigin } = useMemo(() => {
+    if (typeof window === "undefined")
+      return { client: new Client({ url: "/graphql", exchanges: [] }), apiUrl: "", apiOrigin: "" };
     const url = browserApiUrl(publicApiUrl, apiPort);
     return {
       client: clientFor(url, { onConnection: setConnection, onUnauthenticated: requestSignIn }),
+      apiUrl: url,
       apiOrigin: originOf(url),
     };
   }, [publicApiUrl, apiPort, requestSignIn]);
+  const neverConnected = useNeverConnected(connection);
   const fileUrl = useCallback(
     (path: string) => {
       const token = getReadToken();
@@ -74,8 +100,15 @@ export function Providers({
     [apiOrigin],
   );
   return (
-    <ApiContext.Provider value={{ apiOrigin, connection, fileUrl, requestSignIn }}>
+    <ApiContext.Provider value={{ apiUrl, apiOrigin, connection, fileUrl, requestSignIn }}>
       <Provider value={client}>
+        {neverConnected && (
+          <div className="banner" role="status" data-testid="api-unreachable">
+            This browser cannot reach the TrainQL API at {apiUrl} — still trying. Live updates, charts and actions wait
+            for it. Is the API running, and is that address open to this browser (a firewall, a proxy)? Set
+            TRAINQL_PUBLIC_API_URL to the address browsers should use.
+          </div>
+        )}
         {connection === "reconnecting" && (
           <div className="banner" role="status">
             Connection to the API lost — reconnecting… The page catches up by itself.
