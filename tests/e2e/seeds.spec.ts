@@ -294,3 +294,33 @@ test("a study launched from Experiments with 2 seeds per run compares its settin
     });
   await shot(page, "66-experiment-seed-groups");
 });
+
+test("a study whose third run the API refuses links the two it started, and opens their comparison", async ({
+  page,
+}) => {
+  await page.goto("/experiments");
+  await page.getByLabel("Iterations").fill("20");
+  await page.getByLabel("Batch size").fill("20");
+  // The study's third startRun goes out with a setting the API refuses, as it refuses a run over its
+  // limits (a full queue, a batch too large for a trainer).
+  let starts = 0;
+  await page.route("**/graphql", (route) => {
+    const body = route.request().postDataJSON() as {
+      operationName?: string;
+      variables?: { input?: Record<string, unknown> };
+    } | null;
+    if (body?.operationName !== "StartRun" || ++starts !== 3) return route.fallback();
+    const variables = { ...body.variables, input: { ...body.variables?.input, numIters: -1 } };
+    return route.continue({ postData: JSON.stringify({ ...body, variables }) });
+  });
+  await page.getByRole("button", { name: "Launch 4 runs" }).first().click();
+  await expect(page.locator("p.error")).toHaveText(/\S/);
+  await expect(page).toHaveURL(/\/experiments$/);
+  // The two runs started before the refusal are linked (they were out of sight), with their comparison.
+  const halfway = page.getByTestId("study-halfway");
+  await expect(halfway.getByRole("listitem")).toHaveText(["Capacity study: hidden 2", "Capacity study: hidden 8"]);
+  await shot(page, "70-study-halfway");
+  await halfway.getByRole("link", { name: "Compare the 2 runs launched" }).click();
+  await page.waitForURL(/\/compare\?ids=.*&study=Capacity/);
+  await expect(page.getByRole("heading", { name: "Capacity study: compare 2 runs" })).toBeVisible();
+});

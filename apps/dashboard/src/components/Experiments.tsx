@@ -3,10 +3,12 @@
 // hyperparameter, then opens their comparison. With more than one seed per run, each setting becomes
 // a seed group and the comparison draws each as its mean ± std, so a difference between settings can
 // be told from the spread between seeds.
+import Link from "next/link";
 import { useRouter } from "next/navigation";
 import { useState } from "react";
 import { useClient } from "urql";
 import type { FieldErrors } from "@/lib/formErrors";
+import { plural } from "@/lib/plural";
 import { startRun } from "@/lib/startRun";
 import { checkStudySettings, STUDY_FIELD_LABELS, type StudyField } from "@/lib/studySettings";
 import type { Hyperparameters } from "@/lib/types";
@@ -48,6 +50,18 @@ export const STUDIES: { name: string; varies: string; runs: (Input & { name: str
   },
 ];
 
+/** What a study launched before the API refused one of its runs (the queue full, a rate limit…). */
+interface Halfway {
+  study: string;
+  /** Each started run (or seed group, with seeds) by name. */
+  started: { uuid: string; name: string }[];
+  groups: boolean;
+}
+
+/** The comparison a study opens: its runs, or its seed groups. */
+const comparisonOf = (uuids: string[], groups: boolean, study: string) =>
+  `/compare?${groups ? "groups" : "ids"}=${uuids.join(",")}&study=${encodeURIComponent(study)}`;
+
 export function Experiments() {
   const client = useClient();
   const router = useRouter();
@@ -62,15 +76,17 @@ export function Experiments() {
   const [fieldErrors, setFieldErrors] = useState<FieldErrors<StudyField>>({});
   const [busy, setBusy] = useState<string | null>(null);
   const [error, setError] = useState<string | null>(null);
+  const [halfway, setHalfway] = useState<Halfway | null>(null);
 
   async function launch(study: (typeof STUDIES)[number]) {
     setError(null);
+    setHalfway(null);
     const checked = checkStudySettings(values);
     if ("errors" in checked) return setFieldErrors(checked.errors);
     setFieldErrors({});
     setBusy(study.name);
     const { seeds, ...settings } = checked.settings;
-    const uuids: string[] = [];
+    const started: Halfway["started"] = [];
     for (const run of study.runs) {
       const result = await startRun(client, {
         ...run,
@@ -80,12 +96,21 @@ export function Experiments() {
       });
       if ("errors" in result) {
         setError(Object.values(result.errors).join("; "));
+        // The runs started before go on training: without a way to them they were out of sight, and
+        // launching the study again started them a second time.
+        if (started.length > 0) setHalfway({ study: study.name, started, groups: Boolean(seeds) });
         setBusy(null);
         return;
       }
-      uuids.push(seeds ? (result.groupUuid ?? result.uuid) : result.uuid);
+      started.push({ uuid: seeds ? (result.groupUuid ?? result.uuid) : result.uuid, name: run.name });
     }
-    router.push(`/compare?${seeds ? "groups" : "ids"}=${uuids.join(",")}&study=${encodeURIComponent(study.name)}`);
+    router.push(
+      comparisonOf(
+        started.map((s) => s.uuid),
+        Boolean(seeds),
+        study.name,
+      ),
+    );
   }
 
   const setting = (field: StudyField, size: number) => (
@@ -112,6 +137,7 @@ export function Experiments() {
           {error}
         </p>
       )}
+      {halfway && <HalfwayNotice {...halfway} />}
       {STUDIES.map((study) => (
         <div className="card" key={study.name}>
           <h2>{study.name}</h2>
@@ -126,6 +152,35 @@ export function Experiments() {
         </div>
       ))}
     </>
+  );
+}
+
+/** The runs of a study started before one was refused: each, and their comparison. */
+function HalfwayNotice({ study, started, groups }: Halfway) {
+  const noun = groups ? "seed group" : "run";
+  return (
+    <div className="card" data-testid="study-halfway">
+      <p>
+        The {study} study stopped there, after {plural(started.length, noun)}, which keep training. Launching it again
+        starts {started.length === 1 ? "that one" : "those"} again too.
+      </p>
+      <ul>
+        {started.map((s) => (
+          <li key={s.uuid}>
+            <Link href={groups ? `/groups/${s.uuid}` : `/runs/${s.uuid}`}>{s.name}</Link>
+          </li>
+        ))}
+      </ul>
+      <Link
+        href={comparisonOf(
+          started.map((s) => s.uuid),
+          groups,
+          study,
+        )}
+      >
+        Compare the {plural(started.length, `${noun} launched`, `${noun}s launched`)}
+      </Link>
+    </div>
   );
 }
 
