@@ -34,6 +34,17 @@ test("asks for the token, refuses a wrong one, and works with the right one for 
     .poll(() => page.locator("img.weights").evaluate((img: HTMLImageElement) => img.naturalWidth))
     .toBeGreaterThan(0);
   await page.screenshot({ path: "test-results/screenshots/21-signed-in-run.png", fullPage: true });
+  // A new tab (or an address pasted into one) is signed in too: the cookie holds the token, and the
+  // weights image gets the token's read-only stand-in. It asked for the token again, and the image
+  // went out without the stand-in.
+  const second = await page.context().newPage();
+  await second.goto(page.url());
+  await expect(second.getByTestId("run-status")).toHaveText("SUCCEEDED");
+  await expect
+    .poll(() => second.locator("img.weights").evaluate((img: HTMLImageElement) => img.naturalWidth))
+    .toBeGreaterThan(0);
+  await expect(second.getByRole("dialog", { name: "Sign in" })).toHaveCount(0);
+  await second.close();
   // The image loaded (above) and the download links work with the token's read-only stand-in, and
   // no address on the page holds the token itself: addresses end up in history, logs and shared links.
   const addresses = await page.evaluate(() =>

@@ -7,7 +7,7 @@ import { Client } from "@urql/core";
 import { createContext, type ReactNode, useCallback, useContext, useEffect, useMemo, useRef, useState } from "react";
 import { Provider } from "urql";
 import { browserApiUrl, originOf } from "@/lib/apiUrl";
-import { getReadToken } from "@/lib/token";
+import { adoptCookieToken, getReadToken } from "@/lib/token";
 import { type ConnectionState, clientFor } from "@/lib/urqlClient";
 import { SignIn } from "./SignIn";
 
@@ -16,8 +16,11 @@ interface Api {
   apiUrl: string;
   apiOrigin: string;
   connection: ConnectionState;
-  /** A file the API serves (weights images), with the token when there is one. */
-  fileUrl: (path: string) => string;
+  /**
+   * A file the API serves (weights images, downloads), with the token's read-only stand-in when
+   * there is a token; undefined until the browser knows both the API's origin and that stand-in.
+   */
+  fileUrl: (path: string) => string | undefined;
   requestSignIn: () => void;
 }
 
@@ -25,7 +28,7 @@ const ApiContext = createContext<Api>({
   apiUrl: "",
   apiOrigin: "",
   connection: "connecting",
-  fileUrl: (p) => p,
+  fileUrl: () => undefined,
   requestSignIn: () => {},
 });
 export const useApi = () => useContext(ApiContext);
@@ -92,12 +95,21 @@ export function Providers({
     };
   }, [publicApiUrl, apiPort, requestSignIn]);
   const neverConnected = useNeverConnected(connection);
+  // A new tab signed in from another one has the token in the cookie only; its stand-in is derived
+  // here, once, before any file link is made.
+  const [filesReady, setFilesReady] = useState(false);
+  useEffect(() => {
+    adoptCookieToken()
+      .catch(() => {}) // (Web Crypto is missing outside a secure context: files are then asked without it.)
+      .finally(() => setFilesReady(true));
+  }, []);
   const fileUrl = useCallback(
     (path: string) => {
+      if (!filesReady) return undefined;
       const token = getReadToken();
       return `${apiOrigin}${path}${token ? `${path.includes("?") ? "&" : "?"}read_token=${encodeURIComponent(token)}` : ""}`;
     },
-    [apiOrigin],
+    [apiOrigin, filesReady],
   );
   return (
     <ApiContext.Provider value={{ apiUrl, apiOrigin, connection, fileUrl, requestSignIn }}>

@@ -1,15 +1,13 @@
 "use client";
 // The first-layer weights grid, a PNG the API serves. Its address needs the API's origin and the
-// session's token, which only the browser knows: the src is set after hydration (a server-rendered
-// src pointed at the dashboard's own origin, and hydration never fixed it). Shown at a whole-number
+// session's token, which only the browser knows: the src is set once fileUrl has them, after
+// hydration (a server-rendered src pointed at the dashboard's own origin, and hydration never fixed it). Shown at a whole-number
 // multiple of its size, so every separator line of the grid is equally wide.
 import { useCallback, useEffect, useRef, useState } from "react";
-import { useHydrated } from "@/lib/useHydrated";
 import { useApi } from "../Providers";
 
 export function WeightsImage({ path, alt, maxWidth = 480 }: { path: string; alt: string; maxWidth?: number }) {
   const { fileUrl } = useApi();
-  const hydrated = useHydrated();
   const image = useRef<HTMLImageElement>(null);
   const [width, setWidth] = useState<number | undefined>();
 
@@ -35,7 +33,7 @@ export function WeightsImage({ path, alt, maxWidth = 480 }: { path: string; alt:
     <img
       ref={image}
       className="weights"
-      src={hydrated ? fileUrl(path) : undefined}
+      src={fileUrl(path)}
       alt={alt}
       onLoad={fit}
       style={width ? { width, maxWidth: "100%" } : { maxWidth }}
