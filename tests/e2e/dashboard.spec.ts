@@ -234,6 +234,11 @@ test("a sweep started from its form runs its trials live and ends with its best 
   await page.getByRole("button", { name: "Cancel sweep" }).click();
   await expect(page.getByText(/^Could not cancel the sweep: sweep \S+ does not exist$/)).toBeVisible();
   await allow();
+  // The sweeps list, open meanwhile in another tab, follows the sweep's status (it was frozen as rendered).
+  const list = await page.context().newPage();
+  await list.goto("/sweeps");
+  const listed = list.getByRole("table", { name: "Sweeps" }).locator("tbody tr").getByTestId("run-status");
+  await expect(listed).toHaveText(["RUNNING"]);
   await expect(page.getByRole("table", { name: "Trials" }).locator("tbody tr")).toHaveCount(8);
   await expect(page.getByTestId("best-test")).toHaveText(/^\d+\.\d\d%$/, { timeout: 90_000 });
   await expect(page.getByTestId("best-val")).toHaveText(/^\d+\.\d\d%$/);
@@ -244,6 +249,8 @@ test("a sweep started from its form runs its trials live and ends with its best 
   await expect(page.getByTestId("chart-top-curves").locator("canvas").first()).toBeVisible();
   await expect(page.getByAltText("First-layer weights of the best model")).toBeVisible();
   await shot(page, "11-sweep");
+  await expect(listed).toHaveText(["SUCCEEDED"]);
+  await list.close();
   await page.goto("/sweeps");
   await expect(page.getByRole("table", { name: "Sweeps" }).locator("tbody tr")).toHaveCount(1);
   await shot(page, "12-sweeps");

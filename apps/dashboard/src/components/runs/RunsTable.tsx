@@ -6,16 +6,16 @@ import { graphql, type RunOrder, readFragment } from "@trainql/graphql";
 import Link from "next/link";
 import { usePathname, useRouter, useSearchParams } from "next/navigation";
 import { useCallback, useEffect, useRef, useState } from "react";
-import { useMutation, useSubscription } from "urql";
+import { useMutation } from "urql";
 import { hyperparameterText } from "@/lib/hyperparameterText";
 import { plural } from "@/lib/plural";
 import { percent, RUN_STATUSES, type RunStatus, type RunSummary, RunSummaryFragment } from "@/lib/types";
 import { usePagedQuery } from "@/lib/usePagedQuery";
 import { BEST_EPOCH_VAL, FINAL_VAL } from "@/lib/valAccuracy";
 import { LocalTime, localTime } from "../LocalTime";
-import { useOnReconnect } from "../Providers";
 import { ProgressBar, StatusBadge, TestAccuracyCell } from "./RunBits";
 import { TagChips } from "./TagChips";
+import { useRunsChanged } from "./useRunsChanged";
 
 // A Record, so an order added to the schema fails the typecheck until it is handled here.
 const ORDER_SET: Record<RunOrder, true> = {
@@ -42,10 +42,6 @@ const RUNS = graphql(
 );
 // Runs per page. "Load more" adds a page; every page shown is refreshed on changes.
 const PAGE_SIZE = 100;
-// The list reads the runs again at most this often while changes stream in (every loss flush and
-// epoch of every training run sends one).
-const REFRESH_MS = 500;
-const RUNS_CHANGED = graphql(`subscription RunsChanged { runsChanged { kind runId } }`);
 const DELETE = graphql(`mutation DeleteRun($id: ID!) { deleteRun(id: $id) }`);
 
 /** The list's settings, read from the address; anything unknown there falls back to the default. */
@@ -109,33 +105,10 @@ export function RunsTable() {
     PAGE_SIZE,
   );
   const { refresh, error } = list;
-  const [changes] = useSubscription({ query: RUNS_CHANGED });
   const [deleteState, deleteRun] = useMutation(DELETE);
   const [selected, setSelected] = useState<Set<string>>(new Set());
 
-  // Any change to any run: read the list again REFRESH_MS after the first change, and then at most
-  // every REFRESH_MS while changes keep coming. A throttle, not a debounce: restarting the wait on
-  // each change never refreshed a list whose runs send changes more often than that (every epoch).
-  const planned = useRef<ReturnType<typeof setTimeout> | null>(null);
-  const refreshSoon = useCallback(() => {
-    if (planned.current) return; // the read planned comes after this change, and sees it
-    planned.current = setTimeout(() => {
-      planned.current = null;
-      refresh();
-    }, REFRESH_MS);
-  }, [refresh]);
-  useEffect(
-    () => () => {
-      clearTimeout(planned.current ?? undefined);
-      planned.current = null; // (a remount, React's strict mode or a hot reload, must plan again)
-    },
-    [],
-  );
-  useEffect(() => {
-    if (changes.data) refreshSoon();
-  }, [changes.data, refreshSoon]);
-  // runsChanged sends only changes: what changed while the API was away comes from a new read.
-  useOnReconnect(refreshSoon);
+  useRunsChanged(refresh);
 
   const runs = list.nodes?.map((node) => readFragment(RunSummaryFragment, node)) ?? [];
   const sortBy = (key: "CREATED_AT" | "BEST_VAL_ACC" | "FINAL_VAL_ACC") =>

@@ -1,0 +1,88 @@
+"use client";
+// The sweeps list: newest first, a page at a time ("Load more"), each sweep's status and best model
+// kept up to date while its trials train (their runsChanged events), also when the page is opened
+// again with Back.
+import { graphql } from "@trainql/graphql";
+import Link from "next/link";
+import { plural } from "@/lib/plural";
+import { STRATEGY_LABELS } from "@/lib/sweeps";
+import { percent } from "@/lib/types";
+import { usePagedQuery } from "@/lib/usePagedQuery";
+import { LocalTime } from "../LocalTime";
+import { StatusBadge } from "../runs/RunBits";
+import { useRunsChanged } from "../runs/useRunsChanged";
+
+const SWEEPS = graphql(`
+  query SweepsPage($first: Int, $after: String) {
+    sweeps(first: $first, after: $after) {
+      edges { node { id uuid status strategy createdAt itersSpent gridIters trials { id } bestRun { finalValAcc testAcc } } }
+      pageInfo { hasNextPage endCursor }
+    }
+  }
+`);
+// Sweeps per page. "Load more" adds a page; every page shown is refreshed on changes.
+const PAGE_SIZE = 100;
+
+export function SweepsTable() {
+  const list = usePagedQuery(SWEEPS, {}, (data) => data.sweeps, PAGE_SIZE);
+  // A sweep changes when its trials do: each is a run.
+  useRunsChanged(list.refresh);
+  const sweeps = list.nodes ?? [];
+  return (
+    <>
+      {list.error && <p className="error">Could not load sweeps: {list.error.message}</p>}
+      {!list.nodes && !list.error && <p className="muted">Loading sweeps…</p>}
+      {list.nodes && sweeps.length === 0 && (
+        <div className="empty">
+          No sweeps yet. <Link href="/sweeps/new">Start one</Link>.
+        </div>
+      )}
+      {sweeps.length > 0 && (
+        <div className="table-scroll">
+          <table aria-label="Sweeps">
+            <thead>
+              <tr>
+                <th>Created</th>
+                <th>Status</th>
+                <th>Strategy</th>
+                <th className="num">Trials</th>
+                <th className="num">Iterations vs grid</th>
+                <th className="num">Best val</th>
+                <th className="num">Best test</th>
+              </tr>
+            </thead>
+            <tbody>
+              {sweeps.map((s) => (
+                <tr key={s.uuid} data-sweep-id={s.uuid}>
+                  <td>
+                    <Link href={`/sweeps/${s.uuid}`}>
+                      <LocalTime iso={s.createdAt} />
+                    </Link>
+                  </td>
+                  <td>
+                    <StatusBadge status={s.status} />
+                  </td>
+                  <td>{STRATEGY_LABELS[s.strategy]}</td>
+                  <td className="num">{s.trials.length}</td>
+                  <td className="num">{((100 * s.itersSpent) / s.gridIters).toFixed(1)}%</td>
+                  <td className="num">{percent(s.bestRun?.finalValAcc)}</td>
+                  <td className="num">{percent(s.bestRun?.testAcc)}</td>
+                </tr>
+              ))}
+            </tbody>
+          </table>
+        </div>
+      )}
+      {list.hasMore && (
+        <div className="toolbar">
+          <span className="muted" data-testid="sweeps-shown">
+            Showing the newest {plural(sweeps.length, "sweep")}; older ones are one click away.
+          </span>
+          <button type="button" className="secondary" disabled={list.fetching} onClick={list.loadMore}>
+            Load more
+          </button>
+        </div>
+      )}
+    </>
+  );
+}
