@@ -4,6 +4,7 @@
 // again with Back.
 import { graphql } from "@trainql/graphql";
 import Link from "next/link";
+import { useEffect } from "react";
 import { plural } from "@/lib/plural";
 import { STRATEGY_LABELS } from "@/lib/sweeps";
 import { percent } from "@/lib/types";
@@ -22,12 +23,22 @@ const SWEEPS = graphql(`
 `);
 // Sweeps per page. "Load more" adds a page; every page shown is refreshed on changes.
 const PAGE_SIZE = 100;
+// A sweep's own end (its status, its best model) is published to its page (sweepEvents), not as a
+// run change: while one is running, the list also reads again this often.
+const POLL_MS = 5000;
 
 export function SweepsTable() {
   const list = usePagedQuery(SWEEPS, {}, (data) => data.sweeps, PAGE_SIZE);
   // A sweep changes when its trials do: each is a run.
   useRunsChanged(list.refresh);
   const sweeps = list.nodes ?? [];
+  const running = sweeps.some((s) => s.status === "RUNNING");
+  const { refresh } = list;
+  useEffect(() => {
+    if (!running) return;
+    const timer = setInterval(refresh, POLL_MS);
+    return () => clearInterval(timer);
+  }, [running, refresh]);
   return (
     <>
       {list.error && <p className="error">Could not load sweeps: {list.error.message}</p>}
