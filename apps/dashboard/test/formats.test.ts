@@ -24,7 +24,7 @@ describe("compactNumber", () => {
 describe("hyperparameterText", () => {
   it("prints six significant digits at most, without trailing zeros or float noise", () => {
     expect(hyperparameterText(0.01 * 0.9 ** 3)).toBe("0.00729"); // 0.007290000000000001
-    expect(hyperparameterText(0.008573749999999999)).toBe("0.00857375");
+    expect(hyperparameterText(0.01 * 0.95 ** 3)).toBe("0.00857375"); // 0.008573749999999999
     expect(hyperparameterText(0.1 + 0.2)).toBe("0.3");
     expect(hyperparameterText(0.0025 * 0.9)).toBe("0.00225");
     expect(hyperparameterText(0.95)).toBe("0.95");
