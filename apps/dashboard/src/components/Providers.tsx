@@ -3,9 +3,10 @@
 // sign-in screen shown when the API asks for a token.
 // On the server, live components render their loading state: a client without exchanges never
 // answers, and the browser's real client takes over when the page hydrates.
-import { Client } from "@urql/core";
+import { Client, type CombinedError } from "@urql/core";
 import { createContext, type ReactNode, useCallback, useContext, useEffect, useMemo, useRef, useState } from "react";
 import { Provider } from "urql";
+import { apiErrorText } from "@/lib/apiErrorText";
 import { browserApiUrl, originOf } from "@/lib/apiUrl";
 import { adoptCookieToken, getReadToken } from "@/lib/token";
 import { type ConnectionState, clientFor } from "@/lib/urqlClient";
@@ -32,6 +33,12 @@ const ApiContext = createContext<Api>({
   requestSignIn: () => {},
 });
 export const useApi = () => useContext(ApiContext);
+
+/** apiErrorText with this browser's API address: what a component prints for a failed request. */
+export function useApiErrorText(): (error: CombinedError) => string {
+  const { apiUrl } = useApi();
+  return useCallback((error: CombinedError) => apiErrorText(error, apiUrl), [apiUrl]);
+}
 
 /**
  * Calls `onReconnect` when the API's WebSocket is back after it was lost (an API restart). The

@@ -4,6 +4,7 @@
 // apart from the API's name for the field.
 import { type Problem, problemsOf, type SchemaIssue, sentence, subjectOf } from "@trainql/nn/validation";
 import type { CombinedError } from "@urql/core";
+import { apiErrorText } from "./apiErrorText";
 
 export type FieldErrors<F extends string> = Partial<Record<F | "form", string>>;
 
@@ -62,7 +63,7 @@ export function apiFieldErrors<F extends string>(
       errors[key ?? "form"] ??= f.rule && label ? `${label} ${f.rule}` : inWords(f.message, label);
     }
   }
-  if (error?.networkError) errors.form = `The API is not reachable: ${error.networkError.message}`;
-  if (error && Object.keys(errors).length === 0) errors.form = error.message;
+  // (Where the API was looked for is the page's to say: apiErrorText names it when given it.)
+  if (error?.networkError || (error && Object.keys(errors).length === 0)) errors.form = apiErrorText(error);
   return errors;
 }

@@ -15,6 +15,7 @@ import { plural } from "@/lib/plural";
 import { withLosses } from "@/lib/runEvents";
 import { EpochFields, HYPERPARAMETER_LABELS, isLive } from "@/lib/types";
 import { Downloads } from "../Downloads";
+import { useApiErrorText } from "../Providers";
 import { StatusBadge } from "../runs/RunBits";
 import { CompareCharts } from "./CompareCharts";
 
@@ -53,6 +54,7 @@ function apply(run: ComparedRun, event: Event): ComparedRun {
 /** `study`: the experiment that launched these runs, when the comparison was opened from it. */
 export function CompareView({ initial, study }: { initial: ComparedRun[]; study?: string | undefined }) {
   const client = useClient();
+  const errorText = useApiErrorText();
   const [runs, setRuns] = useState(initial);
   useEffect(() => setRuns(initial), [initial]);
 
@@ -71,7 +73,7 @@ export function CompareView({ initial, study }: { initial: ComparedRun[]; study?
       .map((id) =>
         client.subscription(EVENTS, { runId: id }).subscribe((result) => {
           if (result.error) {
-            const reason = result.error.graphQLErrors[0]?.message ?? result.error.message;
+            const reason = errorText(result.error);
             setRefused((m) => new Map(m).set(id, reason));
           }
           const event = result.data?.runEvents;
@@ -81,7 +83,7 @@ export function CompareView({ initial, study }: { initial: ComparedRun[]; study?
     return () => {
       for (const s of subscriptions) s.unsubscribe();
     };
-  }, [client, liveKey]);
+  }, [client, liveKey, errorText]);
 
   // The refused runs that can still change, read again every POLL_MS until they end.
   const polledKey = runs

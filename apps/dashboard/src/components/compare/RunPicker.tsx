@@ -9,6 +9,7 @@ import { hyperparameterText } from "@/lib/hyperparameterText";
 import { plural } from "@/lib/plural";
 import { usePagedQuery } from "@/lib/usePagedQuery";
 import { LocalTime } from "../LocalTime";
+import { useApiErrorText } from "../Providers";
 import { StatusBadge } from "../runs/RunBits";
 
 const RECENT = graphql(`
@@ -31,7 +32,8 @@ export function RunPicker({ selected }: { selected: string[] }) {
   const [chosen, setChosen] = useState(new Set(selected));
   const [filter, setFilter] = useState("");
   const list = usePagedQuery(RECENT, {}, (data) => data.runs, PAGE_SIZE);
-  if (list.error) return <p className="error">Could not load runs: {list.error.message}</p>;
+  const errorText = useApiErrorText();
+  if (list.error) return <p className="error">Could not load runs: {errorText(list.error)}</p>;
   if (!list.nodes) return <p className="muted">Loading runs…</p>;
   const runs = list.nodes;
   if (runs.length === 0) return <div className="empty">No runs to compare yet.</div>;

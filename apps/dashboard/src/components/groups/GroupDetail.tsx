@@ -8,6 +8,7 @@ import { useClient } from "urql";
 import { type Group, groupLabel, numberMeanStd, percentMeanStd } from "@/lib/groups";
 import { plural } from "@/lib/plural";
 import { percent } from "@/lib/types";
+import { useApiErrorText } from "../Providers";
 import { StatusBadge, TestAccuracyCell } from "../runs/RunBits";
 import { GroupBandCharts } from "./GroupBandCharts";
 import { useLiveGroups } from "./useLiveGroups";
@@ -21,6 +22,7 @@ export function GroupDetail({ initial }: { initial: Group }) {
   const [askedAt, setAskedAt] = useState<number | null>(null);
   const evaluating = sending || askedAt !== null;
   const [evaluateError, setError] = useState<string | null>(null);
+  const errorText = useApiErrorText();
   // (Refreshed while members train, and after "Evaluate" until every member has an outcome.)
   const live = useLiveGroups([initial], () => evaluating);
   const group = live.groups[0] ?? initial;
@@ -57,7 +59,7 @@ export function GroupDetail({ initial }: { initial: Group }) {
                 // Refused: no result will come, so stop waiting (and refreshing) for one; say why, and
                 // offer the button again.
                 if (result.error) {
-                  setError(result.error.message);
+                  setError(errorText(result.error));
                   return setSending(false);
                 }
               }

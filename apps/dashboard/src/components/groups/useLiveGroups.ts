@@ -6,6 +6,7 @@ import { useEffect, useState } from "react";
 import { useClient } from "urql";
 import { type Group, GroupFields } from "@/lib/groups";
 import { isLive } from "@/lib/types";
+import { useApiErrorText } from "../Providers";
 
 const GROUP = graphql(`query GroupLive($id: ID!) { runGroup(id: $id) { ...GroupFields } }`, [GroupFields]);
 
@@ -29,6 +30,7 @@ export function useLiveGroups(
   alsoWhile: (groups: Group[]) => boolean = () => false,
 ): { groups: Group[]; error: string | null; readAt: number } {
   const client = useClient();
+  const errorText = useApiErrorText();
   const ids = initial.map((g) => g.id).join(",");
   // Next keeps a component's state across a navigation that changes only the search params (Back, a
   // link from /compare?groups=a to ?groups=b): a read of other groups gives way to the new `initial`,
@@ -50,7 +52,8 @@ export function useLiveGroups(
         const results = await Promise.all(
           ids.split(",").map((id) => client.query(GROUP, { id }, { requestPolicy: "network-only" }).toPromise()),
         );
-        const message = results.find((r) => r.error)?.error?.message;
+        const failed = results.find((r) => r.error)?.error;
+        const message = failed && errorText(failed);
         const groups = results.flatMap((r) => (r.data?.runGroup ? [r.data.runGroup] : []));
         setRead((r) =>
           r.ids !== ids ? r : message ? { ...r, error: message } : { ids, groups, readAt: sentAt, error: null },
@@ -60,7 +63,7 @@ export function useLiveGroups(
       }
     }, REFRESH_MS);
     return () => clearInterval(timer);
-  }, [client, ids, waiting]);
+  }, [client, ids, waiting, errorText]);
 
   return { groups, error, readAt };
 }

@@ -9,6 +9,7 @@ import { useEffect, useState } from "react";
 import { useClient, useMutation } from "urql";
 import { ReproductionFields, type RunOrigins, type Verdict, verdictWords } from "@/lib/reproduction";
 import type { RunStatus } from "@/lib/types";
+import { useApiErrorText } from "../Providers";
 
 export type { RunOrigins };
 
@@ -20,6 +21,7 @@ const VERDICT = graphql(`query ReproductionVerdict($id: ID!) { run(id: $id) { ..
 export function ReproduceButton({ runId }: { runId: string }) {
   const router = useRouter();
   const [state, reproduce] = useMutation(REPRODUCE);
+  const errorText = useApiErrorText();
   return (
     <>
       <button
@@ -33,7 +35,7 @@ export function ReproduceButton({ runId }: { runId: string }) {
       >
         Reproduce
       </button>
-      {state.error && <span className="error">{state.error.message}</span>}
+      {state.error && <span className="error">{errorText(state.error)}</span>}
     </>
   );
 }

@@ -15,6 +15,7 @@ import { useHydrated } from "@/lib/useHydrated";
 import { BEST_EPOCH_VAL, FINAL_VAL } from "@/lib/valAccuracy";
 import { ChartControls, useChartView } from "../ChartControls";
 import { Downloads } from "../Downloads";
+import { useApiErrorText } from "../Providers";
 import { ReproduceButton, ReproductionBadge, type RunOrigins } from "./Reproduction";
 import { ProgressBar, StatusBadge } from "./RunBits";
 import { AccuracyChart, LossChart } from "./RunCharts";
@@ -58,6 +59,8 @@ export function RunDetail({
   );
   const [cancelState, cancel] = useMutation(CANCEL);
   const [evaluateState, evaluate] = useMutation(EVALUATE);
+  const errorText = useApiErrorText();
+  const actionError = cancelState.error ?? evaluateState.error;
   const [evaluateAsked, setEvaluateAsked] = useState(false);
 
   const state = live.data ?? emptyLiveRun;
@@ -137,7 +140,7 @@ export function RunDetail({
             Trial of sweep <Link href={`/sweeps/${initial.sweepId}`}>{initial.sweepId.slice(0, 8)}</Link>
           </span>
         )}
-        {live.error && <span className="error">Live updates failed: {live.error.message}</span>}
+        {live.error && <span className="error">Live updates failed: {errorText(live.error)}</span>}
       </div>
       <div className="toolbar">
         <Downloads
@@ -175,9 +178,7 @@ export function RunDetail({
           The evaluation on the test set failed: {testError}
         </p>
       )}
-      {(cancelState.error || evaluateState.error) && (
-        <p className="error">{(cancelState.error ?? evaluateState.error)?.message}</p>
-      )}
+      {actionError && <p className="error">{errorText(actionError)}</p>}
 
       <ChartControls state={charts} autoLog={autoLog} />
       <div className="grid2">

@@ -13,6 +13,7 @@ import { percent, RUN_STATUSES, type RunStatus, type RunSummary, RunSummaryFragm
 import { usePagedQuery } from "@/lib/usePagedQuery";
 import { BEST_EPOCH_VAL, FINAL_VAL } from "@/lib/valAccuracy";
 import { LocalTime, localTime } from "../LocalTime";
+import { useApiErrorText } from "../Providers";
 import { ProgressBar, StatusBadge, TestAccuracyCell } from "./RunBits";
 import { TagChips } from "./TagChips";
 import { useRunsChanged } from "./useRunsChanged";
@@ -106,6 +107,7 @@ export function RunsTable() {
   );
   const { refresh, error } = list;
   const [deleteState, deleteRun] = useMutation(DELETE);
+  const errorText = useApiErrorText();
   const [selected, setSelected] = useState<Set<string>>(new Set());
 
   useRunsChanged(refresh);
@@ -170,10 +172,10 @@ export function RunsTable() {
         <TagFilter tags={tags} onChange={setTags} />
         {list.fetching && <span className="muted">updating…</span>}
       </div>
-      {error && <p className="error">Could not load runs: {error.message}</p>}
+      {error && <p className="error">Could not load runs: {errorText(error)}</p>}
       {deleteState.error && (
         <p className="error" role="alert">
-          Could not delete: {deleteState.error.graphQLErrors[0]?.message ?? deleteState.error.message}
+          Could not delete: {errorText(deleteState.error)}
         </p>
       )}
       {!list.nodes && !error && <p className="muted">Loading runs…</p>}

@@ -12,6 +12,7 @@ import { rankTrials } from "@/lib/trialRanking";
 import { isFinished, percent } from "@/lib/types";
 import { BEST_EPOCH_VAL, FINAL_VAL } from "@/lib/valAccuracy";
 import { Downloads } from "../Downloads";
+import { useApiErrorText } from "../Providers";
 import { ProgressBar, StatusBadge, TestAccuracyCell } from "../runs/RunBits";
 import { WeightsImage } from "../runs/WeightsImage";
 import { Heatmap, ParallelCoordinates } from "./SweepCharts";
@@ -30,6 +31,7 @@ const count = (n: number) => n.toLocaleString("en-US");
 export function SweepDetail({ initial }: { initial: SweepView }) {
   const [{ data, error }] = useSubscription({ query: EVENTS, variables: { id: initial.id } });
   const [cancelState, cancel] = useMutation(CANCEL);
+  const errorText = useApiErrorText();
   const sweep = data ? readFragment(SweepViewFragment, data.sweepEvents.sweep) : initial;
   const endedTrials = sweep.trials.filter((t) => isFinished(t.status)).length;
   const pausedTrials = sweep.trials.filter((t) => t.status === "PAUSED").length;
@@ -65,7 +67,7 @@ export function SweepDetail({ initial }: { initial: SweepView }) {
             Cancel sweep
           </button>
         )}
-        {error && <span className="error">Live updates failed: {error.message}</span>}
+        {error && <span className="error">Live updates failed: {errorText(error)}</span>}
         <Downloads
           label="Trials"
           links={(["csv", "json"] as const).map((format) => ({
@@ -77,7 +79,7 @@ export function SweepDetail({ initial }: { initial: SweepView }) {
       </div>
       {cancelState.error && (
         <p className="error" role="alert">
-          Could not cancel the sweep: {cancelState.error.graphQLErrors[0]?.message ?? cancelState.error.message}
+          Could not cancel the sweep: {errorText(cancelState.error)}
         </p>
       )}
       {sweep.error && <p className="error card">{sweep.error}</p>}
@@ -215,6 +217,7 @@ export function SweepDetail({ initial }: { initial: SweepView }) {
  */
 function BestTest({ best, version }: { best: SweepTrial; version: unknown }) {
   const [evaluateState, evaluate] = useMutation(EVALUATE);
+  const errorText = useApiErrorText();
   // The event the sweep was at when the evaluation was asked again; a newer one has the outcome.
   const [retriedAt, setRetriedAt] = useState<{ run: string; version: unknown } | null>(null);
   const retrying = retriedAt?.run === best.id && retriedAt.version === version;
@@ -235,7 +238,7 @@ function BestTest({ best, version }: { best: SweepTrial; version: unknown }) {
       >
         Evaluate again
       </button>
-      {evaluateState.error && <> {evaluateState.error.message}</>}
+      {evaluateState.error && <> {errorText(evaluateState.error)}</>}
     </span>
   );
 }

@@ -10,6 +10,7 @@ import { STRATEGY_LABELS } from "@/lib/sweeps";
 import { percent } from "@/lib/types";
 import { usePagedQuery } from "@/lib/usePagedQuery";
 import { LocalTime } from "../LocalTime";
+import { useApiErrorText } from "../Providers";
 import { StatusBadge } from "../runs/RunBits";
 import { useRunsChanged } from "../runs/useRunsChanged";
 
@@ -29,6 +30,7 @@ const POLL_MS = 5000;
 
 export function SweepsTable() {
   const list = usePagedQuery(SWEEPS, {}, (data) => data.sweeps, PAGE_SIZE);
+  const errorText = useApiErrorText();
   // A sweep changes when its trials do: each is a run.
   useRunsChanged(list.refresh);
   const sweeps = list.nodes ?? [];
@@ -41,7 +43,7 @@ export function SweepsTable() {
   }, [running, refresh]);
   return (
     <>
-      {list.error && <p className="error">Could not load sweeps: {list.error.message}</p>}
+      {list.error && <p className="error">Could not load sweeps: {errorText(list.error)}</p>}
       {!list.nodes && !list.error && <p className="muted">Loading sweeps…</p>}
       {list.nodes && sweeps.length === 0 && (
         <div className="empty">
