@@ -236,6 +236,18 @@ test("a sweep's page ends its wait for the best model's test accuracy when the e
   await expect(page.getByTestId("best-test-error")).toHaveCount(0);
 });
 
+test("a finished sweep whose best run was deleted says so, not that no trial finished", async ({ page }) => {
+  // As the API reports such a sweep: SUCCEEDED, with no bestRun (deleting a run forgets it as best).
+  await rewrittenEvents(page, "SweepEvents", (data) => {
+    (data.sweepEvents as { sweep: { bestRun: unknown } }).sweep.bestRun = null;
+  });
+  await page.goto(`/sweeps/${sweepUuid}`);
+  await expect(page.getByTestId("best-model")).toContainText(
+    "The best model was chosen, but its run was deleted since.",
+  );
+  await expect(page.getByText("No trial finished training.")).toHaveCount(0);
+});
+
 test("Reproduce on a finished run trains it again and shows it reproduced bit-identically", async ({ page }) => {
   await page.goto(`/runs/${memberUuid}`);
   await page.getByRole("button", { name: "Reproduce" }).click();

@@ -125,7 +125,10 @@ export function SweepDetail({ initial }: { initial: SweepView }) {
                 ? "Chosen by validation accuracy when the sweep ends; then its test accuracy is measured, once."
                 : sweep.status === "CANCELLED"
                   ? `Cancelled — no best model chosen; ${plural(finishedTrials, "trial")} finished.`
-                  : "No trial finished training."}
+                  : sweep.status === "SUCCEEDED"
+                    ? // A sweep succeeds by choosing one; the API forgets it with the run.
+                      "The best model was chosen, but its run was deleted since. The trials that remain are below."
+                    : "No trial finished training."}
             </p>
           )}
         </div>
