@@ -160,6 +160,17 @@ test("a link with the view in its URL opens that view cold: smoothing, log scale
   await context.close();
 });
 
+test("picking other runs on the comparison keeps its view in the address: smoothing and zoom", async ({ page }) => {
+  await page.goto(`/compare?ids=${finished.uuid},${running.uuid}&smooth=0.5&zoom=20-60`);
+  await expect(page.getByRole("heading", { name: "Compare 2 runs" })).toBeVisible();
+  await page.getByRole("table", { name: "Runs to compare" }).getByRole("checkbox", { checked: false }).first().check();
+  await page.getByRole("button", { name: "Compare 3 runs" }).click();
+  await page.waitForURL((url) => url.searchParams.get("ids")?.split(",").length === 3);
+  expect(new URL(page.url()).searchParams.get("smooth")).toBe("0.5");
+  expect(new URL(page.url()).searchParams.get("zoom")).toBe("20-60");
+  await expect(page.getByRole("heading", { name: "Compare 3 runs" })).toBeVisible();
+});
+
 /** The last iteration a loss chart draws, over all its curves. */
 async function lastIterationDrawn(chart: Locator): Promise<number> {
   const { series } = await drawn(chart);

@@ -1,7 +1,7 @@
 // The chart view as a URL keeps it: what a link says comes back the same, defaults stay out of the
 // link, and a malformed value is ignored rather than drawn.
 import { describe, expect, it } from "vitest";
-import { DEFAULT_VIEW, parseChartView, spansDecades, withChartView } from "@/lib/chartView";
+import { chartViewQuery, DEFAULT_VIEW, parseChartView, spansDecades, withChartView } from "@/lib/chartView";
 
 describe("chart view in the URL", () => {
   it("round-trips smoothing, log and zoom, next to the page's own parameters", () => {
@@ -19,6 +19,13 @@ describe("chart view in the URL", () => {
       zoom: [0, 100],
     });
     expect(reset.toString()).toBe("");
+  });
+
+  it("carries the view alone to another address of the page", () => {
+    expect(chartViewQuery(new URLSearchParams("ids=a,b&study=Capacity&smooth=0.6&zoom=20-60"))).toBe(
+      "smooth=0.6&zoom=20-60",
+    );
+    expect(chartViewQuery(new URLSearchParams("ids=a,b"))).toBe("");
   });
 
   it("ignores malformed values", () => {

@@ -43,6 +43,13 @@ export function withChartView(params: URLSearchParams, view: ChartView): URLSear
   return next;
 }
 
+/**
+ * The view `params` carry, alone, as a query string ("" for the default view): for a link to another
+ * address of the same page (the comparison of other runs), which keeps the view the reader set.
+ */
+export const chartViewQuery = (params: { get(name: string): string | null }): string =>
+  withChartView(new URLSearchParams(), parseChartView(params)).toString();
+
 /** Whether a loss axis should be logarithmic by itself: when the positive losses span over three decades. */
 export function spansDecades(values: Iterable<number>): boolean {
   let min = Number.POSITIVE_INFINITY;

@@ -5,6 +5,7 @@ import { graphql, type ResultOf } from "@trainql/graphql";
 import { useRouter } from "next/navigation";
 import { useState } from "react";
 import { ValAccuracyCells, ValAccuracyHeaders } from "@/components/runs/ValAccuracyColumns";
+import { chartViewQuery } from "@/lib/chartView";
 import { hyperparameterText } from "@/lib/hyperparameterText";
 import { plural } from "@/lib/plural";
 import { usePagedQuery } from "@/lib/usePagedQuery";
@@ -45,6 +46,13 @@ export function RunPicker({ selected }: { selected: string[] }) {
   });
   // The seed groups of the chosen runs, each once, in the order of the list.
   const groups = [...new Set(runs.flatMap((r) => (chosen.has(r.uuid) && r.group ? [r.group.uuid] : [])))];
+  // The chart view (smoothing, zoom) set on this page stays: it fell out of the address, so a link
+  // or a reload of the new comparison showed the plain view. Read at the click: the charts write it
+  // into the address as it changes.
+  const compare = (key: "ids" | "groups", uuids: string[]) => {
+    const view = chartViewQuery(new URLSearchParams(window.location.search));
+    router.push(`/compare?${key}=${uuids.join(",")}${view ? `&${view}` : ""}`);
+  };
   const toggle = (uuid: string) =>
     setChosen((s) => {
       const next = new Set(s);
@@ -55,11 +63,7 @@ export function RunPicker({ selected }: { selected: string[] }) {
   return (
     <div className="card">
       <div className="toolbar">
-        <button
-          type="button"
-          disabled={chosen.size < 2}
-          onClick={() => router.push(`/compare?ids=${[...chosen].join(",")}`)}
-        >
+        <button type="button" disabled={chosen.size < 2} onClick={() => compare("ids", [...chosen])}>
           Compare {plural(chosen.size, "run")}
         </button>
         <button
@@ -67,7 +71,7 @@ export function RunPicker({ selected }: { selected: string[] }) {
           className="secondary"
           disabled={groups.length === 0}
           title="Each chosen run's seed group, as mean ± std"
-          onClick={() => router.push(`/compare?groups=${groups.join(",")}`)}
+          onClick={() => compare("groups", groups)}
         >
           Compare their {plural(groups.length, "seed group")}
         </button>
