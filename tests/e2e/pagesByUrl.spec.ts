@@ -212,6 +212,18 @@ test("unknown and malformed ids get the not-found page with status 404", async (
   }
 });
 
+test("a comparison of more runs than its downloads export is refused in words", async ({ page }) => {
+  const ids = Array.from({ length: 51 }, (_, i) => `00000000-0000-4000-8000-${String(i).padStart(12, "0")}`);
+  await page.goto(`/compare?ids=${ids.join(",")}`);
+  await expect(page.getByTestId("too-many")).toContainText("This address lists 51 runs; a comparison shows at most 50");
+  // Repeats count once: 51 times the same run is a comparison of one.
+  await page.goto(`/compare?ids=${Array(51).fill(finished.uuid).join(",")}`);
+  await expect(page.getByTestId("too-many")).toHaveCount(0);
+  await expect(
+    page.getByRole("table", { name: "Hyperparameters of the compared runs" }).locator("tbody tr"),
+  ).toHaveCount(1);
+});
+
 test("before a form's page hydrates, its fields are read-only and its button disabled: nothing typed is lost", async ({
   browser,
   baseURL,

@@ -1,7 +1,10 @@
 // How compared curves are told apart: by what differs between the runs, and never by a label two
 // runs share (a chart keys its series by name; ECharts throws on a repeated series id).
+import { readFileSync } from "node:fs";
+import path from "node:path";
 import { DEFAULT_HYPERPARAMETERS } from "@trainql/nn/hyperparameters";
 import { describe, expect, it } from "vitest";
+import { MAX_COMPARE, selectedIds } from "@/lib/compareSelection";
 import { curveLabels } from "@/lib/differences";
 
 const run = (uuid: string, changes: Partial<typeof DEFAULT_HYPERPARAMETERS> = {}) => ({
@@ -33,5 +36,19 @@ describe("curve labels", () => {
     ]);
     expect(labels).toEqual(["lr 0.1 (aaaaaaaa)", "lr 0.2", "lr 0.1 (cccccccc)"]);
     expect(new Set(labels).size).toBe(labels.length);
+  });
+});
+
+describe("a comparison's selection", () => {
+  it("lists each id once, in the order first listed, without empty entries", () => {
+    expect(selectedIds("a,b,a,,a,c,b")).toEqual(["a", "b", "c"]);
+    expect(selectedIds(undefined)).toEqual([]);
+    expect(selectedIds(Array(1000).fill("a").join(","))).toEqual(["a"]);
+  });
+
+  it("is capped where the API caps a comparison's export", () => {
+    // The API's constant is read as text: the dashboard does not import the server's code.
+    const api = readFileSync(path.resolve(import.meta.dirname, "../../server/src/exports/downloads.ts"), "utf8");
+    expect(Number(/export const MAX_COMPARE = (\d+);/.exec(api)?.[1])).toBe(MAX_COMPARE);
   });
 });

@@ -1,10 +1,12 @@
 import { graphql } from "@trainql/graphql";
+import Link from "next/link";
 import { notFound } from "next/navigation";
 import { ApiErrorNotice } from "@/components/ApiErrorNotice";
 import { CompareGroups } from "@/components/compare/CompareGroups";
 import { CompareView } from "@/components/compare/CompareView";
 import { RunPicker } from "@/components/compare/RunPicker";
 import { COMPARED_RUN, type ComparedRun, comparedRun } from "@/lib/comparedRun";
+import { MAX_COMPARE, selectedIds } from "@/lib/compareSelection";
 import { type Group, GroupFields } from "@/lib/groups";
 import { isNotFound, noticeProps, serverQuery } from "@/lib/serverQuery";
 
@@ -20,8 +22,10 @@ export default async function ComparePage({
   searchParams: Promise<{ ids?: string; groups?: string; study?: string }>;
 }) {
   const { ids: idList, groups: groupList, study } = await searchParams;
-  const ids = (idList ?? "").split(",").filter(Boolean);
-  const groupIds = (groupList ?? "").split(",").filter(Boolean);
+  const ids = selectedIds(idList);
+  const groupIds = selectedIds(groupList);
+  if (ids.length > MAX_COMPARE || groupIds.length > MAX_COMPARE)
+    return <TooMany runs={ids.length} groups={groupIds.length} />;
   let groups: Group[];
   try {
     groups = once(await Promise.all(groupIds.map(async (id) => (await serverQuery(GROUP, { id })).runGroup)));
@@ -61,5 +65,20 @@ export default async function ComparePage({
           (Back, a link to another comparison), and the picker showed the choices made on the page before. */}
       <RunPicker key={runs.map((r) => r.uuid).join(",")} selected={runs.map((r) => r.uuid)} />
     </>
+  );
+}
+
+/** An address that lists more than a comparison shows, said as the not-found page says a bad address. */
+function TooMany({ runs, groups }: { runs: number; groups: number }) {
+  const listed = runs > MAX_COMPARE ? `${runs} runs` : `${groups} seed groups`;
+  return (
+    <div className="card" data-testid="too-many">
+      <h1>Too many to compare</h1>
+      <p>
+        This address lists {listed}; a comparison shows at most {MAX_COMPARE} (the most its downloads export). Check
+        that the link is the one meant, or pick fewer.
+      </p>
+      <Link href="/compare">Pick runs to compare</Link>
+    </div>
   );
 }
