@@ -49,8 +49,11 @@ test("the slider scrubs the weights through the kept epochs, and follows new one
   // stays kept however far the run goes: the kept epochs are the multiples of a stride that doubles.
   // Any other old epoch may be thinned away while the page is on it, and the slider then goes back
   // to the newest.)
+  // A screen reader hears the epoch, not the slider's position among the kept ones.
+  await expect(slider).toHaveAttribute("aria-valuetext", /^Epoch \d+, the latest$/);
   await slider.fill("0");
   await expect(label).toHaveText("Epoch 0");
+  await expect(slider).toHaveAttribute("aria-valuetext", "Epoch 0");
   const img = page.locator("img.weights");
   await expect(img).toHaveAttribute("src", new RegExp(`/runs/${startRun.uuid}/weights\\.png\\?epoch=0$`));
   await expect.poll(() => img.evaluate((i: HTMLImageElement) => i.complete && i.naturalWidth)).toBeGreaterThan(0);

@@ -120,6 +120,9 @@ test("a finished run's page, by URL: its weights, and the API's numbers", async 
     await expect(page.getByTestId("best-epoch-val")).toHaveText(percent(finished.bestValAcc));
     await expect(page.getByTestId("epoch-count")).toHaveText(String(finished.epochs.length));
     await expect(page.getByTestId("test-acc")).toHaveText(/^\d+\.\d\d%$/);
+    // Charts are named for a screen reader in words, not by the page's internal names.
+    await expect(page.getByRole("img", { name: "Loss per iteration" })).toBeVisible();
+    await expect(page.getByRole("img", { name: "Train and validation accuracy per epoch" })).toBeVisible();
   });
 });
 
@@ -168,6 +171,12 @@ test("a comparison, by URL: the API's numbers, and the running run's epochs arri
 test("the list pages, by URL, with sort and filter kept in the address", async ({ page }) => {
   await byUrl(page, "/?sort=BEST_VAL_ACC_DESC&status=SUCCEEDED", "34-runs-by-url", async () => {
     await expect(page.getByRole("button", { name: "Best epoch val ↓" })).toBeVisible();
+    // The order is told to a screen reader too, not only drawn as an arrow.
+    await expect(page.getByRole("columnheader", { name: "Best epoch val ↓" })).toHaveAttribute(
+      "aria-sort",
+      "descending",
+    );
+    await expect(page.getByRole("columnheader", { name: "Created" })).toHaveAttribute("aria-sort", "none");
     await expect(page.getByLabel("Filter by status")).toHaveValue("SUCCEEDED");
     const rows = page.getByRole("table", { name: "Runs" }).locator("tbody tr");
     await expect(rows.first()).toBeVisible();

@@ -210,7 +210,7 @@ test("the run page's CSV download parses back to the stored losses and epochs; t
 
   const [png] = await Promise.all([
     page.waitForEvent("download"),
-    page.getByRole("button", { name: "Save loss as PNG" }).click(),
+    page.getByRole("button", { name: "Save chart as PNG: Loss per iteration" }).click(),
   ]);
   expect(png.suggestedFilename()).toBe("loss.png");
   const image = await readFile(await png.path());

@@ -155,11 +155,15 @@ function withView(option: ChartOption, view: Pick<CurveView, "smoothing" | "log"
 export function Chart({
   option,
   height = 300,
+  name,
   label,
   view,
 }: {
   option: ChartOption;
   height?: number;
+  /** Short and fixed ("loss"): the PNG's file name, and how tests find the chart. */
+  name: string;
+  /** What a screen reader says the chart is ("Loss per iteration"). */
   label: string;
   /** For curve charts: the page's view (ChartControls). */
   view?: CurveView;
@@ -244,20 +248,25 @@ export function Chart({
     if (!url) return;
     const link = document.createElement("a");
     link.href = url;
-    link.download = `${label.replace(/[^\w-]+/g, "-")}.png`;
+    link.download = `${name}.png`;
     link.click();
   }
 
   return (
     <div className="chart-box">
-      <button type="button" className="secondary small chart-png" onClick={savePng} aria-label={`Save ${label} as PNG`}>
+      <button
+        type="button"
+        className="secondary small chart-png"
+        onClick={savePng}
+        aria-label={`Save chart as PNG: ${label}`}
+      >
         PNG
       </button>
       <div
         ref={element}
         role="img"
         aria-label={label}
-        data-testid={`chart-${label}`}
+        data-testid={`chart-${name}`}
         style={{ height, width: "100%" }}
       />
     </div>

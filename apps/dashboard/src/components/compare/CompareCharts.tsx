@@ -48,14 +48,29 @@ export function CompareCharts({ curves }: { curves: Curve[] }) {
     <>
       <ChartControls state={charts} autoLog={autoLog} />
       <div className="card">
-        <Chart option={loss} label="loss" view={charts.curves(charts.view.log ?? autoLog)} />
+        <Chart
+          option={loss}
+          name="loss"
+          label="Loss per iteration of the compared runs"
+          view={charts.curves(charts.view.log ?? autoLog)}
+        />
       </div>
       <div className="grid2">
         <div className="card">
-          <Chart option={train} label="train-accuracy" view={charts.curves(false)} />
+          <Chart
+            option={train}
+            name="train-accuracy"
+            label="Train accuracy per epoch of the compared runs"
+            view={charts.curves(false)}
+          />
         </div>
         <div className="card">
-          <Chart option={val} label="val-accuracy" view={charts.curves(false)} />
+          <Chart
+            option={val}
+            name="val-accuracy"
+            label="Validation accuracy per epoch of the compared runs"
+            view={charts.curves(false)}
+          />
         </div>
       </div>
     </>

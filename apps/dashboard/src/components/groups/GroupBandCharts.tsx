@@ -38,13 +38,13 @@ export function GroupBandCharts({ curves }: { curves: GroupCurve[] }) {
   return (
     <div className="grid2">
       <div className="card">
-        <Chart option={val} label="group-val-accuracy" />
+        <Chart option={val} name="group-val-accuracy" label="Validation accuracy per epoch, mean ± std" />
       </div>
       <div className="card">
-        <Chart option={train} label="group-train-accuracy" />
+        <Chart option={train} name="group-train-accuracy" label="Train accuracy per epoch, mean ± std" />
       </div>
       <div className="card">
-        <Chart option={loss} label="group-loss" />
+        <Chart option={loss} name="group-loss" label="Loss at each epoch, mean ± std" />
       </div>
     </div>
   );

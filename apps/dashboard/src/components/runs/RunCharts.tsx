@@ -26,7 +26,7 @@ export function LossChart({
       }),
     [losses, divergedAtIteration, forkedAtIteration],
   );
-  return <Chart option={option} label="loss" view={view} />;
+  return <Chart option={option} name="loss" label="Loss per iteration" view={view} />;
 }
 
 export function AccuracyChart({ epochs, view }: { epochs: Epoch[]; view: CurveView }) {
@@ -41,5 +41,5 @@ export function AccuracyChart({ epochs, view }: { epochs: Epoch[]; view: CurveVi
       ),
     [epochs],
   );
-  return <Chart option={option} label="accuracy" view={view} />;
+  return <Chart option={option} name="accuracy" label="Train and validation accuracy per epoch" view={view} />;
 }

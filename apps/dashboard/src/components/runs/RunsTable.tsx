@@ -116,6 +116,9 @@ export function RunsTable() {
   const sortBy = (key: "CREATED_AT" | "BEST_VAL_ACC" | "FINAL_VAL_ACC") =>
     setOrder((order === `${key}_DESC` ? `${key}_ASC` : `${key}_DESC`) as Order);
   const arrow = (key: string) => (order.startsWith(key) ? (order.endsWith("DESC") ? " ↓" : " ↑") : "");
+  // The arrow is drawn; a screen reader hears the header's aria-sort.
+  const ariaSort = (key: string) =>
+    order.startsWith(`${key}_`) ? (order.endsWith("DESC") ? "descending" : "ascending") : "none";
   const toggle = (uuid: string) =>
     setSelected((s) => {
       const next = new Set(s);
@@ -193,7 +196,7 @@ export function RunsTable() {
                 <th>
                   <span className="visually-hidden">Select</span>
                 </th>
-                <th>
+                <th aria-sort={ariaSort("CREATED_AT")}>
                   <button type="button" onClick={() => sortBy("CREATED_AT")}>
                     Created{arrow("CREATED_AT")}
                   </button>
@@ -207,13 +210,13 @@ export function RunsTable() {
                 <th className="num">LR</th>
                 <th className="num">Reg</th>
                 <th className="num">Iterations</th>
-                <th className="num" title={FINAL_VAL.title}>
+                <th className="num" title={FINAL_VAL.title} aria-sort={ariaSort("FINAL_VAL_ACC")}>
                   <button type="button" onClick={() => sortBy("FINAL_VAL_ACC")}>
                     {FINAL_VAL.label}
                     {arrow("FINAL_VAL_ACC")}
                   </button>
                 </th>
-                <th className="num" title={BEST_EPOCH_VAL.title}>
+                <th className="num" title={BEST_EPOCH_VAL.title} aria-sort={ariaSort("BEST_VAL_ACC")}>
                   <button type="button" onClick={() => sortBy("BEST_VAL_ACC")}>
                     {BEST_EPOCH_VAL.label}
                     {arrow("BEST_VAL_ACC")}

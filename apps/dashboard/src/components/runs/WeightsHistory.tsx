@@ -53,6 +53,8 @@ export function WeightsHistory({
         <input
           type="range"
           aria-label="Weights epoch"
+          // The position alone ("3") would be read out, not the epoch it shows.
+          aria-valuetext={`Epoch ${epoch}${index === epochs.length - 1 ? ", the latest" : ""}`}
           data-testid="weights-slider"
           min={0}
           max={epochs.length - 1}

@@ -116,7 +116,12 @@ export function Heatmap({ trials, groups }: { trials: SweepTrial[]; groups: Swee
           end if any was (* {CUT_EARLY})
         </span>
       </div>
-      <Chart option={option} height={320} label="heatmap" />
+      <Chart
+        option={option}
+        height={320}
+        name="heatmap"
+        label={`Heatmap of validation accuracy by ${labelOf(x)} and ${labelOf(y)}`}
+      />
     </div>
   );
 }
@@ -163,7 +168,12 @@ export function ParallelCoordinates({ trials }: { trials: SweepTrial[] }) {
   return (
     <div className="card">
       <h2>Hyperparameters → validation accuracy</h2>
-      <Chart option={option} height={320} label="parallel" />
+      <Chart
+        option={option}
+        height={320}
+        name="parallel"
+        label="Parallel coordinates: each trial's hyperparameters and validation accuracy"
+      />
     </div>
   );
 }

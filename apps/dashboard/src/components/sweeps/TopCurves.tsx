@@ -51,7 +51,13 @@ export function TopCurves({ trials, k = 5, version }: { trials: SweepTrial[]; k?
       ) : (
         <>
           <ChartControls state={charts} />
-          <Chart option={option} height={320} label="top-curves" view={charts.curves(false)} />
+          <Chart
+            option={option}
+            height={320}
+            name="top-curves"
+            label={`Validation accuracy per epoch of the top ${top.length} trials`}
+            view={charts.curves(false)}
+          />
         </>
       )}
     </div>
