@@ -171,6 +171,46 @@ test("picking other runs on the comparison keeps its view in the address: smooth
   await expect(page.getByRole("heading", { name: "Compare 3 runs" })).toBeVisible();
 });
 
+/** The x values a chart's zoom shows (the page's zoom is a share of the axis; these are what it is now). */
+async function zoomedValues(chart: Locator): Promise<[number, number]> {
+  return chart.evaluate((el) => {
+    type Zoom = { id: string; startValue: number; endValue: number };
+    const chart = (el as HTMLElement & { chart: { getOption(): { dataZoom: Zoom[] } } }).chart;
+    const zoom = chart.getOption().dataZoom.find((z) => z.id === "zoom")!;
+    return [zoom.startValue, zoom.endValue];
+  });
+}
+
+test("a zoom chosen on a live run's page stays on the same iterations while the run's axis grows", async ({ page }) => {
+  await page.goto(`/runs/${running.uuid}`);
+  const loss = page.getByTestId("chart-loss");
+  await expect.poll(() => lastIterationDrawn(loss), { timeout: 60_000 }).toBeGreaterThan(100);
+  // The drag, with the trainer frozen: a redraw mid-drag would end it (the chart redraws per event).
+  await control("pause-trainer");
+  let from: number;
+  let to: number;
+  try {
+    await page.waitForTimeout(500);
+    const box = (await loss.boundingBox())!;
+    const y = box.y + box.height / 2;
+    await page.mouse.move(box.x + box.width * 0.35, y);
+    await page.mouse.down();
+    await page.mouse.move(box.x + box.width * 0.5, y, { steps: 5 });
+    await page.mouse.move(box.x + box.width * 0.65, y, { steps: 5 });
+    await page.mouse.up();
+    await expect.poll(async () => (await drawn(loss)).zoom.start).toBeGreaterThan(5);
+    [from, to] = await zoomedValues(loss);
+  } finally {
+    await control("resume-trainer");
+  }
+  // Until the run has trained a twentieth more: as a share of the axis, the view slid along with it.
+  const last = await lastIterationDrawn(loss);
+  await expect.poll(() => lastIterationDrawn(loss), { timeout: 60_000 }).toBeGreaterThan(last * 1.05);
+  const [fromNow, toNow] = await zoomedValues(loss);
+  expect(fromNow).toBeCloseTo(from, 0);
+  expect(toNow).toBeCloseTo(to, 0);
+});
+
 /** The last iteration a loss chart draws, over all its curves. */
 async function lastIterationDrawn(chart: Locator): Promise<number> {
   const { series } = await drawn(chart);

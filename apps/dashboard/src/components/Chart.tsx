@@ -71,9 +71,25 @@ type LegendSelection = Record<string, boolean>;
 /** The page's zoom is this dataZoom's range (the slider's and the drag's follow it: same axis). */
 const ZOOM_ID = "zoom";
 
-function zoomOf(chart: echarts.ECharts): { start: number; end: number } | undefined {
-  const zooms = chart.getOption().dataZoom as { id?: string; start: number; end: number }[] | undefined;
+/** The page's zoom as this chart shows it: percentages of the axis, and the x values they are now. */
+interface ZoomWindow {
+  start: number;
+  end: number;
+  startValue?: number;
+  endValue?: number;
+}
+
+function zoomOf(chart: echarts.ECharts): ZoomWindow | undefined {
+  const zooms = chart.getOption().dataZoom as (ZoomWindow & { id?: string })[] | undefined;
   return zooms?.find((z) => z.id === ZOOM_ID);
+}
+
+/** The x values a zoom shows now, when it shows less than the whole axis. */
+function zoomedValues(chart: echarts.ECharts): [number, number] | null {
+  const zoom = zoomOf(chart);
+  if (!zoom || (zoom.start <= 0 && zoom.end >= 100)) return null;
+  const { startValue, endValue } = zoom;
+  return Number.isFinite(startValue) && Number.isFinite(endValue) ? [startValue!, endValue!] : null;
 }
 
 /**
@@ -215,6 +231,13 @@ export function Chart({
   const zoom = view?.zoom ?? null;
   const zoomNow = useRef(zoom);
   zoomNow.current = zoom;
+  // The iterations (or epochs) a zoom chosen on this page showed when it was chosen. The page's zoom
+  // is a share of the axis (charts of one page have axes of different units, and the address keeps
+  // it so); re-applied as a share to a live run's growing axis, the view slid along as the run trained.
+  // Redraws keep these values instead. The zoom a page opens with (its address) is a share of the
+  // axis as loaded: a run's page draws its stored curve in parts, as the stream replays it.
+  const pinned = useRef<[number, number] | null>(null);
+  const zoomSeen = useRef(zoom);
   const curves = view !== undefined;
   const shown = useMemo(() => {
     const themed = { ...option, backgroundColor: "transparent" };
@@ -226,7 +249,13 @@ export function Chart({
     chart.setOption(withLegendSelection(shown, legendSelection.current), { notMerge: true });
     if (!curves) return;
     const [start, end] = zoomNow.current ?? [0, 100];
-    chart.dispatchAction({ type: "dataZoom", dataZoomId: ZOOM_ID, start, end }, { silent: true });
+    const kept = zoomNow.current ? pinned.current : null;
+    chart.dispatchAction(
+      kept
+        ? { type: "dataZoom", dataZoomId: ZOOM_ID, startValue: kept[0], endValue: kept[1] }
+        : { type: "dataZoom", dataZoomId: ZOOM_ID, start, end },
+      { silent: true },
+    );
     // Dragging across the plot zooms (the toolbox's zoom select, its buttons hidden); not on a touch screen.
     chart.dispatchAction({ type: "takeGlobalCursor", key: "dataZoomSelect", dataZoomSelectActive: !coarsePointer() });
   }, [chart, shown, curves]);
@@ -234,10 +263,14 @@ export function Chart({
   useEffect(() => {
     const instance = chart;
     if (!instance || !curves) return;
+    // (The page makes a new zoom only when it changes: a drag here or in another chart, a reset.)
+    const chosen = zoom !== zoomSeen.current;
+    zoomSeen.current = zoom;
     const [start, end] = zoom ?? [0, 100];
     const current = zoomOf(instance);
-    if (current && Math.abs(current.start - start) < 0.01 && Math.abs(current.end - end) < 0.01) return;
-    instance.dispatchAction({ type: "dataZoom", dataZoomId: ZOOM_ID, start, end }, { silent: true });
+    if (!(current && Math.abs(current.start - start) < 0.01 && Math.abs(current.end - end) < 0.01))
+      instance.dispatchAction({ type: "dataZoom", dataZoomId: ZOOM_ID, start, end }, { silent: true });
+    if (chosen) pinned.current = zoom ? zoomedValues(instance) : null;
   }, [chart, zoom, curves]);
 
   // The chart as it is drawn now, as a PNG file (ECharts renders it, at twice the screen's pixels), on

@@ -7,7 +7,11 @@ export interface ChartView {
   smoothing: number;
   /** Log scale for loss charts; null: chosen from the data (a diverged run's losses span decades). */
   log: boolean | null;
-  /** The part of the x axis shown, as start and end percentages of its range; null: all of it. */
+  /**
+   * The part of the x axis shown, as start and end percentages of its range; null: all of it. A share,
+   * because the charts of one page have x axes in different units (iterations, epochs); once chosen
+   * on a page, each chart keeps the x values it showed then while a live run's axis grows (Chart.tsx).
+   */
   zoom: [number, number] | null;
 }
 
