@@ -161,14 +161,22 @@ test("a link with the view in its URL opens that view cold: smoothing, log scale
 });
 
 test("picking other runs on the comparison keeps its view in the address: smoothing and zoom", async ({ page }) => {
-  await page.goto(`/compare?ids=${finished.uuid},${running.uuid}&smooth=0.5&zoom=20-60`);
+  // A third run to compare (it waits in the queue behind the running one; cancelled at the end). The
+  // page starts without the running run: a comparison that streams a live run's losses took 20 s to
+  // over 2 min to leave for another (the navigation's render waits behind the stream's), with or
+  // without the view in the address.
+  const { startRun: third } = await gql(START, {
+    input: { hiddenSize: 4, numIters: 20, batchSize: 20, learningRate: 0.05, reg: 0.001 },
+  });
+  await page.goto(`/compare?ids=${finished.uuid},${third.uuid}&smooth=0.5&zoom=20-60`);
   await expect(page.getByRole("heading", { name: "Compare 2 runs" })).toBeVisible();
-  await page.getByRole("table", { name: "Runs to compare" }).getByRole("checkbox", { checked: false }).first().check();
+  await page.getByRole("checkbox", { name: `select run ${running.uuid}` }).check();
   await page.getByRole("button", { name: "Compare 3 runs" }).click();
   await page.waitForURL((url) => url.searchParams.get("ids")?.split(",").length === 3);
   expect(new URL(page.url()).searchParams.get("smooth")).toBe("0.5");
   expect(new URL(page.url()).searchParams.get("zoom")).toBe("20-60");
   await expect(page.getByRole("heading", { name: "Compare 3 runs" })).toBeVisible();
+  await gql(CANCEL, { id: third.id });
 });
 
 /** The x values a chart's zoom shows (the page's zoom is a share of the axis; these are what it is now). */
@@ -191,6 +199,7 @@ test("a zoom chosen on a live run's page stays on the same iterations while the 
   let to: number;
   try {
     await page.waitForTimeout(500);
+    await loss.scrollIntoViewIfNeeded();
     const box = (await loss.boundingBox())!;
     const y = box.y + box.height / 2;
     await page.mouse.move(box.x + box.width * 0.35, y);
