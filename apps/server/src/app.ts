@@ -146,7 +146,7 @@ export function buildApp({
   });
 
   /** The read-only stand-ins for the tokens that file URLs carry (fileReadToken). */
-  const readTokens = Promise.all(access.tokens.map(fileReadToken));
+  const readTokens = access.tokens.map(fileReadToken);
 
   /**
    * Files (images, downloads) are read as queries are: by anyone when queries are public, else with a
@@ -159,7 +159,7 @@ export function buildApp({
     const token = params.get("access_token") ?? bearerToken(req.headers.authorization);
     if (isValidToken(access, token)) return true;
     const readToken = params.get("read_token");
-    if (readToken && isValidToken({ ...access, tokens: await readTokens }, readToken)) return true;
+    if (readToken && isValidToken({ ...access, tokens: readTokens }, readToken)) return true;
     jsonError(
       res,
       401,

@@ -8,8 +8,9 @@ import { createContext, type ReactNode, useCallback, useContext, useEffect, useM
 import { Provider } from "urql";
 import { apiErrorText } from "@/lib/apiErrorText";
 import { browserApiUrl, originOf } from "@/lib/apiUrl";
-import { adoptCookieToken, getReadToken } from "@/lib/token";
+import { getReadToken } from "@/lib/token";
 import { type ConnectionState, clientFor } from "@/lib/urqlClient";
+import { useHydrated } from "@/lib/useHydrated";
 import { SignIn } from "./SignIn";
 
 interface Api {
@@ -102,21 +103,15 @@ export function Providers({
     };
   }, [publicApiUrl, apiPort, requestSignIn]);
   const neverConnected = useNeverConnected(connection);
-  // A new tab signed in from another one has the token in the cookie only; its stand-in is derived
-  // here, once, before any file link is made.
-  const [filesReady, setFilesReady] = useState(false);
-  useEffect(() => {
-    adoptCookieToken()
-      .catch(() => {}) // (Web Crypto is missing outside a secure context: files are then asked without it.)
-      .finally(() => setFilesReady(true));
-  }, []);
+  // (The token is the browser's: a server-rendered address would go out without it.)
+  const hydrated = useHydrated();
   const fileUrl = useCallback(
     (path: string) => {
-      if (!filesReady) return undefined;
+      if (!hydrated) return undefined;
       const token = getReadToken();
       return `${apiOrigin}${path}${token ? `${path.includes("?") ? "&" : "?"}read_token=${encodeURIComponent(token)}` : ""}`;
     },
-    [apiOrigin, filesReady],
+    [apiOrigin, hydrated],
   );
   return (
     <ApiContext.Provider value={{ apiUrl, apiOrigin, connection, fileUrl, requestSignIn }}>

@@ -5,10 +5,10 @@ import { setToken } from "@/lib/token";
 
 export function SignIn() {
   const [value, setValue] = useState("");
-  async function submit(event: FormEvent) {
+  function submit(event: FormEvent) {
     event.preventDefault();
     if (!value.trim()) return;
-    await setToken(value.trim());
+    setToken(value.trim());
     // Everything on the page asked without the token: load it again with it (a wrong one asks again).
     window.location.reload();
   }

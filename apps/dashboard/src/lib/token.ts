@@ -6,7 +6,6 @@
 import { fileReadToken } from "@trainql/graphql/fileReadToken";
 
 export const TOKEN_COOKIE = "trainql_token";
-const READ_TOKEN_KEY = "trainql_read_token";
 
 /** The token signed in with: this tab's, else the cookie's (signed in from another tab). */
 export function getToken(): string | null {
@@ -20,31 +19,18 @@ function cookieToken(): string | null {
   return value ? decodeURIComponent(value) : null;
 }
 
-/**
- * Takes the cookie's token into a tab that has none of its own, deriving its read-only stand-in
- * (asynchronous: Web Crypto), so that getReadToken has it once this resolves. Until then file links
- * would go out without it and be refused.
- */
-export async function adoptCookieToken(): Promise<void> {
-  if (typeof window === "undefined" || window.sessionStorage.getItem(READ_TOKEN_KEY)) return;
-  const token = cookieToken();
-  if (token) await setToken(token);
-}
-
 /** The `read_token` for file links, or null without a token. */
 export function getReadToken(): string | null {
-  if (typeof window === "undefined") return null;
-  return window.sessionStorage.getItem(READ_TOKEN_KEY);
+  const token = getToken();
+  return token ? fileReadToken(token) : null;
 }
 
-export async function setToken(token: string | null): Promise<void> {
+export function setToken(token: string | null): void {
   if (token) {
-    window.sessionStorage.setItem(READ_TOKEN_KEY, await fileReadToken(token));
     window.sessionStorage.setItem(TOKEN_COOKIE, token);
     document.cookie = `${TOKEN_COOKIE}=${encodeURIComponent(token)}; path=/; SameSite=Strict`;
   } else {
     window.sessionStorage.removeItem(TOKEN_COOKIE);
-    window.sessionStorage.removeItem(READ_TOKEN_KEY);
     document.cookie = `${TOKEN_COOKIE}=; path=/; max-age=0; SameSite=Strict`;
   }
 }
