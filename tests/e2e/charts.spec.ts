@@ -81,6 +81,17 @@ test.afterAll(async () => {
 });
 
 /** The run page of the finished run, its loss curve loaded. */
+/** A mouse drag across the middle of a chart's plot, from 35% to 65% of its width (a zoom on a desktop). */
+async function dragAcross(page: Page, chart: Locator) {
+  const box = (await chart.boundingBox())!;
+  const y = box.y + box.height / 2;
+  await page.mouse.move(box.x + box.width * 0.35, y);
+  await page.mouse.down();
+  await page.mouse.move(box.x + box.width * 0.5, y, { steps: 5 });
+  await page.mouse.move(box.x + box.width * 0.65, y, { steps: 5 });
+  await page.mouse.up();
+}
+
 async function openFinished(page: Page, query = "") {
   await page.goto(`/runs/${finished.uuid}${query}`);
   await expect(page.getByTestId("run-status")).toHaveText("SUCCEEDED");
@@ -123,13 +134,7 @@ test("log scale applies to the loss chart only; a drag zooms every chart of the 
   await shot(page, "61-charts-log-scale");
 
   // Drag across the middle of the loss chart's plot: both charts show the same part of their x axis.
-  const box = (await loss.boundingBox())!;
-  const y = box.y + box.height / 2;
-  await page.mouse.move(box.x + box.width * 0.35, y);
-  await page.mouse.down();
-  await page.mouse.move(box.x + box.width * 0.5, y, { steps: 5 });
-  await page.mouse.move(box.x + box.width * 0.65, y, { steps: 5 });
-  await page.mouse.up();
+  await dragAcross(page, loss);
   await expect.poll(async () => (await drawn(loss)).zoom.start).toBeGreaterThan(5);
   const zoom = (await drawn(loss)).zoom;
   expect(zoom.end).toBeLessThan(95);
@@ -200,13 +205,7 @@ test("a zoom chosen on a live run's page stays on the same iterations while the 
   try {
     await page.waitForTimeout(500);
     await loss.scrollIntoViewIfNeeded();
-    const box = (await loss.boundingBox())!;
-    const y = box.y + box.height / 2;
-    await page.mouse.move(box.x + box.width * 0.35, y);
-    await page.mouse.down();
-    await page.mouse.move(box.x + box.width * 0.5, y, { steps: 5 });
-    await page.mouse.move(box.x + box.width * 0.65, y, { steps: 5 });
-    await page.mouse.up();
+    await dragAcross(page, loss);
     await expect.poll(async () => (await drawn(loss)).zoom.start).toBeGreaterThan(5);
     [from, to] = await zoomedValues(loss);
   } finally {
@@ -412,13 +411,7 @@ test("on a touch screen a drag across a chart does not zoom it: the swipe is lef
   expect(await page.evaluate(() => window.matchMedia("(pointer: coarse)").matches)).toBe(true);
   await loss.scrollIntoViewIfNeeded();
   // The drag that zooms on a desktop (see above).
-  const box = (await loss.boundingBox())!;
-  const y = box.y + box.height / 2;
-  await page.mouse.move(box.x + box.width * 0.35, y);
-  await page.mouse.down();
-  await page.mouse.move(box.x + box.width * 0.5, y, { steps: 5 });
-  await page.mouse.move(box.x + box.width * 0.65, y, { steps: 5 });
-  await page.mouse.up();
+  await dragAcross(page, loss);
   await page.waitForTimeout(1000);
   expect((await drawn(loss)).zoom).toEqual({ start: 0, end: 100 });
   await expect(page).not.toHaveURL(/zoom=/);

@@ -9,6 +9,7 @@ import { chartViewQuery } from "@/lib/chartView";
 import { hyperparameterText } from "@/lib/hyperparameterText";
 import { plural } from "@/lib/plural";
 import { usePagedQuery } from "@/lib/usePagedQuery";
+import { LoadMore } from "../LoadMore";
 import { LocalTime } from "../LocalTime";
 import { useApiErrorText } from "../Providers";
 import { StatusBadge } from "../runs/RunBits";
@@ -121,14 +122,7 @@ export function RunPicker({ selected }: { selected: string[] }) {
           </tbody>
         </table>
       </div>
-      {list.hasMore && (
-        <div className="toolbar">
-          <span className="muted">Showing the newest {plural(runs.length, "run")}; older ones are not listed yet.</span>
-          <button type="button" className="secondary" disabled={list.fetching} onClick={list.loadMore}>
-            Load more
-          </button>
-        </div>
-      )}
+      <LoadMore list={list}>Showing the newest {plural(runs.length, "run")}; older ones are not listed yet.</LoadMore>
     </div>
   );
 }

@@ -12,6 +12,7 @@ import { plural } from "@/lib/plural";
 import { percent, RUN_STATUSES, type RunStatus, type RunSummary, RunSummaryFragment } from "@/lib/types";
 import { usePagedQuery } from "@/lib/usePagedQuery";
 import { BEST_EPOCH_VAL, FINAL_VAL } from "@/lib/valAccuracy";
+import { LoadMore } from "../LoadMore";
 import { LocalTime, localTime } from "../LocalTime";
 import { useApiErrorText } from "../Providers";
 import { ProgressBar, StatusBadge, TestAccuracyCell } from "./RunBits";
@@ -290,16 +291,9 @@ export function RunsTable() {
           </table>
         </div>
       )}
-      {list.hasMore && (
-        <div className="toolbar">
-          <span className="muted" data-testid="runs-shown">
-            Showing the first {plural(runs.length, "run")}; more match.
-          </span>
-          <button type="button" className="secondary" disabled={list.fetching} onClick={list.loadMore}>
-            Load more
-          </button>
-        </div>
-      )}
+      <LoadMore list={list} testId="runs-shown">
+        Showing the first {plural(runs.length, "run")}; more match.
+      </LoadMore>
     </>
   );
 }

@@ -9,6 +9,7 @@ import { plural } from "@/lib/plural";
 import { STRATEGY_LABELS } from "@/lib/sweeps";
 import { percent } from "@/lib/types";
 import { usePagedQuery } from "@/lib/usePagedQuery";
+import { LoadMore } from "../LoadMore";
 import { LocalTime } from "../LocalTime";
 import { useApiErrorText } from "../Providers";
 import { StatusBadge } from "../runs/RunBits";
@@ -86,16 +87,9 @@ export function SweepsTable() {
           </table>
         </div>
       )}
-      {list.hasMore && (
-        <div className="toolbar">
-          <span className="muted" data-testid="sweeps-shown">
-            Showing the newest {plural(sweeps.length, "sweep")}; older ones are one click away.
-          </span>
-          <button type="button" className="secondary" disabled={list.fetching} onClick={list.loadMore}>
-            Load more
-          </button>
-        </div>
-      )}
+      <LoadMore list={list} testId="sweeps-shown">
+        Showing the newest {plural(sweeps.length, "sweep")}; older ones are one click away.
+      </LoadMore>
     </>
   );
 }
