@@ -281,12 +281,16 @@ describe("a run whose iterations outlast the timeout", () => {
     const trainer = await startTrainer(databaseUrl, await tinyDataset(records), {
       CIFAR10_RECORDS_PER_BATCH: String(records),
     });
-    const { startRun: run } = await gqlOk(api.url, START, {
-      input: { hiddenSize: 4200, batchSize: 12_000, numIters: 2 },
-    });
-    const ended = await runOnceIn(run.id, ["SUCCEEDED", "FAILED"], 120_000, "the run to end");
-    expect(ended).toMatchObject({ status: "SUCCEEDED", interruptions: [], error: null });
-    await trainer.stop();
+    // (Stopped however the test ends: a trainer left running takes the next tests' jobs.)
+    try {
+      const { startRun: run } = await gqlOk(api.url, START, {
+        input: { hiddenSize: 4200, batchSize: 12_000, numIters: 2 },
+      });
+      const ended = await runOnceIn(run.id, ["SUCCEEDED", "FAILED"], 120_000, "the run to end");
+      expect(ended).toMatchObject({ status: "SUCCEEDED", interruptions: [], error: null });
+    } finally {
+      await trainer.stop();
+    }
   }, 180_000);
 });
 

@@ -20,6 +20,7 @@ import {
   continueBackendSpan,
   enqueueAdvanceSweep,
   enqueueTrain,
+  heartbeatAtCommit,
   keepEpochCheckpoint,
   keepWeightsImage,
   type Notification,
@@ -108,8 +109,11 @@ export class RunRecorder {
     return this.retried(() =>
       this.db.$transaction(
         async (tx) => {
-          if (lease !== undefined) await renewLease(tx, this.runId, lease);
-          return work(tx);
+          if (lease === undefined) return work(tx);
+          await renewLease(tx, this.runId, lease);
+          const done = await work(tx);
+          await heartbeatAtCommit(tx, this.runId);
+          return done;
         },
         // Prisma's default 5 s is too short for a large write, and a transaction that times out
         // is retried whole, so it would never get through.
@@ -127,6 +131,7 @@ export class RunRecorder {
         async (tx) => {
           if (lease !== undefined) await renewLease(tx, this.runId, lease);
           await work(tx);
+          if (lease !== undefined) await heartbeatAtCommit(tx, this.runId);
         },
         WRITE_TIMEOUT_MS,
       ),

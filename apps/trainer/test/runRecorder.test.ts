@@ -1,9 +1,9 @@
 // What a trainer writes at a run's end, against a real PostgreSQL: the end it asks for meets what
 // others asked of the run meanwhile (here, a cancel).
-import { createDb, type Db } from "@trainql/db";
+import { createDb, type Db, sqlTransaction } from "@trainql/db";
 import { createTestDatabase } from "@trainql/db/testing";
 import { PIXELS_PER_IMAGE } from "@trainql/nn";
-import { advanceSweep } from "@trainql/runs";
+import { advanceSweep, heartbeatAtCommit, renewLease } from "@trainql/runs";
 import { afterAll, beforeAll, describe, expect, inject, it } from "vitest";
 import { RunRecorder } from "../src/runRecorder.ts";
 
@@ -185,5 +185,34 @@ describe("advanceSweep", () => {
     expect(await statusOf(runId)).toBe("PAUSED");
     await advanceSweep(db, sweepId); // (the job finish queued)
     expect(await statusOf(runId)).toBe("STOPPED");
+  });
+});
+
+describe("a write that holds the run's row for long", () => {
+  const heartbeatAgeMs = async (runId: string) =>
+    (
+      await db.$queryRaw<{ ageMs: number }[]>`
+        SELECT (extract(epoch FROM clock_timestamp() - "heartbeatAt") * 1000)::float8 AS "ageMs" FROM "Run" WHERE id = ${runId}::uuid`
+    )[0]!.ageMs;
+  /** A write as RunRecorder makes them (lease renewed first), taking 1.5 s; stamped at commit or not. */
+  const slowWrite = (runId: string, stamp: boolean) =>
+    sqlTransaction(
+      db,
+      async (tx) => {
+        await renewLease(tx, runId, 1);
+        await tx.$executeRaw`SELECT pg_sleep(1.5)`;
+        if (stamp) await heartbeatAtCommit(tx, runId);
+      },
+      10_000,
+    );
+
+  it("leaves the heartbeat at its commit, where renewing the lease left it at its start", async () => {
+    const run = await db.run.create({ data: HYPERPARAMETERS });
+    await new RunRecorder(db, run.id).start("trainer-a", { name: "cpu", device: "test" }, 1n);
+    // now() is the transaction's start: the reaper, waiting on the row, would see a heartbeat 1.5 s old.
+    await slowWrite(run.id, false);
+    expect(await heartbeatAgeMs(run.id)).toBeGreaterThanOrEqual(1400);
+    await slowWrite(run.id, true);
+    expect(await heartbeatAgeMs(run.id)).toBeLessThan(500);
   });
 });

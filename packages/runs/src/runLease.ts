@@ -26,6 +26,17 @@ export async function renewLease(tx: SqlTx, runId: string, lease: number): Promi
 }
 
 /**
+ * Stamps the heartbeat with the time the transaction commits, as its last statement. renewLease, its
+ * first, writes now(), the transaction's start, and holds the run's row till commit: a write that
+ * took long (a 100 MB checkpoint on a slow link, a busy database) left the heartbeat that old, and
+ * the reaper, waiting on the row meanwhile, then took the run from its live owner (CI saw it with the
+ * tests' 4 s timeout).
+ */
+export async function heartbeatAtCommit(tx: SqlTx, runId: string): Promise<void> {
+  await tx.$executeRaw`UPDATE "Run" SET "heartbeatAt" = clock_timestamp() WHERE id = ${runId}::uuid`;
+}
+
+/**
  * Drops what was stored past the run's checkpoint — losses and epochs of iterations the next owner
  * will compute again, bit for bit — so that every stored iteration and epoch stays there exactly once.
  * Returns the iteration to resume at.
