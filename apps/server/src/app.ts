@@ -153,7 +153,7 @@ export function buildApp({
    * token. <img> tags and download links send no headers, so it may come as a parameter: the token's
    * read-only stand-in (`read_token`, what the dashboard puts in its links), or the token itself.
    */
-  async function mayRead(req: IncomingMessage, res: ServerResponse, what: string): Promise<boolean> {
+  function mayRead(req: IncomingMessage, res: ServerResponse, what: string): boolean {
     if (access.tokens.length === 0 || access.publicQueries) return true;
     const params = new URL(req.url ?? "/", "http://x").searchParams;
     const token = params.get("access_token") ?? bearerToken(req.headers.authorization);
@@ -191,7 +191,7 @@ export function buildApp({
   }
 
   async function weights(id: string, req: IncomingMessage, res: ServerResponse) {
-    if (!(await mayRead(req, res, "this image"))) return;
+    if (!mayRead(req, res, "this image")) return;
     // ?epoch=k: that epoch's image from the run's weights history; without it, the latest.
     const epochParam = new URL(req.url ?? "/", "http://x").searchParams.get("epoch");
     const epoch = epochParam === null ? null : Number(epochParam);
@@ -226,9 +226,7 @@ export function buildApp({
     if (match?.[1] && req.method === "GET") return void weights(match[1], req, res);
     const download = req.method === "GET" ? matchDownload(url.pathname) : null;
     if (download) {
-      void mayRead(req, res, "this download").then(async (ok) => {
-        if (ok) await serveDownload(db, download, url, res);
-      });
+      if (mayRead(req, res, "this download")) void serveDownload(db, download, url, res);
       return;
     }
     const origin = req.headers.origin;
