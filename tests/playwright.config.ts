@@ -87,6 +87,13 @@ export default defineConfig({
       dependencies: ["history"],
       use: { baseURL: `http://127.0.0.1:${DASHBOARD_PORT}` },
     },
+    // A sweep drawn from ranges: after the projects that count runs, on the stack they leave.
+    {
+      name: "ranges",
+      testMatch: "ranges.spec.ts",
+      dependencies: ["interruptions"],
+      use: { baseURL: `http://127.0.0.1:${DASHBOARD_PORT}` },
+    },
     { name: "auth", testMatch: "auth.spec.ts", use: { baseURL: `http://127.0.0.1:${AUTH.dashboardPort}` } },
   ],
   webServer: [

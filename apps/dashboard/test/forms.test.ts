@@ -7,7 +7,7 @@ import { describe, expect, it } from "vitest";
 import { checkFork, defaultForkPoint, defaultNumIters, forkPoints } from "@/lib/forkForm";
 import { apiFieldErrors, formErrors } from "@/lib/formErrors";
 import { checkStudySettings } from "@/lib/studySettings";
-import { check, INITIAL } from "@/lib/sweepForm";
+import { apiFieldOf, check, INITIAL } from "@/lib/sweepForm";
 import { HYPERPARAMETER_LABELS, type Hyperparameters } from "@/lib/types";
 
 type Field = keyof Hyperparameters;
@@ -121,6 +121,26 @@ describe("the new-sweep form", () => {
     });
     // A list the sweep needs is still needed.
     expect(check({ ...INITIAL, regs: "" }, "GRID", 400).errors.regs).toMatch(/^Regularization strengths needs/);
+  });
+
+  it("takes a range in a knob's field, plans maxTrials draws, and sends it as the knob's range", () => {
+    const ranged = { ...INITIAL, learningRates: "1e-4..1e-1", regs: "1e-6..1e-2", maxTrials: "9", batchSize: "20" };
+    const plan = check(ranged, "SUCCESSIVE_HALVING", 400);
+    expect(plan.errors).toEqual({});
+    expect(plan.trials).toBe(9);
+    expect(plan.input?.space).toEqual({
+      learningRateRange: { min: 1e-4, max: 0.1, scale: "LOG" },
+      hiddenSizes: [64, 128],
+      regRange: { min: 1e-6, max: 0.01, scale: "LOG" },
+      learningRateDecays: [0.95],
+    });
+    expect(check(ranged, "GRID", 400).errors.learningRates).toMatch(/^GRID runs every combination of listed values/);
+    expect(check({ ...ranged, regs: "0..1" }, "RANDOM", 400).errors.regs).toBe(
+      "Regularization strengths min must be above 0 on a LOG scale (0 has no logarithm): use a small value such as 1e-6, or scale LINEAR; got 0",
+    );
+    // What the API says of a range is shown at the knob's field.
+    expect(apiFieldOf("input.space.regRange.min")).toBe("regs");
+    expect(apiFieldOf("input.space.learningRateRange")).toBe("learningRates");
   });
 });
 

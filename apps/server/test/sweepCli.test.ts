@@ -23,11 +23,13 @@ async function sweepCli(args: string[], env: Record<string, string>) {
 }
 
 describe("pnpm sweep", () => {
-  it("runs successive halving and prints the results table and one JSON summary as the last line", async () => {
+  it("runs successive halving over a range and prints the results table and one JSON summary as the last line", async () => {
     const env = { DATABASE_URL: await freshDatabase(), CIFAR10_DIR: await tinyDataset() };
     const args = [
       "--lr",
-      "0.02,0.1,0.3,0.6",
+      "0.02..0.6",
+      "--max-trials",
+      "8",
       "--hidden",
       "8,16",
       "--reg",
@@ -45,6 +47,10 @@ describe("pnpm sweep", () => {
     const summary = JSON.parse(stdout.trim().split("\n").at(-1)!);
     expect(summary.status).toBe("SUCCEEDED");
     expect(summary.trials).toHaveLength(8);
+    // Drawn from the range: eight learning rates, each within it.
+    const lrs: number[] = summary.trials.map((t: { learningRate: number }) => t.learningRate);
+    expect(new Set(lrs).size).toBe(8);
+    expect(lrs.every((lr) => lr >= 0.02 && lr <= 0.6)).toBe(true);
     expect(summary.gridIters).toBe(8 * 160);
     expect(summary.itersSpent).toBeLessThan(summary.gridIters / 2);
     expect(summary.best).toMatchObject({
@@ -58,7 +64,7 @@ describe("pnpm sweep", () => {
     const full = summary.trials.filter((t: { iterations: number }) => t.iterations === 160);
     expect(summary.best.valAcc).toBe(Math.max(...full.map((t: { valAcc: number }) => t.valAcc)));
     expect(stderr).toMatch(/\| rank \| lr \| hidden \| reg \| decay \| iterations \| val acc \| status \|/);
-    expect(stderr).toMatch(/the full grid would train 1,280/);
+    expect(stderr).toMatch(/every trial trained in full would train 1,280/);
   });
 
   it("answers bad flags with a usage error", async () => {
@@ -68,5 +74,10 @@ describe("pnpm sweep", () => {
     const strategy = await sweepCli(["--lr", "0.1", "--hidden", "8", "--reg", "0", "--strategy", "bayes"], {});
     expect(strategy.code).toBe(2);
     expect(strategy.stderr).toContain('--strategy must be grid, random or halving; got "bayes"');
+    const range = await sweepCli(["--lr", "1e-3..1e-1", "--hidden", "8", "--reg", "0"], {});
+    expect(range.code).toBe(2);
+    expect(range.stderr).toContain("GRID runs every combination of listed values, and a range has none");
+    const logOfZero = await sweepCli(["--lr", "0.1", "--hidden", "8", "--reg", "0..1e-3", "--strategy", "random"], {});
+    expect(logOfZero.stderr).toContain("--reg min must be above 0 on a LOG scale");
   });
 });

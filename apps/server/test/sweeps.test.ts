@@ -1,6 +1,6 @@
 // Hyperparameter sweeps through the real queue and trainer processes.
 import { createDb } from "@trainql/db";
-import { graphql, type ResultOf } from "@trainql/graphql";
+import { graphql, type ResultOf, type VariablesOf } from "@trainql/graphql";
 import { advanceSweep, reapOrphanedRuns } from "@trainql/runs";
 import pg from "pg";
 import { beforeAll, describe, expect, it } from "vitest";
@@ -38,6 +38,17 @@ const SWEEP = graphql(`
       trials {
         uuid status iteration finalValAcc testAcc budgetIters epochs { epoch iteration } lossHistory(maxPoints: 100000) { iteration loss }
         hyperparameters { learningRate hiddenSize reg learningRateDecay numIters batchSize seed }
+      }
+    }
+  }
+`);
+const SWEEP_SPACE = graphql(`
+  query SweepSpace($id: ID!) {
+    sweep(id: $id) {
+      space {
+        learningRates hiddenSizes regs learningRateDecays
+        learningRateRange { min max scale } hiddenSizeRange { min max scale }
+        regRange { min max scale } learningRateDecayRange { min max scale }
       }
     }
   }
@@ -184,6 +195,98 @@ describe("sweeps", () => {
     const sweep = await finished(startSweep.id);
     expect(sweep.trials).toHaveLength(3);
     expect(new Set(sweep.trials.map((t) => JSON.stringify(t.hyperparameters))).size).toBe(3);
+  });
+
+  it("RANDOM draws from ranges, log-uniform by default, and the sweep reports each range and what it drew", async () => {
+    const { startSweep } = await gqlOk(api.url, START_SWEEP, {
+      input: {
+        space: {
+          learningRateRange: { min: 1e-3, max: 1e-1 },
+          hiddenSizeRange: { min: 8, max: 16, scale: "LINEAR" },
+          regRange: { min: 1e-5, max: 1e-2, scale: "LOG" },
+        },
+        strategy: "RANDOM",
+        maxTrials: 4,
+        numIters: 20,
+        batchSize: 20,
+      },
+    });
+    // No grid to compare with: every trial drawn, trained in full.
+    expect(startSweep).toMatchObject({ gridIters: 80, plannedIters: 80 });
+    const sweep = await finished(startSweep.id);
+    expect(sweep.status).toBe("SUCCEEDED");
+    const hp = sweep.trials.map((t) => t.hyperparameters);
+    expect(hp).toHaveLength(4);
+    for (const t of hp) {
+      expect(t.learningRate).toBeGreaterThanOrEqual(1e-3);
+      expect(t.learningRate).toBeLessThanOrEqual(1e-1);
+      expect(t.reg).toBeGreaterThanOrEqual(1e-5);
+      expect(t.reg).toBeLessThanOrEqual(1e-2);
+      expect(Number.isInteger(t.hiddenSize) && t.hiddenSize >= 8 && t.hiddenSize <= 16).toBe(true);
+      expect(t.learningRateDecay).toBe(0.95);
+    }
+    // Every knob drawn anew per trial, not a few values combined.
+    expect(new Set(hp.map((t) => t.learningRate)).size).toBe(4);
+    const { sweep: read } = await gqlOk(api.url, SWEEP_SPACE, { id: startSweep.id });
+    const ascending = (values: number[]) => [...new Set(values)].sort((a, b) => a - b);
+    expect(read.space).toEqual({
+      learningRates: ascending(hp.map((t) => t.learningRate)),
+      hiddenSizes: ascending(hp.map((t) => t.hiddenSize)),
+      regs: ascending(hp.map((t) => t.reg)),
+      learningRateDecays: [0.95],
+      learningRateRange: { min: 1e-3, max: 1e-1, scale: "LOG" },
+      hiddenSizeRange: { min: 8, max: 16, scale: "LINEAR" },
+      regRange: { min: 1e-5, max: 1e-2, scale: "LOG" },
+      learningRateDecayRange: null,
+    });
+  });
+
+  it("refuses a range where it cannot be drawn from, or given with a list, naming the field and writing nothing", async () => {
+    const before = [await count("Sweep"), await count("Run")];
+    const refused = async (input: VariablesOf<typeof START_SWEEP>["input"]) => {
+      const { errors } = await gql(api.url, START_SWEEP, { input: { batchSize: 20, numIters: 20, ...input } });
+      return { field: errors?.[0]?.extensions?.field, message: errors?.[0]?.message };
+    };
+    const lrRange = { learningRateRange: { min: 1e-3, max: 1e-1 }, hiddenSizes: [8], regs: [0] };
+    expect(await refused({ space: lrRange, strategy: "GRID" })).toEqual({
+      field: "input.space.learningRates",
+      message: expect.stringMatching(/^GRID runs every combination of listed values, and a range has none/),
+    });
+    expect(await refused({ space: lrRange, strategy: "SUCCESSIVE_HALVING" })).toEqual({
+      field: "input.maxTrials",
+      message: expect.stringMatching(/^a range is drawn from maxTrials times: set maxTrials/),
+    });
+    expect(await refused({ space: { ...lrRange, learningRates: [0.1] }, strategy: "RANDOM", maxTrials: 2 })).toEqual({
+      field: "input.space.learningRateRange",
+      message: expect.stringMatching(/give space.learningRates .* or space.learningRateRange .*, not both/),
+    });
+    expect(
+      await refused({
+        space: { ...lrRange, regs: null, regRange: { min: 0, max: 1 } },
+        strategy: "RANDOM",
+        maxTrials: 2,
+      }),
+    ).toEqual({
+      field: "input.space.regRange.min",
+      message: expect.stringMatching(/^space.regRange.min must be above 0 on a LOG scale .*scale LINEAR; got 0$/),
+    });
+    expect(
+      await refused({
+        space: { ...lrRange, learningRateRange: { min: 0.1, max: 0.01 } },
+        strategy: "RANDOM",
+        maxTrials: 2,
+      }),
+    ).toEqual({
+      field: "input.space.learningRateRange.max",
+      message: "space.learningRateRange.max must be above min (0.1); got 0.01",
+    });
+    expect(await refused({ space: { hiddenSizes: [8], regs: [0] }, strategy: "RANDOM", maxTrials: 2 })).toEqual({
+      field: "input.space.learningRates",
+      message: expect.stringMatching(
+        /space.learningRates is missing: give the values to try, or space.learningRateRange/,
+      ),
+    });
+    expect([await count("Sweep"), await count("Run")]).toEqual(before);
   });
 
   it("refuses a grid of more than 256 combinations, and other bad input, writing nothing", async () => {

@@ -6,8 +6,10 @@ import {
   MAX_GRID,
   MAX_VALUES,
   SWEEP_DEFAULTS,
+  sweepInputOf,
   sweepSettingsSchema,
   sweepSettingsTextSchema,
+  trialCount,
 } from "../src/search/sweepRules.ts";
 import {
   DEFAULT_HYPERPARAMETERS,
@@ -194,6 +196,73 @@ describe("sweep settings", () => {
       "hiddenSizes: each must be an integer from 1 to 8192; got 0",
       "regs needs 1 to 64 values; got 0",
     ]);
+  });
+
+  it("take a range for any knob, as typed min..max [log|linear], and send it as the knob's range field", () => {
+    const text = sweepSettingsTextSchema();
+    const settings = text.parse({
+      space: {
+        learningRates: "1e-4..1e-1",
+        hiddenSizes: " 50 .. 200 LINEAR ",
+        regs: "0, 1e-3",
+        learningRateDecays: "0.9..1 linear",
+      },
+      strategy: "SUCCESSIVE_HALVING",
+      maxTrials: "20",
+    });
+    expect(settings.space).toEqual({
+      learningRates: { min: 1e-4, max: 0.1, scale: "LOG" },
+      hiddenSizes: { min: 50, max: 200, scale: "LINEAR" },
+      regs: [0, 1e-3],
+      learningRateDecays: { min: 0.9, max: 1, scale: "LINEAR" },
+    });
+    expect(trialCount(settings)).toBe(20);
+    // The API reads what a form or the CLI sends into the same settings.
+    const input = sweepInputOf(settings);
+    expect(input.space).toEqual({
+      learningRateRange: { min: 1e-4, max: 0.1, scale: "LOG" },
+      hiddenSizeRange: { min: 50, max: 200, scale: "LINEAR" },
+      regs: [0, 1e-3],
+      learningRateDecayRange: { min: 0.9, max: 1, scale: "LINEAR" },
+    });
+    expect(sweepSettingsSchema().parse(input)).toEqual(settings);
+
+    const bad = text.safeParse({
+      space: { learningRates: "1e-3..1e-5", hiddenSizes: "8..x", regs: "0..1e-3", learningRateDecays: "0.9..1 cubic" },
+      strategy: "GRID",
+    });
+    const problems = problemsOf(bad.error?.issues ?? []);
+    expect(problems.map((p) => [p.path.join("."), p.message])).toEqual([
+      ["space.learningRates", "max must be above min (0.001); got 0.00001"],
+      ["space.hiddenSizes", 'must be a range min..max, then log or linear (default log); got "8..x"'],
+      [
+        "space.regs",
+        "min must be above 0 on a LOG scale (0 has no logarithm): use a small value such as 1e-6, or scale LINEAR; got 0",
+      ],
+      ["space.learningRateDecays", 'must be a range min..max, then log or linear (default log); got "0.9..1 cubic"'],
+    ]);
+  });
+
+  it("draw from a range only where there is no grid to run, and maxTrials times", () => {
+    const ranged = { learningRateRange: { min: 1e-4, max: 1 }, hiddenSizes: [8], regs: [0] };
+    const check = (settings: object) => messages(sweepSettingsSchema().safeParse({ space: ranged, ...settings }));
+    expect(check({ strategy: "GRID" })).toEqual([
+      [
+        "space.learningRates",
+        "GRID runs every combination of listed values, and a range has none: list the learningRates to try, or use RANDOM or SUCCESSIVE_HALVING to draw maxTrials trials from the range",
+      ],
+    ]);
+    expect(check({ strategy: "SUCCESSIVE_HALVING" })).toEqual([
+      ["maxTrials", "a range is drawn from maxTrials times: set maxTrials, the number of trials to draw"],
+    ]);
+    expect(check({ strategy: "SUCCESSIVE_HALVING", maxTrials: 256 })).toEqual([]);
+    // A range of few integers holds few trials: the plan says how many it will draw.
+    const few = sweepSettingsSchema().parse({
+      space: { learningRates: [0.1], hiddenSizeRange: { min: 8, max: 10 }, regs: [0] },
+      strategy: "RANDOM",
+      maxTrials: 50,
+    });
+    expect(trialCount(few)).toBe(3);
   });
 });
 

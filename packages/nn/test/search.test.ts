@@ -1,5 +1,15 @@
 import { describe, expect, it } from "vitest";
-import { gridSize, gridTrials, halvingIterations, halvingSchedule, randomTrials, type SearchSpace } from "./nn.ts";
+import {
+  drawTrials,
+  gridSize,
+  gridTrials,
+  halvingIterations,
+  halvingSchedule,
+  randomTrials,
+  type SearchSpace,
+  sweepTrials,
+  valuesTried,
+} from "./nn.ts";
 
 const space: SearchSpace = {
   learningRates: [0.1, 0.5, 1],
@@ -24,6 +34,47 @@ describe("search space", () => {
     expect(randomTrials(space, 5, 1)).toEqual(a);
     expect(randomTrials(space, 5, 2)).not.toEqual(a);
     expect(randomTrials(space, 50, 1)).toHaveLength(12);
+  });
+
+  it("draws each ranged knob anew per trial, log-uniform: as many trials per decade", () => {
+    const ranged = {
+      learningRates: { min: 1e-4, max: 1, scale: "LOG" as const },
+      hiddenSizes: { min: 10, max: 20, scale: "LINEAR" as const },
+      regs: [0, 1e-3],
+      learningRateDecays: [0.95],
+    };
+    const trials = drawTrials(ranged, 256, 7);
+    expect(trials).toHaveLength(256);
+    expect(drawTrials(ranged, 256, 7)).toEqual(trials);
+    expect(sweepTrials(ranged, 256, 7)).toEqual(trials);
+    expect(drawTrials(ranged, 256, 8)).not.toEqual(trials);
+    const lrs = trials.map((t) => t.learningRate);
+    expect(Math.min(...lrs)).toBeGreaterThanOrEqual(1e-4);
+    expect(Math.max(...lrs)).toBeLessThanOrEqual(1);
+    expect(new Set(lrs).size).toBe(256);
+    // Four decades, 64 trials each on average; uniform draws would put 99% in the top decade. The
+    // counts are binomial(256, 1/4): 3.5 standard deviations is ±24, which seed 7 stays well within.
+    for (let decade = -4; decade < 0; decade++) {
+      const inDecade = lrs.filter((lr) => lr >= 10 ** decade && lr < 10 ** (decade + 1)).length;
+      expect(Math.abs(inDecade - 64)).toBeLessThan(24);
+    }
+    // Integers, every one of the range reachable, the ends included.
+    expect(valuesTried(trials).hiddenSizes).toEqual([10, 11, 12, 13, 14, 15, 16, 17, 18, 19, 20]);
+    expect(valuesTried(trials).regs).toEqual([0, 1e-3]);
+  });
+
+  it("draws no trial twice, so a space of few integers gives each of its trials once", () => {
+    const few = {
+      learningRates: [0.1],
+      hiddenSizes: { min: 8, max: 10, scale: "LOG" as const },
+      regs: [0],
+      learningRateDecays: [1],
+    };
+    expect(
+      drawTrials(few, 50, 1)
+        .map((t) => t.hiddenSize)
+        .sort(),
+    ).toEqual([10, 8, 9]);
   });
 });
 

@@ -1,9 +1,9 @@
 "use client";
-// ECharts, the one chart library here: lines for curves now, heatmaps and parallel coordinates for
-// sweeps, all from one maintained package. Only the parts used are registered (smaller bundle).
+// ECharts, the one chart library here: lines for curves now, heatmaps, scatter plots and parallel
+// coordinates for sweeps, all from one maintained package. Only the parts used are registered (smaller bundle).
 // This is also the one home of what a curve chart does with a page's view (ChartControls): smoothing
 // drawn over the faint raw curve, a log axis, and one zoom shared by the page's charts.
-import { HeatmapChart, LineChart, ParallelChart } from "echarts/charts";
+import { HeatmapChart, LineChart, ParallelChart, ScatterChart } from "echarts/charts";
 import {
   DataZoomComponent,
   GridComponent,
@@ -26,6 +26,7 @@ echarts.use([
   LineChart,
   HeatmapChart,
   ParallelChart,
+  ScatterChart,
   GridComponent,
   TooltipComponent,
   LegendComponent,

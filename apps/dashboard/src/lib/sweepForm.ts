@@ -3,9 +3,11 @@
 import { halvingIterations } from "@trainql/nn/successiveHalving";
 import {
   ASSUMED_NUM_TRAIN,
+  RANGE_FIELDS,
   SWEEP_DEFAULTS,
   SWEEP_FIELDS,
   type SweepField,
+  sweepInputOf,
   sweepRungs,
   sweepSettingsTextSchema,
   trialCount,
@@ -40,10 +42,13 @@ export type Checked = {
   iterations?: number;
 };
 
-/** The field a problem is about: the last name in its path (a space list or a setting), or the form's. */
+/** A knob's range field in the API (space.learningRateRange) is typed in the knob's own field. */
+const KNOB_OF_RANGE = Object.fromEntries(Object.entries(RANGE_FIELDS).map(([knob, range]) => [range, knob]));
+
+/** The field a problem is about: the last name in its path that is one (a knob, its range, a setting), or the form's. */
 const fieldOf = (path: (string | number)[]): Field | null => {
-  const name = path.filter((k) => typeof k === "string").at(-1) ?? "";
-  return name in INITIAL ? (name as Field) : null;
+  const names = path.filter((k): k is string => typeof k === "string").map((k) => KNOB_OF_RANGE[k] ?? k);
+  return (names.findLast((name) => name in INITIAL) as Field | undefined) ?? null;
 };
 
 /**
@@ -64,11 +69,11 @@ export function check(values: Record<Field, string>, strategy: Strategy, numTrai
     strategy,
   });
   if (!parsed.success) return { errors: formErrors(parsed.error.issues, fieldOf, LABELS) };
-  const input = parsed.data;
-  const trials = trialCount(input);
-  const seeds = input.seeds?.length ?? 1;
-  const iterations = halvingIterations(sweepRungs(input, trials, numTrain ?? ASSUMED_NUM_TRAIN)) * seeds;
-  return { errors: {}, input, trials, seeds, iterations };
+  const valid = parsed.data;
+  const trials = trialCount(valid);
+  const seeds = valid.seeds?.length ?? 1;
+  const iterations = halvingIterations(sweepRungs(valid, trials, numTrain ?? ASSUMED_NUM_TRAIN)) * seeds;
+  return { errors: {}, input: sweepInputOf(valid), trials, seeds, iterations };
 }
 
 export const apiFieldOf = (apiField: string) => fieldOf(apiField.split("."));

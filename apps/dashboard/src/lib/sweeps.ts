@@ -1,7 +1,8 @@
 // Sweeps as the dashboard reads them: fragments of apps/server/schema.graphql, typed by gql.tada.
 import { graphql, type ResultOf, type SweepStrategy } from "@trainql/graphql";
-import { SPACE_FIELDS } from "@trainql/nn/sweepRules";
+import { RANGE_FIELDS, SPACE_FIELDS, type SpaceField } from "@trainql/nn/sweepRules";
 import { SweepGroupFields } from "./groups";
+import { hyperparameterText } from "./hyperparameterText";
 import { HYPERPARAMETER_LABELS, HyperparametersFields } from "./types";
 
 export type Strategy = SweepStrategy;
@@ -30,6 +31,11 @@ export const SweepViewFragment = graphql(
   fragment SweepView on Sweep {
     id uuid status strategy numIters batchSize eta maxTrials rung rungs { rung budget trials }
     itersSpent plannedIters gridIters error createdAt finishedAt
+    space {
+      learningRates hiddenSizes regs learningRateDecays
+      learningRateRange { min max scale } hiddenSizeRange { min max scale }
+      regRange { min max scale } learningRateDecayRange { min max scale }
+    }
     bestRun { ...SweepTrialFields }
     trials { ...SweepTrialFields }
     seeds
@@ -42,3 +48,15 @@ export type SweepView = ResultOf<typeof SweepViewFragment>;
 
 /** The knobs a sweep searches, as (field of a trial, label). */
 export const SEARCHED = Object.values(SPACE_FIELDS).map((key) => ({ key, label: HYPERPARAMETER_LABELS[key] }));
+
+/** Each searched knob of a sweep as its Plan lists it: its values, or the range they were drawn from. */
+export function searchedKnobs(space: SweepView["space"]) {
+  return (Object.keys(SPACE_FIELDS) as SpaceField[]).map((key) => {
+    const range = space[RANGE_FIELDS[key]];
+    const label = HYPERPARAMETER_LABELS[SPACE_FIELDS[key]];
+    const text = range
+      ? `${hyperparameterText(range.min)} … ${hyperparameterText(range.max)}, ${range.scale === "LOG" ? "log-uniform" : "uniform"} (${space[key].length} drawn)`
+      : space[key].map(hyperparameterText).join(", ");
+    return { key, hyperparameter: SPACE_FIELDS[key], label, text, range };
+  });
+}

@@ -6,8 +6,14 @@ import path from "node:path";
 import { parseArgs } from "node:util";
 import { openDatabase } from "@trainql/db/database";
 import { graphql, type ResultOf, type TadaDocumentNode, type VariablesOf } from "@trainql/graphql";
-import { parseFlags, runCli, UsageError } from "@trainql/nn";
-import { SWEEP_DEFAULTS, type SweepField, sweepSettingsTextSchema } from "@trainql/nn/sweepRules";
+import { isRange, parseFlags, runCli, UsageError } from "@trainql/nn";
+import {
+  RANGE_SYNTAX,
+  SWEEP_DEFAULTS,
+  type SweepField,
+  sweepInputOf,
+  sweepSettingsTextSchema,
+} from "@trainql/nn/sweepRules";
 import { numberText, subjectOf } from "@trainql/nn/validation";
 import { reapPolicyOf } from "@trainql/runs/env";
 import { TRAINER_MAIN } from "@trainql/trainer/entry";
@@ -23,7 +29,8 @@ const d = SWEEP_DEFAULTS;
 const USAGE = `Usage: pnpm sweep -- --lr LIST --hidden LIST --reg LIST [options]
 
 Searches hyperparameters of the two-layer net, keeps the best by validation accuracy and reports
-its test accuracy. LISTs are comma-separated.
+its test accuracy. LISTs are comma-separated values to try, or a range to draw from: ${RANGE_SYNTAX}
+(random / halving only, --max-trials draws), e.g. --lr 1e-4..1e-1 --reg 1e-6..1e-2.
 
   --lr LIST            learning rates
   --hidden LIST        hidden sizes
@@ -34,7 +41,7 @@ its test accuracy. LISTs are comma-separated.
   --batch N            minibatch size (default ${d.batchSize})
   --seed N             seed of every trial (default ${d.seed})
   --seeds LIST         grid / random: train each trial once per seed, rank by the mean
-  --max-trials N       random (required) / halving: combinations to sample
+  --max-trials N       random (required) / halving: combinations to sample, or trials to draw
   --eta N              halving: keep the best 1/eta per rung (default ${d.eta})
   --api URL            use a running TrainQL API (e.g. http://127.0.0.1:4000/graphql)
   --trainers N         without --api: trainer processes to start (default 1)
@@ -178,10 +185,13 @@ async function main(argv: string[]): Promise<void> {
     maxTrials: values["max-trials"],
     eta: values.eta,
   };
-  const input = parseFlags(sweepSettingsTextSchema(), text, (p) => {
+  const settings = parseFlags(sweepSettingsTextSchema(), text, (p) => {
     const field = p.path.filter((k) => typeof k === "string").at(-1) as SweepField;
     return subjectOf(p, FLAGS[field] ?? field);
   });
+  const input = sweepInputOf(settings);
+  // A space with a range has no grid: gridIters is then every trial drawn, trained in full.
+  const full = Object.values(settings.space).some(isRange) ? "every trial trained in full" : "the full grid";
   const log = (line: string) => process.stderr.write(`${line}\n`);
   const started = performance.now();
   const system = values.api
@@ -203,7 +213,7 @@ async function main(argv: string[]): Promise<void> {
     }
     const { startSweep } = await gql(api, START_SWEEP, { input });
     log(
-      `sweep ${startSweep.uuid}: ${startSweep.trials.length} trials (${values.strategy}), planned ${startSweep.plannedIters.toLocaleString("en-US")} iterations; the full grid: ${startSweep.gridIters.toLocaleString("en-US")}`,
+      `sweep ${startSweep.uuid}: ${startSweep.trials.length} trials (${values.strategy}), planned ${startSweep.plannedIters.toLocaleString("en-US")} iterations; ${full}: ${startSweep.gridIters.toLocaleString("en-US")}`,
     );
     const bar = new cliProgress.SingleBar(
       {
@@ -259,7 +269,7 @@ async function main(argv: string[]): Promise<void> {
     const best = final.bestRun;
     const summary = [
       `\n${table}\n`,
-      `sweep ${final.status}: ${final.itersSpent.toLocaleString("en-US")} iterations trained; the full grid would train ${final.gridIters.toLocaleString("en-US")} (${((100 * final.itersSpent) / final.gridIters).toFixed(1)}%)`,
+      `sweep ${final.status}: ${final.itersSpent.toLocaleString("en-US")} iterations trained; ${full} would train ${final.gridIters.toLocaleString("en-US")} (${((100 * final.itersSpent) / final.gridIters).toFixed(1)}%)`,
       best
         ? `best: lr ${best.hyperparameters.learningRate}, hidden ${best.hyperparameters.hiddenSize}, reg ${best.hyperparameters.reg}, decay ${best.hyperparameters.learningRateDecay} — val ${pct(best.finalValAcc)}, test ${best.testError ? `not measured (${best.testError})` : pct(best.testAcc)} (run ${best.uuid})`
         : `no best model: ${final.error}`,

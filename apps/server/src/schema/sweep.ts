@@ -1,8 +1,16 @@
 // Sweep: a hyperparameter search whose trials are Runs — grid, random or successive halving.
 import { type Db, type Prisma, type Sweep, SweepStrategy } from "@trainql/db";
-import type { SearchSpace } from "@trainql/nn";
+import { isRange, RANGE_SCALES, type SearchRange } from "@trainql/nn";
 import { DEFAULT_HYPERPARAMETERS } from "@trainql/nn/hyperparameters";
-import { ASSUMED_NUM_TRAIN, SWEEP_DEFAULTS, SWEEP_FIELDS, sweepSettingsSchema } from "@trainql/nn/sweepRules";
+import {
+  ASSUMED_NUM_TRAIN,
+  DEFAULT_RANGE_SCALE,
+  largestOf,
+  RANGE_FIELDS,
+  SWEEP_DEFAULTS,
+  SWEEP_FIELDS,
+  sweepSettingsSchema,
+} from "@trainql/nn/sweepRules";
 import {
   cancelRunIn,
   enqueueTrain,
@@ -34,12 +42,39 @@ const StrategyEnum = builder.enumType("SweepStrategy", {
     "GRID: every combination. RANDOM: maxTrials of them. SUCCESSIVE_HALVING: all (or maxTrials), halved by validation accuracy at growing budgets.",
 });
 
-const SpaceRef = builder.objectRef<SearchSpace>("SearchSpace").implement({
+const RangeScaleEnum = builder.enumType("RangeScale", {
+  values: RANGE_SCALES,
+  description: "LOG: uniform in the logarithm, as many trials per decade (min above 0). LINEAR: uniform.",
+});
+
+const RangeRef = builder.objectRef<SearchRange>("SearchRange").implement({
+  description: "A knob's values drawn at random between min and max, both included.",
   fields: (t) => ({
-    learningRates: t.exposeFloatList("learningRates"),
-    hiddenSizes: t.exposeIntList("hiddenSizes"),
-    regs: t.exposeFloatList("regs"),
-    learningRateDecays: t.exposeFloatList("learningRateDecays"),
+    min: t.exposeFloat("min"),
+    max: t.exposeFloat("max"),
+    scale: t.expose("scale", { type: RangeScaleEnum }),
+  }),
+});
+
+const DRAWN = "; with a range, the values its trials drew, ascending.";
+const SpaceRef = builder.objectRef<Pick<SweepConfig, "space" | "ranges">>("SearchSpace").implement({
+  description: "Per knob, the values tried, and the range they were drawn from if they were.",
+  fields: (t) => ({
+    learningRates: t.floatList({ description: `The values given${DRAWN}`, resolve: (c) => c.space.learningRates }),
+    hiddenSizes: t.intList({ description: `The values given${DRAWN}`, resolve: (c) => c.space.hiddenSizes }),
+    regs: t.floatList({ description: `The values given${DRAWN}`, resolve: (c) => c.space.regs }),
+    learningRateDecays: t.floatList({
+      description: `The values given${DRAWN}`,
+      resolve: (c) => c.space.learningRateDecays,
+    }),
+    learningRateRange: t.field({ type: RangeRef, nullable: true, resolve: (c) => c.ranges?.learningRates }),
+    hiddenSizeRange: t.field({ type: RangeRef, nullable: true, resolve: (c) => c.ranges?.hiddenSizes }),
+    regRange: t.field({ type: RangeRef, nullable: true, resolve: (c) => c.ranges?.regs }),
+    learningRateDecayRange: t.field({
+      type: RangeRef,
+      nullable: true,
+      resolve: (c) => c.ranges?.learningRateDecays,
+    }),
   }),
 });
 
@@ -65,7 +100,7 @@ export const SweepRef = builder.prismaNode("Sweep", {
     uuid: t.exposeString("id"),
     status: t.expose("status", { type: RunStatusEnum }),
     strategy: t.expose("strategy", { type: StrategyEnum }),
-    space: t.field({ type: SpaceRef, select: CONFIG, resolve: (s) => config(s).space }),
+    space: t.field({ type: SpaceRef, select: CONFIG, resolve: (s) => config(s) }),
     numIters: t.int({ select: CONFIG, resolve: (s) => config(s).numIters }),
     batchSize: t.int({ select: CONFIG, resolve: (s) => config(s).batchSize }),
     seed: t.int({ select: CONFIG, resolve: (s) => config(s).seed }),
@@ -129,16 +164,30 @@ async function findSweep(db: Db, id: string, field = "id"): Promise<Pick<Sweep, 
 // Types, defaults and docs from the sweep's schema (@trainql/nn/sweepRules), which also validates it.
 const about = (field: keyof typeof SWEEP_FIELDS) => SWEEP_FIELDS[field].about;
 
+const RangeInput = builder.inputType("SearchRangeInput", {
+  description: "Values drawn at random between min and max (RANDOM or SUCCESSIVE_HALVING, maxTrials times).",
+  fields: (t) => ({
+    min: t.float({ required: true }),
+    max: t.float({ required: true }),
+    scale: t.field({ type: RangeScaleEnum, defaultValue: DEFAULT_RANGE_SCALE }),
+  }),
+});
+
+// Each knob is a list or a range: one of the two, checked by the sweep's schema (GraphQL 16 has no
+// input union). The decays default to a list, unless their range is given.
+const range = (list: keyof typeof RANGE_FIELDS) => `Instead of ${list}: a range to draw from.`;
 const SpaceInput = builder.inputType("SearchSpaceInput", {
   fields: (t) => ({
-    learningRates: t.floatList({ required: true, description: about("learningRates") }),
-    hiddenSizes: t.intList({ required: true, description: about("hiddenSizes") }),
-    regs: t.floatList({ required: true, description: about("regs") }),
+    learningRates: t.floatList({ description: about("learningRates") }),
+    learningRateRange: t.field({ type: RangeInput, description: range("learningRates") }),
+    hiddenSizes: t.intList({ description: about("hiddenSizes") }),
+    hiddenSizeRange: t.field({ type: RangeInput, description: range("hiddenSizes") }),
+    regs: t.floatList({ description: about("regs") }),
+    regRange: t.field({ type: RangeInput, description: range("regs") }),
     learningRateDecays: t.floatList({
-      required: true,
-      defaultValue: [...SWEEP_DEFAULTS.learningRateDecays],
-      description: about("learningRateDecays"),
+      description: `${about("learningRateDecays")} Default: [${SWEEP_DEFAULTS.learningRateDecays}].`,
     }),
+    learningRateDecayRange: t.field({ type: RangeInput, description: range("learningRateDecays") }),
   }),
 });
 
@@ -189,12 +238,16 @@ builder.mutationFields((t) => ({
       const { db } = ctx;
       const { strategy, numIters, batchSize, seed, weightScale } = settings;
       const base = { numIters, batchSize, seed, weightScale };
+      const { hiddenSizes } = settings.space;
       // Checked with the largest hidden size: the trial that needs the most memory must fit a trainer too.
       const trainers = await liveTrainers(db, ctx.reapPolicy.timeoutMs);
       checkTrainerFits(
         trainers,
-        { ...DEFAULT_HYPERPARAMETERS, ...base, hiddenSize: Math.max(...settings.space.hiddenSizes) },
-        { batchSize: ["input", "batchSize"], hiddenSize: ["input", "space", "hiddenSizes"] },
+        { ...DEFAULT_HYPERPARAMETERS, ...base, hiddenSize: largestOf(hiddenSizes) },
+        {
+          batchSize: ["input", "batchSize"],
+          hiddenSize: ["input", "space", isRange(hiddenSizes) ? RANGE_FIELDS.hiddenSizes : "hiddenSizes"],
+        },
       );
       const { config, trials } = planSweep(settings, trainers[0]?.numTrain ?? ASSUMED_NUM_TRAIN);
       const seeds = settings.seeds;

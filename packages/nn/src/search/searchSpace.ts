@@ -1,7 +1,9 @@
-// The hyperparameter space of a sweep: a list of values per knob. GRID takes every combination;
-// RANDOM a seeded sample of them without repeats.
+// The hyperparameter space of a sweep. Each knob is a list of values or a range to draw from. A space
+// of lists alone has a grid: GRID takes every combination, RANDOM a seeded sample of them without
+// repeats. A space with a range has no grid: its trials are drawn, each knob independently.
 import seedrandom from "seedrandom";
 
+/** Per knob, the values to try: what a sweep's trials took. */
 export interface SearchSpace {
   learningRates: number[];
   hiddenSizes: number[];
@@ -16,8 +18,39 @@ export interface Trial {
   learningRateDecay: number;
 }
 
+export const RANGE_SCALES = ["LOG", "LINEAR"] as const;
+export type RangeScale = (typeof RANGE_SCALES)[number];
+
+/**
+ * Values drawn between min and max, both included: uniformly (LINEAR), or uniformly in their logarithm
+ * (LOG), so that each decade gets as many trials as the next. CS231n draws learning rates and
+ * regularization strengths this way (Bergstra & Bengio 2012: random beats a grid when few knobs
+ * matter, since each trial tries a new value of every knob).
+ */
+export interface SearchRange {
+  min: number;
+  max: number;
+  scale: RangeScale;
+}
+
+/** A sweep's space as asked for: per knob, values to try or a range to draw from. */
+export type SpaceSettings = { [K in keyof SearchSpace]: number[] | SearchRange };
+
+export const isRange = (knob: number[] | SearchRange): knob is SearchRange => !Array.isArray(knob);
+
+/** The knob whose values are whole numbers: a range of it draws integers. */
+const INTEGER_KNOB: keyof SearchSpace = "hiddenSizes";
+
 export function gridSize(space: SearchSpace): number {
   return space.learningRates.length * space.hiddenSizes.length * space.regs.length * space.learningRateDecays.length;
+}
+
+/** How many different trials a space holds: its grid, or Infinity with a range of real numbers. */
+export function spaceSize(space: SpaceSettings): number {
+  return Object.entries(space).reduce((n, [key, knob]) => {
+    if (!isRange(knob)) return n * knob.length;
+    return key === INTEGER_KNOB ? n * (knob.max - knob.min + 1) : Number.POSITIVE_INFINITY;
+  }, 1);
 }
 
 /** Every combination, in a fixed order (learning rate outermost). */
@@ -31,13 +64,78 @@ export function gridTrials(space: SearchSpace): Trial[] {
   return trials;
 }
 
+const seeded = (seed: number) => seedrandom.alea(`sweep:${seed}`);
+
 /** `count` distinct combinations, chosen by a seeded shuffle (same seed, same trials). */
 export function randomTrials(space: SearchSpace, count: number, seed: number): Trial[] {
   const all = gridTrials(space);
-  const next = seedrandom.alea(`sweep:${seed}`);
+  const next = seeded(seed);
   for (let i = all.length - 1; i > 0; i--) {
     const j = Math.floor(next() * (i + 1));
     [all[i], all[j]] = [all[j] as Trial, all[i] as Trial];
   }
   return all.slice(0, Math.min(count, all.length));
+}
+
+/** One value of `range`. Integers are rounded and kept within it; real numbers keep every digit. */
+function drawFrom(range: SearchRange, next: () => number, integer: boolean): number {
+  const u = next();
+  const { min, max } = range;
+  const x =
+    range.scale === "LOG" ? Math.exp(Math.log(min) + u * (Math.log(max) - Math.log(min))) : min + u * (max - min);
+  return Math.min(max, Math.max(min, integer ? Math.round(x) : x));
+}
+
+/**
+ * `count` distinct trials drawn at random (same seed, same trials): each ranged knob from its range,
+ * each listed knob one of its values. A trial drawn twice is drawn again, so a space of few integers
+ * gives at most `spaceSize` trials.
+ */
+export function drawTrials(space: SpaceSettings, count: number, seed: number): Trial[] {
+  const next = seeded(seed);
+  const pick = (key: keyof SearchSpace): number => {
+    const knob = space[key];
+    return isRange(knob)
+      ? drawFrom(knob, next, key === INTEGER_KNOB)
+      : (knob[Math.floor(next() * knob.length)] as number);
+  };
+  const wanted = Math.min(count, spaceSize(space));
+  const trials: Trial[] = [];
+  const seen = new Set<string>();
+  // Bounded, so that an unlucky stream cannot loop for long; a few hundred draws fill any space allowed.
+  for (let draws = 0; trials.length < wanted && draws < 1000 * wanted; draws++) {
+    const trial = {
+      learningRate: pick("learningRates"),
+      hiddenSize: pick("hiddenSizes"),
+      reg: pick("regs"),
+      learningRateDecay: pick("learningRateDecays"),
+    };
+    const key = Object.values(trial).join();
+    if (seen.has(key)) continue;
+    seen.add(key);
+    trials.push(trial);
+  }
+  return trials;
+}
+
+/** A sweep's trials: the whole grid when `maxTrials` is null, else a sample of the grid or draws from the ranges. */
+export function sweepTrials(space: SpaceSettings, maxTrials: number | null, seed: number): Trial[] {
+  const ranged = Object.values(space).some(isRange);
+  if (!ranged) {
+    const lists = space as SearchSpace;
+    return maxTrials === null ? gridTrials(lists) : randomTrials(lists, maxTrials, seed);
+  }
+  if (maxTrials === null) throw new Error("a space with a range needs maxTrials");
+  return drawTrials(space, maxTrials, seed);
+}
+
+/** The values each knob took in `trials`, in ascending order: what a drawn space tried. */
+export function valuesTried(trials: Trial[]): SearchSpace {
+  const values = (key: keyof Trial) => [...new Set(trials.map((t) => t[key]))].sort((a, b) => a - b);
+  return {
+    learningRates: values("learningRate"),
+    hiddenSizes: values("hiddenSize"),
+    regs: values("reg"),
+    learningRateDecays: values("learningRateDecay"),
+  };
 }

@@ -1,6 +1,6 @@
-// A sweep's settings as one zod schema: the search space (a list of values per searched knob), the
-// strategy, the settings every trial shares, their defaults, and the rules across fields (RANDOM needs
-// maxTrials, a full grid has at most MAX_GRID combinations). The API validates StartSweepInput with
+// A sweep's settings as one zod schema: the search space (per searched knob, a list of values or a range
+// to draw from), the strategy, the settings every trial shares, their defaults, and the rules across
+// fields (RANDOM needs maxTrials, a full grid has at most MAX_GRID combinations, a range has no grid). The API validates StartSweepInput with
 // it (Pothos' validation plugin), the sweep CLI its flags and the dashboard its form, so all three
 // refuse the same settings in the same words. Pure (zod, no tfjs): the dashboard bundles it.
 import { z } from "zod";
@@ -16,7 +16,14 @@ import { seedsRule, seedsText } from "../training/seeds.ts";
 import { WHOLE } from "../validation/problems.ts";
 import { integerFrom, withDefault } from "../validation/rules.ts";
 import { numberListText, numberText, optionalNumberText } from "../validation/textInput.ts";
-import type { SearchSpace } from "./searchSpace.ts";
+import {
+  isRange,
+  RANGE_SCALES,
+  type SearchRange,
+  type SearchSpace,
+  type SpaceSettings,
+  spaceSize,
+} from "./searchSpace.ts";
 import { halvingSchedule, type Rung } from "./successiveHalving.ts";
 
 /** The reference assignment's own limit on a grid. */
@@ -37,6 +44,18 @@ export const SPACE_FIELDS = {
   regs: "reg",
   learningRateDecays: "learningRateDecay",
 } as const satisfies Record<keyof SearchSpace, HyperparameterName>;
+export type SpaceField = keyof typeof SPACE_FIELDS;
+
+/** Each knob's range field in the API, beside its list: give one of the two. */
+export const RANGE_FIELDS = {
+  learningRates: "learningRateRange",
+  hiddenSizes: "hiddenSizeRange",
+  regs: "regRange",
+  learningRateDecays: "learningRateDecayRange",
+} as const satisfies Record<SpaceField, string>;
+
+/** A range's scale when none is given: log-uniform, as learning rates and regularization are searched. */
+export const DEFAULT_RANGE_SCALE: SearchRange["scale"] = "LOG";
 
 /** What a sweep asks for when a setting is left out. Its trials train longer than a single run's default. */
 export const SWEEP_DEFAULTS = {
@@ -52,15 +71,16 @@ export const SWEEP_DEFAULTS = {
 
 /** How forms label each setting, and what it means (the API's docs, the CLI's help). */
 export const SWEEP_FIELDS = {
-  learningRates: { label: "Learning rates", about: "Learning rates to try." },
-  hiddenSizes: { label: "Hidden sizes", about: "Hidden sizes to try." },
-  regs: { label: "Regularization strengths", about: "Regularization strengths to try." },
-  learningRateDecays: { label: "LR decays", about: "Learning-rate decays to try." },
+  learningRates: { label: "Learning rates", about: "Learning rates to try (or learningRateRange)." },
+  hiddenSizes: { label: "Hidden sizes", about: "Hidden sizes to try (or hiddenSizeRange)." },
+  regs: { label: "Regularization strengths", about: "Regularization strengths to try (or regRange)." },
+  learningRateDecays: { label: "LR decays", about: "Learning-rate decays to try (or learningRateDecayRange)." },
   numIters: { label: "Iterations per trial", about: "Iterations of a fully trained trial." },
   batchSize: { label: "Batch size", about: HYPERPARAMETERS.batchSize.about },
   maxTrials: {
     label: "Max trials (random / halving)",
-    about: "RANDOM (required) and SUCCESSIVE_HALVING (optional): how many combinations to sample.",
+    about:
+      "RANDOM (required) and SUCCESSIVE_HALVING (optional; required with a range): how many combinations to sample, or trials to draw from the ranges.",
   },
   eta: {
     label: "eta (halving)",
@@ -96,6 +116,122 @@ const spaceLists = {
   learningRateDecays: spaceList("learningRateDecay"),
 };
 
+/** How a range is described in help texts and in the error for text that is neither list nor range. */
+export const RANGE_SYNTAX = "min..max, then log or linear (default log)";
+
+/** A range of a knob: both ends valid values of it, min below max, a log scale above 0. */
+function spaceRange(name: HyperparameterName) {
+  return z
+    .object({
+      min: ruleOf(name),
+      max: ruleOf(name),
+      scale: withDefault(z.enum(RANGE_SCALES), DEFAULT_RANGE_SCALE),
+    })
+    .superRefine((r, ctx) => {
+      if (r.max <= r.min)
+        ctx.addIssue({ code: "custom", path: ["max"], message: `must be above min (${r.min}); got ${r.max}` });
+      if (r.scale === "LOG" && r.min <= 0)
+        ctx.addIssue({
+          code: "custom",
+          path: ["min"],
+          message: `must be above 0 on a LOG scale (0 has no logarithm): use a small value such as 1e-6, or scale LINEAR; got ${r.min}`,
+        });
+    });
+}
+
+const spaceRanges = {
+  learningRates: spaceRange("learningRate"),
+  hiddenSizes: spaceRange("hiddenSize"),
+  regs: spaceRange("reg"),
+  learningRateDecays: spaceRange("learningRateDecay"),
+};
+
+/**
+ * The space as the API receives it, each knob as a list or its range field, read into SpaceSettings.
+ * A knob given both ways, or neither (but the decays, which have a default), is refused at its field.
+ */
+const spaceInput = z
+  .object({
+    learningRates: spaceLists.learningRates.nullish(),
+    learningRateRange: spaceRanges.learningRates.nullish(),
+    hiddenSizes: spaceLists.hiddenSizes.nullish(),
+    hiddenSizeRange: spaceRanges.hiddenSizes.nullish(),
+    regs: spaceLists.regs.nullish(),
+    regRange: spaceRanges.regs.nullish(),
+    learningRateDecays: spaceLists.learningRateDecays.nullish(),
+    learningRateDecayRange: spaceRanges.learningRateDecays.nullish(),
+  } satisfies Record<SpaceField | (typeof RANGE_FIELDS)[SpaceField], z.ZodType>)
+  .transform((given, ctx) => {
+    const space: Partial<SpaceSettings> = {};
+    for (const key of Object.keys(SPACE_FIELDS) as SpaceField[]) {
+      const list = given[key];
+      const range = given[RANGE_FIELDS[key]];
+      if (list && range)
+        ctx.addIssue({
+          code: "custom",
+          path: [RANGE_FIELDS[key]],
+          params: WHOLE,
+          message: `give space.${key} (values to try) or space.${RANGE_FIELDS[key]} (a range to draw from), not both`,
+        });
+      else if (list || range) space[key] = (list ?? range) as number[] | SearchRange;
+      else if (key === "learningRateDecays") space[key] = [...SWEEP_DEFAULTS.learningRateDecays];
+      else
+        ctx.addIssue({
+          code: "custom",
+          path: [key],
+          params: WHOLE,
+          message: `space.${key} is missing: give the values to try, or space.${RANGE_FIELDS[key]} to draw them from a range`,
+        });
+    }
+    return space as SpaceSettings;
+  });
+
+/** A knob as typed: comma-separated values, or a range (RANGE_SYNTAX), checked by the API's rules. */
+function knobText(key: SpaceField) {
+  const list = numberListText(spaceLists[key]);
+  const range = spaceRange(SPACE_FIELDS[key]);
+  return z.string().transform((raw, ctx): number[] | SearchRange => {
+    const text = raw.trim();
+    if (!text.includes("..")) {
+      const parsed = list.safeParse(raw);
+      if (parsed.success) return parsed.data;
+      for (const issue of parsed.error.issues)
+        ctx.issues.push({ code: "custom", input: raw, message: issue.message, path: issue.path });
+      return z.NEVER;
+    }
+    const match = /^(\S+?)\s*\.\.\s*(\S+?)(?:\s+(log|linear))?$/i.exec(text);
+    const [min, max] = [match?.[1], match?.[2]].map((v) => (v === undefined || v === "" ? Number.NaN : Number(v)));
+    if (!match || !Number.isFinite(min) || !Number.isFinite(max)) {
+      ctx.issues.push({ code: "custom", input: raw, message: `must be a range ${RANGE_SYNTAX}; got "${text}"` });
+      return z.NEVER;
+    }
+    const parsed = range.safeParse({ min, max, scale: match[3]?.toUpperCase() });
+    if (parsed.success) return parsed.data;
+    // The range's own field (min, max) leads the rule, after the knob's name: "Learning rates min must be …".
+    for (const issue of parsed.error.issues)
+      ctx.issues.push({ code: "custom", input: raw, message: `${issue.path.join(".")} ${issue.message}`.trim() });
+    return z.NEVER;
+  });
+}
+
+/** A knob's largest value: what the trial that needs the most memory takes. */
+export const largestOf = (knob: number[] | SearchRange): number => (isRange(knob) ? knob.max : Math.max(...knob));
+
+/** A space as the API takes it: each knob's list, or its range field. */
+export type SpaceInput = { [K in SpaceField]?: number[] } & {
+  [K in SpaceField as (typeof RANGE_FIELDS)[K]]?: SearchRange;
+};
+
+/** The API's input for settings: each knob as its list or its range field (what a form or the CLI sends). */
+export function sweepInputOf<S extends { space: SpaceSettings }>(
+  settings: S,
+): Omit<S, "space"> & { space: SpaceInput } {
+  const space = Object.fromEntries(
+    Object.entries(settings.space).map(([key, knob]) => [isRange(knob) ? RANGE_FIELDS[key as SpaceField] : key, knob]),
+  );
+  return { ...settings, space };
+}
+
 /**
  * The rules across fields, on whatever parsed: they run even when some field failed, so that a form
  * shows every problem at once (a field that failed is skipped here).
@@ -121,7 +257,24 @@ function checkAcrossFields(s: Record<string, unknown>, ctx: z.RefinementCtx) {
       params: WHOLE,
       message: "GRID runs every combination; use RANDOM to sample maxTrials of them",
     });
-  const lists = Object.keys(SPACE_FIELDS).map((k) => (space as Record<string, unknown> | undefined)?.[k]);
+  const knobs = Object.keys(SPACE_FIELDS).map((k) => [k, (space as Record<string, unknown> | undefined)?.[k]] as const);
+  // A knob that failed its own rule holds no range (zod leaves a marker object there): only parsed ranges count.
+  const ranged = knobs.find(([, knob]) => typeof knob === "object" && knob !== null && "min" in knob && "max" in knob);
+  if (ranged && strategy === "GRID")
+    ctx.addIssue({
+      code: "custom",
+      path: ["space", ranged[0]],
+      params: WHOLE,
+      message: `GRID runs every combination of listed values, and a range has none: list the ${ranged[0]} to try, or use RANDOM or SUCCESSIVE_HALVING to draw maxTrials trials from the range`,
+    });
+  if (ranged && maxTrials === null && strategy === "SUCCESSIVE_HALVING")
+    ctx.addIssue({
+      code: "custom",
+      path: ["maxTrials"],
+      params: WHOLE,
+      message: "a range is drawn from maxTrials times: set maxTrials, the number of trials to draw",
+    });
+  const lists = knobs.map(([, knob]) => knob);
   if (maxTrials === null && lists.every(Array.isArray)) {
     const combinations = lists.reduce((n: number, l) => n * (l as unknown[]).length, 1);
     if (combinations > MAX_GRID)
@@ -141,10 +294,7 @@ export function sweepSettingsSchema(numTrain?: TrainingSetSize) {
   const d = SWEEP_DEFAULTS;
   return z
     .object({
-      space: z.object({
-        ...spaceLists,
-        learningRateDecays: withDefault(spaceLists.learningRateDecays, [...d.learningRateDecays]),
-      }),
+      space: spaceInput,
       strategy: z.enum(SWEEP_STRATEGIES),
       numIters: withDefault(ruleOf("numIters"), d.numIters),
       batchSize: withDefault(ruleOf("batchSize", numTrain), d.batchSize),
@@ -160,14 +310,13 @@ export function sweepSettingsSchema(numTrain?: TrainingSetSize) {
 /** The same settings as text fields (a form, the sweep CLI's flags): lists comma-separated, max trials may be blank. */
 export function sweepSettingsTextSchema(numTrain?: TrainingSetSize) {
   const d = SWEEP_DEFAULTS;
-  const list = (name: keyof typeof spaceLists) => numberListText(spaceLists[name]);
   return z
     .object({
       space: z.object({
-        learningRates: list("learningRates"),
-        hiddenSizes: list("hiddenSizes"),
-        regs: list("regs"),
-        learningRateDecays: withDefault(list("learningRateDecays"), [...d.learningRateDecays]),
+        learningRates: knobText("learningRates"),
+        hiddenSizes: knobText("hiddenSizes"),
+        regs: knobText("regs"),
+        learningRateDecays: withDefault(knobText("learningRateDecays"), [...d.learningRateDecays]),
       }),
       strategy: z.enum(SWEEP_STRATEGIES),
       numIters: withDefault(numberText(ruleOf("numIters")), d.numIters),
@@ -183,10 +332,10 @@ export function sweepSettingsTextSchema(numTrain?: TrainingSetSize) {
 
 export type SweepSettings = z.output<ReturnType<typeof sweepSettingsSchema>>;
 
-/** How many trials the settings start: every combination, or maxTrials of them. */
+/** How many trials the settings start: every combination, or maxTrials of them (or of the draws from a range). */
 export function trialCount(s: Pick<SweepSettings, "space" | "maxTrials">): number {
-  const combinations = Object.values(s.space).reduce((n, l) => n * l.length, 1);
-  return s.maxTrials === null ? combinations : Math.min(s.maxTrials, combinations);
+  const size = spaceSize(s.space);
+  return s.maxTrials === null ? size : Math.min(s.maxTrials, size);
 }
 
 /**

@@ -1,6 +1,8 @@
 "use client";
-// How validation accuracy depends on the hyperparameters: a heatmap over any two of them, and
-// parallel coordinates over all of them.
+// How validation accuracy depends on the hyperparameters: a heatmap over any two of them (a scatter
+// plot when their values were drawn from a range), and parallel coordinates over all of them.
+import type { SearchRange } from "@trainql/nn";
+import type { HyperparameterName } from "@trainql/nn/hyperparameters";
 import { useMemo, useState } from "react";
 import { compactNumber } from "@/lib/compactNumber";
 import type { SweepGroup } from "@/lib/groups";
@@ -14,6 +16,24 @@ type Key = (typeof SEARCHED)[number]["key"];
 const labelOf = (k: Key) => SEARCHED.find((s) => s.key === k)!.label;
 const valAcc = (t: SweepTrial) => t.finalValAcc;
 const CUT_EARLY = "measured before the end of training: cut at a rung, or waiting for one";
+
+const distinct = (trials: SweepTrial[], k: Key) =>
+  [...new Set(trials.map((t) => t.hyperparameters[k]))].sort((a, b) => a - b);
+
+/** The knobs a sweep drew from a range, by hyperparameter, and their ranges. */
+export type DrawnRanges = ReadonlyMap<HyperparameterName, SearchRange>;
+
+/**
+ * A knob drawn from a range has a new value per trial, too many for a category axis: it goes on a value
+ * axis spanning its range, logarithmic for a LOG range (on a linear one, the small decades crowd into a
+ * corner), its ends labelled.
+ */
+const rangeAxis = (range: SearchRange) => ({
+  type: range.scale === "LOG" ? "log" : "value",
+  min: range.min,
+  max: range.max,
+  axisLabel: { formatter: compactNumber, showMinLabel: true, showMaxLabel: true },
+});
 
 /** A configuration the sweep tried, scored as the API ranks it. */
 interface Configuration {
@@ -38,13 +58,22 @@ function configurations(trials: SweepTrial[], groups: SweepGroup[]): Configurati
   });
 }
 
-export function Heatmap({ trials, groups }: { trials: SweepTrial[]; groups: SweepGroup[] }) {
+export function Heatmap({ trials, groups, drawn }: { trials: SweepTrial[]; groups: SweepGroup[]; drawn: DrawnRanges }) {
   const [x, setX] = useState<Key>("learningRate");
   const [y, setY] = useState<Key>("hiddenSize");
   const seeded = groups.length > 0;
+  const xs = useMemo(() => distinct(trials, x), [trials, x]);
+  const ys = useMemo(() => distinct(trials, y), [trials, y]);
+  const scatter = drawn.has(x) || drawn.has(y);
   const option = useMemo<ChartOption>(() => {
-    const xs = [...new Set(trials.map((t) => t.hyperparameters[x]))].sort((a, b) => a - b);
-    const ys = [...new Set(trials.map((t) => t.hyperparameters[y]))].sort((a, b) => a - b);
+    if (scatter)
+      return scatterOption(
+        configurations(trials, groups),
+        { key: x, values: xs },
+        { key: y, values: ys },
+        drawn,
+        seeded,
+      );
     // Each cell: its best configuration by the sweep's ranking, flagged when cut before the end of training.
     const cells = bestBy(configurations(trials, groups), (t) => `${t.hyperparameters[x]}|${t.hyperparameters[y]}`);
     const data = [...cells.values()].map((t) => [
@@ -92,7 +121,7 @@ export function Heatmap({ trials, groups }: { trials: SweepTrial[]; groups: Swee
         },
       ],
     };
-  }, [trials, groups, seeded, x, y]);
+  }, [trials, groups, seeded, x, y, xs, ys, scatter, drawn]);
   // One parameter on both axes says nothing: each list leaves out the other axis' choice.
   const select = (value: Key, other: Key, set: (k: Key) => void, label: string) => (
     <select value={value} onChange={(e) => set(e.target.value as Key)} aria-label={label}>
@@ -111,38 +140,100 @@ export function Heatmap({ trials, groups }: { trials: SweepTrial[]; groups: Swee
       <div className="toolbar">
         {select(x, y, setX, "Heatmap x axis")} × {select(y, x, setY, "Heatmap y axis")}
         <span className="muted">
-          each cell: the best{" "}
-          {seeded ? "trial with those values by its mean over the seeds" : "trial with those values"}, trained to the
-          end if any was (* {CUT_EARLY})
+          {scatter
+            ? `each point: a ${seeded ? "trial, by its mean over the seeds" : "trial"}; hollow: ${CUT_EARLY}`
+            : `each cell: the best ${seeded ? "trial with those values by its mean over the seeds" : "trial with those values"}, trained to the end if any was (* ${CUT_EARLY})`}
         </span>
       </div>
       <Chart
         option={option}
         height={320}
-        name="heatmap"
-        label={`Heatmap of validation accuracy by ${labelOf(x)} and ${labelOf(y)}`}
+        name={scatter ? "scatter" : "heatmap"}
+        label={`${scatter ? "Scatter plot" : "Heatmap"} of validation accuracy by ${labelOf(x)} and ${labelOf(y)}`}
       />
     </div>
   );
 }
 
-export function ParallelCoordinates({ trials }: { trials: SweepTrial[] }) {
+/**
+ * Each configuration a point at its two values, coloured by accuracy, as CS231n plots a random search.
+ * A drawn knob's axis spans its range; a listed knob's stays a category axis of its few values.
+ */
+function scatterOption(
+  configs: Configuration[],
+  x: { key: Key; values: number[] },
+  y: { key: Key; values: number[] },
+  drawn: DrawnRanges,
+  seeded: boolean,
+): ChartOption {
+  const axis = ({ key, values }: { key: Key; values: number[] }) => {
+    const range = drawn.get(key);
+    const shown = range ? rangeAxis(range) : { type: "category", data: values.map(compactNumber) };
+    // A category axis places a point by its value's index.
+    const at = (v: number) => (range ? v : values.indexOf(v));
+    return { option: { ...shown, name: labelOf(key) }, at };
+  };
+  const [xAxis, yAxis] = [axis(x), axis(y)];
+  // [x on its axis, y on its axis, accuracy %, cut early, x, y]
+  const data = configs
+    .filter((c) => c.finalValAcc !== null)
+    .map((c) => {
+      const [vx, vy] = [c.hyperparameters[x.key], c.hyperparameters[y.key]];
+      return [xAxis.at(vx), yAxis.at(vy), Number(((c.finalValAcc ?? 0) * 100).toFixed(2)), cutEarly(c) ? 1 : 0, vx, vy];
+    });
+  return {
+    animation: false,
+    tooltip: {
+      confine: true,
+      formatter: (p: { value: number[] }) =>
+        `${labelOf(x.key)} ${hyperparameterText(p.value[4]!)}, ${labelOf(y.key)} ${hyperparameterText(p.value[5]!)}: ${p.value[2]}%${seeded ? " (mean over the seeds)" : ""}${p.value[3] ? ` (${CUT_EARLY})` : ""}`,
+    },
+    grid: { left: 70, right: 90, top: 30, bottom: 50 },
+    xAxis: { ...xAxis.option, nameLocation: "middle", nameGap: 30 },
+    yAxis: yAxis.option,
+    visualMap: {
+      dimension: 2,
+      min: 0,
+      max: Math.max(10, ...data.map((d) => d[2]!)),
+      calculable: true,
+      orient: "vertical",
+      right: 0,
+      top: "middle",
+      itemHeight: 160,
+      text: ["val %", ""],
+      seriesIndex: 0,
+    },
+    series: [
+      { type: "scatter", data, symbolSize: 12 },
+      // A trial cut early is drawn hollow: its accuracy was measured after fewer iterations.
+      {
+        type: "scatter",
+        data: data.filter((d) => d[3]),
+        symbolSize: 6,
+        itemStyle: { color: "#fff" },
+        silent: true,
+        z: 3,
+      },
+    ],
+  };
+}
+
+export function ParallelCoordinates({ trials, drawn }: { trials: SweepTrial[]; drawn: DrawnRanges }) {
   const option = useMemo<ChartOption>(() => {
     const done = trials.filter((t) => valAcc(t) !== null);
     // Each searched knob is a category axis of the values tried: a sweep tries a few values per knob,
     // often decades apart, so they are spaced evenly and labelled exactly (a value axis spread one
     // value over 0.6–1.6, and a log axis printed its ticks as long decimals that collided).
-    const valuesOf = (k: Key) => [...new Set(trials.map((t) => t.hyperparameters[k]))].sort((a, b) => a - b);
+    const axes = SEARCHED.map((s) => ({ ...s, values: distinct(trials, s.key), range: drawn.get(s.key) }));
     return {
       animation: false,
       tooltip: { confine: true },
       parallelAxis: [
-        ...SEARCHED.map((s, dim) => ({
-          dim,
-          name: s.label,
-          type: "category",
-          data: valuesOf(s.key).map(compactNumber),
-        })),
+        ...axes.map((a, dim) =>
+          a.range
+            ? { dim, name: a.label, ...rangeAxis(a.range) }
+            : { dim, name: a.label, type: "category", data: a.values.map(compactNumber) },
+        ),
         { dim: SEARCHED.length, name: "Val acc %", type: "value", min: 0, max: 100 },
       ],
       parallel: { left: 40, right: 60, top: 40, bottom: 30, parallelAxisDefault: { nameGap: 12 } },
@@ -158,13 +249,13 @@ export function ParallelCoordinates({ trials }: { trials: SweepTrial[] }) {
           type: "parallel",
           lineStyle: { width: 2, opacity: 0.7 },
           data: done.map((t) => [
-            ...SEARCHED.map((s) => compactNumber(t.hyperparameters[s.key])),
+            ...axes.map((a) => (a.range ? t.hyperparameters[a.key] : compactNumber(t.hyperparameters[a.key]))),
             Number(((valAcc(t) ?? 0) * 100).toFixed(2)),
           ]),
         },
       ],
     };
-  }, [trials]);
+  }, [trials, drawn]);
   return (
     <div className="card">
       <h2>Hyperparameters → validation accuracy</h2>

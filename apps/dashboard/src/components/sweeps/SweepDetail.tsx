@@ -1,13 +1,15 @@
 "use client";
 // A sweep, live: progress against the grid, the trials, the charts and the best model.
 import { graphql, readFragment } from "@trainql/graphql";
+import type { SearchRange } from "@trainql/nn";
+import type { HyperparameterName } from "@trainql/nn/hyperparameters";
 import Link from "next/link";
-import { useState } from "react";
+import { Fragment, useMemo, useState } from "react";
 import { useMutation, useSubscription } from "urql";
 import { ValAccuracyCells, ValAccuracyHeaders } from "@/components/runs/ValAccuracyColumns";
 import { hyperparameterText } from "@/lib/hyperparameterText";
 import { plural } from "@/lib/plural";
-import { STRATEGY_LABELS, type SweepTrial, type SweepView, SweepViewFragment } from "@/lib/sweeps";
+import { STRATEGY_LABELS, type SweepTrial, type SweepView, SweepViewFragment, searchedKnobs } from "@/lib/sweeps";
 import { rankTrials } from "@/lib/trialRanking";
 import { isFinished, percent } from "@/lib/types";
 import { BEST_EPOCH_VAL, FINAL_VAL } from "@/lib/valAccuracy";
@@ -15,7 +17,7 @@ import { Downloads } from "../Downloads";
 import { useApiErrorText } from "../Providers";
 import { ProgressBar, StatusBadge, TestAccuracyCell } from "../runs/RunBits";
 import { WeightsImage } from "../runs/WeightsImage";
-import { Heatmap, ParallelCoordinates } from "./SweepCharts";
+import { type DrawnRanges, Heatmap, ParallelCoordinates } from "./SweepCharts";
 import { SweepGroups } from "./SweepGroups";
 import { TopCurves } from "./TopCurves";
 
@@ -41,6 +43,21 @@ export function SweepDetail({ initial }: { initial: SweepView }) {
   // Trained to the end. Cancelling ends a sweep without choosing a best model, however many did.
   const finishedTrials = sweep.trials.filter((t) => t.status === "SUCCEEDED").length;
   const ranked = rankTrials(sweep.trials);
+  const knobs = searchedKnobs(sweep.space);
+  // The same map while the ranges are (they never change), so that the charts, memoized on it, redraw
+  // only when the trials do.
+  const rangesKey = JSON.stringify(knobs.map((k) => [k.hyperparameter, k.range]));
+  const drawn: DrawnRanges = useMemo(
+    () =>
+      new Map(
+        (JSON.parse(rangesKey) as [HyperparameterName, SearchRange | null][]).filter(
+          (e): e is [HyperparameterName, SearchRange] => e[1] !== null,
+        ),
+      ),
+    [rangesKey],
+  );
+  // A space with a range has no grid: gridIters is then every trial drawn, trained in full.
+  const full = drawn.size > 0 ? "every trial trained in full" : "the full grid";
 
   return (
     <>
@@ -51,7 +68,7 @@ export function SweepDetail({ initial }: { initial: SweepView }) {
           label="Progress of the sweep"
         />
         <span className="muted" data-testid="sweep-iters">
-          {count(sweep.itersSpent)} iterations trained of {count(sweep.plannedIters)} planned; the full grid:{" "}
+          {count(sweep.itersSpent)} iterations trained of {count(sweep.plannedIters)} planned; {full}:{" "}
           {count(sweep.gridIters)} ({((100 * sweep.itersSpent) / sweep.gridIters).toFixed(1)}%)
         </span>
         {sweep.status === "RUNNING" && (
@@ -140,6 +157,12 @@ export function SweepDetail({ initial }: { initial: SweepView }) {
               {STRATEGY_LABELS[sweep.strategy]}
               {sweep.strategy === "SUCCESSIVE_HALVING" ? ` (eta ${sweep.eta})` : ""}
             </dd>
+            {knobs.map((k) => (
+              <Fragment key={k.key}>
+                <dt>{k.label}</dt>
+                <dd data-testid={`searched-${k.key}`}>{k.text}</dd>
+              </Fragment>
+            ))}
             <dt>Trials</dt>
             <dd>
               {plural(sweep.trials.length, "trial")} ({endedTrials} ended
@@ -158,8 +181,8 @@ export function SweepDetail({ initial }: { initial: SweepView }) {
       </div>
 
       <div className="grid2">
-        <Heatmap trials={sweep.trials} groups={sweep.groups} />
-        <ParallelCoordinates trials={sweep.trials} />
+        <Heatmap trials={sweep.trials} groups={sweep.groups} drawn={drawn} />
+        <ParallelCoordinates trials={sweep.trials} drawn={drawn} />
       </div>
       <TopCurves trials={sweep.trials} version={trainedTrials} />
 

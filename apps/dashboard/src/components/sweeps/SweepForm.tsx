@@ -1,5 +1,5 @@
 "use client";
-// Start a sweep: the search space as lists, a strategy, the budget and the seed. The form checks every
+// Start a sweep: the search space as lists or ranges, a strategy, the budget and the seed. The form checks every
 // field with the API's own schema before sending, says how many trials and iterations the sweep will
 // spend, and shows whatever the API still refuses next to the field it names.
 import { graphql, type VariablesOf } from "@trainql/graphql";
@@ -47,6 +47,11 @@ export function SweepForm() {
 
   return (
     <form className="run-form card" onSubmit={submit} noValidate aria-label="New sweep">
+      <p className="muted" style={{ gridColumn: "1 / -1", margin: 0 }} data-testid="space-help">
+        Each searched knob takes values to try (<code>0.1, 0.5, 1</code>) or a range to draw from:{" "}
+        <code>1e-4..1e-1</code> is log-uniform, as many trials per decade; add <code>linear</code> for uniform. A range
+        needs Random or Successive halving, with Max trials draws.
+      </p>
       <label>
         Strategy
         <select
