@@ -44,7 +44,9 @@ test("a sweep drawn from a log-uniform range shows the range, what it drew and e
   await expect(page.getByTestId("chart-scatter").locator("canvas").first()).toBeVisible();
   await expect(page.getByTestId("chart-heatmap")).toHaveCount(0);
   // The learning rates drawn, each inside the range, listed by the trials.
-  const lrs = (await page.getByRole("table", { name: "Trials" }).locator("tbody tr td:nth-child(3)").allTextContents()).map(Number);
+  const lrs = (
+    await page.getByRole("table", { name: "Trials" }).locator("tbody tr td:nth-child(3)").allTextContents()
+  ).map(Number);
   expect(new Set(lrs).size).toBe(4);
   for (const lr of lrs) expect(lr >= 0.02 && lr <= 0.6, `${lr} within 0.02..0.6`).toBe(true);
   await shot(page, "72-sweep-ranges");
