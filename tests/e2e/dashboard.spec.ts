@@ -1,12 +1,12 @@
 // What a person does in the dashboard, in a real browser against the real stack.
 import { expect, type Page, test } from "@playwright/test";
-import { control, refused, shot, submitOnce } from "./openStack.ts";
+import { control, fill, refused, shot, submitOnce } from "./openStack.ts";
 
 test.describe.configure({ mode: "serial" });
 
 async function fillForm(page: Page, values: Record<string, string>) {
   await page.goto("/runs/new");
-  for (const [name, value] of Object.entries(values)) await page.locator(`input[name="${name}"]`).fill(value);
+  await fill(page, values);
 }
 
 test("the runs page starts empty and says how to begin", async ({ page }) => {
@@ -204,10 +204,7 @@ test("a sweep started from its form runs its trials live and ends with its best 
   page,
 }) => {
   await page.goto("/sweeps/new");
-  const fill = async (values: Record<string, string>) => {
-    for (const [name, value] of Object.entries(values)) await page.locator(`input[name="${name}"]`).fill(value);
-  };
-  await fill({
+  await fill(page, {
     learningRates: "0.02, 0.1, 0.3, 0.6",
     hiddenSizes: "8, 16",
     regs: "1e-3",
@@ -219,14 +216,14 @@ test("a sweep started from its form runs its trials live and ends with its best 
   await page.locator('select[name="strategy"]').selectOption("SUCCESSIVE_HALVING");
   // The plan before it starts: 8 trials at 20, 4 more to 40, 2 to 80, 1 to 160 iterations.
   await expect(page.getByTestId("sweep-plan")).toHaveText("Will train 8 trials, 400 iterations in all.");
-  await fill({ batchSize: "5000", eta: "1" });
+  await fill(page, { batchSize: "5000", eta: "1" });
   await page.getByRole("button", { name: "Start sweep" }).click();
   await expect(page.locator("#batchSize-error")).toContainText("Batch size must be an integer from 1 to 400");
   await expect(page.locator("#eta-error")).toContainText("eta (halving) must be an integer from 2 to 16; got 1");
-  await fill({ eta: "2" });
+  await fill(page, { eta: "2" });
   await shot(page, "10-sweep-validation");
 
-  await fill({ batchSize: "20" });
+  await fill(page, { batchSize: "20" });
   await submitOnce(page, page.getByRole("button", { name: "Start sweep" }), /\/sweeps\/[0-9a-f-]{36}$/);
   // A refused cancel says why (it used to show nothing), and the sweep goes on.
   const allow = await refused(page, "CancelSweep");

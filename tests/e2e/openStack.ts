@@ -142,3 +142,8 @@ export async function submitOnce(page: Page, button: Locator, next: Parameters<P
     "off",
   ]);
 }
+
+/** Types each value into the form's input of that name. */
+export async function fill(page: Page, values: Record<string, string>) {
+  for (const [name, value] of Object.entries(values)) await page.locator(`input[name="${name}"]`).fill(value);
+}

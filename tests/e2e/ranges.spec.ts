@@ -2,16 +2,13 @@
 // sweep form, refused where it cannot run, planned as maxTrials draws, and shown on the sweep's page as
 // the ranges with what they drew and a scatter plot of the trials. After the projects that count runs.
 import { expect, test } from "@playwright/test";
-import { shot, submitOnce } from "./openStack.ts";
+import { fill, shot, submitOnce } from "./openStack.ts";
 
 test("a sweep drawn from a log-uniform range shows the range, what it drew and each trial as a point", async ({
   page,
 }) => {
   await page.goto("/sweeps/new");
-  const fill = async (values: Record<string, string>) => {
-    for (const [name, value] of Object.entries(values)) await page.locator(`input[name="${name}"]`).fill(value);
-  };
-  await fill({
+  await fill(page, {
     learningRates: "0.02..0.6",
     hiddenSizes: "8..16 linear",
     regs: "1e-3",
@@ -25,10 +22,10 @@ test("a sweep drawn from a log-uniform range shows the range, what it drew and e
     "GRID runs every combination of listed values, and a range has none",
   );
   await page.locator('select[name="strategy"]').selectOption("RANDOM");
-  await fill({ maxTrials: "4", regs: "0..1e-3" });
+  await fill(page, { maxTrials: "4", regs: "0..1e-3" });
   await page.getByRole("button", { name: "Start sweep" }).click();
   await expect(page.locator("#regs-error")).toContainText("min must be above 0 on a LOG scale");
-  await fill({ regs: "1e-3" });
+  await fill(page, { regs: "1e-3" });
   await expect(page.getByTestId("sweep-plan")).toHaveText("Will train 4 trials, 160 iterations in all.");
   await shot(page, "71-sweep-ranges-form");
 

@@ -35,6 +35,23 @@ const rangeAxis = (range: SearchRange) => ({
   axisLabel: { formatter: compactNumber, showMinLabel: true, showMaxLabel: true },
 });
 
+/** Validation accuracy's colour scale, of dimension 2 of each cell or point (not the cut-early flag after it). */
+const accuracyScale = (data: number[][]) => ({
+  dimension: 2,
+  min: 0,
+  max: Math.max(10, ...data.map((d) => d[2]!)),
+  calculable: true,
+  orient: "vertical",
+  right: 0,
+  top: "middle",
+  itemHeight: 160,
+  text: ["val %", ""],
+});
+
+/** A cell's or a point's tooltip: its two values, its accuracy and how it was measured. */
+const scoreText = ([x, vx]: [Key, number], [y, vy]: [Key, number], accuracy: number, cut: number, seeded: boolean) =>
+  `${labelOf(x)} ${hyperparameterText(vx)}, ${labelOf(y)} ${hyperparameterText(vy)}: ${accuracy}%${seeded ? " (mean over the seeds)" : ""}${cut ? ` (${CUT_EARLY})` : ""}`;
+
 /** A configuration the sweep tried, scored as the API ranks it. */
 interface Configuration {
   hyperparameters: SweepTrial["hyperparameters"];
@@ -87,8 +104,8 @@ export function Heatmap({ trials, groups, drawn }: { trials: SweepTrial[]; group
       tooltip: {
         position: "top",
         confine: true,
-        formatter: (p: { value: number[] }) =>
-          `${labelOf(x)} ${hyperparameterText(xs[p.value[0]!]!)}, ${labelOf(y)} ${hyperparameterText(ys[p.value[1]!]!)}: ${p.value[2]}%${seeded ? " (mean over the seeds)" : ""}${p.value[3] ? ` (${CUT_EARLY})` : ""}`,
+        formatter: ({ value: v }: { value: number[] }) =>
+          scoreText([x, xs[v[0]!]!], [y, ys[v[1]!]!], v[2]!, v[3]!, seeded),
       },
       // The colour scale stands at the right, clear of the x axis' name.
       grid: { left: 70, right: 90, top: 30, bottom: 50 },
@@ -101,18 +118,7 @@ export function Heatmap({ trials, groups, drawn }: { trials: SweepTrial[]; group
         splitArea: { show: true },
       },
       yAxis: { type: "category", data: ys.map(compactNumber), name: labelOf(y), splitArea: { show: true } },
-      visualMap: {
-        // The accuracy, not the cut-early flag after it.
-        dimension: 2,
-        min: 0,
-        max: Math.max(10, ...data.map((d) => d[2]!)),
-        calculable: true,
-        orient: "vertical",
-        right: 0,
-        top: "middle",
-        itemHeight: 160,
-        text: ["val %", ""],
-      },
+      visualMap: accuracyScale(data),
       series: [
         {
           type: "heatmap",
@@ -185,24 +191,13 @@ function scatterOption(
     animation: false,
     tooltip: {
       confine: true,
-      formatter: (p: { value: number[] }) =>
-        `${labelOf(x.key)} ${hyperparameterText(p.value[4]!)}, ${labelOf(y.key)} ${hyperparameterText(p.value[5]!)}: ${p.value[2]}%${seeded ? " (mean over the seeds)" : ""}${p.value[3] ? ` (${CUT_EARLY})` : ""}`,
+      formatter: ({ value: v }: { value: number[] }) => scoreText([x.key, v[4]!], [y.key, v[5]!], v[2]!, v[3]!, seeded),
     },
     grid: { left: 70, right: 90, top: 30, bottom: 50 },
     xAxis: { ...xAxis.option, nameLocation: "middle", nameGap: 30 },
     yAxis: yAxis.option,
-    visualMap: {
-      dimension: 2,
-      min: 0,
-      max: Math.max(10, ...data.map((d) => d[2]!)),
-      calculable: true,
-      orient: "vertical",
-      right: 0,
-      top: "middle",
-      itemHeight: 160,
-      text: ["val %", ""],
-      seriesIndex: 0,
-    },
+    // The points' colours; the hollow centres keep theirs.
+    visualMap: { ...accuracyScale(data), seriesIndex: 0 },
     series: [
       { type: "scatter", data, symbolSize: 12 },
       // A trial cut early is drawn hollow: its accuracy was measured after fewer iterations.
