@@ -241,6 +241,28 @@ describe("sweeps", () => {
     });
   });
 
+  it("samples a grid of 16.7 M combinations at once, and counts its iterations past GraphQL's 32-bit Int", async () => {
+    const values = Array.from({ length: 64 }, (_, i) => (i + 1) / 64);
+    const { startSweep } = await gqlOk(api.url, START_SWEEP, {
+      input: {
+        space: {
+          learningRates: values,
+          hiddenSizes: values.map((v) => v * 64),
+          regs: values,
+          learningRateDecays: values,
+        },
+        strategy: "RANDOM",
+        maxTrials: 2,
+        numIters: 1_000_000,
+        batchSize: 20,
+      },
+    });
+    // Sampled without building the grid, which took seconds and gigabytes in the request.
+    expect(startSweep.gridIters).toBe(64 ** 4 * 1_000_000);
+    expect(startSweep.plannedIters).toBe(2_000_000);
+    await gqlOk(api.url, CANCEL_SWEEP, { id: startSweep.id });
+  });
+
   it("refuses a range where it cannot be drawn from, or given with a list, naming the field and writing nothing", async () => {
     const before = [await count("Sweep"), await count("Run")];
     const refused = async (input: VariablesOf<typeof START_SWEEP>["input"]) => {

@@ -34,6 +34,19 @@ describe("search space", () => {
     expect(randomTrials(space, 5, 1)).toEqual(a);
     expect(randomTrials(space, 5, 2)).not.toEqual(a);
     expect(randomTrials(space, 50, 1)).toHaveLength(12);
+    // Asked for all of them: every combination once, in another order.
+    const key = (t: object) => JSON.stringify(t);
+    expect(randomTrials(space, 12, 3).map(key).sort()).toEqual(gridTrials(space).map(key).sort());
+  });
+
+  it("samples a grid of millions without building it", () => {
+    const values = Array.from({ length: 64 }, (_, i) => i + 1);
+    const huge = { learningRates: values, hiddenSizes: values, regs: values, learningRateDecays: values };
+    expect(gridSize(huge)).toBe(64 ** 4);
+    const trials = randomTrials(huge, 256, 0);
+    expect(new Set(trials.map((t) => JSON.stringify(t))).size).toBe(256);
+    // Spread over the whole grid, the outermost knob too.
+    expect(Math.max(...trials.map((t) => t.learningRate))).toBeGreaterThan(32);
   });
 
   it("draws each ranged knob anew per trial, log-uniform: as many trials per decade", () => {

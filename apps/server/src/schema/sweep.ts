@@ -134,20 +134,23 @@ export const SweepRef = builder.prismaNode("Sweep", {
       resolve: (query, s, _args, { db }) =>
         s.bestRunId ? db.run.findUnique({ ...query, where: { id: s.bestRunId } }) : null,
     }),
-    itersSpent: t.int({
-      description: "Iterations trained so far by all trials together.",
+    // Iteration totals are Floats (whole numbers): a grid of 64 values per knob at a million iterations
+    // each passes GraphQL's 32-bit Int, and the sweep, already written, came back as an error.
+    itersSpent: t.float({
+      description: "Iterations trained so far by all trials together (a whole number).",
       // The trials' iteration counts, loaded with the sweeps rather than one aggregate query per sweep.
       // Ordered as `trials` is, so that asking for both reads the trials once (equal arguments merge).
       select: { runs: { select: { iteration: true }, orderBy: TRIAL_ORDER } },
       resolve: (s) => s.runs.reduce((sum, run) => sum + run.iteration, 0),
     }),
-    plannedIters: t.int({
-      description: "Iterations the plan trains if every trial completes.",
+    plannedIters: t.float({
+      description: "Iterations the plan trains if every trial completes, every seed counted (a whole number).",
       select: CONFIG,
       resolve: (s) => config(s).plannedIters,
     }),
-    gridIters: t.int({
-      description: "What the full grid would train: every combination for numIters.",
+    gridIters: t.float({
+      description:
+        "What the full grid would train: every combination for numIters, every seed counted; with a range, every trial drawn (a whole number).",
       select: CONFIG,
       resolve: (s) => config(s).gridIters,
     }),

@@ -66,24 +66,55 @@ export function gridTrials(space: SearchSpace): Trial[] {
 
 const seeded = (seed: number) => seedrandom.alea(`sweep:${seed}`);
 
-/** `count` distinct combinations, chosen by a seeded shuffle (same seed, same trials). */
+/**
+ * `count` distinct combinations, chosen by a seeded shuffle (same seed, same trials). The shuffle is
+ * of indices into the grid, stopped after `count` swaps, the swapped ones kept in a map: a grid of 64
+ * values per knob has 16.7 M combinations, which built as trials took an API request seconds and
+ * gigabytes to sample from.
+ */
 export function randomTrials(space: SearchSpace, count: number, seed: number): Trial[] {
-  const all = gridTrials(space);
+  const size = gridSize(space);
   const next = seeded(seed);
-  for (let i = all.length - 1; i > 0; i--) {
-    const j = Math.floor(next() * (i + 1));
-    [all[i], all[j]] = [all[j] as Trial, all[i] as Trial];
+  const swapped = new Map<number, number>();
+  const at = (i: number) => swapped.get(i) ?? i;
+  const trials: Trial[] = [];
+  for (let i = 0; i < Math.min(count, size); i++) {
+    const j = i + Math.floor(next() * (size - i));
+    const picked = at(j);
+    swapped.set(j, at(i));
+    trials.push(gridTrial(space, picked));
   }
-  return all.slice(0, Math.min(count, all.length));
+  return trials;
 }
 
-/** One value of `range`. Integers are rounded and kept within it; real numbers keep every digit. */
+/** The grid's `index`-th combination, in gridTrials' order (learning rate outermost). */
+function gridTrial(space: SearchSpace, index: number): Trial {
+  const { learningRates, hiddenSizes, regs, learningRateDecays } = space;
+  let rest = index;
+  const digit = (values: number[]) => {
+    const value = values[rest % values.length] as number;
+    rest = Math.floor(rest / values.length);
+    return value;
+  };
+  // Innermost first.
+  const learningRateDecay = digit(learningRateDecays);
+  const reg = digit(regs);
+  const hiddenSize = digit(hiddenSizes);
+  const learningRate = digit(learningRates);
+  return { learningRate, hiddenSize, reg, learningRateDecay };
+}
+
+/**
+ * One value of `range`. Integers are drawn so that each of the range's is as likely as on a
+ * continuous scale of its own width: uniformly among them (LINEAR), or log-uniformly over
+ * [min − ½, max + ½] and then rounded (LOG), so the ends are not half as likely as the rest, as plain
+ * rounding of a draw from [min, max] made them. Real numbers keep every digit.
+ */
 function drawFrom(range: SearchRange, next: () => number, integer: boolean): number {
   const u = next();
-  const { min, max } = range;
-  const x =
-    range.scale === "LOG" ? Math.exp(Math.log(min) + u * (Math.log(max) - Math.log(min))) : min + u * (max - min);
-  return Math.min(max, Math.max(min, integer ? Math.round(x) : x));
+  const [min, max] = integer ? [range.min - 0.5, range.max + 0.5] : [range.min, range.max];
+  const x = range.scale === "LOG" ? Math.exp(Math.log(min) + u * (Math.log(max) - Math.log(min))) : min + u * (max - min);
+  return Math.min(range.max, Math.max(range.min, integer ? Math.round(x) : x));
 }
 
 /**
