@@ -7,7 +7,14 @@ import { defineConfig } from "@playwright/test";
 export const API_PORT = 4310;
 export const DASHBOARD_PORT = 3310;
 export const CONTROL_PORT = 4311;
-export const AUTH = { apiPort: 4320, dashboardPort: 3320, controlPort: 4321, token: "e2e-secret-token" };
+export const AUTH = {
+  apiPort: 4320,
+  dashboardPort: 3320,
+  controlPort: 4321,
+  token: "e2e-secret-token",
+  /** Of API_READ_TOKEN: watches, changes nothing. */
+  readToken: "e2e-watch-only-token",
+};
 
 const stack = (apiPort: number, dashboardPort: number, controlPort: number, env: Record<string, string> = {}) => ({
   command: "node --import tsx e2e/stack.ts",
@@ -101,6 +108,7 @@ export default defineConfig({
     // (Also the stack without native matrix products: its trainer must still work, and say why it is slower.)
     stack(AUTH.apiPort, AUTH.dashboardPort, AUTH.controlPort, {
       API_TOKEN: AUTH.token,
+      API_READ_TOKEN: AUTH.readToken,
       API_PUBLIC_QUERIES: "false",
       TRAINQL_BLAS: "off",
     }),

@@ -1,4 +1,5 @@
-// An API with a token: the dashboard asks for it once, keeps it for the session, and works.
+// An API with a token: the dashboard asks for it once, keeps it for the session, and works. A
+// read-only token (API_READ_TOKEN) watches, and what it may not do says so and offers another sign-in.
 import { expect, test } from "@playwright/test";
 import { AUTH } from "../playwright.config.ts";
 
@@ -67,4 +68,55 @@ test("asks for the token, refuses a wrong one, and works with the right one for 
     return (await Promise.all(sources.map(async (src) => (await fetch(src)).text()))).join("\n");
   });
   expect(scripts).not.toContain(AUTH.token);
+});
+
+test("a read-only token watches a run live; its Cancel is refused, changes nothing and offers another sign-in", async ({
+  browser,
+}) => {
+  const api = `http://127.0.0.1:${AUTH.apiPort}/graphql`;
+  const call = async (token: string, query: string, variables: object = {}) =>
+    (await (
+      await fetch(api, {
+        method: "POST",
+        headers: { "content-type": "application/json", authorization: `Bearer ${token}` },
+        body: JSON.stringify({ query, variables }),
+      })
+    ).json()) as {
+      data?: Record<string, { uuid: string; status: string }>;
+      errors?: { extensions: { code: string } }[];
+    };
+  const started = await call(
+    AUTH.token,
+    `mutation ($input: StartRunInput!) { startRun(input: $input) { uuid status } }`,
+    { input: { hiddenSize: 8, numIters: 1_000_000, batchSize: 20 } },
+  );
+  const uuid = started.data!.startRun!.uuid;
+  // A fresh browser: no cookie, so it signs in with the read-only token.
+  const context = await browser.newContext();
+  const page = await context.newPage();
+  try {
+    await page.goto(`/runs/${uuid}`);
+    const dialog = page.getByRole("dialog", { name: "Sign in" });
+    await dialog.getByLabel("API token").fill(AUTH.readToken);
+    await dialog.getByRole("button", { name: "Sign in" }).click();
+    await expect(page.getByTestId("run-status")).toHaveText("RUNNING", { timeout: 60_000 });
+    // Live: its iterations grow while the page is open.
+    const iterations = async () =>
+      Number(/iteration (\d+)/.exec((await page.getByTestId("iteration").textContent()) ?? "")?.[1] ?? -1);
+    const before = await iterations();
+    await expect.poll(iterations, { timeout: 30_000 }).toBeGreaterThan(before);
+
+    page.once("dialog", (confirm) => void confirm.accept());
+    await page.getByRole("button", { name: "Cancel run" }).click();
+    await expect(page.getByTestId("signin-reason")).toContainText("may only watch");
+    await page.screenshot({ path: "test-results/screenshots/23-read-only-refused.png", fullPage: true });
+    await page.getByRole("button", { name: "Go on watching" }).click();
+    await expect(page.getByRole("dialog", { name: "Sign in" })).toHaveCount(0);
+    await expect(page.getByTestId("run-status")).toHaveText("RUNNING");
+    const { data } = await call(AUTH.readToken, `query ($id: ID!) { run(id: $id) { uuid status } }`, { id: uuid });
+    expect(data!.run!.status).toBe("RUNNING");
+  } finally {
+    await context.close();
+    await call(AUTH.token, `mutation ($id: ID!) { cancelRun(id: $id) { uuid status } }`, { id: uuid });
+  }
 });

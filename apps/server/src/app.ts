@@ -22,7 +22,7 @@ import type { Context } from "./schema/builder.ts";
 import { rejectTooComplex, useVariableErrors } from "./schema/errors.ts";
 import { schema } from "./schema/index.ts";
 import { itemsOf } from "./schema/pagination.ts";
-import { type AccessPolicy, bearerToken, isValidToken, useAccessControl } from "./security/access.ts";
+import { type AccessPolicy, accessOf, bearerToken, isOneOf, useAccessControl } from "./security/access.ts";
 import {
   csrfSafeContentType,
   FORBIDDEN_HOST_MESSAGE,
@@ -83,14 +83,16 @@ export function buildApp({
   const pubsub = createRunPubSub(databaseUrl);
   const rateLimiter = new RateLimiter(limits.startRate);
   const contextFor = (token: string | null): Context => {
-    const caller = token && isValidToken(access, token) ? token : "anonymous";
+    const level = accessOf(access, token);
+    const caller = token && level === "write" ? token : "anonymous";
     const lossHistoryBudget = budgetPerExecution(limits);
-    return { db, pubsub, token, caller, rateLimiter, limits, reapPolicy, lossHistoryBudget };
+    return { db, pubsub, token, access: level, caller, rateLimiter, limits, reapPolicy, lossHistoryBudget };
   };
 
-  // Results depend on nobody's identity today; access control is the only thing that tells callers
-  // apart, so callers with a valid token and callers without one never share a stream or an answer.
-  const viewer = (context: Context) => (isValidToken(access, context.token) ? "token" : "anonymous");
+  // Results depend on the caller only through what an anonymous caller may not see (where the data
+  // set lies, which host trainers run on): callers with a valid token and callers without one never
+  // share a stream or an answer. Read-only and full tokens see the same.
+  const viewer = (context: Context) => (context.access === "none" ? "anonymous" : "token");
   // Subscribers of a run with the same document and variables share one execution per event.
   const fanout = useRunEventFanout<Context>({
     viewer,
@@ -145,8 +147,9 @@ export function buildApp({
     ],
   });
 
-  /** The read-only stand-ins for the tokens that file URLs carry (fileReadToken). */
-  const readTokens = access.tokens.map(fileReadToken);
+  /** Every token that may read (API_TOKEN's and API_READ_TOKEN's), and their stand-ins that file URLs carry (fileReadToken). */
+  const readers = [...access.tokens, ...(access.readOnlyTokens ?? [])];
+  const readTokens = readers.map(fileReadToken);
 
   /**
    * Files (images, downloads) are read as queries are: by anyone when queries are public, else with a
@@ -157,9 +160,7 @@ export function buildApp({
     if (access.tokens.length === 0 || access.publicQueries) return true;
     const params = new URL(req.url ?? "/", "http://x").searchParams;
     const token = params.get("access_token") ?? bearerToken(req.headers.authorization);
-    if (isValidToken(access, token)) return true;
-    const readToken = params.get("read_token");
-    if (readToken && isValidToken({ ...access, tokens: readTokens }, readToken)) return true;
+    if (isOneOf(readers, token) || isOneOf(readTokens, params.get("read_token"))) return true;
     jsonError(
       res,
       401,

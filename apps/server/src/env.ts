@@ -14,6 +14,8 @@ export const apiVariables = {
   HOST: z.string().default("127.0.0.1"),
   /** Accepted bearer tokens (comma-separated); none means no authentication. */
   API_TOKEN: listVariable,
+  /** Tokens that may read and watch but change nothing (comma-separated); they need API_TOKEN set too. */
+  API_READ_TOKEN: listVariable,
   /** With tokens set, whether queries still work without one. */
   API_PUBLIC_QUERIES: z.enum(["true", "false"], { error: 'must be "true" or "false"' }).default("true"),
   /** Listening beyond loopback without tokens needs this loudly named opt-out. */

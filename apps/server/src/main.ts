@@ -17,6 +17,17 @@ if (tokens.length === 0 && !loopback && env.TRAINQL_I_UNDERSTAND_ANYONE_CAN_TRAI
   );
   process.exit(2);
 }
+const readOnlyTokens = env.API_READ_TOKEN;
+if (readOnlyTokens.length > 0 && tokens.length === 0) {
+  console.error(
+    "API_READ_TOKEN is set without API_TOKEN: without API_TOKEN the API asks for no token at all, so a read-only one would restrict nothing. Set API_TOKEN too.",
+  );
+  process.exit(2);
+}
+if (readOnlyTokens.some((t) => tokens.includes(t))) {
+  console.error("A token is in both API_TOKEN and API_READ_TOKEN: give each token one of the two.");
+  process.exit(2);
+}
 const publicQueries = env.API_PUBLIC_QUERIES === "true";
 const database = await openDatabase(env);
 const app = buildApp({
@@ -28,7 +39,7 @@ const app = buildApp({
       : localDashboard(env.DASHBOARD_PORT),
     allowedHosts: env.TRAINQL_ALLOWED_HOSTS.length ? env.TRAINQL_ALLOWED_HOSTS : loopback ? [] : "any",
   },
-  access: { tokens, publicQueries },
+  access: { tokens, readOnlyTokens, publicQueries },
   limits: { maxQueuedRuns: env.MAX_QUEUED_RUNS, startRate: { perMinute: env.START_RUNS_PER_MINUTE } },
 });
 const port = await app.start(env.PORT, env.HOST);
@@ -39,7 +50,7 @@ if (tokens.length === 0) {
   );
 } else
   console.log(
-    `API tokens: ${tokens.length}; queries ${publicQueries ? "open" : "need a token"}; mutations and subscriptions need one.`,
+    `API tokens: ${tokens.length}, read-only: ${readOnlyTokens.length}; queries ${publicQueries ? "open" : "need a token"}; subscriptions need one, mutations one of API_TOKEN.`,
   );
 
 for (const signal of ["SIGINT", "SIGTERM"] as const) {

@@ -4,12 +4,15 @@ import http from "node:http";
 import path from "node:path";
 import { promisify } from "node:util";
 import { createDb } from "@trainql/db";
+import { fileReadToken } from "@trainql/graphql/fileReadToken";
 import { publishSweepChanged } from "@trainql/runs";
 import pg from "pg";
 import { beforeAll, describe, expect, it } from "vitest";
 import { collect, countRows, freshDatabase, gql, startApi, type TestServer, wsClient } from "./harness.ts";
 
 const TOKEN = "s3cret-token";
+/** A token of API_READ_TOKEN: reads and watches, changes nothing. */
+const READER = "read-only-token";
 let databaseUrl: string;
 let closed: TestServer; // queries need a token too
 let open: TestServer; // tokens for mutations and subscriptions; queries public
@@ -23,8 +26,10 @@ const runCount = (url = databaseUrl) => countRows(url, "Run");
 
 beforeAll(async () => {
   databaseUrl = await freshDatabase();
-  closed = await startApi(databaseUrl, { access: { tokens: ["other", TOKEN], publicQueries: false } });
-  open = await startApi(databaseUrl, { access: { tokens: [TOKEN], publicQueries: true } });
+  closed = await startApi(databaseUrl, {
+    access: { tokens: ["other", TOKEN], readOnlyTokens: [READER], publicQueries: false },
+  });
+  open = await startApi(databaseUrl, { access: { tokens: [TOKEN], readOnlyTokens: [READER], publicQueries: true } });
   tightDatabaseUrl = await freshDatabase();
   tight = await startApi(tightDatabaseUrl, {
     limits: { maxQueuedRuns: 3, startRate: { perMinute: 2 }, maxSubscriptionsPerConnection: 2 },
@@ -74,6 +79,84 @@ describe("API tokens", () => {
     expect((await events)[0]!.runsChanged.kind).toBe("created");
   });
 
+  it("of API_READ_TOKEN read and watch, and their mutations are FORBIDDEN, changing nothing", async () => {
+    const reader = { authorization: `Bearer ${READER}` };
+    const before = await runCount();
+    const refused = await gql(open.url, START, { input }, reader);
+    expect(refused.errors?.[0]?.extensions?.code).toBe("FORBIDDEN");
+    expect(refused.errors?.[0]?.message).toMatch(
+      /^This token may only read and watch .*mutations need a token of API_TOKEN/,
+    );
+    expect(await runCount()).toBe(before);
+    // Reads where queries need a token.
+    const read = await gql(closed.url, `{ runs(first: 1) { edges { node { id } } } }`, {}, reader);
+    expect(read.errors).toBeUndefined();
+    // Watches live.
+    const events = collect<{ runsChanged: { kind: string } }>(
+      wsClient(open.url, reader),
+      `subscription { runsChanged { kind } }`,
+      {},
+      (e) => e.length > 0,
+      20_000,
+    );
+    await new Promise((r) => setTimeout(r, 300));
+    await gql(open.url, START, { input }, { authorization: `Bearer ${TOKEN}` });
+    expect((await events)[0]!.runsChanged.kind).toBe("created");
+    // Reads files, by itself or by its stand-in in a link.
+    const { data } = await gql<{ runs: { edges: { node: { uuid: string } }[] } }>(
+      closed.url,
+      `{ runs(first: 1) { edges { node { uuid } } } }`,
+      {},
+      reader,
+    );
+    const file = (query: string) =>
+      fetch(`${new URL(closed.url).origin}/runs/${data!.runs.edges[0]!.node.uuid}/export.csv${query}`);
+    expect((await file("")).status).toBe(401);
+    expect((await file(`?access_token=${READER}`)).status).toBe(200);
+    expect((await file(`?read_token=${fileReadToken(READER)}`)).status).toBe(200);
+  });
+
+  it("hide where trainers run and read their data from callers without one, where queries are public", async () => {
+    const db = createDb(databaseUrl, 1);
+    await db.trainer.create({
+      data: {
+        id: "security-test-trainer",
+        host: "gpu-box-7",
+        pid: 4242,
+        backend: "wasm",
+        device: "CPU",
+        backendVersion: "4.22.0",
+        datasetDir: "/srv/secret/cifar-10",
+      },
+    });
+    await db.$disconnect();
+    const TRAINERS = `{ trainers { id host pid dataset { directory howToGet } } }`;
+    const seen = async (headers: Record<string, string>) => {
+      const { data, errors } = await gql<{ trainers: { id: string }[] }>(open.url, TRAINERS, {}, headers);
+      expect(errors).toBeUndefined();
+      return data!.trainers.find((t) => t.id === "security-test-trainer");
+    };
+    try {
+      expect(await seen({})).toEqual({
+        id: "security-test-trainer",
+        host: null,
+        pid: null,
+        dataset: { directory: null, howToGet: null },
+      });
+      for (const token of [TOKEN, READER])
+        expect(await seen({ authorization: `Bearer ${token}` })).toMatchObject({
+          host: "gpu-box-7",
+          pid: 4242,
+          dataset: { directory: "/srv/secret/cifar-10", howToGet: expect.stringContaining("/srv/secret/cifar-10") },
+        });
+    } finally {
+      // (Live for the lease's timeout: the memory checks of later tests would count it.)
+      const cleanup = createDb(databaseUrl, 1);
+      await cleanup.trainer.delete({ where: { id: "security-test-trainer" } });
+      await cleanup.$disconnect();
+    }
+  });
+
   it("are required by the API process to listen beyond loopback, unless loudly waived", async () => {
     const run = promisify(execFile);
     const main = (env: Record<string, string>) =>
@@ -85,6 +168,13 @@ describe("API tokens", () => {
     const refused = (await main({})) as { code: number; stderr: string };
     expect(refused.code).toBe(2);
     expect(refused.stderr).toMatch(/Refusing to listen on 0\.0\.0\.0 without API_TOKEN/);
+    // A read-only token alone would restrict nothing: the API asks for no token without API_TOKEN.
+    const readOnlyAlone = (await main({ HOST: "127.0.0.1", API_READ_TOKEN: READER })) as {
+      code: number;
+      stderr: string;
+    };
+    expect(readOnlyAlone.code).toBe(2);
+    expect(readOnlyAlone.stderr).toMatch(/API_READ_TOKEN is set without API_TOKEN/);
   });
 });
 

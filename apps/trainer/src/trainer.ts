@@ -50,9 +50,12 @@ async function loadData(env: TrainerEnv, log: Log): Promise<TrainerContext["data
   // (A copy that is there but broken, say a batch cut off by a full disk, is for loadCifar10 to
   // describe: which file, how many bytes, what was expected.)
   if (!anyCifar10File(dir)) {
-    const error = `No CIFAR-10 data found at ${dir}. ${howToGetData(dir)}`;
-    log(`WARNING: ${error} Runs will fail until the data is there and the trainer restarts.`);
-    return { error };
+    log(`WARNING: No CIFAR-10 data found at ${dir}. ${howToGetData(dir)} Runs will fail until the data is there and the trainer restarts.`);
+    // What a run's error says, which any reader of the API sees: not where this machine's files lie.
+    return {
+      error:
+        "The trainer found no CIFAR-10 data. Where to put it and how to get it: the New run page, or trainers { dataset { howToGet } } in the API (with a token); then restart the trainer.",
+    };
   }
   const start = performance.now();
   try {
@@ -109,7 +112,10 @@ export async function startTrainer(
   databaseUrl: string,
   log: Log = console.log,
 ): Promise<StartedTrainer> {
-  const id = `${os.hostname()}-${process.pid}-${randomUUID().slice(0, 8)}`;
+  // Opaque: anyone who may read runs sees which trainer took each; its host and pid are fields of
+  // their own (Trainer.host, .pid), shown only to callers with a token.
+  const id = `trainer-${randomUUID().slice(0, 13).replace("-", "")}`;
+  log(`trainer ${id}: pid ${process.pid} on ${os.hostname()}`);
   const db = createDb(databaseUrl, 3);
   const backend = await initBackend(env.TRAIN_BACKEND, backendOptionsOf(env));
   log(`trainer ${id}: backend ${backend.name} — ${backend.device}`);

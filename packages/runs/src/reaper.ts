@@ -43,10 +43,12 @@ export async function reapOrphanedRuns(
       const [run] = await tx.$queryRaw<Run[]>`SELECT * FROM "Run" WHERE id = ${id}::uuid FOR UPDATE`;
       if (run?.status !== "RUNNING" || (run.heartbeatAt && run.heartbeatAt >= cutoff)) return;
       const owner = run.trainerId ? await tx.trainer.findUnique({ where: { id: run.trainerId } }) : null;
+      // Stored with the run, which any reader of the API sees: the trainer by its id alone. Where it
+      // ran (host, pid) goes to the log, for the operator.
       const reason =
-        `attempt ${run.interruptions.length + 1}: trainer ${run.trainerId ?? "?"}` +
-        `${owner ? ` (pid ${owner.pid} on ${owner.host})` : ""} stopped making progress at iteration ${run.iteration}; ` +
-        `last heartbeat ${run.heartbeatAt?.toISOString() ?? "never"}`;
+        `attempt ${run.interruptions.length + 1}: trainer ${run.trainerId ?? "?"} stopped making progress at ` +
+        `iteration ${run.iteration}; last heartbeat ${run.heartbeatAt?.toISOString() ?? "never"}`;
+      const where = owner ? `; trainer pid ${owner.pid} on ${owner.host}` : "";
       const interruptions = [...run.interruptions, reason];
       await releaseJob(tx, run.jobId);
       const common = { trainerId: null, heartbeatAt: null, jobId: null, interruptions };
@@ -62,14 +64,14 @@ export async function reapOrphanedRuns(
         await publishRunNotification(tx, { type: "status", runId: id, status }, true);
         if (run.sweepId) await enqueueAdvanceSweep(tx, run.sweepId);
         reaped.ended.push(id);
-        log(`reaper: run ${id} ${status} (${reason})`);
+        log(`reaper: run ${id} ${status} (${reason}${where})`);
       } else {
         // The next owner rewinds to the checkpoint when it claims the run (RunRecorder.start).
         await tx.run.update({ where: { id }, data: { ...common, status: "QUEUED" } });
         await enqueueTrain(tx, id);
         await publishRunNotification(tx, { type: "status", runId: id, status: "QUEUED" }, true);
         reaped.requeued.push(id);
-        log(`reaper: run ${id} re-queued from its checkpoint (${reason})`);
+        log(`reaper: run ${id} re-queued from its checkpoint (${reason}${where})`);
       }
       if (run.sweepId) await publishSweepChanged(tx, run.sweepId);
     });

@@ -9,7 +9,7 @@ import { Provider } from "urql";
 import { apiErrorText } from "@/lib/apiErrorText";
 import { browserApiUrl, originOf } from "@/lib/apiUrl";
 import { getReadToken } from "@/lib/token";
-import { type ConnectionState, clientFor } from "@/lib/urqlClient";
+import { type ConnectionState, clientFor, type SignInReason } from "@/lib/urqlClient";
 import { useHydrated } from "@/lib/useHydrated";
 import { SignIn } from "./SignIn";
 
@@ -90,18 +90,18 @@ export function Providers({
   children: ReactNode;
 }) {
   const [connection, setConnection] = useState<ConnectionState>("connecting");
-  const [signingIn, setSigningIn] = useState(false);
-  const requestSignIn = useCallback(() => setSigningIn(true), []);
+  const [signingIn, setSigningIn] = useState<SignInReason | null>(null);
+  const requestSignIn = useCallback(() => setSigningIn("missing"), []);
   const { client, apiUrl, apiOrigin } = useMemo(() => {
     if (typeof window === "undefined")
       return { client: new Client({ url: "/graphql", exchanges: [] }), apiUrl: "", apiOrigin: "" };
     const url = browserApiUrl(publicApiUrl, apiPort);
     return {
-      client: clientFor(url, { onConnection: setConnection, onUnauthenticated: requestSignIn }),
+      client: clientFor(url, { onConnection: setConnection, onSignInNeeded: setSigningIn }),
       apiUrl: url,
       apiOrigin: originOf(url),
     };
-  }, [publicApiUrl, apiPort, requestSignIn]);
+  }, [publicApiUrl, apiPort]);
   const neverConnected = useNeverConnected(connection);
   // (The token is the browser's: a server-rendered address would go out without it.)
   const hydrated = useHydrated();
@@ -128,7 +128,7 @@ export function Providers({
             Connection to the API lost — reconnecting… The page catches up by itself.
           </div>
         )}
-        {signingIn && <SignIn />}
+        {signingIn && <SignIn reason={signingIn} onClose={() => setSigningIn(null)} />}
         {children}
       </Provider>
     </ApiContext.Provider>

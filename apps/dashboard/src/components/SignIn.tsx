@@ -1,9 +1,12 @@
 "use client";
-// The API wants a token: ask for it once, keep it for the session, and reload what needed it.
+// The API wants a token: ask for it once, keep it for the session, and reload what needed it. Or the
+// token signed in with may only watch (API_READ_TOKEN) and the user tried to change something: offer
+// to sign in with another, or to go on watching.
 import { type FormEvent, useState } from "react";
 import { setToken } from "@/lib/token";
+import type { SignInReason } from "@/lib/urqlClient";
 
-export function SignIn() {
+export function SignIn({ reason, onClose }: { reason: SignInReason; onClose: () => void }) {
   const [value, setValue] = useState("");
   function submit(event: FormEvent) {
     event.preventDefault();
@@ -15,7 +18,12 @@ export function SignIn() {
   return (
     <div className="card signin" role="dialog" aria-label="Sign in">
       <h2>Sign in</h2>
-      <p className="muted">This TrainQL API needs a token (its API_TOKEN). It is kept for this browser session only.</p>
+      <p className="muted" data-testid="signin-reason">
+        {reason === "readOnly"
+          ? "The token you signed in with may only watch (one of the API's API_READ_TOKEN): to change anything, sign in with one of its API_TOKEN."
+          : "This TrainQL API needs a token: one of its API_TOKEN, or of API_READ_TOKEN to watch without changing anything."}{" "}
+        It is kept for this browser session only.
+      </p>
       <form onSubmit={submit} className="toolbar">
         <input
           type="password"
@@ -25,6 +33,11 @@ export function SignIn() {
           onChange={(e) => setValue(e.target.value)}
         />
         <button type="submit">Sign in</button>
+        {reason === "readOnly" && (
+          <button type="button" className="secondary" onClick={onClose}>
+            Go on watching
+          </button>
+        )}
       </form>
     </div>
   );

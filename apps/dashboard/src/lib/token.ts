@@ -35,5 +35,10 @@ export function setToken(token: string | null): void {
   }
 }
 
-export const isUnauthenticated = (errors: readonly { extensions?: Record<string, unknown> }[] | undefined) =>
+type Errors = readonly { extensions?: Record<string, unknown> }[] | undefined;
+
+export const isUnauthenticated = (errors: Errors) =>
   Boolean(errors?.some((e) => e.extensions?.code === "UNAUTHENTICATED"));
+
+/** A token of API_READ_TOKEN asked to change something: another token could. */
+export const isReadOnlyRefusal = (errors: Errors) => Boolean(errors?.some((e) => e.extensions?.code === "FORBIDDEN"));

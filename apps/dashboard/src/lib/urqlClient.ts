@@ -4,9 +4,11 @@
 // resumes right after the last event it got; the others get the current state again.
 import { Client, cacheExchange, fetchExchange, mapExchange, subscriptionExchange } from "@urql/core";
 import { createClient as createWsClient } from "graphql-ws";
-import { getToken, isUnauthenticated } from "./token";
+import { getToken, isReadOnlyRefusal, isUnauthenticated } from "./token";
 
 export type ConnectionState = "connecting" | "connected" | "reconnecting";
+/** Why the user is asked for a token: none (or a wrong one) was sent, or a read-only one tried to change something. */
+export type SignInReason = "missing" | "readOnly";
 
 const authorization = () => {
   const token = getToken();
@@ -23,7 +25,7 @@ function lastCursor(data: unknown): string | undefined {
 function makeClient(
   apiUrl: string,
   onConnection: (state: ConnectionState) => void,
-  onUnauthenticated: () => void,
+  onSignInNeeded: (reason: SignInReason) => void,
 ): Client {
   let everConnected = false;
   const ws = createWsClient({
@@ -51,7 +53,8 @@ function makeClient(
       cacheExchange,
       mapExchange({
         onError(error) {
-          if (isUnauthenticated(error.graphQLErrors)) onUnauthenticated();
+          if (isUnauthenticated(error.graphQLErrors)) onSignInNeeded("missing");
+          else if (isReadOnlyRefusal(error.graphQLErrors)) onSignInNeeded("readOnly");
         },
       }),
       fetchExchange,
@@ -79,7 +82,7 @@ function makeClient(
   });
 }
 
-type Handlers = { onConnection: (state: ConnectionState) => void; onUnauthenticated: () => void };
+type Handlers = { onConnection: (state: ConnectionState) => void; onSignInNeeded: (reason: SignInReason) => void };
 const clients = new Map<string, { client: Client; handlers: Handlers }>();
 
 /**
@@ -99,7 +102,7 @@ export function clientFor(apiUrl: string, handlers: Handlers): Client {
   const client = makeClient(
     apiUrl,
     (state) => current.onConnection(state),
-    () => current.onUnauthenticated(),
+    (reason) => current.onSignInNeeded(reason),
   );
   clients.set(apiUrl, { client, handlers: current });
   return client;

@@ -7,6 +7,7 @@ import type { Db } from "@trainql/db";
 import { getDatamodel, type PrismaTypes } from "@trainql/db/pothos";
 import { problemsOf } from "@trainql/nn/validation";
 import type { ReapPolicy, RunPubSub } from "@trainql/runs";
+import type { AccessLevel } from "../security/access.ts";
 import type { AdmissionLimits } from "../security/admission.ts";
 import type { LossHistoryBudget } from "../security/lossHistoryBudget.ts";
 import type { RateLimiter } from "../security/rateLimiter.ts";
@@ -18,8 +19,10 @@ export interface Context {
   pubsub: RunPubSub;
   /** The caller's bearer token, if it sent one (checked by the access-control plugin). */
   token: string | null;
+  /** What that token may do: "none" for an anonymous caller of an API with tokens (public queries only). */
+  access: AccessLevel;
   /**
-   * Whose rate of starts this request counts against: its token if valid, else "anonymous" (made-up
+   * Whose rate of starts this request counts against: its token if it may start runs, else "anonymous" (made-up
    * tokens, accepted where none are configured, would each get a rate of their own).
    */
   caller: string;

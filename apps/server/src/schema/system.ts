@@ -4,7 +4,7 @@ import type { Db, Trainer } from "@trainql/db";
 import { howToGetData } from "@trainql/nn";
 import { liveTrainers } from "@trainql/runs";
 import { DEFAULT_LEASE } from "@trainql/runs/env";
-import { builder } from "./builder.ts";
+import { builder, type Context } from "./builder.ts";
 
 /** The most recently seen live trainer (live: its heartbeat is more recent than the lease timeout). */
 export async function liveTrainer(db: Db, timeoutMs = DEFAULT_LEASE.timeoutMs): Promise<Trainer | null> {
@@ -23,18 +23,28 @@ const BackendRef = builder.objectRef<Trainer>("Backend").implement({
   }),
 });
 
+/**
+ * Where a trainer's files lie and which machine it runs on tell a stranger about the servers, not the
+ * runs: callers without a token of a tokened API with public queries get null (a tokenless API is on
+ * loopback: its callers are this machine's).
+ */
+const anonymous = (ctx: Context) => ctx.access === "none";
+const ANONYMOUS_NULL = " Null to callers without a token.";
+
 const DatasetRef = builder.objectRef<Trainer>("Dataset").implement({
   description: "The CIFAR-10 data a trainer loaded.",
   fields: (t) => ({
     available: t.boolean({ resolve: (tr) => tr.numTrain !== null }),
-    directory: t.exposeString("datasetDir", {
+    directory: t.string({
       nullable: true,
-      description: "Where the trainer found the data, or looked for it in vain.",
+      description: `Where the trainer found the data, or looked for it in vain.${ANONYMOUS_NULL}`,
+      resolve: (tr, _args, ctx) => (anonymous(ctx) ? null : tr.datasetDir),
     }),
     howToGet: t.string({
       nullable: true,
-      description: "When the data is missing: where to put the files, and how to get them.",
-      resolve: (tr) => (tr.numTrain === null && tr.datasetDir ? howToGetData(tr.datasetDir) : null),
+      description: `When the data is missing: where to put the files, and how to get them.${ANONYMOUS_NULL}`,
+      resolve: (tr, _args, ctx) =>
+        tr.numTrain === null && tr.datasetDir && !anonymous(ctx) ? howToGetData(tr.datasetDir) : null,
     }),
     numTrain: t.exposeInt("numTrain", { nullable: true }),
     numVal: t.exposeInt("numVal", { nullable: true }),
@@ -45,8 +55,16 @@ const DatasetRef = builder.objectRef<Trainer>("Dataset").implement({
 const TrainerRef = builder.objectRef<Trainer>("Trainer").implement({
   fields: (t) => ({
     id: t.exposeID("id"),
-    host: t.exposeString("host"),
-    pid: t.exposeInt("pid"),
+    host: t.string({
+      nullable: true,
+      description: `The machine it runs on.${ANONYMOUS_NULL}`,
+      resolve: (tr, _args, ctx) => (anonymous(ctx) ? null : tr.host),
+    }),
+    pid: t.int({
+      nullable: true,
+      description: `Its process id on that machine.${ANONYMOUS_NULL}`,
+      resolve: (tr, _args, ctx) => (anonymous(ctx) ? null : tr.pid),
+    }),
     backend: t.field({ type: BackendRef, resolve: (tr) => tr }),
     dataset: t.field({ type: DatasetRef, resolve: (tr) => tr }),
     startedAt: t.expose("startedAt", { type: "DateTime" }),

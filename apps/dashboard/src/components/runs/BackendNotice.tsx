@@ -16,7 +16,10 @@ export function BackendNotice(props: {
     <>
       {dataset && !dataset.available && (
         <p className="error card" role="alert" data-testid="dataset-missing">
-          The trainer has no CIFAR-10 data, so runs will fail. {dataset.howToGet} Then restart the trainer.
+          The trainer has no CIFAR-10 data, so runs will fail.{" "}
+          {/* Null to a visitor without a token: where the data goes names the server's folders. */}
+          {dataset.howToGet ?? "Its operator can see where to put it (sign in with an API token)."} Then restart the
+          trainer.
         </p>
       )}
       <p className="muted" data-testid="backend">

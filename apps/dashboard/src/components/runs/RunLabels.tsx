@@ -1,15 +1,14 @@
 "use client";
-// What people write about a run: its name, tags and Markdown note, shown on the run page and edited
-// there in place (updateRun). The API checks them (BAD_USER_INPUT naming the field); its words are
-// shown beside the field. The note renders through react-markdown, which never renders raw HTML
-// (none of its HTML plugins is used) and drops javascript: links, so a note cannot run script.
+// What people write about a run: its name, tags and Markdown note (RunNote), shown on the run page and
+// edited there in place (updateRun). The API checks them (BAD_USER_INPUT naming the field); its words
+// are shown beside the field.
 import { graphql, readFragment } from "@trainql/graphql";
 import { useRouter } from "next/navigation";
 import { type FormEvent, useState } from "react";
-import Markdown from "react-markdown";
 import { useMutation } from "urql";
 import { apiFieldErrors, type FieldErrors } from "@/lib/formErrors";
 import { type RunLabelsData, RunLabelsFragment } from "@/lib/runLabels";
+import { RunNote } from "./RunNote";
 import { TagChips } from "./TagChips";
 
 const UPDATE = graphql(
@@ -118,7 +117,7 @@ export function RunLabels({ initial }: { initial: RunLabelsData }) {
       </div>
       {labels.note ? (
         <div className="note" data-testid="run-note">
-          <Markdown>{labels.note}</Markdown>
+          <RunNote note={labels.note} />
         </div>
       ) : (
         <p className="muted">No note yet.</p>
