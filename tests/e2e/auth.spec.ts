@@ -96,6 +96,9 @@ test("a read-only token watches a run live; its Cancel is refused, changes nothi
   const page = await context.newPage();
   try {
     await page.goto(`/runs/${uuid}`);
+    // The server could not render the run without a token: the page says so and offers to sign in.
+    await expect(page.getByText("This API needs a token to show this page.")).toBeVisible();
+    await page.getByRole("button", { name: "Sign in" }).click();
     const dialog = page.getByRole("dialog", { name: "Sign in" });
     await dialog.getByLabel("API token").fill(AUTH.readToken);
     await dialog.getByRole("button", { name: "Sign in" }).click();
@@ -105,6 +108,9 @@ test("a read-only token watches a run live; its Cancel is refused, changes nothi
       Number(/iteration (\d+)/.exec((await page.getByTestId("iteration").textContent()) ?? "")?.[1] ?? -1);
     const before = await iterations();
     await expect.poll(iterations, { timeout: 30_000 }).toBeGreaterThan(before);
+    // Connected, so not told otherwise. (The socket could connect before the page hydrated, and the
+    // page then said it could not reach the API, for good.)
+    await expect(page.getByTestId("api-unreachable")).toHaveCount(0);
 
     page.once("dialog", (confirm) => void confirm.accept());
     await page.getByRole("button", { name: "Cancel run" }).click();

@@ -4,7 +4,17 @@
 // On the server, live components render their loading state: a client without exchanges never
 // answers, and the browser's real client takes over when the page hydrates.
 import { Client, type CombinedError } from "@urql/core";
-import { createContext, type ReactNode, useCallback, useContext, useEffect, useMemo, useRef, useState } from "react";
+import {
+  createContext,
+  type ReactNode,
+  useCallback,
+  useContext,
+  useEffect,
+  useMemo,
+  useRef,
+  useState,
+  useSyncExternalStore,
+} from "react";
 import { Provider } from "urql";
 import { apiErrorText } from "@/lib/apiErrorText";
 import { browserApiUrl, originOf } from "@/lib/apiUrl";
@@ -80,6 +90,10 @@ function useNeverConnected(connection: ConnectionState): boolean {
   return late && connection === "connecting";
 }
 
+const serverClient = new Client({ url: "/graphql", exchanges: [] });
+const connecting = (): ConnectionState => "connecting";
+const noSubscription = () => () => {};
+
 export function Providers({
   publicApiUrl,
   apiPort,
@@ -89,19 +103,18 @@ export function Providers({
   apiPort: string;
   children: ReactNode;
 }) {
-  const [connection, setConnection] = useState<ConnectionState>("connecting");
   const [signingIn, setSigningIn] = useState<SignInReason | null>(null);
   const requestSignIn = useCallback(() => setSigningIn("missing"), []);
-  const { client, apiUrl, apiOrigin } = useMemo(() => {
-    if (typeof window === "undefined")
-      return { client: new Client({ url: "/graphql", exchanges: [] }), apiUrl: "", apiOrigin: "" };
+  const { api, apiUrl, apiOrigin } = useMemo(() => {
+    if (typeof window === "undefined") return { api: null, apiUrl: "", apiOrigin: "" };
     const url = browserApiUrl(publicApiUrl, apiPort);
-    return {
-      client: clientFor(url, { onConnection: setConnection, onSignInNeeded: setSigningIn }),
-      apiUrl: url,
-      apiOrigin: originOf(url),
-    };
+    return { api: clientFor(url, setSigningIn), apiUrl: url, apiOrigin: originOf(url) };
   }, [publicApiUrl, apiPort]);
+  const connection = useSyncExternalStore(
+    api?.onConnectionChange ?? noSubscription,
+    api?.connection ?? connecting,
+    connecting,
+  );
   const neverConnected = useNeverConnected(connection);
   // (The token is the browser's: a server-rendered address would go out without it.)
   const hydrated = useHydrated();
@@ -115,7 +128,7 @@ export function Providers({
   );
   return (
     <ApiContext.Provider value={{ apiUrl, apiOrigin, connection, fileUrl, requestSignIn }}>
-      <Provider value={client}>
+      <Provider value={api?.client ?? serverClient}>
         {neverConnected && (
           <div className="banner" role="status" data-testid="api-unreachable">
             This browser cannot reach the TrainQL API at {apiUrl} — still trying. Live updates, charts and actions wait

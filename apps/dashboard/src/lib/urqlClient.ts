@@ -82,28 +82,52 @@ function makeClient(
   });
 }
 
-type Handlers = { onConnection: (state: ConnectionState) => void; onSignInNeeded: (reason: SignInReason) => void };
-const clients = new Map<string, { client: Client; handlers: Handlers }>();
+/**
+ * A client and its WebSocket's state, kept here rather than in a component: the socket may connect
+ * before the page has hydrated, and a state update from it then went to a component not yet mounted
+ * and was lost — the page said "cannot reach the API" over a live connection. Components read it
+ * with useSyncExternalStore (onConnectionChange, connection).
+ */
+export interface ApiClient {
+  client: Client;
+  connection: () => ConnectionState;
+  onConnectionChange: (listener: () => void) => () => void;
+}
+
+type Entry = ApiClient & { onSignInNeeded: (reason: SignInReason) => void };
+const clients = new Map<string, Entry>();
 
 /**
  * One client per API URL for the page's lifetime. A client opens its WebSocket at once and
  * reconnects forever, so one made in a render React then throws away (hydration recovery,
  * concurrent rendering: useMemo is only a hint) would go on holding a socket and retrying: under
- * load the browser ran out of sockets ("Insufficient resources"). The handlers are the latest
+ * load the browser ran out of sockets ("Insufficient resources"). `onSignInNeeded` is the latest
  * render's.
  */
-export function clientFor(apiUrl: string, handlers: Handlers): Client {
+export function clientFor(apiUrl: string, onSignInNeeded: (reason: SignInReason) => void): ApiClient {
   const existing = clients.get(apiUrl);
   if (existing) {
-    Object.assign(existing.handlers, handlers);
-    return existing.client;
+    existing.onSignInNeeded = onSignInNeeded;
+    return existing;
   }
-  const current = { ...handlers };
-  const client = makeClient(
-    apiUrl,
-    (state) => current.onConnection(state),
-    (reason) => current.onSignInNeeded(reason),
-  );
-  clients.set(apiUrl, { client, handlers: current });
-  return client;
+  let state: ConnectionState = "connecting";
+  const listeners = new Set<() => void>();
+  const entry: Entry = {
+    onSignInNeeded,
+    connection: () => state,
+    onConnectionChange: (listener) => {
+      listeners.add(listener);
+      return () => listeners.delete(listener);
+    },
+    client: makeClient(
+      apiUrl,
+      (next) => {
+        state = next;
+        for (const listener of listeners) listener();
+      },
+      (reason) => entry.onSignInNeeded(reason),
+    ),
+  };
+  clients.set(apiUrl, entry);
+  return entry;
 }
