@@ -101,6 +101,13 @@ export default defineConfig({
       dependencies: ["interruptions"],
       use: { baseURL: `http://127.0.0.1:${DASHBOARD_PORT}` },
     },
+    // Leaving a page that streams a live run: after the projects that count runs.
+    {
+      name: "live-navigation",
+      testMatch: "liveNavigation.spec.ts",
+      dependencies: ["ranges"],
+      use: { baseURL: `http://127.0.0.1:${DASHBOARD_PORT}` },
+    },
     { name: "auth", testMatch: "auth.spec.ts", use: { baseURL: `http://127.0.0.1:${AUTH.dashboardPort}` } },
   ],
   webServer: [

@@ -4,6 +4,7 @@
 // resumes right after the last event it got; the others get the current state again.
 import { Client, cacheExchange, fetchExchange, mapExchange, subscriptionExchange } from "@urql/core";
 import { createClient as createWsClient } from "graphql-ws";
+import { startTransition } from "react";
 import { getToken, isReadOnlyRefusal, isUnauthenticated } from "./token";
 
 export type ConnectionState = "connecting" | "connected" | "reconnecting";
@@ -20,6 +21,49 @@ function lastCursor(data: unknown): string | undefined {
   const root = data && typeof data === "object" ? Object.values(data)[0] : undefined;
   const cursor = root && typeof root === "object" ? (root as { cursor?: unknown }).cursor : undefined;
   return typeof cursor === "string" ? cursor : undefined;
+}
+
+/** How often a subscription's events reach the page: at most this often, all that came meanwhile at once. */
+const BATCH_MS = 250;
+
+/**
+ * `sink`, fed in batches: the events of BATCH_MS in one task (React renders once for them), as a
+ * transition. Fed one by one, a fast run's stream re-rendered its page (curves, tables) many times a
+ * second with urgent updates, and a link clicked meanwhile never finished navigating: each event
+ * interrupted the navigation's transition (measured: still on the run's page after 4 minutes).
+ */
+function inBatches<T>(sink: { next(value: T): void; error(error: unknown): void; complete(): void }) {
+  let queue: T[] = [];
+  let timer: ReturnType<typeof setTimeout> | undefined;
+  const flush = () => {
+    clearTimeout(timer);
+    timer = undefined;
+    const batch = queue;
+    queue = [];
+    if (batch.length > 0)
+      startTransition(() => {
+        for (const value of batch) sink.next(value);
+      });
+  };
+  return {
+    next: (value: T) => {
+      queue.push(value);
+      timer ??= setTimeout(flush, BATCH_MS);
+    },
+    error: (error: unknown) => {
+      flush();
+      sink.error(error);
+    },
+    complete: () => {
+      flush();
+      sink.complete();
+    },
+    /** Forget what has not been delivered: the page stopped listening. */
+    drop: () => {
+      clearTimeout(timer);
+      queue = [];
+    },
+  };
 }
 
 function makeClient(
@@ -63,16 +107,22 @@ function makeClient(
           subscribe: (sink) => {
             // graphql-ws sends this same object again when it re-subscribes after a reconnect.
             const payload = { ...request, query: request.query ?? "" };
+            const events = inBatches(sink);
             const unsubscribe = ws.subscribe(payload, {
-              ...sink,
+              ...events,
               next: (value) => {
                 const cursor = lastCursor(value.data);
                 // Heard only by a document that declares $after and passes it to its field.
                 if (cursor) payload.variables = { ...payload.variables, after: cursor };
-                sink.next(value as Parameters<typeof sink.next>[0]);
+                events.next(value as Parameters<typeof sink.next>[0]);
               },
             });
-            return { unsubscribe };
+            return {
+              unsubscribe: () => {
+                events.drop();
+                unsubscribe();
+              },
+            };
           },
         }),
       }),
