@@ -50,7 +50,9 @@ async function loadData(env: TrainerEnv, log: Log): Promise<TrainerContext["data
   // (A copy that is there but broken, say a batch cut off by a full disk, is for loadCifar10 to
   // describe: which file, how many bytes, what was expected.)
   if (!anyCifar10File(dir)) {
-    log(`WARNING: No CIFAR-10 data found at ${dir}. ${howToGetData(dir)} Runs will fail until the data is there and the trainer restarts.`);
+    log(
+      `WARNING: No CIFAR-10 data found at ${dir}. ${howToGetData(dir)} Runs will fail until the data is there and the trainer restarts.`,
+    );
     // What a run's error says, which any reader of the API sees: not where this machine's files lie.
     return {
       error:

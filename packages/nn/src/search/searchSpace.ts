@@ -113,7 +113,8 @@ function gridTrial(space: SearchSpace, index: number): Trial {
 function drawFrom(range: SearchRange, next: () => number, integer: boolean): number {
   const u = next();
   const [min, max] = integer ? [range.min - 0.5, range.max + 0.5] : [range.min, range.max];
-  const x = range.scale === "LOG" ? Math.exp(Math.log(min) + u * (Math.log(max) - Math.log(min))) : min + u * (max - min);
+  const x =
+    range.scale === "LOG" ? Math.exp(Math.log(min) + u * (Math.log(max) - Math.log(min))) : min + u * (max - min);
   return Math.min(range.max, Math.max(range.min, integer ? Math.round(x) : x));
 }
 
