@@ -36,6 +36,20 @@ beforeAll(async () => {
   });
 });
 
+/** What a subscriber to runsChanged with `token` hears when a run is started (by a token that may). */
+async function heardOfNextRun(token: string): Promise<string> {
+  const events = collect<{ runsChanged: { kind: string } }>(
+    wsClient(open.url, { authorization: `Bearer ${token}` }),
+    `subscription { runsChanged { kind } }`,
+    {},
+    (e) => e.length > 0,
+    20_000,
+  );
+  await new Promise((r) => setTimeout(r, 300));
+  await gql(open.url, START, { input }, { authorization: `Bearer ${TOKEN}` });
+  return (await events)[0]!.runsChanged.kind;
+}
+
 describe("API tokens", () => {
   it("refuse a mutation without a token, or with a wrong one, with UNAUTHENTICATED, and write nothing", async () => {
     const before = await runCount();
@@ -66,17 +80,7 @@ describe("API tokens", () => {
   it("guard subscriptions over WebSocket through connectionParams", async () => {
     const anonymous = collect(wsClient(open.url), `subscription { runsChanged { runId } }`, {}, () => true, 10_000);
     await expect(anonymous).rejects.toThrow(/UNAUTHENTICATED/);
-    const client = wsClient(open.url, { authorization: `Bearer ${TOKEN}` });
-    const events = collect<{ runsChanged: { kind: string } }>(
-      client,
-      `subscription { runsChanged { kind } }`,
-      {},
-      (e) => e.length > 0,
-      20_000,
-    );
-    await new Promise((r) => setTimeout(r, 300));
-    await gql(open.url, START, { input }, { authorization: `Bearer ${TOKEN}` });
-    expect((await events)[0]!.runsChanged.kind).toBe("created");
+    expect(await heardOfNextRun(TOKEN)).toBe("created");
   });
 
   it("of API_READ_TOKEN read and watch, and their mutations are FORBIDDEN, changing nothing", async () => {
@@ -92,16 +96,7 @@ describe("API tokens", () => {
     const read = await gql(closed.url, `{ runs(first: 1) { edges { node { id } } } }`, {}, reader);
     expect(read.errors).toBeUndefined();
     // Watches live.
-    const events = collect<{ runsChanged: { kind: string } }>(
-      wsClient(open.url, reader),
-      `subscription { runsChanged { kind } }`,
-      {},
-      (e) => e.length > 0,
-      20_000,
-    );
-    await new Promise((r) => setTimeout(r, 300));
-    await gql(open.url, START, { input }, { authorization: `Bearer ${TOKEN}` });
-    expect((await events)[0]!.runsChanged.kind).toBe("created");
+    expect(await heardOfNextRun(READER)).toBe("created");
     // Reads files, by itself or by its stand-in in a link.
     const { data } = await gql<{ runs: { edges: { node: { uuid: string } }[] } }>(
       closed.url,
