@@ -22,7 +22,14 @@ import type { Context } from "./schema/builder.ts";
 import { rejectTooComplex, useVariableErrors } from "./schema/errors.ts";
 import { schema } from "./schema/index.ts";
 import { itemsOf } from "./schema/pagination.ts";
-import { type AccessPolicy, accessOf, bearerToken, isOneOf, useAccessControl } from "./security/access.ts";
+import {
+  type AccessPolicy,
+  accessOf,
+  bearerToken,
+  isOneOf,
+  tokenFingerprint,
+  useAccessControl,
+} from "./security/access.ts";
 import {
   csrfSafeContentType,
   FORBIDDEN_HOST_MESSAGE,
@@ -84,10 +91,13 @@ export function buildApp({
   const rateLimiter = new RateLimiter(limits.startRate);
   const contextFor = (token: string | null): Context => {
     const level = accessOf(access, token);
-    // A token of API_TOKEN has a rate of its own; made-up ones, accepted where none are configured, share.
-    const caller = token && isOneOf(access.tokens, token) ? token : "anonymous";
+    // A token of API_TOKEN has a rate and a share of the queue of its own; made-up ones, accepted
+    // where none are configured, share one rate.
+    const known = token !== null && isOneOf(access.tokens, token);
+    const caller = known ? token : "anonymous";
+    const queuedBy = known ? tokenFingerprint(token) : null;
     const lossHistoryBudget = budgetPerExecution(limits);
-    return { db, pubsub, token, access: level, caller, rateLimiter, limits, reapPolicy, lossHistoryBudget };
+    return { db, pubsub, token, access: level, caller, queuedBy, rateLimiter, limits, reapPolicy, lossHistoryBudget };
   };
 
   // Results depend on the caller only through what an anonymous caller may not see (where the data

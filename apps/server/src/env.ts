@@ -2,7 +2,7 @@
 // variables (their packages own them), and the API's own.
 import { createEnv } from "@t3-oss/env-core";
 import { databaseVariables } from "@trainql/db/env";
-import { intVariable, listVariable, rejectEnv } from "@trainql/env";
+import { intVariable, listVariable, optionalIntVariable, rejectEnv } from "@trainql/env";
 import { leaseVariables } from "@trainql/runs/env";
 import { z } from "zod";
 import { DEFAULT_LIMITS } from "./limits.ts";
@@ -23,6 +23,8 @@ export const apiVariables = {
     .enum(["0", "1"], { error: 'must be "1" or unset' })
     .optional(),
   MAX_QUEUED_RUNS: intVariable(DEFAULT_LIMITS.maxQueuedRuns),
+  /** Queued runs one token may have at once (a shared server: one caller cannot fill the queue); default MAX_QUEUED_RUNS. */
+  MAX_QUEUED_RUNS_PER_TOKEN: optionalIntVariable(),
   START_RUNS_PER_MINUTE: intVariable(DEFAULT_LIMITS.startRate.perMinute),
   /** Pages allowed to call the API from a browser (comma-separated origins); default: the dashboard here. */
   TRAINQL_ALLOWED_ORIGINS: listVariable,

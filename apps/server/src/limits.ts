@@ -23,6 +23,8 @@ export const DEFAULT_LIMITS: ApiLimits = {
   maxSubscriptionsPerConnection: 20,
   maxConnectionsPerAddress: 100,
   maxQueuedRuns: 1000,
+  // As many as the whole queue: no share per token unless MAX_QUEUED_RUNS_PER_TOKEN says so.
+  maxQueuedRunsPerToken: Number.POSITIVE_INFINITY,
   startRate: { perMinute: 120 },
   maxDepth: 12,
   maxAliases: 20,

@@ -40,7 +40,11 @@ const app = buildApp({
     allowedHosts: env.TRAINQL_ALLOWED_HOSTS.length ? env.TRAINQL_ALLOWED_HOSTS : loopback ? [] : "any",
   },
   access: { tokens, readOnlyTokens, publicQueries },
-  limits: { maxQueuedRuns: env.MAX_QUEUED_RUNS, startRate: { perMinute: env.START_RUNS_PER_MINUTE } },
+  limits: {
+    maxQueuedRuns: env.MAX_QUEUED_RUNS,
+    maxQueuedRunsPerToken: env.MAX_QUEUED_RUNS_PER_TOKEN ?? env.MAX_QUEUED_RUNS,
+    startRate: { perMinute: env.START_RUNS_PER_MINUTE },
+  },
 });
 const port = await app.start(env.PORT, env.HOST);
 console.log(`API: http://${env.HOST}:${port}/graphql (GraphQL over HTTP and WebSocket)`);

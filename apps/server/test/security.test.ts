@@ -611,6 +611,44 @@ describe("the start rate", () => {
     });
     expect(await runCount(db)).toBe(3);
   });
+  it("leaves each token a share of the queue (MAX_QUEUED_RUNS_PER_TOKEN), so one cannot fill it", async () => {
+    const db = await freshDatabase();
+    const api = await startApi(db, {
+      limits: { maxQueuedRuns: 10, maxQueuedRunsPerToken: 2 },
+      access: { tokens: ["alice", "bob"], publicQueries: true },
+    });
+    const as = (token: string) => ({ authorization: `Bearer ${token}` });
+    const start = async (token: string, extra = {}) =>
+      (await gql(api.url, START, { input: { ...input, ...extra } }, as(token))).errors?.[0] ?? "OK";
+    expect([await start("alice"), await start("alice")]).toEqual(["OK", "OK"]);
+    const refused = {
+      extensions: { code: "QUEUE_FULL" },
+      message: expect.stringMatching(
+        /^This token's share of the queue is full: 2 of its runs are waiting and this would add 1; one token may have at most 2 waiting \(MAX_QUEUED_RUNS_PER_TOKEN\)/,
+      ),
+    };
+    expect(await start("alice")).toMatchObject(refused);
+    // Every way of queueing counts: a sweep too.
+    const sweep = await gql(
+      api.url,
+      `mutation { startSweep(input: { space: { learningRates: [0.1], hiddenSizes: [8], regs: [0] }, strategy: GRID, numIters: 10, batchSize: 20 }) { id } }`,
+      {},
+      as("alice"),
+    );
+    expect(sweep.errors?.[0]?.extensions?.code).toBe("QUEUE_FULL");
+    // Bob's share is his own.
+    expect(await start("bob", { seeds: [1, 2] })).toBe("OK");
+    expect(await runCount(db)).toBe(4);
+    // The database knows whose runs they are by a fingerprint, never the token.
+    const c = new pg.Client({ connectionString: db });
+    await c.connect();
+    const { rows } = await c.query<{ queuedBy: string; n: number }>(
+      `SELECT "queuedBy", count(*)::int AS n FROM "Run" GROUP BY 1 ORDER BY 1`,
+    );
+    await c.end();
+    expect(rows.map((r) => r.n)).toEqual([2, 2]);
+    for (const { queuedBy } of rows) expect(["alice", "bob"]).not.toContain(queuedBy);
+  });
   it("is not spent by starts the queue refused", async () => {
     const db = await freshDatabase();
     const api = await startApi(db, { limits: { maxQueuedRuns: 1, startRate: { perMinute: 2 } } });

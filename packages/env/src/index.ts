@@ -5,12 +5,18 @@
 import type { StandardSchemaV1 } from "@t3-oss/env-core";
 import { z } from "zod";
 
-/** An integer setting: `min` (and `max`, if any) name the values that make sense. */
-export const intVariable = (fallback: number, min = 1, max = Number.POSITIVE_INFINITY) => {
+function integer(min: number, max: number) {
   const error =
     max === Number.POSITIVE_INFINITY ? `must be an integer ≥ ${min}` : `must be an integer from ${min} to ${max}`;
-  return z.coerce.number({ error }).int({ error }).min(min, { error }).max(max, { error }).default(fallback);
-};
+  return z.coerce.number({ error }).int({ error }).min(min, { error }).max(max, { error });
+}
+
+/** An integer setting: `min` (and `max`, if any) name the values that make sense. */
+export const intVariable = (fallback: number, min = 1, max = Number.POSITIVE_INFINITY) =>
+  integer(min, max).default(fallback);
+
+/** The same, undefined when unset: its default depends on another setting. */
+export const optionalIntVariable = (min = 1, max = Number.POSITIVE_INFINITY) => integer(min, max).optional();
 
 /** Comma-separated values; unset or empty means none. */
 export const listVariable = z

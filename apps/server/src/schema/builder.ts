@@ -26,6 +26,8 @@ export interface Context {
    * tokens, accepted where none are configured, would each get a rate of their own).
    */
   caller: string;
+  /** What runs it queues record as Run.queuedBy: a fingerprint of its token of API_TOKEN, else null. */
+  queuedBy: string | null;
   rateLimiter: RateLimiter;
   limits: AdmissionLimits;
   /** How much loss history the execution with this root value may still read (budgetPerExecution). */

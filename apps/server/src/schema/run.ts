@@ -477,12 +477,12 @@ builder.mutationFields((t) => ({
           const runs = [];
           for (const seed of seeds ?? [hp.seed]) {
             // The returned row is the one written (status QUEUED), with the columns the document asks for.
-            const run = await tx.run.create({ ...query, data: { ...hp, seed, name, groupId } });
+            const run = await tx.run.create({ ...query, data: { ...hp, seed, name, groupId, queuedBy: ctx.queuedBy } });
             await enqueueTrain(tx, run.id);
             await publishRunsChanged(tx, { runId: run.id, kind: "created" });
             runs.push(run);
           }
-          await checkQueueRoom(tx, runs.length, ctx.limits);
+          await checkQueueRoom(tx, runs.length, ctx);
           return runs[0]!;
         }),
       );
@@ -573,11 +573,11 @@ builder.mutationFields((t) => ({
         db.$transaction(async (tx) => {
           const run = await tx.run.create({
             ...query,
-            data: { ...hp, name: original.name, reproducedFromId: original.id },
+            data: { ...hp, name: original.name, reproducedFromId: original.id, queuedBy: ctx.queuedBy },
           });
           await enqueueTrain(tx, run.id);
           await publishRunsChanged(tx, { runId: run.id, kind: "created" });
-          await checkQueueRoom(tx, 1, ctx.limits);
+          await checkQueueRoom(tx, 1, ctx);
           return run;
         }),
       );

@@ -199,6 +199,7 @@ export async function createFork(
             forkedAtEpoch: epoch,
             learningRateFromEpoch: plan.learningRateFromEpoch,
             reproducedFromId: plan.reproducedFromId ?? null,
+            queuedBy: ctx.queuedBy,
             iteration: at,
             bestValAcc: history.length ? Math.max(...history.map((e) => e.valAcc)) : null,
             weightsEpoch: image?.epoch ?? null,
@@ -216,7 +217,7 @@ export async function createFork(
         await appendLosses(tx, fork.id, 0, Array.from(losses));
         await enqueueTrain(tx, fork.id);
         await publishRunsChanged(tx, { runId: fork.id, kind: "created" });
-        await checkQueueRoom(tx, 1, ctx.limits);
+        await checkQueueRoom(tx, 1, ctx);
         return tx.run.findUniqueOrThrow({ ...query, where: { id: fork.id } });
       },
       // The copy holds a checkpoint (up to 32 MiB) and the parent's losses.

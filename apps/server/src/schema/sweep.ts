@@ -271,6 +271,7 @@ builder.mutationFields((t) => ({
                   seed: trialSeed,
                   groupId,
                   sweepId: sweep.id,
+                  queuedBy: ctx.queuedBy,
                   budgetIters: strategy === "SUCCESSIVE_HALVING" && firstBudget < base.numIters ? firstBudget : null,
                 },
               });
@@ -279,7 +280,7 @@ builder.mutationFields((t) => ({
             }
           }
           await publishSweepChanged(tx, sweep.id);
-          await checkQueueRoom(tx, added, ctx.limits);
+          await checkQueueRoom(tx, added, ctx);
           // Read back in the transaction, with what the document asks for: the sweep and its trials as queued.
           return tx.sweep.findUniqueOrThrow({ ...query, where: { id: sweep.id } });
         }, TRANSACTION),

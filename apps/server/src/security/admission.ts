@@ -1,5 +1,5 @@
-// Whether new work may be queued: a per-caller rate of startRun/startSweep/forkRun/reproduceRun, and
-// a cap on queued runs.
+// Whether new work may be queued: a per-caller rate of startRun/startSweep/forkRun/reproduceRun, a cap
+// on queued runs, and a cap on those one token queued (so that one caller cannot fill the queue).
 import type { Db, Prisma } from "@trainql/db";
 import { GraphQLError } from "graphql";
 import type { Context } from "../schema/builder.ts";
@@ -7,15 +7,30 @@ import type { Context } from "../schema/builder.ts";
 export interface AdmissionLimits {
   /** At most this many runs QUEUED at once, over all callers. */
   maxQueuedRuns: number;
+  /** At most this many of them queued by one token (Run.queuedBy). */
+  maxQueuedRunsPerToken: number;
 }
 
-/** QUEUE_FULL if `waiting` runs and `added` more are over the cap. */
-function checkCap(waiting: number, added: number, { maxQueuedRuns }: AdmissionLimits): void {
-  if (waiting + added <= maxQueuedRuns) return;
-  throw new GraphQLError(
-    `The queue is full: ${waiting} runs are waiting and this would add ${added}; at most ${maxQueuedRuns} may wait. Wait for runs to start, or cancel some.`,
-    { extensions: { code: "QUEUE_FULL" } },
-  );
+const queueFull = (message: string) => new GraphQLError(message, { extensions: { code: "QUEUE_FULL" } });
+
+/**
+ * QUEUE_FULL if the `added` runs take the queue, or the caller's share of it, past its cap. `counted`:
+ * whether the counts already include them (taken after they were written).
+ */
+async function checkRoom(db: Db | Prisma.TransactionClient, added: number, ctx: Context, counted: boolean) {
+  const { maxQueuedRuns, maxQueuedRunsPerToken } = ctx.limits;
+  const before = counted ? added : 0;
+  const waiting = (await db.run.count({ where: { status: "QUEUED" } })) - before;
+  if (waiting + added > maxQueuedRuns)
+    throw queueFull(
+      `The queue is full: ${waiting} runs are waiting and this would add ${added}; at most ${maxQueuedRuns} may wait. Wait for runs to start, or cancel some.`,
+    );
+  if (!ctx.queuedBy || maxQueuedRunsPerToken >= maxQueuedRuns) return;
+  const mine = (await db.run.count({ where: { status: "QUEUED", queuedBy: ctx.queuedBy } })) - before;
+  if (mine + added > maxQueuedRunsPerToken)
+    throw queueFull(
+      `This token's share of the queue is full: ${mine} of its runs are waiting and this would add ${added}; one token may have at most ${maxQueuedRunsPerToken} waiting (MAX_QUEUED_RUNS_PER_TOKEN), so that the queue stays open to the others. Wait for runs to start, or cancel some.`,
+    );
 }
 
 /**
@@ -35,7 +50,7 @@ export async function admitted<T>(ctx: Context, runs: number, start: () => Promi
     });
   }
   try {
-    checkCap(await queuedRuns(ctx.db), runs, ctx.limits);
+    await checkRoom(ctx.db, runs, ctx, false);
     return await start();
   } catch (error) {
     ctx.rateLimiter.giveBack(ctx.caller, at);
@@ -43,19 +58,17 @@ export async function admitted<T>(ctx: Context, runs: number, start: () => Promi
   }
 }
 
-const queuedRuns = (db: Db | Prisma.TransactionClient) => db.run.count({ where: { status: "QUEUED" } });
-
 /** An advisory lock's key ("tque"), held from the count of the queue to the commit. */
 const QUEUE_LOCK = 0x74717565;
 
 /**
- * Refuses (QUEUE_FULL) the `added` runs the transaction `tx` just queued if they take the queue past
- * its cap: its last statement. Two starts counting side by side, in one API process or several,
+ * Refuses (QUEUE_FULL) the `added` runs the transaction `tx` just queued (with `queuedBy:
+ * ctx.queuedBy`) if they take the queue, or the caller's share, past its cap: its last statement. Two starts counting side by side, in one API process or several,
  * each saw room for theirs and both added them; so this count is taken under a lock held until
  * commit, and sees every run committed before it with this transaction's own. (Taken last, the
  * lock is held for a count, not while a fork copies megabytes.)
  */
-export async function checkQueueRoom(tx: Prisma.TransactionClient, added: number, limits: AdmissionLimits) {
+export async function checkQueueRoom(tx: Prisma.TransactionClient, added: number, ctx: Context) {
   await tx.$executeRaw`SELECT pg_advisory_xact_lock(${QUEUE_LOCK}::bigint)`;
-  checkCap((await queuedRuns(tx)) - added, added, limits);
+  await checkRoom(tx, added, ctx, true);
 }
