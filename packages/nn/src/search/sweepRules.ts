@@ -1,8 +1,9 @@
-// A sweep's settings as one zod schema: the search space (per searched knob, a list of values or a range
-// to draw from), the strategy, the settings every trial shares, their defaults, and the rules across
-// fields (RANDOM needs maxTrials, a full grid has at most MAX_GRID combinations, a range has no grid). The API validates StartSweepInput with
-// it (Pothos' validation plugin), the sweep CLI its flags and the dashboard its form, so all three
-// refuse the same settings in the same words. Pure (zod, no tfjs): the dashboard bundles it.
+// A sweep's settings as one zod schema: the search space (per searched knob, a list of values or a
+// range to draw from), the strategy, the settings every trial shares, their defaults, and the rules
+// across fields (RANDOM needs maxTrials, a full grid has at most MAX_GRID combinations, a range has no
+// grid). The API validates StartSweepInput with it (Pothos' validation plugin), the sweep CLI its flags
+// and the dashboard its form, so all three refuse the same settings in the same words. Pure (zod, no
+// tfjs): the dashboard bundles it.
 import { z } from "zod";
 import {
   DEFAULT_HYPERPARAMETERS,
