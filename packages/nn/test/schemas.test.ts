@@ -256,6 +256,27 @@ describe("sweep settings", () => {
       ["maxTrials", "a range is drawn from maxTrials times: set maxTrials, the number of trials to draw"],
     ]);
     expect(check({ strategy: "SUCCESSIVE_HALVING", maxTrials: 256 })).toEqual([]);
+    // An empty list beside the range is the list left out; a list of values beside it is refused.
+    const withEmptyList = { ...ranged, learningRates: [] };
+    expect(sweepSettingsSchema().parse({ space: withEmptyList, strategy: "RANDOM", maxTrials: 2 }).space).toMatchObject(
+      {
+        learningRates: { min: 1e-4, max: 1, scale: "LOG" },
+      },
+    );
+    expect(
+      messages(
+        sweepSettingsSchema().safeParse({
+          space: { ...ranged, learningRates: [0.1] },
+          strategy: "RANDOM",
+          maxTrials: 2,
+        }),
+      ),
+    ).toEqual([
+      [
+        "space.learningRateRange",
+        "give space.learningRates (values to try) or space.learningRateRange (a range to draw from), not both",
+      ],
+    ]);
     // A range of few integers holds few trials: the plan says how many it will draw.
     const few = sweepSettingsSchema().parse({
       space: { learningRates: [0.1], hiddenSizeRange: { min: 8, max: 10 }, regs: [0] },

@@ -151,7 +151,19 @@ const spaceRanges = {
  * The space as the API receives it, each knob as a list or its range field, read into SpaceSettings.
  * A knob given both ways, or neither (but the decays, which have a default), is refused at its field.
  */
-const spaceInput = z
+/** An empty list beside its knob's range is the list left out (a client that always sends every field). */
+function withoutEmptyListsBesideRanges(space: unknown): unknown {
+  if (typeof space !== "object" || space === null) return space;
+  const given = space as Record<string, unknown>;
+  return Object.fromEntries(
+    Object.entries(given).filter(([key, value]) => {
+      const range = RANGE_FIELDS[key as SpaceField];
+      return !(range && Array.isArray(value) && value.length === 0 && given[range] != null);
+    }),
+  );
+}
+
+const spaceFields = z
   .object({
     learningRates: spaceLists.learningRates.nullish(),
     learningRateRange: spaceRanges.learningRates.nullish(),
@@ -186,6 +198,7 @@ const spaceInput = z
     }
     return space as SpaceSettings;
   });
+const spaceInput = z.preprocess(withoutEmptyListsBesideRanges, spaceFields);
 
 /** A knob as typed: comma-separated values, or a range (RANGE_SYNTAX), checked by the API's rules. */
 function knobText(key: SpaceField) {

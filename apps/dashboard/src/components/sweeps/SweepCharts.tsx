@@ -199,7 +199,8 @@ function scatterOption(
     // The points' colours; the hollow centres keep theirs.
     visualMap: { ...accuracyScale(data), seriesIndex: 0 },
     series: [
-      { type: "scatter", data, symbolSize: 12 },
+      // Outlined: the palest colours (the lowest accuracies) vanished into the background.
+      { type: "scatter", data, symbolSize: 12, itemStyle: { borderColor: "#888", borderWidth: 1 } },
       // A trial cut early is drawn hollow: its accuracy was measured after fewer iterations.
       {
         type: "scatter",
