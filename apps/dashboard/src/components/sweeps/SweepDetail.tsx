@@ -1,8 +1,6 @@
 "use client";
 // A sweep, live: progress against the grid, the trials, the charts and the best model.
 import { graphql, readFragment } from "@trainql/graphql";
-import type { SearchRange } from "@trainql/nn";
-import type { HyperparameterName } from "@trainql/nn/hyperparameters";
 import Link from "next/link";
 import { Fragment, useMemo, useState } from "react";
 import { useMutation, useSubscription } from "urql";
@@ -43,18 +41,12 @@ export function SweepDetail({ initial }: { initial: SweepView }) {
   // Trained to the end. Cancelling ends a sweep without choosing a best model, however many did.
   const finishedTrials = sweep.trials.filter((t) => t.status === "SUCCEEDED").length;
   const ranked = rankTrials(sweep.trials);
-  const knobs = searchedKnobs(sweep.space);
-  // The same map while the ranges are (they never change), so that the charts, memoized on it, redraw
-  // only when the trials do.
-  const rangesKey = JSON.stringify(knobs.map((k) => [k.hyperparameter, k.range]));
+  // The space is fixed when the sweep starts: read once, so that the charts, memoized on the ranges,
+  // redraw only when the trials change.
+  const knobs = useMemo(() => searchedKnobs(initial.space), [initial.space]);
   const drawn: DrawnRanges = useMemo(
-    () =>
-      new Map(
-        (JSON.parse(rangesKey) as [HyperparameterName, SearchRange | null][]).filter(
-          (e): e is [HyperparameterName, SearchRange] => e[1] !== null,
-        ),
-      ),
-    [rangesKey],
+    () => new Map(knobs.flatMap((k) => (k.range ? [[k.hyperparameter, k.range] as const] : []))),
+    [knobs],
   );
   // A space with a range has no grid: gridIters is then every trial drawn, trained in full.
   const full = drawn.size > 0 ? "every trial trained in full" : "the full grid";
