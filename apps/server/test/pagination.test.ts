@@ -1,6 +1,8 @@
-// Relay paging of `runs` on Prisma cursors: in every order, paging forwards and paging backwards visit
-// the same runs in the same order, each once — ties and null accuracies included — and a cursor this
-// API did not hand out is the caller's mistake (BAD_USER_INPUT naming the argument).
+// Relay paging of `runs` on cursors that hold the sort key of their run (schema/runOrder.ts): in every
+// order, paging forwards and paging backwards visit the same runs in the same order, each once — ties and
+// null accuracies included — also while runs change or go between pages; and a cursor this API did not
+// hand out is the caller's mistake (BAD_USER_INPUT naming the argument).
+import { randomUUID } from "node:crypto";
 import { createDb, type Db } from "@trainql/db";
 import { execute, type GraphQLEnumType, parse } from "graphql";
 import pg from "pg";
@@ -112,32 +114,79 @@ it("refuses a cursor it did not hand out, naming the argument", async () => {
   }
 });
 
-it("refuses to page after a run deleted since, rather than answer an empty last page", async () => {
+/** The uuids of every page of `orderBy` from `after` on. */
+async function pagesFrom(orderBy: string, after: string | null): Promise<string[]> {
+  const uuids: string[] = [];
+  for (;;) {
+    const { runs } = await page({ first: 7, after, orderBy });
+    uuids.push(...runs.edges.map((e) => e.node.uuid));
+    if (!runs.pageInfo.hasNextPage) return uuids;
+    after = runs.pageInfo.endCursor;
+  }
+}
+
+it("pages on from where the last page ended when its run's accuracy changed since: none twice, none missed", async () => {
+  // The run at the cursor trains on between two requests. Prisma's id cursors paged from its new place:
+  // up to the top (every run of the first page again), or down to the bottom (every run between missed).
+  for (const [orderBy, column, now] of [
+    ["BEST_VAL_ACC_DESC", "bestValAcc", 0.99],
+    ["FINAL_VAL_ACC_DESC", "finalValAcc", 0.01],
+    ["FINAL_VAL_ACC_ASC", "finalValAcc", 0.99],
+    ["CREATED_AT_DESC", "bestValAcc", 0.99],
+  ] as const) {
+    const all = await pagesFrom(orderBy, null);
+    const first = await page({ first: 7, orderBy });
+    const moved = first.runs.edges.at(-1)!.node.uuid;
+    const was = await db.run.findUniqueOrThrow({ where: { id: moved } });
+    await db.run.update({ where: { id: moved }, data: { [column]: now } });
+    try {
+      const rest = await pagesFrom(orderBy, first.runs.pageInfo.endCursor);
+      // Every other run once, in order; the moved one where it sorts now (after the cursor, or not at all).
+      expect(
+        rest.filter((uuid) => uuid !== moved),
+        orderBy,
+      ).toEqual(all.slice(7));
+    } finally {
+      await db.run.update({ where: { id: moved }, data: { [column]: was[column] } });
+    }
+  }
+});
+
+it("pages on past a run deleted since its page", async () => {
+  const all = await pagesFrom("CREATED_AT_DESC", null);
   const first = await page({ first: 5 });
-  const cursorRun = first.runs.edges.at(-1)!.node.uuid;
-  const before = first.runs.pageInfo.endCursor;
-  await db.run.delete({ where: { id: cursorRun } });
-  const result = await query(
-    `query ($after: String) { runs(first: 5, after: $after) { edges { node { id } } pageInfo { hasNextPage } } }`,
-    { after: before },
-  );
+  await db.run.delete({ where: { id: first.runs.edges.at(-1)!.node.uuid } });
+  expect(await pagesFrom("CREATED_AT_DESC", first.runs.pageInfo.endCursor)).toEqual(all.slice(5));
+});
+
+it("refuses a cursor of the list in another order, naming the argument and the order it belongs to", async () => {
+  const { endCursor } = (await page({ first: 3, orderBy: "BEST_VAL_ACC_DESC" })).runs.pageInfo;
+  const result = await query(`query ($after: String) { runs(first: 3, after: $after) { edges { node { id } } } }`, {
+    after: endCursor,
+  });
   expect(result.errors?.[0]?.extensions).toMatchObject({ code: "BAD_USER_INPUT", field: "after" });
-  expect(result.errors?.[0]?.message).toMatch(/^after: the row at this cursor was deleted since/);
+  expect(result.errors?.[0]?.message).toMatch(
+    /^after is a cursor of the runs in the order BEST_VAL_ACC_DESC; page with orderBy: BEST_VAL_ACC_DESC/,
+  );
 });
 
 it("refuses a page size or a mix of arguments it cannot serve, naming the argument, for runs and sweeps", async () => {
-  // (A well-formed cursor: what is refused is the mix.)
-  const cursor = (await page({ first: 1 })).runs.pageInfo.endCursor;
-  const cases = [
-    ["first", { first: -1 }, /^first must be at least 0/],
-    ["last", { last: -1 }, /^last must be at least 0/],
-    ["first", { first: 10_000 }, /^first must be at most \d+: page on with the cursors/],
-    ["last", { first: 2, last: 2 }, /^first and last cannot be given together/],
-    ["before", { first: 2, before: cursor }, /^first and before cannot be given together/],
-    ["after", { last: 2, after: cursor }, /^last and after cannot be given together/],
-  ] as const;
+  // (Well-formed cursors, a run's and a sweep's: what is refused is the mix.)
+  const cursors: Record<string, string> = {
+    runs: (await page({ first: 1 })).runs.pageInfo.endCursor,
+    sweeps: Buffer.from(`GPC:S:${randomUUID()}`).toString("base64"),
+  };
+  const cases = (cursor: string) =>
+    [
+      ["first", { first: -1 }, /^first must be at least 0/],
+      ["last", { last: -1 }, /^last must be at least 0/],
+      ["first", { first: 10_000 }, /^first must be at most \d+: page on with the cursors/],
+      ["last", { first: 2, last: 2 }, /^first and last cannot be given together/],
+      ["before", { first: 2, before: cursor }, /^first and before cannot be given together/],
+      ["after", { last: 2, after: cursor }, /^last and after cannot be given together/],
+    ] as const;
   for (const connection of ["runs", "sweeps"]) {
-    for (const [argument, variables, message] of cases) {
+    for (const [argument, variables, message] of cases(cursors[connection]!)) {
       const result = await query(
         `query ($first: Int, $after: String, $last: Int, $before: String) {
           ${connection}(first: $first, after: $after, last: $last, before: $before) { edges { node { id } } } }`,

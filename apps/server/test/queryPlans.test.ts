@@ -40,7 +40,13 @@ const SEED = `
   FROM generate_series(1, ${RUNS}) g, sweeps;
   ANALYZE;`;
 
-type PlanNode = { "Node Type": string; "Relation Name"?: string; "Index Name"?: string; Plans?: PlanNode[] };
+type PlanNode = {
+  "Node Type": string;
+  "Relation Name"?: string;
+  "Index Name"?: string;
+  "Index Cond"?: string;
+  Plans?: PlanNode[];
+};
 const nodesOf = (node: PlanNode): PlanNode[] => [node, ...(node.Plans ?? []).flatMap(nodesOf)];
 
 let db: Db;
@@ -112,16 +118,22 @@ describe(`the list pages' queries, on ${RUNS} runs and ${SWEEPS} sweeps`, () => 
       runs(first: 20, after: $after) { edges { node { id status } } pageInfo { endCursor } } }`;
     const first = await statementsOf(page, "Run");
     expect(first.statements).toHaveLength(1);
-    // Nobody asked for the weights image, the error or the hyperparameters: they are not read.
-    expect(first.statements[0]!.sql).toMatch(/^SELECT "public"\."Run"\."id", "public"\."Run"\."status"::text FROM/);
+    // Nobody asked for the weights image, the error or the hyperparameters: they are not read (the
+    // creation time is, for the cursors).
+    expect(first.statements[0]!.sql).toMatch(
+      /^SELECT "public"\."Run"\."id", "public"\."Run"\."createdAt", "public"\."Run"\."status"::text FROM/,
+    );
     expect(await expectIndexed(first.statements[0]!, "Run", { inOrder: true })).toEqual([
       "Index Scan using Run_createdAt_id_idx",
     ]);
-    // The next page: Prisma finds the cursor's row by its key, then reads on in the same index.
+    // The next page reads on in the same index from the cursor's key.
     const { endCursor } = (first.data as { runs: { pageInfo: { endCursor: string } } }).runs.pageInfo;
     const next = await statementsOf(page, "Run", { after: endCursor });
     expect(next.statements).toHaveLength(1);
     await expectIndexed(next.statements[0]!, "Run", { inOrder: true });
+    // …starting there, not reading from the top of the index and filtering up to it.
+    const conditions = (await planOf(next.statements[0]!)).map((n) => n["Index Cond"] ?? "");
+    expect(conditions.join("\n")).toMatch(/"createdAt" <= /);
   });
 
   it("runs filtered by status, or by sweep: indexed and in order", async () => {

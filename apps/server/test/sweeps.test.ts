@@ -271,7 +271,7 @@ describe("sweeps", () => {
     };
     const lrRange = { learningRateRange: { min: 1e-3, max: 1e-1 }, hiddenSizes: [8], regs: [0] };
     expect(await refused({ space: lrRange, strategy: "GRID" })).toEqual({
-      field: "input.space.learningRates",
+      field: "input.space.learningRateRange",
       message: expect.stringMatching(/^GRID runs every combination of listed values, and a range has none/),
     });
     expect(await refused({ space: lrRange, strategy: "SUCCESSIVE_HALVING" })).toEqual({

@@ -246,12 +246,15 @@ describe("sweep settings", () => {
   it("draw from a range only where there is no grid to run, and maxTrials times", () => {
     const ranged = { learningRateRange: { min: 1e-4, max: 1 }, hiddenSizes: [8], regs: [0] };
     const check = (settings: object) => messages(sweepSettingsSchema().safeParse({ space: ranged, ...settings }));
-    expect(check({ strategy: "GRID" })).toEqual([
-      [
-        "space.learningRates",
-        "GRID runs every combination of listed values, and a range has none: list the learningRates to try, or use RANDOM or SUCCESSIVE_HALVING to draw maxTrials trials from the range",
-      ],
-    ]);
+    const gridOfRange = [
+      "space.learningRateRange",
+      "GRID runs every combination of listed values, and a range has none: list the learningRates to try, or use RANDOM or SUCCESSIVE_HALVING to draw maxTrials trials from the range",
+    ];
+    expect(check({ strategy: "GRID" })).toEqual([gridOfRange]);
+    // Beside another field's problem too, so that one answer names them all (it came only once the others passed).
+    expect(
+      messages(sweepSettingsSchema().safeParse({ space: { ...ranged, hiddenSizes: [] }, strategy: "GRID" })),
+    ).toEqual([["space.hiddenSizes", "needs 1 to 64 values; got 0"], gridOfRange]);
     expect(check({ strategy: "SUCCESSIVE_HALVING" })).toEqual([
       ["maxTrials", "a range is drawn from maxTrials times: set maxTrials, the number of trials to draw"],
     ]);

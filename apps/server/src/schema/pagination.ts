@@ -19,10 +19,10 @@ function isIdCursor(cursor: string): boolean {
   }
 }
 
-const cursorArg = (name: "after" | "before") =>
+const cursorArg = (name: "after" | "before", isCursor: (cursor: string) => boolean) =>
   z
     .string()
-    .refine(isIdCursor, {
+    .refine(isCursor, {
       error: (issue) =>
         `${name} must be a cursor returned by this API (an edge's cursor or pageInfo's start/endCursor); got "${String(issue.input)}"`,
       params: WHOLE,
@@ -42,11 +42,18 @@ const EXCLUSIVE = [
  * Pothos refuses some of these itself, with an error the API masks as unexpected; others it serves
  * otherwise than asked (a page over maxSize cut to it, first with last paged backwards).
  */
-export const connectionArgsOf = ({ maxSize }: { maxSize: number }) =>
+export const connectionArgsOf = ({
+  maxSize,
+  isCursor = isIdCursor,
+}: {
+  maxSize: number;
+  /** Whether this API could have handed out a cursor; by default, a Prisma cursor of an id. */
+  isCursor?: (cursor: string) => boolean;
+}) =>
   z
     .looseObject({
-      after: cursorArg("after"),
-      before: cursorArg("before"),
+      after: cursorArg("after", isCursor),
+      before: cursorArg("before", isCursor),
       first: z.int().nullish(),
       last: z.int().nullish(),
     })

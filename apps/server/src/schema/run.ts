@@ -1,5 +1,7 @@
 // Run: a training run — its hyperparameters, live state, metrics and results — with its queries
 // and mutations.
+import { queryFromInfo } from "@pothos/plugin-prisma";
+import { resolveCursorConnection } from "@pothos/plugin-relay";
 import { type Prisma, type Run, RunStatus } from "@trainql/db";
 import {
   HYPERPARAMETER_NAMES,
@@ -31,9 +33,10 @@ import { admitted, checkQueueRoom } from "../security/admission.ts";
 import { builder, type Context } from "./builder.ts";
 import { badInput, conflict, notFound } from "./errors.ts";
 import { uuidFrom } from "./ids.ts";
-import { connectionArgsOf, PAGE_SIZES, pageFromLiveCursor } from "./pagination.ts";
+import { connectionArgsOf, PAGE_SIZES } from "./pagination.ts";
 import { createFork } from "./runFork.ts";
 import { MAX_NAME, MAX_NOTE, MAX_TAGS, RunFilterSchema, RunName, TAG_RULE, UpdateRunSchema } from "./runLabels.ts";
+import { beyondCursor, cursorColumnsOf, cursorOf, isRunCursor, orderByOf, RunOrder } from "./runOrder.ts";
 import { checkTrainerFits } from "./trainerFit.ts";
 
 export const RunStatusEnum = builder.enumType("RunStatus", { values: Object.values(RunStatus) });
@@ -306,35 +309,6 @@ export async function findRun(db: Context["db"], id: string, field = "id"): Prom
   return run;
 }
 
-const RunOrder = builder.enumType("RunOrder", {
-  values: [
-    "CREATED_AT_DESC",
-    "CREATED_AT_ASC",
-    "BEST_VAL_ACC_DESC",
-    "BEST_VAL_ACC_ASC",
-    "FINAL_VAL_ACC_DESC",
-    "FINAL_VAL_ACC_ASC",
-  ] as const,
-});
-
-/**
- * What each RunOrder means in Prisma's terms. Every order ends in `id`, so it is total and a cursor
- * (the run's id) marks one place in it; Prisma pages backwards (`last`/`before`) by reversing it.
- * The created-at orders come straight out of Run's indexes, alone or after a status (see
- * test/queryPlans.test.ts); the accuracy orders sort what they match, because Prisma cannot declare
- * the NULLS LAST index that would hold them.
- */
-const RUN_ORDERS: Record<(typeof RunOrder)["$inferType"], Prisma.RunOrderByWithRelationInput[]> = {
-  CREATED_AT_DESC: [{ createdAt: "desc" }, { id: "desc" }],
-  CREATED_AT_ASC: [{ createdAt: "asc" }, { id: "asc" }],
-  BEST_VAL_ACC_DESC: [{ bestValAcc: { sort: "desc", nulls: "last" } }, { createdAt: "desc" }, { id: "desc" }],
-  // What a sweep ranks by, and whose parameters "Evaluate on test" uses: a run that peaked and then
-  // diverged is at the top by its best epoch, not by this.
-  FINAL_VAL_ACC_DESC: [{ finalValAcc: { sort: "desc", nulls: "last" } }, { createdAt: "desc" }, { id: "desc" }],
-  BEST_VAL_ACC_ASC: [{ bestValAcc: { sort: "asc", nulls: "last" } }, { createdAt: "desc" }, { id: "desc" }],
-  FINAL_VAL_ACC_ASC: [{ finalValAcc: { sort: "asc", nulls: "last" } }, { createdAt: "desc" }, { id: "desc" }],
-};
-
 const RunFilter = builder.inputType("RunFilter", {
   description: "Which runs to list; every condition given must hold.",
   fields: (t) => ({
@@ -370,29 +344,39 @@ builder.queryFields((t) => ({
       return run;
     },
   }),
-  runs: t.prismaConnection({
-    type: "Run",
-    cursor: "id",
-    validate: connectionArgsOf(PAGE_SIZES.QueryRunsConnection),
-    ...PAGE_SIZES.QueryRunsConnection,
+  runs: t.connection({
+    type: RunRef,
+    validate: connectionArgsOf({ ...PAGE_SIZES.QueryRunsConnection, isCursor: isRunCursor }),
     args: {
       status: t.arg({ type: [RunStatusEnum], required: false, description: "Only runs in these states." }),
       sweepId: t.arg.id({ required: false, description: "Only the trials of this sweep (as filter.sweepId)." }),
       filter: t.arg({ type: RunFilter, required: false }).validate(RunFilterSchema.nullish()),
       orderBy: t.arg({ type: RunOrder, defaultValue: "CREATED_AT_DESC" }),
     },
-    resolve: async (query, _root, args, { db }) => {
+    resolve: (_root, args, ctx, info) => {
+      const order = args.orderBy ?? "CREATED_AT_DESC";
       const filter = runFilterWhere(args.filter);
-      const page = await db.run.findMany({
-        ...query,
-        where: {
-          ...(args.status?.length ? { status: { in: args.status } } : {}),
-          ...(args.sweepId ? { sweepId: uuidFrom("Sweep", String(args.sweepId), "sweepId") } : {}),
-          ...(Object.keys(filter).length ? { AND: [filter] } : {}),
-        },
-        orderBy: RUN_ORDERS[args.orderBy ?? "CREATED_AT_DESC"],
-      });
-      return pageFromLiveCursor(args, page, async (id) => (await db.run.count({ where: { id } })) > 0);
+      // Just the columns the query asks for (Run is in select mode), and those of the cursors.
+      const { select } = queryFromInfo({ context: ctx, info, path: ["edges", "node"], select: cursorColumnsOf(order) });
+      return resolveCursorConnection<Promise<Run[]>>(
+        { args, ...PAGE_SIZES.QueryRunsConnection, toCursor: (run: Run) => cursorOf(order, run) },
+        ({ after, before, limit, inverted }) =>
+          ctx.db.run.findMany({
+            select,
+            where: {
+              AND: [
+                args.status?.length ? { status: { in: args.status } } : {},
+                args.sweepId ? { sweepId: uuidFrom("Sweep", String(args.sweepId), "sweepId") } : {},
+                filter,
+                after ? beyondCursor(order, after, "after", false) : {},
+                before ? beyondCursor(order, before, "before", true) : {},
+              ].filter((condition) => Object.keys(condition).length > 0),
+            },
+            orderBy: orderByOf(order, inverted),
+            take: limit,
+            // (Rows of just the selected columns, which is all the fields asked for read: as in prismaConnection.)
+          }) as Promise<Run[]>,
+      );
     },
   }),
 }));

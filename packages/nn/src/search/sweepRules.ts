@@ -248,58 +248,69 @@ export function sweepInputOf<S extends { space: SpaceSettings }>(
 
 /**
  * The rules across fields, on whatever parsed: they run even when some field failed, so that a form
- * shows every problem at once (a field that failed is skipped here).
+ * shows every problem at once (a field that failed is skipped here). A knob's range is refused at the
+ * field it was given in: `rangeFieldOf` names it (the API's learningRateRange, a form's learningRates).
  */
-function checkAcrossFields(s: Record<string, unknown>, ctx: z.RefinementCtx) {
-  if (typeof s !== "object" || s === null) return;
-  const { strategy, eta, maxTrials, space } = s;
-  if (strategy === "SUCCESSIVE_HALVING" && typeof eta === "number") {
-    const problem = etaRule.safeParse(eta).error?.issues[0];
-    if (problem) ctx.addIssue({ code: "custom", path: ["eta"], message: problem.message });
-  }
-  if (maxTrials === null && strategy === "RANDOM")
-    ctx.addIssue({
-      code: "custom",
-      path: ["maxTrials"],
-      params: WHOLE,
-      message: "RANDOM needs maxTrials: how many combinations to sample",
-    });
-  if (typeof maxTrials === "number" && strategy === "GRID")
-    ctx.addIssue({
-      code: "custom",
-      path: ["maxTrials"],
-      params: WHOLE,
-      message: "GRID runs every combination; use RANDOM to sample maxTrials of them",
-    });
-  const knobs = Object.keys(SPACE_FIELDS).map((k) => [k, (space as Record<string, unknown> | undefined)?.[k]] as const);
-  // A knob that failed its own rule holds no range (zod leaves a marker object there): only parsed ranges count.
-  const ranged = knobs.find(([, knob]) => typeof knob === "object" && knob !== null && "min" in knob && "max" in knob);
-  if (ranged && strategy === "GRID")
-    ctx.addIssue({
-      code: "custom",
-      path: ["space", ranged[0]],
-      params: WHOLE,
-      message: `GRID runs every combination of listed values, and a range has none: list the ${ranged[0]} to try, or use RANDOM or SUCCESSIVE_HALVING to draw maxTrials trials from the range`,
-    });
-  if (ranged && maxTrials === null && strategy === "SUCCESSIVE_HALVING")
-    ctx.addIssue({
-      code: "custom",
-      path: ["maxTrials"],
-      params: WHOLE,
-      message: "a range is drawn from maxTrials times: set maxTrials, the number of trials to draw",
-    });
-  const lists = knobs.map(([, knob]) => knob);
-  if (maxTrials === null && lists.every(Array.isArray)) {
-    const combinations = lists.reduce((n: number, l) => n * (l as unknown[]).length, 1);
-    if (combinations > MAX_GRID)
+const acrossFields =
+  (rangeFieldOf: (knob: SpaceField) => string) => (s: Record<string, unknown>, ctx: z.RefinementCtx) => {
+    if (typeof s !== "object" || s === null) return;
+    const { strategy, eta, maxTrials, space } = s;
+    if (strategy === "SUCCESSIVE_HALVING" && typeof eta === "number") {
+      const problem = etaRule.safeParse(eta).error?.issues[0];
+      if (problem) ctx.addIssue({ code: "custom", path: ["eta"], message: problem.message });
+    }
+    if (maxTrials === null && strategy === "RANDOM")
       ctx.addIssue({
         code: "custom",
-        path: ["space"],
+        path: ["maxTrials"],
         params: WHOLE,
-        message: `the space has ${combinations} combinations; at most ${MAX_GRID} can run in full — use strategy RANDOM (or SUCCESSIVE_HALVING) with maxTrials ≤ ${MAX_GRID}, or fewer values`,
+        message: "RANDOM needs maxTrials: how many combinations to sample",
       });
-  }
-}
+    if (typeof maxTrials === "number" && strategy === "GRID")
+      ctx.addIssue({
+        code: "custom",
+        path: ["maxTrials"],
+        params: WHOLE,
+        message: "GRID runs every combination; use RANDOM to sample maxTrials of them",
+      });
+    const given = (space ?? {}) as Record<string, unknown>;
+    // A knob that failed its own rule holds no range (zod leaves a marker object there): only parsed ranges
+    // count. The API's space is read into knobs only once every field of it passed; until then a range is
+    // still under its own field (learningRateRange), where the refusal names it.
+    const isParsedRange = (knob: unknown) =>
+      typeof knob === "object" && knob !== null && "min" in knob && "max" in knob;
+    const ranged = (Object.keys(SPACE_FIELDS) as SpaceField[])
+      .flatMap((knob) => [
+        { holder: knob, field: rangeFieldOf(knob), knob },
+        { holder: RANGE_FIELDS[knob], field: RANGE_FIELDS[knob], knob },
+      ])
+      .find(({ holder }) => isParsedRange(given[holder]));
+    if (ranged && strategy === "GRID")
+      ctx.addIssue({
+        code: "custom",
+        path: ["space", ranged.field],
+        params: WHOLE,
+        message: `GRID runs every combination of listed values, and a range has none: list the ${ranged.knob} to try, or use RANDOM or SUCCESSIVE_HALVING to draw maxTrials trials from the range`,
+      });
+    if (ranged && maxTrials === null && strategy === "SUCCESSIVE_HALVING")
+      ctx.addIssue({
+        code: "custom",
+        path: ["maxTrials"],
+        params: WHOLE,
+        message: "a range is drawn from maxTrials times: set maxTrials, the number of trials to draw",
+      });
+    const lists = Object.keys(SPACE_FIELDS).map((k) => given[k]);
+    if (maxTrials === null && lists.every(Array.isArray)) {
+      const combinations = lists.reduce((n: number, l) => n * (l as unknown[]).length, 1);
+      if (combinations > MAX_GRID)
+        ctx.addIssue({
+          code: "custom",
+          path: ["space"],
+          params: WHOLE,
+          message: `the space has ${combinations} combinations; at most ${MAX_GRID} can run in full — use strategy RANDOM (or SUCCESSIVE_HALVING) with maxTrials ≤ ${MAX_GRID}, or fewer values`,
+        });
+    }
+  };
 
 const always = { when: () => true };
 
@@ -318,7 +329,10 @@ export function sweepSettingsSchema(numTrain?: TrainingSetSize) {
       eta: withDefault(z.number(), d.eta),
       seeds: withDefault(seedsRule, d.seeds),
     })
-    .superRefine(checkAcrossFields, always);
+    .superRefine(
+      acrossFields((knob) => RANGE_FIELDS[knob]),
+      always,
+    );
 }
 
 /** The same settings as text fields (a form, the sweep CLI's flags): lists comma-separated, max trials may be blank. */
@@ -341,7 +355,10 @@ export function sweepSettingsTextSchema(numTrain?: TrainingSetSize) {
       eta: withDefault(numberText(z.number()), d.eta),
       seeds: withDefault(seedsText, d.seeds),
     })
-    .superRefine(checkAcrossFields, always);
+    .superRefine(
+      acrossFields((knob) => knob),
+      always,
+    );
 }
 
 export type SweepSettings = z.output<ReturnType<typeof sweepSettingsSchema>>;
