@@ -58,7 +58,7 @@ function accuracyKey(column: "bestValAcc" | "finalValAcc", dir: "asc" | "desc"):
 }
 
 /** The columns a page in `order` must read to hand out its cursors, whatever the query asked for. */
-export const cursorColumnsOf = (order: RunOrderName): Prisma.RunSelect =>
+export const cursorColumnsOf = (order: RunOrderName): { [C in KeyColumn["column"]]?: true } =>
   Object.fromEntries(KEYS[order].map(({ column }) => [column, true]));
 type CursorRow = Pick<Run, KeyColumn["column"]>;
 
