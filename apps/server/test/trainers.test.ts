@@ -465,6 +465,27 @@ describe("the reaper", () => {
       }
     });
 
+    it("startRun is refused up front when no GPU can hold the step's largest buffer, naming batchSize and what fits", async () => {
+      // WebGPU makes no buffer over the device's limit and tells no caller: the step would read zeros.
+      const gpu = await otherTrainer("gpu-1gib", "webgpu", 2 ** 36);
+      await gpu.set("maxBufferBytes", 2 ** 30);
+      try {
+        // 40,000 × 8,192 hidden activations: 1.22 GiB. (The test trainers' tiny data sets hold fewer rows.)
+        const input = { hiddenSize: 8192, batchSize: 40_000, numIters: 1 };
+        const { errors } = await gql(api.url, START, { input });
+        expect(errors?.[0]?.extensions).toMatchObject({ code: "BAD_USER_INPUT", field: "input.batchSize" });
+        expect(errors?.[0]?.message).toMatch(
+          /a step on a webgpu trainer holds the minibatch's hidden activations \(batchSize × hiddenSize\) in one GPU buffer, 1\.22 GiB, and its GPU takes at most 1\.00 GiB in one: lower batchSize to 32,768 or hiddenSize to 6,710/,
+        );
+        // An H200 binds 2 GiB.
+        await gpu.set("maxBufferBytes", 2 ** 31);
+        const { startRun } = await gqlOk(api.url, START, { input });
+        await gqlOk(api.url, CANCEL, { id: startRun.id });
+      } finally {
+        await gpu.gone();
+      }
+    });
+
     it("a CPU trainer leaves runs to a GPU trainer with room, and trains them once it has none", async () => {
       const gpu = await otherTrainer("gpu", "webgpu", 2 ** 36);
       const cpu = await startTrainer(databaseUrl, dataDir);

@@ -5,6 +5,7 @@
 import { existsSync } from "node:fs";
 import path from "node:path";
 import { graphql } from "@trainql/graphql";
+import pg from "pg";
 import { beforeAll, describe, expect, it } from "vitest";
 import { freshDatabase, gqlOk, startApi, startTrainer, type TestServer, tinyDataset, waitFor } from "./harness.ts";
 
@@ -46,6 +47,14 @@ describe.skipIf(missing)(`a trainer with TRAIN_BACKEND=webgpu${missing ? ` (skip
     expect(backend?.name).toBe("webgpu");
     expect(backend?.device).toMatch(/WebGPU on Dawn: google \/ swiftshader/);
     expect(backend?.warnings.join("\n")).toMatch(/software adapter/);
+    // And the most its GPU holds in one buffer (SwiftShader's 1 GiB), which bounds the runs it is given.
+    const db = new pg.Client({ connectionString: databaseUrl });
+    await db.connect();
+    const { rows } = await db.query(`SELECT "maxBufferBytes"::text AS bytes FROM "Trainer" WHERE pid = $1`, [
+      trainer.process.pid,
+    ]);
+    await db.end();
+    expect(rows).toEqual([{ bytes: String(2 ** 30) }]);
 
     const run = async (id: string) => (await gqlOk(api.url, RUN, { id })).run;
     const input = { hiddenSize: 8, numIters: 6, batchSize: 50, learningRate: 0.3, reg: 1e-3, seed: 1 };

@@ -58,8 +58,14 @@ export async function benchSetup() {
     stopping: new AbortController().signal,
     checkpointIntervalMs,
     epochArtifactsShare: readTrainerEnv().EPOCH_ARTIFACTS_PERCENT / 100,
-    // (No memory bound: the bench's runs are the reference's, which every trainer holds.)
-    capacity: () => ({ id: "bench", backend: backend.name, memoryBytes: null, numTrain: data.train.n }),
+    // (No memory or buffer bound: the bench's runs are the reference's, which every trainer holds.)
+    capacity: () => ({
+      id: "bench",
+      backend: backend.name,
+      memoryBytes: null,
+      maxBufferBytes: null,
+      numTrain: data.train.n,
+    }),
     liveTimeoutMs: 15_000,
     log: (line) => console.error(line),
   });

@@ -37,11 +37,12 @@ type Log = (line: string) => void;
  * The backend as the Trainer table shows it (the API's `backend` and `trainers`), with the memory
  * one run may take on it: written again when a lost GPU's trainer loads another backend.
  */
-const registeredBackend = ({ name, device, version, warnings }: BackendInfo, env: TrainerEnv) => ({
+const registeredBackend = ({ name, device, version, warnings, limits }: BackendInfo, env: TrainerEnv) => ({
   backend: name,
   device,
   backendVersion: version,
   warnings,
+  maxBufferBytes: limits ? BigInt(Math.min(limits.maxBufferSize, limits.maxStorageBufferBindingSize)) : null,
   memoryBytes: BigInt(Math.floor(env.TRAINER_MEMORY_MB ? env.TRAINER_MEMORY_MB * 2 ** 20 : memoryForRuns(name, env))),
 });
 
@@ -138,6 +139,7 @@ export async function startTrainer(
       id,
       backend: registration.backend,
       memoryBytes: registration.memoryBytes,
+      maxBufferBytes: registration.maxBufferBytes,
       numTrain: "numTrain" in registration ? registration.numTrain : null,
     }),
     liveTimeoutMs: reapPolicyOf(env).timeoutMs,

@@ -11,6 +11,7 @@ import { checkFusedSoftmaxCrossEntropy, TINY_RECORDS, tinyCifar10 } from "./fixt
 import {
   type Cifar10Dataset,
   DeviceLostError,
+  GpuRefusedError,
   type Hyperparameters,
   initBackend,
   loadCheckpoint,
@@ -27,6 +28,7 @@ import {
   saveCheckpoint,
   TwoLayerNet,
   train,
+  webgpuLimits,
   webgpuLostReason,
 } from "./nn.ts";
 import { swiftShaderMissing, useSwiftShader } from "./swiftshader.ts";
@@ -314,6 +316,30 @@ describe.skipIf(swiftShaderMissing)(
       const info = await initBackend("webgpu"); // not the lost one again: a new device
       expect(info.name).toBe("webgpu");
       expect(webgpuLostReason()).toBeUndefined();
+      const again = TwoLayerNet.create(shape, hp);
+      expectClose(await lossesFrom(again), wasmRun.losses);
+      again.dispose();
+    });
+
+    it("fails a run one of whose operations the GPU refused, rather than train on the zeros it read", async () => {
+      // A buffer over the device's limit is not made, and WebGPU tells no caller: the op reads zeros.
+      // (The fit check refuses runs whose step needs one; this is the net under it.)
+      const tooLarge = Math.min(webgpuLimits()!.maxBufferSize, webgpuLimits()!.maxStorageBufferBindingSize) / 4 + 1024;
+      const net = TwoLayerNet.create(shape, hp);
+      const seen: number[] = [];
+      const error = await train(net, data, hp, {
+        onIteration: (it) => {
+          seen.push(it);
+          if (it === 2) tf.tidy(() => tf.fill([tooLarge], 1));
+        },
+      }).catch((e: unknown) => e);
+      expect(error).toBeInstanceOf(GpuRefusedError);
+      expect((error as Error).message).toMatch(
+        /^google \/ swiftshader.* refused an operation: Buffer size \(\d+\) exceeds the max buffer size limit \(\d+\)\. \(at iteration \d\); its results are not to be trusted$/,
+      );
+      expect(seen.at(-1)).toBeLessThan(hp.numIters - 1);
+      net.dispose();
+      // The next run on the same device is not failed for it.
       const again = TwoLayerNet.create(shape, hp);
       expectClose(await lossesFrom(again), wasmRun.losses);
       again.dispose();

@@ -13,6 +13,7 @@ import {
   type BackendName,
   estimateTrainingMemory,
   formatBytes,
+  largestStepBuffer,
   stepsInSlices,
   trainsOnGpu,
 } from "@trainql/nn";
@@ -22,19 +23,33 @@ import { staleBefore, staleBeforeSql } from "./liveness.ts";
 import { TASK } from "./queue.ts";
 
 /** What the fit of a run depends on, as each trainer registers it. */
-export type TrainerCapacity = Pick<Trainer, "id" | "backend" | "memoryBytes" | "numTrain">;
+export type TrainerCapacity = Pick<Trainer, "id" | "backend" | "memoryBytes" | "maxBufferBytes" | "numTrain">;
 
 /**
  * What keeps `trainer` from training `hp`, at the paths ["batchSize"] and ["hiddenSize"]: its training
- * set bounds the batch size, and its memory what one run may need (the estimate, in the message).
- * With no trainer, only the batch size's own bound (≥ 1).
+ * set bounds the batch size, its GPU's binding limit the largest buffer of a step, and its memory what
+ * one run may need (the estimate, in the message). With no trainer, only the batch size's own bound (≥ 1).
  */
 export function fitProblems(trainer: TrainerCapacity | null, hp: Hyperparameters): Problem[] {
   const batch = ruleOf("batchSize", trainer?.numTrain ?? undefined).safeParse(hp.batchSize);
   const problems = problemsOf(batch.error?.issues ?? []).map((p) => ({ ...p, path: ["batchSize"] }));
-  if (problems.length > 0 || !trainer?.memoryBytes) return problems;
+  if (problems.length > 0 || !trainer) return problems;
   // (The backend as the trainer registered it: one of BACKEND_NAMES.)
-  const memory = estimateTrainingMemory(hp, { inSlices: stepsInSlices(trainer.backend as BackendName) });
+  const inSlices = stepsInSlices(trainer.backend as BackendName);
+  const buffer = largestStepBuffer(hp);
+  const bufferLimit = Number(trainer.maxBufferBytes ?? Number.POSITIVE_INFINITY);
+  if (!inSlices && buffer.bytes > bufferLimit) {
+    const fix = buffer.fix(bufferLimit);
+    return [
+      {
+        path: [fix.field],
+        whole: true,
+        message: `a step on a ${trainer.backend} trainer holds ${buffer.what} in one GPU buffer, ${formatBytes(buffer.bytes)}, and its GPU takes at most ${formatBytes(bufferLimit)} in one: ${fix.text}`,
+      },
+    ];
+  }
+  if (!trainer.memoryBytes) return [];
+  const memory = estimateTrainingMemory(hp, { inSlices });
   const allowed = Number(trainer.memoryBytes);
   if (memory.bytes <= allowed) return [];
   const { params, batch: rows, activations } = memory.parts;

@@ -43,6 +43,13 @@ let gpu: GPU | undefined;
 let device: GPUDevice | undefined;
 let limits: WebgpuLimits | undefined;
 let lostReason: string | undefined;
+/**
+ * The operations the GPU refused (a buffer over its limits, say), which WebGPU reports to no caller:
+ * the op's result reads as zeros. How many there were, and the last few (the first of a run's says
+ * why; those after it are mostly its consequences, "invalid due to a previous error").
+ */
+const refusals = { count: 0, recent: [] as string[] };
+const REFUSALS_KEPT = 100;
 /** Devices destroyed here, on purpose (releaseWebgpu, a reload): losing those is no failure. */
 const destroyedHere = new WeakSet<GPUDevice>();
 
@@ -206,6 +213,12 @@ export async function loadWebgpu({ allowSoftware }: { allowSoftware: boolean }):
     },
   });
   lostReason = undefined;
+  created.addEventListener("uncapturederror", (event) => {
+    const { message } = (event as GPUUncapturedErrorEvent).error;
+    refusals.count++;
+    refusals.recent.push(`${name} refused an operation: ${message.split("\n")[0]}`);
+    if (refusals.recent.length > REFUSALS_KEPT) refusals.recent.shift();
+  });
   void created.lost.then((lost) => {
     if (destroyedHere.has(created)) return;
     lostReason = `the WebGPU device was lost (${name}): ${lost.message || lost.reason}`;
@@ -247,6 +260,21 @@ export function webgpuLimits(): WebgpuLimits | undefined {
  */
 export function webgpuLostReason(): string | undefined {
   return lostReason;
+}
+
+/** How many operations the GPU has refused so far (see `refusals`): a run notes it when it starts. */
+export const webgpuRefusalCount = (): number => refusals.count;
+
+/** The first refusal after the `count`th (as far back as they are kept), if there was one. */
+export function webgpuRefusalSince(count: number): string | undefined {
+  if (refusals.count <= count) return undefined;
+  const dropped = refusals.count - refusals.recent.length;
+  return refusals.recent[Math.max(0, count - dropped)];
+}
+
+/** The GPU refused one of a run's operations, so its results are not to be trusted. */
+export class GpuRefusedError extends Error {
+  override name = "GpuRefusedError";
 }
 
 /**

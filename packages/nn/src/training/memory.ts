@@ -41,3 +41,47 @@ export function estimateTrainingMemory(
 
 export const formatBytes = (bytes: number) =>
   bytes >= 2 ** 30 ? `${(bytes / 2 ** 30).toFixed(2)} GiB` : `${(bytes / 2 ** 20).toFixed(1)} MiB`;
+
+/** The largest single buffer a whole step makes (WebGPU's: see stepsInSlices), and how to make it fit `limit`. */
+export interface StepBuffer {
+  bytes: number;
+  /** What it holds, in words. */
+  what: string;
+  /** The change that fits it within `limit` bytes, in words; and the knob it names. */
+  fix: (limit: number) => { field: "batchSize" | "hiddenSize"; text: string };
+}
+
+/**
+ * The largest buffer of a step taken whole: the minibatch's hidden activations (batchSize × hiddenSize,
+ * and their gradient), else the minibatch itself or W1. A GPU makes no buffer over its binding limit —
+ * WebGPU reports the failure to no caller, and the step reads zeros there — so a run whose largest
+ * buffer is over it is refused.
+ */
+export function largestStepBuffer({
+  hiddenSize: H,
+  batchSize: N,
+}: Pick<Hyperparameters, "hiddenSize" | "batchSize">): StepBuffer {
+  const D = PIXELS_PER_IMAGE;
+  const most = (limit: number, per: number) => Math.max(1, Math.floor(limit / (4 * per))).toLocaleString("en-US");
+  const buffers: StepBuffer[] = [
+    {
+      bytes: 4 * N * H,
+      what: "the minibatch's hidden activations (batchSize × hiddenSize)",
+      fix: (limit) => ({
+        field: "batchSize",
+        text: `lower batchSize to ${most(limit, H)} or hiddenSize to ${most(limit, N)}`,
+      }),
+    },
+    {
+      bytes: 4 * N * D,
+      what: `the minibatch (batchSize × ${D.toLocaleString("en-US")})`,
+      fix: (limit) => ({ field: "batchSize", text: `lower batchSize to ${most(limit, D)}` }),
+    },
+    {
+      bytes: 4 * D * H,
+      what: `W1 (${D.toLocaleString("en-US")} × hiddenSize)`,
+      fix: (limit) => ({ field: "hiddenSize", text: `lower hiddenSize to ${most(limit, D)}` }),
+    },
+  ];
+  return buffers.reduce((a, b) => (b.bytes > a.bytes ? b : a));
+}

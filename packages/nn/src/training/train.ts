@@ -3,7 +3,14 @@
 //   at every iteration `it` with it % iterationsPerEpoch == 0, after the step: record the train
 //   accuracy on the current minibatch and the accuracy on the whole validation set, then lr *= decay.
 import * as tf from "@tensorflow/tfjs-core";
-import { DeviceLostError, webgpuLimits, webgpuLostReason } from "../backend/webgpu.ts";
+import {
+  DeviceLostError,
+  GpuRefusedError,
+  webgpuLimits,
+  webgpuLostReason,
+  webgpuRefusalCount,
+  webgpuRefusalSince,
+} from "../backend/webgpu.ts";
 import type { Split } from "../data/dataset.ts";
 import { fractionEqual, type TwoLayerNet } from "../model/twoLayerNet.ts";
 import { yieldToEventLoop } from "./eventLoop.ts";
@@ -157,6 +164,7 @@ export async function train(
   const labels = new Int32Array(hp.batchSize);
   const batches = minibatches(data.train, hp.batchSize, hp.seed, endIteration);
   const valRows = residentRows(data.val);
+  const refusedBefore = webgpuRefusalCount();
   /** After each slice of work: progress reported, and a turn for timers (see yieldToEventLoop). */
   const afterSlice = async () => {
     onSlice?.();
@@ -184,6 +192,9 @@ export async function train(
       lossTensor.dispose(); // (not before its read is done: the backend writes the values into it)
     }
     if (!Number.isFinite(loss)) throw new TrainingDivergedError(it, loss);
+    // A step the GPU refused part of computed on zeros, silently: not a loss to record.
+    const refused = webgpuRefusalSince(refusedBefore);
+    if (refused) throw new GpuRefusedError(`${refused} (at iteration ${it}); its results are not to be trusted`);
     result.lossHistory.push(loss);
     result.iterations++;
     await onIteration?.(it, loss);
