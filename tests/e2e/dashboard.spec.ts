@@ -225,17 +225,18 @@ test("a sweep started from its form runs its trials live and ends with its best 
 
   await fill(page, { batchSize: "20" });
   await submitOnce(page, page.getByRole("button", { name: "Start sweep" }), /\/sweeps\/[0-9a-f-]{36}$/);
+  // The sweeps list, open meanwhile in another tab, follows the sweep's status (it was frozen as
+  // rendered). Opened first thing: the whole sweep takes ~10 s, and it once ended before the list came.
+  const list = await page.context().newPage();
+  await list.goto("/sweeps");
+  const listed = list.getByRole("table", { name: "Sweeps" }).locator("tbody tr").getByTestId("run-status");
+  await expect(listed).toHaveText(["RUNNING"]);
   // A refused cancel says why (it used to show nothing), and the sweep goes on.
   const allow = await refused(page, "CancelSweep");
   page.once("dialog", (dialog) => void dialog.accept());
   await page.getByRole("button", { name: "Cancel sweep" }).click();
   await expect(page.getByText(/^Could not cancel the sweep: sweep \S+ does not exist$/)).toBeVisible();
   await allow();
-  // The sweeps list, open meanwhile in another tab, follows the sweep's status (it was frozen as rendered).
-  const list = await page.context().newPage();
-  await list.goto("/sweeps");
-  const listed = list.getByRole("table", { name: "Sweeps" }).locator("tbody tr").getByTestId("run-status");
-  await expect(listed).toHaveText(["RUNNING"]);
   await expect(page.getByRole("table", { name: "Trials" }).locator("tbody tr")).toHaveCount(8);
   await expect(page.getByTestId("best-test")).toHaveText(/^\d+\.\d\d%$/, { timeout: 90_000 });
   await expect(page.getByTestId("best-val")).toHaveText(/^\d+\.\d\d%$/);

@@ -99,9 +99,21 @@ it("orders by the final validation accuracy, what a sweep ranks by, runs without
 });
 
 it("refuses a cursor it did not hand out, naming the argument", async () => {
+  const json = (value: unknown) => Buffer.from(JSON.stringify(value)).toString("base64url");
+  const uuid = randomUUID();
   for (const [argument, variables] of [
     ["after", { first: 2, after: "not-a-cursor" }],
     ["before", { last: 2, before: Buffer.from("GPC:S:42").toString("base64") }],
+    // Well-formed JSON that no page gave: an inherited name, a key out of range.
+    ["after", { first: 2, after: json(["toString"]) }],
+    ["after", { first: 2, after: json(["CREATED_AT_DESC", "+275760-09-13T00:00:00.000Z", uuid]) }],
+    [
+      "after",
+      {
+        first: 2,
+        after: Buffer.from(`["BEST_VAL_ACC_DESC",1e999,"2026-01-01T00:00:00.000Z","${uuid}"]`).toString("base64url"),
+      },
+    ],
   ] as const) {
     const result = await query(
       `query ($first: Int, $after: String, $last: Int, $before: String) {

@@ -335,7 +335,7 @@ describe.skipIf(swiftShaderMissing)(
       }).catch((e: unknown) => e);
       expect(error).toBeInstanceOf(GpuRefusedError);
       expect((error as Error).message).toMatch(
-        /^google \/ swiftshader.* refused an operation: Buffer size \(\d+\) exceeds the max buffer size limit \(\d+\)\. \(at iteration \d\); its results are not to be trusted$/,
+        /^google \/ swiftshader.* refused an operation: Buffer size \(\d+\) exceeds the max buffer size limit \(\d+\)\. \(seen at iteration \d\); the run's results are not to be trusted$/,
       );
       expect(seen.at(-1)).toBeLessThan(hp.numIters - 1);
       net.dispose();

@@ -39,6 +39,12 @@ describe("a GPU trainer's largest buffer", () => {
         /holds W1 \(3,072 × hiddenSize\) in one GPU buffer, 96\.0 MiB.*: lower hiddenSize to 5,461$/,
       ),
     });
+    // The activations the largest, but W1 over the limit too: only a smaller hidden layer fits both.
+    expect(fitProblems(trainer("webgpu", small), hp(8192, 4000))[0]).toMatchObject({
+      path: ["hiddenSize"],
+      message: expect.stringMatching(/holds the minibatch's hidden activations .*: lower hiddenSize to 4,194$/),
+    });
+    expect(fitProblems(trainer("webgpu", small), hp(4194, 4000))).toEqual([]);
     expect(fitProblems(trainer("webgpu", small), hp(16, 10_000))[0]).toMatchObject({
       path: ["batchSize"],
       message: expect.stringMatching(/holds the minibatch \(batchSize × 3,072\) .*: lower batchSize to 5,461$/),

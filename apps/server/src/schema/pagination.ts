@@ -1,6 +1,7 @@
 // The arguments of a Relay connection, checked before it queries: a cursor must be one this API
-// handed out (an id, wrapped by @pothos/plugin-prisma), or the caller gets BAD_USER_INPUT naming the
-// argument instead of an internal error from the cursor decoder or the database.
+// handed out (an id wrapped by @pothos/plugin-prisma; the runs' hold their sort key: runOrder.ts), or
+// the caller gets BAD_USER_INPUT naming the argument instead of an internal error from the cursor
+// decoder or the database.
 import { parsePrismaCursor } from "@pothos/plugin-prisma";
 import { MAX_SEEDS } from "@trainql/nn/seeds";
 import { WHOLE } from "@trainql/nn/validation";

@@ -76,6 +76,7 @@ export function cursorOf(order: RunOrderName, run: CursorRow): string {
   return Buffer.from(JSON.stringify([order, ...key])).toString("base64url");
 }
 
+const ISO_TIME = /^\d{4}-\d{2}-\d{2}T\d{2}:\d{2}:\d{2}\.\d{3}Z$/;
 const CursorJson = z.tuple([z.string()], z.union([z.string(), z.number(), z.null()]));
 
 /** The order and key in a cursor, or undefined if this API did not hand it out. */
@@ -89,14 +90,17 @@ function parseCursor(cursor: string): { order: RunOrderName; key: KeyValue[] } |
   const parsed = CursorJson.safeParse(json);
   if (!parsed.success) return undefined;
   const [order, ...key] = parsed.data;
+  if (!Object.hasOwn(KEYS, order)) return undefined; // (not "toString")
   const columns = KEYS[order as RunOrderName];
-  if (!columns || key.length !== columns.length) return undefined;
+  if (key.length !== columns.length) return undefined;
   const fits = columns.every(({ column, nullable }, i) => {
     const value = key[i];
     if (value === null) return nullable === true;
     if (column === "id") return typeof value === "string" && UUID.test(value);
-    if (column === "createdAt") return typeof value === "string" && !Number.isNaN(Date.parse(value));
-    return typeof value === "number";
+    // As toISOString writes them, and so within the database's range.
+    if (column === "createdAt")
+      return typeof value === "string" && ISO_TIME.test(value) && new Date(value).toISOString() === value;
+    return typeof value === "number" && Number.isFinite(value);
   });
   return fits ? { order: order as RunOrderName, key } : undefined;
 }

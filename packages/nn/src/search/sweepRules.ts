@@ -274,9 +274,10 @@ const acrossFields =
         message: "GRID runs every combination; use RANDOM to sample maxTrials of them",
       });
     const given = (space ?? {}) as Record<string, unknown>;
-    // A knob that failed its own rule holds no range (zod leaves a marker object there): only parsed ranges
-    // count. The API's space is read into knobs only once every field of it passed; until then a range is
-    // still under its own field (learningRateRange), where the refusal names it.
+    // A range is a range for these rules whether or not it passed its own (GRID has no use for any);
+    // a typed knob that failed holds no value at all. The API's space is read into knobs only once
+    // every field of it passed; until then a range is still under its own field (learningRateRange),
+    // where the refusal names it.
     const isParsedRange = (knob: unknown) =>
       typeof knob === "object" && knob !== null && "min" in knob && "max" in knob;
     const ranged = (Object.keys(SPACE_FIELDS) as SpaceField[])

@@ -47,7 +47,7 @@ export interface StepBuffer {
   bytes: number;
   /** What it holds, in words. */
   what: string;
-  /** The change that fits it within `limit` bytes, in words; and the knob it names. */
+  /** The change that brings every buffer of the step within `limit` bytes, in words, and the knob it names. */
   fix: (limit: number) => { field: "batchSize" | "hiddenSize"; text: string };
 }
 
@@ -62,26 +62,22 @@ export function largestStepBuffer({
   batchSize: N,
 }: Pick<Hyperparameters, "hiddenSize" | "batchSize">): StepBuffer {
   const D = PIXELS_PER_IMAGE;
-  const most = (limit: number, per: number) => Math.max(1, Math.floor(limit / (4 * per))).toLocaleString("en-US");
-  const buffers: StepBuffer[] = [
-    {
-      bytes: 4 * N * H,
-      what: "the minibatch's hidden activations (batchSize × hiddenSize)",
-      fix: (limit) => ({
-        field: "batchSize",
-        text: `lower batchSize to ${most(limit, H)} or hiddenSize to ${most(limit, N)}`,
-      }),
-    },
-    {
-      bytes: 4 * N * D,
-      what: `the minibatch (batchSize × ${D.toLocaleString("en-US")})`,
-      fix: (limit) => ({ field: "batchSize", text: `lower batchSize to ${most(limit, D)}` }),
-    },
-    {
-      bytes: 4 * D * H,
-      what: `W1 (${D.toLocaleString("en-US")} × hiddenSize)`,
-      fix: (limit) => ({ field: "hiddenSize", text: `lower hiddenSize to ${most(limit, D)}` }),
-    },
+  // The most rows (or hidden units) whose every buffer fits: N·H and N·D bound the batch, N·H and D·H the hidden size.
+  const most = (limit: number, per: number) => Math.floor(limit / (4 * per));
+  const count = (n: number) => n.toLocaleString("en-US");
+  const fix = (limit: number): ReturnType<StepBuffer["fix"]> => {
+    const batch = most(limit, Math.max(H, D));
+    const hidden = most(limit, Math.max(N, D));
+    // W1 alone over it: no batch size helps.
+    if (4 * D * H > limit) return { field: "hiddenSize", text: `lower hiddenSize to ${count(hidden)}` };
+    // The minibatch alone over it: no hidden size helps.
+    if (4 * N * D > limit) return { field: "batchSize", text: `lower batchSize to ${count(batch)}` };
+    return { field: "batchSize", text: `lower batchSize to ${count(batch)} or hiddenSize to ${count(hidden)}` };
+  };
+  const buffers = [
+    { bytes: 4 * N * H, what: "the minibatch's hidden activations (batchSize × hiddenSize)" },
+    { bytes: 4 * N * D, what: `the minibatch (batchSize × ${count(D)})` },
+    { bytes: 4 * D * H, what: `W1 (${count(D)} × hiddenSize)` },
   ];
-  return buffers.reduce((a, b) => (b.bytes > a.bytes ? b : a));
+  return { ...buffers.reduce((a, b) => (b.bytes > a.bytes ? b : a)), fix };
 }

@@ -165,6 +165,14 @@ export async function train(
   const batches = minibatches(data.train, hp.batchSize, hp.seed, endIteration);
   const valRows = residentRows(data.val);
   const refusedBefore = webgpuRefusalCount();
+  /**
+   * Throws if the GPU refused an operation since the run began: what read from it was zeros. (Counted
+   * for the device, which a trainer's concurrent runs share: it may have been another run's.)
+   */
+  const checkRefusals = (when: string) => {
+    const refused = webgpuRefusalSince(refusedBefore);
+    if (refused) throw new GpuRefusedError(`${refused} (seen ${when}); the run's results are not to be trusted`);
+  };
   /** After each slice of work: progress reported, and a turn for timers (see yieldToEventLoop). */
   const afterSlice = async () => {
     onSlice?.();
@@ -191,10 +199,9 @@ export async function train(
     } finally {
       lossTensor.dispose(); // (not before its read is done: the backend writes the values into it)
     }
+    // (First: zeros from a refused op may well make the loss NaN, which is not the hyperparameters' doing.)
+    checkRefusals(`at iteration ${it}`);
     if (!Number.isFinite(loss)) throw new TrainingDivergedError(it, loss);
-    // A step the GPU refused part of computed on zeros, silently: not a loss to record.
-    const refused = webgpuRefusalSince(refusedBefore);
-    if (refused) throw new GpuRefusedError(`${refused} (at iteration ${it}); its results are not to be trusted`);
     result.lossHistory.push(loss);
     result.iterations++;
     await onIteration?.(it, loss);
@@ -230,6 +237,7 @@ export async function train(
           // (In slices where the step is: not on WebGPU, whose minibatch is read in one pass.)
           const trainAcc = fractionEqual(await net.predictRows(X, lag === 0 ? afterSlice : undefined), labels);
           const valAcc = await valAccuracy();
+          checkRefusals(`in the metrics of epoch ${epoch}`);
           const metrics: EpochMetrics = {
             epoch,
             iteration: it,
@@ -286,5 +294,6 @@ export async function train(
   // record is older unless it fell on the last iteration). Successive halving compares trials by it.
   const last = result.epochs.at(-1);
   result.finalValAcc = last && last.iteration === endIteration - 1 ? last.valAcc : await valAccuracy();
+  checkRefusals("in the final accuracy");
   return result;
 }
