@@ -346,6 +346,8 @@ builder.queryFields((t) => ({
   }),
   runs: t.connection({
     type: RunRef,
+    description:
+      "Runs, a page at a time, in `orderBy`. A cursor holds its run's sort key as it was on that page, so the next page goes on from there whatever the run did since (trained on, was deleted); a cursor of another order is refused.",
     validate: connectionArgsOf({ ...PAGE_SIZES.QueryRunsConnection, isCursor: isRunCursor }),
     args: {
       status: t.arg({ type: [RunStatusEnum], required: false, description: "Only runs in these states." }),
