@@ -47,7 +47,7 @@ export const builder = new SchemaBuilder<{
   // Prisma-backed fields query from the GraphQL selection: a type in select mode reads only the
   // columns its requested fields name (never the weights image, checkpoints or loss chunks unless a
   // field needs them), relations are loaded in the same query or batched, and connections page
-  // with Prisma cursors.
+  // with Prisma cursors (but runs, whose cursors hold the sort key: runOrder.ts).
   prisma: {
     client: (ctx) => ctx.db,
     dmmf: getDatamodel(),

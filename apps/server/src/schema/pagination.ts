@@ -107,8 +107,9 @@ export function itemsOf(field: CostedField): number | undefined {
 
 /**
  * A page, unless it is empty because the row at its cursor no longer exists. The database pages from
- * the cursor's row, and without it returns nothing: a client paging through runs while the one at its
- * cursor was deleted took that empty page for the end of the list. Asked only of an empty page, so a
+ * the cursor's row, and without it returns nothing: a client paging through sweeps while the one at its
+ * cursor was deleted took that empty page for the end of the list. (Runs page by their sort key,
+ * which needs no row: runOrder.ts.) Asked only of an empty page, so a
  * page stays one statement.
  */
 export async function pageFromLiveCursor<T>(
