@@ -171,6 +171,21 @@ it("pages on past a run deleted since its page", async () => {
   expect(await pagesFrom("CREATED_AT_DESC", first.runs.pageInfo.endCursor)).toEqual(all.slice(5));
 });
 
+it("refuses to page sweeps after one deleted since, rather than answer an empty last page", async () => {
+  // (Sweeps page with Prisma's id cursors, which need the row; no mutation deletes one, but the
+  // database may.)
+  await db.$executeRaw`INSERT INTO "Sweep" (id, status, strategy, config, "createdAt")
+    SELECT gen_random_uuid(), 'SUCCEEDED', 'GRID', '{}'::jsonb, now() - g * interval '1 hour' FROM generate_series(1, 3) g`;
+  const first = await query(`{ sweeps(first: 1) { edges { node { uuid } } pageInfo { endCursor } } }`, {});
+  const { sweeps } = first.data as { sweeps: { edges: { node: { uuid: string } }[]; pageInfo: { endCursor: string } } };
+  await db.sweep.delete({ where: { id: sweeps.edges[0]!.node.uuid } });
+  const result = await query(`query ($after: String) { sweeps(first: 1, after: $after) { edges { node { id } } } }`, {
+    after: sweeps.pageInfo.endCursor,
+  });
+  expect(result.errors?.[0]?.extensions).toMatchObject({ code: "BAD_USER_INPUT", field: "after" });
+  expect(result.errors?.[0]?.message).toMatch(/^after: the row at this cursor was deleted since/);
+});
+
 it("refuses a cursor of the list in another order, naming the argument and the order it belongs to", async () => {
   const { endCursor } = (await page({ first: 3, orderBy: "BEST_VAL_ACC_DESC" })).runs.pageInfo;
   const result = await query(`query ($after: String) { runs(first: 3, after: $after) { edges { node { id } } } }`, {
