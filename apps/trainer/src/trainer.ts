@@ -9,6 +9,7 @@ import { backendOptionsOf } from "@trainql/nn/cliEnv";
 import { anyCifar10File, howToGetData, loadCifar10, resolveDataDir } from "@trainql/nn/data";
 import {
   type BackendInfo,
+  bindableBytes,
   initBackend,
   releaseFreeBuffers,
   releaseResidentRows,
@@ -42,7 +43,7 @@ const registeredBackend = ({ name, device, version, warnings, limits }: BackendI
   device,
   backendVersion: version,
   warnings,
-  maxBufferBytes: limits ? BigInt(Math.min(limits.maxBufferSize, limits.maxStorageBufferBindingSize)) : null,
+  maxBufferBytes: limits ? BigInt(bindableBytes(limits)) : null,
   memoryBytes: BigInt(Math.floor(env.TRAINER_MEMORY_MB ? env.TRAINER_MEMORY_MB * 2 ** 20 : memoryForRuns(name, env))),
 });
 

@@ -9,6 +9,7 @@ import { afterAll, beforeAll, beforeEach, describe, expect, it } from "vitest";
 import { fusedScaledSum, fusedSoftmaxCrossEntropy, setFusedKernels } from "../src/backend/fusedKernels.ts";
 import { checkFusedSoftmaxCrossEntropy, TINY_RECORDS, tinyCifar10 } from "./fixtures.ts";
 import {
+  bindableBytes,
   type Cifar10Dataset,
   DeviceLostError,
   GpuRefusedError,
@@ -324,7 +325,7 @@ describe.skipIf(swiftShaderMissing)(
     it("fails a run one of whose operations the GPU refused, rather than train on the zeros it read", async () => {
       // A buffer over the device's limit is not made, and WebGPU tells no caller: the op reads zeros.
       // (The fit check refuses runs whose step needs one; this is the net under it.)
-      const tooLarge = Math.min(webgpuLimits()!.maxBufferSize, webgpuLimits()!.maxStorageBufferBindingSize) / 4 + 1024;
+      const tooLarge = bindableBytes(webgpuLimits()!) / 4 + 1024;
       const net = TwoLayerNet.create(shape, hp);
       const seen: number[] = [];
       const error = await train(net, data, hp, {

@@ -13,6 +13,10 @@ export interface WebgpuLimits {
   maxStorageBufferBindingSize: number;
 }
 
+/** The most one buffer may hold and still be bound to a shader, which every tensor of the backend is. */
+export const bindableBytes = (limits: WebgpuLimits): number =>
+  Math.min(limits.maxBufferSize, limits.maxStorageBufferBindingSize);
+
 export interface WebgpuInfo {
   device: string;
   version: string;
@@ -235,7 +239,7 @@ export async function loadWebgpu({ allowSoftware }: { allowSoftware: boolean }):
   limits = { maxBufferSize: l.maxBufferSize, maxStorageBufferBindingSize: l.maxStorageBufferBindingSize };
   const warnings: string[] = [];
   if (software) warnings.push(`${name} is a software adapter (WebGPU on the CPU), for tests: ~1000× slower than a GPU`);
-  const fits = Math.min(limits.maxBufferSize, limits.maxStorageBufferBindingSize);
+  const fits = bindableBytes(limits);
   if (fits < FULL_TRAIN_BYTES)
     warnings.push(
       `the adapter binds at most ${(fits / 2 ** 20).toFixed(0)} MiB per buffer, less than CIFAR-10's training set (${(FULL_TRAIN_BYTES / 2 ** 20).toFixed(0)} MiB): sets that large are uploaded a minibatch at a time instead of once`,

@@ -10,7 +10,7 @@ import { gatherRows, gatherRowsAhead, readsHostRows } from "../backend/blasKerne
 import { fillTensor } from "../backend/fillTensor.ts";
 import { adviseHugePages } from "../backend/hugePages.ts";
 import type { GatherAhead } from "../backend/openBlas.ts";
-import { webgpuLimits } from "../backend/webgpu.ts";
+import { bindableBytes, webgpuLimits } from "../backend/webgpu.ts";
 import { PIXELS_PER_IMAGE } from "../data/cifar10.ts";
 import type { Split } from "../data/dataset.ts";
 import type { Rows } from "../model/twoLayerNet.ts";
@@ -39,7 +39,7 @@ export function residentRows(split: Split): tf.Tensor2D | undefined {
   const limits = webgpuLimits();
   if (!limits) return undefined;
   const bytes = split.n * PIXELS_PER_IMAGE * 4;
-  if (bytes > Math.min(limits.maxBufferSize, limits.maxStorageBufferBindingSize)) return undefined;
+  if (bytes > bindableBytes(limits)) return undefined;
   const x = split.x.subarray(0, split.n * PIXELS_PER_IMAGE);
   const backend = tf.backend();
   const entries = resident.get(x.buffer) ?? [];
