@@ -2,7 +2,7 @@
 // memory estimate, the CLI frame. Nothing here loads TensorFlow.js or a native library, so the API
 // can use it; training is in `@trainql/nn/engine`, the data set in `@trainql/nn/data`.
 
-export { BACKEND_NAMES, type BackendName, stepsInSlices, trainsOnGpu } from "./backend/backendNames.ts";
+export { BACKEND_NAMES, type BackendName, stepsOnHostThread, trainsOnGpu } from "./backend/backendNames.ts";
 export { parseFlags, runCli, UsageError } from "./cli/runCli.ts";
 export { howToGetData, NUM_CLASSES, PIXELS_PER_IMAGE } from "./data/cifar10.ts";
 export * from "./search/searchSpace.ts";

@@ -122,8 +122,21 @@ describe("memory estimate", () => {
     const huge = estimateTrainingMemory({ hiddenSize: 8192, batchSize: 40_000 });
     expect(huge.bytes).toBeGreaterThan(4 * 2 ** 30); // more than the wasm heap can hold
     // Stepping in slices of 1,000 rows (rowsPerSlice at H = 8,192), a step holds a slice's activations.
-    const sliced = estimateTrainingMemory({ hiddenSize: 8192, batchSize: 40_000 }, { inSlices: true });
+    const sliced = estimateTrainingMemory({ hiddenSize: 8192, batchSize: 40_000 }, 1000);
     expect(sliced.parts.activations).toBe(4 * (4 * 1000 * 8192 + 6 * 40_000 * 10));
     expect(sliced.bytes).toBeLessThan(3.5 * 2 ** 30); // what a wasm trainer allows a run
+  });
+
+  it("slices a step on the host's thread by rowsPerSlice, and on a GPU only past its buffer limit", async () => {
+    const { stepSliceRows } = await import("./nn.ts");
+    // On the host's thread: slices of 2^22 / H rows (at least 1,000), once the minibatch is larger.
+    expect(stepSliceRows({ hiddenSize: 8192, batchSize: 40_000 })).toBe(1000);
+    expect(stepSliceRows({ hiddenSize: 200, batchSize: 40_000 })).toBe(20_971);
+    expect(stepSliceRows({ hiddenSize: 8192, batchSize: 1000 })).toBeUndefined();
+    // On a GPU: one pass while the activations fit one buffer (40,000 × 8,192 floats: 1.22 GiB).
+    expect(stepSliceRows({ hiddenSize: 8192, batchSize: 40_000 }, 2 ** 31)).toBeUndefined();
+    // Over SwiftShader's 1 GiB: slices of 2^30 / (4 · 8,192) = 32,768 rows.
+    expect(stepSliceRows({ hiddenSize: 8192, batchSize: 40_000 }, 2 ** 30)).toBe(32_768);
+    expect(stepSliceRows({ hiddenSize: 8192, batchSize: 32_768 }, 2 ** 30)).toBeUndefined();
   });
 });

@@ -244,6 +244,38 @@ describe.skipIf(swiftShaderMissing)(
       net.dispose();
     });
 
+    it("takes a step whose activations are over the GPU's buffer limit in slices: the same losses, and a cancel between slices keeps the step before", async () => {
+      // A step's hidden activations are 50 × 16 floats (3,200 bytes); a device that bound at most
+      // 1,600 bytes would make none of their buffers. So each step goes in two slices of 25 rows,
+      // summed before the update: the losses of the one-pass step on wasm up to summation order.
+      const gpuBufferLimit = 1600;
+      const net = TwoLayerNet.create(shape, hp);
+      let slices = 0;
+      const result = await train(net, data, hp, { gpuBufferLimit, onSlice: () => void slices++ });
+      expectClose(result.lossHistory, wasmRun.losses);
+      expect(slices).toBe(2 * hp.numIters);
+      net.dispose();
+
+      // Cancelled after the first slice of iteration 2: the parameters are those after iteration 1,
+      // whose loss, still being read, is reported before the run stops.
+      const cancelled = TwoLayerNet.create(shape, hp);
+      const controller = new AbortController();
+      const seen: number[] = [];
+      slices = 0;
+      const error = await train(cancelled, data, hp, {
+        gpuBufferLimit,
+        signal: controller.signal,
+        onIteration: (it) => void seen.push(it),
+        onSlice: () => {
+          if (++slices === 5) controller.abort();
+        },
+      }).catch((e: unknown) => e);
+      expect((error as Error).name).toBe("AbortError");
+      expect(seen).toEqual([0, 1]);
+      expectClose(await lossesFrom(cancelled, { startIteration: 2 }), wasmRun.losses.slice(2));
+      cancelled.dispose();
+    });
+
     it("gives back, between runs, the GPU buffers a run left for reuse, whatever its shapes", async () => {
       const gpuBytes = () => {
         const m = tf.memory() as tf.MemoryInfo & { numBytesInGPU: number; numBytesAllocatedInGPU: number };
@@ -324,7 +356,8 @@ describe.skipIf(swiftShaderMissing)(
 
     it("fails a run one of whose operations the GPU refused, rather than train on the zeros it read", async () => {
       // A buffer over the device's limit is not made, and WebGPU tells no caller: the op reads zeros.
-      // (The fit check refuses runs whose step needs one; this is the net under it.)
+      // (The fit check refuses runs whose minibatch needs one, and a step whose activations would need
+      // one goes in slices; this is the net under both.)
       const tooLarge = bindableBytes(webgpuLimits()!) / 4 + 1024;
       const net = TwoLayerNet.create(shape, hp);
       const seen: number[] = [];

@@ -13,8 +13,11 @@ import {
   type BackendName,
   estimateTrainingMemory,
   formatBytes,
-  largestStepBuffer,
-  stepsInSlices,
+  minibatchBytes,
+  mostMinibatchRows,
+  PIXELS_PER_IMAGE,
+  stepSliceRows,
+  stepsOnHostThread,
   trainsOnGpu,
 } from "@trainql/nn";
 import { type Hyperparameters, ruleOf } from "@trainql/nn/hyperparameters";
@@ -27,29 +30,29 @@ export type TrainerCapacity = Pick<Trainer, "id" | "backend" | "memoryBytes" | "
 
 /**
  * What keeps `trainer` from training `hp`, at the paths ["batchSize"] and ["hiddenSize"]: its training
- * set bounds the batch size, its GPU's binding limit the largest buffer of a step, and its memory what
- * one run may need (the estimate, in the message). With no trainer, only the batch size's own bound (≥ 1).
+ * set and its GPU's binding limit (the minibatch is one buffer) bound the batch size, and its memory
+ * what one run may need (the estimate, in the message). With no trainer, only the batch size's own
+ * bound (≥ 1).
  */
 export function fitProblems(trainer: TrainerCapacity | null, hp: Hyperparameters): Problem[] {
   const batch = ruleOf("batchSize", trainer?.numTrain ?? undefined).safeParse(hp.batchSize);
   const problems = problemsOf(batch.error?.issues ?? []).map((p) => ({ ...p, path: ["batchSize"] }));
   if (problems.length > 0 || !trainer) return problems;
   // (The backend as the trainer registered it: one of BACKEND_NAMES.)
-  const inSlices = stepsInSlices(trainer.backend as BackendName);
-  const buffer = largestStepBuffer(hp);
-  const bufferLimit = Number(trainer.maxBufferBytes ?? Number.POSITIVE_INFINITY);
-  if (!inSlices && buffer.bytes > bufferLimit) {
-    const fix = buffer.fix(bufferLimit);
+  const bufferLimit = stepsOnHostThread(trainer.backend as BackendName)
+    ? undefined
+    : Number(trainer.maxBufferBytes ?? Number.POSITIVE_INFINITY);
+  if (bufferLimit !== undefined && minibatchBytes(hp.batchSize) > bufferLimit) {
     return [
       {
-        path: [fix.field],
+        path: ["batchSize"],
         whole: true,
-        message: `a step on a ${trainer.backend} trainer holds ${buffer.what} in one GPU buffer, ${formatBytes(buffer.bytes)}, and its GPU takes at most ${formatBytes(bufferLimit)} in one: ${fix.text}`,
+        message: `a step on a ${trainer.backend} trainer holds the minibatch (batchSize × ${PIXELS_PER_IMAGE.toLocaleString("en-US")}) in one GPU buffer, ${formatBytes(minibatchBytes(hp.batchSize))}, and its GPU takes at most ${formatBytes(bufferLimit)} in one: lower batchSize to ${mostMinibatchRows(bufferLimit).toLocaleString("en-US")}`,
       },
     ];
   }
   if (!trainer.memoryBytes) return [];
-  const memory = estimateTrainingMemory(hp, { inSlices });
+  const memory = estimateTrainingMemory(hp, stepSliceRows(hp, bufferLimit));
   const allowed = Number(trainer.memoryBytes);
   if (memory.bytes <= allowed) return [];
   const { params, batch: rows, activations } = memory.parts;

@@ -11,10 +11,10 @@ export function trainsOnGpu(name: BackendName): boolean {
 }
 
 /**
- * Whether a minibatch larger than rowsPerSlice rows steps in slices (TwoLayerNet.slicedSgdStep):
- * on every backend but WebGPU, which only queues a step's work (its event loop stays free, and its
- * loss is read a step behind). Where it does, a step's activations are a slice's.
+ * Whether a backend computes a step on the host's thread, and so steps in slices of rowsPerSlice rows
+ * for its timers to run between (see stepSliceRows): every backend but WebGPU, which only queues a
+ * step's work (its event loop stays free, and its loss is read a step behind).
  */
-export function stepsInSlices(name: BackendName): boolean {
+export function stepsOnHostThread(name: BackendName): boolean {
   return name !== "webgpu";
 }

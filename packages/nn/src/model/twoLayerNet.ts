@@ -209,7 +209,8 @@ export class TwoLayerNet {
    * summed before the update, awaiting `between()` after each slice. A backend that computes on the
    * host's thread (wasm, cpu, node) holds it for a whole step: at 40,000 rows and H = 8,192, 27 s
    * on a 2-core EPYC (measured) without a timer firing, so a trainer's heartbeats stopped and its
-   * run was taken for dead. In slices, timers run after each one, and the activations are a slice's.
+   * run was taken for dead. In slices, timers run after each one, and the activations are a slice's:
+   * on a GPU, within the largest buffer it makes (see stepSliceRows).
    * The parameters change only after the last slice: should `between()` throw (a cancel), the step
    * is undone by doing nothing. The same step up to float32 summation order, the same for the same
    * `sliceRows` (a resumed run takes the same bits).
@@ -308,16 +309,13 @@ export class TwoLayerNet {
   }
 
   /**
-   * Predicted labels for the rows of X (N × D): host rows as `predict`; a tensor's in one pass (a GPU's
-   * minibatch: one read), or in slices awaiting `between()` after each when it is given.
+   * Predicted labels for the rows of X (N × D): host rows as `predict`; a tensor's in slices awaiting
+   * `between()` after each when it is given, else as predictTensor (a GPU's minibatch: one read).
    */
   async predictRows(X: Rows, between?: () => Promise<void>): Promise<Int32Array> {
     if (!(X instanceof tf.Tensor)) return await this.predict(X.values, X.count, between);
     if (between) return await this.predictInSlices(X, X.shape[0], between);
-    const labels = tf.tidy(() => tf.argMax(this.scores(X), 1));
-    const values = (await labels.data<"int32">()) as Int32Array;
-    labels.dispose();
-    return values;
+    return await this.predictTensor(X);
   }
 
   /**

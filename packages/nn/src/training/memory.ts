@@ -13,7 +13,7 @@ export interface MemoryEstimate {
 /**
  * Rows per pass through the net when there are more: as many as keep a slice's hidden activations
  * within 2^22 values (16 MiB), at least 1,000. Predictions (the validation and test passes) go in
- * slices, and so does a training step where stepsInSlices (see TwoLayerNet.slicedSgdStep). One large
+ * slices, and so does a training step on a backend that computes on the host's thread (see stepSliceRows). One large
  * product runs closer to the BLAS's peak than ten small ones (at H = 128 the whole 10,000-row
  * validation set is one), and a large set never becomes one giant tensor. A step's slice is at most
  * ~100 GFLOP (H = 8,192): 0.6 s on a 2-core EPYC, measured.
@@ -22,10 +22,28 @@ export function rowsPerSlice(hiddenSize: number): number {
   return Math.max(1000, Math.floor(2 ** 22 / hiddenSize));
 }
 
-/** `inSlices`: the backend steps in slices (stepsInSlices), so a step's activations are a slice's. */
+/**
+ * How a training step goes through its minibatch: in slices of this many rows (TwoLayerNet.slicedSgdStep),
+ * or undefined for one pass.
+ * - A backend that computes on the host's thread (stepsOnHostThread) takes slices of rowsPerSlice rows,
+ *   so that timers run between them.
+ * - WebGPU (`gpuBufferLimit`: the most bytes one buffer of the device may hold, bindableBytes) only
+ *   queues a step's work, and takes it in one pass, unless the minibatch's hidden activations
+ *   (batchSize × hiddenSize floats, each of four such tensors one buffer) are over that limit: the GPU
+ *   would make no such buffer, tell no caller, and the step read zeros. Then in slices that fit it.
+ */
+export function stepSliceRows(
+  { hiddenSize: H, batchSize: N }: Pick<Hyperparameters, "hiddenSize" | "batchSize">,
+  gpuBufferLimit?: number,
+): number | undefined {
+  const rows = gpuBufferLimit === undefined ? rowsPerSlice(H) : Math.max(1, Math.floor(gpuBufferLimit / (4 * H)));
+  return N > rows ? rows : undefined;
+}
+
+/** `sliceRows`: a step's slices (stepSliceRows), whose activations are a slice's. */
 export function estimateTrainingMemory(
   { hiddenSize: H, batchSize: N }: Pick<Hyperparameters, "hiddenSize" | "batchSize">,
-  { inSlices = false } = {},
+  sliceRows?: number,
 ): MemoryEstimate {
   const D = PIXELS_PER_IMAGE;
   const C = NUM_CLASSES;
@@ -35,49 +53,20 @@ export function estimateTrainingMemory(
   // needs none), and one spare copy: an upper bound on every backend (with a BLAS: the two buffers
   // of minibatches.ts, one filled while a step reads the other).
   const batch = 4 * 3 * N * D;
-  const activations = 4 * (4 * (inSlices ? rowsPerSlice(H) : Math.max(N, rowsPerSlice(H))) * H + 6 * N * C);
+  // (At least a prediction slice's: the accuracy passes go in slices of rowsPerSlice rows.)
+  const activations = 4 * (4 * Math.max(sliceRows ?? N, rowsPerSlice(H)) * H + 6 * N * C);
   return { bytes: params + batch + activations, parts: { params, batch, activations } };
 }
 
 export const formatBytes = (bytes: number) =>
   bytes >= 2 ** 30 ? `${(bytes / 2 ** 30).toFixed(2)} GiB` : `${(bytes / 2 ** 20).toFixed(1)} MiB`;
 
-/** The largest single buffer a whole step makes (WebGPU's: see stepsInSlices), and how to make it fit `limit`. */
-export interface StepBuffer {
-  bytes: number;
-  /** What it holds, in words. */
-  what: string;
-  /** The change that brings every buffer of the step within `limit` bytes, in words, and the knob it names. */
-  fix: (limit: number) => { field: "batchSize" | "hiddenSize"; text: string };
-}
-
 /**
- * The largest buffer of a step taken whole: the minibatch's hidden activations (batchSize × hiddenSize,
- * and their gradient), else the minibatch itself or W1. A GPU makes no buffer over its binding limit —
- * WebGPU reports the failure to no caller, and the step reads zeros there — so a run whose largest
- * buffer is over it is refused.
+ * The bytes of the minibatch, which a GPU holds in one buffer: the one buffer of a step that a GPU
+ * may not be able to make. Slices bound the activations (stepSliceRows), and W1, at most
+ * 3,072 × 8,192 floats (96 MiB), is under the 128 MiB that every WebGPU device binds.
  */
-export function largestStepBuffer({
-  hiddenSize: H,
-  batchSize: N,
-}: Pick<Hyperparameters, "hiddenSize" | "batchSize">): StepBuffer {
-  const D = PIXELS_PER_IMAGE;
-  // The most rows (or hidden units) whose every buffer fits: N·H and N·D bound the batch, N·H and D·H the hidden size.
-  const most = (limit: number, per: number) => Math.floor(limit / (4 * per));
-  const count = (n: number) => n.toLocaleString("en-US");
-  const fix = (limit: number): ReturnType<StepBuffer["fix"]> => {
-    const batch = most(limit, Math.max(H, D));
-    const hidden = most(limit, Math.max(N, D));
-    // W1 alone over it: no batch size helps.
-    if (4 * D * H > limit) return { field: "hiddenSize", text: `lower hiddenSize to ${count(hidden)}` };
-    // The minibatch alone over it: no hidden size helps.
-    if (4 * N * D > limit) return { field: "batchSize", text: `lower batchSize to ${count(batch)}` };
-    return { field: "batchSize", text: `lower batchSize to ${count(batch)} or hiddenSize to ${count(hidden)}` };
-  };
-  const buffers = [
-    { bytes: 4 * N * H, what: "the minibatch's hidden activations (batchSize × hiddenSize)" },
-    { bytes: 4 * N * D, what: `the minibatch (batchSize × ${count(D)})` },
-    { bytes: 4 * D * H, what: `W1 (${count(D)} × hiddenSize)` },
-  ];
-  return { ...buffers.reduce((a, b) => (b.bytes > a.bytes ? b : a)), fix };
-}
+export const minibatchBytes = (batchSize: number): number => 4 * batchSize * PIXELS_PER_IMAGE;
+
+/** The largest minibatch a GPU whose buffers hold at most `limit` bytes can hold. */
+export const mostMinibatchRows = (limit: number): number => Math.floor(limit / minibatchBytes(1));

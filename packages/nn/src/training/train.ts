@@ -4,6 +4,7 @@
 //   accuracy on the current minibatch and the accuracy on the whole validation set, then lr *= decay.
 import * as tf from "@tensorflow/tfjs-core";
 import {
+  bindableBytes,
   DeviceLostError,
   GpuRefusedError,
   webgpuLimits,
@@ -20,7 +21,7 @@ import {
   iterationsPerEpoch,
   validateHyperparameters,
 } from "./hyperparameters.ts";
-import { rowsPerSlice } from "./memory.ts";
+import { stepSliceRows } from "./memory.ts";
 import { disposeRows, minibatches, residentRows } from "./minibatches.ts";
 
 export interface EpochMetrics {
@@ -42,9 +43,10 @@ export interface TrainCallbacks {
   onIteration?: (iteration: number, loss: number) => void | Promise<void>;
   onEpoch?: (metrics: EpochMetrics) => void | Promise<void>;
   /**
-   * Called after each slice of work that goes in slices of rowsPerSlice rows: a large minibatch's
-   * step on a backend that computes on this thread, and the accuracy passes at an epoch's end. Such
-   * an iteration can take minutes on a CPU, and whoever watches for progress sees it move.
+   * Called after each slice of work that goes in slices (stepSliceRows): a large minibatch's step
+   * on a backend that computes on this thread or over a GPU's buffer limit, and the accuracy passes
+   * at an epoch's end on the CPU. Such an iteration can take minutes on a CPU, and whoever watches
+   * for progress sees it move.
    */
   onSlice?: () => void;
   /** Cancellation: honoured before the next iteration starts, and between a step's slices. */
@@ -69,6 +71,11 @@ export interface TrainOptions extends TrainCallbacks {
    * whole run's, so that a run's time to an accuracy does not start over where it was resumed.
    */
   elapsedMsBefore?: number;
+  /**
+   * On WebGPU: the most bytes one buffer may hold (default: what the device binds, bindableBytes). A
+   * step whose activations are over it goes in slices (stepSliceRows).
+   */
+  gpuBufferLimit?: number;
 }
 
 export interface TrainResult {
@@ -132,7 +139,9 @@ export async function train(
     endIteration = hp.numIters,
     learningRateFromEpoch = 0,
     elapsedMsBefore = 0,
+    gpuBufferLimit,
   } = options;
+  const limits = webgpuLimits();
   if (
     !(
       Number.isInteger(startIteration) &&
@@ -187,9 +196,7 @@ export async function train(
   // the host reads the one before it (see readsBehind).
   const reads: { it: number; loss: tf.Tensor; values: Promise<tf.TypedArray> }[] = [];
   const lag = readsBehind();
-  // A large minibatch's step goes in slices, but on WebGPU (lag 1; see stepsInSlices).
-  const sliceRows = rowsPerSlice(net.shape.hiddenSize);
-  const slice = lag === 0 && hp.batchSize > sliceRows ? sliceRows : undefined;
+  const slice = stepSliceRows(hp, limits && (gpuBufferLimit ?? bindableBytes(limits)));
   /** Waits for the oldest step's loss, records it and reports it. */
   const settleOldest = async (): Promise<void> => {
     const { it, loss: lossTensor, values } = reads.shift()!;
@@ -207,16 +214,19 @@ export async function train(
     await onIteration?.(it, loss);
   };
 
+  /** Stops a cancelled run, every step the parameters hold reported first (a paused run resumes there). */
+  const stopIfAborted = async () => {
+    if (!signal?.aborted) return;
+    while (reads.length > 0) await settleOldest();
+    signal.throwIfAborted();
+  };
+
   try {
     for (let it = startIteration; it < endIteration; it++) {
       // Let timers and I/O run between iterations (a wasm or cpu backend resolves `data()` without
       // ever leaving the microtask queue): cancellation, heartbeats and progress writes depend on it.
       await yieldToEventLoop();
-      if (signal?.aborted) {
-        // Every step the parameters hold is reported before the run stops (a paused run resumes there).
-        while (reads.length > 0) await settleOldest();
-        signal.throwIfAborted();
-      }
+      await stopIfAborted();
       const X = batches.batch(it, labels);
       // (X stays until the epoch metrics: the reference measures training accuracy on this minibatch.)
       try {
@@ -225,7 +235,7 @@ export async function train(
             ? tf.tidy(() => net.sgdStep(X, tf.tensor1d(labels, "int32"), learningRate, hp.reg))
             : await net.slicedSgdStep(X, labels, learningRate, hp.reg, slice, async () => {
                 await afterSlice();
-                signal?.throwIfAborted(); // (the parameters are those of the step before: see slicedSgdStep)
+                await stopIfAborted(); // (the parameters are those of the step before: see slicedSgdStep)
               });
         const values = lossTensor.data();
         values.catch(() => {}); // (awaited in its turn; a failure meanwhile is no unhandled rejection)
@@ -234,8 +244,8 @@ export async function train(
         if (it % perEpoch === 0) {
           while (reads.length > 0) await settleOldest();
           const loss = result.lossHistory.at(-1) as number; // (this iteration's)
-          // (In slices where the step is: not on WebGPU, whose minibatch is read in one pass.)
-          const trainAcc = fractionEqual(await net.predictRows(X, lag === 0 ? afterSlice : undefined), labels);
+          // (On the host's thread, in slices with turns for timers between them; on WebGPU, read once.)
+          const trainAcc = fractionEqual(await net.predictRows(X, limits ? undefined : afterSlice), labels);
           const valAcc = await valAccuracy();
           checkRefusals(`in the metrics of epoch ${epoch}`);
           const metrics: EpochMetrics = {
