@@ -105,7 +105,10 @@ test("a read-only token watches a run live; its Cancel is refused, changes nothi
     await expect(page.getByTestId("run-status")).toHaveText("RUNNING", { timeout: 60_000 });
     // Live: its iterations grow while the page is open.
     const iterations = async () =>
-      Number(/iteration (\d+)/.exec((await page.getByTestId("iteration").textContent()) ?? "")?.[1] ?? -1);
+      Number(
+        /iteration ([\d,]+)/.exec((await page.getByTestId("iteration").textContent()) ?? "")?.[1]?.replace(/,/g, "") ??
+          -1,
+      );
     const before = await iterations();
     await expect.poll(iterations, { timeout: 30_000 }).toBeGreaterThan(before);
     // Connected, so not told otherwise. (The socket could connect before the page hydrated, and the

@@ -92,6 +92,23 @@ async function dragAcross(page: Page, chart: Locator) {
   await page.mouse.up();
 }
 
+/** The contrast ratio of an element's text colour against its background (WCAG 2's formula). */
+async function contrastOf(element: Locator): Promise<number> {
+  const [fg, bg] = await element.evaluate((el) => [getComputedStyle(el).color, getComputedStyle(el).backgroundColor]);
+  const luminance = (rgb: string) => {
+    const [r, g, b] = rgb
+      .match(/\d+(\.\d+)?/g)!
+      .slice(0, 3)
+      .map((c) => {
+        const v = Number(c) / 255;
+        return v <= 0.03928 ? v / 12.92 : ((v + 0.055) / 1.055) ** 2.4;
+      });
+    return 0.2126 * r! + 0.7152 * g! + 0.0722 * b!;
+  };
+  const [light, dark] = [luminance(fg!), luminance(bg!)].sort((a, b) => b - a);
+  return (light! + 0.05) / (dark! + 0.05);
+}
+
 async function openFinished(page: Page, query = "") {
   await page.goto(`/runs/${finished.uuid}${query}`);
   await expect(page.getByTestId("run-status")).toHaveText("SUCCEEDED");
@@ -366,6 +383,9 @@ test("dark mode follows the system setting, the toggle overrides it and is remem
   await expect(page.getByTestId("chart-loss")).toHaveAttribute("data-theme", "dark");
   const toggle = page.getByRole("button", { name: "Dark mode" });
   await expect(toggle).toHaveAttribute("aria-pressed", "true");
+  // A button's label reads against its colour (WCAG AA, 4.5:1); white on the dark theme's light blue
+  // was 2.7:1, and the buttons looked disabled.
+  expect(await contrastOf(page.getByRole("button", { name: "Reproduce" }))).toBeGreaterThanOrEqual(4.5);
   await shot(page, "65-dark-mode");
 
   await toggle.click();

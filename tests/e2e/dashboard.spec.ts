@@ -220,7 +220,10 @@ test("a sweep started from its form runs its trials live and ends with its best 
   await page.getByRole("button", { name: "Start sweep" }).click();
   await expect(page.locator("#batchSize-error")).toContainText("Batch size must be an integer from 1 to 400");
   await expect(page.locator("#eta-error")).toContainText("eta (halving) must be an integer from 2 to 16; got 1");
+  // A field edited loses its error (it was about the old value); the others keep theirs until a submit.
   await fill(page, { eta: "2" });
+  await expect(page.locator("#eta-error")).toBeHidden();
+  await expect(page.locator("#batchSize-error")).toBeVisible();
   await shot(page, "10-sweep-validation");
 
   await fill(page, { batchSize: "20" });
@@ -246,6 +249,8 @@ test("a sweep started from its form runs its trials live and ends with its best 
   await expect(page.getByTestId("chart-parallel").locator("canvas").first()).toBeVisible();
   await expect(page.getByTestId("chart-top-curves").locator("canvas").first()).toBeVisible();
   await expect(page.getByAltText("First-layer weights of the best model")).toBeVisible();
+  // The sweep has ended: the refusal to cancel it went with its button.
+  await expect(page.getByText(/^Could not cancel the sweep/)).toBeHidden();
   await shot(page, "11-sweep");
   await expect(listed).toHaveText(["SUCCEEDED"]);
   await list.close();

@@ -182,6 +182,13 @@ test("the list pages, by URL, with sort and filter kept in the address", async (
     await expect(rows.first()).toBeVisible();
     await expect(rows.getByTestId("run-status").filter({ hasNotText: "SUCCEEDED" })).toHaveCount(0);
     await expect(page.getByRole("link", { name: "Runs", exact: true })).toHaveAttribute("aria-current", "page");
+    // The results come before the hyperparameters: at a laptop's width (1280 px) they are in view
+    // without scrolling the table (the accuracies were the columns cut off).
+    const width = page.viewportSize()!.width;
+    for (const name of ["Final val", "Best epoch val ↓", "Test"]) {
+      const box = await page.getByRole("columnheader", { name, exact: true }).boundingBox();
+      expect(box!.x + box!.width, name).toBeLessThanOrEqual(width);
+    }
   });
   for (const [path, name] of [
     ["/sweeps", "35-sweeps-by-url"],
@@ -310,6 +317,8 @@ test("a browser that cannot reach the API, while the dashboard's server can, is 
   await expect(page.getByTestId("api-unreachable")).toContainText(
     `This browser cannot reach the TrainQL API at ${API_ORIGIN}/graphql`,
   );
+  // Its history comes over the stream, which never opens: not known, rather than none (it said 0).
+  await expect(page.getByTestId("epoch-count")).toHaveText("loading…");
   await shot(page, "55-api-unreachable-from-browser");
 });
 

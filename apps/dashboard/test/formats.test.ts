@@ -2,7 +2,7 @@
 // verdict (form messages: forms.test.ts).
 import { describe, expect, it } from "vitest";
 import { accuracyChartOption } from "@/lib/accuracyChart";
-import { compactNumber } from "@/lib/compactNumber";
+import { axisTick, compactNumber, pointedNumber } from "@/lib/compactNumber";
 import { duration } from "@/lib/duration";
 import { hyperparameterText } from "@/lib/hyperparameterText";
 import { plural } from "@/lib/plural";
@@ -18,6 +18,17 @@ describe("compactNumber", () => {
     expect(compactNumber(128)).toBe("128");
     expect(compactNumber(0)).toBe("0");
     expect(compactNumber(Number.POSITIVE_INFINITY)).toBe("Infinity");
+    expect(compactNumber(9999.7)).toBe("1e4"); // (rounded first: not "10000")
+  });
+
+  it("tells a narrow axis's ticks apart", () => {
+    const ticks = [1.9975, 2, 2.0025, 2.005];
+    expect(ticks.map(compactNumber)).toEqual(["2", "2", "2", "2"]); // (why not three digits)
+    expect(ticks.map(axisTick)).toEqual(["1.9975", "2", "2.0025", "2.005"]);
+    expect(axisTick(0.1 + 0.2)).toBe("0.3");
+    expect(axisTick(1.5e-5)).toBe("1.5e-5");
+    expect(axisTick(123456)).toBe("1.23456e5");
+    expect(pointedNumber(Math.LN10)).toBe("2.303");
   });
 });
 

@@ -93,6 +93,17 @@ function zoomedValues(chart: echarts.ECharts): [number, number] | null {
   return Number.isFinite(startValue) && Number.isFinite(endValue) ? [startValue!, endValue!] : null;
 }
 
+/** The width the PNG button takes at the chart's top right, kept clear on both sides of a centred legend. */
+const PNG_BUTTON_ROOM = 56;
+
+/** The option with its legend kept clear of the PNG button (on a phone, a wide legend ran under it). */
+function withRoomForPngButton(option: ChartOption): ChartOption {
+  const legend = option.legend as Record<string, unknown> | Record<string, unknown>[] | undefined;
+  if (!legend) return option;
+  const clear = (l: Record<string, unknown>) => ({ left: PNG_BUTTON_ROOM, right: PNG_BUTTON_ROOM, ...l });
+  return { ...option, legend: Array.isArray(legend) ? legend.map(clear) : clear(legend) };
+}
+
 /**
  * The option with the legend choices made so far: a redraw replaces the whole option (notMerge), so
  * without them a curve hidden from the legend came back with the next live update.
@@ -175,6 +186,7 @@ export function Chart({
   name,
   label,
   view,
+  loading = false,
 }: {
   option: ChartOption;
   height?: number;
@@ -184,6 +196,8 @@ export function Chart({
   label: string;
   /** For curve charts: the page's view (ChartControls). */
   view?: CurveView;
+  /** Its data is still on the way: says so over the axes, which would otherwise read as "no data". */
+  loading?: boolean;
 }) {
   const element = useRef<ChartElement>(null);
   // State, not a ref: a new instance (the theme changed) must get the option again.
@@ -241,7 +255,7 @@ export function Chart({
   const zoomSeen = useRef(zoom);
   const curves = view !== undefined;
   const shown = useMemo(() => {
-    const themed = { ...option, backgroundColor: "transparent" };
+    const themed = withRoomForPngButton({ ...option, backgroundColor: "transparent" });
     return curves ? withView(themed, { smoothing, log }) : themed;
   }, [option, curves, smoothing, log]);
 
@@ -273,6 +287,12 @@ export function Chart({
       instance.dispatchAction({ type: "dataZoom", dataZoomId: ZOOM_ID, start, end }, { silent: true });
     if (chosen) pinned.current = zoom ? zoomedValues(instance) : null;
   }, [chart, zoom, curves]);
+
+  useEffect(() => {
+    if (!chart) return;
+    if (loading) chart.showLoading({ text: "Loading…", maskColor: "transparent", textColor: dark ? "#ddd" : "#333" });
+    else chart.hideLoading();
+  }, [chart, loading, dark]);
 
   // The chart as it is drawn now, as a PNG file (ECharts renders it, at twice the screen's pixels), on
   // the theme's card colour: the drawn chart's own background is transparent.

@@ -3,7 +3,27 @@
 // A form's fields are read-only, and its button disabled, until the page has hydrated: what is typed
 // into the server's HTML before then never reaches the form's state (the page showed one value and
 // planned, or sent, another), and a user who types at once (a fast hand, a slow phone) must wait instead.
+import { useCallback, useState } from "react";
+import type { FieldErrors } from "@/lib/formErrors";
 import { useHydrated } from "@/lib/useHydrated";
+
+/**
+ * A form's errors by field, and `edited(field)`, which takes away that field's error and the form's
+ * own: an error beside a value other than the one it was about reads as a refusal of the new value.
+ * The rest stay until the next submit.
+ */
+export function useFieldErrors<F extends string>() {
+  const [errors, setErrors] = useState<FieldErrors<F>>({});
+  const edited = useCallback(
+    (field: F) =>
+      setErrors((current) => {
+        const { [field]: _field, form: _form, ...rest } = current as Record<string, string | undefined>;
+        return rest as FieldErrors<F>;
+      }),
+    [],
+  );
+  return [errors, setErrors, edited] as const;
+}
 
 export function FormField({
   name,

@@ -1,7 +1,7 @@
 // Loss per iteration as ECharts lines — the run page's loss history and the comparison's overlay.
 // The log axis and smoothing are the page's view, applied by Chart.
 import type { ChartOption } from "@/components/Chart";
-import { compactNumber } from "./compactNumber";
+import { axisTick, pointedNumber } from "./compactNumber";
 
 export interface LossLine {
   name: string;
@@ -39,10 +39,18 @@ export function lossChartOption(lines: LossLine[], { title }: { title?: string }
     animation: false,
     ...(title ? { title: { text: title, left: "center", textStyle: { fontSize: 14 } } } : {}),
     ...(legend ? { legend: { type: "scroll", top: title ? 26 : 0 } } : {}),
-    tooltip: { trigger: "axis", confine: true, valueFormatter: (v: number) => compactNumber(v) },
+    tooltip: { trigger: "axis", confine: true, valueFormatter: pointedNumber },
     grid: { left: 56, right: 20, top: top + 14, bottom: 40 },
-    xAxis: { type: "value", name: "Iteration", nameLocation: "middle", nameGap: 25, min: 0 },
-    yAxis: { type: "value", name: "Loss", scale: true, axisLabel: { formatter: (v: number) => compactNumber(v) } },
+    // (Iterations run to six digits: at phone width their labels would run into each other.)
+    xAxis: {
+      type: "value",
+      name: "Iteration",
+      nameLocation: "middle",
+      nameGap: 25,
+      min: 0,
+      axisLabel: { hideOverlap: true },
+    },
+    yAxis: { type: "value", name: "Loss", scale: true, axisLabel: { formatter: axisTick } },
     series: lines.map((l) => ({
       type: "line",
       name: l.name,

@@ -148,12 +148,13 @@ export function CompareView({ initial, study }: { initial: ComparedRun[]; study?
             <tr>
               <th>Run</th>
               <th>Status</th>
+              {/* (The results first: at a laptop's width the hyperparameters after them scroll.) */}
+              <ValAccuracyHeaders />
               {keys.map((k) => (
                 <th key={k} className={differing.includes(k) ? "num differs" : "num"}>
                   {HYPERPARAMETER_LABELS[k]}
                 </th>
               ))}
-              <ValAccuracyHeaders />
             </tr>
           </thead>
           <tbody>
@@ -171,12 +172,12 @@ export function CompareView({ initial, study }: { initial: ComparedRun[]; study?
                     </span>
                   )}
                 </td>
+                <ValAccuracyCells run={r} testIds />
                 {keys.map((k) => (
                   <td key={k} className="num">
                     {hyperparameterText(r.hyperparameters[k])}
                   </td>
                 ))}
-                <ValAccuracyCells run={r} testIds />
               </tr>
             ))}
           </tbody>

@@ -8,9 +8,9 @@ import { useRouter } from "next/navigation";
 import { type FormEvent, useState } from "react";
 import { useClient } from "urql";
 import { formErrors, topLevelField } from "@/lib/formErrors";
-import { RUN_FIELD_LABELS, type RunField, type RunFieldErrors, startRun } from "@/lib/startRun";
+import { RUN_FIELD_LABELS, type RunField, startRun } from "@/lib/startRun";
 import { HYPERPARAMETER_LABELS, type Hyperparameters } from "@/lib/types";
-import { FormField, FormFooter } from "../FormField";
+import { FormField, FormFooter, useFieldErrors } from "../FormField";
 
 type Field = keyof Hyperparameters;
 // Seeds, when listed, replace the seed field: one run per seed, tied by a group.
@@ -24,7 +24,7 @@ export function NewRunForm({ defaults }: { defaults: Hyperparameters }) {
   );
   const [name, setName] = useState("");
   const [seeds, setSeeds] = useState("");
-  const [errors, setErrors] = useState<RunFieldErrors>({});
+  const [errors, setErrors, edited] = useFieldErrors<RunField>();
   const [submitting, setSubmitting] = useState(false);
 
   async function submit(event: FormEvent) {
@@ -42,7 +42,16 @@ export function NewRunForm({ defaults }: { defaults: Hyperparameters }) {
 
   return (
     <form className="run-form card" onSubmit={submit} noValidate aria-label="New run">
-      <FormField name="name" label="Name (optional)" value={name} error={errors.name} onChange={setName} />
+      <FormField
+        name="name"
+        label="Name (optional)"
+        value={name}
+        error={errors.name}
+        onChange={(value) => {
+          setName(value);
+          edited("name");
+        }}
+      />
       {HYPERPARAMETER_NAMES.map((f) => (
         <FormField
           inputMode="decimal"
@@ -51,7 +60,10 @@ export function NewRunForm({ defaults }: { defaults: Hyperparameters }) {
           label={HYPERPARAMETER_LABELS[f]}
           value={values[f]}
           error={errors[f]}
-          onChange={(value) => setValues((v) => ({ ...v, [f]: value }))}
+          onChange={(value) => {
+            setValues((v) => ({ ...v, [f]: value }));
+            edited(f);
+          }}
         />
       ))}
       <FormField
@@ -60,7 +72,10 @@ export function NewRunForm({ defaults }: { defaults: Hyperparameters }) {
         label={`Seeds (optional: up to ${MAX_SEEDS}, comma-separated, one run each)`}
         value={seeds}
         error={errors.seeds}
-        onChange={setSeeds}
+        onChange={(value) => {
+          setSeeds(value);
+          edited("seeds");
+        }}
       />
       <FormFooter error={errors.form} submitting={submitting} label={seeds.trim() ? "Start seed group" : "Start run"} />
     </form>

@@ -11,6 +11,7 @@ export function LossChart({
   divergedAtIteration,
   forkedAtIteration,
   view,
+  loading,
 }: {
   losses: [number, number][];
   /** For a run that diverged: the iteration whose loss was not a number. */
@@ -18,6 +19,8 @@ export function LossChart({
   /** For a fork: the last iteration of its parent's that it starts from. */
   forkedAtIteration?: number | null;
   view: CurveView;
+  /** The stored curve is still on the way. */
+  loading?: boolean;
 }) {
   const option = useMemo<ChartOption>(
     () =>
@@ -26,10 +29,10 @@ export function LossChart({
       }),
     [losses, divergedAtIteration, forkedAtIteration],
   );
-  return <Chart option={option} name="loss" label="Loss per iteration" view={view} />;
+  return <Chart option={option} name="loss" label="Loss per iteration" view={view} loading={loading} />;
 }
 
-export function AccuracyChart({ epochs, view }: { epochs: Epoch[]; view: CurveView }) {
+export function AccuracyChart({ epochs, view, loading }: { epochs: Epoch[]; view: CurveView; loading?: boolean }) {
   const option = useMemo<ChartOption>(
     () =>
       accuracyChartOption(
@@ -41,5 +44,13 @@ export function AccuracyChart({ epochs, view }: { epochs: Epoch[]; view: CurveVi
       ),
     [epochs],
   );
-  return <Chart option={option} name="accuracy" label="Train and validation accuracy per epoch" view={view} />;
+  return (
+    <Chart
+      option={option}
+      name="accuracy"
+      label="Train and validation accuracy per epoch"
+      view={view}
+      loading={loading}
+    />
+  );
 }

@@ -2,7 +2,7 @@
 // A run, live: facts, the two plots, the weights image, and its actions.
 import { graphql } from "@trainql/graphql";
 import Link from "next/link";
-import { useEffect, useMemo, useState } from "react";
+import { type ReactNode, useEffect, useMemo, useState } from "react";
 import { useMutation, useSubscription } from "urql";
 import { spansDecades } from "@/lib/chartView";
 import { duration } from "@/lib/duration";
@@ -64,6 +64,10 @@ export function RunDetail({
   const [evaluateAsked, setEvaluateAsked] = useState(false);
 
   const state = live.data ?? emptyLiveRun;
+  // The stored history (epochs, losses) comes over the stream, after the page is up: until its first
+  // events, what is counted from it is not known yet, rather than none.
+  const streamed = live.data !== undefined;
+  const fromStream = (text: ReactNode) => (streamed ? text : <span className="muted">loading…</span>);
   const status = state.status ?? initial.status;
   const run = { ...initial, ...state.run };
   const hp = initial.hyperparameters;
@@ -89,7 +93,7 @@ export function RunDetail({
         <StatusBadge status={status} />
         <ProgressBar value={status === "SUCCEEDED" ? 1 : progress} label="Progress of the run" />
         <span className="muted" data-testid="iteration">
-          iteration {state.lossesTo || run.iteration} / {hp.numIters}
+          iteration {(state.lossesTo || run.iteration).toLocaleString("en-US")} / {hp.numIters.toLocaleString("en-US")}
         </span>
         {(status === "QUEUED" || status === "RUNNING") && (
           <button
@@ -188,10 +192,11 @@ export function RunDetail({
             divergedAtIteration={run.divergedAtIteration}
             forkedAtIteration={state.epochs.find((e) => e.epoch === initial.forkedAtEpoch)?.iteration ?? null}
             view={charts.curves(charts.view.log ?? autoLog)}
+            loading={!streamed}
           />
         </div>
         <div className="card">
-          <AccuracyChart epochs={state.epochs} view={charts.curves(false)} />
+          <AccuracyChart epochs={state.epochs} view={charts.curves(false)} loading={!streamed} />
         </div>
       </div>
 
@@ -211,12 +216,12 @@ export function RunDetail({
             <dt title={BEST_EPOCH_VAL.title}>{BEST_EPOCH_VAL.label} accuracy</dt>
             <dd data-testid="best-epoch-val">{percent(bestValAcc)}</dd>
             <dt>Train accuracy (last epoch)</dt>
-            <dd>{percent(lastEpoch?.trainAcc)}</dd>
+            <dd>{fromStream(percent(lastEpoch?.trainAcc))}</dd>
             <dt>Test accuracy</dt>
             <dd data-testid="test-acc">{percent(testAcc)}</dd>
             <dt>Epochs</dt>
             <dd data-testid="epoch-count" data-last-epoch={lastEpoch?.epoch ?? -1}>
-              {state.epochs.length}
+              {fromStream(state.epochs.length)}
             </dd>
             {(Object.keys(HYPERPARAMETER_LABELS) as (keyof Hyperparameters)[]).map((k) => (
               <HyperparameterFact key={k} label={HYPERPARAMETER_LABELS[k]} value={hp[k]} />

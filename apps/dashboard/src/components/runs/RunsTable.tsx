@@ -206,11 +206,7 @@ export function RunsTable() {
                   Group
                 </th>
                 <th>Status</th>
-                <th>Progress</th>
-                <th className="num">Hidden</th>
-                <th className="num">LR</th>
-                <th className="num">Reg</th>
-                <th className="num">Iterations</th>
+                {/* (The results first: at a laptop's width the columns after them scroll.) */}
                 <th className="num" title={FINAL_VAL.title} aria-sort={ariaSort("FINAL_VAL_ACC")}>
                   <button type="button" onClick={() => sortBy("FINAL_VAL_ACC")}>
                     {FINAL_VAL.label}
@@ -224,6 +220,11 @@ export function RunsTable() {
                   </button>
                 </th>
                 <th className="num">Test</th>
+                <th>Progress</th>
+                <th className="num">Iterations</th>
+                <th className="num">Hidden</th>
+                <th className="num">LR</th>
+                <th className="num">Reg</th>
                 <th>
                   <span className="visually-hidden">Actions</span>
                 </th>
@@ -256,23 +257,23 @@ export function RunsTable() {
                   <td>
                     <StatusBadge status={run.status} />
                   </td>
+                  <td className="num">{percent(run.finalValAcc)}</td>
+                  <td className="num" data-testid="best-val">
+                    {percent(run.bestValAcc)}
+                  </td>
+                  <TestAccuracyCell run={run} />
                   <td>
                     <ProgressBar
                       value={run.progress}
                       label={`Progress of ${run.name ?? `run ${run.uuid.slice(0, 8)}`}`}
                     />
                   </td>
-                  <td className="num">{run.hyperparameters.hiddenSize}</td>
-                  <td className="num">{hyperparameterText(run.hyperparameters.learningRate)}</td>
-                  <td className="num">{hyperparameterText(run.hyperparameters.reg)}</td>
                   <td className="num" data-testid="iterations" title="trained / planned">
                     {run.iteration.toLocaleString("en-US")} / {run.hyperparameters.numIters.toLocaleString("en-US")}
                   </td>
-                  <td className="num">{percent(run.finalValAcc)}</td>
-                  <td className="num" data-testid="best-val">
-                    {percent(run.bestValAcc)}
-                  </td>
-                  <TestAccuracyCell run={run} />
+                  <td className="num">{run.hyperparameters.hiddenSize}</td>
+                  <td className="num">{hyperparameterText(run.hyperparameters.learningRate)}</td>
+                  <td className="num">{hyperparameterText(run.hyperparameters.reg)}</td>
                   <td>
                     <button
                       type="button"

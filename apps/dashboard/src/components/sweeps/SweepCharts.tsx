@@ -4,7 +4,7 @@
 import type { SearchRange } from "@trainql/nn";
 import type { HyperparameterName } from "@trainql/nn/hyperparameters";
 import { useMemo, useState } from "react";
-import { compactNumber } from "@/lib/compactNumber";
+import { axisTick, compactNumber } from "@/lib/compactNumber";
 import type { SweepGroup } from "@/lib/groups";
 import { hyperparameterText } from "@/lib/hyperparameterText";
 import { SEARCHED, type SweepTrial } from "@/lib/sweeps";
@@ -32,7 +32,7 @@ const rangeAxis = (range: SearchRange) => ({
   type: range.scale === "LOG" ? "log" : "value",
   min: range.min,
   max: range.max,
-  axisLabel: { formatter: compactNumber, showMinLabel: true, showMaxLabel: true },
+  axisLabel: { formatter: axisTick, showMinLabel: true, showMaxLabel: true },
 });
 
 /** Validation accuracy's colour scale, of dimension 2 of each cell or point (not the cut-early flag after it). */
@@ -232,7 +232,8 @@ export function ParallelCoordinates({ trials, drawn }: { trials: SweepTrial[]; d
         ),
         { dim: SEARCHED.length, name: "Val acc %", type: "value", min: 0, max: 100 },
       ],
-      parallel: { left: 40, right: 60, top: 40, bottom: 30, parallelAxisDefault: { nameGap: 12 } },
+      // (Top: room for the axis names below the PNG button.)
+      parallel: { left: 40, right: 60, top: 64, bottom: 30, parallelAxisDefault: { nameGap: 12 } },
       visualMap: {
         show: false,
         dimension: SEARCHED.length,

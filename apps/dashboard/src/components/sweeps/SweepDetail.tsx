@@ -86,7 +86,8 @@ export function SweepDetail({ initial }: { initial: SweepView }) {
           }))}
         />
       </div>
-      {cancelState.error && (
+      {/* (Beside its button: once the sweep has ended, a refusal to cancel it is old news.) */}
+      {cancelState.error && sweep.status === "RUNNING" && (
         <p className="error" role="alert">
           Could not cancel the sweep: {errorText(cancelState.error)}
         </p>

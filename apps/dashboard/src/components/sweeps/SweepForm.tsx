@@ -11,10 +11,14 @@ import { plural } from "@/lib/plural";
 import { apiFieldOf, check, FIELDS, type Field, INITIAL, LABELS } from "@/lib/sweepForm";
 import { STRATEGY_LABELS, type Strategy } from "@/lib/sweeps";
 import { useHydrated } from "@/lib/useHydrated";
-import { FormField, FormFooter } from "../FormField";
+import { FormField, FormFooter, useFieldErrors } from "../FormField";
 
 const START = graphql(`mutation StartSweep($input: StartSweepInput!) { startSweep(input: $input) { uuid } }`);
 const TRAINING_SET = graphql(`query TrainingSet { dataset { numTrain } }`);
+
+/** The fields the plan cannot be made without, by label (before a submit has marked them). */
+const unfixed = (errors: FieldErrors<Field>) =>
+  (Object.keys(errors) as (Field | "form")[]).map((f) => (f === "form" ? "the form" : LABELS[f])).join(", ");
 
 export function SweepForm() {
   const client = useClient();
@@ -22,7 +26,7 @@ export function SweepForm() {
   const hydrated = useHydrated();
   const [values, setValues] = useState(INITIAL);
   const [strategy, setStrategy] = useState<Strategy>("SUCCESSIVE_HALVING");
-  const [errors, setErrors] = useState<FieldErrors<Field>>({});
+  const [errors, setErrors, edited] = useFieldErrors<Field>();
   const [submitting, setSubmitting] = useState(false);
   // The API plans with the live trainer's training set (40,000 images when none has started).
   const [{ data }] = useQuery({ query: TRAINING_SET });
@@ -56,7 +60,10 @@ export function SweepForm() {
         Strategy
         <select
           value={strategy}
-          onChange={(e) => setStrategy(e.target.value as Strategy)}
+          onChange={(e) => {
+            setStrategy(e.target.value as Strategy);
+            setErrors({}); // (what a strategy allows decides whether the other fields are right)
+          }}
           name="strategy"
           disabled={!hydrated}
         >
@@ -74,13 +81,16 @@ export function SweepForm() {
           label={LABELS[f]}
           value={values[f]}
           error={errors[f]}
-          onChange={(value) => setValues((v) => ({ ...v, [f]: value }))}
+          onChange={(value) => {
+            setValues((v) => ({ ...v, [f]: value }));
+            edited(f);
+          }}
         />
       ))}
       <p className="muted" data-testid="sweep-plan" style={{ gridColumn: "1 / -1", margin: 0 }}>
         {plan.trials !== undefined && plan.iterations !== undefined
           ? `Will train ${plural(plan.trials, "trial")}${(plan.seeds ?? 1) > 1 ? ` × ${plan.seeds} seeds, ranked by their mean` : ""}, ${plural(plan.iterations, "iteration")} in all.`
-          : "Fix the fields above to see what this sweep will spend."}
+          : `Fix ${unfixed(plan.errors)} to see what this sweep will spend.`}
       </p>
       <FormFooter error={errors.form} submitting={submitting} label="Start sweep" />
     </form>
