@@ -1,7 +1,8 @@
-// What the dashboard prints: chart numbers, accuracy axes, counts, durations, hyperparameters and a reproduction's
+// What the dashboard prints: chart numbers, accuracy axes and colour scales, counts, durations, hyperparameters and a reproduction's
 // verdict (form messages: forms.test.ts).
 import { describe, expect, it } from "vitest";
 import { accuracyChartOption } from "@/lib/accuracyChart";
+import { accuracyScale } from "@/lib/accuracyScale";
 import { axisTick, compactNumber, pointedNumber } from "@/lib/compactNumber";
 import { duration } from "@/lib/duration";
 import { hyperparameterText } from "@/lib/hyperparameterText";
@@ -127,5 +128,25 @@ describe("a reproduction's verdict", () => {
     expect(verdictWords(notYet, "CANCELLED").text).toBe(
       "reproduction not compared: it CANCELLED, and only a SUCCEEDED one is",
     );
+  });
+});
+
+describe("accuracyScale", () => {
+  // Cells as the sweep charts give them: [x, y, val %, cut early].
+  it("spans the accuracies reached, so that close ones differ and an all-chance sweep is not all best", () => {
+    expect(
+      accuracyScale([
+        [0, 0, 31.5, 0],
+        [1, 0, 48.2, 1],
+        [0, 1, 40, 0],
+      ]),
+    ).toMatchObject({ min: 31, max: 49 });
+    expect(
+      accuracyScale([
+        [0, 0, 10, 0],
+        [1, 0, 10, 0],
+      ]),
+    ).toMatchObject({ min: 10, max: 11 });
+    expect(accuracyScale([])).toMatchObject({ min: 100, max: 101 });
   });
 });

@@ -4,6 +4,7 @@
 import type { SearchRange } from "@trainql/nn";
 import type { HyperparameterName } from "@trainql/nn/hyperparameters";
 import { useMemo, useState } from "react";
+import { accuracyScale } from "@/lib/accuracyScale";
 import { axisTick, compactNumber } from "@/lib/compactNumber";
 import type { SweepGroup } from "@/lib/groups";
 import { hyperparameterText } from "@/lib/hyperparameterText";
@@ -33,19 +34,6 @@ const rangeAxis = (range: SearchRange) => ({
   min: range.min,
   max: range.max,
   axisLabel: { formatter: axisTick, showMinLabel: true, showMaxLabel: true },
-});
-
-/** Validation accuracy's colour scale, of dimension 2 of each cell or point (not the cut-early flag after it). */
-const accuracyScale = (data: number[][]) => ({
-  dimension: 2,
-  min: 0,
-  max: Math.max(10, ...data.map((d) => d[2]!)),
-  calculable: true,
-  orient: "vertical",
-  right: 0,
-  top: "middle",
-  itemHeight: 160,
-  text: ["val %", ""],
 });
 
 /** A cell's or a point's tooltip: its two values, its accuracy and how it was measured. */
