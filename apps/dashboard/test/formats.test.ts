@@ -132,21 +132,9 @@ describe("a reproduction's verdict", () => {
 });
 
 describe("accuracyScale", () => {
-  // Cells as the sweep charts give them: [x, y, val %, cut early].
   it("spans the accuracies reached, so that close ones differ and an all-chance sweep is not all best", () => {
-    expect(
-      accuracyScale([
-        [0, 0, 31.5, 0],
-        [1, 0, 48.2, 1],
-        [0, 1, 40, 0],
-      ]),
-    ).toMatchObject({ min: 31, max: 49 });
-    expect(
-      accuracyScale([
-        [0, 0, 10, 0],
-        [1, 0, 10, 0],
-      ]),
-    ).toMatchObject({ min: 10, max: 11 });
+    expect(accuracyScale([31.5, 48.2, 40])).toMatchObject({ min: 31, max: 49 });
+    expect(accuracyScale([10, 10])).toMatchObject({ min: 10, max: 11 });
     expect(accuracyScale([])).toMatchObject({ min: 100, max: 101 });
   });
 });

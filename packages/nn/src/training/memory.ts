@@ -13,10 +13,10 @@ export interface MemoryEstimate {
 /**
  * Rows per pass through the net when there are more: as many as keep a slice's hidden activations
  * within 2^22 values (16 MiB), at least 1,000. Predictions (the validation and test passes) go in
- * slices, and so does a training step on a backend that computes on the host's thread (see stepSliceRows). One large
- * product runs closer to the BLAS's peak than ten small ones (at H = 128 the whole 10,000-row
- * validation set is one), and a large set never becomes one giant tensor. A step's slice is at most
- * ~100 GFLOP (H = 8,192): 0.6 s on a 2-core EPYC, measured.
+ * slices, and so does a training step on a backend that computes on the host's thread (see
+ * stepSliceRows). One large product runs closer to the BLAS's peak than ten small ones (at H = 128
+ * the whole 10,000-row validation set is one), and a large set never becomes one giant tensor. Such a
+ * step's slice is at most ~100 GFLOP (H = 8,192): 0.6 s on a 2-core EPYC, measured.
  */
 export function rowsPerSlice(hiddenSize: number): number {
   return Math.max(1000, Math.floor(2 ** 22 / hiddenSize));

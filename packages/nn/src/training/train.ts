@@ -45,8 +45,8 @@ export interface TrainCallbacks {
   /**
    * Called after each slice of work that goes in slices (stepSliceRows): a large minibatch's step
    * on a backend that computes on this thread or over a GPU's buffer limit, and the accuracy passes
-   * at an epoch's end on the CPU. Such an iteration can take minutes on a CPU, and whoever watches
-   * for progress sees it move.
+   * at an epoch's end where the rows are the host's. Such an iteration can take minutes on a CPU,
+   * and whoever watches for progress sees it move.
    */
   onSlice?: () => void;
   /** Cancellation: honoured before the next iteration starts, and between a step's slices. */
@@ -72,8 +72,8 @@ export interface TrainOptions extends TrainCallbacks {
    */
   elapsedMsBefore?: number;
   /**
-   * On WebGPU: the most bytes one buffer may hold (default: what the device binds, bindableBytes). A
-   * step whose activations are over it goes in slices (stepSliceRows).
+   * On WebGPU: the most bytes one buffer may hold, at most (and by default) what the device binds
+   * (bindableBytes). A step whose activations are over it goes in slices (stepSliceRows).
    */
   gpuBufferLimit?: number;
 }
@@ -196,7 +196,10 @@ export async function train(
   // the host reads the one before it (see readsBehind).
   const reads: { it: number; loss: tf.Tensor; values: Promise<tf.TypedArray> }[] = [];
   const lag = readsBehind();
-  const slice = stepSliceRows(hp, limits && (gpuBufferLimit ?? bindableBytes(limits)));
+  const slice = stepSliceRows(
+    hp,
+    limits && Math.min(gpuBufferLimit ?? Number.POSITIVE_INFINITY, bindableBytes(limits)),
+  );
   /** Waits for the oldest step's loss, records it and reports it. */
   const settleOldest = async (): Promise<void> => {
     const { it, loss: lossTensor, values } = reads.shift()!;

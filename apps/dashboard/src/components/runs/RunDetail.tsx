@@ -64,9 +64,10 @@ export function RunDetail({
   const [evaluateAsked, setEvaluateAsked] = useState(false);
 
   const state = live.data ?? emptyLiveRun;
-  // The stored history (epochs, losses) comes over the stream, after the page is up: until its first
-  // events, what is counted from it is not known yet, rather than none.
-  const streamed = live.data !== undefined;
+  // The stored history (epochs, losses) comes over the stream, after the page is up, its status last:
+  // until then, what is counted from it is not known yet, rather than none. (A stream that failed, the
+  // run deleted, says no more.)
+  const streamed = state.status !== undefined || live.error !== undefined;
   const fromStream = (text: ReactNode) => (streamed ? text : <span className="muted">loading…</span>);
   const status = state.status ?? initial.status;
   const run = { ...initial, ...state.run };

@@ -106,7 +106,9 @@ export function Heatmap({ trials, groups, drawn }: { trials: SweepTrial[]; group
         splitArea: { show: true },
       },
       yAxis: { type: "category", data: ys.map(compactNumber), name: labelOf(y), splitArea: { show: true } },
-      visualMap: accuracyScale(data),
+      visualMap: accuracyScale(
+        [...cells.values()].flatMap((t) => (t.finalValAcc === null ? [] : [t.finalValAcc * 100])),
+      ),
       series: [
         {
           type: "heatmap",
@@ -185,7 +187,7 @@ function scatterOption(
     xAxis: { ...xAxis.option, nameLocation: "middle", nameGap: 30 },
     yAxis: yAxis.option,
     // The points' colours; the hollow centres keep theirs.
-    visualMap: { ...accuracyScale(data), seriesIndex: 0 },
+    visualMap: { ...accuracyScale(data.map((d) => d[2]!)), seriesIndex: 0 },
     series: [
       // Outlined: the palest colours (the lowest accuracies) vanished into the background.
       { type: "scatter", data, symbolSize: 12, itemStyle: { borderColor: "#888", borderWidth: 1 } },
