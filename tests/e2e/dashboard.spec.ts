@@ -249,8 +249,6 @@ test("a sweep started from its form runs its trials live and ends with its best 
   await expect(page.getByTestId("chart-parallel").locator("canvas").first()).toBeVisible();
   await expect(page.getByTestId("chart-top-curves").locator("canvas").first()).toBeVisible();
   await expect(page.getByAltText("First-layer weights of the best model")).toBeVisible();
-  // The sweep has ended: the refusal to cancel it went with its button.
-  await expect(page.getByText(/^Could not cancel the sweep/)).toBeHidden();
   await shot(page, "11-sweep");
   await expect(listed).toHaveText(["SUCCEEDED"]);
   await list.close();

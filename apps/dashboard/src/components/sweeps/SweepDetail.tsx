@@ -86,8 +86,7 @@ export function SweepDetail({ initial }: { initial: SweepView }) {
           }))}
         />
       </div>
-      {/* (Beside its button: once the sweep has ended, a refusal to cancel it is old news.) */}
-      {cancelState.error && sweep.status === "RUNNING" && (
+      {cancelState.error && (
         <p className="error" role="alert">
           Could not cancel the sweep: {errorText(cancelState.error)}
         </p>
