@@ -83,6 +83,10 @@ test("a group opens by URL, links to and from its members, compares as a band, a
   await page.goto(`/compare?groups=${groupUuid}`);
   await expect(page.getByRole("heading", { name: "Seed groups: mean ± std" })).toBeVisible();
   await expect(page.locator(`tr[data-group-id="${groupUuid}"]`)).toContainText(/\d+\.\d\d% ± \d+\.\d\d%/);
+  // What the mean is over: a group whose members failed reads more than "—".
+  await expect(page.locator(`tr[data-group-id="${groupUuid}"] [data-testid="group-members"]`)).toHaveText(
+    "3 of 3 seeds finished",
+  );
   await expect(page.getByTestId("chart-group-val-accuracy").locator("canvas").first()).toBeVisible();
   await shot(page, "61-compare-groups");
 

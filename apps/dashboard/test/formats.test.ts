@@ -1,13 +1,16 @@
-// What the dashboard prints: chart numbers, accuracy axes and colour scales, counts, durations, hyperparameters and a reproduction's
+// What the dashboard prints: chart numbers, accuracy axes and colour scales, counts, a seed group's
+// members, durations, hyperparameters and a reproduction's
 // verdict (form messages: forms.test.ts).
 import { describe, expect, it } from "vitest";
 import { accuracyChartOption } from "@/lib/accuracyChart";
 import { accuracyScale } from "@/lib/accuracyScale";
 import { axisTick, compactNumber, pointedNumber } from "@/lib/compactNumber";
 import { duration } from "@/lib/duration";
+import { memberProgress } from "@/lib/groups";
 import { hyperparameterText } from "@/lib/hyperparameterText";
 import { plural } from "@/lib/plural";
 import { type Verdict, verdictWords } from "@/lib/reproduction";
+import type { RunStatus } from "@/lib/types";
 
 describe("compactNumber", () => {
   it("prints a diverged loss and log-axis ticks short", () => {
@@ -136,5 +139,17 @@ describe("accuracyScale", () => {
     expect(accuracyScale([31.5, 48.2, 40])).toMatchObject({ min: 31, max: 49 });
     expect(accuracyScale([10, 10])).toMatchObject({ min: 10, max: 11 });
     expect(accuracyScale([])).toMatchObject({ min: 100, max: 101 });
+  });
+});
+
+describe("memberProgress", () => {
+  const members = (...statuses: RunStatus[]) => statuses.map((status) => ({ status }));
+  it("says how many seeds the mean is over, and what became of the others", () => {
+    expect(memberProgress(members("SUCCEEDED", "SUCCEEDED", "SUCCEEDED"))).toBe("3 of 3 seeds finished");
+    // Every member diverged: the accuracies read "—", and this says why.
+    expect(memberProgress(members("FAILED", "FAILED"))).toBe("0 of 2 seeds finished, 2 failed");
+    expect(memberProgress(members("SUCCEEDED", "CANCELLED", "RUNNING", "QUEUED"))).toBe(
+      "1 of 4 seeds finished, 1 cancelled, 2 training",
+    );
   });
 });

@@ -1,7 +1,7 @@
 // A seed group as the dashboard reads it: its members and the mean ± std the API computes in SQL.
 import { graphql, type ResultOf } from "@trainql/graphql";
 import { hyperparameterText } from "./hyperparameterText";
-import { HyperparametersFields } from "./types";
+import { HyperparametersFields, isLive, type RunStatus } from "./types";
 
 export const MeanStdFields = graphql(`fragment MeanStdFields on MeanStd @_unmask { mean std n }`);
 
@@ -46,6 +46,23 @@ export function percentMeanStd(m: MeanStd): string {
 export function numberMeanStd(m: MeanStd): string {
   if (m.mean === null) return "—";
   return m.std === null ? m.mean.toFixed(4) : `${m.mean.toFixed(4)} ± ${m.std.toFixed(4)}`;
+}
+
+/**
+ * "3 of 3 seeds finished"; "1 of 3 seeds finished, 1 failed, 1 training": how many members the mean
+ * is over, and why the others are not in it. A group whose every member failed would otherwise read
+ * only "—" where its accuracy goes.
+ */
+export function memberProgress(runs: readonly { status: RunStatus }[]): string {
+  const count = (test: (s: RunStatus) => boolean) => runs.filter((r) => test(r.status)).length;
+  const others = [
+    [count((s) => s === "FAILED"), "failed"],
+    [count((s) => s === "CANCELLED"), "cancelled"],
+    [count((s) => s === "STOPPED"), "stopped"],
+    [count(isLive), "training"],
+  ] as const;
+  const finished = `${count((s) => s === "SUCCEEDED")} of ${runs.length} seeds finished`;
+  return [finished, ...others.filter(([n]) => n > 0).map(([n, what]) => `${n} ${what}`)].join(", ");
 }
 
 /** What every member shares: the hyperparameters apart from the seed. */

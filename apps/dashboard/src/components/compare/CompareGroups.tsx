@@ -3,7 +3,7 @@
 // accuracies as mean ± std (the API's SQL statistics, not every member's curve), refreshed while
 // their members train.
 import Link from "next/link";
-import { type Group, groupLabel, percentMeanStd } from "@/lib/groups";
+import { type Group, groupLabel, memberProgress, percentMeanStd } from "@/lib/groups";
 import { GroupBandCharts } from "../groups/GroupBandCharts";
 import { useLiveGroups } from "../groups/useLiveGroups";
 
@@ -21,6 +21,7 @@ export function CompareGroups({ groups: initial }: { groups: Group[] }) {
             <tr>
               <th>Group</th>
               <th className="num">Seeds</th>
+              <th>Members</th>
               <th className="num">Final val accuracy (mean ± std)</th>
               <th className="num">Test accuracy (mean ± std)</th>
             </tr>
@@ -32,6 +33,7 @@ export function CompareGroups({ groups: initial }: { groups: Group[] }) {
                   <Link href={`/groups/${g.uuid}`}>{curves[i]!.label}</Link>
                 </td>
                 <td className="num">{g.runs.map((r) => r.hyperparameters.seed).join(", ")}</td>
+                <td data-testid="group-members">{memberProgress(g.runs)}</td>
                 <td className="num">{percentMeanStd(g.stats.finalValAcc)}</td>
                 <td className="num">{percentMeanStd(g.stats.testAcc)}</td>
               </tr>

@@ -5,7 +5,7 @@ import { graphql } from "@trainql/graphql";
 import Link from "next/link";
 import { useEffect, useState } from "react";
 import { useClient } from "urql";
-import { type Group, groupLabel, numberMeanStd, percentMeanStd } from "@/lib/groups";
+import { type Group, groupLabel, memberProgress, numberMeanStd, percentMeanStd } from "@/lib/groups";
 import { plural } from "@/lib/plural";
 import { percent } from "@/lib/types";
 import { useApiErrorText } from "../Providers";
@@ -38,14 +38,13 @@ export function GroupDetail({ initial }: { initial: Group }) {
     if (done) setAskedAt(null);
   }, [done]);
 
-  const succeeded = group.runs.filter((r) => r.status === "SUCCEEDED").length;
   const { finalValAcc, testAcc } = group.stats;
   const compare = `/compare?groups=${group.uuid}`;
   return (
     <>
       <div className="toolbar">
         <span className="muted" data-testid="group-progress">
-          {succeeded} of {group.runs.length} seeds finished
+          {memberProgress(group.runs)}
         </span>
         {untested.length > 0 && (
           <button
