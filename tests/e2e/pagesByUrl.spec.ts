@@ -165,7 +165,22 @@ test("a comparison, by URL: the API's numbers, and the running run's epochs arri
     const before = await epochs();
     await expect.poll(epochs, { timeout: 60_000 }).toBeGreaterThan(before);
     await expect(page.getByTestId("chart-val-accuracy").locator("canvas").first()).toBeVisible();
+    // Its best epoch follows the streamed epochs (it kept the value of the page's load).
+    await expect
+      .poll(
+        async () => {
+          const { run } = await gql(RUN, { id: running.uuid });
+          return (await live.getByTestId("best-epoch-val").textContent()) === percent(run.bestValAcc);
+        },
+        { timeout: 30_000 },
+      )
+      .toBe(true);
   });
+  // A key repeated in the address lists more ids (it crashed the page).
+  await page.goto(`/compare?ids=${finished.uuid}&ids=${running.uuid}`);
+  await expect(
+    page.getByRole("table", { name: "Hyperparameters of the compared runs" }).locator("tbody tr"),
+  ).toHaveCount(2);
 });
 
 test("the list pages, by URL, with sort and filter kept in the address", async ({ page }) => {

@@ -198,6 +198,8 @@ test("a sweep from its form with seeds repeats each trial and ranks the trials b
   sweepUuid = page.url().split("/").at(-1)!;
   const ranked = page.getByRole("table", { name: "Trials ranked by mean over seeds" }).locator("tbody tr");
   await expect(ranked).toHaveCount(2);
+  // Trials counted as the form counted them, not one per seed's run.
+  await expect(page.locator("main h1")).toContainText("Grid, 2 trials × 2 seeds");
   // The page follows the sweep live: both groups fill in without a reload.
   for (const row of await ranked.all()) await expect(row).toContainText("2 / 2", { timeout: 90_000 });
   await expect(ranked.first()).toContainText(/\d+\.\d\d% ± \d+\.\d\d%/);

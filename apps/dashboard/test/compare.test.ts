@@ -4,6 +4,7 @@ import { readFileSync } from "node:fs";
 import path from "node:path";
 import { DEFAULT_HYPERPARAMETERS } from "@trainql/nn/hyperparameters";
 import { describe, expect, it } from "vitest";
+import { applyComparedRunEvent, type ComparedRun } from "@/lib/comparedRun";
 import { MAX_COMPARE, selectedIds } from "@/lib/compareSelection";
 import { curveLabels } from "@/lib/differences";
 
@@ -44,11 +45,38 @@ describe("a comparison's selection", () => {
     expect(selectedIds("a,b,a,,a,c,b")).toEqual(["a", "b", "c"]);
     expect(selectedIds(undefined)).toEqual([]);
     expect(selectedIds(Array(1000).fill("a").join(","))).toEqual(["a"]);
+    // ?ids=a&ids=b,c: a repeated key (it crashed the page with a TypeError).
+    expect(selectedIds(["a", "b,c", "a"])).toEqual(["a", "b", "c"]);
   });
 
   it("is capped where the API caps a comparison's export", () => {
     // The API's constant is read as text: the dashboard does not import the server's code.
     const api = readFileSync(path.resolve(import.meta.dirname, "../../server/src/exports/downloads.ts"), "utf8");
     expect(Number(/export const MAX_COMPARE = (\d+);/.exec(api)?.[1])).toBe(MAX_COMPARE);
+  });
+});
+
+describe("a compared run, live", () => {
+  const epoch = (n: number, valAcc: number) => ({
+    epoch: n,
+    iteration: n * 10,
+    loss: 2,
+    trainAcc: valAcc,
+    valAcc,
+    learningRate: 0.1,
+    elapsedMs: 1,
+  });
+  const event = (n: number, valAcc: number) => ({
+    __typename: "RunEpochEvent" as const,
+    cursor: "c",
+    epoch: epoch(n, valAcc),
+  });
+
+  it("counts its best epoch from the epochs streamed: the API sends the run's fields only with a status", () => {
+    const run = { bestValAcc: 0.3, epochs: [epoch(0, 0.3)], losses: [] } as unknown as ComparedRun;
+    let live = applyComparedRunEvent(run, event(1, 0.45));
+    live = applyComparedRunEvent(live, event(2, 0.4));
+    expect(live.bestValAcc).toBe(0.45);
+    expect(live.epochs.map((e) => e.epoch)).toEqual([0, 1, 2]);
   });
 });

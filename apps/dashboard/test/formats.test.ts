@@ -1,6 +1,6 @@
 // What the dashboard prints: chart numbers, accuracy axes and colour scales, counts, a seed group's
-// members, durations, hyperparameters and a reproduction's
-// verdict (form messages: forms.test.ts).
+// members, a sweep's trials, durations, hyperparameters and a reproduction's verdict (form messages:
+// forms.test.ts).
 import { describe, expect, it } from "vitest";
 import { accuracyChartOption } from "@/lib/accuracyChart";
 import { accuracyScale } from "@/lib/accuracyScale";
@@ -10,6 +10,7 @@ import { memberProgress } from "@/lib/groups";
 import { hyperparameterText } from "@/lib/hyperparameterText";
 import { plural } from "@/lib/plural";
 import { type Verdict, verdictWords } from "@/lib/reproduction";
+import { trialsText } from "@/lib/sweeps";
 import type { RunStatus } from "@/lib/types";
 
 describe("compactNumber", () => {
@@ -148,8 +149,17 @@ describe("memberProgress", () => {
     expect(memberProgress(members("SUCCEEDED", "SUCCEEDED", "SUCCEEDED"))).toBe("3 of 3 seeds finished");
     // Every member diverged: the accuracies read "—", and this says why.
     expect(memberProgress(members("FAILED", "FAILED"))).toBe("0 of 2 seeds finished, 2 failed");
-    expect(memberProgress(members("SUCCEEDED", "CANCELLED", "RUNNING", "QUEUED"))).toBe(
-      "1 of 4 seeds finished, 1 cancelled, 2 training",
+    // Queued is not training: with no trainer up, nothing is.
+    expect(memberProgress(members("SUCCEEDED", "CANCELLED", "RUNNING", "QUEUED", "QUEUED"))).toBe(
+      "1 of 5 seeds finished, 1 cancelled, 1 training, 2 queued",
     );
+  });
+});
+
+describe("trialsText", () => {
+  it("counts a sweep's trials as its form does: with seeds, each trial's runs are one trial", () => {
+    expect(trialsText(36, [1, 2, 3])).toBe("12 trials × 3 seeds");
+    expect(trialsText(1, null)).toBe("1 trial");
+    expect(trialsText(2, [7])).toBe("2 trials × 1 seed");
   });
 });

@@ -10,10 +10,15 @@
  */
 export const MAX_COMPARE = 50;
 
-/** The distinct ids of a comma-separated list, in the order first listed. */
-export const selectedIds = (list: string | undefined): string[] => [
+/**
+ * The distinct ids of a comma-separated list, in the order first listed. A key repeated in the
+ * address (`?ids=a&ids=b`) comes as an array: its lists are read as one.
+ */
+export const selectedIds = (list: string | string[] | undefined): string[] => [
   ...new Set(
-    (list ?? "")
+    [list ?? ""]
+      .flat()
+      .join(",")
       .split(",")
       .map((id) => id.trim())
       .filter(Boolean),

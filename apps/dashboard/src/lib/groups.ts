@@ -1,7 +1,7 @@
 // A seed group as the dashboard reads it: its members and the mean ± std the API computes in SQL.
 import { graphql, type ResultOf } from "@trainql/graphql";
 import { hyperparameterText } from "./hyperparameterText";
-import { HyperparametersFields, isLive, type RunStatus } from "./types";
+import { HyperparametersFields, type RunStatus } from "./types";
 
 export const MeanStdFields = graphql(`fragment MeanStdFields on MeanStd @_unmask { mean std n }`);
 
@@ -49,7 +49,7 @@ export function numberMeanStd(m: MeanStd): string {
 }
 
 /**
- * "3 of 3 seeds finished"; "1 of 3 seeds finished, 1 failed, 1 training": how many members the mean
+ * "3 of 3 seeds finished"; "1 of 3 seeds finished, 1 failed, 1 queued": how many members the mean
  * is over, and why the others are not in it. A group whose every member failed would otherwise read
  * only "—" where its accuracy goes.
  */
@@ -59,7 +59,9 @@ export function memberProgress(runs: readonly { status: RunStatus }[]): string {
     [count((s) => s === "FAILED"), "failed"],
     [count((s) => s === "CANCELLED"), "cancelled"],
     [count((s) => s === "STOPPED"), "stopped"],
-    [count(isLive), "training"],
+    [count((s) => s === "RUNNING"), "training"],
+    [count((s) => s === "QUEUED"), "queued"],
+    [count((s) => s === "PAUSED"), "paused"],
   ] as const;
   const finished = `${count((s) => s === "SUCCEEDED")} of ${runs.length} seeds finished`;
   return [finished, ...others.filter(([n]) => n > 0).map(([n, what]) => `${n} ${what}`)].join(", ");

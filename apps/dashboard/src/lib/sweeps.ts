@@ -3,6 +3,7 @@ import { graphql, type ResultOf, type SweepStrategy } from "@trainql/graphql";
 import { RANGE_FIELDS, SPACE_FIELDS, type SpaceField } from "@trainql/nn/sweepRules";
 import { SweepGroupFields } from "./groups";
 import { hyperparameterText } from "./hyperparameterText";
+import { plural } from "./plural";
 import { HYPERPARAMETER_LABELS, HyperparametersFields } from "./types";
 
 export type Strategy = SweepStrategy;
@@ -45,6 +46,15 @@ export const SweepViewFragment = graphql(
   [SweepTrialFields, SweepGroupFields],
 );
 export type SweepView = ResultOf<typeof SweepViewFragment>;
+
+/**
+ * "12 trials", or with seeds "12 trials × 3 seeds": a trial is one configuration, as the sweep form
+ * and the rungs count them, where the API's `Sweep.trials` lists each seed's run of it.
+ */
+export function trialsText(runs: number, seeds: readonly number[] | null | undefined): string {
+  const perTrial = seeds?.length ?? 0;
+  return perTrial === 0 ? plural(runs, "trial") : `${plural(runs / perTrial, "trial")} × ${plural(perTrial, "seed")}`;
+}
 
 /** The knobs a sweep searches, as (field of a trial, label). */
 export const SEARCHED = Object.values(SPACE_FIELDS).map((key) => ({ key, label: HYPERPARAMETER_LABELS[key] }));

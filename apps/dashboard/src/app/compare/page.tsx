@@ -18,10 +18,11 @@ const once = <T extends { uuid: string }>(items: T[]): T[] => [...new Map(items.
 export default async function ComparePage({
   searchParams,
 }: {
-  /** ids: runs; groups: seed groups, each drawn as mean ± std. */
-  searchParams: Promise<{ ids?: string; groups?: string; study?: string }>;
+  /** ids: runs; groups: seed groups, each drawn as mean ± std. (An array where a key is repeated.) */
+  searchParams: Promise<{ ids?: string | string[]; groups?: string | string[]; study?: string | string[] }>;
 }) {
-  const { ids: idList, groups: groupList, study } = await searchParams;
+  const { ids: idList, groups: groupList, study: studies } = await searchParams;
+  const study = [studies].flat()[0];
   const ids = selectedIds(idList);
   const groupIds = selectedIds(groupList);
   if (ids.length > MAX_COMPARE || groupIds.length > MAX_COMPARE)

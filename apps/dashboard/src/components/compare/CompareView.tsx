@@ -3,17 +3,21 @@
 // on the run page, so the curves grow and the table fills in without a reload. The API streams only
 // so many operations to one connection: a run it refuses to stream is read again every few seconds
 // instead, and the page says so.
-import { graphql, type ResultOf } from "@trainql/graphql";
 import Link from "next/link";
 import { useEffect, useState } from "react";
 import { useClient } from "urql";
 import { ValAccuracyCells, ValAccuracyHeaders } from "@/components/runs/ValAccuracyColumns";
-import { COMPARED_RUN, type ComparedRun, comparedRun } from "@/lib/comparedRun";
+import {
+  applyComparedRunEvent,
+  COMPARED_RUN,
+  COMPARED_RUN_EVENTS,
+  type ComparedRun,
+  comparedRun,
+} from "@/lib/comparedRun";
 import { curveLabels, differingKeys } from "@/lib/differences";
 import { hyperparameterText } from "@/lib/hyperparameterText";
 import { plural } from "@/lib/plural";
-import { withLosses } from "@/lib/runEvents";
-import { EpochFields, HYPERPARAMETER_LABELS, isLive } from "@/lib/types";
+import { HYPERPARAMETER_LABELS, isLive } from "@/lib/types";
 import { Downloads } from "../Downloads";
 import { useApiErrorText } from "../Providers";
 import { StatusBadge } from "../runs/RunBits";
@@ -21,35 +25,6 @@ import { CompareCharts } from "./CompareCharts";
 
 /** How often a run whose stream the API refused is read again. */
 const POLL_MS = 5000;
-
-// Only what the comparison shows: weights and test events come as bare __typename. The cursor: after
-// a reconnect the stream resumes where it stopped (urqlClient.ts sets $after).
-const EVENTS = graphql(
-  `
-  subscription CompareRunEvents($runId: ID!, $after: String) {
-    runEvents(runId: $runId, after: $after) {
-      __typename
-      cursor
-      ... on RunStatusEvent { status run { iteration progress error divergedAtIteration finalValAcc bestValAcc testAcc } }
-      ... on RunEpochEvent { epoch { ...EpochFields } }
-      ... on RunLossesEvent { fromIteration points { iteration loss } }
-    }
-  }
-`,
-  [EpochFields],
-);
-
-type Event = ResultOf<typeof EVENTS>["runEvents"];
-
-function apply(run: ComparedRun, event: Event): ComparedRun {
-  if ("status" in event) return { ...run, ...event.run, status: event.status };
-  if ("epoch" in event) {
-    const epochs = run.epochs.filter((e) => e.epoch !== event.epoch.epoch).concat(event.epoch);
-    return { ...run, epochs: epochs.sort((a, b) => a.epoch - b.epoch) };
-  }
-  if ("points" in event) return { ...run, losses: withLosses(run.losses, event) };
-  return run;
-}
 
 /** `study`: the experiment that launched these runs, when the comparison was opened from it. */
 export function CompareView({ initial, study }: { initial: ComparedRun[]; study?: string | undefined }) {
@@ -71,13 +46,13 @@ export function CompareView({ initial, study }: { initial: ComparedRun[]; study?
       .split(",")
       .filter(Boolean)
       .map((id) =>
-        client.subscription(EVENTS, { runId: id }).subscribe((result) => {
+        client.subscription(COMPARED_RUN_EVENTS, { runId: id }).subscribe((result) => {
           if (result.error) {
             const reason = errorText(result.error);
             setRefused((m) => new Map(m).set(id, reason));
           }
           const event = result.data?.runEvents;
-          if (event) setRuns((all) => all.map((r) => (r.id === id ? apply(r, event) : r)));
+          if (event) setRuns((all) => all.map((r) => (r.id === id ? applyComparedRunEvent(r, event) : r)));
         }),
       );
     return () => {

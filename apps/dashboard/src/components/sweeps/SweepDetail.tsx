@@ -7,7 +7,14 @@ import { useMutation, useSubscription } from "urql";
 import { ValAccuracyCells, ValAccuracyHeaders } from "@/components/runs/ValAccuracyColumns";
 import { hyperparameterText } from "@/lib/hyperparameterText";
 import { plural } from "@/lib/plural";
-import { STRATEGY_LABELS, type SweepTrial, type SweepView, SweepViewFragment, searchedKnobs } from "@/lib/sweeps";
+import {
+  STRATEGY_LABELS,
+  type SweepTrial,
+  type SweepView,
+  SweepViewFragment,
+  searchedKnobs,
+  trialsText,
+} from "@/lib/sweeps";
 import { rankTrials } from "@/lib/trialRanking";
 import { isFinished, percent } from "@/lib/types";
 import { BEST_EPOCH_VAL, FINAL_VAL } from "@/lib/valAccuracy";
@@ -133,7 +140,7 @@ export function SweepDetail({ initial }: { initial: SweepView }) {
               {sweep.status === "RUNNING"
                 ? "Chosen by validation accuracy when the sweep ends; then its test accuracy is measured, once."
                 : sweep.status === "CANCELLED"
-                  ? `Cancelled — no best model chosen; ${plural(finishedTrials, "trial")} finished.`
+                  ? `Cancelled — no best model chosen; ${plural(finishedTrials, sweep.seeds ? "run" : "trial")} finished.`
                   : sweep.status === "SUCCEEDED"
                     ? // A sweep succeeds by choosing one; the API forgets it with the run.
                       "The best model was chosen, but its run was deleted since. The trials that remain are below."
@@ -157,7 +164,8 @@ export function SweepDetail({ initial }: { initial: SweepView }) {
             ))}
             <dt>Trials</dt>
             <dd>
-              {plural(sweep.trials.length, "trial")} ({endedTrials} ended
+              {trialsText(sweep.trials.length, sweep.seeds)}
+              {sweep.seeds ? `: ${plural(sweep.trials.length, "run")}` : ""} ({endedTrials} ended
               {pausedTrials > 0 ? `, ${pausedTrials} waiting for the rung to end` : ""})
             </dd>
             <dt>Iterations per trial</dt>

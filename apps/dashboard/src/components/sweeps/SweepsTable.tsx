@@ -6,9 +6,10 @@ import { graphql } from "@trainql/graphql";
 import Link from "next/link";
 import { useEffect } from "react";
 import { plural } from "@/lib/plural";
-import { STRATEGY_LABELS } from "@/lib/sweeps";
+import { STRATEGY_LABELS, trialsText } from "@/lib/sweeps";
 import { percent } from "@/lib/types";
 import { usePagedQuery } from "@/lib/usePagedQuery";
+import { FINAL_VAL } from "@/lib/valAccuracy";
 import { LoadMore } from "../LoadMore";
 import { LocalTime } from "../LocalTime";
 import { useApiErrorText } from "../Providers";
@@ -18,7 +19,7 @@ import { useRunsChanged } from "../runs/useRunsChanged";
 const SWEEPS = graphql(`
   query SweepsPage($first: Int, $after: String) {
     sweeps(first: $first, after: $after) {
-      edges { node { id uuid status strategy createdAt itersSpent gridIters trials { id } bestRun { finalValAcc testAcc } } }
+      edges { node { id uuid status strategy createdAt itersSpent gridIters seeds trials { id } bestRun { finalValAcc testAcc } } }
       pageInfo { hasNextPage endCursor }
     }
   }
@@ -61,8 +62,10 @@ export function SweepsTable() {
                 <th>Strategy</th>
                 <th className="num">Trials</th>
                 <th className="num">Iterations vs grid</th>
-                <th className="num">Best val</th>
-                <th className="num">Best test</th>
+                <th className="num" title={FINAL_VAL.title}>
+                  Best model: {FINAL_VAL.label.toLowerCase()}
+                </th>
+                <th className="num">Best model: test</th>
               </tr>
             </thead>
             <tbody>
@@ -77,7 +80,7 @@ export function SweepsTable() {
                     <StatusBadge status={s.status} />
                   </td>
                   <td>{STRATEGY_LABELS[s.strategy]}</td>
-                  <td className="num">{s.trials.length}</td>
+                  <td className="num">{trialsText(s.trials.length, s.seeds)}</td>
                   <td className="num">{((100 * s.itersSpent) / s.gridIters).toFixed(1)}%</td>
                   <td className="num">{percent(s.bestRun?.finalValAcc)}</td>
                   <td className="num">{percent(s.bestRun?.testAcc)}</td>

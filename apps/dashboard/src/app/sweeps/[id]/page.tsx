@@ -3,9 +3,8 @@ import Link from "next/link";
 import { notFound } from "next/navigation";
 import { ApiErrorNotice } from "@/components/ApiErrorNotice";
 import { SweepDetail } from "@/components/sweeps/SweepDetail";
-import { plural } from "@/lib/plural";
 import { isNotFound, noticeProps, serverQuery } from "@/lib/serverQuery";
-import { STRATEGY_LABELS, type SweepView, SweepViewFragment } from "@/lib/sweeps";
+import { STRATEGY_LABELS, type SweepView, SweepViewFragment, trialsText } from "@/lib/sweeps";
 
 const SWEEP = graphql(`query SweepPage($id: ID!) { sweep(id: $id) { ...SweepView } }`, [SweepViewFragment]);
 
@@ -27,7 +26,7 @@ export default async function SweepPage({ params }: { params: Promise<{ id: stri
     <>
       <h1>
         Sweep <span className="muted">{sweep.uuid.slice(0, 8)}</span> — {STRATEGY_LABELS[sweep.strategy]},{" "}
-        {plural(sweep.trials.length, "trial")}
+        {trialsText(sweep.trials.length, sweep.seeds)}
       </h1>
       <SweepDetail initial={sweep} />
     </>
