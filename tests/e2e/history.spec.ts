@@ -96,8 +96,10 @@ test("a run forked from its page continues from the chosen epoch, and both pages
   );
   expect((await gql(RUN, { id: startRun.id })).run.forks).toEqual([]);
 
-  // Text that is no number is refused by name in the browser (it used to go out as null: the parent's).
+  // Editing the field takes its refusal away.
   await form.locator('input[name="numIters"]').fill("200");
+  await expect(form.locator(".field-error")).toHaveCount(0);
+  // Text that is no number is refused by name in the browser (it used to go out as null: the parent's).
   await form.locator('input[name="learningRate"]').fill("0,2");
   await form.getByRole("button", { name: "Fork" }).click();
   await expect(form.locator(".field-error")).toHaveText('Learning rate must be a number; got "0,2"');

@@ -5,7 +5,7 @@
 import { expect, type Page, test } from "@playwright/test";
 import { graphql, type ResultOf } from "@trainql/graphql";
 import { API_PORT } from "../playwright.config.ts";
-import { API_ORIGIN, control, gql, shot, until } from "./openStack.ts";
+import { API_ORIGIN, control, gql, rewrittenEvents, shot, until } from "./openStack.ts";
 
 test.describe.configure({ mode: "serial" });
 
@@ -139,6 +139,18 @@ test("a running run's page, by URL: live duration without a hydration error, wei
     await expect.poll(async () => Number(await epochs.textContent()), { timeout: 60_000 }).toBeGreaterThan(now);
     await expect(page.getByTestId("final-val")).toHaveText("when training stops");
   });
+});
+
+test("a PAUSED sweep trial's page offers Cancel run, as the API cancels one", async ({ page }) => {
+  // A trial waits PAUSED for its rung's end only for moments in a sweep this small: the running run's
+  // stream tells its page it is paused. (The button was shown only while QUEUED or RUNNING.)
+  await rewrittenEvents(page, "RunEvents", (data) => {
+    const event = data.runEvents as { __typename: string; status?: string };
+    if (event.__typename === "RunStatusEvent") event.status = "PAUSED";
+  });
+  await page.goto(`/runs/${running.uuid}`);
+  await expect(page.getByTestId("run-status")).toHaveText("PAUSED");
+  await expect(page.getByRole("button", { name: "Cancel run" })).toBeVisible();
 });
 
 test("a sweep's page, by URL: the best model's weights and the API's numbers", async ({ page }) => {

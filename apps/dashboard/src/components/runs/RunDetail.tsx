@@ -96,7 +96,8 @@ export function RunDetail({
         <span className="muted" data-testid="iteration">
           iteration {(state.lossesTo || run.iteration).toLocaleString("en-US")} / {hp.numIters.toLocaleString("en-US")}
         </span>
-        {(status === "QUEUED" || status === "RUNNING") && (
+        {/* (A PAUSED sweep trial waits for its rung: cancelled, it drops out of the promotion.) */}
+        {isLive(status) && (
           <button
             type="button"
             className="danger"

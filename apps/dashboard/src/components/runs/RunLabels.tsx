@@ -6,8 +6,9 @@ import { graphql, readFragment } from "@trainql/graphql";
 import { useRouter } from "next/navigation";
 import { type FormEvent, useState } from "react";
 import { useMutation } from "urql";
-import { apiFieldErrors, type FieldErrors } from "@/lib/formErrors";
+import { apiFieldErrors } from "@/lib/formErrors";
 import { type RunLabelsData, RunLabelsFragment } from "@/lib/runLabels";
+import { useFieldErrors } from "../FormField";
 import { RunNote } from "./RunNote";
 import { TagChips } from "./TagChips";
 
@@ -32,7 +33,8 @@ export function RunLabels({ initial }: { initial: RunLabelsData }) {
   const [labels, setLabels] = useState(initial);
   const [editing, setEditing] = useState(false);
   const [draft, setDraft] = useState({ name: "", tags: "", note: "" });
-  const [errors, setErrors] = useState<FieldErrors<Field>>({});
+  // (A field's refusal goes when it is edited.)
+  const [errors, setErrors, edited] = useFieldErrors<Field>();
   const [state, update] = useMutation(UPDATE);
   const router = useRouter();
 
@@ -41,6 +43,11 @@ export function RunLabels({ initial }: { initial: RunLabelsData }) {
     setErrors({});
     setEditing(true);
   }
+
+  const type = (field: Field, value: string) => {
+    edited(field);
+    setDraft((d) => ({ ...d, [field]: value }));
+  };
 
   async function save(event: FormEvent) {
     event.preventDefault();
@@ -66,7 +73,7 @@ export function RunLabels({ initial }: { initial: RunLabelsData }) {
             id="run-name"
             name="name"
             value={draft.name}
-            onChange={(e) => setDraft((d) => ({ ...d, name: e.target.value }))}
+            onChange={(e) => type("name", e.target.value)}
             aria-invalid={errors.name ? true : undefined}
           />
         </LabelInput>
@@ -75,7 +82,7 @@ export function RunLabels({ initial }: { initial: RunLabelsData }) {
             id="run-tags"
             name="tags"
             value={draft.tags}
-            onChange={(e) => setDraft((d) => ({ ...d, tags: e.target.value }))}
+            onChange={(e) => type("tags", e.target.value)}
             aria-invalid={errors.tags ? true : undefined}
           />
         </LabelInput>
@@ -84,7 +91,7 @@ export function RunLabels({ initial }: { initial: RunLabelsData }) {
             id="run-note"
             name="note"
             value={draft.note}
-            onChange={(e) => setDraft((d) => ({ ...d, note: e.target.value }))}
+            onChange={(e) => type("note", e.target.value)}
             aria-invalid={errors.note ? true : undefined}
           />
         </LabelInput>

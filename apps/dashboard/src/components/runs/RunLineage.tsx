@@ -17,9 +17,9 @@ import {
   type ForkPoint,
   forkPoints,
 } from "@/lib/forkForm";
-import { apiFieldErrors, type FieldErrors } from "@/lib/formErrors";
+import { apiFieldErrors } from "@/lib/formErrors";
 import { useHydrated } from "@/lib/useHydrated";
-import { FormFooter } from "../FormField";
+import { FormFooter, useFieldErrors } from "../FormField";
 
 const LINEAGE = graphql(`
   query RunLineage($id: ID!) {
@@ -107,7 +107,8 @@ function ForkForm({
   // What was typed or chosen; the rest shows its default, which follows the kept epochs (and, for the
   // length, the chosen epoch) as they change.
   const [typed, setTyped] = useState<Partial<Record<ForkField, string>>>({});
-  const [errors, setErrors] = useState<FieldErrors<ForkField>>({});
+  // (A field's refusal goes when it is edited.)
+  const [errors, setErrors, edited] = useFieldErrors<ForkField>();
   const [submitting, setSubmitting] = useState(false);
   const offered = defaultForkPoint(points, parent.numIters);
   if (!offered) return <p className="muted">No epoch checkpoints kept yet: a fork can start after the first epoch.</p>;
@@ -121,7 +122,10 @@ function ForkForm({
     epoch: String(point.epoch), // (one still kept: the one chosen may have been thinned out since)
   };
   const epoch = values.epoch;
-  const set = (field: ForkField) => (value: string) => setTyped((v) => ({ ...v, [field]: value }));
+  const set = (field: ForkField) => (value: string) => {
+    edited(field);
+    setTyped((v) => ({ ...v, [field]: value }));
+  };
 
   async function submit(event: FormEvent) {
     event.preventDefault();
