@@ -47,6 +47,9 @@ const registeredBackend = ({ name, device, version, warnings, limits }: BackendI
   memoryBytes: BigInt(Math.floor(env.TRAINER_MEMORY_MB ? env.TRAINER_MEMORY_MB * 2 ** 20 : memoryForRuns(name, env))),
 });
 
+/** Stands for the data directory in what a run's error says. */
+const DATA_DIR = "<data directory>";
+
 async function loadData(env: TrainerEnv, log: Log): Promise<TrainerContext["data"]> {
   const dir = resolveDataDir(env.CIFAR10_DIR);
   // (A copy that is there but broken, say a batch cut off by a full disk, is for loadCifar10 to
@@ -69,8 +72,12 @@ async function loadData(env: TrainerEnv, log: Log): Promise<TrainerContext["data
     );
     return data;
   } catch (error) {
-    log(`WARNING: ${(error as Error).message}`);
-    return { error: (error as Error).message };
+    const { message } = error as Error;
+    log(`WARNING: ${message}`);
+    // Which file and what is wrong with it, as in the log, but not where this machine keeps it.
+    return {
+      error: `${message.replaceAll(dir, DATA_DIR)} ${DATA_DIR} is the trainer's data directory: trainers { dataset { directory } } in the API (with a token).`,
+    };
   }
 }
 
