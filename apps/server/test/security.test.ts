@@ -258,7 +258,7 @@ describe("limits", () => {
     expect((await gql(tight.url, fragments)).errors).toBeUndefined();
   });
 
-  it("cost a page by its size whether it is written out, passed as a variable, or left to the default", async () => {
+  it("cost a page by its size whether it is written out, passed as a variable, a variable's default, or left to the default", async () => {
     // Each alias: a page of runs with their losses and epochs (what a scraper would ask for).
     const page = (first: string) =>
       Array.from(
@@ -270,6 +270,8 @@ describe("limits", () => {
       [`{ ${page("(first: 500)")} }`, {}],
       [`query ($n: Int) { ${page("(first: $n)")} }`, { n: 500 }],
       [`query ($n: Int) { ${page("(last: $n)")} }`, { n: 500 }],
+      // The operation's default, when the variable is not sent (it counted as the default page, 50).
+      [`query ($n: Int = 500) { ${page("(first: $n)")} }`, {}],
     ] as const;
     for (const [query, variables] of tooMuch) {
       const refused = await gql(tight.url, query, variables);
@@ -279,6 +281,8 @@ describe("limits", () => {
     // A small page passes, and so do the default pages, each counted as 50 runs.
     expect((await gql(tight.url, `query ($n: Int) { ${page("(first: $n)")} }`, { n: 5 })).errors).toBeUndefined();
     expect((await gql(tight.url, `{ ${page("")} }`)).errors).toBeUndefined();
+    // A variable sent overrides its default.
+    expect((await gql(tight.url, `query ($n: Int = 500) { ${page("(first: $n)")} }`, { n: 5 })).errors).toBeUndefined();
   });
 
   it("refuses a request body over the limit", async () => {

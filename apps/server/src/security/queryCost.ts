@@ -13,19 +13,24 @@ import { costLimitRule } from "@escape.tech/graphql-armor-cost-limit";
 import {
   type ArgumentNode,
   type DocumentNode,
+  type ExecutionArgs,
   type FragmentDefinitionNode,
   GraphQLError,
   type GraphQLNamedType,
   type GraphQLSchema,
   getNamedType,
   getNullableType,
+  getOperationAST,
+  isInputType,
   isInterfaceType,
   isListType,
   isObjectType,
   Kind,
   type SelectionSetNode,
   TypeInfo,
+  typeFromAST,
   validate,
+  valueFromAST,
   visit,
   visitWithTypeInfo,
 } from "graphql";
@@ -161,6 +166,27 @@ export function listsWithinThemselves(schema: GraphQLSchema, document: DocumentN
   );
 }
 
+/**
+ * The variables as the operation will run with them: one not sent takes its default from the
+ * operation (`query ($n: Int = 500)`), which counted as no page size, so as the default page.
+ */
+function withDefaults(
+  schema: GraphQLSchema,
+  document: DocumentNode,
+  operationName: string | null | undefined,
+  variables: Record<string, unknown> | undefined,
+): Record<string, unknown> | undefined {
+  const withDefault = (getOperationAST(document, operationName)?.variableDefinitions ?? []).filter(
+    (v) => v.defaultValue && variables?.[v.variable.name.value] === undefined,
+  );
+  if (withDefault.length === 0) return variables;
+  const defaults = withDefault.map((v) => {
+    const type = typeFromAST(schema, v.type);
+    return [v.variable.name.value, isInputType(type) ? valueFromAST(v.defaultValue, type) : undefined];
+  });
+  return { ...variables, ...Object.fromEntries(defaults) };
+}
+
 /** Verdicts kept per document, for this many sets of its variables' sizes at most. */
 const VERDICTS_PER_DOCUMENT = 64;
 
@@ -198,13 +224,19 @@ export function useQueryCost({ maxCost, itemsOf }: QueryCostOptions): Plugin {
     }
     return errors;
   };
+  const errorsOf = (args: ExecutionArgs) =>
+    check(
+      args.schema,
+      args.document,
+      withDefaults(args.schema, args.document, args.operationName, args.variableValues ?? undefined),
+    );
   return {
     onExecute({ args, setResultAndStopExecution }) {
-      const errors = check(args.schema, args.document, args.variableValues ?? undefined);
+      const errors = errorsOf(args);
       if (errors.length > 0) setResultAndStopExecution({ errors: [...errors] });
     },
     onSubscribe({ args, setResultAndStopExecution }) {
-      const errors = check(args.schema, args.document, args.variableValues ?? undefined);
+      const errors = errorsOf(args);
       if (errors.length > 0) setResultAndStopExecution({ errors: [...errors] });
     },
   };
