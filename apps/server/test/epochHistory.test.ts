@@ -377,6 +377,21 @@ describe("forkRun", () => {
     expect(badSize.errors?.[0]?.message).toMatch(/hiddenSize cannot change in a fork/);
     const tooShort = await gql(api.url, FORK, { input: { runId: parentId, epoch: 4, numIters: 50 } });
     expect(tooShort.errors?.[0]?.extensions?.field).toBe("input.numIters");
+    // Its own fields in the words of every other rule: the predicate and the value, under input.*.
+    const refusals = [
+      [{ runId: parentId, epoch: -1 }, "input.epoch", "epoch must be an integer ≥ 0; got -1"],
+      [{ runId: parentId, epoch: 4, name: "x".repeat(121) }, "input.name", "must be at most 120 characters; got 121"],
+      [
+        { runId: "nope", epoch: 4 },
+        "input.runId",
+        'input.runId must be a Run ID (as returned by the API) or a run UUID; got "nope"',
+      ],
+    ] as const;
+    for (const [input, field, message] of refusals) {
+      const refused = await gql(api.url, FORK, { input });
+      expect(refused.errors?.[0]?.extensions?.field, field).toBe(field);
+      expect(refused.errors?.[0]?.message, field).toContain(message);
+    }
     expect(await countRows(databaseUrl, "Run")).toBe(before);
   });
 });

@@ -12,7 +12,7 @@
 // out: the rate the parent used there), and each later epoch multiplies it by the (new) decay.
 import type { Prisma, Run } from "@trainql/db";
 import { HYPERPARAMETERS, type Hyperparameters } from "@trainql/nn/hyperparameters";
-import type { Problem } from "@trainql/nn/validation";
+import { integerAtLeast, type Problem } from "@trainql/nn/validation";
 import {
   appendLosses,
   enqueueTrain,
@@ -26,14 +26,15 @@ import { admitted, checkQueueRoom } from "../security/admission.ts";
 import { builder, type Context } from "./builder.ts";
 import { conflict, invalidInput, notFound } from "./errors.ts";
 import { uuidFrom } from "./ids.ts";
+import { RunName } from "./runLabels.ts";
 import { checkTrainerFits, type FitPaths } from "./trainerFit.ts";
 
 const { learningRate, learningRateDecay, reg, numIters, hiddenSize, batchSize } = HYPERPARAMETERS;
 
 const ForkRunSchema = z.object({
   runId: z.string(),
-  epoch: z.number().int().min(0),
-  name: z.string().trim().max(120).nullish(),
+  epoch: integerAtLeast(0),
+  name: RunName,
   learningRate: learningRate.rule.nullish(),
   learningRateDecay: learningRateDecay.rule.nullish(),
   reg: reg.rule.nullish(),
@@ -77,7 +78,7 @@ builder.mutationFields((t) => ({
     args: { input: t.arg({ type: ForkRunInput, required: true }).validate(ForkRunSchema) },
     resolve: async (query, _root, { input }, ctx) => {
       const { db } = ctx;
-      const parentId = uuidFrom("Run", String(input.runId), "runId");
+      const parentId = uuidFrom("Run", String(input.runId), "input.runId");
       const parent = await db.run.findUnique({ where: { id: parentId } });
       if (!parent) throw notFound("run", String(input.runId));
       const problems: Problem[] = [];
