@@ -27,7 +27,7 @@ let api: TestServer;
 
 const START_SWEEP = graphql(`
   mutation StartSweep($input: StartSweepInput!) {
-    startSweep(input: $input) { id uuid status strategy gridIters plannedIters rungs { rung budget trials } }
+    startSweep(input: $input) { id uuid status strategy eta gridIters plannedIters rungs { rung budget trials } }
   }
 `);
 const SWEEP = graphql(`
@@ -90,8 +90,17 @@ beforeAll(async () => {
 describe("sweeps", () => {
   it("GRID runs every combination, picks the best by validation accuracy and tests only that one", async () => {
     const { startSweep } = await gqlOk(api.url, START_SWEEP, {
-      input: { space: space([0.05, 0.3], [8, 16], [1e-3]), strategy: "GRID", numIters: 60, batchSize: 20, seed: 1 },
+      // (eta means nothing to GRID: ignored, not stored as given and read back as if it applied.)
+      input: {
+        space: space([0.05, 0.3], [8, 16], [1e-3]),
+        strategy: "GRID",
+        numIters: 60,
+        batchSize: 20,
+        seed: 1,
+        eta: -7,
+      },
     });
+    expect(startSweep.eta).toBeNull();
     const client = wsClient(api.url);
     const events = collect(
       client,
@@ -122,6 +131,7 @@ describe("sweeps", () => {
         seed: 2,
       },
     });
+    expect(startSweep.eta).toBe(2);
     // 8 configurations, eta 2, at least one epoch (20 iterations) in the first rung.
     expect(startSweep.rungs).toEqual([
       { rung: 0, budget: 20, trials: 8 },

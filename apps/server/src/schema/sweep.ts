@@ -105,7 +105,14 @@ export const SweepRef = builder.prismaNode("Sweep", {
     batchSize: t.int({ select: CONFIG, resolve: (s) => config(s).batchSize }),
     seed: t.int({ select: CONFIG, resolve: (s) => config(s).seed }),
     maxTrials: t.int({ nullable: true, select: CONFIG, resolve: (s) => config(s).maxTrials }),
-    eta: t.int({ select: CONFIG, resolve: (s) => config(s).eta }),
+    eta: t.int({
+      nullable: true,
+      select: { ...CONFIG, strategy: true },
+      description:
+        "SUCCESSIVE_HALVING's: each rung keeps the best 1/eta. Null for GRID and RANDOM, which have no use for it (startSweep ignores one given with them).",
+      // (Stored whatever the strategy, unchecked where it means nothing: an eta of -7 given with GRID read back as -7.)
+      resolve: (s) => (s.strategy === "SUCCESSIVE_HALVING" ? config(s).eta : null),
+    }),
     rungs: t.field({ type: [RungRef], select: CONFIG, resolve: (s) => config(s).rungs }),
     seeds: t.intList({
       nullable: true,
