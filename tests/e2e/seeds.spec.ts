@@ -14,6 +14,7 @@ const MEMBERS = graphql(`
   }
 `);
 
+const SWEEP_GROUPS = graphql(`query SweepGroups($id: ID!) { sweep(id: $id) { groups { uuid runs { uuid } } } }`);
 const BEST_RUN = graphql(`query SweepBestRun($id: ID!) { sweep(id: $id) { bestRun { id uuid } } }`);
 const EVALUATE = graphql(`mutation EvaluateRun($id: ID!) { evaluateTest(runId: $id) { id } }`);
 
@@ -206,6 +207,22 @@ test("a sweep from its form with seeds repeats each trial and ranks the trials b
   await expect(page.getByTestId("best-test")).toHaveText(/^\d+\.\d\d%$/, { timeout: 60_000 });
   await expect(page.getByText("Live updates failed")).toHaveCount(0);
   await shot(page, "65-sweep-seeds");
+});
+
+test("a seed group's comparison adds the groups of the runs picked below it", async ({ page }) => {
+  const { sweep } = await gql(SWEEP_GROUPS, { id: sweepUuid });
+  const other = sweep.groups[0]!;
+  await page.goto(`/groups/${groupUuid}`);
+  await page.getByRole("link", { name: "Compare with other groups" }).click();
+  await page.waitForURL(`**/compare?groups=${groupUuid}`);
+  // (It led to this group alone, with nothing to add another by.)
+  const add = page.getByRole("button", { name: /^Add their/ });
+  await expect(add).toBeDisabled();
+  await page.getByLabel(`select run ${other.runs[0]!.uuid}`).check();
+  await expect(add).toHaveText("Add their 1 seed group");
+  await add.click();
+  await page.waitForURL(`**/compare?groups=${groupUuid},${other.uuid}`);
+  await expect(page.locator('table[aria-label="Compared seed groups"] tbody tr')).toHaveCount(2);
 });
 
 test("a sweep's page ends its wait for the best model's test accuracy when the evaluation fails, and Evaluate again asks anew", async ({

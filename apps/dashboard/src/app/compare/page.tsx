@@ -39,6 +39,10 @@ export default async function ComparePage({
       <>
         <h1>{study ? `${study} study: compare ${groups.length} seed groups` : "Compare seed groups"}</h1>
         <CompareGroups groups={groups} />
+        <h2>Add seed groups</h2>
+        {/* (Keyed as below.) Its runs' groups join these: a group page's "Compare with other groups" led
+            to this one group alone, with no way to add another. */}
+        <RunPicker key={groups.map((g) => g.uuid).join(",")} selected={[]} groups={groups.map((g) => g.uuid)} />
       </>
     );
   }

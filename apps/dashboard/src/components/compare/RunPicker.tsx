@@ -29,7 +29,11 @@ type Row = ResultOf<typeof RECENT>["runs"]["edges"][number]["node"];
 const describe = (r: Row) =>
   `hidden ${r.hyperparameters.hiddenSize}, lr ${hyperparameterText(r.hyperparameters.learningRate)}, reg ${hyperparameterText(r.hyperparameters.reg)}, ${r.hyperparameters.numIters} it`;
 
-export function RunPicker({ selected }: { selected: string[] }) {
+/**
+ * `selected`: the runs compared now, checked. `groups`: the seed groups compared now; the chosen runs'
+ * groups are added to them (a group's "Compare with other groups" lands here with its own).
+ */
+export function RunPicker({ selected, groups: compared = [] }: { selected: string[]; groups?: string[] }) {
   const router = useRouter();
   const [chosen, setChosen] = useState(new Set(selected));
   const [filter, setFilter] = useState("");
@@ -45,8 +49,10 @@ export function RunPicker({ selected }: { selected: string[] }) {
     const text = `${describe(r)} ${r.status} ${r.uuid} ${r.sweepId ?? ""}`.toLowerCase();
     return chosen.has(r.uuid) || words.every((w) => text.includes(w));
   });
-  // The seed groups of the chosen runs, each once, in the order of the list.
-  const groups = [...new Set(runs.flatMap((r) => (chosen.has(r.uuid) && r.group ? [r.group.uuid] : [])))];
+  // The seed groups of the chosen runs not compared yet, each once, in the order of the list.
+  const added = [...new Set(runs.flatMap((r) => (chosen.has(r.uuid) && r.group ? [r.group.uuid] : [])))].filter(
+    (uuid) => !compared.includes(uuid),
+  );
   // The chart view (smoothing, zoom) set on this page stays: it fell out of the address, so a link
   // or a reload of the new comparison showed the plain view. Read at the click: the charts write it
   // into the address as it changes.
@@ -70,11 +76,11 @@ export function RunPicker({ selected }: { selected: string[] }) {
         <button
           type="button"
           className="secondary"
-          disabled={groups.length === 0}
+          disabled={added.length === 0}
           title="Each chosen run's seed group, as mean ± std"
-          onClick={() => compare("groups", groups)}
+          onClick={() => compare("groups", [...compared, ...added])}
         >
-          Compare their {plural(groups.length, "seed group")}
+          {compared.length > 0 ? "Add" : "Compare"} their {plural(added.length, "seed group")}
         </button>
         <input
           type="search"
