@@ -2,7 +2,9 @@
 // end (SUCCEEDED) can be it, so one cut at an early rung ranks after every such trial, whatever the
 // accuracy measured at its rung.
 import { describe, expect, it } from "vitest";
-import { bestBy, cutEarly, rankGroups, rankTrials, topTrials } from "@/lib/trialRanking";
+import type { SweepGroup } from "@/lib/groups";
+import type { SweepTrial } from "@/lib/sweeps";
+import { bestBy, configurations, cutEarly, rankGroups, rankTrials, topTrials } from "@/lib/trialRanking";
 import type { RunStatus } from "@/lib/types";
 
 const trial = (id: string, status: RunStatus, finalValAcc: number | null, cell = id) => ({
@@ -61,5 +63,35 @@ describe("the seed groups' ranking", () => {
       group("worse", ["SUCCEEDED", 0.4], ["SUCCEEDED", 0.42], ["SUCCEEDED", 0.41]),
     ];
     expect(rankGroups(groups).map((g) => g.id)).toEqual(["stable", "worse", "lucky", "waiting"]);
+  });
+});
+
+describe("a seeded sweep's configurations, as its charts score them", () => {
+  const member = (id: string, status: RunStatus, finalValAcc: number | null, learningRate: number) =>
+    ({ id, status, finalValAcc, hyperparameters: { learningRate } }) as unknown as SweepTrial;
+  const group = (id: string, mean: number | null, ...runs: SweepTrial[]) =>
+    ({ id, runs, stats: { finalValAcc: { mean, std: null, n: 0 } } }) as unknown as SweepGroup;
+  const trials = [
+    member("a0", "SUCCEEDED", 0.4, 0.1),
+    member("a1", "SUCCEEDED", 0.44, 0.1),
+    member("b0", "STOPPED", 0.3, 0.5),
+    member("b1", "STOPPED", 0.2, 0.5),
+    member("c0", "QUEUED", null, 0.9),
+  ];
+  const groups = [
+    group("a", 0.42, trials[0]!, trials[1]!),
+    group("b", null, trials[2]!, trials[3]!),
+    group("c", null, trials[4]!),
+  ];
+
+  it("scores a group trained to the end by the API's mean, and one cut at a rung by what its members measured there", () => {
+    const scored = configurations(trials, groups);
+    expect(scored.map((c) => [c.hyperparameters.learningRate, c.status, c.finalValAcc])).toEqual([
+      [0.1, "SUCCEEDED", 0.42],
+      // (The API's mean is over SUCCEEDED members: a cut group had none, and was left off the charts.)
+      [0.5, "STOPPED", 0.25],
+      [0.9, "QUEUED", null],
+    ]);
+    expect(scored.filter(cutEarly).map((c) => c.hyperparameters.learningRate)).toEqual([0.5]);
   });
 });

@@ -2,8 +2,10 @@
 // @trainql/runs), which only a trial trained to the end can be. Successive halving records a final
 // validation accuracy for a trial cut at an early rung too, measured there after fewer iterations: it
 // may beat the winner's and still not be the better configuration, so it ranks after every trial
-// trained to the end.
+// trained to the end. With seeds, the charts score each configuration (a group) the same way.
 import { rankTrials as rankAsTheSweep } from "@trainql/runs/trialRanking";
+import type { SweepGroup } from "./groups";
+import type { SweepTrial } from "./sweeps";
 import type { RunStatus } from "./types";
 
 interface Trial {
@@ -49,4 +51,34 @@ export function rankGroups<G extends { id: string; runs: readonly (Trial & { id:
   const order = rankAsTheSweep(members, fullyTrained).map((trial) => trial.counted[0]?.groupId);
   const rank = (g: G) => (order.includes(g.id) ? order.indexOf(g.id) : order.length);
   return [...groups].sort((a, b) => rank(a) - rank(b));
+}
+
+/** A configuration the sweep tried, scored as the API ranks it. */
+export interface Configuration {
+  hyperparameters: SweepTrial["hyperparameters"];
+  status: RunStatus;
+  finalValAcc: number | null;
+}
+
+/**
+ * Without seeds, each trial; with seeds, each trial's group (one per configuration), scored by its
+ * mean over the seeds as the API ranks them: the best single seed made a lucky configuration look
+ * better than the one the sweep chose. A group trained to the end if a member did (they move together).
+ */
+export function configurations(trials: SweepTrial[], groups: SweepGroup[]): Configuration[] {
+  if (groups.length === 0) return trials;
+  const byId = new Map(trials.map((t) => [t.id, t]));
+  return groups.flatMap((g) => {
+    const members = g.runs.flatMap((r) => byId.get(r.id) ?? []);
+    const member = members[0];
+    if (!member) return [];
+    if (g.runs.some((r) => r.status === "SUCCEEDED"))
+      return [{ hyperparameters: member.hyperparameters, status: "SUCCEEDED", finalValAcc: g.stats.finalValAcc.mean }];
+    // Cut at a rung or waiting for one: the API's mean is over SUCCEEDED members, so none. The mean of
+    // what the members measured at their rung, flagged as such (cutEarly), as a trial without seeds
+    // is drawn: these groups were left out, the heatmap empty through the first rung.
+    const measured = members.flatMap((t) => (t.finalValAcc === null ? [] : [t.finalValAcc]));
+    const mean = measured.length > 0 ? measured.reduce((sum, a) => sum + a, 0) / measured.length : null;
+    return [{ hyperparameters: member.hyperparameters, status: member.status, finalValAcc: mean }];
+  });
 }

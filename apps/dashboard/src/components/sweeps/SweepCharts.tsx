@@ -9,8 +9,7 @@ import { axisTick, compactNumber } from "@/lib/compactNumber";
 import type { SweepGroup } from "@/lib/groups";
 import { hyperparameterText } from "@/lib/hyperparameterText";
 import { SEARCHED, type SweepTrial } from "@/lib/sweeps";
-import { bestBy, cutEarly } from "@/lib/trialRanking";
-import type { RunStatus } from "@/lib/types";
+import { bestBy, type Configuration, configurations, cutEarly } from "@/lib/trialRanking";
 import { Chart, type ChartOption } from "../Chart";
 
 type Key = (typeof SEARCHED)[number]["key"];
@@ -39,29 +38,6 @@ const rangeAxis = (range: SearchRange) => ({
 /** A cell's or a point's tooltip: its two values, its accuracy and how it was measured. */
 const scoreText = ([x, vx]: [Key, number], [y, vy]: [Key, number], accuracy: number, cut: number, seeded: boolean) =>
   `${labelOf(x)} ${hyperparameterText(vx)}, ${labelOf(y)} ${hyperparameterText(vy)}: ${accuracy}%${seeded ? " (mean over the seeds)" : ""}${cut ? ` (${CUT_EARLY})` : ""}`;
-
-/** A configuration the sweep tried, scored as the API ranks it. */
-interface Configuration {
-  hyperparameters: SweepTrial["hyperparameters"];
-  status: RunStatus;
-  finalValAcc: number | null;
-}
-
-/**
- * Without seeds, each trial; with seeds, each trial's group (one per configuration), scored by its
- * mean over the seeds as the API ranks them: the best single seed made a lucky configuration look
- * better than the one the sweep chose. A group trained to the end if a member did (they move together).
- */
-function configurations(trials: SweepTrial[], groups: SweepGroup[]): Configuration[] {
-  if (groups.length === 0) return trials;
-  const byId = new Map(trials.map((t) => [t.id, t]));
-  return groups.flatMap((g) => {
-    const member = g.runs.map((r) => byId.get(r.id)).find((t) => t !== undefined);
-    if (!member) return [];
-    const status = g.runs.some((r) => r.status === "SUCCEEDED") ? "SUCCEEDED" : member.status;
-    return [{ hyperparameters: member.hyperparameters, status, finalValAcc: g.stats.finalValAcc.mean }];
-  });
-}
 
 export function Heatmap({ trials, groups, drawn }: { trials: SweepTrial[]; groups: SweepGroup[]; drawn: DrawnRanges }) {
   const [x, setX] = useState<Key>("learningRate");
