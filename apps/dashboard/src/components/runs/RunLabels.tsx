@@ -44,7 +44,7 @@ export function RunLabels({ initial }: { initial: RunLabelsData }) {
     setEditing(true);
   }
 
-  const type = (field: Field, value: string) => {
+  const change = (field: Field, value: string) => {
     edited(field);
     setDraft((d) => ({ ...d, [field]: value }));
   };
@@ -73,7 +73,7 @@ export function RunLabels({ initial }: { initial: RunLabelsData }) {
             id="run-name"
             name="name"
             value={draft.name}
-            onChange={(e) => type("name", e.target.value)}
+            onChange={(e) => change("name", e.target.value)}
             aria-invalid={errors.name ? true : undefined}
           />
         </LabelInput>
@@ -82,7 +82,7 @@ export function RunLabels({ initial }: { initial: RunLabelsData }) {
             id="run-tags"
             name="tags"
             value={draft.tags}
-            onChange={(e) => type("tags", e.target.value)}
+            onChange={(e) => change("tags", e.target.value)}
             aria-invalid={errors.tags ? true : undefined}
           />
         </LabelInput>
@@ -91,7 +91,7 @@ export function RunLabels({ initial }: { initial: RunLabelsData }) {
             id="run-note"
             name="note"
             value={draft.note}
-            onChange={(e) => type("note", e.target.value)}
+            onChange={(e) => change("note", e.target.value)}
             aria-invalid={errors.note ? true : undefined}
           />
         </LabelInput>
