@@ -231,6 +231,31 @@ describe("train (as nn_train)", () => {
     net.dispose();
   });
 
+  it("fails at an epoch's end whose step blew the parameters up, recording no epoch of them", async () => {
+    // Iteration 0 ends epoch 0 (every run's first): its loss is taken before its update, finite, and
+    // that update leaves no finite weight at this rate. Epoch 0 was recorded from those parameters
+    // (~10% accuracies: argMax of NaN scores is class 0), with a checkpoint a fork could start from,
+    // and the run failed an iteration later.
+    const h = { ...hp, learningRate: 1e38, weightScale: 1 };
+    const net = makeNet(h);
+    const epochs: number[] = [];
+    const losses: number[] = [];
+    const error = await train(net, data, h, {
+      endIteration: 3,
+      onIteration: (_it, loss) => void losses.push(loss),
+      onEpoch: (m) => void epochs.push(m.epoch),
+    }).catch((e: unknown) => e);
+    expect(error).toBeInstanceOf(TrainingDivergedError);
+    expect(error).toMatchObject({ iteration: 0 });
+    expect((error as Error).message).toBe(
+      "training diverged: the step at epoch 0's end (iteration 0) left parameters whose class scores are not finite numbers; try a smaller learning rate",
+    );
+    expect(losses).toHaveLength(1);
+    expect(Number.isFinite(losses[0])).toBe(true);
+    expect(epochs).toEqual([]);
+    net.dispose();
+  });
+
   it("fails when the last step's update blows the parameters up, which no loss checks", async () => {
     // Trained one step short of the step whose loss is the first not finite: every loss it computed
     // is finite, but the parameters its last update left are no model (they predicted class 0 for

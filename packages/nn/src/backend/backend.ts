@@ -62,6 +62,10 @@ function missingBinding(pkg: string): string | undefined {
 
 async function loadNode(gpu: boolean): Promise<Omit<BackendInfo, "skipped">> {
   const pkg = gpu ? "@tensorflow/tfjs-node-gpu" : "@tensorflow/tfjs-node";
+  // TensorFlow multiplies float32 matrices in TF32 (a 10-bit mantissa) on Ampere and newer GPUs by
+  // default; the model is float32 on every other backend, and the bench's PyTorch peer runs with TF32
+  // off. NVIDIA's libraries read this when they load. (Unmeasured here: libtensorflow cannot install.)
+  if (gpu) process.env.NVIDIA_TF32_OVERRIDE ??= "0";
   let mod: { version?: Record<string, string> };
   try {
     const missing = missingBinding(pkg);

@@ -10,7 +10,9 @@ export function randomInts(seed: number, stream: string, step: number, count: nu
   return out;
 }
 
-/** A seed for a seeded TensorFlow.js op, derived from the run's seed and a purpose. */
+/** A seed for a seeded TensorFlow.js op, derived from the run's seed and a purpose; never 0. */
 export function derivedSeed(seed: number, purpose: string): number {
-  return seedrandom.alea(`${seed}:${purpose}`).int32();
+  // TensorFlow.js takes a seed of 0 as none (`seed ? seed : Math.random()`): one (seed, purpose) in
+  // 2³² would have drawn its weights at random, not reproducibly.
+  return seedrandom.alea(`${seed}:${purpose}`).int32() || 1;
 }

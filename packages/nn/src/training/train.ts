@@ -13,7 +13,7 @@ import {
   webgpuRefusalSince,
 } from "../backend/webgpu.ts";
 import type { Split } from "../data/dataset.ts";
-import { fractionEqual, type TwoLayerNet } from "../model/twoLayerNet.ts";
+import { fractionEqual, type Rows, type TwoLayerNet } from "../model/twoLayerNet.ts";
 import { yieldToEventLoop } from "./eventLoop.ts";
 import {
   HyperparameterError,
@@ -217,6 +217,16 @@ export async function train(
     await onIteration?.(it, loss);
   };
 
+  /** Fails the run when the update of iteration `it` left parameters whose scores on `rows` are not finite. */
+  const failIfBlownUp = async (it: number, rows: Rows, count: number, step: string) => {
+    if (!(await net.scoresFinite(rows, count)))
+      throw new TrainingDivergedError(
+        it,
+        Number.NaN,
+        `${step} (iteration ${it}) left parameters whose class scores are not finite numbers`,
+      );
+  };
+
   /** Stops a cancelled run, every step the parameters hold reported first (a paused run resumes there). */
   const stopIfAborted = async () => {
     if (!signal?.aborted) return;
@@ -246,6 +256,10 @@ export async function train(
         while (reads.length > lag) await settleOldest();
         if (it % perEpoch === 0) {
           while (reads.length > 0) await settleOldest();
+          // This step's loss was taken before its update: an update that blew the parameters up
+          // was recorded as an epoch of ~10% accuracies (argMax of NaN scores is class 0), with a
+          // checkpoint a fork could start from.
+          await failIfBlownUp(it, X, Math.min(FINITE_CHECK_ROWS, hp.batchSize), `the step at epoch ${epoch}'s end`);
           const loss = result.lossHistory.at(-1) as number; // (this iteration's)
           // (On the host's thread, in slices with turns for timers between them; on WebGPU, read once.)
           const trainAcc = fractionEqual(await net.predictRows(X, limits ? undefined : afterSlice), labels);
@@ -293,12 +307,7 @@ export async function train(
   const checkRows = Math.min(FINITE_CHECK_ROWS, data.val.n);
   if (result.iterations > 0 && checkRows > 0) {
     const rows = valRows ?? { values: data.val.x.subarray(0, checkRows * net.shape.inputSize), count: checkRows };
-    if (!(await net.scoresFinite(rows, checkRows)))
-      throw new TrainingDivergedError(
-        endIteration - 1,
-        Number.NaN,
-        `the last step (iteration ${endIteration - 1}) left parameters whose class scores are not finite numbers`,
-      );
+    await failIfBlownUp(endIteration - 1, rows, checkRows, "the last step");
   }
 
   result.trainMs = performance.now() - start;
