@@ -8,7 +8,7 @@ import { type ChildProcess, spawn, spawnSync } from "node:child_process";
 import { existsSync } from "node:fs";
 import path from "node:path";
 import { createEnv } from "@t3-oss/env-core";
-import { type Database, openDatabase } from "@trainql/db/database";
+import { type Database, databaseProblem, openDatabase } from "@trainql/db/database";
 import { databaseVariables } from "@trainql/db/env";
 import { intVariable, rejectEnv } from "@trainql/env";
 import { dataVariables } from "@trainql/nn/cliEnv";
@@ -131,7 +131,14 @@ if (!hasCifar10(dataDir, env.CIFAR10_RECORDS_PER_BATCH)) {
 }
 
 // PostgreSQL next (migrated), supervised like the rest when it is ours to run.
-let database: Database = await openDatabase(env);
+let database: Database;
+try {
+  database = await openDatabase(env);
+} catch (error) {
+  const why = env.DATABASE_URL ? databaseProblem(error, env.DATABASE_URL) : (error as Error).message;
+  console.error(`Could not open the database: ${why}`);
+  process.exit(1);
+}
 const childEnv = {
   DATABASE_URL: database.url,
   // Children run in their own folders: a resolved path means the same folder to all of them.

