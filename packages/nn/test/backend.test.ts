@@ -35,20 +35,23 @@ describe("backend selection", () => {
     expect((error as Error).message).toMatch(/tfjs-node-gpu.*CUDA 11\.2 and cuDNN 8\.1/s);
   });
 
-  it.skipIf(nodeInstalled)("asks NVIDIA's libraries for float32, not TF32, before the GPU build loads, unless the user chose", async () => {
-    const before = process.env.NVIDIA_TF32_OVERRIDE;
-    try {
-      delete process.env.NVIDIA_TF32_OVERRIDE;
-      await initBackend("node-gpu").catch(() => {});
-      expect(process.env.NVIDIA_TF32_OVERRIDE).toBe("0");
-      process.env.NVIDIA_TF32_OVERRIDE = "1";
-      await initBackend("node-gpu").catch(() => {});
-      expect(process.env.NVIDIA_TF32_OVERRIDE).toBe("1");
-    } finally {
-      if (before === undefined) delete process.env.NVIDIA_TF32_OVERRIDE;
-      else process.env.NVIDIA_TF32_OVERRIDE = before;
-    }
-  });
+  it.skipIf(nodeInstalled)(
+    "asks NVIDIA's libraries for float32, not TF32, before the GPU build loads, unless the user chose",
+    async () => {
+      const before = process.env.NVIDIA_TF32_OVERRIDE;
+      try {
+        delete process.env.NVIDIA_TF32_OVERRIDE;
+        await initBackend("node-gpu").catch(() => {});
+        expect(process.env.NVIDIA_TF32_OVERRIDE).toBe("0");
+        process.env.NVIDIA_TF32_OVERRIDE = "1";
+        await initBackend("node-gpu").catch(() => {});
+        expect(process.env.NVIDIA_TF32_OVERRIDE).toBe("1");
+      } finally {
+        if (before === undefined) delete process.env.NVIDIA_TF32_OVERRIDE;
+        else process.env.NVIDIA_TF32_OVERRIDE = before;
+      }
+    },
+  );
 
   it("falls back in order and says why each faster backend was skipped", async () => {
     const info = await initBackend("auto");
