@@ -1,32 +1,51 @@
-// A TrainQL client in ~60 lines: start a run with a plain fetch, then follow it over graphql-ws.
-//   pnpm --filter @trainql/examples start-run -- --hidden 128 --iters 1000 --lr 0.5 --reg 1e-4
-// API at $TRAINQL_API (default http://127.0.0.1:4000/graphql).
+// A TrainQL client in ~80 lines: start a run with a plain fetch, then follow it over graphql-ws.
+//   pnpm --filter @trainql/examples start-run -- --hidden 128 --iters 1000 --lr 0.5 --reg 1e-4 [--batch N] [--seed N]
+// API at $TRAINQL_API (default http://127.0.0.1:4000/graphql); $TRAINQL_API_TOKEN, one of its
+// API_TOKEN, where it has them.
 import { parseArgs } from "node:util";
 import { graphql, print, type ResultOf, type VariablesOf } from "@trainql/graphql";
 import { createClient } from "graphql-ws";
 import WebSocket from "ws";
 
 const api = process.env.TRAINQL_API ?? "http://127.0.0.1:4000/graphql";
-const { values } = parseArgs({
-  args: process.argv.slice(2).filter((a) => a !== "--"),
-  options: {
-    hidden: { type: "string" },
-    iters: { type: "string" },
-    lr: { type: "string" },
-    reg: { type: "string" },
-    batch: { type: "string" },
-  },
-});
+const token = process.env.TRAINQL_API_TOKEN;
+const authorization: Record<string, string> = token ? { authorization: `Bearer ${token}` } : {};
+
+/** Stops with `message` (exit 2: the command line was wrong). */
+function usage(message: string): never {
+  console.error(`${message}\nusage: start-run -- [--hidden N] [--iters N] [--lr X] [--reg X] [--batch N] [--seed N]`);
+  process.exit(2);
+}
+
+const FLAGS = {
+  hidden: "hiddenSize",
+  iters: "numIters",
+  lr: "learningRate",
+  reg: "reg",
+  batch: "batchSize",
+  seed: "seed",
+};
+let values: Record<string, string | undefined>;
+try {
+  ({ values } = parseArgs({
+    args: process.argv.slice(2).filter((a) => a !== "--"),
+    options: Object.fromEntries(Object.keys(FLAGS).map((flag) => [flag, { type: "string" }])) as {
+      [flag in keyof typeof FLAGS]: { type: "string" };
+    },
+  }));
+} catch (error) {
+  usage((error as Error).message);
+}
+// The API checks the values' ranges and names the field; a number is checked here: JSON has no NaN,
+// and "abc" went out as null, which the API takes as "not given" (the default).
 const input = Object.fromEntries(
-  Object.entries({
-    hiddenSize: values.hidden,
-    numIters: values.iters,
-    learningRate: values.lr,
-    reg: values.reg,
-    batchSize: values.batch,
-  })
-    .filter(([, v]) => v !== undefined)
-    .map(([k, v]) => [k, Number(v)]),
+  Object.entries(FLAGS).flatMap(([flag, field]) => {
+    const text = values[flag];
+    if (text === undefined) return [];
+    const n = Number(text);
+    if (text.trim() === "" || !Number.isFinite(n)) usage(`--${flag} must be a number; got "${text}"`);
+    return [[field, n]];
+  }),
 );
 
 // Documents typed from the API's schema (gql.tada): ResultOf gives what the server answers.
@@ -45,8 +64,13 @@ const RUN_EVENTS = graphql(`
 
 const response = await fetch(api, {
   method: "POST",
-  headers: { "content-type": "application/json" },
+  headers: { "content-type": "application/json", ...authorization },
   body: JSON.stringify({ query: print(START_RUN), variables: { input } satisfies VariablesOf<typeof START_RUN> }),
+}).catch((error: Error) => {
+  console.error(
+    `cannot reach the API at ${api} (${error.message}): is it running (pnpm start)? Set TRAINQL_API to its URL.`,
+  );
+  process.exit(1);
 });
 const { data, errors } = (await response.json()) as {
   data?: ResultOf<typeof START_RUN>;
@@ -63,6 +87,7 @@ console.log(`run ${data.startRun.id}: ${data.startRun.status}`);
 const client = createClient({
   url: api.replace(/^http/, "ws"),
   webSocketImpl: WebSocket,
+  connectionParams: authorization,
   retryAttempts: Number.POSITIVE_INFINITY,
   shouldRetry: () => true,
   retryWait: (retries) => new Promise((resolve) => setTimeout(resolve, Math.min(2000, 200 * 2 ** retries))),

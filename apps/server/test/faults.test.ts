@@ -180,7 +180,13 @@ describe("a trainer stopped with SIGTERM", () => {
 describe("the API restarts under a live subscriber", () => {
   it("the example client reconnects and prints every epoch once, in order", async () => {
     const databaseUrl = await freshDatabase();
-    let app: App = buildApp({ databaseUrl, reapPolicy: { timeoutMs: TIMEOUT_MS } });
+    // Behind a token, which the client sends over HTTP and graphql-ws (TRAINQL_API_TOKEN).
+    const options = {
+      databaseUrl,
+      reapPolicy: { timeoutMs: TIMEOUT_MS },
+      access: { tokens: ["example-secret"], publicQueries: true },
+    };
+    let app: App = buildApp(options);
     const port = await app.start(0);
     cleanup(() => app.stop());
     await startTrainer(databaseUrl, dataDir);
@@ -189,7 +195,7 @@ describe("the API restarts under a live subscriber", () => {
       ["--import", "tsx", "startRun.ts", "--hidden", "8", "--iters", "3000", "--batch", "20"],
       {
         cwd: path.resolve(import.meta.dirname, "../../../examples"),
-        env: { ...process.env, TRAINQL_API: `http://127.0.0.1:${port}/graphql` },
+        env: { ...process.env, TRAINQL_API: `http://127.0.0.1:${port}/graphql`, TRAINQL_API_TOKEN: "example-secret" },
       },
     );
     let out = "";
@@ -204,7 +210,7 @@ describe("the API restarts under a live subscriber", () => {
     await waitFor(async () => (out.match(/^epoch /gm) ?? []).length >= 5, 60_000, "5 epochs printed");
     await app.stop();
     await new Promise((r) => setTimeout(r, 1500));
-    app = buildApp({ databaseUrl, reapPolicy: { timeoutMs: TIMEOUT_MS } });
+    app = buildApp(options);
     await app.start(port);
     expect(await exited).toBe(0);
     const epochs = [...out.matchAll(/^epoch (\d+) /gm)].map((m) => Number(m[1]));

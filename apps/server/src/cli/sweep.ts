@@ -14,14 +14,13 @@ import {
   sweepInputOf,
   sweepSettingsTextSchema,
 } from "@trainql/nn/sweepRules";
-import { numberText, subjectOf } from "@trainql/nn/validation";
+import { integerAtLeast, numberText, subjectOf } from "@trainql/nn/validation";
 import { reapPolicyOf } from "@trainql/runs/env";
 import { TRAINER_MAIN } from "@trainql/trainer/entry";
 import cliProgress from "cli-progress";
 import { print } from "graphql";
 import { createClient } from "graphql-ws";
 import WebSocket from "ws";
-import { z } from "zod";
 import { buildApp } from "../app.ts";
 import { readApiEnv } from "../env.ts";
 
@@ -40,10 +39,11 @@ its test accuracy. LISTs are comma-separated values to try, or a range to draw f
   --iters N            iterations of a fully trained trial (default ${d.numIters})
   --batch N            minibatch size (default ${d.batchSize})
   --seed N             seed of every trial (default ${d.seed})
-  --seeds LIST         grid / random: train each trial once per seed, rank by the mean
+  --seeds LIST         train each trial once per seed, rank by the mean
   --max-trials N       random (required) / halving: combinations to sample, or trials to draw
   --eta N              halving: keep the best 1/eta per rung (default ${d.eta})
-  --api URL            use a running TrainQL API (e.g. http://127.0.0.1:4000/graphql)
+  --api URL            use a running TrainQL API (e.g. http://127.0.0.1:4000/graphql); with tokens
+                       configured there, set TRAINQL_API_TOKEN to one
   --trainers N         without --api: trainer processes to start (default 1)
   --data-dir DIR       without --api: CIFAR-10 directory (default $CIFAR10_DIR, else ~/.cache/trainql/…)
   --records-per-batch N  without --api: records per batch file (generated data sets)
@@ -86,9 +86,29 @@ const FLAGS: Record<SweepField, string> = {
   seeds: "--seeds",
 };
 
-function number(flag: string, raw: string): number {
-  return parseFlags(numberText(z.number()), raw, () => `--${flag}`);
+/** How many trainer processes: a whole number ≥ 1 (0 started a system that could train nothing). */
+const trainerCount = (raw: string): number => parseFlags(numberText(integerAtLeast(1)), raw, () => "--trainers");
+
+/** The API's names of settings and strategies, in a message about two flags, as the flags' own. */
+function inFlagTerms(message: string): string {
+  const words: [string, string][] = [
+    // (Not seed, seeds, eta: plain words too, in "each seed trains one run".)
+    ...Object.entries(FLAGS).filter(([field]) => /[A-Z]/.test(field) || field === "regs"),
+    ...Object.entries(STRATEGIES).map(([flag, name]): [string, string] => [name, `--strategy ${flag}`]),
+  ];
+  return words.reduce((text, [word, flag]) => text.replace(new RegExp(`\\b${word}\\b`, "g"), flag), message);
 }
+
+/** --api's URL, checked: a bare host:port failed later as "Failed to parse URL". */
+function apiUrl(raw: string): string {
+  const url = URL.canParse(raw) ? new URL(raw) : undefined;
+  if (url?.protocol !== "http:" && url?.protocol !== "https:")
+    throw new UsageError(`--api must be an http(s) URL, e.g. http://127.0.0.1:4000/graphql; got "${raw}"`);
+  return url.href;
+}
+
+/** A token of the API's API_TOKEN, for an API that has them (read from the environment, not a flag: flags show in `ps`). */
+const token = process.env.TRAINQL_API_TOKEN || undefined;
 
 // What the progress bar and the final table read; unmasked, since this file is their only reader.
 const SweepProgress = graphql(`
@@ -113,8 +133,13 @@ const SWEEP_EVENTS = graphql(
 async function gql<T, V>(url: string, query: TadaDocumentNode<T, V>, variables: V): Promise<T> {
   const response = await fetch(url, {
     method: "POST",
-    headers: { "content-type": "application/json" },
+    headers: { "content-type": "application/json", ...(token ? { authorization: `Bearer ${token}` } : {}) },
     body: JSON.stringify({ query: print(query), variables }),
+  }).catch((error: Error) => {
+    const cause = (error.cause as { code?: string } | undefined)?.code ?? error.message;
+    throw new UsageError(
+      `cannot reach the API at ${url} (${cause}): start it (pnpm start), or leave out --api to sweep on a system of this command's own`,
+    );
   });
   const body = (await response.json()) as { data?: T; errors?: { message: string; extensions?: { field?: string } }[] };
   if (body.errors?.length || !body.data) {
@@ -185,22 +210,34 @@ async function main(argv: string[]): Promise<void> {
     maxTrials: values["max-trials"],
     eta: values.eta,
   };
-  const settings = parseFlags(sweepSettingsTextSchema(), text, (p) => {
-    const field = p.path.filter((k) => typeof k === "string").at(-1) as SweepField;
-    return subjectOf(p, FLAGS[field] ?? field);
-  });
+  let settings: ReturnType<typeof parseFlags<ReturnType<typeof sweepSettingsTextSchema>>>;
+  try {
+    settings = parseFlags(sweepSettingsTextSchema(), text, (p) => {
+      const field = p.path.filter((k) => typeof k === "string").at(-1) as SweepField;
+      return subjectOf(p, FLAGS[field] ?? field);
+    });
+  } catch (error) {
+    throw error instanceof UsageError ? new UsageError(inFlagTerms(error.message)) : error;
+  }
   const input = sweepInputOf(settings);
   // A space with a range has no grid: gridIters is then every trial drawn, trained in full.
   const full = Object.values(settings.space).some(isRange) ? "every trial trained in full" : "the full grid";
   const log = (line: string) => process.stderr.write(`${line}\n`);
   const started = performance.now();
-  const system = values.api
-    ? undefined
-    : await startSystem(number("trainers", values.trainers), values["data-dir"], values["records-per-batch"]);
-  const api = values.api ?? system!.url;
+  if (values.api) {
+    // (They were ignored: the running API's trainers train.)
+    const own = (["trainers", "data-dir", "records-per-batch"] as const).filter(
+      (f) => f in values && !(f === "trainers" && values.trainers === "1"),
+    );
+    if (own.length > 0)
+      throw new UsageError(`--${own[0]} is for a system of this command's own: leave it out with --api`);
+  }
+  const trainers = trainerCount(values.trainers);
+  const system = values.api ? undefined : await startSystem(trainers, values["data-dir"], values["records-per-batch"]);
+  const api = values.api ? apiUrl(values.api) : system!.url;
   try {
     // Our own trainers must be up first: the plan depends on the data set they load.
-    const wanted = values.api ? 1 : number("trainers", values.trainers);
+    const wanted = values.api ? 1 : trainers;
     for (let waited = 0; ; waited += 250) {
       const { trainers } = await gql(api, TRAINERS, {});
       if (trainers.length >= wanted) {
@@ -226,7 +263,12 @@ async function main(argv: string[]): Promise<void> {
       cliProgress.Presets.shades_classic,
     );
     bar.start(startSweep.plannedIters, 0, { rung: 0, done: 0, trials: startSweep.trials.length, best: "—" });
-    const ws = createClient({ url: api.replace(/^http/, "ws"), webSocketImpl: WebSocket, retryAttempts: 10 });
+    const ws = createClient({
+      url: api.replace(/^http/, "ws"),
+      webSocketImpl: WebSocket,
+      retryAttempts: 10,
+      connectionParams: token ? { authorization: `Bearer ${token}` } : {},
+    });
     let final: SweepState | undefined;
     for await (const event of ws.iterate<ResultOf<typeof SWEEP_EVENTS>>({
       query: print(SWEEP_EVENTS),
