@@ -80,6 +80,30 @@ describe("pnpm train", () => {
     expect(outOfRange.stderr).toContain("--reg must be a finite number ≥ 0; got -1");
   });
 
+  it("names the data and backend flags it refuses, before loading either", async () => {
+    // They failed after the backend and the data had loaded, as a RangeError naming numTrain, or as a
+    // data set to download again (--records-per-batch 0).
+    for (const [args, message] of [
+      [["--num-train", "0"], "--num-train must be an integer ≥ 1; got 0"],
+      [["--records-per-batch", "0"], "--records-per-batch must be an integer ≥ 1; got 0"],
+      [["--backend", "gpu"], '--backend: Unknown backend "gpu": use one of auto, node-gpu, webgpu, node, wasm, cpu.'],
+    ] as const) {
+      const refused = await cli("train.ts", [...args, "--data-dir", "/nonexistent"]);
+      expect([refused.code, refused.stderr.split("\n")[0]], args.join(" ")).toEqual([2, `error: ${message}`]);
+    }
+    const dataDir = await tinyCifar10(1);
+    const tooMany = await cli("train.ts", [
+      "--num-train",
+      "401",
+      "--data-dir",
+      dataDir,
+      "--records-per-batch",
+      String(TINY_RECORDS),
+    ]);
+    expect(tooMany.code).toBe(2);
+    expect(tooMany.stderr).toContain("error: --num-train must be an integer from 1 to 400; got 401");
+  });
+
   it("words every bad flag as the API and the forms word that field, the flag as its name", async () => {
     const bad: Hyperparameters = {
       hiddenSize: 0,

@@ -2,7 +2,6 @@
 //               [--data-dir DIR] [--backend wasm] [--test] [--json]
 import { parseArgs } from "node:util";
 import cliProgress from "cli-progress";
-import { z } from "zod";
 import { type BackendName, initBackend, parseBackendName } from "../backend/backend.ts";
 import { NUM_CLASSES, PIXELS_PER_IMAGE } from "../data/cifar10.ts";
 import { loadCifar10 } from "../data/dataset.ts";
@@ -14,6 +13,7 @@ import {
   hyperparametersTextSchema,
 } from "../training/hyperparameters.ts";
 import { train } from "../training/train.ts";
+import { integerAtLeast } from "../validation/rules.ts";
 import { numberText } from "../validation/textInput.ts";
 import { backendOptionsOf, readEngineEnv } from "./env.ts";
 import { parseFlags, runCli, UsageError } from "./runCli.ts";
@@ -67,11 +67,14 @@ function hyperparametersFrom(values: Values, numTrain?: number): Hyperparameters
   );
 }
 
-/** A flag that, when given, must be a number (the data loader checks its range). */
-function numberFlag(values: Values, flag: string): number | undefined {
+/** A count flag that, when given, must be a whole number ≥ 1 (the data loader checks its upper bound). */
+function countFlag(values: Values, flag: string): number | undefined {
   const raw = values[flag];
-  return raw === undefined ? undefined : parseFlags(numberText(z.number()), raw, () => `--${flag}`);
+  return raw === undefined ? undefined : parseFlags(numberText(integerAtLeast(1)), raw, () => `--${flag}`);
 }
+
+/** The loader's words for the rows asked for, as the flags that asked. */
+const LOADER_FIELDS = { numTrain: "--num-train", numVal: "--num-val" };
 
 async function main(argv: string[]): Promise<void> {
   let parsed: ReturnType<typeof parseArgs<{ options: typeof OPTIONS; args: string[] }>>;
@@ -85,11 +88,20 @@ async function main(argv: string[]): Promise<void> {
     console.log(USAGE);
     return;
   }
-  const flag = (name: string) => numberFlag(values, name);
+  // Every flag checked before the backend and the data load (seconds).
+  const [numTrain, numVal, recordsPerBatch] = (["num-train", "num-val", "records-per-batch"] as const).map((f) =>
+    countFlag(values, f),
+  );
   let hp = hyperparametersFrom(values);
   const env = readEngineEnv();
-  const backendName: BackendName | "auto" =
-    typeof values.backend === "string" ? parseBackendName(values.backend) : env.TRAIN_BACKEND;
+  let backendName: BackendName | "auto" = env.TRAIN_BACKEND;
+  if (typeof values.backend === "string") {
+    try {
+      backendName = parseBackendName(values.backend);
+    } catch (error) {
+      throw new UsageError(`--backend: ${(error as Error).message}`);
+    }
+  }
 
   // Progress and logs go to stderr, so that with --json stdout holds only the result.
   const log = (line: string) => process.stderr.write(`${line}\n`);
@@ -101,9 +113,13 @@ async function main(argv: string[]): Promise<void> {
   const loadStart = performance.now();
   const data = await loadCifar10({
     dataDir: (values["data-dir"] as string | undefined) ?? env.CIFAR10_DIR,
-    numTrain: flag("num-train"),
-    numVal: flag("num-val"),
-    recordsPerBatch: flag("records-per-batch"),
+    numTrain,
+    numVal,
+    recordsPerBatch,
+  }).catch((error: Error) => {
+    if (!(error instanceof RangeError)) throw error;
+    const named = Object.entries(LOADER_FIELDS).reduce((text, [field, f]) => text.replace(field, f), error.message);
+    throw new UsageError(named);
   });
   log(
     `data: ${data.dataDir} — ${data.train.n} train, ${data.val.n} val, ${data.test.n} test (loaded in ${((performance.now() - loadStart) / 1000).toFixed(1)} s)`,
