@@ -11,33 +11,50 @@ import { randomBytes } from "node:crypto";
 import { mkdtempSync, readFileSync, rmSync } from "node:fs";
 import os from "node:os";
 import path from "node:path";
-import { parseArgs } from "node:util";
 import { openDatabase } from "@trainql/db/database";
 import { readDatabaseEnv } from "@trainql/db/env";
 import { graphql, type TadaDocumentNode } from "@trainql/graphql";
+import { parseFlags, scriptFlags } from "@trainql/nn";
 import { writeSyntheticCifar10 } from "@trainql/nn/testing";
+import { integerAtLeast, numberText } from "@trainql/nn/validation";
 import { TRAINER_MAIN } from "@trainql/trainer/entry";
 import { print } from "graphql";
 import pg from "pg";
 import { freePort } from "../test/freePort.ts";
 import type { QueryReport, SubscriberReport } from "./loadClients.ts";
 
-const { values } = parseArgs({
-  args: process.argv.slice(2).filter((a) => a !== "--"),
-  options: {
-    subscribers: { type: "string", default: "2000" },
-    qps: { type: "string", default: "200" },
-    epochs: { type: "string", default: "90" },
-    "max-seconds": { type: "string", default: "180" },
-    /** Writes the API process' V8 CPU profile (.cpuprofile, for Chrome's DevTools) into this folder. */
-    profile: { type: "string" },
-  },
+const USAGE = `Usage: pnpm bench:api -- [options]
+
+One run training while graphql-ws subscribers follow it and a client sends runs queries; prints
+events delivered, their latency, query latency, and the API process' CPU and memory.
+
+  --subscribers N      graphql-ws subscribers (default 2000)
+  --qps N              runs queries a second (default 200)
+  --epochs N           epochs the run trains (default 90)
+  --max-seconds N      stop after this long (default 180)
+  --profile DIR        write the API process' V8 CPU profile (.cpuprofile) into DIR
+  -h, --help           show this help`;
+
+const OPTIONS = {
+  subscribers: { type: "string", default: "2000" },
+  qps: { type: "string", default: "200" },
+  epochs: { type: "string", default: "90" },
+  "max-seconds": { type: "string", default: "180" },
+  /** Writes the API process' V8 CPU profile (.cpuprofile, for Chrome's DevTools) into this folder. */
+  profile: { type: "string" },
+} as const;
+const { values, SUBSCRIBERS, QPS, EPOCHS, MAX_MS } = scriptFlags(OPTIONS, USAGE, (values) => {
+  const count = (flag: keyof typeof OPTIONS) =>
+    parseFlags(numberText(integerAtLeast(1)), values[flag], () => `--${flag}`);
+  return {
+    values,
+    SUBSCRIBERS: count("subscribers"),
+    QPS: count("qps"),
+    EPOCHS: count("epochs"),
+    MAX_MS: count("max-seconds") * 1000,
+  };
 });
-const SUBSCRIBERS = Number(values.subscribers);
-const QPS = Number(values.qps);
-const MAX_MS = Number(values["max-seconds"]) * 1000;
 const serverRoot = path.resolve(import.meta.dirname, "..");
-const EPOCHS = Number(values.epochs);
 // CIFAR-10's own size: 40,000 training rows, so batch 20 makes an epoch every 2,000 iterations. At
 // H = 16 the trainer gives about 1.4 epochs a second here, with the API and clients busy: more than
 // a real run sends (the reference's configuration on the H200 target, 3,000 iterations of 49 an

@@ -17,45 +17,76 @@
 // prints one JSON object with every figure as the last line.
 import { spawnSync } from "node:child_process";
 import path from "node:path";
-import { parseArgs } from "node:util";
 import * as tf from "@tensorflow/tfjs-core";
+import { z } from "zod";
 import { initBackend, parseBackendName } from "../src/backend/backend.ts";
 import { blasKernelsActive, setBlasKernels } from "../src/backend/blasKernels.ts";
 import { setFusedKernels } from "../src/backend/fusedKernels.ts";
 import { releaseWebgpu } from "../src/backend/webgpu.ts";
 import { backendOptionsOf, readEngineEnv } from "../src/cli/env.ts";
+import { parseFlags, scriptFlags, UsageError } from "../src/cli/runCli.ts";
 import { NUM_CLASSES, PIXELS_PER_IMAGE } from "../src/data/cifar10.ts";
 import type { Split } from "../src/data/dataset.ts";
 import { TwoLayerNet } from "../src/model/twoLayerNet.ts";
 import { disposeRows, minibatches, releaseResidentRows, residentRows } from "../src/training/minibatches.ts";
 import { readsBehind, train } from "../src/training/train.ts";
+import { integerAtLeast, integerFrom, positiveNumber } from "../src/validation/rules.ts";
+import { numberListText, numberText } from "../src/validation/textInput.ts";
 import { benchData } from "./benchData.ts";
 import { compareTrainingRuns, type LoopRow } from "./trainLoop.ts";
 
-const { values } = parseArgs({
-  options: {
-    backend: { type: "string", default: "wasm" },
-    hidden: { type: "string" },
-    "min-seconds": { type: "string", default: "3" },
-    rounds: { type: "string", default: "3" },
-    iters: { type: "string", default: "200" },
-    only: { type: "string" },
-    "data-dir": { type: "string" },
-    profile: { type: "boolean", default: false },
-    json: { type: "boolean", default: false },
-  },
-  args: process.argv.slice(2).filter((a) => a !== "--"),
+const USAGE = `Usage: pnpm bench -- [options]
+
+Times the training step, the validation pass and (wasm) the training run against NumPy (and PyTorch
+CUDA where a CUDA GPU is usable), on the same data; figures are medians of interleaved rounds.
+
+  --backend NAME       wasm | webgpu | cpu | node | node-gpu (default wasm)
+  --hidden LIST        hidden sizes (default 128,512,2048; webgpu: 512,2048,4096)
+  --min-seconds X      timed seconds per side and size (default 3)
+  --rounds N           interleaved rounds (default 3)
+  --iters N            iterations of the training run (default 200)
+  --only step|run      the step comparison, or the training run, alone
+  --data-dir DIR       CIFAR-10 (default: $CIFAR10_DIR, else a synthetic set of its size)
+  --profile            where the step spends its time, kernel by kernel
+  --json               print one JSON object as the last line of stdout
+  -h, --help           show this help`;
+
+const OPTIONS = {
+  backend: { type: "string", default: "wasm" },
+  hidden: { type: "string" },
+  "min-seconds": { type: "string", default: "3" },
+  rounds: { type: "string", default: "3" },
+  iters: { type: "string", default: "200" },
+  only: { type: "string" },
+  "data-dir": { type: "string" },
+  profile: { type: "boolean", default: false },
+  json: { type: "boolean", default: false },
+} as const;
+
+const { values, backendName, hiddenSizes, minSeconds, ROUNDS, runIters } = scriptFlags(OPTIONS, USAGE, (values) => {
+  const count = (flag: string, raw: string) => parseFlags(numberText(integerAtLeast(1)), raw, () => `--${flag}`);
+  let backendName: ReturnType<typeof parseBackendName>;
+  try {
+    backendName = parseBackendName(values.backend);
+  } catch (error) {
+    throw new UsageError(`--backend: ${(error as Error).message}`);
+  }
+  if (values.only !== undefined && values.only !== "step" && values.only !== "run")
+    throw new UsageError(`--only takes step or run; got "${values.only}"`);
+  return {
+    values,
+    backendName,
+    // A GPU's interesting sizes are larger: the issue's H = 4096 is where it should near its peak.
+    hiddenSizes: parseFlags(
+      numberListText(z.array(integerFrom(1, 8192)).min(1)),
+      values.hidden ?? (backendName === "webgpu" ? "512,2048,4096" : "128,512,2048"),
+      () => "--hidden",
+    ),
+    minSeconds: parseFlags(numberText(positiveNumber()), values["min-seconds"], () => "--min-seconds"),
+    ROUNDS: count("rounds", values.rounds),
+    runIters: count("iters", values.iters),
+  };
 });
-const backendName = parseBackendName(values.backend);
-// A GPU's interesting sizes are larger: the issue's H = 4096 is where it should near its peak.
-const hiddenSizes = (values.hidden ?? (backendName === "webgpu" ? "512,2048,4096" : "128,512,2048"))
-  .split(",")
-  .map(Number);
-const minSeconds = Number(values["min-seconds"]);
-const ROUNDS = Number(values.rounds);
-const runIters = Number(values.iters);
-if (values.only !== undefined && values.only !== "step" && values.only !== "run")
-  throw new Error(`--only takes step or run; got ${values.only}`);
 const N = 1000;
 const D = PIXELS_PER_IMAGE;
 const VAL_ROWS = 10_000;

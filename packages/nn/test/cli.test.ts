@@ -21,6 +21,28 @@ async function cli(script: string, args: string[], env: Record<string, string> =
   }
 }
 
+describe("pnpm bench's flags", () => {
+  // It runs from the top (scriptFlags): --help crashed with a stack trace, and --rounds 0 ran.
+  const bench = (args: string[]) => cli("../../bench/trainStep.ts", args);
+
+  it("prints its usage for --help, and refuses a bad flag or value with it, before any work", async () => {
+    const help = await bench(["--help"]);
+    expect([help.code, help.stdout]).toEqual([0, expect.stringContaining("Usage: pnpm bench -- [options]")]);
+    for (const [args, message] of [
+      [["--rounds", "0"], "--rounds must be an integer ≥ 1; got 0"],
+      [["--hidden", "512,x"], '--hidden must be a comma-separated list of numbers; got "512,x"'],
+      [["--only", "all"], '--only takes step or run; got "all"'],
+      [["--warmup"], "Unknown option '--warmup'"],
+    ] as const) {
+      const refused = await bench([...args]);
+      expect([refused.code, refused.stderr], args.join(" ")).toEqual([
+        2,
+        expect.stringContaining(`error: ${message}\n\nUsage: pnpm bench`),
+      ]);
+    }
+  });
+});
+
 describe("pnpm train", () => {
   it("trains and prints one JSON summary as the last line of stdout", async () => {
     const dir = await tinyCifar10(6);

@@ -1,6 +1,7 @@
 // How our command-line programs read their flags and end: flags are parsed by the same schemas as
 // the API's input, and a bad one is a usage error that names the flag; usage errors print the usage
 // and exit 2; other known errors print their message (no stack) and exit 1.
+import { type ParseArgsConfig, parseArgs } from "node:util";
 import type { z } from "zod";
 import { workersLoaded } from "../backend/loadingWorkers.ts";
 import { type Problem, problemsOf, sentence } from "../validation/problems.ts";
@@ -40,4 +41,35 @@ export function runCli(main: (argv: string[]) => Promise<void>, usage: string): 
         process.exit(1);
       },
     );
+}
+
+type Options = NonNullable<ParseArgsConfig["options"]>;
+const HELP = { help: { type: "boolean", short: "h" } } as const;
+
+/**
+ * The flags of a script that runs from the top (a benchmark), with `-h/--help` printing `usage`; an
+ * unknown flag, or a value `check` refuses (a UsageError), prints the error and the usage and exits 2.
+ * They crashed with a stack trace, `--help` included.
+ */
+export function scriptFlags<const O extends Options, T>(
+  options: O,
+  usage: string,
+  check: (values: ReturnType<typeof parseArgs<{ options: O & typeof HELP; strict: true }>>["values"]) => T,
+): T {
+  try {
+    const { values } = parseArgs({
+      args: process.argv.slice(2).filter((a) => a !== "--"),
+      options: { ...options, ...HELP },
+      strict: true,
+    });
+    if ((values as { help?: boolean }).help) {
+      console.log(usage);
+      process.exit(0);
+    }
+    return check(values as Parameters<typeof check>[0]);
+  } catch (error) {
+    if (!(error instanceof UsageError) && !(error as { code?: string }).code?.startsWith("ERR_PARSE_ARGS")) throw error;
+    process.stderr.write(`error: ${(error as Error).message}\n\n${usage}\n`);
+    process.exit(2);
+  }
 }
