@@ -1,4 +1,4 @@
-// A TrainQL client in ~80 lines: start a run with a plain fetch, then follow it over graphql-ws.
+// A TrainQL client in ~110 lines: start a run with a plain fetch, then follow it over graphql-ws.
 //   pnpm --filter @trainql/examples start-run -- --hidden 128 --iters 1000 --lr 0.5 --reg 1e-4 [--batch N] [--seed N]
 // API at $TRAINQL_API (default http://127.0.0.1:4000/graphql); $TRAINQL_API_TOKEN, one of its
 // API_TOKEN, where it has them.

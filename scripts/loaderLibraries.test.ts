@@ -5,11 +5,11 @@ import { loaderKnows } from "./loaderLibraries.ts";
 
 describe("loaderKnows", () => {
   it("finds a library the loader knows without ldconfig on the PATH", () => {
-    // (libc is on every Linux machine these tests run on; OpenBLAS is what `pnpm test` installs.)
-    for (const soname of ["libc.so.6", "libopenblas.so.0"]) {
-      expect(loaderKnows(soname), soname).toBe(true);
-      expect(loaderKnows(soname, { PATH: "/usr/bin:/bin" }), soname).toBe(true);
-    }
+    // (libc is on every Linux machine these tests run on.)
+    expect(loaderKnows("libc.so.6")).toBe(true);
+    expect(loaderKnows("libc.so.6", { PATH: "/usr/bin:/bin" })).toBe(true);
+    // OpenBLAS, which `pnpm test` installs (`pnpm test:unit` does not): the same answer either way.
+    expect(loaderKnows("libopenblas.so.0", { PATH: "/usr/bin:/bin" })).toBe(loaderKnows("libopenblas.so.0"));
   });
 
   it("says no for a library the loader does not know, nor for a prefix of a name it does", () => {

@@ -158,8 +158,10 @@ describe("memberProgress", () => {
 
 describe("trialsText", () => {
   it("counts a sweep's trials as its form does: with seeds, each trial's runs are one trial", () => {
-    expect(trialsText(36, [1, 2, 3])).toBe("12 trials × 3 seeds");
-    expect(trialsText(1, null)).toBe("1 trial");
-    expect(trialsText(2, [7])).toBe("2 trials × 1 seed");
+    const runs = (n: number) => Array(n).fill({});
+    expect(trialsText({ trials: runs(36), seeds: [1, 2, 3], groups: runs(12) })).toBe("12 trials × 3 seeds");
+    expect(trialsText({ trials: runs(1), seeds: null, groups: [] })).toBe("1 trial");
+    // A run deleted from a group leaves 35 runs: still 12 trials (it read 11.667).
+    expect(trialsText({ trials: runs(35), seeds: [1, 2, 3], groups: runs(12) })).toBe("12 trials × 3 seeds");
   });
 });

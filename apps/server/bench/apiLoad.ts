@@ -14,9 +14,8 @@ import path from "node:path";
 import { openDatabase } from "@trainql/db/database";
 import { readDatabaseEnv } from "@trainql/db/env";
 import { graphql, type TadaDocumentNode } from "@trainql/graphql";
-import { parseFlags, scriptFlags } from "@trainql/nn";
+import { countFlag, scriptFlags } from "@trainql/nn";
 import { writeSyntheticCifar10 } from "@trainql/nn/testing";
-import { integerAtLeast, numberText } from "@trainql/nn/validation";
 import { TRAINER_MAIN } from "@trainql/trainer/entry";
 import { print } from "graphql";
 import pg from "pg";
@@ -44,14 +43,12 @@ const OPTIONS = {
   profile: { type: "string" },
 } as const;
 const { values, SUBSCRIBERS, QPS, EPOCHS, MAX_MS } = scriptFlags(OPTIONS, USAGE, (values) => {
-  const count = (flag: keyof typeof OPTIONS) =>
-    parseFlags(numberText(integerAtLeast(1)), values[flag], () => `--${flag}`);
   return {
     values,
-    SUBSCRIBERS: count("subscribers"),
-    QPS: count("qps"),
-    EPOCHS: count("epochs"),
-    MAX_MS: count("max-seconds") * 1000,
+    SUBSCRIBERS: countFlag("subscribers", values.subscribers),
+    QPS: countFlag("qps", values.qps),
+    EPOCHS: countFlag("epochs", values.epochs),
+    MAX_MS: countFlag("max-seconds", values["max-seconds"]) * 1000,
   };
 });
 const serverRoot = path.resolve(import.meta.dirname, "..");

@@ -48,7 +48,7 @@ const registeredBackend = ({ name, device, version, warnings, limits }: BackendI
 });
 
 /** Stands for the data directory in what a run's error says. */
-const DATA_DIR = "<data directory>";
+const DATA_DIR_PLACEHOLDER = "<data directory>";
 
 async function loadData(env: TrainerEnv, log: Log): Promise<TrainerContext["data"]> {
   const dir = resolveDataDir(env.CIFAR10_DIR);
@@ -76,7 +76,7 @@ async function loadData(env: TrainerEnv, log: Log): Promise<TrainerContext["data
     log(`WARNING: ${message}`);
     // Which file and what is wrong with it, as in the log, but not where this machine keeps it.
     return {
-      error: `${message.replaceAll(dir, DATA_DIR)} ${DATA_DIR} is the trainer's data directory: trainers { dataset { directory } } in the API (with a token).`,
+      error: `${message.replaceAll(dir, DATA_DIR_PLACEHOLDER)} ${DATA_DIR_PLACEHOLDER} is the trainer's data directory: trainers { dataset { directory } } in the API (with a token).`,
     };
   }
 }

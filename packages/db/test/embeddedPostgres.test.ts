@@ -1,8 +1,7 @@
 // The embedded PostgreSQL's superuser password: random, kept beside the data directory for its owner
 // alone, and given to a data directory from before, which had the fixed "postgres" any user of the
 // machine could log in with. A real server, started and stopped here.
-import { mkdirSync, mkdtempSync, rmSync, statSync, unlinkSync } from "node:fs";
-import os from "node:os";
+import { mkdirSync, rmSync, statSync, unlinkSync } from "node:fs";
 import path from "node:path";
 import pg from "pg";
 import { afterAll, describe, expect, it } from "vitest";
@@ -69,13 +68,15 @@ describe("the embedded PostgreSQL's password", () => {
 
 describe("as root, a directory the user postgres cannot enter", () => {
   // (As a fresh container's clone under /root, mode 700: initdb failed with "Permission denied".)
-  const privateDir = mkdtempSync(path.join(os.tmpdir(), "trainql-private-")); // (mode 700)
+  const privateDir = path.join(path.dirname(dataDir), `test-private-${process.pid}`);
+  mkdirSync(privateDir, { recursive: true, mode: 0o700 });
   afterAll(() => rmSync(privateDir, { recursive: true, force: true }));
+  // The first closed directory above it, where the checkout itself is in one (a home of mode 700).
+  const above = closedOnTheWay(path.dirname(privateDir));
 
   it("is found on the way down to a path, by its mode", () => {
     mkdirSync(path.join(privateDir, "clone"));
-    expect(closedOnTheWay(path.join(privateDir, "clone", ".data"))).toEqual({ dir: privateDir, mode: "700" });
-    expect(closedOnTheWay(os.tmpdir())).toBeUndefined();
+    expect(closedOnTheWay(path.join(privateDir, "clone", ".data"))).toEqual(above ?? { dir: privateDir, mode: "700" });
   });
 
   it.skipIf(process.getuid?.() !== 0)("stops the server's start with what to do, before initdb", async () => {
@@ -83,7 +84,7 @@ describe("as root, a directory the user postgres cannot enter", () => {
       (e: unknown) => e,
     );
     expect((error as Error).message).toBe(
-      `As root, the embedded PostgreSQL runs as the user postgres (PostgreSQL refuses to run as root), which cannot enter ${privateDir} (mode 700). ` +
+      `As root, the embedded PostgreSQL runs as the user postgres (PostgreSQL refuses to run as root), which cannot enter ${above?.dir ?? privateDir} (mode ${above?.mode ?? "700"}). ` +
         "Put TrainQL where other users can reach it (e.g. /opt/trainql, not under /root), run it as a regular user, or set DATABASE_URL to a PostgreSQL server you run.",
     );
   });

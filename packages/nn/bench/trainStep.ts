@@ -19,18 +19,19 @@ import { spawnSync } from "node:child_process";
 import path from "node:path";
 import * as tf from "@tensorflow/tfjs-core";
 import { z } from "zod";
-import { initBackend, parseBackendName } from "../src/backend/backend.ts";
+import { initBackend } from "../src/backend/backend.ts";
 import { blasKernelsActive, setBlasKernels } from "../src/backend/blasKernels.ts";
 import { setFusedKernels } from "../src/backend/fusedKernels.ts";
 import { releaseWebgpu } from "../src/backend/webgpu.ts";
 import { backendOptionsOf, readEngineEnv } from "../src/cli/env.ts";
-import { parseFlags, scriptFlags, UsageError } from "../src/cli/runCli.ts";
+import { backendFlag, countFlag, parseFlags, scriptFlags, UsageError } from "../src/cli/runCli.ts";
 import { NUM_CLASSES, PIXELS_PER_IMAGE } from "../src/data/cifar10.ts";
 import type { Split } from "../src/data/dataset.ts";
 import { TwoLayerNet } from "../src/model/twoLayerNet.ts";
+import { HYPERPARAMETERS } from "../src/training/hyperparameters.ts";
 import { disposeRows, minibatches, releaseResidentRows, residentRows } from "../src/training/minibatches.ts";
 import { readsBehind, train } from "../src/training/train.ts";
-import { integerAtLeast, integerFrom, positiveNumber } from "../src/validation/rules.ts";
+import { positiveNumber } from "../src/validation/rules.ts";
 import { numberListText, numberText } from "../src/validation/textInput.ts";
 import { benchData } from "./benchData.ts";
 import { compareTrainingRuns, type LoopRow } from "./trainLoop.ts";
@@ -64,13 +65,7 @@ const OPTIONS = {
 } as const;
 
 const { values, backendName, hiddenSizes, minSeconds, ROUNDS, runIters } = scriptFlags(OPTIONS, USAGE, (values) => {
-  const count = (flag: string, raw: string) => parseFlags(numberText(integerAtLeast(1)), raw, () => `--${flag}`);
-  let backendName: ReturnType<typeof parseBackendName>;
-  try {
-    backendName = parseBackendName(values.backend);
-  } catch (error) {
-    throw new UsageError(`--backend: ${(error as Error).message}`);
-  }
+  const backendName = backendFlag(values.backend);
   if (values.only !== undefined && values.only !== "step" && values.only !== "run")
     throw new UsageError(`--only takes step or run; got "${values.only}"`);
   return {
@@ -78,13 +73,13 @@ const { values, backendName, hiddenSizes, minSeconds, ROUNDS, runIters } = scrip
     backendName,
     // A GPU's interesting sizes are larger: the issue's H = 4096 is where it should near its peak.
     hiddenSizes: parseFlags(
-      numberListText(z.array(integerFrom(1, 8192)).min(1)),
+      numberListText(z.array(HYPERPARAMETERS.hiddenSize.rule).min(1)),
       values.hidden ?? (backendName === "webgpu" ? "512,2048,4096" : "128,512,2048"),
       () => "--hidden",
     ),
     minSeconds: parseFlags(numberText(positiveNumber()), values["min-seconds"], () => "--min-seconds"),
-    ROUNDS: count("rounds", values.rounds),
-    runIters: count("iters", values.iters),
+    ROUNDS: countFlag("rounds", values.rounds),
+    runIters: countFlag("iters", values.iters),
   };
 });
 const N = 1000;

@@ -54,18 +54,25 @@ export function numberMeanStd(m: MeanStd): string {
  * only "—" where its accuracy goes.
  */
 export function memberProgress(runs: readonly { status: RunStatus }[]): string {
-  const count = (test: (s: RunStatus) => boolean) => runs.filter((r) => test(r.status)).length;
-  const others = [
-    [count((s) => s === "FAILED"), "failed"],
-    [count((s) => s === "CANCELLED"), "cancelled"],
-    [count((s) => s === "STOPPED"), "stopped"],
-    [count((s) => s === "RUNNING"), "training"],
-    [count((s) => s === "QUEUED"), "queued"],
-    [count((s) => s === "PAUSED"), "paused"],
-  ] as const;
-  const finished = `${count((s) => s === "SUCCEEDED")} of ${runs.length} seeds finished`;
-  return [finished, ...others.filter(([n]) => n > 0).map(([n, what]) => `${n} ${what}`)].join(", ");
+  const count = (status: RunStatus) => runs.filter((r) => r.status === status).length;
+  const finished = `${count("SUCCEEDED")} of ${runs.length} seeds finished`;
+  const others = Object.entries(OTHERS).flatMap(([status, what]) => {
+    const n = count(status as RunStatus);
+    return n > 0 ? [`${n} ${what}`] : [];
+  });
+  return [finished, ...others].join(", ");
 }
+
+// What became of the members not finished, in this order. A Record: a status added to the schema
+// fails the typecheck until it is worded here (SUCCEEDED is the "finished" above).
+const OTHERS: Record<Exclude<RunStatus, "SUCCEEDED">, string> = {
+  FAILED: "failed",
+  CANCELLED: "cancelled",
+  STOPPED: "stopped",
+  RUNNING: "training",
+  QUEUED: "queued",
+  PAUSED: "paused",
+};
 
 /** What every member shares: the hyperparameters apart from the seed. */
 export function groupLabel(group: {

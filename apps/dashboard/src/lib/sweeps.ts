@@ -49,11 +49,18 @@ export type SweepView = ResultOf<typeof SweepViewFragment>;
 
 /**
  * "12 trials", or with seeds "12 trials × 3 seeds": a trial is one configuration, as the sweep form
- * and the rungs count them, where the API's `Sweep.trials` lists each seed's run of it.
+ * and the rungs count them, where the API's `Sweep.trials` lists each seed's run of it (with seeds,
+ * the trials are its groups: a run deleted from one leaves the count whole).
  */
-export function trialsText(runs: number, seeds: readonly number[] | null | undefined): string {
-  const perTrial = seeds?.length ?? 0;
-  return perTrial === 0 ? plural(runs, "trial") : `${plural(runs / perTrial, "trial")} × ${plural(perTrial, "seed")}`;
+export function trialsText(sweep: {
+  trials: readonly unknown[];
+  seeds: readonly number[] | null;
+  groups: readonly unknown[];
+}): string {
+  const seeds = sweep.seeds?.length ?? 0;
+  return seeds === 0
+    ? plural(sweep.trials.length, "trial")
+    : `${plural(sweep.groups.length, "trial")} × ${plural(seeds, "seed")}`;
 }
 
 /** The knobs a sweep searches, as (field of a trial, label). */

@@ -6,7 +6,7 @@ import path from "node:path";
 import { parseArgs } from "node:util";
 import { openDatabase } from "@trainql/db/database";
 import { graphql, type ResultOf, type TadaDocumentNode, type VariablesOf } from "@trainql/graphql";
-import { isRange, parseFlags, runCli, UsageError } from "@trainql/nn";
+import { countFlag, isRange, parseFlags, runCli, UsageError } from "@trainql/nn";
 import {
   RANGE_SYNTAX,
   SWEEP_DEFAULTS,
@@ -14,7 +14,7 @@ import {
   sweepInputOf,
   sweepSettingsTextSchema,
 } from "@trainql/nn/sweepRules";
-import { integerAtLeast, numberText, subjectOf } from "@trainql/nn/validation";
+import { subjectOf } from "@trainql/nn/validation";
 import { reapPolicyOf } from "@trainql/runs/env";
 import { TRAINER_MAIN } from "@trainql/trainer/entry";
 import cliProgress from "cli-progress";
@@ -63,7 +63,7 @@ const OPTIONS = {
   "max-trials": { type: "string" },
   eta: { type: "string" },
   api: { type: "string" },
-  trainers: { type: "string", default: "1" },
+  trainers: { type: "string" }, // (default 1)
   "data-dir": { type: "string" },
   "records-per-batch": { type: "string" },
   json: { type: "boolean", default: false },
@@ -86,9 +86,6 @@ const FLAGS: Record<SweepField, string> = {
   seeds: "--seeds",
 };
 
-/** How many trainer processes: a whole number ≥ 1 (0 started a system that could train nothing). */
-const trainerCount = (raw: string): number => parseFlags(numberText(integerAtLeast(1)), raw, () => "--trainers");
-
 /** The API's names of settings and strategies, in a message about two flags, as the flags' own. */
 function inFlagTerms(message: string): string {
   const words: [string, string][] = [
@@ -107,8 +104,15 @@ function apiUrl(raw: string): string {
   return url.href;
 }
 
-/** A token of the API's API_TOKEN, for an API that has them (read from the environment, not a flag: flags show in `ps`). */
-const token = process.env.TRAINQL_API_TOKEN || undefined;
+/**
+ * A token of the API's API_TOKEN, for an API that has them, sent over HTTP and graphql-ws alike.
+ * From the environment, not a flag: flags show in `ps`.
+ */
+const token = process.env.TRAINQL_API_TOKEN;
+const authorization: Record<string, string> = token ? { authorization: `Bearer ${token}` } : {};
+
+/** No answer from the API at all (nothing listens there, or the network failed). */
+class ApiUnreachable extends Error {}
 
 // What the progress bar and the final table read; unmasked, since this file is their only reader.
 const SweepProgress = graphql(`
@@ -133,13 +137,11 @@ const SWEEP_EVENTS = graphql(
 async function gql<T, V>(url: string, query: TadaDocumentNode<T, V>, variables: V): Promise<T> {
   const response = await fetch(url, {
     method: "POST",
-    headers: { "content-type": "application/json", ...(token ? { authorization: `Bearer ${token}` } : {}) },
+    headers: { "content-type": "application/json", ...authorization },
     body: JSON.stringify({ query: print(query), variables }),
   }).catch((error: Error) => {
     const cause = (error.cause as { code?: string } | undefined)?.code ?? error.message;
-    throw new UsageError(
-      `cannot reach the API at ${url} (${cause}): start it (pnpm start), or leave out --api to sweep on a system of this command's own`,
-    );
+    throw new ApiUnreachable(`cannot reach the API at ${url} (${cause})`);
   });
   const body = (await response.json()) as { data?: T; errors?: { message: string; extensions?: { field?: string } }[] };
   if (body.errors?.length || !body.data) {
@@ -224,22 +226,25 @@ async function main(argv: string[]): Promise<void> {
   const full = Object.values(settings.space).some(isRange) ? "every trial trained in full" : "the full grid";
   const log = (line: string) => process.stderr.write(`${line}\n`);
   const started = performance.now();
-  if (values.api) {
-    // (They were ignored: the running API's trainers train.)
-    const own = (["trainers", "data-dir", "records-per-batch"] as const).filter(
-      (f) => f in values && !(f === "trainers" && values.trainers === "1"),
-    );
-    if (own.length > 0)
-      throw new UsageError(`--${own[0]} is for a system of this command's own: leave it out with --api`);
-  }
-  const trainers = trainerCount(values.trainers);
+  // (Ignored with --api, they were: the running API's trainers train.)
+  const own = (["trainers", "data-dir", "records-per-batch"] as const).find((f) => values[f] !== undefined);
+  if (values.api && own)
+    throw new UsageError(`--${own} is for a system of this command's own: leave it out with --api`);
+  const trainers = countFlag("trainers", values.trainers ?? "1");
   const system = values.api ? undefined : await startSystem(trainers, values["data-dir"], values["records-per-batch"]);
   const api = values.api ? apiUrl(values.api) : system!.url;
   try {
     // Our own trainers must be up first: the plan depends on the data set they load.
     const wanted = values.api ? 1 : trainers;
     for (let waited = 0; ; waited += 250) {
-      const { trainers } = await gql(api, TRAINERS, {});
+      const { trainers } = await gql(api, TRAINERS, {}).catch((error: Error) => {
+        // The first request: --api names no API that is up.
+        if (values.api && error instanceof ApiUnreachable)
+          throw new UsageError(
+            `${error.message}: start it (pnpm start), or leave out --api to sweep on a system of this command's own`,
+          );
+        throw error;
+      });
       if (trainers.length >= wanted) {
         if (!trainers.some((t) => t.dataset.available))
           throw new UsageError("the trainers found no CIFAR-10 data (see their messages above)");
@@ -267,7 +272,7 @@ async function main(argv: string[]): Promise<void> {
       url: api.replace(/^http/, "ws"),
       webSocketImpl: WebSocket,
       retryAttempts: 10,
-      connectionParams: token ? { authorization: `Bearer ${token}` } : {},
+      connectionParams: authorization,
     });
     let final: SweepState | undefined;
     for await (const event of ws.iterate<ResultOf<typeof SWEEP_EVENTS>>({

@@ -194,7 +194,8 @@ export const RunRef = builder.prismaNode("Run", {
     error: t.exposeString("error", { nullable: true, description: "Why the run FAILED." }),
     divergedAtIteration: t.exposeInt("divergedAtIteration", {
       nullable: true,
-      description: "For a run that FAILED by diverging: the iteration whose loss was not a finite number (NaN or ±∞).",
+      description:
+        "For a run that FAILED by diverging: the iteration whose loss was not a finite number (NaN or ±∞), or whose update left parameters that are not (checked at each epoch's end and after the last step, where no later loss would tell).",
     }),
     interruptions: t.exposeStringList("interruptions", {
       description:

@@ -108,8 +108,7 @@ export const SweepRef = builder.prismaNode("Sweep", {
     eta: t.int({
       nullable: true,
       select: { ...CONFIG, strategy: true },
-      description:
-        "SUCCESSIVE_HALVING's: each rung keeps the best 1/eta. Null for GRID and RANDOM, which have no use for it (startSweep ignores one given with them).",
+      description: `${SWEEP_FIELDS.eta.about} Null for GRID and RANDOM, which have no use for it (startSweep ignores one given with them).`,
       // (Stored whatever the strategy, unchecked where it means nothing: an eta of -7 given with GRID read back as -7.)
       resolve: (s) => (s.strategy === "SUCCESSIVE_HALVING" ? config(s).eta : null),
     }),

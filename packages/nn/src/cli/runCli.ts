@@ -3,8 +3,11 @@
 // and exit 2; other known errors print their message (no stack) and exit 1.
 import { type ParseArgsConfig, parseArgs } from "node:util";
 import type { z } from "zod";
+import { type BackendName, parseBackendName } from "../backend/backend.ts";
 import { workersLoaded } from "../backend/loadingWorkers.ts";
 import { type Problem, problemsOf, sentence } from "../validation/problems.ts";
+import { integerAtLeast } from "../validation/rules.ts";
+import { numberText } from "../validation/textInput.ts";
 
 export class UsageError extends Error {
   override name = "UsageError";
@@ -25,6 +28,25 @@ export function parseFlags<S extends z.ZodType>(
   );
 }
 
+/** A flag that counts something (rounds, rows, processes): a whole number ≥ 1. */
+export const countFlag = (flag: string, raw: string): number =>
+  parseFlags(numberText(integerAtLeast(1)), raw, () => `--${flag}`);
+
+/** --backend's value, refused naming the flag. */
+export function backendFlag(raw: string): BackendName | "auto" {
+  try {
+    return parseBackendName(raw);
+  } catch (error) {
+    throw new UsageError(`--backend: ${(error as Error).message}`);
+  }
+}
+
+/** Ends a program whose command line was wrong: the error, the usage, exit 2. */
+function exitWithUsage(message: string, usage: string): never {
+  process.stderr.write(`error: ${message}\n\n${usage}\n`);
+  process.exit(2);
+}
+
 export function runCli(main: (argv: string[]) => Promise<void>, usage: string): void {
   main(process.argv.slice(2).filter((a, i) => !(i === 0 && a === "--")))
     // (Never exit while a worker loads a native addon: see loadingWorkers.ts.)
@@ -32,10 +54,7 @@ export function runCli(main: (argv: string[]) => Promise<void>, usage: string): 
     .then(
       () => process.exit(0),
       (error: unknown) => {
-        if (error instanceof UsageError) {
-          process.stderr.write(`error: ${error.message}\n\n${usage}\n`);
-          process.exit(2);
-        }
+        if (error instanceof UsageError) exitWithUsage(error.message, usage);
         const message = error instanceof Error ? `${error.name}: ${error.message}` : String(error);
         process.stderr.write(`error: ${message}\n`);
         process.exit(1);
@@ -69,7 +88,6 @@ export function scriptFlags<const O extends Options, T>(
     return check(values as Parameters<typeof check>[0]);
   } catch (error) {
     if (!(error instanceof UsageError) && !(error as { code?: string }).code?.startsWith("ERR_PARSE_ARGS")) throw error;
-    process.stderr.write(`error: ${(error as Error).message}\n\n${usage}\n`);
-    process.exit(2);
+    exitWithUsage((error as Error).message, usage);
   }
 }

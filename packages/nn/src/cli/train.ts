@@ -2,7 +2,7 @@
 //               [--data-dir DIR] [--backend wasm] [--test] [--json]
 import { parseArgs } from "node:util";
 import cliProgress from "cli-progress";
-import { type BackendName, initBackend, parseBackendName } from "../backend/backend.ts";
+import { initBackend } from "../backend/backend.ts";
 import { NUM_CLASSES, PIXELS_PER_IMAGE } from "../data/cifar10.ts";
 import { loadCifar10 } from "../data/dataset.ts";
 import { TwoLayerNet } from "../model/twoLayerNet.ts";
@@ -13,10 +13,8 @@ import {
   hyperparametersTextSchema,
 } from "../training/hyperparameters.ts";
 import { train } from "../training/train.ts";
-import { integerAtLeast } from "../validation/rules.ts";
-import { numberText } from "../validation/textInput.ts";
 import { backendOptionsOf, readEngineEnv } from "./env.ts";
-import { parseFlags, runCli, UsageError } from "./runCli.ts";
+import { backendFlag, countFlag, parseFlags, runCli, UsageError } from "./runCli.ts";
 
 // One flag a hyperparameter, with its help and default, from the hyperparameters' own table.
 const knobHelp = HYPERPARAMETER_NAMES.map((name) => {
@@ -67,12 +65,6 @@ function hyperparametersFrom(values: Values, numTrain?: number): Hyperparameters
   );
 }
 
-/** A count flag that, when given, must be a whole number ≥ 1 (the data loader checks its upper bound). */
-function countFlag(values: Values, flag: string): number | undefined {
-  const raw = values[flag];
-  return raw === undefined ? undefined : parseFlags(numberText(integerAtLeast(1)), raw, () => `--${flag}`);
-}
-
 /** The loader's words for the rows asked for, as the flags that asked. */
 const LOADER_FIELDS = { numTrain: "--num-train", numVal: "--num-val" };
 
@@ -90,18 +82,11 @@ async function main(argv: string[]): Promise<void> {
   }
   // Every flag checked before the backend and the data load (seconds).
   const [numTrain, numVal, recordsPerBatch] = (["num-train", "num-val", "records-per-batch"] as const).map((f) =>
-    countFlag(values, f),
+    typeof values[f] === "string" ? countFlag(f, values[f]) : undefined,
   );
   let hp = hyperparametersFrom(values);
   const env = readEngineEnv();
-  let backendName: BackendName | "auto" = env.TRAIN_BACKEND;
-  if (typeof values.backend === "string") {
-    try {
-      backendName = parseBackendName(values.backend);
-    } catch (error) {
-      throw new UsageError(`--backend: ${(error as Error).message}`);
-    }
-  }
+  const backendName = typeof values.backend === "string" ? backendFlag(values.backend) : env.TRAIN_BACKEND;
 
   // Progress and logs go to stderr, so that with --json stdout holds only the result.
   const log = (line: string) => process.stderr.write(`${line}\n`);

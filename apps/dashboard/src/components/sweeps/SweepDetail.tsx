@@ -164,7 +164,7 @@ export function SweepDetail({ initial }: { initial: SweepView }) {
             ))}
             <dt>Trials</dt>
             <dd>
-              {trialsText(sweep.trials.length, sweep.seeds)}
+              {trialsText(sweep)}
               {sweep.seeds ? `: ${plural(sweep.trials.length, "run")}` : ""} ({endedTrials} ended
               {pausedTrials > 0 ? `, ${pausedTrials} waiting for the rung to end` : ""})
             </dd>

@@ -19,7 +19,7 @@ import { useRunsChanged } from "../runs/useRunsChanged";
 const SWEEPS = graphql(`
   query SweepsPage($first: Int, $after: String) {
     sweeps(first: $first, after: $after) {
-      edges { node { id uuid status strategy createdAt itersSpent gridIters seeds trials { id } bestRun { finalValAcc testAcc } } }
+      edges { node { id uuid status strategy createdAt itersSpent gridIters seeds trials { id } groups { id } bestRun { finalValAcc testAcc } } }
       pageInfo { hasNextPage endCursor }
     }
   }
@@ -80,7 +80,7 @@ export function SweepsTable() {
                     <StatusBadge status={s.status} />
                   </td>
                   <td>{STRATEGY_LABELS[s.strategy]}</td>
-                  <td className="num">{trialsText(s.trials.length, s.seeds)}</td>
+                  <td className="num">{trialsText(s)}</td>
                   <td className="num">{((100 * s.itersSpent) / s.gridIters).toFixed(1)}%</td>
                   <td className="num">{percent(s.bestRun?.finalValAcc)}</td>
                   <td className="num">{percent(s.bestRun?.testAcc)}</td>

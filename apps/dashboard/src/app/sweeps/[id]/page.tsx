@@ -26,7 +26,7 @@ export default async function SweepPage({ params }: { params: Promise<{ id: stri
     <>
       <h1>
         Sweep <span className="muted">{sweep.uuid.slice(0, 8)}</span> — {STRATEGY_LABELS[sweep.strategy]},{" "}
-        {trialsText(sweep.trials.length, sweep.seeds)}
+        {trialsText(sweep)}
       </h1>
       <SweepDetail initial={sweep} />
     </>
