@@ -4,7 +4,7 @@
 import { mkdirSync, rmSync, statSync, unlinkSync } from "node:fs";
 import path from "node:path";
 import pg from "pg";
-import { afterAll, describe, expect, it } from "vitest";
+import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { closedOnTheWay, embeddedUrl, passwordFileOf, startEmbeddedPostgres } from "../src/embeddedPostgres.ts";
 
 // (Under the repository's .data, as `pnpm start`'s: as root, PostgreSQL runs as a user of its own,
@@ -69,13 +69,19 @@ describe("the embedded PostgreSQL's password", () => {
 describe("as root, a directory the user postgres cannot enter", () => {
   // (As a fresh container's clone under /root, mode 700: initdb failed with "Permission denied".)
   const privateDir = path.join(path.dirname(dataDir), `test-private-${process.pid}`);
-  mkdirSync(privateDir, { recursive: true, mode: 0o700 });
+  // (Made in the tests, not while they are collected: `recursive` with a mode would give .data, made
+  // here on a fresh clone, mode 700 too, and the other tests' server could not enter it.)
+  let above: ReturnType<typeof closedOnTheWay>;
+  beforeAll(() => {
+    mkdirSync(path.dirname(privateDir), { recursive: true });
+    mkdirSync(privateDir, { mode: 0o700 });
+    mkdirSync(path.join(privateDir, "clone"));
+    // The first closed directory above it, where the checkout itself is in one (a home of mode 700).
+    above = closedOnTheWay(path.dirname(privateDir));
+  });
   afterAll(() => rmSync(privateDir, { recursive: true, force: true }));
-  // The first closed directory above it, where the checkout itself is in one (a home of mode 700).
-  const above = closedOnTheWay(path.dirname(privateDir));
 
   it("is found on the way down to a path, by its mode", () => {
-    mkdirSync(path.join(privateDir, "clone"));
     expect(closedOnTheWay(path.join(privateDir, "clone", ".data"))).toEqual(above ?? { dir: privateDir, mode: "700" });
   });
 

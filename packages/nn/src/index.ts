@@ -3,7 +3,7 @@
 // can use it; training is in `@trainql/nn/engine`, the data set in `@trainql/nn/data`.
 
 export { BACKEND_NAMES, type BackendName, stepsOnHostThread, trainsOnGpu } from "./backend/backendNames.ts";
-export { backendFlag, countFlag, parseFlags, runCli, scriptFlags, UsageError } from "./cli/runCli.ts";
+export { countFlag, parseFlags, runCli, scriptFlags, UsageError } from "./cli/runCli.ts";
 export { howToGetData, NUM_CLASSES, PIXELS_PER_IMAGE } from "./data/cifar10.ts";
 export * from "./search/searchSpace.ts";
 export * from "./search/successiveHalving.ts";

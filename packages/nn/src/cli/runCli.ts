@@ -3,7 +3,6 @@
 // and exit 2; other known errors print their message (no stack) and exit 1.
 import { type ParseArgsConfig, parseArgs } from "node:util";
 import type { z } from "zod";
-import { type BackendName, parseBackendName } from "../backend/backend.ts";
 import { workersLoaded } from "../backend/loadingWorkers.ts";
 import { type Problem, problemsOf, sentence } from "../validation/problems.ts";
 import { integerAtLeast } from "../validation/rules.ts";
@@ -31,15 +30,6 @@ export function parseFlags<S extends z.ZodType>(
 /** A flag that counts something (rounds, rows, processes): a whole number ≥ 1. */
 export const countFlag = (flag: string, raw: string): number =>
   parseFlags(numberText(integerAtLeast(1)), raw, () => `--${flag}`);
-
-/** --backend's value, refused naming the flag. */
-export function backendFlag(raw: string): BackendName | "auto" {
-  try {
-    return parseBackendName(raw);
-  } catch (error) {
-    throw new UsageError(`--backend: ${(error as Error).message}`);
-  }
-}
 
 /** Ends a program whose command line was wrong: the error, the usage, exit 2. */
 function exitWithUsage(message: string, usage: string): never {

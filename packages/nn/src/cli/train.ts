@@ -13,8 +13,9 @@ import {
   hyperparametersTextSchema,
 } from "../training/hyperparameters.ts";
 import { train } from "../training/train.ts";
+import { backendFlag } from "./backendFlag.ts";
 import { backendOptionsOf, readEngineEnv } from "./env.ts";
-import { backendFlag, countFlag, parseFlags, runCli, UsageError } from "./runCli.ts";
+import { countFlag, parseFlags, runCli, UsageError } from "./runCli.ts";
 
 // One flag a hyperparameter, with its help and default, from the hyperparameters' own table.
 const knobHelp = HYPERPARAMETER_NAMES.map((name) => {
