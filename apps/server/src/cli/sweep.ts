@@ -230,15 +230,17 @@ async function main(argv: string[]): Promise<void> {
   const own = (["trainers", "data-dir", "records-per-batch"] as const).find((f) => values[f] !== undefined);
   if (values.api && own)
     throw new UsageError(`--${own} is for a system of this command's own: leave it out with --api`);
-  const trainers = countFlag("trainers", values.trainers ?? "1");
-  const system = values.api ? undefined : await startSystem(trainers, values["data-dir"], values["records-per-batch"]);
+  const trainerCount = countFlag("trainers", values.trainers ?? "1");
+  const system = values.api
+    ? undefined
+    : await startSystem(trainerCount, values["data-dir"], values["records-per-batch"]);
   const api = values.api ? apiUrl(values.api) : system!.url;
   try {
     // Our own trainers must be up first: the plan depends on the data set they load.
-    const wanted = values.api ? 1 : trainers;
+    const wanted = values.api ? 1 : trainerCount;
     for (let waited = 0; ; waited += 250) {
       const { trainers } = await gql(api, TRAINERS, {}).catch((error: Error) => {
-        // The first request: --api names no API that is up.
+        // No answer: --api names no API that is up.
         if (values.api && error instanceof ApiUnreachable)
           throw new UsageError(
             `${error.message}: start it (pnpm start), or leave out --api to sweep on a system of this command's own`,
