@@ -61,12 +61,14 @@ export async function openDatabase(env: DatabaseEnv, log: (line: string) => void
 export function databaseProblem(error: unknown, url: string): string {
   const { code, message } = error as { code?: string; message?: string };
   const at = new URL(url);
-  const where = `${at.hostname}:${at.port || 5432}`;
-  const name = decodeURIComponent(at.pathname.slice(1)) || decodeURIComponent(at.username);
+  const port = at.port || 5432;
+  const user = decodeURIComponent(at.username);
+  const where = `${at.hostname}:${port}`;
+  const name = decodeURIComponent(at.pathname.slice(1)) || user;
   if (code === "ECONNREFUSED")
     return `nothing listens at ${where}: start PostgreSQL there, or unset DATABASE_URL for an embedded one`;
   if (code === "3D000")
-    return `PostgreSQL at ${where} has no database "${name}": create it (createdb -h ${at.hostname} -p ${at.port || 5432} -U ${decodeURIComponent(at.username) || "postgres"} ${name}), or name another in DATABASE_URL`;
+    return `PostgreSQL at ${where} has no database "${name}": create it (createdb -h ${at.hostname} -p ${port} -U ${user || "postgres"} ${name}), or name another in DATABASE_URL`;
   if (code === "28P01" || code === "28000")
     return `PostgreSQL at ${where} refused the login (${message}): fix the user or password in DATABASE_URL`;
   return message ?? String(error);

@@ -1,7 +1,7 @@
 // A run as the comparison shows it: read by the compare page on the server, again by the page in the
 // browser for a run whose live stream the API refused (CompareView polls it), and kept up to date by
-// that stream's events. Not in
-// CompareView.tsx: a client module's exports are only references on the server, not callable there.
+// that stream's events. Not in CompareView.tsx: a client module's exports are only references on the
+// server, not callable there.
 import { graphql, type ResultOf, readFragment } from "@trainql/graphql";
 import { withLosses } from "./runEvents";
 import { type Epoch, EpochFields, type RunSummary, RunSummaryFragment } from "./types";
@@ -24,8 +24,9 @@ export function comparedRun(run: ResultOf<typeof COMPARED_RUN>["run"]): Compared
   };
 }
 
-// The comparison's stream of a live run (CompareView). Only what it shows: weights and test events come as bare __typename. The cursor: after
-// a reconnect the stream resumes where it stopped (urqlClient.ts sets $after).
+// The comparison's stream of a live run (CompareView). Only what it shows: weights and test events
+// come as bare __typename. The cursor: after a reconnect the stream resumes where it stopped
+// (urqlClient.ts sets $after).
 export const COMPARED_RUN_EVENTS = graphql(
   `
   subscription CompareRunEvents($runId: ID!, $after: String) {
