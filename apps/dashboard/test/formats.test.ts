@@ -111,6 +111,7 @@ describe("a reproduction's verdict", () => {
     firstDifferenceIteration: null,
     firstDifference: null,
     maxAbsDifference: null,
+    finalParametersIdentical: null,
     sameBackend: null,
     originalBackend: "wasm",
     originalDevice: "cpu",
@@ -132,6 +133,18 @@ describe("a reproduction's verdict", () => {
     expect(verdictWords(notYet, "CANCELLED").text).toBe(
       "reproduction not compared: it CANCELLED, and only a SUCCEEDED one is",
     );
+  });
+
+  it("calls it bit-identical only when the final parameters are too, which no loss shows", () => {
+    const sameLosses = { ...notYet, identical: true, maxAbsDifference: 0 };
+    const words = (finalParametersIdentical: boolean | null) =>
+      verdictWords({ ...sameLosses, finalParametersIdentical }, "SUCCEEDED");
+    expect(words(true)).toEqual({ text: "reproduced bit-identically", kind: "same" });
+    expect(words(false)).toEqual({ text: "every loss identical, but the final parameters differ", kind: "differs" });
+    expect(words(null)).toEqual({
+      text: "every loss reproduced bit-identically (the original has no final parameters to compare)",
+      kind: "same",
+    });
   });
 });
 

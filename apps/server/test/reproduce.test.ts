@@ -1,6 +1,7 @@
 // reproduceRun through the real API, queue and trainer: the same seed and hyperparameters retrained,
 // its per-iteration losses compared bit for bit with the original's.
 import { graphql } from "@trainql/graphql";
+import { decodeCheckpoint, encodeCheckpoint } from "@trainql/nn/checkpointFormat";
 import pg from "pg";
 import { beforeAll, describe, expect, it } from "vitest";
 import {
@@ -32,7 +33,7 @@ const RUN = graphql(`
       status backend device hyperparameters { seed hiddenSize learningRate numIters }
       backendSpans { fromIteration backend device }
       reproductions { uuid }
-      reproduction { identical firstDifferenceIteration firstDifference maxAbsDifference sameBackend originalBackend originalDevice }
+      reproduction { identical firstDifferenceIteration firstDifference maxAbsDifference finalParametersIdentical sameBackend originalBackend originalDevice }
     }
   }
 `);
@@ -83,6 +84,7 @@ describe("reproduceRun", () => {
       firstDifferenceIteration: null,
       firstDifference: null,
       maxAbsDifference: 0,
+      finalParametersIdentical: true,
       sameBackend: true,
       originalBackend: original.backend,
       originalDevice: original.device,
@@ -127,6 +129,42 @@ describe("reproduceRun", () => {
     // The reproduction trained the true loss; the difference is against what the original stored.
     expect(reproduction!.firstDifference).toBe(stored - injected);
     expect(reproduction!.maxAbsDifference).toBe(Math.abs(stored - injected));
+  });
+
+  it("compares the final parameters too, which no loss shows, and not the checkpoint's header", async () => {
+    const { startRun } = await gqlOk(api.url, START, { input: { ...INPUT, seed: 14 } });
+    await succeeded(startRun.uuid);
+    const [row] = await sql<{ data: Buffer }>(`SELECT data FROM "Checkpoint" WHERE "runId" = $1`, [startRun.uuid]);
+    const original = decodeCheckpoint(row!.data);
+    // A header of another length and backend (as another trainer writes it), the same parameters:
+    const rewrite = (values: typeof original.values) =>
+      sql(`UPDATE "Checkpoint" SET data = $2 WHERE "runId" = $1`, [
+        startRun.uuid,
+        encodeCheckpoint({ header: { ...original.header, backend: "a backend of a longer name" }, values }),
+      ]);
+    await rewrite(original.values);
+    const same = await gqlOk(api.url, REPRODUCE, { id: startRun.uuid });
+    expect((await succeeded(same.reproduceRun.uuid)).reproduction).toMatchObject({
+      identical: true,
+      finalParametersIdentical: true,
+    });
+    // The last update differing by one ulp in one number, as a last step's would (its loss is taken
+    // before it):
+    const b2 = Float32Array.from(original.values.b2);
+    new Uint32Array(b2.buffer)[b2.length - 1]! ^= 1;
+    await rewrite({ ...original.values, b2 });
+    const other = await gqlOk(api.url, REPRODUCE, { id: startRun.uuid });
+    expect((await succeeded(other.reproduceRun.uuid)).reproduction).toMatchObject({
+      identical: true,
+      finalParametersIdentical: false,
+    });
+    // An original without its final checkpoint: the losses alone are compared, and it says so.
+    await sql(`DELETE FROM "Checkpoint" WHERE "runId" = $1`, [startRun.uuid]);
+    const unchecked = await gqlOk(api.url, REPRODUCE, { id: startRun.uuid });
+    expect((await succeeded(unchecked.reproduceRun.uuid)).reproduction).toMatchObject({
+      identical: true,
+      finalParametersIdentical: null,
+    });
   });
 
   it("refuses runs that have not SUCCEEDED, and ids that are not runs", async () => {

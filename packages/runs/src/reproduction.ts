@@ -1,6 +1,7 @@
-// reproduceRun's proof: a reproduction's per-iteration losses against its original's, as stored
-// (float32). Compared by the trainer in the transaction that marks the reproduction SUCCEEDED, so the
-// verdict is written once, with the losses it was computed from, and read back from the run's row.
+// reproduceRun's proof: a reproduction's per-iteration losses (as stored, float32) and its final
+// parameters against its original's. Compared by the trainer in the transaction that marks the
+// reproduction SUCCEEDED, so the verdict is written once, with the values it was computed from, and
+// read back from the run's row.
 import type { Prisma } from "@trainql/db";
 import { readLosses } from "./lossStore.ts";
 
@@ -42,14 +43,43 @@ export function compareLosses(original: Float32Array, reproduction: Float32Array
   };
 }
 
-/** Compares a finished reproduction with its original and stores the verdict on the reproduction's row. */
+/**
+ * Whether two runs' final parameters are bit-identical: their checkpoints' bytes past the header
+ * (which names the backend, so it may differ), compared in PostgreSQL rather than fetched (a net of
+ * the reference's size is 61 MB a checkpoint). The layout is format.ts' in @trainql/nn: the header's
+ * length is the little-endian u32 at byte 8, the parameters start after it at byte 12 + length.
+ * Null when either run has no checkpoint, or the two were taken at different iterations.
+ */
+async function compareFinalParameters(
+  tx: Prisma.TransactionClient,
+  runId: string,
+  originalId: string,
+): Promise<boolean | null> {
+  const rows = await tx.$queryRaw<{ identical: boolean }[]>`
+    WITH params AS (
+      SELECT "runId", iteration, substring(data FROM 13 + get_byte(data, 8) + (get_byte(data, 9) << 8)
+        + (get_byte(data, 10) << 16) + (get_byte(data, 11) << 24)) AS bytes
+      FROM "Checkpoint" WHERE "runId" IN (${runId}::uuid, ${originalId}::uuid)
+    )
+    SELECT r.bytes = o.bytes AS identical FROM params r JOIN params o USING (iteration)
+    WHERE r."runId" = ${runId}::uuid AND o."runId" = ${originalId}::uuid`;
+  return rows[0]?.identical ?? null;
+}
+
+/**
+ * Compares a finished reproduction with its original, its losses and its final parameters (its
+ * last checkpoint is committed before its SUCCEEDED), and stores the verdict on the reproduction's row.
+ */
 export async function recordReproduction(
   tx: Prisma.TransactionClient,
   runId: string,
   originalId: string,
-): Promise<LossComparison> {
+): Promise<LossComparison & { finalParametersIdentical: boolean | null }> {
   const [original, reproduction] = [await readLosses(tx, originalId), await readLosses(tx, runId)];
-  const result = compareLosses(original, reproduction);
+  const result = {
+    ...compareLosses(original, reproduction),
+    finalParametersIdentical: await compareFinalParameters(tx, runId, originalId),
+  };
   await tx.run.update({
     where: { id: runId },
     data: {
@@ -58,6 +88,7 @@ export async function recordReproduction(
       firstDifference: result.firstDifference,
       // PostgreSQL's double precision holds Infinity; JSON would not, so the API reports it as null.
       maxAbsDifference: result.maxAbsDifference,
+      finalParametersIdentical: result.finalParametersIdentical,
     },
   });
   return result;

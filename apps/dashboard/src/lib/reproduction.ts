@@ -7,7 +7,7 @@ export const ReproductionFields = graphql(`
   fragment ReproductionFields on Run @_unmask {
     group { uuid }
     reproducedFrom { uuid }
-    reproduction { identical firstDifferenceIteration firstDifference maxAbsDifference sameBackend originalBackend originalDevice }
+    reproduction { identical firstDifferenceIteration firstDifference maxAbsDifference finalParametersIdentical sameBackend originalBackend originalDevice }
   }
 `);
 export type RunOrigins = ResultOf<typeof ReproductionFields>;
@@ -15,7 +15,7 @@ export type RunOrigins = ResultOf<typeof ReproductionFields>;
 export type Verdict = NonNullable<RunOrigins["reproduction"]>;
 
 /**
- * The verdict in words. The comparison is made when the reproduction SUCCEEDS: one that ended
+ * The verdict in words: "bit-identically" is every loss and the final parameters. The comparison is made when the reproduction SUCCEEDS: one that ended
  * otherwise (failed, cancelled) never will be compared, and says so rather than wait for it.
  */
 export function verdictWords(
@@ -26,7 +26,17 @@ export function verdictWords(
     return isLive(status) || status === "SUCCEEDED"
       ? { text: "reproduction: compared when it finishes", kind: "pending" }
       : { text: `reproduction not compared: it ${status}, and only a SUCCEEDED one is`, kind: "not-compared" };
-  if (v.identical) return { text: "reproduced bit-identically", kind: "same" };
+  if (v.identical) {
+    // The losses cannot show the last update: the final parameters are its only witness.
+    if (v.finalParametersIdentical === false)
+      return { text: "every loss identical, but the final parameters differ", kind: "differs" };
+    if (v.finalParametersIdentical === null)
+      return {
+        text: "every loss reproduced bit-identically (the original has no final parameters to compare)",
+        kind: "same",
+      };
+    return { text: "reproduced bit-identically", kind: "same" };
+  }
   const by = v.firstDifference === null ? "(one run has fewer iterations)" : `by ${v.firstDifference.toExponential(3)}`;
   return { text: `differs from iteration ${v.firstDifferenceIteration} ${by}`, kind: "differs" };
 }

@@ -90,6 +90,7 @@ interface Reproduction {
   firstDifferenceIteration: number | null;
   firstDifference: number | null;
   maxAbsDifference: number | null;
+  finalParametersIdentical: boolean | null;
   sameBackend: boolean | null;
   originalBackend: string | null;
   originalDevice: string | null;
@@ -97,11 +98,12 @@ interface Reproduction {
 
 const ReproductionRef = builder.objectRef<Reproduction>("Reproduction").implement({
   description:
-    "A reproduceRun run against its original: their per-iteration losses (as stored, float32) compared bit for bit when the reproduction SUCCEEDED.",
+    "A reproduceRun run against its original: their per-iteration losses (as stored, float32) and their final parameters compared bit for bit when the reproduction SUCCEEDED.",
   fields: (t) => ({
     identical: t.exposeBoolean("identical", {
       nullable: true,
-      description: "Every loss bit-identical to the original's; null until the reproduction has SUCCEEDED.",
+      description:
+        "Every loss bit-identical to the original's; null until the reproduction has SUCCEEDED. The final parameters are compared apart: finalParametersIdentical.",
     }),
     firstDifferenceIteration: t.exposeInt("firstDifferenceIteration", {
       nullable: true,
@@ -115,6 +117,11 @@ const ReproductionRef = builder.objectRef<Reproduction>("Reproduction").implemen
       nullable: true,
       description:
         "The largest |reproduction − original| over the iterations both have (null: not compared yet, or a NaN on one side).",
+    }),
+    finalParametersIdentical: t.exposeBoolean("finalParametersIdentical", {
+      nullable: true,
+      description:
+        "The final parameters (W1, b1, W2, b2) bit-identical to the original's: the last update, which no loss shows, included. Null until the reproduction has SUCCEEDED, or when the original has no final checkpoint to compare with.",
     }),
     sameBackend: t.exposeBoolean("sameBackend", {
       nullable: true,
@@ -265,13 +272,14 @@ export const RunRef = builder.prismaNode("Run", {
       type: ReproductionRef,
       nullable: true,
       description:
-        "For a reproduceRun run: whether its losses are bit-identical to the original's. Null for other runs.",
+        "For a reproduceRun run: whether its losses and final parameters are bit-identical to the original's. Null for other runs.",
       select: {
         reproducedFromId: true,
         reproducedIdentical: true,
         firstDifferenceIteration: true,
         firstDifference: true,
         maxAbsDifference: true,
+        finalParametersIdentical: true,
         backendSpans: { orderBy: { fromIteration: "asc" } },
         reproducedFrom: {
           select: { backend: true, device: true, backendSpans: { orderBy: { fromIteration: "asc" } } },
@@ -286,6 +294,7 @@ export const RunRef = builder.prismaNode("Run", {
           firstDifferenceIteration: run.firstDifferenceIteration,
           firstDifference: run.firstDifference,
           maxAbsDifference: Number.isFinite(run.maxAbsDifference) ? run.maxAbsDifference : null,
+          finalParametersIdentical: run.finalParametersIdentical,
           sameBackend: known ? sameBackendSpans(original.backendSpans, run.backendSpans) : null,
           originalBackend: original?.backend ?? null,
           originalDevice: original?.device ?? null,
@@ -514,7 +523,7 @@ builder.mutationFields((t) => ({
   reproduceRun: t.prismaField({
     type: "Run",
     description:
-      "Queues a new run with a SUCCEEDED run's seed and hyperparameters (reproducedFrom links them). When it succeeds, its per-iteration losses are compared bit for bit with the original's: see Run.reproduction.",
+      "Queues a new run with a SUCCEEDED run's seed and hyperparameters (reproducedFrom links them). When it succeeds, its per-iteration losses and final parameters are compared bit for bit with the original's: see Run.reproduction.",
     args: { id: t.arg.id({ required: true }) },
     resolve: async (query, _root, { id }, ctx) => {
       const { db } = ctx;

@@ -1,7 +1,7 @@
 "use client";
 // reproduceRun on the run page: the button that retrains a finished run with its seed and
-// hyperparameters, and, on the reproduction's page, the verdict — its losses bit-identical to the
-// original's, or where they first differ and by how much.
+// hyperparameters, and, on the reproduction's page, the verdict — its losses and final parameters
+// bit-identical to the original's, or where they first differ and by how much.
 import { graphql } from "@trainql/graphql";
 import Link from "next/link";
 import { useRouter } from "next/navigation";
@@ -27,7 +27,7 @@ export function ReproduceButton({ runId }: { runId: string }) {
       <button
         type="button"
         disabled={state.fetching || state.data !== undefined}
-        title="Train a new run with this run's seed and hyperparameters, and compare their losses bit for bit"
+        title="Train a new run with this run's seed and hyperparameters, and compare their losses and final parameters bit for bit"
         onClick={async () => {
           const result = await reproduce({ id: runId });
           if (result.data) router.push(`/runs/${result.data.reproduceRun.uuid}`);
