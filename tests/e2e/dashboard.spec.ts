@@ -1,6 +1,7 @@
 // What a person does in the dashboard, in a real browser against the real stack.
 import { expect, type Page, test } from "@playwright/test";
-import { control, fill, refused, shot, submitOnce } from "./openStack.ts";
+import { graphql } from "@trainql/graphql";
+import { control, fill, gql, refused, shot, submitOnce } from "./openStack.ts";
 
 test.describe.configure({ mode: "serial" });
 
@@ -255,4 +256,38 @@ test("a sweep started from its form runs its trials live and ends with its best 
   await page.goto("/sweeps");
   await expect(page.getByRole("table", { name: "Sweeps" }).locator("tbody tr")).toHaveCount(1);
   await shot(page, "12-sweeps");
+});
+
+test("an ended sweep is deleted from its page, with its trials, after a confirmation; its address then finds nothing", async ({
+  page,
+}) => {
+  const { startSweep } = await gql(
+    graphql(
+      `mutation StartDoomedSweep($input: StartSweepInput!) { startSweep(input: $input) { uuid trials { uuid } } }`,
+    ),
+    {
+      input: {
+        space: { learningRates: [0.1], hiddenSizes: [8], regs: [1e-3], learningRateDecays: [0.95] },
+        strategy: "GRID",
+        numIters: 20,
+        batchSize: 20,
+      },
+    },
+  );
+  await page.goto(`/sweeps/${startSweep.uuid}`);
+  // Offered once the sweep has ended (a running one is cancelled first).
+  const remove = page.getByRole("button", { name: "Delete sweep" });
+  await expect(remove).toBeVisible({ timeout: 60_000 });
+  page.once("dialog", (dialog) => {
+    expect(dialog.message()).toBe("Delete this sweep and its 1 trial, with their metrics and weights?");
+    void dialog.accept();
+  });
+  await remove.click();
+  await page.waitForURL(/\/sweeps$/);
+  await expect(page.getByRole("table", { name: "Sweeps" }).locator("tbody tr")).toHaveCount(1);
+  await expect(page.locator(`a[href="/sweeps/${startSweep.uuid}"]`)).toHaveCount(0);
+  for (const path of [`/sweeps/${startSweep.uuid}`, `/runs/${startSweep.trials[0]!.uuid}`]) {
+    await page.goto(path);
+    await expect(page.getByTestId("not-found")).toBeVisible();
+  }
 });

@@ -500,5 +500,83 @@ describe("sweeps", () => {
       const { sweep } = await gqlOk(local.url, SWEEP, { id: sweepId });
       expect([sweep.status, sweep.bestRun?.uuid]).toEqual(["SUCCEEDED", a]);
     });
+
+    it("deleteSweep deletes an ended sweep with its trials and their jobs, keeps runs made from them, and refuses a live one", async () => {
+      const { local, sql, sweepId, sweepUuid, a, b, jobs } = await setUp();
+      const DELETE_SWEEP = graphql(`mutation DeleteSweep($id: ID!) { deleteSweep(id: $id) }`);
+      const rows = async () =>
+        (
+          await sql.query<{ runs: string; sweeps: string }>(
+            `SELECT (SELECT count(*) FROM "Run") AS runs, (SELECT count(*) FROM "Sweep") AS sweeps`,
+          )
+        ).rows[0];
+      const refused = async (message: RegExp) => {
+        const result = await gql(local.url, DELETE_SWEEP, { id: sweepId });
+        expect(result.errors?.[0]?.extensions?.code).toBe("CONFLICT");
+        expect(result.errors?.[0]?.message).toMatch(message);
+        expect(await rows()).toEqual({ runs: "2", sweeps: "1" });
+      };
+      await refused(/is RUNNING: cancel it first \(cancelSweep\), then delete it/);
+      // Trial a finished and was asked for its test accuracy; b is still training when the sweep is cancelled.
+      await sql.query(
+        `UPDATE "Run" SET status = 'SUCCEEDED', "finalValAcc" = 0.4, iteration = 100, "finishedAt" = now() WHERE id = $1`,
+        [a],
+      );
+      await sql.query(`SELECT graphile_worker.remove_job($1)`, [`train:${a}`]);
+      await sql.query(
+        `SELECT graphile_worker.add_job('evaluate', json_build_object('runId', $1::text), job_key => $2)`,
+        [a, `evaluate:${a}`],
+      );
+      await sql.query(
+        `UPDATE "Run" SET status = 'RUNNING', "heartbeatAt" = now(), "trainerId" = 'alive' WHERE id = $1`,
+        [b],
+      );
+      await gqlOk(local.url, CANCEL_SWEEP, { id: sweepId });
+      await refused(new RegExp(`trial ${b} is still stopping: delete the sweep once it has`));
+      await sql.query(`UPDATE "Run" SET status = 'CANCELLED', "finishedAt" = now() WHERE id = $1`, [b]);
+      // A run reproduced from trial a (a run of its own, outside the sweep).
+      const [copy] = (
+        await sql.query<{ id: string }>(
+          `INSERT INTO "Run" (id, status, "hiddenSize", "learningRate", "learningRateDecay", reg, "batchSize", "numIters", "weightScale", seed, "reproducedFromId")
+           SELECT gen_random_uuid(), 'SUCCEEDED', "hiddenSize", "learningRate", "learningRateDecay", reg, "batchSize", "numIters", "weightScale", seed, id
+           FROM "Run" WHERE id = $1 RETURNING id::text`,
+          [a],
+        )
+      ).rows;
+
+      const client = wsClient(local.url);
+      const ended = [
+        collect(client, RUN_EVENTS, { runId: a }, () => false, 30_000),
+        collect(
+          client,
+          graphql(`subscription SweepGone($id: ID!) { sweepEvents(sweepId: $id) { sweep { status } } }`),
+          { id: sweepId },
+          () => false,
+          30_000,
+        ),
+      ];
+      const listed = collect(
+        client,
+        graphql(`subscription RunsGone { runsChanged { runId kind } }`),
+        {},
+        (e) => e.filter((c) => c.runsChanged.kind === "deleted").length === 2,
+        30_000,
+      );
+      await new Promise((resolve) => setTimeout(resolve, 500)); // (the subscriptions listening)
+      expect((await gqlOk(local.url, DELETE_SWEEP, { id: sweepId })).deleteSweep).toBe(sweepId);
+      // Its trials' and its own subscribers see them go, and the runs lists hear of both.
+      await Promise.all(ended);
+      const deleted = (await listed).filter((c) => c.runsChanged.kind === "deleted").map((c) => c.runsChanged.runId);
+      expect(deleted.sort()).toEqual([a, b].sort());
+      expect(await jobs()).toEqual([]);
+      expect(await rows()).toEqual({ runs: "1", sweeps: "0" });
+      const survivor = await sql.query(`SELECT "reproducedFromId" FROM "Run" WHERE id = $1`, [copy!.id]);
+      expect(survivor.rows).toEqual([{ reproducedFromId: null }]);
+      const gone = await gql(local.url, SWEEP, { id: sweepId });
+      expect(gone.errors?.[0]?.extensions?.code).toBe("NOT_FOUND");
+      expect((await gql(local.url, DELETE_SWEEP, { id: sweepId })).errors?.[0]?.extensions?.code).toBe("NOT_FOUND");
+      expect((await gql(local.url, DELETE_SWEEP, { id: "nope" })).errors?.[0]?.extensions?.code).toBe("BAD_USER_INPUT");
+      void sweepUuid;
+    });
   });
 });

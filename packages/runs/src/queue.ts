@@ -69,6 +69,18 @@ export async function removeTrainJob(tx: Tx, runId: string): Promise<void> {
 }
 
 /**
+ * Drops the pending jobs of runs about to be deleted (training and evaluation), and of their sweep
+ * when it goes too: one statement for a sweep's hundreds of trials. Locked ones are left to end.
+ */
+export async function removeJobsOf(tx: Tx, runIds: string[], sweepId?: string): Promise<void> {
+  const keys = [
+    ...runIds.flatMap((id) => [`${TASK.train}:${id}`, `${TASK.evaluate}:${id}`]),
+    ...(sweepId ? [`sweep:${sweepId}`] : []),
+  ];
+  await tx.$executeRaw`SELECT graphile_worker.remove_job(key) FROM unnest(${keys}::text[]) AS key`;
+}
+
+/**
  * Asks a trainer to look at a sweep again (a trial ended). One queue per sweep runs these one at a
  * time, and the job key folds a burst of requests into one.
  */

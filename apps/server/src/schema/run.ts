@@ -23,7 +23,7 @@ import {
   publish,
   publishRunsChanged,
   readLosses,
-  removeTrainJob,
+  removeJobsOf,
   rereadRun,
   runsChanged,
   sameBackendSpans,
@@ -511,7 +511,7 @@ builder.mutationFields((t) => ({
         if (!run) throw notFound("run", String(id));
         if (run.status === "RUNNING") throw conflict(`run ${id} is RUNNING: cancel it first, then delete it`);
         // A queued run's job goes with it, and its sweep moves on if the run was all its rung waited for.
-        await removeTrainJob(tx, runId);
+        await removeJobsOf(tx, [runId]);
         await tx.run.delete({ where: { id: runId } });
         // Its subscribers re-read it, find it gone, and their streams end.
         await publish(tx, rereadRun(runId), runsChanged({ runId, kind: "deleted" }));

@@ -16,10 +16,15 @@ import {
   enqueueTrain,
   liveTrainers,
   planSweep,
+  publish,
   publishRunsChanged,
   publishSweepChanged,
+  removeJobsOf,
+  rereadRun,
+  runsChanged,
   type SweepConfig,
   stopPausedTrials,
+  sweepChanged,
 } from "@trainql/runs";
 import { admitted, checkQueueRoom } from "../security/admission.ts";
 import { builder } from "./builder.ts";
@@ -324,6 +329,40 @@ builder.mutationFields((t) => ({
       });
     },
   }),
+  deleteSweep: t.field({
+    type: "ID",
+    description:
+      "Deletes an ended sweep with its trials, their metrics and checkpoints, and its seed groups. Returns its ID. Runs made from a trial (reproductions, forks) stay. Refused while the sweep runs (cancelSweep first) or a trial is still stopping.",
+    args: { id: t.arg.id({ required: true }) },
+    resolve: async (_root, { id }, { db }) => {
+      const found = await findSweep(db, String(id));
+      await db.$transaction(async (tx) => {
+        // NO KEY UPDATE, as cancelSweep and advanceSweep lock it (see the deadlock there).
+        const [locked] = await tx.$queryRaw<
+          { status: string }[]
+        >`SELECT status::text AS status FROM "Sweep" WHERE id = ${found.id}::uuid FOR NO KEY UPDATE`;
+        if (!locked) throw notFound("sweep", String(id));
+        if (locked.status === "RUNNING")
+          throw conflict(`sweep ${id} is RUNNING: cancel it first (cancelSweep), then delete it`);
+        const trials = await tx.run.findMany({ where: { sweepId: found.id }, select: { id: true, status: true } });
+        // Cancelled, but its trainer has not stopped it yet (it still writes to the run).
+        const stopping = trials.find((trial) => trial.status === "RUNNING");
+        if (stopping)
+          throw conflict(`sweep ${id}'s trial ${stopping.id} is still stopping: delete the sweep once it has`);
+        const ids = trials.map((trial) => trial.id);
+        await removeJobsOf(tx, ids, found.id);
+        await tx.run.deleteMany({ where: { sweepId: found.id } });
+        await tx.sweep.delete({ where: { id: found.id } });
+        // Each trial's subscribers re-read it and find it gone, as with deleteRun; so do the sweep's.
+        await publish(
+          tx,
+          ...ids.flatMap((runId) => [rereadRun(runId), runsChanged({ runId, kind: "deleted" })]),
+          sweepChanged(found.id),
+        );
+      });
+      return String(id);
+    },
+  }),
 }));
 
 const SweepEvent = builder.objectRef<{ sweepId: string }>("SweepEvent").implement({
@@ -347,7 +386,11 @@ builder.subscriptionFields((t) => ({
       return (async function* () {
         try {
           yield { sweepId: sweep.id };
-          for await (const _change of changes) yield { sweepId: sweep.id };
+          for await (const _change of changes) {
+            // Deleted (deleteSweep): the stream ends, as a deleted run's does.
+            if ((await db.sweep.count({ where: { id: sweep.id } })) === 0) return;
+            yield { sweepId: sweep.id };
+          }
         } finally {
           await changes.return(undefined);
         }

@@ -2,6 +2,7 @@
 // A sweep, live: progress against the grid, the trials, the charts and the best model.
 import { graphql, readFragment } from "@trainql/graphql";
 import Link from "next/link";
+import { useRouter } from "next/navigation";
 import { Fragment, useMemo, useState } from "react";
 import { useMutation, useSubscription } from "urql";
 import { ValAccuracyCells, ValAccuracyHeaders } from "@/components/runs/ValAccuracyColumns";
@@ -30,6 +31,7 @@ const EVENTS = graphql(`subscription SweepEvents($id: ID!) { sweepEvents(sweepId
   SweepViewFragment,
 ]);
 const CANCEL = graphql(`mutation CancelSweep($id: ID!) { cancelSweep(id: $id) { id status } }`);
+const DELETE = graphql(`mutation DeleteSweep($id: ID!) { deleteSweep(id: $id) }`);
 const EVALUATE = graphql(`mutation EvaluateBestModel($id: ID!) { evaluateTest(runId: $id) { id } }`);
 
 // Numbers as the runs list prints them: one locale, so the server's HTML and the browser's agree.
@@ -38,6 +40,8 @@ const count = (n: number) => n.toLocaleString("en-US");
 export function SweepDetail({ initial }: { initial: SweepView }) {
   const [{ data, error }] = useSubscription({ query: EVENTS, variables: { id: initial.id } });
   const [cancelState, cancel] = useMutation(CANCEL);
+  const [deleteState, deleteSweep] = useMutation(DELETE);
+  const router = useRouter();
   const errorText = useApiErrorText();
   const sweep = data ? readFragment(SweepViewFragment, data.sweepEvents.sweep) : initial;
   const endedTrials = sweep.trials.filter((t) => isFinished(t.status)).length;
@@ -83,6 +87,21 @@ export function SweepDetail({ initial }: { initial: SweepView }) {
             Cancel sweep
           </button>
         )}
+        {sweep.status !== "RUNNING" && (
+          <button
+            type="button"
+            className="danger"
+            disabled={deleteState.fetching || deleteState.data !== undefined}
+            onClick={async () => {
+              const trials = plural(sweep.trials.length, "trial");
+              if (!window.confirm(`Delete this sweep and its ${trials}, with their metrics and weights?`)) return;
+              const result = await deleteSweep({ id: sweep.id });
+              if (!result.error) router.push("/sweeps");
+            }}
+          >
+            Delete sweep
+          </button>
+        )}
         {error && <span className="error">Live updates failed: {errorText(error)}</span>}
         <Downloads
           label="Trials"
@@ -96,6 +115,11 @@ export function SweepDetail({ initial }: { initial: SweepView }) {
       {cancelState.error && (
         <p className="error" role="alert">
           Could not cancel the sweep: {errorText(cancelState.error)}
+        </p>
+      )}
+      {deleteState.error && (
+        <p className="error" role="alert">
+          Could not delete the sweep: {errorText(deleteState.error)}
         </p>
       )}
       {sweep.error && <p className="error card">{sweep.error}</p>}
