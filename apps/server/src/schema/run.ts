@@ -210,14 +210,15 @@ export const RunRef = builder.prismaNode("Run", {
     }),
     weightsImageUrl: t.string({
       nullable: true,
-      description: "The first-layer weights as a PNG grid (path on this server), refreshed every epoch.",
+      description:
+        "The first-layer weights as a PNG grid (path on this server), refreshed at the epochs the trainer draws it (paced within EPOCH_ARTIFACTS_PERCENT of the run's time; always the last).",
       select: { weightsEpoch: true },
       resolve: (run) => (run.weightsEpoch === null ? null : `/runs/${run.id}/weights.png?epoch=${run.weightsEpoch}`),
     }),
     weightsEpoch: t.exposeInt("weightsEpoch", { nullable: true }),
     weightsEpochs: t.intList({
       description:
-        "The epochs whose weights image is kept (weightsImageUrl with ?epoch=k serves each), ascending: every epoch while there are few, then a thinning spread (multiples of a doubling stride) plus the latest; 32 at most, within 16 MiB per run (counted uncompressed; none beyond H ≈ 2,600).",
+        "The epochs whose weights image is kept (weightsImageUrl with ?epoch=k serves each), ascending: every epoch one was drawn at while there are few, then a thinning spread (multiples of a doubling stride) plus the latest; 32 at most, within 16 MiB per run (counted uncompressed; none beyond H ≈ 2,600).",
       select: { weightsEpoch: true, weightsImages: { select: { epoch: true }, orderBy: { epoch: "asc" } } },
       // With the latest, which the run itself holds (the only one kept for a net too large for a history).
       resolve: (run) =>
