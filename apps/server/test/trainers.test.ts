@@ -402,6 +402,33 @@ describe("the reaper", () => {
       }
     });
 
+    it("a trainer that cannot tell who is live (just started, or back from an outage) hands a run back rather than failing it", async () => {
+      // Alone, the small trainer fails a run too big for it, but not before its heartbeats have gone
+      // through for a whole timeout (after an outage every other trainer's heartbeat looks stale):
+      // until then it hands the run back, and a reaper queues it again for it.
+      // (Queued before it starts, as startRun queues it while a trainer that fits is live.)
+      const c = new pg.Client({ connectionString: databaseUrl });
+      await c.connect();
+      const { rows } = await c.query<{ id: string }>(
+        `INSERT INTO "Run" (id, "hiddenSize", "learningRate", "learningRateDecay", reg, "batchSize", "numIters", "weightScale", seed)
+         VALUES (gen_random_uuid(), 512, 0.1, 0.95, 0, 20, 20, 1e-4, 1) RETURNING id::text`,
+      );
+      const runId = rows[0]!.id;
+      await c.query(`SELECT graphile_worker.add_job('train', json_build_object('runId', $1::text), job_key => $2)`, [
+        runId,
+        `train:${runId}`,
+      ]);
+      await c.end();
+      const small = await startTrainer(databaseUrl, dataDir, { TRAINER_MEMORY_MB: "1" });
+      try {
+        await waitFor(async () => (await runState(runId)).status === "FAILED", 30_000, "the run to fail");
+        expect(small.output()).toMatch(/cannot train it \(too big\); handed back for a trainer that can/);
+        expect((await runState(runId)).error).toMatch(/^no live trainer can train this run: /);
+      } finally {
+        await small.stop();
+      }
+    });
+
     it("a trainer without the data set hands runs to one that has it, rather than failing them", async () => {
       const withData = await otherTrainer("with-data", "wasm", 2 ** 33);
       const empty = await mkdtemp(path.join(os.tmpdir(), "trainql-no-data-"));

@@ -67,6 +67,7 @@ export async function benchSetup() {
       numTrain: data.train.n,
     }),
     liveTimeoutMs: 15_000,
+    fleetKnown: () => true,
     log: (line) => console.error(line),
   });
   /** Drops the benchmark's database. */

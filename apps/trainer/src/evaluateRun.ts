@@ -2,7 +2,7 @@
 // run's subscribers hear the outcome (testOutcome.ts in @trainql/runs). The outcome's write is retried
 // through a database outage: lost, the run would have neither, and its pages would wait for one
 // forever (should the outage outlast the retries, the job fails, and is tried again, see enqueueEvaluate).
-import { withRetry } from "@trainql/db/retry";
+import { isTransient, withRetry } from "@trainql/db/retry";
 import { loadCheckpoint } from "@trainql/nn/engine";
 import { recordTestAccuracy, recordTestFailure, TASK } from "@trainql/runs";
 import { handBack } from "./runRouting.ts";
@@ -17,7 +17,7 @@ export async function evaluateRun(
   if (
     "error" in ctx.data &&
     (await withRetry(() =>
-      handBack(ctx.db, { task: TASK.evaluate, runId, flags: job.flags }, null, ctx.trainerId, ctx.liveTimeoutMs),
+      handBack(ctx.db, { task: TASK.evaluate, runId, flags: job.flags }, null, ctx.trainerId, ctx),
     ))
   ) {
     ctx.log(`run ${runId}: this trainer cannot evaluate it (no data set); handed back for a trainer that can`);
@@ -27,6 +27,9 @@ export async function evaluateRun(
   try {
     testAcc = await withRetry(() => testAccuracy(ctx, runId));
   } catch (error) {
+    // The database out of reach for longer than the retries is no outcome of the evaluation: the job
+    // fails, and gets its next attempt (see enqueueEvaluate).
+    if (isTransient(error)) throw error;
     const testError = error instanceof Error ? error.message : String(error);
     ctx.log(`run ${runId}: no test accuracy: ${testError}`);
     await withRetry(() => ctx.db.$transaction((tx) => recordTestFailure(tx, runId, testError)));

@@ -46,7 +46,9 @@ export function forbiddenFlagsOf(
  * For a run this trainer cannot train (too big for it, or it has no data set), or evaluate (no data
  * set): hands its job back, flagged so that this trainer skips it, when another live trainer with a
  * data set can take it (for training, `hp` fits it), and says so (true); false when none can, for
- * the run (or its evaluation) to fail here saying why.
+ * the run (or its evaluation) to fail here saying why. Just after a database outage, when every
+ * heartbeat is stale (`fleetKnown` false), "none" cannot be told: the job is handed back all the
+ * same, and should no trainer take it, the reaper queues it again for this one (reaper.ts).
  */
 export async function handBack(
   db: Db,
@@ -57,12 +59,12 @@ export async function handBack(
   },
   hp: Hyperparameters | null,
   selfId: string,
-  liveTimeoutMs: number,
+  fleet: { liveTimeoutMs: number; fleetKnown: () => boolean },
 ): Promise<boolean> {
-  const others = (await liveTrainers(db, liveTimeoutMs)).filter(
+  const others = (await liveTrainers(db, fleet.liveTimeoutMs)).filter(
     (t) => t.id !== selfId && t.numTrain !== null && (hp === null || fitProblems(t, hp).length === 0),
   );
-  if (others.length === 0) return false;
+  if (others.length === 0 && fleet.fleetKnown()) return false;
   // (The trainers that handed it back before stay flagged; the GPU preference goes: the trainer
   // that can take it may be a CPU one, and it must not wait for a GPU trainer's room.)
   const flags = [...unfitFlagsOf(job.flags), unfitFlag(selfId)];

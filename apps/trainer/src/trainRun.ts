@@ -49,6 +49,8 @@ export interface TrainerContext {
   capacity: () => TrainerCapacity;
   /** A trainer is live while its heartbeat is younger than this. */
   liveTimeoutMs: number;
+  /** Whether the heartbeats tell who is live (not just after an outage): see Reaper.settled. */
+  fleetKnown: () => boolean;
 }
 
 /** The queue's job of a run: its id, and its flags (which trainers skip it: see runRouting.ts). */
@@ -92,9 +94,7 @@ async function trainClaimed(ctx: TrainerContext, runId: string, job: TrainJob): 
   const unfit = unfitReason(capacity, hp);
   if (
     ("error" in ctx.data || unfit) &&
-    (await withRetry(() =>
-      handBack(db, { task: TASK.train, runId, flags: job.flags }, hp, capacity.id, ctx.liveTimeoutMs),
-    ))
+    (await withRetry(() => handBack(db, { task: TASK.train, runId, flags: job.flags }, hp, capacity.id, ctx)))
   ) {
     ctx.log(
       `run ${runId}: this trainer cannot train it (${"error" in ctx.data ? "no data set" : "too big"}); handed back for a trainer that can`,
@@ -128,15 +128,23 @@ async function trainClaimed(ctx: TrainerContext, runId: string, job: TrainJob): 
   // The training time before the checkpoint, as its last epoch kept recorded it (the epochs past it
   // were dropped at the claim): the run's clock goes on from there, not from 0.
   let elapsedMsBefore = 0;
+  let resumed: { iteration: number; data: Uint8Array } | null = null;
   try {
-    const resumed = claim.iteration > 0 ? await withRetry(() => db.checkpoint.findUnique({ where: { runId } })) : null;
-    startIteration = resumed?.iteration ?? 0;
+    if (claim.iteration > 0) resumed = await withRetry(() => db.checkpoint.findUnique({ where: { runId } }));
     if (resumed) {
       const lastEpoch = await withRetry(() =>
         db.epochMetric.findFirst({ where: { runId }, orderBy: { epoch: "desc" }, select: { elapsedMs: true } }),
       );
       elapsedMsBefore = lastEpoch?.elapsedMs ?? 0;
     }
+  } catch (error) {
+    // The database out of reach for longer than the retries: nothing is wrong with the run, whose
+    // heartbeat, no longer renewed, goes stale, and the reaper queues it again from its checkpoint.
+    forget(ctx, runId, active);
+    throw error;
+  }
+  startIteration = resumed?.iteration ?? 0;
+  try {
     net = resumed
       ? loadCheckpoint(resumed.data).net
       : TwoLayerNet.create({ inputSize: PIXELS_PER_IMAGE, hiddenSize: hp.hiddenSize, numClasses: NUM_CLASSES }, hp);

@@ -20,6 +20,7 @@ import { reapPolicyOf } from "@trainql/runs/env";
 import { Logger, type Runner, run as runWorker, type WorkerEvents } from "graphile-worker";
 import type { TrainerEnv } from "./env.ts";
 import { evaluateRun } from "./evaluateRun.ts";
+import { HeldJobs, releaseLostLocks } from "./heldJobs.ts";
 import { WRITES_SETTLE_MS } from "./runRecorder.ts";
 import { forbiddenFlagsOf } from "./runRouting.ts";
 import { CANCEL_REASON, LOST_REASON, SHUTDOWN_REASON, type TrainerContext, trainRun } from "./trainRun.ts";
@@ -133,6 +134,7 @@ export async function startTrainer(
   for (const warning of backend.warnings) log(`trainer ${id}: warning: ${warning}`);
   const data = await loadData(env, log);
   const stopping = new AbortController();
+  const reaper = new Reaper(db, reapPolicyOf(env), env.TRAINER_HEARTBEAT_MS, log);
   const ctx: TrainerContext = {
     db,
     trainerId: id,
@@ -151,6 +153,7 @@ export async function startTrainer(
       numTrain: "numTrain" in registration ? registration.numTrain : null,
     }),
     liveTimeoutMs: reapPolicyOf(env).timeoutMs,
+    fleetKnown: () => reaper.settled(),
   };
 
   // Its workers' ids go in its row (filled as they start, before it registers): should it die holding
@@ -159,6 +162,8 @@ export async function startTrainer(
   const workerIds: string[] = [];
   // (graphile-worker 0.17 locks a job, and its named queue, under its worker pool's id.)
   events.on("pool:create", ({ workerPool }) => workerIds.push(workerPool.id));
+  // And alive, it frees the locks its handlers no longer hold (lost completions, see heldJobs.ts).
+  const heldJobs = new HeldJobs(events);
 
   // What this trainer tells the others (and the API) about itself.
   const registration = {
@@ -264,12 +269,14 @@ export async function startTrainer(
     await db.$executeRaw`UPDATE "Trainer" SET "lastSeenAt" = now() WHERE id = ${id}`;
   };
   await register();
-  const reaper = new Reaper(db, reapPolicyOf(env), env.TRAINER_HEARTBEAT_MS, log);
   let failing = false;
   const heartbeat = setInterval(() => {
     const beat = async () => {
       await register();
       await renewLeases(ctx, env.TRAINER_TIMEOUT_MS);
+      const freed = await releaseLostLocks(db, workerIds, heldJobs.ids());
+      if (freed.length > 0)
+        log(`queue: freed ${freed.join(", ")}, locked by this trainer with no task running it (its end was lost)`);
     };
     reaper.tick(beat).then(
       () => {
@@ -299,6 +306,8 @@ export async function startTrainer(
       const noNewJobs = runner.stop();
       await Promise.allSettled(running);
       await noNewJobs;
+      // Once its row is gone, no reaper frees what it still locks: a completion lost meanwhile.
+      await releaseLostLocks(db, workerIds, [], 0).catch(() => {});
       await cancels.return(undefined);
       await pubsub.close();
       await db.trainer.delete({ where: { id } }).catch(() => {});

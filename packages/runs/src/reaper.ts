@@ -185,6 +185,14 @@ export class Reaper {
     private readonly log: (line: string) => void = () => {},
   ) {}
 
+  /**
+   * Whether the trainers' heartbeats tell who is alive: this process has reached the database with
+   * no gap for a whole timeout. Until then, after an outage, live trainers look dead.
+   */
+  settled(now = Date.now()): boolean {
+    return now - this.lastContact <= 3 * this.intervalMs && now - this.healthySince >= this.policy.timeoutMs;
+  }
+
   /** `work` is this process's own database chore (a heartbeat), run first. */
   async tick(work: () => Promise<unknown> = () => this.db.$queryRaw`SELECT 1`): Promise<void> {
     // A tick still waiting on a stalled database: piling more queries behind it helps nobody.
@@ -197,7 +205,7 @@ export class Reaper {
       // then, so start counting again from now.
       if (now - this.lastContact > 3 * this.intervalMs) this.healthySince = now;
       this.lastContact = now;
-      if (now - this.healthySince >= this.policy.timeoutMs) await reapOrphanedRuns(this.db, this.policy, this.log);
+      if (this.settled(now)) await reapOrphanedRuns(this.db, this.policy, this.log);
     } finally {
       this.busy = false;
     }
