@@ -225,7 +225,7 @@ export class RunRecorder {
           device: backend.device,
         },
       });
-      if (count !== 1) return null;
+      if (count !== 1) return this.claimedBefore(tx, trainerId, jobId);
       // (Its first heartbeat, on the database's clock as every later one: see liveness.ts.)
       await tx.$executeRaw`UPDATE "Run" SET "heartbeatAt" = now() WHERE id = ${this.runId}::uuid`;
       const iteration = await rewindToCheckpoint(tx, this.runId);
@@ -244,6 +244,20 @@ export class RunRecorder {
       this.pendingFrom = claim.iteration;
     }
     return claim;
+  }
+
+  /**
+   * The claim of a retried start whose first try committed, its reply lost (the connection broke at
+   * COMMIT): the run is RUNNING for this trainer's job, and ours. Else null: someone else's.
+   */
+  private async claimedBefore(tx: Tx, trainerId: string, jobId: bigint): Promise<Claim | null> {
+    const run = await tx.run.findFirst({
+      where: { id: this.runId, status: "RUNNING", trainerId, jobId },
+      select: { lease: true, iteration: true, bestValAcc: true },
+    });
+    if (!run) return null;
+    this.bestValAcc = run.bestValAcc;
+    return { lease: run.lease, iteration: run.iteration };
   }
 
   iteration(loss: number): void {

@@ -46,6 +46,19 @@ async function trialAtRungEnd(): Promise<{ recorder: RunRecorder; runId: string;
 const statusOf = async (runId: string) =>
   (await db.run.findUniqueOrThrow({ where: { id: runId }, select: { status: true } })).status;
 
+describe("RunRecorder.start", () => {
+  it("claims a run once, and a retry of its own claim (its reply lost) finds it its own", async () => {
+    const run = await db.run.create({ data: HYPERPARAMETERS });
+    const backend = { name: "cpu", device: "test" };
+    expect(await new RunRecorder(db, run.id).start("trainer-a", backend, 7n)).toEqual({ lease: 1, iteration: 0 });
+    // The same trainer and job again: the first try committed (a retry of it, after a lost reply).
+    expect(await new RunRecorder(db, run.id).start("trainer-a", backend, 7n)).toEqual({ lease: 1, iteration: 0 });
+    // Another job, or another trainer: not theirs.
+    expect(await new RunRecorder(db, run.id).start("trainer-a", backend, 8n)).toBeNull();
+    expect(await new RunRecorder(db, run.id).start("trainer-b", backend, 7n)).toBeNull();
+  });
+});
+
 describe("RunRecorder.finish", () => {
   it("ends a trial CANCELLED, not PAUSED, when a cancel was asked after its last iteration", async () => {
     const { recorder, runId } = await trialAtRungEnd();
