@@ -1,11 +1,9 @@
 // How compared curves are told apart: by what differs between the runs, and never by a label two
 // runs share (a chart keys its series by name; ECharts throws on a repeated series id).
-import { readFileSync } from "node:fs";
-import path from "node:path";
 import { DEFAULT_HYPERPARAMETERS } from "@trainql/nn/hyperparameters";
 import { describe, expect, it } from "vitest";
 import { applyComparedRunEvent, type ComparedRun } from "@/lib/comparedRun";
-import { MAX_COMPARE, selectedIds } from "@/lib/compareSelection";
+import { selectedIds } from "@/lib/compareSelection";
 import { curveLabels } from "@/lib/differences";
 
 const run = (uuid: string, changes: Partial<typeof DEFAULT_HYPERPARAMETERS> = {}) => ({
@@ -47,12 +45,6 @@ describe("a comparison's selection", () => {
     expect(selectedIds(Array(1000).fill("a").join(","))).toEqual(["a"]);
     // ?ids=a&ids=b,c: a repeated key (it crashed the page with a TypeError).
     expect(selectedIds(["a", "b,c", "a"])).toEqual(["a", "b", "c"]);
-  });
-
-  it("is capped where the API caps a comparison's export", () => {
-    // The API's constant is read as text: the dashboard does not import the server's code.
-    const api = readFileSync(path.resolve(import.meta.dirname, "../../server/src/exports/downloads.ts"), "utf8");
-    expect(Number(/export const MAX_COMPARE = (\d+);/.exec(api)?.[1])).toBe(MAX_COMPARE);
   });
 });
 

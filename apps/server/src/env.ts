@@ -40,7 +40,6 @@ export const readApiEnv = (source: NodeJS.ProcessEnv = process.env) =>
     emptyStringAsUndefined: true,
     onValidationError: rejectEnv(source),
   });
-export type ApiEnv = ReturnType<typeof readApiEnv>;
 
 /** The dashboard on this machine, by both of its names. */
 export const localDashboard = (port: number) => ["localhost", "127.0.0.1"].map((host) => `http://${host}:${port}`);

@@ -8,6 +8,7 @@ import path from "node:path";
 import { createTestDatabase } from "@trainql/db/testing";
 import { graphql, type ResultOf, type TadaDocumentNode } from "@trainql/graphql";
 import { writeSyntheticCifar10 } from "@trainql/nn/testing";
+import { isFinished } from "@trainql/runs/runStatus";
 import { TRAINER_MAIN } from "@trainql/trainer/entry";
 import { print } from "graphql";
 import { type Client, createClient } from "graphql-ws";
@@ -257,7 +258,7 @@ export const eventOf = <K extends RunEvent["__typename"]>(e: RunEventData | unde
   e?.runEvents.__typename === kind ? (e.runEvents as Extract<RunEvent, { __typename: K }>) : undefined;
 
 export const isTerminal = (e: RunEventData) =>
-  e.runEvents.__typename === "RunStatusEvent" && ["SUCCEEDED", "FAILED", "CANCELLED"].includes(e.runEvents.status);
+  e.runEvents.__typename === "RunStatusEvent" && isFinished(e.runEvents.status);
 
 export async function waitFor<T>(
   probe: () => Promise<T | undefined | null | false>,

@@ -4,14 +4,14 @@
 // forever (should the outage outlast the retries, the job fails, and is tried again, see enqueueEvaluate).
 import { isTransient, withRetry } from "@trainql/db/retry";
 import { loadCheckpoint } from "@trainql/nn/engine";
-import { recordTestAccuracy, recordTestFailure, TASK } from "@trainql/runs";
+import { type JobFlags, recordTestAccuracy, recordTestFailure, TASK } from "@trainql/runs";
 import { handBack } from "./runRouting.ts";
 import type { TrainerContext } from "./trainRun.ts";
 
 export async function evaluateRun(
   ctx: TrainerContext,
   runId: string,
-  job: { flags: Record<string, unknown> | null | undefined },
+  job: { flags: JobFlags | undefined },
 ): Promise<void> {
   // A trainer without the data set leaves the evaluation to one that has it, if one is live.
   if (

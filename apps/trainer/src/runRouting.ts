@@ -10,6 +10,7 @@ import {
   enqueueTrain,
   fitProblems,
   gpuTrainerHasRoom,
+  type JobFlags,
   liveTrainers,
   PREFERS_GPU,
   TASK,
@@ -55,7 +56,7 @@ export async function handBack(
   job: {
     task: typeof TASK.train | typeof TASK.evaluate;
     runId: string;
-    flags: Record<string, unknown> | null | undefined;
+    flags: JobFlags | undefined;
   },
   hp: Hyperparameters | null,
   selfId: string,

@@ -16,7 +16,7 @@ import {
   TwoLayerNet,
   train,
 } from "@trainql/nn/engine";
-import { epochCheckpointPolicy, hyperparametersOf, TASK, type TrainerCapacity } from "@trainql/runs";
+import { epochCheckpointPolicy, hyperparametersOf, type JobFlags, TASK, type TrainerCapacity } from "@trainql/runs";
 import { ArtifactPace } from "./artifactPace.ts";
 import { RunRecorder } from "./runRecorder.ts";
 import { handBack, unfitReason } from "./runRouting.ts";
@@ -56,7 +56,7 @@ export interface TrainerContext {
 /** The queue's job of a run: its id, and its flags (which trainers skip it: see runRouting.ts). */
 export interface TrainJob {
   id: bigint;
-  flags: Record<string, unknown> | null;
+  flags: JobFlags;
 }
 
 /** The abort reason of a user's cancelRun. */

@@ -14,6 +14,7 @@ export * from "./queue.ts";
 export * from "./reaper.ts";
 export * from "./reproduction.ts";
 export * from "./runLease.ts";
+export * from "./runStatus.ts";
 export * from "./sweeps/advanceSweep.ts";
 export * from "./sweeps/sweepConfig.ts";
 export * from "./testOutcome.ts";

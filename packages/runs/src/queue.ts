@@ -1,6 +1,7 @@
 // The durable queue of work for trainers: graphile-worker's jobs in PostgreSQL. A job is added in the
 // same transaction as the row it belongs to, so a run is never QUEUED without its job, or vice versa.
 import type { Prisma } from "@trainql/db";
+import type { Job } from "graphile-worker";
 import { z } from "zod";
 
 export const TASK = { train: "train", evaluate: "evaluate", advanceSweep: "advance-sweep" } as const;
@@ -36,8 +37,11 @@ export const PREFERS_GPU = "prefers-gpu";
 export const unfitFlag = (trainerId: string) => `unfit:${trainerId}`;
 const UNFIT_PREFIX = unfitFlag("");
 
-/** The unfit flags among a job's (graphile-worker gives a job's flags as an object's keys). */
-export const unfitFlagsOf = (flags: Record<string, unknown> | null | undefined) =>
+/** A job's flags as graphile-worker gives them: an object's keys. */
+export type JobFlags = Job["flags"];
+
+/** The unfit flags among a job's. */
+export const unfitFlagsOf = (flags: JobFlags | undefined) =>
   Object.keys(flags ?? {}).filter((flag) => flag.startsWith(UNFIT_PREFIX));
 
 /**

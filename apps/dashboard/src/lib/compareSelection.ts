@@ -2,13 +2,9 @@
 // once, and how many it may list. The page reads each id from the API one request at a time, so
 // `ids=a,a,a,…` cost a request per repeat, and a list without end as many as it named.
 
-/**
- * The most runs (or seed groups) one comparison shows: the API's export of a comparison (CSV, JSON)
- * takes at most this many, so a page past it would offer downloads that are refused. Defined here
- * as well as in the API (apps/server/src/exports/downloads.ts MAX_COMPARE), which the dashboard does
- * not import; the two must agree.
- */
-export const MAX_COMPARE = 50;
+// (At most MAX_COMPARE: the API's export of a comparison takes no more, so a page past it would
+// offer downloads that are refused.)
+export { MAX_COMPARE } from "@trainql/graphql/limits";
 
 /**
  * The distinct ids of a comma-separated list, in the order first listed. A key repeated in the

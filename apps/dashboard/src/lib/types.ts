@@ -17,10 +17,7 @@ const STATUS_ORDER: Record<RunStatus, true> = {
   STOPPED: true,
 };
 export const RUN_STATUSES = Object.keys(STATUS_ORDER) as RunStatus[];
-/** Ended for good. A PAUSED sweep trial waits for its rung and may train on; a STOPPED one never will. */
-export const isFinished = (s: RunStatus) => s === "SUCCEEDED" || s === "FAILED" || s === "CANCELLED" || s === "STOPPED";
-/** Can still change: queued, training, or waiting for its sweep's rung. */
-export const isLive = (s: RunStatus) => !isFinished(s);
+export { isFinished, isLive } from "@trainql/runs/runStatus";
 
 export type { Hyperparameters };
 

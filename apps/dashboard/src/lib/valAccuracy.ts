@@ -1,5 +1,5 @@
-// A run has two validation accuracies, and pages used to mix them under one name. Defined here once,
-// with the label and explanation every page shows for them.
+// A run has two validation accuracies, easily mixed up under one name: each is defined here once,
+// with the label and explanation every page shows for it.
 export const FINAL_VAL = {
   label: "Final val",
   title: "Validation accuracy of the parameters the run ended with (what a sweep ranks by); set when training stops",

@@ -6,10 +6,12 @@
 //   /sweeps/:id/trials.csv | .json   a sweep's trials, one row each
 // Ids are UUIDs or the API's Run/Sweep IDs. A malformed id is 400 saying what is expected; an
 // unknown one is 404 naming it.
+
 import type { ServerResponse } from "node:http";
 import { Readable } from "node:stream";
 import { pipeline } from "node:stream/promises";
 import type { Db } from "@trainql/db";
+import { MAX_COMPARE } from "@trainql/graphql/limits";
 import { stringify } from "csv-stringify";
 import { GraphQLError } from "graphql";
 import { uuidFrom } from "../schema/ids.ts";
@@ -24,9 +26,6 @@ import {
   trialCsvRows,
   withLosses,
 } from "./runRecords.ts";
-
-/** The most runs one comparison export holds (the compare page and the experiments studies stay well under it). */
-export const MAX_COMPARE = 50;
 
 type Format = "csv" | "json";
 

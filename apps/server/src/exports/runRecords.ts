@@ -8,6 +8,7 @@ import type { Db, Run } from "@trainql/db";
 import type { EpochMetrics } from "@trainql/nn";
 import { HYPERPARAMETER_NAMES, type HyperparameterName, type Hyperparameters } from "@trainql/nn/hyperparameters";
 import { hyperparametersOf, readLosses } from "@trainql/runs";
+import { QUEUED_ORDER } from "@trainql/runs/trialRanking";
 
 /** The run columns an export shows, besides its hyperparameters. */
 const RUN_COLUMNS = {
@@ -126,7 +127,7 @@ export async function* withLosses(db: Db, runs: RunHead[]): AsyncGenerator<RunRe
 export async function readTrials(db: Db, sweepId: string): Promise<TrialRecord[] | null> {
   const sweep = await db.sweep.findUnique({
     where: { id: sweepId },
-    select: { runs: { select: RUN_COLUMNS, orderBy: [{ createdAt: "asc" }, { id: "asc" }] } },
+    select: { runs: { select: RUN_COLUMNS, orderBy: QUEUED_ORDER } },
   });
   return (
     sweep?.runs.map((run) => {

@@ -28,6 +28,7 @@ import {
   runsChanged,
   sameBackendSpans,
 } from "@trainql/runs";
+import { QUEUED_ORDER } from "@trainql/runs/trialRanking";
 import type { z } from "zod";
 import { admitted, checkQueueRoom } from "../security/admission.ts";
 import { builder, type Context } from "./builder.ts";
@@ -246,7 +247,7 @@ export const RunRef = builder.prismaNode("Run", {
     }),
     forks: t.relation("forks", {
       description: "The runs forked from this one, oldest first.",
-      query: { orderBy: [{ createdAt: "asc" }, { id: "asc" }] },
+      query: { orderBy: QUEUED_ORDER },
     }),
     learningRateFromEpoch: t.exposeInt("learningRateFromEpoch", {
       description:
@@ -266,7 +267,7 @@ export const RunRef = builder.prismaNode("Run", {
       description: "The run this one reproduces (reproduceRun).",
     }),
     reproductions: t.relation("reproductions", {
-      query: { orderBy: [{ createdAt: "asc" }, { id: "asc" }] },
+      query: { orderBy: QUEUED_ORDER },
       description: "Runs started by reproduceRun from this one, oldest first.",
     }),
     reproduction: t.field({

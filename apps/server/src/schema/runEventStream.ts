@@ -7,7 +7,7 @@
 // when a test evaluation is pending then, after its result).
 
 import type { Db, RunStatus } from "@trainql/db";
-import { downsample, type Resync, type RunNotification, type RunPubSub, readLosses } from "@trainql/runs";
+import { downsample, isFinished, type Resync, type RunNotification, type RunPubSub, readLosses } from "@trainql/runs";
 import { GraphQLError } from "graphql";
 
 export type StreamEvent = RunNotification;
@@ -16,9 +16,6 @@ export type DeliveredEvent = StreamEvent & { cursor: string };
 
 /** Points of loss history sent on catch-up: the history is downsampled, live batches are sampled. */
 const CATCH_UP_POINTS = 500;
-
-/** Statuses after which nothing more happens to a run (a PAUSED sweep trial may still be promoted). */
-export const FINAL_STATUSES: readonly RunStatus[] = ["SUCCEEDED", "FAILED", "CANCELLED", "STOPPED"];
 
 /** What a subscriber has been given so far. */
 export interface Marks {
@@ -42,7 +39,7 @@ export function encodeCursor(runId: string, marks: Marks): string {
  * (another run's cursor would skip this run's events up to its marks). A cursor without a run is
  * from before cursors named theirs, and is taken as this run's.
  */
-export function decodeCursor(cursor: string, runId: string): Marks {
+function decodeCursor(cursor: string, runId: string): Marks {
   const bad = () =>
     new GraphQLError(`after must be a cursor from an earlier runEvents event of this run; got "${cursor}"`, {
       extensions: { code: "BAD_USER_INPUT", field: "after" },
@@ -174,7 +171,7 @@ export class RunEventCursor {
       marks.status = run.status;
       yield this.deliver({ type: "status", runId, status: run.status });
     }
-    if (FINAL_STATUSES.includes(run.status) && this.ending === null)
+    if (isFinished(run.status) && this.ending === null)
       this.ending = pending && !testDelivered && !evaluationFailed ? "after-test" : "now";
   }
 

@@ -84,7 +84,7 @@ const meanStd = (row: Row, name: string, n = `${name}N`): MeanStd => ({
 });
 
 /** The group's statistics, in two queries over the (groupId) index and EpochMetric's primary key. */
-export async function groupStats(db: Db, groupId: string): Promise<GroupStats> {
+async function groupStats(db: Db, groupId: string): Promise<GroupStats> {
   // Without FAILED and CANCELLED members (why: the epochs field's description); live ones stay in.
   const epochs = await db.$queryRaw<Row[]>`
     SELECT e.epoch, min(e.iteration) AS iteration, count(*)::int AS n,
@@ -121,7 +121,7 @@ export async function groupStats(db: Db, groupId: string): Promise<GroupStats> {
   };
 }
 
-export const RunGroupRef = builder.prismaNode("RunGroup", {
+builder.prismaNode("RunGroup", {
   id: { field: "id" },
   nullable: true,
   select: { id: true },

@@ -26,6 +26,7 @@ import {
   stopPausedTrials,
   sweepChanged,
 } from "@trainql/runs";
+import { QUEUED_ORDER } from "@trainql/runs/trialRanking";
 import { admitted, checkQueueRoom } from "../security/admission.ts";
 import { builder } from "./builder.ts";
 import { conflict, notFound } from "./errors.ts";
@@ -93,10 +94,9 @@ const config = (sweep: { config: Prisma.JsonValue }) => sweep.config as unknown 
 const CONFIG = { config: true } as const;
 
 /** A sweep's trials in the order they were queued. */
-const TRIAL_ORDER: Prisma.RunOrderByWithRelationInput[] = [{ createdAt: "asc" }, { id: "asc" }];
 
 // Select mode, as Run: a query reads `id` and what the requested fields need.
-export const SweepRef = builder.prismaNode("Sweep", {
+builder.prismaNode("Sweep", {
   id: { field: "id" },
   // node(id:) of an id that is not (or no longer) there is null, as Relay has it, not an error.
   nullable: true,
@@ -125,7 +125,7 @@ export const SweepRef = builder.prismaNode("Sweep", {
       resolve: (s) => config(s).seeds ?? null,
     }),
     groups: t.relation("groups", {
-      query: { orderBy: [{ createdAt: "asc" }, { id: "asc" }] },
+      query: { orderBy: QUEUED_ORDER },
       description:
         "With seeds: one group per trial, in the order queued. bestRun's group is the first of those with a SUCCEEDED member when ranked by members without a result (stats.members − stats.finalValAcc.n: a FAILED or CANCELLED member counts against its group), fewest first, then by stats.finalValAcc.mean; successive halving ranks its rungs the same way.",
     }),
@@ -134,7 +134,7 @@ export const SweepRef = builder.prismaNode("Sweep", {
     finishedAt: t.expose("finishedAt", { type: "DateTime", nullable: true }),
     error: t.exposeString("error", { nullable: true }),
     // Loaded with the sweeps (one query for all sweeps of a page), by the index on (sweepId, createdAt, id).
-    trials: t.relation("runs", { query: { orderBy: TRIAL_ORDER } }),
+    trials: t.relation("runs", { query: { orderBy: QUEUED_ORDER } }),
     bestRun: t.prismaField({
       type: "Run",
       nullable: true,
@@ -151,7 +151,7 @@ export const SweepRef = builder.prismaNode("Sweep", {
       description: "Iterations trained so far by all trials together (a whole number).",
       // The trials' iteration counts, loaded with the sweeps rather than one aggregate query per sweep.
       // Ordered as `trials` is, so that asking for both reads the trials once (equal arguments merge).
-      select: { runs: { select: { iteration: true }, orderBy: TRIAL_ORDER } },
+      select: { runs: { select: { iteration: true }, orderBy: QUEUED_ORDER } },
       resolve: (s) => s.runs.reduce((sum, run) => sum + run.iteration, 0),
     }),
     plannedIters: t.float({

@@ -3,11 +3,10 @@
 import type { Db, Trainer } from "@trainql/db";
 import { howToGetData } from "@trainql/nn";
 import { liveTrainers } from "@trainql/runs";
-import { DEFAULT_LEASE } from "@trainql/runs/env";
 import { builder, type Context } from "./builder.ts";
 
 /** The most recently seen live trainer (live: its heartbeat is more recent than the lease timeout). */
-export async function liveTrainer(db: Db, timeoutMs = DEFAULT_LEASE.timeoutMs): Promise<Trainer | null> {
+async function liveTrainer(db: Db, timeoutMs: number): Promise<Trainer | null> {
   return (await liveTrainers(db, timeoutMs))[0] ?? null;
 }
 

@@ -57,8 +57,8 @@ const HELP = { help: { type: "boolean", short: "h" } } as const;
 
 /**
  * The flags of a script that runs from the top (a benchmark), with `-h/--help` printing `usage`; an
- * unknown flag, or a value `check` refuses (a UsageError), prints the error and the usage and exits 2.
- * They crashed with a stack trace, `--help` included.
+ * unknown flag, or a value `check` refuses (a UsageError), prints the error and the usage and exits 2,
+ * rather than a stack trace.
  */
 export function scriptFlags<const O extends Options, T>(
   options: O,

@@ -14,18 +14,6 @@ export const RECORDS_PER_BATCH = 10_000;
 export const NUM_CLASSES = 10;
 export const TRAIN_FILES = [1, 2, 3, 4, 5].map((i) => `data_batch_${i}.bin`);
 export const TEST_FILE = "test_batch.bin";
-export const CLASS_NAMES = [
-  "airplane",
-  "automobile",
-  "bird",
-  "cat",
-  "deer",
-  "dog",
-  "frog",
-  "horse",
-  "ship",
-  "truck",
-] as const;
 
 export const DOWNLOAD_URL = "https://www.cs.toronto.edu/~kriz/cifar-10-binary.tar.gz";
 export const DOWNLOAD_MD5 = "c32a1d4ab5d03f1284b67883e8d87530";

@@ -57,11 +57,6 @@ export function loadCifar10(options: LoadOptions = {}): Promise<Cifar10Dataset> 
   return full.then((data) => limit(data, options));
 }
 
-/** Forgets loaded data sets so their memory can be reclaimed. */
-export function clearDatasetCache(): void {
-  cache.clear();
-}
-
 function preprocess(train: Cifar10Batch, test: Cifar10Batch, dataDir: string): Cifar10Dataset {
   // Integer sums are exact; the mean is over every pixel of every training image, per channel.
   const sums = [0, 0, 0];

@@ -36,7 +36,6 @@ export const ETA = { min: 2, max: 16 } as const;
 export const ASSUMED_NUM_TRAIN = 40_000;
 
 export const SWEEP_STRATEGIES = ["GRID", "RANDOM", "SUCCESSIVE_HALVING"] as const;
-export type SweepStrategyName = (typeof SWEEP_STRATEGIES)[number];
 
 /** The knobs a sweep searches: each list of the space and the hyperparameter its values are. */
 export const SPACE_FIELDS = {
@@ -147,10 +146,6 @@ const spaceRanges = {
   learningRateDecays: spaceRange("learningRateDecay"),
 };
 
-/**
- * The space as the API receives it, each knob as a list or its range field, read into SpaceSettings.
- * A knob given both ways, or neither (but the decays, which have a default), is refused at its field.
- */
 /** An empty list beside its knob's range is the list left out (a client that always sends every field). */
 function withoutEmptyListsBesideRanges(space: unknown): unknown {
   if (typeof space !== "object" || space === null) return space;
@@ -163,6 +158,10 @@ function withoutEmptyListsBesideRanges(space: unknown): unknown {
   );
 }
 
+/**
+ * The space as the API receives it, each knob as a list or its range field, read into SpaceSettings.
+ * A knob given both ways, or neither (but the decays, which have a default), is refused at its field.
+ */
 const spaceFields = z
   .object({
     learningRates: spaceLists.learningRates.nullish(),

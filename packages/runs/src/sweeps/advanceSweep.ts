@@ -9,7 +9,7 @@ import type { Db, Prisma } from "@trainql/db";
 import { publishRunNotification, publishRunsChanged, publishSweepChanged } from "../events/publish.ts";
 import { enqueueEvaluate, enqueueTrain } from "../queue.ts";
 import type { SweepConfig } from "./sweepConfig.ts";
-import { bestOf, rankTrials } from "./trialRanking.ts";
+import { bestOf, QUEUED_ORDER, rankTrials } from "./trialRanking.ts";
 
 export async function advanceSweep(db: Db, sweepId: string): Promise<void> {
   await db.$transaction(async (tx) => {
@@ -26,7 +26,7 @@ export async function advanceSweep(db: Db, sweepId: string): Promise<void> {
       await stopPausedTrials(tx, sweepId);
       return;
     }
-    const trials = await tx.run.findMany({ where: { sweepId }, orderBy: [{ createdAt: "asc" }, { id: "asc" }] });
+    const trials = await tx.run.findMany({ where: { sweepId }, orderBy: QUEUED_ORDER });
     if (trials.some((t) => t.status === "QUEUED" || t.status === "RUNNING")) return; // the rung is not over
 
     const { rungs } = sweep.config;

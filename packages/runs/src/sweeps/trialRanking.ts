@@ -17,6 +17,12 @@
 // heading for NaN from one cancelled for another reason — ignoring cancelled members would let
 // cancelling choose the seeds. (cancelSweep ends the whole sweep, and then nothing is ranked.)
 
+/**
+ * The order runs (and groups) were queued in, as Prisma sorts by it: oldest first, ties by id. The
+ * ranking's last tie-break, so trials are read in it; lists of runs "oldest first" use it too.
+ */
+export const QUEUED_ORDER: { createdAt?: "asc"; id?: "asc" }[] = [{ createdAt: "asc" }, { id: "asc" }];
+
 /** What the ranking reads of a run. */
 export interface Member {
   id: string;
