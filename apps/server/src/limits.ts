@@ -18,6 +18,9 @@ export interface ApiLimits extends AdmissionLimits, LossHistoryLimits {
   maxCost: number;
 }
 
+/** Run.lossHistory's maxPoints: its default (a chart's width of points), and the most one field may ask. */
+export const LOSS_HISTORY_POINTS = { default: 500, max: 100_000 } as const;
+
 export const DEFAULT_LIMITS: ApiLimits = {
   maxBodyBytes: 100_000,
   maxSubscriptionsPerConnection: 20,
@@ -30,7 +33,7 @@ export const DEFAULT_LIMITS: ApiLimits = {
   maxAliases: 20,
   maxTokens: 3000,
   maxCost: 50_000,
-  // Two pages of runs' curves at the default 500 points, or ten at the most a chart may ask (100,000).
+  // Two pages of runs' curves at the default points, or ten at the most one field may ask.
   maxLossHistories: 100,
-  maxLossPoints: 1_000_000,
+  maxLossPoints: 10 * LOSS_HISTORY_POINTS.max,
 };

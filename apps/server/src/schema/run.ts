@@ -15,11 +15,14 @@ import { ruleText } from "@trainql/nn/validation";
 import {
   cancelRunIn,
   downsample,
+  EPOCH_CHECKPOINT_BUDGET_BYTES,
   enqueueAdvanceSweep,
   enqueueEvaluate,
   enqueueTrain,
   hyperparametersOf,
   liveTrainers,
+  MAX_EPOCH_CHECKPOINTS,
+  MAX_WEIGHTS_IMAGES,
   publish,
   publishRunsChanged,
   readLosses,
@@ -27,9 +30,11 @@ import {
   rereadRun,
   runsChanged,
   sameBackendSpans,
+  WEIGHTS_IMAGES_BUDGET_BYTES,
 } from "@trainql/runs";
 import { QUEUED_ORDER } from "@trainql/runs/trialRanking";
 import type { z } from "zod";
+import { LOSS_HISTORY_POINTS } from "../limits.ts";
 import { admitted, checkQueueRoom } from "../security/admission.ts";
 import { builder, type Context } from "./builder.ts";
 import { badInput, conflict, notFound } from "./errors.ts";
@@ -96,6 +101,9 @@ interface Reproduction {
   originalBackend: string | null;
   originalDevice: string | null;
 }
+
+/** (For descriptions that quote a byte limit.) */
+const mebibytes = (bytes: number) => `${bytes / 2 ** 20} MiB`;
 
 const ReproductionRef = builder.objectRef<Reproduction>("Reproduction").implement({
   description:
@@ -184,10 +192,10 @@ export const RunRef = builder.prismaNode("Run", {
       type: [LossPointRef],
       description:
         "The loss of every iteration, downsampled to at most maxPoints points for charts: each bucket's lowest and highest loss, and the last, so a spike survives.",
-      args: { maxPoints: t.arg.int({ defaultValue: 500, required: true }) },
+      args: { maxPoints: t.arg.int({ defaultValue: LOSS_HISTORY_POINTS.default, required: true }) },
       resolve: async (run, { maxPoints }, { db, lossHistoryBudget }, info) => {
-        if (maxPoints < 1 || maxPoints > 100_000)
-          throw badInput("maxPoints", `maxPoints must be from 1 to 100000; got ${maxPoints}`);
+        if (maxPoints < 1 || maxPoints > LOSS_HISTORY_POINTS.max)
+          throw badInput("maxPoints", `maxPoints must be from 1 to ${LOSS_HISTORY_POINTS.max}; got ${maxPoints}`);
         lossHistoryBudget(info.rootValue).take(maxPoints);
         return downsample(await readLosses(db, run.id), maxPoints);
       },
@@ -218,8 +226,7 @@ export const RunRef = builder.prismaNode("Run", {
     }),
     weightsEpoch: t.exposeInt("weightsEpoch", { nullable: true }),
     weightsEpochs: t.intList({
-      description:
-        "The epochs whose weights image is kept (weightsImageUrl with ?epoch=k serves each), ascending: every epoch one was drawn at while there are few, then a thinning spread (multiples of a doubling stride) plus the latest; 32 at most, within 16 MiB per run (counted uncompressed; none beyond H ≈ 2,600).",
+      description: `The epochs whose weights image is kept (weightsImageUrl with ?epoch=k serves each), ascending: every epoch one was drawn at while there are few, then a thinning spread (multiples of a doubling stride) plus the latest; ${MAX_WEIGHTS_IMAGES} at most, within ${mebibytes(WEIGHTS_IMAGES_BUDGET_BYTES)} per run (counted uncompressed; none beyond H ≈ 2,600).`,
       select: { weightsEpoch: true, weightsImages: { select: { epoch: true }, orderBy: { epoch: "asc" } } },
       // With the latest, which the run itself holds (the only one kept for a net too large for a history).
       resolve: (run) =>
@@ -231,8 +238,7 @@ export const RunRef = builder.prismaNode("Run", {
         ].sort((a, b) => a - b),
     }),
     checkpointEpochs: t.intList({
-      description:
-        "The epochs whose parameters are kept, ascending: forkRun can start a new run from each. Thinned as weightsEpochs, within 64 MiB per run (at most 32); none for nets over ~8M parameters.",
+      description: `The epochs whose parameters are kept, ascending: forkRun can start a new run from each. Thinned as weightsEpochs, within ${mebibytes(EPOCH_CHECKPOINT_BUDGET_BYTES)} per run (at most ${MAX_EPOCH_CHECKPOINTS}); none for nets over ~${Math.round(EPOCH_CHECKPOINT_BUDGET_BYTES / 8 / 1e6)}M parameters.`,
       select: { epochCheckpoints: { select: { epoch: true }, orderBy: { epoch: "asc" } } },
       resolve: (run) => run.epochCheckpoints.map((checkpoint) => checkpoint.epoch),
     }),

@@ -9,13 +9,14 @@
 import type { Db, RunStatus } from "@trainql/db";
 import { downsample, isFinished, type Resync, type RunNotification, type RunPubSub, readLosses } from "@trainql/runs";
 import { GraphQLError } from "graphql";
+import { LOSS_HISTORY_POINTS } from "../limits.ts";
 
 export type StreamEvent = RunNotification;
 /** An event as delivered: with the cursor to resume after it. */
 export type DeliveredEvent = StreamEvent & { cursor: string };
 
-/** Points of loss history sent on catch-up: the history is downsampled, live batches are sampled. */
-const CATCH_UP_POINTS = 500;
+/** Points of loss history sent on catch-up (the history is downsampled, live batches are sampled): a chart's. */
+const CATCH_UP_POINTS = LOSS_HISTORY_POINTS.default;
 
 /** What a subscriber has been given so far. */
 export interface Marks {
