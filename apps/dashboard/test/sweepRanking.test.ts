@@ -4,7 +4,7 @@
 import { describe, expect, it } from "vitest";
 import type { SweepGroup } from "@/lib/groups";
 import type { SweepTrial } from "@/lib/sweeps";
-import { bestBy, configurations, cutEarly, rankGroups, rankTrials, topTrials } from "@/lib/trialRanking";
+import { bestBy, configurations, cutEarly, rankGroups, topTrials, trialsBestFirst } from "@/lib/trialRanking";
 import type { RunStatus } from "@/lib/types";
 
 const trial = (id: string, status: RunStatus, finalValAcc: number | null, cell = id) => ({
@@ -25,7 +25,7 @@ const TRIALS = [
 
 describe("the trials' ranking", () => {
   it("puts the trials trained to the end first, each part by final validation accuracy, none last", () => {
-    expect(rankTrials(TRIALS).map((t) => t.id)).toEqual(["winner", "second", "early", "waiting", "failed"]);
+    expect(trialsBestFirst(TRIALS).map((t) => t.id)).toEqual(["winner", "second", "early", "waiting", "failed"]);
   });
 
   it("picks the top curves by the same rule, only trials with an accuracy", () => {

@@ -20,14 +20,14 @@ export const fullyTrained = (trial: Trial) => trial.status === "SUCCEEDED";
 export const cutEarly = (trial: Trial) => trial.finalValAcc !== null && !fullyTrained(trial);
 
 /** Best first: trials trained to the end, then the others, each by final validation accuracy; none last. */
-export function rankTrials<T extends Trial>(trials: readonly T[]): T[] {
+export function trialsBestFirst<T extends Trial>(trials: readonly T[]): T[] {
   const score = (t: T) => t.finalValAcc ?? -1;
   return [...trials].sort((a, b) => Number(fullyTrained(b)) - Number(fullyTrained(a)) || score(b) - score(a));
 }
 
 /** The `k` best trials that have an accuracy. */
 export const topTrials = <T extends Trial>(trials: readonly T[], k: number): T[] =>
-  rankTrials(trials)
+  trialsBestFirst(trials)
     .filter((t) => t.finalValAcc !== null)
     .slice(0, k);
 

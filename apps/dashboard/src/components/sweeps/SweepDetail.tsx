@@ -16,7 +16,7 @@ import {
   searchedKnobs,
   trialsText,
 } from "@/lib/sweeps";
-import { rankTrials } from "@/lib/trialRanking";
+import { trialsBestFirst } from "@/lib/trialRanking";
 import { isFinished, percent } from "@/lib/types";
 import { BEST_EPOCH_VAL, FINAL_VAL } from "@/lib/valAccuracy";
 import { Downloads } from "../Downloads";
@@ -51,7 +51,7 @@ export function SweepDetail({ initial }: { initial: SweepView }) {
   const best = sweep.bestRun;
   // Trained to the end. Cancelling ends a sweep without choosing a best model, however many did.
   const finishedTrials = sweep.trials.filter((t) => t.status === "SUCCEEDED").length;
-  const ranked = rankTrials(sweep.trials);
+  const ranked = trialsBestFirst(sweep.trials);
   // The space is fixed when the sweep starts: read once, so that the charts, memoized on the ranges,
   // redraw only when the trials change.
   const knobs = useMemo(() => searchedKnobs(initial.space), [initial.space]);
