@@ -15,8 +15,10 @@ import { type WebSocket, WebSocketServer } from "ws";
 import { createListCache, type ListCacheMetrics } from "./cache/listCache.ts";
 import { localDashboard } from "./env.ts";
 import { matchDownload, serveDownload } from "./exports/downloads.ts";
+import { serveWeightsImage, WEIGHTS_PATH } from "./exports/weightsImage.ts";
 import { coalesceSends } from "./fanout/coalescedSends.ts";
 import { type FanoutMetrics, useRunEventFanout } from "./fanout/useRunEventFanout.ts";
+import { jsonError } from "./jsonError.ts";
 import { type ApiLimits, DEFAULT_LIMITS } from "./limits.ts";
 import type { Context } from "./schema/builder.ts";
 import { rejectTooComplex, useVariableErrors } from "./schema/errors.ts";
@@ -62,14 +64,6 @@ export interface App {
   readonly fanout: FanoutMetrics;
   /** How `runs` queries were answered: from memory, or executed. */
   readonly listCache: ListCacheMetrics;
-}
-
-const WEIGHTS_PATH = /^\/runs\/([0-9a-f-]{36})\/weights\.png$/;
-
-function jsonError(res: ServerResponse, status: number, message: string, code: string) {
-  res
-    .writeHead(status, { "content-type": "application/json" })
-    .end(JSON.stringify({ errors: [{ message, extensions: { code } }] }));
 }
 
 export function buildApp({
@@ -181,61 +175,16 @@ export function buildApp({
     return false;
   }
 
-  /**
-   * The latest image (epoch null), or epoch k's: the latest one's, or one kept in the history; for an
-   * epoch passed but no longer kept (thinned since a page listed it), where the latest is. The latest
-   * image is in the history too (Run.weightsPng holds it only for nets too large to keep a history):
-   * one statement, one snapshot, so the latest epoch and its image agree while the trainer thins.
-   */
-  async function weightsPng(
-    id: string,
-    epoch: number | null,
-  ): Promise<{ png: Uint8Array } | { latest: number } | null> {
-    const [run] = await db.$queryRaw<{ weightsEpoch: number | null; png: Uint8Array | null }[]>`
-      SELECT r."weightsEpoch", coalesce(
-          CASE WHEN ${epoch}::int IS NULL OR ${epoch}::int = r."weightsEpoch" THEN r."weightsPng" END,
-          (SELECT w."png" FROM "WeightsImage" w WHERE w."runId" = r.id AND w."epoch" = coalesce(${epoch}::int, r."weightsEpoch"))
-        ) AS "png"
-      FROM "Run" r WHERE r.id = ${id}::uuid`;
-    if (!run || run.weightsEpoch === null) return null;
-    if (run.png) return { png: run.png };
-    return epoch !== null && epoch < run.weightsEpoch ? { latest: run.weightsEpoch } : null;
-  }
-
-  async function weights(id: string, req: IncomingMessage, res: ServerResponse) {
-    if (!mayRead(req, res, "this image")) return;
-    // ?epoch=k: that epoch's image from the run's weights history; without it, the latest.
-    const epochParam = new URL(req.url ?? "/", "http://x").searchParams.get("epoch");
-    const epoch = epochParam === null ? null : Number(epochParam);
-    if (epoch !== null && !(Number.isInteger(epoch) && epoch >= 0))
-      return jsonError(res, 400, `epoch must be a whole number ≥ 0; got "${epochParam}"`, "BAD_USER_INPUT");
-    const found = await weightsPng(id, epoch).catch(() => null);
-    if (found && "latest" in found) {
-      // A live page asked for an epoch thinned in the meantime: the newest image, not a broken one.
-      const url = new URL(req.url ?? "/", "http://x");
-      url.searchParams.set("epoch", String(found.latest));
-      res.writeHead(302, { location: `${url.pathname}${url.search}`, "cache-control": "no-cache" }).end();
-      return;
-    }
-    if (!found) {
-      const which = epoch === null ? "" : ` at epoch ${epoch} (see Run.weightsEpochs for the epochs kept)`;
-      res.writeHead(404, { "content-type": "text/plain" }).end(`no weights image for run ${id}${which}`);
-      return;
-    }
-    res.writeHead(200, {
-      "content-type": "image/png",
-      "cache-control": "no-cache",
-    });
-    res.end(found.png);
-  }
-
   const server = createServer((req, res) => {
     // Every route: images and downloads are data too.
     if (!hostAllowed(origins, req.headers.host))
       return jsonError(res, 403, FORBIDDEN_HOST_MESSAGE(req.headers.host ?? ""), "FORBIDDEN_HOST");
     const url = new URL(req.url ?? "/", "http://x");
     const match = WEIGHTS_PATH.exec(url.pathname);
-    if (match?.[1] && req.method === "GET") return void weights(match[1], req, res);
+    if (match?.[1] && req.method === "GET") {
+      if (mayRead(req, res, "this image")) void serveWeightsImage(db, match[1], url, res);
+      return;
+    }
     const download = req.method === "GET" ? matchDownload(url.pathname) : null;
     if (download) {
       if (mayRead(req, res, "this download")) void serveDownload(db, download, url, res);

@@ -6,9 +6,9 @@ import { describe, expect, it } from "vitest";
 import { WebSocket } from "ws";
 import { COALESCE_HIGH_WATER_BYTES } from "../src/fanout/coalescedSends.ts";
 import { nextMessage, type SubscriberConnection } from "../src/fanout/directDelivery.ts";
+import { type Marks, RunEventCursor, START } from "../src/fanout/runEventStream.ts";
 import { seat } from "../src/fanout/seat.ts";
 import { Inbox, type SharedItem } from "../src/fanout/sharedRunEvents.ts";
-import { type Marks, RunEventCursor, START } from "../src/schema/runEventStream.ts";
 
 describe("the next message of a shared result", () => {
   it("is the text graphql-ws sends for it", () => {

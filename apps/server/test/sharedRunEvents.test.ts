@@ -4,6 +4,7 @@
 // is in fanout.test.ts.
 import type { RunPubSub } from "@trainql/runs";
 import { describe, expect, it } from "vitest";
+import { type DeliveredEvent, RunEventCursor, START, type StreamEvent } from "../src/fanout/runEventStream.ts";
 import { seat } from "../src/fanout/seat.ts";
 import {
   ALONE_INTERVAL_MS,
@@ -13,7 +14,6 @@ import {
   type SharedItem,
   SharedRunEvents,
 } from "../src/fanout/sharedRunEvents.ts";
-import { type DeliveredEvent, RunEventCursor, START, type StreamEvent } from "../src/schema/runEventStream.ts";
 
 const epoch = (k: number): StreamEvent => ({
   type: "epoch",

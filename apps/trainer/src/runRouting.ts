@@ -29,13 +29,13 @@ const ROOM_TTL_MS = 1000;
 export function forbiddenFlagsOf(
   db: Db,
   trainerId: string,
-  backendName: () => string,
+  backendName: () => BackendName,
   liveTimeoutMs: number,
 ): () => Promise<string[]> {
   let room: { at: number; value: Promise<boolean> } | undefined;
   return async () => {
     const flags = [unfitFlag(trainerId)];
-    if (trainsOnGpu(backendName() as BackendName)) return flags;
+    if (trainsOnGpu(backendName())) return flags;
     if (!room || performance.now() - room.at > ROOM_TTL_MS)
       room = { at: performance.now(), value: gpuTrainerHasRoom(db, liveTimeoutMs).catch(() => false) };
     if (await room.value) flags.push(PREFERS_GPU);

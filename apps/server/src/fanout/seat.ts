@@ -19,8 +19,8 @@
 
 import { LOSS_SAMPLES, minMaxDownsample, type RunPubSub } from "@trainql/runs";
 import type { ExecutionResult } from "graphql";
-import { type DeliveredEvent, encodeCursor, type RunEventCursor } from "../schema/runEventStream.ts";
 import { type SubscriberConnection, sendDirectly } from "./directDelivery.ts";
+import { type DeliveredEvent, encodeCursor, type RunEventCursor } from "./runEventStream.ts";
 import type { ExecuteEvent, Inbox, SharedItem } from "./sharedRunEvents.ts";
 
 export interface SeatCounters {

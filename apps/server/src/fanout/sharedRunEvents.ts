@@ -27,7 +27,7 @@ import {
   type Marks,
   type RunEventCursor,
   type StreamEvent,
-} from "../schema/runEventStream.ts";
+} from "./runEventStream.ts";
 
 /**
  * Held loss batches and images go out on their own once this long has passed since the last hand-out

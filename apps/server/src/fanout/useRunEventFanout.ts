@@ -23,8 +23,8 @@ import {
   visit,
 } from "graphql";
 import type { Plugin } from "graphql-yoga";
-import { RunEventCursor, RunEventSource } from "../schema/runEventStream.ts";
 import type { SubscriberConnection } from "./directDelivery.ts";
+import { RunEventCursor, RunEventSource } from "./runEventStream.ts";
 import { type SeatCounters, seat, seatIterator } from "./seat.ts";
 import { SharedRunEvents } from "./sharedRunEvents.ts";
 

@@ -1,9 +1,9 @@
 // Subscriptions: a run's live events (stored ones first), and changes to the list of runs.
 
 import type { RunsChanged } from "@trainql/runs";
+import { type DeliveredEvent, RunEventSource } from "../fanout/runEventStream.ts";
 import { builder } from "./builder.ts";
 import { EpochRef, findRun, LossPointRef, RunStatusEnum } from "./run.ts";
-import { type DeliveredEvent, RunEventSource } from "./runEventStream.ts";
 
 type Of<T extends DeliveredEvent["type"]> = Extract<DeliveredEvent, { type: T }>;
 

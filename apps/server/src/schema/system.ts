@@ -1,7 +1,7 @@
 // What the system runs on: the trainers, their backend and the data set they loaded.
 
 import type { Db, Trainer } from "@trainql/db";
-import { howToGetData } from "@trainql/nn";
+import { BACKEND_NAMES, howToGetData } from "@trainql/nn";
 import { liveTrainers } from "@trainql/runs";
 import { builder, type Context } from "./builder.ts";
 
@@ -13,7 +13,7 @@ async function liveTrainer(db: Db, timeoutMs: number): Promise<Trainer | null> {
 const BackendRef = builder.objectRef<Trainer>("Backend").implement({
   description: "A TensorFlow.js backend a trainer runs on.",
   fields: (t) => ({
-    name: t.exposeString("backend", { description: "node-gpu, webgpu, node, wasm or cpu." }),
+    name: t.exposeString("backend", { description: `One of ${BACKEND_NAMES.join(", ")}.` }),
     device: t.exposeString("device"),
     version: t.exposeString("backendVersion"),
     warnings: t.exposeStringList("warnings", {

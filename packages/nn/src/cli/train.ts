@@ -3,6 +3,7 @@
 import { parseArgs } from "node:util";
 import cliProgress from "cli-progress";
 import { initBackend } from "../backend/backend.ts";
+import { BACKEND_NAMES } from "../backend/backendNames.ts";
 import { NUM_CLASSES, PIXELS_PER_IMAGE } from "../data/cifar10.ts";
 import { loadCifar10 } from "../data/dataset.ts";
 import { TwoLayerNet } from "../model/twoLayerNet.ts";
@@ -33,7 +34,7 @@ ${knobHelp}
   --num-train N       use only the first N training rows
   --num-val N         use only the first N validation rows
   --records-per-batch N  records per batch file (10000 for the official data)
-  --backend NAME      auto | node-gpu | webgpu | node | wasm | cpu (default: $TRAIN_BACKEND, else auto)
+  --backend NAME      auto | ${BACKEND_NAMES.join(" | ")} (default: $TRAIN_BACKEND, else auto)
   --test              also report accuracy on the test set
   --json              print one JSON object as the last line of stdout
   -h, --help          show this help`;
