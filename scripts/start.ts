@@ -10,7 +10,7 @@ import path from "node:path";
 import { createEnv } from "@t3-oss/env-core";
 import { type Database, databaseProblem, openDatabase } from "@trainql/db/database";
 import { databaseVariables } from "@trainql/db/env";
-import { intVariable, rejectEnv } from "@trainql/env";
+import { DEFAULT_PORTS, intVariable, rejectEnv } from "@trainql/env";
 import { dataVariables } from "@trainql/nn/cliEnv";
 import { hasCifar10, resolveDataDir } from "@trainql/nn/data";
 import { z } from "zod";
@@ -20,7 +20,7 @@ const env = createEnv({
   server: {
     ...databaseVariables,
     /** The API's port, for the dashboard to call. */
-    PORT: intVariable(4000, 0),
+    PORT: intVariable(DEFAULT_PORTS.api, 0),
     /** The CIFAR-10 folder (else the default cache, downloaded on the first start), and its batches' size. */
     ...dataVariables,
     /** Where the first start downloads CIFAR-10 from (a mirror, say). */

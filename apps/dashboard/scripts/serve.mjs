@@ -4,6 +4,7 @@ import { spawn } from "node:child_process";
 import path from "node:path";
 import { buildIfStale, next } from "./build.mjs";
 
+// (@trainql/env's DEFAULT_PORTS.dashboard: this script runs on plain Node, which reads no TypeScript.)
 const port = process.env.DASHBOARD_PORT || "3000";
 const host = process.env.DASHBOARD_HOST || "127.0.0.1";
 // The dashboard renders pages on its server from the API (on loopback, without a token, the API's

@@ -9,6 +9,7 @@ const port = z.coerce.number().int().min(1).max(65_535);
 
 export const env = createEnv({
   server: {
+    // (@trainql/env's DEFAULT_PORTS.api: the dashboard does not depend on the processes' settings package.)
     TRAINQL_API_PORT: port.default(4000),
     TRAINQL_API_URL: z.url().optional(),
     TRAINQL_PUBLIC_API_URL: z.url().optional(),

@@ -5,6 +5,7 @@ import { createServer, type IncomingMessage, type ServerResponse } from "node:ht
 import type { AddressInfo } from "node:net";
 import { EnvelopArmorPlugin } from "@escape.tech/graphql-armor";
 import { createDb } from "@trainql/db";
+import { DEFAULT_PORTS } from "@trainql/env";
 import { fileReadToken } from "@trainql/graphql/fileReadToken";
 import { createRunPubSub, Reaper, type ReapPolicy } from "@trainql/runs";
 import { DEFAULT_LEASE } from "@trainql/runs/env";
@@ -70,7 +71,7 @@ export function buildApp({
   databaseUrl,
   reapPolicy: givenPolicy = {},
   access = { tokens: [], publicQueries: true },
-  origins = { allowedOrigins: localDashboard(3000) },
+  origins = { allowedOrigins: localDashboard(DEFAULT_PORTS.dashboard) },
   limits: given = {},
   listCacheTtlMs = 1000,
 }: AppOptions): App {

@@ -2,7 +2,7 @@
 // variables (their packages own them), and the API's own.
 import { createEnv } from "@t3-oss/env-core";
 import { databaseVariables } from "@trainql/db/env";
-import { intVariable, listVariable, optionalIntVariable, rejectEnv } from "@trainql/env";
+import { DEFAULT_PORTS, intVariable, listVariable, optionalIntVariable, rejectEnv } from "@trainql/env";
 import { leaseVariables } from "@trainql/runs/env";
 import { z } from "zod";
 import { DEFAULT_LIMITS } from "./limits.ts";
@@ -10,7 +10,7 @@ import { DEFAULT_LIMITS } from "./limits.ts";
 export const apiVariables = {
   ...databaseVariables,
   ...leaseVariables,
-  PORT: intVariable(4000, 0),
+  PORT: intVariable(DEFAULT_PORTS.api, 0),
   HOST: z.string().default("127.0.0.1"),
   /** Accepted bearer tokens (comma-separated); none means no authentication. */
   API_TOKEN: listVariable,
@@ -30,7 +30,7 @@ export const apiVariables = {
   TRAINQL_ALLOWED_ORIGINS: listVariable,
   /** Names the API answers to besides loopback's (comma-separated); default: loopback's alone when it listens on loopback, any otherwise. */
   TRAINQL_ALLOWED_HOSTS: listVariable,
-  DASHBOARD_PORT: intVariable(3000),
+  DASHBOARD_PORT: intVariable(DEFAULT_PORTS.dashboard),
 };
 
 export const readApiEnv = (source: NodeJS.ProcessEnv = process.env) =>

@@ -11,6 +11,12 @@ function integer(min: number, max: number) {
   return z.coerce.number({ error }).int({ error }).min(min, { error }).max(max, { error });
 }
 
+/**
+ * Where the processes listen unless PORT / DASHBOARD_PORT say otherwise. (The dashboard's own
+ * scripts, plain Node and Next.js, repeat them: apps/dashboard/src/env.ts, scripts/serve.mjs.)
+ */
+export const DEFAULT_PORTS = { api: 4000, dashboard: 3000 } as const;
+
 /** An integer setting: `min` (and `max`, if any) name the values that make sense. */
 export const intVariable = (fallback: number, min = 1, max = Number.POSITIVE_INFINITY) =>
   integer(min, max).default(fallback);
