@@ -142,7 +142,7 @@ describe("a reproduction's verdict", () => {
     expect(words(true)).toEqual({ text: "reproduced bit-identically", kind: "same" });
     expect(words(false)).toEqual({ text: "every loss identical, but the final parameters differ", kind: "differs" });
     expect(words(null)).toEqual({
-      text: "every loss reproduced bit-identically (the original has no final parameters to compare)",
+      text: "every loss reproduced bit-identically (final parameters not compared)",
       kind: "same",
     });
   });

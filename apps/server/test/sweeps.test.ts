@@ -502,7 +502,7 @@ describe("sweeps", () => {
     });
 
     it("deleteSweep deletes an ended sweep with its trials and their jobs, keeps runs made from them, and refuses a live one", async () => {
-      const { local, sql, sweepId, sweepUuid, a, b, jobs } = await setUp();
+      const { local, sql, sweepId, a, b, jobs } = await setUp();
       const DELETE_SWEEP = graphql(`mutation DeleteSweep($id: ID!) { deleteSweep(id: $id) }`);
       const rows = async () =>
         (
@@ -576,7 +576,31 @@ describe("sweeps", () => {
       expect(gone.errors?.[0]?.extensions?.code).toBe("NOT_FOUND");
       expect((await gql(local.url, DELETE_SWEEP, { id: sweepId })).errors?.[0]?.extensions?.code).toBe("NOT_FOUND");
       expect((await gql(local.url, DELETE_SWEEP, { id: "nope" })).errors?.[0]?.extensions?.code).toBe("BAD_USER_INPUT");
-      void sweepUuid;
+    });
+
+    it("deleteSweep deletes a sweep of 1,000 trials, the most one may have, each announced", async () => {
+      const { local, sql, sweepId, sweepUuid } = await setUp();
+      await gqlOk(local.url, CANCEL_SWEEP, { id: sweepId });
+      // 998 more trials, as a sweep of 50 configurations × 20 seeds has (2,001 notifications).
+      await sql.query(
+        `INSERT INTO "Run" (id, status, "hiddenSize", "learningRate", "learningRateDecay", reg, "batchSize", "numIters", "weightScale", seed, "sweepId")
+         SELECT gen_random_uuid(), 'CANCELLED', 8, 0.05, 0.95, 1e-3, 20, 100, 1e-4, i, $1 FROM generate_series(1, 998) AS i`,
+        [sweepUuid],
+      );
+      const deleted = collect(
+        wsClient(local.url),
+        graphql(`subscription ThousandGone { runsChanged { kind } }`),
+        {},
+        (e) => e.filter((c) => c.runsChanged.kind === "deleted").length === 1000,
+        60_000,
+      );
+      await new Promise((resolve) => setTimeout(resolve, 500)); // (the subscription listening)
+      await gqlOk(local.url, graphql(`mutation DeleteBigSweep($id: ID!) { deleteSweep(id: $id) }`), { id: sweepId });
+      expect((await deleted).filter((c) => c.runsChanged.kind === "deleted")).toHaveLength(1000);
+      const { rows } = await sql.query(
+        `SELECT (SELECT count(*) FROM "Run")::int AS runs, (SELECT count(*) FROM "Sweep")::int AS sweeps`,
+      );
+      expect(rows[0]).toEqual({ runs: 0, sweeps: 0 });
     });
   });
 });

@@ -162,8 +162,22 @@ export async function startTrainer(
   const workerIds: string[] = [];
   // (graphile-worker 0.17 locks a job, and its named queue, under its worker pool's id.)
   events.on("pool:create", ({ workerPool }) => workerIds.push(workerPool.id));
-  // And alive, it frees the locks its handlers no longer hold (lost completions, see heldJobs.ts).
+  // And alive, it ends the jobs it still locks that none of its tasks runs (lost ends, see heldJobs.ts).
   const heldJobs = new HeldJobs(events);
+  const endLostJobs = async (graceMs?: number) => {
+    const jobs = heldJobs.jobs(graceMs);
+    try {
+      const ended = await releaseLostLocks(db, workerIds, jobs, graceMs);
+      heldJobs.forget(jobs.outcomes.keys());
+      if (ended.length > 0)
+        log(
+          `queue: ended ${ended.join(", ")}: locked by this trainer, no task running it (the write of its end was lost)`,
+        );
+    } catch (error) {
+      // (Never the heartbeat's failure: that would stop this trainer's reaper.)
+      log(`queue: could not end the jobs this trainer still locks: ${(error as Error).message.split("\n")[0]}`);
+    }
+  };
 
   // What this trainer tells the others (and the API) about itself.
   const registration = {
@@ -274,9 +288,7 @@ export async function startTrainer(
     const beat = async () => {
       await register();
       await renewLeases(ctx, env.TRAINER_TIMEOUT_MS);
-      const freed = await releaseLostLocks(db, workerIds, heldJobs.ids());
-      if (freed.length > 0)
-        log(`queue: freed ${freed.join(", ")}, locked by this trainer with no task running it (its end was lost)`);
+      await endLostJobs();
     };
     reaper.tick(beat).then(
       () => {
@@ -307,7 +319,7 @@ export async function startTrainer(
       await Promise.allSettled(running);
       await noNewJobs;
       // Once its row is gone, no reaper frees what it still locks: a completion lost meanwhile.
-      await releaseLostLocks(db, workerIds, [], 0).catch(() => {});
+      await endLostJobs(0);
       await cancels.return(undefined);
       await pubsub.close();
       await db.trainer.delete({ where: { id } }).catch(() => {});

@@ -8,7 +8,7 @@ import { createTestDatabase } from "@trainql/db/testing";
 import { enqueueAdvanceSweep, enqueueTrain, reapOrphanedRuns } from "@trainql/runs";
 import { type Runner, run as runWorker, type WorkerEvents } from "graphile-worker";
 import { afterAll, afterEach, beforeAll, describe, expect, inject, it } from "vitest";
-import { HeldJobs, LOCK_GRACE_MS, releaseLostLocks } from "../src/heldJobs.ts";
+import { HeldJobs, releaseLostLocks } from "../src/heldJobs.ts";
 
 /** A TCP proxy to PostgreSQL: down, every connection through it breaks, as in a restart. */
 function outageProxy(target: URL) {
@@ -133,7 +133,7 @@ async function workerLosingAnEnd(task: string, outcome: "returns" | "throws") {
 }
 
 describe("a job's end lost in a database outage", () => {
-  it("leaves the job locked by a live trainer, which frees it after the grace; the reaper then queues its run again", async () => {
+  it("leaves the job locked by a live trainer, which ends it as its task did after the grace; the reaper then queues its run again", async () => {
     const run = await db.run.create({
       data: {
         hiddenSize: 8,
@@ -160,37 +160,41 @@ describe("a job's end lost in a database outage", () => {
     await reapOrphanedRuns(db, { timeoutMs: 15_000, maxAttempts: 3 });
     expect(await jobs()).toEqual([{ key: `train:${run.id}`, attempts: 1, locked: true, queueLocked: null }]);
 
-    // Within the grace nothing is freed: a job just taken is locked before its task starts, and an
+    // Within the grace nothing is touched: a job just taken is locked before its task starts, and an
     // ended one until its end is written.
-    expect(await releaseLostLocks(db, worker.workerIds, worker.held.ids())).toEqual([]);
-    expect(await releaseLostLocks(db, worker.workerIds, worker.held.ids(), 0)).toEqual([]);
-    const later = Date.now() + LOCK_GRACE_MS + 1;
-    expect(await releaseLostLocks(db, worker.workerIds, worker.held.ids(later), 0)).toEqual([`train:${run.id}`]);
+    expect(await releaseLostLocks(db, worker.workerIds, worker.held.jobs())).toEqual([]);
+    expect(await releaseLostLocks(db, worker.workerIds, worker.held.jobs(), 0)).toEqual([]);
+    // Past it, the job ends as its task did: it succeeded, so the job is deleted, as graphile-worker's
+    // lost write would have (not left for the reaper as a job out of attempts, which for an evaluation
+    // would record a failure beside the accuracy its task wrote).
+    expect(await releaseLostLocks(db, worker.workerIds, worker.held.jobs(0), 0)).toEqual([
+      `train:${run.id} (completed)`,
+    ]);
+    expect(await jobs()).toEqual([]);
 
-    // Out of attempts (a train job has one), the job is the reaper's, which queues the run again.
+    // The run is QUEUED without a job (its task could not claim it): the reaper queues it again.
     await reapOrphanedRuns(db, { timeoutMs: 15_000, maxAttempts: 3 });
     expect(await jobs()).toEqual([{ key: `train:${run.id}`, attempts: 0, locked: false, queueLocked: null }]);
     expect((await db.run.findUniqueOrThrow({ where: { id: run.id } })).status).toBe("QUEUED");
   });
 
-  it("frees a sweep's named queue with its job, which runs again, and never a job a task is running", async () => {
+  it("frees a sweep's named queue with its failed job, which runs again, and never a job a task is running", async () => {
     const sweep = await db.sweep.create({ data: { strategy: "GRID", config: { rungs: [] } } });
     await db.$transaction((tx) => enqueueAdvanceSweep(tx, sweep.id));
     const worker = await workerLosingAnEnd("advance-sweep", "throws");
     await worker.loseTheEnd();
     expect(await jobs()).toEqual([{ key: `sweep:${sweep.id}`, attempts: 1, locked: true, queueLocked: true }]);
     // A task running holds its job whatever the grace.
-    const held = [
-      ...worker.held.ids(),
-      (
-        await db.$queryRaw<{ id: string }[]>`
-      SELECT id::text FROM graphile_worker._private_jobs`
-      )[0]!.id,
-    ];
-    expect(await releaseLostLocks(db, worker.workerIds, held, 0)).toEqual([]);
+    const [locked] = await db.$queryRaw<{ id: string }[]>`SELECT id::text FROM graphile_worker._private_jobs`;
+    const ended = worker.held.jobs(0);
+    expect(await releaseLostLocks(db, worker.workerIds, { ...ended, held: [locked!.id] }, 0)).toEqual([]);
 
-    const later = Date.now() + LOCK_GRACE_MS + 1;
-    expect(await releaseLostLocks(db, worker.workerIds, worker.held.ids(later), 0)).toEqual([`sweep:${sweep.id}`]);
+    // Past the grace its task's failure is written, with graphile-worker's backoff, and the sweep's
+    // queue is free again.
+    expect(await releaseLostLocks(db, worker.workerIds, ended, 0)).toEqual([`sweep:${sweep.id} (failed)`]);
+    const [job] = await db.$queryRaw<{ lastError: string; backoff: boolean }[]>`
+      SELECT last_error AS "lastError", run_at > now() AS backoff FROM graphile_worker._private_jobs`;
+    expect(job).toEqual({ lastError: "the database is away", backoff: true });
     // Attempts left (5): the job runs again, and its end is written this time.
     for (let waited = 0; worker.calls() < 2 || (await jobs()).length > 0; waited += 100) {
       if (waited > 20_000) throw new Error(`the job did not run again: ${JSON.stringify(await jobs())}`);

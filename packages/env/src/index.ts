@@ -12,8 +12,9 @@ function integer(min: number, max: number) {
 }
 
 /**
- * Where the processes listen unless PORT / DASHBOARD_PORT say otherwise. (The dashboard's own
- * scripts, plain Node and Next.js, repeat them: apps/dashboard/src/env.ts, scripts/serve.mjs.)
+ * Where the processes listen unless PORT / DASHBOARD_PORT say otherwise. (The dashboard, which does
+ * not depend on this package, repeats them: apps/dashboard/src/env.ts, scripts/serve.mjs, and its
+ * package.json's `dev` script.)
  */
 export const DEFAULT_PORTS = { api: 4000, dashboard: 3000 } as const;
 

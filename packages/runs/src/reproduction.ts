@@ -2,7 +2,7 @@
 // parameters against its original's. Compared by the trainer in the transaction that marks the
 // reproduction SUCCEEDED, so the verdict is written once, with the values it was computed from, and
 // read back from the run's row.
-import type { Prisma } from "@trainql/db";
+import { Prisma } from "@trainql/db";
 import { readLosses } from "./lossStore.ts";
 
 export interface LossComparison {
@@ -43,12 +43,19 @@ export function compareLosses(original: Float32Array, reproduction: Float32Array
   };
 }
 
+/** SQL for the header length of checkpoint row `alias` (see compareFinalParameters). */
+const HEADER_LENGTH = (alias: "r" | "o") => {
+  const byte = (i: number) => `get_byte(substring(${alias}.data FROM 9 FOR 4), ${i})`;
+  return Prisma.raw(`(${byte(0)} + (${byte(1)} << 8) + (${byte(2)} << 16) + (${byte(3)} << 24))`);
+};
+
 /**
  * Whether two runs' final parameters are bit-identical: their checkpoints' bytes past the header
  * (which names the backend, so it may differ), compared in PostgreSQL rather than fetched (a net of
  * the reference's size is 61 MB a checkpoint). The layout is format.ts' in @trainql/nn: the header's
- * length is the little-endian u32 at byte 8, the parameters start after it at byte 12 + length.
- * Null when either run has no checkpoint, or the two were taken at different iterations.
+ * length is the little-endian u32 at byte 8 (read as a 4-byte slice: the values are stored
+ * uncompressed, so a slice reads only its bytes), the parameters start at byte 12 + length. Null when
+ * either run has no checkpoint, or the two were taken at different iterations.
  */
 async function compareFinalParameters(
   tx: Prisma.TransactionClient,
@@ -56,12 +63,8 @@ async function compareFinalParameters(
   originalId: string,
 ): Promise<boolean | null> {
   const rows = await tx.$queryRaw<{ identical: boolean }[]>`
-    WITH params AS (
-      SELECT "runId", iteration, substring(data FROM 13 + get_byte(data, 8) + (get_byte(data, 9) << 8)
-        + (get_byte(data, 10) << 16) + (get_byte(data, 11) << 24)) AS bytes
-      FROM "Checkpoint" WHERE "runId" IN (${runId}::uuid, ${originalId}::uuid)
-    )
-    SELECT r.bytes = o.bytes AS identical FROM params r JOIN params o USING (iteration)
+    SELECT substring(r.data FROM 13 + ${HEADER_LENGTH("r")}) = substring(o.data FROM 13 + ${HEADER_LENGTH("o")}) AS identical
+    FROM "Checkpoint" r JOIN "Checkpoint" o USING (iteration)
     WHERE r."runId" = ${runId}::uuid AND o."runId" = ${originalId}::uuid`;
   return rows[0]?.identical ?? null;
 }

@@ -32,7 +32,7 @@ export function verdictWords(
       return { text: "every loss identical, but the final parameters differ", kind: "differs" };
     if (v.finalParametersIdentical === null)
       return {
-        text: "every loss reproduced bit-identically (the original has no final parameters to compare)",
+        text: "every loss reproduced bit-identically (final parameters not compared)",
         kind: "same",
       };
     return { text: "reproduced bit-identically", kind: "same" };

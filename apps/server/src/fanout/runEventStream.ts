@@ -79,7 +79,7 @@ async function evaluationPending(db: Db, runId: string): Promise<boolean> {
 /**
  * One subscriber's position in a run's events: the marks of what it was given, and whether its
  * stream is over. `catchUp` reads what the database has past the marks; `apply` takes a live
- * notification (or an event another stream delivered, see runEventFanout.ts) and yields what it
+ * notification (or an event another stream delivered, see useRunEventFanout.ts) and yields what it
  * adds, going back to the database when it does not continue exactly where the marks stand.
  */
 export class RunEventCursor {
@@ -258,7 +258,7 @@ export function runEventStream(
 
 /**
  * What the runEvents field's subscribe returns: iterated directly, one subscriber's own stream
- * (runEventStream); the fan-out plugin (runEventFanout.ts) recognizes it and serves the subscriber
+ * (runEventStream); the fan-out plugin (useRunEventFanout.ts) recognizes it and serves the subscriber
  * from a stream shared with others instead. The cursor is checked here, before anything listens.
  */
 export class RunEventSource implements AsyncIterable<DeliveredEvent> {

@@ -130,7 +130,7 @@ const ReproductionRef = builder.objectRef<Reproduction>("Reproduction").implemen
     finalParametersIdentical: t.exposeBoolean("finalParametersIdentical", {
       nullable: true,
       description:
-        "The final parameters (W1, b1, W2, b2) bit-identical to the original's: the last update, which no loss shows, included. Null until the reproduction has SUCCEEDED, or when the original has no final checkpoint to compare with.",
+        "The final parameters (W1, b1, W2, b2) bit-identical to the original's: the last update, which no loss shows, included. Null until the reproduction has SUCCEEDED, or when they were not compared: either run without a final checkpoint (or theirs of different iterations), or a reproduction that finished before final parameters were compared (2026-12-01).",
     }),
     sameBackend: t.exposeBoolean("sameBackend", {
       nullable: true,

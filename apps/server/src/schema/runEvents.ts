@@ -124,7 +124,7 @@ builder.subscriptionFields((t) => ({
       runId: t.arg.id({ required: true }),
       after: t.arg.string({ required: false, description: "The cursor of the last event received." }),
     },
-    // A RunEventSource: its own stream when iterated, or a seat in a shared one (runEventFanout.ts).
+    // A RunEventSource: its own stream when iterated, or a seat in a shared one (useRunEventFanout.ts).
     subscribe: async (_root, { runId, after }, { db, pubsub }) =>
       new RunEventSource(db, pubsub, (await findRun(db, String(runId), "runId")).id, after ?? undefined),
     resolve: (event: DeliveredEvent) => event,

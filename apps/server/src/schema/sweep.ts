@@ -24,7 +24,7 @@ import {
   runsChanged,
   type SweepConfig,
   stopPausedTrials,
-  sweepChanged,
+  sweepDeleted,
 } from "@trainql/runs";
 import { QUEUED_ORDER } from "@trainql/runs/trialRanking";
 import { admitted, checkQueueRoom } from "../security/admission.ts";
@@ -36,9 +36,9 @@ import { RunStatusEnum } from "./run.ts";
 import { checkTrainerFits } from "./trainerFit.ts";
 
 /**
- * startSweep's transaction: up to 1,000 runs, each written, queued and announced (three statements
- * each), may outlast Prisma's default 5 s on a busy machine, and the sweep would be refused with an
- * error that names nothing.
+ * startSweep's and deleteSweep's transactions: up to 1,000 runs, each written, queued and announced
+ * (three statements each), or deleted with all they kept, may outlast Prisma's default 5 s on a busy
+ * machine, and the sweep would be refused with an error that names nothing.
  */
 const TRANSACTION = { maxWait: 10_000, timeout: 60_000 };
 
@@ -92,8 +92,6 @@ const RungRef = builder.objectRef<{ rung: number; budget: number; trials: number
 /** The sweep's settings, as startSweep stored them (read by the fields that select `config`). */
 const config = (sweep: { config: Prisma.JsonValue }) => sweep.config as unknown as SweepConfig;
 const CONFIG = { config: true } as const;
-
-/** A sweep's trials in the order they were queued. */
 
 // Select mode, as Run: a query reads `id` and what the requested fields need.
 builder.prismaNode("Sweep", {
@@ -357,9 +355,9 @@ builder.mutationFields((t) => ({
         await publish(
           tx,
           ...ids.flatMap((runId) => [rereadRun(runId), runsChanged({ runId, kind: "deleted" })]),
-          sweepChanged(found.id),
+          sweepDeleted(found.id),
         );
-      });
+      }, TRANSACTION);
       return String(id);
     },
   }),
@@ -386,9 +384,12 @@ builder.subscriptionFields((t) => ({
       return (async function* () {
         try {
           yield { sweepId: sweep.id };
-          for await (const _change of changes) {
-            // Deleted (deleteSweep): the stream ends, as a deleted run's does.
-            if ((await db.sweep.count({ where: { id: sweep.id } })) === 0) return;
+          for await (const change of changes) {
+            // Deleted (deleteSweep): the stream ends, as a deleted run's does. After notifications
+            // were missed (a resync), whether it still exists is read.
+            const gone =
+              "type" in change ? (await db.sweep.count({ where: { id: sweep.id } })) === 0 : change.deleted === true;
+            if (gone) return;
             yield { sweepId: sweep.id };
           }
         } finally {

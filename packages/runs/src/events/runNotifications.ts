@@ -30,6 +30,12 @@ export const topics = {
   sweep: (sweepId: string) => `trainql:sweep:${sweepId}`,
 } as const;
 
+/** A sweep or one of its trials changed (subscribers read it again), or it was deleted. */
+export interface SweepChange {
+  sweepId: string;
+  deleted?: true;
+}
+
 export interface RunsChanged {
   runId: string;
   kind: "created" | "updated" | "deleted";
@@ -44,7 +50,7 @@ export type RunTopics = {
   "trainql:run": [runId: string, notification: RunNotification | Resync];
   "trainql:runs": [change: RunsChanged | Resync];
   "trainql:cancel": [request: { runId: string } | Resync];
-  "trainql:sweep": [sweepId: string, change: { sweepId: string } | Resync];
+  "trainql:sweep": [sweepId: string, change: SweepChange | Resync];
 };
 
 /** At most `max` [iteration, loss] points of losses[i] (iteration from + i): each bucket's min and max, and the last. */
