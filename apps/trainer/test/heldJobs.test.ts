@@ -5,6 +5,7 @@ import { EventEmitter } from "node:events";
 import net from "node:net";
 import { createDb, type Db } from "@trainql/db";
 import { createTestDatabase } from "@trainql/db/testing";
+import { DEFAULT_HYPERPARAMETERS } from "@trainql/nn/hyperparameters";
 import { enqueueAdvanceSweep, enqueueTrain, reapOrphanedRuns } from "@trainql/runs";
 import { type Runner, run as runWorker, type WorkerEvents } from "graphile-worker";
 import { afterAll, afterEach, beforeAll, describe, expect, inject, it } from "vitest";
@@ -134,18 +135,7 @@ async function workerLosingAnEnd(task: string, outcome: "returns" | "throws") {
 
 describe("a job's end lost in a database outage", () => {
   it("leaves the job locked by a live trainer, which ends it as its task did after the grace; the reaper then queues its run again", async () => {
-    const run = await db.run.create({
-      data: {
-        hiddenSize: 8,
-        learningRate: 0.1,
-        learningRateDecay: 0.95,
-        reg: 0,
-        batchSize: 10,
-        numIters: 10,
-        weightScale: 1e-4,
-        seed: 1,
-      },
-    });
+    const run = await db.run.create({ data: DEFAULT_HYPERPARAMETERS });
     await db.$transaction((tx) => enqueueTrain(tx, run.id, []));
     // (As trainRun ends when it cannot claim its run through an outage: it returns, and leaves the
     // run QUEUED for the reaper.)
