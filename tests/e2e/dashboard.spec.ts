@@ -1,7 +1,7 @@
 // What a person does in the dashboard, in a real browser against the real stack.
 import { expect, type Page, test } from "@playwright/test";
 import { graphql } from "@trainql/graphql";
-import { control, fill, gql, refused, shot, submitOnce } from "./openStack.ts";
+import { control, fill, gql, refused, rewritten, shot, submitOnce } from "./openStack.ts";
 
 test.describe.configure({ mode: "serial" });
 
@@ -289,5 +289,35 @@ test("an ended sweep is deleted from its page, with its trials, after a confirma
   for (const path of [`/sweeps/${startSweep.uuid}`, `/runs/${startSweep.trials[0]!.uuid}`]) {
     await page.goto(path);
     await expect(page.getByTestId("not-found")).toBeVisible();
+  }
+});
+
+test("a queued run's page says when no trainer is running, and no longer once the run starts", async ({ page }) => {
+  // Frozen, the trainer takes nothing: the run stays QUEUED.
+  await control("pause-trainer");
+  let paused = true;
+  try {
+    const { startRun } = await gql(
+      graphql(`mutation StartWaitingRun($input: StartRunInput!) { startRun(input: $input) { id uuid } }`),
+      { input: { hiddenSize: 8, numIters: 40, batchSize: 20 } },
+    );
+    // No trainer, as the API reports it once none has beaten within its timeout.
+    const allow = await rewritten(page, "TrainerPresent", (data) => {
+      data.backend = null;
+    });
+    await page.goto(`/runs/${startRun.uuid}`);
+    await expect(page.getByTestId("no-trainer")).toHaveText(
+      "No trainer is running: this run waits in the queue until one starts.",
+    );
+    await allow();
+    await control("resume-trainer");
+    paused = false;
+    await expect(page.getByTestId("run-status").first()).not.toHaveText("QUEUED", { timeout: 30_000 });
+    await expect(page.getByTestId("no-trainer")).toHaveCount(0);
+    await expect(page.getByTestId("run-status").first()).toHaveText("SUCCEEDED", { timeout: 60_000 });
+    // (Not left for the specs after this one to count.)
+    await gql(graphql(`mutation DeleteStartedRun($id: ID!) { deleteRun(id: $id) }`), { id: startRun.id });
+  } finally {
+    if (paused) await control("resume-trainer");
   }
 });

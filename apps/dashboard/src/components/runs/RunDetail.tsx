@@ -16,6 +16,7 @@ import { BEST_EPOCH_VAL, FINAL_VAL } from "@/lib/valAccuracy";
 import { ChartControls, useChartView } from "../ChartControls";
 import { Downloads } from "../Downloads";
 import { useApiErrorText } from "../Providers";
+import { NoTrainerNotice } from "./NoTrainerNotice";
 import { ReproduceButton, ReproductionBadge, type RunOrigins } from "./Reproduction";
 import { ProgressBar, StatusBadge } from "./RunBits";
 import { AccuracyChart, LossChart } from "./RunCharts";
@@ -185,6 +186,9 @@ export function RunDetail({
         </p>
       )}
       {actionError && <p className="error">{errorText(actionError)}</p>}
+      <NoTrainerNotice
+        waiting={status === "QUEUED" ? "run" : evaluateAsked && testAcc === null ? "evaluation" : null}
+      />
 
       <ChartControls state={charts} autoLog={autoLog} />
       <div className="grid2">
