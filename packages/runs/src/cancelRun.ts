@@ -3,7 +3,7 @@
 import type { Prisma, Run, RunStatus } from "@trainql/db";
 import { cancelRequested, publish, publishRunNotification } from "./events/publish.ts";
 import { staleBeforeSql } from "./liveness.ts";
-import { enqueueAdvanceSweep, removeTrainJob } from "./queue.ts";
+import { enqueueAdvanceSweep, removeJobsOf } from "./queue.ts";
 import type { ReapPolicy } from "./reaper.ts";
 import { releaseJob } from "./runLease.ts";
 
@@ -31,7 +31,7 @@ export async function cancelRunIn(
   if (run.status === "QUEUED" || run.status === "PAUSED" || (run.status === "RUNNING" && ownerless)) {
     // No live trainer holds it: end it here (a late owner finds its lease gone and stops).
     if (run.status === "RUNNING") await releaseJob(tx, run.jobId);
-    await removeTrainJob(tx, runId);
+    await removeJobsOf(tx, [runId]);
     await tx.run.update({
       where: { id: runId },
       data: { status: "CANCELLED", finishedAt: new Date(), heartbeatAt: null, trainerId: null, jobId: null },

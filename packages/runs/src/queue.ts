@@ -16,6 +16,16 @@ export const PAYLOADS = {
   [TASK.advanceSweep]: z.object({ sweepId: z.uuid() }),
 } as const;
 export type Task = keyof typeof PAYLOADS;
+
+/**
+ * Each job's key: a second enqueue of the same work replaces the first instead of adding another,
+ * and the key is how a job is found again (to remove it, to see whether it is pending).
+ */
+export const JOB_KEY = {
+  train: (runId: string) => `train:${runId}`,
+  evaluate: (runId: string) => `evaluate:${runId}`,
+  advanceSweep: (sweepId: string) => `sweep:${sweepId}`,
+} as const;
 export type Payload<T extends Task> = z.infer<(typeof PAYLOADS)[T]>;
 
 export function parsePayload<T extends Task>(task: T, payload: unknown): Payload<T> {
@@ -52,7 +62,7 @@ export async function enqueueTrain(tx: Tx, runId: string, flags: string[] = [PRE
   // The job key makes a second enqueue of the same run replace, not duplicate, the first (a job
   // locked by the trainer that enqueues it again is left to end, and a new one added).
   await tx.$executeRaw`SELECT graphile_worker.add_job(${TASK.train}, json_build_object('runId', ${runId}::text),
-    job_key => ${`train:${runId}`}, max_attempts => 1, flags => ${flags}::text[])`;
+    job_key => ${JOB_KEY.train(runId)}, max_attempts => 1, flags => ${flags}::text[])`;
 }
 
 /**
@@ -64,22 +74,18 @@ export async function enqueueTrain(tx: Tx, runId: string, flags: string[] = [PRE
 export async function enqueueEvaluate(tx: Tx, runId: string, flags: string[] = []): Promise<void> {
   await tx.$executeRaw`UPDATE "Run" SET "testError" = NULL WHERE id = ${runId}::uuid`;
   await tx.$executeRaw`SELECT graphile_worker.add_job(${TASK.evaluate}, json_build_object('runId', ${runId}::text),
-    job_key => ${`evaluate:${runId}`}, max_attempts => 3, flags => ${flags}::text[])`;
-}
-
-/** Drops a run's pending training job (a locked one is not retried). */
-export async function removeTrainJob(tx: Tx, runId: string): Promise<void> {
-  await tx.$executeRaw`SELECT graphile_worker.remove_job(${`train:${runId}`})`;
+    job_key => ${JOB_KEY.evaluate(runId)}, max_attempts => 3, flags => ${flags}::text[])`;
 }
 
 /**
- * Drops the pending jobs of runs about to be deleted (training and evaluation), and of their sweep
- * when it goes too: one statement for a sweep's hundreds of trials. Locked ones are left to end.
+ * Drops the pending jobs of runs (training and evaluation: a run cancelled or deleted), and of their
+ * sweep when it is deleted too: one statement for a sweep's hundreds of trials. A locked one is left
+ * to end, and not retried.
  */
 export async function removeJobsOf(tx: Tx, runIds: string[], sweepId?: string): Promise<void> {
   const keys = [
-    ...runIds.flatMap((id) => [`${TASK.train}:${id}`, `${TASK.evaluate}:${id}`]),
-    ...(sweepId ? [`sweep:${sweepId}`] : []),
+    ...runIds.flatMap((id) => [JOB_KEY.train(id), JOB_KEY.evaluate(id)]),
+    ...(sweepId ? [JOB_KEY.advanceSweep(sweepId)] : []),
   ];
   await tx.$executeRaw`SELECT graphile_worker.remove_job(key) FROM unnest(${keys}::text[]) AS key`;
 }
@@ -90,5 +96,5 @@ export async function removeJobsOf(tx: Tx, runIds: string[], sweepId?: string): 
  */
 export async function enqueueAdvanceSweep(tx: Tx, sweepId: string): Promise<void> {
   await tx.$executeRaw`SELECT graphile_worker.add_job(${TASK.advanceSweep}, json_build_object('sweepId', ${sweepId}::text),
-    queue_name => ${`sweep:${sweepId}`}, job_key => ${`sweep:${sweepId}`}, max_attempts => 5)`;
+    queue_name => ${JOB_KEY.advanceSweep(sweepId)}, job_key => ${JOB_KEY.advanceSweep(sweepId)}, max_attempts => 5)`;
 }

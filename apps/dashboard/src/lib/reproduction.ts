@@ -15,8 +15,9 @@ export type RunOrigins = ResultOf<typeof ReproductionFields>;
 export type Verdict = NonNullable<RunOrigins["reproduction"]>;
 
 /**
- * The verdict in words: "bit-identically" is every loss and the final parameters. The comparison is made when the reproduction SUCCEEDS: one that ended
- * otherwise (failed, cancelled) never will be compared, and says so rather than wait for it.
+ * The verdict in words: "bit-identically" is every loss and the final parameters. The comparison is
+ * made when the reproduction SUCCEEDS: one that ended otherwise (failed, cancelled) never will be
+ * compared, and says so rather than wait for it.
  */
 export function verdictWords(
   v: Verdict,

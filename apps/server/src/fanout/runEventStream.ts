@@ -7,7 +7,15 @@
 // when a test evaluation is pending then, after its result).
 
 import type { Db, RunStatus } from "@trainql/db";
-import { downsample, isFinished, type Resync, type RunNotification, type RunPubSub, readLosses } from "@trainql/runs";
+import {
+  downsample,
+  isFinished,
+  JOB_KEY,
+  type Resync,
+  type RunNotification,
+  type RunPubSub,
+  readLosses,
+} from "@trainql/runs";
 import { GraphQLError } from "graphql";
 import { LOSS_HISTORY_POINTS } from "../limits.ts";
 
@@ -72,7 +80,7 @@ async function evaluationPending(db: Db, runId: string): Promise<boolean> {
   // Running (locked), or yet to run: a job out of attempts will not run again. (A job's attempts
   // count up as it is taken.)
   const [job] = await db.$queryRaw<unknown[]>`SELECT 1 FROM graphile_worker.jobs
-    WHERE key = ${`evaluate:${runId}`} AND (locked_at IS NOT NULL OR attempts < max_attempts)`;
+    WHERE key = ${JOB_KEY.evaluate(runId)} AND (locked_at IS NOT NULL OR attempts < max_attempts)`;
   return job !== undefined;
 }
 
