@@ -29,8 +29,8 @@ const START = graphql(`
 `);
 const FORK = graphql(`
   mutation ForkRun($input: ForkRunInput!) {
-    forkRun(input: $input) { id uuid status forkedAtEpoch forkedFrom { id } learningRateFromEpoch
-      hyperparameters { learningRate learningRateDecay reg numIters hiddenSize } }
+    forkRun(input: $input) { id uuid status forkedAtEpoch forkedFrom { id data { fingerprint numTrain numVal } } learningRateFromEpoch
+      data { fingerprint numTrain numVal } hyperparameters { learningRate learningRateDecay reg numIters hiddenSize } }
   }
 `);
 const HISTORY = graphql(`
@@ -301,6 +301,9 @@ describe("forkRun", () => {
     const { forkRun } = await gqlOk(api.url, FORK, { input: { runId: parentId, epoch: 4 } });
     expect(forkRun.status).toBe("QUEUED");
     expect(forkRun.forkedFrom?.id).toBe(parentId);
+    // Queued on its parent's data set, for only a trainer with it to train: the checkpoint is of it.
+    expect(forkRun.forkedFrom?.data?.fingerprint).toMatch(/^[0-9a-f]{16}$/);
+    expect(forkRun.data).toEqual(forkRun.forkedFrom?.data);
     const fork = await finished(forkRun.id);
     expect(fork.forkedAtEpoch).toBe(4);
     expect(fork.lossHistory.length).toBe(200);

@@ -24,7 +24,7 @@ let trainer: TrainerProcess;
 const START = graphql(`mutation StartOriginal($input: StartRunInput!) { startRun(input: $input) { uuid } }`);
 const REPRODUCE = graphql(`
   mutation Reproduce($id: ID!) {
-    reproduceRun(id: $id) { uuid status reproducedFrom { uuid } hyperparameters { seed hiddenSize learningRate numIters } }
+    reproduceRun(id: $id) { uuid status reproducedFrom { uuid data { fingerprint numTrain numVal } } data { fingerprint numTrain numVal } hyperparameters { seed hiddenSize learningRate numIters } }
   }
 `);
 const RUN = graphql(`
@@ -78,6 +78,9 @@ describe("reproduceRun", () => {
     expect(reproduceRun.status).toBe("QUEUED");
     expect(reproduceRun.reproducedFrom?.uuid).toBe(startRun.uuid);
     expect(reproduceRun.hyperparameters).toEqual(original.hyperparameters);
+    // Queued on the original's data set: on another it could not be the same run.
+    expect(reproduceRun.reproducedFrom?.data?.fingerprint).toMatch(/^[0-9a-f]{16}$/);
+    expect(reproduceRun.data).toEqual(reproduceRun.reproducedFrom?.data);
     const reproduction = await succeeded(reproduceRun.uuid);
     expect(reproduction.reproduction).toEqual({
       identical: true,

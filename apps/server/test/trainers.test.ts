@@ -429,6 +429,82 @@ describe("the reaper", () => {
       }
     });
 
+    it("a run goes on only where its data set is: handed back while a trainer with it is live, failed saying why once none is, its evaluation too", async () => {
+      const trainer = await startTrainer(databaseUrl, dataDir);
+      const DATA = graphql(`query RunData($id: ID!) { run(id: $id) { data { fingerprint numTrain numVal } } }`);
+      const TRAINERS = graphql(`query TrainerData { trainers { dataset { fingerprint } } }`);
+      const OTHER = "fedcba9876543210";
+      const elsewhere = await otherTrainer("other-data", "wasm", 2 ** 33);
+      try {
+        // A run takes its first trainer's data set.
+        const { startRun } = await gqlOk(api.url, START, { input: { hiddenSize: 8, numIters: 20, batchSize: 20 } });
+        await runOnceIn(startRun.id, ["SUCCEEDED"], 30_000);
+        const fingerprints = (await gqlOk(api.url, TRAINERS)).trainers.map((t) => t.dataset?.fingerprint);
+        const mine = fingerprints.find((f) => f && f !== OTHER);
+        expect(mine).toMatch(/^[0-9a-f]{16}$/);
+        expect((await gqlOk(api.url, DATA, { id: startRun.id })).run.data).toEqual({
+          fingerprint: mine,
+          numTrain: 400,
+          numVal: 100,
+        });
+
+        // A run that trained on another data set, which a live trainer has: this trainer hands it back.
+        await elsewhere.set("dataFingerprint", OTHER);
+        const c = new pg.Client({ connectionString: databaseUrl });
+        await c.connect();
+        const { rows } = await c.query<{ id: string }>(
+          `INSERT INTO "Run" (id, "hiddenSize", "learningRate", "learningRateDecay", reg, "batchSize", "numIters", "weightScale", seed, "dataFingerprint", "numTrain", "numVal")
+           VALUES (gen_random_uuid(), 8, 0.1, 0.95, 0, 20, 20, 1e-4, 1, $1, 40000, 10000) RETURNING id::text`,
+          [OTHER],
+        );
+        const runId = rows[0]!.id;
+        await c.query(`SELECT graphile_worker.add_job('train', json_build_object('runId', $1::text), job_key => $2)`, [
+          runId,
+          `train:${runId}`,
+        ]);
+        await waitFor(
+          async () => Object.keys((await jobFlags(runId)) ?? {}).some((f) => f.startsWith("unfit:")),
+          20_000,
+          "the job handed back",
+        );
+        expect((await runState(runId)).status).toBe("QUEUED");
+        expect(trainer.output()).toMatch(/cannot train it \(other data set\); handed back for a trainer that can/);
+
+        // The finished run's evaluation, as if it had trained on that data set: handed back too.
+        await c.query(`UPDATE "Run" SET "dataFingerprint" = $2 WHERE id = $1`, [startRun.uuid, OTHER]);
+        await c.end();
+        const EVALUATE = graphql(`mutation EvaluateOtherData($id: ID!) { evaluateTest(runId: $id) { uuid } }`);
+        await gqlOk(api.url, EVALUATE, { id: startRun.id });
+        await waitFor(
+          async () => /cannot evaluate it \(other data set\); handed back/.test(trainer.output()),
+          20_000,
+          "the evaluation handed back",
+        );
+
+        // No trainer has it any more: the reaper queues both jobs again, and this trainer says why.
+        await elsewhere.gone();
+        const failed = await runOnceIn(runId, ["FAILED"], 30_000, "the run to fail");
+        expect(failed.error).toBe(
+          `no live trainer has this run's data: it trained on data set ${OTHER} (40,000 training, 10,000 validation images), and this trainer has data set ${mine} (400 training, 100 validation images): start a trainer whose CIFAR10_DIR holds that data, or start the run anew`,
+        );
+        const TEST = graphql(`query OtherDataTest($id: ID!) { run(id: $id) { testAcc testError } }`);
+        await waitFor(
+          async () => (await gqlOk(api.url, TEST, { id: startRun.id })).run.testError !== null,
+          30_000,
+          "the evaluation's failure",
+        );
+        expect((await gqlOk(api.url, TEST, { id: startRun.id })).run).toEqual({
+          testAcc: null,
+          testError: expect.stringMatching(
+            /^no live trainer has this run's data: it trained on data set fedcba9876543210 /,
+          ),
+        });
+      } finally {
+        await trainer.stop();
+        await elsewhere.gone().catch(() => {});
+      }
+    });
+
     it("a trainer without the data set hands runs to one that has it, rather than failing them", async () => {
       const withData = await otherTrainer("with-data", "wasm", 2 ** 33);
       const empty = await mkdtemp(path.join(os.tmpdir(), "trainql-no-data-"));

@@ -13,6 +13,7 @@ import { backendOptionsOf, readEngineEnv } from "@trainql/nn/cliEnv";
 import { hasCifar10, loadCifar10 } from "@trainql/nn/data";
 import { initBackend } from "@trainql/nn/engine";
 import { referenceRun, writeSyntheticCifar10 } from "@trainql/nn/testing";
+import { dataOfDataset } from "@trainql/runs";
 import pg from "pg";
 import { readTrainerEnv } from "../src/env.ts";
 import type { TrainerContext } from "../src/trainRun.ts";
@@ -64,7 +65,7 @@ export async function benchSetup() {
       backend: backend.name,
       memoryBytes: null,
       maxBufferBytes: null,
-      numTrain: data.train.n,
+      ...dataOfDataset(data),
     }),
     liveTimeoutMs: 15_000,
     fleetKnown: () => true,

@@ -4,7 +4,7 @@
 // forever (should the outage outlast the retries, the job fails, and is tried again, see enqueueEvaluate).
 import { isTransient, withRetry } from "@trainql/db/retry";
 import { loadCheckpoint } from "@trainql/nn/engine";
-import { type JobFlags, recordTestAccuracy, recordTestFailure, TASK } from "@trainql/runs";
+import { DATA_IDENTITY, dataProblem, type JobFlags, recordTestAccuracy, recordTestFailure, TASK } from "@trainql/runs";
 import { handBack } from "./runRouting.ts";
 import type { TrainerContext } from "./trainRun.ts";
 
@@ -13,14 +13,26 @@ export async function evaluateRun(
   runId: string,
   job: { flags: JobFlags | undefined },
 ): Promise<void> {
-  // A trainer without the data set leaves the evaluation to one that has it, if one is live.
+  // A trainer without the data set the run trained on leaves the evaluation to one that has it, if
+  // one is live: the test set, and the training set's mean subtracted from it, are that data set's.
+  const run = await withRetry(() => ctx.db.run.findUnique({ where: { id: runId }, select: DATA_IDENTITY }));
+  if (!run) return; // deleted since
+  const otherData = "error" in ctx.data ? undefined : dataProblem(ctx.capacity(), run);
   if (
-    "error" in ctx.data &&
+    ("error" in ctx.data || otherData) &&
     (await withRetry(() =>
-      handBack(ctx.db, { task: TASK.evaluate, runId, flags: job.flags }, null, ctx.trainerId, ctx),
+      handBack(ctx.db, { task: TASK.evaluate, runId, flags: job.flags }, { hp: null, data: run }, ctx.trainerId, ctx),
     ))
   ) {
-    ctx.log(`run ${runId}: this trainer cannot evaluate it (no data set); handed back for a trainer that can`);
+    ctx.log(
+      `run ${runId}: this trainer cannot evaluate it (${otherData ? "other data set" : "no data set"}); handed back for a trainer that can`,
+    );
+    return;
+  }
+  if (otherData) {
+    const testError = `no live trainer has this run's data: ${otherData}`;
+    ctx.log(`run ${runId}: no test accuracy: ${testError}`);
+    await withRetry(() => ctx.db.$transaction((tx) => recordTestFailure(tx, runId, testError)));
     return;
   }
   let testAcc: number;

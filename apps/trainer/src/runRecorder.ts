@@ -18,6 +18,7 @@ import { type WeightsImage, weightsImage } from "@trainql/nn/engine";
 import {
   appendLosses,
   continueBackendSpan,
+  type DataIdentity,
   enqueueAdvanceSweep,
   enqueueTrain,
   heartbeatAtCommit,
@@ -211,7 +212,12 @@ export class RunRecorder {
    * checkpoint dropped (an earlier owner may have died after it). Null when the run is no longer
    * QUEUED (cancelled, deleted, or claimed by another trainer).
    */
-  async start(trainerId: string, backend: { name: string; device: string }, jobId: bigint): Promise<Claim | null> {
+  async start(
+    trainerId: string,
+    backend: { name: string; device: string },
+    jobId: bigint,
+    data: DataIdentity,
+  ): Promise<Claim | null> {
     const claim = await this.transaction(async (tx): Promise<Claim | null> => {
       const { count } = await tx.run.updateMany({
         where: { id: this.runId, status: "QUEUED" },
@@ -228,6 +234,14 @@ export class RunRecorder {
       if (count !== 1) return this.claimedBefore(tx, trainerId, jobId);
       // (Its first heartbeat, on the database's clock as every later one: see liveness.ts.)
       await tx.$executeRaw`UPDATE "Run" SET "heartbeatAt" = now() WHERE id = ${this.runId}::uuid`;
+      // Its first trainer's data becomes the run's (see dataProblem).
+      if (data.dataFingerprint !== null) {
+        const { dataFingerprint, numTrain, numVal } = data;
+        await tx.run.updateMany({
+          where: { id: this.runId, dataFingerprint: null },
+          data: { dataFingerprint, numTrain, numVal },
+        });
+      }
       const iteration = await rewindToCheckpoint(tx, this.runId);
       await continueBackendSpan(tx, this.runId, iteration, { backend: backend.name, device: backend.device });
       const run = await tx.run.findUniqueOrThrow({

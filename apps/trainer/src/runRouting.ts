@@ -6,6 +6,8 @@ import { type BackendName, trainsOnGpu } from "@trainql/nn";
 import type { Hyperparameters } from "@trainql/nn/hyperparameters";
 import { sentence } from "@trainql/nn/validation";
 import {
+  type DataIdentity,
+  dataProblem,
   enqueueEvaluate,
   enqueueTrain,
   fitProblems,
@@ -44,10 +46,11 @@ export function forbiddenFlagsOf(
 }
 
 /**
- * For a run this trainer cannot train (too big for it, or it has no data set), or evaluate (no data
- * set): hands its job back, flagged so that this trainer skips it, when another live trainer with a
- * data set can take it (for training, `hp` fits it), and says so (true); false when none can, for
- * the run (or its evaluation) to fail here saying why. Just after a database outage, when every
+ * For a run this trainer cannot train (too big for it, it has no data set, or another one than the
+ * run trained on), or evaluate (no data set, or another one): hands its job back, flagged so that this
+ * trainer skips it, when another live trainer can take it (it has the run's data, or any data set for
+ * a run that has none yet; for training, `run.hp` fits it), and says so (true); false when none can,
+ * for the run (or its evaluation) to fail here saying why. Just after a database outage, when every
  * heartbeat is stale (`fleetKnown` false), "none" cannot be told: the job is handed back all the
  * same, and should no trainer take it, the reaper queues it again for this one (reaper.ts).
  */
@@ -58,12 +61,17 @@ export async function handBack(
     runId: string;
     flags: JobFlags | undefined;
   },
-  hp: Hyperparameters | null,
+  run: { hp: Hyperparameters | null; data: DataIdentity },
   selfId: string,
   fleet: { liveTimeoutMs: number; fleetKnown: () => boolean },
 ): Promise<boolean> {
+  const { hp, data } = run;
   const others = (await liveTrainers(db, fleet.liveTimeoutMs)).filter(
-    (t) => t.id !== selfId && t.numTrain !== null && (hp === null || fitProblems(t, hp).length === 0),
+    (t) =>
+      t.id !== selfId &&
+      t.numTrain !== null &&
+      dataProblem(t, data) === undefined &&
+      (hp === null || fitProblems(t, hp).length === 0),
   );
   if (others.length === 0 && fleet.fleetKnown()) return false;
   // (The trainers that handed it back before stay flagged; the GPU preference goes: the trainer
@@ -76,11 +84,21 @@ export async function handBack(
 }
 
 /**
- * Why this trainer cannot train a run (`fitProblems` on its own capacity), worded for the run's
- * error should no live trainer take it; undefined when it can.
+ * Why this trainer cannot train a run: `short` for its log, `error` for the run's should no live
+ * trainer take it; undefined when it can. Its data set first: without the run's, nothing else matters.
  */
-export function unfitReason(self: TrainerCapacity, hp: Hyperparameters): string | undefined {
-  const problems = fitProblems(self, hp);
+export function unfitReason(
+  self: TrainerCapacity,
+  dataError: string | undefined,
+  run: { hp: Hyperparameters; data: DataIdentity },
+): { short: string; error: string } | undefined {
+  if (dataError !== undefined) return { short: "no data set", error: dataError };
+  const otherData = dataProblem(self, run.data);
+  if (otherData) return { short: "other data set", error: `no live trainer has this run's data: ${otherData}` };
+  const problems = fitProblems(self, run.hp);
   if (problems.length === 0) return undefined;
-  return `no live trainer can train this run: ${problems.map((p) => sentence(p, p.path.join("."))).join("; ")}`;
+  return {
+    short: "too big",
+    error: `no live trainer can train this run: ${problems.map((p) => sentence(p, p.path.join("."))).join("; ")}`,
+  };
 }

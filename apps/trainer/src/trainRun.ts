@@ -88,17 +88,18 @@ async function trainClaimed(ctx: TrainerContext, runId: string, job: TrainJob): 
   const run = await withRetry(() => db.run.findUnique({ where: { id: runId } }));
   if (run?.status !== "QUEUED") return; // cancelled or deleted while queued: nothing to do
   const hp = hyperparametersOf(run);
-  // Too big for this trainer (its memory, or its training set for the batch), or no data set here:
-  // another live trainer gets it, or, with none that can train it, the run fails below saying why.
+  // No data set here, another than the run trained on, or too big for this trainer (its memory, or its
+  // training set for the batch): another live trainer gets it, or, with none that can train it, the
+  // run fails below saying why.
   const capacity = ctx.capacity();
-  const unfit = unfitReason(capacity, hp);
+  const unfit = unfitReason(capacity, "error" in ctx.data ? ctx.data.error : undefined, { hp, data: run });
   if (
-    ("error" in ctx.data || unfit) &&
-    (await withRetry(() => handBack(db, { task: TASK.train, runId, flags: job.flags }, hp, capacity.id, ctx)))
+    unfit &&
+    (await withRetry(() =>
+      handBack(db, { task: TASK.train, runId, flags: job.flags }, { hp, data: run }, capacity.id, ctx),
+    ))
   ) {
-    ctx.log(
-      `run ${runId}: this trainer cannot train it (${"error" in ctx.data ? "no data set" : "too big"}); handed back for a trainer that can`,
-    );
+    ctx.log(`run ${runId}: this trainer cannot train it (${unfit.short}); handed back for a trainer that can`);
     return;
   }
   const controller = new AbortController();
@@ -106,10 +107,10 @@ async function trainClaimed(ctx: TrainerContext, runId: string, job: TrainJob): 
     ctx.log(`run ${runId}: a write failed for good: ${describe(error).split("\n")[0]}`);
     controller.abort(LOST_REASON);
   });
-  const claim = await recorder.start(ctx.trainerId, ctx.backend, job.id);
+  const claim = await recorder.start(ctx.trainerId, ctx.backend, job.id, capacity);
   if (!claim) return;
-  if ("error" in ctx.data || unfit) {
-    await recorder.finish("FAILED", { error: "error" in ctx.data ? ctx.data.error : unfit });
+  if (unfit || "error" in ctx.data) {
+    await recorder.finish("FAILED", { error: unfit?.error });
     return;
   }
   const data = ctx.data;

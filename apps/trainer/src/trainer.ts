@@ -15,7 +15,7 @@ import {
   releaseResidentRows,
   webgpuLostReason,
 } from "@trainql/nn/engine";
-import { advanceSweep, createRunPubSub, parsePayload, Reaper, TASK } from "@trainql/runs";
+import { advanceSweep, createRunPubSub, dataOfDataset, parsePayload, Reaper, TASK } from "@trainql/runs";
 import { reapPolicyOf } from "@trainql/runs/env";
 import { Logger, type Runner, run as runWorker, type WorkerEvents } from "graphile-worker";
 import type { TrainerEnv } from "./env.ts";
@@ -150,7 +150,13 @@ export async function startTrainer(
       backend: registration.backend,
       memoryBytes: registration.memoryBytes,
       maxBufferBytes: registration.maxBufferBytes,
-      numTrain: "numTrain" in registration ? registration.numTrain : null,
+      ...("numTrain" in registration
+        ? {
+            numTrain: registration.numTrain,
+            numVal: registration.numVal,
+            dataFingerprint: registration.dataFingerprint,
+          }
+        : { numTrain: null, numVal: null, dataFingerprint: null }),
     }),
     liveTimeoutMs: reapPolicyOf(env).timeoutMs,
     fleetKnown: () => reaper.settled(),
@@ -190,7 +196,7 @@ export async function startTrainer(
     // Where the data is, or where it was looked for (the API tells users to put it there).
     ...("error" in data
       ? { datasetDir: resolveDataDir(env.CIFAR10_DIR) }
-      : { datasetDir: data.dataDir, numTrain: data.train.n, numVal: data.val.n, numTest: data.test.n }),
+      : { datasetDir: data.dataDir, ...dataOfDataset(data), numTest: data.test.n }),
   };
   const pubsub = createRunPubSub(databaseUrl);
   const cancels = await pubsub.listen("trainql:cancel");

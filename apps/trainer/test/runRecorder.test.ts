@@ -38,10 +38,17 @@ async function trialAtRungEnd(): Promise<{ recorder: RunRecorder; runId: string;
   });
   const run = await db.run.create({ data: { ...HYPERPARAMETERS, sweepId: sweep.id, budgetIters: 50 } });
   const recorder = new RunRecorder(db, run.id, sweep.id);
-  expect(await recorder.start("trainer-a", { name: "cpu", device: "test" }, 1n)).toEqual({ lease: 1, iteration: 0 });
+  expect(await recorder.start("trainer-a", { name: "cpu", device: "test" }, 1n, NO_DATA)).toEqual({
+    lease: 1,
+    iteration: 0,
+  });
   for (let i = 0; i < 50; i++) recorder.iteration(1);
   return { recorder, runId: run.id, sweepId: sweep.id };
 }
+
+/** A trainer's data set, as trainers register it, and none. */
+const DATA = { dataFingerprint: "0123456789abcdef", numTrain: 400, numVal: 100 };
+const NO_DATA = { dataFingerprint: null, numTrain: null, numVal: null };
 
 const statusOf = async (runId: string) =>
   (await db.run.findUniqueOrThrow({ where: { id: runId }, select: { status: true } })).status;
@@ -50,12 +57,36 @@ describe("RunRecorder.start", () => {
   it("claims a run once, and a retry of its own claim (its reply lost) finds it its own", async () => {
     const run = await db.run.create({ data: HYPERPARAMETERS });
     const backend = { name: "cpu", device: "test" };
-    expect(await new RunRecorder(db, run.id).start("trainer-a", backend, 7n)).toEqual({ lease: 1, iteration: 0 });
+    expect(await new RunRecorder(db, run.id).start("trainer-a", backend, 7n, NO_DATA)).toEqual({
+      lease: 1,
+      iteration: 0,
+    });
     // The same trainer and job again: the first try committed (a retry of it, after a lost reply).
-    expect(await new RunRecorder(db, run.id).start("trainer-a", backend, 7n)).toEqual({ lease: 1, iteration: 0 });
+    expect(await new RunRecorder(db, run.id).start("trainer-a", backend, 7n, NO_DATA)).toEqual({
+      lease: 1,
+      iteration: 0,
+    });
     // Another job, or another trainer: not theirs.
-    expect(await new RunRecorder(db, run.id).start("trainer-a", backend, 8n)).toBeNull();
-    expect(await new RunRecorder(db, run.id).start("trainer-b", backend, 7n)).toBeNull();
+    expect(await new RunRecorder(db, run.id).start("trainer-a", backend, 8n, NO_DATA)).toBeNull();
+    expect(await new RunRecorder(db, run.id).start("trainer-b", backend, 7n, NO_DATA)).toBeNull();
+  });
+
+  it("gives a run its first trainer's data set, and leaves the data set of a run that has one", async () => {
+    const dataOf = (id: string) =>
+      db.run.findUniqueOrThrow({ where: { id }, select: { dataFingerprint: true, numTrain: true, numVal: true } });
+    const backend = { name: "cpu", device: "test" };
+    const fresh = await db.run.create({ data: HYPERPARAMETERS });
+    await new RunRecorder(db, fresh.id).start("trainer-a", backend, 1n, DATA);
+    expect(await dataOf(fresh.id)).toEqual(DATA);
+    const trained = await db.run.create({ data: { ...HYPERPARAMETERS, ...DATA, numTrain: 40_000 } });
+    await new RunRecorder(db, trained.id).start("trainer-a", backend, 2n, {
+      ...DATA,
+      dataFingerprint: "fedcba9876543210",
+    });
+    expect(await dataOf(trained.id)).toEqual({ ...DATA, numTrain: 40_000 });
+    const untouched = await db.run.create({ data: HYPERPARAMETERS });
+    await new RunRecorder(db, untouched.id).start("trainer-a", backend, 3n, NO_DATA);
+    expect(await dataOf(untouched.id)).toEqual(NO_DATA);
   });
 });
 
@@ -126,19 +157,19 @@ describe("RunRecorder.start", () => {
   it("records each backend that trains a run, from where it resumed it, and forgets one that kept nothing", async () => {
     const run = await db.run.create({ data: HYPERPARAMETERS });
     const first = new RunRecorder(db, run.id);
-    await first.start("trainer-a", CPU, 1n);
+    await first.start("trainer-a", CPU, 1n, NO_DATA);
     for (let i = 0; i < 50; i++) first.iteration(1);
     await first.release({ iteration: 40, data: new Uint8Array(8) });
     expect(await spansOf(run.id)).toEqual([span(0, CPU)]);
 
     // Resumed by a GPU trainer from the checkpoint: from iteration 40 on, sums differ in their last bits.
     const second = new RunRecorder(db, run.id);
-    expect(await second.start("trainer-b", GPU, 2n)).toMatchObject({ iteration: 40 });
+    expect(await second.start("trainer-b", GPU, 2n, NO_DATA)).toMatchObject({ iteration: 40 });
     expect(await spansOf(run.id)).toEqual([span(0, CPU), span(40, GPU)]);
 
     // It stopped before a checkpoint of its own: what it trained is dropped, and so is its span.
     await second.release({ iteration: 40, data: new Uint8Array(8) });
-    await new RunRecorder(db, run.id).start("trainer-c", CPU, 3n);
+    await new RunRecorder(db, run.id).start("trainer-c", CPU, 3n, NO_DATA);
     expect(await spansOf(run.id)).toEqual([span(0, CPU)]);
     expect((await db.run.findUniqueOrThrow({ where: { id: run.id } })).backend).toBe("wasm");
   });
@@ -156,7 +187,7 @@ describe("RunRecorder.epoch", () => {
       () => {},
       (error) => failures.push(error),
     );
-    await recorder.start("trainer-a", { name: "cpu", device: "test" }, 1n);
+    await recorder.start("trainer-a", { name: "cpu", device: "test" }, 1n, NO_DATA);
     // Another transaction holds the run's row for 1.5 s: the epoch's first write (its metrics)
     // waits for it, and the artifacts' write waits behind that one.
     let held!: () => void;
@@ -221,7 +252,7 @@ describe("a write that holds the run's row for long", () => {
 
   it("leaves the heartbeat at its commit, where renewing the lease left it at its start", async () => {
     const run = await db.run.create({ data: HYPERPARAMETERS });
-    await new RunRecorder(db, run.id).start("trainer-a", { name: "cpu", device: "test" }, 1n);
+    await new RunRecorder(db, run.id).start("trainer-a", { name: "cpu", device: "test" }, 1n, NO_DATA);
     // now() is the transaction's start: the reaper, waiting on the row, would see a heartbeat 1.5 s old.
     await slowWrite(run.id, false);
     expect(await heartbeatAgeMs(run.id)).toBeGreaterThanOrEqual(1400);

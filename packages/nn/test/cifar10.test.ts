@@ -116,6 +116,26 @@ describe("preprocessing (as preprocess_cifar10)", () => {
     );
   });
 
+  it("fingerprints the data: the same images wherever they are, the sizes taken, and nothing else", async () => {
+    const a = await tinyCifar10(5);
+    const copy = await tinyCifar10(5);
+    const other = await tinyCifar10(6);
+    const load = (dataDir: string, sizes: { numTrain?: number; numVal?: number } = {}) =>
+      loadCifar10({ dataDir, recordsPerBatch: TINY_RECORDS, ...sizes }).then((d) => d.fingerprint);
+    const fingerprint = await load(a);
+    expect(fingerprint).toMatch(/^[0-9a-f]{16}$/);
+    expect(await load(copy)).toBe(fingerprint);
+    expect(await load(other)).not.toBe(fingerprint);
+    expect(await load(a, { numTrain: 50 })).not.toBe(fingerprint);
+    expect(await load(a, { numVal: 50 })).not.toBe(await load(a, { numTrain: 50 }));
+    // One pixel of the test set changed: other data.
+    const test = await readFile(path.join(copy, "test_batch.bin"));
+    test[RECORD_BYTES - 1] = (test[RECORD_BYTES - 1]! + 1) % 256;
+    const changed = await tinyCifar10(5);
+    await writeFile(path.join(changed, "test_batch.bin"), test);
+    expect(await load(changed)).not.toBe(fingerprint);
+  });
+
   it("generates learnable synthetic records in the official format", () => {
     const bytes = syntheticBatch(3, () => 0.5, 0);
     expect(bytes.length).toBe(3 * RECORD_BYTES);

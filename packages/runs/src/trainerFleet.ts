@@ -5,6 +5,8 @@
 //   a run that some live trainer can train; a trainer that takes the job of a run it cannot train
 //   hands the job back flagged with its id (graphile-worker's job flags), so that it, and it alone,
 //   skips the job from then on; or, when no live trainer can, fails the run saying why.
+// - Data: a run that has trained goes on (resumed, forked, reproduced, evaluated) only on a trainer
+//   with the same data set (`dataProblem`): elsewhere it would silently become another run.
 // - GPU first: train jobs carry PREFERS_GPU (queue.ts has the flags), which a CPU trainer skips while a live GPU trainer has a
 //   free slot. On a CPU the reference's run takes 20 minutes; on an H200, 22 seconds.
 import type { Db, Trainer } from "@trainql/db";
@@ -20,13 +22,55 @@ import {
   stepsOnHostThread,
   trainsOnGpu,
 } from "@trainql/nn";
+import type { Cifar10Dataset } from "@trainql/nn/data";
 import { type Hyperparameters, ruleOf } from "@trainql/nn/hyperparameters";
 import { type Problem, problemsOf } from "@trainql/nn/validation";
 import { staleBefore, staleBeforeSql } from "./liveness.ts";
 import { TASK } from "./queue.ts";
 
 /** What the fit of a run depends on, as each trainer registers it. */
-export type TrainerCapacity = Pick<Trainer, "id" | "backend" | "memoryBytes" | "maxBufferBytes" | "numTrain">;
+export type TrainerCapacity = Pick<
+  Trainer,
+  "id" | "backend" | "memoryBytes" | "maxBufferBytes" | "numTrain" | "numVal" | "dataFingerprint"
+>;
+
+/**
+ * Which data: a trainer's data set, or the one a run trained on (null until its first trainer claims
+ * it). The fingerprint is @trainql/nn's `Cifar10Dataset.fingerprint`; the sizes are for people.
+ */
+export type DataIdentity = Pick<Trainer, "dataFingerprint" | "numTrain" | "numVal">;
+
+/** The columns of a `DataIdentity` (a Prisma select). */
+export const DATA_IDENTITY = { dataFingerprint: true, numTrain: true, numVal: true } as const;
+
+/** The data identity of a run (to copy to its fork or reproduction) or a trainer, alone. */
+export const dataOf = ({ dataFingerprint, numTrain, numVal }: DataIdentity): DataIdentity => ({
+  dataFingerprint,
+  numTrain,
+  numVal,
+});
+
+/** A loaded data set's identity, as its trainer registers it. */
+export const dataOfDataset = (data: Pick<Cifar10Dataset, "fingerprint" | "train" | "val">): DataIdentity => ({
+  dataFingerprint: data.fingerprint,
+  numTrain: data.train.n,
+  numVal: data.val.n,
+});
+
+const count = (n: number | null) => n?.toLocaleString("en-US") ?? "?";
+export const describeData = (data: DataIdentity): string =>
+  data.dataFingerprint === null
+    ? "no data set"
+    : `data set ${data.dataFingerprint} (${count(data.numTrain)} training, ${count(data.numVal)} validation images)`;
+
+/**
+ * Why a trainer holding `has` cannot go on with a run that trained on `run`; undefined when it can,
+ * or when the run has not trained yet (its first trainer's data becomes its own).
+ */
+export function dataProblem(has: DataIdentity, run: DataIdentity): string | undefined {
+  if (run.dataFingerprint === null || has.dataFingerprint === run.dataFingerprint) return undefined;
+  return `it trained on ${describeData(run)}, and this trainer has ${describeData(has)}: start a trainer whose CIFAR10_DIR holds that data, or start the run anew`;
+}
 
 /**
  * What keeps `trainer` from training `hp`, at the paths ["batchSize"] and ["hiddenSize"]: its training

@@ -3,7 +3,7 @@
 // activations go in slices under it; its minibatch is one buffer, which must fit.
 import { DEFAULT_HYPERPARAMETERS } from "@trainql/nn/hyperparameters";
 import { describe, expect, it } from "vitest";
-import { fitProblems, type TrainerCapacity } from "../src/trainerFleet.ts";
+import { dataProblem, fitProblems, type TrainerCapacity } from "../src/trainerFleet.ts";
 
 const GiB = 2 ** 30;
 const trainer = (backend: string, maxBufferBytes: number | null): TrainerCapacity => ({
@@ -12,6 +12,8 @@ const trainer = (backend: string, maxBufferBytes: number | null): TrainerCapacit
   memoryBytes: BigInt(64 * GiB),
   maxBufferBytes: maxBufferBytes === null ? null : BigInt(maxBufferBytes),
   numTrain: 49_000,
+  numVal: 1_000,
+  dataFingerprint: "0123456789abcdef",
 });
 const hp = (hiddenSize: number, batchSize: number) => ({ ...DEFAULT_HYPERPARAMETERS, hiddenSize, batchSize });
 
@@ -46,5 +48,18 @@ describe("a GPU trainer's largest buffer", () => {
     expect(fitProblems(trainer("wasm", null), hp(8192, 40_000))).toEqual([]);
     // (Nor a CPU trainer that registered a limit some other way.)
     expect(fitProblems(trainer("wasm", 128 * 2 ** 20), hp(8192, 40_000))).toEqual([]);
+  });
+});
+
+describe("a run's data set", () => {
+  const data = { dataFingerprint: "0123456789abcdef", numTrain: 49_000, numVal: 1_000 };
+  it("is any trainer's until the run has trained, then only a trainer with the same one goes on with it", () => {
+    const none = { dataFingerprint: null, numTrain: null, numVal: null };
+    expect(dataProblem(data, none)).toBeUndefined();
+    expect(dataProblem(data, data)).toBeUndefined();
+    expect(dataProblem({ ...data, dataFingerprint: "fedcba9876543210", numTrain: 400 }, data)).toBe(
+      "it trained on data set 0123456789abcdef (49,000 training, 1,000 validation images), and this trainer has data set fedcba9876543210 (400 training, 1,000 validation images): start a trainer whose CIFAR10_DIR holds that data, or start the run anew",
+    );
+    expect(dataProblem(none, data)).toMatch(/and this trainer has no data set: /);
   });
 });

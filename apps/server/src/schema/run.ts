@@ -14,6 +14,9 @@ import { MAX_SEEDS, seedsRule } from "@trainql/nn/seeds";
 import { ruleText } from "@trainql/nn/validation";
 import {
   cancelRunIn,
+  DATA_IDENTITY,
+  type DataIdentity,
+  dataOf,
   downsample,
   EPOCH_CHECKPOINT_BUDGET_BYTES,
   enqueueAdvanceSweep,
@@ -84,6 +87,18 @@ builder.prismaObject("BackendSpan", {
     fromIteration: t.exposeInt("fromIteration"),
     backend: t.exposeString("backend", { description: "The TensorFlow.js backend." }),
     device: t.exposeString("device", { description: "The adapter, or the CPU's BLAS and its thread count." }),
+  }),
+});
+
+const RunDataRef = builder.objectRef<DataIdentity & { dataFingerprint: string }>("RunData").implement({
+  description:
+    "The data set a run trains on. Only a trainer with the same data set resumes, evaluates, forks or reproduces the run: on other data it would become another run.",
+  fields: (t) => ({
+    fingerprint: t.exposeString("dataFingerprint", {
+      description: "A hash of the data set's images and labels and of the split sizes (Trainer.dataset.fingerprint).",
+    }),
+    numTrain: t.exposeInt("numTrain", { nullable: true }),
+    numVal: t.exposeInt("numVal", { nullable: true }),
   }),
 });
 
@@ -172,6 +187,15 @@ export const RunRef = builder.prismaNode("Run", {
       description: "The TensorFlow.js backend that trained it (the latest, when backendSpans has several).",
     }),
     device: t.exposeString("device", { nullable: true }),
+    data: t.field({
+      type: RunDataRef,
+      nullable: true,
+      description:
+        "The data set it trains on: its first trainer's; a fork's or reproduction's is its original's. Null until a trainer has claimed it.",
+      select: DATA_IDENTITY,
+      resolve: ({ dataFingerprint, numTrain, numVal }) =>
+        dataFingerprint === null ? null : { dataFingerprint, numTrain, numVal },
+    }),
     backendSpans: t.relation("backendSpans", {
       description:
         "Every backend and device that trained it, in order, each from the iteration it took over at. More than one when the run was resumed, after an interruption, by a trainer of another kind (or a fork's parent was): from there its float32 sums differ in their last bits, so it is not bit-identical to a run trained on one. A fork's first spans are its parent's.",
@@ -577,7 +601,14 @@ builder.mutationFields((t) => ({
         db.$transaction(async (tx) => {
           const run = await tx.run.create({
             ...query,
-            data: { ...hp, name: original.name, reproducedFromId: original.id, queuedBy: ctx.queuedBy },
+            // (On the original's data: elsewhere it could not be the same run.)
+            data: {
+              ...hp,
+              ...dataOf(original),
+              name: original.name,
+              reproducedFromId: original.id,
+              queuedBy: ctx.queuedBy,
+            },
           });
           await enqueueTrain(tx, run.id);
           await publishRunsChanged(tx, { runId: run.id, kind: "created" });

@@ -15,6 +15,7 @@ import { HYPERPARAMETERS, type Hyperparameters } from "@trainql/nn/hyperparamete
 import { integerAtLeast, type Problem } from "@trainql/nn/validation";
 import {
   appendLosses,
+  DATA_IDENTITY,
   enqueueTrain,
   hyperparametersOf,
   liveTrainers,
@@ -192,9 +193,13 @@ export async function createFork(
           orderBy: { epoch: "desc" },
           select: { epoch: true },
         });
+        // (The parent's data set is the fork's: its checkpoint was trained on it.)
+        const parent = await tx.run.findUnique({ where: { id: parentId }, select: DATA_IDENTITY });
+        if (!parent) throw notFound("run", parentLabel);
         const fork = await tx.run.create({
           data: {
             ...hp,
+            ...parent,
             name: plan.name,
             forkedFromId: parentId,
             forkedAtEpoch: epoch,

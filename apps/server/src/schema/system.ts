@@ -45,6 +45,11 @@ const DatasetRef = builder.objectRef<Trainer>("Dataset").implement({
       resolve: (tr, _args, ctx) =>
         tr.numTrain === null && tr.datasetDir && !anonymous(ctx) ? howToGetData(tr.datasetDir) : null,
     }),
+    fingerprint: t.exposeString("dataFingerprint", {
+      nullable: true,
+      description:
+        "A hash of its images and labels and of the split sizes: trainers with the same one have the same data, and only they go on with a run that trained on it (Run.data).",
+    }),
     numTrain: t.exposeInt("numTrain", { nullable: true }),
     numVal: t.exposeInt("numVal", { nullable: true }),
     numTest: t.exposeInt("numTest", { nullable: true }),
