@@ -309,11 +309,16 @@ test("a queued run's page says when no trainer is running, and no longer once th
     await expect(page.getByTestId("no-trainer")).toHaveText(
       "No trainer is running: this run waits in the queue until one starts.",
     );
+    // Its data set is its first trainer's: live from the status event once one takes it.
+    await expect(page.getByTestId("run-data")).toHaveText("when a trainer takes it");
     await allow();
     await control("resume-trainer");
     paused = false;
     await expect(page.getByTestId("run-status").first()).not.toHaveText("QUEUED", { timeout: 30_000 });
     await expect(page.getByTestId("no-trainer")).toHaveCount(0);
+    await expect(page.getByTestId("run-data")).toHaveText(
+      /^[\d,]+ training, [\d,]+ validation images \(fingerprint [0-9a-f]{16}\)$/,
+    );
     await expect(page.getByTestId("run-status").first()).toHaveText("SUCCEEDED", { timeout: 60_000 });
     // (Not left for the specs after this one to count.)
     await gql(graphql(`mutation DeleteStartedRun($id: ID!) { deleteRun(id: $id) }`), { id: startRun.id });

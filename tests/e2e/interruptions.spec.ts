@@ -1,7 +1,7 @@
 // A run whose trainer is killed, in a real browser against the real stack: the API takes the run
 // back once its heartbeat is stale, a trainer on another device resumes it from its checkpoint, and
 // the run's page says so (each backend from the iteration it took over at, and why the first
-// attempt ended), live while it is open, on a cold load, and at phone width. Last on the open stack:
+// attempt ended) and the data set it trains on, live while it is open, on a cold load, and at phone width. Last on the open stack:
 // it leaves that stack with the replacement trainer.
 import { expect, test } from "@playwright/test";
 import { graphql } from "@trainql/graphql";
@@ -10,7 +10,9 @@ import { control, gql, shot, until } from "./openStack.ts";
 const START = graphql(`mutation InterruptedStart($input: StartRunInput!) { startRun(input: $input) { id uuid } }`);
 const RUN = graphql(`
   query InterruptedRun($id: ID!) {
-    run(id: $id) { status hasCheckpoint interruptions backendSpans { fromIteration backend device } }
+    run(id: $id) {
+      status hasCheckpoint interruptions backendSpans { fromIteration backend device } data { fingerprint numTrain numVal }
+    }
   }
 `);
 
@@ -59,12 +61,18 @@ test("a run resumed on another device after its trainer was killed shows each ba
   ]);
   await expect(backend).toContainText("not bit-identical");
   await expect(page.getByTestId("interruptions").getByRole("listitem")).toHaveText(resumed.interruptions);
+  // The data set it trains on, the first trainer's: the new one resumed it because it has the same.
+  const { numTrain, numVal, fingerprint } = resumed.data!;
+  expect(fingerprint).toMatch(/^[0-9a-f]{16}$/);
+  const dataText = `${numTrain!.toLocaleString("en-US")} training, ${numVal!.toLocaleString("en-US")} validation images (fingerprint ${fingerprint})`;
+  await expect(page.getByTestId("run-data")).toHaveText(dataText);
 
   // Opened cold, and at phone width: the same facts, and nothing wider than the screen.
   await page.setViewportSize({ width: 390, height: 844 });
   await page.goto(`/runs/${startRun.uuid}`);
   await expect(spans).toHaveCount(2);
   await expect(page.getByTestId("interruptions").getByRole("listitem")).toHaveText(resumed.interruptions);
+  await expect(page.getByTestId("run-data")).toHaveText(dataText);
   expect(await page.evaluate(() => document.documentElement.scrollWidth)).toBeLessThanOrEqual(390);
   await shot(page, "interruptions-01-resumed-on-another-device");
   await gql(graphql(`mutation InterruptedCancel($id: ID!) { cancelRun(id: $id) { id } }`), { id: startRun.id });

@@ -499,6 +499,16 @@ describe("the reaper", () => {
             /^no live trainer has this run's data: it trained on data set fedcba9876543210 /,
           ),
         });
+        // Nor is a reproduction of it queued, or a fork: refused up front, naming the run's data set and theirs.
+        const REPRODUCE = graphql(`mutation ReproduceOtherData($id: ID!) { reproduceRun(id: $id) { id } }`);
+        const { errors } = await gql(api.url, REPRODUCE, { id: startRun.id });
+        expect(errors?.[0]?.extensions).toMatchObject({ code: "BAD_USER_INPUT", field: "id" });
+        expect(errors?.[0]?.message).toContain(
+          `the run trains on data set ${OTHER} (400 training, 100 validation images), which no live trainer has (they have data set ${mine} (400 training, 100 validation images)): start a trainer whose CIFAR10_DIR holds that data`,
+        );
+        const FORK = graphql(`mutation ForkOtherData($input: ForkRunInput!) { forkRun(input: $input) { id } }`);
+        const fork = await gql(api.url, FORK, { input: { runId: startRun.id, epoch: 0 } });
+        expect(fork.errors?.[0]?.extensions).toMatchObject({ code: "BAD_USER_INPUT", field: "input.runId" });
       } finally {
         await trainer.stop();
         await elsewhere.gone().catch(() => {});

@@ -593,10 +593,16 @@ builder.mutationFields((t) => ({
           learningRateFromEpoch: original.learningRateFromEpoch,
           name: original.name,
           reproducedFromId: original.id,
-          paths: { batchSize: ["id"], hiddenSize: ["id"] },
+          paths: { batchSize: ["id"], hiddenSize: ["id"], parent: ["id"] },
+          data: dataOf(original),
         });
       }
-      checkTrainerFits(await liveTrainers(db, ctx.reapPolicy.timeoutMs), hp, { batchSize: ["id"], hiddenSize: ["id"] });
+      checkTrainerFits(
+        await liveTrainers(db, ctx.reapPolicy.timeoutMs),
+        hp,
+        { batchSize: ["id"], hiddenSize: ["id"] },
+        { identity: dataOf(original), path: ["id"] },
+      );
       return admitted(ctx, 1, () =>
         db.$transaction(async (tx) => {
           const run = await tx.run.create({

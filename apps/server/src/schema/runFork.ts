@@ -15,7 +15,8 @@ import { HYPERPARAMETERS, type Hyperparameters } from "@trainql/nn/hyperparamete
 import { integerAtLeast, type Problem } from "@trainql/nn/validation";
 import {
   appendLosses,
-  DATA_IDENTITY,
+  type DataIdentity,
+  dataOf,
   enqueueTrain,
   hyperparametersOf,
   liveTrainers,
@@ -143,7 +144,8 @@ builder.mutationFields((t) => ({
         hp,
         learningRateFromEpoch: newSchedule ? startEpoch : parent.learningRateFromEpoch,
         name: input.name || null,
-        paths: { batchSize: ["input", "batchSize"], hiddenSize: ["input", "hiddenSize"] },
+        paths: { batchSize: ["input", "batchSize"], hiddenSize: ["input", "hiddenSize"], parent: ["input", "runId"] },
+        data: dataOf(parent),
       });
     },
   }),
@@ -162,8 +164,10 @@ export interface ForkPlan {
   name: string | null;
   /** Set when the fork retrains another fork, to compare with it (reproduceRun). */
   reproducedFromId?: string;
-  /** Where in the input the checks of a trainer's fit point. */
-  paths: FitPaths;
+  /** Where in the input the checks of a trainer's fit point; `parent`, at the run whose data set the fork trains on. */
+  paths: FitPaths & { parent: string[] };
+  /** The parent's data set (the checkpoint was trained on it): the fork's, which only a trainer with it trains. */
+  data: DataIdentity;
 }
 
 /**
@@ -178,7 +182,10 @@ export async function createFork(
 ): Promise<Run> {
   const { db } = ctx;
   const { parentId, parentLabel, epoch, at, hp } = plan;
-  checkTrainerFits(await liveTrainers(db, ctx.reapPolicy.timeoutMs), hp, plan.paths);
+  checkTrainerFits(await liveTrainers(db, ctx.reapPolicy.timeoutMs), hp, plan.paths, {
+    identity: plan.data,
+    path: plan.paths.parent,
+  });
   const redoing = () => conflict(`run ${parentLabel} is redoing epoch ${epoch}: fork it when it is back`);
   return admitted(ctx, 1, async () => {
     // Written before the parent's checkpoint at `at`, so no rewind of the parent can change them.
@@ -193,13 +200,10 @@ export async function createFork(
           orderBy: { epoch: "desc" },
           select: { epoch: true },
         });
-        // (The parent's data set is the fork's: its checkpoint was trained on it.)
-        const parent = await tx.run.findUnique({ where: { id: parentId }, select: DATA_IDENTITY });
-        if (!parent) throw notFound("run", parentLabel);
         const fork = await tx.run.create({
           data: {
             ...hp,
-            ...parent,
+            ...dataOf(plan.data),
             name: plan.name,
             forkedFromId: parentId,
             forkedAtEpoch: epoch,

@@ -2,6 +2,8 @@
 // a trainer of another kind); and the attempts that were interrupted, with their reasons.
 import type { TrainedOn as TrainedOnData } from "@/lib/trainedOn";
 
+const count = (n: number | null) => n?.toLocaleString("en-US") ?? "?";
+
 export function TrainedOn({ run }: { run: TrainedOnData }) {
   const spans = run.backendSpans;
   return (
@@ -26,6 +28,22 @@ export function TrainedOn({ run }: { run: TrainedOnData }) {
           `${run.backend} — ${run.device}`
         ) : (
           "not started"
+        )}
+      </dd>
+      <dt>Data set</dt>
+      <dd data-testid="run-data">
+        {run.data ? (
+          <>
+            {count(run.data.numTrain)} training, {count(run.data.numVal)} validation images{" "}
+            <span
+              className="muted"
+              title="Only a trainer with this data set resumes, evaluates, forks or reproduces the run"
+            >
+              (fingerprint <code>{run.data.fingerprint}</code>)
+            </span>
+          </>
+        ) : (
+          "when a trainer takes it"
         )}
       </dd>
       {run.interruptions.length > 0 && (
