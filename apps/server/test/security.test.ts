@@ -111,7 +111,7 @@ describe("API tokens", () => {
     expect((await file(`?read_token=${fileReadToken(READER)}`)).status).toBe(200);
   });
 
-  it("hide where trainers run and read their data from callers without one, where queries are public", async () => {
+  it("hide where trainers run, read their data and look for libraries from callers without one, where queries are public", async () => {
     const db = createDb(databaseUrl, 1);
     await db.trainer.create({
       data: {
@@ -122,10 +122,13 @@ describe("API tokens", () => {
         device: "CPU",
         backendVersion: "4.22.0",
         datasetDir: "/srv/secret/cifar-10",
+        warnings: [
+          "matrix products run in WebAssembly on one thread, because no BLAS library could be loaded (tried /srv/secret/lib/libopenblas.so)",
+        ],
       },
     });
     await db.$disconnect();
-    const TRAINERS = `{ trainers { id host pid dataset { directory howToGet } } }`;
+    const TRAINERS = `{ trainers { id host pid dataset { directory howToGet } backend { warnings } } }`;
     const seen = async (headers: Record<string, string>) => {
       const { data, errors } = await gql<{ trainers: { id: string }[] }>(open.url, TRAINERS, {}, headers);
       expect(errors).toBeUndefined();
@@ -137,12 +140,14 @@ describe("API tokens", () => {
         host: null,
         pid: null,
         dataset: { directory: null, howToGet: null },
+        backend: { warnings: null },
       });
       for (const token of [TOKEN, READER])
         expect(await seen({ authorization: `Bearer ${token}` })).toMatchObject({
           host: "gpu-box-7",
           pid: 4242,
           dataset: { directory: "/srv/secret/cifar-10", howToGet: expect.stringContaining("/srv/secret/cifar-10") },
+          backend: { warnings: [expect.stringContaining("/srv/secret/lib/libopenblas.so")] },
         });
     } finally {
       // (Live for the lease's timeout: the memory checks of later tests would count it.)

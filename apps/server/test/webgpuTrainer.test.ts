@@ -46,7 +46,7 @@ describe.skipIf(missing)(`a trainer with TRAIN_BACKEND=webgpu${missing ? ` (skip
     const { backend } = await gqlOk(api.url, graphql(`query Backend { backend { name device warnings } }`));
     expect(backend?.name).toBe("webgpu");
     expect(backend?.device).toMatch(/WebGPU on Dawn: google \/ swiftshader/);
-    expect(backend?.warnings.join("\n")).toMatch(/software adapter/);
+    expect(backend?.warnings?.join("\n")).toMatch(/software adapter/);
     // And the most its GPU holds in one buffer (SwiftShader's 1 GiB), which bounds the runs it is given.
     const db = new pg.Client({ connectionString: databaseUrl });
     await db.connect();

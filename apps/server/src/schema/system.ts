@@ -10,25 +10,27 @@ async function liveTrainer(db: Db, timeoutMs: number): Promise<Trainer | null> {
   return (await liveTrainers(db, timeoutMs))[0] ?? null;
 }
 
+/**
+ * Where a trainer's files lie (its data set, the BLAS libraries its warnings name) and which machine it
+ * runs on tell a stranger about the servers, not the runs: callers without a token of a tokened API
+ * with public queries get null (a tokenless API is on loopback: its callers are this machine's).
+ */
+const anonymous = (ctx: Context) => ctx.access === "none";
+const ANONYMOUS_NULL = " Null to callers without a token.";
+
 const BackendRef = builder.objectRef<Trainer>("Backend").implement({
   description: "A TensorFlow.js backend a trainer runs on.",
   fields: (t) => ({
     name: t.exposeString("backend", { description: `One of ${BACKEND_NAMES.join(", ")}.` }),
     device: t.exposeString("device"),
     version: t.exposeString("backendVersion"),
-    warnings: t.exposeStringList("warnings", {
-      description: "What makes this backend slower than it could be here, and how to fix it (e.g. no BLAS library).",
+    warnings: t.stringList({
+      nullable: true,
+      description: `What makes this backend slower than it could be here, and how to fix it (e.g. no BLAS library: the files tried).${ANONYMOUS_NULL}`,
+      resolve: (tr, _args, ctx) => (anonymous(ctx) ? null : tr.warnings),
     }),
   }),
 });
-
-/**
- * Where a trainer's files lie and which machine it runs on tell a stranger about the servers, not the
- * runs: callers without a token of a tokened API with public queries get null (a tokenless API is on
- * loopback: its callers are this machine's).
- */
-const anonymous = (ctx: Context) => ctx.access === "none";
-const ANONYMOUS_NULL = " Null to callers without a token.";
 
 const DatasetRef = builder.objectRef<Trainer>("Dataset").implement({
   description: "The CIFAR-10 data a trainer loaded.",

@@ -25,7 +25,7 @@ export function BackendNotice(props: {
       <p className="muted" data-testid="backend">
         Runs train on {backend.name} — {backend.device}.
       </p>
-      {backend.warnings.map((warning) => (
+      {(backend.warnings ?? []).map((warning) => (
         <p key={warning} className="warning" data-testid="backend-warning">
           Slower than it could be: {warning}
         </p>
