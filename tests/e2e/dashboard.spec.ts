@@ -310,7 +310,7 @@ test("a queued run's page says when no trainer is running, and no longer once th
       "No trainer is running: this run waits in the queue until one starts.",
     );
     // Its data set is its first trainer's: live from the status event once one takes it.
-    await expect(page.getByTestId("run-data")).toHaveText("when a trainer takes it");
+    await expect(page.getByTestId("run-data")).toHaveText("not recorded: a run takes its first trainer's");
     await allow();
     await control("resume-trainer");
     paused = false;

@@ -485,7 +485,7 @@ describe("the reaper", () => {
         await elsewhere.gone();
         const failed = await runOnceIn(runId, ["FAILED"], 30_000, "the run to fail");
         expect(failed.error).toBe(
-          `no live trainer has this run's data: it trained on data set ${OTHER} (40,000 training, 10,000 validation images), and this trainer has data set ${mine} (400 training, 100 validation images): start a trainer whose CIFAR10_DIR holds that data, or start the run anew`,
+          `no live trainer has this run's data: it trains on data set ${OTHER} (40,000 training, 10,000 validation images), and this trainer has data set ${mine} (400 training, 100 validation images): start a trainer whose CIFAR10_DIR holds that data, then fork the run from a kept epoch, or start it anew`,
         );
         const TEST = graphql(`query OtherDataTest($id: ID!) { run(id: $id) { testAcc testError } }`);
         await waitFor(
@@ -496,7 +496,7 @@ describe("the reaper", () => {
         expect((await gqlOk(api.url, TEST, { id: startRun.id })).run).toEqual({
           testAcc: null,
           testError: expect.stringMatching(
-            /^no live trainer has this run's data: it trained on data set fedcba9876543210 /,
+            /^no live trainer has this run's data: it trains on data set fedcba9876543210 /,
           ),
         });
         // Nor is a reproduction of it queued, or a fork: refused up front, naming the run's data set and theirs.

@@ -30,9 +30,8 @@ export async function evaluateRun(
     return;
   }
   if (otherData) {
-    const testError = `no live trainer has this run's data: ${otherData}`;
-    ctx.log(`run ${runId}: no test accuracy: ${testError}`);
-    await withRetry(() => ctx.db.$transaction((tx) => recordTestFailure(tx, runId, testError)));
+    ctx.log(`run ${runId}: no test accuracy: ${otherData}`);
+    await withRetry(() => ctx.db.$transaction((tx) => recordTestFailure(tx, runId, otherData)));
     return;
   }
   let testAcc: number;

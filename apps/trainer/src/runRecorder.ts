@@ -234,13 +234,17 @@ export class RunRecorder {
       if (count !== 1) return this.claimedBefore(tx, trainerId, jobId);
       // (Its first heartbeat, on the database's clock as every later one: see liveness.ts.)
       await tx.$executeRaw`UPDATE "Run" SET "heartbeatAt" = now() WHERE id = ${this.runId}::uuid`;
-      // Its first trainer's data becomes the run's (see dataProblem).
+      // Its first trainer's data becomes the run's (see dataProblem), and its sweep's and seed group's:
+      // trials ranked, or seeds averaged, across two data sets would compare nothing.
       if (data.dataFingerprint !== null) {
         const { dataFingerprint, numTrain, numVal } = data;
         await tx.run.updateMany({
           where: { id: this.runId, dataFingerprint: null },
           data: { dataFingerprint, numTrain, numVal },
         });
+        await tx.$executeRaw`UPDATE "Run" s SET "dataFingerprint" = r."dataFingerprint", "numTrain" = r."numTrain", "numVal" = r."numVal"
+          FROM "Run" r WHERE r.id = ${this.runId}::uuid AND s.id <> r.id AND s."dataFingerprint" IS NULL
+            AND (s."sweepId" = r."sweepId" OR s."groupId" = r."groupId")`;
       }
       const iteration = await rewindToCheckpoint(tx, this.runId);
       await continueBackendSpan(tx, this.runId, iteration, { backend: backend.name, device: backend.device });

@@ -94,7 +94,7 @@ export function unfitReason(
 ): { short: string; error: string } | undefined {
   if (dataError !== undefined) return { short: "no data set", error: dataError };
   const otherData = dataProblem(self, run.data);
-  if (otherData) return { short: "other data set", error: `no live trainer has this run's data: ${otherData}` };
+  if (otherData) return { short: "other data set", error: otherData };
   const problems = fitProblems(self, run.hp);
   if (problems.length === 0) return undefined;
   return {

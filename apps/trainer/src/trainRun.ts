@@ -16,7 +16,14 @@ import {
   TwoLayerNet,
   train,
 } from "@trainql/nn/engine";
-import { epochCheckpointPolicy, hyperparametersOf, type JobFlags, TASK, type TrainerCapacity } from "@trainql/runs";
+import {
+  epochCheckpointPolicy,
+  hyperparametersOf,
+  type JobFlags,
+  NO_DATA,
+  TASK,
+  type TrainerCapacity,
+} from "@trainql/runs";
 import { ArtifactPace } from "./artifactPace.ts";
 import { RunRecorder } from "./runRecorder.ts";
 import { handBack, unfitReason } from "./runRouting.ts";
@@ -107,7 +114,8 @@ async function trainClaimed(ctx: TrainerContext, runId: string, job: TrainJob): 
     ctx.log(`run ${runId}: a write failed for good: ${describe(error).split("\n")[0]}`);
     controller.abort(LOST_REASON);
   });
-  const claim = await recorder.start(ctx.trainerId, ctx.backend, job.id, capacity);
+  // (Claimed only to be failed, the run keeps no data set: it trains on none here.)
+  const claim = await recorder.start(ctx.trainerId, ctx.backend, job.id, unfit ? NO_DATA : capacity);
   if (!claim) return;
   if (unfit || "error" in ctx.data) {
     await recorder.finish("FAILED", { error: unfit?.error });

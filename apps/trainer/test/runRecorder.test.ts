@@ -88,6 +88,28 @@ describe("RunRecorder.start", () => {
     await new RunRecorder(db, untouched.id).start("trainer-a", backend, 3n, NO_DATA);
     expect(await dataOf(untouched.id)).toEqual(NO_DATA);
   });
+
+  it("gives the first trial's data set to its sweep's other trials, and the first seed's to its group", async () => {
+    const dataOf = (ids: string[]) =>
+      db.run.findMany({ where: { id: { in: ids } }, select: { dataFingerprint: true, numTrain: true, numVal: true } });
+    const backend = { name: "cpu", device: "test" };
+    const sweep = await db.sweep.create({
+      data: { strategy: "SUCCESSIVE_HALVING", config: { rungs: [{ rung: 0, budget: 50, trials: 2 }] } },
+    });
+    const trials = await Promise.all(
+      [1, 2, 3].map(() => db.run.create({ data: { ...HYPERPARAMETERS, sweepId: sweep.id } })),
+    );
+    const group = await db.runGroup.create({ data: {} });
+    const seeds = await Promise.all(
+      [1, 2].map((seed) => db.run.create({ data: { ...HYPERPARAMETERS, seed, groupId: group.id } })),
+    );
+    const stranger = await db.run.create({ data: HYPERPARAMETERS });
+    await new RunRecorder(db, trials[0]!.id, sweep.id).start("trainer-a", backend, 11n, DATA);
+    expect(await dataOf(trials.map((t) => t.id))).toEqual([DATA, DATA, DATA]);
+    await new RunRecorder(db, seeds[1]!.id).start("trainer-a", backend, 12n, DATA);
+    expect(await dataOf(seeds.map((t) => t.id))).toEqual([DATA, DATA]);
+    expect(await dataOf([stranger.id])).toEqual([NO_DATA]);
+  });
 });
 
 describe("RunRecorder.finish", () => {

@@ -40,6 +40,8 @@ export type TrainerCapacity = Pick<
  */
 export type DataIdentity = Pick<Trainer, "dataFingerprint" | "numTrain" | "numVal">;
 
+export const NO_DATA: DataIdentity = { dataFingerprint: null, numTrain: null, numVal: null };
+
 /** The columns of a `DataIdentity` (a Prisma select). */
 export const DATA_IDENTITY = { dataFingerprint: true, numTrain: true, numVal: true } as const;
 
@@ -64,12 +66,14 @@ export const describeData = (data: DataIdentity): string =>
     : `data set ${data.dataFingerprint} (${count(data.numTrain)} training, ${count(data.numVal)} validation images)`;
 
 /**
- * Why a trainer holding `has` cannot go on with a run that trained on `run`; undefined when it can,
- * or when the run has not trained yet (its first trainer's data becomes its own).
+ * Why a trainer holding `has` cannot go on with a run that trains on `run`, worded for the run's error
+ * should no live trainer have its data; undefined when it can, or when the run has no data set yet
+ * (its first trainer's becomes its own; runs ended before data sets were recorded have none).
+ * A run failed so can still be forked from a kept epoch, on a trainer with its data.
  */
 export function dataProblem(has: DataIdentity, run: DataIdentity): string | undefined {
   if (run.dataFingerprint === null || has.dataFingerprint === run.dataFingerprint) return undefined;
-  return `it trained on ${describeData(run)}, and this trainer has ${describeData(has)}: start a trainer whose CIFAR10_DIR holds that data, or start the run anew`;
+  return `no live trainer has this run's data: it trains on ${describeData(run)}, and this trainer has ${describeData(has)}: start a trainer whose CIFAR10_DIR holds that data, then fork the run from a kept epoch, or start it anew`;
 }
 
 /**

@@ -58,7 +58,7 @@ describe("a run's data set", () => {
     expect(dataProblem(data, none)).toBeUndefined();
     expect(dataProblem(data, data)).toBeUndefined();
     expect(dataProblem({ ...data, dataFingerprint: "fedcba9876543210", numTrain: 400 }, data)).toBe(
-      "it trained on data set 0123456789abcdef (49,000 training, 1,000 validation images), and this trainer has data set fedcba9876543210 (400 training, 1,000 validation images): start a trainer whose CIFAR10_DIR holds that data, or start the run anew",
+      "no live trainer has this run's data: it trains on data set 0123456789abcdef (49,000 training, 1,000 validation images), and this trainer has data set fedcba9876543210 (400 training, 1,000 validation images): start a trainer whose CIFAR10_DIR holds that data, then fork the run from a kept epoch, or start it anew",
     );
     expect(dataProblem(none, data)).toMatch(/and this trainer has no data set: /);
   });

@@ -191,7 +191,7 @@ export const RunRef = builder.prismaNode("Run", {
       type: RunDataRef,
       nullable: true,
       description:
-        "The data set it trains on: its first trainer's; a fork's or reproduction's is its original's. Null until a trainer has claimed it.",
+        "The data set it trains on: its first trainer's (and so its sweep's or seed group's runs'); a fork's or reproduction's is its original's. Null until a trainer with a data set claims it, and for runs that ended before data sets were recorded.",
       select: DATA_IDENTITY,
       resolve: ({ dataFingerprint, numTrain, numVal }) =>
         dataFingerprint === null ? null : { dataFingerprint, numTrain, numVal },

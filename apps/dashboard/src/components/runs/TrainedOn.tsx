@@ -43,7 +43,7 @@ export function TrainedOn({ run }: { run: TrainedOnData }) {
             </span>
           </>
         ) : (
-          "when a trainer takes it"
+          "not recorded: a run takes its first trainer's"
         )}
       </dd>
       {run.interruptions.length > 0 && (
