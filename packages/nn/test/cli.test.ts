@@ -71,6 +71,21 @@ describe("pnpm train", () => {
       expect(typeof summary[key]).toBe("number");
     expect(stderr).toMatch(/epoch 0 it 0\/30: loss/);
     expect(stderr).toContain("done: 30 iterations");
+    // Per class, the classes of the data set's labels, in label order.
+    expect(Object.keys(summary.valClassAccuracy)).toEqual([
+      "airplane",
+      "automobile",
+      "bird",
+      "cat",
+      "deer",
+      "dog",
+      "frog",
+      "horse",
+      "ship",
+      "truck",
+    ]);
+    for (const acc of Object.values(summary.valClassAccuracy)) expect(acc === null || (acc as number) <= 1).toBe(true);
+    expect(stderr).toMatch(/val accuracy per class: airplane (\d+\.\d%|—), automobile /);
   });
 
   it("reports testAcc as null without --test", async () => {

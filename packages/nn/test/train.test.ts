@@ -4,6 +4,7 @@ import { setBlasKernels } from "../src/backend/blasKernels.ts";
 import { TINY_RECORDS, tempDir, tinyCifar10 } from "./fixtures.ts";
 import {
   type Cifar10Dataset,
+  confusionMatrix,
   type EpochMetrics,
   HyperparameterError,
   type Hyperparameters,
@@ -63,7 +64,24 @@ describe("train (as nn_train)", () => {
     expect(result.finalValAcc).toBe(await net.accuracy(data.val.x, data.val.y, data.val.n));
     // The synthetic classes are separable: it learns well past chance (10%).
     expect(result.finalValAcc).toBeGreaterThan(0.5);
+    // Their confusion matrix: each row holds its class's validation images, and the diagonal the
+    // ones predicted right, the final accuracy's.
+    const counts = result.finalValConfusion;
+    const labelCounts = Array.from({ length: NUM_CLASSES }, (_, c) => data.val.y.filter((y) => y === c).length);
+    expect(counts.map((row) => row.reduce((a, b) => a + b, 0))).toEqual(labelCounts);
+    expect(counts.reduce((sum, row, c) => sum + row[c]!, 0) / data.val.n).toBe(result.finalValAcc);
     net.dispose();
+  });
+
+  it("counts the confusion matrix of the last epoch's pass when that was the last step, else of the final parameters", async () => {
+    // 400 rows / batch 64: epochs at 0, 6, 12; a run to 13 ends on an epoch, one to 12 after it.
+    for (const numIters of [13, 12]) {
+      const net = makeNet();
+      const result = await train(net, data, { ...hp, numIters });
+      const predicted = await net.predict(data.val.x, data.val.n);
+      expect(result.finalValConfusion).toEqual(confusionMatrix(predicted, data.val.y));
+      net.dispose();
+    }
   });
 
   it("samples minibatches uniformly with replacement", () => {

@@ -4,8 +4,9 @@ import { parseArgs } from "node:util";
 import cliProgress from "cli-progress";
 import { initBackend } from "../backend/backend.ts";
 import { BACKEND_NAMES } from "../backend/backendNames.ts";
-import { NUM_CLASSES, PIXELS_PER_IMAGE } from "../data/cifar10.ts";
+import { CLASS_NAMES, NUM_CLASSES, PIXELS_PER_IMAGE } from "../data/cifar10.ts";
 import { loadCifar10 } from "../data/dataset.ts";
+import { classAccuracies } from "../model/confusionMatrix.ts";
 import { TwoLayerNet } from "../model/twoLayerNet.ts";
 import {
   HYPERPARAMETER_NAMES,
@@ -145,6 +146,7 @@ async function main(argv: string[]): Promise<void> {
 
   const testAcc = values.test ? await net.accuracy(data.test.x, data.test.y, data.test.n) : null;
   net.dispose();
+  const valClasses = classAccuracies(result.finalValConfusion);
   const summary = {
     backend: backend.name,
     device: backend.device,
@@ -154,6 +156,7 @@ async function main(argv: string[]): Promise<void> {
     finalLoss: result.lossHistory.at(-1) ?? null,
     trainAcc: result.trainAccHistory.at(-1) ?? null,
     valAcc: result.finalValAcc,
+    valClassAccuracy: Object.fromEntries(CLASS_NAMES.map((name, c) => [name, valClasses[c]])),
     testAcc,
     trainMs: Math.round(result.trainMs),
     msPerIter: Number(result.msPerIter.toFixed(2)),
@@ -161,7 +164,8 @@ async function main(argv: string[]): Promise<void> {
   log(
     `\ndone: ${summary.iterations} iterations in ${(result.trainMs / 1000).toFixed(1)} s (${summary.msPerIter} ms/iter on ${backend.name})\n` +
       `  final loss ${summary.finalLoss?.toFixed(4)}, val accuracy ${(summary.valAcc * 100).toFixed(2)}%` +
-      (testAcc === null ? "" : `, test accuracy ${(testAcc * 100).toFixed(2)}%`),
+      (testAcc === null ? "" : `, test accuracy ${(testAcc * 100).toFixed(2)}%`) +
+      `\n  val accuracy per class: ${CLASS_NAMES.map((name, c) => `${name} ${valClasses[c] === null ? "—" : `${((valClasses[c] as number) * 100).toFixed(1)}%`}`).join(", ")}`,
   );
   if (values.json) console.log(JSON.stringify(summary));
 }

@@ -11,7 +11,20 @@ export const CHANNELS = 3;
 export const PIXELS_PER_IMAGE = IMAGE_SIZE * IMAGE_SIZE * CHANNELS; // 3,072
 export const RECORD_BYTES = 1 + PIXELS_PER_IMAGE; // 3,073
 export const RECORDS_PER_BATCH = 10_000;
-export const NUM_CLASSES = 10;
+/** The class of each label, 0 to 9, as the data set's batches.meta.txt names them. */
+export const CLASS_NAMES = [
+  "airplane",
+  "automobile",
+  "bird",
+  "cat",
+  "deer",
+  "dog",
+  "frog",
+  "horse",
+  "ship",
+  "truck",
+] as const;
+export const NUM_CLASSES = CLASS_NAMES.length;
 export const TRAIN_FILES = [1, 2, 3, 4, 5].map((i) => `data_batch_${i}.bin`);
 export const TEST_FILE = "test_batch.bin";
 

@@ -13,6 +13,7 @@ import {
   webgpuRefusalSince,
 } from "../backend/webgpu.ts";
 import type { Split } from "../data/dataset.ts";
+import { type ConfusionCounts, confusionMatrix } from "../model/confusionMatrix.ts";
 import { fractionEqual, type Rows, type TwoLayerNet } from "../model/twoLayerNet.ts";
 import { yieldToEventLoop } from "./eventLoop.ts";
 import {
@@ -85,6 +86,8 @@ export interface TrainResult {
   epochs: EpochMetrics[];
   /** Validation accuracy of the parameters at the end. */
   finalValAcc: number;
+  /** Their confusion matrix on the validation set (finalValAcc is its trace over its sum). */
+  finalValConfusion: ConfusionCounts;
   /** Iterations run by this call. */
   iterations: number;
   trainMs: number;
@@ -163,6 +166,7 @@ export async function train(
     valAccHistory: [],
     epochs: [],
     finalValAcc: Number.NaN,
+    finalValConfusion: [],
     iterations: 0,
     trainMs: 0,
     msPerIter: 0,
@@ -187,10 +191,13 @@ export async function train(
     onSlice?.();
     await yieldToEventLoop();
   };
-  const valAccuracy = async () =>
-    valRows
-      ? fractionEqual(await net.predictTensor(valRows), data.val.y)
-      : await net.accuracy(data.val.x, data.val.y, data.val.n, afterSlice);
+  /** The validation set's predicted labels, kept with the iteration whose parameters made them. */
+  let valPredicted: { iteration: number; labels: Int32Array } | undefined;
+  const predictVal = async (iteration: number) => {
+    const labels = valRows ? await net.predictTensor(valRows) : await net.predict(data.val.x, data.val.n, afterSlice);
+    valPredicted = { iteration, labels };
+    return labels;
+  };
 
   // The steps whose losses are being read, oldest first: on a GPU backend the last one runs while
   // the host reads the one before it (see readsBehind).
@@ -263,7 +270,7 @@ export async function train(
           const loss = result.lossHistory.at(-1) as number; // (this iteration's)
           // (On the host's thread, in slices with turns for timers between them; on WebGPU, read once.)
           const trainAcc = fractionEqual(await net.predictRows(X, limits ? undefined : afterSlice), labels);
-          const valAcc = await valAccuracy();
+          const valAcc = fractionEqual(await predictVal(it), data.val.y);
           checkRefusals(`in the metrics of epoch ${epoch}`);
           const metrics: EpochMetrics = {
             epoch,
@@ -314,8 +321,10 @@ export async function train(
   result.msPerIter = result.iterations > 0 ? result.trainMs / result.iterations : 0;
   // The accuracy of the final parameters, as the reference reports after training (the last epoch
   // record is older unless it fell on the last iteration). Successive halving compares trials by it.
-  const last = result.epochs.at(-1);
-  result.finalValAcc = last && last.iteration === endIteration - 1 ? last.valAcc : await valAccuracy();
+  const predicted =
+    valPredicted?.iteration === endIteration - 1 ? valPredicted.labels : await predictVal(endIteration - 1);
+  result.finalValAcc = fractionEqual(predicted, data.val.y);
+  result.finalValConfusion = confusionMatrix(predicted, data.val.y);
   checkRefusals("in the final accuracy");
   return result;
 }
