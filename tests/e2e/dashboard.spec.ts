@@ -5,6 +5,12 @@ import { control, fill, gql, refused, rewritten, shot, submitOnce } from "./open
 
 test.describe.configure({ mode: "serial" });
 
+/** The confusion matrix's right predictions, summed: of 100 images, the accuracy in percent. */
+async function diagonalOf(page: Page): Promise<number> {
+  const cells = await page.getByTestId("confusion").locator("td.diagonal").allTextContents();
+  return cells.reduce((sum, text) => sum + Number(text), 0);
+}
+
 async function fillForm(page: Page, values: Record<string, string>) {
   await page.goto("/runs/new");
   await fill(page, values);
@@ -59,6 +65,13 @@ test("a run started from the form streams epochs live, its curves grow and its w
   await shot(page, "03-run-live");
 
   await expect(page.getByTestId("run-status")).toHaveText("SUCCEEDED", { timeout: 90_000 });
+  // The final parameters' confusion matrix arrives with the end: every validation image once, the
+  // right ones on its diagonal (the final validation accuracy's).
+  const confusion = page.getByTestId("confusion");
+  await expect(confusion.getByTestId("confusion-row")).toHaveCount(10);
+  await expect(page.getByTestId("confusion-caption")).toContainText("Validation set, 100 images");
+  await expect(page.getByTestId("final-val")).toHaveText(`${await diagonalOf(page)}.00%`);
+  await expect(confusion.getByRole("button", { name: "Test" })).toHaveCount(0); // (until evaluated)
   // Refused, the evaluation says why and can be asked again (the button came back).
   const evaluate = page.getByRole("button", { name: "Evaluate on test set" });
   const allow = await refused(page, "Evaluate");
@@ -68,6 +81,11 @@ test("a run started from the form streams epochs live, its curves grow and its w
   await allow();
   await evaluate.click();
   await expect(page.getByTestId("test-acc")).toHaveText(/\d+\.\d\d%/);
+  // The test set's matrix comes with its accuracy, live.
+  await confusion.getByRole("button", { name: "Test" }).click();
+  await expect(page.getByTestId("confusion-caption")).toContainText("Test set, 100 images");
+  await expect(page.getByTestId("test-acc")).toHaveText(`${await diagonalOf(page)}.00%`);
+  await expect(confusion.getByTestId("class-accuracy")).toHaveText(Array(10).fill(/^(\d+\.\d\d%|—)$/));
   await shot(page, "04-run-finished");
 });
 

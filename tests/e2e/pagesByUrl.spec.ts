@@ -120,6 +120,10 @@ test("a finished run's page, by URL: its weights, and the API's numbers", async 
     await expect(page.getByTestId("best-epoch-val")).toHaveText(percent(finished.bestValAcc));
     await expect(page.getByTestId("epoch-count")).toHaveText(String(finished.epochs.length));
     await expect(page.getByTestId("test-acc")).toHaveText(/^\d+\.\d\d%$/);
+    // Its confusion matrices, the validation set's first; the test set's a click away.
+    await expect(page.getByTestId("confusion-caption")).toContainText("Validation set, 100 images");
+    await expect(page.getByTestId("confusion-row")).toHaveCount(10);
+    await expect(page.getByTestId("confusion").getByRole("button", { name: "Test" })).toBeVisible();
     // Charts are named for a screen reader in words, not by the page's internal names.
     await expect(page.getByRole("img", { name: "Loss per iteration" })).toBeVisible();
     await expect(page.getByRole("img", { name: "Train and validation accuracy per epoch" })).toBeVisible();
@@ -295,7 +299,7 @@ test("at phone width (390 px) no page is wider than the screen", async ({ page }
   await page.setViewportSize({ width: 390, height: 844 });
   const pages: [string, string, string][] = [
     ["/", "41-phone-runs", 'table[aria-label="Runs"]'],
-    [`/runs/${finished.uuid}`, "42-phone-run", "img.weights"],
+    [`/runs/${finished.uuid}`, "42-phone-run", "table.confusion"], // (its widest part, shown last)
     [`/runs/${running.uuid}`, "43-phone-run-running", "img.weights"],
     ["/runs/new", "44-phone-new-run", "form"],
     ["/experiments", "45-phone-experiments", "main h1"],

@@ -1,5 +1,6 @@
 // The API against a real PostgreSQL, a real trainer process and real HTTP / WebSocket clients.
 import { graphql, type ResultOf } from "@trainql/graphql";
+import { CLASS_NAMES } from "@trainql/nn";
 import { HYPERPARAMETERS, type HyperparameterName } from "@trainql/nn/hyperparameters";
 import { print } from "graphql";
 import pg from "pg";
@@ -88,6 +89,7 @@ describe("startRun and runEvents", () => {
         query FinishedRun($id: ID!) {
           run(id: $id) {
             status progress backend finalValAcc bestValAcc hasCheckpoint weightsImageUrl
+            valConfusion { classes counts classAccuracy } testConfusion { counts }
             epochs { epoch iteration loss trainAcc valAcc learningRate elapsedMs } lossHistory(maxPoints: 1000) { iteration loss }
           }
         }
@@ -100,6 +102,17 @@ describe("startRun and runEvents", () => {
     expect(run.hasCheckpoint).toBe(true);
     expect(run.epochs).toEqual(epochs);
     expect(run.finalValAcc).toBeGreaterThan(0.1); // the final parameters' validation accuracy
+    // Its confusion matrix: every one of the 100 validation images once, the right ones on the
+    // diagonal; each class's accuracy is its row's.
+    const confusion = run.valConfusion!;
+    expect(confusion.classes).toEqual(CLASS_NAMES);
+    expect(confusion.counts.flat().reduce((a, b) => a + b, 0)).toBe(100);
+    expect(confusion.counts.reduce((right, row, c) => right + row[c]!, 0) / 100).toBe(run.finalValAcc);
+    confusion.counts.forEach((row, c) => {
+      const images = row.reduce((a, b) => a + b, 0);
+      expect(confusion.classAccuracy[c]).toBe(images === 0 ? null : row[c]! / images);
+    });
+    expect(run.testConfusion).toBeNull(); // until evaluateTest
     expect(run.lossHistory.map((p) => p.iteration)).toEqual([...Array(120).keys()]);
     const png = await fetch(new URL(run.weightsImageUrl!, api.url));
     expect(png.headers.get("content-type")).toBe("image/png");
@@ -283,10 +296,16 @@ describe("startRun and runEvents", () => {
       "RunTestEvent",
     )!.testAcc;
     expect(testAcc).toBeGreaterThan(0.1);
-    const { run } = await gqlOk(api.url, graphql(`query RunTestAcc($id: ID!) { run(id: $id) { testAcc } }`), {
-      id: startRun.id,
-    });
+    const { run } = await gqlOk(
+      api.url,
+      graphql(`query RunTestAcc($id: ID!) { run(id: $id) { testAcc testConfusion { counts } } }`),
+      { id: startRun.id },
+    );
     expect(run.testAcc).toBe(testAcc);
+    // The test set's confusion matrix: its 100 images, the right ones on the diagonal.
+    const counts = run.testConfusion!.counts;
+    expect(counts.flat().reduce((a, b) => a + b, 0)).toBe(100);
+    expect(counts.reduce((right, row, c) => right + row[c]!, 0) / 100).toBe(testAcc);
   });
 
   it("ends a subscriber's stream with the reason in testError when an evaluation fails", async () => {

@@ -257,12 +257,18 @@ describe("downloads", () => {
       losses: number[];
       epochs: Record<string, number>[];
       finalValAcc: number;
+      valConfusion: number[][];
+      testConfusion: number[][] | null;
     };
     expect(body.id).toBe(runA.uuid);
     expect(body.hyperparameters).toMatchObject({ ...TRAINING, seed: 1 });
     expect(body.losses).toEqual(await storedLosses(runA.uuid));
     expect(body.epochs).toEqual(await storedEpochs(runA.uuid));
     expect(body.finalValAcc).toBe(runA.finalValAcc);
+    // Its confusion matrix, rows by true class: the right ones on the diagonal.
+    const right = body.valConfusion.reduce((sum, row, c) => sum + row[c]!, 0);
+    expect(right / body.valConfusion.flat().reduce((a, b) => a + b, 0)).toBe(runA.finalValAcc);
+    expect(body.testConfusion).toBeNull();
   });
 
   it("a comparison exports its runs in the order asked, as CSV and JSON", async () => {

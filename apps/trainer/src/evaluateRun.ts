@@ -3,8 +3,17 @@
 // through a database outage: lost, the run would have neither, and its pages would wait for one
 // forever (should the outage outlast the retries, the job fails, and is tried again, see enqueueEvaluate).
 import { isTransient, withRetry } from "@trainql/db/retry";
-import { loadCheckpoint } from "@trainql/nn/engine";
-import { DATA_IDENTITY, dataProblem, type JobFlags, recordTestAccuracy, recordTestFailure, TASK } from "@trainql/runs";
+import { confusionMatrix } from "@trainql/nn";
+import { fractionEqual, loadCheckpoint } from "@trainql/nn/engine";
+import {
+  DATA_IDENTITY,
+  dataProblem,
+  type JobFlags,
+  recordTestAccuracy,
+  recordTestFailure,
+  TASK,
+  type TestOutcome,
+} from "@trainql/runs";
 import { handBack } from "./runRouting.ts";
 import type { TrainerContext } from "./trainRun.ts";
 
@@ -34,9 +43,9 @@ export async function evaluateRun(
     await withRetry(() => ctx.db.$transaction((tx) => recordTestFailure(tx, runId, otherData)));
     return;
   }
-  let testAcc: number;
+  let outcome: TestOutcome;
   try {
-    testAcc = await withRetry(() => testAccuracy(ctx, runId));
+    outcome = await withRetry(() => evaluate(ctx, runId));
   } catch (error) {
     // The database out of reach for longer than the retries is no outcome of the evaluation: the job
     // fails, and gets its next attempt (see enqueueEvaluate).
@@ -46,17 +55,18 @@ export async function evaluateRun(
     await withRetry(() => ctx.db.$transaction((tx) => recordTestFailure(tx, runId, testError)));
     return;
   }
-  await withRetry(() => ctx.db.$transaction((tx) => recordTestAccuracy(tx, runId, testAcc)));
+  await withRetry(() => ctx.db.$transaction((tx) => recordTestAccuracy(tx, runId, outcome)));
 }
 
-async function testAccuracy(ctx: TrainerContext, runId: string): Promise<number> {
+async function evaluate(ctx: TrainerContext, runId: string): Promise<TestOutcome> {
   if ("error" in ctx.data) throw new Error(`this trainer has no data set: ${ctx.data.error}`);
   const checkpoint = await ctx.db.checkpoint.findUnique({ where: { runId } });
   if (!checkpoint) throw new Error("the run has no checkpoint to evaluate");
   const test = ctx.data.test;
   const { net } = loadCheckpoint(checkpoint.data);
   try {
-    return await net.accuracy(test.x, test.y, test.n);
+    const predicted = await net.predict(test.x, test.n);
+    return { testAcc: fractionEqual(predicted, test.y), testConfusion: confusionMatrix(predicted, test.y) };
   } finally {
     net.dispose();
   }

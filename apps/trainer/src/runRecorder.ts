@@ -13,7 +13,7 @@
 
 import { type Db, type Prisma, type RunStatus, type SqlTx, sqlTransaction } from "@trainql/db";
 import { withRetry } from "@trainql/db/retry";
-import type { EpochMetrics } from "@trainql/nn";
+import { type ConfusionCounts, type EpochMetrics, flatConfusion } from "@trainql/nn";
 import { type WeightsImage, weightsImage } from "@trainql/nn/engine";
 import {
   appendLosses,
@@ -78,6 +78,8 @@ interface EndDetails {
   error?: string;
   divergedAtIteration?: number;
   finalValAcc?: number;
+  /** finalValAcc's confusion matrix. */
+  valConfusion?: ConfusionCounts;
   checkpoint?: { iteration: number; data: Uint8Array };
 }
 
@@ -450,6 +452,7 @@ export class RunRecorder {
         error: details.error ?? null,
         divergedAtIteration: details.divergedAtIteration ?? null,
         finalValAcc: details.finalValAcc ?? null,
+        valConfusion: details.valConfusion ? flatConfusion(details.valConfusion) : [],
         heartbeatAt: null,
         cancelRequested: false,
       },

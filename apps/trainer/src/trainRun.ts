@@ -232,6 +232,7 @@ async function trainClaimed(ctx: TrainerContext, runId: string, job: TrainJob): 
     });
     await recorder.finish(endIteration === hp.numIters ? "SUCCEEDED" : "PAUSED", {
       finalValAcc: result.finalValAcc,
+      valConfusion: result.finalValConfusion,
       checkpoint: { iteration: endIteration, data: await checkpointAt(endIteration) },
     });
   } catch (error) {

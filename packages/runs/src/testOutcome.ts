@@ -3,12 +3,26 @@
 // home for both, as a trainer that evaluated writes them and as the reaper writes an evaluation that
 // no trainer could finish: without an outcome, the pages and `pnpm sweep` would wait for one forever.
 import type { Prisma } from "@trainql/db";
+import { type ConfusionCounts, flatConfusion } from "@trainql/nn";
 import { publishRunNotification, publishSweepChanged } from "./events/publish.ts";
 
 type Tx = Prisma.TransactionClient;
 
-export async function recordTestAccuracy(tx: Tx, runId: string, testAcc: number): Promise<void> {
-  const run = await tx.run.update({ where: { id: runId }, data: { testAcc, testError: null } });
+/** What an evaluation on the test set measured: the accuracy, and its confusion matrix. */
+export interface TestOutcome {
+  testAcc: number;
+  testConfusion: ConfusionCounts;
+}
+
+export async function recordTestAccuracy(
+  tx: Tx,
+  runId: string,
+  { testAcc, testConfusion }: TestOutcome,
+): Promise<void> {
+  const run = await tx.run.update({
+    where: { id: runId },
+    data: { testAcc, testConfusion: flatConfusion(testConfusion), testError: null },
+  });
   await publishRunNotification(tx, { type: "test", runId, testAcc }, true);
   if (run.sweepId) await publishSweepChanged(tx, run.sweepId);
 }

@@ -5,7 +5,7 @@
 // hyperparameters. Numbers are written as JavaScript prints them: the shortest text that reads back
 // to the same double, so a float32 loss parses back to exactly the value stored.
 import type { Db, Run } from "@trainql/db";
-import type { EpochMetrics } from "@trainql/nn";
+import { type ConfusionCounts, confusionFromFlat, type EpochMetrics } from "@trainql/nn";
 import { HYPERPARAMETER_NAMES, type HyperparameterName, type Hyperparameters } from "@trainql/nn/hyperparameters";
 import { hyperparametersOf, readLosses } from "@trainql/runs";
 import { QUEUED_ORDER } from "@trainql/runs/trialRanking";
@@ -21,8 +21,10 @@ const RUN_COLUMNS = {
   device: true,
   iteration: true,
   finalValAcc: true,
+  valConfusion: true,
   bestValAcc: true,
   testAcc: true,
+  testConfusion: true,
   sweepId: true,
   createdAt: true,
   startedAt: true,
@@ -44,8 +46,11 @@ export interface RunRecord {
   device: string | null;
   iteration: number;
   finalValAcc: number | null;
+  /** finalValAcc's and testAcc's confusion matrices (@trainql/nn's: [true class][predicted class]). */
+  valConfusion: ConfusionCounts | null;
   bestValAcc: number | null;
   testAcc: number | null;
+  testConfusion: ConfusionCounts | null;
   sweepId: string | null;
   createdAt: Date;
   startedAt: Date | null;
@@ -71,8 +76,10 @@ function summaryOf(run: RunRow): Omit<RunRecord, "epochs" | "losses"> {
     device,
     iteration,
     finalValAcc,
+    valConfusion: confusionFromFlat(run.valConfusion),
     bestValAcc,
     testAcc,
+    testConfusion: confusionFromFlat(run.testConfusion),
     sweepId,
     createdAt,
     startedAt,

@@ -3,6 +3,7 @@
 import { queryFromInfo } from "@pothos/plugin-prisma";
 import { resolveCursorConnection } from "@pothos/plugin-relay";
 import { type Prisma, type Run, RunStatus } from "@trainql/db";
+import { confusionFromFlat } from "@trainql/nn";
 import {
   HYPERPARAMETER_NAMES,
   HYPERPARAMETERS,
@@ -40,6 +41,7 @@ import type { z } from "zod";
 import { LOSS_HISTORY_POINTS } from "../limits.ts";
 import { admitted, checkQueueRoom } from "../security/admission.ts";
 import { builder, type Context } from "./builder.ts";
+import { ConfusionMatrixRef } from "./confusionMatrix.ts";
 import { badInput, conflict, notFound } from "./errors.ts";
 import { uuidFrom } from "./ids.ts";
 import { connectionArgsOf, PAGE_SIZES } from "./pagination.ts";
@@ -225,8 +227,24 @@ export const RunRef = builder.prismaNode("Run", {
       },
     }),
     finalValAcc: t.exposeFloat("finalValAcc", { nullable: true }),
+    valConfusion: t.field({
+      type: ConfusionMatrixRef,
+      nullable: true,
+      description:
+        "finalValAcc's confusion matrix on the validation set: null until then, and for runs that ended before it was recorded.",
+      select: { valConfusion: true },
+      resolve: (run) => confusionFromFlat(run.valConfusion),
+    }),
     bestValAcc: t.exposeFloat("bestValAcc", { nullable: true }),
     testAcc: t.exposeFloat("testAcc", { nullable: true, description: "Null until evaluateTest has run." }),
+    testConfusion: t.field({
+      type: ConfusionMatrixRef,
+      nullable: true,
+      description:
+        "testAcc's confusion matrix on the test set: null until evaluateTest has run (and for runs evaluated before it was recorded).",
+      select: { testConfusion: true },
+      resolve: (run) => confusionFromFlat(run.testConfusion),
+    }),
     testError: t.exposeString("testError", {
       nullable: true,
       description: "Why the last evaluateTest gave no testAcc (then runEvents ends without a RunTestEvent).",

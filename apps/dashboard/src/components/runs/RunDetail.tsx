@@ -16,6 +16,7 @@ import { BEST_EPOCH_VAL, FINAL_VAL } from "@/lib/valAccuracy";
 import { ChartControls, useChartView } from "../ChartControls";
 import { Downloads } from "../Downloads";
 import { useApiErrorText } from "../Providers";
+import { ConfusionMatrix } from "./ConfusionMatrix";
 import { NoTrainerNotice } from "./NoTrainerNotice";
 import { ReproduceButton, ReproductionBadge, type RunOrigins } from "./Reproduction";
 import { ProgressBar, StatusBadge } from "./RunBits";
@@ -244,6 +245,7 @@ export function RunDetail({
           />
         </div>
       </div>
+      <ConfusionMatrix runId={initial.id} ended={status !== "QUEUED" && status !== "RUNNING"} testAcc={testAcc} />
       <RunLineage runId={initial.id} latestEpoch={weightsEpoch} parent={hp} />
     </>
   );

@@ -1,0 +1,140 @@
+"use client";
+// A run's confusion matrix: on the validation set, of the parameters it ended with (finalValAcc's),
+// and on the test set once it is evaluated. An accuracy alone hides which classes a model gets right
+// and what it takes the others for (CIFAR-10's cats for dogs, its cars for trucks).
+import { graphql, type ResultOf } from "@trainql/graphql";
+import { useEffect, useState } from "react";
+import { useQuery } from "urql";
+import { percent } from "@/lib/types";
+
+const CONFUSION = graphql(`
+  query RunConfusion($id: ID!) {
+    run(id: $id) {
+      id
+      valConfusion { classes counts classAccuracy }
+      testConfusion { classes counts classAccuracy }
+    }
+  }
+`);
+
+type Matrix = NonNullable<NonNullable<ResultOf<typeof CONFUSION>["run"]>["valConfusion"]>;
+const SETS = { val: "Validation", test: "Test" } as const;
+type SetName = keyof typeof SETS;
+
+/** The mistakes made most often: off-diagonal cells, the largest first. */
+function topConfusions(matrix: Matrix, count: number) {
+  const cells = matrix.counts.flatMap((row, t) =>
+    row.flatMap((n, p) => (p !== t && n > 0 ? [{ truth: matrix.classes[t], predicted: matrix.classes[p], n }] : [])),
+  );
+  return cells.sort((a, b) => b.n - a.n).slice(0, count);
+}
+
+/**
+ * `ended`: whether the run has stopped training (the validation matrix comes with its end, or a sweep
+ * trial's pause at a rung); `testAcc`: the test matrix comes with it. Asked again when either changes.
+ */
+export function ConfusionMatrix({ runId, ended, testAcc }: { runId: string; ended: boolean; testAcc: number | null }) {
+  const [{ data }, refetch] = useQuery({
+    query: CONFUSION,
+    variables: { id: runId },
+    pause: !ended,
+    requestPolicy: "network-only",
+  });
+  useEffect(() => {
+    if (testAcc !== null) refetch({ requestPolicy: "network-only" });
+  }, [testAcc, refetch]);
+  const [chosen, setChosen] = useState<SetName>("val");
+  const matrices = { val: data?.run?.valConfusion ?? null, test: data?.run?.testConfusion ?? null };
+  const shown: SetName = matrices[chosen] ? chosen : "val";
+  const matrix = matrices[shown];
+  if (!ended || !matrix) return null;
+  const images = matrix.counts.flat().reduce((a, b) => a + b, 0);
+  const mistakes = topConfusions(matrix, 3);
+  return (
+    <div className="card" data-testid="confusion">
+      <div className="toolbar">
+        <h2>Confusion matrix</h2>
+        {matrices.test && (
+          <fieldset className="choice">
+            <legend className="visually-hidden">Data set of the confusion matrix</legend>
+            {(Object.keys(SETS) as SetName[]).map((set) => (
+              <button
+                key={set}
+                type="button"
+                aria-pressed={shown === set}
+                className={shown === set ? undefined : "secondary"}
+                onClick={() => setChosen(set)}
+              >
+                {SETS[set]}
+              </button>
+            ))}
+          </fieldset>
+        )}
+      </div>
+      <p className="muted" data-testid="confusion-caption">
+        {SETS[shown]} set, {images.toLocaleString("en-US")} images
+        {shown === "val" ? ", of the parameters the run ended with" : ""}. Rows: the true class; columns: the class
+        predicted. Each cell is shaded by its share of the row.
+      </p>
+      <div className="table-scroll">
+        <table className="confusion">
+          <thead>
+            <tr>
+              <th scope="col">true \ predicted</th>
+              {matrix.classes.map((name) => (
+                <th key={name} scope="col" className="num">
+                  {name}
+                </th>
+              ))}
+              <th scope="col" className="num">
+                Accuracy
+              </th>
+            </tr>
+          </thead>
+          <tbody>
+            {matrix.counts.map((row, t) => {
+              const total = row.reduce((a, b) => a + b, 0);
+              const name = matrix.classes[t] as string;
+              return (
+                <tr key={name} data-testid="confusion-row" data-class={name}>
+                  <th scope="row">{name}</th>
+                  {row.map((n, p) => {
+                    const share = total === 0 ? 0 : n / total;
+                    return (
+                      <td
+                        key={matrix.classes[p]}
+                        className={p === t ? "num diagonal" : "num"}
+                        title={`${name} predicted as ${matrix.classes[p]}: ${n} of ${total} (${percent(share)})`}
+                        style={{
+                          background: `color-mix(in srgb, var(--accent) ${Math.round(share * 100)}%, transparent)`,
+                          color: share > 0.5 ? "var(--on-accent)" : undefined,
+                        }}
+                      >
+                        {n}
+                      </td>
+                    );
+                  })}
+                  <td className="num" data-testid="class-accuracy">
+                    {percent(matrix.classAccuracy[t])}
+                  </td>
+                </tr>
+              );
+            })}
+          </tbody>
+        </table>
+      </div>
+      {mistakes.length > 0 && (
+        <p data-testid="top-confusions">
+          Most often confused:{" "}
+          {mistakes.map((m, i) => (
+            <span key={`${m.truth}-${m.predicted}`}>
+              {i > 0 && "; "}
+              {m.truth} taken for {m.predicted} ({m.n})
+            </span>
+          ))}
+          .
+        </p>
+      )}
+    </div>
+  );
+}

@@ -1,0 +1,3 @@
+-- AlterTable
+ALTER TABLE "Run" ADD COLUMN     "testConfusion" INTEGER[] DEFAULT ARRAY[]::INTEGER[],
+ADD COLUMN     "valConfusion" INTEGER[] DEFAULT ARRAY[]::INTEGER[];
