@@ -12,7 +12,9 @@ test.describe.configure({ mode: "serial" });
 const percent = (x: number | null) => (x === null ? "—" : `${(x * 100).toFixed(2)}%`);
 
 const RUN = graphql(
-  `query ApiRun($id: ID!) { run(id: $id) { id uuid status finalValAcc bestValAcc epochs { epoch } } }`,
+  `query ApiRun($id: ID!) {
+    run(id: $id) { id uuid status finalValAcc bestValAcc valConfusion { classAccuracy } epochs { epoch } }
+  }`,
 );
 const START = graphql(`mutation StartRun($input: StartRunInput!) { startRun(input: $input) { id uuid } }`);
 const SWEEP = graphql(
@@ -181,6 +183,13 @@ test("a comparison, by URL: the API's numbers, and the running run's epochs arri
     const before = await epochs();
     await expect.poll(epochs, { timeout: 60_000 }).toBeGreaterThan(before);
     await expect(page.getByTestId("chart-val-accuracy").locator("canvas").first()).toBeVisible();
+    // Per class, the finished run's validation accuracies, the API's; none yet for the running one.
+    const perClass = page.getByRole("table", { name: "Validation accuracy per class" });
+    await expect(perClass.locator("tbody tr")).toHaveCount(10);
+    await expect(perClass.locator(`td[data-run-id="${finished.uuid}"]`)).toHaveText(
+      finished.valConfusion!.classAccuracy.map((acc) => percent(acc)),
+    );
+    await expect(perClass.locator(`td[data-run-id="${running.uuid}"]`)).toHaveText(Array(10).fill("—"));
     // Its best epoch follows the streamed epochs (it kept the value of the page's load).
     await expect
       .poll(
@@ -375,6 +384,11 @@ test("a study launched from Experiments opens its comparison, named after it, wh
     await expect.poll(async () => Number(await row.getAttribute("data-epochs"))).toBe(run.epochs.length);
     await expect(row.getByTestId("final-val")).toHaveText(percent(run.finalValAcc));
     await expect(row.getByTestId("best-epoch-val")).toHaveText(percent(run.bestValAcc));
+    // And, per class, its validation accuracies, with its final status.
+    const perClass = page.getByRole("table", { name: "Validation accuracy per class" });
+    await expect(perClass.locator(`td[data-run-id="${run.uuid}"]`)).toHaveText(
+      run.valConfusion!.classAccuracy.map((acc) => percent(acc)),
+    );
   }
   await shot(page, "53-experiment-compare-live");
   // The Runs list says where each of them came from.

@@ -241,6 +241,11 @@ describe.skipIf(swiftShaderMissing)(
       }
       expect(atEpoch).toHaveLength(2);
       expect(atEpoch[1]).toEqual(atEpoch[0]);
+      // The final confusion matrix, from the labels predicted on the device: every validation image
+      // once, its diagonal the final accuracy.
+      const counts = result.finalValConfusion;
+      expect(counts.flat().reduce((a, b) => a + b, 0)).toBe(data.val.n);
+      expect(counts.reduce((right, row, c) => right + row[c]!, 0) / data.val.n).toBe(result.finalValAcc);
       net.dispose();
     });
 

@@ -6,19 +6,33 @@ import { graphql, type ResultOf, readFragment } from "@trainql/graphql";
 import { withLosses } from "./runEvents";
 import { type Epoch, EpochFields, type RunSummary, RunSummaryFragment } from "./types";
 
+/** The final parameters' validation accuracy per class (null until the run ends). */
+const ClassAccuracyFields = graphql(`
+  fragment ClassAccuracyFields on ConfusionMatrix @_unmask { classes classAccuracy }
+`);
+export type ClassAccuracy = ResultOf<typeof ClassAccuracyFields>;
+
 /** losses: [iteration, loss] pairs, increasing iteration. */
-export type ComparedRun = RunSummary & { epochs: Epoch[]; losses: [number, number][] };
+export type ComparedRun = RunSummary & {
+  epochs: Epoch[];
+  losses: [number, number][];
+  valConfusion: ClassAccuracy | null;
+};
 
 export const COMPARED_RUN = graphql(
   `query CompareRun($id: ID!) {
-    run(id: $id) { ...RunSummary epochs { ...EpochFields } lossHistory(maxPoints: 1000) { iteration loss } }
+    run(id: $id) {
+      ...RunSummary valConfusion { ...ClassAccuracyFields }
+      epochs { ...EpochFields } lossHistory(maxPoints: 1000) { iteration loss }
+    }
   }`,
-  [RunSummaryFragment, EpochFields],
+  [RunSummaryFragment, ClassAccuracyFields, EpochFields],
 );
 
 export function comparedRun(run: ResultOf<typeof COMPARED_RUN>["run"]): ComparedRun {
   return {
     ...readFragment(RunSummaryFragment, run),
+    valConfusion: run.valConfusion,
     epochs: run.epochs,
     losses: run.lossHistory.map((p): [number, number] => [p.iteration, p.loss]),
   };
@@ -33,13 +47,16 @@ export const COMPARED_RUN_EVENTS = graphql(
     runEvents(runId: $runId, after: $after) {
       __typename
       cursor
-      ... on RunStatusEvent { status run { iteration progress error divergedAtIteration finalValAcc bestValAcc testAcc } }
+      ... on RunStatusEvent {
+        status
+        run { iteration progress error divergedAtIteration finalValAcc bestValAcc testAcc valConfusion { ...ClassAccuracyFields } }
+      }
       ... on RunEpochEvent { epoch { ...EpochFields } }
       ... on RunLossesEvent { fromIteration points { iteration loss } }
     }
   }
 `,
-  [EpochFields],
+  [EpochFields, ClassAccuracyFields],
 );
 
 type Event = ResultOf<typeof COMPARED_RUN_EVENTS>["runEvents"];

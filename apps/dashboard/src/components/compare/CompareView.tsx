@@ -21,6 +21,7 @@ import { HYPERPARAMETER_LABELS, isLive } from "@/lib/types";
 import { Downloads } from "../Downloads";
 import { useApiErrorText } from "../Providers";
 import { StatusBadge } from "../runs/RunBits";
+import { ClassAccuracyTable } from "./ClassAccuracyTable";
 import { CompareCharts } from "./CompareCharts";
 
 /** How often a run whose stream the API refused is read again. */
@@ -158,6 +159,7 @@ export function CompareView({ initial, study }: { initial: ComparedRun[]; study?
           </tbody>
         </table>
       </div>
+      <ClassAccuracyTable runs={runs} labels={labels} />
     </>
   );
 }
