@@ -2,6 +2,7 @@ import { execFile } from "node:child_process";
 import path from "node:path";
 import { promisify } from "node:util";
 import { describe, expect, it } from "vitest";
+import { CLASS_NAMES } from "../src/data/cifar10.ts";
 import { HYPERPARAMETER_NAMES, HYPERPARAMETERS, type Hyperparameters } from "../src/training/hyperparameters.ts";
 import { TINY_RECORDS, tempDir, tinyCifar10 } from "./fixtures.ts";
 
@@ -72,18 +73,7 @@ describe("pnpm train", () => {
     expect(stderr).toMatch(/epoch 0 it 0\/30: loss/);
     expect(stderr).toContain("done: 30 iterations");
     // Per class, the classes of the data set's labels, in label order.
-    expect(Object.keys(summary.valClassAccuracy)).toEqual([
-      "airplane",
-      "automobile",
-      "bird",
-      "cat",
-      "deer",
-      "dog",
-      "frog",
-      "horse",
-      "ship",
-      "truck",
-    ]);
+    expect(Object.keys(summary.valClassAccuracy)).toEqual([...CLASS_NAMES]);
     for (const acc of Object.values(summary.valClassAccuracy)) expect(acc === null || (acc as number) <= 1).toBe(true);
     expect(stderr).toMatch(/val accuracy per class: airplane (\d+\.\d%|—), automobile /);
   });
