@@ -12,3 +12,9 @@ export const isFinished = (status: string): status is FinalStatus =>
 
 /** Can still change: queued, training, or waiting for its sweep's rung. */
 export const isLive = (status: string) => !isFinished(status);
+
+/**
+ * Waiting to train or training: what it measured when it last stopped (a promoted sweep trial's last
+ * rung) is not what this attempt will end with.
+ */
+export const isTraining = (status: string) => status === "QUEUED" || status === "RUNNING";

@@ -17,7 +17,7 @@ const STATUS_ORDER: Record<RunStatus, true> = {
   STOPPED: true,
 };
 export const RUN_STATUSES = Object.keys(STATUS_ORDER) as RunStatus[];
-export { isFinished, isLive } from "@trainql/runs/runStatus";
+export { isFinished, isLive, isTraining } from "@trainql/runs/runStatus";
 
 export type { Hyperparameters };
 

@@ -46,10 +46,11 @@ export interface RunRecord {
   device: string | null;
   iteration: number;
   finalValAcc: number | null;
-  /** finalValAcc's and testAcc's confusion matrices (@trainql/nn's: [true class][predicted class]). */
+  /** finalValAcc's confusion matrix (@trainql/nn's: [true class][predicted class]). */
   valConfusion: ConfusionCounts | null;
   bestValAcc: number | null;
   testAcc: number | null;
+  /** testAcc's, as valConfusion. */
   testConfusion: ConfusionCounts | null;
   sweepId: string | null;
   createdAt: Date;

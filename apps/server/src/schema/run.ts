@@ -231,7 +231,7 @@ export const RunRef = builder.prismaNode("Run", {
       type: ConfusionMatrixRef,
       nullable: true,
       description:
-        "finalValAcc's confusion matrix on the validation set: null until then, and for runs that ended before it was recorded.",
+        "finalValAcc's confusion matrix on the validation set, of the parameters the run last stopped with (its end, or a sweep trial's pause at a rung): null until then, and for runs that ended before it was recorded.",
       select: { valConfusion: true },
       resolve: (run) => confusionFromFlat(run.valConfusion),
     }),

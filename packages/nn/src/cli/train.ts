@@ -71,6 +71,10 @@ function hyperparametersFrom(values: Values, numTrain?: number): Hyperparameters
 /** The loader's words for the rows asked for, as the flags that asked. */
 const LOADER_FIELDS = { numTrain: "--num-train", numVal: "--num-val" };
 
+/** A fraction as a percentage; "—" for none (a class without validation images). */
+const percent = (fraction: number | null, digits = 2) =>
+  fraction === null ? "—" : `${(fraction * 100).toFixed(digits)}%`;
+
 async function main(argv: string[]): Promise<void> {
   let parsed: ReturnType<typeof parseArgs<{ options: typeof OPTIONS; args: string[] }>>;
   try {
@@ -136,10 +140,10 @@ async function main(argv: string[]): Promise<void> {
     signal: controller.signal,
     onIteration: (it, loss) => bar?.update(it + 1, { loss: loss.toFixed(4) }),
     onEpoch: (m) => {
-      if (bar) bar.update({ val: `${(m.valAcc * 100).toFixed(2)}%` });
+      if (bar) bar.update({ val: percent(m.valAcc) });
       else
         log(
-          `epoch ${m.epoch} it ${m.iteration}/${hp.numIters}: loss ${m.loss.toFixed(4)}, train ${(m.trainAcc * 100).toFixed(2)}%, val ${(m.valAcc * 100).toFixed(2)}%, lr ${m.learningRate.toExponential(3)}`,
+          `epoch ${m.epoch} it ${m.iteration}/${hp.numIters}: loss ${m.loss.toFixed(4)}, train ${percent(m.trainAcc)}, val ${percent(m.valAcc)}, lr ${m.learningRate.toExponential(3)}`,
         );
     },
   }).finally(() => bar?.stop());
@@ -163,9 +167,9 @@ async function main(argv: string[]): Promise<void> {
   };
   log(
     `\ndone: ${summary.iterations} iterations in ${(result.trainMs / 1000).toFixed(1)} s (${summary.msPerIter} ms/iter on ${backend.name})\n` +
-      `  final loss ${summary.finalLoss?.toFixed(4)}, val accuracy ${(summary.valAcc * 100).toFixed(2)}%` +
-      (testAcc === null ? "" : `, test accuracy ${(testAcc * 100).toFixed(2)}%`) +
-      `\n  val accuracy per class: ${CLASS_NAMES.map((name, c) => `${name} ${valClasses[c] === null ? "—" : `${((valClasses[c] as number) * 100).toFixed(1)}%`}`).join(", ")}`,
+      `  final loss ${summary.finalLoss?.toFixed(4)}, val accuracy ${percent(summary.valAcc)}` +
+      (testAcc === null ? "" : `, test accuracy ${percent(testAcc)}`) +
+      `\n  val accuracy per class: ${CLASS_NAMES.map((name, c) => `${name} ${percent(valClasses[c] ?? null, 1)}`).join(", ")}`,
   );
   if (values.json) console.log(JSON.stringify(summary));
 }

@@ -1,7 +1,7 @@
 // The compared runs' validation accuracy per class, side by side: which classes a change of
 // hyperparameters helped and which it cost, which the overall accuracy averages away.
 import type { ComparedRun } from "@/lib/comparedRun";
-import { percent } from "@/lib/types";
+import { isTraining, percent } from "@/lib/types";
 
 /** `labels[i]`: what the comparison calls runs[i] (what differs). Nothing until a run has ended. */
 export function ClassAccuracyTable({ runs, labels }: { runs: ComparedRun[]; labels: string[] }) {
@@ -11,8 +11,8 @@ export function ClassAccuracyTable({ runs, labels }: { runs: ComparedRun[]; labe
     <>
       <h2>Validation accuracy per class</h2>
       <p className="muted">
-        Of the parameters each run ended with (its Final val), the best of each class in bold; a run still training has
-        none yet.
+        Of the parameters each run ended with (its Final val), the best of each class in bold; a run queued or training
+        has none yet.
       </p>
       <div className="table-scroll">
         <table aria-label="Validation accuracy per class" className="confusion">
@@ -28,7 +28,10 @@ export function ClassAccuracyTable({ runs, labels }: { runs: ComparedRun[]; labe
           </thead>
           <tbody>
             {classes.map((name, c) => {
-              const values = runs.map((r) => r.valConfusion?.classAccuracy[c] ?? null);
+              // (A promoted sweep trial training again holds its last rung's: not what it will end with.)
+              const values = runs.map((r) =>
+                isTraining(r.status) ? null : (r.valConfusion?.classAccuracy[c] ?? null),
+              );
               const measured = values.filter((v) => v !== null);
               // (No best where all are alike: a class every run gets right, or none does.)
               const best = new Set(measured).size > 1 ? Math.max(...measured) : null;
@@ -42,6 +45,7 @@ export function ClassAccuracyTable({ runs, labels }: { runs: ComparedRun[]; labe
                       className={value !== null && value === best ? "num best" : "num"}
                     >
                       {percent(value)}
+                      {value !== null && value === best && <span className="visually-hidden"> (best)</span>}
                     </td>
                   ))}
                 </tr>

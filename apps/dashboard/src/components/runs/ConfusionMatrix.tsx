@@ -45,7 +45,8 @@ export function ConfusionMatrix({ runId, ended, testAcc }: { runId: string; ende
   }, [testAcc, refetch]);
   const [chosen, setChosen] = useState<SetName>("val");
   const matrices = { val: data?.run?.valConfusion ?? null, test: data?.run?.testConfusion ?? null };
-  const shown: SetName = matrices[chosen] ? chosen : "val";
+  // (A run that ended before matrices were recorded, evaluated since, has the test set's alone.)
+  const shown: SetName = matrices[chosen] ? chosen : matrices.val ? "val" : "test";
   const matrix = matrices[shown];
   if (!ended || !matrix) return null;
   const images = matrix.counts.flat().reduce((a, b) => a + b, 0);
@@ -53,8 +54,8 @@ export function ConfusionMatrix({ runId, ended, testAcc }: { runId: string; ende
   return (
     <div className="card" data-testid="confusion">
       <div className="toolbar">
-        <h2>Confusion matrix</h2>
-        {matrices.test && (
+        <h2 id="confusion-title">Confusion matrix</h2>
+        {matrices.val && matrices.test && (
           <fieldset className="choice">
             <legend className="visually-hidden">Data set of the confusion matrix</legend>
             {(Object.keys(SETS) as SetName[]).map((set) => (
@@ -77,10 +78,12 @@ export function ConfusionMatrix({ runId, ended, testAcc }: { runId: string; ende
         predicted. Each cell is shaded by its share of the row.
       </p>
       <div className="table-scroll">
-        <table className="confusion">
+        <table className="confusion" aria-labelledby="confusion-title">
           <thead>
             <tr>
-              <th scope="col">true \ predicted</th>
+              <th scope="col" aria-label="True class (rows) by predicted class (columns)">
+                True class \ predicted
+              </th>
               {matrix.classes.map((name) => (
                 <th key={name} scope="col" className="num">
                   {name}
@@ -105,9 +108,9 @@ export function ConfusionMatrix({ runId, ended, testAcc }: { runId: string; ende
                         key={matrix.classes[p]}
                         className={p === t ? "num diagonal" : "num"}
                         title={`${name} predicted as ${matrix.classes[p]}: ${n} of ${total} (${percent(share)})`}
+                        // (At most 60% of the accent: the text stays readable on it in both themes.)
                         style={{
-                          background: `color-mix(in srgb, var(--accent) ${Math.round(share * 100)}%, transparent)`,
-                          color: share > 0.5 ? "var(--on-accent)" : undefined,
+                          background: `color-mix(in srgb, var(--accent) ${Math.round(share * 60)}%, transparent)`,
                         }}
                       >
                         {n}

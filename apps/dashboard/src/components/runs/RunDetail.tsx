@@ -10,7 +10,7 @@ import { hyperparameterText } from "@/lib/hyperparameterText";
 import { applyRunEvent, emptyLiveRun, type LiveRun, RUN_EVENTS } from "@/lib/runEvents";
 import type { RunLabelsData } from "@/lib/runLabels";
 import type { TrainedOn as TrainedOnData } from "@/lib/trainedOn";
-import { HYPERPARAMETER_LABELS, type Hyperparameters, isLive, percent, type RunSummary } from "@/lib/types";
+import { HYPERPARAMETER_LABELS, type Hyperparameters, isLive, isTraining, percent, type RunSummary } from "@/lib/types";
 import { useHydrated } from "@/lib/useHydrated";
 import { BEST_EPOCH_VAL, FINAL_VAL } from "@/lib/valAccuracy";
 import { ChartControls, useChartView } from "../ChartControls";
@@ -245,7 +245,7 @@ export function RunDetail({
           />
         </div>
       </div>
-      <ConfusionMatrix runId={initial.id} ended={status !== "QUEUED" && status !== "RUNNING"} testAcc={testAcc} />
+      <ConfusionMatrix runId={initial.id} ended={!isTraining(status)} testAcc={testAcc} />
       <RunLineage runId={initial.id} latestEpoch={weightsEpoch} parent={hp} />
     </>
   );
