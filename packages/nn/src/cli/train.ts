@@ -6,7 +6,7 @@ import { initBackend } from "../backend/backend.ts";
 import { BACKEND_NAMES } from "../backend/backendNames.ts";
 import { CLASS_NAMES, NUM_CLASSES, PIXELS_PER_IMAGE } from "../data/cifar10.ts";
 import { loadCifar10 } from "../data/dataset.ts";
-import { classAccuracies } from "../model/confusionMatrix.ts";
+import { classAccuracies } from "../metrics/confusionMatrix.ts";
 import { TwoLayerNet } from "../model/twoLayerNet.ts";
 import {
   HYPERPARAMETER_NAMES,

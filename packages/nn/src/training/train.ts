@@ -13,7 +13,7 @@ import {
   webgpuRefusalSince,
 } from "../backend/webgpu.ts";
 import type { Split } from "../data/dataset.ts";
-import { type ConfusionCounts, confusionMatrix } from "../model/confusionMatrix.ts";
+import { type ConfusionCounts, confusionMatrix } from "../metrics/confusionMatrix.ts";
 import { fractionEqual, type Rows, type TwoLayerNet } from "../model/twoLayerNet.ts";
 import { yieldToEventLoop } from "./eventLoop.ts";
 import {
