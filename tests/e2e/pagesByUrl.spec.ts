@@ -378,16 +378,25 @@ test("a study launched from Experiments opens its comparison, named after it, wh
   await expect(rows).toHaveCount(4);
   // Without a reload, every run trains to the end and its epochs and final numbers arrive.
   await expect(rows.getByTestId("run-status")).toHaveText(Array(4).fill("SUCCEEDED"), { timeout: 90_000 });
+  const runs: ApiRun[] = [];
   for (const row of await rows.all()) {
     const { run } = await gql(RUN, { id: (await row.getAttribute("data-run-id"))! });
     expect(run.epochs.length).toBeGreaterThan(1);
     await expect.poll(async () => Number(await row.getAttribute("data-epochs"))).toBe(run.epochs.length);
     await expect(row.getByTestId("final-val")).toHaveText(percent(run.finalValAcc));
     await expect(row.getByTestId("best-epoch-val")).toHaveText(percent(run.bestValAcc));
-    // And, per class, its validation accuracies, with its final status.
-    const perClass = page.getByRole("table", { name: "Validation accuracy per class" });
+    runs.push(run);
+  }
+  // And, per class, their validation accuracies, with their final status: each class's best said so
+  // (where the runs differ on it).
+  const perClass = page.getByRole("table", { name: "Validation accuracy per class" });
+  const measured = (c: number) => runs.flatMap((r) => r.valConfusion!.classAccuracy[c] ?? []);
+  for (const run of runs) {
     await expect(perClass.locator(`td[data-run-id="${run.uuid}"]`)).toHaveText(
-      run.valConfusion!.classAccuracy.map((acc) => percent(acc)),
+      run.valConfusion!.classAccuracy.map((acc, c) => {
+        const best = new Set(measured(c)).size > 1 && acc === Math.max(...measured(c));
+        return `${percent(acc)}${best ? " (best)" : ""}`;
+      }),
     );
   }
   await shot(page, "53-experiment-compare-live");
