@@ -15,7 +15,7 @@ import {
   releaseResidentRows,
   webgpuLostReason,
 } from "@trainql/nn/engine";
-import { advanceSweep, createRunPubSub, dataOfDataset, parsePayload, Reaper, TASK } from "@trainql/runs";
+import { advanceSweep, createRunPubSub, dataOfDataset, NO_DATA, parsePayload, Reaper, TASK } from "@trainql/runs";
 import { reapPolicyOf } from "@trainql/runs/env";
 import { Logger, type Runner, run as runWorker, type WorkerEvents } from "graphile-worker";
 import type { TrainerEnv } from "./env.ts";
@@ -133,6 +133,8 @@ export async function startTrainer(
   log(`trainer ${id}: backend ${backend.name} — ${backend.device}`);
   for (const warning of backend.warnings) log(`trainer ${id}: warning: ${warning}`);
   const data = await loadData(env, log);
+  // Which data set it has, as it registers it and as the fit of each run is judged.
+  const dataIdentity = "error" in data ? NO_DATA : dataOfDataset(data);
   const stopping = new AbortController();
   const reaper = new Reaper(db, reapPolicyOf(env), env.TRAINER_HEARTBEAT_MS, log);
   const ctx: TrainerContext = {
@@ -150,13 +152,7 @@ export async function startTrainer(
       backend: registration.backend,
       memoryBytes: registration.memoryBytes,
       maxBufferBytes: registration.maxBufferBytes,
-      ...("numTrain" in registration
-        ? {
-            numTrain: registration.numTrain,
-            numVal: registration.numVal,
-            dataFingerprint: registration.dataFingerprint,
-          }
-        : { numTrain: null, numVal: null, dataFingerprint: null }),
+      ...dataIdentity,
     }),
     liveTimeoutMs: reapPolicyOf(env).timeoutMs,
     fleetKnown: () => reaper.settled(),
@@ -194,9 +190,10 @@ export async function startTrainer(
     pid: process.pid,
     ...registeredBackend(backend, env),
     // Where the data is, or where it was looked for (the API tells users to put it there).
+    ...dataIdentity,
     ...("error" in data
       ? { datasetDir: resolveDataDir(env.CIFAR10_DIR) }
-      : { datasetDir: data.dataDir, ...dataOfDataset(data), numTest: data.test.n }),
+      : { datasetDir: data.dataDir, numTest: data.test.n }),
   };
   const pubsub = createRunPubSub(databaseUrl);
   const cancels = await pubsub.listen("trainql:cancel");
