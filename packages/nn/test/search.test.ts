@@ -25,6 +25,14 @@ describe("search space", () => {
     expect(trials).toHaveLength(12);
     expect(new Set(trials.map((t) => JSON.stringify(t))).size).toBe(12);
     expect(trials[0]).toEqual({ learningRate: 0.1, hiddenSize: 64, reg: 1e-4, learningRateDecay: 0.95 });
+    // Learning rate outermost, then hidden size, then reg: the order a grid's trials are queued in.
+    expect(trials.map((t) => t.learningRate)).toEqual([0.1, 0.1, 0.1, 0.1, 0.5, 0.5, 0.5, 0.5, 1, 1, 1, 1]);
+    expect(trials.slice(0, 4).map((t) => [t.hiddenSize, t.reg])).toEqual([
+      [64, 1e-4],
+      [64, 1e-2],
+      [128, 1e-4],
+      [128, 1e-2],
+    ]);
   });
 
   it("samples distinct combinations at random, the same for the same seed", () => {

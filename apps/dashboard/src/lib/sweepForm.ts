@@ -1,9 +1,10 @@
 // The new-sweep form's fields and their check: the form's text parsed by the API's own sweep schema
 // (every field at once, named by its label) and, when valid, the input to send and what it will spend.
+
+import { RANGE_FIELDS, SPACE_KNOBS, type SpaceField } from "@trainql/nn/searchSpace";
 import { halvingIterations } from "@trainql/nn/successiveHalving";
 import {
   ASSUMED_NUM_TRAIN,
-  RANGE_FIELDS,
   SWEEP_DEFAULTS,
   SWEEP_FIELDS,
   type SweepField,
@@ -62,10 +63,11 @@ function withoutBlankDefaults(values: Record<Field, string>): Partial<Record<Fie
 
 /** The form's values checked with the API's schema, every field at once; the input and plan when valid. */
 export function check(values: Record<Field, string>, strategy: Strategy, numTrain: number | undefined): Checked {
-  const { learningRates, hiddenSizes, regs, learningRateDecays, ...settings } = withoutBlankDefaults(values);
+  const given = withoutBlankDefaults(values);
+  const settings = Object.entries(given).filter(([field]) => !SPACE_KNOBS.includes(field as SpaceField));
   const parsed = sweepSettingsTextSchema(numTrain).safeParse({
-    ...settings,
-    space: { learningRates, hiddenSizes, regs, learningRateDecays },
+    ...Object.fromEntries(settings),
+    space: Object.fromEntries(SPACE_KNOBS.map((knob) => [knob, given[knob]])),
     strategy,
   });
   if (!parsed.success) return { errors: formErrors(parsed.error.issues, fieldOf, LABELS) };

@@ -1,6 +1,6 @@
 // Sweeps as the dashboard reads them: fragments of apps/server/schema.graphql, typed by gql.tada.
 import { graphql, type ResultOf, type SweepStrategy } from "@trainql/graphql";
-import { RANGE_FIELDS, SPACE_FIELDS, type SpaceField } from "@trainql/nn/sweepRules";
+import { RANGE_FIELDS, SPACE_FIELDS, SPACE_KNOBS } from "@trainql/nn/searchSpace";
 import { SweepGroupFields } from "./groups";
 import { hyperparameterText } from "./hyperparameterText";
 import { plural } from "./plural";
@@ -68,7 +68,7 @@ export const SEARCHED = Object.values(SPACE_FIELDS).map((key) => ({ key, label: 
 
 /** Each searched knob of a sweep as its Plan lists it: its values, or the range they were drawn from. */
 export function searchedKnobs(space: SweepView["space"]) {
-  return (Object.keys(SPACE_FIELDS) as SpaceField[]).map((key) => {
+  return SPACE_KNOBS.map((key) => {
     const range = space[RANGE_FIELDS[key]];
     const label = HYPERPARAMETER_LABELS[SPACE_FIELDS[key]];
     const text = range

@@ -1,5 +1,5 @@
 // Errors that are part of the API's contract. They reach clients as they are; anything else is masked.
-import { SPACE_FIELDS } from "@trainql/nn/sweepRules";
+import { SPACE_FIELDS } from "@trainql/nn/searchSpace";
 import { fieldOf, type Problem, sentence } from "@trainql/nn/validation";
 import {
   coerceInputValue,

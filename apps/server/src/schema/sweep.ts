@@ -2,11 +2,12 @@
 import { type Db, type Prisma, type Sweep, SweepStrategy } from "@trainql/db";
 import { isRange, RANGE_SCALES, type SearchRange } from "@trainql/nn";
 import { DEFAULT_HYPERPARAMETERS } from "@trainql/nn/hyperparameters";
+import { INTEGER_KNOB, RANGE_FIELDS, SPACE_KNOBS } from "@trainql/nn/searchSpace";
 import {
   ASSUMED_NUM_TRAIN,
   DEFAULT_RANGE_SCALE,
+  defaultListOf,
   largestOf,
-  RANGE_FIELDS,
   SWEEP_DEFAULTS,
   SWEEP_FIELDS,
   sweepSettingsSchema,
@@ -19,6 +20,7 @@ import {
   publish,
   publishRunsChanged,
   publishSweepChanged,
+  readSweepConfig,
   removeJobsOf,
   rereadRun,
   runsChanged,
@@ -65,23 +67,20 @@ const RangeRef = builder.objectRef<SearchRange>("SearchRange").implement({
 const DRAWN = "; with a range, the values its trials drew, ascending.";
 const SpaceRef = builder.objectRef<Pick<SweepConfig, "space" | "ranges">>("SearchSpace").implement({
   description: "Per knob, the values tried, and the range they were drawn from if they were.",
-  fields: (t) => ({
-    learningRates: t.floatList({ description: `The values given${DRAWN}`, resolve: (c) => c.space.learningRates }),
-    hiddenSizes: t.intList({ description: `The values given${DRAWN}`, resolve: (c) => c.space.hiddenSizes }),
-    regs: t.floatList({ description: `The values given${DRAWN}`, resolve: (c) => c.space.regs }),
-    learningRateDecays: t.floatList({
-      description: `The values given${DRAWN}`,
-      resolve: (c) => c.space.learningRateDecays,
-    }),
-    learningRateRange: t.field({ type: RangeRef, nullable: true, resolve: (c) => c.ranges?.learningRates }),
-    hiddenSizeRange: t.field({ type: RangeRef, nullable: true, resolve: (c) => c.ranges?.hiddenSizes }),
-    regRange: t.field({ type: RangeRef, nullable: true, resolve: (c) => c.ranges?.regs }),
-    learningRateDecayRange: t.field({
-      type: RangeRef,
-      nullable: true,
-      resolve: (c) => c.ranges?.learningRateDecays,
-    }),
-  }),
+  fields: (t) =>
+    Object.fromEntries([
+      ...SPACE_KNOBS.map((knob) => {
+        const field = {
+          description: `The values given${DRAWN}`,
+          resolve: (c: Pick<SweepConfig, "space">) => c.space[knob],
+        };
+        return [knob, knob === INTEGER_KNOB ? t.intList(field) : t.floatList(field)];
+      }),
+      ...SPACE_KNOBS.map((knob) => [
+        RANGE_FIELDS[knob],
+        t.field({ type: RangeRef, nullable: true, resolve: (c) => c.ranges?.[knob] }),
+      ]),
+    ]),
 });
 
 const RungRef = builder.objectRef<{ rung: number; budget: number; trials: number }>("SweepRung").implement({
@@ -89,9 +88,14 @@ const RungRef = builder.objectRef<{ rung: number; budget: number; trials: number
   fields: (t) => ({ rung: t.exposeInt("rung"), budget: t.exposeInt("budget"), trials: t.exposeInt("trials") }),
 });
 
-/** The sweep's settings, as startSweep stored them (read by the fields that select `config`). */
-const config = (sweep: { config: Prisma.JsonValue }) => sweep.config as unknown as SweepConfig;
-const CONFIG = { config: true } as const;
+/** The sweep's settings, as startSweep stored them, read once per sweep a query loads (by the fields that select `config`). */
+const configs = new WeakMap<object, SweepConfig>();
+function config(sweep: { id: string; config: Prisma.JsonValue }): SweepConfig {
+  let read = configs.get(sweep);
+  if (!read) configs.set(sweep, (read = readSweepConfig(sweep)));
+  return read;
+}
+const CONFIG = { id: true, config: true } as const;
 
 // Select mode, as Run: a query reads `id` and what the requested fields need.
 builder.prismaNode("Sweep", {
@@ -187,20 +191,18 @@ const RangeInput = builder.inputType("SearchRangeInput", {
 
 // Each knob is a list or a range: one of the two, checked by the sweep's schema (GraphQL 16 has no
 // input union). The decays default to a list, unless their range is given.
-const range = (list: keyof typeof RANGE_FIELDS) => `Instead of ${list}: a range to draw from.`;
 const SpaceInput = builder.inputType("SearchSpaceInput", {
-  fields: (t) => ({
-    learningRates: t.floatList({ description: about("learningRates") }),
-    learningRateRange: t.field({ type: RangeInput, description: range("learningRates") }),
-    hiddenSizes: t.intList({ description: about("hiddenSizes") }),
-    hiddenSizeRange: t.field({ type: RangeInput, description: range("hiddenSizes") }),
-    regs: t.floatList({ description: about("regs") }),
-    regRange: t.field({ type: RangeInput, description: range("regs") }),
-    learningRateDecays: t.floatList({
-      description: `${about("learningRateDecays")} Default: [${SWEEP_DEFAULTS.learningRateDecays}].`,
-    }),
-    learningRateDecayRange: t.field({ type: RangeInput, description: range("learningRateDecays") }),
-  }),
+  fields: (t) =>
+    Object.fromEntries(
+      SPACE_KNOBS.flatMap((knob) => {
+        const fallback = defaultListOf(knob);
+        const list = { description: `${about(knob)}${fallback ? ` Default: [${fallback}].` : ""}` };
+        return [
+          [knob, knob === INTEGER_KNOB ? t.intList(list) : t.floatList(list)],
+          [RANGE_FIELDS[knob], t.field({ type: RangeInput, description: `Instead of ${knob}: a range to draw from.` })],
+        ];
+      }),
+    ),
 });
 
 const StartSweepInput = builder.inputType("StartSweepInput", {

@@ -2,21 +2,36 @@
 // of lists alone has a grid: GRID takes every combination, RANDOM a seeded sample of them without
 // repeats. A space with a range has no grid: its trials are drawn, each knob independently.
 import seedrandom from "seedrandom";
+import type { HyperparameterName } from "../training/hyperparameters.ts";
+
+/**
+ * The knobs a sweep searches, each list of the space and the hyperparameter its values are. The one
+ * place they are named: the space, its trials, the API's fields and the forms derive from it. Their
+ * order is the grid's (learning rate outermost) and the order a random trial draws them in.
+ */
+export const SPACE_FIELDS = {
+  learningRates: "learningRate",
+  hiddenSizes: "hiddenSize",
+  regs: "reg",
+  learningRateDecays: "learningRateDecay",
+} as const satisfies Record<string, HyperparameterName>;
+export type SpaceField = keyof typeof SPACE_FIELDS;
+export const SPACE_KNOBS = Object.keys(SPACE_FIELDS) as SpaceField[];
 
 /** Per knob, the values to try: what a sweep's trials took. */
-export interface SearchSpace {
-  learningRates: number[];
-  hiddenSizes: number[];
-  regs: number[];
-  learningRateDecays: number[];
-}
+export type SearchSpace = Record<SpaceField, number[]>;
 
-export interface Trial {
-  learningRate: number;
-  hiddenSize: number;
-  reg: number;
-  learningRateDecay: number;
-}
+/** One combination: a value of each searched hyperparameter. */
+export type Trial = { [K in SpaceField as (typeof SPACE_FIELDS)[K]]: number };
+
+/** Something of each knob, in SPACE_FIELDS' order. */
+export const byKnob = <T>(of: (knob: SpaceField) => T) =>
+  Object.fromEntries(SPACE_KNOBS.map((knob) => [knob, of(knob)])) as Record<SpaceField, T>;
+
+/** Each knob's range field in the API, beside its list (its hyperparameter's name + "Range"): give one of the two. */
+export const RANGE_FIELDS = byKnob((knob) => `${SPACE_FIELDS[knob]}Range`) as {
+  [K in SpaceField]: `${(typeof SPACE_FIELDS)[K]}Range`;
+};
 
 export const RANGE_SCALES = ["LOG", "LINEAR"] as const;
 export type RangeScale = (typeof RANGE_SCALES)[number];
@@ -34,15 +49,15 @@ export interface SearchRange {
 }
 
 /** A sweep's space as asked for: per knob, values to try or a range to draw from. */
-export type SpaceSettings = { [K in keyof SearchSpace]: number[] | SearchRange };
+export type SpaceSettings = { [K in SpaceField]: number[] | SearchRange };
 
 export const isRange = (knob: number[] | SearchRange): knob is SearchRange => !Array.isArray(knob);
 
 /** The knob whose values are whole numbers: a range of it draws integers. */
-const INTEGER_KNOB: keyof SearchSpace = "hiddenSizes";
+export const INTEGER_KNOB: SpaceField = "hiddenSizes";
 
 export function gridSize(space: SearchSpace): number {
-  return space.learningRates.length * space.hiddenSizes.length * space.regs.length * space.learningRateDecays.length;
+  return SPACE_KNOBS.reduce((n, knob) => n * space[knob].length, 1);
 }
 
 /** How many different trials a space holds: its grid, or Infinity with a range of real numbers. */
@@ -55,13 +70,7 @@ export function spaceSize(space: SpaceSettings): number {
 
 /** Every combination, in a fixed order (learning rate outermost). */
 export function gridTrials(space: SearchSpace): Trial[] {
-  const trials: Trial[] = [];
-  for (const learningRate of space.learningRates)
-    for (const hiddenSize of space.hiddenSizes)
-      for (const reg of space.regs)
-        for (const learningRateDecay of space.learningRateDecays)
-          trials.push({ learningRate, hiddenSize, reg, learningRateDecay });
-  return trials;
+  return Array.from({ length: gridSize(space) }, (_, index) => gridTrial(space, index));
 }
 
 const seeded = (seed: number) => seedrandom.alea(`sweep:${seed}`);
@@ -89,19 +98,15 @@ export function randomTrials(space: SearchSpace, count: number, seed: number): T
 
 /** The grid's `index`-th combination, in gridTrials' order (learning rate outermost). */
 function gridTrial(space: SearchSpace, index: number): Trial {
-  const { learningRates, hiddenSizes, regs, learningRateDecays } = space;
+  // The innermost knob's digit changes fastest.
   let rest = index;
-  const digit = (values: number[]) => {
+  const digits = [...SPACE_KNOBS].reverse().map((knob) => {
+    const values = space[knob];
     const value = values[rest % values.length] as number;
     rest = Math.floor(rest / values.length);
-    return value;
-  };
-  // Innermost first.
-  const learningRateDecay = digit(learningRateDecays);
-  const reg = digit(regs);
-  const hiddenSize = digit(hiddenSizes);
-  const learningRate = digit(learningRates);
-  return { learningRate, hiddenSize, reg, learningRateDecay };
+    return [SPACE_FIELDS[knob], value];
+  });
+  return Object.fromEntries(digits.reverse()) as Trial;
 }
 
 /**
@@ -125,7 +130,7 @@ function drawFrom(range: SearchRange, next: () => number, integer: boolean): num
  */
 export function drawTrials(space: SpaceSettings, count: number, seed: number): Trial[] {
   const next = seeded(seed);
-  const pick = (key: keyof SearchSpace): number => {
+  const pick = (key: SpaceField): number => {
     const knob = space[key];
     return isRange(knob)
       ? drawFrom(knob, next, key === INTEGER_KNOB)
@@ -136,12 +141,8 @@ export function drawTrials(space: SpaceSettings, count: number, seed: number): T
   const seen = new Set<string>();
   // Bounded, so that an unlucky stream cannot loop for long; a few hundred draws fill any space allowed.
   for (let draws = 0; trials.length < wanted && draws < 1000 * wanted; draws++) {
-    const trial = {
-      learningRate: pick("learningRates"),
-      hiddenSize: pick("hiddenSizes"),
-      reg: pick("regs"),
-      learningRateDecay: pick("learningRateDecays"),
-    };
+    // Each knob drawn in SPACE_FIELDS' order: the order is part of what a seed draws.
+    const trial = Object.fromEntries(SPACE_KNOBS.map((knob) => [SPACE_FIELDS[knob], pick(knob)])) as Trial;
     const key = Object.values(trial).join();
     if (seen.has(key)) continue;
     seen.add(key);
@@ -163,11 +164,5 @@ export function sweepTrials(space: SpaceSettings, maxTrials: number | null, seed
 
 /** The values each knob took in `trials`, in ascending order: what a drawn space tried. */
 export function valuesTried(trials: Trial[]): SearchSpace {
-  const values = (key: keyof Trial) => [...new Set(trials.map((t) => t[key]))].sort((a, b) => a - b);
-  return {
-    learningRates: values("learningRate"),
-    hiddenSizes: values("hiddenSize"),
-    regs: values("reg"),
-    learningRateDecays: values("learningRateDecay"),
-  };
+  return byKnob((knob) => [...new Set(trials.map((t) => t[SPACE_FIELDS[knob]]))].sort((a, b) => a - b));
 }

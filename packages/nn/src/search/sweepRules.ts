@@ -18,10 +18,14 @@ import { WHOLE } from "../validation/problems.ts";
 import { integerFrom, withDefault } from "../validation/rules.ts";
 import { numberListText, numberText, optionalNumberText } from "../validation/textInput.ts";
 import {
+  byKnob,
   isRange,
+  RANGE_FIELDS,
   RANGE_SCALES,
   type SearchRange,
-  type SearchSpace,
+  SPACE_FIELDS,
+  SPACE_KNOBS,
+  type SpaceField,
   type SpaceSettings,
   spaceSize,
 } from "./searchSpace.ts";
@@ -37,23 +41,6 @@ export const ASSUMED_NUM_TRAIN = 40_000;
 
 export const SWEEP_STRATEGIES = ["GRID", "RANDOM", "SUCCESSIVE_HALVING"] as const;
 
-/** The knobs a sweep searches: each list of the space and the hyperparameter its values are. */
-export const SPACE_FIELDS = {
-  learningRates: "learningRate",
-  hiddenSizes: "hiddenSize",
-  regs: "reg",
-  learningRateDecays: "learningRateDecay",
-} as const satisfies Record<keyof SearchSpace, HyperparameterName>;
-export type SpaceField = keyof typeof SPACE_FIELDS;
-
-/** Each knob's range field in the API, beside its list: give one of the two. */
-export const RANGE_FIELDS = {
-  learningRates: "learningRateRange",
-  hiddenSizes: "hiddenSizeRange",
-  regs: "regRange",
-  learningRateDecays: "learningRateDecayRange",
-} as const satisfies Record<SpaceField, string>;
-
 /** A range's scale when none is given: log-uniform, as learning rates and regularization are searched. */
 export const DEFAULT_RANGE_SCALE: SearchRange["scale"] = "LOG";
 
@@ -68,6 +55,10 @@ export const SWEEP_DEFAULTS = {
   eta: 3,
   seeds: null,
 } as const;
+
+/** A knob's values when it is left out: the decays have the reference's; the others must be given. */
+export const defaultListOf = (knob: SpaceField): number[] | undefined =>
+  knob === "learningRateDecays" ? [...SWEEP_DEFAULTS.learningRateDecays] : undefined;
 
 /** How forms label each setting, and what it means (the API's docs, the CLI's help). */
 export const SWEEP_FIELDS = {
@@ -109,12 +100,7 @@ function spaceList(name: HyperparameterName) {
     .pipe(z.array(z.number()).min(1, count).max(MAX_VALUES, count));
 }
 
-const spaceLists = {
-  learningRates: spaceList("learningRate"),
-  hiddenSizes: spaceList("hiddenSize"),
-  regs: spaceList("reg"),
-  learningRateDecays: spaceList("learningRateDecay"),
-};
+const spaceLists = byKnob((knob) => spaceList(SPACE_FIELDS[knob]));
 
 /** How a range is described in help texts and in the error for text that is neither list nor range. */
 export const RANGE_SYNTAX = "min..max, then log or linear (default log)";
@@ -139,12 +125,7 @@ function spaceRange(name: HyperparameterName) {
     });
 }
 
-const spaceRanges = {
-  learningRates: spaceRange("learningRate"),
-  hiddenSizes: spaceRange("hiddenSize"),
-  regs: spaceRange("reg"),
-  learningRateDecays: spaceRange("learningRateDecay"),
-};
+const spaceRanges = byKnob((knob) => spaceRange(SPACE_FIELDS[knob]));
 
 /** An empty list beside its knob's range is the list left out (a client that always sends every field). */
 function withoutEmptyListsBesideRanges(space: unknown): unknown {
@@ -163,19 +144,19 @@ function withoutEmptyListsBesideRanges(space: unknown): unknown {
  * A knob given both ways, or neither (but the decays, which have a default), is refused at its field.
  */
 const spaceFields = z
-  .object({
-    learningRates: spaceLists.learningRates.nullish(),
-    learningRateRange: spaceRanges.learningRates.nullish(),
-    hiddenSizes: spaceLists.hiddenSizes.nullish(),
-    hiddenSizeRange: spaceRanges.hiddenSizes.nullish(),
-    regs: spaceLists.regs.nullish(),
-    regRange: spaceRanges.regs.nullish(),
-    learningRateDecays: spaceLists.learningRateDecays.nullish(),
-    learningRateDecayRange: spaceRanges.learningRateDecays.nullish(),
-  } satisfies Record<SpaceField | (typeof RANGE_FIELDS)[SpaceField], z.ZodType>)
+  .object(
+    Object.fromEntries(
+      SPACE_KNOBS.flatMap((knob) => [
+        [knob, spaceLists[knob].nullish()],
+        [RANGE_FIELDS[knob], spaceRanges[knob].nullish()],
+      ]),
+    ) as { [K in SpaceField]: z.ZodType<number[] | null | undefined, unknown> } & {
+      [K in SpaceField as (typeof RANGE_FIELDS)[K]]: z.ZodType<SearchRange | null | undefined, unknown>;
+    },
+  )
   .transform((given, ctx) => {
     const space: Partial<SpaceSettings> = {};
-    for (const key of Object.keys(SPACE_FIELDS) as SpaceField[]) {
+    for (const key of SPACE_KNOBS) {
       const list = given[key];
       const range = given[RANGE_FIELDS[key]];
       if (list && range)
@@ -185,8 +166,8 @@ const spaceFields = z
           params: WHOLE,
           message: `give space.${key} (values to try) or space.${RANGE_FIELDS[key]} (a range to draw from), not both`,
         });
-      else if (list || range) space[key] = (list ?? range) as number[] | SearchRange;
-      else if (key === "learningRateDecays") space[key] = [...SWEEP_DEFAULTS.learningRateDecays];
+      else if (list || range) space[key] = list ?? range ?? undefined;
+      else if (defaultListOf(key)) space[key] = defaultListOf(key);
       else
         ctx.addIssue({
           code: "custom",
@@ -279,12 +260,10 @@ const acrossFields =
     // where the refusal names it.
     const isParsedRange = (knob: unknown) =>
       typeof knob === "object" && knob !== null && "min" in knob && "max" in knob;
-    const ranged = (Object.keys(SPACE_FIELDS) as SpaceField[])
-      .flatMap((knob) => [
-        { holder: knob, field: rangeFieldOf(knob), knob },
-        { holder: RANGE_FIELDS[knob], field: RANGE_FIELDS[knob], knob },
-      ])
-      .find(({ holder }) => isParsedRange(given[holder]));
+    const ranged = SPACE_KNOBS.flatMap((knob) => [
+      { holder: knob, field: rangeFieldOf(knob), knob },
+      { holder: RANGE_FIELDS[knob], field: RANGE_FIELDS[knob], knob },
+    ]).find(({ holder }) => isParsedRange(given[holder]));
     if (ranged && strategy === "GRID")
       ctx.addIssue({
         code: "custom",
@@ -299,7 +278,7 @@ const acrossFields =
         params: WHOLE,
         message: "a range is drawn from maxTrials times: set maxTrials, the number of trials to draw",
       });
-    const lists = Object.keys(SPACE_FIELDS).map((k) => given[k]);
+    const lists = SPACE_KNOBS.map((k) => given[k]);
     if (maxTrials === null && lists.every(Array.isArray)) {
       const combinations = lists.reduce((n: number, l) => n * (l as unknown[]).length, 1);
       if (combinations > MAX_GRID)
@@ -340,12 +319,12 @@ export function sweepSettingsTextSchema(numTrain?: TrainingSetSize) {
   const d = SWEEP_DEFAULTS;
   return z
     .object({
-      space: z.object({
-        learningRates: knobText("learningRates"),
-        hiddenSizes: knobText("hiddenSizes"),
-        regs: knobText("regs"),
-        learningRateDecays: withDefault(knobText("learningRateDecays"), [...d.learningRateDecays]),
-      }),
+      space: z.object(
+        byKnob((knob): z.ZodType<number[] | SearchRange, string | null | undefined> => {
+          const fallback = defaultListOf(knob);
+          return fallback ? withDefault(knobText(knob), fallback) : knobText(knob);
+        }),
+      ),
       strategy: z.enum(SWEEP_STRATEGIES),
       numIters: withDefault(numberText(ruleOf("numIters")), d.numIters),
       batchSize: withDefault(numberText(ruleOf("batchSize", numTrain)), d.batchSize),

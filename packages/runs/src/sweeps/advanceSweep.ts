@@ -8,7 +8,7 @@
 import type { Db, Prisma } from "@trainql/db";
 import { publishRunNotification, publishRunsChanged, publishSweepChanged } from "../events/publish.ts";
 import { enqueueEvaluate, enqueueTrain } from "../queue.ts";
-import type { SweepConfig } from "./sweepConfig.ts";
+import { readSweepConfig } from "./sweepConfig.ts";
 import { bestOf, QUEUED_ORDER, rankTrials } from "./trialRanking.ts";
 
 export async function advanceSweep(db: Db, sweepId: string): Promise<void> {
@@ -17,7 +17,7 @@ export async function advanceSweep(db: Db, sweepId: string): Promise<void> {
     // trainer's write to a trial, which holds the trial's row, takes a KEY SHARE lock on its sweep
     // (PostgreSQL checks the foreign key again on a row the transaction updated before), and FOR
     // UPDATE would wait for it while the trainer waits for the trial's row: a deadlock.
-    const [sweep] = await tx.$queryRaw<{ status: string; rung: number; config: SweepConfig }[]>`
+    const [sweep] = await tx.$queryRaw<{ status: string; rung: number; config: unknown }[]>`
       SELECT status::text AS status, rung, config FROM "Sweep" WHERE id = ${sweepId}::uuid FOR NO KEY UPDATE`;
     if (!sweep) return;
     if (sweep.status !== "RUNNING") {
@@ -29,7 +29,7 @@ export async function advanceSweep(db: Db, sweepId: string): Promise<void> {
     const trials = await tx.run.findMany({ where: { sweepId }, orderBy: QUEUED_ORDER });
     if (trials.some((t) => t.status === "QUEUED" || t.status === "RUNNING")) return; // the rung is not over
 
-    const { rungs } = sweep.config;
+    const { rungs } = readSweepConfig({ id: sweepId, config: sweep.config });
     const rung = rungs[sweep.rung];
     const next = rungs[sweep.rung + 1];
     if (rung && next) {
