@@ -11,7 +11,13 @@
 // the schedule starts afresh at the fork's first epoch k + 1: its iterations use `learningRate` (left
 // out: the rate the parent used there), and each later epoch multiplies it by the (new) decay.
 import type { Prisma, Run } from "@trainql/db";
-import { HYPERPARAMETERS, type Hyperparameters } from "@trainql/nn/hyperparameters";
+import {
+  FORK_CHANGES,
+  FORK_INHERITED,
+  type ForkChange,
+  HYPERPARAMETERS,
+  type Hyperparameters,
+} from "@trainql/nn/hyperparameters";
 import { integerAtLeast, type Problem } from "@trainql/nn/validation";
 import {
   appendLosses,
@@ -31,18 +37,26 @@ import { uuidFrom } from "./ids.ts";
 import { RunName } from "./runLabels.ts";
 import { checkTrainerFits, type FitPaths } from "./trainerFit.ts";
 
-const { learningRate, learningRateDecay, reg, numIters, hiddenSize, batchSize } = HYPERPARAMETERS;
+/** The hyperparameters forkRun takes (FORK_CHANGES, then FORK_INHERITED), each described as a fork means it. */
+const FORK_KNOBS = {
+  learningRate:
+    "The rate of the fork's first epoch (k + 1), decaying from there. Left out with the decay: the parent's schedule goes on; left out alone: the rate the parent had reached.",
+  learningRateDecay: HYPERPARAMETERS.learningRateDecay.about,
+  reg: HYPERPARAMETERS.reg.about,
+  numIters: "The fork's total iterations, counting the parent's before it.",
+  hiddenSize: "Inherited (the checkpoint has the parent's shape); given, it must equal the parent's.",
+  batchSize: "Inherited (it fixes the epochs' length); given, it must equal the parent's.",
+} as const satisfies Record<ForkChange | (typeof FORK_INHERITED)[number], string>;
+const FORK_KNOB_NAMES = [...FORK_CHANGES, ...FORK_INHERITED];
 
 const ForkRunSchema = z.object({
   runId: z.string(),
   epoch: integerAtLeast(0),
   name: RunName,
-  learningRate: learningRate.rule.nullish(),
-  learningRateDecay: learningRateDecay.rule.nullish(),
-  reg: reg.rule.nullish(),
-  numIters: numIters.rule.nullish(),
-  hiddenSize: hiddenSize.rule.nullish(),
-  batchSize: batchSize.rule.nullish(),
+  ...(Object.fromEntries(FORK_KNOB_NAMES.map((name) => [name, HYPERPARAMETERS[name].rule.nullish()])) as Record<
+    keyof typeof FORK_KNOBS,
+    z.ZodOptional<z.ZodNullable<z.ZodNumber>>
+  >),
 });
 
 const ForkRunInput = builder.inputType("ForkRunInput", {
@@ -51,22 +65,12 @@ const ForkRunInput = builder.inputType("ForkRunInput", {
     runId: t.id({ required: true, description: "The run to fork (its ID or UUID)." }),
     epoch: t.int({ required: true, description: "One of the parent's checkpointEpochs: the fork starts after it." }),
     name: t.string({ required: false, description: "Optional: what to call the fork." }),
-    learningRate: t.float({
-      required: false,
-      description:
-        "The rate of the fork's first epoch (k + 1), decaying from there. Left out with the decay: the parent's schedule goes on; left out alone: the rate the parent had reached.",
-    }),
-    learningRateDecay: t.float({ required: false, description: learningRateDecay.about }),
-    reg: t.float({ required: false, description: reg.about }),
-    numIters: t.int({ required: false, description: "The fork's total iterations, counting the parent's before it." }),
-    hiddenSize: t.int({
-      required: false,
-      description: "Inherited (the checkpoint has the parent's shape); given, it must equal the parent's.",
-    }),
-    batchSize: t.int({
-      required: false,
-      description: "Inherited (it fixes the epochs' length); given, it must equal the parent's.",
-    }),
+    ...Object.fromEntries(
+      FORK_KNOB_NAMES.map((name) => {
+        const options = { required: false, description: FORK_KNOBS[name] } as const;
+        return [name, HYPERPARAMETERS[name].rule.isInt ? t.int(options) : t.float(options)];
+      }),
+    ),
   }),
 });
 
@@ -84,7 +88,7 @@ builder.mutationFields((t) => ({
       const parent = await db.run.findUnique({ where: { id: parentId } });
       if (!parent) throw notFound("run", String(input.runId));
       const problems: Problem[] = [];
-      for (const field of ["hiddenSize", "batchSize"] as const) {
+      for (const field of FORK_INHERITED) {
         const given = input[field];
         if (given != null && given !== parent[field])
           problems.push(

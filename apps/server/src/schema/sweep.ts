@@ -2,7 +2,7 @@
 import { type Db, type Prisma, type Sweep, SweepStrategy } from "@trainql/db";
 import { isRange, RANGE_SCALES, type SearchRange } from "@trainql/nn";
 import { DEFAULT_HYPERPARAMETERS } from "@trainql/nn/hyperparameters";
-import { INTEGER_KNOB, RANGE_FIELDS, SPACE_KNOBS } from "@trainql/nn/searchSpace";
+import { isIntegerKnob, RANGE_FIELDS, SPACE_KNOBS } from "@trainql/nn/searchSpace";
 import {
   ASSUMED_NUM_TRAIN,
   DEFAULT_RANGE_SCALE,
@@ -74,7 +74,7 @@ const SpaceRef = builder.objectRef<Pick<SweepConfig, "space" | "ranges">>("Searc
           description: `The values given${DRAWN}`,
           resolve: (c: Pick<SweepConfig, "space">) => c.space[knob],
         };
-        return [knob, knob === INTEGER_KNOB ? t.intList(field) : t.floatList(field)];
+        return [knob, isIntegerKnob(knob) ? t.intList(field) : t.floatList(field)];
       }),
       ...SPACE_KNOBS.map((knob) => [
         RANGE_FIELDS[knob],
@@ -198,7 +198,7 @@ const SpaceInput = builder.inputType("SearchSpaceInput", {
         const fallback = defaultListOf(knob);
         const list = { description: `${about(knob)}${fallback ? ` Default: [${fallback}].` : ""}` };
         return [
-          [knob, knob === INTEGER_KNOB ? t.intList(list) : t.floatList(list)],
+          [knob, isIntegerKnob(knob) ? t.intList(list) : t.floatList(list)],
           [RANGE_FIELDS[knob], t.field({ type: RangeInput, description: `Instead of ${knob}: a range to draw from.` })],
         ];
       }),

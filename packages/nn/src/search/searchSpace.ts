@@ -2,7 +2,7 @@
 // of lists alone has a grid: GRID takes every combination, RANDOM a seeded sample of them without
 // repeats. A space with a range has no grid: its trials are drawn, each knob independently.
 import seedrandom from "seedrandom";
-import type { HyperparameterName } from "../training/hyperparameters.ts";
+import { HYPERPARAMETERS, type HyperparameterName } from "../training/hyperparameters.ts";
 
 /**
  * The knobs a sweep searches, each list of the space and the hyperparameter its values are. The one
@@ -53,8 +53,8 @@ export type SpaceSettings = { [K in SpaceField]: number[] | SearchRange };
 
 export const isRange = (knob: number[] | SearchRange): knob is SearchRange => !Array.isArray(knob);
 
-/** The knob whose values are whole numbers: a range of it draws integers. */
-export const INTEGER_KNOB: SpaceField = "hiddenSizes";
+/** Whether a knob's values are whole numbers (its hyperparameter's rule says): a range of it draws integers. */
+export const isIntegerKnob = (knob: SpaceField): boolean => HYPERPARAMETERS[SPACE_FIELDS[knob]].rule.isInt;
 
 export function gridSize(space: SearchSpace): number {
   return SPACE_KNOBS.reduce((n, knob) => n * space[knob].length, 1);
@@ -62,9 +62,10 @@ export function gridSize(space: SearchSpace): number {
 
 /** How many different trials a space holds: its grid, or Infinity with a range of real numbers. */
 export function spaceSize(space: SpaceSettings): number {
-  return Object.entries(space).reduce((n, [key, knob]) => {
+  return SPACE_KNOBS.reduce((n, key) => {
+    const knob = space[key];
     if (!isRange(knob)) return n * knob.length;
-    return key === INTEGER_KNOB ? n * (knob.max - knob.min + 1) : Number.POSITIVE_INFINITY;
+    return isIntegerKnob(key) ? n * (knob.max - knob.min + 1) : Number.POSITIVE_INFINITY;
   }, 1);
 }
 
@@ -133,7 +134,7 @@ export function drawTrials(space: SpaceSettings, count: number, seed: number): T
   const pick = (key: SpaceField): number => {
     const knob = space[key];
     return isRange(knob)
-      ? drawFrom(knob, next, key === INTEGER_KNOB)
+      ? drawFrom(knob, next, isIntegerKnob(key))
       : (knob[Math.floor(next() * knob.length)] as number);
   };
   const wanted = Math.min(count, spaceSize(space));

@@ -100,6 +100,20 @@ function eachKnob<T>(f: (knob: Knob, name: HyperparameterName) => T): Record<Hyp
   >;
 }
 
+/**
+ * What a fork (a run trained on from another's checkpoint) may change, in its form's order; the rest
+ * are its parent's. The checkpoint fixes the network's shape and the batch size the epochs' length:
+ * those (FORK_INHERITED) may be given only as the parent's. The seed and weight scale are not asked for.
+ */
+export const FORK_CHANGES = [
+  "learningRate",
+  "learningRateDecay",
+  "reg",
+  "numIters",
+] as const satisfies readonly HyperparameterName[];
+export type ForkChange = (typeof FORK_CHANGES)[number];
+export const FORK_INHERITED = ["hiddenSize", "batchSize"] as const satisfies readonly HyperparameterName[];
+
 export const HYPERPARAMETER_LABELS: Readonly<Record<HyperparameterName, string>> = eachKnob((k) => k.label);
 export const DEFAULT_HYPERPARAMETERS: Readonly<Hyperparameters> = eachKnob((k) => k.default);
 
