@@ -338,8 +338,31 @@ test("a queued run's page says when no trainer is running, and no longer once th
       /^[\d,]+ training, [\d,]+ validation images \(fingerprint [0-9a-f]{16}\)$/,
     );
     await expect(page.getByTestId("run-status").first()).toHaveText("SUCCEEDED", { timeout: 60_000 });
+
+    // A reproduction trains on the run's data set. With every running trainer on another one (as the
+    // API's answer is rewritten: its trainer restarting, say), its page says so, and what happens next.
+    await control("pause-trainer");
+    paused = true;
+    const { reproduceRun } = await gql(
+      graphql(`mutation ReproduceWaitingRun($id: ID!) { reproduceRun(id: $id) { id uuid } }`),
+      { id: startRun.id },
+    );
+    const allowOther = await rewritten(page, "TrainerPresent", (data) => {
+      for (const trainer of data.trainers as { dataset: { fingerprint: string } | null }[])
+        if (trainer.dataset) trainer.dataset.fingerprint = "0123456789abcdef";
+    });
+    await page.goto(`/runs/${reproduceRun.uuid}`);
+    await expect(page.getByTestId("no-trainer")).toHaveText(
+      /^No running trainer has this run's data set \(fingerprint [0-9a-f]{16}\): it waits in the queue for one \(its own trainer restarting, say\), and fails if none starts within the trainers' RUN_DATA_WAIT_MS \(5 minutes by default\)\.$/,
+    );
+    await allowOther();
+    await control("resume-trainer");
+    paused = false;
+    await expect(page.getByTestId("run-status").first()).toHaveText("SUCCEEDED", { timeout: 60_000 });
+    await expect(page.getByTestId("no-trainer")).toHaveCount(0);
     // (Not left for the specs after this one to count.)
-    await gql(graphql(`mutation DeleteStartedRun($id: ID!) { deleteRun(id: $id) }`), { id: startRun.id });
+    for (const id of [startRun.id, reproduceRun.id])
+      await gql(graphql(`mutation DeleteStartedRun($id: ID!) { deleteRun(id: $id) }`), { id });
   } finally {
     if (paused) await control("resume-trainer");
   }

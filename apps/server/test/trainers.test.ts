@@ -429,8 +429,9 @@ describe("the reaper", () => {
       }
     });
 
-    it("a run goes on only where its data set is: handed back while a trainer with it is live, failed saying why once none is, its evaluation too", async () => {
-      const trainer = await startTrainer(databaseUrl, dataDir);
+    it("a run goes on only where its data set is: handed back while a trainer with it is live, waited for while none is, failed saying why once the wait is over, its evaluation at once", async () => {
+      const DATA_WAIT_MS = 8000;
+      const trainer = await startTrainer(databaseUrl, dataDir, { RUN_DATA_WAIT_MS: String(DATA_WAIT_MS) });
       const DATA = graphql(`query RunData($id: ID!) { run(id: $id) { data { fingerprint numTrain numVal } } }`);
       const TRAINERS = graphql(`query TrainerData { trainers { dataset { fingerprint } } }`);
       const OTHER = "fedcba9876543210";
@@ -481,9 +482,39 @@ describe("the reaper", () => {
           "the evaluation handed back",
         );
 
-        // No trainer has it any more: the reaper queues both jobs again, and this trainer says why.
+        // No trainer has it any more (its own restarting, say): the reaper queues both jobs again. The
+        // evaluation fails at once (it can be asked for again); the run, which would fail for good,
+        // waits in the queue for a trainer with its data...
         await elsewhere.gone();
+        const waiting = new RegExp(`run ${runId}: no live trainer has its data set; it waits in the queue for one`);
+        await waitFor(async () => waiting.test(trainer.output()), 20_000, "the run to wait for its data");
+        const payload = async () => {
+          const db = new pg.Client({ connectionString: databaseUrl });
+          await db.connect();
+          const { rows } = await db.query(
+            `SELECT p.payload, j.run_at > now() AS later FROM graphile_worker.jobs j JOIN graphile_worker._private_jobs p USING (id) WHERE j.key = $1`,
+            [`train:${runId}`],
+          );
+          await db.end();
+          return rows[0] as { payload: { waitingSince?: string }; later: boolean } | undefined;
+        };
+        expect(await payload()).toMatchObject({ payload: { waitingSince: expect.any(String) } });
+        expect((await runState(runId)).status).toBe("QUEUED");
+        // ...and goes to one that starts meanwhile, rather than failing.
+        const back = await otherTrainer("other-data-back", "wasm", 2 ** 33);
+        await back.set("dataFingerprint", OTHER);
+        await waitFor(
+          async () => (await payload())?.payload.waitingSince === undefined,
+          20_000,
+          "the run handed to the trainer with its data",
+        );
+        expect((await runState(runId)).status).toBe("QUEUED");
+        // That one gone too, the run waits RUN_DATA_WAIT_MS again, then fails saying why.
+        await back.gone();
+        await waitFor(async () => (await payload())?.payload.waitingSince !== undefined, 20_000, "the second wait");
+        const since = Date.parse((await payload())?.payload.waitingSince ?? "");
         const failed = await runOnceIn(runId, ["FAILED"], 30_000, "the run to fail");
+        expect(Date.now() - since).toBeGreaterThanOrEqual(DATA_WAIT_MS);
         expect(failed.error).toBe(
           `no live trainer has this run's data: it trains on data set ${OTHER} (40,000 training, 10,000 validation images), and this trainer has data set ${mine} (400 training, 100 validation images): start a trainer whose CIFAR10_DIR holds that data, then fork the run from a kept epoch, or start it anew`,
         );

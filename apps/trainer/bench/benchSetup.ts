@@ -68,6 +68,7 @@ export async function benchSetup() {
       ...dataOfDataset(data),
     }),
     liveTimeoutMs: 15_000,
+    dataWaitMs: 0,
     fleetKnown: () => true,
     log: (line) => console.error(line),
   });

@@ -28,6 +28,12 @@ export const trainerVariables = {
    * and live events go first and training takes what is left, which is all of it when nobody asks.
    */
   TRAINER_NICE: intVariable(10, 0, 19),
+  /**
+   * How long a run that has trained waits in the queue for a live trainer with its data set, while
+   * only trainers with other data are live, before one of them fails it: its own trainer may be
+   * restarting (0: fail it at once).
+   */
+  RUN_DATA_WAIT_MS: intVariable(5 * 60_000, 0),
   /** A checkpoint at the first epoch boundary this long after the last (0: every epoch). */
   CHECKPOINT_INTERVAL_S: intVariable(DEFAULT_CHECKPOINT_INTERVAL_S, 0),
   /**

@@ -31,7 +31,7 @@ export async function evaluateRun(
     ("error" in ctx.data || otherData) &&
     (await withRetry(() =>
       handBack(ctx.db, { task: TASK.evaluate, runId, flags: job.flags }, { hp: null, data: run }, ctx.trainerId, ctx),
-    ))
+    )) === "handed back"
   ) {
     ctx.log(
       `run ${runId}: this trainer cannot evaluate it (${otherData ? "other data set" : "no data set"}); handed back for a trainer that can`,

@@ -19,6 +19,7 @@ import {
   type TrainerCapacity,
   unfitFlag,
   unfitFlagsOf,
+  waitForData,
 } from "@trainql/runs";
 
 /** How long a look at the GPU trainers' room serves: each of a trainer's workers asks at each poll. */
@@ -45,14 +46,20 @@ export function forbiddenFlagsOf(
   };
 }
 
+/** What became of the job of a run this trainer cannot train (or evaluate): see handBack. */
+export type HandBack = "handed back" | "waiting for its data" | "nobody can";
+
 /**
  * For a run this trainer cannot train (too big for it, it has no data set, or another one than the
  * run trained on), or evaluate (no data set, or another one): hands its job back, flagged so that this
  * trainer skips it, when another live trainer can take it (it has the run's data, or any data set for
- * a run that has none yet; for training, `run.hp` fits it), and says so (true); false when none can,
- * for the run (or its evaluation) to fail here saying why. Just after a database outage, when every
- * heartbeat is stale (`fleetKnown` false), "none" cannot be told: the job is handed back all the
- * same, and should no trainer take it, the reaper queues it again for this one (reaper.ts).
+ * a run that has none yet; for training, `run.hp` fits it). When none can, the run (or its
+ * evaluation) fails here saying why ("nobody can"), except a run to train whose data set no live
+ * trainer has: its own trainer may be restarting, so the job is queued again, for any trainer to look
+ * at again after a while, until the run has waited `dataWaitMs` ("waiting for its data"). Just after
+ * a database outage, when every heartbeat is stale (`fleetKnown` false), "none" cannot be told: the job
+ * is handed back all the same, and should no trainer take it, the reaper queues it again for this one
+ * (reaper.ts).
  */
 export async function handBack(
   db: Db,
@@ -60,27 +67,36 @@ export async function handBack(
     task: typeof TASK.train | typeof TASK.evaluate;
     runId: string;
     flags: JobFlags | undefined;
+    /** A train job's: since when its run has waited for its data (the payload's). */
+    waitingSince?: string;
   },
   run: { hp: Hyperparameters | null; data: DataIdentity },
   selfId: string,
-  fleet: { liveTimeoutMs: number; fleetKnown: () => boolean },
-): Promise<boolean> {
+  fleet: { liveTimeoutMs: number; fleetKnown: () => boolean; dataWaitMs: number },
+): Promise<HandBack> {
   const { hp, data } = run;
-  const others = (await liveTrainers(db, fleet.liveTimeoutMs)).filter(
-    (t) =>
-      t.id !== selfId &&
-      t.numTrain !== null &&
-      dataProblem(t, data) === undefined &&
-      (hp === null || fitProblems(t, hp).length === 0),
-  );
-  if (others.length === 0 && fleet.fleetKnown()) return false;
-  // (The trainers that handed it back before stay flagged; the GPU preference goes: the trainer
-  // that can take it may be a CPU one, and it must not wait for a GPU trainer's room.)
-  const flags = [...unfitFlagsOf(job.flags), unfitFlag(selfId)];
+  const live = await liveTrainers(db, fleet.liveTimeoutMs);
+  const withData = live.filter((t) => t.numTrain !== null && dataProblem(t, data) === undefined);
+  const others = withData.filter((t) => t.id !== selfId && (hp === null || fitProblems(t, hp).length === 0));
+  // (The trainers that handed it back before stay flagged.)
+  const handedBack = unfitFlagsOf(job.flags);
+  if (others.length === 0 && fleet.fleetKnown()) {
+    if (job.task !== TASK.train || data.dataFingerprint === null || withData.length > 0) return "nobody can";
+    const since = job.waitingSince ? new Date(job.waitingSince) : new Date();
+    const left = since.getTime() + fleet.dataWaitMs - Date.now();
+    if (left <= 0) return "nobody can";
+    // (Not flagged for this trainer, which looks at it again after a heartbeat timeout's while.)
+    const flags = handedBack.filter((flag) => flag !== unfitFlag(selfId));
+    await db.$transaction((tx) => waitForData(tx, job.runId, flags, since, Math.min(left, fleet.liveTimeoutMs)));
+    return "waiting for its data";
+  }
+  // (The GPU preference goes: the trainer that can take it may be a CPU one, and it must not wait for
+  // a GPU trainer's room.)
+  const flags = [...handedBack, unfitFlag(selfId)];
   await db.$transaction((tx) =>
     job.task === TASK.train ? enqueueTrain(tx, job.runId, flags) : enqueueEvaluate(tx, job.runId, flags),
   );
-  return true;
+  return "handed back";
 }
 
 /**

@@ -58,12 +58,16 @@ export interface TrainerContext {
   liveTimeoutMs: number;
   /** Whether the heartbeats tell who is live (not just after an outage): see Reaper.settled. */
   fleetKnown: () => boolean;
+  /** How long a run waits for a live trainer with its data set before it fails (RUN_DATA_WAIT_MS). */
+  dataWaitMs: number;
 }
 
 /** The queue's job of a run: its id, and its flags (which trainers skip it: see runRouting.ts). */
 export interface TrainJob {
   id: bigint;
   flags: JobFlags;
+  /** Since when the run has waited for a trainer with its data set (see handBack). */
+  waitingSince?: string;
 }
 
 /** The abort reason of a user's cancelRun. */
@@ -100,13 +104,18 @@ async function trainClaimed(ctx: TrainerContext, runId: string, job: TrainJob): 
   // run fails below saying why.
   const capacity = ctx.capacity();
   const unfit = unfitReason(capacity, "error" in ctx.data ? ctx.data.error : undefined, { hp, data: run });
-  if (
-    unfit &&
-    (await withRetry(() =>
-      handBack(db, { task: TASK.train, runId, flags: job.flags }, { hp, data: run }, capacity.id, ctx),
-    ))
-  ) {
-    ctx.log(`run ${runId}: this trainer cannot train it (${unfit.short}); handed back for a trainer that can`);
+  const routed = unfit
+    ? await withRetry(() => handBack(db, { task: TASK.train, runId, ...job }, { hp, data: run }, capacity.id, ctx))
+    : undefined;
+  if (routed === "handed back") {
+    ctx.log(`run ${runId}: this trainer cannot train it (${unfit?.short}); handed back for a trainer that can`);
+    return;
+  }
+  if (routed === "waiting for its data") {
+    const until = new Date(new Date(job.waitingSince ?? Date.now()).getTime() + ctx.dataWaitMs);
+    ctx.log(
+      `run ${runId}: no live trainer has its data set; it waits in the queue for one (its own trainer restarting?) until ${until.toISOString()}, then fails`,
+    );
     return;
   }
   const controller = new AbortController();

@@ -156,6 +156,7 @@ export async function startTrainer(
     }),
     liveTimeoutMs: reapPolicyOf(env).timeoutMs,
     fleetKnown: () => reaper.settled(),
+    dataWaitMs: env.RUN_DATA_WAIT_MS,
   };
 
   // Its workers' ids go in its row (filled as they start, before it registers): should it die holding
@@ -267,8 +268,10 @@ export async function startTrainer(
     }),
     taskList: {
       [TASK.train]: async (payload, helpers) => {
-        const { runId } = parsePayload(TASK.train, payload);
-        await onBackend(() => trainRun(ctx, runId, { id: BigInt(helpers.job.id), flags: helpers.job.flags }));
+        const { runId, waitingSince } = parsePayload(TASK.train, payload);
+        await onBackend(() =>
+          trainRun(ctx, runId, { id: BigInt(helpers.job.id), flags: helpers.job.flags, waitingSince }),
+        );
       },
       [TASK.evaluate]: async (payload, helpers) => {
         const { runId } = parsePayload(TASK.evaluate, payload);

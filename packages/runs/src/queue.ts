@@ -11,7 +11,11 @@ export const TASK = { train: "train", evaluate: "evaluate", advanceSweep: "advan
  * hand, or by another version of us, fails with what is wrong instead of training run "undefined".
  */
 export const PAYLOADS = {
-  [TASK.train]: z.object({ runId: z.uuid() }),
+  [TASK.train]: z.object({
+    runId: z.uuid(),
+    /** Since when the run has waited for a live trainer with its data set (see waitForData). */
+    waitingSince: z.iso.datetime({ offset: true }).optional(),
+  }),
   [TASK.evaluate]: z.object({ runId: z.uuid() }),
   [TASK.advanceSweep]: z.object({ sweepId: z.uuid() }),
 } as const;
@@ -63,6 +67,24 @@ export async function enqueueTrain(tx: Tx, runId: string, flags: string[] = [PRE
   // locked by the trainer that enqueues it again is left to end, and a new one added).
   await tx.$executeRaw`SELECT graphile_worker.add_job(${TASK.train}, json_build_object('runId', ${runId}::text),
     job_key => ${JOB_KEY.train(runId)}, max_attempts => 1, flags => ${flags}::text[])`;
+}
+
+/**
+ * Queues a run's training again in `delayMs`, for any trainer (the one that calls this too), noting
+ * since when the run has waited for a live trainer with its data set: a trainer that takes it once the
+ * wait is over fails it (runRouting.ts). `flags`: the trainers that handed it back before.
+ */
+export async function waitForData(
+  tx: Tx,
+  runId: string,
+  flags: string[],
+  waitingSince: Date,
+  delayMs: number,
+): Promise<void> {
+  await tx.$executeRaw`SELECT graphile_worker.add_job(${TASK.train},
+    json_build_object('runId', ${runId}::text, 'waitingSince', ${waitingSince.toISOString()}::text),
+    job_key => ${JOB_KEY.train(runId)}, max_attempts => 1, flags => ${flags}::text[],
+    run_at => now() + ${delayMs}::int * interval '1 millisecond')`;
 }
 
 /**

@@ -189,6 +189,7 @@ export function RunDetail({
       {actionError && <p className="error">{errorText(actionError)}</p>}
       <NoTrainerNotice
         waiting={status === "QUEUED" ? "run" : evaluateAsked && testAcc === null ? "evaluation" : null}
+        dataFingerprint={run.data?.fingerprint ?? null}
       />
 
       <ChartControls state={charts} autoLog={autoLog} />
