@@ -91,8 +91,10 @@ const RungRef = builder.objectRef<{ rung: number; budget: number; trials: number
 /** The sweep's settings, as startSweep stored them, read once per sweep a query loads (by the fields that select `config`). */
 const configs = new WeakMap<object, SweepConfig>();
 function config(sweep: { id: string; config: Prisma.JsonValue }): SweepConfig {
-  let read = configs.get(sweep);
-  if (!read) configs.set(sweep, (read = readSweepConfig(sweep)));
+  const known = configs.get(sweep);
+  if (known) return known;
+  const read = readSweepConfig(sweep);
+  configs.set(sweep, read);
   return read;
 }
 const CONFIG = { id: true, config: true } as const;
