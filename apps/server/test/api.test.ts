@@ -1,6 +1,6 @@
 // The API against a real PostgreSQL, a real trainer process and real HTTP / WebSocket clients.
 import { graphql, type ResultOf } from "@trainql/graphql";
-import { CLASS_NAMES } from "@trainql/nn";
+import { CLASS_NAMES, MISTAKES_PER_CELL } from "@trainql/nn";
 import { HYPERPARAMETERS, type HyperparameterName } from "@trainql/nn/hyperparameters";
 import { print } from "graphql";
 import pg from "pg";
@@ -121,6 +121,68 @@ describe("startRun and runEvents", () => {
         .subarray(1, 4)
         .toString(),
     ).toBe("PNG");
+  });
+
+  it("keeps a run's most confident mistakes on the validation set, with their images, by cell of its confusion matrix", async () => {
+    // Three steps: far from the tiny data set's 100%, so every row has mistakes.
+    const { startRun } = await gqlOk(api.url, START, {
+      input: { hiddenSize: 10, numIters: 3, batchSize: 20, seed: 2 },
+    });
+    const MISTAKES = graphql(`
+      query RunMistakes($id: ID!) {
+        run(id: $id) {
+          status valConfusion { counts }
+          valMistakes { index trueClass trueClassName predictedClass predictedClassName confidence image }
+        }
+      }
+    `);
+    const read = async () => (await gqlOk(api.url, MISTAKES, { id: startRun.id })).run!;
+    await waitFor(async () => (await read()).status === "SUCCEEDED", 60_000, "the run to succeed");
+    const run = await read();
+    const confusion = run.valConfusion!;
+    expect(run.valMistakes.length).toBeGreaterThan(10);
+    // Up to MISTAKES_PER_CELL of each off-diagonal cell, by cell
+    // (row-major), the surest first, each a 32 × 32 PNG of a distinct validation image.
+    const cells = new Map<string, typeof run.valMistakes>();
+    for (const m of run.valMistakes) {
+      expect(m.trueClass).not.toBe(m.predictedClass);
+      expect([m.trueClassName, m.predictedClassName]).toEqual([
+        CLASS_NAMES[m.trueClass],
+        CLASS_NAMES[m.predictedClass],
+      ]);
+      expect(m.confidence).toBeGreaterThan(0);
+      expect(m.confidence).toBeLessThanOrEqual(1);
+      const key = `${m.trueClass},${m.predictedClass}`;
+      cells.set(key, [...(cells.get(key) ?? []), m]);
+    }
+    for (const [t, row] of confusion.counts.entries())
+      for (const [p, n] of row.entries())
+        if (p !== t) expect(cells.get(`${t},${p}`)?.length ?? 0).toBe(Math.min(n, MISTAKES_PER_CELL));
+    expect(run.valMistakes.map((m) => m.trueClass * 10 + m.predictedClass)).toEqual(
+      run.valMistakes.map((m) => m.trueClass * 10 + m.predictedClass).sort((a, b) => a - b),
+    );
+    for (const kept of cells.values())
+      expect(kept.map((m) => m.confidence)).toEqual(kept.map((m) => m.confidence).sort((a, b) => b - a));
+    expect(new Set(run.valMistakes.map((m) => m.index)).size).toBe(run.valMistakes.length);
+    for (const m of run.valMistakes) {
+      const png = Buffer.from(m.image.replace(/^data:image\/png;base64,/, ""), "base64");
+      expect(png.subarray(1, 4).toString()).toBe("PNG");
+      expect([png.readUInt32BE(16), png.readUInt32BE(20)]).toEqual([32, 32]); // IHDR: width, height
+    }
+    // One cell alone; a class that is none is refused by name.
+    const first = run.valMistakes[0]!;
+    const CELL = graphql(`
+      query MistakeCell($id: ID!, $t: Int, $p: Int) { run(id: $id) { valMistakes(trueClass: $t, predictedClass: $p) { index } } }
+    `);
+    const cell = await gqlOk(api.url, CELL, { id: startRun.id, t: first.trueClass, p: first.predictedClass });
+    expect(cell.run.valMistakes.map((m) => m.index)).toEqual(
+      cells.get(`${first.trueClass},${first.predictedClass}`)!.map((m) => m.index),
+    );
+    const bad = await gql(api.url, CELL, { id: startRun.id, t: 10, p: 0 });
+    expect(bad.errors?.[0]?.extensions).toMatchObject({ code: "BAD_USER_INPUT" });
+    expect(bad.errors?.[0]?.message).toBe(
+      "trueClass must be a class from 0 to 9 (valConfusion.classes, in order); got 10",
+    );
   });
 
   it("gives a late subscriber the stored events first, then the live ones, without gaps or duplicates", async () => {

@@ -14,7 +14,7 @@
 import { type Db, type Prisma, type RunStatus, type SqlTx, sqlTransaction } from "@trainql/db";
 import { withRetry } from "@trainql/db/retry";
 import { type ConfusionCounts, type EpochMetrics, flatConfusion } from "@trainql/nn";
-import { type WeightsImage, weightsImage } from "@trainql/nn/engine";
+import { type MistakeExample, type WeightsImage, weightsImage } from "@trainql/nn/engine";
 import {
   appendLosses,
   continueBackendSpan,
@@ -80,6 +80,8 @@ interface EndDetails {
   finalValAcc?: number;
   /** finalValAcc's confusion matrix. */
   valConfusion?: ConfusionCounts;
+  /** A few of finalValAcc's most confident mistakes per cell of valConfusion. */
+  valMistakes?: MistakeExample[];
   checkpoint?: { iteration: number; data: Uint8Array };
 }
 
@@ -458,6 +460,16 @@ export class RunRecorder {
       },
       select: { reproducedFromId: true },
     });
+    // (Those of an earlier end, a sweep trial's pause at a rung, went with its valConfusion.)
+    await tx.valMistake.deleteMany({ where: { runId: this.runId } });
+    if (details.valMistakes?.length)
+      await tx.valMistake.createMany({
+        data: details.valMistakes.map(({ png, ...mistake }) => ({
+          runId: this.runId,
+          ...mistake,
+          png: Buffer.from(png),
+        })),
+      });
     // A reproduction's verdict is committed with its SUCCEEDED: every loss is written by now.
     if (status === "SUCCEEDED" && reproducedFromId) await recordReproduction(tx, this.runId, reproducedFromId);
     await publishRunNotification(tx, { type: "status", runId: this.runId, status }, true);

@@ -11,6 +11,7 @@ import {
   type BackendInfo,
   type Checkpoint,
   loadCheckpoint,
+  mistakeExamples,
   saveCheckpoint,
   TrainingDivergedError,
   TwoLayerNet,
@@ -242,6 +243,7 @@ async function trainClaimed(ctx: TrainerContext, runId: string, job: TrainJob): 
     await recorder.finish(endIteration === hp.numIters ? "SUCCEEDED" : "PAUSED", {
       finalValAcc: result.finalValAcc,
       valConfusion: result.finalValConfusion,
+      valMistakes: await mistakeExamples(net, data),
       checkpoint: { iteration: endIteration, data: await checkpointAt(endIteration) },
     });
   } catch (error) {

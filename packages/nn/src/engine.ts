@@ -5,4 +5,5 @@ export * from "./checkpoint/checkpoint.ts";
 export * from "./model/twoLayerNet.ts";
 export * from "./training/minibatches.ts";
 export * from "./training/train.ts";
+export * from "./visualize/mistakeExamples.ts";
 export * from "./visualize/weightsImage.ts";

@@ -6,6 +6,7 @@ export { BACKEND_NAMES, type BackendName, stepsOnHostThread, trainsOnGpu } from 
 export { countFlag, parseFlags, runCli, scriptFlags, UsageError } from "./cli/runCli.ts";
 export { CLASS_NAMES, howToGetData, NUM_CLASSES, PIXELS_PER_IMAGE } from "./data/cifar10.ts";
 export * from "./metrics/confusionMatrix.ts";
+export * from "./metrics/mistakes.ts";
 export * from "./search/searchSpace.ts";
 export * from "./search/successiveHalving.ts";
 export * from "./search/sweepRules.ts";

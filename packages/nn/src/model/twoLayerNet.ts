@@ -342,6 +342,32 @@ export class TwoLayerNet {
   }
 
   /**
+   * Predicted labels for `n` rows of features, as `predict`, each with the softmax probability the
+   * model gives it (what a mistake's confidence is).
+   */
+  async predictWithConfidence(
+    x: Float32Array,
+    n: number,
+    between = yieldToEventLoop,
+  ): Promise<{ labels: Int32Array; confidence: Float32Array }> {
+    const labels = new Int32Array(n);
+    const confidence = new Float32Array(n);
+    const X: Rows = { values: x.subarray(0, n * this.shape.inputSize), count: n };
+    const slice = rowsPerSlice(this.shape.hiddenSize);
+    for (let start = 0; start < n; start += slice) {
+      const [argMax, max] = tf.tidy((): [tf.Tensor1D, tf.Tensor1D] => {
+        const scores = this.scores(sliceOf(X, start, Math.min(slice, n - start)));
+        return [tf.argMax(scores, 1), tf.max(tf.softmax(scores), 1)];
+      });
+      labels.set((await argMax.data<"int32">()) as Int32Array, start);
+      confidence.set((await max.data<"float32">()) as Float32Array, start);
+      tf.dispose([argMax, max]);
+      await between();
+    }
+    return { labels, confidence };
+  }
+
+  /**
    * Predicted labels for the rows of a tensor already on the backend (N × D), computed in chunks.
    * Every chunk is queued before the labels are read: one round trip to the device, not one a chunk
    * (on an H200 the 10,000-row pass took 18.7 ms in ten round trips; PyTorch's took 5.5 ms).

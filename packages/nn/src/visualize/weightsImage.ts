@@ -1,8 +1,8 @@
 // First-layer weights as pictures, like the assignment's `visualize_grid`: each column of W1 is a
 // 32×32 RGB tile, scaled to 0–255 by its own min and max, the tiles laid in a near-square grid
 // with a padding of black pixels between them.
-import { PNG } from "pngjs";
 import { CHANNELS, IMAGE_SIZE } from "../data/cifar10.ts";
+import { encodePng } from "./png.ts";
 
 export interface WeightTiles {
   /** Number of tiles (= hidden units). */
@@ -22,8 +22,6 @@ export interface WeightsImage {
 }
 
 const PLANE = IMAGE_SIZE * IMAGE_SIZE;
-/** PNG's "Paeth" filter (each byte predicted from its left, upper and upper-left neighbours) on every row. */
-const PNG_FILTER = 4;
 
 /**
  * W1 is D × H row-major (D = 3 × 32 × 32, CHW), as the model stores it. Each column's range comes
@@ -59,11 +57,7 @@ export function weightTiles(W1: Float32Array, hiddenSize: number): WeightTiles {
   return { count: hiddenSize, size: IMAGE_SIZE, rgb };
 }
 
-/**
- * The grid of W1's tiles as a PNG. Asynchronous because the compression runs on libuv's thread
- * pool (pngjs' packer stream), off the thread that trains: the synchronous encoder held a trainer's
- * training loop up 36 ms an epoch at H = 128 and 137 ms at H = 512, 6–7% of an epoch there.
- */
+/** The grid of W1's tiles as a PNG (encoded off the training thread: see png.ts). */
 export async function weightsImage(W1: Float32Array, hiddenSize: number, padding = 1): Promise<WeightsImage> {
   const tiles = weightTiles(W1, hiddenSize);
   const perRow = Math.ceil(Math.sqrt(tiles.count));
@@ -71,31 +65,16 @@ export async function weightsImage(W1: Float32Array, hiddenSize: number, padding
   const S = tiles.size;
   const width = perRow * S + padding * (perRow - 1);
   const height = rows * S + padding * (rows - 1);
-  // RGB in and out, and one filter for every row: pngjs' default tries all five filters on each row,
-  // in JavaScript on the training thread, for a file no smaller on first-layer weights (H = 512,
-  // trained 400 iterations: 1.137 MB adaptive, 1.142 MB Paeth, 1.30 MB the next best filter).
-  // With the two passes above, the image at H = 512 takes 62 ms instead of 160–186 ms.
-  const png = new PNG({ width, height, colorType: 2, inputColorType: 2, inputHasAlpha: false, filterType: PNG_FILTER });
-  png.data = Buffer.alloc(width * height * CHANNELS); // black between the tiles
+  // With the two passes above and one filter (png.ts), the image at H = 512 takes 62 ms instead of 160–186 ms.
+  const rgb = new Uint8Array(width * height * CHANNELS); // black between the tiles
   const tileRow = S * CHANNELS;
   for (let t = 0; t < tiles.count; t++) {
     const x0 = (t % perRow) * (S + padding);
     const y0 = Math.floor(t / perRow) * (S + padding);
     for (let y = 0; y < S; y++) {
       const src = (t * S + y) * tileRow;
-      png.data.set(tiles.rgb.subarray(src, src + tileRow), ((y0 + y) * width + x0) * CHANNELS);
+      rgb.set(tiles.rgb.subarray(src, src + tileRow), ((y0 + y) * width + x0) * CHANNELS);
     }
   }
-  return { tiles, width, height, png: await encoded(png) };
-}
-
-function encoded(png: PNG): Promise<Buffer> {
-  return new Promise((resolve, reject) => {
-    const chunks: Buffer[] = [];
-    png
-      .pack()
-      .on("data", (chunk: Buffer) => chunks.push(chunk))
-      .on("end", () => resolve(Buffer.concat(chunks)))
-      .on("error", reject);
-  });
+  return { tiles, width, height, png: await encodePng(rgb, width, height) };
 }
