@@ -89,6 +89,67 @@ test("a run started from the form streams epochs live, its curves grow and its w
   await shot(page, "04-run-finished");
 });
 
+test("a cell of the confusion matrix opens the images the run was surest of there", async ({ page }) => {
+  // Three steps: far from the tiny data set's 100%, so there are mistakes to see.
+  const { startRun } = await gql(
+    graphql(`mutation StartMistakenRun($input: StartRunInput!) { startRun(input: $input) { id uuid } }`),
+    { input: { hiddenSize: 8, numIters: 3, batchSize: 20, seed: 2 } },
+  );
+  await page.goto(`/runs/${startRun.uuid}`);
+  await expect(page.getByTestId("run-status").first()).toHaveText("SUCCEEDED", { timeout: 60_000 });
+  const confusion = page.getByTestId("confusion");
+  // Every validation cell off the diagonal with a count opens; the diagonal's do not.
+  const cells = confusion.locator("td button");
+  await expect(cells.first()).toBeVisible();
+  await expect(confusion.locator("td.diagonal button")).toHaveCount(0);
+  const cell = cells.first();
+  const [, trueName, predictedName, count] = /^(\w+) taken for (\w+): (\d+); show the images$/.exec(
+    (await cell.getAttribute("aria-label")) ?? "",
+  )!;
+  await cell.click();
+  await expect(cell).toHaveAttribute("aria-pressed", "true");
+  const gallery = page.getByTestId("mistakes");
+  const shown = Math.min(Number(count), 4);
+  await expect(gallery.getByRole("heading")).toHaveText(
+    `${trueName} taken for ${predictedName}: the ${shown === 1 ? "one" : shown} it was surest of, of ${count}`,
+  );
+  const images = gallery.getByRole("img");
+  await expect(images).toHaveCount(shown);
+  for (const image of await images.all()) {
+    await expect.poll(() => image.evaluate((img: HTMLImageElement) => img.naturalWidth)).toBe(32);
+    await expect(image).toHaveAttribute("alt", new RegExp(`: a ${trueName}, predicted ${predictedName}$`));
+  }
+  // The captions are the API's: each image's row in the validation set and the probability given it,
+  // the surest first.
+  const SHOWN = graphql(`
+    query MistakesShown($id: ID!, $t: Int!, $p: Int!) {
+      run(id: $id) { valConfusion { classes } valMistakes(trueClass: $t, predictedClass: $p) { index confidence } }
+    }
+  `);
+  const { classes } = (await gql(SHOWN, { id: startRun.id, t: 0, p: 0 })).run!.valConfusion!;
+  const { run } = await gql(SHOWN, {
+    id: startRun.id,
+    t: classes.indexOf(trueName!),
+    p: classes.indexOf(predictedName!),
+  });
+  await expect(gallery.getByTestId("mistake-caption")).toHaveText(
+    run!.valMistakes.map((m) => `#${m.index}, ${(m.confidence * 100).toFixed(2)}%`),
+  );
+  await shot(page, "04b-run-mistakes");
+  // Pressed again, it closes.
+  await cell.click();
+  await expect(gallery).toHaveCount(0);
+  // At a phone's width the images wrap, within the page.
+  await page.setViewportSize({ width: 390, height: 844 });
+  await page.reload();
+  await cells.first().click();
+  await expect(images).toHaveCount(shown);
+  await images.last().scrollIntoViewIfNeeded();
+  expect(await page.evaluate(() => document.documentElement.scrollWidth)).toBeLessThanOrEqual(390);
+  await shot(page, "04c-run-mistakes-phone");
+  await gql(graphql(`mutation DeleteMistakenRun($id: ID!) { deleteRun(id: $id) }`), { id: startRun.id });
+});
+
 test("a running run can be cancelled", async ({ page }) => {
   await fillForm(page, { hiddenSize: "8", numIters: "1000000", batchSize: "20", reg: "0.001" });
   await page.getByRole("button", { name: "Start run" }).click();

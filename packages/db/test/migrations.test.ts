@@ -94,6 +94,7 @@ describe("migrations", () => {
       { table: "EpochCheckpoint", column: "data", storage: "e" },
       { table: "LossChunk", column: "losses", storage: "x" },
       { table: "Run", column: "weightsPng", storage: "e" },
+      { table: "ValMistake", column: "png", storage: "e" },
       { table: "WeightsImage", column: "png", storage: "e" },
     ]);
   });

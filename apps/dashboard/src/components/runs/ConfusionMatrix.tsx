@@ -1,11 +1,13 @@
 "use client";
 // A run's confusion matrix: on the validation set, of the parameters it ended with (finalValAcc's),
 // and on the test set once it is evaluated. An accuracy alone hides which classes a model gets right
-// and what it takes the others for (CIFAR-10's cats for dogs, its cars for trucks).
+// and what it takes the others for (CIFAR-10's cats for dogs, its cars for trucks). A validation
+// cell off the diagonal opens the images the run was surest of there (MistakeGallery).
 import { graphql, type ResultOf } from "@trainql/graphql";
 import { useEffect, useState } from "react";
 import { useQuery } from "urql";
 import { percent } from "@/lib/types";
+import { type MistakeCell, MistakeGallery } from "./MistakeGallery";
 
 const CONFUSION = graphql(`
   query RunConfusion($id: ID!) {
@@ -44,6 +46,7 @@ export function ConfusionMatrix({ runId, ended, testAcc }: { runId: string; ende
     if (testAcc !== null) refetch({ requestPolicy: "network-only" });
   }, [testAcc, refetch]);
   const [chosen, setChosen] = useState<SetName>("val");
+  const [opened, setOpened] = useState<MistakeCell | null>(null);
   const matrices = { val: data?.run?.valConfusion ?? null, test: data?.run?.testConfusion ?? null };
   // (A run that ended before matrices were recorded, evaluated since, has the test set's alone.)
   const shown: SetName = matrices[chosen] ? chosen : matrices.val ? "val" : "test";
@@ -51,6 +54,8 @@ export function ConfusionMatrix({ runId, ended, testAcc }: { runId: string; ende
   if (!ended || !matrix) return null;
   const images = matrix.counts.flat().reduce((a, b) => a + b, 0);
   const mistakes = topConfusions(matrix, 3);
+  // (The run keeps its mistakes on the validation set only.)
+  const cell = shown === "val" ? opened : null;
   return (
     <div className="card" data-testid="confusion">
       <div className="toolbar">
@@ -76,6 +81,7 @@ export function ConfusionMatrix({ runId, ended, testAcc }: { runId: string; ende
         {SETS[shown]} set, {images.toLocaleString("en-US")} images
         {shown === "val" ? ", of the parameters the run ended with" : ""}. Rows: the true class; columns: the class
         predicted. Each cell is shaded by its share of the row.
+        {shown === "val" && " Open a cell off the diagonal to see the images the run was surest of there."}
       </p>
       <div className="table-scroll">
         <table className="confusion" aria-labelledby="confusion-title">
@@ -103,6 +109,8 @@ export function ConfusionMatrix({ runId, ended, testAcc }: { runId: string; ende
                   <th scope="row">{name}</th>
                   {row.map((n, p) => {
                     const share = total === 0 ? 0 : n / total;
+                    const predicted = matrix.classes[p] as string;
+                    const here = cell?.trueClass === t && cell.predictedClass === p;
                     return (
                       <td
                         key={matrix.classes[p]}
@@ -113,7 +121,30 @@ export function ConfusionMatrix({ runId, ended, testAcc }: { runId: string; ende
                           background: `color-mix(in srgb, var(--accent) ${Math.round(share * 60)}%, transparent)`,
                         }}
                       >
-                        {n}
+                        {shown === "val" && p !== t && n > 0 ? (
+                          <button
+                            type="button"
+                            aria-pressed={here}
+                            aria-label={`${name} taken for ${predicted}: ${n}; ${here ? "hide" : "show"} the images`}
+                            onClick={() =>
+                              setOpened(
+                                here
+                                  ? null
+                                  : {
+                                      trueClass: t,
+                                      predictedClass: p,
+                                      trueName: name,
+                                      predictedName: predicted,
+                                      count: n,
+                                    },
+                              )
+                            }
+                          >
+                            {n}
+                          </button>
+                        ) : (
+                          n
+                        )}
                       </td>
                     );
                   })}
@@ -126,6 +157,7 @@ export function ConfusionMatrix({ runId, ended, testAcc }: { runId: string; ende
           </tbody>
         </table>
       </div>
+      {cell && <MistakeGallery runId={runId} cell={cell} />}
       {mistakes.length > 0 && (
         <p data-testid="top-confusions">
           Most often confused:{" "}
