@@ -49,11 +49,12 @@ export function MistakeGallery({ runId, cell }: { runId: string; cell: MistakeCe
         {mistakes.map((m) => (
           <li key={m.index}>
             <figure>
+              {/* biome-ignore lint/performance/noImgElement: a 32 × 32 data: URL from the API; next/image would only wrap it */}
               <img
                 src={m.image}
                 width={32}
                 height={32}
-                alt={`Validation image ${m.index}: a ${cell.trueName}, predicted ${cell.predictedName}`}
+                alt={`Validation row ${m.index}: a ${cell.trueName}, predicted ${cell.predictedName}`}
               />
               <figcaption data-testid="mistake-caption">
                 #{m.index}, {percent(m.confidence)}
