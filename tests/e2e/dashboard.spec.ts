@@ -139,6 +139,17 @@ test("a cell of the confusion matrix opens the images the run was surest of ther
   // Pressed again, it closes.
   await cell.click();
   await expect(gallery).toHaveCount(0);
+  // The mistakes made most often, under the matrix, open theirs too.
+  const top = page.getByTestId("top-confusions").getByRole("button").first();
+  const [, topTrue, topPredicted, topCount] = /^(\w+) taken for (\w+) \((\d+)\)$/.exec(
+    (await top.textContent()) ?? "",
+  )!;
+  await top.click();
+  await expect(gallery.getByRole("heading")).toContainText(`${topTrue} taken for ${topPredicted}`);
+  await expect(gallery.getByRole("heading")).toContainText(`of ${topCount}`);
+  await expect(
+    confusion.getByRole("button", { name: `${topTrue} taken for ${topPredicted}: ${topCount}; hide the images` }),
+  ).toHaveAttribute("aria-pressed", "true");
   // At a phone's width the images wrap, within the page.
   await page.setViewportSize({ width: 390, height: 844 });
   await page.reload();

@@ -23,12 +23,21 @@ type Matrix = NonNullable<NonNullable<ResultOf<typeof CONFUSION>["run"]>["valCon
 const SETS = { val: "Validation", test: "Test" } as const;
 type SetName = keyof typeof SETS;
 
+/** The cell of true class t, predicted p. */
+const cellOf = (matrix: Matrix, t: number, p: number): MistakeCell => ({
+  trueClass: t,
+  predictedClass: p,
+  trueName: matrix.classes[t] as string,
+  predictedName: matrix.classes[p] as string,
+  count: matrix.counts[t]?.[p] ?? 0,
+});
+
 /** The mistakes made most often: off-diagonal cells, the largest first. */
-function topConfusions(matrix: Matrix, count: number) {
+function topConfusions(matrix: Matrix, count: number): MistakeCell[] {
   const cells = matrix.counts.flatMap((row, t) =>
-    row.flatMap((n, p) => (p !== t && n > 0 ? [{ truth: matrix.classes[t], predicted: matrix.classes[p], n }] : [])),
+    row.flatMap((n, p) => (p !== t && n > 0 ? [cellOf(matrix, t, p)] : [])),
   );
-  return cells.sort((a, b) => b.n - a.n).slice(0, count);
+  return cells.sort((a, b) => b.count - a.count).slice(0, count);
 }
 
 /**
@@ -126,19 +135,7 @@ export function ConfusionMatrix({ runId, ended, testAcc }: { runId: string; ende
                             type="button"
                             aria-pressed={here}
                             aria-label={`${name} taken for ${predicted}: ${n}; ${here ? "hide" : "show"} the images`}
-                            onClick={() =>
-                              setOpened(
-                                here
-                                  ? null
-                                  : {
-                                      trueClass: t,
-                                      predictedClass: p,
-                                      trueName: name,
-                                      predictedName: predicted,
-                                      count: n,
-                                    },
-                              )
-                            }
+                            onClick={() => setOpened(here ? null : cellOf(matrix, t, p))}
                           >
                             {n}
                           </button>
@@ -161,12 +158,21 @@ export function ConfusionMatrix({ runId, ended, testAcc }: { runId: string; ende
       {mistakes.length > 0 && (
         <p data-testid="top-confusions">
           Most often confused:{" "}
-          {mistakes.map((m, i) => (
-            <span key={`${m.truth}-${m.predicted}`}>
-              {i > 0 && "; "}
-              {m.truth} taken for {m.predicted} ({m.n})
-            </span>
-          ))}
+          {mistakes.map((m, i) => {
+            const text = `${m.trueName} taken for ${m.predictedName} (${m.count})`;
+            return (
+              <span key={text}>
+                {i > 0 && "; "}
+                {shown === "val" ? (
+                  <button type="button" className="link" onClick={() => setOpened(m)}>
+                    {text}
+                  </button>
+                ) : (
+                  text
+                )}
+              </span>
+            );
+          })}
           .
         </p>
       )}
