@@ -10,7 +10,9 @@ test.describe.configure({ mode: "serial" });
 
 const MEMBERS = graphql(`
   query GroupMembers($id: ID!) {
-    runGroup(id: $id) { runs { uuid status finalValAcc hyperparameters { seed } epochs { epoch valAcc } } }
+    runGroup(id: $id) {
+      runs { uuid status finalValAcc hyperparameters { seed } epochs { epoch valAcc } valConfusion { classes classAccuracy } }
+    }
   }
 `);
 
@@ -53,6 +55,12 @@ test("a 3-seed group started from the New run form shows its mean curves with ±
   const finalText = meanStdText(runGroup.runs.map((r) => r.finalValAcc!));
   await expect(page.getByTestId("group-final-val")).toHaveText(finalText);
   await expect(page.getByTestId("group-mean-row")).toContainText(finalText);
+  // Each class's accuracy over the seeds, against the members' confusion matrices.
+  const classes = runGroup.runs[0]!.valConfusion!.classes;
+  for (const [c, name] of classes.entries()) {
+    const values = runGroup.runs.map((r) => r.valConfusion!.classAccuracy[c]!);
+    await expect(page.locator(`tr[data-class="${name}"] [data-testid="class-val"]`)).toHaveText(meanStdText(values));
+  }
   // The band's values per epoch, against the members' epochs.
   await page.getByText("Per epoch: mean ± std").click();
   for (const { epoch } of runGroup.runs[0]!.epochs) {

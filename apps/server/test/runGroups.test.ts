@@ -31,6 +31,7 @@ const GROUP = graphql(`
       runs {
         uuid status finalValAcc testAcc group { uuid }
         hyperparameters { seed hiddenSize learningRate }
+        valConfusion { classes classAccuracy }
         epochs { epoch iteration loss trainAcc valAcc }
       }
       stats {
@@ -40,6 +41,7 @@ const GROUP = graphql(`
         }
         finalValAcc { mean std n }
         testAcc { mean std n }
+        classValAcc { className accuracy { mean std n } }
       }
     }
   }
@@ -118,6 +120,18 @@ describe("seed groups", () => {
       group.runs.map((r) => r.finalValAcc!),
     );
     expect(group.stats.testAcc).toEqual({ mean: null, std: null, n: 0 });
+    // Per class: over the members, each one's accuracy on the class (its confusion matrix's row).
+    expect(group.stats.classValAcc.map((c) => c.className)).toEqual(group.runs[0]!.valConfusion!.classes);
+    group.stats.classValAcc.forEach(({ accuracy }, c) => {
+      const values = group.runs.flatMap((r) => {
+        const value = r.valConfusion!.classAccuracy[c];
+        return value === null || value === undefined ? [] : [value];
+      });
+      if (values.length === 0) expect(accuracy).toEqual({ mean: null, std: null, n: 0 });
+      else expectMeanStd(accuracy, values);
+    });
+    const spread = group.stats.classValAcc.filter((c) => (c.accuracy.std ?? 0) > 0);
+    expect(spread.length).toBeGreaterThan(0); // (seeds that differ, per class too: not a test of zeros)
 
     for (const run of group.runs) await gqlOk(api.url, EVALUATE, { id: run.uuid });
     const tested = await waitFor(

@@ -15,6 +15,7 @@ export const GroupFields = graphql(
       epochs { epoch iteration valAcc { ...MeanStdFields } trainAcc { ...MeanStdFields } loss { ...MeanStdFields } }
       finalValAcc { ...MeanStdFields }
       testAcc { ...MeanStdFields }
+      classValAcc { className accuracy { ...MeanStdFields } }
     }
   }
 `,

@@ -2,6 +2,7 @@
 // are computed by PostgreSQL (avg and stddev_samp over the members' rows), so a client gets one curve
 // and one band, however many members the group has.
 import type { Db } from "@trainql/db";
+import { CLASS_NAMES, NUM_CLASSES } from "@trainql/nn";
 import { builder } from "./builder.ts";
 import { notFound } from "./errors.ts";
 import { uuidFrom } from "./ids.ts";
@@ -22,6 +23,7 @@ interface EpochStats {
 }
 
 interface GroupStats {
+  groupId: string;
   epochs: EpochStats[];
   finalValAcc: MeanStd;
   testAcc: MeanStd;
@@ -70,9 +72,23 @@ const GroupStatsRef = builder.objectRef<GroupStats>("RunGroupStats").implement({
       resolve: (s) => s.testAcc,
       description: "Over the members whose test accuracy has been evaluated (evaluateTest).",
     }),
+    classValAcc: t.field({
+      type: [ClassStatsRef],
+      resolve: (s, _args, { db }) => classValAccStats(db, s.groupId),
+      description:
+        "Per class, in label order: the mean ± std over the SUCCEEDED members of the fraction of the class's validation images each got right (its row of Run.valConfusion), with the parameters it ended with. Which classes a configuration gets right whatever the seed, and which it gets by luck. n counts the members with a matrix (runs that ended before matrices were recorded have none).",
+    }),
     members: t.exposeInt("members", { description: "How many members the group has, whatever their status." }),
     failed: t.exposeInt("failed", { description: "How many members FAILED (diverged or otherwise)." }),
     cancelled: t.exposeInt("cancelled", { description: "How many members were CANCELLED." }),
+  }),
+});
+
+const ClassStatsRef = builder.objectRef<{ className: string; accuracy: MeanStd }>("ClassStats").implement({
+  description: "A statistic of one class.",
+  fields: (t) => ({
+    className: t.exposeString("className", { description: "The class (ConfusionMatrix.classes)." }),
+    accuracy: t.field({ type: MeanStdRef, resolve: (c) => c.accuracy }),
   }),
 });
 
@@ -106,6 +122,7 @@ async function groupStats(db: Db, groupId: string): Promise<GroupStats> {
     FROM (SELECT status, "finalValAcc", "testAcc", status = 'SUCCEEDED' AS succeeded
       FROM "Run" WHERE "groupId" = ${groupId}::uuid) member`;
   return {
+    groupId,
     epochs: epochs.map((row) => ({
       epoch: row.epoch as number,
       iteration: row.iteration as number,
@@ -119,6 +136,26 @@ async function groupStats(db: Db, groupId: string): Promise<GroupStats> {
     failed: final.failed ?? 0,
     cancelled: final.cancelled ?? 0,
   };
+}
+
+/**
+ * Per class, the members' accuracies on it (their valConfusion row's diagonal over its sum; none for a
+ * class without images), as mean ± std in SQL: the flat row-major matrix sliced a row at a time.
+ */
+async function classValAccStats(db: Db, groupId: string): Promise<{ className: string; accuracy: MeanStd }[]> {
+  const k = NUM_CLASSES;
+  const rows = await db.$queryRaw<Row[]>`
+    SELECT c.class, count(c.acc)::int AS "accN", avg(c.acc) AS "accMean", stddev_samp(c.acc) AS "accStd"
+    FROM "Run" r, LATERAL (
+      SELECT t AS class, r."valConfusion"[t * ${k}::int + t + 1]::float8 / NULLIF(sum(v), 0) AS acc
+      FROM generate_series(0, ${k - 1}::int) t,
+        LATERAL unnest(r."valConfusion"[t * ${k}::int + 1 : (t + 1) * ${k}::int]) v
+      GROUP BY t
+    ) c
+    WHERE r."groupId" = ${groupId}::uuid AND r.status = 'SUCCEEDED' AND cardinality(r."valConfusion") = ${k * k}::int
+    GROUP BY c.class`;
+  const byClass = new Map(rows.map((row) => [row.class, row]));
+  return CLASS_NAMES.map((className, c) => ({ className, accuracy: meanStd(byClass.get(c) ?? {}, "acc") }));
 }
 
 builder.prismaNode("RunGroup", {

@@ -1,6 +1,7 @@
 "use client";
 // A seed group, refreshed while its members train: the mean curves with ± std bands, the members, and
-// mean ± std of their final validation and test accuracy (all computed by the API, in SQL).
+// mean ± std of their final validation and test accuracy, and of their accuracy on each class (all
+// computed by the API, in SQL).
 import { graphql } from "@trainql/graphql";
 import Link from "next/link";
 import { useEffect, useState } from "react";
@@ -38,7 +39,7 @@ export function GroupDetail({ initial }: { initial: Group }) {
     if (done) setAskedAt(null);
   }, [done]);
 
-  const { finalValAcc, testAcc } = group.stats;
+  const { finalValAcc, testAcc, classValAcc } = group.stats;
   const compare = `/compare?groups=${group.uuid}`;
   return (
     <>
@@ -140,6 +141,32 @@ export function GroupDetail({ initial }: { initial: Group }) {
           </tfoot>
         </table>
       </div>
+      {classValAcc.some((c) => c.accuracy.n > 0) && (
+        <div className="table-scroll">
+          <table aria-label="Validation accuracy per class">
+            <caption>
+              Validation accuracy per class, mean ± std over the members that succeeded: the classes this configuration
+              gets right whatever the seed, and those it gets by luck.
+            </caption>
+            <thead>
+              <tr>
+                <th>Class</th>
+                <th className="num">Val accuracy</th>
+              </tr>
+            </thead>
+            <tbody>
+              {classValAcc.map((c) => (
+                <tr key={c.className} data-class={c.className}>
+                  <td>{c.className}</td>
+                  <td className="num" data-testid="class-val">
+                    {percentMeanStd(c.accuracy)}
+                  </td>
+                </tr>
+              ))}
+            </tbody>
+          </table>
+        </div>
+      )}
       <details>
         <summary>Per epoch: mean ± std</summary>
         <div className="table-scroll">
