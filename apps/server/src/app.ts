@@ -16,6 +16,7 @@ import { type WebSocket, WebSocketServer } from "ws";
 import { createListCache, type ListCacheMetrics } from "./cache/listCache.ts";
 import { localDashboard } from "./env.ts";
 import { matchDownload, serveDownload } from "./exports/downloads.ts";
+import { MISTAKE_PATH, serveMistakeImage } from "./exports/mistakeImage.ts";
 import { serveWeightsImage, WEIGHTS_PATH } from "./exports/weightsImage.ts";
 import { coalesceSends } from "./fanout/coalescedSends.ts";
 import { type FanoutMetrics, useRunEventFanout } from "./fanout/useRunEventFanout.ts";
@@ -184,6 +185,11 @@ export function buildApp({
     const match = WEIGHTS_PATH.exec(url.pathname);
     if (match?.[1] && req.method === "GET") {
       if (mayRead(req, res, "this image")) void serveWeightsImage(db, match[1], url, res);
+      return;
+    }
+    const mistake = MISTAKE_PATH.exec(url.pathname);
+    if (mistake?.[1] && req.method === "GET") {
+      if (mayRead(req, res, "this image")) void serveMistakeImage(db, mistake[1], Number(mistake[2]), res);
       return;
     }
     const download = req.method === "GET" ? matchDownload(url.pathname) : null;

@@ -3,6 +3,7 @@
 import { CLASS_NAMES, MISTAKES_PER_CELL, NUM_CLASSES } from "@trainql/nn";
 import { WHOLE } from "@trainql/nn/validation";
 import { z } from "zod";
+import { mistakeImagePath } from "../exports/mistakeImage.ts";
 import { builder } from "./builder.ts";
 
 builder.prismaObject("ValMistake", {
@@ -17,10 +18,10 @@ builder.prismaObject("ValMistake", {
       resolve: (m) => CLASS_NAMES[m.predictedClass] ?? "?",
     }),
     confidence: t.exposeFloat("confidence", { description: "The softmax probability given the class predicted." }),
-    image: t.string({
-      description: "The image, 32 × 32, as a data: URL of a PNG.",
-      select: { png: true },
-      resolve: (m) => `data:image/png;base64,${Buffer.from(m.png).toString("base64")}`,
+    imageUrl: t.string({
+      description: "The image, a 32 × 32 PNG (path on this server).",
+      select: { runId: true, index: true },
+      resolve: (m) => mistakeImagePath(m.runId, m.index),
     }),
   }),
 });
@@ -38,14 +39,14 @@ const classArg = (name: string) =>
 
 builder.prismaObjectField("Run", "valMistakes", (t) =>
   t.relation("valMistakes", {
-    description: `valConfusion's cells, ${MISTAKES_PER_CELL} of each at most: the images the run was surest of and wrong, by cell (row-major), the surest first. Empty until valConfusion is there, and for runs that ended before they were kept. Give trueClass and predictedClass for one cell.`,
+    description: `valConfusion's cell of trueClass (its row) and predictedClass (its column): up to ${MISTAKES_PER_CELL} of its images, those the run was surest of and wrong, the surest first. Empty until valConfusion is there, and for runs that ended before they were kept.`,
     args: {
-      trueClass: t.arg.int({ required: false, validate: classArg("trueClass").nullish() }),
-      predictedClass: t.arg.int({ required: false, validate: classArg("predictedClass").nullish() }),
+      trueClass: t.arg.int({ required: true, validate: classArg("trueClass") }),
+      predictedClass: t.arg.int({ required: true, validate: classArg("predictedClass") }),
     },
-    query: (args) => ({
-      where: { trueClass: args.trueClass ?? undefined, predictedClass: args.predictedClass ?? undefined },
-      orderBy: [{ trueClass: "asc" }, { predictedClass: "asc" }, { confidence: "desc" }, { index: "asc" }],
+    query: ({ trueClass, predictedClass }) => ({
+      where: { trueClass, predictedClass },
+      orderBy: [{ confidence: "desc" }, { index: "asc" }],
     }),
   }),
 );

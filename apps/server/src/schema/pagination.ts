@@ -3,7 +3,7 @@
 // the caller gets BAD_USER_INPUT naming the argument instead of an internal error from the cursor
 // decoder or the database.
 import { parsePrismaCursor } from "@pothos/plugin-prisma";
-import { MISTAKES_PER_CELL, NUM_CLASSES } from "@trainql/nn";
+import { MISTAKES_PER_CELL } from "@trainql/nn";
 import { MAX_SEEDS } from "@trainql/nn/seeds";
 import { WHOLE } from "@trainql/nn/validation";
 import { z } from "zod";
@@ -100,11 +100,7 @@ export function itemsOf(field: CostedField): number | undefined {
   const page = (PAGE_SIZES as Record<string, { defaultSize: number }>)[field.returnType];
   if (page) return page.defaultSize;
   if (field.parentType === "RunGroup" && field.fieldName === "runs") return MAX_SEEDS;
-  if (field.parentType === "Run" && field.fieldName === "valMistakes") {
-    // (Each a few kB of image: a page of runs with all of theirs is megabytes each.)
-    const classes = (arg: string) => (field.argument(arg) == null ? NUM_CLASSES : 1);
-    return classes("trueClass") * classes("predictedClass") * MISTAKES_PER_CELL;
-  }
+  if (field.parentType === "Run" && field.fieldName === "valMistakes") return MISTAKES_PER_CELL;
   if (field.parentType === "Query" && field.fieldName === "nodes") {
     const ids = field.argument("ids");
     return Array.isArray(ids) ? ids.length : undefined;

@@ -359,9 +359,12 @@ export class TwoLayerNet {
         const scores = this.scores(sliceOf(X, start, Math.min(slice, n - start)));
         return [tf.argMax(scores, 1), tf.max(tf.softmax(scores), 1)];
       });
-      labels.set((await argMax.data<"int32">()) as Int32Array, start);
-      confidence.set((await max.data<"float32">()) as Float32Array, start);
-      tf.dispose([argMax, max]);
+      try {
+        labels.set((await argMax.data<"int32">()) as Int32Array, start);
+        confidence.set((await max.data<"float32">()) as Float32Array, start);
+      } finally {
+        tf.dispose([argMax, max]);
+      }
       await between();
     }
     return { labels, confidence };

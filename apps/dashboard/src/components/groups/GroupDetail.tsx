@@ -143,7 +143,7 @@ export function GroupDetail({ initial }: { initial: Group }) {
       </div>
       {classValAcc.some((c) => c.accuracy.n > 0) && (
         <div className="table-scroll">
-          <table aria-label="Validation accuracy per class">
+          <table>
             <caption>
               Validation accuracy per class, mean ± std over the members that succeeded: the classes this configuration
               gets right whatever the seed, and those it gets by luck.
@@ -157,7 +157,7 @@ export function GroupDetail({ initial }: { initial: Group }) {
             <tbody>
               {classValAcc.map((c) => (
                 <tr key={c.className} data-class={c.className}>
-                  <td>{c.className}</td>
+                  <th scope="row">{c.className}</th>
                   <td className="num" data-testid="class-val">
                     {percentMeanStd(c.accuracy)}
                   </td>

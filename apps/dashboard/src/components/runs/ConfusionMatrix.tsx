@@ -7,7 +7,7 @@ import { graphql, type ResultOf } from "@trainql/graphql";
 import { useEffect, useState } from "react";
 import { useQuery } from "urql";
 import { percent } from "@/lib/types";
-import { type MistakeCell, MistakeGallery } from "./MistakeGallery";
+import { MISTAKES_ID, type MistakeCell, MistakeGallery } from "./MistakeGallery";
 
 const CONFUSION = graphql(`
   query RunConfusion($id: ID!) {
@@ -133,8 +133,9 @@ export function ConfusionMatrix({ runId, ended, testAcc }: { runId: string; ende
                         {shown === "val" && p !== t && n > 0 ? (
                           <button
                             type="button"
-                            aria-pressed={here}
-                            aria-label={`${name} taken for ${predicted}: ${n}; ${here ? "hide" : "show"} the images`}
+                            aria-expanded={here}
+                            aria-controls={MISTAKES_ID}
+                            aria-label={`${name} taken for ${predicted}: ${n}`}
                             onClick={() => setOpened(here ? null : cellOf(matrix, t, p))}
                           >
                             {n}
@@ -164,7 +165,15 @@ export function ConfusionMatrix({ runId, ended, testAcc }: { runId: string; ende
               <span key={text}>
                 {i > 0 && "; "}
                 {shown === "val" ? (
-                  <button type="button" className="link" onClick={() => setOpened(m)}>
+                  <button
+                    type="button"
+                    className="link"
+                    aria-expanded={cell?.trueClass === m.trueClass && cell.predictedClass === m.predictedClass}
+                    aria-controls={MISTAKES_ID}
+                    onClick={() =>
+                      setOpened(cell?.trueClass === m.trueClass && cell.predictedClass === m.predictedClass ? null : m)
+                    }
+                  >
                     {text}
                   </button>
                 ) : (

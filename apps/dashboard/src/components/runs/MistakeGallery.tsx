@@ -5,15 +5,19 @@
 import { graphql } from "@trainql/graphql";
 import { useQuery } from "urql";
 import { percent } from "@/lib/types";
+import { useApi } from "../Providers";
 
 const MISTAKES = graphql(`
   query RunMistakeCell($id: ID!, $trueClass: Int!, $predictedClass: Int!) {
     run(id: $id) {
       id
-      valMistakes(trueClass: $trueClass, predictedClass: $predictedClass) { index confidence image }
+      valMistakes(trueClass: $trueClass, predictedClass: $predictedClass) { index confidence imageUrl }
     }
   }
 `);
+
+/** The gallery's element id, for the buttons that open it (aria-controls). */
+export const MISTAKES_ID = "mistakes";
 
 export interface MistakeCell {
   trueClass: number;
@@ -29,10 +33,17 @@ export function MistakeGallery({ runId, cell }: { runId: string; cell: MistakeCe
     query: MISTAKES,
     variables: { id: runId, trueClass: cell.trueClass, predictedClass: cell.predictedClass },
   });
+  const { fileUrl } = useApi();
   const mistakes = data?.run?.valMistakes ?? [];
   const of = cell.count.toLocaleString("en-US");
   return (
-    <section className="mistakes" data-testid="mistakes" aria-labelledby="mistakes-title">
+    <section
+      id={MISTAKES_ID}
+      className="mistakes"
+      data-testid="mistakes"
+      aria-labelledby="mistakes-title"
+      aria-live="polite"
+    >
       <h3 id="mistakes-title">
         {cell.trueName} taken for {cell.predictedName}
         {mistakes.length > 0 && (
@@ -42,6 +53,7 @@ export function MistakeGallery({ runId, cell }: { runId: string; cell: MistakeCe
         )}
       </h3>
       {error && <p className="error">Could not load them: {error.message}</p>}
+      {fetching && <p className="muted">Loading…</p>}
       {!fetching && !error && mistakes.length === 0 && (
         <p className="muted">No images kept for this run: it ended before runs kept their mistakes.</p>
       )}
@@ -49,9 +61,9 @@ export function MistakeGallery({ runId, cell }: { runId: string; cell: MistakeCe
         {mistakes.map((m) => (
           <li key={m.index}>
             <figure>
-              {/* biome-ignore lint/performance/noImgElement: a 32 × 32 data: URL from the API; next/image would only wrap it */}
+              {/* biome-ignore lint/performance/noImgElement: a 32 × 32 PNG the API serves (its address needs the session's token) */}
               <img
-                src={m.image}
+                src={fileUrl(m.imageUrl)}
                 width={32}
                 height={32}
                 alt={`Validation row ${m.index}: a ${cell.trueName}, predicted ${cell.predictedName}`}
