@@ -22,7 +22,6 @@ import { z } from "zod";
 import { initBackend } from "../src/backend/backend.ts";
 import { blasKernelsActive, setBlasKernels } from "../src/backend/blasKernels.ts";
 import { setFusedKernels } from "../src/backend/fusedKernels.ts";
-import { releaseWebgpu } from "../src/backend/webgpu.ts";
 import { backendFlag } from "../src/cli/backendFlag.ts";
 import { backendOptionsOf, readEngineEnv } from "../src/cli/env.ts";
 import { countFlag, parseFlags, scriptFlags, UsageError } from "../src/cli/runCli.ts";
@@ -415,6 +414,4 @@ if (values.json)
     }),
   );
 
-// Dawn keeps the process alive while its instance is reachable.
-await releaseWebgpu();
 process.exit(0);

@@ -3,6 +3,9 @@
 // because the backend is process-global and each switch to WebGPU recompiles its shaders (seconds on
 // a software adapter).
 
+import { execFile } from "node:child_process";
+import path from "node:path";
+import { promisify } from "node:util";
 import type { WebGPUBackend } from "@tensorflow/tfjs-backend-webgpu";
 import * as tf from "@tensorflow/tfjs-core";
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from "vitest";
@@ -357,6 +360,17 @@ describe.skipIf(swiftShaderMissing)(
       const again = TwoLayerNet.create(shape, hp);
       expectClose(await lossesFrom(again), wasmRun.losses);
       again.dispose();
+    });
+
+    it("lives through switches between backends with a GPU read in flight, the garbage collected after each", async () => {
+      // In a process of its own, so that a crash fails this test rather than the whole file. Dawn's
+      // instance used to be let go of at each switch away, and freeing it under pending work aborted
+      // the process (3 runs of 3 of this script, each within 12 switches).
+      const child = path.join(import.meta.dirname, "backendSwitches.child.ts");
+      const { stdout } = await promisify(execFile)(process.execPath, ["--expose-gc", "--import", "tsx", child], {
+        cwd: import.meta.dirname,
+      });
+      expect(stdout).toMatch(/lived through \d+ switches/);
     });
 
     it("fails a run one of whose operations the GPU refused, rather than train on the zeros it read", async () => {

@@ -210,8 +210,8 @@ export function initBackend(
   if (current && currentRequest === choice && !lost) return current;
   currentRequest = choice;
   current = (async () => {
-    // Dawn keeps the process alive while its instance is reachable: let go of it on a switch away,
-    // and of a lost device before asking for a new one.
+    // A switch away gives the GPU's memory back (the device holds the data sets), and a lost device
+    // goes before a new one is asked for.
     if (choice !== "webgpu" || lost) await releaseWebgpu();
     if (choice !== "auto") return { ...(await LOADERS[choice](true, options)), skipped: [] };
     const skipped: BackendInfo["skipped"] = [];

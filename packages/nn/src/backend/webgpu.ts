@@ -41,7 +41,8 @@ const FULL_TRAIN_BYTES = 40_000 * 3072 * 4;
 /** Adapters that implement WebGPU on the CPU, by the names their drivers give. */
 const SOFTWARE_ADAPTER = /swiftshader|llvmpipe|lavapipe|softpipe|microsoft basic render|\bwarp\b/i;
 
-// One GPU instance and device per process, like the TensorFlow.js backend they serve.
+// One GPU instance per process (see installNavigatorGpu), and one device at a time, like the
+// TensorFlow.js backend they serve.
 let gpu: GPU | undefined;
 /** The device the backend runs on, destroyed on release (see releaseWebgpu). */
 let device: GPUDevice | undefined;
@@ -89,9 +90,17 @@ function missingVulkanLoader(): string | undefined {
 }
 
 /**
- * Creates the Dawn instance and makes it `navigator.gpu`. TensorFlow.js' WebGPU package registers
- * its backend at import time only if `navigator.gpu` exists then; on Node ≥ 21 `navigator` is a
- * getter-only global, so the property is defined on it rather than the object replaced.
+ * Creates the Dawn instance, once per process, and makes it `navigator.gpu`. TensorFlow.js' WebGPU
+ * package registers its backend at import time only if `navigator.gpu` exists then; on Node ≥ 21
+ * `navigator` is a getter-only global, so the property is defined on it rather than the object
+ * replaced.
+ *
+ * The instance is kept for the life of the process, never let go of: dawn.node (npm `webgpu` 0.6)
+ * may crash the process when the garbage collector frees an instance (dawn-gpu/node-webgpu#18:
+ * a segfault after `delete navigator.gpu`). Our WebGPU tests' worker, which used to drop the instance
+ * on every switch to another backend, died without a word now and then, in Dawn's event processing
+ * or, in CI, just after such a switch. A held instance does not keep Node from exiting (measured on
+ * 0.6.2: a script with a live device on a held instance exits when its work is done).
  */
 async function installNavigatorGpu(): Promise<GPU> {
   if (gpu) return gpu;
@@ -107,17 +116,13 @@ async function installNavigatorGpu(): Promise<GPU> {
 }
 
 /**
- * Drops the Dawn instance: dawn.node keeps the process alive while it is reachable, so a program
- * that is done with the backend (or never used it) must let go of it to exit. The device goes
- * first, and the instance is let go of only once Dawn has reported the device lost: while the
- * device's `lost` promise is pending, dawn.node keeps polling the instance from the event loop, and
- * polling one that the garbage collector had freed aborted test processes now and then (in
- * `InstanceBase::ProcessEvents`, about one run in fifteen of the WebGPU tests).
+ * Lets go of the GPU: the backend is removed and its device destroyed, which frees the device's
+ * memory at once (the data sets, the buffers kept for reuse) for another process or a new device.
+ * Waits until Dawn has reported the device lost, so that no callback of it is pending when the next
+ * device is made. (The instance stays: see installNavigatorGpu.)
  */
 export async function releaseWebgpu(): Promise<void> {
   if (tf.findBackendFactory("webgpu")) tf.removeBackend("webgpu");
-  const holder = globalThis as { navigator?: { gpu?: unknown } };
-  if (holder.navigator && "gpu" in holder.navigator) delete holder.navigator.gpu;
   const released = device;
   device = undefined;
   limits = undefined;
@@ -126,7 +131,6 @@ export async function releaseWebgpu(): Promise<void> {
     destroy(released);
     await released.lost;
   }
-  gpu = undefined;
 }
 
 // Vendor, architecture, the device's name and the driver's description: Dawn leaves some empty
