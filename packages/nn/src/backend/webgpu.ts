@@ -96,11 +96,11 @@ function missingVulkanLoader(): string | undefined {
  * replaced.
  *
  * The instance is kept for the life of the process, never let go of: dawn.node (npm `webgpu` 0.6)
- * may crash the process when the garbage collector frees an instance (dawn-gpu/node-webgpu#18:
- * a segfault after `delete navigator.gpu`). Our WebGPU tests' worker, which used to drop the instance
- * on every switch to another backend, died without a word now and then, in Dawn's event processing
- * or, in CI, just after such a switch. A held instance does not keep Node from exiting (measured on
- * 0.6.2: a script with a live device on a held instance exits when its work is done).
+ * crashes the process when the garbage collector frees an instance that still has work pending (a
+ * buffer being mapped for a read, say; see also dawn-gpu/node-webgpu#18). Letting go of it at each
+ * switch to another backend aborted a script that switched with a read in flight in 3 runs of 3
+ * (test/backendSwitches.child.ts), and CI's WebGPU test worker now and then. A held instance does
+ * not keep Node from exiting (measured on 0.6.2, with a live device).
  */
 async function installNavigatorGpu(): Promise<GPU> {
   if (gpu) return gpu;
