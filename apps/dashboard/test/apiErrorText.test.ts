@@ -1,7 +1,7 @@
 // Client errors as pages print them: the API's reasons, or where the API was looked for; never urql's tags.
 import { CombinedError } from "@urql/core";
 import { describe, expect, it } from "vitest";
-import { apiErrorText } from "@/lib/apiErrorText";
+import { apiErrorText } from "@/lib/api/apiErrorText";
 
 const API = "http://127.0.0.1:4000/graphql";
 

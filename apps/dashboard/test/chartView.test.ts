@@ -1,7 +1,7 @@
 // The chart view as a URL keeps it: what a link says comes back the same, defaults stay out of the
 // link, and a malformed value is ignored rather than drawn.
 import { describe, expect, it } from "vitest";
-import { chartViewQuery, DEFAULT_VIEW, parseChartView, spansDecades, withChartView } from "@/lib/chartView";
+import { chartViewQuery, DEFAULT_VIEW, parseChartView, spansDecades, withChartView } from "@/lib/charts/chartView";
 
 describe("chart view in the URL", () => {
   it("round-trips smoothing, log and zoom, next to the page's own parameters", () => {

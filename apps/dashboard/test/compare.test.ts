@@ -2,9 +2,9 @@
 // runs share (a chart keys its series by name; ECharts throws on a repeated series id).
 import { DEFAULT_HYPERPARAMETERS } from "@trainql/nn/hyperparameters";
 import { describe, expect, it } from "vitest";
-import { applyComparedRunEvent, type ComparedRun } from "@/lib/comparedRun";
-import { selectedIds } from "@/lib/compareSelection";
-import { curveLabels } from "@/lib/differences";
+import { applyComparedRunEvent, type ComparedRun } from "@/lib/compare/comparedRun";
+import { selectedIds } from "@/lib/compare/compareSelection";
+import { curveLabels } from "@/lib/compare/differences";
 
 const run = (uuid: string, changes: Partial<typeof DEFAULT_HYPERPARAMETERS> = {}) => ({
   uuid,

@@ -2,15 +2,15 @@
 // members, a sweep's trials, durations, hyperparameters and a reproduction's verdict (form messages:
 // forms.test.ts).
 import { describe, expect, it } from "vitest";
-import { accuracyChartOption } from "@/lib/accuracyChart";
-import { accuracyScale } from "@/lib/accuracyScale";
-import { axisTick, compactNumber, pointedNumber } from "@/lib/compactNumber";
-import { duration } from "@/lib/duration";
-import { memberProgress } from "@/lib/groups";
-import { hyperparameterText } from "@/lib/hyperparameterText";
-import { plural } from "@/lib/plural";
-import { type Verdict, verdictWords } from "@/lib/reproduction";
-import { trialsText } from "@/lib/sweeps";
+import { accuracyChartOption } from "@/lib/charts/accuracyChart";
+import { accuracyScale } from "@/lib/charts/accuracyScale";
+import { memberProgress } from "@/lib/groups/groups";
+import { type Verdict, verdictWords } from "@/lib/runs/reproduction";
+import { trialsText } from "@/lib/sweeps/sweeps";
+import { axisTick, compactNumber, pointedNumber } from "@/lib/text/compactNumber";
+import { duration } from "@/lib/text/duration";
+import { hyperparameterText } from "@/lib/text/hyperparameterText";
+import { plural } from "@/lib/text/plural";
 import type { RunStatus } from "@/lib/types";
 
 describe("compactNumber", () => {

@@ -4,10 +4,10 @@ import { HYPERPARAMETER_NAMES, HYPERPARAMETERS, hyperparametersTextSchema } from
 import { SWEEP_DEFAULTS } from "@trainql/nn/sweepRules";
 import type { CombinedError } from "@urql/core";
 import { describe, expect, it } from "vitest";
-import { checkFork, defaultForkPoint, defaultNumIters, forkPoints } from "@/lib/forkForm";
 import { apiFieldErrors, formErrors } from "@/lib/formErrors";
+import { checkFork, defaultForkPoint, defaultNumIters, forkPoints } from "@/lib/runs/forkForm";
 import { checkStudySettings } from "@/lib/studySettings";
-import { apiFieldOf, check, INITIAL } from "@/lib/sweepForm";
+import { apiFieldOf, check, INITIAL } from "@/lib/sweeps/sweepForm";
 import { HYPERPARAMETER_LABELS, type Hyperparameters } from "@/lib/types";
 
 type Field = keyof Hyperparameters;

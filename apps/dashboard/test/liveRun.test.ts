@@ -2,7 +2,7 @@
 // cursor, which the server hears only if the document declares $after and passes it to runEvents.
 import { print } from "@trainql/graphql";
 import { describe, expect, it } from "vitest";
-import { applyRunEvent, emptyLiveRun, RUN_EVENTS } from "@/lib/runEvents";
+import { applyRunEvent, emptyLiveRun, RUN_EVENTS } from "@/lib/runs/runEvents";
 
 describe("the run page's subscription", () => {
   it("declares $after as a String and passes it to runEvents", () => {

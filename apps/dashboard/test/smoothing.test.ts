@@ -1,7 +1,7 @@
 // The smoothed curve against the formula written out directly: point n is the weighted mean of points
 // 1…n with weights (1 − w)·w^(n−k), divided by the weights' sum 1 − w^n (TensorBoard's debiased EMA).
 import { describe, expect, it } from "vitest";
-import { MAX_SMOOTHING, smoothed } from "@/lib/smoothing";
+import { MAX_SMOOTHING, smoothed } from "@/lib/charts/smoothing";
 import { debiasedEmaReference as reference } from "./smoothingReference.ts";
 
 const ys = Array.from({ length: 300 }, (_, i) => 2.3 * Math.exp(-i / 80) + 0.2 * Math.sin(i * 1.7));

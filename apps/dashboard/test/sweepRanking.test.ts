@@ -2,9 +2,9 @@
 // end (SUCCEEDED) can be it, so one cut at an early rung ranks after every such trial, whatever the
 // accuracy measured at its rung.
 import { describe, expect, it } from "vitest";
-import type { SweepGroup } from "@/lib/groups";
-import type { SweepTrial } from "@/lib/sweeps";
-import { bestBy, configurations, cutEarly, rankGroups, topTrials, trialsBestFirst } from "@/lib/trialRanking";
+import type { SweepGroup } from "@/lib/groups/groups";
+import type { SweepTrial } from "@/lib/sweeps/sweeps";
+import { bestBy, configurations, cutEarly, rankGroups, topTrials, trialsBestFirst } from "@/lib/sweeps/trialRanking";
 import type { RunStatus } from "@/lib/types";
 
 const trial = (id: string, status: RunStatus, finalValAcc: number | null, cell = id) => ({

@@ -19,8 +19,8 @@ import * as echarts from "echarts/core";
 import { CanvasRenderer } from "echarts/renderers";
 import { useTheme } from "next-themes";
 import { useEffect, useMemo, useRef, useState } from "react";
-import type { ChartView } from "@/lib/chartView";
-import { smoothed } from "@/lib/smoothing";
+import type { ChartView } from "@/lib/charts/chartView";
+import { smoothed } from "@/lib/charts/smoothing";
 
 echarts.use([
   LineChart,

@@ -4,8 +4,8 @@
 // all, double-click one to reset) and which the URL keeps, so a link opens the same view.
 import { useSearchParams } from "next/navigation";
 import { useCallback, useEffect, useMemo, useRef, useState } from "react";
-import { type ChartView, parseChartView, withChartView } from "@/lib/chartView";
-import { MAX_SMOOTHING } from "@/lib/smoothing";
+import { type ChartView, parseChartView, withChartView } from "@/lib/charts/chartView";
+import { MAX_SMOOTHING } from "@/lib/charts/smoothing";
 import type { CurveView } from "./Chart";
 
 /** URL writes wait this long after the last change: a zoom drag changes the view every frame. */

@@ -8,9 +8,9 @@ import { useRouter } from "next/navigation";
 import { useState } from "react";
 import { useClient } from "urql";
 import type { FieldErrors } from "@/lib/formErrors";
-import { plural } from "@/lib/plural";
-import { startRun } from "@/lib/startRun";
+import { startRun } from "@/lib/runs/startRun";
 import { checkStudySettings, STUDY_FIELD_LABELS, type StudyField } from "@/lib/studySettings";
+import { plural } from "@/lib/text/plural";
 import type { Hyperparameters } from "@/lib/types";
 import { useHydrated } from "@/lib/useHydrated";
 

@@ -16,10 +16,10 @@ import {
   useSyncExternalStore,
 } from "react";
 import { Provider } from "urql";
-import { apiErrorText } from "@/lib/apiErrorText";
-import { browserApiUrl, originOf } from "@/lib/apiUrl";
-import { getReadToken } from "@/lib/token";
-import { type ConnectionState, clientFor, type SignInReason } from "@/lib/urqlClient";
+import { apiErrorText } from "@/lib/api/apiErrorText";
+import { browserApiUrl, originOf } from "@/lib/api/apiUrl";
+import { getReadToken } from "@/lib/api/token";
+import { type ConnectionState, clientFor, type SignInReason } from "@/lib/api/urqlClient";
 import { useHydrated } from "@/lib/useHydrated";
 import { SignIn } from "./SignIn";
 

@@ -3,8 +3,8 @@
 // token signed in with may only watch (API_READ_TOKEN) and the user tried to change something: offer
 // to sign in with another, or to go on watching.
 import { type FormEvent, useState } from "react";
-import { setToken } from "@/lib/token";
-import type { SignInReason } from "@/lib/urqlClient";
+import { setToken } from "@/lib/api/token";
+import type { SignInReason } from "@/lib/api/urqlClient";
 
 export function SignIn({ reason, onClose }: { reason: SignInReason; onClose: () => void }) {
   const [value, setValue] = useState("");

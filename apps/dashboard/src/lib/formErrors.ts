@@ -4,7 +4,7 @@
 // apart from the API's name for the field.
 import { type Problem, problemsOf, type SchemaIssue, sentence, subjectOf } from "@trainql/nn/validation";
 import type { CombinedError } from "@urql/core";
-import { apiErrorText } from "./apiErrorText";
+import { apiErrorText } from "@/lib/api/apiErrorText";
 
 export type FieldErrors<F extends string> = Partial<Record<F | "form", string>>;
 

@@ -4,8 +4,8 @@
 import { hyperparametersTextSchema } from "@trainql/nn/hyperparameters";
 import { MAX_SEEDS } from "@trainql/nn/seeds";
 import { integerFrom, numberText } from "@trainql/nn/validation";
-import { type FieldErrors, formErrors, topLevelField } from "./formErrors";
-import { HYPERPARAMETER_LABELS } from "./types";
+import { type FieldErrors, formErrors, topLevelField } from "@/lib/formErrors";
+import { HYPERPARAMETER_LABELS } from "@/lib/types";
 
 export type StudyField = "numIters" | "batchSize" | "seedCount";
 

@@ -5,10 +5,10 @@ import { ApiErrorNotice } from "@/components/ApiErrorNotice";
 import { CompareGroups } from "@/components/compare/CompareGroups";
 import { CompareView } from "@/components/compare/CompareView";
 import { RunPicker } from "@/components/compare/RunPicker";
-import { COMPARED_RUN, type ComparedRun, comparedRun } from "@/lib/comparedRun";
-import { MAX_COMPARE, selectedIds } from "@/lib/compareSelection";
-import { type Group, GroupFields } from "@/lib/groups";
-import { isNotFound, noticeProps, serverQuery } from "@/lib/serverQuery";
+import { isNotFound, noticeProps, serverQuery } from "@/lib/api/serverQuery";
+import { COMPARED_RUN, type ComparedRun, comparedRun } from "@/lib/compare/comparedRun";
+import { MAX_COMPARE, selectedIds } from "@/lib/compare/compareSelection";
+import { type Group, GroupFields } from "@/lib/groups/groups";
 
 const GROUP = graphql(`query CompareGroup($id: ID!) { runGroup(id: $id) { ...GroupFields } }`, [GroupFields]);
 

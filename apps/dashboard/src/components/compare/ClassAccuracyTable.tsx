@@ -1,6 +1,6 @@
 // The compared runs' validation accuracy per class, side by side: which classes a change of
 // hyperparameters helped and which it cost, which the overall accuracy averages away.
-import type { ComparedRun } from "@/lib/comparedRun";
+import type { ComparedRun } from "@/lib/compare/comparedRun";
 import { isTraining, percent } from "@/lib/types";
 
 /** `labels[i]`: what the comparison calls runs[i] (what differs). Nothing until a run has ended. */

@@ -2,9 +2,9 @@
 // The assignment's plot_acc_curves, and the loss curves: several runs overlaid, with the page's chart
 // controls (smoothing, log scale for loss, one zoom for the three charts).
 import { useMemo } from "react";
-import { accuracyChartOption } from "@/lib/accuracyChart";
-import { spansDecades } from "@/lib/chartView";
-import { lossChartOption } from "@/lib/lossChart";
+import { accuracyChartOption } from "@/lib/charts/accuracyChart";
+import { spansDecades } from "@/lib/charts/chartView";
+import { lossChartOption } from "@/lib/charts/lossChart";
 import type { Epoch } from "@/lib/types";
 import { Chart, type ChartOption } from "../Chart";
 import { ChartControls, useChartView } from "../ChartControls";

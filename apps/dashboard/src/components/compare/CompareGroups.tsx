@@ -3,7 +3,7 @@
 // accuracies as mean ± std (the API's SQL statistics, not every member's curve), refreshed while
 // their members train.
 import Link from "next/link";
-import { type Group, groupLabel, memberProgress, percentMeanStd } from "@/lib/groups";
+import { type Group, groupLabel, memberProgress, percentMeanStd } from "@/lib/groups/groups";
 import { GroupBandCharts } from "../groups/GroupBandCharts";
 import { useLiveGroups } from "../groups/useLiveGroups";
 

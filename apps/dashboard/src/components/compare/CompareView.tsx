@@ -13,10 +13,10 @@ import {
   COMPARED_RUN_EVENTS,
   type ComparedRun,
   comparedRun,
-} from "@/lib/comparedRun";
-import { curveLabels, differingKeys } from "@/lib/differences";
-import { hyperparameterText } from "@/lib/hyperparameterText";
-import { plural } from "@/lib/plural";
+} from "@/lib/compare/comparedRun";
+import { curveLabels, differingKeys } from "@/lib/compare/differences";
+import { hyperparameterText } from "@/lib/text/hyperparameterText";
+import { plural } from "@/lib/text/plural";
 import { HYPERPARAMETER_LABELS, isLive } from "@/lib/types";
 import { Downloads } from "../Downloads";
 import { useApiErrorText } from "../Providers";

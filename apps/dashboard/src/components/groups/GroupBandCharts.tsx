@@ -1,8 +1,8 @@
 "use client";
 // Groups drawn as mean curves with ± std bands: validation accuracy, train accuracy and loss per epoch.
 import { useMemo } from "react";
-import { bandChartOption, bandOf } from "@/lib/bandChart";
-import type { GroupEpoch } from "@/lib/groups";
+import { bandChartOption, bandOf } from "@/lib/charts/bandChart";
+import type { GroupEpoch } from "@/lib/groups/groups";
 import { Chart } from "../Chart";
 
 export interface GroupCurve {

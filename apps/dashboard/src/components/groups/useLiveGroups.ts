@@ -4,7 +4,7 @@
 import { graphql } from "@trainql/graphql";
 import { useEffect, useState } from "react";
 import { useClient } from "urql";
-import { type Group, GroupFields } from "@/lib/groups";
+import { type Group, GroupFields } from "@/lib/groups/groups";
 import { isLive } from "@/lib/types";
 import { useApiErrorText } from "../Providers";
 

@@ -8,7 +8,7 @@ import { useRouter } from "next/navigation";
 import { type FormEvent, useState } from "react";
 import { useClient } from "urql";
 import { formErrors, topLevelField } from "@/lib/formErrors";
-import { RUN_FIELD_LABELS, type RunField, startRun } from "@/lib/startRun";
+import { RUN_FIELD_LABELS, type RunField, startRun } from "@/lib/runs/startRun";
 import { HYPERPARAMETER_LABELS, type Hyperparameters } from "@/lib/types";
 import { FormField, FormFooter, useFieldErrors } from "../FormField";
 

@@ -7,7 +7,7 @@ import Link from "next/link";
 import { useRouter } from "next/navigation";
 import { useEffect, useState } from "react";
 import { useClient, useMutation } from "urql";
-import { ReproductionFields, type RunOrigins, type Verdict, verdictWords } from "@/lib/reproduction";
+import { ReproductionFields, type RunOrigins, type Verdict, verdictWords } from "@/lib/runs/reproduction";
 import type { RunStatus } from "@/lib/types";
 import { useApiErrorText } from "../Providers";
 

@@ -1,8 +1,8 @@
 "use client";
 // The assignment's "debug the training" plots: loss per iteration, train/val accuracy per epoch.
 import { useMemo } from "react";
-import { accuracyChartOption } from "@/lib/accuracyChart";
-import { lossChartOption } from "@/lib/lossChart";
+import { accuracyChartOption } from "@/lib/charts/accuracyChart";
+import { lossChartOption } from "@/lib/charts/lossChart";
 import type { Epoch } from "@/lib/types";
 import { Chart, type ChartOption, type CurveView } from "../Chart";
 

@@ -7,7 +7,7 @@ import { useRouter } from "next/navigation";
 import { type FormEvent, useState } from "react";
 import { useMutation } from "urql";
 import { apiFieldErrors } from "@/lib/formErrors";
-import { type RunLabelsData, RunLabelsFragment } from "@/lib/runLabels";
+import { type RunLabelsData, RunLabelsFragment } from "@/lib/runs/runLabels";
 import { useFieldErrors } from "../FormField";
 import { RunNote } from "./RunNote";
 import { TagChips } from "./TagChips";

@@ -7,6 +7,7 @@ import Link from "next/link";
 import { useRouter } from "next/navigation";
 import { type FormEvent, useEffect, useState } from "react";
 import { useMutation, useQuery } from "urql";
+import { apiFieldErrors } from "@/lib/formErrors";
 import {
   CHANGES,
   checkFork,
@@ -16,8 +17,7 @@ import {
   type ForkField,
   type ForkPoint,
   forkPoints,
-} from "@/lib/forkForm";
-import { apiFieldErrors } from "@/lib/formErrors";
+} from "@/lib/runs/forkForm";
 import { useHydrated } from "@/lib/useHydrated";
 import { FormFooter, useFieldErrors } from "../FormField";
 

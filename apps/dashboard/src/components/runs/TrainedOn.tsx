@@ -1,6 +1,6 @@
 // A run's backend facts: one backend, or each with its iterations when the run switched (resumed by
 // a trainer of another kind); and the attempts that were interrupted, with their reasons.
-import type { TrainedOn as TrainedOnData } from "@/lib/trainedOn";
+import type { TrainedOn as TrainedOnData } from "@/lib/runs/trainedOn";
 
 const count = (n: number | null) => n?.toLocaleString("en-US") ?? "?";
 

@@ -4,12 +4,12 @@
 import type { SearchRange } from "@trainql/nn";
 import type { HyperparameterName } from "@trainql/nn/hyperparameters";
 import { useMemo, useState } from "react";
-import { accuracyScale } from "@/lib/accuracyScale";
-import { axisTick, compactNumber } from "@/lib/compactNumber";
-import type { SweepGroup } from "@/lib/groups";
-import { hyperparameterText } from "@/lib/hyperparameterText";
-import { SEARCHED, type SweepTrial } from "@/lib/sweeps";
-import { bestBy, type Configuration, configurations, cutEarly } from "@/lib/trialRanking";
+import { accuracyScale } from "@/lib/charts/accuracyScale";
+import type { SweepGroup } from "@/lib/groups/groups";
+import { SEARCHED, type SweepTrial } from "@/lib/sweeps/sweeps";
+import { bestBy, type Configuration, configurations, cutEarly } from "@/lib/sweeps/trialRanking";
+import { axisTick, compactNumber } from "@/lib/text/compactNumber";
+import { hyperparameterText } from "@/lib/text/hyperparameterText";
 import { Chart, type ChartOption } from "../Chart";
 
 type Key = (typeof SEARCHED)[number]["key"];

@@ -6,8 +6,7 @@ import { useRouter } from "next/navigation";
 import { Fragment, useMemo, useState } from "react";
 import { useMutation, useSubscription } from "urql";
 import { ValAccuracyCells, ValAccuracyHeaders } from "@/components/runs/ValAccuracyColumns";
-import { hyperparameterText } from "@/lib/hyperparameterText";
-import { plural } from "@/lib/plural";
+import { BEST_EPOCH_VAL, FINAL_VAL } from "@/lib/runs/valAccuracy";
 import {
   STRATEGY_LABELS,
   type SweepTrial,
@@ -15,10 +14,11 @@ import {
   SweepViewFragment,
   searchedKnobs,
   trialsText,
-} from "@/lib/sweeps";
-import { trialsBestFirst } from "@/lib/trialRanking";
+} from "@/lib/sweeps/sweeps";
+import { trialsBestFirst } from "@/lib/sweeps/trialRanking";
+import { hyperparameterText } from "@/lib/text/hyperparameterText";
+import { plural } from "@/lib/text/plural";
 import { isFinished, percent } from "@/lib/types";
-import { BEST_EPOCH_VAL, FINAL_VAL } from "@/lib/valAccuracy";
 import { Downloads } from "../Downloads";
 import { useApiErrorText } from "../Providers";
 import { ProgressBar, StatusBadge, TestAccuracyCell } from "../runs/RunBits";

@@ -7,9 +7,9 @@ import { useRouter } from "next/navigation";
 import { type FormEvent, useMemo, useState } from "react";
 import { useClient, useQuery } from "urql";
 import { apiFieldErrors, type FieldErrors } from "@/lib/formErrors";
-import { plural } from "@/lib/plural";
-import { apiFieldOf, check, FIELDS, type Field, INITIAL, LABELS } from "@/lib/sweepForm";
-import { STRATEGY_LABELS, type Strategy } from "@/lib/sweeps";
+import { apiFieldOf, check, FIELDS, type Field, INITIAL, LABELS } from "@/lib/sweeps/sweepForm";
+import { STRATEGY_LABELS, type Strategy } from "@/lib/sweeps/sweeps";
+import { plural } from "@/lib/text/plural";
 import { useHydrated } from "@/lib/useHydrated";
 import { FormField, FormFooter, useFieldErrors } from "../FormField";
 

@@ -1,7 +1,7 @@
 // A sweep with seeds: its trials as groups, ranked as the sweep picks its best run (rankGroups).
 import Link from "next/link";
-import { groupLabel, percentMeanStd, type SweepGroup } from "@/lib/groups";
-import { rankGroups } from "@/lib/trialRanking";
+import { groupLabel, percentMeanStd, type SweepGroup } from "@/lib/groups/groups";
+import { rankGroups } from "@/lib/sweeps/trialRanking";
 
 export function SweepGroups({ groups, seeds }: { groups: SweepGroup[]; seeds: number[] }) {
   const ranked = rankGroups(groups);

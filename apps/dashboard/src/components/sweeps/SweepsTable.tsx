@@ -5,11 +5,11 @@
 import { graphql } from "@trainql/graphql";
 import Link from "next/link";
 import { useEffect } from "react";
-import { plural } from "@/lib/plural";
-import { STRATEGY_LABELS, trialsText } from "@/lib/sweeps";
+import { usePagedQuery } from "@/lib/api/usePagedQuery";
+import { FINAL_VAL } from "@/lib/runs/valAccuracy";
+import { STRATEGY_LABELS, trialsText } from "@/lib/sweeps/sweeps";
+import { plural } from "@/lib/text/plural";
 import { percent } from "@/lib/types";
-import { usePagedQuery } from "@/lib/usePagedQuery";
-import { FINAL_VAL } from "@/lib/valAccuracy";
 import { LoadMore } from "../LoadMore";
 import { LocalTime } from "../LocalTime";
 import { useApiErrorText } from "../Providers";

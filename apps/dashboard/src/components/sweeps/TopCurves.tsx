@@ -3,10 +3,10 @@
 import { graphql } from "@trainql/graphql";
 import { useMemo } from "react";
 import { useQuery } from "urql";
-import { accuracyChartOption } from "@/lib/accuracyChart";
-import { curveLabels } from "@/lib/differences";
-import type { SweepTrial } from "@/lib/sweeps";
-import { cutEarly, topTrials } from "@/lib/trialRanking";
+import { accuracyChartOption } from "@/lib/charts/accuracyChart";
+import { curveLabels } from "@/lib/compare/differences";
+import type { SweepTrial } from "@/lib/sweeps/sweeps";
+import { cutEarly, topTrials } from "@/lib/sweeps/trialRanking";
 import { Chart, type ChartOption } from "../Chart";
 import { ChartControls, useChartView } from "../ChartControls";
 

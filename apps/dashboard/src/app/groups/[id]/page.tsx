@@ -3,8 +3,8 @@ import Link from "next/link";
 import { notFound } from "next/navigation";
 import { ApiErrorNotice } from "@/components/ApiErrorNotice";
 import { GroupDetail } from "@/components/groups/GroupDetail";
-import { type Group, GroupFields, groupLabel } from "@/lib/groups";
-import { isNotFound, noticeProps, serverQuery } from "@/lib/serverQuery";
+import { isNotFound, noticeProps, serverQuery } from "@/lib/api/serverQuery";
+import { type Group, GroupFields, groupLabel } from "@/lib/groups/groups";
 
 const GROUP = graphql(`query GroupPage($id: ID!) { runGroup(id: $id) { ...GroupFields } }`, [GroupFields]);
 

@@ -3,11 +3,11 @@ import Link from "next/link";
 import { notFound } from "next/navigation";
 import { ApiErrorNotice } from "@/components/ApiErrorNotice";
 import { RunDetail } from "@/components/runs/RunDetail";
-import { hyperparameterText } from "@/lib/hyperparameterText";
-import { ReproductionFields, type RunOrigins } from "@/lib/reproduction";
-import { RunLabelsFragment } from "@/lib/runLabels";
-import { isNotFound, noticeProps, serverQuery } from "@/lib/serverQuery";
-import { type TrainedOn, TrainedOnFragment } from "@/lib/trainedOn";
+import { isNotFound, noticeProps, serverQuery } from "@/lib/api/serverQuery";
+import { ReproductionFields, type RunOrigins } from "@/lib/runs/reproduction";
+import { RunLabelsFragment } from "@/lib/runs/runLabels";
+import { type TrainedOn, TrainedOnFragment } from "@/lib/runs/trainedOn";
+import { hyperparameterText } from "@/lib/text/hyperparameterText";
 import { type RunSummary, RunSummaryFragment } from "@/lib/types";
 
 const RUN = graphql(

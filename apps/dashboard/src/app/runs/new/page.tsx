@@ -2,7 +2,7 @@ import { graphql, type ResultOf } from "@trainql/graphql";
 import { ApiErrorNotice } from "@/components/ApiErrorNotice";
 import { BackendNotice, BackendNoticeBackend, BackendNoticeDataset } from "@/components/runs/BackendNotice";
 import { NewRunForm } from "@/components/runs/NewRunForm";
-import { noticeProps, serverQuery } from "@/lib/serverQuery";
+import { noticeProps, serverQuery } from "@/lib/api/serverQuery";
 import type { Hyperparameters } from "@/lib/types";
 
 // The defaults come from the API's schema (StartRunInput's default values): one source of truth.

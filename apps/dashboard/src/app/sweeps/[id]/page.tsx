@@ -3,8 +3,8 @@ import Link from "next/link";
 import { notFound } from "next/navigation";
 import { ApiErrorNotice } from "@/components/ApiErrorNotice";
 import { SweepDetail } from "@/components/sweeps/SweepDetail";
-import { isNotFound, noticeProps, serverQuery } from "@/lib/serverQuery";
-import { STRATEGY_LABELS, type SweepView, SweepViewFragment, trialsText } from "@/lib/sweeps";
+import { isNotFound, noticeProps, serverQuery } from "@/lib/api/serverQuery";
+import { STRATEGY_LABELS, type SweepView, SweepViewFragment, trialsText } from "@/lib/sweeps/sweeps";
 
 const SWEEP = graphql(`query SweepPage($id: ID!) { sweep(id: $id) { ...SweepView } }`, [SweepViewFragment]);
 

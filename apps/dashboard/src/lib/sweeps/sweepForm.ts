@@ -13,8 +13,8 @@ import {
   sweepSettingsTextSchema,
   trialCount,
 } from "@trainql/nn/sweepRules";
-import { type FieldErrors, formErrors } from "./formErrors";
-import type { Strategy } from "./sweeps";
+import { type FieldErrors, formErrors } from "@/lib/formErrors";
+import type { Strategy } from "@/lib/sweeps/sweeps";
 
 export type Field = SweepField;
 const d = SWEEP_DEFAULTS;

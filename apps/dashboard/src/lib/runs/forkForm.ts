@@ -4,8 +4,8 @@
 import { FORK_CHANGES, type ForkChange, ruleOf } from "@trainql/nn/hyperparameters";
 import { optionalNumberText } from "@trainql/nn/validation";
 import { z } from "zod";
-import { type FieldErrors, formErrors, topLevelField } from "./formErrors";
-import { HYPERPARAMETER_LABELS } from "./types";
+import { type FieldErrors, formErrors, topLevelField } from "@/lib/formErrors";
+import { HYPERPARAMETER_LABELS } from "@/lib/types";
 
 type Change = ForkChange;
 /** The fields typed in, in the form's order (the epoch is chosen from a list). */

@@ -1,7 +1,7 @@
 // A seed group as the dashboard reads it: its members and the mean ± std the API computes in SQL.
 import { graphql, type ResultOf } from "@trainql/graphql";
-import { hyperparameterText } from "./hyperparameterText";
-import { HyperparametersFields, type RunStatus } from "./types";
+import { hyperparameterText } from "@/lib/text/hyperparameterText";
+import { HyperparametersFields, type RunStatus } from "@/lib/types";
 
 export const MeanStdFields = graphql(`fragment MeanStdFields on MeanStd @_unmask { mean std n }`);
 

@@ -1,6 +1,6 @@
 // Which hyperparameters differ between runs, to label their curves by what was varied.
-import { hyperparameterText } from "./hyperparameterText";
-import { HYPERPARAMETER_LABELS, type Hyperparameters } from "./types";
+import { hyperparameterText } from "@/lib/text/hyperparameterText";
+import { HYPERPARAMETER_LABELS, type Hyperparameters } from "@/lib/types";
 
 const KEYS = Object.keys(HYPERPARAMETER_LABELS) as (keyof Hyperparameters)[];
 

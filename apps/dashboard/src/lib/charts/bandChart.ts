@@ -2,7 +2,7 @@
 // two stacked series (the lower edge, invisible, then the band's height stacked on it) — ECharts'
 // own way of drawing a confidence band. The std is the API's sample standard deviation.
 import type { ChartOption } from "@/components/Chart";
-import type { GroupEpoch, MeanStd } from "./groups";
+import type { GroupEpoch, MeanStd } from "@/lib/groups/groups";
 
 export interface Band {
   name: string;

@@ -1,6 +1,6 @@
 // How a page's charts are shown — smoothing, log scale, the zoomed-in part — as the page's URL query
 // says it, so a link shows the same view. Kept next to the page's own parameters (ids, sort…).
-import { MAX_SMOOTHING } from "./smoothing";
+import { MAX_SMOOTHING } from "@/lib/charts/smoothing";
 
 export interface ChartView {
   /** Weight of the debiased moving average, 0 (off) to MAX_SMOOTHING. */

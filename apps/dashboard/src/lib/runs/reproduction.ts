@@ -1,7 +1,7 @@
 // Where a run comes from, as the run page shows it: its seed group, the run it reproduces, and the
 // reproduction's verdict. Not in a "use client" module: the server page spreads it into its query.
 import { graphql, type ResultOf } from "@trainql/graphql";
-import { isLive, type RunStatus } from "./types";
+import { isLive, type RunStatus } from "@/lib/types";
 
 export const ReproductionFields = graphql(`
   fragment ReproductionFields on Run @_unmask {

@@ -5,7 +5,7 @@ import type { TadaDocumentNode } from "@trainql/graphql";
 import { stringifyDocument } from "@urql/core";
 import { cookies } from "next/headers";
 import { serverApiUrl } from "@/env";
-import { isUnauthenticated, TOKEN_COOKIE } from "./token";
+import { isUnauthenticated, TOKEN_COOKIE } from "@/lib/api/token";
 
 /** Why the API did not answer a page's query; `notFound` covers unknown and malformed ids alike. */
 export class ApiError extends Error {

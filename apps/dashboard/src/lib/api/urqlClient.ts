@@ -5,7 +5,7 @@
 import { Client, cacheExchange, fetchExchange, mapExchange, subscriptionExchange } from "@urql/core";
 import { createClient as createWsClient } from "graphql-ws";
 import { startTransition } from "react";
-import { getToken, isReadOnlyRefusal, isUnauthenticated } from "./token";
+import { getToken, isReadOnlyRefusal, isUnauthenticated } from "@/lib/api/token";
 
 export type ConnectionState = "connecting" | "connected" | "reconnecting";
 /** Why the user is asked for a token: none (or a wrong one) was sent, or a read-only one tried to change something. */

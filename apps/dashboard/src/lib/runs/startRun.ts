@@ -1,8 +1,8 @@
 // startRun from the browser, with the server's validation errors mapped to form fields.
 import { graphql } from "@trainql/graphql";
 import type { Client } from "@urql/core";
-import { apiFieldErrors, type FieldErrors } from "./formErrors";
-import { HYPERPARAMETER_LABELS, type Hyperparameters } from "./types";
+import { apiFieldErrors, type FieldErrors } from "@/lib/formErrors";
+import { HYPERPARAMETER_LABELS, type Hyperparameters } from "@/lib/types";
 
 export const START_RUN = graphql(
   `mutation StartRun($input: StartRunInput!) { startRun(input: $input) { id uuid status group { uuid } } }`,

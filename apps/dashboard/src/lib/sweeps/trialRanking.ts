@@ -4,9 +4,9 @@
 // may beat the winner's and still not be the better configuration, so it ranks after every trial
 // trained to the end. With seeds, the charts score each configuration (a group) the same way.
 import { rankTrials as rankAsTheSweep } from "@trainql/runs/trialRanking";
-import type { SweepGroup } from "./groups";
-import type { SweepTrial } from "./sweeps";
-import type { RunStatus } from "./types";
+import type { SweepGroup } from "@/lib/groups/groups";
+import type { SweepTrial } from "@/lib/sweeps/sweeps";
+import type { RunStatus } from "@/lib/types";
 
 interface Trial {
   status: RunStatus;

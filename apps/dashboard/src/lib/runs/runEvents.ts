@@ -5,8 +5,8 @@
 // gets the stored events again.
 import { graphql, type ResultOf } from "@trainql/graphql";
 import { minMaxDownsample } from "@trainql/runs/minMaxDownsample";
-import { TrainedOnFragment } from "./trainedOn";
-import { type Epoch, EpochFields, type RunStatus } from "./types";
+import { TrainedOnFragment } from "@/lib/runs/trainedOn";
+import { type Epoch, EpochFields, type RunStatus } from "@/lib/types";
 
 export const RUN_EVENTS = graphql(
   `

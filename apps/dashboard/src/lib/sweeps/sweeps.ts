@@ -1,10 +1,10 @@
 // Sweeps as the dashboard reads them: fragments of apps/server/schema.graphql, typed by gql.tada.
 import { graphql, type ResultOf, type SweepStrategy } from "@trainql/graphql";
 import { RANGE_FIELDS, SPACE_FIELDS, SPACE_KNOBS } from "@trainql/nn/searchSpace";
-import { SweepGroupFields } from "./groups";
-import { hyperparameterText } from "./hyperparameterText";
-import { plural } from "./plural";
-import { HYPERPARAMETER_LABELS, HyperparametersFields } from "./types";
+import { SweepGroupFields } from "@/lib/groups/groups";
+import { hyperparameterText } from "@/lib/text/hyperparameterText";
+import { plural } from "@/lib/text/plural";
+import { HYPERPARAMETER_LABELS, HyperparametersFields } from "@/lib/types";
 
 export type Strategy = SweepStrategy;
 // A Record, so a strategy added to the schema fails the typecheck until it has a label.

@@ -1,7 +1,7 @@
 // Loss per iteration as ECharts lines — the run page's loss history and the comparison's overlay.
 // The log axis and smoothing are the page's view, applied by Chart.
 import type { ChartOption } from "@/components/Chart";
-import { axisTick, pointedNumber } from "./compactNumber";
+import { axisTick, pointedNumber } from "@/lib/text/compactNumber";
 
 export interface LossLine {
   name: string;

@@ -3,8 +3,8 @@
 // that stream's events. Not in CompareView.tsx: a client module's exports are only references on the
 // server, not callable there.
 import { graphql, type ResultOf, readFragment } from "@trainql/graphql";
-import { withLosses } from "./runEvents";
-import { type Epoch, EpochFields, type RunSummary, RunSummaryFragment } from "./types";
+import { withLosses } from "@/lib/runs/runEvents";
+import { type Epoch, EpochFields, type RunSummary, RunSummaryFragment } from "@/lib/types";
 
 /** The final parameters' validation accuracy per class (null until the run ends). */
 const ClassAccuracyFields = graphql(`
