@@ -6,6 +6,7 @@
 import { graphql, type ResultOf } from "@trainql/graphql";
 import { useEffect, useState } from "react";
 import { useQuery } from "urql";
+import { count } from "@/lib/text/count";
 import { percent } from "@/lib/types";
 import { MISTAKES_ID, type MistakeCell, MistakeGallery } from "./MistakeGallery";
 
@@ -87,7 +88,7 @@ export function ConfusionMatrix({ runId, ended, testAcc }: { runId: string; ende
         )}
       </div>
       <p className="muted" data-testid="confusion-caption">
-        {SETS[shown]} set, {images.toLocaleString("en-US")} images
+        {SETS[shown]} set, {count(images)} images
         {shown === "val" ? ", of the parameters the run ended with" : ""}. Rows: the true class; columns: the class
         predicted. Each cell is shaded by its share of the row.
         {shown === "val" && " Open a cell off the diagonal to see the images the run was surest of there."}

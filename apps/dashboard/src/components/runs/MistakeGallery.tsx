@@ -4,6 +4,7 @@
 // a model that has not learned what a cat is.
 import { graphql } from "@trainql/graphql";
 import { useQuery } from "urql";
+import { count } from "@/lib/text/count";
 import { percent } from "@/lib/types";
 import { useApi } from "../Providers";
 
@@ -35,7 +36,7 @@ export function MistakeGallery({ runId, cell }: { runId: string; cell: MistakeCe
   });
   const { fileUrl } = useApi();
   const mistakes = data?.run?.valMistakes ?? [];
-  const of = cell.count.toLocaleString("en-US");
+  const of = count(cell.count);
   return (
     <section
       id={MISTAKES_ID}

@@ -9,6 +9,7 @@ import { applyRunEvent, emptyLiveRun, type LiveRun, RUN_EVENTS } from "@/lib/run
 import type { RunLabelsData } from "@/lib/runs/runLabels";
 import type { TrainedOn as TrainedOnData } from "@/lib/runs/trainedOn";
 import { BEST_EPOCH_VAL, FINAL_VAL } from "@/lib/runs/valAccuracy";
+import { count } from "@/lib/text/count";
 import { duration } from "@/lib/text/duration";
 import { hyperparameterText } from "@/lib/text/hyperparameterText";
 import { HYPERPARAMETER_LABELS, type Hyperparameters, isLive, isTraining, percent, type RunSummary } from "@/lib/types";
@@ -96,7 +97,7 @@ export function RunDetail({
         <StatusBadge status={status} />
         <ProgressBar value={status === "SUCCEEDED" ? 1 : progress} label="Progress of the run" />
         <span className="muted" data-testid="iteration">
-          iteration {(state.lossesTo || run.iteration).toLocaleString("en-US")} / {hp.numIters.toLocaleString("en-US")}
+          iteration {count(state.lossesTo || run.iteration)} / {count(hp.numIters)}
         </span>
         {/* (A PAUSED sweep trial waits for its rung: cancelled, it drops out of the promotion.) */}
         {isLive(status) && (

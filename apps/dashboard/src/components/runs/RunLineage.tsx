@@ -18,6 +18,7 @@ import {
   type ForkPoint,
   forkPoints,
 } from "@/lib/runs/forkForm";
+import { count } from "@/lib/text/count";
 import { useHydrated } from "@/lib/useHydrated";
 import { FormFooter, useFieldErrors } from "../FormField";
 
@@ -155,7 +156,7 @@ function ForkForm({
         {point.iterationsDone !== null && (
           <span className="muted" data-testid="fork-iteration">
             {" "}
-            ({point.iterationsDone.toLocaleString("en-US")} iterations done)
+            ({count(point.iterationsDone)} iterations done)
           </span>
         )}
         {errors.epoch && (

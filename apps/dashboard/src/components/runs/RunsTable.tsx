@@ -9,6 +9,7 @@ import { useCallback, useEffect, useRef, useState } from "react";
 import { useMutation } from "urql";
 import { usePagedQuery } from "@/lib/api/usePagedQuery";
 import { BEST_EPOCH_VAL, FINAL_VAL } from "@/lib/runs/valAccuracy";
+import { count } from "@/lib/text/count";
 import { hyperparameterText } from "@/lib/text/hyperparameterText";
 import { plural } from "@/lib/text/plural";
 import { percent, RUN_STATUSES, type RunStatus, type RunSummary, RunSummaryFragment } from "@/lib/types";
@@ -269,7 +270,7 @@ export function RunsTable() {
                     />
                   </td>
                   <td className="num" data-testid="iterations" title="trained / planned">
-                    {run.iteration.toLocaleString("en-US")} / {run.hyperparameters.numIters.toLocaleString("en-US")}
+                    {count(run.iteration)} / {count(run.hyperparameters.numIters)}
                   </td>
                   <td className="num">{run.hyperparameters.hiddenSize}</td>
                   <td className="num">{hyperparameterText(run.hyperparameters.learningRate)}</td>

@@ -1,8 +1,9 @@
 // A run's backend facts: one backend, or each with its iterations when the run switched (resumed by
 // a trainer of another kind); and the attempts that were interrupted, with their reasons.
 import type { TrainedOn as TrainedOnData } from "@/lib/runs/trainedOn";
+import { count } from "@/lib/text/count";
 
-const count = (n: number | null) => n?.toLocaleString("en-US") ?? "?";
+const countOrUnknown = (n: number | null) => (n === null ? "?" : count(n));
 
 export function TrainedOn({ run }: { run: TrainedOnData }) {
   const spans = run.backendSpans;
@@ -15,7 +16,7 @@ export function TrainedOn({ run }: { run: TrainedOnData }) {
             <ol>
               {spans.map((span) => (
                 <li key={span.fromIteration}>
-                  from iteration {span.fromIteration.toLocaleString("en-US")}: {span.backend} — {span.device}
+                  from iteration {count(span.fromIteration)}: {span.backend} — {span.device}
                 </li>
               ))}
             </ol>
@@ -34,7 +35,7 @@ export function TrainedOn({ run }: { run: TrainedOnData }) {
       <dd data-testid="run-data">
         {run.data ? (
           <>
-            {count(run.data.numTrain)} training, {count(run.data.numVal)} validation images{" "}
+            {countOrUnknown(run.data.numTrain)} training, {countOrUnknown(run.data.numVal)} validation images{" "}
             <span
               className="muted"
               title="Only a trainer with this data set resumes, evaluates, forks or reproduces the run"

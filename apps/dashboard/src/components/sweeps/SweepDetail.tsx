@@ -16,6 +16,7 @@ import {
   trialsText,
 } from "@/lib/sweeps/sweeps";
 import { trialsBestFirst } from "@/lib/sweeps/trialRanking";
+import { count } from "@/lib/text/count";
 import { hyperparameterText } from "@/lib/text/hyperparameterText";
 import { plural } from "@/lib/text/plural";
 import { isFinished, percent } from "@/lib/types";
@@ -35,7 +36,6 @@ const DELETE = graphql(`mutation DeleteSweep($id: ID!) { deleteSweep(id: $id) }`
 const EVALUATE = graphql(`mutation EvaluateBestModel($id: ID!) { evaluateTest(runId: $id) { id } }`);
 
 // Numbers as the runs list prints them: one locale, so the server's HTML and the browser's agree.
-const count = (n: number) => n.toLocaleString("en-US");
 
 export function SweepDetail({ initial }: { initial: SweepView }) {
   const [{ data, error }] = useSubscription({ query: EVENTS, variables: { id: initial.id } });
