@@ -34,11 +34,11 @@ const cellOf = (matrix: Matrix, t: number, p: number): MistakeCell => ({
 });
 
 /** The mistakes made most often: off-diagonal cells, the largest first. */
-function topConfusions(matrix: Matrix, count: number): MistakeCell[] {
+function topConfusions(matrix: Matrix, howMany: number): MistakeCell[] {
   const cells = matrix.counts.flatMap((row, t) =>
     row.flatMap((n, p) => (p !== t && n > 0 ? [cellOf(matrix, t, p)] : [])),
   );
-  return cells.sort((a, b) => b.count - a.count).slice(0, count);
+  return cells.sort((a, b) => b.count - a.count).slice(0, howMany);
 }
 
 /**
@@ -66,6 +66,9 @@ export function ConfusionMatrix({ runId, ended, testAcc }: { runId: string; ende
   const mistakes = topConfusions(matrix, 3);
   // (The run keeps its mistakes on the validation set only.)
   const cell = shown === "val" ? opened : null;
+  const isOpen = (t: number, p: number) => cell?.trueClass === t && cell.predictedClass === p;
+  /** A cell's button opens its images, or closes them when they are open. */
+  const toggle = (c: MistakeCell) => setOpened(isOpen(c.trueClass, c.predictedClass) ? null : c);
   return (
     <div className="card" data-testid="confusion">
       <div className="toolbar">
@@ -120,7 +123,6 @@ export function ConfusionMatrix({ runId, ended, testAcc }: { runId: string; ende
                   {row.map((n, p) => {
                     const share = total === 0 ? 0 : n / total;
                     const predicted = matrix.classes[p] as string;
-                    const here = cell?.trueClass === t && cell.predictedClass === p;
                     return (
                       <td
                         key={matrix.classes[p]}
@@ -134,10 +136,10 @@ export function ConfusionMatrix({ runId, ended, testAcc }: { runId: string; ende
                         {shown === "val" && p !== t && n > 0 ? (
                           <button
                             type="button"
-                            aria-expanded={here}
+                            aria-expanded={isOpen(t, p)}
                             aria-controls={MISTAKES_ID}
                             aria-label={`${name} taken for ${predicted}: ${n}`}
-                            onClick={() => setOpened(here ? null : cellOf(matrix, t, p))}
+                            onClick={() => toggle(cellOf(matrix, t, p))}
                           >
                             {n}
                           </button>
@@ -169,11 +171,9 @@ export function ConfusionMatrix({ runId, ended, testAcc }: { runId: string; ende
                   <button
                     type="button"
                     className="link"
-                    aria-expanded={cell?.trueClass === m.trueClass && cell.predictedClass === m.predictedClass}
+                    aria-expanded={isOpen(m.trueClass, m.predictedClass)}
                     aria-controls={MISTAKES_ID}
-                    onClick={() =>
-                      setOpened(cell?.trueClass === m.trueClass && cell.predictedClass === m.predictedClass ? null : m)
-                    }
+                    onClick={() => toggle(m)}
                   >
                     {text}
                   </button>
