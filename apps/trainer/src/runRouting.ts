@@ -17,6 +17,7 @@ import {
   PREFERS_GPU,
   TASK,
   type TrainerCapacity,
+  trainersWithData,
   unfitFlag,
   unfitFlagsOf,
   waitForData,
@@ -76,7 +77,7 @@ export async function handBack(
 ): Promise<HandBack> {
   const { hp, data } = run;
   const live = await liveTrainers(db, fleet.liveTimeoutMs);
-  const withData = live.filter((t) => t.numTrain !== null && dataProblem(t, data) === undefined);
+  const withData = trainersWithData(live, data);
   const others = withData.filter((t) => t.id !== selfId && (hp === null || fitProblems(t, hp).length === 0));
   // (The trainers that handed it back before stay flagged.)
   const handedBack = unfitFlagsOf(job.flags);

@@ -77,6 +77,13 @@ export function dataProblem(has: DataIdentity, run: DataIdentity): string | unde
 }
 
 /**
+ * The trainers that can go on with a run on `data`: those with a data set loaded (one whose data failed
+ * to load trains nothing), and once the run has trained, only those with its data set.
+ */
+export const trainersWithData = <T extends TrainerCapacity>(trainers: readonly T[], data: DataIdentity): T[] =>
+  trainers.filter((t) => t.numTrain !== null && dataProblem(t, data) === undefined);
+
+/**
  * What keeps `trainer` from training `hp`, at the paths ["batchSize"] and ["hiddenSize"]: its training
  * set and its GPU's binding limit (the minibatch is one buffer) bound the batch size, and its memory
  * what one run may need (the estimate, in the message). With no trainer, only the batch size's own

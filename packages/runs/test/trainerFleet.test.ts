@@ -3,7 +3,7 @@
 // activations go in slices under it; its minibatch is one buffer, which must fit.
 import { DEFAULT_HYPERPARAMETERS } from "@trainql/nn/hyperparameters";
 import { describe, expect, it } from "vitest";
-import { dataProblem, fitProblems, type TrainerCapacity } from "../src/trainerFleet.ts";
+import { dataProblem, fitProblems, NO_DATA, type TrainerCapacity, trainersWithData } from "../src/trainerFleet.ts";
 
 const GiB = 2 ** 30;
 const trainer = (backend: string, maxBufferBytes: number | null): TrainerCapacity => ({
@@ -61,5 +61,16 @@ describe("a run's data set", () => {
       "no live trainer has this run's data: it trains on data set 0123456789abcdef (49,000 training, 1,000 validation images), and this trainer has data set fedcba9876543210 (400 training, 1,000 validation images): start a trainer whose CIFAR10_DIR holds that data, then fork the run from a kept epoch, or start it anew",
     );
     expect(dataProblem(none, data)).toMatch(/and this trainer has no data set: /);
+  });
+
+  it("is what the trainers that can go on with a run are chosen by, and one that has none goes on with nothing", () => {
+    const same = { ...trainer("wasm", null), id: "same" };
+    const other = { ...trainer("webgpu", GiB), id: "other", dataFingerprint: "fedcba9876543210", numTrain: 400 };
+    const empty = { ...trainer("wasm", null), id: "empty", ...NO_DATA };
+    const fleet = [same, other, empty];
+    const ids = (data: typeof NO_DATA) => trainersWithData(fleet, data).map((t) => t.id);
+    expect(ids(NO_DATA)).toEqual(["same", "other"]);
+    expect(ids(data)).toEqual(["same"]);
+    expect(ids({ ...data, dataFingerprint: "0000000000000000" })).toEqual([]);
   });
 });

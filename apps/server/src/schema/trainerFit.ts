@@ -2,11 +2,19 @@
 // the batch size to this, as "checked later"): a trainer's training set caps the batch size, and its
 // memory what one run may need. A run is admitted when one live trainer can train it (the queue hands
 // it to that one: see trainerFleet.ts in @trainql/runs); refused now, with the estimate, rather than
-// failed later. A fork or reproduction trains on its original's data set: only trainers with it count.
-// Without a trainer, only the batch size's own bound (≥ 1).
+// failed later. Only trainers with a data set loaded count, and for a fork or reproduction, which
+// trains on its original's data set, only those with that one (trainersWithData, as the trainer that
+// hands a job back judges too). Without a trainer, only the batch size's own bound (≥ 1).
 
 import type { Hyperparameters } from "@trainql/nn/hyperparameters";
-import { type DataIdentity, dataProblem, describeData, fleetFitProblems, type TrainerCapacity } from "@trainql/runs";
+import {
+  type DataIdentity,
+  describeData,
+  fleetFitProblems,
+  NO_DATA,
+  type TrainerCapacity,
+  trainersWithData,
+} from "@trainql/runs";
 import { invalidInput } from "./errors.ts";
 
 /** Where in the input each checked value came from (paths from the argument: ["input", "batchSize"]). */
@@ -25,7 +33,7 @@ export function checkTrainerFits(
   paths: FitPaths,
   data?: { identity: DataIdentity; path: string[] },
 ): void {
-  const trainers = data ? live.filter((t) => dataProblem(t, data.identity) === undefined) : live;
+  const trainers = trainersWithData(live, data?.identity ?? NO_DATA);
   if (data && live.length > 0 && trainers.length === 0) {
     const theirs = [...new Set(live.map((t) => describeData(t)))].join("; ");
     throw invalidInput([
