@@ -259,6 +259,7 @@ describe("downloads", () => {
       finalValAcc: number;
       valConfusion: number[][];
       testConfusion: number[][] | null;
+      valMistakes: { index: number; trueClass: number; predictedClass: number; confidence: number; image: string }[];
     };
     expect(body.id).toBe(runA.uuid);
     expect(body.hyperparameters).toMatchObject({ ...TRAINING, seed: 1 });
@@ -269,6 +270,18 @@ describe("downloads", () => {
     const right = body.valConfusion.reduce((sum, row, c) => sum + row[c]!, 0);
     expect(right / body.valConfusion.flat().reduce((a, b) => a + b, 0)).toBe(runA.finalValAcc);
     expect(body.testConfusion).toBeNull();
+    // The mistakes it kept, cell by cell, the surest first, each image one GET away.
+    const kept = await query(
+      `SELECT "index", "trueClass", "predictedClass", confidence FROM "ValMistake" WHERE "runId" = $1
+       ORDER BY "trueClass", "predictedClass", confidence DESC, "index"`,
+      [runA.uuid],
+    );
+    expect(kept.length).toBeGreaterThan(0);
+    expect(body.valMistakes.map(({ image: _, ...mistake }) => mistake)).toEqual(kept);
+    const first = body.valMistakes[0]!;
+    expect(first.image).toBe(`/runs/${runA.uuid}/mistakes/${first.index}.png`);
+    const png = await get(first.image);
+    expect(png.headers.get("content-type")).toBe("image/png");
   });
 
   it("a comparison exports its runs in the order asked, as CSV and JSON", async () => {

@@ -9,6 +9,7 @@ import { type ConfusionCounts, confusionFromFlat, type EpochMetrics } from "@tra
 import { HYPERPARAMETER_NAMES, type HyperparameterName, type Hyperparameters } from "@trainql/nn/hyperparameters";
 import { hyperparametersOf, readLosses } from "@trainql/runs";
 import { QUEUED_ORDER } from "@trainql/runs/trialRanking";
+import { mistakeImagePath } from "./mistakeImage.ts";
 
 /** The run columns an export shows, besides its hyperparameters. */
 const RUN_COLUMNS = {
@@ -34,6 +35,18 @@ const RUN_COLUMNS = {
 
 type RunRow = Pick<Run, keyof typeof RUN_COLUMNS | HyperparameterName>;
 
+/** One of valConfusion's kept mistakes (Run.valMistakes in the API), its image by address. */
+export interface MistakeRecord {
+  /** The image's row in the validation set. */
+  index: number;
+  trueClass: number;
+  predictedClass: number;
+  /** The softmax probability the run gave predictedClass. */
+  confidence: number;
+  /** The 32 × 32 PNG, a path on the API's server. */
+  image: string;
+}
+
 /** A run as its JSON export: `losses[i]` is the loss of iteration i (as stored, float32). */
 export interface RunRecord {
   id: string;
@@ -52,6 +65,8 @@ export interface RunRecord {
   testAcc: number | null;
   /** testAcc's, as valConfusion. */
   testConfusion: ConfusionCounts | null;
+  /** The validation images the run was surest of and wrong, a few per cell of valConfusion. */
+  valMistakes: MistakeRecord[];
   sweepId: string | null;
   createdAt: Date;
   startedAt: Date | null;
@@ -61,9 +76,9 @@ export interface RunRecord {
 }
 
 /** A sweep's trial as a row of its trials table (no curves: those are the runs' own exports). */
-export type TrialRecord = Omit<RunRecord, "epochs" | "losses" | "note">;
+export type TrialRecord = Omit<RunRecord, "epochs" | "losses" | "note" | "valMistakes">;
 
-function summaryOf(run: RunRow): Omit<RunRecord, "epochs" | "losses"> {
+function summaryOf(run: RunRow): Omit<RunRecord, "epochs" | "losses" | "valMistakes"> {
   const { id, name, tags, note, status, backend, device, iteration, finalValAcc, bestValAcc, testAcc } = run;
   const { sweepId, createdAt, startedAt, finishedAt } = run;
   return {
@@ -100,6 +115,10 @@ export async function readRuns(db: Db, ids: string[]): Promise<{ runs: RunHead[]
     where: { id: { in: ids } },
     select: {
       ...RUN_COLUMNS,
+      valMistakes: {
+        select: { index: true, trueClass: true, predictedClass: true, confidence: true },
+        orderBy: [{ trueClass: "asc" }, { predictedClass: "asc" }, { confidence: "desc" }, { index: "asc" }],
+      },
       epochs: {
         orderBy: { epoch: "asc" },
         select: {
@@ -118,7 +137,9 @@ export async function readRuns(db: Db, ids: string[]): Promise<{ runs: RunHead[]
   const runs: RunHead[] = [];
   for (const id of ids) {
     const row = byId.get(id);
-    if (row) runs.push({ ...summaryOf(row), epochs: row.epochs });
+    if (!row) continue;
+    const valMistakes = row.valMistakes.map((m) => ({ ...m, image: mistakeImagePath(row.id, m.index) }));
+    runs.push({ ...summaryOf(row), valMistakes, epochs: row.epochs });
   }
   return { runs, missing: ids.filter((id) => !byId.has(id)) };
 }
