@@ -259,7 +259,7 @@ describe("downloads", () => {
       finalValAcc: number;
       valConfusion: number[][];
       testConfusion: number[][] | null;
-      valMistakes: { index: number; trueClass: number; predictedClass: number; confidence: number; image: string }[];
+      valMistakes: { index: number; trueClass: number; predictedClass: number; confidence: number; imageUrl: string }[];
     };
     expect(body.id).toBe(runA.uuid);
     expect(body.hyperparameters).toMatchObject({ ...TRAINING, seed: 1 });
@@ -277,10 +277,10 @@ describe("downloads", () => {
       [runA.uuid],
     );
     expect(kept.length).toBeGreaterThan(0);
-    expect(body.valMistakes.map(({ image: _, ...mistake }) => mistake)).toEqual(kept);
+    expect(body.valMistakes.map(({ imageUrl: _, ...mistake }) => mistake)).toEqual(kept);
     const first = body.valMistakes[0]!;
-    expect(first.image).toBe(`/runs/${runA.uuid}/mistakes/${first.index}.png`);
-    const png = await get(first.image);
+    expect(first.imageUrl).toBe(`/runs/${runA.uuid}/mistakes/${first.index}.png`);
+    const png = await get(first.imageUrl);
     expect(png.headers.get("content-type")).toBe("image/png");
   });
 

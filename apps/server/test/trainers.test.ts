@@ -634,6 +634,23 @@ describe("the reaper", () => {
       }
     });
 
+    it("startRun is judged by the trainers with a data set: one whose data failed to load trains nothing", async () => {
+      const small = await otherTrainer("small", "wasm", 2 ** 20);
+      const dataless = await otherTrainer("dataless", "wasm", 2 ** 36);
+      await dataless.set("numTrain", null);
+      try {
+        // ~7 MB of parameters: only the trainer without data would have room.
+        const { errors } = await gql(api.url, START, { input: { hiddenSize: 512, numIters: 20, batchSize: 20 } });
+        expect(errors?.[0]?.extensions).toMatchObject({ code: "BAD_USER_INPUT", field: "input.hiddenSize" });
+        expect(errors?.[0]?.message).toMatch(
+          /this run needs about .* on a wasm trainer, which allows 1\.0 MiB per run/,
+        );
+      } finally {
+        await dataless.gone();
+        await small.gone();
+      }
+    });
+
     it("a CPU trainer leaves runs to a GPU trainer with room, and trains them once it has none", async () => {
       const gpu = await otherTrainer("gpu", "webgpu", 2 ** 36);
       const cpu = await startTrainer(databaseUrl, dataDir);

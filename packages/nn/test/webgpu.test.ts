@@ -354,9 +354,13 @@ describe.skipIf(swiftShaderMissing)(
       net.dispose();
       releaseResidentRows();
 
+      const gpuOf = () => (globalThis as unknown as { navigator: { gpu: GPU } }).navigator.gpu;
+      const lostOn = gpuOf();
       const info = await initBackend("webgpu"); // not the lost one again: a new device
       expect(info.name).toBe("webgpu");
       expect(webgpuLostReason()).toBeUndefined();
+      // From a new instance too: after a driver reset, the adapters the old one found may be gone.
+      expect(gpuOf()).not.toBe(lostOn);
       const again = TwoLayerNet.create(shape, hp);
       expectClose(await lossesFrom(again), wasmRun.losses);
       again.dispose();
@@ -366,12 +370,17 @@ describe.skipIf(swiftShaderMissing)(
       // In a process of its own, so that a crash fails this test rather than the whole file. Dawn's
       // instance used to be let go of at each switch away, and freeing it under pending work aborted
       // the process (3 runs of 3 of this script, each within 12 switches).
+      // It ends on a live device with no process.exit: a held instance must not keep Node from exiting.
       const child = path.join(import.meta.dirname, "backendSwitches.child.ts");
       const { stdout } = await promisify(execFile)(process.execPath, ["--expose-gc", "--import", "tsx", child], {
         cwd: import.meta.dirname,
+        timeout: 150_000,
       });
-      expect(stdout).toMatch(/lived through \d+ switches/);
-    });
+      const [, switches, inFlight] = /lived through (\d+) switches, (\d+) with a read in flight/.exec(stdout) ?? [];
+      expect(Number(switches)).toBe(12);
+      // (Reads that ended before their switch would test nothing.)
+      expect(Number(inFlight)).toBeGreaterThan(0);
+    }, 180_000);
 
     it("fails a run one of whose operations the GPU refused, rather than train on the zeros it read", async () => {
       // A buffer over the device's limit is not made, and WebGPU tells no caller: the op reads zeros.

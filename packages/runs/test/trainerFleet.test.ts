@@ -3,7 +3,14 @@
 // activations go in slices under it; its minibatch is one buffer, which must fit.
 import { DEFAULT_HYPERPARAMETERS } from "@trainql/nn/hyperparameters";
 import { describe, expect, it } from "vitest";
-import { dataProblem, fitProblems, NO_DATA, type TrainerCapacity, trainersWithData } from "../src/trainerFleet.ts";
+import {
+  type DataIdentity,
+  dataProblem,
+  fitProblems,
+  NO_DATA,
+  type TrainerCapacity,
+  trainersWithData,
+} from "../src/trainerFleet.ts";
 
 const GiB = 2 ** 30;
 const trainer = (backend: string, maxBufferBytes: number | null): TrainerCapacity => ({
@@ -68,7 +75,7 @@ describe("a run's data set", () => {
     const other = { ...trainer("webgpu", GiB), id: "other", dataFingerprint: "fedcba9876543210", numTrain: 400 };
     const empty = { ...trainer("wasm", null), id: "empty", ...NO_DATA };
     const fleet = [same, other, empty];
-    const ids = (data: typeof NO_DATA) => trainersWithData(fleet, data).map((t) => t.id);
+    const ids = (run: DataIdentity) => trainersWithData(fleet, run).map((t) => t.id);
     expect(ids(NO_DATA)).toEqual(["same", "other"]);
     expect(ids(data)).toEqual(["same"]);
     expect(ids({ ...data, dataFingerprint: "0000000000000000" })).toEqual([]);

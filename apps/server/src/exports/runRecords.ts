@@ -44,7 +44,7 @@ export interface MistakeRecord {
   /** The softmax probability the run gave predictedClass. */
   confidence: number;
   /** The 32 × 32 PNG, a path on the API's server. */
-  image: string;
+  imageUrl: string;
 }
 
 /** A run as its JSON export: `losses[i]` is the loss of iteration i (as stored, float32). */
@@ -138,7 +138,7 @@ export async function readRuns(db: Db, ids: string[]): Promise<{ runs: RunHead[]
   for (const id of ids) {
     const row = byId.get(id);
     if (!row) continue;
-    const valMistakes = row.valMistakes.map((m) => ({ ...m, image: mistakeImagePath(row.id, m.index) }));
+    const valMistakes = row.valMistakes.map((m) => ({ ...m, imageUrl: mistakeImagePath(row.id, m.index) }));
     runs.push({ ...summaryOf(row), valMistakes, epochs: row.epochs });
   }
   return { runs, missing: ids.filter((id) => !byId.has(id)) };

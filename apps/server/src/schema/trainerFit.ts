@@ -34,7 +34,8 @@ export function checkTrainerFits(
   data?: { identity: DataIdentity; path: string[] },
 ): void {
   const trainers = trainersWithData(live, data?.identity ?? NO_DATA);
-  if (data && live.length > 0 && trainers.length === 0) {
+  // (A run with no data set yet, one that ended before they were recorded, goes on with any.)
+  if (data && data.identity.dataFingerprint !== null && live.length > 0 && trainers.length === 0) {
     const theirs = [...new Set(live.map((t) => describeData(t)))].join("; ");
     throw invalidInput([
       {

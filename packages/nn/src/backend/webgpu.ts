@@ -44,6 +44,11 @@ const SOFTWARE_ADAPTER = /swiftshader|llvmpipe|lavapipe|softpipe|microsoft basic
 // One GPU instance per process (see installNavigatorGpu), and one device at a time, like the
 // TensorFlow.js backend they serve.
 let gpu: GPU | undefined;
+/**
+ * Instances whose device was lost (a driver reset, a GPU gone): never asked for a device again, as
+ * what they found at their start may be gone, and never freed either (see installNavigatorGpu).
+ */
+const retired: GPU[] = [];
 /** The device the backend runs on, destroyed on release (see releaseWebgpu). */
 let device: GPUDevice | undefined;
 let limits: WebgpuLimits | undefined;
@@ -119,13 +124,17 @@ async function installNavigatorGpu(): Promise<GPU> {
  * Lets go of the GPU: the backend is removed and its device destroyed, which frees the device's
  * memory at once (the data sets, the buffers kept for reuse) for another process or a new device.
  * Waits until Dawn has reported the device lost, so that no callback of it is pending when the next
- * device is made. (The instance stays: see installNavigatorGpu.)
+ * device is made. (The instance stays, unless its device was lost: see `retired`.)
  */
 export async function releaseWebgpu(): Promise<void> {
   if (tf.findBackendFactory("webgpu")) tf.removeBackend("webgpu");
   const released = device;
   device = undefined;
   limits = undefined;
+  if (lostReason !== undefined && gpu) {
+    retired.push(gpu);
+    gpu = undefined;
+  }
   lostReason = undefined;
   if (released) {
     destroy(released);

@@ -67,7 +67,7 @@ export function ConfusionMatrix({ runId, ended, testAcc }: { runId: string; ende
   // (The run keeps its mistakes on the validation set only.)
   const cell = shown === "val" ? opened : null;
   const isOpen = (t: number, p: number) => cell?.trueClass === t && cell.predictedClass === p;
-  /** A cell's button opens its images, or closes them when they are open. */
+  /** A cell's button (in the matrix or the "most often confused") opens its images, or closes them. */
   const toggle = (c: MistakeCell) => setOpened(isOpen(c.trueClass, c.predictedClass) ? null : c);
   return (
     <div className="card" data-testid="confusion">
@@ -127,7 +127,7 @@ export function ConfusionMatrix({ runId, ended, testAcc }: { runId: string; ende
                       <td
                         key={matrix.classes[p]}
                         className={p === t ? "num diagonal" : "num"}
-                        title={`${name} predicted as ${matrix.classes[p]}: ${n} of ${total} (${percent(share)})`}
+                        title={`${name} predicted as ${matrix.classes[p]}: ${count(n)} of ${count(total)} (${percent(share)})`}
                         // (At most 60% of the accent: the text stays readable on it in both themes.)
                         style={{
                           background: `color-mix(in srgb, var(--accent) ${Math.round(share * 60)}%, transparent)`,
@@ -138,13 +138,13 @@ export function ConfusionMatrix({ runId, ended, testAcc }: { runId: string; ende
                             type="button"
                             aria-expanded={isOpen(t, p)}
                             aria-controls={MISTAKES_ID}
-                            aria-label={`${name} taken for ${predicted}: ${n}`}
+                            aria-label={`${name} taken for ${predicted}: ${count(n)}`}
                             onClick={() => toggle(cellOf(matrix, t, p))}
                           >
-                            {n}
+                            {count(n)}
                           </button>
                         ) : (
-                          n
+                          count(n)
                         )}
                       </td>
                     );
@@ -163,7 +163,7 @@ export function ConfusionMatrix({ runId, ended, testAcc }: { runId: string; ende
         <p data-testid="top-confusions">
           Most often confused:{" "}
           {mistakes.map((m, i) => {
-            const text = `${m.trueName} taken for ${m.predictedName} (${m.count})`;
+            const text = `${m.trueName} taken for ${m.predictedName} (${count(m.count)})`;
             return (
               <span key={text}>
                 {i > 0 && "; "}

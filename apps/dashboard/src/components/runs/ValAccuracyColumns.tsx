@@ -1,5 +1,4 @@
 // The two validation accuracies as table columns, labelled and explained the same in every table.
-
 import { BEST_EPOCH_VAL, FINAL_VAL } from "@/lib/runs/valAccuracy";
 import { percent } from "@/lib/types";
 

@@ -35,8 +35,6 @@ const CANCEL = graphql(`mutation CancelSweep($id: ID!) { cancelSweep(id: $id) { 
 const DELETE = graphql(`mutation DeleteSweep($id: ID!) { deleteSweep(id: $id) }`);
 const EVALUATE = graphql(`mutation EvaluateBestModel($id: ID!) { evaluateTest(runId: $id) { id } }`);
 
-// Numbers as the runs list prints them: one locale, so the server's HTML and the browser's agree.
-
 export function SweepDetail({ initial }: { initial: SweepView }) {
   const [{ data, error }] = useSubscription({ query: EVENTS, variables: { id: initial.id } });
   const [cancelState, cancel] = useMutation(CANCEL);
