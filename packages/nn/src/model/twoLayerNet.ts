@@ -328,14 +328,27 @@ export class TwoLayerNet {
     return await this.predictInSlices({ values: x.subarray(0, n * this.shape.inputSize), count: n }, n, between);
   }
 
-  private async predictInSlices(X: Rows, n: number, between: () => Promise<void>): Promise<Int32Array> {
+  /** The labels of X's n rows, slice by slice; with `confidence` given, also each label's softmax probability into it. */
+  private async predictInSlices(
+    X: Rows,
+    n: number,
+    between: () => Promise<void>,
+    confidence?: Float32Array,
+  ): Promise<Int32Array> {
     const out = new Int32Array(n);
     const slice = rowsPerSlice(this.shape.hiddenSize);
     for (let start = 0; start < n; start += slice) {
       const count = Math.min(slice, n - start);
-      const labels = tf.tidy(() => tf.argMax(this.scores(sliceOf(X, start, count)), 1));
-      out.set((await labels.data<"int32">()) as Int32Array, start);
-      labels.dispose();
+      const [labels, max] = tf.tidy((): [tf.Tensor, tf.Tensor?] => {
+        const scores = this.scores(sliceOf(X, start, count));
+        return confidence ? [tf.argMax(scores, 1), tf.max(tf.softmax(scores), 1)] : [tf.argMax(scores, 1)];
+      });
+      try {
+        out.set((await labels.data<"int32">()) as Int32Array, start);
+        if (confidence && max) confidence.set((await max.data<"float32">()) as Float32Array, start);
+      } finally {
+        tf.dispose(max ? [labels, max] : labels);
+      }
       await between();
     }
     return out;
@@ -350,23 +363,9 @@ export class TwoLayerNet {
     n: number,
     between = yieldToEventLoop,
   ): Promise<{ labels: Int32Array; confidence: Float32Array }> {
-    const labels = new Int32Array(n);
     const confidence = new Float32Array(n);
     const X: Rows = { values: x.subarray(0, n * this.shape.inputSize), count: n };
-    const slice = rowsPerSlice(this.shape.hiddenSize);
-    for (let start = 0; start < n; start += slice) {
-      const [argMax, max] = tf.tidy((): [tf.Tensor1D, tf.Tensor1D] => {
-        const scores = this.scores(sliceOf(X, start, Math.min(slice, n - start)));
-        return [tf.argMax(scores, 1), tf.max(tf.softmax(scores), 1)];
-      });
-      try {
-        labels.set((await argMax.data<"int32">()) as Int32Array, start);
-        confidence.set((await max.data<"float32">()) as Float32Array, start);
-      } finally {
-        tf.dispose([argMax, max]);
-      }
-      await between();
-    }
+    const labels = await this.predictInSlices(X, n, between, confidence);
     return { labels, confidence };
   }
 
