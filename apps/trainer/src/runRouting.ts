@@ -47,8 +47,11 @@ export function forbiddenFlagsOf(
   };
 }
 
-/** What became of the job of a run this trainer cannot train (or evaluate): see handBack. */
-export type HandBack = "handed back" | "waiting for its data" | "nobody can";
+/**
+ * What became of the job of a run this trainer cannot train (or evaluate): see handBack. A run that
+ * waits for its data set says until when, after which it fails.
+ */
+export type HandBack = "handed back" | { waitingForDataUntil: Date } | "nobody can";
 
 /**
  * For a run this trainer cannot train (too big for it, it has no data set, or another one than the
@@ -57,7 +60,7 @@ export type HandBack = "handed back" | "waiting for its data" | "nobody can";
  * a run that has none yet; for training, `run.hp` fits it). When none can, the run (or its
  * evaluation) fails here saying why ("nobody can"), except a run to train whose data set no live
  * trainer has: its own trainer may be restarting, so the job is queued again, for any trainer to look
- * at again after a while, until the run has waited `dataWaitMs` ("waiting for its data"). Just after
+ * at again after a while, until the run has waited `dataWaitMs` (`waitingForDataUntil`). Just after
  * a database outage, when every heartbeat is stale (`fleetKnown` false), "none" cannot be told: the job
  * is handed back all the same, and should no trainer take it, the reaper queues it again for this one
  * (reaper.ts).
@@ -84,12 +87,13 @@ export async function handBack(
   if (others.length === 0 && fleet.fleetKnown()) {
     if (job.task !== TASK.train || data.dataFingerprint === null || withData.length > 0) return "nobody can";
     const since = job.waitingSince ? new Date(job.waitingSince) : new Date();
-    const left = since.getTime() + fleet.dataWaitMs - Date.now();
+    const until = new Date(since.getTime() + fleet.dataWaitMs);
+    const left = until.getTime() - Date.now();
     if (left <= 0) return "nobody can";
     // (Not flagged for this trainer, which looks at it again after a heartbeat timeout's while.)
     const flags = handedBack.filter((flag) => flag !== unfitFlag(selfId));
     await db.$transaction((tx) => waitForData(tx, job.runId, flags, since, Math.min(left, fleet.liveTimeoutMs)));
-    return "waiting for its data";
+    return { waitingForDataUntil: until };
   }
   // (The GPU preference goes: the trainer that can take it may be a CPU one, and it must not wait for
   // a GPU trainer's room.)

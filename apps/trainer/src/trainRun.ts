@@ -112,10 +112,9 @@ async function trainClaimed(ctx: TrainerContext, runId: string, job: TrainJob): 
     ctx.log(`run ${runId}: this trainer cannot train it (${unfit?.short}); handed back for a trainer that can`);
     return;
   }
-  if (routed === "waiting for its data") {
-    const until = new Date(new Date(job.waitingSince ?? Date.now()).getTime() + ctx.dataWaitMs);
+  if (typeof routed === "object") {
     ctx.log(
-      `run ${runId}: no live trainer has its data set; it waits in the queue for one (its own trainer restarting?) until ${until.toISOString()}, then fails`,
+      `run ${runId}: no live trainer has its data set; it waits in the queue for one (its own trainer restarting?) until ${routed.waitingForDataUntil.toISOString()}, then fails`,
     );
     return;
   }
