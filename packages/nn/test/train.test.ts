@@ -46,8 +46,21 @@ describe("train (as nn_train)", () => {
     const net = makeNet();
     const epochs: EpochMetrics[] = [];
     const iterations: number[] = [];
+    // Each epoch's accuracies measured again here, of the parameters the epoch ended with: the
+    // training one on that iteration's minibatch (as the reference does), the validation one on the
+    // whole validation set.
+    const measured: { trainAcc: number; valAcc: number }[] = [];
+    const accuracy = (predicted: Int32Array, labels: ArrayLike<number>) =>
+      predicted.filter((p, i) => p === labels[i]).length / predicted.length;
     const result = await train(net, data, hp, {
-      onEpoch: (m) => void epochs.push(m),
+      onEpoch: async (m) => {
+        epochs.push(m);
+        const batch = sampleBatch(data.train, hp.batchSize, hp.seed, m.iteration);
+        measured.push({
+          trainAcc: accuracy(await net.predict(batch.x, hp.batchSize), batch.y),
+          valAcc: accuracy(await net.predict(data.val.x, data.val.n), data.val.y),
+        });
+      },
       onIteration: (it) => void iterations.push(it),
     });
     // 400 training rows / batch 64 → 6 iterations per epoch; epochs at it = 0, 6, …, 36.
@@ -55,7 +68,11 @@ describe("train (as nn_train)", () => {
     expect(epochs.map((e) => e.epoch)).toEqual([0, 1, 2, 3, 4, 5, 6]);
     expect(result.lossHistory).toHaveLength(40);
     expect(iterations).toEqual([...Array(40).keys()]);
-    expect(result.valAccHistory).toEqual(epochs.map((e) => e.valAcc));
+    expect(epochs.map(({ trainAcc, valAcc }) => ({ trainAcc, valAcc }))).toEqual(measured);
+    expect(result.trainAccHistory).toEqual(measured.map((m) => m.trainAcc));
+    expect(result.valAccHistory).toEqual(measured.map((m) => m.valAcc));
+    // (Not one number throughout: the accuracies change as it learns.)
+    expect(new Set(result.valAccHistory).size).toBeGreaterThan(2);
     epochs.forEach((e, k) => {
       expect(e.learningRate).toBeCloseTo(0.5 * 0.9 ** k, 12);
       expect(e.loss).toBe(result.lossHistory[e.iteration]);
@@ -85,23 +102,30 @@ describe("train (as nn_train)", () => {
   });
 
   it("samples minibatches uniformly with replacement", () => {
-    const draws = new Map<number, number>();
-    const tinySplit = {
-      x: new Float32Array(5 * PIXELS_PER_IMAGE).map((_, i) => Math.floor(i / PIXELS_PER_IMAGE)),
-      y: Uint8Array.from([0, 1, 2, 3, 4]),
-      n: 5,
+    // 400 rows, each's first pixel its row number and its label that number's last digit. Batches of
+    // 64: with replacement, 99.4% of them repeat a row (1 − ∏(1 − i/400), i < 64); drawn without
+    // replacement (a shuffle), none would.
+    const rows = 400;
+    const split = {
+      x: new Float32Array(rows * PIXELS_PER_IMAGE).map((_, i) => Math.floor(i / PIXELS_PER_IMAGE)),
+      y: Uint8Array.from({ length: rows }, (_, r) => r % 10),
+      n: rows,
     };
+    const draws = new Array<number>(rows).fill(0);
+    let repeating = 0;
     for (let it = 0; it < 200; it++) {
-      const { x, y } = sampleBatch(tinySplit, 10, 0, it);
-      for (let i = 0; i < 10; i++) {
-        expect(x[i * PIXELS_PER_IMAGE]).toBe(y[i]); // features and label come from the same row
-        draws.set(y[i]!, (draws.get(y[i]!) ?? 0) + 1);
-      }
+      const { x, y } = sampleBatch(split, 64, 7, it);
+      const drawn = Array.from({ length: 64 }, (_, i) => x[i * PIXELS_PER_IMAGE]!);
+      drawn.forEach((row, i) => {
+        expect(y[i]).toBe(row % 10); // features and label come from the same row
+        draws[row]!++;
+      });
+      if (new Set(drawn).size < 64) repeating++;
     }
-    // 2,000 draws over 5 rows: each about 400; with replacement, batches repeat rows.
-    for (let r = 0; r < 5; r++) expect(draws.get(r)).toBeGreaterThan(320);
-    const batch = sampleBatch(tinySplit, 10, 0, 0);
-    expect(new Set(batch.y).size).toBeLessThan(10);
+    expect(repeating).toBeGreaterThan(190);
+    // 12,800 draws over 400 rows: each about 32 (a binomial's sd 5.6); none left out, none favoured.
+    expect(Math.min(...draws)).toBeGreaterThan(10);
+    expect(Math.max(...draws)).toBeLessThan(60);
   });
 
   it("is bit-identical for the same seed, and differs for another", async () => {

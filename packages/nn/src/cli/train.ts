@@ -151,6 +151,7 @@ async function main(argv: string[]): Promise<void> {
   const testAcc = values.test ? await net.accuracy(data.test.x, data.test.y, data.test.n) : null;
   net.dispose();
   const valClasses = classAccuracies(result.finalValConfusion);
+  const lastEpoch = result.epochs.at(-1);
   const summary = {
     backend: backend.name,
     device: backend.device,
@@ -158,8 +159,12 @@ async function main(argv: string[]): Promise<void> {
     hiddenSize: hp.hiddenSize,
     iterations: result.iterations,
     finalLoss: result.lossHistory.at(-1) ?? null,
-    trainAcc: result.trainAccHistory.at(-1) ?? null,
     valAcc: result.finalValAcc,
+    // (Training accuracy is measured at epochs only, as in the reference: the last one may be older
+    // than the final parameters valAcc is of, so it is given with its iteration.)
+    lastEpoch: lastEpoch
+      ? { iteration: lastEpoch.iteration, trainAcc: lastEpoch.trainAcc, valAcc: lastEpoch.valAcc }
+      : null,
     valClassAccuracy: Object.fromEntries(CLASS_NAMES.map((name, c) => [name, valClasses[c]])),
     testAcc,
     trainMs: Math.round(result.trainMs),
