@@ -12,6 +12,7 @@ import { DEFAULT_LEASE } from "@trainql/runs/env";
 import { type execute, GraphQLError, type subscribe } from "graphql";
 import { useServer } from "graphql-ws/use/ws";
 import { createYoga, useReadinessCheck } from "graphql-yoga";
+import getRawBody, { type RawBodyError } from "raw-body";
 import { type WebSocket, WebSocketServer } from "ws";
 import { createListCache, type ListCacheMetrics } from "./cache/listCache.ts";
 import { localDashboard } from "./env.ts";
@@ -23,7 +24,7 @@ import { type FanoutMetrics, useRunEventFanout } from "./fanout/useRunEventFanou
 import { jsonError } from "./jsonError.ts";
 import { type ApiLimits, DEFAULT_LIMITS } from "./limits.ts";
 import type { Context } from "./schema/builder.ts";
-import { rejectTooComplex, useVariableErrors } from "./schema/errors.ts";
+import { maskUnexpected, rejectTooComplex, useVariableErrors } from "./schema/errors.ts";
 import { schema } from "./schema/index.ts";
 import { itemsOf } from "./schema/pagination.ts";
 import {
@@ -127,9 +128,10 @@ export function buildApp({
     context: ({ req, token }) => contextFor(token !== undefined ? token : bearerToken(req?.headers.authorization)),
     graphqlEndpoint: "/graphql",
     landingPage: false,
-    // The server below caps bodies before yoga sees them (Content-Length, then counted as they arrive);
-    // yoga's own cap re-streamed every request body through a TransformStream to count it again.
+    // The server below reads each body, capped, before yoga sees it; yoga's own cap re-streamed
+    // every request body through a TransformStream to count it again.
     maxRequestBodySize: false,
+    maskedErrors: { maskError: maskUnexpected },
     cors: { origin: origins.allowedOrigins, credentials: true, methods: ["GET", "POST"] },
     graphiql: { subscriptionsProtocol: "WS" },
     // GET /health: the process answers (yoga's own); GET /ready: and its database does.
@@ -208,24 +210,24 @@ export function buildApp({
         "UNSUPPORTED_MEDIA_TYPE",
       );
     }
-    const length = Number(req.headers["content-length"] ?? 0);
-    if (length > limits.maxBodyBytes) {
-      return jsonError(
-        res,
-        413,
-        `The request body is ${length} bytes; at most ${limits.maxBodyBytes} are accepted.`,
-        "PAYLOAD_TOO_LARGE",
-      );
-    }
-    void yoga(req, res);
-  });
-  // Chunked bodies carry no length: cap what any request may send.
-  server.on("request", (req: IncomingMessage) => {
-    let received = 0;
-    req.on("data", (chunk: Buffer) => {
-      received += chunk.length;
-      if (received > limits.maxBodyBytes) req.destroy(new Error("request body too large"));
-    });
+    if (req.method === "GET" || req.method === "HEAD") return void yoga(req, res);
+    // The body is read here, at most maxBodyBytes of it, and handed to Yoga whole: a chunked body
+    // carries no length to check first, and one over the limit gets the same 413 as a declared one.
+    const declared = req.headers["content-length"];
+    getRawBody(req, { limit: limits.maxBodyBytes, length: declared }).then(
+      (body) => void yoga(Object.assign(req, { body }), res),
+      (error: RawBodyError) => {
+        if (error.type !== "entity.too.large") return void req.destroy();
+        // (The rest of the body is not read: the connection closes once this is sent.)
+        res.setHeader("connection", "close");
+        jsonError(
+          res,
+          413,
+          `The request body is ${declared ?? `over ${limits.maxBodyBytes}`} bytes; at most ${limits.maxBodyBytes} are accepted.`,
+          "PAYLOAD_TOO_LARGE",
+        );
+      },
+    );
   });
 
   const wss = new WebSocketServer({

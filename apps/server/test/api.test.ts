@@ -511,7 +511,9 @@ describe("bad input", () => {
 
   it("answers malformed global ids in node and nodes with BAD_USER_INPUT, as run(id:) does", async () => {
     const b64 = (s: string) => Buffer.from(s).toString("base64");
-    for (const id of [b64("Run:not-a-uuid"), b64("Sweep:42"), "%%%", b64("no-colon")]) {
+    // Also ids of types that are no node, or no type at all: each once answered without a code.
+    const others = ["Foo:bar", "Query:x", "Epoch:1", "Backend:x"].map(b64);
+    for (const id of [b64("Run:not-a-uuid"), b64("Sweep:42"), "%%%", b64("no-colon"), ...others]) {
       for (const query of [`{ node(id: "${id}") { id } }`, `{ nodes(ids: ["${id}"]) { id } }`]) {
         const result = await gql(api.url, query);
         expect(result.errors?.[0]?.extensions?.code, `${query}`).toBe("BAD_USER_INPUT");
@@ -521,6 +523,12 @@ describe("bad input", () => {
     const unknown = await gql(api.url, `{ node(id: "${b64("Run:00000000-0000-0000-0000-000000000000")}") { id } }`);
     expect(unknown.errors).toBeUndefined();
     expect(unknown.data?.node).toBeNull();
+    // A UUID in capitals names the same run in a global ID as it does raw.
+    const { startRun } = await gqlOk(api.url, START, { input: { batchSize: 20 } });
+    for (const id of [b64(`Run:${startRun.uuid.toUpperCase()}`), startRun.uuid.toUpperCase()]) {
+      const found = await gql<{ run: { uuid: string } | null }>(api.url, `{ run(id: "${id}") { uuid } }`);
+      expect(found.data?.run?.uuid, id).toBe(startRun.uuid);
+    }
   });
 
   it("lists runs as a Relay connection, filtered and ordered", async () => {
@@ -576,5 +584,20 @@ describe("health", () => {
     const cutOffBase = cutOff.url.replace(/\/graphql$/, "");
     expect((await fetch(`${cutOffBase}/health`)).status).toBe(200);
     expect((await fetch(`${cutOffBase}/ready`)).status).toBe(503);
+    // A query or mutation there is told the database is out of reach and to try again (503), not
+    // "Unexpected error."; the same code a burst of mutations gets when the pool cannot start a
+    // transaction in time (Prisma's P2028, transient as this refused connection is).
+    for (const query of [`{ runs(first: 1) { edges { cursor } } }`, `mutation { startRun(input: {}) { id } }`]) {
+      const res = await fetch(cutOff.url, {
+        method: "POST",
+        headers: { "content-type": "application/json" },
+        body: JSON.stringify({ query }),
+      });
+      expect(res.status, query).toBe(503);
+      expect(res.headers.get("retry-after")).toBe("1");
+      const { errors } = (await res.json()) as { errors: { message: string; extensions: { code: string } }[] };
+      expect(errors[0]?.extensions.code).toBe("DATABASE_UNAVAILABLE");
+      expect(errors[0]?.message).toMatch(/^The database did not answer in time .*: send the request again/);
+    }
   });
 });

@@ -17,6 +17,9 @@ const anyValue = fc.oneof(
   fc.double({ noNaN: true, noDefaultInfinity: true }),
   fc.constantFrom(1e-9, 0.5, 1, 1.0000001, 1e308),
   fc.string({ maxLength: 5 }),
+  // Any code point, NUL included (PostgreSQL's text cannot hold it).
+  fc.string({ unit: "binary", maxLength: 5 }),
+  fc.constantFrom("\u0000", "a\u0000b"),
   fc.boolean(),
   fc.constant(null),
   fc.array(fc.integer(), { maxLength: 2 }),
@@ -31,6 +34,7 @@ const FIELDS = [
   "weightScale",
   "seed",
   "seeds",
+  "name",
 ];
 const runInput = fc.dictionary(fc.constantFrom(...FIELDS, "bogus"), anyValue, { maxKeys: 5 });
 

@@ -107,6 +107,7 @@ it("refuses a cursor it did not hand out, naming the argument", async () => {
     // Well-formed JSON that no page gave: an inherited name, a key out of range.
     ["after", { first: 2, after: json(["toString"]) }],
     ["after", { first: 2, after: json(["CREATED_AT_DESC", "+275760-09-13T00:00:00.000Z", uuid]) }],
+    ["after", { first: 2, after: json(["CREATED_AT_DESC", "0000-01-01T00:00:00.000Z", uuid]) }],
     [
       "after",
       {

@@ -22,7 +22,7 @@ let databaseUrl: string;
 let api: TestServer;
 
 const START = graphql(`
-  mutation StartGroup($input: StartRunInput!) { startRun(input: $input) { uuid hyperparameters { seed } group { id uuid } } }
+  mutation StartGroup($input: StartRunInput!) { startRun(input: $input) { uuid hyperparameters { seed } group { id uuid runs { hyperparameters { seed } } } } }
 `);
 const GROUP = graphql(`
   query Group($id: ID!) {
@@ -79,6 +79,8 @@ describe("seed groups", () => {
       input: { hiddenSize: 8, numIters: 60, batchSize: 20, learningRate: 0.1, seeds: [3, 1, 2] },
     });
     expect(startRun.hyperparameters.seed).toBe(3); // the first seed's run
+    // Its group, in the same answer, lists every seed's run (it once held the first alone).
+    expect(startRun.group!.runs.map((r) => r.hyperparameters.seed)).toEqual([1, 2, 3]);
     const groupId = startRun.group!.id;
     const group = await waitFor(
       async () => {

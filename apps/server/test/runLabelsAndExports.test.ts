@@ -15,6 +15,7 @@ import pg from "pg";
 import { beforeAll, describe, expect, it } from "vitest";
 import {
   cleanup,
+  countRows,
   freshDatabase,
   gql,
   gqlOk,
@@ -165,6 +166,26 @@ describe("names, tags and notes", () => {
     expect(tooMany.errors?.[0]?.extensions).toMatchObject({ code: "BAD_USER_INPUT", field: "input.tags" });
     expect(tooMany.errors?.[0]?.message).toMatch(/at most 20 tags; got 21/);
     expect(await stored(run.uuid)).toEqual(before);
+
+    // A NUL character, which PostgreSQL's text cannot hold (it once failed there, as an internal error).
+    const nul = await gql(api.url, UPDATE, { id: run.id, input: { name: "a\u0000b", note: "\u0000" } });
+    const nulFields = (nul.errors?.[0]?.extensions?.fields ?? []) as { field: string }[];
+    expect(nulFields.map((f) => f.field)).toEqual(["input.name", "input.note"]);
+    expect(nul.errors?.[0]?.message).toContain("must not contain the NUL character (U+0000)");
+    expect(await stored(run.uuid)).toEqual(before);
+    const runsBefore = await countRows(databaseUrl, "Run");
+    for (const [query, variables, field] of [
+      [START, { input: { ...TRAINING, name: "a\u0000" } }, "input.name"],
+      [
+        `query ($text: String) { runs(filter: { nameContains: $text }) { edges { cursor } } }`,
+        { text: "\u0000" },
+        "filter.nameContains",
+      ],
+    ] as const) {
+      const refused = await gql(api.url, query, variables);
+      expect(refused.errors?.[0]?.extensions, query).toMatchObject({ code: "BAD_USER_INPUT", field });
+    }
+    expect(await countRows(databaseUrl, "Run")).toBe(runsBefore);
 
     const unknown = await gql(api.url, UPDATE, { id: "00000000-0000-4000-8000-000000000000", input: { name: "x" } });
     expect(unknown.errors?.[0]?.extensions?.code).toBe("NOT_FOUND");

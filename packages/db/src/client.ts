@@ -20,6 +20,15 @@ export interface DbOptions {
   onQuery?: (query: SentQuery) => void;
 }
 
+const CONNECTION_WAIT_MS = 10_000;
+/**
+ * Prisma's transactions wait for a connection as long as the pool lets anything wait: with its
+ * default of 2 s, 300 concurrent mutations on the API's 10 connections (a script cancelling its
+ * runs at once), on a machine busy with other work (load 9), failed 280 of theirs while the pool
+ * was merely busy. (On an idle machine they all pass either way, in ~3 s.)
+ */
+const TRANSACTIONS = { maxWait: CONNECTION_WAIT_MS };
+
 /** The pg pool under each client, for sqlTransaction. */
 const pools = new WeakMap<Db, pg.Pool>();
 
@@ -27,9 +36,9 @@ export function createDb(databaseUrl: string, poolSize = 5, { onQuery }: DbOptio
   const pool = new pg.Pool({
     connectionString: databaseUrl,
     max: poolSize,
-    // A connection that cannot be had in 10 s fails, as Prisma's own transactions do by default, and
+    // A connection that cannot be had in 10 s fails, as Prisma's transactions do (TRANSACTIONS), and
     // is retried as an outage: without the limit, a stalled server held sqlTransaction's callers.
-    connectionTimeoutMillis: 10_000,
+    connectionTimeoutMillis: CONNECTION_WAIT_MS,
     // Prisma reads and writes TIMESTAMP columns as UTC, so now() and CURRENT_TIMESTAMP must be UTC
     // too: in a server's own time zone (Debian's default is the machine's), a trainer's heartbeats
     // were hours off the reaper's clock, and every live run looked dead (or none ever did).
@@ -41,10 +50,15 @@ export function createDb(databaseUrl: string, poolSize = 5, { onQuery }: DbOptio
   const adapter = new PrismaPg(pool);
   let db: Db;
   if (onQuery) {
-    const logged = new PrismaClient({ adapter, omit: OMIT, log: [{ emit: "event", level: "query" }] });
+    const logged = new PrismaClient({
+      adapter,
+      omit: OMIT,
+      transactionOptions: TRANSACTIONS,
+      log: [{ emit: "event", level: "query" }],
+    });
     logged.$on("query", (event) => onQuery({ sql: event.query, params: JSON.parse(event.params) as unknown[] }));
     db = logged as unknown as Db;
-  } else db = new PrismaClient({ adapter, omit: OMIT }) as Db;
+  } else db = new PrismaClient({ adapter, omit: OMIT, transactionOptions: TRANSACTIONS }) as Db;
   pools.set(db, pool);
   return db;
 }

@@ -1,4 +1,5 @@
 // Errors that are part of the API's contract. They reach clients as they are; anything else is masked.
+import { isTransient } from "@trainql/db/retry";
 import { SPACE_FIELDS } from "@trainql/nn/searchSpace";
 import { fieldOf, type Problem, sentence } from "@trainql/nn/validation";
 import {
@@ -11,7 +12,7 @@ import {
   typeFromAST,
   type ValidationContext,
 } from "graphql";
-import type { Plugin } from "graphql-yoga";
+import { type MaskError, maskError, type Plugin } from "graphql-yoga";
 
 /** Bad input: names the field and the fix; nothing was written. */
 export function badInput(field: string, message: string): GraphQLError {
@@ -50,6 +51,23 @@ export function invalidInput(problems: readonly Problem[]): GraphQLError {
 export function notFound(what: string, id: string): GraphQLError {
   return new GraphQLError(`${what} ${id} does not exist`, { extensions: { code: "NOT_FOUND" } });
 }
+
+/**
+ * yoga's masking of errors outside the contract, but for one a client can act on: the database out
+ * of reach, or too busy to start a transaction in time (a burst of mutations on the API's pool), is
+ * DATABASE_UNAVAILABLE with HTTP 503 and Retry-After, not "Unexpected error.", so that a client
+ * knows to send it again. (What it would have written was rolled back or never begun, unless the
+ * connection broke just as it committed: then a startRun sent again may queue a second run.)
+ */
+export const maskUnexpected: MaskError = (error, message, isDev) =>
+  isTransient(error instanceof GraphQLError ? error.originalError : error)
+    ? new GraphQLError(
+        "The database did not answer in time (busy, or restarting): send the request again in a moment",
+        {
+          extensions: { code: "DATABASE_UNAVAILABLE", http: { status: 503, headers: { "retry-after": "1" } } },
+        },
+      )
+    : maskError(error, message, isDev);
 
 /** The request is valid but the resource's state does not allow it (e.g. deleting a running run). */
 export function conflict(message: string): GraphQLError {

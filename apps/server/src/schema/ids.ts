@@ -4,11 +4,15 @@ import { badInput } from "./errors.ts";
 
 export const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i;
 
-export function uuidFrom(typename: "Run" | "Sweep" | "RunGroup", id: string, field = "id"): string {
+/** The types `node(id:)` loads: each keyed by a UUID. */
+const NODE_TYPES = ["Run", "Sweep", "RunGroup"] as const;
+type NodeType = (typeof NODE_TYPES)[number];
+
+export function uuidFrom(typename: NodeType, id: string, field = "id"): string {
   if (UUID.test(id)) return id.toLowerCase();
   try {
     const global = decodeGlobalID(id);
-    if (global.typename === typename && UUID.test(global.id)) return global.id;
+    if (global.typename === typename && UUID.test(global.id)) return global.id.toLowerCase();
   } catch {}
   throw badInput(
     field,
@@ -17,15 +21,17 @@ export function uuidFrom(typename: "Run" | "Sweep" | "RunGroup", id: string, fie
 }
 
 /**
- * `node(id:)` and `nodes(ids:)`: an ID that does not decode, or a Run, Sweep or RunGroup ID around something
- * other than a UUID, is the caller's mistake (BAD_USER_INPUT, as for `run(id:)`), not a server error.
+ * `node(id:)` and `nodes(ids:)`: an ID that does not decode, of another type than Run, Sweep or
+ * RunGroup (an Epoch has no ID; "Query:x" names no node), or around something other than a UUID, is
+ * the caller's mistake (BAD_USER_INPUT, as for `run(id:)`), not a server error.
  */
-export function decodeNodeId(globalID: string): { typename: string; id: string } {
+export function decodeNodeId(globalID: string): { typename: NodeType; id: string } {
   let decoded: { typename: string; id: string } | undefined;
   try {
     decoded = decodeGlobalID(globalID);
   } catch {}
-  if (!decoded?.typename || (["Run", "Sweep", "RunGroup"].includes(decoded.typename) && !UUID.test(decoded.id)))
+  const typename = NODE_TYPES.find((t) => t === decoded?.typename);
+  if (!decoded || !typename || !UUID.test(decoded.id))
     throw badInput("id", `id must be an ID returned by this API (a Run, Sweep or RunGroup ID); got "${globalID}"`);
-  return decoded;
+  return { typename, id: decoded.id.toLowerCase() };
 }

@@ -520,16 +520,19 @@ builder.mutationFields((t) => ({
       return admitted(ctx, seeds?.length ?? 1, () =>
         db.$transaction(async (tx) => {
           const groupId = seeds ? (await tx.runGroup.create({ data: {}, select: { id: true } })).id : null;
-          const runs = [];
+          const runIds = [];
           for (const seed of seeds ?? [hp.seed]) {
-            // The returned row is the one written (status QUEUED), with the columns the document asks for.
-            const run = await tx.run.create({ ...query, data: { ...hp, seed, name, groupId, queuedBy: ctx.queuedBy } });
-            await enqueueTrain(tx, run.id);
-            await publishRunsChanged(tx, { runId: run.id, kind: "created" });
-            runs.push(run);
+            const { id } = await tx.run.create({
+              data: { ...hp, seed, name, groupId, queuedBy: ctx.queuedBy },
+              select: { id: true },
+            });
+            await enqueueTrain(tx, id);
+            await publishRunsChanged(tx, { runId: id, kind: "created" });
+            runIds.push(id);
           }
-          await checkQueueRoom(tx, runs.length, ctx);
-          return runs[0]!;
+          await checkQueueRoom(tx, runIds.length, ctx);
+          // Read once every seed's run is written, so that the first's `group` lists them all.
+          return tx.run.findUniqueOrThrow({ ...query, where: { id: runIds[0]! } });
         }),
       );
     },

@@ -14,13 +14,15 @@ export const MAX_NOTE = 20_000;
 const TAG = /^[A-Za-z0-9][A-Za-z0-9._:/-]*$/;
 export const TAG_RULE = `must be 1 to ${MAX_TAG} characters: letters, digits and . _ : / - (not first)`;
 
+/** Free text: PostgreSQL's text cannot hold U+0000, so it is refused here, naming the field, not there. */
+const Text = z.string().refine((text) => !text.includes("\u0000"), {
+  error: "must not contain the NUL character (U+0000), which PostgreSQL text cannot store: remove it",
+});
+
 /** A run's name as given (trimmed); empty means none (see `orNone`). */
-const Name = z
-  .string()
-  .trim()
-  .max(MAX_NAME, {
-    error: (issue) => `must be at most ${MAX_NAME} characters; got ${String(issue.input).length}: shorten it`,
-  });
+const Name = Text.trim().max(MAX_NAME, {
+  error: (issue) => `must be at most ${MAX_NAME} characters; got ${String(issue.input).length}: shorten it`,
+});
 
 /** Empty text (or null) as no value at all. */
 const orNone = (text: string | null | undefined) => (text?.trim() ? text : null);
@@ -43,7 +45,7 @@ const Tags = z
   })
   .transform((tags) => [...new Set(tags)]);
 
-const Note = z.string().max(MAX_NOTE, {
+const Note = Text.max(MAX_NOTE, {
   error: (issue) => `must be at most ${MAX_NOTE} characters; got ${String(issue.input).length}: shorten it`,
 });
 

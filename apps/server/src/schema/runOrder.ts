@@ -76,7 +76,8 @@ export function cursorOf(order: RunOrderName, run: CursorRow): string {
   return Buffer.from(JSON.stringify([order, ...key])).toString("base64url");
 }
 
-const ISO_TIME = /^\d{4}-\d{2}-\d{2}T\d{2}:\d{2}:\d{2}\.\d{3}Z$/;
+// (Years 0001 to 9999: PostgreSQL has no year 0, which toISOString writes for 1 BC.)
+const ISO_TIME = /^(?!0000)\d{4}-\d{2}-\d{2}T\d{2}:\d{2}:\d{2}\.\d{3}Z$/;
 const CursorJson = z.tuple([z.string()], z.union([z.string(), z.number(), z.null()]));
 
 /** The order and key in a cursor, or undefined if this API did not hand it out. */
