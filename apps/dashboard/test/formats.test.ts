@@ -48,10 +48,12 @@ describe("hyperparameterText", () => {
     expect(hyperparameterText(1.2345678)).toBe("1.23457");
   });
 
-  it("prints integers (sizes, lengths, seeds) exactly", () => {
-    expect(hyperparameterText(123456789)).toBe("123456789");
-    expect(hyperparameterText(1000000)).toBe("1000000");
+  it("prints integers exactly, grouped as counts are, but a seed as it is", () => {
+    expect(hyperparameterText(1000000)).toBe("1,000,000");
+    expect(hyperparameterText(8192)).toBe("8,192");
     expect(hyperparameterText(1)).toBe("1");
+    expect(hyperparameterText(123456789, "seed")).toBe("123456789");
+    expect(hyperparameterText(4000, "numIters")).toBe("4,000");
   });
 });
 

@@ -20,6 +20,7 @@ import { CanvasRenderer } from "echarts/renderers";
 import { useTheme } from "next-themes";
 import { useEffect, useMemo, useRef, useState } from "react";
 import type { ChartView } from "@/lib/charts/chartView";
+import { withLegendLaidOut } from "@/lib/charts/legendLayout";
 import { smoothed } from "@/lib/charts/smoothing";
 
 echarts.use([
@@ -93,18 +94,14 @@ function zoomedValues(chart: echarts.ECharts): [number, number] | null {
   return Number.isFinite(startValue) && Number.isFinite(endValue) ? [startValue!, endValue!] : null;
 }
 
-/**
- * The option with its legend kept clear of the PNG button at the top right (on a phone, a wide legend
- * ran under it): centred, as by default, in two thirds of the width (at 390 px that leaves ~56 px on
- * each side), paging beyond. A legend placed by its option stays where it was put.
- */
-function withRoomForPngButton(option: ChartOption): ChartOption {
-  const legend = option.legend as Record<string, unknown> | Record<string, unknown>[] | undefined;
-  if (!legend) return option;
-  const clear = (l: Record<string, unknown>) =>
-    l.left === undefined && l.right === undefined && l.width === undefined ? { ...l, left: "center", width: "66%" } : l;
-  return { ...option, legend: Array.isArray(legend) ? legend.map(clear) : clear(legend) };
+/** A legend label's width in px, in ECharts' default font (measured on a canvas of its own). */
+function legendTextWidth(text: string): number {
+  measure ??= document.createElement("canvas").getContext("2d");
+  if (!measure) return text.length * 7;
+  measure.font = "12px sans-serif";
+  return measure.measureText(text).width;
 }
+let measure: CanvasRenderingContext2D | null | undefined;
 
 /**
  * The option with the legend choices made so far: a redraw replaces the whole option (notMerge), so
@@ -204,6 +201,7 @@ export function Chart({
   const element = useRef<ChartElement>(null);
   // State, not a ref: a new instance (the theme changed) must get the option again.
   const [chart, setChart] = useState<echarts.ECharts | null>(null);
+  const [width, setWidth] = useState(0);
   const legendSelection = useRef<LegendSelection>({});
   const onZoom = useRef(view?.onZoom);
   onZoom.current = view?.onZoom;
@@ -231,7 +229,11 @@ export function Chart({
       instance.on(name, (event) => remember(event as { selected: LegendSelection }));
     // The element's own size, not the window's: a chart in a grid cell or a card changes size with
     // its layout (a column added, a cell that shrinks) while the window stays as it was.
-    const observer = new ResizeObserver(() => instance.resize());
+    // (Its width also lays out the legend: how many rows it wraps onto.)
+    const observer = new ResizeObserver(() => {
+      instance.resize();
+      setWidth(el.clientWidth);
+    });
     observer.observe(el);
     return () => {
       observer.disconnect();
@@ -257,9 +259,9 @@ export function Chart({
   const zoomSeen = useRef(zoom);
   const curves = view !== undefined;
   const shown = useMemo(() => {
-    const themed = withRoomForPngButton({ ...option, backgroundColor: "transparent" });
+    const themed = withLegendLaidOut({ ...option, backgroundColor: "transparent" }, width, legendTextWidth);
     return curves ? withView(themed, { smoothing, log }) : themed;
-  }, [option, curves, smoothing, log]);
+  }, [option, curves, smoothing, log, width]);
 
   useEffect(() => {
     if (!chart) return;

@@ -151,7 +151,7 @@ export function CompareView({ initial, study }: { initial: ComparedRun[]; study?
                 <ValAccuracyCells run={r} testIds />
                 {keys.map((k) => (
                   <td key={k} className="num">
-                    {hyperparameterText(r.hyperparameters[k])}
+                    {hyperparameterText(r.hyperparameters[k], k)}
                   </td>
                 ))}
               </tr>

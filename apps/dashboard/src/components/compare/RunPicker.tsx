@@ -7,6 +7,7 @@ import { useState } from "react";
 import { ValAccuracyCells, ValAccuracyHeaders } from "@/components/runs/ValAccuracyColumns";
 import { usePagedQuery } from "@/lib/api/usePagedQuery";
 import { chartViewQuery } from "@/lib/charts/chartView";
+import { count } from "@/lib/text/count";
 import { hyperparameterText } from "@/lib/text/hyperparameterText";
 import { plural } from "@/lib/text/plural";
 import { LoadMore } from "../LoadMore";
@@ -27,7 +28,7 @@ const PAGE_SIZE = 100;
 type Row = ResultOf<typeof RECENT>["runs"]["edges"][number]["node"];
 
 const describe = (r: Row) =>
-  `hidden ${r.hyperparameters.hiddenSize}, lr ${hyperparameterText(r.hyperparameters.learningRate)}, reg ${hyperparameterText(r.hyperparameters.reg)}, ${r.hyperparameters.numIters} it`;
+  `hidden ${r.hyperparameters.hiddenSize}, lr ${hyperparameterText(r.hyperparameters.learningRate)}, reg ${hyperparameterText(r.hyperparameters.reg)}, ${count(r.hyperparameters.numIters)} it`;
 
 /**
  * `selected`: the runs compared now, checked. `groups`: the seed groups compared now; the chosen runs'
@@ -71,7 +72,7 @@ export function RunPicker({ selected, groups: compared = [] }: { selected: strin
     <div className="card">
       <div className="toolbar">
         <button type="button" disabled={chosen.size < 2} onClick={() => compare("ids", [...chosen])}>
-          Compare {plural(chosen.size, "run")}
+          Compare {chosen.size === 0 ? "runs" : plural(chosen.size, "run")}
         </button>
         <button
           type="button"
@@ -80,7 +81,8 @@ export function RunPicker({ selected, groups: compared = [] }: { selected: strin
           title="Each chosen run's seed group, as mean ± std"
           onClick={() => compare("groups", [...compared, ...added])}
         >
-          {compared.length > 0 ? "Add" : "Compare"} their {plural(added.length, "seed group")}
+          {compared.length > 0 ? "Add" : "Compare"} their{" "}
+          {added.length === 0 ? "seed groups" : plural(added.length, "seed group")}
         </button>
         <input
           type="search"

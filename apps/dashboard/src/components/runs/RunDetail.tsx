@@ -233,7 +233,7 @@ export function RunDetail({
               {fromStream(state.epochs.length)}
             </dd>
             {(Object.keys(HYPERPARAMETER_LABELS) as (keyof Hyperparameters)[]).map((k) => (
-              <HyperparameterFact key={k} label={HYPERPARAMETER_LABELS[k]} value={hp[k]} />
+              <HyperparameterFact key={k} name={k} value={hp[k]} />
             ))}
           </dl>
         </div>
@@ -253,11 +253,11 @@ export function RunDetail({
   );
 }
 
-function HyperparameterFact({ label, value }: { label: string; value: number }) {
+function HyperparameterFact({ name, value }: { name: keyof Hyperparameters; value: number }) {
   return (
     <>
-      <dt>{label}</dt>
-      <dd>{hyperparameterText(value)}</dd>
+      <dt>{HYPERPARAMETER_LABELS[name]}</dt>
+      <dd>{hyperparameterText(value, name)}</dd>
     </>
   );
 }

@@ -18,7 +18,7 @@ import {
   type ForkPoint,
   forkPoints,
 } from "@/lib/runs/forkForm";
-import { count } from "@/lib/text/count";
+import { plural } from "@/lib/text/plural";
 import { useHydrated } from "@/lib/useHydrated";
 import { FormFooter, useFieldErrors } from "../FormField";
 
@@ -156,7 +156,7 @@ function ForkForm({
         {point.iterationsDone !== null && (
           <span className="muted" data-testid="fork-iteration">
             {" "}
-            ({count(point.iterationsDone)} iterations done)
+            ({plural(point.iterationsDone, "iteration")} done)
           </span>
         )}
         {errors.epoch && (

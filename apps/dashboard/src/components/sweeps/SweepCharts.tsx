@@ -37,7 +37,7 @@ const rangeAxis = (range: SearchRange) => ({
 
 /** A cell's or a point's tooltip: its two values, its accuracy and how it was measured. */
 const scoreText = ([x, vx]: [Key, number], [y, vy]: [Key, number], accuracy: number, cut: number, seeded: boolean) =>
-  `${labelOf(x)} ${hyperparameterText(vx)}, ${labelOf(y)} ${hyperparameterText(vy)}: ${accuracy}%${seeded ? " (mean over the seeds)" : ""}${cut ? ` (${CUT_EARLY})` : ""}`;
+  `${labelOf(x)} ${hyperparameterText(vx)}, ${labelOf(y)} ${hyperparameterText(vy)}: ${accuracy.toFixed(2)}%${seeded ? " (mean over the seeds)" : ""}${cut ? ` (${CUT_EARLY})` : ""}`;
 
 export function Heatmap({ trials, groups, drawn }: { trials: SweepTrial[]; groups: SweepGroup[]; drawn: DrawnRanges }) {
   const [x, setX] = useState<Key>("learningRate");
@@ -89,7 +89,10 @@ export function Heatmap({ trials, groups, drawn }: { trials: SweepTrial[]; group
         {
           type: "heatmap",
           data,
-          label: { show: true, formatter: (p: { value: number[] }) => `${p.value[2]}${p.value[3] ? "*" : ""}` },
+          label: {
+            show: true,
+            formatter: (p: { value: number[] }) => `${p.value[2]!.toFixed(2)}%${p.value[3] ? "*" : ""}`,
+          },
         },
       ],
     };

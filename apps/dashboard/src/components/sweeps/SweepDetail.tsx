@@ -110,7 +110,8 @@ export function SweepDetail({ initial }: { initial: SweepView }) {
           }))}
         />
       </div>
-      {cancelState.error && (
+      {/* (Moot once the sweep has ended: a refusal seen then stayed under its final status.) */}
+      {cancelState.error && sweep.status === "RUNNING" && (
         <p className="error" role="alert">
           Could not cancel the sweep: {errorText(cancelState.error)}
         </p>

@@ -35,10 +35,10 @@ export function accuracyChartOption(
     ...(title ? { title: { text: title, left: "center", textStyle: { fontSize: 14 } } } : {}),
     // Confined to the chart, so it is never cut off at the card's edge.
     tooltip: { trigger: "axis", confine: true, valueFormatter: (v: number) => `${(v * 100).toFixed(2)}%` },
-    // Above the plot, one scrolling row: a wrapped legend at the bottom ran into the axis name.
+    // Above the plot (a legend at the bottom ran into the axis name); its rows: legendLayout.ts.
     legend: { type: "scroll", top: legendTop },
     grid: { left: 56, right: 20, top: legendTop + 40, bottom: 45 },
-    xAxis: { type: "value", name: "Epoch", nameLocation: "middle", nameGap: 25, minInterval: 1 },
+    xAxis: { type: "value", name: "Epoch", nameLocation: "middle", nameGap: 25, minInterval: 1, max: "dataMax" },
     yAxis: {
       type: "value",
       name: yName,

@@ -64,7 +64,7 @@ export function bandChartOption(bands: Band[], { title, percent }: { title: stri
     // The band's helper series stay out of the legend.
     legend: { type: "scroll", top: 26, data: bands.map((b) => b.name) },
     grid: { left: 56, right: 20, top: 66, bottom: 45 },
-    xAxis: { type: "value", name: "Epoch", nameLocation: "middle", nameGap: 25, minInterval: 1 },
+    xAxis: { type: "value", name: "Epoch", nameLocation: "middle", nameGap: 25, minInterval: 1, max: "dataMax" },
     yAxis: {
       type: "value",
       scale: true,

@@ -13,17 +13,26 @@ export interface LossLine {
   forkedAtIteration?: number | null | undefined;
 }
 
+/** A mark's label along its line, inside the plot: above it, it ran into the chart's title and legend. */
+const INSIDE = { position: "insideEndTop" } as const;
+
 /** The vertical lines a run's curve carries: where it diverged, where it was forked from its parent. */
 function marksOf(l: LossLine) {
   const marks = [
     ...(l.forkedAtIteration != null
-      ? [{ xAxis: l.forkedAtIteration, label: { formatter: "forked here" }, lineStyle: { color: "#8a8f98" } }]
+      ? [
+          {
+            xAxis: l.forkedAtIteration,
+            label: { formatter: "forked here", ...INSIDE },
+            lineStyle: { color: "#8a8f98" },
+          },
+        ]
       : []),
     ...(l.divergedAtIteration != null
       ? [
           {
             xAxis: l.divergedAtIteration,
-            label: { formatter: `diverged at iteration ${l.divergedAtIteration}` },
+            label: { formatter: `diverged at iteration ${l.divergedAtIteration}`, ...INSIDE },
             lineStyle: { color: "#c8372d" },
           },
         ]
@@ -47,7 +56,10 @@ export function lossChartOption(lines: LossLine[], { title }: { title?: string }
       name: "Iteration",
       nameLocation: "middle",
       nameGap: 25,
+      // Whole iterations, and no axis past the last (200 iterations drew to 210).
       min: 0,
+      max: "dataMax",
+      minInterval: 1,
       axisLabel: { hideOverlap: true },
     },
     yAxis: { type: "value", name: "Loss", scale: true, axisLabel: { formatter: axisTick } },

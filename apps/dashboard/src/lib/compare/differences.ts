@@ -22,7 +22,7 @@ const SHORT: Record<keyof Hyperparameters, string> = {
 const shortId = (uuid: string) => uuid.slice(0, 8);
 
 function labelFor(hp: Hyperparameters, keys: (keyof Hyperparameters)[], fallback: string): string {
-  return keys.length === 0 ? fallback : keys.map((k) => `${SHORT[k]} ${hyperparameterText(hp[k])}`).join(", ");
+  return keys.length === 0 ? fallback : keys.map((k) => `${SHORT[k]} ${hyperparameterText(hp[k], k)}`).join(", ");
 }
 
 /**

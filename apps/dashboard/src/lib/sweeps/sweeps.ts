@@ -73,7 +73,7 @@ export function searchedKnobs(space: SweepView["space"]) {
     const label = HYPERPARAMETER_LABELS[SPACE_FIELDS[key]];
     const text = range
       ? `${hyperparameterText(range.min)} … ${hyperparameterText(range.max)}, ${range.scale === "LOG" ? "log-uniform" : "uniform"} (${space[key].length} drawn)`
-      : space[key].map(hyperparameterText).join(", ");
+      : space[key].map((value) => hyperparameterText(value)).join(", ");
     return { key, hyperparameter: SPACE_FIELDS[key], label, text, range };
   });
 }
