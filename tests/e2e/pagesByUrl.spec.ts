@@ -399,6 +399,18 @@ test("a study launched from Experiments opens its comparison, named after it, wh
       }),
     );
   }
+  // The picker under them follows too (it kept the statuses it was loaded with), and finds them by
+  // their name.
+  const picker = page.getByRole("table", { name: "Runs to compare" });
+  for (const run of runs) {
+    const row = picker.locator("tbody tr").filter({ has: page.getByLabel(`select run ${run.uuid}`) });
+    await expect(row.getByTestId("run-status")).toHaveText("SUCCEEDED");
+  }
+  await page.getByLabel("Filter runs").fill("capacity study");
+  const picked = picker.locator("tbody tr");
+  await expect.poll(() => picked.count()).toBeGreaterThanOrEqual(4);
+  for (const text of await picked.allInnerTexts()) expect(text).toContain("Capacity study");
+  await page.getByLabel("Filter runs").fill("");
   await shot(page, "53-experiment-compare-live");
   // The Runs list says where each of them came from.
   await page.goto("/");

@@ -14,11 +14,12 @@ import { LoadMore } from "../LoadMore";
 import { LocalTime } from "../LocalTime";
 import { useApiErrorText } from "../Providers";
 import { StatusBadge } from "../runs/RunBits";
+import { useRunsChanged } from "../runs/useRunsChanged";
 
 const RECENT = graphql(`
   query RecentRuns($first: Int, $after: String) {
     runs(first: $first, after: $after) {
-      edges { node { id uuid status finalValAcc bestValAcc createdAt sweepId group { uuid } hyperparameters { hiddenSize learningRate reg numIters } } }
+      edges { node { id uuid name tags status finalValAcc bestValAcc createdAt sweepId group { uuid } hyperparameters { hiddenSize learningRate reg numIters } } }
       pageInfo { hasNextPage endCursor }
     }
   }
@@ -39,15 +40,19 @@ export function RunPicker({ selected, groups: compared = [] }: { selected: strin
   const [chosen, setChosen] = useState(new Set(selected));
   const [filter, setFilter] = useState("");
   const list = usePagedQuery(RECENT, {}, (data) => data.runs, PAGE_SIZE);
+  // Statuses and accuracies follow the runs as they train, as the runs list's do.
+  useRunsChanged(list.refresh);
   const errorText = useApiErrorText();
   if (list.error) return <p className="error">Could not load runs: {errorText(list.error)}</p>;
   if (!list.nodes) return <p className="muted">Loading runs…</p>;
   const runs = list.nodes;
   if (runs.length === 0) return <div className="empty">No runs to compare yet.</div>;
   const words = filter.toLowerCase().split(/\s+/).filter(Boolean);
-  // Every word must appear in the row's description, status, id or sweep; chosen runs always stay.
+  // Every word must appear in the row's name, tags, description, status, id or sweep; chosen runs
+  // always stay.
   const shown = runs.filter((r) => {
-    const text = `${describe(r)} ${r.status} ${r.uuid} ${r.sweepId ?? ""}`.toLowerCase();
+    const text =
+      `${r.name ?? ""} ${r.tags.join(" ")} ${describe(r)} ${r.status} ${r.uuid} ${r.sweepId ?? ""}`.toLowerCase();
     return chosen.has(r.uuid) || words.every((w) => text.includes(w));
   });
   // The seed groups of the chosen runs not compared yet, each once, in the order of the list.
@@ -86,7 +91,7 @@ export function RunPicker({ selected, groups: compared = [] }: { selected: strin
         </button>
         <input
           type="search"
-          placeholder="filter, e.g. hidden 128 succeeded"
+          placeholder="filter, e.g. hidden 128 succeeded, a name or tag"
           aria-label="Filter runs"
           value={filter}
           onChange={(e) => setFilter(e.target.value)}
@@ -123,7 +128,11 @@ export function RunPicker({ selected, groups: compared = [] }: { selected: strin
                 <td>
                   <StatusBadge status={r.status} />
                 </td>
-                <td>{describe(r)}</td>
+                <td>
+                  {r.name && <strong>{r.name}: </strong>}
+                  {describe(r)}
+                  {r.tags.length > 0 && <span className="muted"> · {r.tags.join(", ")}</span>}
+                </td>
                 <ValAccuracyCells run={r} />
               </tr>
             ))}
