@@ -43,6 +43,7 @@ export const RunSummaryFragment = graphql(
     status progress iteration createdAt startedAt finishedAt bestValAcc finalValAcc testAcc testError error divergedAtIteration forkedAtEpoch
     backend device weightsImageUrl weightsEpoch
     sweepId # the sweep this run is a trial of
+    group { uuid } # the seed group it is a member of
     hyperparameters { ...HyperparametersFields }
   }
 `,

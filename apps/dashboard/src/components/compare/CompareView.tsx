@@ -127,8 +127,20 @@ export function CompareView({ initial, study }: { initial: ComparedRun[]; study?
               {/* (The results first: at a laptop's width the hyperparameters after them scroll.) */}
               <ValAccuracyHeaders />
               {keys.map((k) => (
-                <th key={k} className={differing.includes(k) ? "num differs" : "num"}>
+                <th
+                  key={k}
+                  className={differing.includes(k) ? "num differs" : "num"}
+                  title={differing.includes(k) ? "Differs between the runs" : undefined}
+                >
                   {HYPERPARAMETER_LABELS[k]}
+                  {/* (Said in words too, not by colour alone.) */}
+                  {differing.includes(k) && (
+                    <>
+                      {" "}
+                      <span aria-hidden="true">≠</span>
+                      <span className="visually-hidden">(differs)</span>
+                    </>
+                  )}
                 </th>
               ))}
             </tr>

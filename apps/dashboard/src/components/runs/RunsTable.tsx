@@ -203,8 +203,8 @@ export function RunsTable() {
                     Created{arrow("CREATED_AT")}
                   </button>
                 </th>
-                <th title="The sweep a trial belongs to, or the run's name (e.g. the study that launched it), and its tags">
-                  Group
+                <th title="The run's name (e.g. the study that launched it), the sweep or seed group it belongs to, and its tags">
+                  Name
                 </th>
                 <th>Status</th>
                 {/* (The results first: at a laptop's width the columns after them scroll.) */}
@@ -248,11 +248,20 @@ export function RunsTable() {
                     </Link>
                   </td>
                   <td data-testid="group">
-                    {run.sweepId ? (
-                      <Link href={`/sweeps/${run.sweepId}`}>sweep {run.sweepId.slice(0, 8)}</Link>
-                    ) : (
-                      (run.name ?? (run.tags.length > 0 ? null : "—"))
-                    )}{" "}
+                    {run.name}
+                    {run.sweepId && (
+                      <>
+                        {run.name && " · "}
+                        <Link href={`/sweeps/${run.sweepId}`}>sweep {run.sweepId.slice(0, 8)}</Link>
+                      </>
+                    )}
+                    {run.group && (
+                      <>
+                        {(run.name || run.sweepId) && " · "}
+                        <Link href={`/groups/${run.group.uuid}`}>seed group {run.group.uuid.slice(0, 8)}</Link>
+                      </>
+                    )}
+                    {!run.name && !run.sweepId && !run.group && run.tags.length === 0 && "—"}{" "}
                     <TagChips tags={run.tags} onPick={(tag) => setTags((current) => [...current, tag])} />
                   </td>
                   <td>
