@@ -88,6 +88,11 @@ test("a group opens by URL, links to and from its members, compares as a band, a
   await page.goto(`/runs/${memberUuid}`);
   await page.getByRole("link", { name: groupUuid.slice(0, 8) }).click();
   await page.waitForURL(`**/groups/${groupUuid}`);
+  // The runs list links a member's group too, beside its name.
+  await page.goto("/");
+  const member = page.locator(`tr[data-run-id="${memberUuid}"]`).getByTestId("group");
+  await member.getByRole("link", { name: `seed group ${groupUuid.slice(0, 8)}` }).click();
+  await page.waitForURL(`**/groups/${groupUuid}`);
 
   await page.goto(`/compare?groups=${groupUuid}`);
   await expect(page.getByRole("heading", { name: "Seed groups: mean ± std" })).toBeVisible();
