@@ -22,9 +22,9 @@ describe("legend layout", () => {
     const two = ["hidden 16, lr 0.05, reg 0.001, iters 4,000", "hidden 128, lr 0.5, reg 0.0001, iters 1,000"];
     const option = accuracyChartOption(lines(two), { title: "Validation accuracy" });
     const top = (option.grid as { top: number }).top;
-    // A card of 600 px: its legend gets 66%, 386 px after padding; each name ~300 px.
+    // A card of 600 px: its legend gets 66%, 396 px; each name ~290 px.
     const laidOut = withLegendLaidOut(option, 600, textWidth);
-    expect(laidOut.legend).toMatchObject({ type: "plain", left: "center", width: "66%" });
+    expect(laidOut.legend).toMatchObject({ type: "plain", left: "center", width: "66%", itemWidth: 25, itemGap: 10 });
     expect((laidOut.grid as { top: number }).top).toBe(top + LEGEND_ROW);
     // Wide enough for both on one row: nothing moves.
     expect((withLegendLaidOut(option, 1600, textWidth).grid as { top: number }).top).toBe(top);

@@ -599,5 +599,8 @@ describe("health", () => {
       expect(errors[0]?.extensions.code).toBe("DATABASE_UNAVAILABLE");
       expect(errors[0]?.message).toMatch(/^The database did not answer in time .*: send the request again/);
     }
+    // Only an outage is: bad input that quotes an outage's words stays bad input.
+    const quoting = await gql(api.url, `{ run(id: "ECONNRESET") { id } }`);
+    expect(quoting.errors?.[0]?.extensions?.code).toBe("BAD_USER_INPUT");
   });
 });

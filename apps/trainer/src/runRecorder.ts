@@ -122,7 +122,7 @@ export class RunRecorder {
         },
         // Prisma's default 5 s is too short for a large write, and a transaction that times out
         // is retried whole, so it would never get through.
-        { maxWait: 10_000, timeout: WRITE_TIMEOUT_MS },
+        { timeout: WRITE_TIMEOUT_MS },
       ),
     );
   }

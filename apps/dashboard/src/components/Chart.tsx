@@ -258,10 +258,20 @@ export function Chart({
   const pinned = useRef<[number, number] | null>(null);
   const zoomSeen = useRef(zoom);
   const curves = view !== undefined;
-  const shown = useMemo(() => {
-    const themed = withLegendLaidOut({ ...option, backgroundColor: "transparent" }, width, legendTextWidth);
+  const viewed = useMemo(() => {
+    const themed = { ...option, backgroundColor: "transparent" };
     return curves ? withView(themed, { smoothing, log }) : themed;
-  }, [option, curves, smoothing, log, width]);
+  }, [option, curves, smoothing, log]);
+  // A new width redraws the chart only when its legend's rows change: the same option is kept
+  // otherwise, and a resize is ECharts' own (ResizeObserver above).
+  const laidOut = useRef<{ from: ChartOption; layout: string; option: ChartOption } | null>(null);
+  const shown = useMemo(() => {
+    const next = withLegendLaidOut(viewed, width, legendTextWidth);
+    const layout = JSON.stringify([next.legend, next.grid]);
+    if (laidOut.current?.from === viewed && laidOut.current.layout === layout) return laidOut.current.option;
+    laidOut.current = { from: viewed, layout, option: next };
+    return next;
+  }, [viewed, width]);
 
   useEffect(() => {
     if (!chart) return;

@@ -59,15 +59,20 @@ export function notFound(what: string, id: string): GraphQLError {
  * knows to send it again. (What it would have written was rolled back or never begun, unless the
  * connection broke just as it committed: then a startRun sent again may queue a second run.)
  */
-export const maskUnexpected: MaskError = (error, message, isDev) =>
-  isTransient(error instanceof GraphQLError ? error.originalError : error)
-    ? new GraphQLError(
-        "The database did not answer in time (busy, or restarting): send the request again in a moment",
-        {
-          extensions: { code: "DATABASE_UNAVAILABLE", http: { status: 503, headers: { "retry-after": "1" } } },
-        },
-      )
-    : maskError(error, message, isDev);
+export const maskUnexpected: MaskError = (error, message, isDev) => {
+  // (Only an error of ours, never one of the contract: a BAD_USER_INPUT quoting what was sent, an id
+  // "ECONNRESET" say, would match the outage's words.)
+  const original = error instanceof GraphQLError ? error.originalError : error;
+  if (original instanceof GraphQLError || !isTransient(original)) return maskError(error, message, isDev);
+  const where = error instanceof GraphQLError ? { nodes: error.nodes, path: error.path } : {};
+  return new GraphQLError(
+    "The database did not answer in time (busy, or restarting): send the request again in a moment",
+    {
+      ...where,
+      extensions: { code: "DATABASE_UNAVAILABLE", http: { status: 503, headers: { "retry-after": "1" } } },
+    },
+  );
+};
 
 /** The request is valid but the resource's state does not allow it (e.g. deleting a running run). */
 export function conflict(message: string): GraphQLError {

@@ -235,7 +235,7 @@ export async function createFork(
         return tx.run.findUniqueOrThrow({ ...query, where: { id: fork.id } });
       },
       // The copy holds a checkpoint (up to 32 MiB) and the parent's losses.
-      { maxWait: 10_000, timeout: 60_000 },
+      { timeout: 60_000 },
     );
   });
 }

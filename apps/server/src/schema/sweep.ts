@@ -42,7 +42,7 @@ import { checkTrainerFits } from "./trainerFit.ts";
  * (three statements each), or deleted with all they kept, may outlast Prisma's default 5 s on a busy
  * machine, and the sweep would be refused with an error that names nothing.
  */
-const TRANSACTION = { maxWait: 10_000, timeout: 60_000 };
+const TRANSACTION = { timeout: 60_000 };
 
 const StrategyEnum = builder.enumType("SweepStrategy", {
   values: Object.values(SweepStrategy),

@@ -51,8 +51,9 @@ export function RunPicker({ selected, groups: compared = [] }: { selected: strin
   // Every word must appear in the row's name, tags, description, status, id or sweep; chosen runs
   // always stay.
   const shown = runs.filter((r) => {
+    // (The iterations also as typed, "4000": the description groups them, "4,000".)
     const text =
-      `${r.name ?? ""} ${r.tags.join(" ")} ${describe(r)} ${r.status} ${r.uuid} ${r.sweepId ?? ""}`.toLowerCase();
+      `${r.name ?? ""} ${r.tags.join(" ")} ${describe(r)} ${r.hyperparameters.numIters} ${r.status} ${r.uuid} ${r.sweepId ?? ""}`.toLowerCase();
     return chosen.has(r.uuid) || words.every((w) => text.includes(w));
   });
   // The seed groups of the chosen runs not compared yet, each once, in the order of the list.

@@ -9,6 +9,7 @@ import { useOnReconnect } from "../Providers";
 // A list reads its rows again at most this often while changes stream in (every loss flush and
 // epoch of every training run sends one).
 const REFRESH_MS = 500;
+const POLL_MS = 5000;
 const RUNS_CHANGED = graphql(`subscription RunsChanged { runsChanged { kind runId } }`);
 
 /**
@@ -38,4 +39,11 @@ export function useRunsChanged(refresh: () => void) {
   }, [changes.data, refreshSoon]);
   // runsChanged sends only changes: what changed while the API was away comes from a new read.
   useOnReconnect(refreshSoon);
+  // Refused (the API's cap on operations per connection: a comparison of 20 live runs holds them
+  // all, and its run picker asks for one more), the list is read again every POLL_MS instead.
+  useEffect(() => {
+    if (!changes.error) return;
+    const timer = setInterval(refresh, POLL_MS);
+    return () => clearInterval(timer);
+  }, [changes.error, refresh]);
 }

@@ -6,10 +6,10 @@
 // its option stays where it was put.
 import type { ChartOption } from "@/components/Chart";
 
-const ICON = 25; // ECharts' itemWidth
-const TEXT_GAP = 5; // from the icon to its text
-const ITEM_GAP = 10; // ECharts' itemGap, between items and between rows
-const PADDING = 5; // ECharts' legend padding, on each side
+// (Set on the legend too, so that ECharts lays it out with these very numbers.)
+const ICON = 25; // itemWidth
+const ITEM_GAP = 10; // itemGap: between items, and between rows
+const TEXT_GAP = 5; // from the icon to its text (ECharts' own, not an option)
 /** One row's height: ECharts' itemHeight (14) and the gap under it. */
 export const LEGEND_ROW = 14 + ITEM_GAP;
 const MAX_ROWS = 4;
@@ -50,9 +50,11 @@ export function withLegendLaidOut(
   let added = 0;
   const layOut = (l: Legend): Legend => {
     if (l.left !== undefined || l.right !== undefined || l.width !== undefined) return l;
-    const placed = { ...l, left: "center", width: `${SHARE * 100}%` };
+    // (ECharts moves to the next row once an item would pass the width: as legendRows counts.)
+    const placed = { ...l, left: "center", width: `${SHARE * 100}%`, itemWidth: ICON, itemGap: ITEM_GAP };
     if (l.type !== "scroll" || chartWidth <= 0) return placed;
-    const rows = legendRows(namesOf(l, option), SHARE * chartWidth - 2 * PADDING, textWidth);
+    // (Its width given, ECharts lays its items out in all of it: the padding is outside.)
+    const rows = legendRows(namesOf(l, option), SHARE * chartWidth, textWidth);
     if (rows > MAX_ROWS) return placed;
     added = Math.max(added, (rows - 1) * LEGEND_ROW);
     return { ...placed, type: "plain" };
