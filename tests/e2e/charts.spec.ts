@@ -466,3 +466,46 @@ test("at phone width (390 px) the controls and charts fit, in dark mode too", as
   }
   await context.close();
 });
+
+test("at phone width a comparison's legends wrap: every run's name drawn in full, above the plot", async ({ page }) => {
+  await page.setViewportSize({ width: 390, height: 844 });
+  await page.goto(`/compare?ids=${finished.uuid},${running.uuid}`);
+  for (const name of ["loss", "train-accuracy", "val-accuracy"]) {
+    const chart = page.getByTestId(`chart-${name}`);
+    await expect.poll(async () => (await drawn(chart)).series.length).toBeGreaterThanOrEqual(2);
+    // As ECharts drew it: each legend name's text box, the plot's top, the chart's width.
+    const layout = await chart.evaluate((el) => {
+      type Box = { x: number; y: number; width: number; height: number; applyTransform(m: unknown): void };
+      type Shape = { style?: { text?: string }; getBoundingRect(): { clone(): Box }; getComputedTransform(): unknown };
+      type Instance = {
+        getOption(): { series: { name: string }[] };
+        getWidth(): number;
+        getZr(): { storage: { getDisplayList(): Shape[] } };
+        getModel(): { getComponent(type: string): { coordinateSystem: { getRect(): { y: number } } } };
+      };
+      const instance = (el as HTMLElement & { chart: Instance }).chart;
+      const names = [...new Set(instance.getOption().series.map((s) => s.name))];
+      const texts = instance.getZr().storage.getDisplayList();
+      const boxes = names.map((name) => {
+        const text = texts.find((s) => s.style?.text === name);
+        if (!text) return { name, drawn: false, right: 0, bottom: 0 };
+        const box = text.getBoundingRect().clone();
+        box.applyTransform(text.getComputedTransform());
+        return { name, drawn: true, right: box.x + box.width, bottom: box.y + box.height };
+      });
+      return {
+        boxes,
+        width: instance.getWidth(),
+        plotTop: instance.getModel().getComponent("grid").coordinateSystem.getRect().y,
+      };
+    });
+    expect(layout.boxes).toHaveLength(2);
+    for (const box of layout.boxes) {
+      // (A paged legend left the second name off its page, or cut it: "hidden 16, lr ◀ 1/2 ▶".)
+      expect(box.drawn, `${name}: ${box.name}`).toBe(true);
+      expect(box.right, `${name}: ${box.name}`).toBeLessThanOrEqual(layout.width);
+      expect(box.bottom, `${name}: ${box.name}`).toBeLessThanOrEqual(layout.plotTop);
+    }
+  }
+  await shot(page, "68-phone-compare-legends");
+});

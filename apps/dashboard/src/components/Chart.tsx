@@ -212,6 +212,7 @@ export function Chart({
     if (!el) return;
     const instance = echarts.init(el, dark ? "dark" : undefined);
     setChart(instance);
+    setWidth(el.clientWidth); // (before the first draw, so that its legend is laid out already)
     el.chart = instance;
     // Set here, not rendered: the server cannot know the theme, and hydration keeps its attributes.
     el.dataset.theme = dark ? "dark" : "light";
