@@ -96,6 +96,7 @@ function zoomedValues(chart: echarts.ECharts): [number, number] | null {
 
 /** A legend label's width in px, in ECharts' default font (measured on a canvas of its own). */
 function legendTextWidth(text: string): number {
+  if (typeof document === "undefined") return text.length * 7; // (on the server: no chart is drawn there)
   measure ??= document.createElement("canvas").getContext("2d");
   if (!measure) return text.length * 7;
   measure.font = "12px sans-serif";
