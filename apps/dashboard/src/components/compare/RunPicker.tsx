@@ -106,10 +106,11 @@ export function RunPicker({ selected, groups: compared = [] }: { selected: strin
               <th>
                 <span className="visually-hidden">Select</span>
               </th>
-              <th>Created</th>
+              {/* (What tells runs apart first: at a phone's width, the columns after them scroll.) */}
               <th>Status</th>
-              <th>Hyperparameters</th>
+              <th>Run</th>
               <ValAccuracyHeaders />
+              <th>Created</th>
             </tr>
           </thead>
           <tbody>
@@ -124,9 +125,6 @@ export function RunPicker({ selected, groups: compared = [] }: { selected: strin
                   />
                 </td>
                 <td>
-                  <LocalTime iso={r.createdAt} />
-                </td>
-                <td>
                   <StatusBadge status={r.status} />
                 </td>
                 <td>
@@ -135,6 +133,9 @@ export function RunPicker({ selected, groups: compared = [] }: { selected: strin
                   {r.tags.length > 0 && <span className="muted"> · {r.tags.join(", ")}</span>}
                 </td>
                 <ValAccuracyCells run={r} />
+                <td>
+                  <LocalTime iso={r.createdAt} />
+                </td>
               </tr>
             ))}
           </tbody>

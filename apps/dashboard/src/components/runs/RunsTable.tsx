@@ -203,10 +203,11 @@ export function RunsTable() {
                     Created{arrow("CREATED_AT")}
                   </button>
                 </th>
+                {/* (Status before the name: at a phone's width, the columns after it scroll.) */}
+                <th>Status</th>
                 <th title="The run's name (e.g. the study that launched it), the sweep or seed group it belongs to, and its tags">
                   Name
                 </th>
-                <th>Status</th>
                 {/* (The results first: at a laptop's width the columns after them scroll.) */}
                 <th className="num" title={FINAL_VAL.title} aria-sort={ariaSort("FINAL_VAL_ACC")}>
                   <button type="button" onClick={() => sortBy("FINAL_VAL_ACC")}>
@@ -247,6 +248,9 @@ export function RunsTable() {
                       <LocalTime iso={run.createdAt} />
                     </Link>
                   </td>
+                  <td>
+                    <StatusBadge status={run.status} />
+                  </td>
                   <td data-testid="group">
                     {run.name}
                     {run.sweepId && (
@@ -263,9 +267,6 @@ export function RunsTable() {
                     )}
                     {!run.name && !run.sweepId && !run.group && run.tags.length === 0 && "—"}{" "}
                     <TagChips tags={run.tags} onPick={(tag) => setTags((current) => [...current, tag])} />
-                  </td>
-                  <td>
-                    <StatusBadge status={run.status} />
                   </td>
                   <td className="num">{percent(run.finalValAcc)}</td>
                   <td className="num" data-testid="best-val">
