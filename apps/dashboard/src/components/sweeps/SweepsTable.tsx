@@ -59,13 +59,14 @@ export function SweepsTable() {
               <tr>
                 <th>Created</th>
                 <th>Status</th>
-                <th>Strategy</th>
-                <th className="num">Trials</th>
-                <th className="num">Iterations vs grid</th>
+                {/* (The results first, as in the runs list: on a phone the columns after them scroll.) */}
                 <th className="num" title={FINAL_VAL.title}>
                   Best model: {FINAL_VAL.label.toLowerCase()}
                 </th>
                 <th className="num">Best model: test</th>
+                <th>Strategy</th>
+                <th className="num">Trials</th>
+                <th className="num">Iterations vs grid</th>
               </tr>
             </thead>
             <tbody>
@@ -79,11 +80,11 @@ export function SweepsTable() {
                   <td>
                     <StatusBadge status={s.status} />
                   </td>
+                  <td className="num">{percent(s.bestRun?.finalValAcc)}</td>
+                  <td className="num">{percent(s.bestRun?.testAcc)}</td>
                   <td>{STRATEGY_LABELS[s.strategy]}</td>
                   <td className="num">{trialsText(s)}</td>
                   <td className="num">{((100 * s.itersSpent) / s.gridIters).toFixed(1)}%</td>
-                  <td className="num">{percent(s.bestRun?.finalValAcc)}</td>
-                  <td className="num">{percent(s.bestRun?.testAcc)}</td>
                 </tr>
               ))}
             </tbody>
