@@ -126,23 +126,19 @@ export function CompareView({ initial, study }: { initial: ComparedRun[]; study?
               <th>Status</th>
               {/* (The results first: at a laptop's width the hyperparameters after them scroll.) */}
               <ValAccuracyHeaders />
-              {keys.map((k) => (
-                <th
-                  key={k}
-                  className={differing.includes(k) ? "num differs" : "num"}
-                  title={differing.includes(k) ? "Differs between the runs" : undefined}
-                >
-                  {HYPERPARAMETER_LABELS[k]}
-                  {/* (Said in words too, not by colour alone.) */}
-                  {differing.includes(k) && (
-                    <>
-                      {" "}
-                      <span aria-hidden="true">≠</span>
-                      <span className="visually-hidden">(differs)</span>
-                    </>
-                  )}
-                </th>
-              ))}
+              {keys.map((k) =>
+                differing.includes(k) ? (
+                  // (Said in words too, not by colour alone.)
+                  <th key={k} className="num differs" title="Differs between the runs">
+                    {HYPERPARAMETER_LABELS[k]} <span aria-hidden="true">≠</span>
+                    <span className="visually-hidden">(differs)</span>
+                  </th>
+                ) : (
+                  <th key={k} className="num">
+                    {HYPERPARAMETER_LABELS[k]}
+                  </th>
+                ),
+              )}
             </tr>
           </thead>
           <tbody>
