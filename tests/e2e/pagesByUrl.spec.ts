@@ -327,6 +327,34 @@ test("at phone width (390 px) no page is wider than the screen", async ({ page }
   }
 });
 
+test("at phone width a table wider than the screen shows a shadow where columns are hidden, until scrolled to that end", async ({
+  page,
+}) => {
+  // Phone browsers draw no scroll bar until the table is touched: the shadow is the only sign.
+  await page.setViewportSize({ width: 390, height: 844 });
+  await page.goto(`/runs/${finished.uuid}`);
+  const frame = page.locator(".table-scroll-frame", { has: page.locator("table.confusion") });
+  const shadow = (side: "::before" | "::after") =>
+    frame.evaluate((el, pseudo) => getComputedStyle(el, pseudo).opacity, side);
+  await expect(frame).toHaveAttribute("data-hidden-right", "true");
+  await expect(frame).not.toHaveAttribute("data-hidden-left");
+  await expect.poll(() => shadow("::after")).toBe("1");
+  expect(await shadow("::before")).toBe("0");
+
+  await frame.locator(".table-scroll").evaluate((box) => {
+    box.scrollLeft = box.scrollWidth;
+  });
+  await expect(frame).toHaveAttribute("data-hidden-left", "true");
+  await expect(frame).not.toHaveAttribute("data-hidden-right");
+  await expect.poll(() => shadow("::before")).toBe("1");
+  await expect.poll(() => shadow("::after")).toBe("0");
+
+  // Wide enough for the whole table: no shadow on either side.
+  await page.setViewportSize({ width: 1280, height: 844 });
+  await expect(frame).not.toHaveAttribute("data-hidden-left");
+  await expect(frame).not.toHaveAttribute("data-hidden-right");
+});
+
 test("with the API down, a page says where it looked, and works again once the API is back", async ({ page }) => {
   await control("stop-api");
   try {

@@ -700,6 +700,11 @@ describe("the reaper", () => {
     await client.query(`UPDATE graphile_worker._private_job_queues SET locked_by = 'pool-1', locked_at = now()`);
     const reaped = await reapOrphanedRuns(prisma, { timeoutMs: TIMEOUT_MS, maxAttempts: 3 });
     expect(reaped.requeued).toEqual([id]);
+    // How long its trainer was silent, as a length (its heartbeat is an hour old), not a UTC timestamp.
+    const { rows: run } = await client.query(`SELECT interruptions FROM "Run" WHERE id = $1`, [id]);
+    expect(run[0].interruptions).toEqual([
+      "attempt 1: trainer ? stopped making progress at iteration 0; no heartbeat for 1 h 0 min",
+    ]);
     const jobs = await client.query(`SELECT id::text, key, locked_by FROM graphile_worker.jobs ORDER BY id`);
     expect(jobs.rows).toEqual([
       { id: evaluate, key: null, locked_by: "pool-1" },

@@ -40,14 +40,17 @@ export async function reapOrphanedRuns(
   for (const { id } of candidates) {
     await db.$transaction(async (tx) => {
       // Judge on the row as it is now, locked: the owner may have beaten since we looked.
-      const [run] = await tx.$queryRaw<Run[]>`SELECT * FROM "Run" WHERE id = ${id}::uuid FOR UPDATE`;
+      const [run] = await tx.$queryRaw<(Run & { silentMs: number | null })[]>`
+        SELECT *, (EXTRACT(EPOCH FROM now() - "heartbeatAt") * 1000)::float8 AS "silentMs"
+        FROM "Run" WHERE id = ${id}::uuid FOR UPDATE`;
       if (run?.status !== "RUNNING" || (run.heartbeatAt && run.heartbeatAt >= cutoff)) return;
       const owner = run.trainerId ? await tx.trainer.findUnique({ where: { id: run.trainerId } }) : null;
       // Stored with the run, which any reader of the API sees: the trainer by its id alone. Where it
-      // ran (host, pid) goes to the log, for the operator.
+      // ran (host, pid) goes to the log, for the operator. The silence as a length, not a timestamp:
+      // a reader in any time zone sees how long the trainer was gone.
       const reason =
         `attempt ${run.interruptions.length + 1}: trainer ${run.trainerId ?? "?"} stopped making progress at ` +
-        `iteration ${run.iteration}; last heartbeat ${run.heartbeatAt?.toISOString() ?? "never"}`;
+        `iteration ${run.iteration}; ${run.silentMs === null ? "it never sent a heartbeat" : `no heartbeat for ${silence(run.silentMs)}`}`;
       const where = owner ? `; trainer pid ${owner.pid} on ${owner.host}` : "";
       const interruptions = [...run.interruptions, reason];
       await releaseJob(tx, run.jobId);
@@ -210,4 +213,13 @@ export class Reaper {
       this.busy = false;
     }
   }
+}
+
+/** "45 s", "3 min 5 s", "2 h 5 min": rounded once, as a whole, so 119.6 s is "2 min 0 s". */
+function silence(ms: number): string {
+  const seconds = Math.round(ms / 1000);
+  if (seconds < 60) return `${seconds} s`;
+  const minutes = Math.floor(seconds / 60);
+  if (minutes < 60) return `${minutes} min ${seconds % 60} s`;
+  return `${Math.floor(minutes / 60)} h ${minutes % 60} min`;
 }

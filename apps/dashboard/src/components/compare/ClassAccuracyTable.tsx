@@ -1,5 +1,7 @@
 // The compared runs' validation accuracy per class, side by side: which classes a change of
 // hyperparameters helped and which it cost, which the overall accuracy averages away.
+
+import { TableScroll } from "@/components/TableScroll";
 import type { ComparedRun } from "@/lib/compare/comparedRun";
 import { isTraining, percent } from "@/lib/types";
 
@@ -14,7 +16,7 @@ export function ClassAccuracyTable({ runs, labels }: { runs: ComparedRun[]; labe
         Of the parameters each run ended with (its Final val), the best of each class in bold; a run queued or training
         has none yet.
       </p>
-      <div className="table-scroll">
+      <TableScroll>
         <table aria-label="Validation accuracy per class" className="confusion">
           <thead>
             <tr>
@@ -53,7 +55,7 @@ export function ClassAccuracyTable({ runs, labels }: { runs: ComparedRun[]; labe
             })}
           </tbody>
         </table>
-      </div>
+      </TableScroll>
     </>
   );
 }

@@ -3,6 +3,7 @@
 // accuracies as mean ± std (the API's SQL statistics, not every member's curve), refreshed while
 // their members train.
 import Link from "next/link";
+import { TableScroll } from "@/components/TableScroll";
 import { type Group, groupLabel, memberProgress, percentMeanStd } from "@/lib/groups/groups";
 import { GroupBandCharts } from "../groups/GroupBandCharts";
 import { useLiveGroups } from "../groups/useLiveGroups";
@@ -15,7 +16,7 @@ export function CompareGroups({ groups: initial }: { groups: Group[] }) {
       <h2>Seed groups: mean ± std</h2>
       {error && <p className="error">{error}</p>}
       <GroupBandCharts curves={curves} />
-      <div className="table-scroll">
+      <TableScroll>
         <table aria-label="Compared seed groups">
           <thead>
             <tr>
@@ -40,7 +41,7 @@ export function CompareGroups({ groups: initial }: { groups: Group[] }) {
             ))}
           </tbody>
         </table>
-      </div>
+      </TableScroll>
     </>
   );
 }

@@ -7,6 +7,7 @@ import Link from "next/link";
 import { useEffect, useState } from "react";
 import { useClient } from "urql";
 import { ValAccuracyCells, ValAccuracyHeaders } from "@/components/runs/ValAccuracyColumns";
+import { TableScroll } from "@/components/TableScroll";
 import {
   applyComparedRunEvent,
   COMPARED_RUN,
@@ -118,7 +119,7 @@ export function CompareView({ initial, study }: { initial: ComparedRun[]; study?
         />
       </div>
       <CompareCharts curves={curves} />
-      <div className="table-scroll">
+      <TableScroll>
         <table aria-label="Hyperparameters of the compared runs">
           <thead>
             <tr>
@@ -166,7 +167,7 @@ export function CompareView({ initial, study }: { initial: ComparedRun[]; study?
             ))}
           </tbody>
         </table>
-      </div>
+      </TableScroll>
       <ClassAccuracyTable runs={runs} labels={labels} />
     </>
   );

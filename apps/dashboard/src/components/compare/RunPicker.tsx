@@ -5,6 +5,7 @@ import { graphql, type ResultOf } from "@trainql/graphql";
 import { useRouter } from "next/navigation";
 import { useState } from "react";
 import { ValAccuracyCells, ValAccuracyHeaders } from "@/components/runs/ValAccuracyColumns";
+import { TableScroll } from "@/components/TableScroll";
 import { usePagedQuery } from "@/lib/api/usePagedQuery";
 import { chartViewQuery } from "@/lib/charts/chartView";
 import { count } from "@/lib/text/count";
@@ -99,7 +100,7 @@ export function RunPicker({ selected, groups: compared = [] }: { selected: strin
         />
         <span className="muted">Pick two or more runs, or runs of seed groups.</span>
       </div>
-      <div className="table-scroll">
+      <TableScroll>
         <table aria-label="Runs to compare">
           <thead>
             <tr>
@@ -140,7 +141,7 @@ export function RunPicker({ selected, groups: compared = [] }: { selected: strin
             ))}
           </tbody>
         </table>
-      </div>
+      </TableScroll>
       <LoadMore list={list}>Showing the newest {plural(runs.length, "run")}; older ones are not listed yet.</LoadMore>
     </div>
   );

@@ -6,6 +6,7 @@ import { graphql } from "@trainql/graphql";
 import Link from "next/link";
 import { useEffect, useState } from "react";
 import { useClient } from "urql";
+import { TableScroll } from "@/components/TableScroll";
 import { type Group, groupLabel, memberProgress, numberMeanStd, percentMeanStd } from "@/lib/groups/groups";
 import { plural } from "@/lib/text/plural";
 import { percent } from "@/lib/types";
@@ -106,7 +107,7 @@ export function GroupDetail({ initial }: { initial: Group }) {
         </p>
       </div>
       <GroupBandCharts curves={[{ label: groupLabel(group), epochs: group.stats.epochs }]} />
-      <div className="table-scroll">
+      <TableScroll>
         <table aria-label="Members of the group">
           <thead>
             <tr>
@@ -140,9 +141,9 @@ export function GroupDetail({ initial }: { initial: Group }) {
             </tr>
           </tfoot>
         </table>
-      </div>
+      </TableScroll>
       {classValAcc.some((c) => c.accuracy.n > 0) && (
-        <div className="table-scroll">
+        <TableScroll>
           <table>
             <caption>
               Validation accuracy per class, mean ± std over the members that succeeded: the classes this configuration
@@ -165,11 +166,11 @@ export function GroupDetail({ initial }: { initial: Group }) {
               ))}
             </tbody>
           </table>
-        </div>
+        </TableScroll>
       )}
       <details>
         <summary>Per epoch: mean ± std</summary>
-        <div className="table-scroll">
+        <TableScroll>
           <table aria-label="Per-epoch mean and std">
             <thead>
               <tr>
@@ -194,7 +195,7 @@ export function GroupDetail({ initial }: { initial: Group }) {
               ))}
             </tbody>
           </table>
-        </div>
+        </TableScroll>
       </details>
     </>
   );

@@ -6,6 +6,7 @@
 import { graphql, type ResultOf } from "@trainql/graphql";
 import { useEffect, useState } from "react";
 import { useQuery } from "urql";
+import { TableScroll } from "@/components/TableScroll";
 import { count } from "@/lib/text/count";
 import { percent } from "@/lib/types";
 import { MISTAKES_ID, type MistakeCell, MistakeGallery } from "./MistakeGallery";
@@ -96,7 +97,7 @@ export function ConfusionMatrix({ runId, ended, testAcc }: { runId: string; ende
         predicted. Each cell is shaded by its share of the row.
         {shown === "val" && " Open a cell off the diagonal to see the images the run was surest of there."}
       </p>
-      <div className="table-scroll">
+      <TableScroll>
         <table className="confusion" aria-labelledby="confusion-title">
           <thead>
             <tr>
@@ -157,7 +158,7 @@ export function ConfusionMatrix({ runId, ended, testAcc }: { runId: string; ende
             })}
           </tbody>
         </table>
-      </div>
+      </TableScroll>
       {cell && <MistakeGallery runId={runId} cell={cell} />}
       {mistakes.length > 0 && (
         <p data-testid="top-confusions">

@@ -7,6 +7,7 @@ import Link from "next/link";
 import { usePathname, useRouter, useSearchParams } from "next/navigation";
 import { useCallback, useEffect, useRef, useState } from "react";
 import { useMutation } from "urql";
+import { TableScroll } from "@/components/TableScroll";
 import { usePagedQuery } from "@/lib/api/usePagedQuery";
 import { BEST_EPOCH_VAL, FINAL_VAL } from "@/lib/runs/valAccuracy";
 import { count } from "@/lib/text/count";
@@ -191,7 +192,7 @@ export function RunsTable() {
         </div>
       )}
       {runs.length > 0 && (
-        <div className="table-scroll">
+        <TableScroll>
           <table aria-label="Runs">
             <thead>
               <tr>
@@ -301,7 +302,7 @@ export function RunsTable() {
               ))}
             </tbody>
           </table>
-        </div>
+        </TableScroll>
       )}
       <LoadMore list={list} testId="runs-shown">
         Showing the first {plural(runs.length, "run")}; more match.

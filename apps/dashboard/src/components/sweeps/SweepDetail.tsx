@@ -6,6 +6,7 @@ import { useRouter } from "next/navigation";
 import { Fragment, useMemo, useState } from "react";
 import { useMutation, useSubscription } from "urql";
 import { ValAccuracyCells, ValAccuracyHeaders } from "@/components/runs/ValAccuracyColumns";
+import { TableScroll } from "@/components/TableScroll";
 import { BEST_EPOCH_VAL, FINAL_VAL } from "@/lib/runs/valAccuracy";
 import {
   STRATEGY_LABELS,
@@ -218,7 +219,7 @@ export function SweepDetail({ initial }: { initial: SweepView }) {
           its final validation accuracy measured there, after fewer iterations.
         </p>
       )}
-      <div className="table-scroll">
+      <TableScroll>
         <table aria-label="Trials">
           <thead>
             <tr>
@@ -254,7 +255,7 @@ export function SweepDetail({ initial }: { initial: SweepView }) {
             ))}
           </tbody>
         </table>
-      </div>
+      </TableScroll>
     </>
   );
 }

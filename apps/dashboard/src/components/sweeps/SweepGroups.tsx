@@ -1,5 +1,6 @@
 // A sweep with seeds: its trials as groups, ranked as the sweep picks its best run (rankGroups).
 import Link from "next/link";
+import { TableScroll } from "@/components/TableScroll";
 import { groupLabel, percentMeanStd, type SweepGroup } from "@/lib/groups/groups";
 import { rankGroups } from "@/lib/sweeps/trialRanking";
 
@@ -8,7 +9,7 @@ export function SweepGroups({ groups, seeds }: { groups: SweepGroup[]; seeds: nu
   return (
     <>
       <h2>Trials over seeds {seeds.join(", ")}, ranked: every seed finished first, then by mean</h2>
-      <div className="table-scroll">
+      <TableScroll>
         <table aria-label="Trials ranked by mean over seeds">
           <thead>
             <tr>
@@ -37,7 +38,7 @@ export function SweepGroups({ groups, seeds }: { groups: SweepGroup[]; seeds: nu
             ))}
           </tbody>
         </table>
-      </div>
+      </TableScroll>
     </>
   );
 }

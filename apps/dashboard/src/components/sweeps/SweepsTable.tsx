@@ -5,6 +5,7 @@
 import { graphql } from "@trainql/graphql";
 import Link from "next/link";
 import { useEffect } from "react";
+import { TableScroll } from "@/components/TableScroll";
 import { usePagedQuery } from "@/lib/api/usePagedQuery";
 import { FINAL_VAL } from "@/lib/runs/valAccuracy";
 import { STRATEGY_LABELS, trialsText } from "@/lib/sweeps/sweeps";
@@ -53,7 +54,7 @@ export function SweepsTable() {
         </div>
       )}
       {sweeps.length > 0 && (
-        <div className="table-scroll">
+        <TableScroll>
           <table aria-label="Sweeps">
             <thead>
               <tr>
@@ -89,7 +90,7 @@ export function SweepsTable() {
               ))}
             </tbody>
           </table>
-        </div>
+        </TableScroll>
       )}
       <LoadMore list={list} testId="sweeps-shown">
         Showing the newest {plural(sweeps.length, "sweep")}; older ones are one click away.
