@@ -1,7 +1,8 @@
-// A TrainQL client in ~110 lines: start a run with a plain fetch, then follow it over graphql-ws.
+// A TrainQL client in ~130 lines: start a run with a plain fetch (retried safely), then follow it over graphql-ws.
 //   pnpm --filter @trainql/examples start-run -- --hidden 128 --iters 1000 --lr 0.5 --reg 1e-4 [--batch N] [--seed N]
 // API at $TRAINQL_API (default http://127.0.0.1:4000/graphql); $TRAINQL_API_TOKEN, one of its
 // API_TOKEN, where it has them.
+import { randomUUID } from "node:crypto";
 import { parseArgs } from "node:util";
 import { graphql, print, type ResultOf, type VariablesOf } from "@trainql/graphql";
 import { createClient } from "graphql-ws";
@@ -62,16 +63,30 @@ const RUN_EVENTS = graphql(`
   }
 `);
 
-const response = await fetch(api, {
-  method: "POST",
-  headers: { "content-type": "application/json", ...authorization },
-  body: JSON.stringify({ query: print(START_RUN), variables: { input } satisfies VariablesOf<typeof START_RUN> }),
-}).catch((error: Error) => {
-  console.error(
-    `cannot reach the API at ${api} (${error.message}): is it running (pnpm start)? Set TRAINQL_API to its URL.`,
-  );
-  process.exit(1);
-});
+// Sent again after a lost answer or a 503 (DATABASE_UNAVAILABLE), with the same requestId: if the
+// first one was queued after all, the API answers with its run rather than queue a second.
+const variables = { input: { ...input, requestId: randomUUID() } } satisfies VariablesOf<typeof START_RUN>;
+let response: Response;
+for (let attempt = 1; ; attempt++) {
+  const sent = await fetch(api, {
+    method: "POST",
+    headers: { "content-type": "application/json", ...authorization },
+    body: JSON.stringify({ query: print(START_RUN), variables }),
+  }).catch((error: Error) => error);
+  if (sent instanceof Response && sent.status !== 503) {
+    response = sent;
+    break;
+  }
+  if (attempt === 3) {
+    console.error(
+      sent instanceof Response
+        ? `the API at ${api} answered 503 three times: its database is out of reach`
+        : `cannot reach the API at ${api} (${sent.message}): is it running (pnpm start)? Set TRAINQL_API to its URL.`,
+    );
+    process.exit(1);
+  }
+  await new Promise((resolve) => setTimeout(resolve, 1000));
+}
 const { data, errors } = (await response.json()) as {
   data?: ResultOf<typeof START_RUN>;
   errors?: { message: string }[];

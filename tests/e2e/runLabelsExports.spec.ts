@@ -53,6 +53,39 @@ test("the New run form takes an optional name, which the run page shows", async 
   await expect(page.getByTestId("run-name")).toHaveText("Labels e2e from the form");
 });
 
+test("started again after its answer was lost, the New run form's run is queued once", async ({ page }) => {
+  const NAMED = graphql(
+    `query LabelsNamed($name: String!) { runs(first: 10, filter: { nameContains: $name }) { edges { cursor } } }`,
+  );
+  const queued = async () => (await gql(NAMED, { name })).runs.edges.length;
+  const name = "Labels e2e answer lost";
+  // The first startRun reaches the API, which queues the run; its answer is then lost on the way
+  // back, as when a connection breaks around the commit.
+  let lost = 0;
+  await page.route(
+    (url) => url.pathname === "/graphql",
+    async (route) => {
+      if (lost > 0 || !route.request().postData()?.includes("StartRun")) return route.fallback();
+      lost++;
+      await route.fetch();
+      await route.abort("connectionreset");
+    },
+  );
+  await page.goto("/runs/new");
+  await page.locator('input[name="name"]').fill(name);
+  await page.locator('input[name="numIters"]').fill("20");
+  await page.locator('input[name="batchSize"]').fill("20");
+  const start = page.getByRole("button", { name: "Start run" });
+  await start.click();
+  // The form says the start failed (Next's route announcer is an alert too, outside the form).
+  await expect(page.getByRole("form", { name: "New run" }).getByRole("alert")).toBeVisible();
+  expect(await queued()).toBe(1); // though the run was queued
+  await start.click();
+  await expect(page).toHaveURL(/\/runs\/[0-9a-f-]{36}$/);
+  await expect(page.getByTestId("run-name")).toHaveText(name);
+  expect(await queued()).toBe(1);
+});
+
 test("tags and a Markdown note edited on the run page show there, safely, and in the runs list", async ({ page }) => {
   await page.goto(`/runs/${tagged}`);
   await page.getByRole("button", { name: "Edit name, tags and note" }).click();

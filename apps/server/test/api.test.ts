@@ -413,6 +413,70 @@ const RUN_EVENTS_WITH_TEST_ERROR = graphql(`
   }
 `);
 
+describe("startRun's requestId", () => {
+  const GROUPED = graphql(`
+    mutation StartGrouped($input: StartRunInput!) { startRun(input: $input) { id group { runs { id } } } }
+  `);
+  const input = (requestId: string) => ({ requestId, hiddenSize: 8, numIters: 20, batchSize: 20 });
+
+  it("sent again, queues nothing and answers with the run the first one queued", async () => {
+    const before = await rowCount("Run");
+    const first = await gqlOk(api.url, START, { input: input("retry-1") });
+    const again = await gqlOk(api.url, START, { input: { ...input("retry-1") } });
+    expect(again.startRun.id).toBe(first.startRun.id);
+    expect(await rowCount("Run")).toBe(before + 1);
+    // Another key is another run.
+    const other = await gqlOk(api.url, START, { input: input("retry-2") });
+    expect(other.startRun.id).not.toBe(first.startRun.id);
+    expect(await rowCount("Run")).toBe(before + 2);
+  });
+
+  it("sent many times at once, queues one run, and every answer is that run", async () => {
+    const before = await rowCount("Run");
+    const answers = await Promise.all(
+      Array.from({ length: 8 }, () => gqlOk(api.url, START, { input: input("at-once") })),
+    );
+    expect(new Set(answers.map((a) => a.startRun.id)).size).toBe(1);
+    expect(await rowCount("Run")).toBe(before + 1);
+  });
+
+  it("with seeds, sent again, answers with the first seed's run, whose group lists every seed's", async () => {
+    const before = await rowCount("Run");
+    const seeded = { ...input("seeded"), seeds: [1, 2, 3] };
+    const first = await gqlOk(api.url, GROUPED, { input: seeded });
+    const again = await gqlOk(api.url, GROUPED, { input: seeded });
+    expect(again.startRun).toEqual(first.startRun);
+    expect(again.startRun.group?.runs).toHaveLength(3);
+    expect(await rowCount("Run")).toBe(before + 3);
+  });
+
+  it("with other input, or malformed, is BAD_USER_INPUT naming it, and writes nothing", async () => {
+    const { startRun } = await gqlOk(api.url, START, { input: input("used") });
+    const before = await rowCount("Run");
+    const reused = await gql(api.url, START, { input: { ...input("used"), hiddenSize: 16 } });
+    expect(reused.errors?.[0]?.extensions).toMatchObject({ code: "BAD_USER_INPUT", field: "input.requestId" });
+    expect(reused.errors?.[0]?.message).toBe(
+      `requestId "used" already queued run ${startRun.uuid} with other input: send a new requestId for a new run`,
+    );
+    for (const [requestId, message] of [
+      [
+        "has space",
+        /requestId must be 1 to 100 printable ASCII characters, no spaces \(a UUID, say\); got "has space"/,
+      ],
+      ["", /requestId must be 1 to 100 printable ASCII characters/],
+      [
+        "x".repeat(101),
+        /requestId must be 1 to 100 printable ASCII characters, no spaces \(a UUID, say\); got 101 characters/,
+      ],
+    ] as const) {
+      const bad = await gql(api.url, START, { input: input(requestId) });
+      expect(bad.errors?.[0]?.extensions).toMatchObject({ code: "BAD_USER_INPUT", field: "input.requestId" });
+      expect(bad.errors?.[0]?.message).toMatch(message);
+    }
+    expect(await rowCount("Run")).toBe(before);
+  });
+});
+
 describe("bad input", () => {
   it.each([
     ["hiddenSize", 0, /hiddenSize must be an integer from 1 to 8192; got 0/],

@@ -35,6 +35,7 @@ const FIELDS = [
   "seed",
   "seeds",
   "name",
+  "requestId",
 ];
 const runInput = fc.dictionary(fc.constantFrom(...FIELDS, "bogus"), anyValue, { maxKeys: 5 });
 
@@ -46,6 +47,8 @@ beforeAll(async () => {
 
 describe("fuzzed mutation input", () => {
   it("startRun: a QUEUED run (one per seed) or BAD_USER_INPUT, and the row count follows", async () => {
+    // A requestId drawn again with the same input queues nothing: the first one's run answers.
+    const requestIds = new Set<unknown>();
     await fc.assert(
       fc.asyncProperty(runInput, async (input) => {
         const before = await count("Run");
@@ -57,8 +60,10 @@ describe("fuzzed mutation input", () => {
         if (result.data?.startRun) {
           expect(result.errors).toBeUndefined();
           expect(result.data.startRun.status).toBe("QUEUED");
-          const seeds = (input as { seeds?: unknown }).seeds;
-          expect(await count("Run")).toBe(before + (Array.isArray(seeds) ? seeds.length : 1));
+          const { seeds, requestId } = input as { seeds?: unknown; requestId?: unknown };
+          const queued = requestIds.has(requestId) ? 0 : Array.isArray(seeds) ? seeds.length : 1;
+          if (requestId) requestIds.add(requestId);
+          expect(await count("Run")).toBe(before + queued);
         } else {
           expect(result.errors?.length).toBeGreaterThan(0);
           for (const e of result.errors ?? []) expect(e.extensions?.code, e.message).toBe("BAD_USER_INPUT");

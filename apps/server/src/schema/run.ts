@@ -48,6 +48,7 @@ import { connectionArgsOf, PAGE_SIZES } from "./pagination.ts";
 import { createFork } from "./runFork.ts";
 import { MAX_NAME, MAX_NOTE, MAX_TAGS, RunFilterSchema, RunName, TAG_RULE, UpdateRunSchema } from "./runLabels.ts";
 import { beyondCursor, cursorColumnsOf, cursorOf, isRunCursor, orderByOf, RunOrder } from "./runOrder.ts";
+import { earlierRun, REQUEST_ID_RULE, RequestId, startRunRequest } from "./startRunRequest.ts";
 import { checkTrainerFits } from "./trainerFit.ts";
 
 export const RunStatusEnum = builder.enumType("RunStatus", { values: Object.values(RunStatus) });
@@ -444,7 +445,11 @@ builder.queryFields((t) => ({
 }));
 
 /** startRun's input: a name, the hyperparameters by their schema (any left out take their default), and seeds. */
-const StartRunSchema = hyperparametersSchema("checked later").extend({ name: RunName, seeds: seedsRule.nullish() });
+const StartRunSchema = hyperparametersSchema("checked later").extend({
+  name: RunName,
+  seeds: seedsRule.nullish(),
+  requestId: RequestId,
+});
 
 /** "Must be an integer from 1 to 8192." */
 const ruleSentence = (rule: z.ZodType) => `${ruleText(rule).replace(/^m/, "M")}.`;
@@ -455,6 +460,10 @@ const StartRunInput = builder.inputType("StartRunInput", {
     name: t.string({
       required: false,
       description: `Optional: what to call the run (at most ${MAX_NAME} characters).`,
+    }),
+    requestId: t.string({
+      required: false,
+      description: `Optional: a key of your choosing, ${REQUEST_ID_RULE.replace(/^must be /, "")}. A startRun sent again with the same requestId and input queues nothing and returns the run the first one queued: send one when a retry (after a dropped connection or DATABASE_UNAVAILABLE) must not start a second run. With other input it is BAD_USER_INPUT.`,
     }),
     seeds: t.intList({
       required: false,
@@ -512,18 +521,25 @@ builder.mutationFields((t) => ({
     args: { input: t.arg({ type: StartRunInput, required: true }).validate(StartRunSchema) },
     resolve: async (query, _root, { input }, ctx) => {
       const { db } = ctx;
-      const { name, seeds, ...hp } = input;
+      const { name, seeds, requestId, ...hp } = input;
+      const request = startRunRequest(requestId, { name, seeds, ...hp });
+      // Sent again: the run the first one queued, without the checks a new run passes.
+      const earlier = request && (await earlierRun(db, request, false));
+      if (earlier) return db.run.findUniqueOrThrow({ ...query, where: { id: earlier } });
       checkTrainerFits(await liveTrainers(db, ctx.reapPolicy.timeoutMs), hp, {
         batchSize: ["input", "batchSize"],
         hiddenSize: ["input", "hiddenSize"],
       });
       return admitted(ctx, seeds?.length ?? 1, () =>
         db.$transaction(async (tx) => {
+          // Sent twice at once: the second waits for the first's commit, and answers with its run.
+          const committed = request && (await earlierRun(tx, request, true));
+          if (committed) return tx.run.findUniqueOrThrow({ ...query, where: { id: committed } });
           const groupId = seeds ? (await tx.runGroup.create({ data: {}, select: { id: true } })).id : null;
-          const runIds = [];
+          const runIds: string[] = [];
           for (const seed of seeds ?? [hp.seed]) {
             const { id } = await tx.run.create({
-              data: { ...hp, seed, name, groupId, queuedBy: ctx.queuedBy },
+              data: { ...hp, seed, name, groupId, queuedBy: ctx.queuedBy, ...(runIds.length === 0 ? request : null) },
               select: { id: true },
             });
             await enqueueTrain(tx, id);

@@ -8,7 +8,7 @@ import { useRouter } from "next/navigation";
 import { type FormEvent, useState } from "react";
 import { useClient } from "urql";
 import { formErrors, topLevelField } from "@/lib/formErrors";
-import { RUN_FIELD_LABELS, type RunField, startRun } from "@/lib/runs/startRun";
+import { RUN_FIELD_LABELS, type RunField, startRun, useRequestIds } from "@/lib/runs/startRun";
 import { HYPERPARAMETER_LABELS, type Hyperparameters } from "@/lib/types";
 import { FormField, FormFooter, useFieldErrors } from "../FormField";
 
@@ -26,6 +26,7 @@ export function NewRunForm({ defaults }: { defaults: Hyperparameters }) {
   const [seeds, setSeeds] = useState("");
   const [errors, setErrors, edited] = useFieldErrors<RunField>();
   const [submitting, setSubmitting] = useState(false);
+  const requestIdOf = useRequestIds();
 
   async function submit(event: FormEvent) {
     event.preventDefault();
@@ -33,7 +34,8 @@ export function NewRunForm({ defaults }: { defaults: Hyperparameters }) {
     if (!parsed.success) return setErrors(formErrors(parsed.error.issues, topLevelField<RunField>, RUN_FIELD_LABELS));
     setErrors({});
     setSubmitting(true);
-    const result = await startRun(client, { ...parsed.data, ...(name.trim() ? { name } : {}) });
+    const input = { ...parsed.data, ...(name.trim() ? { name } : {}) };
+    const result = await startRun(client, { ...input, requestId: requestIdOf(input) });
     // Still submitting while the run's page loads: the button stays off, so no second run.
     if ("uuid" in result) return router.push(result.groupUuid ? `/groups/${result.groupUuid}` : `/runs/${result.uuid}`);
     setSubmitting(false);
