@@ -3,7 +3,7 @@
 // by tag and name (kept in the address), and the CSV, chart PNG and comparison downloads are the
 // stored values.
 import { readFile } from "node:fs/promises";
-import { expect, test } from "@playwright/test";
+import { expect, type Page, test } from "@playwright/test";
 import { graphql } from "@trainql/graphql";
 import { parse } from "csv-parse/sync";
 import { gql, rewritten, shot } from "./openStack.ts";
@@ -53,24 +53,28 @@ test("the New run form takes an optional name, which the run page shows", async 
   await expect(page.getByTestId("run-name")).toHaveText("Labels e2e from the form");
 });
 
-test("started again after its answer was lost, the New run form's run is queued once", async ({ page }) => {
-  const NAMED = graphql(
-    `query LabelsNamed($name: String!) { runs(first: 10, filter: { nameContains: $name }) { edges { cursor } } }`,
-  );
-  const queued = async () => (await gql(NAMED, { name })).runs.edges.length;
-  const name = "Labels e2e answer lost";
-  // The first startRun reaches the API, which queues the run; its answer is then lost on the way
-  // back, as when a connection breaks around the commit.
+/** Until `lost` is 1: the first `mutation` reaches the API, which queues it, and its answer is lost on
+ * the way back, as when a connection breaks around the commit. */
+async function loseFirstAnswer(page: Page, mutation: string) {
   let lost = 0;
   await page.route(
     (url) => url.pathname === "/graphql",
     async (route) => {
-      if (lost > 0 || !route.request().postData()?.includes("StartRun")) return route.fallback();
+      if (lost > 0 || !route.request().postData()?.includes(mutation)) return route.fallback();
       lost++;
       await route.fetch();
       await route.abort("connectionreset");
     },
   );
+}
+
+test("started again after its answer was lost, the New run form's run is queued once", async ({ page }) => {
+  const NAMED = graphql(
+    `query LabelsNamed($name: String!) { runs(first: 10, filter: { nameContains: $name }) { edges { cursor } } }`,
+  );
+  const name = "Labels e2e answer lost";
+  const queued = async () => (await gql(NAMED, { name })).runs.edges.length;
+  await loseFirstAnswer(page, "StartRun");
   await page.goto("/runs/new");
   await page.locator('input[name="name"]').fill(name);
   await page.locator('input[name="numIters"]').fill("20");
@@ -84,6 +88,33 @@ test("started again after its answer was lost, the New run form's run is queued 
   await expect(page).toHaveURL(/\/runs\/[0-9a-f-]{36}$/);
   await expect(page.getByTestId("run-name")).toHaveText(name);
   expect(await queued()).toBe(1);
+});
+
+test("started again after its answer was lost, the New sweep form's sweep is queued once", async ({ page }) => {
+  const SWEEPS = graphql(`query LabelsSweeps { sweeps(first: 100) { edges { node { uuid } } } }`);
+  const sweeps = async () => (await gql(SWEEPS, {})).sweeps.edges.map((e) => e.node.uuid);
+  const before = await sweeps();
+  await loseFirstAnswer(page, "StartSweep");
+  await page.goto("/sweeps/new");
+  for (const [field, value] of Object.entries({
+    learningRates: "0.1",
+    hiddenSizes: "8",
+    regs: "1e-3",
+    learningRateDecays: "0.95",
+    numIters: "20",
+    batchSize: "20",
+  }))
+    await page.locator(`[name="${field}"]`).fill(value);
+  await page.locator('select[name="strategy"]').selectOption("GRID");
+  const start = page.getByRole("button", { name: "Start sweep" });
+  await start.click();
+  await expect(page.getByRole("form", { name: "New sweep" }).getByRole("alert")).toBeVisible();
+  expect(await sweeps()).toHaveLength(before.length + 1); // though the sweep was queued
+  await start.click();
+  await expect(page).toHaveURL(/\/sweeps\/[0-9a-f-]{36}$/);
+  const after = await sweeps();
+  expect(after).toHaveLength(before.length + 1);
+  expect(page.url()).toContain(after.find((uuid) => !before.includes(uuid)));
 });
 
 test("tags and a Markdown note edited on the run page show there, safely, and in the runs list", async ({ page }) => {

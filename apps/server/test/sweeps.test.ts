@@ -192,6 +192,32 @@ describe("sweeps", () => {
     expect(alone.lossHistory.map((p) => p.loss)).toEqual(best.lossHistory.map((p) => p.loss));
   });
 
+  it("with a requestId, sent again or many times at once, queues one sweep, and refuses the key with other input", async () => {
+    const input = {
+      requestId: "sweep-retry",
+      space: space([0.05, 0.1], [8], [1e-3]),
+      strategy: "GRID" as const,
+      numIters: 20,
+      batchSize: 20,
+    };
+    const [sweeps, runs] = [await count("Sweep"), await count("Run")];
+    const answers = await Promise.all(Array.from({ length: 6 }, () => gqlOk(api.url, START_SWEEP, { input })));
+    expect(new Set(answers.map((a) => a.startSweep.id)).size).toBe(1);
+    // The same input written in another order is the same request.
+    const { learningRates, ...rest } = input.space;
+    const reordered = await gqlOk(api.url, START_SWEEP, { input: { ...input, space: { ...rest, learningRates } } });
+    expect(reordered.startSweep.id).toBe(answers[0]?.startSweep.id);
+    expect([await count("Sweep"), await count("Run")]).toEqual([sweeps + 1, runs + 2]);
+
+    const other = await gql(api.url, START_SWEEP, { input: { ...input, numIters: 40 } });
+    expect(other.errors?.[0]?.extensions).toMatchObject({ code: "BAD_USER_INPUT", field: "input.requestId" });
+    expect(other.errors?.[0]?.message).toBe(
+      `requestId "sweep-retry" already queued sweep ${answers[0]?.startSweep.uuid} with other input: send a new requestId for a new sweep`,
+    );
+    expect([await count("Sweep"), await count("Run")]).toEqual([sweeps + 1, runs + 2]);
+    await finished(answers[0]!.startSweep.id);
+  });
+
   it("RANDOM samples maxTrials combinations", async () => {
     const { startSweep } = await gqlOk(api.url, START_SWEEP, {
       input: {

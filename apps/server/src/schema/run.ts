@@ -45,10 +45,10 @@ import { ConfusionMatrixRef } from "./confusionMatrix.ts";
 import { badInput, conflict, notFound } from "./errors.ts";
 import { uuidFrom } from "./ids.ts";
 import { connectionArgsOf, PAGE_SIZES } from "./pagination.ts";
+import { earlierAnswer, RequestId, requestIdAbout, requestOf } from "./requestId.ts";
 import { createFork } from "./runFork.ts";
 import { MAX_NAME, MAX_NOTE, MAX_TAGS, RunFilterSchema, RunName, TAG_RULE, UpdateRunSchema } from "./runLabels.ts";
 import { beyondCursor, cursorColumnsOf, cursorOf, isRunCursor, orderByOf, RunOrder } from "./runOrder.ts";
-import { earlierRun, REQUEST_ID_RULE, RequestId, startRunRequest } from "./startRunRequest.ts";
 import { checkTrainerFits } from "./trainerFit.ts";
 
 export const RunStatusEnum = builder.enumType("RunStatus", { values: Object.values(RunStatus) });
@@ -461,10 +461,7 @@ const StartRunInput = builder.inputType("StartRunInput", {
       required: false,
       description: `Optional: what to call the run (at most ${MAX_NAME} characters).`,
     }),
-    requestId: t.string({
-      required: false,
-      description: `Optional: a key of your choosing, ${REQUEST_ID_RULE.replace(/^must be /, "")}. A startRun sent again with the same requestId and input queues nothing and returns the run the first one queued: send one when a retry (after a dropped connection or DATABASE_UNAVAILABLE) must not start a second run. With other input it is BAD_USER_INPUT.`,
-    }),
+    requestId: t.string({ required: false, description: requestIdAbout("startRun") }),
     seeds: t.intList({
       required: false,
       description: `Optional: start one run per seed (1 to ${MAX_SEEDS} distinct seeds, replacing \`seed\`), tied by a RunGroup whose stats are their mean ± std. startRun returns the first seed's run; its \`group\` lists all.`,
@@ -522,9 +519,9 @@ builder.mutationFields((t) => ({
     resolve: async (query, _root, { input }, ctx) => {
       const { db } = ctx;
       const { name, seeds, requestId, ...hp } = input;
-      const request = startRunRequest(requestId, { name, seeds, ...hp });
+      const request = requestOf(requestId, { name, seeds, ...hp });
       // Sent again: the run the first one queued, without the checks a new run passes.
-      const earlier = request && (await earlierRun(db, request, false));
+      const earlier = request && (await earlierAnswer(db, "startRun", request, false));
       if (earlier) return db.run.findUniqueOrThrow({ ...query, where: { id: earlier } });
       checkTrainerFits(await liveTrainers(db, ctx.reapPolicy.timeoutMs), hp, {
         batchSize: ["input", "batchSize"],
@@ -533,7 +530,7 @@ builder.mutationFields((t) => ({
       return admitted(ctx, seeds?.length ?? 1, () =>
         db.$transaction(async (tx) => {
           // Sent twice at once: the second waits for the first's commit, and answers with its run.
-          const committed = request && (await earlierRun(tx, request, true));
+          const committed = request && (await earlierAnswer(tx, "startRun", request, true));
           if (committed) return tx.run.findUniqueOrThrow({ ...query, where: { id: committed } });
           const groupId = seeds ? (await tx.runGroup.create({ data: {}, select: { id: true } })).id : null;
           const runIds: string[] = [];

@@ -34,6 +34,7 @@ import { builder } from "./builder.ts";
 import { conflict, notFound } from "./errors.ts";
 import { uuidFrom } from "./ids.ts";
 import { connectionArgsOf, PAGE_SIZES, pageFromLiveCursor } from "./pagination.ts";
+import { earlierAnswer, RequestId, requestIdAbout, requestOf } from "./requestId.ts";
 import { RunStatusEnum } from "./run.ts";
 import { checkTrainerFits } from "./trainerFit.ts";
 
@@ -218,6 +219,7 @@ const StartSweepInput = builder.inputType("StartSweepInput", {
     maxTrials: t.int({ required: false, description: about("maxTrials") }),
     eta: t.int({ defaultValue: SWEEP_DEFAULTS.eta, description: about("eta") }),
     seeds: t.intList({ required: false, description: about("seeds") }),
+    requestId: t.string({ required: false, description: requestIdAbout("startSweep") }),
   }),
 });
 
@@ -249,9 +251,17 @@ builder.mutationFields((t) => ({
   startSweep: t.prismaField({
     type: "Sweep",
     description: "Queues every trial of a hyperparameter search and returns the sweep at once.",
-    args: { input: t.arg({ type: StartSweepInput, required: true }).validate(sweepSettingsSchema("checked later")) },
-    resolve: async (query, _root, { input: settings }, ctx) => {
+    args: {
+      input: t
+        .arg({ type: StartSweepInput, required: true })
+        .validate(sweepSettingsSchema("checked later").extend({ requestId: RequestId })),
+    },
+    resolve: async (query, _root, { input: { requestId, ...settings } }, ctx) => {
       const { db } = ctx;
+      const request = requestOf(requestId, settings);
+      // Sent again: the sweep the first one queued, without the checks a new sweep passes.
+      const earlier = request && (await earlierAnswer(db, "startSweep", request, false));
+      if (earlier) return db.sweep.findUniqueOrThrow({ ...query, where: { id: earlier } });
       const { strategy, numIters, batchSize, seed, weightScale } = settings;
       const base = { numIters, batchSize, seed, weightScale };
       const { hiddenSizes } = settings.space;
@@ -271,7 +281,12 @@ builder.mutationFields((t) => ({
       const firstBudget = config.rungs[0]!.budget;
       return admitted(ctx, added, () =>
         db.$transaction(async (tx) => {
-          const sweep = await tx.sweep.create({ data: { status: "RUNNING", strategy, config: config as object } });
+          // Sent twice at once: the second waits for the first's commit, and answers with its sweep.
+          const committed = request && (await earlierAnswer(tx, "startSweep", request, true));
+          if (committed) return tx.sweep.findUniqueOrThrow({ ...query, where: { id: committed } });
+          const sweep = await tx.sweep.create({
+            data: { status: "RUNNING", strategy, config: config as object, ...request },
+          });
           for (const trial of trials) {
             const groupId = seeds
               ? (await tx.runGroup.create({ data: { sweepId: sweep.id }, select: { id: true } })).id

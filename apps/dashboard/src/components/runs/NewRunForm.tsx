@@ -7,8 +7,9 @@ import { MAX_SEEDS, seedsText } from "@trainql/nn/seeds";
 import { useRouter } from "next/navigation";
 import { type FormEvent, useState } from "react";
 import { useClient } from "urql";
+import { useRequestIds } from "@/lib/api/requestIds";
 import { formErrors, topLevelField } from "@/lib/formErrors";
-import { RUN_FIELD_LABELS, type RunField, startRun, useRequestIds } from "@/lib/runs/startRun";
+import { RUN_FIELD_LABELS, type RunField, startRun } from "@/lib/runs/startRun";
 import { HYPERPARAMETER_LABELS, type Hyperparameters } from "@/lib/types";
 import { FormField, FormFooter, useFieldErrors } from "../FormField";
 

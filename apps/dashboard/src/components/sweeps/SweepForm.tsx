@@ -6,6 +6,7 @@ import { graphql, type VariablesOf } from "@trainql/graphql";
 import { useRouter } from "next/navigation";
 import { type FormEvent, useMemo, useState } from "react";
 import { useClient, useQuery } from "urql";
+import { useRequestIds } from "@/lib/api/requestIds";
 import { apiFieldErrors, type FieldErrors } from "@/lib/formErrors";
 import { apiFieldOf, check, FIELDS, type Field, INITIAL, LABELS } from "@/lib/sweeps/sweepForm";
 import { STRATEGY_LABELS, type Strategy } from "@/lib/sweeps/sweeps";
@@ -28,6 +29,7 @@ export function SweepForm() {
   const [strategy, setStrategy] = useState<Strategy>("SUCCESSIVE_HALVING");
   const [errors, setErrors, edited] = useFieldErrors<Field>();
   const [submitting, setSubmitting] = useState(false);
+  const requestIdOf = useRequestIds();
   // The API plans with the live trainer's training set (40,000 images when none has started).
   const [{ data }] = useQuery({ query: TRAINING_SET });
   const numTrain = data?.dataset?.numTrain ?? undefined;
@@ -38,10 +40,9 @@ export function SweepForm() {
     setErrors(plan.errors);
     if (!plan.input) return;
     setSubmitting(true);
-    const result = await client
-      // check() built the input field by field with the API's own rules; the API checks it again.
-      .mutation(START, { input: plan.input as VariablesOf<typeof START>["input"] })
-      .toPromise();
+    // check() built the input field by field with the API's own rules; the API checks it again.
+    const input = plan.input as VariablesOf<typeof START>["input"];
+    const result = await client.mutation(START, { input: { ...input, requestId: requestIdOf(input) } }).toPromise();
     // Still submitting while the sweep's page loads: the button stays off, so no second sweep.
     if (result.data) return router.push(`/sweeps/${result.data.startSweep.uuid}`);
     setSubmitting(false);

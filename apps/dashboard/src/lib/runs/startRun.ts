@@ -1,7 +1,6 @@
 // startRun from the browser, with the server's validation errors mapped to form fields.
 import { graphql } from "@trainql/graphql";
 import type { Client } from "@urql/core";
-import { useRef } from "react";
 import { apiFieldErrors, type FieldErrors } from "@/lib/formErrors";
 import { HYPERPARAMETER_LABELS, type Hyperparameters } from "@/lib/types";
 
@@ -35,21 +34,3 @@ export async function startRun(
   const errors = apiFieldErrors(result.error, fieldOf, RUN_FIELD_LABELS);
   return { errors: Object.keys(errors).length > 0 ? errors : { form: "startRun failed" } };
 }
-
-/**
- * startRun's requestId for what a form sends: the same while its content stays the same, so that
- * starting again after an error (or after an answer that never came, though the run was queued) is
- * the same request, and the API queues no second run; new once the content changes.
- */
-export function useRequestIds(): (content: unknown) => string {
-  const last = useRef<{ content: string; requestId: string } | null>(null);
-  return (content) => {
-    const text = JSON.stringify(content);
-    if (last.current?.content !== text) last.current = { content: text, requestId: randomKey() };
-    return last.current.requestId;
-  };
-}
-
-// getRandomValues, not randomUUID: served over plain HTTP (not localhost), a page has no randomUUID.
-const randomKey = () =>
-  Array.from(crypto.getRandomValues(new Uint8Array(16)), (b) => b.toString(16).padStart(2, "0")).join("");

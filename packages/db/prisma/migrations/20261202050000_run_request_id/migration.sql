@@ -1,6 +1,0 @@
--- AlterTable
-ALTER TABLE "Run" ADD COLUMN     "requestFingerprint" TEXT,
-ADD COLUMN     "requestId" TEXT;
-
--- CreateIndex
-CREATE UNIQUE INDEX "Run_requestId_key" ON "Run"("requestId");
