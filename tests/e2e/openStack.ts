@@ -92,6 +92,20 @@ export async function rewritten(
 }
 
 /**
+ * The page's first request of `operationName` reaches the API, which carries it out, and its answer
+ * is lost on the way back, as when a connection breaks around the commit; later ones go through.
+ */
+export async function loseFirstAnswer(page: Page, operationName: string): Promise<void> {
+  let lost = false;
+  await page.route("**/graphql**", async (route) => {
+    if (lost || operationOf(route) !== operationName) return route.fallback();
+    lost = true;
+    await route.fetch();
+    await route.abort("connectionreset");
+  });
+}
+
+/**
  * Until the returned function is called, the events of the page's subscriptions `operationName` reach
  * it as `edit` changes their data: what `rewritten` does to answers, for a page that follows the API
  * over its WebSocket (graphql-ws). Set before the page opens: a socket already open is not routed.

@@ -3,10 +3,10 @@
 // by tag and name (kept in the address), and the CSV, chart PNG and comparison downloads are the
 // stored values.
 import { readFile } from "node:fs/promises";
-import { expect, type Page, test } from "@playwright/test";
+import { expect, test } from "@playwright/test";
 import { graphql } from "@trainql/graphql";
 import { parse } from "csv-parse/sync";
-import { gql, rewritten, shot } from "./openStack.ts";
+import { gql, loseFirstAnswer, rewritten, shot } from "./openStack.ts";
 
 test.describe.configure({ mode: "serial" });
 
@@ -52,21 +52,6 @@ test("the New run form takes an optional name, which the run page shows", async 
   await expect(page.getByRole("heading", { level: 1 })).toContainText("Labels e2e from the form");
   await expect(page.getByTestId("run-name")).toHaveText("Labels e2e from the form");
 });
-
-/** Until `lost` is 1: the first `mutation` reaches the API, which queues it, and its answer is lost on
- * the way back, as when a connection breaks around the commit. */
-async function loseFirstAnswer(page: Page, mutation: string) {
-  let lost = 0;
-  await page.route(
-    (url) => url.pathname === "/graphql",
-    async (route) => {
-      if (lost > 0 || !route.request().postData()?.includes(mutation)) return route.fallback();
-      lost++;
-      await route.fetch();
-      await route.abort("connectionreset");
-    },
-  );
-}
 
 test("started again after its answer was lost, the New run form's run is queued once", async ({ page }) => {
   const NAMED = graphql(

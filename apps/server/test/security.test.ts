@@ -67,6 +67,23 @@ describe("API tokens", () => {
     expect(await runCount()).toBe(before + 1);
   });
 
+  it("keep each one's requestIds its own: the same key from another token queues that token's run", async () => {
+    const start = (token: string) =>
+      gql<{ startRun: { id: string } }>(
+        closed.url,
+        START,
+        { input: { ...input, requestId: "shared-key" } },
+        { authorization: `Bearer ${token}` },
+      );
+    const before = await runCount();
+    const mine = await start(TOKEN);
+    const theirs = await start("other");
+    expect(theirs.data?.startRun.id).not.toBe(mine.data?.startRun.id);
+    expect((await start(TOKEN)).data?.startRun.id).toBe(mine.data?.startRun.id);
+    expect((await start("other")).data?.startRun.id).toBe(theirs.data?.startRun.id);
+    expect(await runCount()).toBe(before + 2);
+  });
+
   it("leave queries open or closed by the setting", async () => {
     expect((await gql(open.url, `{ runs(first: 1) { edges { node { id } } } }`)).errors).toBeUndefined();
     const refused = await gql(closed.url, `{ runs(first: 1) { edges { node { id } } } }`);

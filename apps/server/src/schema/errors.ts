@@ -57,8 +57,9 @@ export function notFound(what: string, id: string): GraphQLError {
  * of reach, or too busy to start a transaction in time (a burst of mutations on the API's pool), is
  * DATABASE_UNAVAILABLE with HTTP 503 and Retry-After, not "Unexpected error.", so that a client
  * knows to send it again. (What it would have written was rolled back or never begun, unless the
- * connection broke just as it committed: then a startRun or startSweep sent again queues a second,
- * unless it carries the first one's requestId.)
+ * connection broke just as it committed: then a mutation that queues (startRun, startSweep, forkRun,
+ * reproduceRun) sent again queues a second, unless it is a startRun or startSweep with the first
+ * one's requestId.)
  */
 export const maskUnexpected: MaskError = (error, message, isDev) => {
   // (Only an error of ours, never one of the contract: a BAD_USER_INPUT quoting what was sent, an id

@@ -2,7 +2,9 @@
 // (after a dropped connection, or a DATABASE_UNAVAILABLE whose commit may have happened all the same)
 // queues nothing new and answers with what the first one queued. The key is stored on that run or
 // sweep with a fingerprint of the input it came with; the same key with other input is refused,
-// naming the field, since it would otherwise answer for something the caller did not ask for.
+// naming the field, since it would otherwise answer for something the caller did not ask for. Keys
+// are the caller's own (Run.queuedBy, Sweep.queuedBy: its token): two callers who both name a
+// request "retry-1" do not answer for each other.
 import { createHash } from "node:crypto";
 import { Prisma } from "@trainql/db";
 import { shown } from "@trainql/nn/validation";
@@ -38,16 +40,14 @@ export interface Request {
   requestFingerprint: string;
 }
 
-/** The request of a mutation's parsed input (without its requestId), or null if it has none. */
+/**
+ * The request of a mutation's input as parsed (defaults filled in, without its requestId), or null
+ * if it has none. (GraphQL and the schema build the parsed input in their own field order, whatever
+ * order it was sent in: its JSON is the same for the same input.)
+ */
 export function requestOf(requestId: string | null | undefined, input: Record<string, unknown>): Request | null {
   if (!requestId) return null;
-  // Keys sorted, at every depth: the same input written in another order is the same request.
-  const canonical = JSON.stringify(input, (_key, value) =>
-    value && typeof value === "object" && !Array.isArray(value)
-      ? Object.fromEntries(Object.entries(value).sort(([a], [b]) => a.localeCompare(b)))
-      : value,
-  );
-  return { requestId, requestFingerprint: createHash("sha256").update(canonical).digest("hex") };
+  return { requestId, requestFingerprint: createHash("sha256").update(JSON.stringify(input)).digest("hex") };
 }
 
 /** An advisory lock's namespace ("treq"): one mutation per requestId at a time. */
@@ -57,21 +57,27 @@ const REQUEST_LOCK = 0x74726571;
 type Sql = Pick<Prisma.TransactionClient, "$executeRaw" | "$queryRaw">;
 
 /**
- * The id of the run or sweep an earlier `mutation` with this request queued, or null if none did.
- * Within the transaction that would queue it, `lock` first: the same request sent twice at once
- * waits here for the other's commit, then finds what it queued, rather than both queuing.
+ * The id of the run or sweep that `queuedBy`'s earlier `mutation` with this request queued, or null
+ * if none did (or it was deleted since). Within the transaction that would queue it, `lock` first:
+ * the same request sent twice at once waits here for the other's commit, then finds what it queued,
+ * rather than both queuing. (The lock, not a unique index, keeps a key to one run: an index unique
+ * over (queuedBy, requestId) would let callers without a token, queuedBy null, repeat keys.)
  */
 export async function earlierAnswer(
   sql: Sql,
   mutation: Mutation,
+  queuedBy: string | null,
   request: Request,
   lock: boolean,
 ): Promise<string | null> {
   const { table, what } = STORED[mutation];
-  if (lock)
-    await sql.$executeRaw`SELECT pg_advisory_xact_lock(${REQUEST_LOCK}::int4, hashtext(${`${mutation}:${request.requestId}`}))`;
+  if (lock) {
+    const key = `${mutation}:${queuedBy ?? ""}:${request.requestId}`;
+    await sql.$executeRaw`SELECT pg_advisory_xact_lock(${REQUEST_LOCK}::int4, hashtext(${key}))`;
+  }
   const [earlier] = await sql.$queryRaw<{ id: string; requestFingerprint: string | null }[]>`
-    SELECT id::text, "requestFingerprint" FROM ${table} WHERE "requestId" = ${request.requestId}`;
+    SELECT id::text, "requestFingerprint" FROM ${table}
+    WHERE "requestId" = ${request.requestId} AND "queuedBy" IS NOT DISTINCT FROM ${queuedBy}`;
   if (!earlier) return null;
   if (earlier.requestFingerprint !== request.requestFingerprint)
     throw badInput(

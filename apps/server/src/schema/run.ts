@@ -519,10 +519,12 @@ builder.mutationFields((t) => ({
     resolve: async (query, _root, { input }, ctx) => {
       const { db } = ctx;
       const { name, seeds, requestId, ...hp } = input;
-      const request = requestOf(requestId, { name, seeds, ...hp });
+      // With seeds, `seed` is not used: left out, as an absent `seeds` is null.
+      const request = requestOf(requestId, { name, seeds: seeds ?? null, ...hp, seed: seeds ? null : hp.seed });
       // Sent again: the run the first one queued, without the checks a new run passes.
-      const earlier = request && (await earlierAnswer(db, "startRun", request, false));
-      if (earlier) return db.run.findUniqueOrThrow({ ...query, where: { id: earlier } });
+      const earlier = request && (await earlierAnswer(db, "startRun", ctx.queuedBy, request, false));
+      const replayed = earlier && (await db.run.findUnique({ ...query, where: { id: earlier } }));
+      if (replayed) return replayed;
       checkTrainerFits(await liveTrainers(db, ctx.reapPolicy.timeoutMs), hp, {
         batchSize: ["input", "batchSize"],
         hiddenSize: ["input", "hiddenSize"],
@@ -530,7 +532,7 @@ builder.mutationFields((t) => ({
       return admitted(ctx, seeds?.length ?? 1, () =>
         db.$transaction(async (tx) => {
           // Sent twice at once: the second waits for the first's commit, and answers with its run.
-          const committed = request && (await earlierAnswer(tx, "startRun", request, true));
+          const committed = request && (await earlierAnswer(tx, "startRun", ctx.queuedBy, request, true));
           if (committed) return tx.run.findUniqueOrThrow({ ...query, where: { id: committed } });
           const groupId = seeds ? (await tx.runGroup.create({ data: {}, select: { id: true } })).id : null;
           const runIds: string[] = [];

@@ -260,8 +260,9 @@ builder.mutationFields((t) => ({
       const { db } = ctx;
       const request = requestOf(requestId, settings);
       // Sent again: the sweep the first one queued, without the checks a new sweep passes.
-      const earlier = request && (await earlierAnswer(db, "startSweep", request, false));
-      if (earlier) return db.sweep.findUniqueOrThrow({ ...query, where: { id: earlier } });
+      const earlier = request && (await earlierAnswer(db, "startSweep", ctx.queuedBy, request, false));
+      const replayed = earlier && (await db.sweep.findUnique({ ...query, where: { id: earlier } }));
+      if (replayed) return replayed;
       const { strategy, numIters, batchSize, seed, weightScale } = settings;
       const base = { numIters, batchSize, seed, weightScale };
       const { hiddenSizes } = settings.space;
@@ -282,10 +283,10 @@ builder.mutationFields((t) => ({
       return admitted(ctx, added, () =>
         db.$transaction(async (tx) => {
           // Sent twice at once: the second waits for the first's commit, and answers with its sweep.
-          const committed = request && (await earlierAnswer(tx, "startSweep", request, true));
+          const committed = request && (await earlierAnswer(tx, "startSweep", ctx.queuedBy, request, true));
           if (committed) return tx.sweep.findUniqueOrThrow({ ...query, where: { id: committed } });
           const sweep = await tx.sweep.create({
-            data: { status: "RUNNING", strategy, config: config as object, ...request },
+            data: { status: "RUNNING", strategy, config: config as object, queuedBy: ctx.queuedBy, ...request },
           });
           for (const trial of trials) {
             const groupId = seeds

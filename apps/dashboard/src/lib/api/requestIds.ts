@@ -1,15 +1,16 @@
-// The requestId a form sends with startRun or startSweep (see the API's requestId): the same while
-// the form's content stays the same, so that starting again after an error, or after an answer that
-// never came though the run was queued, is the same request and the API queues nothing twice; new
-// once the content changes.
+// The requestId a form sends with startRun or startSweep (see the API's requestId): one per content
+// the form has sent, so that starting again after an error, or after an answer that never came though
+// the run was queued, is the same request and the API queues nothing twice, even after trying other
+// values in between; new content, a new key. (Kept by the page: a reload starts afresh.)
 import { useRef } from "react";
 
 export function useRequestIds(): (content: unknown) => string {
-  const last = useRef<{ content: string; requestId: string } | null>(null);
+  const keys = useRef(new Map<string, string>());
   return (content) => {
     const text = JSON.stringify(content);
-    if (last.current?.content !== text) last.current = { content: text, requestId: randomKey() };
-    return last.current.requestId;
+    const requestId = keys.current.get(text) ?? randomKey();
+    keys.current.set(text, requestId);
+    return requestId;
   };
 }
 

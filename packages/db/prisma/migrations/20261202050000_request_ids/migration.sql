@@ -2,12 +2,13 @@
 ALTER TABLE "Run" ADD COLUMN     "requestFingerprint" TEXT,
 ADD COLUMN     "requestId" TEXT;
 
--- CreateIndex
-CREATE UNIQUE INDEX "Run_requestId_key" ON "Run"("requestId");
-
 -- AlterTable
-ALTER TABLE "Sweep" ADD COLUMN     "requestFingerprint" TEXT,
+ALTER TABLE "Sweep" ADD COLUMN     "queuedBy" TEXT,
+ADD COLUMN     "requestFingerprint" TEXT,
 ADD COLUMN     "requestId" TEXT;
 
 -- CreateIndex
-CREATE UNIQUE INDEX "Sweep_requestId_key" ON "Sweep"("requestId");
+CREATE INDEX "Run_requestId_idx" ON "Run"("requestId");
+
+-- CreateIndex
+CREATE INDEX "Sweep_requestId_idx" ON "Sweep"("requestId");
